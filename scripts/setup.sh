@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs everything qdhcp needs on a Debian 12 machine (run as root) and builds it.
+# Idempotent: packages already present are not reinstalled, npm dependencies are installed
+# only when missing or out of date with package-lock.json.
+#   scripts/setup.sh            system packages + npm dependencies + build
+#   scripts/setup.sh --no-system  npm dependencies + build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages and why each is here:
+#   iproute2          namespaces, veth, bridges, vxlan (the agent and every e2e test)
+#   busybox udhcpc    the DHCP client of CirrOS images (e2e tests, probes)
+#   isc-dhcp-client   dhclient, the second real client of the e2e tests
+#   dnsmasq-base      the dnsmasq driver and the parity/benchmark baseline
+#   kea-admin         ships perfdhcp, the DHCP load generator of bench/
+#   bind9-dnsutils    dig, for DNS tests;  dnsperf  DNS benchmark
+#   tcpdump           packet captures for codec fixtures and debugging
+#   python3-openstackclient  the real `openstack` CLI the API is tested with
+#   cloud-init        its metadata readers parse what the metadata service serves
+#   bc time procps    used by the benchmark scripts in ../shared/tools/dhcp-bench
+SYSTEM_PACKAGES=(iproute2 busybox udhcpc isc-dhcp-client dnsmasq-base kea-admin bind9-dnsutils dnsperf
+  tcpdump python3-openstackclient cloud-init bc time procps)
+
+log() { echo "[setup] $*" >&2; }
+
+install_system_packages() {
+  local missing=()
+  for p in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then log "system packages present"; return; fi
+  if [ "$(id -u)" != 0 ]; then log "need root to install: ${missing[*]}"; exit 1; fi
+  log "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # dnsmasq-base must not leave a system dnsmasq running; the agent starts its own per network.
+}
+
+check_node() {
+  command -v node >/dev/null || { log "Node.js 20 or newer is required (not found)"; exit 1; }
+  local major; major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || { log "Node.js 20 or newer is required (found $(node --version))"; exit 1; }
+}
+
+install_npm_dependencies() {
+  local stamp=node_modules/.package-lock.json
+  if [ -f "$stamp" ] && [ "$stamp" -nt package-lock.json ] && [ -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
+    log "npm dependencies up to date"; return
+  fi
+  log "installing npm dependencies"
+  npm ci --no-fund --no-audit --loglevel=error
+}
+
+build() {
+  log "building"
+  rm -rf dist
+  npx tsc -p tsconfig.json
+}
+
+[ "${1:-}" = "--no-system" ] || install_system_packages
+check_node
+install_npm_dependencies
+build
+log "ready: ./bin/qdhcp --help"
