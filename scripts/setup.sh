@@ -17,9 +17,10 @@ cd "$(dirname "$0")/.."
 #   tcpdump           packet captures for codec fixtures and debugging
 #   python3-openstackclient  the real `openstack` CLI the API is tested with
 #   cloud-init        its metadata readers parse what the metadata service serves
-#   bc time procps    used by the benchmark scripts in ../shared/tools/dhcp-bench
-SYSTEM_PACKAGES=(iproute2 busybox udhcpc isc-dhcp-client dnsmasq-base kea-admin bind9-dnsutils dnsperf
-  tcpdump python3-openstackclient cloud-init bc time procps)
+#   kea-dhcp4-server  Kea, the second baseline of the DHCP benchmark (never started as a service)
+#   bc time procps iputils-ping  used by the benchmark scripts in ../shared/tools/dhcp-bench
+SYSTEM_PACKAGES=(iproute2 busybox udhcpc isc-dhcp-client dnsmasq-base kea-admin kea-dhcp4-server bind9-dnsutils
+  dnsperf tcpdump python3-openstackclient cloud-init bc time procps iputils-ping)
 
 log() { echo "[setup] $*" >&2; }
 
@@ -31,9 +32,18 @@ install_system_packages() {
   if [ ${#missing[@]} -eq 0 ]; then log "system packages present"; return; fi
   if [ "$(id -u)" != 0 ]; then log "need root to install: ${missing[*]}"; exit 1; fi
   log "installing: ${missing[*]}"
+  # Packages with a daemon (kea-dhcp4-server) must not start it: a DHCP server answering on the host's
+  # own interfaces is the last thing this machine should get. policy-rc.d forbids service starts.
+  local policy=/usr/sbin/policy-rc.d added_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && added_policy=1
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # dnsmasq-base must not leave a system dnsmasq running; the agent starts its own per network.
+  [ "$added_policy" = 0 ] || rm -f "$policy"
+  # ...nor start at the next boot.
+  # (what `systemctl disable` does, without needing a running systemd)
+  rm -f /etc/systemd/system/multi-user.target.wants/kea-dhcp4-server.service
 }
 
 check_node() {
