@@ -1,0 +1,36 @@
+/**
+ * The DHCPv4 wire codec (pure: no I/O, no logging, no clock). Everything the rest of qdhcp uses is exported
+ * here; see docs/dhcp-codec.md.
+ */
+export { decodeMessage } from './decode.js';
+export { decodeDomainList, encodeDomainList } from './domain-list.js';
+export { type EncodeOptions, encodeMessage } from './encode.js';
+export { DhcpDecodeError, DhcpEncodeError } from './errors.js';
+export { formatIpv4, isIpv4, parseIpv4 } from './ipv4.js';
+export {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  IP_UDP_HEADER_LENGTH,
+  MIN_MESSAGE_LENGTH,
+  OPTION_OVERLOAD,
+  OPTION_RELAY_AGENT_INFO,
+} from './layout.js';
+export { BROADCAST_FLAG, hardwareAddressText, isBroadcastFlagSet } from './message.js';
+export { MESSAGE_TYPE_NAMES, messageTypeCode, messageTypeName } from './message-type.js';
+export {
+  type ClasslessRoute,
+  type KnownOptionCode,
+  OPTION_TABLE,
+  type OptionDefinition,
+  type OptionKind,
+  type OptionKindValues,
+  type OptionTextRule,
+  type OptionValue,
+  optionByCode,
+  optionByName,
+  optionName,
+  type RelaySubOption,
+} from './option-table.js';
+export { parseOptionText, resolveOptionCode } from './option-text.js';
+export { decodeOptionValue, encodeOption, encodeOptionValue, readOption } from './option-values.js';
+export { decodeRoutes, encodeRoutes } from './routes.js';
+export type { DhcpMessage, DhcpOptions, Ipv4, MessageTypeName, OptionRead } from './types.js';
