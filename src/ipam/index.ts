@@ -78,6 +78,32 @@ export {
   validateAllocationPools,
 } from './pools.js';
 export {
+  allocationOnAutoAddressSubnet,
+  fixedIpSubnetNotOnNetwork,
+  invalidIpForNetwork,
+  invalidIpForSubnet,
+  ipAddressAlreadyAllocated,
+  ipAddressGenerationFailure,
+  noMatchingServiceSubnet,
+  subnetNotFound,
+} from './port-messages.js';
+export {
+  type AllocationStep,
+  type FixedIpRequest,
+  type PortAllocationInput,
+  planPortAllocation,
+  resolveFixedIp,
+  type SubnetInfo,
+  selectCandidateSubnets,
+  validateFixedIps,
+} from './port-plan.js';
+export {
+  type CurrentFixedIp,
+  diffFixedIps,
+  type FixedIpsDiff,
+  type FixedIpUpdateRequest,
+} from './port-update.js';
+export {
   fail,
   type IpamErrorType,
   type IpamFailure,

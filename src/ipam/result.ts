@@ -24,7 +24,8 @@ export type IpamErrorType =
   | 'DNSNameServersExhausted'
   | 'SubnetNotFound'
   | 'IpAddressGenerationFailure'
-  | 'IpAddressGenerationFailureNoMatchingSubnet';
+  | 'IpAddressGenerationFailureNoMatchingSubnet'
+  | 'IpAddressAlreadyAllocated';
 
 /** A failed validation: Neutron's type, HTTP status and exact message. */
 export interface IpamFailure {
