@@ -1,0 +1,218 @@
+import { tryParseIpv4 } from '../ipv4.js';
+import { type LeaseTime, parseLeaseTime } from '../lease-time.js';
+
+/**
+ * One IPv4 static binding from a dnsmasq `--dhcp-hostsfile` line (spec §5.3), e.g.
+ * `fa:16:3e:b2:03:74,id:01:fa:16:3e:b2:03:74,host-10-60-0-50.openstacklocal,10.60.0.50,set:port-a1dc…`.
+ */
+export interface HostEntry {
+  /** Lower-case colon-separated MACs (`fa:16:3e:b2:03:74`); usually one, may be none with a client-id. */
+  readonly macs: readonly string[];
+  /** Client identifier (option 61) as lower-case colon hex, from `id:`; `id:*` (ignore client-id) → undefined. */
+  readonly clientId: string | undefined;
+  /** The fixed IPv4 address, as an unsigned 32-bit number. */
+  readonly ip: number;
+  /** The name as written (often an FQDN such as `host-10-0-0-5.openstacklocal`), if any. */
+  readonly name: string | undefined;
+  /** Tags set by `set:` (or the old `net:`), used to select per-host options. */
+  readonly tags: readonly string[];
+  /** Per-host lease time, when the line gives one. */
+  readonly lease: LeaseTime | undefined;
+  /** `ignore`: the host must never be answered. */
+  readonly ignore: boolean;
+  /** 1-based line number, for messages. */
+  readonly line: number;
+}
+
+/** A line that could not be used, with its 1-based number and why. */
+export interface HostsFileError {
+  readonly line: number;
+  readonly reason: string;
+  readonly text: string;
+}
+
+/** Result of parsing a hosts file: usable IPv4 entries, plus what was skipped and why. */
+export interface ParsedHostsFile {
+  readonly entries: readonly HostEntry[];
+  readonly errors: readonly HostsFileError[];
+  /** Lines for IPv6 (`[addr]`) that a DHCPv4 server does not use. */
+  readonly skippedIpv6: number;
+  /** Lines with no address at all (e.g. Neutron's DHCPv6-stateless `mac,set:port-x`). */
+  readonly skippedNoAddress: number;
+}
+
+const NO_TAGS: readonly string[] = Object.freeze([]);
+const MAC_PATTERN = /^[0-9a-f]{1,2}(?::[0-9a-f]{1,2}){5}$/i;
+const HEX_ID_PATTERN = /^[0-9a-f]{1,2}(?::[0-9a-f]{1,2})*$/i;
+const NAME_PATTERN = /^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_.])?$/i;
+
+/** Normalises `F:16:3e:…` to two lower-case hex digits per octet (cheap when already normal). */
+function normaliseHex(text: string): string {
+  if (text.length === 17) return text.toLowerCase();
+  return text
+    .toLowerCase()
+    .split(':')
+    .map((octet) => (octet.length === 1 ? `0${octet}` : octet))
+    .join(':');
+}
+
+/** Digits and exactly three dots: an IPv4 address (possibly out of range, which is an error). */
+function isDottedQuadShape(field: string): boolean {
+  let dots = 0;
+  for (let i = 0; i < field.length; i++) {
+    const c = field.charCodeAt(i);
+    if (c === 46) dots++;
+    else if (c < 48 || c > 57) return false;
+  }
+  return dots === 3;
+}
+
+/** Cheap pre-check before the MAC regex: a MAC has a colon in its first three characters. */
+function looksLikeMac(field: string): boolean {
+  return (
+    field.length >= 11 && field.length <= 17 && (field.charCodeAt(1) === 58 || field.charCodeAt(2) === 58)
+  );
+}
+
+/** Client-id text → colon hex. dnsmasq reads `id:` as hex octets when it looks like them, else as a string. */
+export function clientIdFromText(text: string): string {
+  if (HEX_ID_PATTERN.test(text) && text.includes(':')) return normaliseHex(text);
+  return Array.from(Buffer.from(text, 'latin1'), (byte) => byte.toString(16).padStart(2, '0')).join(':');
+}
+
+type LineResult =
+  | { readonly kind: 'entry'; readonly entry: HostEntry }
+  | { readonly kind: 'ipv6' }
+  | { readonly kind: 'no-address' }
+  | { readonly kind: 'error'; readonly reason: string };
+
+/** Parses one non-empty, non-comment line (the `--dhcp-host` value syntax). */
+export function parseHostLine(text: string, line: number): LineResult {
+  const macs: string[] = [];
+  let clientId: string | undefined;
+  let ip: number | undefined;
+  let name: string | undefined;
+  let tags: string[] | undefined;
+  let lease: LeaseTime | undefined;
+  let ignore = false;
+  let hasIpv6 = false;
+  for (const rawField of text.split(',')) {
+    const field = rawField.trim();
+    if (field.length === 0) continue;
+    const first = field.charCodeAt(0);
+    if (looksLikeMac(field) && MAC_PATTERN.test(field)) {
+      macs.push(normaliseHex(field));
+    } else if (field.startsWith('id:')) {
+      const value = field.slice(3);
+      if (value.length === 0) return { kind: 'error', reason: 'empty client-id after id:' };
+      clientId = value === '*' ? undefined : clientIdFromText(value);
+    } else if (field.startsWith('set:') || field.startsWith('net:')) {
+      const tag = field.slice(4);
+      if (tag.length === 0) return { kind: 'error', reason: 'empty tag after set:' };
+      tags ??= [];
+      tags.push(tag);
+    } else if (field.startsWith('tag:')) {
+      // A condition tag (Neutron writes tag:dhcpv6 on IPv6 lines); IPv4 lines never carry one.
+      if (field === 'tag:dhcpv6') hasIpv6 = true;
+      else return { kind: 'error', reason: `condition tags on hosts are not supported: ${field}` };
+    } else if (field.startsWith('[')) {
+      hasIpv6 = true;
+    } else if (field === 'ignore') {
+      ignore = true;
+    } else if (first >= 48 && first <= 57 && isDottedQuadShape(field)) {
+      const value = tryParseIpv4(field);
+      if (value === undefined) return { kind: 'error', reason: `bad IPv4 address ${field}` };
+      if (ip !== undefined) return { kind: 'error', reason: 'more than one IPv4 address' };
+      ip = value;
+    } else if (field === 'infinite' || /^\d+[smhdw]?$/i.test(field)) {
+      lease = parseLeaseTime(field);
+    } else if (field.includes('*') && field.includes(':')) {
+      return { kind: 'error', reason: `wildcard MAC addresses are not supported: ${field}` };
+    } else if (NAME_PATTERN.test(field)) {
+      if (name !== undefined) return { kind: 'error', reason: `two names: ${name} and ${field}` };
+      name = field;
+    } else {
+      return { kind: 'error', reason: `unrecognised field ${JSON.stringify(field)}` };
+    }
+  }
+  if (hasIpv6) return { kind: 'ipv6' };
+  if (macs.length === 0 && clientId === undefined && !ignore) {
+    return { kind: 'error', reason: 'no MAC address or client-id' };
+  }
+  if (ip === undefined) {
+    if (ignore && (macs.length > 0 || clientId !== undefined)) {
+      return {
+        kind: 'entry',
+        entry: { macs, clientId, ip: 0, name, tags: tags ?? NO_TAGS, lease, ignore, line },
+      };
+    }
+    return { kind: 'no-address' };
+  }
+  return { kind: 'entry', entry: { macs, clientId, ip, name, tags: tags ?? NO_TAGS, lease, ignore, line } };
+}
+
+/** Accumulates parsed lines; lets the caller parse a big file in slices (see {@link parseHostsFileAsync}). */
+class HostsFileAccumulator {
+  readonly entries: HostEntry[] = [];
+  readonly errors: HostsFileError[] = [];
+  skippedIpv6 = 0;
+  skippedNoAddress = 0;
+
+  add(rawLine: string, lineNumber: number): void {
+    const text = rawLine.trim();
+    if (text.length === 0 || text.startsWith('#')) return;
+    const result = parseHostLine(text, lineNumber);
+    switch (result.kind) {
+      case 'entry':
+        this.entries.push(result.entry);
+        break;
+      case 'ipv6':
+        this.skippedIpv6++;
+        break;
+      case 'no-address':
+        this.skippedNoAddress++;
+        break;
+      case 'error':
+        this.errors.push({ line: lineNumber, reason: result.reason, text: text.slice(0, 200) });
+        break;
+    }
+  }
+
+  result(): ParsedHostsFile {
+    return {
+      entries: this.entries,
+      errors: this.errors,
+      skippedIpv6: this.skippedIpv6,
+      skippedNoAddress: this.skippedNoAddress,
+    };
+  }
+}
+
+/**
+ * Parses a whole hosts file. Bad lines are reported with their line number and skipped; the rest is kept
+ * (dnsmasq does the same), so one broken port never takes DHCP away from the others.
+ */
+export function parseHostsFile(text: string): ParsedHostsFile {
+  const accumulator = new HostsFileAccumulator();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) accumulator.add(lines[i] ?? '', i + 1);
+  return accumulator.result();
+}
+
+/**
+ * Same as {@link parseHostsFile}, but yields to the event loop every `sliceLines` lines, so a server
+ * keeps answering from its current table while a 65,000-line file is parsed on reload.
+ */
+export async function parseHostsFileAsync(
+  text: string,
+  yieldToEventLoop: () => Promise<void>,
+  sliceLines = 4000,
+): Promise<ParsedHostsFile> {
+  const accumulator = new HostsFileAccumulator();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    accumulator.add(lines[i] ?? '', i + 1);
+    if (i % sliceLines === sliceLines - 1) await yieldToEventLoop();
+  }
+  return accumulator.result();
+}

@@ -1,0 +1,32 @@
+/**
+ * Lease durations as dnsmasq writes them (`86400s`, `45m`, `1h`, `2d`, `1w`, a bare number of seconds, or
+ * `infinite`). RFC 2132 §9.2: the lease time is a uint32 of seconds, 0xffffffff meaning infinite.
+ */
+
+/** A lease duration: finite seconds, or infinite (no expiry, no T1/T2 sent). */
+export type LeaseTime = { readonly kind: 'finite'; readonly seconds: number } | { readonly kind: 'infinite' };
+
+/** Wire value of an infinite lease (RFC 2132 §9.2). */
+export const INFINITE_LEASE_SECONDS = 0xffffffff;
+
+/** dnsmasq's floor for lease times: anything shorter is raised to 2 minutes. */
+export const MINIMUM_LEASE_SECONDS = 120;
+
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/** Parses a dnsmasq lease duration; undefined when the text is not one. Values below 120 s become 120 s. */
+export function parseLeaseTime(text: string): LeaseTime | undefined {
+  const lower = text.trim().toLowerCase();
+  if (lower === 'infinite') return { kind: 'infinite' };
+  const match = /^(\d{1,10})([smhdw]?)$/.exec(lower);
+  if (match === null) return undefined;
+  const unit = UNIT_SECONDS[match[2] || 's'] ?? 1;
+  const seconds = Number(match[1]) * unit;
+  if (seconds >= INFINITE_LEASE_SECONDS) return { kind: 'infinite' };
+  return { kind: 'finite', seconds: Math.max(seconds, MINIMUM_LEASE_SECONDS) };
+}
+
+/** The value written in option 51 for a lease. */
+export function leaseSecondsOnWire(lease: LeaseTime): number {
+  return lease.kind === 'infinite' ? INFINITE_LEASE_SECONDS : lease.seconds;
+}

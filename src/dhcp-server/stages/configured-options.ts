@@ -1,0 +1,106 @@
+import { ipv4ToBytes } from '../ipv4.js';
+import { selectOptions } from '../option-setting.js';
+import { OPTION, readParameterRequestList } from '../request-fields.js';
+import { CONTINUE, type Exchange, type Stage } from '../types.js';
+
+/** An option the reply may carry, and whether it goes out even when not requested. */
+interface Candidate {
+  readonly value: Uint8Array;
+  readonly always: boolean;
+}
+
+/** Codes the engine owns: a configured value for them is ignored (dnsmasq prohibits them too). */
+const ENGINE_OWNED = new Set<number>([0, 50, 51, 52, 53, 54, 55, 57, 61, 82, 255]);
+
+/** Options whose empty value means "do not send the default" (spec §5.5: `option:router` alone). */
+const SUPPRESSED_WHEN_EMPTY = new Set<number>([
+  OPTION.subnetMask,
+  OPTION.broadcast,
+  OPTION.router,
+  OPTION.dnsServer,
+]);
+
+/** Tags that select options for this client: the subnet's range tag, the host's `set:` tags, `known`. */
+export function clientTags(exchange: Exchange): Set<string> {
+  const tags = new Set<string>();
+  if (exchange.subnet?.tag !== undefined) tags.add(exchange.subnet.tag);
+  if (exchange.host !== undefined) {
+    for (const tag of exchange.host.tags) tags.add(tag);
+    tags.add('known');
+  }
+  tags.add(exchange.config.interfaceName);
+  return tags;
+}
+
+/** The short host name (option 12 carries no domain; the domain goes in 15). */
+function shortName(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const dot = name.indexOf('.');
+  const short = dot === -1 ? name : name.slice(0, dot);
+  return short.length === 0 ? undefined : short;
+}
+
+/** Everything this client could be sent, with dnsmasq's defaults (rfc2131.c `do_options`). */
+function candidates(exchange: Exchange, tags: ReadonlySet<string>): Map<number, Candidate> {
+  const subnet = exchange.subnet;
+  const result = new Map<number, Candidate>();
+  if (subnet === undefined) return result;
+  // dnsmasq always sends netmask and broadcast, requested or not.
+  result.set(OPTION.subnetMask, { value: ipv4ToBytes(subnet.mask), always: true });
+  result.set(OPTION.broadcast, { value: ipv4ToBytes(subnet.broadcast), always: true });
+  if (exchange.config.domain !== undefined) {
+    result.set(OPTION.domainName, { value: Buffer.from(exchange.config.domain, 'latin1'), always: false });
+  }
+  const name = shortName(exchange.host?.name);
+  if (name !== undefined) result.set(OPTION.hostname, { value: Buffer.from(name, 'latin1'), always: false });
+  if (exchange.config.dnsEnabled) {
+    result.set(OPTION.dnsServer, { value: ipv4ToBytes(subnet.serverAddress), always: false });
+  }
+  const configured = selectOptions(exchange.tables.options, tags);
+  for (const [code, setting] of configured) {
+    if (ENGINE_OWNED.has(code)) continue;
+    if (code === OPTION.renewalTime || code === OPTION.rebindingTime) {
+      // Configured T1/T2 (Neutron's option:T1,<n>s) replace the computed ones, for finite leases only.
+      if (exchange.replyOptions.has(code)) exchange.replyOptions.set(code, setting.value);
+      continue;
+    }
+    result.set(code, { value: setting.value, always: setting.force || (result.get(code)?.always ?? false) });
+  }
+  return result;
+}
+
+/**
+ * Adds configured and default options: first those the client asked for, in its option 55 order
+ * (RFC 2132 §9.8), then those sent regardless (netmask, broadcast, `--dhcp-option-force`). A client
+ * without option 55 gets everything. Then echoes client-id (RFC 6842 §3) and relay info (RFC 3046 §2.2).
+ */
+export const configuredOptions: Stage = {
+  name: 'configured-options',
+  run(exchange) {
+    const reply = exchange.replyOptions;
+    if (exchange.replyType !== 'NAK') {
+      const tags = clientTags(exchange);
+      exchange.trace?.push(`tags: ${[...tags].join(', ')}`);
+      const available = candidates(exchange, tags);
+      const requested = readParameterRequestList(exchange.request);
+      const send = (code: number, candidate: Candidate): void => {
+        if (candidate.value.length === 0 && SUPPRESSED_WHEN_EMPTY.has(code)) return;
+        if (!reply.has(code)) reply.set(code, candidate.value);
+      };
+      if (requested !== undefined) {
+        for (const code of requested) {
+          const candidate = available.get(code);
+          if (candidate !== undefined) send(code, candidate);
+        }
+      }
+      for (const [code, candidate] of available) {
+        if (requested === undefined || candidate.always) send(code, candidate);
+      }
+    }
+    const clientId = exchange.request.options.get(OPTION.clientId);
+    if (clientId !== undefined) reply.set(OPTION.clientId, clientId);
+    const relayInfo = exchange.request.options.get(OPTION.relayAgentInfo);
+    if (relayInfo !== undefined) reply.set(OPTION.relayAgentInfo, relayInfo);
+    return CONTINUE;
+  },
+};

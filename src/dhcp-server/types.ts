@@ -1,0 +1,120 @@
+import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
+import type { HostEntry } from './dnsmasq/hosts-file.js';
+import type { HostTable } from './host-table.js';
+import type { LeaseTime } from './lease-time.js';
+import type { OptionSetting } from './option-setting.js';
+import type { ReplyDestination } from './reply-destination.js';
+
+/** One subnet the server answers on: a `--dhcp-range` plus the server's own address for it. */
+export interface ServedSubnet {
+  /** `set:TAG` of the range (Neutron: `subnet-<uuid>`), applied to every client on this subnet. */
+  readonly tag: string | undefined;
+  readonly network: number;
+  readonly mask: number;
+  readonly prefixLength: number;
+  /** Directed broadcast address, sent as option 28. */
+  readonly broadcast: number;
+  readonly lease: LeaseTime;
+  /** Server identifier (option 54) and siaddr: our address in this subnet, or our primary address. */
+  readonly serverAddress: number;
+  /** True when the served interface has an address in this subnet (clients can be on-link). */
+  readonly onLink: boolean;
+  /** `10.77.0.0/16`, for traces and logs. */
+  readonly label: string;
+}
+
+/** Fixed configuration of one server instance (from the command line and the interface). */
+export interface EngineConfig {
+  /** Interface name, shown in traces (`DHCPDISCOVER(ns-1234)`). */
+  readonly interfaceName: string;
+  readonly subnets: readonly ServedSubnet[];
+  /** `--domain`: option 15 unless configured otherwise. */
+  readonly domain: string | undefined;
+  /** DNS is served (`--port` ≠ 0): clients asking for option 6 with none configured get our address. */
+  readonly dnsEnabled: boolean;
+}
+
+/** The reloadable part: hosts and options files. Swapped as one reference on SIGHUP. */
+export interface ServerTables {
+  readonly hosts: HostTable;
+  /** Command-line options first, then opts-file lines, in order (later wins on ties). */
+  readonly options: readonly OptionSetting[];
+}
+
+/** Why a request got no reply. The caller counts these by name. */
+export type DropReason =
+  | 'not-a-request'
+  | 'no-message-type'
+  | 'unsupported-message-type'
+  | 'no-subnet'
+  | 'unknown-client'
+  | 'wrong-subnet'
+  | 'ignored-host'
+  | 'not-for-us'
+  | 'bad-request'
+  | 'release'
+  | 'decline';
+
+/** What the engine decided for one request. */
+export type Decision =
+  | {
+      readonly kind: 'reply';
+      readonly requestType: MessageTypeName;
+      readonly replyType: 'OFFER' | 'ACK' | 'NAK';
+      readonly reply: DhcpMessage;
+      readonly destination: ReplyDestination;
+      /** Option 57 limit for the encoder, when the client sent one (RFC 2132 §9.10). */
+      readonly maxMessageSize: number | undefined;
+      readonly host: HostEntry | undefined;
+      readonly mac: string;
+      readonly trace: readonly string[] | undefined;
+    }
+  | {
+      readonly kind: 'drop';
+      readonly requestType: MessageTypeName | undefined;
+      readonly reason: DropReason;
+      readonly detail: string;
+      readonly host: HostEntry | undefined;
+      readonly mac: string;
+      readonly trace: readonly string[] | undefined;
+    };
+
+/** Per-request working state passed through the stages. Created per call; never shared. */
+export interface Exchange {
+  readonly request: DhcpMessage;
+  readonly requestType: MessageTypeName;
+  readonly mac: string;
+  readonly clientId: string | undefined;
+  readonly config: EngineConfig;
+  readonly tables: ServerTables;
+  /** Subnets the request may be served on (the giaddr's subnet, or the interface's subnets). */
+  candidateSubnets: readonly ServedSubnet[];
+  host: HostEntry | undefined;
+  subnet: ServedSubnet | undefined;
+  replyType: 'OFFER' | 'ACK' | 'NAK' | undefined;
+  /** Option 56 text for a NAK. */
+  nakMessage: string | undefined;
+  /** Reply options, in the order they will be written. */
+  readonly replyOptions: Map<number, Uint8Array>;
+  /** log-dhcp lines when tracing, else undefined (no cost). */
+  readonly trace: string[] | undefined;
+}
+
+/** What a stage tells the pipeline. */
+export type StageOutcome =
+  | { readonly kind: 'continue' }
+  | { readonly kind: 'drop'; readonly reason: DropReason; readonly detail: string };
+
+/** A named step of the pipeline (coredhcp-style handler): reads and fills the exchange. */
+export interface Stage {
+  readonly name: string;
+  run(exchange: Exchange): StageOutcome;
+}
+
+/** The shared "keep going" value. */
+export const CONTINUE: StageOutcome = Object.freeze({ kind: 'continue' });
+
+/** Shorthand for a drop outcome. */
+export function drop(reason: DropReason, detail: string): StageOutcome {
+  return { kind: 'drop', reason, detail };
+}

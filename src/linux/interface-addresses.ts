@@ -1,0 +1,61 @@
+import { runCommand } from './run-command.js';
+
+/** One IPv4 address configured on an interface. */
+export interface InterfaceAddress {
+  readonly address: string;
+  readonly prefixLength: number;
+}
+
+/** The interface does not exist or `ip` output could not be understood. */
+export class InterfaceLookupError extends Error {
+  override readonly name = 'InterfaceLookupError';
+}
+
+interface IpJsonAddress {
+  readonly family?: unknown;
+  readonly local?: unknown;
+  readonly prefixlen?: unknown;
+}
+interface IpJsonLink {
+  readonly ifname?: unknown;
+  readonly addr_info?: readonly IpJsonAddress[];
+}
+
+/**
+ * Parses `ip -j -4 addr show dev IF` output into the IPv4 addresses of that interface, in the order the
+ * kernel lists them (primary first). Pure, so it is tested without a namespace.
+ */
+export function parseIpAddrJson(json: string, interfaceName: string): InterfaceAddress[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    throw new InterfaceLookupError(`cannot parse ip -j output: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new InterfaceLookupError('ip -j output is not a list');
+  const addresses: InterfaceAddress[] = [];
+  for (const link of parsed as IpJsonLink[]) {
+    if (link.ifname !== interfaceName) continue;
+    for (const info of link.addr_info ?? []) {
+      if (info.family === 'inet' && typeof info.local === 'string' && typeof info.prefixlen === 'number') {
+        addresses.push({ address: info.local, prefixLength: info.prefixlen });
+      }
+    }
+  }
+  return addresses;
+}
+
+/**
+ * Reads the IPv4 addresses of an interface in the current network namespace with `ip -j`. (os.networkInterfaces
+ * would also do, but it cannot tell "no such interface" from "no address", and `ip` is needed anyway.)
+ */
+export async function readInterfaceAddresses(interfaceName: string): Promise<InterfaceAddress[]> {
+  const result = await runCommand('ip', ['-j', '-4', 'addr', 'show', 'dev', interfaceName], {
+    allowFailure: true,
+    timeoutMs: 5000,
+  });
+  if (result.code !== 0) {
+    throw new InterfaceLookupError(`interface ${interfaceName}: ${result.stderr.trim() || 'not found'}`);
+  }
+  return parseIpAddrJson(result.stdout, interfaceName);
+}
