@@ -18,8 +18,9 @@ cd "$(dirname "$0")/.."
 #   python3-openstackclient  the real `openstack` CLI the API is tested with
 #   cloud-init        its metadata readers parse what the metadata service serves
 #   kea-dhcp4-server  Kea, the second baseline of the DHCP benchmark (never started as a service)
+#   build-essential   compiles the native addons (better-sqlite3, native/netns)
 #   bc time procps iputils-ping  used by the benchmark scripts in ../shared/tools/dhcp-bench
-SYSTEM_PACKAGES=(iproute2 busybox udhcpc isc-dhcp-client dnsmasq-base kea-admin kea-dhcp4-server bind9-dnsutils
+SYSTEM_PACKAGES=(build-essential python3 iproute2 busybox udhcpc isc-dhcp-client dnsmasq-base kea-admin kea-dhcp4-server bind9-dnsutils
   dnsperf tcpdump python3-openstackclient cloud-init bc time procps iputils-ping)
 
 log() { echo "[setup] $*" >&2; }
@@ -55,10 +56,20 @@ check_node() {
 install_npm_dependencies() {
   local stamp=node_modules/.package-lock.json
   if [ -f "$stamp" ] && [ "$stamp" -nt package-lock.json ] && [ -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
-    log "npm dependencies up to date"; return
+    log "npm dependencies up to date"
+  else
+    log "installing npm dependencies"
+    # `npm install` from the lockfile rather than `npm ci`: the registry reachable here does not serve biome's
+    # binaries for other platforms, so no lockfile can list them and npm ci's strict check would always fail.
+    npm install --no-save --no-fund --no-audit --loglevel=error
   fi
-  log "installing npm dependencies"
-  npm ci --no-fund --no-audit --loglevel=error
+  # Our native addon (sockets opened inside network namespaces) is built explicitly: npm does not run
+  # install scripts of linked local packages.
+  local addon=native/netns/build/Release/netns.node
+  if [ ! -f "$addon" ] || [ native/netns/src/netns.c -nt "$addon" ]; then
+    log "building native/netns"
+    npx node-gyp rebuild --directory=native/netns --loglevel=error >/dev/null
+  fi
 }
 
 build() {

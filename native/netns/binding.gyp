@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "netns",
+      "sources": ["src/netns.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}

@@ -1,0 +1,118 @@
+// A socket opened inside another network namespace, so that one agent process can serve every network's
+// namespace without a helper process per network. setns() affects only the calling thread, and the thread
+// goes back to its own namespace before returning; the socket stays bound to the namespace it was made in.
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <node_api.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef IP_FREEBIND
+#define IP_FREEBIND 15
+#endif
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall) {
+  napi_value message, code, error, syscall_value;
+  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
+  const char *name = strerrorname_np(err);
+  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
+  napi_create_error(env, code, message, &error);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_value);
+  napi_set_named_property(env, error, "syscall", syscall_value);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG", message);
+  return NULL;
+}
+
+static bool get_string(napi_env env, napi_value object, const char *key, char *out, size_t size, bool required) {
+  bool has = false;
+  napi_has_named_property(env, object, key, &has);
+  if (!has) return !required;
+  napi_value value;
+  napi_valuetype type;
+  napi_get_named_property(env, object, key, &value);
+  napi_typeof(env, value, &type);
+  if (type == napi_undefined) return !required;
+  size_t length = 0;
+  if (type != napi_string || napi_get_value_string_utf8(env, value, out, size, &length) != napi_ok) return false;
+  return length < size - 1;
+}
+
+static bool get_bool(napi_env env, napi_value object, const char *key, bool fallback) {
+  napi_value value;
+  bool result = fallback;
+  if (napi_get_named_property(env, object, key, &value) == napi_ok) napi_get_value_bool(env, value, &result);
+  return result;
+}
+
+static napi_value open_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value options;
+  napi_get_cb_info(env, info, &argc, &options, NULL, NULL);
+  if (argc < 1) return throw_type(env, "openSocket(options) needs an options object");
+
+  char path[512] = {0}, kind[8] = {0}, address[64] = {0}, device[IFNAMSIZ + 1] = {0};
+  if (!get_string(env, options, "netnsPath", path, sizeof path, true)) return throw_type(env, "netnsPath must be a string");
+  if (!get_string(env, options, "kind", kind, sizeof kind, true)) return throw_type(env, "kind must be 'udp4' or 'tcp4'");
+  if (!get_string(env, options, "address", address, sizeof address, true)) return throw_type(env, "address must be a string");
+  if (!get_string(env, options, "bindToDevice", device, sizeof device, false)) return throw_type(env, "bindToDevice must be an interface name");
+  bool udp = strcmp(kind, "udp4") == 0;
+  if (!udp && strcmp(kind, "tcp4") != 0) return throw_type(env, "kind must be 'udp4' or 'tcp4'");
+  napi_value port_value;
+  int32_t port = -1;
+  napi_get_named_property(env, options, "port", &port_value);
+  if (napi_get_value_int32(env, port_value, &port) != napi_ok || port < 0 || port > 65535) return throw_type(env, "port must be 0..65535");
+  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  if (inet_pton(AF_INET, address, &sa.sin_addr) != 1) return throw_type(env, "address must be an IPv4 address");
+  bool reuse = get_bool(env, options, "reuseAddress", true);
+  bool broadcast = get_bool(env, options, "broadcast", false);
+  bool freebind = get_bool(env, options, "freeBind", false);
+
+  int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (home < 0) return throw_errno(env, errno, "open");
+  int target = open(path, O_RDONLY | O_CLOEXEC);
+  if (target < 0) { int err = errno; close(home); return throw_errno(env, err, "open"); }
+  if (setns(target, CLONE_NEWNET) != 0) { int err = errno; close(home); close(target); return throw_errno(env, err, "setns"); }
+
+  const char *failed = NULL;
+  int err = 0, one = 1;
+  int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) { failed = "socket"; err = errno; }
+  else if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
+  else if (udp && broadcast && setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
+  else if (freebind && setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
+  else if (device[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device)) != 0) { failed = "setsockopt"; err = errno; }
+  else if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) { failed = "bind"; err = errno; }
+
+  // Back home before anything else can run on this thread; if that ever failed, the process would be
+  // serving from the wrong namespace, which is not recoverable.
+  if (setns(home, CLONE_NEWNET) != 0) abort();
+  close(home);
+  close(target);
+  if (failed) {
+    if (fd >= 0) close(fd);
+    return throw_errno(env, err, failed);
+  }
+  napi_value result;
+  napi_create_int32(env, fd, &result);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  napi_create_function(env, "openSocket", NAPI_AUTO_LENGTH, open_socket, NULL, &fn);
+  napi_set_named_property(env, exports, "openSocket", fn);
+  return exports;
+}
