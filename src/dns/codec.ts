@@ -1,0 +1,351 @@
+import * as dnsPacket from 'dns-packet';
+
+/**
+ * The DNS wire codec of qdhcp: a thin wrapper around `dns-packet` (RFC 1035 §4 messages, RFC 6891 EDNS0)
+ * that gives the rest of `src/dns/` its own readonly types and one failure mode. `dns-packet` throws plain
+ * `Error`s and `RangeError`s on garbage; {@link decodeMessage} turns every one of them into a typed
+ * {@link DnsDecodeError}, and additionally rejects names that `dns-packet` would not re-encode byte for
+ * byte (control or non-ASCII bytes, over-long labels), so nothing we echo back can be corrupted.
+ *
+ * What `dns-packet` protects against on its own (checked by `codec.test.ts`): compression pointers may
+ * only point backwards (RFC 1035 §4.1.4), which rules out pointer loops; names longer than 254 octets and
+ * the reserved label types 0x40/0x80 are rejected; every read is bounds-checked by Node's `Buffer`.
+ * It does not compress names when encoding, so our answers repeat owner names in full.
+ *
+ * Pure: no I/O, no logging, no clock.
+ *
+ * @module
+ */
+
+/** Numeric DNS response codes (RFC 1035 §4.1.1, RFC 6891 §9 for BADVERS). */
+export const Rcode = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  NOTIMP: 4,
+  REFUSED: 5,
+  BADVERS: 16,
+} as const;
+
+const RCODE_NAMES: Readonly<Record<number, string>> = {
+  0: 'NOERROR',
+  1: 'FORMERR',
+  2: 'SERVFAIL',
+  3: 'NXDOMAIN',
+  4: 'NOTIMP',
+  5: 'REFUSED',
+  6: 'YXDOMAIN',
+  7: 'YXRRSET',
+  8: 'NXRRSET',
+  9: 'NOTAUTH',
+  10: 'NOTZONE',
+  16: 'BADVERS',
+};
+
+/** The name of a response code for logs and counters (`NXDOMAIN`, or `RCODE_11` when unassigned). */
+export function rcodeName(rcode: number): string {
+  return RCODE_NAMES[rcode] ?? `RCODE_${rcode}`;
+}
+
+/** Opcode QUERY (RFC 1035 §4.1.1); every other opcode is answered NOTIMP. */
+export const OPCODE_QUERY = 0;
+
+/** One question (RFC 1035 §4.1.2). `type`/`class` are mnemonics (`A`, `PTR`, `IN`, `UNKNOWN_65280`). */
+export interface DnsQuestion {
+  readonly name: string;
+  readonly type: string;
+  readonly class: string;
+}
+
+/**
+ * One resource record (RFC 1035 §4.1.3). `data` is the type-specific RDATA as `dns-packet` models it
+ * (a string for A/AAAA/PTR/CNAME/NS, an object for SOA, a Buffer for types it does not know); code
+ * outside this module builds records only through the helpers below and treats other data as opaque.
+ */
+export interface DnsRecord {
+  readonly name: string;
+  readonly type: string;
+  readonly class: string;
+  /** Time to live in seconds (RFC 1035 §3.2.1), 0‥2^31−1. */
+  readonly ttl: number;
+  readonly data: unknown;
+}
+
+/** RFC 1035 §3.3.13 SOA RDATA. */
+export interface SoaData {
+  readonly mname: string;
+  readonly rname: string;
+  readonly serial: number;
+  readonly refresh: number;
+  readonly retry: number;
+  readonly expire: number;
+  /** Since RFC 2308 §4: the TTL of negative answers. */
+  readonly minimum: number;
+}
+
+/** The EDNS0 OPT pseudo-record (RFC 6891 §6.1), reduced to what a responder needs. */
+export interface Edns {
+  /** Requestor's UDP payload size (RFC 6891 §6.2.3); values below 512 are treated as 512. */
+  readonly udpPayloadSize: number;
+  /** EDNS version; only 0 is defined (anything else is answered BADVERS). */
+  readonly version: number;
+  /** The DO bit (RFC 3225). */
+  readonly dnssecOk: boolean;
+}
+
+/** Header flags (RFC 1035 §4.1.1; AD/CD from RFC 4035 §3.2). */
+export interface DnsFlags {
+  /** AA: authoritative answer. */
+  readonly authoritative: boolean;
+  /** TC: truncated. */
+  readonly truncated: boolean;
+  /** RD: recursion desired (copied from query to response). */
+  readonly recursionDesired: boolean;
+  /** RA: recursion available. */
+  readonly recursionAvailable: boolean;
+  /** AD: authentic data. */
+  readonly authenticData: boolean;
+  /** CD: checking disabled. */
+  readonly checkingDisabled: boolean;
+}
+
+/** A whole DNS message. The OPT record is lifted out of `additionals` into `edns`. */
+export interface DnsMessage {
+  readonly id: number;
+  /** QR bit. */
+  readonly isResponse: boolean;
+  readonly opcode: number;
+  readonly flags: DnsFlags;
+  /** The full response code: the 4 header bits plus the OPT record's extended bits (RFC 6891 §6.1.3). */
+  readonly rcode: number;
+  readonly questions: readonly DnsQuestion[];
+  readonly answers: readonly DnsRecord[];
+  readonly authorities: readonly DnsRecord[];
+  readonly additionals: readonly DnsRecord[];
+  readonly edns: Edns | undefined;
+}
+
+/** Why a message could not be decoded. */
+export type DnsDecodeReason = 'too-short' | 'bad-wire-format' | 'bad-name' | 'multiple-opt';
+
+/** The only error {@link decodeMessage} throws. */
+export class DnsDecodeError extends Error {
+  readonly reason: DnsDecodeReason;
+  constructor(reason: DnsDecodeReason, detail: string) {
+    super(`cannot decode DNS message (${reason}): ${detail}`);
+    this.name = 'DnsDecodeError';
+    this.reason = reason;
+  }
+}
+
+/** RFC 1035 §2.3.4: the header is 12 octets. */
+export const HEADER_LENGTH = 12;
+
+const FLAG_QR = 0x8000;
+const FLAG_AA = 0x0400;
+const FLAG_TC = 0x0200;
+const FLAG_RD = 0x0100;
+const FLAG_RA = 0x0080;
+const FLAG_AD = 0x0020;
+const FLAG_CD = 0x0010;
+
+/** Record types whose RDATA is one domain name (re-encoded as text by dns-packet, so validated). */
+const NAME_RDATA_TYPES: ReadonlySet<string> = new Set(['CNAME', 'DNAME', 'NS', 'PTR']);
+
+/**
+ * True when `name` re-encodes to what was on the wire: labels of 1‥63 printable ASCII octets (space
+ * allowed), at most 253 octets in text form. dns-packet decodes labels as UTF-8, so other bytes would
+ * come back different (or, expanded to U+FFFD, as an over-long label).
+ */
+export function isEncodableName(name: string): boolean {
+  if (name === '.' || name === '') return true;
+  if (name.length > 253) return false;
+  let labelLength = 0;
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code === 0x2e) {
+      if (labelLength === 0) return false;
+      labelLength = 0;
+    } else if (code < 0x20 || code > 0x7e) {
+      return false;
+    } else if (++labelLength > 63) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function checkName(name: string, where: string): void {
+  if (!isEncodableName(name)) throw new DnsDecodeError('bad-name', `unusable name in ${where}`);
+}
+
+function convertRecords(
+  records: readonly dnsPacket.Answer[],
+  where: string,
+  out: DnsRecord[],
+): dnsPacket.OptAnswer[] {
+  const opts: dnsPacket.OptAnswer[] = [];
+  for (const record of records) {
+    if (record.type === 'OPT') {
+      opts.push(record);
+      continue;
+    }
+    checkName(record.name, where);
+    const data: unknown = record.data;
+    if (NAME_RDATA_TYPES.has(record.type) && typeof data === 'string') checkName(data, `${where} rdata`);
+    if (record.type === 'SOA') {
+      const soa = data as SoaData;
+      checkName(soa.mname, `${where} SOA`);
+      checkName(soa.rname, `${where} SOA`);
+    }
+    out.push({
+      name: record.name,
+      type: record.type,
+      class: record.class ?? 'IN',
+      ttl: record.ttl ?? 0,
+      data,
+    });
+  }
+  return opts;
+}
+
+/**
+ * Decodes one DNS message (RFC 1035 §4.1). Never throws anything but {@link DnsDecodeError}.
+ *
+ * @example
+ * const query = decodeMessage(datagram); // DnsDecodeError on garbage
+ */
+export function decodeMessage(bytes: Uint8Array): DnsMessage {
+  if (bytes.length < HEADER_LENGTH) throw new DnsDecodeError('too-short', `${bytes.length} octets`);
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let packet: dnsPacket.DecodedPacket;
+  try {
+    packet = dnsPacket.decode(buffer);
+  } catch (error) {
+    throw new DnsDecodeError('bad-wire-format', error instanceof Error ? error.message : String(error));
+  }
+  const rawFlags = buffer.readUInt16BE(2);
+  const questions: DnsQuestion[] = [];
+  for (const question of packet.questions ?? []) {
+    checkName(question.name, 'question');
+    questions.push({ name: question.name, type: question.type, class: question.class ?? 'IN' });
+  }
+  const answers: DnsRecord[] = [];
+  const authorities: DnsRecord[] = [];
+  const additionals: DnsRecord[] = [];
+  convertRecords(packet.answers ?? [], 'answer', answers);
+  convertRecords(packet.authorities ?? [], 'authority', authorities);
+  const opts = convertRecords(packet.additionals ?? [], 'additional', additionals);
+  // RFC 6891 §6.1.1: more than one OPT makes the message malformed (FORMERR territory).
+  if (opts.length > 1) throw new DnsDecodeError('multiple-opt', `${opts.length} OPT records`);
+  const opt = opts[0];
+  const edns: Edns | undefined =
+    opt === undefined
+      ? undefined
+      : {
+          udpPayloadSize: opt.udpPayloadSize,
+          version: (opt as { ednsVersion?: number }).ednsVersion ?? 0,
+          dnssecOk: opt.flag_do,
+        };
+  const extendedRcode = (opt as { extendedRcode?: number } | undefined)?.extendedRcode ?? 0;
+  return {
+    id: buffer.readUInt16BE(0),
+    isResponse: (rawFlags & FLAG_QR) !== 0,
+    opcode: (rawFlags >> 11) & 0xf,
+    flags: {
+      authoritative: (rawFlags & FLAG_AA) !== 0,
+      truncated: (rawFlags & FLAG_TC) !== 0,
+      recursionDesired: (rawFlags & FLAG_RD) !== 0,
+      recursionAvailable: (rawFlags & FLAG_RA) !== 0,
+      authenticData: (rawFlags & FLAG_AD) !== 0,
+      checkingDisabled: (rawFlags & FLAG_CD) !== 0,
+    },
+    rcode: (extendedRcode << 4) | (rawFlags & 0xf),
+    questions,
+    answers,
+    authorities,
+    additionals,
+    edns,
+  };
+}
+
+/** The UDP payload size we advertise in our own OPT records (the 2020 DNS flag day value). */
+export const OUR_UDP_PAYLOAD_SIZE = 1232;
+
+function toPacketRecord(record: DnsRecord): dnsPacket.Answer {
+  return record as unknown as dnsPacket.Answer;
+}
+
+/**
+ * Encodes a message. When `edns` is set an OPT record advertising {@link OUR_UDP_PAYLOAD_SIZE} is
+ * appended and the upper rcode bits go into it (RFC 6891 §6.1.3). Throws a plain `Error` only when a
+ * record's `data` does not fit its type (a programming error: the records come from
+ * {@link decodeMessage} or the builders below).
+ */
+export function encodeMessage(message: DnsMessage): Buffer {
+  const f = message.flags;
+  const flags =
+    ((message.opcode & 0xf) << 11) |
+    (f.authoritative ? FLAG_AA : 0) |
+    (f.truncated ? FLAG_TC : 0) |
+    (f.recursionDesired ? FLAG_RD : 0) |
+    (f.recursionAvailable ? FLAG_RA : 0) |
+    (f.authenticData ? FLAG_AD : 0) |
+    (f.checkingDisabled ? FLAG_CD : 0) |
+    (message.rcode & 0xf);
+  const additionals = message.additionals.map(toPacketRecord);
+  if (message.edns !== undefined) {
+    const opt = {
+      type: 'OPT',
+      name: '.',
+      udpPayloadSize: OUR_UDP_PAYLOAD_SIZE,
+      extendedRcode: message.rcode >> 4,
+      ednsVersion: 0,
+      flags: message.edns.dnssecOk ? dnsPacket.DNSSEC_OK : 0,
+      options: [],
+    };
+    additionals.push(opt as unknown as dnsPacket.Answer);
+  }
+  return dnsPacket.encode({
+    type: message.isResponse ? 'response' : 'query',
+    id: message.id,
+    flags,
+    questions: message.questions.map((q) => ({ ...q }) as dnsPacket.Question),
+    answers: message.answers.map(toPacketRecord),
+    authorities: message.authorities.map(toPacketRecord),
+    additionals,
+  });
+}
+
+/** An A (RFC 1035 §3.4.1) or AAAA (RFC 3596 §2.1) record. */
+export function addressRecord(name: string, ttl: number, address: string): DnsRecord {
+  return { name, type: address.includes(':') ? 'AAAA' : 'A', class: 'IN', ttl, data: address };
+}
+
+/** A PTR record (RFC 1035 §3.3.12). */
+export function ptrRecord(name: string, ttl: number, target: string): DnsRecord {
+  return { name, type: 'PTR', class: 'IN', ttl, data: target };
+}
+
+/** An SOA record (RFC 1035 §3.3.13). */
+export function soaRecord(name: string, ttl: number, soa: SoaData): DnsRecord {
+  return { name, type: 'SOA', class: 'IN', ttl, data: soa };
+}
+
+/** The SOA data of a record when it is one, for negative-caching TTLs (RFC 2308 §5). */
+export function soaDataOf(record: DnsRecord): SoaData | undefined {
+  if (record.type !== 'SOA' || typeof record.data !== 'object' || record.data === null) return undefined;
+  const data = record.data as Partial<SoaData>;
+  return typeof data.minimum === 'number' ? (data as SoaData) : undefined;
+}
+
+/** Flags with every bit clear, to spread into messages. */
+export const NO_FLAGS: DnsFlags = {
+  authoritative: false,
+  truncated: false,
+  recursionDesired: false,
+  recursionAvailable: false,
+  authenticData: false,
+  checkingDisabled: false,
+};

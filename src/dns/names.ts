@@ -1,0 +1,99 @@
+import { isIP } from 'node:net';
+
+/**
+ * Domain-name helpers for the DNS responder: the canonical lookup key of a name and the reverse-mapping
+ * names of IPv4 (RFC 1035 §3.5, `in-addr.arpa`) and IPv6 (RFC 3596 §2.5, `ip6.arpa`) addresses.
+ * Pure functions.
+ *
+ * @module
+ */
+
+/**
+ * The lookup key of a name: lower-case ASCII (RFC 4343: DNS names compare case-insensitively), no
+ * trailing dot, the root as `''`. `Host-10-0-0-5.OpenStackLocal.` → `host-10-0-0-5.openstacklocal`.
+ */
+export function nameKey(name: string): string {
+  const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
+  return trimmed.toLowerCase();
+}
+
+/** True when `name` equals `domain` or lies below it (both as {@link nameKey}s; `''` is the root). */
+export function isAtOrBelow(name: string, domain: string): boolean {
+  if (domain === '') return true;
+  return (
+    name === domain ||
+    (name.length > domain.length && name.endsWith(domain) && name[name.length - domain.length - 1] === '.')
+  );
+}
+
+function expandIpv6(address: string): string | undefined {
+  // node:net validates but has no expansion helper; the input has already passed isIP().
+  const [head = '', tail = ''] = address.split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
+  let groups: string[];
+  if (address.includes('::')) {
+    const missing = 8 - headGroups.length - tailGroups.length;
+    if (missing < 0) return undefined;
+    groups = [...headGroups, ...Array<string>(missing).fill('0'), ...tailGroups];
+  } else {
+    groups = headGroups;
+  }
+  if (groups.length !== 8) return undefined;
+  return groups.map((group) => group.padStart(4, '0')).join('');
+}
+
+/**
+ * The reverse-mapping name of an address, as a {@link nameKey}: `10.0.0.5` → `5.0.0.10.in-addr.arpa`,
+ * `2001:db8::5` → `5.0.0.0.…8.b.d.0.1.0.0.2.ip6.arpa`. Undefined for anything that is not an address
+ * (IPv4-embedded IPv6 notation is not accepted: Neutron never writes it).
+ */
+export function reverseName(address: string): string | undefined {
+  const family = isIP(address);
+  if (family === 4) return `${address.split('.').reverse().join('.')}.in-addr.arpa`;
+  if (family === 6 && !address.includes('.')) {
+    const hex = expandIpv6(address.toLowerCase());
+    if (hex === undefined) return undefined;
+    return `${hex.split('').reverse().join('.')}.ip6.arpa`;
+  }
+  return undefined;
+}
+
+/**
+ * The canonical text of an address, used as the key of address maps: IPv4 as is (when valid), IPv6
+ * lower-case and fully expanded (`2001:0db8:0000:…`), so `2001:db8::5` and `2001:DB8:0:0::5` are one key.
+ */
+export function addressKey(address: string): string | undefined {
+  const family = isIP(address);
+  if (family === 4) return address;
+  if (family === 6 && !address.includes('.')) {
+    const hex = expandIpv6(address.toLowerCase());
+    return hex?.match(/.{4}/g)?.join(':');
+  }
+  return undefined;
+}
+
+/**
+ * The address a reverse name stands for, as an {@link addressKey}, or undefined when `name` (a
+ * {@link nameKey}) is not a complete reverse name (a partial one such as `0.10.in-addr.arpa` is not).
+ */
+export function addressFromReverseName(name: string): string | undefined {
+  if (name.endsWith('.in-addr.arpa')) {
+    const labels = name.slice(0, -'.in-addr.arpa'.length).split('.');
+    if (labels.length !== 4 || !labels.every((label) => /^(0|[1-9]\d{0,2})$/.test(label))) return undefined;
+    const address = labels.reverse().join('.');
+    return isIP(address) === 4 ? address : undefined;
+  }
+  if (name.endsWith('.ip6.arpa')) {
+    const labels = name.slice(0, -'.ip6.arpa'.length).split('.');
+    if (labels.length !== 32 || !labels.every((label) => /^[0-9a-f]$/.test(label))) return undefined;
+    const hex = labels.reverse().join('');
+    return hex.match(/.{4}/g)?.join(':');
+  }
+  return undefined;
+}
+
+/** True for the names of the reverse trees (`in-addr.arpa`, `ip6.arpa` and below). */
+export function isReverseName(name: string): boolean {
+  return isAtOrBelow(name, 'in-addr.arpa') || isAtOrBelow(name, 'ip6.arpa');
+}

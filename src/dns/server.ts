@@ -1,0 +1,211 @@
+import type dgram from 'node:dgram';
+import type net from 'node:net';
+import type { Logger } from '../common/logger.js';
+import { DnsDecodeError, type DnsMessage, decodeMessage, rcodeName } from './codec.js';
+import { DnsCounters } from './counters.js';
+import type { Forwarder } from './forwarder.js';
+import {
+  buildResponse,
+  decide,
+  encodeWithinLimit,
+  type ResponderPolicy,
+  udpResponseLimit,
+} from './responder.js';
+import { frameMessage, TcpMessageSplitter } from './tcp-framing.js';
+import type { Zone } from './zone.js';
+
+/**
+ * The DNS server of one network: decodes queries from the sockets it is given, asks the pure
+ * {@link decide} what to do, answers from the {@link Zone} or through the {@link Forwarder}, and writes
+ * the response back on the socket the query came in on.
+ *
+ * Scope: it answers only what arrives on its own sockets. The agent opens those inside the network's
+ * `qdhcp-<net>` namespace on the DHCP port's addresses, so only that network's instances can reach it,
+ * and a name is resolved against that network's zone only. That is what keeps it from being an open
+ * resolver, and it is why no source-address ACL is needed here.
+ *
+ * @module
+ */
+
+/** Bounds on the server's work. */
+export interface DnsServerLimits {
+  /** Concurrent TCP connections at most (default 64); beyond that new ones are closed at once. */
+  readonly maxTcpConnections?: number;
+  /** A TCP connection idle this long is closed, ms (default 10 s; RFC 7766 §6.2.3 suggests seconds). */
+  readonly tcpIdleTimeoutMs?: number;
+  /** Queries of one TCP connection being answered at once at most (default 16); more → connection closed. */
+  readonly maxTcpPipelined?: number;
+}
+
+/** What {@link createDnsServer} needs. */
+export interface DnsServerOptions {
+  readonly zone: Zone;
+  /** Upstream forwarding; without one, names that are not the zone's are answered REFUSED. */
+  readonly forwarder?: Forwarder | undefined;
+  readonly logger: Logger;
+  readonly counters?: DnsCounters;
+  readonly limits?: DnsServerLimits;
+}
+
+/** Which transport a query came over: it decides the size limit of the answer. */
+export type DnsTransport = 'udp' | 'tcp';
+
+/** A running per-network DNS server. */
+export interface DnsServer {
+  readonly counters: DnsCounters;
+  /**
+   * Serves queries arriving on a bound UDP socket. The server takes ownership: {@link DnsServer.close}
+   * closes it.
+   */
+  attachUdp(socket: dgram.Socket): void;
+  /** Serves connections accepted by a listening TCP server (ownership as for UDP). */
+  attachTcp(server: net.Server): void;
+  /**
+   * Handles one query message and returns the response bytes, or undefined when it is dropped. This is
+   * what the sockets call; tests and fuzzers call it directly.
+   */
+  handleMessage(bytes: Uint8Array, transport: DnsTransport): Promise<Buffer | undefined>;
+  /** Stops serving: closes attached sockets, servers and open connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const TCP_LIMIT = 0xffff;
+
+/**
+ * Creates the DNS server of one network. Constructing it does no I/O; serving starts when sockets are
+ * attached.
+ *
+ * @example
+ * const server = createDnsServer({ zone, forwarder, logger: logger.child({ networkId }) });
+ * server.attachUdp(udpSocketBoundInNamespace);
+ * server.attachTcp(tcpServerListeningInNamespace);
+ */
+export function createDnsServer(options: DnsServerOptions): DnsServer {
+  const { zone, forwarder, logger } = options;
+  const counters = options.counters ?? new DnsCounters();
+  const maxTcpConnections = options.limits?.maxTcpConnections ?? 64;
+  const tcpIdleTimeoutMs = options.limits?.tcpIdleTimeoutMs ?? 10_000;
+  const maxTcpPipelined = options.limits?.maxTcpPipelined ?? 16;
+  const policy: ResponderPolicy = { forwarding: forwarder !== undefined };
+  const udpSockets: dgram.Socket[] = [];
+  const tcpServers: net.Server[] = [];
+  const connections = new Set<net.Socket>();
+  let closed = false;
+
+  const respond = async (query: DnsMessage): Promise<DnsMessage | undefined> => {
+    const decision = decide(query, zone, policy);
+    if (decision.kind === 'drop') {
+      counters.notQueryDropped++;
+      return undefined;
+    }
+    counters.countQuery(
+      decision.kind === 'forward' ? decision.question.type : (query.questions[0]?.type ?? 'NONE'),
+    );
+    if (decision.kind === 'answer') return decision.response;
+    if (forwarder === undefined) return undefined; // unreachable: decide() forwards only with a forwarder
+    const answer = await forwarder.resolve(decision.question, query.flags.checkingDisabled);
+    return buildResponse(query, policy, answer);
+  };
+
+  const handleMessage = async (bytes: Uint8Array, transport: DnsTransport): Promise<Buffer | undefined> => {
+    let query: DnsMessage;
+    try {
+      query = decodeMessage(bytes);
+    } catch (error) {
+      if (!(error instanceof DnsDecodeError)) throw error;
+      counters.malformedDropped++;
+      logger.debug(
+        { event: 'dns.query.malformed', reason: error.reason, length: bytes.length },
+        'malformed query dropped',
+      );
+      return undefined;
+    }
+    const response = await respond(query);
+    if (response === undefined || closed) return undefined;
+    const encoded = encodeWithinLimit(response, transport === 'udp' ? udpResponseLimit(query) : TCP_LIMIT);
+    if (encoded.truncated) counters.truncated++;
+    counters.countResponse(rcodeName(response.rcode));
+    return encoded.bytes;
+  };
+
+  /** Never lets one query's failure escape as an unhandled rejection. */
+  const safely = (bytes: Uint8Array, transport: DnsTransport): Promise<Buffer | undefined> =>
+    handleMessage(bytes, transport).catch((error: unknown) => {
+      logger.error({ event: 'dns.query.failed', err: error }, 'query handling failed');
+      return undefined;
+    });
+
+  const attachUdp = (socket: dgram.Socket): void => {
+    udpSockets.push(socket);
+    socket.on('message', (bytes, rinfo) => {
+      void safely(bytes, 'udp').then((response) => {
+        if (response === undefined || closed) return;
+        socket.send(response, rinfo.port, rinfo.address, (error) => {
+          if (error) logger.debug({ event: 'dns.udp.send_failed', err: error }, 'UDP send failed');
+        });
+      });
+    });
+    socket.on('error', (error) =>
+      logger.warn({ event: 'dns.udp.socket_error', err: error }, 'UDP socket error'),
+    );
+  };
+
+  const serveConnection = (socket: net.Socket): void => {
+    if (closed || connections.size >= maxTcpConnections) {
+      counters.tcpConnectionsRejected++;
+      socket.destroy();
+      return;
+    }
+    counters.tcpConnections++;
+    connections.add(socket);
+    const splitter = new TcpMessageSplitter();
+    let outstanding = 0;
+    socket.setTimeout(tcpIdleTimeoutMs, () => socket.destroy());
+    socket.on('close', () => connections.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      for (const message of splitter.push(chunk)) {
+        if (++outstanding > maxTcpPipelined) {
+          socket.destroy();
+          return;
+        }
+        void safely(message, 'tcp').then((response) => {
+          outstanding--;
+          if (response === undefined) {
+            // RFC 7766 §6.2.4 lets a server close on a message it will not answer; we keep the
+            // connection for the others but count the drop (done in handleMessage).
+            return;
+          }
+          if (!socket.destroyed && socket.writable) socket.write(frameMessage(response));
+        });
+      }
+    });
+  };
+
+  const attachTcp = (server: net.Server): void => {
+    tcpServers.push(server);
+    server.on('connection', serveConnection);
+    server.on('error', (error) =>
+      logger.warn({ event: 'dns.tcp.server_error', err: error }, 'TCP server error'),
+    );
+  };
+
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    for (const socket of connections) socket.destroy();
+    connections.clear();
+    for (const socket of udpSockets) {
+      try {
+        socket.close();
+      } catch {
+        // already closed by its owner
+      }
+    }
+    await Promise.all(
+      tcpServers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
+  };
+
+  return { counters, attachUdp, attachTcp, handleMessage, close };
+}
