@@ -201,13 +201,21 @@ function hexValue(text: string): Uint8Array {
 
 function decimalValue(text: string, suffix: string | undefined, optionWidth: number | undefined): Uint8Array {
   const digits = suffix === undefined ? text : text.slice(0, -1);
-  const value = Number(digits);
-  if (!/^\d+$/.test(digits) || value > 0xffffffff) throw new DhcpEncodeError(`'${text}' is not a uint32`);
-  let width = optionWidth ?? (value > 0xffff ? 4 : value > 0xff ? 2 : 1);
+  const match = /^(-?)(\d{1,10})$/.exec(digits);
+  const magnitude = Number(match?.[2]);
+  if (match === null || magnitude > (match[1] === '-' ? 0x80000000 : 0xffffffff)) {
+    throw new DhcpEncodeError(`'${text}' is not a 32-bit integer`);
+  }
+  const negative = match[1] === '-';
+  let width = optionWidth ?? (negative || magnitude > 0xffff ? 4 : magnitude > 0xff ? 2 : 1);
   if (suffix === 'b') width = 1;
   else if (suffix === 's') width = 2;
   else if (suffix === 'i') width = 4;
-  return fixedWidth(value, width, text);
+  if (!negative) return fixedWidth(magnitude, width, text);
+  // Negative numbers (time-offset, RFC 2132 §3.4) are two's complement, as dnsmasq's atoi + shifts give.
+  if (magnitude > 2 ** (8 * width - 1))
+    throw new DhcpEncodeError(`'${text}' does not fit in ${width} byte(s)`);
+  return fixedWidth(2 ** (8 * width) - magnitude, width, text);
 }
 
 function fixedWidth(value: number, width: number, text: string): Uint8Array {
