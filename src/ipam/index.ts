@@ -26,7 +26,9 @@ export {
   chooseAddress,
   chooseAddresses,
   freeAddressCount,
+  indexAllocations,
   RANDOM_WINDOW,
+  SortedAllocations,
   sortedAllocations,
 } from './choose.js';
 export {
