@@ -24,8 +24,8 @@ import type { DhcpMessage } from './types.js';
  * - Lenient like dnsmasq and ISC: a missing End option is accepted when the last option ends exactly at the
  *   end of its area. Bytes after End are padding and ignored.
  *
- * The returned message references a private copy of `bytes` (one allocation), so reusing the input
- * buffer afterwards is safe.
+ * The returned message references a private copy of `bytes` (one copy into Node's buffer pool), so reusing
+ * the input buffer afterwards is safe.
  *
  * @throws {DhcpDecodeError} with the byte offset and reason; never anything else.
  * @example
@@ -39,7 +39,11 @@ export function decodeMessage(bytes: Uint8Array): DhcpMessage {
   if (bytes.length < HEADER_LENGTH) {
     throw new DhcpDecodeError(bytes.length, 'truncated magic cookie');
   }
-  const data = new Uint8Array(bytes);
+  // One private copy, taken from Node's buffer pool (much cheaper than a fresh ArrayBuffer per packet), viewed
+  // as a plain Uint8Array so option values are plain Uint8Arrays too.
+  const pooled = Buffer.allocUnsafe(bytes.length);
+  pooled.set(bytes);
+  const data = new Uint8Array(pooled.buffer, pooled.byteOffset, bytes.length);
   const opCode = data[OFFSET.op]!;
   if (opCode !== 1 && opCode !== 2) {
     throw new DhcpDecodeError(OFFSET.op, `op must be 1 (BOOTREQUEST) or 2 (BOOTREPLY), got ${opCode}`);

@@ -46,17 +46,18 @@ export interface EncodeOptions {
 export function encodeMessage(message: DhcpMessage, options: EncodeOptions = {}): Buffer {
   const limit = payloadLimit(options.maxMessageSize);
   let optionsLength = 1; // End
-  for (const [code, value] of message.options) {
+  // forEach rather than for-of: no [code, value] entry array per option on this hot path.
+  message.options.forEach((value, code) => {
     checkOptionCode(code);
     optionsLength += instancesLength(value.length);
-  }
+  });
   if (HEADER_LENGTH + optionsLength <= limit) {
-    const out = Buffer.alloc(Math.max(MIN_MESSAGE_LENGTH, HEADER_LENGTH + optionsLength));
+    const out = zeroed(Math.max(MIN_MESSAGE_LENGTH, HEADER_LENGTH + optionsLength));
     writeHeader(out, message, true, true);
     let position = HEADER_LENGTH;
-    for (const [code, value] of message.options) {
+    message.options.forEach((value, code) => {
       if (code !== OPTION_RELAY_AGENT_INFO) position = writeInstances(out, position, code, value);
-    }
+    });
     const relay = message.options.get(OPTION_RELAY_AGENT_INFO);
     if (relay !== undefined) position = writeInstances(out, position, OPTION_RELAY_AGENT_INFO, relay);
     out[position] = OPTION_END;
@@ -91,7 +92,7 @@ function encodeOverloaded(message: DhcpMessage, limit: number): Buffer {
   let mainUsed = 3 + relayLength + 1;
   for (const piece of main ?? []) mainUsed += 2 + piece.value.length;
 
-  const out = Buffer.alloc(Math.max(MIN_MESSAGE_LENGTH, HEADER_LENGTH + mainUsed));
+  const out = zeroed(Math.max(MIN_MESSAGE_LENGTH, HEADER_LENGTH + mainUsed));
   writeHeader(out, message, !usesSname, !usesFile);
   let position = HEADER_LENGTH;
   out[position++] = OPTION_OVERLOAD;
@@ -133,7 +134,7 @@ function checkOptionCode(code: number): void {
 }
 
 function writeInstances(out: Buffer, start: number, code: number, value: Uint8Array): number {
-  if (value.length === 0) return writeInstance(out, start, code, value);
+  if (value.length <= MAX_INSTANCE_LENGTH) return writeInstance(out, start, code, value);
   let position = start;
   for (let offset = 0; offset < value.length; offset += MAX_INSTANCE_LENGTH) {
     position = writeInstance(out, position, code, value.subarray(offset, offset + MAX_INSTANCE_LENGTH));
@@ -142,10 +143,12 @@ function writeInstances(out: Buffer, start: number, code: number, value: Uint8Ar
 }
 
 function writeInstance(out: Buffer, position: number, code: number, value: Uint8Array): number {
+  const length = value.length;
   out[position] = code;
-  out[position + 1] = value.length;
-  out.set(value, position + 2);
-  return position + 2 + value.length;
+  out[position + 1] = length;
+  if (length > 16) out.set(value, position + 2);
+  else for (let i = 0; i < length; i++) out[position + 2 + i] = value[i]!; // cheaper than set() for short values
+  return position + 2 + length;
 }
 
 function writeHeader(
@@ -202,4 +205,12 @@ function checkAddress(address: Ipv4, field: string): number {
 
 function fail(field: string, detail: string): never {
   throw new DhcpEncodeError(`${field}: ${detail}`);
+}
+
+/**
+ * A zero-filled buffer from Node's pool: `Buffer.alloc` creates a fresh ArrayBuffer each time, which costs more
+ * than the whole encode. The result may share its `.buffer` with other pooled buffers (use byteOffset/length).
+ */
+function zeroed(length: number): Buffer {
+  return Buffer.allocUnsafe(length).fill(0);
 }
