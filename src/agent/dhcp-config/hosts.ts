@@ -1,0 +1,84 @@
+import { isClientIdOption, type Port, portNeedsDhcp } from '../model.js';
+import type { DhcpContext } from '../settings.js';
+import type { NetworkFacts } from './network-facts.js';
+import type { AddnHostSpec, HostSpec } from './types.js';
+
+/** Hostname and FQDN of one allocation (spec §5.6). */
+export interface AllocationName {
+  readonly hostname: string;
+  readonly fqdn: string;
+}
+
+/**
+ * Spec §5.6: the port's `dns_assignment` entry for this address (verbatim), else
+ * `host-<ip with . and : as ->` plus `.<dns_domain>` when a domain is configured.
+ */
+export function allocationName(port: Port, ip: string, dnsDomain: string): AllocationName {
+  const assigned = port.dns_assignment?.find((entry) => entry.ip_address === ip);
+  if (assigned !== undefined) return { hostname: assigned.hostname, fqdn: assigned.fqdn };
+  const hostname = `host-${ip.replace(/[.:]/g, '-')}`;
+  return { hostname, fqdn: dnsDomain.length > 0 ? `${hostname}.${dnsDomain}` : hostname };
+}
+
+/** Usable extra options: a null or empty value means "not set" (spec §1.6). */
+export function usableExtraOptions(port: Port): NonNullable<Port['extra_dhcp_opts']> {
+  return (port.extra_dhcp_opts ?? []).filter((option) => option.opt_value !== null);
+}
+
+/** The `client-id` extra option's value, if the port has one (spec §1.6, §5.3). */
+export function portClientId(port: Port): string | undefined {
+  const option = usableExtraOptions(port).find(isClientIdOption);
+  return option?.opt_value ?? undefined;
+}
+
+/**
+ * Host entries of one port (spec §5.3): one per fixed IP on a DHCP-enabled subnet, DHCPv6-stateless
+ * allocations first (dnsmasq scans entries from the end); SLAAC and stateless-without-options get none.
+ * Ports that need no DHCP (spec §4.7) get none.
+ */
+export function hostsForPort(port: Port, facts: NetworkFacts, context: DhcpContext): HostSpec[] {
+  if (!portNeedsDhcp(port)) return [];
+  const options = usableExtraOptions(port);
+  const clientId = portClientId(port);
+  const hasOtherOptions = clientId === undefined ? options.length > 0 : options.length > 1;
+  const setTag = hasOtherOptions ? `port-${port.id}` : undefined;
+  const stateless: HostSpec[] = [];
+  const addressed: HostSpec[] = [];
+  for (const fixed of port.fixed_ips) {
+    const subnet = facts.byId.get(fixed.subnet_id);
+    if (subnet === undefined || !subnet.subnet.enable_dhcp || subnet.slaac) continue;
+    if (subnet.stateless) {
+      if (setTag !== undefined) {
+        stateless.push({
+          portId: port.id,
+          mac: port.mac_address,
+          clientId: undefined,
+          ip: undefined,
+          ipVersion: 6,
+          fqdn: undefined,
+          setTag,
+        });
+      }
+      continue;
+    }
+    addressed.push({
+      portId: port.id,
+      mac: port.mac_address,
+      clientId,
+      ip: fixed.ip_address,
+      ipVersion: subnet.ipVersion,
+      fqdn: allocationName(port, fixed.ip_address, context.settings.dnsDomain).fqdn,
+      setTag,
+    });
+  }
+  return [...stateless, ...addressed];
+}
+
+/** `addn_hosts` entries of one port (spec §5.4): every fixed IP, on every subnet. */
+export function addnHostsForPort(port: Port, context: DhcpContext): AddnHostSpec[] {
+  if (!portNeedsDhcp(port)) return [];
+  return port.fixed_ips.map((fixed) => {
+    const name = allocationName(port, fixed.ip_address, context.settings.dnsDomain);
+    return { portId: port.id, ip: fixed.ip_address, fqdn: name.fqdn, hostname: name.hostname };
+  });
+}
