@@ -36,14 +36,9 @@ const slaac = subnet('44444444-4444-4444-4444-444444444444', '2001:db8::/64', {
 /** Compact rendering of a plan for table comparisons. */
 function render(steps: readonly AllocationStep[]): string[] {
   return steps.map((s) => {
-    switch (s.kind) {
-      case 'specific':
-        return `specific ${s.subnetId.slice(0, 1)} ${s.ipText}`;
-      case 'any':
-        return `any ${s.group} ${s.subnetIds.map((id) => id.slice(0, 1)).join('')}`;
-      case 'eui64':
-        return `eui64 ${s.subnetId.slice(0, 1)} ${s.ipText}`;
-    }
+    if (s.kind === 'specific') return `specific ${s.subnetId.slice(0, 1)} ${s.ipText}`;
+    if (s.kind === 'any') return `any ${s.group} ${s.subnetIds.map((id) => id.slice(0, 1)).join('')}`;
+    return `eui64 ${s.subnetId.slice(0, 1)} ${s.ipText}`;
   });
 }
 
