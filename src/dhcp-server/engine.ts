@@ -99,6 +99,7 @@ export function handleRequest(
     subnet: undefined,
     replyType: undefined,
     nakMessage: undefined,
+    refusedAddress: undefined,
     replyOptions: new Map(),
     trace,
   };
@@ -161,6 +162,11 @@ function buildReply(exchange: Exchange): Decision {
     maxMessageSize: readMaxMessageSize(request),
     host,
     mac: exchange.mac,
+    address: isNak
+      ? formatIpv4(exchange.refusedAddress ?? 0)
+      : yourIp === '0.0.0.0'
+        ? request.clientIp
+        : yourIp,
     trace,
   };
 }

@@ -67,6 +67,8 @@ export type Decision =
       readonly maxMessageSize: number | undefined;
       readonly host: HostEntry | undefined;
       readonly mac: string;
+      /** The address the exchange is about, for logs: yiaddr, ciaddr (INFORM), or the one refused (NAK). */
+      readonly address: string;
       readonly trace: readonly string[] | undefined;
     }
   | {
@@ -94,6 +96,8 @@ export interface Exchange {
   replyType: 'OFFER' | 'ACK' | 'NAK' | undefined;
   /** Option 56 text for a NAK. */
   nakMessage: string | undefined;
+  /** The address a NAK refused (requested address or ciaddr), for logs. */
+  refusedAddress: number | undefined;
   /** Reply options, in the order they will be written. */
   readonly replyOptions: Map<number, Uint8Array>;
   /** log-dhcp lines when tracing, else undefined (no cost). */

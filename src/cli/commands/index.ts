@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { registerServe } from './serve.js';
 
 /** Registers one subcommand on the program. Each lives in its own file in this folder. */
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand, in the order `qdhcp --help` lists them. Add one line per new command file. */
-export const commands: readonly RegisterCommand[] = [];
+export const commands: readonly RegisterCommand[] = [
+  registerServe,
+];

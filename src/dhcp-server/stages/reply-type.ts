@@ -48,6 +48,7 @@ function decideRequest(exchange: Exchange): StageOutcome {
   }
   exchange.trace?.push(`request state: ${state}, address ${formatIpv4(address)}`);
   if (address === binding) return decide(exchange, 'ACK');
+  exchange.refusedAddress = address;
   return decide(exchange, 'NAK', address === 0 ? 'no address requested' : 'wrong address');
 }
 

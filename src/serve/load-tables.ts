@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import { type HostsFileError, parseHostsFileAsync } from '../dhcp-server/dnsmasq/hosts-file.js';
+import { type OptsFileError, parseOptsFile } from '../dhcp-server/dnsmasq/option-line.js';
+import { HostTable, type HostTableStats } from '../dhcp-server/host-table.js';
+import type { OptionSetting } from '../dhcp-server/option-setting.js';
+import type { ServerTables } from '../dhcp-server/types.js';
+
+/** What a (re)load read, for the log line. */
+export interface LoadReport {
+  readonly hosts: HostTableStats;
+  readonly hostErrors: readonly HostsFileError[];
+  readonly hostsSkippedIpv6: number;
+  readonly hostsSkippedNoAddress: number;
+  readonly options: number;
+  readonly optionErrors: readonly OptsFileError[];
+  readonly optionsSkippedIpv6: number;
+  readonly elapsedMs: number;
+}
+
+/** A file could not be used at all; the previous tables stay in service. */
+export class TablesLoadError extends Error {
+  override readonly name = 'TablesLoadError';
+}
+
+/** Lets other callbacks (packets) run between parse slices. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new TablesLoadError(`cannot read ${what} ${path}: ${(error as Error).message}`);
+  }
+}
+
+function nonEmptyLineCount(text: string): number {
+  let count = 0;
+  for (const line of text.split('\n'))
+    if (line.trim().length > 0 && !line.trimStart().startsWith('#')) count++;
+  return count;
+}
+
+/**
+ * Reads and parses the hosts and opts files into new tables, off the hot path: file reads are async and the
+ * hosts file is parsed in slices that yield to the event loop, so packets keep being answered from the
+ * current tables meanwhile. Bad lines are skipped (and reported); a file that cannot be read, or in which
+ * no line at all is usable, is an error and the caller keeps its current tables.
+ */
+export async function loadTables(
+  hostsFile: string | undefined,
+  optsFile: string | undefined,
+  commandLineOptions: readonly OptionSetting[],
+): Promise<{ tables: ServerTables; report: LoadReport }> {
+  const started = performance.now();
+  const [hostsText, optsText] = await Promise.all([
+    hostsFile === undefined ? Promise.resolve('') : readText(hostsFile, 'hosts file'),
+    optsFile === undefined ? Promise.resolve('') : readText(optsFile, 'opts file'),
+  ]);
+  const hosts = await parseHostsFileAsync(hostsText, yieldToEventLoop);
+  if (
+    hosts.entries.length === 0 &&
+    hosts.errors.length > 0 &&
+    hosts.errors.length === nonEmptyLineCount(hostsText)
+  ) {
+    throw new TablesLoadError(
+      `hosts file ${hostsFile}: no usable line (first error: line ${hosts.errors[0]?.line}: ${hosts.errors[0]?.reason})`,
+    );
+  }
+  const opts = parseOptsFile(optsText, 'opts');
+  if (
+    opts.settings.length === 0 &&
+    opts.errors.length > 0 &&
+    opts.errors.length === nonEmptyLineCount(optsText)
+  ) {
+    throw new TablesLoadError(
+      `opts file ${optsFile}: no usable line (first error: line ${opts.errors[0]?.line}: ${opts.errors[0]?.reason})`,
+    );
+  }
+  await yieldToEventLoop();
+  const table = HostTable.build(hosts.entries);
+  return {
+    tables: { hosts: table, options: [...commandLineOptions, ...opts.settings] },
+    report: {
+      hosts: table.stats,
+      hostErrors: hosts.errors,
+      hostsSkippedIpv6: hosts.skippedIpv6,
+      hostsSkippedNoAddress: hosts.skippedNoAddress,
+      options: opts.settings.length,
+      optionErrors: opts.errors,
+      optionsSkippedIpv6: opts.skippedIpv6,
+      elapsedMs: Math.round((performance.now() - started) * 10) / 10,
+    },
+  };
+}

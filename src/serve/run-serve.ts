@@ -1,0 +1,181 @@
+import { unlink, writeFile } from 'node:fs/promises';
+import { type Logger, pino } from 'pino';
+import { createLogger } from '../common/logger.js';
+import { readInterfaceAddresses } from '../linux/interface-addresses.js';
+import { DhcpService } from './dhcp-service.js';
+import { loadTables } from './load-tables.js';
+import {
+  engineConfig,
+  type RawServeOptions,
+  resolveServeSettings,
+  ServeConfigError,
+} from './serve-options.js';
+import { DhcpTransport } from './transport.js';
+
+/** dnsmasq flags Neutron or the bench pass that this server does not need; accepted, logged at debug. */
+export const IGNORED_FLAGS = [
+  'hosts', // --no-hosts
+  'resolv', // --no-resolv
+  'strictOrder',
+  'bindDynamic',
+  'bindInterfaces',
+  'exceptInterface',
+  'localService',
+  'confFile',
+  'addnHosts',
+  'dhcpLeasefile',
+  'leasefileRo',
+  'dhcpMatch',
+  'dhcpUserclass',
+  'server',
+  'dhcpAuthoritative',
+  'dhcpBroadcast',
+  'logQueries',
+  'keepInForeground',
+  'bridgeInterface',
+] as const;
+
+const SUMMARY_INTERVAL_MS = 5 * 60_000;
+
+/** The log destination: `--log-facility=FILE` (appended, as dnsmasq does) or JSON on stderr. */
+function makeLogger(logFacility: string | undefined): { logger: Logger; flush: () => void } {
+  if (
+    logFacility === undefined ||
+    logFacility === '-' ||
+    logFacility.startsWith('DAEMON') ||
+    logFacility.startsWith('LOCAL')
+  ) {
+    const logger = createLogger({ name: 'serve' });
+    return { logger, flush: () => logger.flush() };
+  }
+  const destination = pino.destination({ dest: logFacility, append: true, sync: false, mkdir: true });
+  const logger = pino(
+    {
+      level: process.env['QDHCP_LOG_LEVEL'] ?? 'info',
+      base: { name: 'serve' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+  return {
+    logger,
+    flush: () => {
+      try {
+        destination.flushSync();
+      } catch {
+        // nothing buffered, or the file is gone
+      }
+    },
+  };
+}
+
+/**
+ * Runs `qdhcp serve` until SIGTERM/SIGINT: loads the files, binds port 67 on the interface's addresses,
+ * answers, reloads on SIGHUP, dumps counters on SIGUSR1. Returns the exit status (0, 1 runtime failure,
+ * 2 bad command line).
+ */
+export async function runServe(raw: RawServeOptions): Promise<number> {
+  let settings: ReturnType<typeof resolveServeSettings>;
+  try {
+    settings = resolveServeSettings(raw);
+  } catch (error) {
+    if (error instanceof ServeConfigError) {
+      process.stderr.write(`qdhcp serve: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const started = performance.now();
+  const { logger, flush } = makeLogger(settings.logFacility);
+  for (const flag of IGNORED_FLAGS) {
+    // --no-hosts / --no-resolv arrive as hosts=false / resolv=false (commander's negatable options).
+    const given = flag === 'hosts' || flag === 'resolv' ? raw[flag] === false : raw[flag] !== undefined;
+    if (given) {
+      logger.debug({ event: 'serve.flag_ignored', flag }, `ignoring dnsmasq flag ${flag}`);
+    }
+  }
+  if (settings.leaseMax !== undefined)
+    logger.debug(
+      { leaseMax: settings.leaseMax },
+      '--dhcp-lease-max accepted; static bindings need no lease table',
+    );
+  if (settings.ipv6RangesSkipped > 0)
+    logger.info({ count: settings.ipv6RangesSkipped }, 'IPv6 --dhcp-range ignored (DHCPv4 server)');
+
+  let transport: DhcpTransport | undefined;
+  try {
+    const addresses = await readInterfaceAddresses(settings.interfaceName);
+    const config = engineConfig(settings, addresses);
+    const { tables, report } = await loadTables(
+      settings.hostsFile,
+      settings.optsFile,
+      settings.commandLineOptions,
+    );
+    let service: DhcpService | undefined;
+    transport = await DhcpTransport.open(
+      addresses.map((a) => a.address),
+      {
+        onPacket: (bytes, source) => service?.handlePacket(bytes, source),
+        onSendError: (error, destination) => {
+          service?.counters.increment('errors.send');
+          logger.warn({ event: 'dhcp.send_error', destination }, error.message);
+        },
+      },
+    );
+    const openTransport = transport;
+    service = new DhcpService(settings, config, tables, logger, (bytes, destination, source) =>
+      openTransport.send(bytes, destination, source),
+    );
+    service.logReport('loaded hosts and options', report);
+    if (settings.pidFile !== undefined) await writeFile(settings.pidFile, `${process.pid}\n`);
+    logger.info(
+      {
+        event: 'serve.started',
+        interface: settings.interfaceName,
+        subnets: config.subnets.map((s) => ({ subnet: s.label, tag: s.tag, onLink: s.onLink })),
+        startupMs: Math.round(performance.now() - started),
+      },
+      `DHCP, static leases only on ${config.subnets.map((s) => s.label).join(', ')}, serving on ${settings.interfaceName}`,
+    );
+    await waitForStop(service, logger);
+    await service.settle();
+    service.logCounters('exit');
+    return 0;
+  } catch (error) {
+    logger.error({ event: 'serve.failed' }, (error as Error).message);
+    process.stderr.write(`qdhcp serve: ${(error as Error).message}\n`);
+    return error instanceof ServeConfigError ? 2 : 1;
+  } finally {
+    transport?.close();
+    if (settings.pidFile !== undefined) await unlink(settings.pidFile).catch(() => undefined);
+    flush();
+  }
+}
+
+/** Wires signals until SIGTERM or SIGINT; removes the handlers afterwards. */
+function waitForStop(service: DhcpService, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const onHup = (): void => {
+      logger.info({ event: 'serve.sighup' }, 'SIGHUP: reloading hosts and options');
+      void service.reload();
+    };
+    const onUsr1 = (): void => service.logCounters('SIGUSR1');
+    const summary = setInterval(() => {
+      if (service.counters.total() > 0) service.logCounters('periodic');
+    }, SUMMARY_INTERVAL_MS);
+    summary.unref();
+    const onStop = (signal: NodeJS.Signals): void => {
+      logger.info({ event: 'serve.stopping', signal }, `${signal}: stopping`);
+      process.off('SIGHUP', onHup);
+      process.off('SIGUSR1', onUsr1);
+      process.off('SIGTERM', onStop);
+      process.off('SIGINT', onStop);
+      clearInterval(summary);
+      resolve();
+    };
+    process.on('SIGHUP', onHup);
+    process.on('SIGUSR1', onUsr1);
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
+  });
+}

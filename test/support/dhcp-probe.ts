@@ -1,0 +1,108 @@
+import { createSocket } from 'node:dgram';
+import {
+  decodeMessage,
+  encodeMessage,
+  messageTypeCode,
+  messageTypeName,
+  optionName,
+} from '../../src/dhcp/index.js';
+import type { DhcpMessage, MessageTypeName } from '../../src/dhcp/types.js';
+
+/**
+ * A tiny scripted DHCP client/relay for e2e tests, run inside a client namespace:
+ *   node dhcp-probe.js --run '{"bind":"10.77.0.2","port":67,"to":"10.77.0.1","type":"DISCOVER",...}'
+ * It sends one request (relay-style when `giaddr` is set, like perfdhcp) and prints the first reply as
+ * one JSON line: message type, yiaddr, siaddr, flags and every option as hex. Only with `--run`, so the
+ * test runner can load this file harmlessly.
+ */
+interface ProbeRequest {
+  readonly bind: string;
+  readonly port: number;
+  readonly to: string;
+  readonly toPort?: number;
+  readonly type: MessageTypeName;
+  readonly mac: string;
+  readonly giaddr?: string;
+  readonly ciaddr?: string;
+  readonly requestedIp?: string;
+  readonly serverId?: string;
+  readonly xid?: number;
+  readonly timeoutMs?: number;
+}
+
+function ipBytes(text: string): Uint8Array {
+  return Uint8Array.from(text.split('.').map(Number));
+}
+
+function buildMessage(request: ProbeRequest): DhcpMessage {
+  const chaddr = new Uint8Array(16);
+  request.mac.split(':').forEach((octet, i) => {
+    chaddr[i] = Number.parseInt(octet, 16);
+  });
+  const options = new Map<number, Uint8Array>([[53, Uint8Array.of(messageTypeCode(request.type))]]);
+  if (request.requestedIp !== undefined) options.set(50, ipBytes(request.requestedIp));
+  if (request.serverId !== undefined) options.set(54, ipBytes(request.serverId));
+  options.set(55, Uint8Array.of(1, 3, 6, 12, 15, 28, 26, 121));
+  return {
+    op: 'BOOTREQUEST',
+    hardwareType: 1,
+    hardwareAddressLength: 6,
+    hops: request.giaddr === undefined ? 0 : 1,
+    transactionId: request.xid ?? 0x5eed,
+    secondsElapsed: 0,
+    flags: 0,
+    clientIp: request.ciaddr ?? '0.0.0.0',
+    yourIp: '0.0.0.0',
+    serverIp: '0.0.0.0',
+    gatewayIp: request.giaddr ?? '0.0.0.0',
+    clientHardwareAddress: chaddr,
+    serverName: '',
+    bootFileName: '',
+    options,
+  };
+}
+
+async function probe(request: ProbeRequest): Promise<void> {
+  const socket = createSocket({ type: 'udp4', reuseAddr: true });
+  await new Promise<void>((resolve) => socket.bind(request.port, request.bind, resolve));
+  socket.setBroadcast(true);
+  const timer = setTimeout(() => {
+    process.stdout.write(`${JSON.stringify({ timeout: true })}\n`);
+    socket.close();
+  }, request.timeoutMs ?? 2000);
+  socket.on('message', (bytes, from) => {
+    const reply = decodeMessage(bytes);
+    const type = reply.options.get(53)?.[0];
+    process.stdout.write(
+      `${JSON.stringify({
+        from: `${from.address}:${from.port}`,
+        type: type === undefined ? undefined : messageTypeName(type),
+        yourIp: reply.yourIp,
+        serverIp: reply.serverIp,
+        flags: reply.flags,
+        options: Object.fromEntries(
+          [...reply.options].map(([code, value]) => [
+            `${code}:${optionName(code)}`,
+            Buffer.from(value).toString('hex'),
+          ]),
+        ),
+      })}\n`,
+    );
+    clearTimeout(timer);
+    socket.close();
+  });
+  socket.send(encodeMessage(buildMessage(request)), request.toPort ?? 67, request.to, (error) => {
+    if (error) {
+      process.stderr.write(`send: ${error.message}\n`);
+      process.exitCode = 1;
+    }
+  });
+}
+
+const runIndex = process.argv.indexOf('--run');
+if (runIndex !== -1) {
+  probe(JSON.parse(process.argv[runIndex + 1] ?? '{}') as ProbeRequest).catch((error: unknown) => {
+    process.stderr.write(`${String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
