@@ -152,6 +152,13 @@ describe('dns codec', () => {
     for (const row of table) assert.equal(decodeError(Buffer.from(row.bytes)).reason, row.reason, row.what);
   });
 
+  it('rejects forged section counts before dns-packet allocates for them', () => {
+    const forged = Buffer.from('garbage!garbage!'); // header counts 0x6167, 0x6521, 0x6761, 0x7262
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < 1000; i++) assert.equal(decodeError(forged).reason, 'bad-wire-format');
+    assert.ok(Number(process.hrtime.bigint() - started) / 1e6 < 500, 'under 0.5 ms per packet');
+  });
+
   it('accepts a backward pointer (RFC 1035 §4.1.4 compression)', () => {
     const bytes = Buffer.from([
       0, 1, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 1, 0x61, 0, 0, 1, 0, 1, 0xc0, 12, 0, 28, 0, 1,

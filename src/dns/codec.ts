@@ -219,6 +219,19 @@ function convertRecords(
 export function decodeMessage(bytes: Uint8Array): DnsMessage {
   if (bytes.length < HEADER_LENGTH) throw new DnsDecodeError('too-short', `${bytes.length} octets`);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // dns-packet allocates an array per section sized by the header counts before reading anything; a
+  // forged header (65535 × 4) would cost ~2 MB and a millisecond per packet. A question takes at least
+  // 5 octets and a record 11, so counts that cannot fit are rejected first.
+  const minimumLength =
+    HEADER_LENGTH +
+    buffer.readUInt16BE(4) * 5 +
+    (buffer.readUInt16BE(6) + buffer.readUInt16BE(8) + buffer.readUInt16BE(10)) * 11;
+  if (minimumLength > buffer.length) {
+    throw new DnsDecodeError(
+      'bad-wire-format',
+      `section counts need ≥ ${minimumLength} octets, have ${buffer.length}`,
+    );
+  }
   let packet: dnsPacket.DecodedPacket;
   try {
     packet = dnsPacket.decode(buffer);
