@@ -1,0 +1,89 @@
+/**
+ * Builds the HTTP API (Fastify) from the use-cases: body parsing, authentication, request ids, the
+ * resource plugins, and the single error mapping. Building does no I/O; `listen()` is the caller's.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { ServerConfig } from '../common/config.js';
+import { QdhcpError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { RequestContext } from '../service/context.js';
+import type { NetworkService } from '../service/network-service.js';
+import type { PortService } from '../service/port-service.js';
+import type { SubnetService } from '../service/subnet-service.js';
+import { authenticate } from './auth.js';
+import { discoveryPlugin } from './discovery.js';
+import { toHttpError } from './error-mapping.js';
+import { networksPlugin, portsPlugin, subnetsPlugin } from './resources.js';
+
+/** What the API is built from. */
+export interface ApiDeps {
+  readonly config: ServerConfig;
+  readonly networks: NetworkService;
+  readonly subnets: SubnetService;
+  readonly ports: PortService;
+  /** Omit for a silent API (tests). */
+  readonly logger?: Logger;
+}
+
+/** Paths answered without authentication (discovery and health). */
+const PUBLIC_PATHS = new Set(['/', '/healthz']);
+
+/** Creates the Fastify application; call `ready()`/`inject()` or `listen()` on it. */
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const { config } = deps;
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: config.maxRequestBodySize,
+    genReqId: () => `req-${randomUUID()}`,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const contexts = new WeakMap<FastifyRequest, RequestContext>();
+  const contextOf = (request: FastifyRequest): RequestContext => {
+    const context = contexts.get(request);
+    if (!context) throw new QdhcpError('UNAUTHORIZED');
+    return context;
+  };
+
+  // Every body is JSON whatever the Content-Type says (curl sends form-urlencoded by default).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
+    // An empty body is "no body" (DELETE and GET from clients that always send a Content-Type).
+    if (text === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text as string));
+    } catch {
+      done(new QdhcpError('BODY_INVALID'), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Openstack-Request-Id', request.id);
+    const path = request.url.split('?')[0] ?? '/';
+    if (PUBLIC_PATHS.has(path)) return;
+    contexts.set(request, authenticate(config, request.headers));
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body, expected } = toHttpError(error, config.maxRequestBodySize);
+    if (expected) request.log.info({ status, type: body.NeutronError.type }, 'request refused');
+    else request.log.error({ err: error }, 'request failed');
+    void reply.code(status).type('application/json').send(body);
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    const { status, body } = toHttpError(new QdhcpError('RESOURCE_NOT_FOUND'), config.maxRequestBodySize);
+    void reply.code(status).type('application/json').send(body);
+  });
+
+  const routeOptions = { contextOf, paginationMaxLimit: config.paginationMaxLimit };
+  void app.register(discoveryPlugin);
+  void app.register(networksPlugin(deps.networks, routeOptions));
+  void app.register(subnetsPlugin(deps.subnets, routeOptions));
+  void app.register(portsPlugin(deps.ports, routeOptions));
+  return app;
+}

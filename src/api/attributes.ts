@@ -1,0 +1,240 @@
+/**
+ * The attribute maps of networks, subnets and ports (neutron_lib/api/definitions): which attributes a
+ * request may carry on POST and PUT, which are required, how each is converted, and which can be used
+ * to filter and sort lists. The request pipeline in `body.ts` and `list-query.ts` is driven by these
+ * tables alone.
+ *
+ * @module
+ */
+import {
+  type Converter,
+  invalidAttribute,
+  listOf,
+  nullable,
+  objectOf,
+  oneOf,
+  repr,
+  toAnyString,
+  toBoolean,
+  toDict,
+  toDnsName,
+  toInteger,
+  toIpAddress,
+  toIpVersion,
+  toMac,
+  toText,
+  toUuid,
+} from './converters.js';
+
+/** How a query-string value of a filterable attribute is converted. */
+export type FilterKind = 'string' | 'boolean' | 'integer' | 'mac';
+
+/** One attribute of a resource. */
+export interface AttributeSpec {
+  readonly post: boolean;
+  readonly put: boolean;
+  readonly required?: boolean;
+  readonly convert?: Converter;
+  /** Filterable (and sortable) with this kind of value. */
+  readonly filter?: FilterKind;
+  /** Only admins see (and so may filter or sort by) it. */
+  readonly adminOnly?: boolean;
+}
+
+/** A resource's attributes by name. */
+export type AttributeMap = Readonly<Record<string, AttributeSpec>>;
+
+const readOnly = (filter?: FilterKind): AttributeSpec => ({
+  post: false,
+  put: false,
+  ...(filter && { filter }),
+});
+const name: AttributeSpec = { post: true, put: true, convert: toText(255), filter: 'string' };
+const description: AttributeSpec = { post: true, put: true, convert: toText(255), filter: 'string' };
+const project: AttributeSpec = { post: true, put: false, convert: toText(255), filter: 'string' };
+const standard = {
+  id: readOnly('string'),
+  name,
+  description,
+  tenant_id: project,
+  project_id: project,
+  created_at: readOnly('string'),
+  updated_at: readOnly('string'),
+  revision_number: readOnly('integer'),
+  tags: readOnly(),
+};
+
+const stringList = listOf(toText(255));
+const ipv6Mode = nullable(oneOf(['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac']));
+
+export const NETWORK_ATTRIBUTES: AttributeMap = {
+  ...standard,
+  admin_state_up: { post: true, put: true, convert: toBoolean, filter: 'boolean' },
+  status: readOnly('string'),
+  subnets: readOnly(),
+  shared: { post: true, put: true, convert: toBoolean, filter: 'boolean' },
+  mtu: { post: true, put: true, convert: toInteger({ min: 0 }), filter: 'integer' },
+  dns_domain: { post: true, put: true, convert: toDnsName, filter: 'string' },
+  port_security_enabled: { post: true, put: true, convert: toBoolean, filter: 'boolean' },
+  'router:external': { post: true, put: true, convert: toBoolean, filter: 'boolean' },
+  availability_zone_hints: { post: true, put: false, convert: stringList },
+  availability_zones: readOnly(),
+  ipv4_address_scope: readOnly(),
+  ipv6_address_scope: readOnly(),
+  'provider:network_type': {
+    post: true,
+    put: false,
+    convert: toText(32),
+    filter: 'string',
+    adminOnly: true,
+  },
+  'provider:physical_network': {
+    post: true,
+    put: false,
+    convert: toText(64),
+    filter: 'string',
+    adminOnly: true,
+  },
+  'provider:segmentation_id': {
+    post: true,
+    put: false,
+    convert: toInteger(),
+    filter: 'integer',
+    adminOnly: true,
+  },
+};
+
+const poolItem = objectOf(
+  { start: { convert: toAnyStringAttr, required: true }, end: { convert: toAnyStringAttr, required: true } },
+  'IP pool',
+);
+const routeItem = objectOf(
+  {
+    destination: { convert: toAnyStringAttr, required: true },
+    nexthop: { convert: toAnyStringAttr, required: true },
+  },
+  'hostroute',
+);
+
+function toAnyStringAttr(value: unknown, attr: string): unknown {
+  if (typeof value !== 'string') throw invalidAttribute(attr, `${repr(value)} is not a valid string`);
+  return value;
+}
+
+export const SUBNET_ATTRIBUTES: AttributeMap = {
+  ...standard,
+  network_id: { post: true, put: false, required: true, convert: toUuid, filter: 'string' },
+  ip_version: { post: true, put: false, required: true, convert: toIpVersion, filter: 'integer' },
+  cidr: { post: true, put: false, convert: toAnyString, filter: 'string' },
+  prefixlen: { post: true, put: false, convert: toInteger({ min: 0 }) },
+  subnetpool_id: { post: true, put: false, convert: nullable(toUuid), filter: 'string' },
+  use_default_subnetpool: { post: true, put: false, convert: toBoolean },
+  gateway_ip: { post: true, put: true, convert: nullable(toIpAddress), filter: 'string' },
+  allocation_pools: { post: true, put: true, convert: nullable(listOf(poolItem)) },
+  dns_nameservers: { post: true, put: true, convert: nullable(listOf(toAnyStringAttr)) },
+  host_routes: { post: true, put: true, convert: nullable(listOf(routeItem)) },
+  enable_dhcp: { post: true, put: true, convert: toBoolean, filter: 'boolean' },
+  ipv6_ra_mode: { post: true, put: false, convert: ipv6Mode, filter: 'string' },
+  ipv6_address_mode: { post: true, put: false, convert: ipv6Mode, filter: 'string' },
+  service_types: { post: true, put: true, convert: stringList },
+  segment_id: { post: true, put: true, convert: nullable(toUuid), filter: 'string' },
+  dns_publish_fixed_ip: { post: true, put: true, convert: toBoolean, filter: 'boolean' },
+  shared: { post: false, put: false, filter: 'boolean' },
+};
+
+const BLANK_CAPABLE_OPTIONS = ['router', 'classless-static-route'];
+
+/** Extra DHCP options (spec 1.6): two accepted shapes per item; ip_version 4 or 6 (default 4). */
+const toExtraDhcpOpts: Converter = (value, attr) => {
+  if (value === null) return null;
+  if (!Array.isArray(value)) throw invalidAttribute(attr, `${repr(value)} is not a list`);
+  return value.map((item: unknown) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw invalidAttribute(attr, `${repr(item)} is not a dictionary`);
+    }
+    const option = item as Record<string, unknown>;
+    for (const key of Object.keys(option)) {
+      if (!['opt_name', 'opt_value', 'ip_version'].includes(key)) {
+        throw invalidAttribute(attr, `Validation of dictionary's keys failed. Unexpected key '${key}'`);
+      }
+    }
+    const optName = option['opt_name'];
+    const optValue = option['opt_value'];
+    if (!('opt_value' in option))
+      throw invalidAttribute(attr, "Validation of dictionary's keys failed. Missing 'opt_value'");
+    const singleLine = (v: unknown, max: number) =>
+      typeof v === 'string' && v !== '' && v.length <= max && !/[\r\n]/.test(v);
+    const blankShape =
+      typeof optName === 'string' &&
+      BLANK_CAPABLE_OPTIONS.includes(optName) &&
+      typeof optValue === 'string' &&
+      optValue.length <= 255;
+    const normalShape = singleLine(optName, 64) && (optValue === null || singleLine(optValue, 255));
+    if (!blankShape && !normalShape) {
+      throw invalidAttribute(attr, `${repr(item)} does not match any of the accepted extra_dhcp_opt shapes`);
+    }
+    const ipVersion =
+      option['ip_version'] === undefined || option['ip_version'] === null
+        ? 4
+        : toIpVersion(option['ip_version'], attr);
+    return { opt_name: optName as string, opt_value: optValue as string | null, ip_version: ipVersion };
+  });
+};
+
+/** fixed_ips: objects with `subnet_id` and/or `ip_address`; an address may not be requested twice. */
+const toFixedIps: Converter = (value, attr) => {
+  const items = listOf(
+    objectOf({ subnet_id: { convert: toUuid }, ip_address: { convert: toIpAddress } }, 'fixed_ips'),
+  )(value, attr) as { subnet_id?: string; ip_address?: string }[];
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (item.ip_address === undefined) continue;
+    if (seen.has(item.ip_address)) throw invalidAttribute(attr, `Duplicate IP address '${item.ip_address}'`);
+    seen.add(item.ip_address);
+  }
+  return items;
+};
+
+const addressPair = objectOf(
+  { ip_address: { convert: toAnyStringAttr, required: true }, mac_address: { convert: toMac } },
+  'allowed address pair',
+);
+
+export const PORT_ATTRIBUTES: AttributeMap = {
+  ...standard,
+  tags: { post: true, put: false, convert: listOf(toText(255)) },
+  network_id: { post: true, put: false, required: true, convert: toUuid, filter: 'string' },
+  admin_state_up: { post: true, put: true, convert: toBoolean, filter: 'boolean' },
+  mac_address: { post: true, put: true, convert: nullable(toMac), filter: 'mac' },
+  fixed_ips: { post: true, put: true, convert: toFixedIps },
+  device_id: { post: true, put: true, convert: toText(255), filter: 'string' },
+  device_owner: { post: true, put: true, convert: toText(255), filter: 'string' },
+  status: readOnly('string'),
+  'binding:host_id': { post: true, put: true, convert: toText(255), filter: 'string', adminOnly: true },
+  'binding:vnic_type': {
+    post: true,
+    put: true,
+    convert: oneOf([
+      'normal',
+      'direct',
+      'macvtap',
+      'baremetal',
+      'direct-physical',
+      'virtio-forwarder',
+      'smart-nic',
+      'remote-managed',
+    ]),
+    filter: 'string',
+  },
+  'binding:profile': { post: true, put: true, convert: nullable(toDict), adminOnly: true },
+  'binding:vif_type': { post: false, put: false, adminOnly: true },
+  'binding:vif_details': { post: false, put: false, adminOnly: true },
+  extra_dhcp_opts: { post: true, put: true, convert: toExtraDhcpOpts },
+  dns_name: { post: true, put: true, convert: toDnsName, filter: 'string' },
+  dns_domain: { post: true, put: true, convert: toDnsName },
+  dns_assignment: readOnly(),
+  port_security_enabled: { post: true, put: true, convert: toBoolean, filter: 'boolean' },
+  security_groups: { post: true, put: true, convert: listOf(toUuid) },
+  allowed_address_pairs: { post: true, put: true, convert: listOf(addressPair) },
+  ip_allocation: readOnly('string'),
+};

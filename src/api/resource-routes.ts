@@ -1,0 +1,129 @@
+/**
+ * The five routes every resource has (list, show, create, update, delete), driven by the resource's
+ * attribute map and use-cases. Routes only parse, call one service function and shape the response.
+ *
+ * @module
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { QdhcpError } from '../common/errors.js';
+import type { FixedIpsFilter } from '../db/index.js';
+import type { RequestContext } from '../service/context.js';
+import { paginate, sortItems } from '../service/query.js';
+import type { AttributeMap } from './attributes.js';
+import {
+  createItems,
+  parseCreate,
+  parseIfMatch,
+  parseUpdate,
+  type ResourceNames,
+  updateItem,
+} from './body.js';
+import { pageLinks, parseListQuery, selectFields } from './list-query.js';
+
+/** The use-cases a resource's routes call (inputs already converted by the attribute pipeline). */
+export interface ResourceUseCases<V extends { readonly id: string }> {
+  create(context: RequestContext, inputs: Record<string, unknown>[]): Promise<V[]>;
+  list(
+    context: RequestContext,
+    equals: Record<string, readonly (string | number | boolean | null)[]>,
+    fixedIps?: FixedIpsFilter,
+  ): Promise<V[]>;
+  get(context: RequestContext, id: string): Promise<V>;
+  update(context: RequestContext, id: string, input: Record<string, unknown>, ifMatch?: number): Promise<V>;
+  delete(context: RequestContext, id: string, ifMatch?: number): Promise<void>;
+}
+
+/** Everything the generic routes need to know about one resource. */
+export interface ResourceDefinition<V extends { readonly id: string }> {
+  readonly names: ResourceNames;
+  readonly attributes: AttributeMap;
+  readonly allowFixedIpsFilter: boolean;
+  /** The error for an unknown pagination marker. */
+  readonly markerNotFound: (id: string) => QdhcpError;
+  readonly useCases: ResourceUseCases<V>;
+}
+
+/** Shared by every resource plugin. */
+export interface RouteOptions {
+  readonly contextOf: (request: FastifyRequest) => RequestContext;
+  readonly paginationMaxLimit: number;
+}
+
+/** The request's query parameters, keeping repeated keys. */
+export function queryParams(request: FastifyRequest): URLSearchParams {
+  const index = request.url.indexOf('?');
+  return new URLSearchParams(index < 0 ? '' : request.url.slice(index + 1));
+}
+
+/** Scheme, host and path prefix of links (X-Forwarded-Proto overrides the scheme). */
+export function baseUrl(request: FastifyRequest): string {
+  const forwarded = request.headers['x-forwarded-proto'];
+  const proto = (Array.isArray(forwarded) ? forwarded[0] : forwarded) ?? 'http';
+  return `${proto}://${request.headers.host ?? 'localhost'}`;
+}
+
+/** Registers the routes of one resource under `/v2.0/<plural>`. */
+export function registerResourceRoutes<V extends { readonly id: string }>(
+  app: FastifyInstance,
+  definition: ResourceDefinition<V>,
+  options: RouteOptions,
+): void {
+  const { names, attributes, useCases } = definition;
+  const collection = `/v2.0/${names.plural}`;
+  const member = `${collection}/:id`;
+  type WithId = { Params: { id: string } };
+
+  app.get(collection, async (request) => {
+    const context = options.contextOf(request);
+    const params = queryParams(request);
+    const query = parseListQuery(params, attributes, {
+      admin: context.isAdmin,
+      allowFixedIps: definition.allowFixedIpsFilter,
+      maxLimit: options.paginationMaxLimit,
+    });
+    const all = await useCases.list(context, query.equals, query.fixedIps);
+    const sorted = sortItems(all, query.page.sort);
+    const page = paginate(sorted, query.page);
+    if (!page.markerFound) throw definition.markerNotFound(query.page.marker!);
+    const body: Record<string, unknown> = {
+      [names.plural]: page.items.map((item) => selectFields(item, query.fields)),
+    };
+    if (query.page.limit) {
+      body[`${names.plural}_links`] = pageLinks(
+        `${baseUrl(request)}${collection}`,
+        params,
+        page.items,
+        query.page,
+      );
+    }
+    return body;
+  });
+
+  app.get<WithId>(member, async (request) => {
+    const view = await useCases.get(options.contextOf(request), request.params.id);
+    return { [names.singular]: selectFields(view, queryParams(request).getAll('fields')) };
+  });
+
+  app.post(collection, async (request, reply) => {
+    const context = options.contextOf(request);
+    const items = createItems(request.body, names);
+    const bulk = !(names.singular in (request.body as object));
+    const inputs = items.map((item) => parseCreate(item, attributes, context));
+    const views = await useCases.create(context, inputs);
+    reply.code(201);
+    return bulk ? { [names.plural]: views } : { [names.singular]: views[0] };
+  });
+
+  app.put<WithId>(member, async (request) => {
+    const context = options.contextOf(request);
+    const input = parseUpdate(updateItem(request.body, names), attributes);
+    const ifMatch = parseIfMatch(request.headers['if-match']);
+    return { [names.singular]: await useCases.update(context, request.params.id, input, ifMatch) };
+  });
+
+  app.delete<WithId>(member, async (request, reply) => {
+    const ifMatch = parseIfMatch(request.headers['if-match']);
+    await useCases.delete(options.contextOf(request), request.params.id, ifMatch);
+    reply.code(204).send();
+  });
+}

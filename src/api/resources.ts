@@ -1,0 +1,85 @@
+/**
+ * The network, subnet and port plugins: each binds its attribute map to its use-cases. The casts from
+ * converted attributes to service inputs live here, at the edge: the attribute converters are what
+ * guarantee those types.
+ *
+ * @module
+ */
+import type { FastifyInstance } from 'fastify';
+import { QdhcpError } from '../common/errors.js';
+import type { NetworkInput, PortInput, SubnetInput } from '../service/inputs.js';
+import type { NetworkService } from '../service/network-service.js';
+import type { PortService } from '../service/port-service.js';
+import type { SubnetService } from '../service/subnet-service.js';
+import { NETWORK_ATTRIBUTES, PORT_ATTRIBUTES, SUBNET_ATTRIBUTES } from './attributes.js';
+import { type RouteOptions, registerResourceRoutes } from './resource-routes.js';
+
+/** Networks under /v2.0/networks. */
+export function networksPlugin(service: NetworkService, options: RouteOptions) {
+  return async function networks(app: FastifyInstance): Promise<void> {
+    registerResourceRoutes(
+      app,
+      {
+        names: { singular: 'network', plural: 'networks' },
+        attributes: NETWORK_ATTRIBUTES,
+        allowFixedIpsFilter: false,
+        markerNotFound: (id) => new QdhcpError('NETWORK_NOT_FOUND', { net_id: id }),
+        useCases: {
+          create: (context, inputs) => service.create(context, inputs as NetworkInput[]),
+          list: (context, equals) => service.list(context, equals),
+          get: (context, id) => service.get(context, id),
+          update: (context, id, input, ifMatch) =>
+            service.update(context, id, input as NetworkInput, ifMatch),
+          delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
+        },
+      },
+      options,
+    );
+  };
+}
+
+/** Subnets under /v2.0/subnets. */
+export function subnetsPlugin(service: SubnetService, options: RouteOptions) {
+  return async function subnets(app: FastifyInstance): Promise<void> {
+    registerResourceRoutes(
+      app,
+      {
+        names: { singular: 'subnet', plural: 'subnets' },
+        attributes: SUBNET_ATTRIBUTES,
+        allowFixedIpsFilter: false,
+        markerNotFound: (id) => new QdhcpError('SUBNET_NOT_FOUND', { subnet_id: id }),
+        useCases: {
+          create: (context, inputs) => service.create(context, inputs as SubnetInput[]),
+          list: (context, equals) => service.list(context, equals),
+          get: (context, id) => service.get(context, id),
+          update: (context, id, input, ifMatch) => service.update(context, id, input as SubnetInput, ifMatch),
+          delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
+        },
+      },
+      options,
+    );
+  };
+}
+
+/** Ports under /v2.0/ports. */
+export function portsPlugin(service: PortService, options: RouteOptions) {
+  return async function ports(app: FastifyInstance): Promise<void> {
+    registerResourceRoutes(
+      app,
+      {
+        names: { singular: 'port', plural: 'ports' },
+        attributes: PORT_ATTRIBUTES,
+        allowFixedIpsFilter: true,
+        markerNotFound: (id) => new QdhcpError('PORT_NOT_FOUND', { port_id: id }),
+        useCases: {
+          create: (context, inputs) => service.create(context, inputs as PortInput[]),
+          list: (context, equals, fixedIps) => service.list(context, equals, fixedIps),
+          get: (context, id) => service.get(context, id),
+          update: (context, id, input, ifMatch) => service.update(context, id, input as PortInput, ifMatch),
+          delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
+        },
+      },
+      options,
+    );
+  };
+}

@@ -1,0 +1,8 @@
+/**
+ * The message bus: contracts and transports.
+ *
+ * @module
+ */
+export type { Bus, EventHandler, RequestHandler, Unsubscribe } from './bus.js';
+export { createInProcessBus } from './in-process-bus.js';
+export * from './messages.js';

@@ -1,0 +1,69 @@
+/**
+ * The versioned message contract between the control plane and its subscribers (DHCP agents, later
+ * over AMQP). Every message carries `schema` and `version`; consumers must accept every version listed
+ * in the history below and ignore fields they do not know.
+ *
+ * History of `qdhcp.resource-event`:
+ * - v1 (initial): resource, action, id, networkId, networkRevision, state, occurredAt.
+ *
+ * @module
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+/** The resources whose changes are published. */
+export const ResourceKind = Type.Union([
+  Type.Literal('network'),
+  Type.Literal('subnet'),
+  Type.Literal('port'),
+]);
+export type ResourceKind = Static<typeof ResourceKind>;
+
+/** What happened to the resource. */
+export const ResourceAction = Type.Union([
+  Type.Literal('created'),
+  Type.Literal('updated'),
+  Type.Literal('deleted'),
+]);
+export type ResourceAction = Static<typeof ResourceAction>;
+
+/**
+ * A committed change of one network, subnet or port (v1). `state` is the resource exactly as the API
+ * shows it to an admin (after the change; for `deleted`, the last state). `networkRevision` is the
+ * network's change counter after this change: consecutive events of one network differ by one, so a
+ * subscriber that sees a gap knows it missed something and resyncs that network.
+ */
+export const ResourceEventV1 = Type.Object({
+  schema: Type.Literal('qdhcp.resource-event'),
+  version: Type.Literal(1),
+  resource: ResourceKind,
+  action: ResourceAction,
+  id: Type.String(),
+  networkId: Type.String(),
+  networkRevision: Type.Integer({ minimum: 0 }),
+  state: Type.Record(Type.String(), Type.Unknown()),
+  occurredAt: Type.String(),
+});
+export type ResourceEventV1 = Static<typeof ResourceEventV1>;
+
+/** Every event version a subscriber may receive. */
+export type ResourceEvent = ResourceEventV1;
+
+/**
+ * A request from an agent to the server (request/reply), e.g. "give me network X" during a resync.
+ * Method names are a closed set per contract version; the server registers one handler per method.
+ */
+export const BusRequest = Type.Object({
+  schema: Type.Literal('qdhcp.request'),
+  version: Type.Literal(1),
+  method: Type.String(),
+  params: Type.Record(Type.String(), Type.Unknown()),
+});
+export type BusRequest = Static<typeof BusRequest>;
+
+/** Builds a v1 resource event. */
+export function resourceEvent(
+  fields: Omit<ResourceEventV1, 'schema' | 'version' | 'occurredAt'>,
+  now: Date = new Date(),
+): ResourceEventV1 {
+  return { schema: 'qdhcp.resource-event', version: 1, ...fields, occurredAt: now.toISOString() };
+}

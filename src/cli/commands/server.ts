@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { addServerOptions, givenFlags } from '../../main/cli-options.js';
+
+/** `qdhcp server`: the Neutron-compatible control plane (API, database, bus). */
+export function registerServer(program: Command): void {
+  const command = program
+    .command('server')
+    .description('run the control plane: Neutron v2.0 API for networks, subnets and ports');
+  addServerOptions(command).action(async () => {
+    const { runComponents } = await import('../../main/run.js');
+    const { startServer } = await import('../../main/server.js');
+    await runComponents('server', command.opts<{ config?: string }>().config, givenFlags(command), [
+      startServer,
+    ]);
+  });
+}

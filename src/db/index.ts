@@ -1,0 +1,20 @@
+/**
+ * The storage module: the only place in qdhcp that speaks SQL.
+ *
+ * @module
+ */
+export { type Database, describeDatabaseUrl, openDatabase, type Queryable } from './database.js';
+export type { EqualsFilter, FilterValue } from './filters.js';
+export { type NetworkListFilter, networksRepository } from './networks-repository.js';
+export { type FixedIpsFilter, type PortListFilter, portsRepository } from './ports-repository.js';
+export type {
+  AddressPair,
+  AllocationPool,
+  ExtraDhcpOpt,
+  FixedIp,
+  HostRoute,
+  NetworkRecord,
+  PortRecord,
+  SubnetRecord,
+} from './records.js';
+export { type SubnetListFilter, subnetsRepository } from './subnets-repository.js';

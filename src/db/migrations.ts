@@ -1,0 +1,131 @@
+/**
+ * Schema migrations, in order. Each is written with Kysely's schema builder so the same code creates
+ * the SQLite and the PostgreSQL schema. Never edit a released migration: add a new one.
+ *
+ * @module
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+
+const initial: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('networks')
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+      .addColumn('name', 'varchar(255)', (c) => c.notNull())
+      .addColumn('description', 'varchar(255)', (c) => c.notNull())
+      .addColumn('admin_state_up', 'integer', (c) => c.notNull())
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('shared', 'integer', (c) => c.notNull())
+      .addColumn('mtu', 'integer', (c) => c.notNull())
+      .addColumn('dns_domain', 'varchar(255)', (c) => c.notNull())
+      .addColumn('port_security_enabled', 'integer', (c) => c.notNull())
+      .addColumn('router_external', 'integer', (c) => c.notNull())
+      .addColumn('network_type', 'varchar(16)', (c) => c.notNull())
+      .addColumn('physical_network', 'varchar(64)')
+      .addColumn('segmentation_id', 'integer')
+      .addColumn('segment_key', 'varchar(128)', (c) => c.unique())
+      .addColumn('availability_zone_hints', 'text', (c) => c.notNull())
+      .addColumn('tags', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('updated_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('revision_number', 'integer', (c) => c.notNull())
+      .addColumn('sync_revision', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('networks_project').on('networks').column('project_id').execute();
+
+    await db.schema
+      .createTable('subnets')
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('network_id', 'varchar(36)', (c) => c.notNull().references('networks.id'))
+      .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+      .addColumn('name', 'varchar(255)', (c) => c.notNull())
+      .addColumn('description', 'varchar(255)', (c) => c.notNull())
+      .addColumn('ip_version', 'integer', (c) => c.notNull())
+      .addColumn('cidr', 'varchar(64)', (c) => c.notNull())
+      .addColumn('gateway_ip', 'varchar(64)')
+      .addColumn('enable_dhcp', 'integer', (c) => c.notNull())
+      .addColumn('ipv6_ra_mode', 'varchar(32)')
+      .addColumn('ipv6_address_mode', 'varchar(32)')
+      .addColumn('allocation_pools', 'text', (c) => c.notNull())
+      .addColumn('dns_nameservers', 'text', (c) => c.notNull())
+      .addColumn('host_routes', 'text', (c) => c.notNull())
+      .addColumn('service_types', 'text', (c) => c.notNull())
+      .addColumn('dns_publish_fixed_ip', 'integer', (c) => c.notNull())
+      .addColumn('segment_id', 'varchar(36)')
+      .addColumn('tags', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('updated_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('revision_number', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('subnets_network').on('subnets').column('network_id').execute();
+
+    await db.schema
+      .createTable('ports')
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('network_id', 'varchar(36)', (c) => c.notNull().references('networks.id'))
+      .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+      .addColumn('name', 'varchar(255)', (c) => c.notNull())
+      .addColumn('description', 'varchar(255)', (c) => c.notNull())
+      .addColumn('admin_state_up', 'integer', (c) => c.notNull())
+      .addColumn('mac_address', 'varchar(17)', (c) => c.notNull())
+      .addColumn('device_id', 'varchar(255)', (c) => c.notNull())
+      .addColumn('device_owner', 'varchar(255)', (c) => c.notNull())
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('binding_host_id', 'varchar(255)', (c) => c.notNull())
+      .addColumn('binding_vnic_type', 'varchar(64)', (c) => c.notNull())
+      .addColumn('binding_profile', 'text', (c) => c.notNull())
+      .addColumn('binding_vif_type', 'varchar(64)', (c) => c.notNull())
+      .addColumn('dns_name', 'varchar(255)', (c) => c.notNull())
+      .addColumn('dns_domain', 'varchar(255)', (c) => c.notNull())
+      .addColumn('port_security_enabled', 'integer', (c) => c.notNull())
+      .addColumn('extra_dhcp_opts', 'text', (c) => c.notNull())
+      .addColumn('allowed_address_pairs', 'text', (c) => c.notNull())
+      .addColumn('ip_allocation', 'varchar(16)', (c) => c.notNull())
+      .addColumn('tags', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('updated_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('revision_number', 'integer', (c) => c.notNull())
+      .addUniqueConstraint('ports_network_mac', ['network_id', 'mac_address'])
+      .execute();
+    await db.schema.createIndex('ports_network').on('ports').column('network_id').execute();
+    await db.schema.createIndex('ports_device').on('ports').column('device_id').execute();
+
+    await db.schema
+      .createTable('ip_allocations')
+      .addColumn('subnet_id', 'varchar(36)', (c) => c.notNull().references('subnets.id'))
+      .addColumn('ip_address', 'varchar(64)', (c) => c.notNull())
+      .addColumn('port_id', 'varchar(36)', (c) => c.notNull().references('ports.id'))
+      .addColumn('network_id', 'varchar(36)', (c) => c.notNull())
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('ip_allocations_pk', ['subnet_id', 'ip_address'])
+      .execute();
+    await db.schema.createIndex('ip_allocations_port').on('ip_allocations').column('port_id').execute();
+    await db.schema.createIndex('ip_allocations_ip').on('ip_allocations').column('ip_address').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    for (const table of ['ip_allocations', 'ports', 'subnets', 'networks']) {
+      await sql`drop table if exists ${sql.table(table)}`.execute(db);
+    }
+  },
+};
+
+/** Migrations by name; names sort in the order they must run. */
+const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial };
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/**
+ * Brings the schema up to date. Safe to run from several processes at once on PostgreSQL (Kysely's
+ * migrator takes a lock table) and on SQLite (the write lock serialises them).
+ */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'qdhcp_migrations',
+    migrationLockTableName: 'qdhcp_migrations_lock',
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}

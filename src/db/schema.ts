@@ -1,0 +1,108 @@
+/**
+ * Row types of the control-plane tables, as Kysely sees them. Booleans are stored as integers 0/1 and
+ * lists/objects as JSON text so that SQLite and PostgreSQL share one schema and one set of queries.
+ * Timestamps are text `YYYY-MM-DDTHH:MM:SSZ` (Neutron's format, whole seconds, UTC).
+ *
+ * @module
+ */
+
+/** `networks`: one row per network, its provider segment and its counters. */
+export interface NetworksTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  admin_state_up: number;
+  status: string;
+  shared: number;
+  mtu: number;
+  dns_domain: string;
+  port_security_enabled: number;
+  router_external: number;
+  network_type: string;
+  physical_network: string | null;
+  segmentation_id: number | null;
+  /** `flat:physnet`, `vlan:physnet:id`, `vxlan:vni`; null for local. Unique: one owner per segment. */
+  segment_key: string | null;
+  availability_zone_hints: string;
+  tags: string;
+  created_at: string;
+  updated_at: string;
+  /** Neutron's standard-attribute revision of the network resource itself. */
+  revision_number: number;
+  /** Bumped by every change to the network, its subnets or its ports (agents detect gaps with it). */
+  sync_revision: number;
+}
+
+/** `subnets`: one row per subnet; pools, nameservers and routes kept as ordered JSON lists. */
+export interface SubnetsTable {
+  id: string;
+  network_id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  ip_version: number;
+  cidr: string;
+  gateway_ip: string | null;
+  enable_dhcp: number;
+  ipv6_ra_mode: string | null;
+  ipv6_address_mode: string | null;
+  allocation_pools: string;
+  dns_nameservers: string;
+  host_routes: string;
+  service_types: string;
+  dns_publish_fixed_ip: number;
+  segment_id: string | null;
+  tags: string;
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
+/** `ports`: one row per port; `(network_id, mac_address)` is unique. */
+export interface PortsTable {
+  id: string;
+  network_id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  admin_state_up: number;
+  mac_address: string;
+  device_id: string;
+  device_owner: string;
+  status: string;
+  binding_host_id: string;
+  binding_vnic_type: string;
+  binding_profile: string;
+  binding_vif_type: string;
+  dns_name: string;
+  dns_domain: string;
+  port_security_enabled: number;
+  extra_dhcp_opts: string;
+  allowed_address_pairs: string;
+  ip_allocation: string;
+  tags: string;
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
+/**
+ * `ip_allocations`: the fixed IPs of ports. The primary key `(subnet_id, ip_address)` is the guard
+ * against double allocation (spec 3.1); `position` keeps the order the port's addresses were given.
+ */
+export interface IpAllocationsTable {
+  subnet_id: string;
+  ip_address: string;
+  port_id: string;
+  network_id: string;
+  position: number;
+}
+
+/** The whole database as Kysely's type parameter. */
+export interface Schema {
+  networks: NetworksTable;
+  subnets: SubnetsTable;
+  ports: PortsTable;
+  ip_allocations: IpAllocationsTable;
+}

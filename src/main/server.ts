@@ -1,0 +1,70 @@
+/**
+ * The composition root of the control plane: opens the database, creates the bus, the services and
+ * the HTTP API, and wires them. The only place that builds these objects.
+ *
+ * @module
+ */
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../api/app.js';
+import { type Bus, createInProcessBus } from '../bus/index.js';
+import type { ServerConfig } from '../common/config.js';
+import type { Logger } from '../common/logger.js';
+import { type Database, openDatabase } from '../db/index.js';
+import { createNetworkService } from '../service/network-service.js';
+import { createPortService } from '../service/port-service.js';
+import { createSubnetService } from '../service/subnet-service.js';
+
+/** A built control plane. `close()` may be called more than once. */
+export interface ControlPlane {
+  readonly config: ServerConfig;
+  readonly api: FastifyInstance;
+  readonly database: Database;
+  readonly bus: Bus;
+  close(): Promise<void>;
+}
+
+/** Builds (does not listen) the control plane from its configuration. */
+export async function buildControlPlane(
+  config: ServerConfig,
+  options: { logger?: Logger; bus?: Bus } = {},
+): Promise<ControlPlane> {
+  const database = await openDatabase(config.databaseUrl, config.stateDir);
+  const logger = options.logger;
+  const bus =
+    options.bus ??
+    createInProcessBus({
+      onHandlerError: (error, event) =>
+        logger?.error({ err: error, event: event.resource }, 'bus subscriber failed'),
+    });
+  const deps = { database, bus, config, clock: () => new Date() };
+  const api = buildApi({
+    config,
+    networks: createNetworkService(deps),
+    subnets: createSubnetService(deps),
+    ports: createPortService(deps),
+    ...(logger && { logger }),
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    api,
+    database,
+    bus,
+    close() {
+      closing ??= (async () => {
+        await api.close();
+        await bus.close();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Builds the control plane and listens on `config.bind`; resolves once listening. */
+export async function startServer(config: ServerConfig, logger: Logger): Promise<ControlPlane> {
+  const plane = await buildControlPlane(config, { logger });
+  const address = await plane.api.listen({ host: config.bind.host, port: config.bind.port });
+  logger.info({ address, database: plane.database.kind }, 'qdhcp server listening');
+  return plane;
+}

@@ -1,0 +1,45 @@
+/**
+ * Neutron's default policy, reduced to what this server enforces: admins see and change everything;
+ * a project sees its own resources and shared networks (and their subnets), changes only its own, and
+ * gets 404 — not 403 — for what it may not see, so existence does not leak (spec 1.1).
+ *
+ * @module
+ */
+import { QdhcpError } from '../common/errors.js';
+import type { RequestContext } from './context.js';
+
+/** Ownership facts of a resource. */
+export interface Ownership {
+  readonly projectId: string;
+  readonly shared?: boolean;
+}
+
+/** Returns `record` when the caller may see it; otherwise throws `notFound()`. */
+export function visibleOr404<T extends Ownership>(
+  context: RequestContext,
+  record: T | undefined,
+  notFound: () => QdhcpError,
+): T {
+  if (record === undefined) throw notFound();
+  if (context.isAdmin || record.projectId === context.projectId || record.shared === true) return record;
+  throw notFound();
+}
+
+/** Throws 403 unless the caller is admin or owns the resource. */
+export function requireOwner(context: RequestContext, record: Ownership, action: string): void {
+  if (!context.isAdmin && record.projectId !== context.projectId) {
+    throw new QdhcpError('FORBIDDEN', { message: `rule:${action} is disallowed by policy` });
+  }
+}
+
+/** The project a new resource belongs to (the edge already refused foreign projects for non-admins). */
+export function ownerProject(context: RequestContext, requested: string | undefined): string {
+  return requested ?? context.projectId;
+}
+
+/** `If-Match: revision_number=N` (spec 1.1): 412 when the resource's revision differs. */
+export function checkRevision(current: number, expected: number | undefined): void {
+  if (expected !== undefined && expected !== current) {
+    throw new QdhcpError('REVISION_MISMATCH', { expected: `revision_number=${expected}`, current });
+  }
+}

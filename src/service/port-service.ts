@@ -1,0 +1,330 @@
+/**
+ * Port use-cases: create (single and bulk, all-or-nothing), list, show, update, delete, with MAC and IP
+ * allocation under the network's lock (spec 1.5, 3.4–3.7).
+ *
+ * @module
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ServerConfig } from '../common/config.js';
+import { QdhcpError } from '../common/errors.js';
+import {
+  type EqualsFilter,
+  type FixedIp,
+  type FixedIpsFilter,
+  type NetworkRecord,
+  networksRepository,
+  type PortRecord,
+  portsRepository,
+  type Queryable,
+  subnetsRepository,
+} from '../db/index.js';
+import { generateMac } from '../ipam/index.js';
+import { formatTimestamp } from './clock.js';
+import { type RequestContext, visibilityScope } from './context.js';
+import { initialExtraDhcpOpts, mergeExtraDhcpOpts } from './extra-dhcp-opts.js';
+import type { FixedIpRequest, PortInput } from './inputs.js';
+import { checkRevision, ownerProject, visibleOr404 } from './policy.js';
+import { allocateFixedIps } from './port-allocation.js';
+import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
+import { type PortView, portView } from './views.js';
+
+export interface PortServiceDeps extends UnitOfWorkDeps {
+  readonly config: ServerConfig;
+  /** Uniform in [0, 1); defaults to Math.random. */
+  readonly random?: () => number;
+}
+
+/** Most draws for a free random MAC before giving up (each draw is checked against the network). */
+const MAC_ATTEMPTS = 16;
+
+function portNotFound(id: string): QdhcpError {
+  return new QdhcpError('PORT_NOT_FOUND', { port_id: id });
+}
+
+function forbidden(action: string): QdhcpError {
+  return new QdhcpError('FORBIDDEN', { message: `rule:${action} is disallowed by policy` });
+}
+
+/** Port use-cases. */
+export function createPortService(deps: PortServiceDeps) {
+  const { database, config, clock } = deps;
+  const random = deps.random ?? Math.random;
+
+  async function freeMac(tx: Queryable, networkId: string): Promise<string> {
+    for (let attempt = 0; attempt < MAC_ATTEMPTS; attempt++) {
+      const mac = generateMac(config.baseMac, (n) => randomBytes(n));
+      if (!(await portsRepository.macInUse(tx, networkId, mac))) return mac;
+    }
+    throw new QdhcpError('MAC_ADDRESS_GENERATION_FAILURE', { net_id: networkId });
+  }
+
+  /** Foreign or unknown subnet ids in a fixed_ips request fail before anything is allocated. */
+  async function checkRequestedSubnets(
+    tx: Queryable,
+    network: NetworkRecord,
+    requested: readonly FixedIpRequest[],
+  ) {
+    const own = new Set((await subnetsRepository.idsByNetwork(tx, [network.id])).get(network.id) ?? []);
+    for (const entry of requested) {
+      if (entry.subnet_id === undefined || own.has(entry.subnet_id)) continue;
+      if (await subnetsRepository.get(tx, entry.subnet_id)) {
+        throw new QdhcpError('INVALID_INPUT', {
+          error_message: `Failed to create port on network ${network.id}, because fixed_ips included invalid subnet ${entry.subnet_id}`,
+        });
+      }
+      throw new QdhcpError('SUBNET_NOT_FOUND', { subnet_id: entry.subnet_id });
+    }
+  }
+
+  async function allocate(
+    tx: Queryable,
+    network: NetworkRecord,
+    deviceOwner: string,
+    macAddress: string,
+    requested: readonly FixedIpRequest[] | undefined,
+    existing: readonly FixedIp[],
+  ): Promise<FixedIp[]> {
+    if (requested) await checkRequestedSubnets(tx, network, requested);
+    const subnets = await subnetsRepository.listByNetwork(tx, network.id);
+    const allocated = await portsRepository.allocatedBySubnet(
+      tx,
+      subnets.map((s) => s.id),
+    );
+    for (const own of existing) {
+      const list = allocated.get(own.subnetId);
+      if (list)
+        allocated.set(
+          own.subnetId,
+          list.filter((ip) => ip !== own.ipAddress),
+        );
+    }
+    return allocateFixedIps(
+      { networkId: network.id, subnets, allocated, deviceOwner, macAddress, random },
+      requested,
+      existing,
+    );
+  }
+
+  /** Network-owner-only attributes on create (spec 1.1 default policy). */
+  function checkCreatePolicy(context: RequestContext, network: NetworkRecord, input: PortInput): void {
+    if (context.isAdmin || network.projectId === context.projectId) return;
+    if (input.mac_address !== undefined) throw forbidden('create_port:mac_address');
+    if (input.fixed_ips?.some((ip) => ip.ip_address !== undefined))
+      throw forbidden('create_port:fixed_ips:ip_address');
+    if (input.device_owner?.startsWith('network:')) throw forbidden('create_port:device_owner');
+    if (input['binding:host_id'] !== undefined || input['binding:profile'] !== undefined) {
+      throw forbidden('create_port:binding:host_id');
+    }
+  }
+
+  async function createOne(scope: WriteScope, context: RequestContext, input: PortInput): Promise<PortView> {
+    const networkId = input.network_id!;
+    await scope.lockNetwork(networkId);
+    const network = visibleOr404(
+      context,
+      await networksRepository.get(scope.tx, networkId),
+      () => new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId }),
+    );
+    checkCreatePolicy(context, network, input);
+    const securityGroup = input.security_groups?.[0];
+    if (securityGroup !== undefined) throw new QdhcpError('SECURITY_GROUP_NOT_FOUND', { id: securityGroup });
+    let mac: string;
+    if (typeof input.mac_address === 'string') {
+      mac = input.mac_address;
+      if (await portsRepository.macInUse(scope.tx, networkId, mac)) {
+        throw new QdhcpError('MAC_ADDRESS_IN_USE', { net_id: networkId, mac });
+      }
+    } else {
+      mac = await freeMac(scope.tx, networkId);
+    }
+    const deviceOwner = input.device_owner ?? '';
+    const fixedIps = await allocate(scope.tx, network, deviceOwner, mac, input.fixed_ips, []);
+    const now = formatTimestamp(clock());
+    const hostId = input['binding:host_id'] ?? '';
+    const record: PortRecord = {
+      id: randomUUID(),
+      networkId,
+      projectId: ownerProject(context, input.project_id),
+      name: input.name ?? '',
+      description: input.description ?? '',
+      adminStateUp: input.admin_state_up ?? true,
+      macAddress: mac,
+      deviceId: input.device_id ?? '',
+      deviceOwner,
+      status: 'DOWN',
+      bindingHostId: hostId,
+      bindingVnicType: input['binding:vnic_type'] ?? 'normal',
+      bindingProfile: input['binding:profile'] ?? {},
+      bindingVifType: hostId === '' ? 'unbound' : 'binding_failed',
+      dnsName: input.dns_name ?? '',
+      dnsDomain: input.dns_domain ?? '',
+      portSecurityEnabled: input.port_security_enabled ?? network.portSecurityEnabled,
+      extraDhcpOpts: initialExtraDhcpOpts(input.extra_dhcp_opts),
+      allowedAddressPairs: input.allowed_address_pairs ?? [],
+      ipAllocation: input.fixed_ips !== undefined && input.fixed_ips.length === 0 ? 'none' : 'immediate',
+      tags: [...(input.tags ?? [])].sort(),
+      fixedIps,
+      createdAt: now,
+      updatedAt: now,
+      revisionNumber: 1,
+    };
+    await portsRepository.insert(scope.tx, record);
+    await scope.emit('port', 'created', record.id, networkId, portView(record, config.dnsDomain, true));
+    return portView(record, config.dnsDomain, context.isAdmin);
+  }
+
+  /** The port as the caller may see it (own ports, and every port of the caller's networks). */
+  async function visiblePort(db: Queryable, context: RequestContext, id: string): Promise<PortRecord> {
+    const port = await portsRepository.get(db, id);
+    if (!port) throw portNotFound(id);
+    if (context.isAdmin || port.projectId === context.projectId) return port;
+    const network = await networksRepository.get(db, port.networkId);
+    if (network?.projectId === context.projectId) return port;
+    throw portNotFound(id);
+  }
+
+  async function updateInScope(
+    scope: WriteScope,
+    context: RequestContext,
+    id: string,
+    input: PortInput,
+    ifMatch: number | undefined,
+  ): Promise<PortView> {
+    const before = await portsRepository.get(scope.tx, id);
+    if (!before) throw portNotFound(id);
+    await scope.lockNetwork(before.networkId);
+    const current = await visiblePort(scope.tx, context, id);
+    checkRevision(current.revisionNumber, ifMatch);
+    const network = (await networksRepository.get(scope.tx, current.networkId))!;
+    const networkOwner = context.isAdmin || network.projectId === context.projectId;
+    let mac = current.macAddress;
+    if (input.mac_address !== undefined) {
+      if (!context.isAdmin) throw forbidden('update_port:mac_address');
+      const requested = input.mac_address ?? (await freeMac(scope.tx, current.networkId));
+      if (requested !== current.macAddress) {
+        if (current.deviceOwner.startsWith('network:')) {
+          throw new QdhcpError('UNSUPPORTED_PORT_DEVICE_OWNER', {
+            op: 'mac_address update',
+            port_id: id,
+            device_owner: current.deviceOwner,
+          });
+        }
+        if (!['unbound', 'binding_failed'].includes(current.bindingVifType)) {
+          throw new QdhcpError('PORT_BOUND', {
+            port_id: id,
+            vif_type: current.bindingVifType,
+            old_mac: current.macAddress,
+            new_mac: requested,
+          });
+        }
+        if (await portsRepository.macInUse(scope.tx, current.networkId, requested)) {
+          throw new QdhcpError('MAC_ADDRESS_IN_USE', { net_id: current.networkId, mac: requested });
+        }
+        mac = requested;
+      }
+    }
+    if (input.fixed_ips?.some((ip) => ip.ip_address !== undefined) && !networkOwner) {
+      throw forbidden('update_port:fixed_ips:ip_address');
+    }
+    if (input.device_owner?.startsWith('network:') && !networkOwner)
+      throw forbidden('update_port:device_owner');
+    const securityGroup = input.security_groups?.[0];
+    if (securityGroup !== undefined) throw new QdhcpError('SECURITY_GROUP_NOT_FOUND', { id: securityGroup });
+    const deviceOwner = input.device_owner ?? current.deviceOwner;
+    const addressesChange = input.fixed_ips !== undefined || mac !== current.macAddress;
+    const fixedIps = addressesChange
+      ? await allocate(
+          scope.tx,
+          network,
+          deviceOwner,
+          mac,
+          input.fixed_ips ??
+            current.fixedIps.map((ip) => ({ subnet_id: ip.subnetId, ip_address: ip.ipAddress })),
+          current.fixedIps,
+        )
+      : current.fixedIps;
+    const hostId = input['binding:host_id'] ?? current.bindingHostId;
+    const updated: PortRecord = {
+      ...current,
+      ...(input.name !== undefined && { name: input.name }),
+      ...(input.description !== undefined && { description: input.description }),
+      ...(input.admin_state_up !== undefined && { adminStateUp: input.admin_state_up }),
+      ...(input.device_id !== undefined && { deviceId: input.device_id }),
+      ...(input['binding:vnic_type'] !== undefined && { bindingVnicType: input['binding:vnic_type'] }),
+      ...(input['binding:profile'] !== undefined && { bindingProfile: input['binding:profile'] ?? {} }),
+      ...(input.dns_name !== undefined && { dnsName: input.dns_name }),
+      ...(input.dns_domain !== undefined && { dnsDomain: input.dns_domain }),
+      ...(input.port_security_enabled !== undefined && { portSecurityEnabled: input.port_security_enabled }),
+      ...(input.allowed_address_pairs !== undefined && { allowedAddressPairs: input.allowed_address_pairs }),
+      ...(input.extra_dhcp_opts !== undefined && {
+        extraDhcpOpts: mergeExtraDhcpOpts(current.extraDhcpOpts, input.extra_dhcp_opts),
+      }),
+      deviceOwner,
+      macAddress: mac,
+      bindingHostId: hostId,
+      bindingVifType:
+        hostId === ''
+          ? 'unbound'
+          : current.bindingHostId === hostId
+            ? current.bindingVifType
+            : 'binding_failed',
+      fixedIps,
+      ipAllocation: fixedIps.length === 0 && input.fixed_ips !== undefined ? 'none' : 'immediate',
+      updatedAt: formatTimestamp(clock()),
+      revisionNumber: current.revisionNumber + 1,
+    };
+    await portsRepository.update(scope.tx, updated);
+    if (addressesChange) await portsRepository.replaceFixedIps(scope.tx, updated);
+    await scope.emit('port', 'updated', id, updated.networkId, portView(updated, config.dnsDomain, true));
+    return portView(updated, config.dnsDomain, context.isAdmin);
+  }
+
+  return {
+    async create(context: RequestContext, inputs: readonly PortInput[]): Promise<PortView[]> {
+      return runMutation(deps, async (scope) => {
+        const views: PortView[] = [];
+        for (const input of inputs) views.push(await createOne(scope, context, input));
+        return views;
+      });
+    },
+
+    async list(
+      context: RequestContext,
+      equals: EqualsFilter,
+      fixedIps?: FixedIpsFilter,
+    ): Promise<PortView[]> {
+      const scope = visibilityScope(context);
+      const records = await portsRepository.list(database.db, {
+        equals,
+        ...(fixedIps !== undefined && { fixedIps }),
+        ...(scope !== undefined && { visibleToProject: scope }),
+      });
+      return records.map((r) => portView(r, config.dnsDomain, context.isAdmin));
+    },
+
+    async get(context: RequestContext, id: string): Promise<PortView> {
+      return portView(await visiblePort(database.db, context, id), config.dnsDomain, context.isAdmin);
+    },
+
+    async update(context: RequestContext, id: string, input: PortInput, ifMatch?: number): Promise<PortView> {
+      return runMutation(deps, (scope) => updateInScope(scope, context, id, input, ifMatch));
+    },
+
+    async delete(context: RequestContext, id: string, ifMatch?: number): Promise<void> {
+      await runMutation(deps, async (scope) => {
+        const before = await portsRepository.get(scope.tx, id);
+        if (!before) throw portNotFound(id);
+        await scope.lockNetwork(before.networkId).catch(() => {
+          throw portNotFound(id);
+        });
+        const port = await visiblePort(scope.tx, context, id);
+        checkRevision(port.revisionNumber, ifMatch);
+        await portsRepository.delete(scope.tx, id);
+        await scope.emit('port', 'deleted', id, port.networkId, portView(port, config.dnsDomain, true));
+      });
+    },
+  };
+}
+
+/** The port use-cases, as built by {@link createPortService}. */
+export type PortService = ReturnType<typeof createPortService>;

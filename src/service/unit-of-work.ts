@@ -1,0 +1,98 @@
+/**
+ * Running one API mutation: one write transaction, re-run as a whole on a retriable conflict (spec 3.5,
+ * with millisecond back-off instead of Neutron's half second), and the collected events published only
+ * after the commit succeeded.
+ *
+ * @module
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type Bus,
+  type ResourceAction,
+  type ResourceEventV1,
+  type ResourceKind,
+  resourceEvent,
+} from '../bus/index.js';
+import { QdhcpError } from '../common/errors.js';
+import { type Database, networksRepository, type Queryable } from '../db/index.js';
+import type { Clock } from './clock.js';
+
+/** Most attempts of one operation before giving up. */
+const MAX_ATTEMPTS = 25;
+
+/** What the services need to run mutations. */
+export interface UnitOfWorkDeps {
+  readonly database: Database;
+  readonly bus: Bus;
+  readonly clock: Clock;
+}
+
+/** The transaction of one attempt, plus the events to publish if it commits. */
+export interface WriteScope {
+  readonly tx: Queryable;
+  /**
+   * Records a change of a resource of `networkId`: bumps the network's change counter (so consecutive
+   * events of a network differ by one) and queues the event for after the commit.
+   */
+  emit(
+    resource: ResourceKind,
+    action: ResourceAction,
+    id: string,
+    networkId: string,
+    state: object,
+  ): Promise<void>;
+  /**
+   * Locks the network's row for the rest of the transaction (PostgreSQL `FOR UPDATE`; SQLite's
+   * `BEGIN IMMEDIATE` already holds the database lock). Throws NETWORK_NOT_FOUND when it is missing.
+   */
+  lockNetwork(networkId: string): Promise<void>;
+}
+
+/**
+ * Runs `work` in a write transaction, retrying the whole of it on retriable conflicts, then publishes
+ * the events it emitted. Domain errors (QdhcpError) are never retried.
+ */
+export async function runMutation<T>(
+  deps: UnitOfWorkDeps,
+  work: (scope: WriteScope) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const events: ResourceEventV1[] = [];
+    try {
+      const result = await deps.database.write(async (tx) => {
+        events.length = 0;
+        const scope: WriteScope = {
+          tx,
+          async emit(resource, action, id, networkId, state) {
+            const revision = await networksRepository.bumpSyncRevision(tx, networkId);
+            events.push(
+              resourceEvent(
+                {
+                  resource,
+                  action,
+                  id,
+                  networkId,
+                  networkRevision: revision ?? 0,
+                  state: state as Record<string, unknown>,
+                },
+                deps.clock(),
+              ),
+            );
+          },
+          async lockNetwork(networkId) {
+            const found = await networksRepository.lock(tx, networkId, deps.database.kind === 'postgres');
+            if (!found) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
+          },
+        };
+        return work(scope);
+      });
+      for (const event of events) await deps.bus.publish(event);
+      return result;
+    } catch (error) {
+      if (error instanceof QdhcpError || !deps.database.isRetriable(error) || attempt >= MAX_ATTEMPTS)
+        throw error;
+      // Jittered, growing but short: colliding writers re-run their whole operation a moment apart.
+      await sleep(Math.random() * Math.min(2 * attempt, 20));
+    }
+  }
+}
