@@ -124,6 +124,15 @@ export {
   validateHostRoutes,
 } from './subnet-attributes.js';
 export {
+  allocationPoolsForApi,
+  type SubnetCreateContext,
+  type SubnetCreateRequest,
+  type SubnetUpdateRequest,
+  type ValidatedSubnet,
+  validateSubnetCreate,
+  validateSubnetUpdate,
+} from './subnet-request.js';
+export {
   classifySubnet,
   defaultGateway,
   formatInCidr,
