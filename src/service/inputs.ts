@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AddressPair, AllocationPool, HostRoute } from '../db/index.js';
+import type { AllocationPool, HostRoute } from '../db/index.js';
 
 /** Network create/update attributes. */
 export interface NetworkInput {
@@ -82,6 +82,7 @@ export interface PortInput {
   readonly dns_domain?: string;
   readonly port_security_enabled?: boolean;
   readonly security_groups?: readonly string[];
-  readonly allowed_address_pairs?: readonly AddressPair[];
+  /** A pair without a MAC gets the port's MAC. */
+  readonly allowed_address_pairs?: readonly { readonly ip_address: string; readonly mac_address?: string }[];
   readonly tags?: readonly string[];
 }

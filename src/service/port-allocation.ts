@@ -14,6 +14,7 @@ import {
   classifySubnet,
   eui64Address,
   formatIp,
+  type Ipv6Mode,
   isEui64Address,
   isValidIpForSubnet,
   parseIp,
@@ -59,8 +60,8 @@ function candidates(context: AllocationContext): Candidate[] {
       cidr,
       kind: classifySubnet({
         cidr,
-        ipv6RaMode: subnet.ipv6RaMode as never,
-        ipv6AddressMode: subnet.ipv6AddressMode as never,
+        ipv6RaMode: subnet.ipv6RaMode as Ipv6Mode | null,
+        ipv6AddressMode: subnet.ipv6AddressMode as Ipv6Mode | null,
       }),
     };
     (subnet.serviceTypes.length > 0 ? typed : untyped).push(candidate);

@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerConfig } from '../common/config.js';
 import { QdhcpError } from '../common/errors.js';
 import {
+  type AddressPair,
   type EqualsFilter,
   type FixedIp,
   type FixedIpsFilter,
@@ -36,6 +37,10 @@ export interface PortServiceDeps extends UnitOfWorkDeps {
 
 /** Most draws for a free random MAC before giving up (each draw is checked against the network). */
 const MAC_ATTEMPTS = 16;
+
+function withMacs(pairs: NonNullable<PortInput['allowed_address_pairs']>, mac: string): AddressPair[] {
+  return pairs.map((pair) => ({ ip_address: pair.ip_address, mac_address: pair.mac_address ?? mac }));
+}
 
 function portNotFound(id: string): QdhcpError {
   return new QdhcpError('PORT_NOT_FOUND', { port_id: id });
@@ -160,7 +165,7 @@ export function createPortService(deps: PortServiceDeps) {
       dnsDomain: input.dns_domain ?? '',
       portSecurityEnabled: input.port_security_enabled ?? network.portSecurityEnabled,
       extraDhcpOpts: initialExtraDhcpOpts(input.extra_dhcp_opts),
-      allowedAddressPairs: input.allowed_address_pairs ?? [],
+      allowedAddressPairs: withMacs(input.allowed_address_pairs ?? [], mac),
       ipAllocation: input.fixed_ips !== undefined && input.fixed_ips.length === 0 ? 'none' : 'immediate',
       tags: [...(input.tags ?? [])].sort(),
       fixedIps,
@@ -255,7 +260,9 @@ export function createPortService(deps: PortServiceDeps) {
       ...(input.dns_name !== undefined && { dnsName: input.dns_name }),
       ...(input.dns_domain !== undefined && { dnsDomain: input.dns_domain }),
       ...(input.port_security_enabled !== undefined && { portSecurityEnabled: input.port_security_enabled }),
-      ...(input.allowed_address_pairs !== undefined && { allowedAddressPairs: input.allowed_address_pairs }),
+      ...(input.allowed_address_pairs !== undefined && {
+        allowedAddressPairs: withMacs(input.allowed_address_pairs, mac),
+      }),
       ...(input.extra_dhcp_opts !== undefined && {
         extraDhcpOpts: mergeExtraDhcpOpts(current.extraDhcpOpts, input.extra_dhcp_opts),
       }),
