@@ -16,7 +16,7 @@ export interface ClientEvent {
 }
 
 const UDHCPC_VARS =
-  'interface ip subnet mask broadcast router dns domain hostname mtu staticroutes msstaticroutes lease serverid siaddr opt58 opt59';
+  'interface ip subnet mask broadcast router dns domain hostname mtu staticroutes msstaticroutes lease serverid siaddr ntpsrv opt58 opt59';
 
 /** Writes the udhcpc `-s` script into the sandbox; with `configure` it also sets the address on bound. */
 export function writeUdhcpcScript(sandbox: Sandbox, configure = false): string {

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { boundVars, runDhclient, runUdhcpc } from '../support/dhcp-clients.js';
+import { canUseNamespaces, type Namespace, Sandbox } from '../support/netns.js';
+import { benchHost, DNSMASQ_BIN, startQdhcpServe } from '../support/qdhcp-serve.js';
+
+/**
+ * Parity: the same hosts file, opts file and command line, served first by real dnsmasq 2.90 and then by
+ * `qdhcp serve`; busybox udhcpc and ISC dhclient must receive the same values from both.
+ */
+const skip = canUseNamespaces() ? false : 'needs root for network namespaces';
+const PORT_ID = 'a1dcadc7-1527-4d33-9b78-5d0c2daafe4f';
+const SUBNET = 'subnet-3a576639-a560-42dc-80ab-7115649565c9';
+
+describe('parity with dnsmasq: same files and command line, same values', { skip, timeout: 60_000 }, () => {
+  let sandbox: Sandbox;
+  let server: Namespace;
+  const clients: { ns: Namespace; ifName: string }[] = [];
+  let commonArgs: string[];
+
+  before(async () => {
+    sandbox = new Sandbox('par');
+    chmodSync(sandbox.workDir, 0o755); // dnsmasq drops to 'nobody' and must still read the files
+    server = await sandbox.addNamespace('srv');
+    const bridge = sandbox.device('br');
+    await sandbox.addBridge(server, bridge, ['10.77.0.1/16']);
+    for (const [i, r] of [5, 6].entries()) {
+      const ns = await sandbox.addNamespace(`c${i}`);
+      const ifName = sandbox.device(`c${i}`);
+      await sandbox.addVeth(server, sandbox.device(`h${i}`), ns, ifName, {
+        bridge,
+        peerMac: benchHost(r).mac,
+      });
+      clients.push({ ns, ifName });
+    }
+    // Neutron-shaped files (reference §3): a port with extra options is tagged; the subnet has routes.
+    writeFileSync(sandbox.path('host'), `${benchHost(5).line},set:port-${PORT_ID}\n${benchHost(6).line}\n`);
+    writeFileSync(
+      sandbox.path('opts'),
+      [
+        `tag:${SUBNET},option:dns-server,10.77.0.53,10.77.0.54`,
+        `tag:${SUBNET},option:classless-static-route,172.31.0.0/16,10.77.0.254,169.254.169.254/32,10.77.0.1,0.0.0.0/0,10.77.0.254`,
+        `tag:${SUBNET},249,172.31.0.0/16,10.77.0.254,169.254.169.254/32,10.77.0.1,0.0.0.0/0,10.77.0.254`,
+        `tag:${SUBNET},option:router,10.77.0.254`,
+        `tag:port-${PORT_ID},option:ntp-server,10.77.0.123`,
+      ].join('\n'),
+    );
+    for (const file of ['host', 'opts']) chmodSync(sandbox.path(file), 0o644);
+    commonArgs = [
+      '-k',
+      '--no-hosts',
+      '--no-resolv',
+      '--conf-file=/dev/null',
+      '--except-interface=lo',
+      '--bind-interfaces',
+      `--interface=${bridge}`,
+      '--port=0',
+      `--dhcp-hostsfile=${sandbox.path('host')}`,
+      `--dhcp-optsfile=${sandbox.path('opts')}`,
+      '--leasefile-ro',
+      `--dhcp-range=set:${SUBNET},10.77.0.0,static,255.255.0.0,43200s`,
+      '--dhcp-option-force=option:mtu,1442',
+      '--dhcp-lease-max=65536',
+      '--domain=openstacklocal',
+    ];
+  });
+
+  after(async () => {
+    await sandbox?.teardown();
+  });
+
+  /** What both clients received from whichever server is running. */
+  async function collect(
+    label: string,
+  ): Promise<{ udhcpc: Record<string, string>; dhclient: Record<string, string> }> {
+    const [first, second] = clients;
+    assert.ok(first && second);
+    const udhcpc = { ...boundVars(await runUdhcpc(first.ns, sandbox, first.ifName)) };
+    delete udhcpc['interface'];
+    const dhclient = await runDhclient(second.ns, sandbox, second.ifName, { label: `${label}-dhc` });
+    assert.ok(dhclient.reasons.includes('BOUND'), dhclient.log);
+    const values = { ...dhclient.vars };
+    delete values['new_expiry'];
+    return { udhcpc, dhclient: values };
+  }
+
+  it('udhcpc and dhclient get identical leases and options from dnsmasq and from qdhcp serve', async () => {
+    const dnsmasq = sandbox.spawn(server, 'dnsmasq', DNSMASQ_BIN, [
+      ...commonArgs,
+      `--pid-file=${sandbox.path('dnsmasq.pid')}`,
+      `--log-facility=${sandbox.path('dnsmasq.log')}`,
+    ]);
+    // dnsmasq logs to its file; give it a moment to bind, then ask (the clients retry for 3 s anyway).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const fromDnsmasq = await collect('dnsmasq');
+    await dnsmasq.stop();
+
+    const qdhcp = await startQdhcpServe(sandbox, server, [
+      ...commonArgs,
+      `--pid-file=${sandbox.path('qdhcp.pid')}`,
+    ]);
+    const fromQdhcp = await collect('qdhcp');
+    await qdhcp.stop();
+
+    assert.equal(fromDnsmasq.udhcpc['ip'], '10.77.1.5');
+    assert.equal(
+      fromDnsmasq.udhcpc['staticroutes'],
+      '172.31.0.0/16 10.77.0.254 169.254.169.254/32 10.77.0.1 0.0.0.0/0 10.77.0.254',
+    );
+    assert.equal(fromDnsmasq.udhcpc['ntpsrv'], '10.77.0.123', 'per-port option via set:port-…');
+    assert.equal(fromDnsmasq.dhclient['new_ip_address'], '10.77.1.6');
+    assert.deepEqual(fromQdhcp.udhcpc, fromDnsmasq.udhcpc);
+    assert.deepEqual(fromQdhcp.dhclient, fromDnsmasq.dhclient);
+  });
+});
