@@ -9,6 +9,7 @@ import {
   parseAllocationPool,
   parseAllocationPools,
   poolSize,
+  poolsContain,
   rangeToPool,
   usableRange,
   validateAllocationPools,
@@ -249,5 +250,25 @@ describe('parseAllocationPool', () => {
       'InvalidAllocationPool',
       'The allocation pool 2001:db8::1-2001:db8::5 is not valid.',
     );
+  });
+});
+
+describe('usableRange and poolsContain', () => {
+  test('table', () => {
+    const table: [string, string][] = [
+      ['10.0.0.0/24', '10.0.0.1-10.0.0.254'],
+      ['10.0.0.0/30', '10.0.0.1-10.0.0.2'],
+      ['10.0.0.0/31', '10.0.0.0-10.0.0.1'],
+      ['10.0.0.3/32', '10.0.0.3-10.0.0.3'],
+      ['2001:db8::/64', '2001:db8::1-2001:db8::ffff:ffff:ffff:ffff'],
+      ['2001:db8::/127', '2001:db8::-2001:db8::1'],
+    ];
+    for (const [c, expected] of table) {
+      const parsed = cidr(c);
+      assert.equal(formatRange(parsed.version, usableRange(parsed)), expected);
+    }
+    const ps = [range('10.0.0.10', '10.0.0.20'), range('10.0.0.30', '10.0.0.30')];
+    assert.ok(poolsContain(ps, ip('10.0.0.10')) && poolsContain(ps, ip('10.0.0.30')));
+    assert.ok(!poolsContain(ps, ip('10.0.0.21')) && !poolsContain([], ip('10.0.0.1')));
   });
 });
