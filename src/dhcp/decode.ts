@@ -1,5 +1,5 @@
 import { DhcpDecodeError } from './errors.js';
-import { formatIpv4 } from './ipv4.js';
+import { formatIpv4, latin1Text } from './ipv4.js';
 import {
   CHADDR_LENGTH,
   FILE_LENGTH,
@@ -154,5 +154,5 @@ function readText(data: Uint8Array, start: number, width: number): string {
   const limit = start + width;
   while (end < limit && data[end] !== 0) end++;
   if (end === start) return '';
-  return String.fromCharCode.apply(null, data.subarray(start, end) as unknown as number[]);
+  return latin1Text(data, start, end);
 }

@@ -3,6 +3,7 @@
  * data may use RFC 1035 §4.1.4 compression pointers, relative to the start of that data (RFC 3397 §2).
  */
 import { DhcpEncodeError } from './errors.js';
+import { latin1Text } from './ipv4.js';
 import type { OptionRead } from './types.js';
 
 /** Longest name in wire form (RFC 1035 §2.3.4). */
@@ -53,12 +54,7 @@ function readName(data: Uint8Array, start: number): { name: string; next: number
       return `label at byte ${position} runs past the end of the option`;
     wireLength += length + 1;
     if (wireLength > MAX_NAME_WIRE_LENGTH) return `name at byte ${start} is longer than 255 bytes`;
-    labels.push(
-      String.fromCharCode.apply(
-        null,
-        data.subarray(position + 1, position + 1 + length) as unknown as number[],
-      ),
-    );
+    labels.push(latin1Text(data, position + 1, position + 1 + length));
     position += 1 + length;
   }
 }

@@ -46,3 +46,10 @@ export function writeUint32(target: Uint8Array, offset: number, value: number): 
   target[offset + 2] = (value >>> 8) & 0xff;
   target[offset + 3] = value & 0xff;
 }
+
+/** Bytes `[start, end)` as latin1 text (one character per byte), without intermediate arrays. */
+export function latin1Text(data: Uint8Array, start: number, end: number): string {
+  let text = '';
+  for (let i = start; i < end; i++) text += String.fromCharCode(data[i]!);
+  return text;
+}

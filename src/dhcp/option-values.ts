@@ -4,7 +4,7 @@
  */
 import { decodeDomainList, encodeDomainList } from './domain-list.js';
 import { DhcpEncodeError } from './errors.js';
-import { formatIpv4, parseIpv4, writeUint32 } from './ipv4.js';
+import { formatIpv4, latin1Text, parseIpv4, writeUint32 } from './ipv4.js';
 import { messageTypeCode, messageTypeName } from './message-type.js';
 import {
   type KnownOptionCode,
@@ -37,9 +37,7 @@ function uint32At(data: Uint8Array, offset: number): number {
 function latin1(data: Uint8Array): string {
   let end = data.length;
   while (end > 0 && data[end - 1] === 0) end--; // some clients NUL-terminate (e.g. hostname)
-  let text = '';
-  for (let i = 0; i < end; i++) text += String.fromCharCode(data[i]!);
-  return text;
+  return latin1Text(data, 0, end);
 }
 
 const DECODERS: Decoders = {
