@@ -21,8 +21,8 @@ import type { DhcpMessage } from './types.js';
  * - Options are read from the options field, then — when Option Overload (52, RFC 2132 §9.3) says so —
  *   from `file`, then `sname` (RFC 2131 §4.1). Instances of one code are concatenated in that order
  *   (RFC 3396 §7). Pad is skipped; reading an area stops at End.
- * - Lenient like dnsmasq and ISC: a missing End option is accepted when the last option ends exactly at the
- *   end of its area. Bytes after End are padding and ignored.
+ * - Lenient like dnsmasq and ISC: a missing End option is accepted when the area (packet, `file`, `sname`)
+ *   ends after a whole option or padding; an option cut short is an error. Bytes after End are ignored.
  *
  * The returned message references a private copy of `bytes` (one copy into Node's buffer pool), so reusing
  * the input buffer afterwards is safe.
