@@ -104,7 +104,9 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
     if (decision.kind === 'answer') return decision.response;
     if (forwarder === undefined) return undefined; // unreachable: decide() forwards only with a forwarder
     const answer = await forwarder.resolve(decision.question, query.flags.checkingDisabled);
-    return buildResponse(query, policy, answer);
+    // AD is cleared: we do not validate, so we cannot vouch for the upstream's claim (RFC 6840 §5.8),
+    // which is also what dnsmasq does without --proxy-dnssec.
+    return buildResponse(query, policy, { ...answer, authenticData: false });
   };
 
   const handleMessage = async (bytes: Uint8Array, transport: DnsTransport): Promise<Buffer | undefined> => {

@@ -1,11 +1,10 @@
-import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../../src/common/logger.js';
 import { DnsCache } from '../../../src/dns/cache.js';
 import { DnsCounters } from '../../../src/dns/counters.js';
 import { Forwarder, parseUpstream } from '../../../src/dns/forwarder.js';
+import { listenDns } from '../../../src/dns/listen.js';
 import { createDnsServer } from '../../../src/dns/server.js';
 import { Zone, type ZoneHost } from '../../../src/dns/zone.js';
 
@@ -45,18 +44,7 @@ async function main(): Promise<void> {
           timeoutMs: config.timeoutMs,
         });
   const server = createDnsServer({ zone, forwarder, logger, counters });
-  const udp = dgram.createSocket(net.isIPv6(config.listen) ? 'udp6' : 'udp4');
-  await new Promise<void>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(config.port, config.listen, () => resolve());
-  });
-  const tcp = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(config.port, config.listen, () => resolve());
-  });
-  server.attachUdp(udp);
-  server.attachTcp(tcp);
+  await listenDns(server, { addresses: [config.listen], port: config.port });
   process.stdout.write('ready\n');
   process.on('SIGTERM', () => {
     process.stdout.write(`counters ${JSON.stringify(server.counters.snapshot())}\n`);
