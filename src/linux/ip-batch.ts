@@ -1,4 +1,4 @@
-import { type CommandResult, CommandError, runCommand } from './run-command.js';
+import { CommandError, type CommandResult, runCommand } from './run-command.js';
 
 /** Where an `ip` command runs: the current namespace (undefined) or a named one (`ip -n NAME`). */
 export type NamespaceName = string | undefined;
@@ -19,7 +19,8 @@ export async function runIpBatch(
 ): Promise<CommandResult | undefined> {
   if (lines.length === 0) return undefined;
   for (const line of lines) {
-    if (line.includes('\n')) throw new CommandError(['ip', '-batch'], undefined, `newline in batch line ${JSON.stringify(line)}`);
+    if (line.includes('\n'))
+      throw new CommandError(['ip', '-batch'], undefined, `newline in batch line ${JSON.stringify(line)}`);
   }
   const args = [...namespaceArgs(namespace), ...(options.force === true ? ['-force'] : []), '-batch', '-'];
   return runCommand('ip', args, {
@@ -39,11 +40,15 @@ export async function runBridgeBatch(namespace: NamespaceName, lines: readonly s
 }
 
 /**
- * Runs `ip [-n NS] -j -batch -` with read-only commands and returns each command's parsed JSON (ip prints
+ * Runs `ip [-n NS] -j -d -batch -` with read-only commands and returns each command's parsed JSON (ip prints
  * one JSON array per command). One process for e.g. `link show`, `addr show` and `route show`.
  */
-export async function readIpJson(namespace: NamespaceName, commands: readonly string[]): Promise<unknown[][]> {
-  const result = await runCommand('ip', [...namespaceArgs(namespace), '-j', '-batch', '-'], {
+export async function readIpJson(
+  namespace: NamespaceName,
+  commands: readonly string[],
+): Promise<unknown[][]> {
+  // -d (details) adds `linkinfo.info_kind`, which tells bridges, veths and vxlans apart.
+  const result = await runCommand('ip', [...namespaceArgs(namespace), '-j', '-d', '-batch', '-'], {
     input: `${commands.join('\n')}\n`,
     timeoutMs: 10_000,
   });
@@ -95,7 +100,10 @@ export async function listNamespaces(): Promise<string[]> {
 
 /** PIDs of the processes inside a namespace (`ip netns pids`); empty when it does not exist. */
 export async function namespacePids(namespace: string): Promise<number[]> {
-  const result = await runCommand('ip', ['netns', 'pids', namespace], { allowFailure: true, timeoutMs: 10_000 });
+  const result = await runCommand('ip', ['netns', 'pids', namespace], {
+    allowFailure: true,
+    timeoutMs: 10_000,
+  });
   if (result.code !== 0) return [];
   return result.stdout
     .split(/\s+/)
@@ -104,7 +112,10 @@ export async function namespacePids(namespace: string): Promise<number[]> {
 }
 
 /** Sets sysctls inside a namespace with one process (`ip netns exec NS sysctl -q -w k=v …`). */
-export async function setNamespaceSysctls(namespace: string, values: Readonly<Record<string, string>>): Promise<void> {
+export async function setNamespaceSysctls(
+  namespace: string,
+  values: Readonly<Record<string, string>>,
+): Promise<void> {
   const pairs = Object.entries(values).map(([key, value]) => `${key}=${value}`);
   if (pairs.length === 0) return;
   await runCommand('ip', ['netns', 'exec', namespace, 'sysctl', '-q', '-w', ...pairs], { timeoutMs: 10_000 });

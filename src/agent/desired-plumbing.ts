@@ -1,0 +1,123 @@
+import type { BridgeSpec, DhcpDeviceSpec, Uplink } from '../linux/plumbing-commands.js';
+import { cidrOf, NetworkModelError, networkFacts, subnetContains } from './dhcp-config/network-facts.js';
+import type { Network, Port } from './model.js';
+import {
+  bridgeName,
+  dhcpNamespaceName,
+  namespaceDeviceName,
+  tapName,
+  vlanDeviceName,
+  vxlanDeviceName,
+} from './naming.js';
+import type { PlumbingSettings } from './plumbing-settings.js';
+import type { DhcpSettings } from './settings.js';
+
+/** Metadata addresses on the DHCP device (spec §4.15 step 5, §6.1). */
+export const METADATA_ADDRESSES: readonly string[] = ['169.254.169.254/32', 'fe80::a9fe:a9fe/64'];
+
+/** The desired devices of one network: its bridge (+uplink) and the DHCP port's veth pair. */
+export interface DesiredPlumbing {
+  readonly hostNamespace: string | undefined;
+  readonly bridge: BridgeSpec;
+  readonly device: DhcpDeviceSpec;
+}
+
+/** The uplink of a network from its provider attributes (flat, vlan, vxlan, local). */
+export function uplinkFor(network: Network, settings: PlumbingSettings): Uplink {
+  const type = network['provider:network_type'] ?? 'local';
+  const physnet = network['provider:physical_network'] ?? '';
+  const segmentation = network['provider:segmentation_id'] ?? undefined;
+  const mapped = (): string => {
+    const device = settings.physicalInterfaceMappings.get(physnet);
+    if (device === undefined) {
+      throw new NetworkModelError(
+        `network ${network.id}: physical network ${JSON.stringify(physnet)} has no interface mapping`,
+      );
+    }
+    return device;
+  };
+  switch (type) {
+    case 'local':
+      return { kind: 'none' };
+    case 'flat':
+      return { kind: 'device', device: mapped() };
+    case 'vlan': {
+      if (segmentation === undefined)
+        throw new NetworkModelError(`network ${network.id}: vlan without segmentation id`);
+      const parent = mapped();
+      return { kind: 'vlan', parent, vlanId: segmentation, device: vlanDeviceName(parent, segmentation) };
+    }
+    case 'vxlan': {
+      if (segmentation === undefined) throw new NetworkModelError(`network ${network.id}: vxlan without VNI`);
+      if (settings.localIp === undefined)
+        throw new NetworkModelError(`network ${network.id}: vxlan needs --local-ip`);
+      return {
+        kind: 'vxlan',
+        device: vxlanDeviceName(segmentation),
+        vni: segmentation,
+        localIp: settings.localIp,
+        remotes: settings.vxlanRemotes,
+        group: settings.vxlanGroup,
+        underlayDevice: settings.vxlanUnderlayDevice,
+        dstPort: settings.vxlanPort,
+      };
+    }
+    default:
+      throw new NetworkModelError(
+        `network ${network.id}: network type ${type} is not supported by the bridge data plane`,
+      );
+  }
+}
+
+/**
+ * The devices a network should have (spec §4.15): addresses = the DHCP port's fixed IPs on DHCP-enabled
+ * subnets (`ip/prefix`) plus the metadata addresses when a metadata option is on; default route via the
+ * first DHCP-enabled IPv4 subnet with a gateway (on-link when the gateway is outside that subnet).
+ */
+export function desiredPlumbing(
+  network: Network,
+  dhcpPort: Port,
+  dhcp: DhcpSettings,
+  settings: PlumbingSettings,
+): DesiredPlumbing {
+  const facts = networkFacts(network);
+  const addresses: string[] = [];
+  for (const fixed of dhcpPort.fixed_ips) {
+    const subnet = facts.byId.get(fixed.subnet_id);
+    if (subnet === undefined || !subnet.subnet.enable_dhcp) continue;
+    addresses.push(`${fixed.ip_address}/${cidrOf(subnet.subnet).prefixLength}`);
+  }
+  if (dhcp.enableIsolatedMetadata || dhcp.forceMetadata) addresses.push(...METADATA_ADDRESSES);
+  let gateway: DhcpDeviceSpec['gateway'];
+  const first = facts.subnets.find(
+    (s) => s.ipVersion === 4 && s.subnet.enable_dhcp && s.subnet.gateway_ip != null,
+  );
+  if (first !== undefined && first.subnet.gateway_ip != null) {
+    gateway = { address: first.subnet.gateway_ip, onLink: !subnetContains(first, first.subnet.gateway_ip) };
+  }
+  const bridge = bridgeName(network.id);
+  return {
+    hostNamespace: settings.hostNamespace,
+    bridge: { bridge, uplink: uplinkFor(network, settings) },
+    device: {
+      namespace: dhcpNamespaceName(network.id, settings.namespacePrefix),
+      bridge,
+      tap: tapName(dhcpPort.id),
+      device: namespaceDeviceName(dhcpPort.id),
+      mac: dhcpPort.mac_address,
+      mtu: network.mtu > 0 ? network.mtu : undefined,
+      addresses,
+      gateway,
+    },
+  };
+}
+
+/** True when the agent should serve the network (spec §4.7): admin up with a DHCP-enabled subnet. */
+export function networkNeedsDhcp(network: Network): boolean {
+  return network.admin_state_up && network.subnets.some((subnet) => subnet.enable_dhcp);
+}
+
+/** The agent's DHCP port in a network: owner `network:dhcp` and this agent's device id (spec §4.14). */
+export function findAgentDhcpPort(network: Network, deviceId: string): Port | undefined {
+  return network.ports.find((port) => port.device_owner === 'network:dhcp' && port.device_id === deviceId);
+}

@@ -1,0 +1,71 @@
+import type { HostTable } from '../../../dhcp-server/host-table.js';
+import { MutableHostTable } from '../../../dhcp-server/mutable-host-table.js';
+import type { OptionSetting } from '../../../dhcp-server/option-setting.js';
+import type { ServerTables } from '../../../dhcp-server/types.js';
+import type { HostSpec, OptionLine } from '../../dhcp-config/types.js';
+import { hostEntriesOf, optionSettingsOf, type UnusableLine } from './engine-input.js';
+
+/**
+ * The served tables of one network, changed one port at a time: a port's hosts go into a
+ * {@link MutableHostTable} (O(that port)); its option lines into a per-port slot. The engine reads
+ * {@link NetworkTables.tables}; the flat option list is rebuilt only when some *option* changed (ports with
+ * extra_dhcp_opts or subnet-level changes), never for a plain host change.
+ */
+export class NetworkTables {
+  private readonly hosts = new MutableHostTable();
+  private forced: readonly OptionSetting[] = [];
+  private subnetLevel: readonly OptionSetting[] = [];
+  private trailing: readonly OptionSetting[] = [];
+  private readonly perPort = new Map<string, readonly OptionSetting[]>();
+  private current: ServerTables | undefined;
+  /** Lines the engine could not parse (should stay empty; reported in the status). */
+  readonly problems: UnusableLine[] = [];
+
+  /** Number of host entries served. */
+  get hostCount(): number {
+    return this.hosts.size;
+  }
+
+  /** Command-line options (`--dhcp-option-force`). */
+  setForced(lines: readonly OptionLine[]): void {
+    this.forced = optionSettingsOf(lines, true, '--dhcp-option-force', this.problems);
+    this.current = undefined;
+  }
+
+  /** Per-subnet lines and the trailing multi-agent DNS lines (spec §5.5). */
+  setSubnetOptions(subnetLines: readonly OptionLine[], trailingLines: readonly OptionLine[]): void {
+    this.subnetLevel = optionSettingsOf(subnetLines, false, 'opts', this.problems);
+    this.trailing = optionSettingsOf(trailingLines, false, 'opts', this.problems);
+    this.current = undefined;
+  }
+
+  /** Sets one port's hosts and option lines (replacing the previous ones). */
+  setPort(portId: string, hosts: readonly HostSpec[], options: readonly OptionLine[]): void {
+    this.hosts.replace(portId, hostEntriesOf(hosts, this.problems));
+    const settings = optionSettingsOf(options, false, `port-${portId}`, this.problems);
+    const previous = this.perPort.get(portId);
+    if (settings.length === 0 && previous === undefined) return;
+    if (settings.length === 0) this.perPort.delete(portId);
+    else this.perPort.set(portId, settings);
+    this.current = undefined;
+  }
+
+  /** Forgets a port. */
+  removePort(portId: string): void {
+    this.hosts.remove(portId);
+    if (this.perPort.delete(portId)) this.current = undefined;
+  }
+
+  /** The tables for the engine (same reference until an option changes). */
+  get tables(): ServerTables {
+    if (this.current === undefined) {
+      const options: OptionSetting[] = [...this.forced, ...this.subnetLevel];
+      for (const settings of this.perPort.values()) options.push(...settings);
+      options.push(...this.trailing);
+      // The engine types `hosts` as its immutable HostTable class; MutableHostTable honours the same
+      // find() contract, which is all the engine calls (see docs/agent.md for the interface change).
+      this.current = { hosts: this.hosts as unknown as HostTable, options };
+    }
+    return this.current;
+  }
+}

@@ -1,0 +1,210 @@
+import type { Socket } from 'node:dgram';
+import { decodeMessage, encodeMessage } from '../../../dhcp/index.js';
+import { handleRequest } from '../../../dhcp-server/engine.js';
+import type { EngineConfig } from '../../../dhcp-server/types.js';
+import { Counters } from '../../../serve/counters.js';
+import { forcedOptionsOf, rangesOf } from '../../dhcp-config/derive.js';
+import { hostsForPort } from '../../dhcp-config/hosts.js';
+import { type NetworkFacts, networkFacts } from '../../dhcp-config/network-facts.js';
+import { multiAgentDnsLines, portOptionLines } from '../../dhcp-config/port-options.js';
+import { subnetOptionLines } from '../../dhcp-config/subnet-options.js';
+import { type Network, type Port, ROUTER_INTERFACE_OWNERS } from '../../model.js';
+import type { NetworkStatus } from '../driver.js';
+import type { PreparedNetwork } from '../prepare-network.js';
+import { engineConfigOf } from './engine-input.js';
+import { NetworkTables } from './network-tables.js';
+import { sendReply } from './reply-sender.js';
+
+/** Port owners whose change can alter subnet-level options (isolation, multi-agent DNS). */
+function affectsSubnetOptions(port: Port | undefined): boolean {
+  const owner = port?.device_owner ?? '';
+  return ROUTER_INTERFACE_OWNERS.has(owner) || owner === 'network:dhcp';
+}
+
+/**
+ * One network served by the builtin driver: its model (ports by id), tables, engine configuration and the
+ * socket in its namespace. Port events touch only that port's entries; a full {@link ServedNetwork.load}
+ * happens on enable (network or subnet changes).
+ */
+export class ServedNetwork {
+  readonly counters = new Counters();
+  private prepared: PreparedNetwork;
+  private readonly ports = new Map<string, Port>();
+  private facts: NetworkFacts;
+  private tables = new NetworkTables();
+  private config: EngineConfig;
+  private socket: Socket | undefined;
+
+  constructor(prepared: PreparedNetwork) {
+    this.prepared = prepared;
+    this.facts = networkFacts(prepared.network);
+    this.config = this.buildConfig();
+    this.load(prepared);
+  }
+
+  /** Namespace and device this network is served on. */
+  get device(): { readonly namespace: string; readonly name: string } {
+    return { namespace: this.prepared.desired.device.namespace, name: this.prepared.desired.device.device };
+  }
+
+  /** True once a socket is attached. */
+  get listening(): boolean {
+    return this.socket !== undefined;
+  }
+
+  /** Rebuilds everything from a full model (enable / network or subnet change). O(ports). */
+  load(prepared: PreparedNetwork): void {
+    this.prepared = prepared;
+    this.ports.clear();
+    for (const port of prepared.network.ports) this.ports.set(port.id, port);
+    this.facts = networkFacts(prepared.network);
+    this.config = this.buildConfig();
+    const tables = new NetworkTables();
+    tables.setForced(forcedOptionsOf(prepared.network, prepared.context));
+    for (const port of prepared.network.ports) {
+      tables.setPort(
+        port.id,
+        hostsForPort(port, this.facts, prepared.context),
+        portOptionLines(port, this.facts),
+      );
+    }
+    this.tables = tables;
+    this.refreshSubnetOptions(false);
+  }
+
+  private buildConfig(): EngineConfig {
+    const { context, desired } = this.prepared;
+    const addresses = desired.device.addresses
+      .filter((cidr) => !cidr.startsWith('169.254.') && !cidr.includes(':'))
+      .map((cidr) => ({
+        address: cidr.slice(0, cidr.indexOf('/')),
+        prefixLength: Number(cidr.slice(cidr.indexOf('/') + 1)),
+      }));
+    const ranges = rangesOf(this.facts, context);
+    return engineConfigOf(
+      {
+        networkId: '',
+        ranges,
+        hosts: [],
+        options: [],
+        addnHosts: [],
+        forcedOptions: [],
+        domain: context.settings.dnsDomain || undefined,
+        leaseMax: 0,
+      },
+      desired.device.device,
+      addresses,
+      context.settings.dnsEnabled,
+    );
+  }
+
+  /** Recomputes isolation and subnet-level options (O(ports); only for router/DHCP port changes). */
+  private refreshSubnetOptions(recomputeFacts: boolean): void {
+    const network = this.currentNetwork();
+    if (recomputeFacts) this.facts = networkFacts(network);
+    this.tables.setSubnetOptions(
+      subnetOptionLines(this.facts, this.prepared.context),
+      multiAgentDnsLines(network.ports, this.facts),
+    );
+  }
+
+  /** The model as it stands after the port events applied so far. */
+  currentNetwork(): Network {
+    return { ...this.prepared.network, ports: [...this.ports.values()] };
+  }
+
+  /**
+   * Applies one port create/update (spec §4.7): drops it when stale (a cached copy has a higher
+   * revision_number), else replaces that port's entries only.
+   */
+  upsertPort(port: Port): 'applied' | 'stale' {
+    const cached = this.ports.get(port.id);
+    if (
+      cached?.revision_number !== undefined &&
+      port.revision_number !== undefined &&
+      cached.revision_number > port.revision_number
+    ) {
+      this.counters.increment('ports.stale');
+      return 'stale';
+    }
+    this.ports.set(port.id, port);
+    this.tables.setPort(
+      port.id,
+      hostsForPort(port, this.facts, this.prepared.context),
+      portOptionLines(port, this.facts),
+    );
+    if (affectsSubnetOptions(cached) || affectsSubnetOptions(port)) this.refreshSubnetOptions(true);
+    this.counters.increment('ports.updated');
+    return 'applied';
+  }
+
+  /** Applies one port delete. */
+  deletePort(portId: string): void {
+    const cached = this.ports.get(portId);
+    if (cached === undefined) return;
+    this.ports.delete(portId);
+    this.tables.removePort(portId);
+    if (affectsSubnetOptions(cached)) this.refreshSubnetOptions(true);
+    this.counters.increment('ports.deleted');
+  }
+
+  /** Attaches the socket bound in the namespace (closing a previous one). */
+  attach(socket: Socket): void {
+    this.detach();
+    this.socket = socket;
+    socket.on('message', (bytes: Buffer) => this.handlePacket(bytes));
+    socket.on('error', () => this.counters.increment('errors.socket'));
+  }
+
+  /** Closes the socket. Safe twice. */
+  detach(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket === undefined) return;
+    try {
+      socket.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  /** Answers one datagram from the namespace. Never throws. */
+  handlePacket(bytes: Buffer): void {
+    let encoded: Buffer;
+    try {
+      const decision = handleRequest(decodeMessage(bytes), this.config, this.tables.tables);
+      this.counters.increment(`received.${decision.requestType ?? 'other'}`);
+      if (decision.kind === 'drop') {
+        this.counters.increment(`dropped.${decision.reason}`);
+        return;
+      }
+      encoded = encodeMessage(decision.reply, { maxMessageSize: decision.maxMessageSize });
+      const socket = this.socket;
+      if (socket === undefined) return;
+      sendReply(socket, encoded, decision.destination, () => this.counters.increment('errors.send'));
+      this.counters.increment(`sent.${decision.replyType}`);
+    } catch {
+      this.counters.increment('dropped.bad-packet');
+    }
+  }
+
+  /** Status for the agent and tests. */
+  status(): NetworkStatus {
+    const problems = this.tables.problems.length;
+    return {
+      networkId: this.prepared.network.id,
+      namespace: this.device.namespace,
+      device: this.device.name,
+      ports: this.ports.size,
+      state: 'serving',
+      detail: problems > 0 ? `${problems} unusable configuration lines` : undefined,
+      counters: this.counters.snapshot(),
+      pid: undefined,
+    };
+  }
+
+  /** Host entries served (for tests and benchmarks). */
+  get hostCount(): number {
+    return this.tables.hostCount;
+  }
+}

@@ -1,0 +1,230 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { removeDhcpNamespace } from '../../../linux/network-plumbing.js';
+import { deriveDhcpConfig } from '../../dhcp-config/derive.js';
+import {
+  type DnsmasqPaths,
+  dnsmasqArguments,
+  dnsmasqPaths,
+  renderAddnHostsFile,
+  renderHostsFile,
+  renderOptsFile,
+} from '../../dhcp-config/render.js';
+import type { DhcpConfig } from '../../dhcp-config/types.js';
+import type { Network } from '../../model.js';
+import { dhcpNamespaceName } from '../../naming.js';
+import type { DhcpDriver, DriverCapabilities, NetworkStatus, PortChange } from '../driver.js';
+import {
+  type DriverDeps,
+  isAgentDhcpPort,
+  type PreparedNetwork,
+  plumbNetwork,
+  prepareNetwork,
+} from '../prepare-network.js';
+import { ensureDirectory, writeFileAtomic } from './atomic-files.js';
+import { DnsmasqProcess } from './dnsmasq-process.js';
+
+/** Options of the dnsmasq driver. */
+export interface DnsmasqDriverOptions {
+  /** Neutron's `dhcp_confs`: one directory per network below it; must be traversable by `nobody`. */
+  readonly stateDirectory: string;
+  /** dnsmasq executable (default `dnsmasq` from PATH). */
+  readonly binary?: string;
+  /** First respawn delay (default 500 ms). */
+  readonly restartDelayMs?: number;
+}
+
+interface DnsmasqNetwork {
+  prepared: PreparedNetwork;
+  config: DhcpConfig;
+  readonly paths: DnsmasqPaths;
+  process: DnsmasqProcess;
+  reloads: number;
+  unexpectedExits: number;
+}
+
+/** Spec §5.7: `<expiry> <mac> <ip> * *` for every IPv4 host, so renewals after a restart are not NAKed. */
+function initialLeases(config: DhcpConfig, leaseSeconds: number, nowSeconds: number): string {
+  const expiry = leaseSeconds < 0 ? 0 : nowSeconds + leaseSeconds;
+  return config.hosts
+    .filter((host) => host.ipVersion === 4 && host.ip !== undefined)
+    .map((host) => `${expiry} ${host.mac} ${host.ip} * *\n`)
+    .join('');
+}
+
+/**
+ * Neutron's driver: one real dnsmasq per network in its namespace, with Neutron's command line and files
+ * (spec §5.2–5.7). A port change rewrites `host`, `addn_hosts` and `opts` (atomically) and sends SIGHUP; a
+ * change of the command line (subnets, MTU, domain) restarts it; a dnsmasq that dies is restarted.
+ */
+export class DnsmasqDriver implements DhcpDriver {
+  readonly name = 'dnsmasq';
+  readonly capabilities: DriverCapabilities;
+  private readonly networks = new Map<string, DnsmasqNetwork>();
+
+  constructor(
+    private readonly deps: DriverDeps,
+    private readonly options: DnsmasqDriverOptions,
+  ) {
+    this.capabilities = {
+      incrementalPortUpdates: false,
+      processPerNetwork: true,
+      servesDns: deps.dhcp.dnsEnabled,
+    };
+  }
+
+  async enable(network: Network): Promise<void> {
+    const prepared = prepareNetwork(network, this.deps);
+    await plumbNetwork(prepared);
+    const config = deriveDhcpConfig(network, prepared.context);
+    const existing = this.networks.get(network.id);
+    const paths = existing?.paths ?? dnsmasqPaths(join(this.options.stateDirectory, network.id));
+    const args = dnsmasqArguments(config, paths, { dnsEnabled: this.deps.dhcp.dnsEnabled, foreground: true });
+    await ensureDirectory(paths.directory);
+    await this.writeConfigFiles(config, paths);
+    await writeFileAtomic(paths.interface, prepared.desired.device.device);
+    if (existing !== undefined) {
+      existing.prepared = prepared;
+      existing.config = config;
+      const sameCommandLine =
+        existing.process.pid !== undefined && existing.process.args.join('\0') === args.join('\0');
+      if (sameCommandLine) {
+        existing.process.reload();
+        existing.reloads++;
+        return;
+      }
+      await existing.process.stop();
+    }
+    const entry: DnsmasqNetwork = existing ?? {
+      prepared,
+      config,
+      paths,
+      process: this.newProcess(network.id, prepared, args, paths),
+      reloads: 0,
+      unexpectedExits: 0,
+    };
+    if (existing !== undefined) entry.process = this.newProcess(network.id, prepared, args, paths);
+    this.networks.set(network.id, entry);
+    await rm(paths.pid, { force: true });
+    await writeFileAtomic(
+      paths.leases,
+      initialLeases(config, this.deps.dhcp.leaseSeconds, Math.floor(Date.now() / 1000)),
+    );
+    await entry.process.start();
+    this.deps.logger.info(
+      { event: 'agent.network_enabled', networkId: network.id, driver: this.name, pid: entry.process.pid },
+      'dnsmasq started',
+    );
+  }
+
+  private newProcess(
+    networkId: string,
+    prepared: PreparedNetwork,
+    args: readonly string[],
+    paths: DnsmasqPaths,
+  ): DnsmasqProcess {
+    return new DnsmasqProcess({
+      namespace: prepared.desired.device.namespace,
+      binary: this.options.binary ?? 'dnsmasq',
+      args,
+      pidFile: paths.pid,
+      ...(this.options.restartDelayMs === undefined ? {} : { restartDelayMs: this.options.restartDelayMs }),
+      onUnexpectedExit: (code, signal) => {
+        const entry = this.networks.get(networkId);
+        if (entry !== undefined) entry.unexpectedExits++;
+        this.deps.logger.warn(
+          { event: 'agent.dnsmasq_died', networkId, code, signal },
+          'dnsmasq died; restarting it',
+        );
+      },
+    });
+  }
+
+  private async writeConfigFiles(config: DhcpConfig, paths: DnsmasqPaths): Promise<void> {
+    await writeFileAtomic(paths.hosts, renderHostsFile(config));
+    await writeFileAtomic(paths.addnHosts, renderAddnHostsFile(config));
+    await writeFileAtomic(paths.opts, renderOptsFile(config));
+  }
+
+  async update(change: PortChange): Promise<void> {
+    const entry = this.networks.get(change.networkId);
+    if (entry === undefined) return;
+    const network = entry.prepared.network;
+    let ports = network.ports.filter(
+      (port) => port.id !== (change.kind === 'port-delete' ? change.portId : change.port.id),
+    );
+    if (change.kind === 'port-upsert') {
+      const cached = network.ports.find((port) => port.id === change.port.id);
+      if (
+        cached?.revision_number !== undefined &&
+        change.port.revision_number !== undefined &&
+        cached.revision_number > change.port.revision_number
+      ) {
+        return;
+      }
+      ports = network.ports.some((port) => port.id === change.port.id)
+        ? network.ports.map((port) => (port.id === change.port.id ? change.port : port))
+        : [...network.ports, change.port];
+      if (isAgentDhcpPort(change.port, change.networkId, this.deps)) {
+        await this.enable({ ...network, ports });
+        return;
+      }
+    }
+    const updated: Network = { ...network, ports };
+    // Neutron's reload_allocations: rewrite the three files from the whole model and HUP (spec §4.16).
+    const config = deriveDhcpConfig(updated, entry.prepared.context);
+    await this.writeConfigFiles(config, entry.paths);
+    entry.prepared = { ...entry.prepared, network: updated };
+    entry.config = config;
+    entry.process.reload();
+    entry.reloads++;
+  }
+
+  async disable(networkId: string, options: { readonly retainPort: boolean }): Promise<void> {
+    const entry = this.networks.get(networkId);
+    this.networks.delete(networkId);
+    await entry?.process.stop();
+    if (options.retainPort) return;
+    await removeDhcpNamespace(
+      entry?.prepared.desired.device.namespace ??
+        dhcpNamespaceName(networkId, this.deps.plumbing.namespacePrefix),
+    );
+    await rm(entry?.paths.directory ?? join(this.options.stateDirectory, networkId), {
+      recursive: true,
+      force: true,
+    });
+  }
+
+  status(networkId: string): NetworkStatus | undefined {
+    const entry = this.networks.get(networkId);
+    if (entry === undefined) return undefined;
+    const pid = entry.process.pid;
+    return {
+      networkId,
+      namespace: entry.prepared.desired.device.namespace,
+      device: entry.prepared.desired.device.device,
+      ports: entry.prepared.network.ports.length,
+      state: pid === undefined ? 'failed' : 'serving',
+      detail:
+        pid === undefined
+          ? entry.process.lastError.trim().slice(-300) || 'dnsmasq is not running'
+          : undefined,
+      counters: {
+        reloads: entry.reloads,
+        restarts: entry.process.restarts,
+        unexpectedExits: entry.unexpectedExits,
+      },
+      pid,
+    };
+  }
+
+  enabledNetworks(): readonly string[] {
+    return [...this.networks.keys()];
+  }
+
+  async stop(): Promise<void> {
+    const entries = [...this.networks.values()];
+    this.networks.clear();
+    await Promise.all(entries.map((entry) => entry.process.stop()));
+  }
+}

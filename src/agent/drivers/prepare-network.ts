@@ -1,0 +1,51 @@
+import type { Logger } from '../../common/logger.js';
+import { type ConvergeReport, convergeDhcpPlumbing } from '../../linux/network-plumbing.js';
+import { type DesiredPlumbing, desiredPlumbing, findAgentDhcpPort } from '../desired-plumbing.js';
+import type { Network, Port } from '../model.js';
+import type { PlumbingSettings } from '../plumbing-settings.js';
+import type { DhcpContext, DhcpSettings } from '../settings.js';
+import { MissingDhcpPortError } from './driver.js';
+
+/** What every driver is built with. */
+export interface DriverDeps {
+  readonly dhcp: DhcpSettings;
+  readonly plumbing: PlumbingSettings;
+  /** The device_id of this agent's DHCP port on a network (spec §4.14, naming.ts `dhcpPortDeviceId`). */
+  readonly dhcpDeviceId: (networkId: string) => string;
+  readonly logger: Logger;
+}
+
+/** A network with everything derived that both drivers need before serving it. */
+export interface PreparedNetwork {
+  readonly network: Network;
+  readonly dhcpPort: Port;
+  readonly desired: DesiredPlumbing;
+  readonly context: DhcpContext;
+}
+
+/** Finds the agent's DHCP port and computes the desired devices; throws on a model it cannot serve. */
+export function prepareNetwork(network: Network, deps: DriverDeps): PreparedNetwork {
+  const dhcpPort = findAgentDhcpPort(network, deps.dhcpDeviceId(network.id));
+  if (dhcpPort === undefined) {
+    throw new MissingDhcpPortError(
+      `network ${network.id} has no DHCP port with device_id ${deps.dhcpDeviceId(network.id)}`,
+    );
+  }
+  return {
+    network,
+    dhcpPort,
+    desired: desiredPlumbing(network, dhcpPort, deps.dhcp, deps.plumbing),
+    context: { settings: deps.dhcp, dhcpPort },
+  };
+}
+
+/** Converges the prepared network's devices (spec §4.15). */
+export function plumbNetwork(prepared: PreparedNetwork): Promise<ConvergeReport> {
+  const { desired } = prepared;
+  return convergeDhcpPlumbing(desired.hostNamespace, desired.bridge, desired.device);
+}
+
+/** True when a port event concerns this agent's own DHCP port (its addresses are the plumbing's). */
+export function isAgentDhcpPort(port: Port, networkId: string, deps: DriverDeps): boolean {
+  return port.device_owner === 'network:dhcp' && port.device_id === deps.dhcpDeviceId(networkId);
+}

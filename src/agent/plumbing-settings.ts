@@ -1,0 +1,51 @@
+/** How the agent wires networks on its host (the `--physical-interface-mappings`, `--local-ip`… options). */
+export interface PlumbingSettings {
+  /** `--namespace-prefix`: prepended to every namespace name (default none). */
+  readonly namespacePrefix: string;
+  /**
+   * Namespace that holds bridges, taps and uplinks (`ip -n HOST …`); undefined = the agent's own namespace
+   * (production: `ip netns exec hostA qdhcp agent`). Tests use one they created.
+   */
+  readonly hostNamespace: string | undefined;
+  /** physnet → interface (`physnet1:eth1`). */
+  readonly physicalInterfaceMappings: ReadonlyMap<string, string>;
+  /** VXLAN underlay address of this host (`--local-ip`). */
+  readonly localIp: string | undefined;
+  /** Underlay addresses of the other hosts (head-end replication), when no multicast group is set. */
+  readonly vxlanRemotes: readonly string[];
+  /** VXLAN multicast group; replaces the remote list when set. */
+  readonly vxlanGroup: string | undefined;
+  /** Underlay device for the multicast group. */
+  readonly vxlanUnderlayDevice: string | undefined;
+  /** UDP port of VXLAN (IANA 4789). */
+  readonly vxlanPort: number;
+}
+
+/** Defaults: no prefix, current namespace, no mappings (only `local` networks can be wired). */
+export const DEFAULT_PLUMBING_SETTINGS: PlumbingSettings = Object.freeze({
+  namespacePrefix: '',
+  hostNamespace: undefined,
+  physicalInterfaceMappings: new Map<string, string>(),
+  localIp: undefined,
+  vxlanRemotes: [],
+  vxlanGroup: undefined,
+  vxlanUnderlayDevice: undefined,
+  vxlanPort: 4789,
+});
+
+/** Parses `physnet1:eth1,physnet2:eth2` (repeatable form joined by commas). */
+export function parseInterfaceMappings(values: readonly string[]): Map<string, string> {
+  const mappings = new Map<string, string>();
+  for (const item of values.flatMap((value) => value.split(','))) {
+    const trimmed = item.trim();
+    if (trimmed.length === 0) continue;
+    const colon = trimmed.indexOf(':');
+    if (colon <= 0 || colon === trimmed.length - 1) {
+      throw new RangeError(
+        `bad physical interface mapping ${JSON.stringify(trimmed)} (expected PHYSNET:IFACE)`,
+      );
+    }
+    mappings.set(trimmed.slice(0, colon), trimmed.slice(colon + 1));
+  }
+  return mappings;
+}

@@ -1,0 +1,99 @@
+import type { HostEntry } from './dnsmasq/hosts-file.js';
+
+/**
+ * A host table changed one owner (e.g. one Neutron port) at a time: `replace(owner, entries)` and
+ * `remove(owner)` cost O(entries of that owner), not O(table), so a port event at 10,000 ports is a few
+ * map operations. Lookup has the same contract as {@link HostTable.find} (client-id first, then MAC;
+ * among several entries the latest added wins, like a later hosts-file line).
+ *
+ * The engine's `ServerTables.hosts` is typed as the concrete (immutable) `HostTable` class; callers
+ * adapt with {@link MutableHostTable.asLookup} until `ServerTables.hosts` is widened to the
+ * {@link HostLookup} interface (see docs/agent.md).
+ */
+export class MutableHostTable implements HostLookup {
+  private readonly byOwner = new Map<string, readonly HostEntry[]>();
+  private readonly byMac = new Map<string, HostEntry[]>();
+  private readonly byClientId = new Map<string, HostEntry[]>();
+  private entryCount = 0;
+
+  /** Number of entries. */
+  get size(): number {
+    return this.entryCount;
+  }
+
+  /** The entries an owner has now. */
+  entriesOf(owner: string): readonly HostEntry[] {
+    return this.byOwner.get(owner) ?? [];
+  }
+
+  /** Sets an owner's entries (replacing what it had). */
+  replace(owner: string, entries: readonly HostEntry[]): void {
+    this.remove(owner);
+    if (entries.length === 0) return;
+    this.byOwner.set(owner, entries);
+    for (const entry of entries) {
+      for (const mac of entry.macs) push(this.byMac, mac, entry);
+      if (entry.clientId !== undefined) push(this.byClientId, entry.clientId, entry);
+    }
+    this.entryCount += entries.length;
+  }
+
+  /** Removes an owner's entries; nothing happens for an unknown owner. */
+  remove(owner: string): void {
+    const entries = this.byOwner.get(owner);
+    if (entries === undefined) return;
+    this.byOwner.delete(owner);
+    for (const entry of entries) {
+      for (const mac of entry.macs) pull(this.byMac, mac, entry);
+      if (entry.clientId !== undefined) pull(this.byClientId, entry.clientId, entry);
+    }
+    this.entryCount -= entries.length;
+  }
+
+  /** See {@link HostTable.find}. */
+  find(
+    mac: string,
+    clientId: string | undefined,
+    accept: (ip: number) => boolean,
+  ): { readonly entry: HostEntry | undefined; readonly known: boolean } {
+    const byId = clientId === undefined ? undefined : this.byClientId.get(clientId);
+    const byMac = this.byMac.get(mac);
+    const entry = pick(byId, accept) ?? pick(byMac, accept);
+    return { entry, known: byId !== undefined || byMac !== undefined };
+  }
+}
+
+/** What the engine's lookup stage needs from a host table. */
+export interface HostLookup {
+  find(
+    mac: string,
+    clientId: string | undefined,
+    accept: (ip: number) => boolean,
+  ): { readonly entry: HostEntry | undefined; readonly known: boolean };
+}
+
+function push(map: Map<string, HostEntry[]>, key: string, entry: HostEntry): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [entry]);
+  else list.push(entry);
+}
+
+function pull(map: Map<string, HostEntry[]>, key: string, entry: HostEntry): void {
+  const list = map.get(key);
+  if (list === undefined) return;
+  const index = list.indexOf(entry);
+  if (index >= 0) list.splice(index, 1);
+  if (list.length === 0) map.delete(key);
+}
+
+function pick(
+  list: readonly HostEntry[] | undefined,
+  accept: (ip: number) => boolean,
+): HostEntry | undefined {
+  if (list === undefined) return undefined;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const entry = list[i];
+    if (entry !== undefined && (entry.ignore || accept(entry.ip))) return entry;
+  }
+  return undefined;
+}

@@ -1,0 +1,135 @@
+import { existsSync } from 'node:fs';
+import {
+  type NamespaceName,
+  readIpJson,
+  runBridgeBatch,
+  runIpBatch,
+  setNamespaceSysctls,
+} from './ip-batch.js';
+import { namespacePath } from './namespace-sockets.js';
+import { type ObservedLink, parseLinks, parseRoutes } from './observed-links.js';
+import {
+  type BridgeSpec,
+  bridgeCommands,
+  type DhcpDeviceSpec,
+  namespaceCommands,
+  tapCommands,
+} from './plumbing-commands.js';
+import { runCommand } from './run-command.js';
+
+/**
+ * Sysctls of a DHCP namespace (spec §4.15 step 3, observed doc §1): bind to addresses not yet configured,
+ * no router advertisements (so no SLAAC address appears on ns-…), keep secondaries when a primary goes.
+ */
+export const DHCP_NAMESPACE_SYSCTLS: Readonly<Record<string, string>> = Object.freeze({
+  'net.ipv4.ip_nonlocal_bind': '1',
+  'net.ipv6.conf.default.accept_ra': '0',
+  'net.ipv4.conf.all.promote_secondaries': '1',
+});
+
+/** What a converge did, for logs and tests (empty lists = nothing needed changing). */
+export interface ConvergeReport {
+  readonly createdNamespace: boolean;
+  readonly hostLines: readonly string[];
+  readonly namespaceLines: readonly string[];
+}
+
+/** Reads every device (with details and addresses) of a namespace in one `ip` process. */
+export async function readLinks(namespace: NamespaceName): Promise<Map<string, ObservedLink>> {
+  const [addresses] = await readIpJson(namespace, ['addr show']);
+  return parseLinks(addresses ?? []);
+}
+
+/** True when the named namespace exists (no process spawned). */
+export function namespaceExists(name: string): boolean {
+  return existsSync(namespacePath(name));
+}
+
+/** Creates a DHCP namespace with its sysctls when missing. Returns whether it was created. */
+export async function ensureDhcpNamespace(name: string): Promise<boolean> {
+  if (namespaceExists(name)) return false;
+  await runCommand('ip', ['netns', 'add', name], { timeoutMs: 10_000 });
+  // Before anything is plugged, so the defaults apply to ns-… (spec §4.15 step 3).
+  await setNamespaceSysctls(name, DHCP_NAMESPACE_SYSCTLS);
+  return true;
+}
+
+/**
+ * Makes the bridge and its uplink exist in `hostNamespace` (undefined = the current namespace, as in
+ * production where the agent runs inside its host's namespace). `links` may be passed when the caller
+ * already read them. Idempotent.
+ */
+export async function ensureBridge(
+  hostNamespace: NamespaceName,
+  spec: BridgeSpec,
+  links?: ReadonlyMap<string, ObservedLink>,
+): Promise<readonly string[]> {
+  const observed = links ?? (await readLinks(hostNamespace));
+  const commands = bridgeCommands(spec, observed);
+  await runIpBatch(hostNamespace, commands.ip);
+  if (commands.bridge.length > 0) await runBridgeBatchForce(hostNamespace, commands.bridge);
+  return commands.ip;
+}
+
+async function runBridgeBatchForce(namespace: NamespaceName, lines: readonly string[]): Promise<void> {
+  await runCommand(
+    'bridge',
+    [...(namespace === undefined ? [] : ['-n', namespace]), '-force', '-batch', '-'],
+    {
+      input: `${lines.join('\n')}\n`,
+      allowFailure: true,
+      timeoutMs: 10_000,
+    },
+  );
+}
+
+/**
+ * Converges one network's DHCP plumbing: namespace (+ sysctls), bridge and uplink, the veth pair of the
+ * DHCP port, and inside the namespace its MAC, MTU, addresses, default route and nothing else. Issues
+ * only what differs (a second run issues nothing): about 2 `ip` processes when already converged, 6 for a
+ * fresh network.
+ */
+export async function convergeDhcpPlumbing(
+  hostNamespace: NamespaceName,
+  bridge: BridgeSpec,
+  device: DhcpDeviceSpec,
+): Promise<ConvergeReport> {
+  const createdNamespace = await ensureDhcpNamespace(device.namespace);
+  const hostLinks = await readLinks(hostNamespace);
+  const bridgeLines = bridgeCommands(bridge, hostLinks);
+  const tapLines = tapCommands(device, hostLinks);
+  if (!hostLinks.has(device.tap) && !createdNamespace) {
+    // A stale ns-… without its tap would make the veth creation fail; remove it first.
+    await runCommand('ip', ['-n', device.namespace, 'link', 'del', device.device], {
+      allowFailure: true,
+      timeoutMs: 10_000,
+    });
+  }
+  const hostLines = [...bridgeLines.ip, ...tapLines];
+  await runIpBatch(hostNamespace, hostLines);
+  if (bridgeLines.bridge.length > 0) await runBridgeBatchForce(hostNamespace, bridgeLines.bridge);
+  const [addresses, routes] = await readIpJson(device.namespace, ['addr show', 'route show']);
+  const namespaceLines = namespaceCommands(device, parseLinks(addresses ?? []), parseRoutes(routes ?? []));
+  await runIpBatch(device.namespace, namespaceLines);
+  return { createdNamespace, hostLines, namespaceLines };
+}
+
+/**
+ * Removes a network's DHCP plumbing: the namespace (its ns-… device goes with it, and the kernel then
+ * deletes the tap peer). The bridge and uplink stay: other ports (instances) may use them.
+ */
+export async function removeDhcpNamespace(namespace: string): Promise<void> {
+  if (!namespaceExists(namespace)) return;
+  await runCommand('ip', ['netns', 'del', namespace], { timeoutMs: 10_000 });
+}
+
+/** Deletes devices in a namespace, ignoring ones already gone. */
+export async function deleteLinks(namespace: NamespaceName, names: readonly string[]): Promise<void> {
+  await runIpBatch(
+    namespace,
+    names.map((name) => `link del ${name}`),
+    { force: true },
+  );
+}
+
+export { runBridgeBatch };

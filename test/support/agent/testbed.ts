@@ -1,0 +1,105 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import type { Logger } from '../../../src/common/logger.js';
+import { createLogger } from '../../../src/common/logger.js';
+import { listNamespaces, namespacePids } from '../../../src/linux/ip-batch.js';
+import { runCommand } from '../../../src/linux/run-command.js';
+import { type Namespace, Sandbox } from '../netns.js';
+
+/**
+ * A private "host" for agent tests, entirely inside namespaces this test creates:
+ *
+ *   [host ns]  brq… ── provider NIC <prefix>p ══ veth ══ [switch ns] bridge <prefix>s ── <prefix>cN ══ eth0 [client N ns]
+ *              └─ tap… ══ ns-… [<prefix>-qdhcp-<net>]   (made by the driver under test)
+ *
+ * The root namespace never sees a device, address or route. Teardown kills what runs in our namespaces
+ * (including the DHCP namespaces the driver made, found by our prefix) and deletes them.
+ */
+export class AgentTestbed {
+  readonly namespacePrefix: string;
+  readonly logger: Logger;
+  private clientCount = 0;
+
+  private constructor(
+    readonly sandbox: Sandbox,
+    readonly host: Namespace,
+    readonly switchNs: Namespace,
+    readonly providerNic: string,
+    readonly switchBridge: string,
+  ) {
+    this.namespacePrefix = `${sandbox.prefix}-`;
+    this.logger = createLogger({ level: process.env['QDHCP_TEST_LOG'] ?? 'silent' });
+  }
+
+  /** Builds host + switch namespaces and the provider NIC. */
+  static async create(tag: string): Promise<AgentTestbed> {
+    const sandbox = new Sandbox(tag);
+    try {
+      // dnsmasq re-reads its files as `nobody`: the state directory must be traversable.
+      chmodSync(sandbox.workDir, 0o755);
+      const host = await sandbox.addNamespace('host');
+      const switchNs = await sandbox.addNamespace('sw');
+      const switchBridge = sandbox.device('s');
+      const providerNic = sandbox.device('p');
+      await sandbox.addBridge(switchNs, switchBridge);
+      await sandbox.addVeth(switchNs, sandbox.device('pp'), host, providerNic, { bridge: switchBridge });
+      return new AgentTestbed(sandbox, host, switchNs, providerNic, switchBridge);
+    } catch (error) {
+      await sandbox.teardown();
+      throw error;
+    }
+  }
+
+  /**
+   * A client namespace whose `eth0` carries `mac`, plugged into the switch (default: across the provider
+   * NIC, as an instance on another host) or straight into a bridge of some namespace.
+   */
+  async addClient(
+    mac: string,
+    attach: { readonly namespace: Namespace; readonly bridge: string } | undefined = undefined,
+  ): Promise<Namespace> {
+    this.clientCount++;
+    const client = await this.sandbox.addNamespace(`c${this.clientCount}`);
+    const where = attach ?? { namespace: this.switchNs, bridge: this.switchBridge };
+    await this.sandbox.addVeth(where.namespace, this.sandbox.device(`c${this.clientCount}`), client, 'eth0', {
+      bridge: where.bridge,
+      peerMac: mac,
+    });
+    // Lets udhcpc send its unicast renewal from the leased address without configuring it (scripts only print).
+    await client.exec('sysctl', ['-q', '-w', 'net.ipv4.ip_nonlocal_bind=1']);
+    return client;
+  }
+
+  /** Path of a file in the testbed's work directory. */
+  path(name: string): string {
+    return this.sandbox.path(name);
+  }
+
+  /** Writes an executable script. */
+  script(name: string, text: string): string {
+    const path = this.path(name);
+    writeFileSync(path, text, { mode: 0o755 });
+    return path;
+  }
+
+  /** Namespaces (any) whose name starts with our prefix: what a driver left behind. */
+  async leftoverNamespaces(): Promise<string[]> {
+    return (await listNamespaces()).filter(
+      (name) => name.startsWith(this.namespacePrefix) && name.includes('qdhcp-'),
+    );
+  }
+
+  /** Removes everything: DHCP namespaces made by drivers (and their processes), then the sandbox. */
+  async teardown(): Promise<void> {
+    for (const name of await this.leftoverNamespaces().catch(() => [])) {
+      for (const pid of await namespacePids(name)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await runCommand('ip', ['netns', 'del', name], { allowFailure: true }).catch(() => undefined);
+    }
+    await this.sandbox.teardown();
+  }
+}
