@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { type HostsFileError, parseHostsFileAsync } from '../dhcp-server/dnsmasq/hosts-file.js';
+import type { HostsFileError } from '../dhcp-server/dnsmasq/hosts-file.js';
+import { loadHosts } from '../dhcp-server/dnsmasq/hosts-loader.js';
 import { type OptsFileError, parseOptsFile } from '../dhcp-server/dnsmasq/option-line.js';
-import { HostTable, type HostTableStats } from '../dhcp-server/host-table.js';
+import type { HostTableStats } from '../dhcp-server/host-table.js';
 import type { OptionSetting } from '../dhcp-server/option-setting.js';
 import type { ServerTables } from '../dhcp-server/types.js';
 
@@ -27,9 +28,9 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-async function readText(path: string, what: string): Promise<string> {
+async function readBytes(path: string, what: string): Promise<Buffer> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (error) {
     throw new TablesLoadError(`cannot read ${what} ${path}: ${(error as Error).message}`);
   }
@@ -54,15 +55,16 @@ export async function loadTables(
   commandLineOptions: readonly OptionSetting[],
 ): Promise<{ tables: ServerTables; report: LoadReport }> {
   const started = performance.now();
-  const [hostsText, optsText] = await Promise.all([
-    hostsFile === undefined ? Promise.resolve('') : readText(hostsFile, 'hosts file'),
-    optsFile === undefined ? Promise.resolve('') : readText(optsFile, 'opts file'),
+  const [hostsBytes, optsBytes] = await Promise.all([
+    hostsFile === undefined ? Promise.resolve(Buffer.alloc(0)) : readBytes(hostsFile, 'hosts file'),
+    optsFile === undefined ? Promise.resolve(Buffer.alloc(0)) : readBytes(optsFile, 'opts file'),
   ]);
-  const hosts = await parseHostsFileAsync(hostsText, yieldToEventLoop);
+  const optsText = optsBytes.toString('utf8');
+  const hosts = await loadHosts(hostsBytes, yieldToEventLoop);
   if (
-    hosts.entries.length === 0 &&
+    hosts.table.stats.entries === 0 &&
     hosts.errors.length > 0 &&
-    hosts.errors.length === nonEmptyLineCount(hostsText)
+    hosts.errors.length === hosts.contentLines
   ) {
     throw new TablesLoadError(
       `hosts file ${hostsFile}: no usable line (first error: line ${hosts.errors[0]?.line}: ${hosts.errors[0]?.reason})`,
@@ -78,8 +80,7 @@ export async function loadTables(
       `opts file ${optsFile}: no usable line (first error: line ${opts.errors[0]?.line}: ${opts.errors[0]?.reason})`,
     );
   }
-  await yieldToEventLoop();
-  const table = HostTable.build(hosts.entries);
+  const table = hosts.table;
   return {
     tables: { hosts: table, options: [...commandLineOptions, ...opts.settings] },
     report: {

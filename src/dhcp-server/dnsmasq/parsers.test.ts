@@ -238,3 +238,41 @@ describe('lease times', () => {
   ];
   for (const [input, expected] of cases) it(input, () => assert.deepEqual(parseLeaseTime(input), expected));
 });
+
+describe('hosts loader (bytes → compact table)', () => {
+  it('fast path and general path give the same bindings as the line parser', async () => {
+    const { loadHostsSync } = await import('./hosts-loader.js');
+    const text = [
+      'fa:16:3e:00:00:01,host-10-0-0-1.openstacklocal,10.0.0.1',
+      'FA:16:3E:00:00:02,host-10-0-0-2.openstacklocal,10.0.0.2,set:port-2',
+      '  fa:16:3e:00:00:03,id:01:fa:16:3e:00:00:03,myvm.example.org.,10.0.0.3\r',
+      '# comment',
+      'fa:16:3e:00:00:04,h4,10.0.0.4,infinite',
+      'fa:16:3e:00:00:05,host-x,[2001:db8::5]',
+      'fa:16:3e:00:00:06,host-6,10.0.0.256',
+      'fa:16:3e:00:00:07,set:port-7',
+      '',
+    ].join('\n');
+    const loaded = loadHostsSync(Buffer.from(text));
+    const reference = HostTable.build(parseHostsFile(text).entries);
+    assert.deepEqual(
+      [loaded.skippedIpv6, loaded.skippedNoAddress, loaded.errors.map((e) => e.line)],
+      [1, 1, [7]],
+    );
+    assert.equal(loaded.contentLines, 7);
+    for (const mac of ['fa:16:3e:00:00:01', 'fa:16:3e:00:00:02', 'fa:16:3e:00:00:03', 'fa:16:3e:00:00:04']) {
+      assert.deepEqual(
+        loaded.table.find(mac, undefined, () => true),
+        reference.find(mac, undefined, () => true),
+        mac,
+      );
+    }
+    const byId = loaded.table.find('02:00:00:00:00:00', '01:fa:16:3e:00:00:03', () => true).entry;
+    assert.equal(byId?.name, 'myvm.example.org.');
+    assert.deepEqual(loaded.table.find('fa:16:3e:00:00:02', undefined, () => true).entry?.tags, ['port-2']);
+    assert.equal(
+      loaded.table.find('fa:16:3e:00:00:01', undefined, () => true).entry?.name,
+      'host-10-0-0-1.openstacklocal',
+    );
+  });
+});
