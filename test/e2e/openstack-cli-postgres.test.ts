@@ -1,0 +1,3 @@
+import { openstackCliScenario } from './openstack-cli-scenario.js';
+
+openstackCliScenario('postgres');
