@@ -1,7 +1,8 @@
 import type { Socket } from 'node:dgram';
 import { decodeMessage, encodeMessage } from '../../../dhcp/index.js';
+import type { DhcpMessage } from '../../../dhcp/types.js';
 import { handleRequest } from '../../../dhcp-server/engine.js';
-import type { EngineConfig } from '../../../dhcp-server/types.js';
+import type { Decision, EngineConfig } from '../../../dhcp-server/types.js';
 import { Counters } from '../../../serve/counters.js';
 import { forcedOptionsOf, rangesOf } from '../../dhcp-config/derive.js';
 import { hostsForPort } from '../../dhcp-config/hosts.js';
@@ -168,17 +169,21 @@ export class ServedNetwork {
     }
   }
 
+  /** The engine's decision for one request (pure; tests and benchmarks call it directly). */
+  decide(request: DhcpMessage): Decision {
+    return handleRequest(request, this.config, this.tables.tables);
+  }
+
   /** Answers one datagram from the namespace. Never throws. */
   handlePacket(bytes: Buffer): void {
-    let encoded: Buffer;
     try {
-      const decision = handleRequest(decodeMessage(bytes), this.config, this.tables.tables);
+      const decision = this.decide(decodeMessage(bytes));
       this.counters.increment(`received.${decision.requestType ?? 'other'}`);
       if (decision.kind === 'drop') {
         this.counters.increment(`dropped.${decision.reason}`);
         return;
       }
-      encoded = encodeMessage(decision.reply, { maxMessageSize: decision.maxMessageSize });
+      const encoded = encodeMessage(decision.reply, { maxMessageSize: decision.maxMessageSize });
       const socket = this.socket;
       if (socket === undefined) return;
       sendReply(socket, encoded, decision.destination, () => this.counters.increment('errors.send'));

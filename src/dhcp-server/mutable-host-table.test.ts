@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { HostEntry } from './dnsmasq/hosts-file.js';
+import { parseHostLine } from './dnsmasq/hosts-file.js';
+import { HostTable } from './host-table.js';
+import { parseIpv4 } from './ipv4.js';
+import { MutableHostTable } from './mutable-host-table.js';
+
+function entry(line: string): HostEntry {
+  const parsed = parseHostLine(line, 1);
+  assert.equal(parsed.kind, 'entry');
+  return (parsed as { entry: HostEntry }).entry;
+}
+const any = (): boolean => true;
+
+test('replace and remove work per owner, and lookups match HostTable on the same entries', () => {
+  const table = new MutableHostTable();
+  const a = entry('fa:16:3e:00:00:01,host-a,10.0.0.1');
+  const b = entry('fa:16:3e:00:00:02,id:01:02,host-b,10.0.0.2');
+  table.replace('port-a', [a]);
+  table.replace('port-b', [b]);
+  const reference = HostTable.build([a, b]);
+  for (const [mac, id] of [
+    ['fa:16:3e:00:00:01', undefined],
+    ['fa:16:3e:00:00:09', '01:02'],
+    ['fa:16:3e:00:00:09', undefined],
+  ] as const) {
+    assert.deepEqual(table.find(mac, id, any), reference.find(mac, id, any));
+  }
+  const moved = entry('fa:16:3e:00:00:01,host-a,10.0.0.11');
+  table.replace('port-a', [moved]);
+  assert.equal(table.find('fa:16:3e:00:00:01', undefined, any).entry?.ip, parseIpv4('10.0.0.11'));
+  assert.equal(table.size, 2);
+  table.remove('port-b');
+  table.remove('port-b');
+  assert.deepEqual(table.find('fa:16:3e:00:00:02', '01:02', any), { entry: undefined, known: false });
+  assert.equal(table.size, 1);
+});
+
+test('known-but-wrong-subnet is told apart from unknown, and the latest entry for a MAC wins', () => {
+  const table = new MutableHostTable();
+  table.replace('p1', [entry('fa:16:3e:00:00:01,h1,10.0.0.1'), entry('fa:16:3e:00:00:01,h1,10.1.0.1')]);
+  const only10 = (ip: number): boolean => ip >>> 24 === 10 && ((ip >>> 16) & 255) === 0;
+  assert.equal(table.find('fa:16:3e:00:00:01', undefined, only10).entry?.ip, parseIpv4('10.0.0.1'));
+  assert.equal(table.find('fa:16:3e:00:00:01', undefined, any).entry?.ip, parseIpv4('10.1.0.1'));
+  assert.deepEqual(
+    table.find('fa:16:3e:00:00:01', undefined, () => false),
+    { entry: undefined, known: true },
+  );
+});
+
+test('10,000 port updates take milliseconds (O(1) each)', () => {
+  const table = new MutableHostTable();
+  for (let i = 0; i < 10_000; i++) {
+    table.replace(`p${i}`, [
+      entry(
+        `fa:16:3e:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')},h,10.0.${(i >> 8) & 255}.${i & 255}`,
+      ),
+    ]);
+  }
+  const started = performance.now();
+  for (let i = 0; i < 10_000; i++) table.replace(`p${i}`, table.entriesOf(`p${i}`));
+  assert.ok(performance.now() - started < 500);
+  assert.equal(table.size, 10_000);
+});
