@@ -2,6 +2,7 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { type Logger, pino } from 'pino';
 import { createLogger } from '../common/logger.js';
 import { readInterfaceAddresses } from '../linux/interface-addresses.js';
+import { RateLimiter } from './counters.js';
 import { DhcpService } from './dhcp-service.js';
 import { loadTables } from './load-tables.js';
 import {
@@ -112,13 +113,15 @@ export async function runServe(raw: RawServeOptions): Promise<number> {
       settings.commandLineOptions,
     );
     let service: DhcpService | undefined;
+    const sendErrorLog = new RateLimiter(10_000);
     transport = await DhcpTransport.open(
       addresses.map((a) => a.address),
       {
         onPacket: (bytes, source) => service?.handlePacket(bytes, source),
-        onSendError: (error, destination) => {
+        onSendError: (error) => {
           service?.counters.increment('errors.send');
-          logger.warn({ event: 'dhcp.send_error', destination }, error.message);
+          if (sendErrorLog.allow('send', Date.now()))
+            logger.warn({ event: 'dhcp.send_error' }, error.message);
         },
       },
     );

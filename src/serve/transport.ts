@@ -10,7 +10,8 @@ export interface PacketSource {
 /** Callbacks of the transport. */
 export interface TransportHandlers {
   onPacket(bytes: Buffer, source: PacketSource): void;
-  onSendError(error: Error, destination: ReplyDestination): void;
+  /** A send failed (e.g. no route to a relay); the socket stays open. */
+  onSendError(error: Error): void;
 }
 
 const LIMITED_BROADCAST = '255.255.255.255';
@@ -66,6 +67,7 @@ export class DhcpTransport {
           // capped by net.core.rmem_max; the default still works
         }
         socket.on('message', (bytes: Buffer, info: RemoteInfo) => handlers.onPacket(bytes, info));
+        socket.on('error', (error) => handlers.onSendError(error));
         return socket;
       };
       const wildcard = await make(undefined);
@@ -96,9 +98,8 @@ export class DhcpTransport {
         port = CLIENT_PORT;
         break;
     }
-    socket.send(bytes, port, address, (error) => {
-      if (error) this.handlers.onSendError(error, destination);
-    });
+    // No per-send callback on the hot path: send errors surface as the socket's 'error' event.
+    socket.send(bytes, port, address);
   }
 
   /** Closes every socket. Safe to call twice. */
