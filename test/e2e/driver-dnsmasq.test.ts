@@ -1,5 +1,16 @@
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
 import { DnsmasqDriver } from '../../src/agent/drivers/dnsmasq/dnsmasq-driver.js';
+import type { Network, Port } from '../../src/agent/model.js';
+import { bridgeName, dhcpPortDeviceId } from '../../src/agent/naming.js';
+import { DEFAULT_PLUMBING_SETTINGS } from '../../src/agent/plumbing-settings.js';
+import { DEFAULT_DHCP_SETTINGS } from '../../src/agent/settings.js';
+import { udhcpcOnce } from '../support/agent/dhcp-clients.js';
+import { AgentTestbed } from '../support/agent/testbed.js';
+import { canUseNamespaces } from '../support/netns.js';
 import { runDriverContract } from './driver-contract.js';
 
 function dnsmasqMissing(): string | undefined {
@@ -15,4 +26,127 @@ runDriverContract({
   name: 'dnsmasq',
   skip: dnsmasqMissing(),
   create: (deps, bed) => new DnsmasqDriver(deps, { stateDirectory: bed.path('dhcp'), restartDelayMs: 200 }),
+});
+
+const skip = canUseNamespaces() ? dnsmasqMissing() : 'needs root for network namespaces';
+
+describe('dnsmasq driver specifics: files, SIGHUP on change, restart when it dies', {
+  skip,
+  concurrency: false,
+}, () => {
+  let bed: AgentTestbed;
+  let driver: DnsmasqDriver;
+  const networkId = randomUUID();
+  const subnetId = randomUUID();
+  const dhcpPort: Port = {
+    id: randomUUID(),
+    mac_address: 'fa:16:3e:79:00:aa',
+    fixed_ips: [{ subnet_id: subnetId, ip_address: '10.79.0.2' }],
+    device_owner: 'network:dhcp',
+    device_id: dhcpPortDeviceId('dnsmasq-host', networkId),
+  };
+  const vm: Port = {
+    id: randomUUID(),
+    mac_address: 'fa:16:3e:79:00:01',
+    fixed_ips: [{ subnet_id: subnetId, ip_address: '10.79.0.21' }],
+    device_owner: 'compute:nova',
+  };
+  const network: Network = {
+    id: networkId,
+    admin_state_up: true,
+    mtu: 1500,
+    'provider:network_type': 'local',
+    subnets: [
+      {
+        id: subnetId,
+        ip_version: 4,
+        cidr: '10.79.0.0/24',
+        gateway_ip: '10.79.0.1',
+        enable_dhcp: true,
+        dns_nameservers: [],
+        host_routes: [],
+      },
+    ],
+    ports: [dhcpPort, vm],
+  };
+
+  before(async () => {
+    bed = await AgentTestbed.create('dnm');
+    driver = new DnsmasqDriver(
+      {
+        dhcp: DEFAULT_DHCP_SETTINGS,
+        plumbing: {
+          ...DEFAULT_PLUMBING_SETTINGS,
+          namespacePrefix: bed.namespacePrefix,
+          hostNamespace: bed.host.name,
+        },
+        dhcpDeviceId: (id) => dhcpPortDeviceId('dnsmasq-host', id),
+        logger: bed.logger,
+      },
+      { stateDirectory: bed.path('dhcp'), restartDelayMs: 100 },
+    );
+  });
+  after(async () => {
+    await driver?.stop();
+    await bed?.teardown();
+  });
+
+  test("files are Neutron's, world-readable; dnsmasq runs with Neutron's command line", async () => {
+    await driver.enable(network);
+    const dir = bed.path(`dhcp/${networkId}`);
+    assert.equal(
+      readFileSync(`${dir}/host`, 'utf8'),
+      'fa:16:3e:79:00:01,host-10-79-0-21.openstacklocal,10.79.0.21\n',
+    );
+    assert.equal(readFileSync(`${dir}/interface`, 'utf8'), `ns-${dhcpPort.id.slice(0, 11)}`);
+    assert.equal(statSync(`${dir}/host`).mode & 0o777, 0o644);
+    assert.match(readFileSync(`${dir}/leases`, 'utf8'), /^\d+ fa:16:3e:79:00:01 10\.79\.0\.21 /m);
+    const pid = driver.status(networkId)?.pid;
+    assert.ok(pid);
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    assert.ok(
+      cmdline.includes(`--dhcp-range=set:subnet-${subnetId},10.79.0.0,static,255.255.255.0,86400s`),
+      cmdline.join(' '),
+    );
+    assert.ok(cmdline.includes(`--dhcp-hostsfile=${dir}/host`));
+  });
+
+  test('a port change rewrites the files and HUPs the same process', async () => {
+    const before = driver.status(networkId);
+    await driver.update({
+      kind: 'port-upsert',
+      networkId,
+      port: { ...vm, fixed_ips: [{ subnet_id: subnetId, ip_address: '10.79.0.31' }] },
+    });
+    const after = driver.status(networkId);
+    assert.equal(after?.pid, before?.pid);
+    assert.equal(after?.counters['reloads'], (before?.counters['reloads'] ?? 0) + 1);
+    assert.match(readFileSync(bed.path(`dhcp/${networkId}/host`), 'utf8'), /,10\.79\.0\.31\n$/);
+    const client = await bed.addClient(vm.mac_address, {
+      namespace: bed.host,
+      bridge: bridgeName(networkId),
+    });
+    assert.equal((await udhcpcOnce(bed, client))?.['ip'], '10.79.0.31');
+  });
+
+  test('a dnsmasq that dies is restarted and serves again', async () => {
+    const first = driver.status(networkId)?.pid;
+    assert.ok(first);
+    process.kill(first, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    let pid: number | undefined;
+    while (Date.now() < deadline) {
+      pid = driver.status(networkId)?.pid;
+      if (pid !== undefined && pid !== first) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(pid !== undefined && pid !== first, 'a new dnsmasq runs');
+    assert.equal(driver.status(networkId)?.counters['restarts'], 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const client = await bed.addClient('fa:16:3e:79:00:01', {
+      namespace: bed.host,
+      bridge: bridgeName(networkId),
+    });
+    assert.equal((await udhcpcOnce(bed, client))?.['ip'], '10.79.0.31');
+  });
 });
