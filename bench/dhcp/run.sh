@@ -9,7 +9,7 @@
 #
 # Needs root, the packages of scripts/setup.sh and a build (`npm run build`). Everything runs in anc-*
 # namespaces created and removed by the anchor scripts; nothing touches the root namespace.
-set -euo pipefail
+set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 ANCHOR="${ANCHOR_DIR:-$ROOT/../shared/tools/dhcp-bench}"
 REPS=3 SECS=10 SIZES="100 10000 65000" SERVERS="qdhcp dnsmasq kea"
@@ -55,12 +55,14 @@ anchor_name() { [ "$1" = qdhcp ] && echo custom || echo "$1"; }
 for n in $SIZES; do
   for s in $SERVERS; do
     log "throughput: $s N=$n"
+    # A failed step is logged and the run goes on: one bad step must not lose an hour of measurements.
     LABEL=$s WARM_RATE=$(warm_rate "$s" "$n") OUT="$OUTDIR/throughput-$s-N$n.csv" \
       "$ANCHOR/bench-throughput.sh" "$(anchor_name "$s")" "$n" "$REPS" "$SECS" "$(ladder "$s" "$n")" \
-      > /dev/null 2> >(tee -a "$OUTDIR/bench.log" | grep -E 'SUMMARY|rep [0-9]+:' >&2)
+      > /dev/null 2>> "$OUTDIR/bench.log" || log "FAILED: throughput $s N=$n (see bench.log)"
+    grep -E "SUMMARY server=$s N=$n " "$OUTDIR/bench.log" | tail -1 >&2 || true
     log "startup and reload: $s N=$n"
     OUT="$OUTDIR/startup-reload.csv" "$ANCHOR/bench-startup-reload.sh" "$(anchor_name "$s")" "$n" "$REPS" \
-      > /dev/null 2>> "$OUTDIR/bench.log"
+      > /dev/null 2>> "$OUTDIR/bench.log" || log "FAILED: startup/reload $s N=$n (see bench.log)"
   done
 done
 # The anchor scripts write "custom" in the startup CSV's server column; name it.
