@@ -45,7 +45,6 @@ export class DhcpTransport {
     private readonly wildcard: Socket,
     private readonly bySource: ReadonlyMap<string, Socket>,
     private readonly fallback: Socket,
-    private readonly handlers: TransportHandlers,
   ) {}
 
   /** Binds the sockets. `addresses` are the served interface's IPv4 addresses (first = primary). */
@@ -74,7 +73,7 @@ export class DhcpTransport {
       const bySource = new Map<string, Socket>();
       for (const address of addresses) bySource.set(address, await make(address));
       const fallback = bySource.get(addresses[0] ?? '') ?? wildcard;
-      return new DhcpTransport(wildcard, bySource, fallback, handlers);
+      return new DhcpTransport(wildcard, bySource, fallback);
     } catch (error) {
       for (const socket of open) socket.close();
       throw error;

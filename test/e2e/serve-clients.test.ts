@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { runCommand } from '../../src/linux/run-command.js';
 import {
   boundVars,
   parseClientEvents,
@@ -11,7 +12,7 @@ import {
 } from '../support/dhcp-clients.js';
 import { canUseNamespaces, type Namespace, Sandbox } from '../support/netns.js';
 import type { ManagedProcess } from '../support/process.js';
-import { benchHost, startQdhcpServe, waitUntil } from '../support/qdhcp-serve.js';
+import { benchHost, QDHCP_BIN, startQdhcpServe, waitUntil } from '../support/qdhcp-serve.js';
 
 /**
  * `qdhcp serve` against real clients, in namespaces this test creates:
@@ -95,6 +96,23 @@ describe('qdhcp serve with real clients', { skip, timeout: 60_000 }, () => {
 
   after(async () => {
     await sandbox?.teardown();
+  });
+
+  it('an unknown flag or a bad range is a clear error with exit status 2', async () => {
+    const unknown = await runCommand(QDHCP_BIN, ['serve', '--interface=x', '--bogus-flag'], {
+      allowFailure: true,
+    });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown option '--bogus-flag'/);
+    const range = await runCommand(
+      QDHCP_BIN,
+      ['serve', '--interface=x', '--dhcp-range=10.0.0.10,10.0.0.20,12h'],
+      {
+        allowFailure: true,
+      },
+    );
+    assert.equal(range.code, 2);
+    assert.match(range.stderr, /only static ranges are supported/);
   });
 
   it('busybox udhcpc gets its static lease with every option (as dnsmasq gives it)', async () => {
