@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   addressFromReverseName,
   addressKey,
+  canonicalAddress,
   isAtOrBelow,
   isReverseName,
   nameKey,
@@ -46,6 +47,11 @@ describe('dns names', () => {
         '2001:0db8:0000:0000:0001:0002:0003:0004',
       ],
       ['::', `${'0.'.repeat(32)}ip6.arpa`, '0000:0000:0000:0000:0000:0000:0000:0000'],
+      [
+        '::ffff:10.0.0.1',
+        `1.0.0.0.0.0.a.0.f.f.f.f${'.0'.repeat(20)}.ip6.arpa`,
+        '0000:0000:0000:0000:0000:ffff:0a00:0001',
+      ],
     ];
     for (const [address, reverse, key] of table) {
       assert.equal(reverseName(address), reverse, address);
@@ -55,8 +61,21 @@ describe('dns names', () => {
     }
   });
 
+  it('canonicalAddress gives the RFC 5952 form', () => {
+    const table: readonly [string, string][] = [
+      ['10.77.0.5', '10.77.0.5'],
+      ['::0:0:0:0:0:0:1', '::1'],
+      ['2001:DB8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+      ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'],
+      ['1:0:0:0:0:0:0:0', '1::'],
+      ['0:0:0:0:0:0:0:0', '::'],
+      ['::ffff:10.0.0.1', '::ffff:a00:1'],
+    ];
+    for (const [input, expected] of table) assert.equal(canonicalAddress(input), expected, input);
+  });
+
   it('rejects what is not an address or a complete reverse name', () => {
-    for (const bad of ['10.0.0', 'host', '10.0.0.256', '::ffff:10.0.0.1'])
+    for (const bad of ['10.0.0', 'host', '10.0.0.256', '::ffff:10.0.0.256'])
       assert.equal(reverseName(bad), undefined, bad);
     for (const bad of [
       '0.10.in-addr.arpa',

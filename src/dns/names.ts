@@ -26,7 +26,16 @@ export function isAtOrBelow(name: string, domain: string): boolean {
   );
 }
 
-function expandIpv6(address: string): string | undefined {
+function expandIpv6(input: string): string | undefined {
+  // A trailing dotted quad (`::ffff:10.0.0.1`, RFC 4291 §2.2 form 3) becomes its two hex groups.
+  let address = input;
+  const lastColon = input.lastIndexOf(':');
+  const quad = input.slice(lastColon + 1);
+  if (quad.includes('.')) {
+    if (isIP(quad) !== 4) return undefined;
+    const [a = 0, b = 0, c = 0, d = 0] = quad.split('.').map(Number);
+    address = `${input.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
   // node:net validates but has no expansion helper; the input has already passed isIP().
   const [head = '', tail = ''] = address.split('::');
   const headGroups = head === '' ? [] : head.split(':');
@@ -45,13 +54,12 @@ function expandIpv6(address: string): string | undefined {
 
 /**
  * The reverse-mapping name of an address, as a {@link nameKey}: `10.0.0.5` → `5.0.0.10.in-addr.arpa`,
- * `2001:db8::5` → `5.0.0.0.…8.b.d.0.1.0.0.2.ip6.arpa`. Undefined for anything that is not an address
- * (IPv4-embedded IPv6 notation is not accepted: Neutron never writes it).
+ * `2001:db8::5` → `5.0.0.0.…8.b.d.0.1.0.0.2.ip6.arpa`. Undefined for anything that is not an address.
  */
 export function reverseName(address: string): string | undefined {
   const family = isIP(address);
   if (family === 4) return `${address.split('.').reverse().join('.')}.in-addr.arpa`;
-  if (family === 6 && !address.includes('.')) {
+  if (family === 6) {
     const hex = expandIpv6(address.toLowerCase());
     if (hex === undefined) return undefined;
     return `${hex.split('').reverse().join('.')}.ip6.arpa`;
@@ -66,7 +74,7 @@ export function reverseName(address: string): string | undefined {
 export function addressKey(address: string): string | undefined {
   const family = isIP(address);
   if (family === 4) return address;
-  if (family === 6 && !address.includes('.')) {
+  if (family === 6) {
     const hex = expandIpv6(address.toLowerCase());
     return hex?.match(/.{4}/g)?.join(':');
   }
@@ -96,4 +104,33 @@ export function addressFromReverseName(name: string): string | undefined {
 /** True for the names of the reverse trees (`in-addr.arpa`, `ip6.arpa` and below). */
 export function isReverseName(name: string): boolean {
   return isAtOrBelow(name, 'in-addr.arpa') || isAtOrBelow(name, 'ip6.arpa');
+}
+
+/**
+ * The RFC 5952 text of an address: IPv6 lower-case, leading zeros dropped, the longest run of two or
+ * more zero groups (the first, on a tie) as `::`. The zone hands out only this form, because
+ * dns-packet's IPv6 encoder (`@leichtgewicht/ip-codec` 2.0) mis-encodes some valid non-canonical forms
+ * (`::0:0:0:0:0:0:1` becomes `::`).
+ */
+export function canonicalAddress(address: string): string | undefined {
+  const key = addressKey(address);
+  if (key === undefined || !key.includes(':')) return key;
+  const groups = key.split(':').map((group) => group.replace(/^0+(?=.)/, ''));
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < groups.length && groups[j] === '0') j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  if (bestStart < 0) return groups.join(':');
+  return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
 }

@@ -92,24 +92,31 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
   const connections = new Set<net.Socket>();
   let closed = false;
 
-  const respond = async (query: DnsMessage): Promise<DnsMessage | undefined> => {
-    const decision = decide(query, zone, policy);
-    if (decision.kind === 'drop') {
-      counters.notQueryDropped++;
-      return undefined;
-    }
-    counters.countQuery(
-      decision.kind === 'forward' ? decision.question.type : (query.questions[0]?.type ?? 'NONE'),
+  const finish = (
+    query: DnsMessage,
+    bytes: Uint8Array,
+    response: DnsMessage,
+    transport: DnsTransport,
+  ): Buffer | undefined => {
+    if (closed) return undefined;
+    const encoded = encodeWithinLimit(
+      response,
+      transport === 'udp' ? udpResponseLimit(query) : TCP_LIMIT,
+      bytes,
     );
-    if (decision.kind === 'answer') return decision.response;
-    if (forwarder === undefined) return undefined; // unreachable: decide() forwards only with a forwarder
-    const answer = await forwarder.resolve(decision.question, query.flags.checkingDisabled);
-    // AD is cleared: we do not validate, so we cannot vouch for the upstream's claim (RFC 6840 §5.8),
-    // which is also what dnsmasq does without --proxy-dnssec.
-    return buildResponse(query, policy, { ...answer, authenticData: false });
+    if (encoded.truncated) counters.truncated++;
+    counters.countResponse(rcodeName(response.rcode));
+    return encoded.bytes;
   };
 
-  const handleMessage = async (bytes: Uint8Array, transport: DnsTransport): Promise<Buffer | undefined> => {
+  /**
+   * Handles one message. Local answers are computed synchronously (no promise per packet on the hot
+   * path); only forwarded questions return a promise.
+   */
+  const processMessage = (
+    bytes: Uint8Array,
+    transport: DnsTransport,
+  ): Buffer | undefined | Promise<Buffer | undefined> => {
     let query: DnsMessage;
     try {
       query = decodeMessage(bytes);
@@ -122,29 +129,56 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
       );
       return undefined;
     }
-    const response = await respond(query);
-    if (response === undefined || closed) return undefined;
-    const encoded = encodeWithinLimit(response, transport === 'udp' ? udpResponseLimit(query) : TCP_LIMIT);
-    if (encoded.truncated) counters.truncated++;
-    counters.countResponse(rcodeName(response.rcode));
-    return encoded.bytes;
+    const decision = decide(query, zone, policy);
+    if (decision.kind === 'drop') {
+      counters.notQueryDropped++;
+      return undefined;
+    }
+    counters.countQuery(
+      decision.kind === 'forward' ? decision.question.type : (query.questions[0]?.type ?? 'NONE'),
+    );
+    if (decision.kind === 'answer') return finish(query, bytes, decision.response, transport);
+    if (forwarder === undefined) return undefined; // unreachable: decide() forwards only with a forwarder
+    return forwarder.resolve(decision.question, query.flags.checkingDisabled).then((answer) =>
+      // AD is cleared: we do not validate, so we cannot vouch for the upstream's claim (RFC 6840 §5.8),
+      // which is also what dnsmasq does without --proxy-dnssec.
+      finish(query, bytes, buildResponse(query, policy, { ...answer, authenticData: false }), transport),
+    );
   };
 
-  /** Never lets one query's failure escape as an unhandled rejection. */
-  const safely = (bytes: Uint8Array, transport: DnsTransport): Promise<Buffer | undefined> =>
-    handleMessage(bytes, transport).catch((error: unknown) => {
-      logger.error({ event: 'dns.query.failed', err: error }, 'query handling failed');
-      return undefined;
-    });
+  const handleMessage = async (bytes: Uint8Array, transport: DnsTransport): Promise<Buffer | undefined> =>
+    processMessage(bytes, transport);
+
+  const logFailure = (error: unknown): undefined => {
+    logger.error({ event: 'dns.query.failed', err: error }, 'query handling failed');
+    return undefined;
+  };
+
+  /** Calls `done` with the response or undefined (at once when local); never lets a failure escape. */
+  const dispatch = (
+    bytes: Uint8Array,
+    transport: DnsTransport,
+    done: (response: Buffer | undefined) => void,
+  ): void => {
+    let result: Buffer | undefined | Promise<Buffer | undefined>;
+    try {
+      result = processMessage(bytes, transport);
+    } catch (error) {
+      done(logFailure(error));
+      return;
+    }
+    if (result instanceof Promise) result.then(done, (error: unknown) => done(logFailure(error)));
+    else done(result);
+  };
 
   const attachUdp = (socket: dgram.Socket): void => {
     udpSockets.push(socket);
+    const onSent = (error: Error | null): void => {
+      if (error) logger.debug({ event: 'dns.udp.send_failed', err: error }, 'UDP send failed');
+    };
     socket.on('message', (bytes, rinfo) => {
-      void safely(bytes, 'udp').then((response) => {
-        if (response === undefined || closed) return;
-        socket.send(response, rinfo.port, rinfo.address, (error) => {
-          if (error) logger.debug({ event: 'dns.udp.send_failed', err: error }, 'UDP send failed');
-        });
+      dispatch(bytes, 'udp', (response) => {
+        if (response !== undefined && !closed) socket.send(response, rinfo.port, rinfo.address, onSent);
       });
     });
     socket.on('error', (error) =>
@@ -171,14 +205,12 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
           socket.destroy();
           return;
         }
-        void safely(message, 'tcp').then((response) => {
+        dispatch(message, 'tcp', (response) => {
           outstanding--;
-          if (response === undefined) {
-            // RFC 7766 §6.2.4 lets a server close on a message it will not answer; we keep the
-            // connection for the others but count the drop (done in handleMessage).
-            return;
-          }
-          if (!socket.destroyed && socket.writable) socket.write(frameMessage(response));
+          // A message we do not answer (malformed) leaves the connection open for the others; RFC 7766
+          // §6.2.4 would let us close it, but the drop is already counted.
+          if (response !== undefined && !socket.destroyed && socket.writable)
+            socket.write(frameMessage(response));
         });
       }
     });

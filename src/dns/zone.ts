@@ -1,5 +1,5 @@
 import { isEncodableName, type SoaData } from './codec.js';
-import { addressKey, isAtOrBelow, nameKey } from './names.js';
+import { addressKey, canonicalAddress, isAtOrBelow, nameKey } from './names.js';
 
 /**
  * The names of one tenant network, as dnsmasq serves them from Neutron's `addn_hosts` file (spec §5.4):
@@ -55,7 +55,7 @@ export interface NameLookup {
 
 interface StoredHost {
   readonly id: string;
-  /** Display form and canonical key of each address. */
+  /** RFC 5952 text and lookup key of each address. */
   readonly addresses: readonly { readonly text: string; readonly key: string }[];
   readonly fqdn: string;
   readonly nameKeys: readonly string[];
@@ -115,8 +115,11 @@ export class Zone {
   upsertHost(host: ZoneHost): void {
     const addresses = host.addresses.map((text) => {
       const key = addressKey(text);
-      if (key === undefined) throw new DnsZoneError(`host ${host.id}: bad address ${JSON.stringify(text)}`);
-      return { text, key };
+      const canonical = canonicalAddress(text);
+      if (key === undefined || canonical === undefined) {
+        throw new DnsZoneError(`host ${host.id}: bad address ${JSON.stringify(text)}`);
+      }
+      return { text: canonical, key };
     });
     const fqdnKey = nameKey(host.fqdn);
     const hostnameKey = nameKey(host.hostname);
