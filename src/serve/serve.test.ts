@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { decodeMessage, encodeMessage } from '../dhcp/index.js';
 import type { ReplyDestination } from '../dhcp-server/reply-destination.js';
@@ -142,6 +143,42 @@ describe('DhcpService (decode → engine → encode → send, counters, reload)'
     writeFileSync(hostsPath, 'only garbage\n');
     await service.reload();
     assert.equal(service.currentTables, good, 'a file with no usable line is refused');
+  });
+});
+
+describe('bad packets never crash the service (property)', () => {
+  it('random bytes and mutated real requests: counted or answered, never thrown', async () => {
+    const settings = resolveServeSettings({
+      interface: 'br0',
+      dhcpRange: ['set:tag0,10.77.0.0,static,255.255.0.0,1h'],
+    });
+    const config = engineConfig(settings, [{ address: '10.77.0.1', prefixLength: 16 }]);
+    const { tables } = await loadTables(undefined, undefined, []);
+    const { logger } = captureLogger();
+    const service = new DhcpService(settings, config, tables, logger, () => undefined);
+    const seed = encodeMessage(
+      buildRequest({ type: 'REQUEST', mac: 'fa:16:3e:00:00:05', ciaddr: '10.77.1.5', giaddr: '10.77.0.2' }),
+    );
+    const mutated = fc
+      .array(fc.tuple(fc.nat(seed.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 })
+      .map((edits) => {
+        const bytes = Buffer.from(seed);
+        for (const [at, value] of edits) bytes[at] = value;
+        return bytes;
+      });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 600 }).map((b) => Buffer.from(b)),
+          mutated,
+        ),
+        (bytes) => {
+          service.handlePacket(bytes, { address: '10.77.0.9', port: 68 });
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    assert.ok(service.counters.get('dropped.decode-error') > 0);
   });
 });
 
