@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAllInOne } from './all-in-one.js';
+import { registerNetnsCleanup } from './netns-cleanup.js';
 import { registerServe } from './serve.js';
 import { registerServer } from './server.js';
 
@@ -7,4 +8,4 @@ import { registerServer } from './server.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand, in the order `qdhcp --help` lists them. Add one line per new command file. */
-export const commands: readonly RegisterCommand[] = [registerServer, registerAllInOne, registerServe];
+export const commands: readonly RegisterCommand[] = [registerServer, registerAllInOne, registerServe, registerNetnsCleanup];
