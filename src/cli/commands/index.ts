@@ -8,4 +8,9 @@ import { registerServer } from './server.js';
 export type RegisterCommand = (program: Command) => void;
 
 /** Every subcommand, in the order `qdhcp --help` lists them. Add one line per new command file. */
-export const commands: readonly RegisterCommand[] = [registerServer, registerAllInOne, registerServe, registerNetnsCleanup];
+export const commands: readonly RegisterCommand[] = [
+  registerServer,
+  registerAllInOne,
+  registerServe,
+  registerNetnsCleanup,
+];
