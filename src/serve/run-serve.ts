@@ -38,6 +38,18 @@ export const IGNORED_FLAGS = [
 
 const SUMMARY_INTERVAL_MS = 5 * 60_000;
 
+/** Process memory in MiB (RSS, V8 heap, array buffers), for the start and reload log lines. */
+function memoryMiB(): Record<string, number> {
+  const usage = process.memoryUsage();
+  const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+  return {
+    rss: mib(usage.rss),
+    heapUsed: mib(usage.heapUsed),
+    heapTotal: mib(usage.heapTotal),
+    arrayBuffers: mib(usage.arrayBuffers),
+  };
+}
+
 /** The log destination: `--log-facility=FILE` (appended, as dnsmasq does) or JSON on stderr. */
 function makeLogger(logFacility: string | undefined): { logger: Logger; flush: () => void } {
   if (
@@ -137,6 +149,7 @@ export async function runServe(raw: RawServeOptions): Promise<number> {
         interface: settings.interfaceName,
         subnets: config.subnets.map((s) => ({ subnet: s.label, tag: s.tag, onLink: s.onLink })),
         startupMs: Math.round(performance.now() - started),
+        memoryMiB: memoryMiB(),
       },
       `DHCP, static leases only on ${config.subnets.map((s) => s.label).join(', ')}, serving on ${settings.interfaceName}`,
     );

@@ -198,21 +198,3 @@ export function parseHostsFile(text: string): ParsedHostsFile {
   for (let i = 0; i < lines.length; i++) accumulator.add(lines[i] ?? '', i + 1);
   return accumulator.result();
 }
-
-/**
- * Same as {@link parseHostsFile}, but yields to the event loop every `sliceLines` lines, so a server
- * keeps answering from its current table while a 65,000-line file is parsed on reload.
- */
-export async function parseHostsFileAsync(
-  text: string,
-  yieldToEventLoop: () => Promise<void>,
-  sliceLines = 4000,
-): Promise<ParsedHostsFile> {
-  const accumulator = new HostsFileAccumulator();
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    accumulator.add(lines[i] ?? '', i + 1);
-    if (i % sliceLines === sliceLines - 1) await yieldToEventLoop();
-  }
-  return accumulator.result();
-}
