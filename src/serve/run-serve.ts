@@ -38,7 +38,7 @@ export const IGNORED_FLAGS = [
 
 const SUMMARY_INTERVAL_MS = 5 * 60_000;
 
-/** Process memory in MiB (RSS, V8 heap, array buffers), for the start and reload log lines. */
+/** Process memory in MiB (RSS, V8 heap, array buffers), for the start log line. */
 function memoryMiB(): Record<string, number> {
   const usage = process.memoryUsage();
   const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
