@@ -195,16 +195,9 @@ export class HostTableBuilder {
     while (size < n * 2) size *= 2;
     const slots = new Int32Array(size).fill(-1);
     const previousSameMac = new Map<number, number>();
-    const seen = new Set<number>();
-    let duplicateAddresses = 0;
     let macs = 0;
     for (let row = 0; row < n; row++) {
       const flags = this.flags[row] ?? 0;
-      if ((flags & FLAG_IGNORE) === 0) {
-        const ip = this.addresses[row] ?? 0;
-        if (seen.has(ip)) duplicateAddresses++;
-        else seen.add(ip);
-      }
       if ((flags & FLAG_HAS_MAC) === 0) continue;
       const high = this.macHigh[row] ?? 0;
       const low = this.macLow[row] ?? 0;
@@ -247,8 +240,21 @@ export class HostTableBuilder {
       entries: n,
       macs,
       clientIds: this.clientIds.size,
-      duplicateAddresses,
+      duplicateAddresses: this.countDuplicateAddresses(n),
     });
+  }
+
+  /** Addresses used by more than one (non-ignored) row; sorts a typed copy, so no 65k-entry Set on the heap. */
+  private countDuplicateAddresses(n: number): number {
+    const used = new Uint32Array(n);
+    let count = 0;
+    for (let row = 0; row < n; row++) {
+      if (((this.flags[row] ?? 0) & FLAG_IGNORE) === 0) used[count++] = this.addresses[row] ?? 0;
+    }
+    const sorted = used.subarray(0, count).sort();
+    let duplicates = 0;
+    for (let i = 1; i < count; i++) if (sorted[i] === sorted[i - 1]) duplicates++;
+    return duplicates;
   }
 }
 

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { HostsFileError } from '../dhcp-server/dnsmasq/hosts-file.js';
-import { loadHosts } from '../dhcp-server/dnsmasq/hosts-loader.js';
+import { builderForSize, HostsScanner, type LoadedHosts } from '../dhcp-server/dnsmasq/hosts-loader.js';
 import { type OptsFileError, parseOptsFile } from '../dhcp-server/dnsmasq/option-line.js';
 import type { HostTableStats } from '../dhcp-server/host-table.js';
 import type { OptionSetting } from '../dhcp-server/option-setting.js';
@@ -36,6 +36,45 @@ async function readBytes(path: string, what: string): Promise<Buffer> {
   }
 }
 
+/**
+ * Streams the hosts file through a 256 KiB buffer into the table, yielding to the event loop after each
+ * chunk: no copy of the whole file is held (4 MB for 65k hosts), and packets are answered meanwhile.
+ */
+async function streamHosts(path: string): Promise<LoadedHosts> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new TablesLoadError(`cannot read hosts file ${path}: ${(error as Error).message}`);
+  }
+  try {
+    const { size } = await handle.stat();
+    const scanner = new HostsScanner(builderForSize(size));
+    let buffer = Buffer.allocUnsafe(256 * 1024);
+    let filled = 0;
+    for (;;) {
+      if (filled === buffer.length) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2); // one line longer than the buffer
+        buffer.copy(bigger, 0, 0, filled);
+        buffer = bigger;
+      }
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+      filled += bytesRead;
+      const final = bytesRead === 0;
+      const consumed = scanner.scanLines(buffer.subarray(0, filled), final);
+      buffer.copy(buffer, 0, consumed, filled);
+      filled -= consumed;
+      if (final) return scanner.finish();
+      await yieldToEventLoop();
+    }
+  } catch (error) {
+    if (error instanceof TablesLoadError) throw error;
+    throw new TablesLoadError(`cannot read hosts file ${path}: ${(error as Error).message}`);
+  } finally {
+    await handle.close();
+  }
+}
+
 function nonEmptyLineCount(text: string): number {
   let count = 0;
   for (const line of text.split('\n'))
@@ -55,12 +94,10 @@ export async function loadTables(
   commandLineOptions: readonly OptionSetting[],
 ): Promise<{ tables: ServerTables; report: LoadReport }> {
   const started = performance.now();
-  const [hostsBytes, optsBytes] = await Promise.all([
-    hostsFile === undefined ? Promise.resolve(Buffer.alloc(0)) : readBytes(hostsFile, 'hosts file'),
-    optsFile === undefined ? Promise.resolve(Buffer.alloc(0)) : readBytes(optsFile, 'opts file'),
-  ]);
+  const optsBytes = optsFile === undefined ? Buffer.alloc(0) : await readBytes(optsFile, 'opts file');
   const optsText = optsBytes.toString('utf8');
-  const hosts = await loadHosts(hostsBytes, yieldToEventLoop);
+  const hosts =
+    hostsFile === undefined ? new HostsScanner(builderForSize(0)).finish() : await streamHosts(hostsFile);
   if (
     hosts.table.stats.entries === 0 &&
     hosts.errors.length > 0 &&

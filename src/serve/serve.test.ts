@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { decodeMessage, encodeMessage } from '../dhcp/index.js';
+import { loadHostsSync } from '../dhcp-server/dnsmasq/hosts-loader.js';
 import type { ReplyDestination } from '../dhcp-server/reply-destination.js';
 import { buildRequest } from '../dhcp-server/testing/requests.js';
 import { RateLimiter } from './counters.js';
@@ -143,6 +144,33 @@ describe('DhcpService (decode → engine → encode → send, counters, reload)'
     writeFileSync(hostsPath, 'only garbage\n');
     await service.reload();
     assert.equal(service.currentTables, good, 'a file with no usable line is refused');
+  });
+});
+
+describe('streamed hosts file (chunks of 256 KiB)', () => {
+  it('lines across chunk boundaries load exactly like the in-memory loader', async () => {
+    const lines: string[] = [];
+    for (let r = 0; r < 20000; r++) {
+      const hex = r.toString(16).padStart(6, '0');
+      const mac = `fa:16:3e:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
+      const tail = r % 7 === 0 ? `,set:port-${r}` : '';
+      lines.push(`${mac},host-${r}.openstacklocal,10.${(r >> 16) & 255}.${(r >> 8) & 255}.${r & 255}${tail}`);
+    }
+    const text = lines.join('\r\n'); // CRLF and no final newline
+    const path = join(dir, 'hosts-20k');
+    writeFileSync(path, text);
+    const { tables, report } = await loadTables(path, undefined, []);
+    const reference = loadHostsSync(Buffer.from(text));
+    assert.deepEqual(report.hosts, reference.table.stats);
+    assert.equal(report.hosts.entries, 20000);
+    for (let r = 0; r < 20000; r += 1) {
+      const hex = r.toString(16).padStart(6, '0');
+      const mac = `fa:16:3e:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
+      const entry = tables.hosts.find(mac, undefined, () => true).entry;
+      if (entry?.name !== `host-${r}.openstacklocal` || entry.tags.length !== (r % 7 === 0 ? 1 : 0)) {
+        assert.fail(`host ${r}: ${JSON.stringify(entry)}`);
+      }
+    }
   });
 });
 

@@ -81,77 +81,81 @@ function addSimpleLine(
 }
 
 /**
- * Parses a `--dhcp-hostsfile` from its bytes into a {@link HostTable}, yielding every `sliceLines` lines
- * (the generator form lets the async loader keep answering packets meanwhile). Bad lines are reported
- * with their number and skipped; IPv6 and address-less lines are counted.
+ * Parses a `--dhcp-hostsfile` into a {@link HostTableBuilder}, fed in chunks: {@link scanLines} consumes every
+ * complete line of a chunk and says where the incomplete tail starts, so a file can be streamed through a
+ * small buffer (no copy of the whole file in memory). Bad lines are reported with their number and skipped;
+ * IPv6 and address-less lines are counted.
  */
-function* scanHosts(
-  bytes: Uint8Array,
-  builder: HostTableBuilder,
-  result: { errors: HostsFileError[]; skippedIpv6: number; skippedNoAddress: number; contentLines: number },
-  sliceLines: number,
-): Generator<void, void, void> {
-  let position = 0;
-  let line = 0;
-  while (position < bytes.length) {
-    let end = bytes.indexOf(10, position);
-    if (end === -1) end = bytes.length;
-    const next = end + 1;
-    line++;
-    let start = position;
-    while (start < end && (bytes[start] === 32 || bytes[start] === 9)) start++;
-    while (end > start && (bytes[end - 1] === 13 || bytes[end - 1] === 32 || bytes[end - 1] === 9)) end--;
-    position = next;
-    if (line % sliceLines === 0) yield;
-    if (end === start || bytes[start] === 35) continue;
-    result.contentLines++;
-    if (addSimpleLine(bytes, start, end, line, builder)) continue;
+export class HostsScanner {
+  private line = 0;
+  readonly errors: HostsFileError[] = [];
+  skippedIpv6 = 0;
+  skippedNoAddress = 0;
+  contentLines = 0;
+
+  constructor(private readonly builder: HostTableBuilder) {}
+
+  /** Consumes complete lines of `bytes` (all of it when `final`); returns the offset of the unconsumed tail. */
+  scanLines(bytes: Uint8Array, final: boolean): number {
+    let position = 0;
+    while (position < bytes.length) {
+      let end = bytes.indexOf(10, position);
+      if (end === -1) {
+        if (!final) return position;
+        end = bytes.length;
+      }
+      const next = end + 1;
+      this.line++;
+      let start = position;
+      position = next;
+      while (start < end && (bytes[start] === 32 || bytes[start] === 9)) start++;
+      while (end > start && (bytes[end - 1] === 13 || bytes[end - 1] === 32 || bytes[end - 1] === 9)) end--;
+      if (end === start || bytes[start] === 35) continue;
+      this.contentLines++;
+      if (!addSimpleLine(bytes, start, end, this.line, this.builder)) this.addGeneral(bytes, start, end);
+    }
+    return bytes.length;
+  }
+
+  private addGeneral(bytes: Uint8Array, start: number, end: number): void {
     const text = LATIN1.decode(bytes.subarray(start, end));
-    const parsed = parseHostLine(text, line);
+    const parsed = parseHostLine(text, this.line);
     switch (parsed.kind) {
       case 'entry':
-        builder.addEntry(parsed.entry);
+        this.builder.addEntry(parsed.entry);
         break;
       case 'ipv6':
-        result.skippedIpv6++;
+        this.skippedIpv6++;
         break;
       case 'no-address':
-        result.skippedNoAddress++;
+        this.skippedNoAddress++;
         break;
       case 'error':
-        result.errors.push({ line, reason: parsed.reason, text: text.slice(0, 200) });
+        this.errors.push({ line: this.line, reason: parsed.reason, text: text.slice(0, 200) });
         break;
     }
   }
-}
 
-function newResult() {
-  return { errors: [] as HostsFileError[], skippedIpv6: 0, skippedNoAddress: 0, contentLines: 0 };
-}
-
-/** Loads a hosts file's bytes into a table in one go (tests, small files). */
-/** Sizes the builder from the file: Neutron lines are 50–110 bytes, of which ~15 are the short name. */
-function builderFor(bytes: Uint8Array): HostTableBuilder {
-  return new HostTableBuilder(Math.ceil(bytes.length / 48), Math.ceil(bytes.length / 3.5));
-}
-
-export function loadHostsSync(bytes: Uint8Array): LoadedHosts {
-  const builder = builderFor(bytes);
-  const result = newResult();
-  for (const _ of scanHosts(bytes, builder, result, 1 << 30)) {
-    // no slicing
+  /** Freezes the table and returns it with the report. */
+  finish(): LoadedHosts {
+    return {
+      table: this.builder.finish(),
+      errors: this.errors,
+      skippedIpv6: this.skippedIpv6,
+      skippedNoAddress: this.skippedNoAddress,
+      contentLines: this.contentLines,
+    };
   }
-  return { ...result, table: builder.finish() };
 }
 
-/** Loads a hosts file's bytes into a table, yielding to the event loop every `sliceLines` lines. */
-export async function loadHosts(
-  bytes: Uint8Array,
-  yieldToEventLoop: () => Promise<void>,
-  sliceLines = 8000,
-): Promise<LoadedHosts> {
-  const builder = builderFor(bytes);
-  const result = newResult();
-  for (const _ of scanHosts(bytes, builder, result, sliceLines)) await yieldToEventLoop();
-  return { ...result, table: builder.finish() };
+/** Sizes the builder from the file size: Neutron lines are 50–110 bytes, of which ~15 are the short name. */
+export function builderForSize(byteLength: number): HostTableBuilder {
+  return new HostTableBuilder(Math.ceil(byteLength / 48), Math.ceil(byteLength / 3.5));
+}
+
+/** Loads a whole hosts file held in memory (tests, small files). */
+export function loadHostsSync(bytes: Uint8Array): LoadedHosts {
+  const scanner = new HostsScanner(builderForSize(bytes.length));
+  scanner.scanLines(bytes, true);
+  return scanner.finish();
 }

@@ -94,6 +94,10 @@ describe('host table', () => {
     assert.deepEqual([none.entry, none.known], [undefined, true]);
     assert.equal(table.find('fa:16:3e:00:00:02', undefined, () => true).known, false);
     assert.equal(table.stats.duplicateAddresses, 0);
+    const twice = HostTable.build(
+      parseHostsFile('fa:16:3e:00:00:01,a,10.0.0.1\nfa:16:3e:00:00:02,b,10.0.0.1').entries,
+    );
+    assert.equal(twice.stats.duplicateAddresses, 1);
   });
 
   it('65,000 hosts are parsed and indexed well under a second, and looked up in O(1)', () => {
