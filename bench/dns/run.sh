@@ -53,16 +53,22 @@ wait_ready() {  # until the server answers one of the names
   done
   echo "server did not come up" >&2; return 1
 }
-measure() {  # measure LABEL: dnsperf against the running server; prints qps
-  local out="$WORK/dnsperf-$1.txt"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of a PID, in clock ticks
+measure() {  # measure LABEL: dnsperf against the running server; prints "qps cpu-us-per-query"
+  local out="$WORK/dnsperf-$1.txt" before after
+  before=$(cpu_ticks "$SERVER_PID")
   ip netns exec "$CLI" dnsperf -s "$SERVER_IP" -d "$WORK/queries.txt" -l "$SECONDS_PER" -c "$CLIENTS" -q "$OUTSTANDING" \
     -t 2 > "$out" 2>&1
-  local qps lost
-  qps=$(awk '/Queries per second:/ {print $4}' "$out")
+  after=$(cpu_ticks "$SERVER_PID")
+  local qps lost completed cpu_us
+  qps=$(awk '/Queries per second:/ {printf "%d", $4}' "$out")
   lost=$(awk '/Queries lost:/ {print $3}' "$out")
-  log "$1: $qps queries/s, lost $lost"
+  completed=$(awk '/Queries completed:/ {print $3}' "$out")
+  # CPU per query is the steadier figure on a shared 2-core machine (dnsperf competes for the same cores).
+  cpu_us=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$completed" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+  log "$1: $qps queries/s, lost $lost, $cpu_us us CPU per query"
   cp "$out" "$ROOT/bench/results/dns-$STAMP-$1.txt"
-  echo "$qps"
+  echo "$qps $cpu_us"
 }
 STAMP="$(date +%Y%m%dT%H%M%S)"; mkdir -p "$ROOT/bench/results"
 
@@ -70,7 +76,7 @@ log "qdhcp responder, $HOSTS hosts"
 ip netns exec "$SRV" node "$ROOT/dist/test/support/dns/server-main.js" --config "$WORK/qdhcp-dns.json" > "$WORK/qdhcp.log" 2>&1 &
 SERVER_PID=$!
 wait_ready
-QDHCP_QPS=$(measure qdhcp)
+read -r QDHCP_QPS QDHCP_CPU < <(measure qdhcp)
 QDHCP_RSS=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo '?')
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
 
@@ -80,15 +86,17 @@ ip netns exec "$SRV" dnsmasq --keep-in-foreground --no-hosts --no-resolv --port=
   --log-facility=- > "$WORK/dnsmasq.log" 2>&1 &
 SERVER_PID=$!
 wait_ready
-DNSMASQ_QPS=$(measure dnsmasq)
+read -r DNSMASQ_QPS DNSMASQ_CPU < <(measure dnsmasq)
 DNSMASQ_RSS=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo '?')
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
 
 RATIO=$(awk -v a="$QDHCP_QPS" -v b="$DNSMASQ_QPS" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+CPU_RATIO=$(awk -v a="$QDHCP_CPU" -v b="$DNSMASQ_CPU" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "n/a" }')
 echo
-echo "| server | hosts | queries/s | RSS (KiB) |"
-echo "|---|---|---|---|"
-echo "| qdhcp src/dns | $HOSTS | $QDHCP_QPS | $QDHCP_RSS |"
-echo "| dnsmasq $(dnsmasq --version | head -1 | awk '{print $3}') | $HOSTS | $DNSMASQ_QPS | $DNSMASQ_RSS |"
+echo "| server | hosts | queries/s | server CPU per query | RSS (KiB) |"
+echo "|---|---|---|---|---|"
+echo "| qdhcp src/dns | $HOSTS | $QDHCP_QPS | $QDHCP_CPU us | $QDHCP_RSS |"
+echo "| dnsmasq $(dnsmasq --version | head -1 | awk '{print $3}') | $HOSTS | $DNSMASQ_QPS | $DNSMASQ_CPU us | $DNSMASQ_RSS |"
 echo
-echo "ratio qdhcp/dnsmasq: $RATIO (dnsperf -c $CLIENTS -q $OUTSTANDING, ${SECONDS_PER}s each; raw output in bench/results/)"
+echo "ratio qdhcp/dnsmasq: $RATIO by queries/s, $CPU_RATIO by CPU per query (>1 = qdhcp cheaper)"
+echo "(dnsperf -c $CLIENTS -q $OUTSTANDING, ${SECONDS_PER}s each, on a shared machine; raw output in bench/results/)"
