@@ -59,12 +59,12 @@ export const networksRepository = {
   /**
    * Reads the network row and, with `forUpdate` (PostgreSQL), locks it until the transaction ends so
    * that concurrent changes to one network (IP and MAC choice above all) run one after the other.
-   * Returns false when there is no such network.
+   * Returns the network's change counter, or undefined when there is no such network.
    */
-  async lock(tx: Queryable, id: string, forUpdate: boolean): Promise<boolean> {
-    let query = tx.selectFrom('networks').select('id').where('id', '=', id);
+  async lock(tx: Queryable, id: string, forUpdate: boolean): Promise<number | undefined> {
+    let query = tx.selectFrom('networks').select('sync_revision').where('id', '=', id);
     if (forUpdate) query = query.forUpdate();
-    return (await query.executeTakeFirst()) !== undefined;
+    return (await query.executeTakeFirst())?.sync_revision;
   },
 
   /**

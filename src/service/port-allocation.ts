@@ -23,6 +23,7 @@ import {
   ROUTER_PORT_OWNERS,
 } from '../ipam/index.js';
 import type { FixedIpRequest } from './inputs.js';
+import { SortedAddresses } from './sorted-addresses.js';
 import { storedCidr, storedPools } from './subnet-rules.js';
 
 /** Everything the allocation of one port needs to know. */
@@ -30,8 +31,8 @@ export interface AllocationContext {
   readonly networkId: string;
   /** All subnets of the network, oldest first. */
   readonly subnets: readonly SubnetRecord[];
-  /** Addresses allocated per subnet id (canonical text), not counting this port's own. */
-  readonly allocated: ReadonlyMap<string, readonly string[]>;
+  /** Addresses allocated per subnet id, ascending, not counting this port's own. */
+  readonly allocated: ReadonlyMap<string, readonly bigint[]>;
   readonly deviceOwner: string;
   readonly macAddress: string;
   readonly random: () => number;
@@ -71,17 +72,13 @@ function candidates(context: AllocationContext): Candidate[] {
 
 /** Tracks what is taken while one request allocates several addresses. */
 class Taken {
-  private readonly bySubnet = new Map<string, Set<bigint>>();
+  private readonly bySubnet = new Map<string, SortedAddresses>();
   constructor(private readonly context: AllocationContext) {}
 
-  of(candidate: Candidate): Set<bigint> {
+  of(candidate: Candidate): SortedAddresses {
     let set = this.bySubnet.get(candidate.subnet.id);
     if (!set) {
-      set = new Set<bigint>();
-      for (const text of this.context.allocated.get(candidate.subnet.id) ?? []) {
-        const parsed = parseIp(text);
-        if (parsed.ok) set.add(parsed.value.value);
-      }
+      set = new SortedAddresses(this.context.allocated.get(candidate.subnet.id) ?? []);
       this.bySubnet.set(candidate.subnet.id, set);
     }
     return set;
@@ -98,7 +95,7 @@ function generationFailure(networkId: string): QdhcpError {
 
 function chooseIn(context: AllocationContext, taken: Taken, candidate: Candidate): FixedIp | undefined {
   const used = taken.of(candidate);
-  const ip = chooseAddress(storedPools(candidate.subnet), used, {
+  const ip = chooseAddress(storedPools(candidate.subnet), used.list, {
     preferNext: prefersNextAddress(context.deviceOwner),
     random: context.random,
   });

@@ -19,13 +19,16 @@ import {
   type Queryable,
   subnetsRepository,
 } from '../db/index.js';
-import { generateMac } from '../ipam/index.js';
+import { generateMac, parseIp } from '../ipam/index.js';
+import { AllocationCache, type SubnetAllocations } from './allocation-cache.js';
 import { formatTimestamp } from './clock.js';
 import { type RequestContext, visibilityScope } from './context.js';
 import { initialExtraDhcpOpts, mergeExtraDhcpOpts } from './extra-dhcp-opts.js';
 import type { FixedIpRequest, PortInput } from './inputs.js';
+import { unwrap } from './ipam-errors.js';
 import { checkRevision, ownerProject, visibleOr404 } from './policy.js';
 import { allocateFixedIps } from './port-allocation.js';
+import { SortedAddresses, sortAddresses } from './sorted-addresses.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { type PortView, portView } from './views.js';
 
@@ -37,6 +40,42 @@ export interface PortServiceDeps extends UnitOfWorkDeps {
 
 /** Most draws for a free random MAC before giving up (each draw is checked against the network). */
 const MAC_ATTEMPTS = 16;
+
+/** A write scope plus the allocations this transaction already knows (its own, uncommitted steps). */
+interface MutationState extends WriteScope {
+  readonly local: AllocationCache;
+}
+
+function withLocalCache(scope: WriteScope): MutationState {
+  return { ...scope, tx: scope.tx, local: new AllocationCache() };
+}
+
+/** `allocations` minus the given addresses (the port's own, on update). */
+function withoutAddresses(allocations: SubnetAllocations, ips: readonly FixedIp[]): SubnetAllocations {
+  if (ips.length === 0) return allocations;
+  const out = new Map(allocations);
+  for (const ip of ips) {
+    const value = unwrap(parseIp(ip.ipAddress)).value;
+    const list = out.get(ip.subnetId);
+    if (list)
+      out.set(
+        ip.subnetId,
+        list.filter((v) => v !== value),
+      );
+  }
+  return out;
+}
+
+/** `allocations` plus the given addresses. */
+function withAddresses(allocations: SubnetAllocations, ips: readonly FixedIp[]): SubnetAllocations {
+  const out = new Map(allocations);
+  for (const ip of ips) {
+    const set = new SortedAddresses(out.get(ip.subnetId) ?? []);
+    set.add(unwrap(parseIp(ip.ipAddress)).value);
+    out.set(ip.subnetId, set.list);
+  }
+  return out;
+}
 
 function withMacs(pairs: NonNullable<PortInput['allowed_address_pairs']>, mac: string): AddressPair[] {
   return pairs.map((pair) => ({ ip_address: pair.ip_address, mac_address: pair.mac_address ?? mac }));
@@ -54,6 +93,7 @@ function forbidden(action: string): QdhcpError {
 export function createPortService(deps: PortServiceDeps) {
   const { database, config, clock } = deps;
   const random = deps.random ?? Math.random;
+  const cache = new AllocationCache();
 
   async function freeMac(tx: Queryable, networkId: string): Promise<string> {
     for (let attempt = 0; attempt < MAC_ATTEMPTS; attempt++) {
@@ -81,33 +121,61 @@ export function createPortService(deps: PortServiceDeps) {
     }
   }
 
+  /**
+   * The network's allocations at `revision`: from this transaction's own earlier steps, from the shared
+   * cache, or loaded (and sorted) from the database.
+   */
+  async function allocationsAt(
+    scope: MutationState,
+    networkId: string,
+    revision: number,
+    subnetIds: readonly string[],
+  ): Promise<SubnetAllocations> {
+    const known = scope.local.get(networkId, revision) ?? cache.get(networkId, revision);
+    if (known && subnetIds.every((id) => known.has(id))) return known;
+    const texts = await portsRepository.allocatedBySubnet(scope.tx, subnetIds);
+    const loaded = new Map<string, bigint[]>();
+    for (const [subnetId, list] of texts) {
+      loaded.set(subnetId, sortAddresses(list.map((text) => unwrap(parseIp(text)).value)));
+    }
+    return loaded;
+  }
+
+  /** Remembers the allocations at `revision`: now for this transaction, after commit for everyone. */
+  function remember(
+    scope: MutationState,
+    networkId: string,
+    revision: number,
+    allocations: SubnetAllocations,
+  ) {
+    scope.local.set(networkId, revision, allocations);
+    scope.afterCommit(() => cache.set(networkId, revision, allocations));
+  }
+
   async function allocate(
-    tx: Queryable,
+    scope: MutationState,
     network: NetworkRecord,
+    revision: number,
     deviceOwner: string,
     macAddress: string,
     requested: readonly FixedIpRequest[] | undefined,
     existing: readonly FixedIp[],
-  ): Promise<FixedIp[]> {
-    if (requested) await checkRequestedSubnets(tx, network, requested);
-    const subnets = await subnetsRepository.listByNetwork(tx, network.id);
-    const allocated = await portsRepository.allocatedBySubnet(
-      tx,
+  ): Promise<{ fixedIps: FixedIp[]; after: SubnetAllocations }> {
+    if (requested) await checkRequestedSubnets(scope.tx, network, requested);
+    const subnets = await subnetsRepository.listByNetwork(scope.tx, network.id);
+    const before = await allocationsAt(
+      scope,
+      network.id,
+      revision,
       subnets.map((s) => s.id),
     );
-    for (const own of existing) {
-      const list = allocated.get(own.subnetId);
-      if (list)
-        allocated.set(
-          own.subnetId,
-          list.filter((ip) => ip !== own.ipAddress),
-        );
-    }
-    return allocateFixedIps(
+    const allocated = withoutAddresses(before, existing);
+    const fixedIps = allocateFixedIps(
       { networkId: network.id, subnets, allocated, deviceOwner, macAddress, random },
       requested,
       existing,
     );
+    return { fixedIps, after: withAddresses(allocated, fixedIps) };
   }
 
   /** Network-owner-only attributes on create (spec 1.1 default policy). */
@@ -122,9 +190,13 @@ export function createPortService(deps: PortServiceDeps) {
     }
   }
 
-  async function createOne(scope: WriteScope, context: RequestContext, input: PortInput): Promise<PortView> {
+  async function createOne(
+    scope: MutationState,
+    context: RequestContext,
+    input: PortInput,
+  ): Promise<PortView> {
     const networkId = input.network_id!;
-    await scope.lockNetwork(networkId);
+    const revision = await scope.lockNetwork(networkId);
     const network = visibleOr404(
       context,
       await networksRepository.get(scope.tx, networkId),
@@ -143,7 +215,15 @@ export function createPortService(deps: PortServiceDeps) {
       mac = await freeMac(scope.tx, networkId);
     }
     const deviceOwner = input.device_owner ?? '';
-    const fixedIps = await allocate(scope.tx, network, deviceOwner, mac, input.fixed_ips, []);
+    const { fixedIps, after } = await allocate(
+      scope,
+      network,
+      revision,
+      deviceOwner,
+      mac,
+      input.fixed_ips,
+      [],
+    );
     const now = formatTimestamp(clock());
     const hostId = input['binding:host_id'] ?? '';
     const record: PortRecord = {
@@ -174,7 +254,14 @@ export function createPortService(deps: PortServiceDeps) {
       revisionNumber: 1,
     };
     await portsRepository.insert(scope.tx, record);
-    await scope.emit('port', 'created', record.id, networkId, portView(record, config.dnsDomain, true));
+    const newRevision = await scope.emit(
+      'port',
+      'created',
+      record.id,
+      networkId,
+      portView(record, config.dnsDomain, true),
+    );
+    remember(scope, networkId, newRevision, after);
     return portView(record, config.dnsDomain, context.isAdmin);
   }
 
@@ -189,7 +276,7 @@ export function createPortService(deps: PortServiceDeps) {
   }
 
   async function updateInScope(
-    scope: WriteScope,
+    scope: MutationState,
     context: RequestContext,
     id: string,
     input: PortInput,
@@ -197,7 +284,7 @@ export function createPortService(deps: PortServiceDeps) {
   ): Promise<PortView> {
     const before = await portsRepository.get(scope.tx, id);
     if (!before) throw portNotFound(id);
-    await scope.lockNetwork(before.networkId);
+    const revision = await scope.lockNetwork(before.networkId);
     const current = await visiblePort(scope.tx, context, id);
     checkRevision(current.revisionNumber, ifMatch);
     const network = (await networksRepository.get(scope.tx, current.networkId))!;
@@ -237,17 +324,19 @@ export function createPortService(deps: PortServiceDeps) {
     if (securityGroup !== undefined) throw new QdhcpError('SECURITY_GROUP_NOT_FOUND', { id: securityGroup });
     const deviceOwner = input.device_owner ?? current.deviceOwner;
     const addressesChange = input.fixed_ips !== undefined || mac !== current.macAddress;
-    const fixedIps = addressesChange
+    const allocation = addressesChange
       ? await allocate(
-          scope.tx,
+          scope,
           network,
+          revision,
           deviceOwner,
           mac,
           input.fixed_ips ??
             current.fixedIps.map((ip) => ({ subnet_id: ip.subnetId, ip_address: ip.ipAddress })),
           current.fixedIps,
         )
-      : current.fixedIps;
+      : undefined;
+    const fixedIps = allocation?.fixedIps ?? current.fixedIps;
     const hostId = input['binding:host_id'] ?? current.bindingHostId;
     const updated: PortRecord = {
       ...current,
@@ -282,13 +371,25 @@ export function createPortService(deps: PortServiceDeps) {
     };
     await portsRepository.update(scope.tx, updated);
     if (addressesChange) await portsRepository.replaceFixedIps(scope.tx, updated);
-    await scope.emit('port', 'updated', id, updated.networkId, portView(updated, config.dnsDomain, true));
+    const newRevision = await scope.emit(
+      'port',
+      'updated',
+      id,
+      updated.networkId,
+      portView(updated, config.dnsDomain, true),
+    );
+    const after =
+      allocation?.after ??
+      scope.local.get(updated.networkId, revision) ??
+      cache.get(updated.networkId, revision);
+    if (after) remember(scope, updated.networkId, newRevision, after);
     return portView(updated, config.dnsDomain, context.isAdmin);
   }
 
   return {
     async create(context: RequestContext, inputs: readonly PortInput[]): Promise<PortView[]> {
-      return runMutation(deps, async (scope) => {
+      return runMutation(deps, async (writeScope) => {
+        const scope = withLocalCache(writeScope);
         const views: PortView[] = [];
         for (const input of inputs) views.push(await createOne(scope, context, input));
         return views;
@@ -314,7 +415,7 @@ export function createPortService(deps: PortServiceDeps) {
     },
 
     async update(context: RequestContext, id: string, input: PortInput, ifMatch?: number): Promise<PortView> {
-      return runMutation(deps, (scope) => updateInScope(scope, context, id, input, ifMatch));
+      return runMutation(deps, (scope) => updateInScope(withLocalCache(scope), context, id, input, ifMatch));
     },
 
     async delete(context: RequestContext, id: string, ifMatch?: number): Promise<void> {

@@ -40,12 +40,15 @@ export interface WriteScope {
     id: string,
     networkId: string,
     state: object,
-  ): Promise<void>;
+  ): Promise<number>;
   /**
    * Locks the network's row for the rest of the transaction (PostgreSQL `FOR UPDATE`; SQLite's
-   * `BEGIN IMMEDIATE` already holds the database lock). Throws NETWORK_NOT_FOUND when it is missing.
+   * `BEGIN IMMEDIATE` already holds the database lock). Returns the network's change counter; throws
+   * NETWORK_NOT_FOUND when it is missing.
    */
-  lockNetwork(networkId: string): Promise<void>;
+  lockNetwork(networkId: string): Promise<number>;
+  /** Runs `callback` once the transaction has committed (never after a rollback). */
+  afterCommit(callback: () => void): void;
 }
 
 /**
@@ -58,9 +61,11 @@ export async function runMutation<T>(
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const events: ResourceEventV1[] = [];
+    const committed: (() => void)[] = [];
     try {
       const result = await deps.database.write(async (tx) => {
         events.length = 0;
+        committed.length = 0;
         const scope: WriteScope = {
           tx,
           async emit(resource, action, id, networkId, state) {
@@ -78,14 +83,20 @@ export async function runMutation<T>(
                 deps.clock(),
               ),
             );
+            return revision ?? 0;
           },
           async lockNetwork(networkId) {
-            const found = await networksRepository.lock(tx, networkId, deps.database.kind === 'postgres');
-            if (!found) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
+            const revision = await networksRepository.lock(tx, networkId, deps.database.kind === 'postgres');
+            if (revision === undefined) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
+            return revision;
+          },
+          afterCommit(callback) {
+            committed.push(callback);
           },
         };
         return work(scope);
       });
+      for (const callback of committed) callback();
       for (const event of events) await deps.bus.publish(event);
       return result;
     } catch (error) {
