@@ -52,6 +52,12 @@ export async function readIpJson(
     input: `${commands.join('\n')}\n`,
     timeoutMs: 10_000,
   });
+  if (commands.length === 1) {
+    // One command: one array; JSON.parse is far faster than scanning a large host listing by hand.
+    const text = result.stdout.trim();
+    const parsed: unknown = text.length === 0 ? [] : JSON.parse(text);
+    return [Array.isArray(parsed) ? parsed : []];
+  }
   return splitJsonArrays(result.stdout, commands.length);
 }
 

@@ -34,10 +34,13 @@ export interface ConvergeReport {
   readonly namespaceLines: readonly string[];
 }
 
-/** Reads every device (with details and addresses) of a namespace in one `ip` process. */
+/**
+ * Reads every device of a namespace (kind, master, MTU, MAC, state; no addresses) in one `ip` process.
+ * Host namespaces hold thousands of devices, so addresses are only read where they are converged.
+ */
 export async function readLinks(namespace: NamespaceName): Promise<Map<string, ObservedLink>> {
-  const [addresses] = await readIpJson(namespace, ['addr show']);
-  return parseLinks(addresses ?? []);
+  const [links] = await readIpJson(namespace, ['link show']);
+  return parseLinks(links ?? []);
 }
 
 /** True when the named namespace exists (no process spawned). */
@@ -87,15 +90,19 @@ async function runBridgeBatchForce(namespace: NamespaceName, lines: readonly str
  * Converges one network's DHCP plumbing: namespace (+ sysctls), bridge and uplink, the veth pair of the
  * DHCP port, and inside the namespace its MAC, MTU, addresses, default route and nothing else. Issues
  * only what differs (a second run issues nothing): about 2 `ip` processes when already converged, 6 for a
- * fresh network.
+ * fresh network. Pass `hostSnapshot` (from {@link readLinks}) when converging many networks at once: the
+ * host namespace is then read once instead of once per network.
  */
 export async function convergeDhcpPlumbing(
   hostNamespace: NamespaceName,
   bridge: BridgeSpec,
   device: DhcpDeviceSpec,
+  hostSnapshot?: ReadonlyMap<string, ObservedLink>,
 ): Promise<ConvergeReport> {
   const createdNamespace = await ensureDhcpNamespace(device.namespace);
-  const hostLinks = await readLinks(hostNamespace);
+  // A snapshot read once for many networks is valid here: each network's host devices (bridge, uplink,
+  // tap) are its own, so converging one network does not change what another one sees.
+  const hostLinks = hostSnapshot ?? (await readLinks(hostNamespace));
   const bridgeLines = bridgeCommands(bridge, hostLinks);
   const tapLines = tapCommands(device, hostLinks);
   if (!hostLinks.has(device.tap) && !createdNamespace) {

@@ -1,3 +1,4 @@
+import type { ObservedLink } from '../../linux/observed-links.js';
 import type { Network, Port } from '../model.js';
 
 /**
@@ -17,7 +18,7 @@ export interface DhcpDriver {
    * Converges the network: plumbing to exactly the desired devices, serving to exactly the model's ports
    * and options. Enables it when it is new. Throws a typed error on bad input or plumbing failure.
    */
-  enable(network: Network): Promise<void>;
+  enable(network: Network, options?: EnableOptions): Promise<void>;
   /** Applies one port change to a network that is enabled (ignored otherwise). */
   update(change: PortChange): Promise<void>;
   /**
@@ -31,6 +32,15 @@ export interface DhcpDriver {
   enabledNetworks(): readonly string[];
   /** Stops serving every network but leaves namespaces and devices (agent shutdown/restart). */
   stop(): Promise<void>;
+}
+
+/** Options of {@link DhcpDriver.enable}. */
+export interface EnableOptions {
+  /**
+   * The host namespace's devices read once (prepare-network.ts `readHostLinks`) when many networks are
+   * converged together (agent start): saves one host read per network.
+   */
+  readonly hostLinks?: ReadonlyMap<string, ObservedLink>;
 }
 
 /** What a driver can do, as data (no probing by catching errors). */

@@ -1,5 +1,6 @@
 import type { Logger } from '../../common/logger.js';
-import { type ConvergeReport, convergeDhcpPlumbing } from '../../linux/network-plumbing.js';
+import { type ConvergeReport, convergeDhcpPlumbing, readLinks } from '../../linux/network-plumbing.js';
+import type { ObservedLink } from '../../linux/observed-links.js';
 import { type DesiredPlumbing, desiredPlumbing, findAgentDhcpPort } from '../desired-plumbing.js';
 import type { Network, Port } from '../model.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
@@ -40,9 +41,17 @@ export function prepareNetwork(network: Network, deps: DriverDeps): PreparedNetw
 }
 
 /** Converges the prepared network's devices (spec §4.15). */
-export function plumbNetwork(prepared: PreparedNetwork): Promise<ConvergeReport> {
+export function plumbNetwork(
+  prepared: PreparedNetwork,
+  hostLinks?: ReadonlyMap<string, ObservedLink>,
+): Promise<ConvergeReport> {
   const { desired } = prepared;
-  return convergeDhcpPlumbing(desired.hostNamespace, desired.bridge, desired.device);
+  return convergeDhcpPlumbing(desired.hostNamespace, desired.bridge, desired.device, hostLinks);
+}
+
+/** Reads the host namespace's devices once, for {@link EnableOptions.hostLinks}. */
+export function readHostLinks(settings: PlumbingSettings): Promise<Map<string, ObservedLink>> {
+  return readLinks(settings.hostNamespace);
 }
 
 /** True when a port event concerns this agent's own DHCP port (its addresses are the plumbing's). */

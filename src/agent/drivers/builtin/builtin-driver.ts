@@ -3,7 +3,7 @@ import { bindUdpInNamespace } from '../../../linux/namespace-sockets.js';
 import { removeDhcpNamespace } from '../../../linux/network-plumbing.js';
 import type { Network } from '../../model.js';
 import { dhcpNamespaceName } from '../../naming.js';
-import type { DhcpDriver, DriverCapabilities, NetworkStatus, PortChange } from '../driver.js';
+import type { DhcpDriver, DriverCapabilities, EnableOptions, NetworkStatus, PortChange } from '../driver.js';
 import { type DriverDeps, isAgentDhcpPort, plumbNetwork, prepareNetwork } from '../prepare-network.js';
 import { ServedNetwork } from './served-network.js';
 
@@ -23,9 +23,9 @@ export class BuiltinDriver implements DhcpDriver {
 
   constructor(private readonly deps: DriverDeps) {}
 
-  async enable(network: Network): Promise<void> {
+  async enable(network: Network, options: EnableOptions = {}): Promise<void> {
     const prepared = prepareNetwork(network, this.deps);
-    await plumbNetwork(prepared);
+    await plumbNetwork(prepared, options.hostLinks);
     let served = this.networks.get(network.id);
     const deviceChanged =
       served !== undefined &&

@@ -13,7 +13,7 @@ import {
 import type { DhcpConfig } from '../../dhcp-config/types.js';
 import type { Network } from '../../model.js';
 import { dhcpNamespaceName } from '../../naming.js';
-import type { DhcpDriver, DriverCapabilities, NetworkStatus, PortChange } from '../driver.js';
+import type { DhcpDriver, DriverCapabilities, EnableOptions, NetworkStatus, PortChange } from '../driver.js';
 import {
   type DriverDeps,
   isAgentDhcpPort,
@@ -73,9 +73,9 @@ export class DnsmasqDriver implements DhcpDriver {
     };
   }
 
-  async enable(network: Network): Promise<void> {
+  async enable(network: Network, options: EnableOptions = {}): Promise<void> {
     const prepared = prepareNetwork(network, this.deps);
-    await plumbNetwork(prepared);
+    await plumbNetwork(prepared, options.hostLinks);
     const config = deriveDhcpConfig(network, prepared.context);
     const existing = this.networks.get(network.id);
     const paths = existing?.paths ?? dnsmasqPaths(join(this.options.stateDirectory, network.id));
