@@ -1,5 +1,6 @@
 import type { Logger } from '../common/logger.js';
 import { DhcpDecodeError, decodeMessage, encodeMessage } from '../dhcp/index.js';
+import type { DhcpMessage } from '../dhcp/types.js';
 import { handleRequest } from '../dhcp-server/engine.js';
 import { formatIpv4, ipv4FromBytes } from '../dhcp-server/ipv4.js';
 import type { ReplyDestination } from '../dhcp-server/reply-destination.js';
@@ -46,11 +47,9 @@ export class DhcpService {
 
   /** Handles one datagram received on port 67. Never throws. */
   handlePacket(bytes: Buffer, source: PacketSource): void {
-    let decision: Decision;
+    let request: DhcpMessage;
     try {
-      const request = decodeMessage(bytes);
-      decision = handleRequest(request, this.config, this.tables, { trace: this.settings.logDhcp });
-      this.counters.increment(`received.${decision.requestType ?? 'other'}`);
+      request = decodeMessage(bytes);
     } catch (error) {
       this.counters.increment('dropped.decode-error');
       if (this.decodeErrorLog.allow(source.address, this.now())) {
@@ -63,9 +62,21 @@ export class DhcpService {
       }
       return;
     }
+    let decision: Decision;
+    try {
+      decision = handleRequest(request, this.config, this.tables, { trace: this.settings.logDhcp });
+    } catch (error) {
+      // The engine is pure and tested never to throw; if it does, that one request is lost, not the server.
+      this.counters.increment('errors.engine');
+      this.logger.error(
+        { event: 'dhcp.engine_error', xid: request.transactionId },
+        (error as Error).stack ?? String(error),
+      );
+      return;
+    }
+    this.counters.increment(`received.${decision.requestType ?? 'other'}`);
     if (decision.trace !== undefined) {
-      const xid = decision.kind === 'reply' ? decision.reply.transactionId : '';
-      for (const line of decision.trace) this.logger.info(`${xid} ${line}`);
+      for (const line of decision.trace) this.logger.info(`${request.transactionId} ${line}`);
     }
     if (decision.kind === 'drop') {
       this.onDrop(decision);
