@@ -311,4 +311,46 @@ forEachBackend('ports API', (client) => {
     );
     assert.equal(mac.status, 403);
   });
+
+  test('subnet service types choose the subnet by device owner (tempest)', async () => {
+    const net = await makeNetwork(client);
+    const one = await makeSubnet(client, net, '192.168.1.0/24', {
+      service_types: ['test:type_1', 'network:distributed'],
+    });
+    const two = await makeSubnet(client, net, '192.168.2.0/24', {
+      service_types: ['test:type_2', 'network:distributed'],
+    });
+    for (const [owner, subnet] of [
+      ['test:type_1', one],
+      ['test:type_2', two],
+    ] as const) {
+      const port = await createPort(client, { network_id: net, device_owner: owner });
+      const ips = resource(port, 'port')['fixed_ips'] as { subnet_id: string }[];
+      assert.deepEqual(
+        ips.map((ip) => ip.subnet_id),
+        [subnet],
+      );
+    }
+    const none = await createPort(client, { network_id: net, device_owner: 'compute:nova' });
+    assert.equal(none.body.NeutronError?.type, 'IpAddressGenerationFailureNoMatchingSubnet');
+  });
+
+  test('IPv6 stateful: an address past the end of the CIDR is 400; port security off with no groups', async () => {
+    const net = await makeNetwork(client);
+    const sub = await makeSubnet(client, net, '2001:db8:1::/64', {
+      ipv6_ra_mode: 'dhcpv6-stateful',
+      ipv6_address_mode: 'dhcpv6-stateful',
+    });
+    const past = await createPort(client, {
+      network_id: net,
+      fixed_ips: [{ subnet_id: sub, ip_address: '2001:db8:2::1' }],
+    });
+    assert.equal(past.status, 400);
+    const port = resource(await createPort(client, { network_id: net, port_security_enabled: true }), 'port');
+    assert.equal(port['port_security_enabled'], true);
+    const off = await client.request('PUT', `/v2.0/ports/${port['id']}`, {
+      port: { port_security_enabled: false, security_groups: [] },
+    });
+    assert.equal(resource(off, 'port')['port_security_enabled'], false);
+  });
 });
