@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import * as dnsPacket from 'dns-packet';
 import { startTestUpstream, type TestUpstream } from '../../test/support/dns/upstream.js';
 import { createLogger } from '../common/logger.js';
 import { DnsCache } from './cache.js';
@@ -138,6 +139,41 @@ describe('dns forwarder (against a real UDP/TCP upstream on 127.0.0.1)', () => {
     assert.equal(rejected.rcode, Rcode.SERVFAIL);
     assert.equal(counters.forwardRejected, 1);
     assert.equal((await slow).rcode, Rcode.SERVFAIL);
+  });
+
+  it('ignores answers from the wrong port or with another question, takes the real one', async () => {
+    // A hand-driven "upstream": it learns the query's id and source port, then answers three times:
+    // from another port, with another question, and finally correctly.
+    const dgram = await import('node:dgram');
+    const real = dgram.createSocket('udp4');
+    const spoofer = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => real.bind(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => spoofer.bind(0, '127.0.0.1', () => resolve()));
+    real.on('message', (bytes, rinfo) => {
+      const query = dnsPacket.decode(bytes);
+      const answer = (name: string, address: string): Buffer =>
+        dnsPacket.encode({
+          type: 'response',
+          id: query.id ?? 0,
+          flags: dnsPacket.RECURSION_AVAILABLE,
+          questions: [{ name, type: 'A', class: 'IN' }],
+          answers: [{ name, type: 'A', ttl: 60, data: address }],
+        });
+      spoofer.send(answer('spoof.test', '203.0.113.66'), rinfo.port, rinfo.address);
+      real.send(answer('other.test', '203.0.113.67'), rinfo.port, rinfo.address);
+      setTimeout(() => real.send(answer('spoof.test', '192.0.2.10'), rinfo.port, rinfo.address), 50);
+    });
+    try {
+      const { forwarder, counters } = make({
+        upstreams: [{ address: '127.0.0.1', port: real.address().port }],
+      });
+      const answer = await forwarder.resolve(q('spoof.test'));
+      assert.equal(answer.answers[0]?.data, '192.0.2.10');
+      assert.equal(counters.upstreamErrors, 2);
+    } finally {
+      real.close();
+      spoofer.close();
+    }
   });
 
   it('close() ends pending queries with SERVFAIL', async () => {
