@@ -130,6 +130,15 @@ forEachBackend('HTTP edge', (client) => {
       );
       assert.ok(mine.every((e) => e.schema === 'qdhcp.resource-event' && e.version === 1));
       assert.equal((mine[2]!.state as { mac_address: string }).mac_address.startsWith('fa:16:3e'), true);
+      const state = (await client.plane().bus.request({
+        schema: 'qdhcp.request',
+        version: 1,
+        method: 'network.state',
+        params: { networkId: net },
+      })) as { networkRevision: number; subnets: unknown[]; ports: unknown[] };
+      assert.equal(state.networkRevision, 5, 'the snapshot carries the revision of the last event');
+      assert.equal(state.subnets.length, 1);
+      assert.equal(state.ports.length, 0);
     } finally {
       unsubscribe();
     }

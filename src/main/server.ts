@@ -13,6 +13,7 @@ import { type Database, openDatabase } from '../db/index.js';
 import { createNetworkService } from '../service/network-service.js';
 import { createPortService } from '../service/port-service.js';
 import { createSubnetService } from '../service/subnet-service.js';
+import { NETWORK_STATE_METHOD, readNetworkState } from '../service/sync-service.js';
 
 /** A built control plane. `close()` may be called more than once. */
 export interface ControlPlane {
@@ -43,6 +44,11 @@ export async function buildControlPlane(
     subnets: createSubnetService(deps),
     ports: createPortService(deps),
     ...(logger && { logger }),
+  });
+  bus.serve(NETWORK_STATE_METHOD, async (params) => {
+    const networkId = params['networkId'];
+    if (typeof networkId !== 'string') throw new Error('network.state needs a networkId');
+    return readNetworkState(database, config, networkId);
   });
   let closing: Promise<void> | undefined;
   return {

@@ -1,0 +1,60 @@
+/**
+ * What an agent asks the server for when it (re)syncs a network: the network, its subnets and its
+ * ports as one consistent snapshot, with the network revision it corresponds to. Served on the bus as
+ * request method {@link NETWORK_STATE_METHOD} (the agent side arrives with the DHCP agent).
+ *
+ * @module
+ */
+import type { ServerConfig } from '../common/config.js';
+import { QdhcpError } from '../common/errors.js';
+import { type Database, networksRepository, portsRepository, subnetsRepository } from '../db/index.js';
+import {
+  type NetworkView,
+  networkView,
+  type PortView,
+  portView,
+  type SubnetView,
+  subnetView,
+} from './views.js';
+
+/** Bus request method: params `{ networkId }`, reply {@link NetworkState}. */
+export const NETWORK_STATE_METHOD = 'network.state';
+
+/** A consistent snapshot of one network as agents see it (admin views). */
+export interface NetworkState {
+  readonly networkRevision: number;
+  readonly network: NetworkView;
+  readonly subnets: SubnetView[];
+  readonly ports: PortView[];
+}
+
+/** Most re-reads when writers keep changing the network while it is read. */
+const MAX_READS = 10;
+
+/** Reads the network state; re-reads when the revision moved during the read (no read transaction). */
+export async function readNetworkState(
+  database: Database,
+  config: ServerConfig,
+  networkId: string,
+): Promise<NetworkState> {
+  for (let attempt = 0; attempt < MAX_READS; attempt++) {
+    const before = await networksRepository.get(database.db, networkId);
+    if (!before) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
+    const subnets = await subnetsRepository.listByNetwork(database.db, networkId);
+    const ports = await portsRepository.listByNetwork(database.db, networkId);
+    const after = await networksRepository.get(database.db, networkId);
+    if (!after) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
+    if (after.syncRevision !== before.syncRevision) continue;
+    return {
+      networkRevision: after.syncRevision,
+      network: networkView(
+        after,
+        subnets.map((s) => s.id),
+        true,
+      ),
+      subnets: subnets.map(subnetView),
+      ports: ports.map((p) => portView(p, config.dnsDomain, true)),
+    };
+  }
+  throw new QdhcpError('INTERNAL');
+}
