@@ -85,6 +85,13 @@ test('desired devices: names, MAC, MTU, addresses of DHCP subnets (+metadata), f
     addresses: ['10.60.0.10/24', '10.62.0.10/26', '169.254.169.254/32', 'fe80::a9fe:a9fe/64'],
     gateway: { address: '192.0.2.254', onLink: true },
   });
+  const noIpv6 = desiredPlumbing(
+    network,
+    dhcpPort,
+    { ...DEFAULT_DHCP_SETTINGS, forceMetadata: true },
+    { ...settings, ipv6: false },
+  );
+  assert.deepEqual(noIpv6.device.addresses, ['10.60.0.10/24', '10.62.0.10/26', '169.254.169.254/32']);
   const plain = desiredPlumbing({ ...network, mtu: 0 }, dhcpPort, DEFAULT_DHCP_SETTINGS, settings);
   assert.equal(plain.device.mtu, undefined);
   assert.deepEqual(plain.device.addresses, ['10.60.0.10/24', '10.62.0.10/26']);

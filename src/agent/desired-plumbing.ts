@@ -87,7 +87,9 @@ export function desiredPlumbing(
     if (subnet === undefined || !subnet.subnet.enable_dhcp) continue;
     addresses.push(`${fixed.ip_address}/${cidrOf(subnet.subnet).prefixLength}`);
   }
-  if (dhcp.enableIsolatedMetadata || dhcp.forceMetadata) addresses.push(...METADATA_ADDRESSES);
+  if (dhcp.enableIsolatedMetadata || dhcp.forceMetadata) {
+    addresses.push(...METADATA_ADDRESSES.filter((address) => settings.ipv6 || !address.includes(':')));
+  }
   let gateway: DhcpDeviceSpec['gateway'];
   const first = facts.subnets.find(
     (s) => s.ipVersion === 4 && s.subnet.enable_dhcp && s.subnet.gateway_ip != null,

@@ -19,6 +19,11 @@ export interface PlumbingSettings {
   readonly vxlanUnderlayDevice: string | undefined;
   /** UDP port of VXLAN (IANA 4789). */
   readonly vxlanPort: number;
+  /**
+   * IPv6 is enabled on the host, so the DHCP device also carries `fe80::a9fe:a9fe/64` when metadata is on
+   * (spec §4.15 step 5). The CLI sets it from `/proc/sys/net/ipv6`; default true.
+   */
+  readonly ipv6: boolean;
 }
 
 /** Defaults: no prefix, current namespace, no mappings (only `local` networks can be wired). */
@@ -31,6 +36,7 @@ export const DEFAULT_PLUMBING_SETTINGS: PlumbingSettings = Object.freeze({
   vxlanGroup: undefined,
   vxlanUnderlayDevice: undefined,
   vxlanPort: 4789,
+  ipv6: true,
 });
 
 /** Parses `physnet1:eth1,physnet2:eth2` (repeatable form joined by commas). */
