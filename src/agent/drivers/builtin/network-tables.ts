@@ -18,8 +18,12 @@ export class NetworkTables {
   private trailing: readonly OptionSetting[] = [];
   private readonly perPort = new Map<string, readonly OptionSetting[]>();
   private current: ServerTables | undefined;
-  /** Lines the engine could not parse (should stay empty; reported in the status). */
+  /** Lines the engine could not parse (should stay empty; reported in the status). Trimmed to the last 100. */
   readonly problems: UnusableLine[] = [];
+
+  private trimProblems(): void {
+    if (this.problems.length > 200) this.problems.splice(0, this.problems.length - 100);
+  }
 
   /** Number of host entries served. */
   get hostCount(): number {
@@ -43,6 +47,7 @@ export class NetworkTables {
   setPort(portId: string, hosts: readonly HostSpec[], options: readonly OptionLine[]): void {
     this.hosts.replace(portId, hostEntriesOf(hosts, this.problems));
     const settings = optionSettingsOf(options, false, `port-${portId}`, this.problems);
+    this.trimProblems();
     const previous = this.perPort.get(portId);
     if (settings.length === 0 && previous === undefined) return;
     if (settings.length === 0) this.perPort.delete(portId);
