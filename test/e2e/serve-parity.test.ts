@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { boundVars, runDhclient, runUdhcpc } from '../support/dhcp-clients.js';
 import { canUseNamespaces, type Namespace, Sandbox } from '../support/netns.js';
 import { benchHost, DNSMASQ_BIN, startQdhcpServe } from '../support/qdhcp-serve.js';
+
+const PROBE = fileURLToPath(new URL('../support/dhcp-probe.js', import.meta.url));
 
 /**
  * Parity: the same hosts file, opts file and command line, served first by real dnsmasq 2.90 and then by
@@ -18,6 +21,25 @@ describe('parity with dnsmasq: same files and command line, same values', { skip
   let server: Namespace;
   const clients: { ns: Namespace; ifName: string }[] = [];
   let commonArgs: string[];
+  let probeNs: Namespace;
+
+  /** Option codes of the OFFER for a relayed DISCOVER asking only for `parameterRequestList`. */
+  async function offeredOptions(parameterRequestList: readonly number[]): Promise<number[]> {
+    const request = {
+      bind: '10.77.0.2',
+      port: 67,
+      to: '10.77.0.1',
+      giaddr: '10.77.0.2',
+      type: 'DISCOVER',
+      mac: benchHost(5).mac,
+      parameterRequestList,
+    };
+    const result = await probeNs.exec(process.execPath, [PROBE, '--run', JSON.stringify(request)], {
+      timeoutMs: 10_000,
+    });
+    const reply = JSON.parse(result.stdout.trim()) as { options?: Record<string, string> };
+    return Object.keys(reply.options ?? {}).map((key) => Number(key.split(':')[0]));
+  }
 
   before(async () => {
     sandbox = new Sandbox('par');
@@ -25,6 +47,12 @@ describe('parity with dnsmasq: same files and command line, same values', { skip
     server = await sandbox.addNamespace('srv');
     const bridge = sandbox.device('br');
     await sandbox.addBridge(server, bridge, ['10.77.0.1/16']);
+    // A relay-like probe (address 10.77.0.2, port 67) for the option-set comparison.
+    probeNs = await sandbox.addNamespace('prb');
+    await sandbox.addVeth(server, sandbox.device('hp'), probeNs, sandbox.device('cp'), {
+      bridge,
+      peerAddresses: ['10.77.0.2/16'],
+    });
     for (const [i, r] of [5, 6].entries()) {
       const ns = await sandbox.addNamespace(`c${i}`);
       const ifName = sandbox.device(`c${i}`);
@@ -94,6 +122,8 @@ describe('parity with dnsmasq: same files and command line, same values', { skip
     // dnsmasq logs to its file; give it a moment to bind, then ask (the clients retry for 3 s anyway).
     await new Promise((resolve) => setTimeout(resolve, 300));
     const fromDnsmasq = await collect('dnsmasq');
+    const dnsmasqShort = await offeredOptions([3]);
+    const dnsmasqSome = await offeredOptions([3, 249, 12]);
     await dnsmasq.stop();
 
     const qdhcp = await startQdhcpServe(sandbox, server, [
@@ -101,7 +131,15 @@ describe('parity with dnsmasq: same files and command line, same values', { skip
       `--pid-file=${sandbox.path('qdhcp.pid')}`,
     ]);
     const fromQdhcp = await collect('qdhcp');
+    const qdhcpShort = await offeredOptions([3]);
+    const qdhcpSome = await offeredOptions([3, 249, 12]);
     await qdhcp.stop();
+    // dnsmasq sends unasked only netmask, broadcast and forced options (rfc2131.c do_options); so do we.
+    // The order differs on purpose: we follow the client's option 55 order.
+    const sorted = (codes: number[]) => [...codes].sort((a, b) => a - b);
+    assert.deepEqual(sorted(dnsmasqShort), [1, 3, 26, 28, 51, 53, 54, 58, 59]);
+    assert.deepEqual(sorted(qdhcpShort), sorted(dnsmasqShort));
+    assert.deepEqual(sorted(qdhcpSome), sorted(dnsmasqSome));
 
     assert.equal(fromDnsmasq.udhcpc['ip'], '10.77.1.5');
     assert.equal(

@@ -28,6 +28,8 @@ interface ProbeRequest {
   readonly serverId?: string;
   readonly xid?: number;
   readonly timeoutMs?: number;
+  /** Option 55 to send; default a udhcpc-like list. */
+  readonly parameterRequestList?: readonly number[];
 }
 
 function ipBytes(text: string): Uint8Array {
@@ -42,7 +44,7 @@ function buildMessage(request: ProbeRequest): DhcpMessage {
   const options = new Map<number, Uint8Array>([[53, Uint8Array.of(messageTypeCode(request.type))]]);
   if (request.requestedIp !== undefined) options.set(50, ipBytes(request.requestedIp));
   if (request.serverId !== undefined) options.set(54, ipBytes(request.serverId));
-  options.set(55, Uint8Array.of(1, 3, 6, 12, 15, 28, 26, 121));
+  options.set(55, Uint8Array.from(request.parameterRequestList ?? [1, 3, 6, 12, 15, 28, 26, 121]));
   return {
     op: 'BOOTREQUEST',
     hardwareType: 1,
