@@ -6,6 +6,8 @@
  *
  * @module
  */
+
+import { parseCidr, parseIp } from '../ipam/index.js';
 import {
   type Converter,
   invalidAttribute,
@@ -195,8 +197,15 @@ const toFixedIps: Converter = (value, attr) => {
   return items;
 };
 
+/** An allowed-address-pair address: an IP or a CIDR. */
+function toIpOrCidr(value: unknown, attr: string): unknown {
+  const text = toAnyStringAttr(value, attr) as string;
+  if (parseIp(text).ok || parseCidr(text).ok) return text;
+  throw invalidAttribute(attr, `'${text}' is not a valid IP address or CIDR`);
+}
+
 const addressPair = objectOf(
-  { ip_address: { convert: toAnyStringAttr, required: true }, mac_address: { convert: toMac } },
+  { ip_address: { convert: toIpOrCidr, required: true }, mac_address: { convert: toMac } },
   'allowed address pair',
 );
 

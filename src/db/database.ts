@@ -93,6 +93,10 @@ async function openSqlite(path: string): Promise<Database> {
 
 async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection the server terminates (restart, failover, DROP DATABASE … FORCE) is an 'error'
+  // event on the pool; without a listener it would crash the process. The pool drops the connection and
+  // opens a new one on demand; queries in flight fail and are retried or reported as usual.
+  pool.on('error', () => undefined);
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   // Several servers may start at once on one database: migrate under an advisory lock.
   await db.connection().execute(async (conn) => {
