@@ -48,6 +48,11 @@ export class ServedNetwork {
     return { namespace: this.prepared.desired.device.namespace, name: this.prepared.desired.device.device };
   }
 
+  /** The engine's fixed configuration (ranges, server addresses, domain) in force. */
+  get engineConfig(): EngineConfig {
+    return this.config;
+  }
+
   /** True once a socket is attached. */
   get listening(): boolean {
     return this.socket !== undefined;
