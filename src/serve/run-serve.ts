@@ -85,9 +85,12 @@ function makeLogger(logFacility: string | undefined): { logger: Logger; flush: (
 /**
  * Runs `qdhcp serve` until SIGTERM/SIGINT: loads the files, binds port 67 on the interface's addresses,
  * answers, reloads on SIGHUP, dumps counters on SIGUSR1. Returns the exit status (0, 1 runtime failure,
- * 2 bad command line).
+ * 2 bad command line). `early.hup` says a SIGHUP arrived before this function ran (see the serve command).
  */
-export async function runServe(raw: RawServeOptions): Promise<number> {
+export async function runServe(
+  raw: RawServeOptions,
+  early: { readonly hup: boolean } = { hup: false },
+): Promise<number> {
   let settings: ReturnType<typeof resolveServeSettings>;
   try {
     settings = resolveServeSettings(raw);
@@ -115,6 +118,13 @@ export async function runServe(raw: RawServeOptions): Promise<number> {
   if (settings.ipv6RangesSkipped > 0)
     logger.info({ count: settings.ipv6RangesSkipped }, 'IPv6 --dhcp-range ignored (DHCPv4 server)');
 
+  // A SIGHUP during start-up (the agent rewrote the files meanwhile) must not kill us (node's default for
+  // SIGHUP is to exit): remember it and reload once serving.
+  let hupDuringStartup = false;
+  const onEarlyHup = (): void => {
+    hupDuringStartup = true;
+  };
+  process.on('SIGHUP', onEarlyHup);
   let transport: DhcpTransport | undefined;
   try {
     const addresses = await readInterfaceAddresses(settings.interfaceName);
@@ -153,7 +163,13 @@ export async function runServe(raw: RawServeOptions): Promise<number> {
       },
       `DHCP, static leases only on ${config.subnets.map((s) => s.label).join(', ')}, serving on ${settings.interfaceName}`,
     );
-    await waitForStop(service, logger);
+    const stopped = waitForStop(service, logger);
+    process.off('SIGHUP', onEarlyHup);
+    if (hupDuringStartup || early.hup) {
+      logger.info({ event: 'serve.sighup' }, 'SIGHUP received during start-up: reloading hosts and options');
+      void service.reload();
+    }
+    await stopped;
     await service.settle();
     service.logCounters('exit');
     return 0;
@@ -162,6 +178,7 @@ export async function runServe(raw: RawServeOptions): Promise<number> {
     process.stderr.write(`qdhcp serve: ${(error as Error).message}\n`);
     return error instanceof ServeConfigError ? 2 : 1;
   } finally {
+    process.off('SIGHUP', onEarlyHup);
     transport?.close();
     if (settings.pidFile !== undefined) await unlink(settings.pidFile).catch(() => undefined);
     flush();

@@ -248,6 +248,7 @@ describe('qdhcp serve with real clients', { skip, timeout: 60_000 }, () => {
             port: 67,
             to: '255.255.255.255',
             giaddr: '10.77.0.2',
+            timeoutMs: 5000,
             ...request,
           }),
         ],

@@ -30,6 +30,7 @@ describe('parity with dnsmasq: same files and command line, same values', { skip
       port: 67,
       to: '10.77.0.1',
       giaddr: '10.77.0.2',
+      timeoutMs: 5000,
       type: 'DISCOVER',
       mac: benchHost(5).mac,
       parameterRequestList,

@@ -92,7 +92,18 @@ export function registerServe(program: Command): void {
     throw error.exitCode === 0 ? error : new CommanderError(2, error.code, error.message);
   });
   command.action(async (options: Record<string, unknown>) => {
-    const { runServe } = await import('../../serve/run-serve.js');
-    process.exitCode = await runServe(options);
+    // Node's default for SIGHUP is to exit, and the agent may send one while we are still loading: note it
+    // from the first moment we can, and let the server reload once it is serving.
+    const early = { hup: false };
+    const onHup = (): void => {
+      early.hup = true;
+    };
+    process.on('SIGHUP', onHup);
+    try {
+      const { runServe } = await import('../../serve/run-serve.js');
+      process.exitCode = await runServe(options, early);
+    } finally {
+      process.off('SIGHUP', onHup);
+    }
   });
 }
