@@ -75,6 +75,32 @@ describe('dns zone', () => {
     assert.equal(zone.soa().minimum, 5);
   });
 
+  it('replaceHosts applies only the difference and validates first', () => {
+    const zone = new Zone();
+    zone.upsertHost(host('p1', ['10.77.0.5'], 'vm1'));
+    zone.upsertHost(host('p2', ['10.77.0.6'], 'vm2'));
+    const serial = zone.soa().serial;
+    assert.deepEqual(
+      zone.replaceHosts([host('p1', ['10.77.0.5'], 'vm1'), host('p2', ['10.77.0.6'], 'vm2')]),
+      {
+        upserted: 0,
+        removed: 0,
+      },
+    );
+    assert.equal(zone.soa().serial, serial);
+    assert.deepEqual(
+      zone.replaceHosts([host('p2', ['10.77.0.7'], 'vm2'), host('p3', ['10.77.0.8'], 'vm3')]),
+      {
+        upserted: 2,
+        removed: 1,
+      },
+    );
+    assert.equal(zone.lookupName('vm1'), undefined);
+    assert.deepEqual(zone.lookupName('vm2')?.ipv4, ['10.77.0.7']);
+    assert.throws(() => zone.replaceHosts([host('p9', ['bad'], 'x')]), DnsZoneError);
+    assert.equal(zone.size, 2);
+  });
+
   it('rejects bad input with DnsZoneError and keeps the old entry', () => {
     const zone = new Zone();
     zone.upsertHost(host('p1', ['10.77.0.5'], 'vm1'));

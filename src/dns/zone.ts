@@ -151,6 +151,41 @@ export class Zone {
     return true;
   }
 
+  /**
+   * Makes the zone hold exactly `hosts` (the agent's reconcile step: desired state in, difference
+   * applied). Hosts whose data did not change are left alone; returns how many were added or changed
+   * and how many removed. Invalid hosts throw {@link DnsZoneError} before anything is changed.
+   */
+  replaceHosts(hosts: readonly ZoneHost[]): { readonly upserted: number; readonly removed: number } {
+    // Validate everything first, so a bad entry leaves the zone as it was.
+    const probe = new Zone({ domain: this.domain });
+    for (const host of hosts) probe.upsertHost(host);
+    const wanted = new Map(hosts.map((host) => [host.id, host]));
+    let removed = 0;
+    for (const id of [...this.hosts.keys()]) {
+      if (!wanted.has(id)) {
+        this.removeHost(id);
+        removed++;
+      }
+    }
+    let upserted = 0;
+    for (const host of wanted.values()) {
+      const current = this.hosts.get(host.id);
+      const next = probe.hosts.get(host.id);
+      const same =
+        current !== undefined &&
+        next !== undefined &&
+        current.fqdn === next.fqdn &&
+        current.nameKeys.join(' ') === next.nameKeys.join(' ') &&
+        current.addresses.map((a) => a.key).join(' ') === next.addresses.map((a) => a.key).join(' ');
+      if (!same) {
+        this.upsertHost(host);
+        upserted++;
+      }
+    }
+    return { upserted, removed };
+  }
+
   /** Number of hosts. */
   get size(): number {
     return this.hosts.size;
