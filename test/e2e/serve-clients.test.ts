@@ -104,9 +104,10 @@ describe('qdhcp serve with real clients', { skip, timeout: 60_000 }, () => {
     });
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown option '--bogus-flag'/);
+    // The space-separated form (`--opt value`) parses too: the range reaches validation.
     const range = await runCommand(
       QDHCP_BIN,
-      ['serve', '--interface=x', '--dhcp-range=10.0.0.10,10.0.0.20,12h'],
+      ['serve', '--interface', 'x', '--dhcp-range', '10.0.0.10,10.0.0.20,12h'],
       {
         allowFailure: true,
       },
