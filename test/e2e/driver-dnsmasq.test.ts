@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { DnsmasqDriver } from '../../src/agent/drivers/dnsmasq/dnsmasq-driver.js';
 import type { Network, Port } from '../../src/agent/model.js';
@@ -129,19 +129,56 @@ describe('dnsmasq driver specifics: files, SIGHUP on change, restart when it die
     assert.equal((await udhcpcOnce(bed, client))?.['ip'], '10.79.0.31');
   });
 
-  test('a dnsmasq that dies is restarted and serves again', async () => {
-    const first = driver.status(networkId)?.pid;
-    assert.ok(first);
-    process.kill(first, 'SIGKILL');
-    const deadline = Date.now() + 10_000;
-    let pid: number | undefined;
-    while (Date.now() < deadline) {
-      pid = driver.status(networkId)?.pid;
-      if (pid !== undefined && pid !== first) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+  test('a dnsmasq left by a previous agent run is replaced, not fought with', async () => {
+    const previous = driver.status(networkId)?.pid;
+    assert.ok(previous);
+    // A second driver on the same state directory plays the restarted agent; the first one's dnsmasq is
+    // still running and holds port 67 in the namespace.
+    const restarted = new DnsmasqDriver(
+      {
+        dhcp: DEFAULT_DHCP_SETTINGS,
+        plumbing: {
+          ...DEFAULT_PLUMBING_SETTINGS,
+          namespacePrefix: bed.namespacePrefix,
+          hostNamespace: bed.host.name,
+        },
+        dhcpDeviceId: (id) => dhcpPortDeviceId('dnsmasq-host', id),
+        logger: bed.logger,
+      },
+      { stateDirectory: bed.path('dhcp'), restartDelayMs: 60_000 },
+    );
+    try {
+      await restarted.enable({
+        ...network,
+        ports: [dhcpPort, { ...vm, fixed_ips: [{ subnet_id: subnetId, ip_address: '10.79.0.31' }] }],
+      });
+      const pid = restarted.status(networkId)?.pid;
+      assert.ok(pid !== undefined && pid !== previous);
+      assert.equal(existsSync(`/proc/${previous}`), false, 'the old dnsmasq was stopped');
+    } finally {
+      await restarted.stop();
     }
+    // The first driver sees its dnsmasq die and starts it again (next test relies on a running one).
+  });
+
+  test('a dnsmasq that dies is restarted and serves again', async () => {
+    const running = async (other?: number): Promise<number | undefined> => {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const pid = driver.status(networkId)?.pid;
+        if (pid !== undefined && pid !== other) return pid;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return undefined;
+    };
+    // (The previous test killed this driver's dnsmasq: wait for its restart first.)
+    const first = await running();
+    assert.ok(first, 'dnsmasq runs');
+    const restartsBefore = driver.status(networkId)?.counters['restarts'] ?? 0;
+    process.kill(first, 'SIGKILL');
+    const pid = await running(first);
     assert.ok(pid !== undefined && pid !== first, 'a new dnsmasq runs');
-    assert.equal(driver.status(networkId)?.counters['restarts'], 1);
+    assert.equal(driver.status(networkId)?.counters['restarts'], restartsBefore + 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const client = await bed.addClient('fa:16:3e:79:00:01', {
       namespace: bed.host,

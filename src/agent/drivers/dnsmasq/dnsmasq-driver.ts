@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeDhcpNamespace } from '../../../linux/network-plumbing.js';
 import { deriveDhcpConfig } from '../../dhcp-config/derive.js';
@@ -50,6 +51,30 @@ function initialLeases(config: DhcpConfig, leaseSeconds: number, nowSeconds: num
     .filter((host) => host.ipVersion === 4 && host.ip !== undefined)
     .map((host) => `${expiry} ${host.mac} ${host.ip} * *\n`)
     .join('');
+}
+
+/**
+ * A dnsmasq left by a previous agent run (its pid file names a live process whose command line mentions
+ * the network, Neutron's `active` test of spec §4.16) would hold port 67: SIGKILL it and wait (≤ 2 s).
+ */
+export async function stopStaleDnsmasq(pidFile: string, networkId: string): Promise<number | undefined> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(pidFile, 'utf8')).trim());
+    if (!Number.isInteger(pid) || pid <= 1) return undefined;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    if (!cmdline.includes(networkId)) return undefined;
+  } catch {
+    return undefined;
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return undefined;
+  }
+  for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  return pid;
 }
 
 /**
@@ -105,6 +130,7 @@ export class DnsmasqDriver implements DhcpDriver {
     };
     if (existing !== undefined) entry.process = this.newProcess(network.id, prepared, args, paths);
     this.networks.set(network.id, entry);
+    if (existing === undefined) await stopStaleDnsmasq(paths.pid, network.id);
     await rm(paths.pid, { force: true });
     await writeFileAtomic(
       paths.leases,
