@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../../src/common/logger.js';
-import { DnsCache } from '../../../src/dns/cache.js';
-import { DnsCounters } from '../../../src/dns/counters.js';
-import { Forwarder, parseUpstream } from '../../../src/dns/forwarder.js';
 import { listenDns } from '../../../src/dns/listen.js';
-import { createDnsServer } from '../../../src/dns/server.js';
-import { Zone, type ZoneHost } from '../../../src/dns/zone.js';
+import { createNetworkDns } from '../../../src/dns/network-dns.js';
+import type { ZoneHost } from '../../../src/dns/zone.js';
 
 /**
  * A DNS server process for e2e tests and the benchmark, run inside a namespace:
@@ -29,27 +26,19 @@ async function main(): Promise<void> {
   if (values.config === undefined) throw new Error('--config FILE is required');
   const config = JSON.parse(readFileSync(values.config, 'utf8')) as Config;
   const logger = createLogger({ name: 'dns-test-server', level: 'warn' });
-  const zone = new Zone({ domain: config.domain, ttl: config.ttl });
-  for (const host of config.hosts) zone.upsertHost(host);
-  // One set of counters per network, shared by the server and its forwarder.
-  const counters = new DnsCounters();
-  const forwarder =
-    config.upstreams.length === 0
-      ? undefined
-      : new Forwarder({
-          upstreams: config.upstreams.map(parseUpstream),
-          cache: new DnsCache(),
-          counters,
-          logger,
-          timeoutMs: config.timeoutMs,
-        });
-  const server = createDnsServer({ zone, forwarder, logger, counters });
+  const dns = createNetworkDns({
+    logger,
+    zone: { domain: config.domain, ttl: config.ttl },
+    upstreams: config.upstreams,
+    upstreamTimeoutMs: config.timeoutMs,
+  });
+  dns.zone.replaceHosts(config.hosts);
+  const { server } = dns;
   await listenDns(server, { addresses: [config.listen], port: config.port });
   process.stdout.write('ready\n');
   process.on('SIGTERM', () => {
     process.stdout.write(`counters ${JSON.stringify(server.counters.snapshot())}\n`);
-    forwarder?.close();
-    void server.close().then(() => process.exit(0));
+    void dns.close().then(() => process.exit(0));
   });
 }
 
