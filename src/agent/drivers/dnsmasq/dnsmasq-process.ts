@@ -26,13 +26,21 @@ export class DnsmasqProcess {
   private delayMs: number;
   private startedAt = 0;
   private exitWaiters: Array<() => void> = [];
-  /** How many times it was respawned after dying. */
-  restarts = 0;
-  /** Last stderr output (dnsmasq reports start-up errors there). */
-  lastError = '';
+  private restartCount = 0;
+  private stderrTail = '';
 
   constructor(private readonly options: DnsmasqProcessOptions) {
     this.delayMs = options.restartDelayMs ?? 500;
+  }
+
+  /** How many times it was respawned after dying. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  /** The end of its stderr (dnsmasq reports start-up errors there). */
+  get lastError(): string {
+    return this.stderrTail;
   }
 
   /** PID of the running dnsmasq, if any. */
@@ -71,10 +79,10 @@ export class DnsmasqProcess {
     this.child = child;
     this.startedAt = Date.now();
     child.stderr?.on('data', (chunk: Buffer) => {
-      this.lastError = (this.lastError + chunk.toString('utf8')).slice(-2000);
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
     });
     child.on('error', (error) => {
-      this.lastError += `spawn error: ${error.message}\n`;
+      this.stderrTail += `spawn error: ${error.message}\n`;
     });
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
@@ -91,7 +99,7 @@ export class DnsmasqProcess {
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
         if (this.stopping) return;
-        this.restarts++;
+        this.restartCount++;
         this.spawnOnce();
       }, this.delayMs);
     });
