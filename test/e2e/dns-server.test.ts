@@ -110,10 +110,11 @@ describe('dns server e2e (namespaces, dig, busybox nslookup)', {
     assert.match(out, /ANSWER: 60,/);
   });
 
-  it('busybox nslookup: name, short name and reverse', async () => {
+  it('busybox nslookup: name, short name, reverse and NXDOMAIN', async () => {
     assert.match(await nslookup('host-10-77-9-5.openstacklocal'), /Address: 10\.77\.9\.5/);
     assert.match(await nslookup('vm1'), /Address: 10\.77\.9\.6/);
     assert.match(await nslookup('10.77.9.6'), /name = vm1\.openstacklocal/);
+    assert.match(await nslookup('nothere.openstacklocal'), /can't find nothere\.openstacklocal: NXDOMAIN/);
   });
 
   it('forwards other names; the cache answers repeats (upstream asked once)', async () => {
