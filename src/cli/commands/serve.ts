@@ -99,6 +99,9 @@ export function registerServe(program: Command): void {
       early.hup = true;
     };
     process.on('SIGHUP', onHup);
+    // The server is a long-running daemon with a memory budget: do not cache the source maps of the modules
+    // loaded from here on (stack traces then point into dist/ JavaScript, which has the same names).
+    process.setSourceMapsEnabled(false);
     try {
       const { runServe } = await import('../../serve/run-serve.js');
       process.exitCode = await runServe(options, early);
