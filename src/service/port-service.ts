@@ -28,8 +28,9 @@ import type { FixedIpRequest, PortInput } from './inputs.js';
 import { unwrap } from './ipam-errors.js';
 import { checkRevision, ownerProject, visibleOr404 } from './policy.js';
 import { allocateFixedIps } from './port-allocation.js';
-import { SortedAddresses, sortAddresses } from './sorted-addresses.js';
-import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
+import { type MutationState, withAddresses, withLocalCache, withoutAddresses } from './port-mutation.js';
+import { sortAddresses } from './sorted-addresses.js';
+import { runMutation, type UnitOfWorkDeps } from './unit-of-work.js';
 import { type PortView, portView } from './views.js';
 
 export interface PortServiceDeps extends UnitOfWorkDeps {
@@ -40,42 +41,6 @@ export interface PortServiceDeps extends UnitOfWorkDeps {
 
 /** Most draws for a free random MAC before giving up (each draw is checked against the network). */
 const MAC_ATTEMPTS = 16;
-
-/** A write scope plus the allocations this transaction already knows (its own, uncommitted steps). */
-interface MutationState extends WriteScope {
-  readonly local: AllocationCache;
-}
-
-function withLocalCache(scope: WriteScope): MutationState {
-  return { ...scope, tx: scope.tx, local: new AllocationCache() };
-}
-
-/** `allocations` minus the given addresses (the port's own, on update). */
-function withoutAddresses(allocations: SubnetAllocations, ips: readonly FixedIp[]): SubnetAllocations {
-  if (ips.length === 0) return allocations;
-  const out = new Map(allocations);
-  for (const ip of ips) {
-    const value = unwrap(parseIp(ip.ipAddress)).value;
-    const list = out.get(ip.subnetId);
-    if (list)
-      out.set(
-        ip.subnetId,
-        list.filter((v) => v !== value),
-      );
-  }
-  return out;
-}
-
-/** `allocations` plus the given addresses. */
-function withAddresses(allocations: SubnetAllocations, ips: readonly FixedIp[]): SubnetAllocations {
-  const out = new Map(allocations);
-  for (const ip of ips) {
-    const set = new SortedAddresses(out.get(ip.subnetId) ?? []);
-    set.add(unwrap(parseIp(ip.ipAddress)).value);
-    out.set(ip.subnetId, set.list);
-  }
-  return out;
-}
 
 function withMacs(pairs: NonNullable<PortInput['allowed_address_pairs']>, mac: string): AddressPair[] {
   return pairs.map((pair) => ({ ip_address: pair.ip_address, mac_address: pair.mac_address ?? mac }));
