@@ -183,4 +183,27 @@ forEachBackend('networks API', (client) => {
     const dhcpId = resource(dhcp, 'port')['id'];
     assert.equal((await client.request('GET', `/v2.0/ports/${dhcpId}`)).status, 404);
   });
+
+  test('un-sharing a network another project uses is 409 InvalidSharedSetting; malformed If-Match is 400', async () => {
+    const id = await makeNetwork(client, { shared: true, project_id: 'alice' });
+    const port = await client.request(
+      'POST',
+      '/v2.0/ports',
+      { port: { network_id: id } },
+      { 'x-project-id': 'bob' },
+    );
+    assert.equal(port.status, 201);
+    const unshare = await client.request('PUT', `/v2.0/networks/${id}`, { network: { shared: false } });
+    assert.equal(unshare.status, 409);
+    assert.equal(unshare.body.NeutronError?.type, 'InvalidSharedSetting');
+    const malformed = await client.request(
+      'PUT',
+      `/v2.0/networks/${id}`,
+      { network: { name: 'x' } },
+      { 'if-match': 'etag-1' },
+    );
+    assert.equal(malformed.status, 400);
+    const bulkPut = await client.request('PUT', `/v2.0/networks/${id}`, { networks: [{ name: 'x' }] });
+    assert.equal(bulkPut.status, 400);
+  });
 });

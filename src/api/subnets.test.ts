@@ -234,4 +234,23 @@ forEachBackend('subnets API', (client) => {
       { subnet_id: subnetId, ip_address: '2001:db8::f816:3eff:fe00:1' },
     ]);
   });
+
+  test('DHCP off then on (tempest), DHCP prefix rule on turning it on, IPv6 modes need DHCP', async () => {
+    const net = await makeNetwork(client);
+    const id = await makeSubnet(client, net, '10.80.0.0/24', { enable_dhcp: false });
+    assert.equal((await client.request('POST', '/v2.0/ports', { port: { network_id: net } })).status, 201);
+    const on = await client.request('PUT', `/v2.0/subnets/${id}`, { subnet: { enable_dhcp: true } });
+    assert.equal(resource(on, 'subnet')['enable_dhcp'], true);
+    assert.equal((await client.request('POST', '/v2.0/ports', { port: { network_id: net } })).status, 201);
+    const tiny = await makeSubnet(client, net, '10.81.0.0/31', { enable_dhcp: false });
+    const tinyOn = await client.request('PUT', `/v2.0/subnets/${tiny}`, { subnet: { enable_dhcp: true } });
+    assert.equal(tinyOn.status, 400);
+    const v6 = await makeSubnet(client, net, 'fd00:81::/64', {
+      ipv6_ra_mode: 'slaac',
+      ipv6_address_mode: 'slaac',
+    });
+    const v6Off = await client.request('PUT', `/v2.0/subnets/${v6}`, { subnet: { enable_dhcp: false } });
+    assert.equal(v6Off.status, 400);
+    assert.equal(v6Off.body.NeutronError?.type, 'InvalidInput');
+  });
 });
