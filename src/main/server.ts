@@ -70,7 +70,13 @@ export async function buildControlPlane(
 /** Builds the control plane and listens on `config.bind`; resolves once listening. */
 export async function startServer(config: ServerConfig, logger: Logger): Promise<ControlPlane> {
   const plane = await buildControlPlane(config, { logger });
-  const address = await plane.api.listen({ host: config.bind.host, port: config.bind.port });
+  let address: string;
+  try {
+    address = await plane.api.listen({ host: config.bind.host, port: config.bind.port });
+  } catch (error) {
+    await plane.close();
+    throw error;
+  }
   logger.info({ address, database: plane.database.kind }, 'qdhcp server listening');
   return plane;
 }
