@@ -8,5 +8,8 @@ scripts/setup.sh
 echo "[test] lint and format check" >&2
 npx biome check .
 echo "[test] running tests" >&2
-# Files run two at a time: e2e tests use unique namespace prefixes, so they do not collide.
-exec node --enable-source-maps --test --test-concurrency=2 --test-reporter=spec dist/
+# Only *.test.js files are tests: given a directory, node's runner would also run every module under any
+# `test/` folder (support programs included). Files run two at a time: e2e tests use unique namespace
+# prefixes, so they do not collide.
+mapfile -t test_files < <(find dist -name '*.test.js' | sort)
+exec node --enable-source-maps --test --test-concurrency=2 --test-reporter=spec "${test_files[@]}"
