@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as dnsPacket from 'dns-packet';
 import fc from 'fast-check';
-import { encodeLocalAnswer, questionSectionEnd } from './answer-encoder.js';
-import { decodeMessage, encodeMessage } from './codec.js';
+import { encodeAnswer, questionSectionEnd } from './answer-encoder.js';
+import { type DnsRecord, decodeMessage, encodeMessage } from './codec.js';
 import { decide } from './responder.js';
 import { Zone } from './zone.js';
 
@@ -50,7 +50,7 @@ function bothWays(zone: Zone, query: Buffer, limit: number): { direct: Buffer; g
   const decision = decide(decodeMessage(query), zone, { forwarding: true });
   assert.equal(decision.kind, 'answer');
   if (decision.kind !== 'answer') throw new Error('unreachable');
-  const direct = encodeLocalAnswer(query, decision.response, limit);
+  const direct = encodeAnswer(query, decision.response, limit);
   assert.ok(direct !== undefined);
   const generic = encodeMessage(decision.response);
   assert.deepEqual(decodeMessage(direct.bytes), decodeMessage(generic));
@@ -89,13 +89,13 @@ describe('direct answer encoder', () => {
     const query = rawQuery('many.openstacklocal', 'A', true);
     const decision = decide(decodeMessage(query), zone, { forwarding: false });
     assert.ok(decision.kind === 'answer');
-    const small = encodeLocalAnswer(query, decision.response, 512);
+    const small = encodeAnswer(query, decision.response, 512);
     assert.ok(small?.truncated);
     const decoded = decodeMessage(small.bytes);
     assert.equal(decoded.flags.truncated, true);
     assert.equal(decoded.answers.length, 0);
     assert.deepEqual(decoded.edns, { udpPayloadSize: 1232, version: 0, dnssecOk: true });
-    assert.equal(encodeLocalAnswer(query, decision.response, 1232)?.truncated, false);
+    assert.equal(encodeAnswer(query, decision.response, 1232)?.truncated, false);
   });
 
   it('keeps BADVERS in the OPT record', () => {
@@ -104,17 +104,94 @@ describe('direct answer encoder', () => {
     assert.equal(decodeMessage(direct).rcode, 16);
   });
 
-  it('declines what it does not handle: compressed question, other record types', () => {
+  it('declines what it cannot be sure of: compressed question, escaped mailbox, bad data', () => {
     const compressed = Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1]);
     assert.equal(questionSectionEnd(compressed), undefined);
-    const query = rawQuery('x.example', 'TXT', false);
-    const message = decodeMessage(query);
-    const response = {
-      ...message,
-      isResponse: true,
-      answers: [{ name: 'x.example', type: 'TXT', class: 'IN', ttl: 1, data: [Buffer.from('t')] }],
+    const query = rawQuery('x.example', 'A', false);
+    const message = { ...decodeMessage(query), isResponse: true };
+    const soa = {
+      mname: 'ns.example',
+      rname: 'john\\.doe.example',
+      serial: 1,
+      refresh: 1,
+      retry: 1,
+      expire: 1,
+      minimum: 1,
     };
-    assert.equal(encodeLocalAnswer(query, response, 512), undefined);
+    const table: readonly DnsRecord[] = [
+      { name: 'x.example', type: 'SOA', class: 'IN', ttl: 1, data: soa },
+      { name: 'x.example', type: 'A', class: 'IN', ttl: 1, data: 'not-an-address' },
+      { name: 'x.example', type: 'MX', class: 'IN', ttl: 1, data: 'mail' },
+    ];
+    for (const record of table)
+      assert.equal(encodeAnswer(query, { ...message, answers: [record] }, 512), undefined, record.type);
+  });
+
+  it('encodes forwarded answers of every kind the same as dns-packet, only smaller', () => {
+    const query = rawQuery('www.example.org', 'A', true);
+    const upstream = dnsPacket.encode({
+      type: 'response',
+      id: 4242,
+      flags: dnsPacket.RECURSION_AVAILABLE | dnsPacket.RECURSION_DESIRED,
+      questions: [{ name: 'www.example.org', type: 'A', class: 'IN' }],
+      answers: [
+        { name: 'www.example.org', type: 'CNAME', ttl: 30, data: 'edge.cdn.example.net' },
+        ...Array.from({ length: 10 }, (_, i) => ({
+          name: 'edge.cdn.example.net',
+          type: 'A' as const,
+          ttl: 20,
+          data: `192.0.2.${i}`,
+        })),
+        { name: 'edge.cdn.example.net', type: 'AAAA', ttl: 20, data: '2001:db8::1' },
+        { name: 'example.org', type: 'MX', ttl: 5, data: { preference: 10, exchange: 'mail.example.org' } },
+        { name: 'example.org', type: 'TXT', ttl: 5, data: ['v=spf1 -all', 'second'] },
+        {
+          name: '_sip._udp.example.org',
+          type: 'SRV',
+          ttl: 5,
+          data: { priority: 1, weight: 2, port: 5060, target: 'sip.example.org' },
+        },
+        { name: 'example.org', type: 'CAA', ttl: 5, data: { flags: 0, tag: 'issue', value: 'ca.example' } },
+        {
+          name: 'example.org',
+          type: 'UNKNOWN_65280' as dnsPacket.RecordType,
+          ttl: 5,
+          data: Buffer.from([1, 2, 3]),
+        } as dnsPacket.Answer,
+      ],
+      authorities: [
+        { name: 'example.org', type: 'NS', ttl: 60, data: 'ns1.example.org' },
+        {
+          name: 'example.org',
+          type: 'SOA',
+          ttl: 60,
+          data: {
+            mname: 'ns1.example.org',
+            rname: 'hostmaster.example.org',
+            serial: 7,
+            refresh: 1,
+            retry: 2,
+            expire: 3,
+            minimum: 4,
+          },
+        },
+      ],
+      additionals: [{ name: 'NS1.Example.ORG', type: 'A', ttl: 60, data: '192.0.2.53' }], // case kept
+    });
+    const forwarded = decodeMessage(upstream);
+    const response = { ...forwarded, edns: decodeMessage(query).edns };
+    const direct = encodeAnswer(query, response, 65535);
+    assert.ok(direct !== undefined);
+    const generic = encodeMessage(response);
+    assert.deepEqual(decodeMessage(direct.bytes), decodeMessage(generic));
+    assert.ok(
+      direct.bytes.length < generic.length * 0.6,
+      `${direct.bytes.length} vs ${generic.length} octets`,
+    );
+    assert.ok(
+      direct.bytes.length <= 512 && generic.length > 512,
+      `${direct.bytes.length} and ${generic.length} octets: only ours fits a non-EDNS client`,
+    );
   });
 
   it('agrees with the general encoder for random hosts and names (property)', () => {

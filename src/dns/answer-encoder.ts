@@ -1,27 +1,40 @@
-import { type DnsMessage, type DnsRecord, HEADER_LENGTH, OUR_UDP_PAYLOAD_SIZE, soaDataOf } from './codec.js';
+import {
+  classCode,
+  type DnsMessage,
+  type DnsRecord,
+  encodeRdata,
+  HEADER_LENGTH,
+  OUR_UDP_PAYLOAD_SIZE,
+  soaDataOf,
+  typeCode,
+} from './codec.js';
 import { addressKey } from './names.js';
 
 /**
- * A direct encoder for the responses the responder builds itself (the network's own names), used on
- * the hot path instead of `dns-packet`'s general encoder, for two reasons:
+ * The response encoder of the server's hot path, used instead of `dns-packet`'s general encoder
+ * (which stays as the fallback and as the oracle in the tests), for three reasons:
  *
- * - it copies the question section byte for byte from the query (so the client gets back exactly what
- *   it sent, including any 0x20 case randomisation), and
- * - it compresses answer owner names to a pointer to that question (RFC 1035 §4.1.4), which
- *   `dns-packet` does not do: 60 A records of a 30-octet name take 960 octets instead of 2,700, so
- *   fewer answers need TC and a TCP retry.
+ * - it copies the question section byte for byte from the query, so the client gets back exactly what
+ *   it sent, including any 0x20 case randomisation;
+ * - it compresses names (RFC 1035 §4.1.4), which `dns-packet` does not do. Owner names and the names
+ *   inside CNAME/NS/PTR/MX/SOA data (the RFC 1035 types RFC 3597 §4 allows) are compressed; other
+ *   RDATA is written uncompressed by `dns-packet`'s own per-type codec. 60 A records of a 30-octet name
+ *   take 960 octets instead of 2,700, so fewer answers need TC and a TCP retry. That matters for
+ *   clients without EDNS and without TCP fallback (older musl);
+ * - it is about twice as fast for our own answers.
  *
- * It handles the record types the zone produces (A, AAAA, PTR, SOA) and returns undefined for anything
- * else, so the caller falls back to {@link encodeMessage}. `answer-encoder.test.ts` checks that both
- * encoders decode to the same message. Pure.
+ * It returns undefined when it cannot be sure of the bytes (a compressed question, an escaped mailbox
+ * name, RDATA that does not fit its type), and the caller then uses {@link encodeMessage}.
+ * `answer-encoder.test.ts` checks that both encoders decode to the same message. Pure.
  *
  * @module
  */
 
-const TYPE_CODES: Readonly<Record<string, number>> = { A: 1, PTR: 12, SOA: 6, AAAA: 28 };
-const CLASS_IN = 1;
 const TYPE_OPT = 41;
-const POINTER_TO_QUESTION = 0xc000 | HEADER_LENGTH;
+/** Offsets past this cannot be the target of a 14-bit compression pointer. */
+const MAX_POINTER_OFFSET = 0x3fff;
+/** RDATA types whose embedded names may be compressed (RFC 3597 §4: the RFC 1035 types). */
+const COMPRESSIBLE_NAME_TYPES: ReadonlySet<string> = new Set(['CNAME', 'NS', 'PTR']);
 
 /**
  * The offset just past the single question of a query (name, QTYPE, QCLASS), or undefined when the
@@ -38,9 +51,16 @@ export function questionSectionEnd(query: Uint8Array): number | undefined {
   return undefined;
 }
 
-/** Appends octets to a growing buffer (one per response; responses are small). */
+/** Thrown inside the encoder when it must give up; never escapes {@link encodeAnswer}. */
+class CannotEncode extends Error {}
+
+/**
+ * A growing buffer with a name-compression dictionary (suffix → offset). Suffixes match with their case
+ * (RFC 4343 §4.1 asks to preserve case): a pointer never changes how a name is spelled.
+ */
 class Writer {
   private buffer = Buffer.allocUnsafe(512);
+  private readonly suffixes = new Map<string, number>();
   length = 0;
 
   private ensure(extra: number): void {
@@ -63,85 +83,155 @@ class Writer {
     this.buffer.writeUInt32BE(value >>> 0, this.length);
     this.length += 4;
   }
-  bytes(source: Uint8Array, start: number, end: number): void {
+  bytes(source: Uint8Array, start = 0, end = source.length): void {
     this.ensure(end - start);
     this.buffer.set(source.subarray(start, end), this.length);
     this.length += end - start;
   }
-  /** A name as uncompressed labels (names were validated as printable ASCII, labels ≤ 63). */
-  name(name: string): void {
-    const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
-    if (trimmed.length > 0) {
-      for (const label of trimmed.split('.')) {
-        this.ensure(1 + label.length);
-        this.buffer[this.length++] = label.length;
-        this.length += this.buffer.write(label, this.length, 'latin1');
-      }
-    }
-    this.u8(0);
-  }
   patchU16(at: number, value: number): void {
     this.buffer.writeUInt16BE(value, at);
   }
+
+  private questionName: string | undefined;
+  private questionLabelOffsets: readonly number[] = [];
+  private questionSuffixesRegistered = false;
+
+  /**
+   * Copies the question section. Its name (`name`, as decoded) becomes the first compression target;
+   * its suffixes are registered only when another name needs them (most answers repeat the question).
+   */
+  question(query: Uint8Array, end: number, name: string): void {
+    const offsets: number[] = [];
+    for (let at = HEADER_LENGTH; query[at] !== 0; at += 1 + (query[at] ?? 0))
+      offsets.push(this.length + at - HEADER_LENGTH);
+    this.bytes(query, HEADER_LENGTH, end);
+    this.questionName = name;
+    this.questionLabelOffsets = offsets;
+  }
+
+  private registerQuestionSuffixes(): void {
+    this.questionSuffixesRegistered = true;
+    const name = this.questionName;
+    if (name === undefined || name === '.' || name === '') return;
+    const labels = name.split('.');
+    // A label holding a '.' octet would make text and wire disagree: then no suffix is registered.
+    if (labels.length !== this.questionLabelOffsets.length) return;
+    for (let i = 0; i < labels.length; i++) {
+      const offset = this.questionLabelOffsets[i];
+      if (offset === undefined || offset > MAX_POINTER_OFFSET) break;
+      const suffix = labels.slice(i).join('.');
+      if (!this.suffixes.has(suffix)) this.suffixes.set(suffix, offset);
+    }
+  }
+
+  /**
+   * Writes a name (already validated as printable ASCII with labels of 1‥63 octets), compressed
+   * against earlier names when `compress` is set. Names with `\` escapes (dns-packet's mailbox form)
+   * are not handled.
+   */
+  name(name: string, compress: boolean): void {
+    if (compress && name === this.questionName && this.questionLabelOffsets[0] === HEADER_LENGTH) {
+      this.u16(0xc000 | HEADER_LENGTH);
+      return;
+    }
+    if (name.includes('\\')) throw new CannotEncode('escaped name');
+    if (compress && !this.questionSuffixesRegistered) this.registerQuestionSuffixes();
+    const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
+    const labels = trimmed.length === 0 || trimmed === '.' ? [] : trimmed.split('.');
+    for (let i = 0; i < labels.length; i++) {
+      const suffix = labels.slice(i).join('.');
+      if (compress) {
+        const pointer = this.suffixes.get(suffix);
+        if (pointer !== undefined) {
+          this.u16(0xc000 | pointer);
+          return;
+        }
+      }
+      if (this.length <= MAX_POINTER_OFFSET && !this.suffixes.has(suffix))
+        this.suffixes.set(suffix, this.length);
+      const label = labels[i] ?? '';
+      this.ensure(1 + label.length);
+      this.buffer[this.length++] = label.length;
+      this.length += this.buffer.write(label, this.length, 'latin1');
+    }
+    this.u8(0);
+  }
+
   result(): Buffer {
     return this.buffer.subarray(0, this.length);
   }
 }
 
-function writeRdata(writer: Writer, record: DnsRecord): boolean {
+function stringData(record: DnsRecord): string {
+  if (typeof record.data !== 'string') throw new CannotEncode(`${record.type} data`);
+  return record.data;
+}
+
+function writeRdata(writer: Writer, record: DnsRecord): void {
+  const type = record.type;
+  if (
+    type !== 'A' &&
+    type !== 'AAAA' &&
+    type !== 'MX' &&
+    type !== 'SOA' &&
+    !COMPRESSIBLE_NAME_TYPES.has(type)
+  ) {
+    // Anything else: dns-packet's own codec, uncompressed (RFC 3597 §4 forbids compression there).
+    let rdata: Buffer;
+    try {
+      rdata = encodeRdata(type, record.data);
+    } catch {
+      throw new CannotEncode(`${type} data`);
+    }
+    writer.bytes(rdata);
+    return;
+  }
   const lengthAt = writer.length;
   writer.u16(0);
   const start = writer.length;
-  switch (record.type) {
-    case 'A': {
-      const parts = typeof record.data === 'string' ? record.data.split('.') : [];
-      if (parts.length !== 4) return false;
-      for (const part of parts) writer.u8(Number(part));
-      break;
-    }
-    case 'AAAA': {
-      const key = typeof record.data === 'string' ? addressKey(record.data) : undefined;
-      if (key === undefined || !key.includes(':')) return false;
-      for (const group of key.split(':')) writer.u16(Number.parseInt(group, 16));
-      break;
-    }
-    case 'PTR':
-      if (typeof record.data !== 'string') return false;
-      writer.name(record.data);
-      break;
-    case 'SOA': {
-      const soa = soaDataOf(record);
-      if (soa === undefined) return false;
-      writer.name(soa.mname);
-      writer.name(soa.rname);
-      for (const value of [soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum]) writer.u32(value);
-      break;
-    }
-    default:
-      return false;
+  if (type === 'A') {
+    const parts = stringData(record).split('.');
+    if (parts.length !== 4) throw new CannotEncode('A data');
+    for (const part of parts) writer.u8(Number(part));
+  } else if (type === 'AAAA') {
+    const key = addressKey(stringData(record));
+    if (key === undefined || !key.includes(':')) throw new CannotEncode('AAAA data');
+    for (const group of key.split(':')) writer.u16(Number.parseInt(group, 16));
+  } else if (type === 'MX') {
+    const mx = record.data as { preference?: unknown; exchange?: unknown } | null;
+    if (typeof mx?.preference !== 'number' || typeof mx.exchange !== 'string')
+      throw new CannotEncode('MX data');
+    writer.u16(mx.preference);
+    writer.name(mx.exchange, true);
+  } else if (type === 'SOA') {
+    const soa = soaDataOf(record);
+    if (soa === undefined) throw new CannotEncode('SOA data');
+    writer.name(soa.mname, true);
+    writer.name(soa.rname, true);
+    for (const value of [soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum]) writer.u32(value);
+  } else {
+    writer.name(stringData(record), true);
   }
   writer.patchU16(lengthAt, writer.length - start);
-  return true;
 }
 
-function writeRecords(writer: Writer, records: readonly DnsRecord[], questionName: string): boolean {
+function writeRecords(writer: Writer, records: readonly DnsRecord[]): void {
   for (const record of records) {
-    const type = TYPE_CODES[record.type];
-    if (type === undefined || record.class !== 'IN') return false;
-    if (record.name === questionName) writer.u16(POINTER_TO_QUESTION);
-    else writer.name(record.name);
+    const type = typeCode(record.type);
+    const klass = classCode(record.class);
+    if (type === 0 || klass === 0) throw new CannotEncode(`type ${record.type} class ${record.class}`);
+    writer.name(record.name, true);
     writer.u16(type);
-    writer.u16(CLASS_IN);
+    writer.u16(klass);
     writer.u32(record.ttl);
-    if (!writeRdata(writer, record)) return false;
+    writeRdata(writer, record);
   }
-  return true;
 }
 
 function headerFlags(response: DnsMessage, truncated: boolean): number {
   const f = response.flags;
   return (
-    0x8000 |
+    (response.isResponse ? 0x8000 : 0) |
     ((response.opcode & 0xf) << 11) |
     (f.authoritative ? 0x0400 : 0) |
     (truncated ? 0x0200 : 0) |
@@ -162,38 +252,43 @@ function writeOpt(writer: Writer, response: DnsMessage): void {
   writer.u16(0); // no options
 }
 
+function encode(query: Uint8Array, questionEnd: number, response: DnsMessage, truncated: boolean): Buffer {
+  const writer = new Writer();
+  writer.u16(response.id);
+  writer.u16(headerFlags(response, truncated));
+  writer.u16(1);
+  writer.u16(truncated ? 0 : response.answers.length);
+  writer.u16(truncated ? 0 : response.authorities.length);
+  writer.u16((truncated ? 0 : response.additionals.length) + (response.edns === undefined ? 0 : 1));
+  writer.question(query, questionEnd, response.questions[0]?.name ?? '.');
+  if (!truncated) {
+    writeRecords(writer, response.answers);
+    writeRecords(writer, response.authorities);
+    writeRecords(writer, response.additionals);
+  }
+  writeOpt(writer, response);
+  return writer.result();
+}
+
 /**
  * Encodes `response` to the single-question `query` it answers, within `limit` octets (over the limit:
  * header, question and OPT only, with TC). Undefined when the query or a record is outside what this
  * encoder handles.
  */
-export function encodeLocalAnswer(
+export function encodeAnswer(
   query: Uint8Array,
   response: DnsMessage,
   limit: number,
 ): { readonly bytes: Buffer; readonly truncated: boolean } | undefined {
-  const question = response.questions[0];
-  if (question === undefined || response.questions.length !== 1 || response.additionals.length > 0)
-    return undefined;
+  if (response.questions.length !== 1) return undefined;
   const questionEnd = questionSectionEnd(query);
   if (questionEnd === undefined) return undefined;
-  const writer = new Writer();
-  const header = (truncated: boolean, answers: number, authorities: number): void => {
-    writer.u16(response.id);
-    writer.u16(headerFlags(response, truncated));
-    writer.u16(1);
-    writer.u16(answers);
-    writer.u16(authorities);
-    writer.u16(response.edns === undefined ? 0 : 1);
-    writer.bytes(query, HEADER_LENGTH, questionEnd);
-  };
-  header(false, response.answers.length, response.authorities.length);
-  if (!writeRecords(writer, response.answers, question.name)) return undefined;
-  if (!writeRecords(writer, response.authorities, question.name)) return undefined;
-  writeOpt(writer, response);
-  if (writer.length <= limit) return { bytes: writer.result(), truncated: false };
-  writer.length = 0;
-  header(true, 0, 0);
-  writeOpt(writer, response);
-  return { bytes: writer.result(), truncated: true };
+  try {
+    const bytes = encode(query, questionEnd, response, false);
+    if (bytes.length <= limit) return { bytes, truncated: false };
+    return { bytes: encode(query, questionEnd, response, true), truncated: true };
+  } catch (error) {
+    if (error instanceof CannotEncode) return undefined;
+    throw error;
+  }
 }

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import * as dnsPacket from 'dns-packet';
 
 /**
@@ -362,3 +363,35 @@ export const NO_FLAGS: DnsFlags = {
   authenticData: false,
   checkingDisabled: false,
 };
+
+/** dns-packet's per-type RDATA codec (not in its type definitions, but part of its documented API). */
+interface RdataCodec {
+  encode(data: unknown, buffer: Buffer, offset: number): Buffer;
+  encodingLength(data: unknown): number;
+}
+
+const requireCommonJs = createRequire(import.meta.url);
+const packetTypes = requireCommonJs('dns-packet/types.js') as { toType(name: string): number };
+const packetClasses = requireCommonJs('dns-packet/classes.js') as { toClass(name: string): number };
+const rdataCodec = (dnsPacket as unknown as { record(type: string): RdataCodec }).record;
+
+/** The numeric TYPE of a mnemonic (`A` → 1, `UNKNOWN_65280` → 65280); 0 when unknown. */
+export function typeCode(type: string): number {
+  return packetTypes.toType(type);
+}
+
+/** The numeric CLASS of a mnemonic (`IN` → 1); 0 when unknown. */
+export function classCode(klass: string): number {
+  return packetClasses.toClass(klass);
+}
+
+/**
+ * RDLENGTH and RDATA of one record, uncompressed, by dns-packet's codec for `type`. Throws a plain
+ * `Error` when `data` does not fit the type (callers fall back or fail the response).
+ */
+export function encodeRdata(type: string, data: unknown): Buffer {
+  const codec = rdataCodec(type);
+  const buffer = Buffer.alloc(codec.encodingLength(data));
+  codec.encode(data, buffer, 0);
+  return buffer;
+}

@@ -1,4 +1,4 @@
-import { encodeLocalAnswer } from './answer-encoder.js';
+import { encodeAnswer } from './answer-encoder.js';
 import {
   addressRecord,
   type DnsMessage,
@@ -174,11 +174,11 @@ export interface EncodedResponse {
  * Encodes `response`; when it is larger than `limit` (UDP), sends instead the header and question with TC
  * set and no records (RFC 2181 §9: a client must retry over TCP rather than use a partial RRset), keeping
  * the OPT record. Over TCP pass a limit of 65535 (RFC 1035 §4.2.2 framing). With the raw `query`, the
- * direct {@link encodeLocalAnswer} is tried first (question copied, owner names compressed).
+ * direct {@link encodeAnswer} is tried first (question copied, owner names compressed).
  */
 export function encodeWithinLimit(response: DnsMessage, limit: number, query?: Uint8Array): EncodedResponse {
   if (query !== undefined) {
-    const direct = encodeLocalAnswer(query, response, limit);
+    const direct = encodeAnswer(query, response, limit);
     if (direct !== undefined) return direct;
   }
   const bytes = encodeMessage(response);
