@@ -276,12 +276,21 @@ interface HostStore {
   readonly previousSameMac: ReadonlyMap<number, number>;
 }
 
+/** What the engine's lookup stage needs from a host table (immutable here, incremental in the agent). */
+export interface HostLookup {
+  find(
+    mac: string,
+    clientId: string | undefined,
+    accept: (ip: number) => boolean,
+  ): { readonly entry: HostEntry | undefined; readonly known: boolean };
+}
+
 /**
  * The static bindings of one served network, indexed by MAC (an open-addressing hash over typed arrays)
  * and by client-id: lookups are O(1) in the number of hosts. Immutable once built: a reload builds a new
  * table and swaps the reference.
  */
-export class HostTable {
+export class HostTable implements HostLookup {
   private constructor(
     private readonly store: HostStore,
     readonly stats: HostTableStats,

@@ -1,14 +1,12 @@
 import type { HostEntry } from './dnsmasq/hosts-file.js';
+import type { HostLookup } from './host-table.js';
 
 /**
  * A host table changed one owner (e.g. one Neutron port) at a time: `replace(owner, entries)` and
  * `remove(owner)` cost O(entries of that owner), not O(table), so a port event at 10,000 ports is a few
  * map operations. Lookup has the same contract as {@link HostTable.find} (client-id first, then MAC;
- * among several entries the latest added wins, like a later hosts-file line).
- *
- * The engine's `ServerTables.hosts` is typed as the concrete (immutable) `HostTable` class; callers
- * adapt with {@link MutableHostTable.asLookup} until `ServerTables.hosts` is widened to the
- * {@link HostLookup} interface (see docs/agent.md).
+ * among several entries the latest added wins, like a later hosts-file line), so the engine takes either
+ * as its {@link HostLookup}.
  */
 export class MutableHostTable implements HostLookup {
   private readonly byOwner = new Map<string, readonly HostEntry[]>();
@@ -61,15 +59,6 @@ export class MutableHostTable implements HostLookup {
     const entry = pick(byId, accept) ?? pick(byMac, accept);
     return { entry, known: byId !== undefined || byMac !== undefined };
   }
-}
-
-/** What the engine's lookup stage needs from a host table. */
-export interface HostLookup {
-  find(
-    mac: string,
-    clientId: string | undefined,
-    accept: (ip: number) => boolean,
-  ): { readonly entry: HostEntry | undefined; readonly known: boolean };
 }
 
 function push(map: Map<string, HostEntry[]>, key: string, entry: HostEntry): void {

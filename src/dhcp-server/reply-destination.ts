@@ -24,6 +24,27 @@ export type ReplyDestination =
     };
 
 const UNSET = '0.0.0.0';
+const LIMITED_BROADCAST = '255.255.255.255';
+
+/**
+ * The UDP address and port a reply is sent to. `unicast-to-hardware` goes out as a limited broadcast:
+ * without a neighbour entry the kernel would ARP for an address nobody holds yet, and installing entries
+ * costs more than it saves (docs/dhcp-engine.md); RFC 2131 §4.1 allows the broadcast and every client in
+ * INIT listens for it.
+ */
+export function replyAddress(destination: ReplyDestination): {
+  readonly address: string;
+  readonly port: number;
+} {
+  switch (destination.kind) {
+    case 'relay':
+    case 'unicast':
+      return { address: destination.address, port: destination.port };
+    case 'broadcast':
+    case 'unicast-to-hardware':
+      return { address: LIMITED_BROADCAST, port: CLIENT_PORT };
+  }
+}
 const BROADCAST_FLAG = 0x8000;
 
 /**

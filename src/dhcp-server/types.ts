@@ -1,6 +1,6 @@
 import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
 import type { HostEntry } from './dnsmasq/hosts-file.js';
-import type { HostTable } from './host-table.js';
+import type { HostLookup } from './host-table.js';
 import type { LeaseTime } from './lease-time.js';
 import type { OptionSetting } from './option-setting.js';
 import type { ReplyDestination } from './reply-destination.js';
@@ -36,7 +36,7 @@ export interface EngineConfig {
 
 /** The reloadable part: hosts and options files. Swapped as one reference on SIGHUP. */
 export interface ServerTables {
-  readonly hosts: HostTable;
+  readonly hosts: HostLookup;
   /** Command-line options first, then opts-file lines, in order (later wins on ties). */
   readonly options: readonly OptionSetting[];
 }

@@ -1,5 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { CLIENT_PORT, type ReplyDestination, SERVER_PORT } from '../dhcp-server/reply-destination.js';
+import { type ReplyDestination, replyAddress, SERVER_PORT } from '../dhcp-server/reply-destination.js';
 
 /** Where a datagram came from. */
 export interface PacketSource {
@@ -13,8 +13,6 @@ export interface TransportHandlers {
   /** A send failed (e.g. no route to a relay); the socket stays open. */
   onSendError(error: Error): void;
 }
-
-const LIMITED_BROADCAST = '255.255.255.255';
 
 function bind(socket: Socket, address: string | undefined, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -83,20 +81,7 @@ export class DhcpTransport {
   /** Sends an encoded reply from `sourceAddress` (the subnet's server identifier) to `destination`. */
   send(bytes: Uint8Array, destination: ReplyDestination, sourceAddress: string): void {
     const socket = this.bySource.get(sourceAddress) ?? this.fallback;
-    let address: string;
-    let port: number;
-    switch (destination.kind) {
-      case 'relay':
-      case 'unicast':
-        address = destination.address;
-        port = destination.port;
-        break;
-      case 'broadcast':
-      case 'unicast-to-hardware':
-        address = LIMITED_BROADCAST;
-        port = CLIENT_PORT;
-        break;
-    }
+    const { address, port } = replyAddress(destination);
     // No per-send callback on the hot path: send errors surface as the socket's 'error' event.
     socket.send(bytes, port, address);
   }

@@ -1,4 +1,3 @@
-import type { HostTable } from '../../../dhcp-server/host-table.js';
 import { MutableHostTable } from '../../../dhcp-server/mutable-host-table.js';
 import type { OptionSetting } from '../../../dhcp-server/option-setting.js';
 import type { ServerTables } from '../../../dhcp-server/types.js';
@@ -67,9 +66,7 @@ export class NetworkTables {
       const options: OptionSetting[] = [...this.forced, ...this.subnetLevel];
       for (const settings of this.perPort.values()) options.push(...settings);
       options.push(...this.trailing);
-      // The engine types `hosts` as its immutable HostTable class; MutableHostTable honours the same
-      // find() contract, which is all the engine calls (see docs/agent.md for the interface change).
-      this.current = { hosts: this.hosts as unknown as HostTable, options };
+      this.current = { hosts: this.hosts, options };
     }
     return this.current;
   }
