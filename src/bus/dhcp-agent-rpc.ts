@@ -1,0 +1,165 @@
+/**
+ * The contract between DHCP agents and the control plane (the role of Neutron's `DhcpRpcCallback`, topic
+ * `q-plugin`, and of the state reports, spec §4.9–4.10), carried by the bus's request/reply, plus the
+ * binding event the server publishes when it schedules a network to an agent or takes it away.
+ *
+ * Every method's params and result have a schema; both sides validate what they receive. Networks travel
+ * as the admin view the API returns (`network` + `subnets` + `ports`), the shape of `src/agent/model.ts`;
+ * unknown fields are allowed and ignored, so the server may add attributes without a version bump.
+ *
+ * History of `qdhcp.dhcp-agent` methods:
+ * - v1 (initial): agent.report_state, dhcp.get_active_networks, dhcp.get_network, dhcp.ensure_port,
+ *   dhcp.release_port, dhcp.ports_ready; event qdhcp.agent-binding v1.
+ *
+ * @module
+ */
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
+export const DHCP_AGENT_RPC_VERSION = 1;
+
+const Uuid = Type.String({ minLength: 1, maxLength: 64 });
+const Host = Type.String({ minLength: 1, maxLength: 255 });
+
+const FixedIp = Type.Object({ subnet_id: Uuid, ip_address: Type.String() });
+const ExtraDhcpOpt = Type.Object({
+  opt_name: Type.String(),
+  opt_value: Type.Union([Type.String(), Type.Null()]),
+  ip_version: Type.Optional(Type.Union([Type.Number(), Type.String(), Type.Null()])),
+});
+const DnsAssignment = Type.Object({
+  hostname: Type.String(),
+  ip_address: Type.String(),
+  fqdn: Type.String(),
+});
+
+/** A port as the agent reads it (src/agent/model.ts `Port`). */
+export const PortView = Type.Object({
+  id: Uuid,
+  network_id: Type.Optional(Uuid),
+  mac_address: Type.String(),
+  fixed_ips: Type.Array(FixedIp),
+  device_owner: Type.Optional(Type.String()),
+  device_id: Type.Optional(Type.String()),
+  admin_state_up: Type.Optional(Type.Boolean()),
+  extra_dhcp_opts: Type.Optional(Type.Union([Type.Array(ExtraDhcpOpt), Type.Null()])),
+  dns_assignment: Type.Optional(Type.Union([Type.Array(DnsAssignment), Type.Null()])),
+  revision_number: Type.Optional(Type.Integer()),
+});
+export type PortView = Static<typeof PortView>;
+
+const HostRoute = Type.Object({ destination: Type.String(), nexthop: Type.String() });
+
+/** A subnet as the agent reads it (src/agent/model.ts `Subnet`). */
+export const SubnetView = Type.Object({
+  id: Uuid,
+  network_id: Type.Optional(Uuid),
+  ip_version: Type.Integer(),
+  cidr: Type.String(),
+  gateway_ip: Type.Union([Type.String(), Type.Null()]),
+  enable_dhcp: Type.Boolean(),
+  dns_nameservers: Type.Array(Type.String()),
+  host_routes: Type.Array(HostRoute),
+  ipv6_address_mode: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  ipv6_ra_mode: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
+
+/**
+ * A network with all its subnets and ports (src/agent/model.ts `Network`) and `revision`, the network's
+ * change counter at the time of reading: events with `networkRevision` ≤ it are already included.
+ */
+export const NetworkView = Type.Object({
+  id: Uuid,
+  project_id: Type.Optional(Type.String()),
+  admin_state_up: Type.Boolean(),
+  mtu: Type.Integer({ minimum: 0 }),
+  'provider:network_type': Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  'provider:physical_network': Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  'provider:segmentation_id': Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  revision: Type.Integer({ minimum: 0 }),
+  subnets: Type.Array(SubnetView),
+  ports: Type.Array(PortView),
+});
+export type NetworkView = Static<typeof NetworkView>;
+
+/** Heartbeat (spec §4.9). The answer tells a restarted or revived agent to resync everything. */
+export const ReportStateParams = Type.Object({
+  host: Host,
+  binary: Type.Literal('qdhcp-agent'),
+  agentType: Type.Literal('DHCP agent'),
+  availabilityZone: Type.String(),
+  startFlag: Type.Boolean(),
+  configurations: Type.Object({
+    driver: Type.String(),
+    networks: Type.Integer({ minimum: 0 }),
+    subnets: Type.Integer({ minimum: 0 }),
+    ports: Type.Integer({ minimum: 0 }),
+    /** Underlay address for VXLAN flooding between agents (`--local-ip`), when the agent has one. */
+    tunnelIp: Type.Optional(Type.String()),
+    physicalNetworks: Type.Array(Type.String()),
+  }),
+});
+export const ReportStateResult = Type.Object({
+  agentId: Uuid,
+  status: Type.Union([Type.Literal('new'), Type.Literal('alive'), Type.Literal('revived')]),
+});
+
+/** Networks bound to the host (after auto-scheduling unhosted ones, spec §4.10), with everything inside. */
+export const GetActiveNetworksParams = Type.Object({ host: Host });
+export const GetActiveNetworksResult = Type.Object({ networks: Type.Array(NetworkView) });
+
+/** One network, or null when it is gone or no longer bound to this host. */
+export const GetNetworkParams = Type.Object({ host: Host, networkId: Uuid });
+export const GetNetworkResult = Type.Object({ network: Type.Union([NetworkView, Type.Null()]) });
+
+/**
+ * Create, update or adopt this agent's DHCP port on a network in one call (spec §4.14 does it in three):
+ * the port with `deviceId`, else a reserved one (`device_id = reserved_dhcp_port`, keeping its IPs), else a
+ * new one, with an address on every subnet in `subnetIds` (the lowest free one, spec §3.4). `port` is null
+ * when the network vanished; no free address is an error (`IpAddressGenerationFailure`).
+ */
+export const EnsurePortParams = Type.Object({
+  host: Host,
+  networkId: Uuid,
+  deviceId: Type.String({ minLength: 1, maxLength: 255 }),
+  subnetIds: Type.Array(Uuid),
+});
+export const EnsurePortResult = Type.Object({ port: Type.Union([PortView, Type.Null()]) });
+
+/** Delete the agent's DHCP port(s) on a network (spec §4.10 release_dhcp_port). */
+export const ReleasePortParams = Type.Object({
+  host: Host,
+  networkId: Uuid,
+  deviceId: Type.String({ minLength: 1 }),
+});
+export const EmptyResult = Type.Object({});
+
+/** These ports are served: their status may go DOWN → ACTIVE (spec §1.9, §4.8). */
+export const PortsReadyParams = Type.Object({ host: Host, portIds: Type.Array(Uuid, { maxItems: 1000 }) });
+
+/** Every method: its name, params schema and result schema. */
+export const DHCP_AGENT_METHODS = {
+  'agent.report_state': { params: ReportStateParams, result: ReportStateResult },
+  'dhcp.get_active_networks': { params: GetActiveNetworksParams, result: GetActiveNetworksResult },
+  'dhcp.get_network': { params: GetNetworkParams, result: GetNetworkResult },
+  'dhcp.ensure_port': { params: EnsurePortParams, result: EnsurePortResult },
+  'dhcp.release_port': { params: ReleasePortParams, result: EmptyResult },
+  'dhcp.ports_ready': { params: PortsReadyParams, result: EmptyResult },
+} as const satisfies Record<string, { params: TSchema; result: TSchema }>;
+
+export type DhcpAgentMethod = keyof typeof DHCP_AGENT_METHODS;
+export type MethodParams<M extends DhcpAgentMethod> = Static<(typeof DHCP_AGENT_METHODS)[M]['params']>;
+export type MethodResult<M extends DhcpAgentMethod> = Static<(typeof DHCP_AGENT_METHODS)[M]['result']>;
+
+/**
+ * Published when the scheduler binds a network to an agent or unbinds it (manual, failover, network
+ * deleted): the agent converges or tears the network down without waiting for its next resync.
+ */
+export const AgentBindingEventV1 = Type.Object({
+  schema: Type.Literal('qdhcp.agent-binding'),
+  version: Type.Literal(1),
+  host: Host,
+  networkId: Uuid,
+  action: Type.Union([Type.Literal('bound'), Type.Literal('unbound')]),
+  occurredAt: Type.String(),
+});
+export type AgentBindingEventV1 = Static<typeof AgentBindingEventV1>;
