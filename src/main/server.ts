@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
-import { type Bus, createInProcessBus } from '../bus/index.js';
+import { type Bus, createInProcessBus, type ResourceEvent } from '../bus/index.js';
 import type { ServerConfig } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { type Database, openDatabase } from '../db/index.js';
@@ -37,7 +37,14 @@ export async function buildControlPlane(
       onHandlerError: (error, event) =>
         logger?.error({ err: error, event: event.resource }, 'bus subscriber failed'),
     });
-  const deps = { database, bus, config, clock: () => new Date() };
+  const deps = {
+    database,
+    bus,
+    config,
+    clock: () => new Date(),
+    onPublishError: (error: unknown, event: ResourceEvent) =>
+      logger?.error({ err: error, resource: event.resource, id: event.id }, 'event not published'),
+  };
   const api = buildApi({
     config,
     networks: createNetworkService(deps),

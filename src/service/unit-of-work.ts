@@ -25,6 +25,8 @@ export interface UnitOfWorkDeps {
   readonly database: Database;
   readonly bus: Bus;
   readonly clock: Clock;
+  /** Told about events the bus could not accept (the change itself stays committed). */
+  readonly onPublishError?: (error: unknown, event: ResourceEventV1) => void;
 }
 
 /** The transaction of one attempt, plus the events to publish if it commits. */
@@ -59,11 +61,12 @@ export async function runMutation<T>(
   deps: UnitOfWorkDeps,
   work: (scope: WriteScope) => Promise<T>,
 ): Promise<T> {
+  const events: ResourceEventV1[] = [];
+  const committed: (() => void)[] = [];
+  let result: T;
   for (let attempt = 1; ; attempt++) {
-    const events: ResourceEventV1[] = [];
-    const committed: (() => void)[] = [];
     try {
-      const result = await deps.database.write(async (tx) => {
+      result = await deps.database.write(async (tx) => {
         events.length = 0;
         committed.length = 0;
         const scope: WriteScope = {
@@ -96,9 +99,7 @@ export async function runMutation<T>(
         };
         return work(scope);
       });
-      for (const callback of committed) callback();
-      for (const event of events) await deps.bus.publish(event);
-      return result;
+      break;
     } catch (error) {
       if (error instanceof QdhcpError || !deps.database.isRetriable(error) || attempt >= MAX_ATTEMPTS)
         throw error;
@@ -106,4 +107,11 @@ export async function runMutation<T>(
       await sleep(Math.random() * Math.min(2 * attempt, 20));
     }
   }
+  for (const callback of committed) callback();
+  // The change is committed: a transport failure must not turn it into an error (or a retry).
+  // Subscribers that miss an event see a gap in the network revision and resync that network.
+  for (const event of events) {
+    await deps.bus.publish(event).catch((error: unknown) => deps.onPublishError?.(error, event));
+  }
+  return result;
 }
