@@ -187,6 +187,25 @@ describe('dns server on real sockets', () => {
     assert.ok((counters.snapshot().queriesByType['A'] ?? 0) >= 1);
   });
 
+  it('answers SERVFAIL, not silence, when an upstream record cannot be re-encoded', async () => {
+    // The real forwarder cannot be made to return such a record, so this one stub stands in for it.
+    const broken = {
+      resolve: async () => ({
+        rcode: 0,
+        authenticData: false,
+        answers: [{ name: 'x.fwd.test', type: 'MX', class: 'IN', ttl: 1, data: 'not MX data' }],
+        authorities: [],
+        additionals: [],
+      }),
+    } as unknown as Forwarder;
+    const server = createDnsServer({ zone: new Zone(), forwarder: broken, logger });
+    const response = await server.handleMessage(buildQuery('x.fwd.test', 'MX', 5), 'udp');
+    assert.ok(response !== undefined);
+    assert.equal(viewResponse(response).rcode, 'SERVFAIL');
+    assert.deepEqual(server.counters.snapshot().responsesByRcode, { SERVFAIL: 1 });
+    await server.close();
+  });
+
   it('forwards other names, RA set, and serves repeats from the cache', async () => {
     const first = await udpAsk(forwarding.udpPort, 'a10.fwd.test', 'A');
     assert.equal(first.rcode, 'NOERROR');

@@ -1,12 +1,13 @@
 import type dgram from 'node:dgram';
 import type net from 'node:net';
 import type { Logger } from '../common/logger.js';
-import { DnsDecodeError, type DnsMessage, decodeMessage, rcodeName } from './codec.js';
+import { DnsDecodeError, type DnsMessage, decodeMessage, Rcode, rcodeName } from './codec.js';
 import { DnsCounters } from './counters.js';
 import type { Forwarder } from './forwarder.js';
 import {
   buildResponse,
   decide,
+  type EncodedResponse,
   encodeWithinLimit,
   type ResponderPolicy,
   udpResponseLimit,
@@ -99,13 +100,20 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
     transport: DnsTransport,
   ): Buffer | undefined => {
     if (closed) return undefined;
-    const encoded = encodeWithinLimit(
-      response,
-      transport === 'udp' ? udpResponseLimit(query) : TCP_LIMIT,
-      bytes,
-    );
+    const limit = transport === 'udp' ? udpResponseLimit(query) : TCP_LIMIT;
+    let encoded: EncodedResponse;
+    let rcode = response.rcode;
+    try {
+      encoded = encodeWithinLimit(response, limit, bytes);
+    } catch (error) {
+      // Only records from upstream can be unencodable (data dns-packet decoded but cannot write back):
+      // the client gets SERVFAIL instead of silence.
+      logger.warn({ event: 'dns.response.unencodable', err: error }, 'answer could not be encoded');
+      rcode = Rcode.SERVFAIL;
+      encoded = encodeWithinLimit(buildResponse(query, policy, { rcode }), limit, bytes);
+    }
     if (encoded.truncated) counters.truncated++;
-    counters.countResponse(rcodeName(response.rcode));
+    counters.countResponse(rcodeName(rcode));
     return encoded.bytes;
   };
 
