@@ -8,6 +8,8 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { QdhcpError } from './errors.js';
 
 /** How an option's text is converted. */
@@ -185,44 +187,58 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'debug', sections: ['DEFAULT'], kind: 'bool', default: 'false', help: 'debug logging' },
 ];
 
+const Readonly = Type.Readonly;
+const Int = (min?: number, max?: number) =>
+  Type.Integer({ ...(min !== undefined && { minimum: min }), ...(max !== undefined && { maximum: max }) });
+
 /** A VLAN range of one physical network (no range: the physnet only allows provider VLANs). */
-export interface VlanRange {
-  readonly physicalNetwork: string;
-  readonly min?: number;
-  readonly max?: number;
-}
+export const VlanRange = Type.Object({
+  physicalNetwork: Type.String({ minLength: 1 }),
+  min: Type.Optional(Int(1, 4094)),
+  max: Type.Optional(Int(1, 4094)),
+});
+export type VlanRange = Static<typeof VlanRange>;
 
 /** A static token of the token auth mode. */
-export interface TokenGrant {
-  readonly token: string;
-  readonly projectId: string;
-  readonly admin: boolean;
-}
+export const TokenGrant = Type.Object({
+  token: Type.String({ minLength: 1 }),
+  projectId: Type.String({ minLength: 1 }),
+  admin: Type.Boolean(),
+});
+export type TokenGrant = Static<typeof TokenGrant>;
 
-/** Resolved, validated server configuration. */
-export interface ServerConfig {
-  readonly bind: { readonly host: string; readonly port: number };
-  readonly stateDir: string;
-  readonly databaseUrl: string;
-  readonly transportUrl: string;
-  readonly authStrategy: 'noauth' | 'token';
-  readonly staticTokens: readonly TokenGrant[];
-  readonly baseMac: string;
-  readonly dnsDomain: string;
-  readonly dhcpLeaseDuration: number;
-  readonly dhcpAgentsPerNetwork: number;
-  readonly agentDownTime: number;
-  readonly globalPhysnetMtu: number;
-  readonly maxDnsNameservers: number;
-  readonly maxSubnetHostRoutes: number;
-  readonly paginationMaxLimit: number;
-  readonly maxRequestBodySize: number;
-  readonly tenantNetworkTypes: readonly ('local' | 'flat' | 'vlan' | 'vxlan')[];
-  readonly flatNetworks: readonly string[];
-  readonly networkVlanRanges: readonly VlanRange[];
-  readonly vniRanges: readonly { readonly min: number; readonly max: number }[];
-  readonly debug: boolean;
-}
+/**
+ * Resolved server configuration. The schema is also the type, and every resolved configuration is
+ * checked against it (a last guard behind the per-option conversions).
+ */
+export const ServerConfig = Type.Object({
+  bind: Type.Object({ host: Type.String({ minLength: 1 }), port: Int(0, 65535) }),
+  stateDir: Type.String(),
+  databaseUrl: Type.String(),
+  transportUrl: Type.String(),
+  authStrategy: Type.Union([Type.Literal('noauth'), Type.Literal('token')]),
+  staticTokens: Readonly(Type.Array(TokenGrant)),
+  baseMac: Type.String({ pattern: '^([0-9a-f]{2}:){5}[0-9a-f]{2}$' }),
+  dnsDomain: Type.String({ maxLength: 255 }),
+  dhcpLeaseDuration: Int(-1),
+  dhcpAgentsPerNetwork: Int(1),
+  agentDownTime: Int(1),
+  globalPhysnetMtu: Int(68, 65535),
+  maxDnsNameservers: Int(0),
+  maxSubnetHostRoutes: Int(0),
+  paginationMaxLimit: Int(-1),
+  maxRequestBodySize: Int(1024),
+  tenantNetworkTypes: Readonly(
+    Type.Array(
+      Type.Union([Type.Literal('local'), Type.Literal('flat'), Type.Literal('vlan'), Type.Literal('vxlan')]),
+    ),
+  ),
+  flatNetworks: Readonly(Type.Array(Type.String())),
+  networkVlanRanges: Readonly(Type.Array(VlanRange)),
+  vniRanges: Readonly(Type.Array(Type.Object({ min: Int(1, 16777215), max: Int(1, 16777215) }))),
+  debug: Type.Boolean(),
+});
+export type ServerConfig = Static<typeof ServerConfig>;
 
 /** `key = value` pairs by section, with the line each came from. */
 export type IniDocument = ReadonlyMap<string, ReadonlyMap<string, { value: string; line: number }>>;
@@ -400,7 +416,7 @@ export function resolveConfig(
   if (authStrategy === 'token' && staticTokens.length === 0) {
     throw invalid('auth_strategy = token needs at least one entry in static_tokens');
   }
-  return {
+  const config: ServerConfig = {
     bind: { host: bindMatch[1]!, port },
     stateDir: str('state_dir'),
     databaseUrl,
@@ -423,6 +439,9 @@ export function resolveConfig(
     vniRanges: parseVniRanges(list('vni_ranges'), get('vni_ranges').where),
     debug: convertBool(get('debug').value, get('debug').where),
   };
+  const problem = Value.Errors(ServerConfig, config).First();
+  if (problem) throw invalid(`${problem.path}: ${problem.message}`);
+  return config;
 }
 
 /** Reads and resolves the configuration: `file` (optional INI path) overlaid with `flags`. */
