@@ -61,6 +61,7 @@ export class DnsCounters {
     increment(this.responsesByRcode, rcode);
   }
 
+  /** A copy of every counter, for metrics export and tests. */
   snapshot(): DnsCountersSnapshot {
     return {
       queriesByType: Object.fromEntries(this.queriesByType),

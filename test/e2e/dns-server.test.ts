@@ -35,7 +35,8 @@ const HOSTS: readonly ZoneHost[] = [
 describe('dns server e2e (namespaces, dig, busybox nslookup)', {
   skip: canUseNamespaces() ? false : 'needs root for network namespaces',
 }, () => {
-  const sandbox = new Sandbox('dns');
+  // Created in before(), so a skipped run leaves nothing behind (not even a temp dir).
+  let sandbox: Sandbox;
   let client: Namespace;
   let upstream: ManagedProcess;
 
@@ -67,6 +68,7 @@ describe('dns server e2e (namespaces, dig, busybox nslookup)', {
   }
 
   before(async () => {
+    sandbox = new Sandbox('dns');
     const srv = await sandbox.addNamespace('srv');
     client = await sandbox.addNamespace('cli');
     const up = await sandbox.addNamespace('up');
@@ -83,7 +85,9 @@ describe('dns server e2e (namespaces, dig, busybox nslookup)', {
     await startServer(srv, 'dns-forwarding', 53, ['10.77.8.2']);
     await startServer(srv, 'dns-local-only', 5353, []);
   });
-  after(() => sandbox.teardown());
+  after(async () => {
+    await sandbox?.teardown();
+  });
 
   it('dig: A for an FQDN, authoritative, TTL 0', async () => {
     const out = await dig('host-10-77-9-5.openstacklocal A +noall +answer +comments');
