@@ -43,3 +43,15 @@ export function checkRevision(current: number, expected: number | undefined): vo
     throw new QdhcpError('REVISION_MISMATCH', { expected: `revision_number=${expected}`, current });
   }
 }
+
+/**
+ * Creating a subnet or port on someone else's network (spec 1.1 ownership validation): allowed for
+ * admins, the network's project, and anyone on a shared network; otherwise 403 — the network exists,
+ * Neutron says so here rather than hiding it.
+ */
+export function requireNetworkAccess(context: RequestContext, network: Ownership, resource: string): void {
+  if (context.isAdmin || network.projectId === context.projectId || network.shared === true) return;
+  throw new QdhcpError('FORBIDDEN', {
+    message: `Tenant ${context.projectId} not allowed to create ${resource} on this network`,
+  });
+}

@@ -26,7 +26,7 @@ import { type RequestContext, visibilityScope } from './context.js';
 import { initialExtraDhcpOpts, mergeExtraDhcpOpts } from './extra-dhcp-opts.js';
 import type { FixedIpRequest, PortInput } from './inputs.js';
 import { unwrap } from './ipam-errors.js';
-import { checkRevision, ownerProject, visibleOr404 } from './policy.js';
+import { checkRevision, ownerProject, requireNetworkAccess } from './policy.js';
 import { allocateFixedIps } from './port-allocation.js';
 import { type MutationState, withAddresses, withLocalCache, withoutAddresses } from './port-mutation.js';
 import { sortAddresses } from './sorted-addresses.js';
@@ -162,11 +162,9 @@ export function createPortService(deps: PortServiceDeps) {
   ): Promise<PortView> {
     const networkId = input.network_id!;
     const revision = await scope.lockNetwork(networkId);
-    const network = visibleOr404(
-      context,
-      await networksRepository.get(scope.tx, networkId),
-      () => new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId }),
-    );
+    const network = await networksRepository.get(scope.tx, networkId);
+    if (!network) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
+    requireNetworkAccess(context, network, 'port');
     checkCreatePolicy(context, network, input);
     const securityGroup = input.security_groups?.[0];
     if (securityGroup !== undefined) throw new QdhcpError('SECURITY_GROUP_NOT_FOUND', { id: securityGroup });

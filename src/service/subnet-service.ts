@@ -19,7 +19,7 @@ import { formatTimestamp } from './clock.js';
 import { type RequestContext, visibilityScope } from './context.js';
 import type { SubnetInput } from './inputs.js';
 import { AUTO_DELETE_PORT_OWNERS } from './network-service.js';
-import { checkRevision, ownerProject, requireOwner, visibleOr404 } from './policy.js';
+import { checkRevision, ownerProject, requireNetworkAccess, requireOwner, visibleOr404 } from './policy.js';
 import { storedCidr, validateNewSubnet, validateSubnetUpdate } from './subnet-rules.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { portView, type SubnetView, subnetView } from './views.js';
@@ -63,11 +63,9 @@ export function createSubnetService(deps: SubnetServiceDeps) {
   ): Promise<SubnetView> {
     const networkId = input.network_id!;
     await scope.lockNetwork(networkId);
-    const network = visibleOr404(
-      context,
-      await networksRepository.get(scope.tx, networkId),
-      () => new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId }),
-    );
+    const network = await networksRepository.get(scope.tx, networkId);
+    if (!network) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
+    requireNetworkAccess(context, network, 'subnet');
     requireOwner(context, network, 'create_subnet');
     const siblings = await subnetsRepository.listByNetwork(scope.tx, networkId);
     const addressing = validateNewSubnet(config, input, networkId, siblings);
