@@ -13,7 +13,12 @@ import { type Database, openDatabase } from '../db/index.js';
 import { createNetworkService } from '../service/network-service.js';
 import { createPortService } from '../service/port-service.js';
 import { createSubnetService } from '../service/subnet-service.js';
-import { NETWORK_STATE_METHOD, readNetworkState } from '../service/sync-service.js';
+import {
+  DHCP_READY_METHOD,
+  markDhcpReady,
+  NETWORK_STATE_METHOD,
+  readNetworkState,
+} from '../service/sync-service.js';
 
 /** A built control plane. `close()` may be called more than once. */
 export interface ControlPlane {
@@ -56,6 +61,13 @@ export async function buildControlPlane(
     const networkId = params['networkId'];
     if (typeof networkId !== 'string') throw new Error('network.state needs a networkId');
     return readNetworkState(database, config, networkId);
+  });
+  bus.serve(DHCP_READY_METHOD, async (params) => {
+    const portIds = params['portIds'];
+    if (!Array.isArray(portIds) || !portIds.every((id) => typeof id === 'string')) {
+      throw new Error('ports.dhcp_ready needs portIds: string[]');
+    }
+    return { activated: await markDhcpReady(deps, portIds) };
   });
   let closing: Promise<void> | undefined;
   return {

@@ -7,7 +7,15 @@
  */
 import type { ServerConfig } from '../common/config.js';
 import { QdhcpError } from '../common/errors.js';
-import { type Database, networksRepository, portsRepository, subnetsRepository } from '../db/index.js';
+import {
+  type Database,
+  networksRepository,
+  type PortRecord,
+  portsRepository,
+  subnetsRepository,
+} from '../db/index.js';
+import { formatTimestamp } from './clock.js';
+import { runMutation, type UnitOfWorkDeps } from './unit-of-work.js';
 import {
   type NetworkView,
   networkView,
@@ -16,6 +24,9 @@ import {
   type SubnetView,
   subnetView,
 } from './views.js';
+
+/** Bus request method: params `{ portIds: string[] }`, reply `{ activated: string[] }` (spec 1.9). */
+export const DHCP_READY_METHOD = 'ports.dhcp_ready';
 
 /** Bus request method: params `{ networkId }`, reply {@link NetworkState}. */
 export const NETWORK_STATE_METHOD = 'network.state';
@@ -57,4 +68,34 @@ export async function readNetworkState(
     };
   }
   throw new QdhcpError('INTERNAL');
+}
+
+/**
+ * A DHCP agent reports that it serves these ports (spec 1.9, `dhcp_ready_on_ports`): each one that is
+ * not `ACTIVE` becomes `ACTIVE`, one transaction and one event each. Unknown ids are skipped; returns
+ * the ids that changed.
+ */
+export async function markDhcpReady(
+  deps: UnitOfWorkDeps & { readonly config: ServerConfig },
+  portIds: readonly string[],
+): Promise<string[]> {
+  const changed: string[] = [];
+  for (const id of portIds) {
+    const done = await runMutation(deps, async (scope) => {
+      const port = await portsRepository.get(scope.tx, id);
+      if (!port || port.status === 'ACTIVE') return false;
+      await scope.lockNetwork(port.networkId);
+      const updated: PortRecord = {
+        ...port,
+        status: 'ACTIVE',
+        updatedAt: formatTimestamp(deps.clock()),
+        revisionNumber: port.revisionNumber + 1,
+      };
+      await portsRepository.update(scope.tx, updated);
+      await scope.emit('port', 'updated', id, port.networkId, portView(updated, deps.config.dnsDomain, true));
+      return true;
+    });
+    if (done) changed.push(id);
+  }
+  return changed;
 }
