@@ -1,0 +1,69 @@
+import type { Logger } from '../../common/logger.js';
+import type { AgentRpc } from './agent-rpc.js';
+
+/** Most port ids per `dhcp.ports_ready` call. */
+export const PORTS_READY_BATCH = 64;
+
+/**
+ * Collects ports that became servable and reports them with `dhcp.ports_ready` (spec §1.9, §4.8): at most
+ * {@link PORTS_READY_BATCH} per call, one flush every `intervalMs` while any are pending; a failed call
+ * puts its ids back for the next flush. `start()`/`stop()` are explicit (no timer in the constructor).
+ */
+export class PortsReadyReporter {
+  private readonly pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private running = false;
+
+  constructor(
+    private readonly rpc: AgentRpc,
+    private readonly host: string,
+    private readonly logger: Logger,
+    private readonly intervalMs = 100,
+  ) {}
+
+  start(): void {
+    this.running = true;
+  }
+
+  /** Marks ports ready; they are sent within `intervalMs`. */
+  add(portIds: Iterable<string>): void {
+    for (const id of portIds) this.pending.add(id);
+    this.arm();
+  }
+
+  /** Ids waiting to be sent (tests, status). */
+  pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Stops the timer and waits for a flush in progress. Safe to call twice. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flushing;
+  }
+
+  private arm(): void {
+    if (!this.running || this.timer !== undefined || this.pending.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        this.arm();
+      });
+    }, this.intervalMs);
+  }
+
+  private async flush(): Promise<void> {
+    const batch = [...this.pending].slice(0, PORTS_READY_BATCH);
+    for (const id of batch) this.pending.delete(id);
+    try {
+      await this.rpc.call('dhcp.ports_ready', { host: this.host, portIds: batch });
+    } catch (error) {
+      for (const id of batch) this.pending.add(id);
+      this.logger.warn({ event: 'agent.ports_ready_failed', err: error, ports: batch.length }, 'retrying');
+    }
+  }
+}

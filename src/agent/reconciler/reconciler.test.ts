@@ -1,0 +1,399 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import type { Bus } from '../../bus/bus.js';
+import type { NetworkView, PortView } from '../../bus/dhcp-agent-rpc.js';
+import { createInProcessBus } from '../../bus/in-process-bus.js';
+import { resourceEvent } from '../../bus/messages.js';
+import { createLogger } from '../../common/logger.js';
+import type { DhcpDriver, NetworkStatus, PortChange } from '../drivers/driver.js';
+import type { Network } from '../model.js';
+import { dhcpPortDeviceId } from '../naming.js';
+import { createAgentRpc } from './agent-rpc.js';
+import { KeyedSerialQueue } from './keyed-queue.js';
+import { Reconciler } from './reconciler.js';
+
+const HOST = 'unit-host';
+const logger = createLogger({ level: 'silent' });
+const deviceId = (networkId: string) => dhcpPortDeviceId(HOST, networkId);
+
+/**
+ * A small server that answers the contract's methods from an in-memory store (STYLE 7.2 #13: the real
+ * server side is exercised by the e2e tests). It records every call.
+ */
+class TestServer {
+  readonly networks = new Map<string, NetworkView>();
+  readonly calls: Array<{ method: string; params: Readonly<Record<string, unknown>> }> = [];
+  readonly readyPorts: string[] = [];
+  failNext = new Set<string>();
+
+  constructor(readonly bus: Bus) {
+    const serve = (method: string, handler: (p: Readonly<Record<string, unknown>>) => unknown) =>
+      bus.serve(method, async (params) => {
+        this.calls.push({ method, params });
+        if (this.failNext.delete(method)) throw new Error(`${method} is down`);
+        return handler(params);
+      });
+    serve('agent.report_state', () => ({ agentId: 'a1', status: 'alive' }));
+    serve('dhcp.get_active_networks', () => ({ networks: [...this.networks.values()] }));
+    serve('dhcp.get_network', (p) => ({ network: this.networks.get(String(p['networkId'])) ?? null }));
+    serve('dhcp.ensure_port', (p) => {
+      const network = this.networks.get(String(p['networkId']));
+      if (!network) return { port: null };
+      const port: PortView = {
+        id: randomUUID(),
+        network_id: network.id,
+        mac_address: 'fa:16:3e:00:00:02',
+        device_owner: 'network:dhcp',
+        device_id: String(p['deviceId']),
+        fixed_ips: (p['subnetIds'] as string[]).map((subnet_id) => ({ subnet_id, ip_address: '10.0.0.2' })),
+      };
+      this.networks.set(network.id, {
+        ...network,
+        ports: [...network.ports, port],
+        revision: network.revision + 1,
+      });
+      return { port };
+    });
+    serve('dhcp.release_port', () => ({}));
+    serve('dhcp.ports_ready', (p) => {
+      this.readyPorts.push(...(p['portIds'] as string[]));
+      return {};
+    });
+  }
+
+  count(method: string): number {
+    return this.calls.filter((call) => call.method === method).length;
+  }
+
+  addNetwork(ports = 1): NetworkView {
+    const id = randomUUID();
+    const subnet = randomUUID();
+    const view: NetworkView = {
+      id,
+      admin_state_up: true,
+      mtu: 1500,
+      'provider:network_type': 'local',
+      revision: 5,
+      subnets: [
+        {
+          id: subnet,
+          ip_version: 4,
+          cidr: '10.0.0.0/24',
+          gateway_ip: '10.0.0.1',
+          enable_dhcp: true,
+          dns_nameservers: [],
+          host_routes: [],
+        },
+      ],
+      ports: Array.from({ length: ports }, (_, i) => ({
+        id: randomUUID(),
+        mac_address: `fa:16:3e:00:01:${(i + 16).toString(16)}`,
+        device_owner: 'compute:nova',
+        fixed_ips: [{ subnet_id: subnet, ip_address: `10.0.0.${i + 10}` }],
+      })),
+    };
+    this.networks.set(id, view);
+    return view;
+  }
+}
+
+/** A driver that records what the reconciler asked for (the real drivers pass the e2e contract). */
+function recordingDriver(options: { delayMs?: number; failEnable?: Set<string> } = {}) {
+  const enabled = new Map<string, Network>();
+  const calls: string[] = [];
+  let active = 0;
+  let maxActive = 0;
+  const driver: DhcpDriver = {
+    name: 'recording',
+    capabilities: { incrementalPortUpdates: true, processPerNetwork: false, servesDns: false },
+    async enable(network) {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      try {
+        if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+        if (options.failEnable?.delete(network.id)) throw new Error('ip: RTNETLINK answers: busy');
+        calls.push(`enable ${network.id} ports=${network.ports.length}`);
+        enabled.set(network.id, network);
+      } finally {
+        active--;
+      }
+    },
+    async update(change: PortChange) {
+      calls.push(
+        change.kind === 'port-upsert'
+          ? `upsert ${change.networkId} ${change.port.id}`
+          : `delete ${change.networkId} ${change.portId}`,
+      );
+    },
+    async disable(id) {
+      calls.push(`disable ${id}`);
+      enabled.delete(id);
+    },
+    status(id): NetworkStatus | undefined {
+      return enabled.has(id)
+        ? {
+            networkId: id,
+            namespace: '',
+            device: '',
+            ports: 0,
+            state: 'serving',
+            detail: undefined,
+            counters: {},
+            pid: undefined,
+          }
+        : undefined;
+    },
+    enabledNetworks: () => [...enabled.keys()],
+    async stop() {},
+  };
+  return { driver, calls, enabled, maxActive: () => maxActive };
+}
+
+function setup(driverOptions: Parameters<typeof recordingDriver>[0] = {}, parallelism = 8) {
+  const bus = createInProcessBus();
+  const server = new TestServer(bus);
+  const recorded = recordingDriver(driverOptions);
+  const orphansKept: Array<ReadonlySet<string>> = [];
+  const devicesRemoved: string[] = [];
+  const reconciler = new Reconciler({
+    host: HOST,
+    driver: recorded.driver,
+    rpc: createAgentRpc(bus, { timeoutMs: 2000 }),
+    logger,
+    dhcpDeviceId: deviceId,
+    parallelism,
+    retryDelayMs: 30,
+    resyncIntervalMs: 0,
+    portsReadyIntervalMs: 10,
+    removeOrphans: async (keep) => {
+      orphansKept.push(keep);
+      return [];
+    },
+    removeNetworkDevices: async (network) => {
+      devicesRemoved.push(network.id);
+    },
+  });
+  reconciler.start();
+  return { bus, server, reconciler, ...recorded, orphansKept, devicesRemoved };
+}
+
+function portEvent(
+  network: NetworkView,
+  revision: number,
+  action: 'created' | 'updated' | 'deleted',
+  port: PortView,
+) {
+  return resourceEvent({
+    resource: 'port',
+    action,
+    id: port.id,
+    networkId: network.id,
+    networkRevision: revision,
+    state: port as unknown as Record<string, unknown>,
+  });
+}
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+describe('reconciler', () => {
+  test('startup: converges every bound network with its DHCP port, reports ports ready, keeps them', async () => {
+    const t = setup();
+    const a = t.server.addNetwork(2);
+    const b = t.server.addNetwork(1);
+    await t.reconciler.fullSync('startup');
+    assert.equal(t.server.count('dhcp.ensure_port'), 2);
+    const ensure = t.server.calls.find((call) => call.method === 'dhcp.ensure_port');
+    assert.equal(ensure?.params['deviceId'], deviceId(String(ensure?.params['networkId'])));
+    assert.deepEqual(ensure?.params['subnetIds'], [
+      t.server.networks.get(String(ensure?.params['networkId']))?.subnets[0]?.id,
+    ]);
+    assert.deepEqual(t.calls.sort(), [`enable ${a.id} ports=3`, `enable ${b.id} ports=2`].sort());
+    assert.deepEqual(t.orphansKept.at(-1), new Set([a.id, b.id]));
+    await eventually(() => t.server.readyPorts.length === 3, 'ports_ready');
+    assert.deepEqual(new Set(t.server.readyPorts), new Set([...a.ports, ...b.ports].map((p) => p.id)));
+    // A second full sync needs no new DHCP port (it is in the snapshot now).
+    await t.reconciler.fullSync('periodic');
+    assert.equal(t.server.count('dhcp.ensure_port'), 2);
+    await t.reconciler.stop();
+  });
+
+  test('full sync tears down networks the server no longer binds here, and releases their port', async () => {
+    const t = setup();
+    const a = t.server.addNetwork();
+    await t.reconciler.fullSync('startup');
+    t.server.networks.delete(a.id);
+    await t.reconciler.fullSync('periodic');
+    assert.ok(t.calls.includes(`disable ${a.id}`));
+    assert.equal(t.server.count('dhcp.release_port'), 1);
+    assert.deepEqual(t.reconciler.report(), []);
+    await t.reconciler.stop();
+  });
+
+  test('events: next revision applied incrementally, stale dropped, gap resyncs that network only', async () => {
+    const t = setup();
+    const a = t.server.addNetwork();
+    const other = t.server.addNetwork();
+    await t.reconciler.fullSync('startup');
+    const applied = t.reconciler.report().find((r) => r.networkId === a.id)?.revision ?? -1;
+    const port: PortView = {
+      id: randomUUID(),
+      mac_address: 'fa:16:3e:00:09:01',
+      device_owner: 'compute:nova',
+      fixed_ips: [{ subnet_id: a.subnets[0]!.id, ip_address: '10.0.0.50' }],
+    };
+    t.calls.length = 0;
+    await t.reconciler.handleMessage(portEvent(a, applied + 1, 'created', port));
+    assert.deepEqual(t.calls, [`upsert ${a.id} ${port.id}`]);
+    await t.reconciler.handleMessage(portEvent(a, applied + 1, 'updated', port));
+    await t.reconciler.handleMessage(portEvent(a, applied, 'updated', port));
+    assert.deepEqual(t.calls, [`upsert ${a.id} ${port.id}`], 'stale events change nothing');
+    const reads = t.server.count('dhcp.get_network');
+    await t.reconciler.handleMessage(portEvent(a, applied + 5, 'deleted', port));
+    assert.equal(t.server.count('dhcp.get_network'), reads + 1);
+    assert.equal(t.calls.at(-1), `enable ${a.id} ports=2`);
+    assert.ok(!t.calls.some((call) => call.includes(other.id)));
+    await eventually(() => t.server.readyPorts.includes(port.id), 'new port ready');
+    await t.reconciler.stop();
+  });
+
+  test('port delete goes to the driver; network delete tears down and removes host devices', async () => {
+    const t = setup();
+    const a = t.server.addNetwork(1);
+    await t.reconciler.fullSync('startup');
+    const applied = t.reconciler.report()[0]!.revision;
+    const victim = a.ports[0]!;
+    await t.reconciler.handleMessage(portEvent(a, applied + 1, 'deleted', victim));
+    assert.equal(t.calls.at(-1), `delete ${a.id} ${victim.id}`);
+    assert.equal(t.reconciler.report()[0]!.ports, 1, 'only the DHCP port is left in the model');
+    await t.reconciler.handleMessage(
+      resourceEvent({
+        resource: 'network',
+        action: 'deleted',
+        id: a.id,
+        networkId: a.id,
+        networkRevision: applied + 2,
+        state: {},
+      }),
+    );
+    assert.equal(t.calls.at(-1), `disable ${a.id}`);
+    assert.deepEqual(t.devicesRemoved, [a.id]);
+    assert.deepEqual(t.reconciler.report(), []);
+    await t.reconciler.stop();
+  });
+
+  test('a subnet event on a network not held yet reads it from the server; a port event does not', async () => {
+    const t = setup();
+    const a = t.server.addNetwork();
+    const other = t.server.addNetwork();
+    await t.reconciler.handleMessage(portEvent(other, 9, 'created', other.ports[0]!));
+    assert.equal(t.server.count('dhcp.get_network'), 0);
+    await t.reconciler.handleMessage(
+      resourceEvent({
+        resource: 'subnet',
+        action: 'created',
+        id: a.subnets[0]!.id,
+        networkId: a.id,
+        networkRevision: 6,
+        state: {},
+      }),
+    );
+    assert.deepEqual(t.calls, [`enable ${a.id} ports=2`]);
+    await t.reconciler.stop();
+  });
+
+  test('binding events: bound converges, unbound tears down and releases; other hosts ignored', async () => {
+    const t = setup();
+    const a = t.server.addNetwork();
+    const binding = (action: 'bound' | 'unbound', host = HOST) => ({
+      schema: 'qdhcp.agent-binding',
+      version: 1,
+      host,
+      networkId: a.id,
+      action,
+      occurredAt: new Date().toISOString(),
+    });
+    await t.reconciler.handleMessage(binding('bound', 'someone-else'));
+    assert.deepEqual(t.calls, []);
+    await t.reconciler.handleMessage(binding('bound'));
+    assert.deepEqual(t.calls, [`enable ${a.id} ports=2`]);
+    await t.reconciler.handleMessage(binding('unbound'));
+    assert.equal(t.calls.at(-1), `disable ${a.id}`);
+    assert.equal(t.server.count('dhcp.release_port'), 1);
+    await t.reconciler.handleMessage({ schema: 'nonsense' });
+    await t.reconciler.stop();
+  });
+
+  test('an RPC failure retries the full sync; a driver failure retries that network', async () => {
+    const t = setup({ failEnable: new Set() });
+    const a = t.server.addNetwork();
+    t.server.failNext.add('dhcp.get_active_networks');
+    await t.reconciler.fullSync('startup');
+    assert.deepEqual(t.calls, []);
+    await eventually(() => t.calls.includes(`enable ${a.id} ports=2`), 'full sync retried');
+    await t.reconciler.stop();
+
+    const failing = new Set<string>();
+    const u = setup({ failEnable: failing });
+    const b = u.server.addNetwork();
+    failing.add(b.id);
+    await u.reconciler.fullSync('startup');
+    assert.equal(u.reconciler.report()[0]?.state, 'failed');
+    assert.match(u.reconciler.report()[0]?.detail ?? '', /RTNETLINK/);
+    await eventually(() => u.reconciler.report()[0]?.state === 'serving', 'network retried');
+    await u.reconciler.stop();
+  });
+
+  test('networks converge in parallel up to the limit; one network stays in order', async () => {
+    const t = setup({ delayMs: 20 }, 3);
+    for (let i = 0; i < 9; i++) t.server.addNetwork();
+    await t.reconciler.fullSync('startup');
+    assert.equal(t.enabled.size, 9);
+    assert.equal(t.maxActive(), 3);
+    await t.reconciler.stop();
+  });
+
+  test('ports_ready goes out in batches of at most 64', async () => {
+    const t = setup();
+    t.server.addNetwork(150);
+    await t.reconciler.fullSync('startup');
+    await eventually(() => t.server.readyPorts.length === 150, 'all ports ready');
+    const sizes = t.server.calls
+      .filter((call) => call.method === 'dhcp.ports_ready')
+      .map((call) => (call.params['portIds'] as string[]).length);
+    assert.deepEqual(sizes, [64, 64, 22]);
+    await t.reconciler.stop();
+  });
+});
+
+describe('KeyedSerialQueue', () => {
+  test('tasks of one key run in order, never overlapping', async () => {
+    const queue = new KeyedSerialQueue(4);
+    const log: string[] = [];
+    const task = (name: string, ms: number) => async () => {
+      log.push(`start ${name}`);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      log.push(`end ${name}`);
+    };
+    await Promise.all([
+      queue.run('n', task('a', 20)),
+      queue.run('n', task('b', 1)),
+      queue.run('n', task('c', 1)),
+    ]);
+    assert.deepEqual(log, ['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+    await queue.idle();
+    assert.deepEqual(queue.busyKeys(), []);
+  });
+
+  test('a failing task does not stop the next one', async () => {
+    const queue = new KeyedSerialQueue(1);
+    await assert.rejects(queue.run('n', async () => Promise.reject(new Error('boom'))));
+    assert.equal(await queue.run('n', async () => 7), 7);
+  });
+});

@@ -1,0 +1,458 @@
+import type { NetworkView } from '../../bus/dhcp-agent-rpc.js';
+import type { ResourceEventV1 } from '../../bus/messages.js';
+import type { Logger } from '../../common/logger.js';
+import { findAgentDhcpPort, networkNeedsDhcp } from '../desired-plumbing.js';
+import { NetworkModelError } from '../dhcp-config/network-facts.js';
+import type { DhcpDriver } from '../drivers/driver.js';
+import { type Network, portNeedsDhcp } from '../model.js';
+import type { AgentRpc } from './agent-rpc.js';
+import { decideEvent, parseBusMessage } from './event-decision.js';
+import { KeyedSerialQueue } from './keyed-queue.js';
+import { networkFromView, withoutPort, withPort } from './network-view.js';
+import { NO_OBSERVER, type ReconcilerObserver } from './observer.js';
+import { PortsReadyReporter } from './ports-ready.js';
+
+/** What the reconciler is built with (the composition root passes real things; tests a fake server). */
+export interface ReconcilerOptions {
+  readonly host: string;
+  readonly driver: DhcpDriver;
+  readonly rpc: AgentRpc;
+  readonly logger: Logger;
+  /** This agent's DHCP port device id on a network (naming.ts `dhcpPortDeviceId`). */
+  readonly dhcpDeviceId: (networkId: string) => string;
+  /** Networks converged at once (default 8). */
+  readonly parallelism?: number;
+  /** Delay before a failed network (or full sync) is tried again (default 2 s). */
+  readonly retryDelayMs?: number;
+  /** Periodic full resync (default 60 s; 0 = off). */
+  readonly resyncIntervalMs?: number;
+  readonly portsReadyIntervalMs?: number;
+  readonly observer?: ReconcilerObserver;
+  /** Removes host leftovers (namespaces) of networks not in `keep` (host-orphans.ts); default none. */
+  readonly removeOrphans?: (keep: ReadonlySet<string>) => Promise<readonly string[]>;
+  /** Removes a deleted network's host devices (bridge, uplink); default none. */
+  readonly removeNetworkDevices?: (network: Network) => Promise<void>;
+  readonly clock?: () => number;
+}
+
+/** One network as the agent holds it. Replaced, never mutated. */
+interface Entry {
+  readonly network: Network;
+  /** The network revision applied (snapshot `revision`, then each applied event's `networkRevision`). */
+  readonly revision: number;
+  /** `serving`; `idle` (bound but nothing to serve: admin down or no DHCP subnet); `failed` (retrying). */
+  readonly state: 'serving' | 'idle' | 'failed';
+  /** Since when the network is in this state (ms since epoch). */
+  readonly since: number;
+  readonly detail: string | undefined;
+}
+
+/** Per network: what is served and since when (`qdhcp agent status`, heartbeat counts). */
+export interface NetworkReport {
+  readonly networkId: string;
+  readonly state: Entry['state'];
+  readonly since: string;
+  readonly revision: number;
+  readonly ports: number;
+  readonly subnets: number;
+  readonly detail: string | undefined;
+}
+
+/** Errors that a retry cannot fix (a model this host cannot wire): reported, not retried in a loop. */
+function isPermanent(error: unknown): boolean {
+  return error instanceof NetworkModelError || error instanceof RangeError;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The DHCP agent's reconciler (spec §4.3–4.8, STYLE 7.2 #7): the server is the source of truth; the agent
+ * converges each network to it through the driver, per network in order (different networks in parallel,
+ * bounded), from three inputs:
+ *
+ * - **full sync** (startup, periodic, revived agent): `dhcp.get_active_networks` → converge each; networks
+ *   it holds that are not in the list and namespaces a previous run left → torn down;
+ * - **events** (`qdhcp.resource-event`): stale ones dropped by network revision, the next one applied
+ *   (ports incrementally through the driver), a gap → resync of that network (`dhcp.get_network`);
+ * - **binding events** (`qdhcp.agent-binding`): converge or tear down one network.
+ *
+ * Every resync logs its reason. Failures schedule a retry of that network (or of the full sync).
+ */
+export class Reconciler {
+  private readonly entries = new Map<string, Entry>();
+  private readonly queue: KeyedSerialQueue;
+  private readonly pendingSyncs = new Map<string, Promise<void>>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly observer: ReconcilerObserver;
+  private readonly clock: () => number;
+  private readonly portsReady: PortsReadyReporter;
+  private fullSyncRunning: Promise<void> | undefined;
+  private fullSyncAgain: string | undefined;
+  private periodic: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: ReconcilerOptions) {
+    this.queue = new KeyedSerialQueue(options.parallelism ?? 8);
+    this.observer = options.observer ?? NO_OBSERVER;
+    this.clock = options.clock ?? Date.now;
+    this.portsReady = new PortsReadyReporter(
+      options.rpc,
+      options.host,
+      options.logger,
+      options.portsReadyIntervalMs ?? 100,
+    );
+  }
+
+  /** Starts the ports-ready reporter and the periodic resync (the caller runs the startup sync). */
+  start(): void {
+    this.portsReady.start();
+    const interval = this.options.resyncIntervalMs ?? 60_000;
+    if (interval > 0) {
+      this.periodic = setInterval(() => void this.fullSync('periodic resync'), interval);
+      this.periodic.unref();
+    }
+  }
+
+  /** Stops timers and waits for queued work. Leaves the data plane as it is (the driver's `stop` does). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.periodic !== undefined) clearInterval(this.periodic);
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+    await this.fullSyncRunning;
+    await this.queue.idle();
+    await this.portsReady.stop();
+  }
+
+  /**
+   * Takes one bus message (subscriber). Queues the work and returns at once, so a slow network never holds
+   * up the others; the returned promise (tests) settles when this message has been handled.
+   */
+  handleMessage(message: unknown): Promise<void> {
+    const parsed = parseBusMessage(message);
+    if (parsed.kind === 'invalid') {
+      this.observer.eventDropped('invalid');
+      this.options.logger.warn({ event: 'agent.event_invalid', reason: parsed.reason }, 'event dropped');
+      return Promise.resolve();
+    }
+    if (parsed.kind === 'binding') {
+      const { event } = parsed;
+      if (event.host !== this.options.host) return Promise.resolve();
+      if (event.action === 'bound') return this.syncNetwork(event.networkId, 'network bound to this agent');
+      return this.queue.run(event.networkId, () =>
+        this.guarded(event.networkId, 'unbind', () =>
+          this.teardown(event.networkId, { release: true, removeDevices: false }),
+        ),
+      );
+    }
+    const { event } = parsed;
+    return this.queue.run(event.networkId, () =>
+      this.guarded(event.networkId, `${event.resource} event`, () => this.applyEvent(event)),
+    );
+  }
+
+  /**
+   * Full resync: converge every network the server binds to this host, tear down the others, remove what a
+   * previous run left. Concurrent requests coalesce into one more run after the current one.
+   */
+  fullSync(reason: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.fullSyncRunning !== undefined) {
+      this.fullSyncAgain = reason;
+      return this.fullSyncRunning;
+    }
+    this.fullSyncRunning = this.runFullSync(reason).finally(() => {
+      this.fullSyncRunning = undefined;
+      const again = this.fullSyncAgain;
+      this.fullSyncAgain = undefined;
+      if (again !== undefined) void this.fullSync(again);
+    });
+    return this.fullSyncRunning;
+  }
+
+  /** Resync one network from `dhcp.get_network` (coalesced while one is queued). */
+  syncNetwork(networkId: string, reason: string): Promise<void> {
+    const pending = this.pendingSyncs.get(networkId);
+    if (pending !== undefined) return pending;
+    const run = this.queue.run(networkId, async () => {
+      this.pendingSyncs.delete(networkId);
+      await this.convergeFromServer(networkId, reason);
+    });
+    this.pendingSyncs.set(networkId, run);
+    return run;
+  }
+
+  /** What is served, per network. */
+  report(): NetworkReport[] {
+    return [...this.entries.entries()].map(([networkId, entry]) => ({
+      networkId,
+      state: entry.state,
+      since: new Date(entry.since).toISOString(),
+      revision: entry.revision,
+      ports: entry.network.ports.length,
+      subnets: entry.network.subnets.length,
+      detail: entry.detail,
+    }));
+  }
+
+  /** Totals for the heartbeat's `configurations`. */
+  totals(): { networks: number; subnets: number; ports: number } {
+    let subnets = 0;
+    let ports = 0;
+    let networks = 0;
+    for (const entry of this.entries.values()) {
+      if (entry.state !== 'serving') continue;
+      networks++;
+      subnets += entry.network.subnets.length;
+      ports += entry.network.ports.length;
+    }
+    return { networks, subnets, ports };
+  }
+
+  /** Waits until every queued network task has finished (tests). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private async runFullSync(reason: string): Promise<void> {
+    const { logger, rpc, host, driver } = this.options;
+    const started = this.clock();
+    logger.info({ event: 'agent.resync', scope: 'full', reason }, 'full resync');
+    try {
+      const { networks } = await rpc.call('dhcp.get_active_networks', { host });
+      const wanted = new Set(networks.map((view) => view.id));
+      const tasks = networks.map((view) =>
+        this.queue.run(view.id, () => this.guarded(view.id, reason, () => this.convergeView(view, true))),
+      );
+      const held = new Set([...this.entries.keys(), ...driver.enabledNetworks()]);
+      for (const id of held) {
+        if (wanted.has(id)) continue;
+        tasks.push(
+          this.queue.run(id, () =>
+            this.guarded(id, 'not bound any more', () =>
+              this.teardown(id, { release: true, removeDevices: false }),
+            ),
+          ),
+        );
+      }
+      await Promise.all(tasks);
+      const keep = new Set([...wanted, ...driver.enabledNetworks()]);
+      const removed = (await this.options.removeOrphans?.(keep)) ?? [];
+      if (removed.length > 0)
+        logger.info({ event: 'agent.orphans_removed', networks: removed }, 'removed leftovers');
+      this.observer.syncFinished('full', (this.clock() - started) / 1000, true);
+      logger.info(
+        { event: 'agent.resync_done', scope: 'full', networks: networks.length, ms: this.clock() - started },
+        'full resync done',
+      );
+    } catch (error) {
+      this.observer.syncFinished('full', (this.clock() - started) / 1000, false);
+      logger.warn({ event: 'agent.resync_failed', scope: 'full', reason, err: error }, 'full resync failed');
+      this.scheduleRetry(undefined, `full resync failed: ${describe(error)}`);
+    }
+  }
+
+  private async applyEvent(event: ResourceEventV1): Promise<void> {
+    const id = event.networkId;
+    const entry = this.entries.get(id);
+    if (entry === undefined) {
+      // A network (or subnet) we do not hold: it may be new and bound to us; ports of it can wait.
+      if (event.resource !== 'port' && event.action !== 'deleted') {
+        await this.convergeFromServer(id, `${event.resource} ${event.action} on a network not held yet`);
+      } else {
+        this.observer.eventDropped('unknown-network');
+      }
+      return;
+    }
+    const decision = decideEvent(event, entry.revision);
+    const latency = () => this.clock() - Date.parse(event.occurredAt);
+    switch (decision.kind) {
+      case 'drop':
+        this.observer.eventDropped(decision.reason);
+        this.options.logger.debug(
+          {
+            event: 'agent.event_stale',
+            networkId: id,
+            revision: event.networkRevision,
+            applied: entry.revision,
+          },
+          'stale event dropped',
+        );
+        return;
+      case 'resync':
+        await this.convergeFromServer(id, decision.reason);
+        this.observer.eventApplied(event.resource, latency());
+        return;
+      case 'network-deleted':
+        await this.teardown(id, { release: false, removeDevices: true });
+        this.observer.eventApplied(event.resource, latency());
+        return;
+      case 'port-delete': {
+        const own = findAgentDhcpPort(entry.network, this.options.dhcpDeviceId(id));
+        if (own?.id === decision.portId) {
+          await this.convergeFromServer(id, 'own DHCP port deleted');
+          return;
+        }
+        if (entry.state === 'serving') {
+          await this.options.driver.update({ kind: 'port-delete', networkId: id, portId: decision.portId });
+        }
+        this.entries.set(id, {
+          ...entry,
+          network: withoutPort(entry.network, decision.portId),
+          revision: event.networkRevision,
+        });
+        this.observer.eventApplied(event.resource, latency());
+        return;
+      }
+      case 'port-upsert': {
+        const { port } = decision;
+        if (entry.state === 'serving') {
+          await this.options.driver.update({ kind: 'port-upsert', networkId: id, port });
+          if (portNeedsDhcp(port)) this.portsReady.add([port.id]);
+        }
+        this.entries.set(id, {
+          ...entry,
+          network: withPort(entry.network, port),
+          revision: event.networkRevision,
+        });
+        this.observer.eventApplied(event.resource, latency());
+        return;
+      }
+    }
+  }
+
+  private async convergeFromServer(networkId: string, reason: string): Promise<void> {
+    const started = this.clock();
+    this.options.logger.info(
+      { event: 'agent.resync', scope: 'network', networkId, reason },
+      'network resync',
+    );
+    await this.guarded(networkId, reason, async () => {
+      const { network } = await this.options.rpc.call('dhcp.get_network', {
+        host: this.options.host,
+        networkId,
+      });
+      if (network === null) await this.teardown(networkId, { release: true, removeDevices: false });
+      else await this.convergeView(network, false);
+      this.observer.syncFinished('network', (this.clock() - started) / 1000, true);
+    });
+  }
+
+  /** Converges one network to a snapshot. A snapshot older than what is applied is skipped (full sync). */
+  private async convergeView(view: NetworkView, fromFullSync: boolean): Promise<void> {
+    const { driver, rpc, host, dhcpDeviceId } = this.options;
+    const { network: snapshot, revision } = networkFromView(view);
+    const previous = this.entries.get(view.id);
+    if (fromFullSync && previous !== undefined && previous.state !== 'failed' && previous.revision > revision)
+      return;
+    const deviceId = dhcpDeviceId(view.id);
+    if (!networkNeedsDhcp(snapshot)) {
+      if (driver.status(view.id) !== undefined || previous?.state === 'serving')
+        await driver.disable(view.id, { retainPort: false });
+      if (findAgentDhcpPort(snapshot, deviceId) !== undefined)
+        await rpc.call('dhcp.release_port', { host, networkId: view.id, deviceId });
+      this.setEntry(view.id, snapshot, revision, 'idle', undefined);
+      return;
+    }
+    const network = await this.withDhcpPort(snapshot, deviceId);
+    if (network === undefined) {
+      await this.teardown(view.id, { release: false, removeDevices: false });
+      return;
+    }
+    await driver.enable(network);
+    this.setEntry(view.id, network, revision, 'serving', undefined);
+    this.portsReady.add(network.ports.filter(portNeedsDhcp).map((port) => port.id));
+  }
+
+  /** The network with this agent's DHCP port on every DHCP-enabled subnet (spec §4.14); undefined = gone. */
+  private async withDhcpPort(network: Network, deviceId: string): Promise<Network | undefined> {
+    const subnetIds = network.subnets.filter((subnet) => subnet.enable_dhcp).map((subnet) => subnet.id);
+    const existing = findAgentDhcpPort(network, deviceId);
+    const complete =
+      existing !== undefined &&
+      subnetIds.every((id) => existing.fixed_ips.some((fixed) => fixed.subnet_id === id));
+    if (complete) return network;
+    const { port } = await this.options.rpc.call('dhcp.ensure_port', {
+      host: this.options.host,
+      networkId: network.id,
+      deviceId,
+      subnetIds,
+    });
+    return port === null ? undefined : withPort(network, port);
+  }
+
+  private async teardown(
+    networkId: string,
+    how: { readonly release: boolean; readonly removeDevices: boolean },
+  ): Promise<void> {
+    const { driver, rpc, host, dhcpDeviceId, logger } = this.options;
+    const entry = this.entries.get(networkId);
+    await driver.disable(networkId, { retainPort: false });
+    this.entries.delete(networkId);
+    if (how.release) {
+      await rpc
+        .call('dhcp.release_port', { host, networkId, deviceId: dhcpDeviceId(networkId) })
+        .catch((error: unknown) =>
+          logger.debug({ event: 'agent.release_failed', networkId, err: error }, 'release_port failed'),
+        );
+    }
+    if (how.removeDevices && entry !== undefined) await this.options.removeNetworkDevices?.(entry.network);
+    logger.info({ event: 'agent.network_removed', networkId }, 'network torn down');
+  }
+
+  private setEntry(
+    networkId: string,
+    network: Network,
+    revision: number,
+    state: Entry['state'],
+    detail: string | undefined,
+  ): void {
+    const previous = this.entries.get(networkId);
+    const since = previous?.state === state ? previous.since : this.clock();
+    this.entries.set(networkId, { network, revision, state, since, detail });
+    const timer = this.retryTimers.get(networkId);
+    if (timer !== undefined && state !== 'failed') {
+      clearTimeout(timer);
+      this.retryTimers.delete(networkId);
+    }
+  }
+
+  /** Runs network work; a failure marks the network failed and (unless permanent) schedules a retry. */
+  private async guarded(networkId: string, reason: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      const permanent = isPermanent(error);
+      this.options.logger.error(
+        { event: 'agent.network_failed', networkId, reason, permanent, err: error },
+        'network work failed',
+      );
+      const previous = this.entries.get(networkId);
+      this.entries.set(networkId, {
+        network: previous?.network ?? { id: networkId, admin_state_up: true, mtu: 0, subnets: [], ports: [] },
+        // −1: the next event is a "gap", so the network is read again rather than patched.
+        revision: -1,
+        state: 'failed',
+        since: previous?.state === 'failed' ? previous.since : this.clock(),
+        detail: describe(error),
+      });
+      if (!permanent) this.scheduleRetry(networkId, `retry after failure: ${describe(error)}`);
+    }
+  }
+
+  /** One retry per network (or the full sync when `networkId` is undefined) after `retryDelayMs`. */
+  private scheduleRetry(networkId: string | undefined, reason: string): void {
+    if (this.stopped) return;
+    const key = networkId ?? '*';
+    if (this.retryTimers.has(key)) return;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(key);
+      if (networkId === undefined) void this.fullSync(reason);
+      else void this.syncNetwork(networkId, reason);
+    }, this.options.retryDelayMs ?? 2000);
+    timer.unref();
+    this.retryTimers.set(key, timer);
+  }
+}
