@@ -4,7 +4,7 @@
  * @module
  */
 import type { Queryable } from './database.js';
-import { columnIn, type EqualsFilter, equalsConditions } from './filters.js';
+import { chunks, columnIn, type EqualsFilter, equalsConditions } from './filters.js';
 import { type SubnetRecord, subnetFromRow, subnetToRow } from './records.js';
 
 const FILTER_COLUMNS: Readonly<Record<string, string>> = {
@@ -92,13 +92,18 @@ export const subnetsRepository = {
   async idsByNetwork(db: Queryable, networkIds: readonly string[]): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>(networkIds.map((id) => [id, []]));
     if (networkIds.length === 0) return result;
-    const rows = await db
-      .selectFrom('subnets')
-      .select(['id', 'network_id'])
-      .where(columnIn('network_id', networkIds))
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const rows: { id: string; network_id: string }[] = [];
+    for (const chunk of chunks(networkIds)) {
+      rows.push(
+        ...(await db
+          .selectFrom('subnets')
+          .select(['id', 'network_id'])
+          .where(columnIn('network_id', chunk))
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute()),
+      );
+    }
     for (const row of rows) result.get(row.network_id)?.push(row.id);
     return result;
   },
