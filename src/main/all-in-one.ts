@@ -7,7 +7,8 @@
 import type { ComponentStarter } from './run.js';
 import { startServer } from './server.js';
 
-/** Components of `qdhcp all-in-one`, started in order and stopped in reverse. */
-export const ALL_IN_ONE_COMPONENTS: readonly ComponentStarter[] = [
-  (config, logger) => startServer(config, logger),
-];
+/**
+ * Components of `qdhcp all-in-one`, started in order and stopped in reverse; all share the process's
+ * configuration, logger and bus. The DHCP agent joins as one more line here.
+ */
+export const ALL_IN_ONE_COMPONENTS: readonly ComponentStarter[] = [startServer];

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type Bus, createInProcessBus } from '../bus/index.js';
 import { loadConfig, type ServerConfig } from '../common/config.js';
 import { isQdhcpError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
@@ -13,8 +14,26 @@ export interface Stoppable {
   close(): Promise<void>;
 }
 
-/** Starts one component of a process, given the configuration and logger. */
-export type ComponentStarter = (config: ServerConfig, logger: Logger) => Promise<Stoppable>;
+/** What every component of one process shares. */
+export interface ProcessContext {
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  /** The process's bus: components of one process (server, DHCP agent) talk over it. */
+  readonly bus: Bus;
+}
+
+/** Starts one component of a process. */
+export type ComponentStarter = (context: ProcessContext) => Promise<Stoppable>;
+
+/** The bus named by `transport_url` (only the in-process transport exists today). */
+export function createBus(config: ServerConfig, logger: Logger): Bus {
+  if (!config.transportUrl.startsWith('inprocess:'))
+    throw new Error(`unsupported transport ${config.transportUrl}`);
+  return createInProcessBus({
+    onHandlerError: (error, event) =>
+      logger.error({ err: error, resource: event.resource, id: event.id }, 'bus subscriber failed'),
+  });
+}
 
 /**
  * Loads the configuration (file + flags), starts the components in order and keeps running until a
@@ -38,9 +57,10 @@ export async function runComponents(
     throw error;
   }
   const logger = createLogger({ name, level: config.debug ? 'debug' : undefined });
-  const started: Stoppable[] = [];
+  const bus = createBus(config, logger);
+  const started: Stoppable[] = [bus];
   try {
-    for (const start of components) started.push(await start(config, logger));
+    for (const start of components) started.push(await start({ config, logger, bus }));
   } catch (error) {
     logger.fatal({ err: error }, 'start failed');
     for (const component of started.reverse()) await component.close().catch(() => undefined);

@@ -57,18 +57,20 @@ export async function buildControlPlane(
     ports: createPortService(deps),
     ...(logger && { logger }),
   });
-  bus.serve(NETWORK_STATE_METHOD, async (params) => {
-    const networkId = params['networkId'];
-    if (typeof networkId !== 'string') throw new Error('network.state needs a networkId');
-    return readNetworkState(database, config, networkId);
-  });
-  bus.serve(DHCP_READY_METHOD, async (params) => {
-    const portIds = params['portIds'];
-    if (!Array.isArray(portIds) || !portIds.every((id) => typeof id === 'string')) {
-      throw new Error('ports.dhcp_ready needs portIds: string[]');
-    }
-    return { activated: await markDhcpReady(deps, portIds) };
-  });
+  const served = [
+    bus.serve(NETWORK_STATE_METHOD, async (params) => {
+      const networkId = params['networkId'];
+      if (typeof networkId !== 'string') throw new Error('network.state needs a networkId');
+      return readNetworkState(database, config, networkId);
+    }),
+    bus.serve(DHCP_READY_METHOD, async (params) => {
+      const portIds = params['portIds'];
+      if (!Array.isArray(portIds) || !portIds.every((id) => typeof id === 'string')) {
+        throw new Error('ports.dhcp_ready needs portIds: string[]');
+      }
+      return { activated: await markDhcpReady(deps, portIds) };
+    }),
+  ];
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -78,7 +80,9 @@ export async function buildControlPlane(
     close() {
       closing ??= (async () => {
         await api.close();
-        await bus.close();
+        for (const unserve of served) unserve();
+        // A bus handed in belongs to the process (other components may still use it).
+        if (options.bus === undefined) await bus.close();
         await database.close();
       })();
       return closing;
@@ -86,9 +90,17 @@ export async function buildControlPlane(
   };
 }
 
-/** Builds the control plane and listens on `config.bind`; resolves once listening. */
-export async function startServer(config: ServerConfig, logger: Logger): Promise<ControlPlane> {
-  const plane = await buildControlPlane(config, { logger });
+/**
+ * Builds the control plane on the process's bus and listens on `config.bind`; resolves once
+ * listening. Closing it leaves the bus to its owner.
+ */
+export async function startServer(context: {
+  readonly config: ServerConfig;
+  readonly logger: Logger;
+  readonly bus: Bus;
+}): Promise<ControlPlane> {
+  const { config, logger } = context;
+  const plane = await buildControlPlane(config, { logger, bus: context.bus });
   let address: string;
   try {
     address = await plane.api.listen({ host: config.bind.host, port: config.bind.port });
