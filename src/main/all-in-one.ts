@@ -12,3 +12,26 @@ import { startServer } from './server.js';
  * configuration, logger and bus. The DHCP agent joins as one more line here.
  */
 export const ALL_IN_ONE_COMPONENTS: readonly ComponentStarter[] = [startServer];
+
+/**
+ * `qdhcp all-in-one` with the DHCP agent: the components above, then an agent on the process's in-process
+ * bus. Its options come from `agentFlags`; state dir, DNS domain, lease and debug are the server's.
+ * Stopped in reverse, so the agent stops before the server it talks to.
+ */
+export function allInOneWithAgent(agentFlags: Readonly<Record<string, string>>): readonly ComponentStarter[] {
+  return [
+    ...ALL_IN_ONE_COMPONENTS,
+    async ({ config, logger, bus }) => {
+      const { resolveAgentConfig } = await import('../agent/runtime/agent-config.js');
+      const { startAgent } = await import('./agent.js');
+      const agentConfig = resolveAgentConfig(undefined, {
+        ...agentFlags,
+        state_dir: config.stateDir,
+        dns_domain: config.dnsDomain,
+        dhcp_lease_duration: String(config.dhcpLeaseDuration),
+        debug: String(config.debug),
+      });
+      return startAgent(agentConfig, { bus, logger });
+    },
+  ];
+}

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAgent } from './agent.js';
 import { registerAllInOne } from './all-in-one.js';
 import { registerNetnsCleanup } from './netns-cleanup.js';
 import { registerServe } from './serve.js';
@@ -13,4 +14,5 @@ export const commands: readonly RegisterCommand[] = [
   registerAllInOne,
   registerServe,
   registerNetnsCleanup,
+  registerAgent,
 ];

@@ -1,0 +1,276 @@
+/**
+ * The agent's configuration: the same INI format and flag rules as the server's (`src/common/config.ts`:
+ * Neutron-style file, flags win, unknown keys are errors), with the DHCP agent's own options, named as in
+ * Neutron's `dhcp_agent.ini` where the concept is the same.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { type IniDocument, type OptionSpec, optionFlag, parseIni } from '../../common/config.js';
+import { QdhcpError } from '../../common/errors.js';
+import { parseInterfaceMappings } from '../plumbing-settings.js';
+
+/** Every agent option, in `--help` order. */
+export const AGENT_OPTIONS: readonly OptionSpec[] = [
+  {
+    key: 'host',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: '',
+    help: 'agent host name (default: hostname)',
+  },
+  {
+    key: 'state_dir',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: './var',
+    help: 'directory for local state',
+  },
+  {
+    key: 'transport_url',
+    sections: ['DEFAULT'],
+    flag: '--bus',
+    kind: 'string',
+    default: 'inprocess://',
+    help: 'message bus URL (inprocess:// works inside all-in-one only; amqp:// comes later)',
+  },
+  {
+    key: 'namespace_prefix',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: '',
+    help: 'prefix of every DHCP namespace name',
+  },
+  {
+    key: 'physical_interface_mappings',
+    sections: ['linux_bridge'],
+    kind: 'list',
+    default: '',
+    help: 'PHYSNET:IFACE[,...] for flat and vlan networks',
+  },
+  {
+    key: 'local_ip',
+    sections: ['vxlan'],
+    kind: 'string',
+    default: '',
+    help: 'VXLAN underlay address of this host',
+  },
+  {
+    key: 'dhcp_driver',
+    sections: ['DEFAULT'],
+    flag: '--driver',
+    kind: 'string',
+    default: 'builtin',
+    choices: ['builtin', 'dnsmasq'],
+    help: 'DHCP driver',
+  },
+  { key: 'dns_domain', sections: ['DEFAULT'], kind: 'string', default: 'openstacklocal', help: 'DNS domain' },
+  {
+    key: 'dhcp_lease_duration',
+    sections: ['DEFAULT'],
+    kind: 'int',
+    default: '86400',
+    min: -1,
+    help: 'DHCP lease time in seconds (-1 = infinite)',
+  },
+  {
+    key: 'enable_isolated_metadata',
+    sections: ['DEFAULT'],
+    kind: 'bool',
+    default: 'false',
+    help: 'metadata route via the DHCP port on isolated subnets',
+  },
+  {
+    key: 'force_metadata',
+    sections: ['DEFAULT'],
+    kind: 'bool',
+    default: 'false',
+    help: 'metadata route via the DHCP port on every subnet',
+  },
+  {
+    key: 'resync_interval',
+    sections: ['DEFAULT'],
+    kind: 'int',
+    default: '60',
+    min: 0,
+    help: 'seconds between full resyncs (0 = only on start and on reasons)',
+  },
+  {
+    key: 'report_interval',
+    sections: ['AGENT'],
+    kind: 'int',
+    default: '30',
+    min: 1,
+    help: 'seconds between heartbeats (agent.report_state)',
+  },
+  {
+    key: 'num_sync_threads',
+    sections: ['DEFAULT'],
+    kind: 'int',
+    default: '8',
+    min: 1,
+    max: 256,
+    help: 'networks converged at once',
+  },
+  { key: 'log_dhcp', sections: ['DEFAULT'], kind: 'bool', default: 'false', help: 'log every DHCP exchange' },
+  {
+    key: 'metrics_bind',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: '',
+    help: 'HOST:PORT for Prometheus /metrics (default: off)',
+  },
+  { key: 'debug', sections: ['DEFAULT'], kind: 'bool', default: 'false', help: 'debug logging' },
+];
+
+/** Resolved, validated agent configuration. */
+export interface AgentConfig {
+  readonly host: string;
+  readonly stateDir: string;
+  readonly transportUrl: string;
+  readonly namespacePrefix: string;
+  readonly physicalInterfaceMappings: ReadonlyMap<string, string>;
+  readonly localIp: string | undefined;
+  readonly driver: 'builtin' | 'dnsmasq';
+  readonly dnsDomain: string;
+  readonly dhcpLeaseDuration: number;
+  readonly enableIsolatedMetadata: boolean;
+  readonly forceMetadata: boolean;
+  readonly resyncIntervalSeconds: number;
+  readonly reportIntervalSeconds: number;
+  readonly syncParallelism: number;
+  readonly logDhcp: boolean;
+  readonly metricsBind: { readonly host: string; readonly port: number } | undefined;
+  readonly debug: boolean;
+}
+
+function invalid(message: string): QdhcpError {
+  return new QdhcpError('CONFIG_INVALID', { message });
+}
+
+function toBool(text: string, where: string): boolean {
+  const lower = text.toLowerCase();
+  if (['1', 't', 'true', 'on', 'y', 'yes'].includes(lower)) return true;
+  if (['0', 'f', 'false', 'off', 'n', 'no'].includes(lower)) return false;
+  throw invalid(`${where}: "${text}" is not a boolean`);
+}
+
+function hostPort(text: string, where: string): { host: string; port: number } {
+  const match = /^(.+):(\d+)$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw invalid(`${where}: "${text}" is not HOST:PORT`);
+  return { host: match[1]!, port };
+}
+
+/**
+ * Resolves the agent configuration from an INI document (optional) and flags (which win), keyed by option
+ * key. `transport_url` other than `inprocess://` is refused with a clear message (no AMQP yet).
+ */
+export function resolveAgentConfig(
+  ini: IniDocument | undefined,
+  flags: Readonly<Record<string, string | undefined>>,
+  source = 'config',
+): AgentConfig {
+  const raw = new Map<string, { value: string; where: string }>();
+  const specOf = (key: string) => AGENT_OPTIONS.find((o) => o.key === key);
+  for (const spec of AGENT_OPTIONS)
+    raw.set(spec.key, { value: spec.default, where: `default of ${spec.key}` });
+  for (const [section, entries] of ini ?? []) {
+    for (const [key, entry] of entries) {
+      const spec = specOf(key);
+      const where = `${source}:${entry.line} [${section}] ${key}`;
+      if (!spec) throw invalid(`${where}: unknown option`);
+      if (!spec.sections.includes(section) && section !== 'DEFAULT')
+        throw invalid(`${where}: belongs in [${spec.sections.join('] or [')}]`);
+      raw.set(key, { value: entry.value, where });
+    }
+  }
+  for (const [key, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    const spec = specOf(key);
+    if (!spec) throw invalid(`unknown option ${key}`);
+    raw.set(key, { value, where: optionFlag(spec) });
+  }
+  const get = (key: string) => raw.get(key)!;
+  const str = (key: string) => {
+    const { value, where } = get(key);
+    const choices = specOf(key)?.choices;
+    if (choices && !choices.includes(value))
+      throw invalid(`${where}: "${value}" is not one of ${choices.join(', ')}`);
+    return value;
+  };
+  const int = (key: string) => {
+    const { value, where } = get(key);
+    const spec = specOf(key)!;
+    if (!/^-?\d+$/.test(value)) throw invalid(`${where}: "${value}" is not an integer`);
+    const n = Number(value);
+    if (spec.min !== undefined && n < spec.min)
+      throw invalid(`${where}: ${n} is below the minimum ${spec.min}`);
+    if (spec.max !== undefined && n > spec.max)
+      throw invalid(`${where}: ${n} is above the maximum ${spec.max}`);
+    return n;
+  };
+  const bool = (key: string) => toBool(get(key).value, get(key).where);
+
+  const transportUrl = str('transport_url');
+  if (/^amqps?:/.test(transportUrl))
+    throw invalid(`${get('transport_url').where}: the AMQP bus is not supported yet (run qdhcp all-in-one)`);
+  if (!transportUrl.startsWith('inprocess:'))
+    throw invalid(`${get('transport_url').where}: "${transportUrl}" is not a supported bus URL`);
+  let mappings: Map<string, string>;
+  try {
+    mappings = parseInterfaceMappings([get('physical_interface_mappings').value]);
+  } catch (error) {
+    throw invalid(`${get('physical_interface_mappings').where}: ${(error as Error).message}`);
+  }
+  for (const device of mappings.values()) {
+    if (device.length > 15) throw invalid(`physical_interface_mappings: "${device}" is not a device name`);
+  }
+  const dnsDomain = str('dns_domain');
+  if (!/^[A-Za-z0-9.-]*$/.test(dnsDomain) || dnsDomain.length > 255)
+    throw invalid(`${get('dns_domain').where}: "${dnsDomain}" is not a DNS domain`);
+  const prefix = str('namespace_prefix');
+  if (!/^[A-Za-z0-9_.-]*$/.test(prefix) || prefix.length > 64)
+    throw invalid(`${get('namespace_prefix').where}: "${prefix}" is not a usable namespace prefix`);
+  const localIp = str('local_ip');
+  if (localIp !== '' && !/^\d{1,3}(\.\d{1,3}){3}$/.test(localIp))
+    throw invalid(`${get('local_ip').where}: "${localIp}" is not an IPv4 address`);
+  const metrics = str('metrics_bind');
+  const host = str('host') || hostname();
+  if (host.length > 255) throw invalid(`${get('host').where}: host name too long`);
+  return {
+    host,
+    stateDir: str('state_dir'),
+    transportUrl,
+    namespacePrefix: prefix,
+    physicalInterfaceMappings: mappings,
+    localIp: localIp === '' ? undefined : localIp,
+    driver: str('dhcp_driver') as AgentConfig['driver'],
+    dnsDomain,
+    dhcpLeaseDuration: int('dhcp_lease_duration'),
+    enableIsolatedMetadata: bool('enable_isolated_metadata'),
+    forceMetadata: bool('force_metadata'),
+    resyncIntervalSeconds: int('resync_interval'),
+    reportIntervalSeconds: int('report_interval'),
+    syncParallelism: int('num_sync_threads'),
+    logDhcp: bool('log_dhcp'),
+    metricsBind: metrics === '' ? undefined : hostPort(metrics, get('metrics_bind').where),
+    debug: bool('debug'),
+  };
+}
+
+/** Reads `file` (optional INI) and resolves it with `flags`. */
+export function loadAgentConfig(
+  file: string | undefined,
+  flags: Readonly<Record<string, string | undefined>>,
+): AgentConfig {
+  if (file === undefined) return resolveAgentConfig(undefined, flags);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw invalid(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return resolveAgentConfig(parseIni(text, file), flags, file);
+}

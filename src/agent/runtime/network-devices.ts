@@ -1,0 +1,22 @@
+import { deleteLinks } from '../../linux/network-plumbing.js';
+import { uplinkFor } from '../desired-plumbing.js';
+import type { Network } from '../model.js';
+import { bridgeName } from '../naming.js';
+import type { PlumbingSettings } from '../plumbing-settings.js';
+
+/**
+ * Deletes a *deleted* network's host devices: its bridge and the uplink qdhcp created for it (VLAN
+ * sub-interface, VXLAN device). A mapped physical interface (flat) is only released from the bridge, never
+ * deleted. Devices already gone are ignored. Only for network deletion: while a network exists, its bridge
+ * stays for the instances even when DHCP is off.
+ */
+export async function removeNetworkDevices(network: Network, plumbing: PlumbingSettings): Promise<void> {
+  const devices = [bridgeName(network.id)];
+  try {
+    const uplink = uplinkFor(network, plumbing);
+    if (uplink.kind === 'vlan' || uplink.kind === 'vxlan') devices.push(uplink.device);
+  } catch {
+    // A model this host cannot wire has no uplink of ours to remove.
+  }
+  await deleteLinks(plumbing.hostNamespace, devices);
+}

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { parseIni } from '../../common/config.js';
+import { isQdhcpError } from '../../common/errors.js';
+import { resolveAgentConfig } from './agent-config.js';
+import { AgentMetrics } from './metrics.js';
+import { formatStatus, readStatus, serveStatus } from './status-socket.js';
+
+describe('agent configuration', () => {
+  test('file values, flags win, defaults', () => {
+    const ini = parseIni(
+      '[DEFAULT]\nhost = h1\ndhcp_driver = dnsmasq\n[AGENT]\nreport_interval = 5\n[linux_bridge]\nphysical_interface_mappings = physnet1:eth1\n',
+    );
+    const config = resolveAgentConfig(ini, { dhcp_driver: 'builtin', resync_interval: '7' });
+    assert.equal(config.host, 'h1');
+    assert.equal(config.driver, 'builtin');
+    assert.equal(config.reportIntervalSeconds, 5);
+    assert.equal(config.resyncIntervalSeconds, 7);
+    assert.deepEqual([...config.physicalInterfaceMappings], [['physnet1', 'eth1']]);
+    assert.equal(config.metricsBind, undefined);
+    assert.equal(config.enableIsolatedMetadata, false);
+  });
+
+  const refusals: Array<[string, Record<string, string>, RegExp]> = [
+    ['amqp bus', { transport_url: 'amqp://guest@rabbit//' }, /AMQP bus is not supported yet/],
+    ['unknown bus', { transport_url: 'kafka://x' }, /not a supported bus URL/],
+    ['driver', { dhcp_driver: 'kea' }, /not one of builtin, dnsmasq/],
+    ['mapping', { physical_interface_mappings: 'physnet1' }, /PHYSNET:IFACE/],
+    ['metrics bind', { metrics_bind: 'localhost' }, /HOST:PORT/],
+    ['report interval', { report_interval: '0' }, /below the minimum 1/],
+    ['boolean', { force_metadata: 'maybe' }, /not a boolean/],
+    ['local ip', { local_ip: 'ten' }, /not an IPv4 address/],
+  ];
+  for (const [name, flags, message] of refusals) {
+    test(`refuses a bad ${name} with CONFIG_INVALID`, () => {
+      assert.throws(
+        () => resolveAgentConfig(undefined, flags),
+        (error: unknown) => isQdhcpError(error, 'CONFIG_INVALID') && message.test(error.message),
+      );
+    });
+  }
+
+  test('unknown keys and keys in the wrong section are errors', () => {
+    assert.throws(() => resolveAgentConfig(parseIni('dhcp_drvier = x'), {}), /unknown option/);
+    assert.throws(
+      () => resolveAgentConfig(parseIni('[AGENT]\nlocal_ip = 10.0.0.1'), {}),
+      /belongs in \[vxlan\]/,
+    );
+  });
+});
+
+describe('agent metrics', () => {
+  test('renders counters per network, drops, and histograms in Prometheus text', () => {
+    const metrics = new AgentMetrics();
+    metrics.eventDropped('stale');
+    metrics.eventApplied('port', 30);
+    metrics.syncFinished('full', 0.2, true);
+    const text = metrics.render({
+      networks: [
+        {
+          networkId: 'n1',
+          state: 'serving',
+          counters: { 'received.DISCOVER': 3, 'sent.OFFER': 2, 'dropped.unknown-client': 1 },
+        },
+      ],
+    });
+    assert.match(text, /^qdhcp_agent_networks\{state="serving"\} 1$/m);
+    assert.match(text, /^qdhcp_dhcp_messages_received_total\{network="n1",type="DISCOVER"\} 3$/m);
+    assert.match(text, /^qdhcp_dhcp_messages_sent_total\{network="n1",type="OFFER"\} 2$/m);
+    assert.match(text, /^qdhcp_dhcp_dropped_total\{network="n1",reason="unknown-client"\} 1$/m);
+    assert.match(text, /^qdhcp_agent_events_dropped_total\{reason="stale"\} 1$/m);
+    assert.match(text, /^qdhcp_agent_event_propagation_seconds_bucket\{resource="port",le="0.025"\} 0$/m);
+    assert.match(text, /^qdhcp_agent_event_propagation_seconds_bucket\{resource="port",le="0.05"\} 1$/m);
+    assert.match(text, /^qdhcp_agent_sync_duration_seconds_count\{scope="full",result="ok"\} 1$/m);
+    assert.ok(text.endsWith('\n'));
+  });
+});
+
+describe('status socket', () => {
+  test('a client reads what the agent serves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qdhcp-status-'));
+    try {
+      const path = join(dir, 'agent.sock');
+      const status = {
+        host: 'h1',
+        driver: 'builtin',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        networks: [
+          {
+            networkId: 'n1',
+            state: 'serving',
+            since: '2026-01-01T00:00:01.000Z',
+            revision: 4,
+            ports: 3,
+            subnets: 1,
+            detail: undefined,
+            namespace: 'qdhcp-n1',
+            pid: undefined,
+          },
+        ],
+      };
+      const server = await serveStatus(path, () => status);
+      const read = await readStatus(path);
+      assert.equal(read.networks[0]?.networkId, 'n1');
+      assert.match(
+        formatStatus(read, Date.parse('2026-01-01T00:00:11.000Z')),
+        /n1 {2}serving .*\(10s\) {2}rev 4/,
+      );
+      await server.close();
+      await server.close();
+      await assert.rejects(readStatus(path, 1000));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * The composition root of the DHCP agent: builds the driver, the reconciler, heartbeats, the status socket
+ * and metrics from the configuration, subscribes to the bus and starts them. The only place that builds
+ * these objects; nothing starts before {@link startAgent} is called.
+ *
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BuiltinDriver } from '../agent/drivers/builtin/builtin-driver.js';
+import { DnsmasqDriver } from '../agent/drivers/dnsmasq/dnsmasq-driver.js';
+import type { DhcpDriver } from '../agent/drivers/driver.js';
+import type { DriverDeps } from '../agent/drivers/prepare-network.js';
+import { dhcpNamespaceName, dhcpPortDeviceId } from '../agent/naming.js';
+import { DEFAULT_PLUMBING_SETTINGS, type PlumbingSettings } from '../agent/plumbing-settings.js';
+import { createAgentRpc } from '../agent/reconciler/agent-rpc.js';
+import { removeOrphanNamespaces } from '../agent/reconciler/host-orphans.js';
+import { Reconciler } from '../agent/reconciler/reconciler.js';
+import type { AgentConfig } from '../agent/runtime/agent-config.js';
+import { Heartbeat } from '../agent/runtime/heartbeat.js';
+import { AgentMetrics } from '../agent/runtime/metrics.js';
+import { serveMetrics } from '../agent/runtime/metrics-server.js';
+import { removeNetworkDevices } from '../agent/runtime/network-devices.js';
+import { type AgentStatus, serveStatus, statusSocketPath } from '../agent/runtime/status-socket.js';
+import { DEFAULT_DHCP_SETTINGS, type DhcpSettings } from '../agent/settings.js';
+import type { Bus } from '../bus/bus.js';
+import type { Logger } from '../common/logger.js';
+
+/** A running agent. `close()` stops serving (namespaces stay for the next start) and may be called twice. */
+export interface RunningAgent {
+  readonly reconciler: Reconciler;
+  readonly driver: DhcpDriver;
+  readonly metrics: AgentMetrics;
+  status(): AgentStatus;
+  close(): Promise<void>;
+}
+
+function settingsFrom(config: AgentConfig): { dhcp: DhcpSettings; plumbing: PlumbingSettings } {
+  return {
+    dhcp: {
+      ...DEFAULT_DHCP_SETTINGS,
+      dnsDomain: config.dnsDomain,
+      leaseSeconds: config.dhcpLeaseDuration,
+      enableIsolatedMetadata: config.enableIsolatedMetadata,
+      forceMetadata: config.forceMetadata,
+    },
+    plumbing: {
+      ...DEFAULT_PLUMBING_SETTINGS,
+      namespacePrefix: config.namespacePrefix,
+      physicalInterfaceMappings: config.physicalInterfaceMappings,
+      localIp: config.localIp,
+      ipv6: existsSync('/proc/sys/net/ipv6'),
+    },
+  };
+}
+
+/**
+ * Starts the agent on `bus`: subscribes to events, sends the first heartbeat, runs the startup full sync
+ * in the background (the server may still be starting; failures retry) and the periodic one.
+ */
+export async function startAgent(
+  config: AgentConfig,
+  deps: { readonly bus: Bus; readonly logger: Logger },
+): Promise<RunningAgent> {
+  const logger = deps.logger.child({ component: 'agent', host: config.host });
+  const { dhcp, plumbing } = settingsFrom(config);
+  await mkdir(config.stateDir, { recursive: true });
+  const driverDeps: DriverDeps = {
+    dhcp,
+    plumbing,
+    dhcpDeviceId: (networkId) => dhcpPortDeviceId(config.host, networkId),
+    logger,
+  };
+  const driver: DhcpDriver =
+    config.driver === 'dnsmasq'
+      ? new DnsmasqDriver(driverDeps, { stateDirectory: join(config.stateDir, 'dhcp') })
+      : new BuiltinDriver(driverDeps);
+  if (config.logDhcp) logger.warn({ event: 'agent.log_dhcp_unsupported' }, '--log-dhcp is not wired yet');
+  const rpc = createAgentRpc(deps.bus);
+  const metrics = new AgentMetrics();
+  const reconciler = new Reconciler({
+    host: config.host,
+    driver,
+    rpc,
+    logger,
+    dhcpDeviceId: driverDeps.dhcpDeviceId,
+    parallelism: config.syncParallelism,
+    resyncIntervalMs: config.resyncIntervalSeconds * 1000,
+    observer: metrics,
+    removeOrphans: async (keep) => {
+      const { removed, errors } = await removeOrphanNamespaces(config.namespacePrefix, keep);
+      for (const error of errors)
+        logger.warn({ event: 'agent.orphan_failed', error }, 'leftover not removed');
+      return removed;
+    },
+    removeNetworkDevices: (network) => removeNetworkDevices(network, plumbing),
+  });
+  const startedAt = new Date().toISOString();
+  const status = (): AgentStatus => ({
+    host: config.host,
+    driver: driver.name,
+    startedAt,
+    networks: reconciler.report().map((entry) => {
+      const served = driver.status(entry.networkId);
+      return {
+        ...entry,
+        namespace: served?.namespace ?? dhcpNamespaceName(entry.networkId, config.namespacePrefix),
+        pid: served?.pid,
+      };
+    }),
+  });
+  const renderMetrics = () =>
+    metrics.render({
+      networks: reconciler.report().map((entry) => ({
+        networkId: entry.networkId,
+        state: entry.state,
+        counters: driver.status(entry.networkId)?.counters ?? {},
+      })),
+    });
+  const statusServer = await serveStatus(statusSocketPath(config.stateDir), status);
+  const metricsServer =
+    config.metricsBind === undefined ? undefined : await serveMetrics(config.metricsBind, renderMetrics);
+  const unsubscribe = deps.bus.subscribe((event) => {
+    void reconciler.handleMessage(event);
+  });
+  const heartbeat = new Heartbeat(
+    rpc,
+    (startFlag) => ({
+      host: config.host,
+      binary: 'qdhcp-agent',
+      agentType: 'DHCP agent',
+      availabilityZone: 'nova',
+      startFlag,
+      configurations: {
+        driver: driver.name,
+        ...reconciler.totals(),
+        ...(config.localIp !== undefined && { tunnelIp: config.localIp }),
+        physicalNetworks: [...config.physicalInterfaceMappings.keys()],
+      },
+    }),
+    config.reportIntervalSeconds * 1000,
+    (reason) => void reconciler.fullSync(reason),
+    logger,
+  );
+  reconciler.start();
+  // The first heartbeat registers the agent, so the server can schedule networks to it before the sync asks.
+  void heartbeat.start().then(() => reconciler.fullSync('startup'));
+  logger.info(
+    {
+      event: 'agent.started',
+      driver: driver.name,
+      metrics: metricsServer?.address,
+      prefix: config.namespacePrefix,
+    },
+    'qdhcp agent started',
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    reconciler,
+    driver,
+    metrics,
+    status,
+    close() {
+      closing ??= (async () => {
+        unsubscribe();
+        await heartbeat.stop();
+        await reconciler.stop();
+        await driver.stop();
+        await statusServer.close();
+        await metricsServer?.close();
+      })();
+      return closing;
+    },
+  };
+}
