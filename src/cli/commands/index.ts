@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAgent } from './agent.js';
 import { registerAllInOne } from './all-in-one.js';
 import { registerNetnsCleanup } from './netns-cleanup.js';
+import { registerProbe } from './probe.js';
 import { registerServe } from './serve.js';
 import { registerServer } from './server.js';
 
@@ -15,4 +16,5 @@ export const commands: readonly RegisterCommand[] = [
   registerServe,
   registerNetnsCleanup,
   registerAgent,
+  registerProbe,
 ];

@@ -1,0 +1,277 @@
+/**
+ * Probes (`qdhcp probe …`): a port with `device_owner` `compute:probe`, a namespace with a veth plugged
+ * into the network's bridge and carrying the port's MAC, and a real DHCP client (busybox udhcpc) in it —
+ * an instance, minus the VM. The client keeps running (renewals work like an instance's); its script prints
+ * every event and applies the lease inside the probe namespace only, so `probe exec NAME -- ping …` works.
+ *
+ * State lives in `<state dir>/probes/<name>/` (meta.json, udhcpc.pid, udhcpc.log, script). Processes are
+ * stopped by their PID, never by name.
+ *
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bridgeName } from '../agent/naming.js';
+import { runCommand } from '../linux/run-command.js';
+import { ProbeApi, type ProbePort } from './api-client.js';
+import { currentLease, type LeaseEvent, parseLeaseEvents, probeScript } from './lease-report.js';
+
+/** Where and how probes are made. */
+export interface ProbeSettings {
+  readonly api: string;
+  readonly token: string | undefined;
+  readonly stateDir: string;
+  readonly namespacePrefix: string;
+  /** Namespace holding the bridges (`ip -n NS`); undefined = the current one. */
+  readonly hostNamespace: string | undefined;
+  /** How long to wait for the bridge and for a lease (default 30 s). */
+  readonly timeoutMs: number;
+}
+
+/** A probe's saved facts. */
+export interface ProbeMeta {
+  readonly name: string;
+  readonly networkId: string;
+  readonly portId: string;
+  readonly mac: string;
+  readonly namespace: string;
+  readonly hostNamespace: string | undefined;
+  readonly hostDevice: string;
+  readonly createdAt: string;
+}
+
+/** A probe operation that cannot go on (bad name, unknown probe, no bridge…): printed, exit code 1. */
+export class ProbeError extends Error {
+  override readonly name = 'ProbeError';
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+
+function probeDir(settings: ProbeSettings, name: string): string {
+  if (!NAME.test(name))
+    throw new ProbeError(`probe name ${JSON.stringify(name)}: use 1–32 of A-Z a-z 0-9 _ -`);
+  return join(settings.stateDir, 'probes', name);
+}
+
+function ipArgs(namespace: string | undefined, args: readonly string[]): string[] {
+  return namespace === undefined ? [...args] : ['-n', namespace, ...args];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new ProbeError(`${what} within ${Math.round(timeoutMs / 1000)} s`);
+    await sleep(200);
+  }
+}
+
+async function readMeta(dir: string, name: string): Promise<ProbeMeta> {
+  try {
+    return JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as ProbeMeta;
+  } catch {
+    throw new ProbeError(`no probe named ${name}`);
+  }
+}
+
+/** The udhcpc PID of a probe when it is still that udhcpc (not a recycled PID). */
+async function clientPid(dir: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(join(dir, 'udhcpc.pid'), 'utf8')).trim());
+    if (!Number.isInteger(pid) || pid <= 1) return undefined;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('udhcpc') && cmdline.includes(dir) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function events(dir: string): Promise<LeaseEvent[]> {
+  return parseLeaseEvents(await readFile(join(dir, 'udhcpc.log'), 'utf8').catch(() => ''));
+}
+
+/** Creates a probe and waits for its first lease; returns the meta and the lease (undefined: none yet). */
+export async function createProbe(
+  settings: ProbeSettings,
+  networkRef: string,
+  name: string,
+): Promise<{ meta: ProbeMeta; port: ProbePort; lease: LeaseEvent | undefined }> {
+  const dir = probeDir(settings, name);
+  if (existsSync(dir)) throw new ProbeError(`probe ${name} exists (qdhcp probe delete ${name})`);
+  const api = new ProbeApi(settings.api, settings.token);
+  const network = await api.findNetwork(networkRef);
+  await mkdir(dir, { recursive: true });
+  const port = await api.createPort({
+    network_id: network.id,
+    name: `probe-${name}`,
+    device_owner: 'compute:probe',
+    device_id: `qdhcp-probe-${name}`,
+  });
+  const meta: ProbeMeta = {
+    name,
+    networkId: network.id,
+    portId: port.id,
+    mac: port.mac_address,
+    namespace: `${settings.namespacePrefix}qprobe-${name}`,
+    hostNamespace: settings.hostNamespace,
+    hostDevice: `qpr${port.id.slice(0, 11)}`,
+    createdAt: new Date().toISOString(),
+  };
+  await writeFile(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  const bridge = bridgeName(network.id);
+  await waitFor(
+    `bridge ${bridge} did not appear (is an agent serving the network?)`,
+    settings.timeoutMs,
+    async () => {
+      const shown = await runCommand('ip', ipArgs(settings.hostNamespace, ['link', 'show', bridge]), {
+        allowFailure: true,
+      });
+      return shown.code === 0 ? true : undefined;
+    },
+  );
+  await runCommand('ip', ['netns', 'add', meta.namespace]);
+  await runCommand('ip', ['-n', meta.namespace, 'link', 'set', 'lo', 'up']);
+  const mtu = network.mtu > 0 ? ['mtu', String(network.mtu)] : [];
+  await runCommand(
+    'ip',
+    ipArgs(settings.hostNamespace, [
+      'link',
+      'add',
+      meta.hostDevice,
+      ...mtu,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      meta.namespace,
+    ]),
+  );
+  await runCommand(
+    'ip',
+    ipArgs(settings.hostNamespace, ['link', 'set', meta.hostDevice, 'master', bridge, 'up']),
+  );
+  await runCommand('ip', ['-n', meta.namespace, 'link', 'set', 'eth0', 'address', port.mac_address, 'up']);
+  const script = join(dir, 'udhcpc-script.sh');
+  await writeFile(script, probeScript(), { mode: 0o755 });
+  const log = openSync(join(dir, 'udhcpc.log'), 'a');
+  try {
+    // `ip netns exec` execs udhcpc: the child's PID is the client's, which -p also records.
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        meta.namespace,
+        'udhcpc',
+        '-i',
+        'eth0',
+        '-f',
+        '-s',
+        script,
+        '-p',
+        join(dir, 'udhcpc.pid'),
+        '-t',
+        '3',
+        '-T',
+        '2',
+        '-A',
+        '2',
+        '-O',
+        'staticroutes',
+        '-O',
+        'mtu',
+        '-O',
+        'lease',
+        '-O',
+        'domain',
+      ],
+      { detached: true, stdio: ['ignore', log, log] },
+    );
+    child.unref();
+  } finally {
+    closeSync(log);
+  }
+  const lease = await waitFor('no lease', settings.timeoutMs, async () =>
+    currentLease(await events(dir)),
+  ).catch(() => undefined);
+  return { meta, port, lease };
+}
+
+/** Every probe in the state dir, with its current lease and whether its client runs. */
+export async function listProbes(
+  settings: ProbeSettings,
+): Promise<Array<{ meta: ProbeMeta; lease: LeaseEvent | undefined; pid: number | undefined }>> {
+  const root = join(settings.stateDir, 'probes');
+  const names = await readdir(root).catch(() => [] as string[]);
+  const probes = [];
+  for (const name of names.sort()) {
+    const dir = join(root, name);
+    const meta = await readMeta(dir, name).catch(() => undefined);
+    if (meta === undefined) continue;
+    probes.push({ meta, lease: currentLease(await events(dir)), pid: await clientPid(dir) });
+  }
+  return probes;
+}
+
+/**
+ * Asks the probe's client to renew now (SIGUSR1, as `udhcpc` documents) and waits for the outcome: the
+ * renewed or new lease, or undefined when the server refused it and no new lease came (NAK, no answer).
+ */
+export async function renewProbe(
+  settings: ProbeSettings,
+  name: string,
+  timeoutMs = settings.timeoutMs,
+): Promise<LeaseEvent | undefined> {
+  const dir = probeDir(settings, name);
+  await readMeta(dir, name);
+  const pid = await clientPid(dir);
+  if (pid === undefined) throw new ProbeError(`probe ${name}: its DHCP client is not running`);
+  const before = (await events(dir)).length;
+  process.kill(pid, 'SIGUSR1');
+  return waitFor('', timeoutMs, async () => {
+    const after = (await events(dir)).slice(before);
+    const last = after.at(-1)?.['event'];
+    if (last === 'bound' || last === 'renew') return after.at(-1);
+    return undefined;
+  }).catch(() => undefined);
+}
+
+/** Runs a command inside the probe's namespace with the terminal; resolves with its exit code. */
+export async function execInProbe(
+  settings: ProbeSettings,
+  name: string,
+  command: readonly string[],
+): Promise<number> {
+  const meta = await readMeta(probeDir(settings, name), name);
+  if (command.length === 0) throw new ProbeError('probe exec needs a command after --');
+  return new Promise((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', meta.namespace, ...command], { stdio: 'inherit' });
+    child.on('error', () => resolve(127));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+/** Stops the client (by PID), removes the namespace and veth, deletes the port, forgets the probe. */
+export async function deleteProbe(settings: ProbeSettings, name: string): Promise<void> {
+  const dir = probeDir(settings, name);
+  const meta = await readMeta(dir, name);
+  const pid = await clientPid(dir);
+  if (pid !== undefined) {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await sleep(20);
+    if (existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
+  }
+  await runCommand('ip', ipArgs(meta.hostNamespace, ['link', 'del', meta.hostDevice]), {
+    allowFailure: true,
+  });
+  await runCommand('ip', ['netns', 'del', meta.namespace], { allowFailure: true });
+  await new ProbeApi(settings.api, settings.token).deletePort(meta.portId);
+  await rm(dir, { recursive: true, force: true });
+}
