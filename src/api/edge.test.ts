@@ -109,7 +109,7 @@ forEachBackend('HTTP edge', (client) => {
   test('events: one per change after commit, consecutive network revisions, none for failures', async () => {
     const events: ResourceEvent[] = [];
     const unsubscribe = client.plane().bus.subscribe((event) => {
-      events.push(event);
+      if (event.schema === 'qdhcp.resource-event') events.push(event);
     });
     try {
       const net = await makeNetwork(client);

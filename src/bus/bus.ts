@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { BusRequest, ResourceEvent } from './messages.js';
+import type { BusEvent, BusRequest } from './messages.js';
 
 /** Receives events; an exception or rejection is reported by the bus, never thrown to the publisher. */
-export type EventHandler = (event: ResourceEvent) => void | Promise<void>;
+export type EventHandler = (event: BusEvent) => void | Promise<void>;
 
 /** Answers one request method. */
 export type RequestHandler = (params: Readonly<Record<string, unknown>>) => Promise<unknown>;
@@ -19,7 +19,7 @@ export type Unsubscribe = () => void;
 /** The message bus between the control plane and agents. */
 export interface Bus {
   /** Delivers `event` to every subscriber. Resolves when the transport has accepted it. */
-  publish(event: ResourceEvent): Promise<void>;
+  publish(event: BusEvent): Promise<void>;
   subscribe(handler: EventHandler): Unsubscribe;
   /** Sends a request to whoever serves `request.method` and resolves with its reply. */
   request(request: BusRequest, options?: { timeoutMs?: number }): Promise<unknown>;

@@ -39,6 +39,7 @@ test('subscribers get events in publish order; a failing subscriber affects no o
   const bus = createInProcessBus({ onHandlerError: (error) => errors.push(error) });
   const seen: number[] = [];
   bus.subscribe(async (e) => {
+    if (e.schema !== 'qdhcp.resource-event') return;
     await new Promise((resolve) => setTimeout(resolve, 5 - e.networkRevision));
     seen.push(e.networkRevision);
   });
@@ -55,7 +56,7 @@ test('unsubscribe stops delivery; close is idempotent', async () => {
   const bus = createInProcessBus();
   const seen: number[] = [];
   const unsubscribe = bus.subscribe((e) => {
-    seen.push(e.networkRevision);
+    if (e.schema === 'qdhcp.resource-event') seen.push(e.networkRevision);
   });
   await bus.publish(event(1));
   unsubscribe();

@@ -5,10 +5,10 @@
  * @module
  */
 import type { Bus, EventHandler, RequestHandler } from './bus.js';
-import type { BusRequest, ResourceEvent } from './messages.js';
+import type { BusEvent, BusRequest } from './messages.js';
 
 /** What the bus does with a subscriber's failure (the composition root passes a logger here). */
-export type BusErrorReporter = (error: unknown, event: ResourceEvent) => void;
+export type BusErrorReporter = (error: unknown, event: BusEvent) => void;
 
 /** Creates an in-process bus. Nothing is shared between instances. */
 export function createInProcessBus(options: { onHandlerError?: BusErrorReporter } = {}): Bus {

@@ -6,9 +6,15 @@
  * History of `qdhcp.resource-event`:
  * - v1 (initial): resource, action, id, networkId, networkRevision, state, occurredAt.
  *
+ * History of the bus's event union ({@link BusEvent}):
+ * - resource events v1 only (initial);
+ * - plus `qdhcp.agent-binding` v1 (`dhcp-agent-rpc.ts`), published by the DHCP scheduler. Resource
+ *   events are unchanged.
+ *
  * @module
  */
 import { type Static, Type } from '@sinclair/typebox';
+import type { AgentBindingEventV1 } from './dhcp-agent-rpc.js';
 
 /** The resources whose changes are published. */
 export const ResourceKind = Type.Union([
@@ -45,8 +51,11 @@ export const ResourceEventV1 = Type.Object({
 });
 export type ResourceEventV1 = Static<typeof ResourceEventV1>;
 
-/** Every event version a subscriber may receive. */
+/** Every resource event version a subscriber may receive. */
 export type ResourceEvent = ResourceEventV1;
+
+/** Everything the bus carries to subscribers: resource events and DHCP agent binding events. */
+export type BusEvent = ResourceEvent | AgentBindingEventV1;
 
 /**
  * A request from an agent to the server (request/reply), e.g. "give me network X" during a resync.

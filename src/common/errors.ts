@@ -37,6 +37,13 @@ export const ERROR_CATALOG = {
   },
   PORT_NOT_FOUND: { type: 'PortNotFound', status: 404, template: 'Port {port_id} could not be found.' },
   RESOURCE_NOT_FOUND: { type: 'HTTPNotFound', status: 404, template: 'The resource could not be found.' },
+  AGENT_NOT_FOUND: { type: 'AgentNotFound', status: 404, template: 'Agent {id} could not be found.' },
+  /** Neutron reports an unusable agent in the scheduler API as a not-found error (spec 1.10). */
+  INVALID_DHCP_AGENT: {
+    type: 'InvalidDHCPAgent',
+    status: 404,
+    template: 'Agent {id} is not a valid DHCP Agent or has been disabled.',
+  },
   EXTENSION_NOT_FOUND: {
     type: 'HTTPNotFound',
     status: 404,
@@ -198,6 +205,16 @@ export const ERROR_CATALOG = {
     status: 409,
     template:
       'Unable to complete operation on port {port_id}, port is already bound, port type: {vif_type}, old_mac {old_mac}, new_mac {new_mac}.',
+  },
+  NETWORK_HOSTED_BY_DHCP_AGENT: {
+    type: 'NetworkHostedByDHCPAgent',
+    status: 409,
+    template: 'The network {network_id} has been already hosted by the DHCP Agent {agent_id}.',
+  },
+  NETWORK_NOT_HOSTED_BY_DHCP_AGENT: {
+    type: 'NetworkNotHostedByDhcpAgent',
+    status: 409,
+    template: 'The network {network_id} is not hosted by the DHCP agent {agent_id}.',
   },
   NETWORK_IN_USE: {
     type: 'NetworkInUse',

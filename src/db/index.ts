@@ -3,6 +3,8 @@
  *
  * @module
  */
+
+export { type AgentRecord, agentsRepository, type BindingRecord } from './agents-repository.js';
 export { type Database, describeDatabaseUrl, openDatabase, type Queryable } from './database.js';
 export type { EqualsFilter, FilterValue } from './filters.js';
 export { type NetworkListFilter, networksRepository } from './networks-repository.js';

@@ -110,8 +110,50 @@ const initial: Migration = {
   },
 };
 
+/** DHCP agents (spec §4.9) and their network bindings (spec §4.12). */
+const agents: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('agents')
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('agent_type', 'varchar(255)', (c) => c.notNull())
+      .addColumn('binary', 'varchar(255)', (c) => c.notNull())
+      .addColumn('host', 'varchar(255)', (c) => c.notNull())
+      .addColumn('topic', 'varchar(255)', (c) => c.notNull())
+      .addColumn('availability_zone', 'varchar(255)')
+      .addColumn('admin_state_up', 'integer', (c) => c.notNull())
+      .addColumn('configurations', 'text', (c) => c.notNull())
+      .addColumn('load', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('started_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('heartbeat_timestamp', 'varchar(20)', (c) => c.notNull())
+      .addColumn('description', 'varchar(255)')
+      .addUniqueConstraint('agents_type_host', ['agent_type', 'host'])
+      .execute();
+    await db.schema
+      .createTable('network_dhcp_agent_bindings')
+      .addColumn('network_id', 'varchar(36)', (c) =>
+        c.notNull().references('networks.id').onDelete('cascade'),
+      )
+      .addColumn('agent_id', 'varchar(36)', (c) => c.notNull().references('agents.id').onDelete('cascade'))
+      .addColumn('binding_index', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('network_dhcp_agent_bindings_pk', ['network_id', 'agent_id'])
+      .addUniqueConstraint('network_dhcp_agent_bindings_index', ['network_id', 'binding_index'])
+      .execute();
+    await db.schema
+      .createIndex('network_dhcp_agent_bindings_agent')
+      .on('network_dhcp_agent_bindings')
+      .column('agent_id')
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await sql`drop table if exists network_dhcp_agent_bindings`.execute(db);
+    await sql`drop table if exists agents`.execute(db);
+  },
+};
+
 /** Migrations by name; names sort in the order they must run. */
-const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial };
+const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial, '0002_agents': agents };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

@@ -99,8 +99,36 @@ export interface IpAllocationsTable {
   position: number;
 }
 
+/** `agents`: one row per (agent_type, host); timestamps as the other tables, whole seconds UTC. */
+export interface AgentsTable {
+  id: string;
+  agent_type: string;
+  binary: string;
+  host: string;
+  topic: string;
+  availability_zone: string | null;
+  admin_state_up: number;
+  /** The agent's last reported configuration, JSON. */
+  configurations: string;
+  /** The reported counter named by `dhcp_load_type`. */
+  load: number;
+  created_at: string;
+  started_at: string;
+  heartbeat_timestamp: string;
+  description: string | null;
+}
+
+/** `network_dhcp_agent_bindings`: which agents host which network; index unique per network (1..N). */
+export interface NetworkDhcpAgentBindingsTable {
+  network_id: string;
+  agent_id: string;
+  binding_index: number;
+}
+
 /** The whole database as Kysely's type parameter. */
 export interface Schema {
+  agents: AgentsTable;
+  network_dhcp_agent_bindings: NetworkDhcpAgentBindingsTable;
   networks: NetworksTable;
   subnets: SubnetsTable;
   ports: PortsTable;

@@ -31,7 +31,7 @@ export function createBus(config: ServerConfig, logger: Logger): Bus {
     throw new Error(`unsupported transport ${config.transportUrl}`);
   return createInProcessBus({
     onHandlerError: (error, event) =>
-      logger.error({ err: error, resource: event.resource, id: event.id }, 'bus subscriber failed'),
+      logger.error({ err: error, schema: event.schema, networkId: event.networkId }, 'bus subscriber failed'),
   });
 }
 

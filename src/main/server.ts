@@ -40,7 +40,10 @@ export async function buildControlPlane(
     options.bus ??
     createInProcessBus({
       onHandlerError: (error, event) =>
-        logger?.error({ err: error, event: event.resource }, 'bus subscriber failed'),
+        logger?.error(
+          { err: error, schema: event.schema, networkId: event.networkId },
+          'bus subscriber failed',
+        ),
     });
   const deps = {
     database,

@@ -1,0 +1,241 @@
+/**
+ * Agent rows (heartbeats, spec §4.9) and network↔DHCP-agent bindings (spec §4.12). Bindings go away
+ * with their network or agent (foreign keys with cascade).
+ *
+ * @module
+ */
+import { sql } from 'kysely';
+import type { Queryable } from './database.js';
+import { columnIn, type EqualsFilter, equalsConditions } from './filters.js';
+import type { AgentsTable } from './schema.js';
+
+/** An agent as the services see it. */
+export interface AgentRecord {
+  readonly id: string;
+  readonly agentType: string;
+  readonly binary: string;
+  readonly host: string;
+  readonly topic: string;
+  readonly availabilityZone: string | null;
+  readonly adminStateUp: boolean;
+  readonly configurations: Record<string, unknown>;
+  readonly load: number;
+  readonly createdAt: string;
+  readonly startedAt: string;
+  readonly heartbeatTimestamp: string;
+  readonly description: string | null;
+}
+
+/** One network↔agent binding. */
+export interface BindingRecord {
+  readonly networkId: string;
+  readonly agentId: string;
+  readonly bindingIndex: number;
+}
+
+const FILTER_COLUMNS: Readonly<Record<string, string>> = {
+  id: 'id',
+  agent_type: 'agent_type',
+  binary: 'binary',
+  host: 'host',
+  topic: 'topic',
+  availability_zone: 'availability_zone',
+  admin_state_up: 'admin_state_up',
+  description: 'description',
+};
+
+function fromRow(row: AgentsTable): AgentRecord {
+  let configurations: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(row.configurations);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+      configurations = parsed as Record<string, unknown>;
+    }
+  } catch {
+    // A row written by us is always JSON; anything else shows as no configuration.
+  }
+  return {
+    id: row.id,
+    agentType: row.agent_type,
+    binary: row.binary,
+    host: row.host,
+    topic: row.topic,
+    availabilityZone: row.availability_zone,
+    adminStateUp: row.admin_state_up !== 0,
+    configurations,
+    load: row.load,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    heartbeatTimestamp: row.heartbeat_timestamp,
+    description: row.description,
+  };
+}
+
+function toRow(record: AgentRecord): AgentsTable {
+  return {
+    id: record.id,
+    agent_type: record.agentType,
+    binary: record.binary,
+    host: record.host,
+    topic: record.topic,
+    availability_zone: record.availabilityZone,
+    admin_state_up: record.adminStateUp ? 1 : 0,
+    configurations: JSON.stringify(record.configurations),
+    load: record.load,
+    created_at: record.createdAt,
+    started_at: record.startedAt,
+    heartbeat_timestamp: record.heartbeatTimestamp,
+    description: record.description,
+  };
+}
+
+export const agentsRepository = {
+  filterableAttributes: Object.keys(FILTER_COLUMNS),
+
+  async get(db: Queryable, id: string): Promise<AgentRecord | undefined> {
+    const row = await db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && fromRow(row);
+  },
+
+  async getByTypeAndHost(db: Queryable, agentType: string, host: string): Promise<AgentRecord | undefined> {
+    const row = await db
+      .selectFrom('agents')
+      .selectAll()
+      .where('agent_type', '=', agentType)
+      .where('host', '=', host)
+      .executeTakeFirst();
+    return row && fromRow(row);
+  },
+
+  /** Agents matching every attribute of `equals` (unknown attributes were rejected at the edge). */
+  async list(db: Queryable, equals: EqualsFilter = {}): Promise<AgentRecord[]> {
+    const { conditions } = equalsConditions(equals, FILTER_COLUMNS);
+    let query = db.selectFrom('agents').selectAll();
+    for (const condition of conditions) query = query.where(condition);
+    const rows = await query.orderBy('host').orderBy('id').execute();
+    return rows.map(fromRow);
+  },
+
+  async listByIds(db: Queryable, ids: readonly string[]): Promise<AgentRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await db.selectFrom('agents').selectAll().where(columnIn('id', ids)).orderBy('id').execute();
+    return rows.map(fromRow);
+  },
+
+  async insert(tx: Queryable, record: AgentRecord): Promise<void> {
+    await tx.insertInto('agents').values(toRow(record)).execute();
+  },
+
+  async update(tx: Queryable, record: AgentRecord): Promise<void> {
+    const { id, ...row } = toRow(record);
+    await tx.updateTable('agents').set(row).where('id', '=', id).execute();
+  },
+
+  /** Deletes the agent and (cascade) its bindings. */
+  async delete(tx: Queryable, id: string): Promise<void> {
+    await tx.deleteFrom('network_dhcp_agent_bindings').where('agent_id', '=', id).execute();
+    await tx.deleteFrom('agents').where('id', '=', id).execute();
+  },
+
+  async bindingsOfNetwork(db: Queryable, networkId: string): Promise<BindingRecord[]> {
+    const rows = await db
+      .selectFrom('network_dhcp_agent_bindings')
+      .selectAll()
+      .where('network_id', '=', networkId)
+      .orderBy('binding_index')
+      .execute();
+    return rows.map((r) => ({ networkId: r.network_id, agentId: r.agent_id, bindingIndex: r.binding_index }));
+  },
+
+  async networkIdsOfAgent(db: Queryable, agentId: string): Promise<string[]> {
+    const rows = await db
+      .selectFrom('network_dhcp_agent_bindings')
+      .select('network_id')
+      .where('agent_id', '=', agentId)
+      .orderBy('network_id')
+      .execute();
+    return rows.map((r) => r.network_id);
+  },
+
+  /** Number of networks bound to each agent (agents without bindings are absent). */
+  async bindingCounts(db: Queryable): Promise<Map<string, number>> {
+    const rows = await db
+      .selectFrom('network_dhcp_agent_bindings')
+      .select(['agent_id', sql<number>`count(*)`.as('count')])
+      .groupBy('agent_id')
+      .execute();
+    return new Map(rows.map((r) => [r.agent_id, Number(r.count)]));
+  },
+
+  async insertBinding(tx: Queryable, binding: BindingRecord): Promise<void> {
+    await tx
+      .insertInto('network_dhcp_agent_bindings')
+      .values({
+        network_id: binding.networkId,
+        agent_id: binding.agentId,
+        binding_index: binding.bindingIndex,
+      })
+      .execute();
+  },
+
+  async deleteBinding(tx: Queryable, networkId: string, agentId: string): Promise<boolean> {
+    const result = await tx
+      .deleteFrom('network_dhcp_agent_bindings')
+      .where('network_id', '=', networkId)
+      .where('agent_id', '=', agentId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  },
+
+  /** Bindings whose agent's heartbeat is older than `cutoff` (same text format, so text order is time order). */
+  async bindingsOfAgentsSilentSince(db: Queryable, cutoff: string): Promise<BindingRecord[]> {
+    const rows = await db
+      .selectFrom('network_dhcp_agent_bindings as b')
+      .innerJoin('agents as a', 'a.id', 'b.agent_id')
+      .select(['b.network_id', 'b.agent_id', 'b.binding_index'])
+      .where('a.heartbeat_timestamp', '<', cutoff)
+      .orderBy('b.network_id')
+      .execute();
+    return rows.map((r) => ({ networkId: r.network_id, agentId: r.agent_id, bindingIndex: r.binding_index }));
+  },
+
+  /**
+   * Networks with at least one DHCP-enabled subnet and fewer than `wanted` bindings, not bound to
+   * `agentId` (auto-scheduling on agent sync, spec §4.12).
+   */
+  async underHostedNetworkIds(db: Queryable, wanted: number, agentId: string): Promise<string[]> {
+    const rows = await db
+      .selectFrom('networks as n')
+      .select('n.id')
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('subnets as s')
+            .select('s.id')
+            .whereRef('s.network_id', '=', 'n.id')
+            .where('s.enable_dhcp', '=', 1),
+        ),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('network_dhcp_agent_bindings as mine')
+              .select('mine.agent_id')
+              .whereRef('mine.network_id', '=', 'n.id')
+              .where('mine.agent_id', '=', agentId),
+          ),
+        ),
+      )
+      .where(
+        (eb) =>
+          eb
+            .selectFrom('network_dhcp_agent_bindings as b')
+            .select(sql<number>`count(*)`.as('c'))
+            .whereRef('b.network_id', '=', 'n.id'),
+        '<',
+        wanted,
+      )
+      .orderBy('n.id')
+      .execute();
+    return rows.map((r) => r.id);
+  },
+};
