@@ -34,6 +34,9 @@ export type EventDecision =
  */
 export function decideEvent(event: ResourceEventV1, appliedRevision: number): EventDecision {
   if (event.networkRevision <= appliedRevision) return { kind: 'drop', reason: 'stale' };
+  // Deletion is final: whatever was missed before it no longer matters (and a resync could not tell a
+  // deleted network from an unbound one, whose bridge must stay).
+  if (event.resource === 'network' && event.action === 'deleted') return { kind: 'network-deleted' };
   if (event.networkRevision > appliedRevision + 1) {
     return {
       kind: 'resync',

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import type { Bus } from '../../bus/bus.js';
 import type { NetworkView, PortView } from '../../bus/dhcp-agent-rpc.js';
 import { createInProcessBus } from '../../bus/in-process-bus.js';
 import { resourceEvent } from '../../bus/messages.js';
@@ -12,91 +11,11 @@ import { dhcpPortDeviceId } from '../naming.js';
 import { createAgentRpc } from './agent-rpc.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
 import { Reconciler } from './reconciler.js';
+import { ContractTestServer } from './testing/contract-test-server.js';
 
 const HOST = 'unit-host';
 const logger = createLogger({ level: 'silent' });
 const deviceId = (networkId: string) => dhcpPortDeviceId(HOST, networkId);
-
-/**
- * A small server that answers the contract's methods from an in-memory store (STYLE 7.2 #13: the real
- * server side is exercised by the e2e tests). It records every call.
- */
-class TestServer {
-  readonly networks = new Map<string, NetworkView>();
-  readonly calls: Array<{ method: string; params: Readonly<Record<string, unknown>> }> = [];
-  readonly readyPorts: string[] = [];
-  failNext = new Set<string>();
-
-  constructor(readonly bus: Bus) {
-    const serve = (method: string, handler: (p: Readonly<Record<string, unknown>>) => unknown) =>
-      bus.serve(method, async (params) => {
-        this.calls.push({ method, params });
-        if (this.failNext.delete(method)) throw new Error(`${method} is down`);
-        return handler(params);
-      });
-    serve('agent.report_state', () => ({ agentId: 'a1', status: 'alive' }));
-    serve('dhcp.get_active_networks', () => ({ networks: [...this.networks.values()] }));
-    serve('dhcp.get_network', (p) => ({ network: this.networks.get(String(p['networkId'])) ?? null }));
-    serve('dhcp.ensure_port', (p) => {
-      const network = this.networks.get(String(p['networkId']));
-      if (!network) return { port: null };
-      const port: PortView = {
-        id: randomUUID(),
-        network_id: network.id,
-        mac_address: 'fa:16:3e:00:00:02',
-        device_owner: 'network:dhcp',
-        device_id: String(p['deviceId']),
-        fixed_ips: (p['subnetIds'] as string[]).map((subnet_id) => ({ subnet_id, ip_address: '10.0.0.2' })),
-      };
-      this.networks.set(network.id, {
-        ...network,
-        ports: [...network.ports, port],
-        revision: network.revision + 1,
-      });
-      return { port };
-    });
-    serve('dhcp.release_port', () => ({}));
-    serve('dhcp.ports_ready', (p) => {
-      this.readyPorts.push(...(p['portIds'] as string[]));
-      return {};
-    });
-  }
-
-  count(method: string): number {
-    return this.calls.filter((call) => call.method === method).length;
-  }
-
-  addNetwork(ports = 1): NetworkView {
-    const id = randomUUID();
-    const subnet = randomUUID();
-    const view: NetworkView = {
-      id,
-      admin_state_up: true,
-      mtu: 1500,
-      'provider:network_type': 'local',
-      revision: 5,
-      subnets: [
-        {
-          id: subnet,
-          ip_version: 4,
-          cidr: '10.0.0.0/24',
-          gateway_ip: '10.0.0.1',
-          enable_dhcp: true,
-          dns_nameservers: [],
-          host_routes: [],
-        },
-      ],
-      ports: Array.from({ length: ports }, (_, i) => ({
-        id: randomUUID(),
-        mac_address: `fa:16:3e:00:01:${(i + 16).toString(16)}`,
-        device_owner: 'compute:nova',
-        fixed_ips: [{ subnet_id: subnet, ip_address: `10.0.0.${i + 10}` }],
-      })),
-    };
-    this.networks.set(id, view);
-    return view;
-  }
-}
 
 /** A driver that records what the reconciler asked for (the real drivers pass the e2e contract). */
 function recordingDriver(options: { delayMs?: number; failEnable?: Set<string> } = {}) {
@@ -152,7 +71,7 @@ function recordingDriver(options: { delayMs?: number; failEnable?: Set<string> }
 
 function setup(driverOptions: Parameters<typeof recordingDriver>[0] = {}, parallelism = 8) {
   const bus = createInProcessBus();
-  const server = new TestServer(bus);
+  const server = new ContractTestServer(bus);
   const recorded = recordingDriver(driverOptions);
   const orphansKept: Array<ReadonlySet<string>> = [];
   const devicesRemoved: string[] = [];
