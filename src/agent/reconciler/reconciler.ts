@@ -85,6 +85,8 @@ export class Reconciler {
   private readonly queue: KeyedSerialQueue;
   private readonly pendingSyncs = new Map<string, Promise<void>>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  /** Consecutive failures per network ('*' = the full sync), for the retry backoff. */
+  private readonly failures = new Map<string, number>();
   private readonly observer: ReconcilerObserver;
   private readonly clock: () => number;
   private readonly portsReady: PortsReadyReporter;
@@ -242,6 +244,7 @@ export class Reconciler {
       const removed = (await this.options.removeOrphans?.(keep)) ?? [];
       if (removed.length > 0)
         logger.info({ event: 'agent.orphans_removed', networks: removed }, 'removed leftovers');
+      this.failures.delete('*');
       this.observer.syncFinished('full', (this.clock() - started) / 1000, true);
       logger.info(
         { event: 'agent.resync_done', scope: 'full', networks: networks.length, ms: this.clock() - started },
@@ -391,6 +394,7 @@ export class Reconciler {
     const entry = this.entries.get(networkId);
     await driver.disable(networkId, { retainPort: false });
     this.entries.delete(networkId);
+    this.failures.delete(networkId);
     if (how.release) {
       await rpc
         .call('dhcp.release_port', { host, networkId, deviceId: dhcpDeviceId(networkId) })
@@ -417,6 +421,7 @@ export class Reconciler {
       clearTimeout(timer);
       this.retryTimers.delete(networkId);
     }
+    if (state !== 'failed') this.failures.delete(networkId);
   }
 
   /** Runs network work; a failure marks the network failed and (unless permanent) schedules a retry. */
@@ -442,16 +447,22 @@ export class Reconciler {
     }
   }
 
-  /** One retry per network (or the full sync when `networkId` is undefined) after `retryDelayMs`. */
+  /**
+   * One retry per network (or the full sync when `networkId` is undefined) after `retryDelayMs`, doubling
+   * with each consecutive failure up to 60 s (a server that is down is not hammered).
+   */
   private scheduleRetry(networkId: string | undefined, reason: string): void {
     if (this.stopped) return;
     const key = networkId ?? '*';
     if (this.retryTimers.has(key)) return;
+    const failures = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, failures);
+    const delay = Math.min((this.options.retryDelayMs ?? 2000) * 2 ** (failures - 1), 60_000);
     const timer = setTimeout(() => {
       this.retryTimers.delete(key);
       if (networkId === undefined) void this.fullSync(reason);
       else void this.syncNetwork(networkId, reason);
-    }, this.options.retryDelayMs ?? 2000);
+    }, delay);
     timer.unref();
     this.retryTimers.set(key, timer);
   }
