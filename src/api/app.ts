@@ -9,10 +9,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { ServerConfig } from '../common/config.js';
 import { QdhcpError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import type { AgentService } from '../service/agent-service.js';
 import type { RequestContext } from '../service/context.js';
 import type { NetworkService } from '../service/network-service.js';
 import type { PortService } from '../service/port-service.js';
 import type { SubnetService } from '../service/subnet-service.js';
+import { agentsPlugin } from './agents.js';
 import { authenticate } from './auth.js';
 import { discoveryPlugin } from './discovery.js';
 import { toHttpError } from './error-mapping.js';
@@ -24,6 +26,7 @@ export interface ApiDeps {
   readonly networks: NetworkService;
   readonly subnets: SubnetService;
   readonly ports: PortService;
+  readonly agents: AgentService;
   /** Omit for a silent API (tests). */
   readonly logger?: Logger;
 }
@@ -85,5 +88,6 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(networksPlugin(deps.networks, routeOptions));
   void app.register(subnetsPlugin(deps.subnets, routeOptions));
   void app.register(portsPlugin(deps.ports, routeOptions));
+  void app.register(agentsPlugin(deps.agents, routeOptions));
   return app;
 }

@@ -20,6 +20,12 @@ export interface Extension {
 /** What qdhcp implements, by Neutron alias. */
 export const EXTENSIONS: readonly Extension[] = [
   {
+    alias: 'agent',
+    name: 'agent',
+    description: 'The agent management extension.',
+    updated: '2013-02-03T10:00:00-00:00',
+  },
+  {
     alias: 'allowed-address-pairs',
     name: 'Allowed Address Pairs',
     description: 'Provides allowed address pairs',
@@ -30,6 +36,12 @@ export const EXTENSIONS: readonly Extension[] = [
     name: 'Port Binding',
     description: 'Expose port bindings of a virtual port to external application',
     updated: '2014-02-03T10:00:00-00:00',
+  },
+  {
+    alias: 'dhcp_agent_scheduler',
+    name: 'DHCP Agent Scheduler',
+    description: 'Schedule networks among dhcp agents',
+    updated: '2013-02-07T10:00:00-00:00',
   },
   {
     alias: 'dns-domain-ports',

@@ -139,19 +139,7 @@ forEachBackend('HTTP edge', (client) => {
       assert.equal(state.networkRevision, 5, 'the snapshot carries the revision of the last event');
       assert.equal(state.subnets.length, 1);
       assert.equal(state.ports.length, 0);
-      const dhcp = await client.request('POST', '/v2.0/ports', {
-        port: { network_id: net, device_owner: 'network:dhcp' },
-      });
-      const dhcpId = (dhcp.body['port'] as { id: string }).id;
-      const ready = await client.plane().bus.request({
-        schema: 'qdhcp.request',
-        version: 1,
-        method: 'ports.dhcp_ready',
-        params: { portIds: [dhcpId, '00000000-0000-0000-0000-000000000000'] },
-      });
-      assert.deepEqual(ready, { activated: [dhcpId] });
-      const shown = await client.request('GET', `/v2.0/ports/${dhcpId}`);
-      assert.equal((shown.body['port'] as { status: string }).status, 'ACTIVE');
+      // Port readiness (dhcp.ports_ready) is tested with agents in agents.test.ts.
     } finally {
       unsubscribe();
     }

@@ -187,13 +187,13 @@ export const agentsRepository = {
     return Number(result.numDeletedRows) > 0;
   },
 
-  /** Bindings whose agent's heartbeat is older than `cutoff` (same text format, so text order is time order). */
+  /** Bindings whose agent's heartbeat is at or before `cutoff` (same text format: text order is time order). */
   async bindingsOfAgentsSilentSince(db: Queryable, cutoff: string): Promise<BindingRecord[]> {
     const rows = await db
       .selectFrom('network_dhcp_agent_bindings as b')
       .innerJoin('agents as a', 'a.id', 'b.agent_id')
       .select(['b.network_id', 'b.agent_id', 'b.binding_index'])
-      .where('a.heartbeat_timestamp', '<', cutoff)
+      .where('a.heartbeat_timestamp', '<=', cutoff)
       .orderBy('b.network_id')
       .execute();
     return rows.map((r) => ({ networkId: r.network_id, agentId: r.agent_id, bindingIndex: r.binding_index }));

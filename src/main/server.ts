@@ -10,15 +10,22 @@ import { type Bus, createInProcessBus, type ResourceEvent } from '../bus/index.j
 import type { ServerConfig } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { type Database, openDatabase } from '../db/index.js';
+import { createDhcpRpcService } from '../service/agent-dhcp-rpc.js';
+import {
+  livenessIntervalMs,
+  moveNetworksOfDeadAgents,
+  type PeriodicTask,
+  scheduleIfNeeded,
+  schedulingTrigger,
+  startPeriodic,
+} from '../service/agent-liveness.js';
+import { serveDhcpAgentContract } from '../service/agent-rpc-server.js';
+import { type AgentService, createAgentService } from '../service/agent-service.js';
+import type { Clock } from '../service/clock.js';
 import { createNetworkService } from '../service/network-service.js';
 import { createPortService } from '../service/port-service.js';
 import { createSubnetService } from '../service/subnet-service.js';
-import {
-  DHCP_READY_METHOD,
-  markDhcpReady,
-  NETWORK_STATE_METHOD,
-  readNetworkState,
-} from '../service/sync-service.js';
+import { NETWORK_STATE_METHOD, readNetworkState } from '../service/sync-service.js';
 
 /** A built control plane. `close()` may be called more than once. */
 export interface ControlPlane {
@@ -26,13 +33,18 @@ export interface ControlPlane {
   readonly api: FastifyInstance;
   readonly database: Database;
   readonly bus: Bus;
+  readonly agents: AgentService;
+  /** One dead-agent check now (the periodic task runs the same). */
+  checkAgents(): Promise<{ moved: number; skipped: boolean }>;
+  /** Resolves when scheduling triggered by events published so far has finished (tests). */
+  schedulingIdle(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Builds (does not listen) the control plane from its configuration. */
 export async function buildControlPlane(
   config: ServerConfig,
-  options: { logger?: Logger; bus?: Bus } = {},
+  options: { logger?: Logger; bus?: Bus; clock?: Clock } = {},
 ): Promise<ControlPlane> {
   const database = await openDatabase(config.databaseUrl, config.stateDir);
   const logger = options.logger;
@@ -49,30 +61,55 @@ export async function buildControlPlane(
     database,
     bus,
     config,
-    clock: () => new Date(),
+    clock: options.clock ?? (() => new Date()),
     onPublishError: (error: unknown, event: ResourceEvent) =>
       logger?.error({ err: error, resource: event.resource, id: event.id }, 'event not published'),
   };
+  const agents = createAgentService(deps);
+  const dhcpRpc = createDhcpRpcService(deps);
   const api = buildApi({
     config,
     networks: createNetworkService(deps),
     subnets: createSubnetService(deps),
     ports: createPortService(deps),
+    agents,
     ...(logger && { logger }),
   });
+  // Scheduling after a committed change, outside the API's transaction (Neutron does it in the
+  // notifier, after the commit too). Tracked so tests and close() can wait for it.
+  const pending = new Set<Promise<void>>();
+  const unsubscribeScheduling = bus.subscribe((event) => {
+    const networkId = schedulingTrigger(event);
+    if (networkId === undefined) return;
+    const run = scheduleIfNeeded(deps, networkId)
+      .catch((error: unknown) => logger?.error({ err: error, networkId }, 'scheduling failed'))
+      .finally(() => pending.delete(run));
+    pending.add(run);
+  });
+  const schedulingIdle = async () => {
+    while (pending.size > 0) await Promise.all([...pending]);
+  };
+  const checkAgents = () => moveNetworksOfDeadAgents(deps);
+  const liveness: PeriodicTask | undefined = config.allowAutomaticDhcpFailover
+    ? startPeriodic(checkAgents, livenessIntervalMs(config), (error) =>
+        logger?.error({ err: error }, 'dead DHCP agent check failed'),
+      )
+    : undefined;
   const served = [
     bus.serve(NETWORK_STATE_METHOD, async (params) => {
       const networkId = params['networkId'];
       if (typeof networkId !== 'string') throw new Error('network.state needs a networkId');
       return readNetworkState(database, config, networkId);
     }),
-    bus.serve(DHCP_READY_METHOD, async (params) => {
-      const portIds = params['portIds'];
-      if (!Array.isArray(portIds) || !portIds.every((id) => typeof id === 'string')) {
-        throw new Error('ports.dhcp_ready needs portIds: string[]');
-      }
-      return { activated: await markDhcpReady(deps, portIds) };
+    ...serveDhcpAgentContract(bus, {
+      'agent.report_state': (params) => agents.reportState(params),
+      'dhcp.get_active_networks': (params) => dhcpRpc.getActiveNetworks(params),
+      'dhcp.get_network': (params) => dhcpRpc.getNetwork(params),
+      'dhcp.ensure_port': (params) => dhcpRpc.ensurePort(params),
+      'dhcp.release_port': (params) => dhcpRpc.releasePort(params),
+      'dhcp.ports_ready': (params) => dhcpRpc.portsReady(params),
     }),
+    unsubscribeScheduling,
   ];
   let closing: Promise<void> | undefined;
   return {
@@ -80,10 +117,15 @@ export async function buildControlPlane(
     api,
     database,
     bus,
+    agents,
+    checkAgents,
+    schedulingIdle,
     close() {
       closing ??= (async () => {
         await api.close();
+        await liveness?.stop();
         for (const unserve of served) unserve();
+        await schedulingIdle();
         // A bus handed in belongs to the process (other components may still use it).
         if (options.bus === undefined) await bus.close();
         await database.close();

@@ -1,7 +1,8 @@
 /**
  * What an agent asks the server for when it (re)syncs a network: the network, its subnets and its
  * ports as one consistent snapshot, with the network revision it corresponds to. Served on the bus as
- * request method {@link NETWORK_STATE_METHOD} (the agent side arrives with the DHCP agent).
+ * request method {@link NETWORK_STATE_METHOD}, and the snapshot behind the DHCP agent contract's
+ * `dhcp.get_network` / `dhcp.get_active_networks` (agent-dhcp-rpc.ts).
  *
  * @module
  */
@@ -24,9 +25,6 @@ import {
   type SubnetView,
   subnetView,
 } from './views.js';
-
-/** Bus request method: params `{ portIds: string[] }`, reply `{ activated: string[] }` (spec 1.9). */
-export const DHCP_READY_METHOD = 'ports.dhcp_ready';
 
 /** Bus request method: params `{ networkId }`, reply {@link NetworkState}. */
 export const NETWORK_STATE_METHOD = 'network.state';
@@ -71,19 +69,21 @@ export async function readNetworkState(
 }
 
 /**
- * A DHCP agent reports that it serves these ports (spec 1.9, `dhcp_ready_on_ports`): each one that is
- * not `ACTIVE` becomes `ACTIVE`, one transaction and one event each. Unknown ids are skipped; returns
- * the ids that changed.
+ * A DHCP agent reports that it serves these ports (spec 1.9, `dhcp_ready_on_ports`, contract method
+ * `dhcp.ports_ready`): each one that is not `ACTIVE` becomes `ACTIVE`, one transaction and one event
+ * each. Unknown ids, and ports on networks `servedNetwork` rejects, are skipped; returns the ids that
+ * changed.
  */
 export async function markDhcpReady(
   deps: UnitOfWorkDeps & { readonly config: ServerConfig },
   portIds: readonly string[],
+  servedNetwork: (networkId: string) => boolean = () => true,
 ): Promise<string[]> {
   const changed: string[] = [];
   for (const id of portIds) {
     const done = await runMutation(deps, async (scope) => {
       const port = await portsRepository.get(scope.tx, id);
-      if (!port || port.status === 'ACTIVE') return false;
+      if (!port || port.status === 'ACTIVE' || !servedNetwork(port.networkId)) return false;
       await scope.lockNetwork(port.networkId);
       const updated: PortRecord = {
         ...port,

@@ -1,0 +1,290 @@
+/**
+ * The server side of the DHCP agent contract's data methods (`src/bus/dhcp-agent-rpc.ts`, spec §4.10):
+ * the networks an agent hosts (auto-scheduling unhosted ones first), one network, the agent's DHCP port
+ * (create / adopt a reserved one / update, in one transaction, spec §4.14), its release, and port
+ * readiness (spec §1.9).
+ *
+ * @module
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { MethodParams, MethodResult, NetworkView } from '../bus/dhcp-agent-rpc.js';
+import { isQdhcpError, QdhcpError } from '../common/errors.js';
+import {
+  type AgentRecord,
+  agentsRepository,
+  type FixedIp,
+  networksRepository,
+  type PortRecord,
+  portsRepository,
+  type Queryable,
+  subnetsRepository,
+} from '../db/index.js';
+import { generateMac, parseIp } from '../ipam/index.js';
+import { RESERVED_DHCP_PORT } from './agent-service.js';
+import { formatTimestamp } from './clock.js';
+import { unwrap } from './ipam-errors.js';
+import { allocateFixedIps } from './port-allocation.js';
+import { withoutAddresses } from './port-mutation.js';
+import {
+  DHCP_AGENT_TYPE,
+  freeIndexes,
+  isAlive,
+  runSchedulingMutation,
+  type SchedulerDeps,
+} from './scheduler.js';
+import { sortAddresses } from './sorted-addresses.js';
+import { markDhcpReady, type NetworkState, readNetworkState } from './sync-service.js';
+import { portView } from './views.js';
+
+/** Most draws for a free MAC on the network. */
+const MAC_ATTEMPTS = 16;
+
+/** The contract's network view of a snapshot. */
+function contractNetwork(state: NetworkState): NetworkView {
+  return {
+    ...state.network,
+    revision: state.networkRevision,
+    subnets: state.subnets,
+    ports: state.ports,
+  } as NetworkView;
+}
+
+/** Server side of the contract's data methods. */
+export function createDhcpRpcService(deps: SchedulerDeps) {
+  const { database, config, clock } = deps;
+
+  const agentOf = (db: Queryable, host: string): Promise<AgentRecord | undefined> =>
+    agentsRepository.getByTypeAndHost(db, DHCP_AGENT_TYPE, host);
+
+  async function boundTo(db: Queryable, host: string, networkId: string): Promise<boolean> {
+    const agent = await agentOf(db, host);
+    if (!agent) return false;
+    const bindings = await agentsRepository.bindingsOfNetwork(db, networkId);
+    return bindings.some((b) => b.agentId === agent.id);
+  }
+
+  /** The snapshot, or null when the network is gone. */
+  async function snapshot(networkId: string): Promise<NetworkView | null> {
+    try {
+      return contractNetwork(await readNetworkState(database, config, networkId));
+    } catch (error) {
+      if (isQdhcpError(error) && error.code === 'NETWORK_NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
+  /** Binds under-hosted DHCP networks to this agent, one transaction each (spec §4.12 auto-schedule). */
+  async function autoSchedule(agent: AgentRecord): Promise<void> {
+    const wanted = config.dhcpAgentsPerNetwork;
+    const ids = await agentsRepository.underHostedNetworkIds(database.db, wanted, agent.id);
+    for (const networkId of ids) {
+      await runSchedulingMutation(deps, async (scope, changes) => {
+        try {
+          await scope.lockNetwork(networkId);
+        } catch {
+          return; // deleted meanwhile
+        }
+        const bindings = await agentsRepository.bindingsOfNetwork(scope.tx, networkId);
+        if (bindings.length >= wanted || bindings.some((b) => b.agentId === agent.id)) return;
+        const [index] = freeIndexes(
+          bindings.map((b) => b.bindingIndex),
+          1,
+        );
+        await agentsRepository.insertBinding(scope.tx, {
+          networkId,
+          agentId: agent.id,
+          bindingIndex: index!,
+        });
+        changes.push({ host: agent.host, networkId, action: 'bound' });
+      });
+    }
+  }
+
+  async function freeMac(tx: Queryable, networkId: string): Promise<string> {
+    for (let attempt = 0; attempt < MAC_ATTEMPTS; attempt++) {
+      const mac = generateMac(config.baseMac, (n) => randomBytes(n));
+      if (!(await portsRepository.macInUse(tx, networkId, mac))) return mac;
+    }
+    throw new QdhcpError('MAC_ADDRESS_GENERATION_FAILURE', { net_id: networkId });
+  }
+
+  /**
+   * The DHCP port's addresses: kept ones on the wanted subnets, the lowest free pool address on the
+   * others (DHCP ports prefer the next address, spec §3.4); addresses on other subnets are dropped.
+   */
+  async function dhcpAddresses(
+    tx: Queryable,
+    networkId: string,
+    port: PortRecord | undefined,
+    wantedSubnetIds: readonly string[],
+    macAddress: string,
+  ): Promise<FixedIp[]> {
+    const subnets = await subnetsRepository.listByNetwork(tx, networkId);
+    const wanted = wantedSubnetIds.filter((id) => subnets.some((s) => s.id === id));
+    const existing = port?.fixedIps ?? [];
+    const requested = wanted.map((subnetId) => {
+      const kept = existing.find((ip) => ip.subnetId === subnetId);
+      return kept ? { subnet_id: subnetId, ip_address: kept.ipAddress } : { subnet_id: subnetId };
+    });
+    const texts = await portsRepository.allocatedBySubnet(
+      tx,
+      subnets.map((s) => s.id),
+    );
+    const allocated = new Map<string, bigint[]>();
+    for (const [subnetId, list] of texts) {
+      allocated.set(subnetId, sortAddresses(list.map((text) => unwrap(parseIp(text)).value)));
+    }
+    return allocateFixedIps(
+      {
+        networkId,
+        subnets,
+        allocated: withoutAddresses(allocated, existing),
+        deviceOwner: 'network:dhcp',
+        macAddress,
+        random: Math.random,
+      },
+      requested,
+      existing,
+    );
+  }
+
+  return {
+    async getActiveNetworks(
+      params: MethodParams<'dhcp.get_active_networks'>,
+    ): Promise<MethodResult<'dhcp.get_active_networks'>> {
+      const agent = await agentOf(database.db, params.host);
+      if (!agent?.adminStateUp) return { networks: [] };
+      if (config.networkAutoSchedule && isAlive(agent, clock(), config.agentDownTime)) {
+        await autoSchedule(agent);
+      }
+      const networks: NetworkView[] = [];
+      for (const id of await agentsRepository.networkIdsOfAgent(database.db, agent.id)) {
+        const network = await snapshot(id);
+        if (network?.admin_state_up) networks.push(network);
+      }
+      return { networks };
+    },
+
+    async getNetwork(params: MethodParams<'dhcp.get_network'>): Promise<MethodResult<'dhcp.get_network'>> {
+      if (!(await boundTo(database.db, params.host, params.networkId))) return { network: null };
+      return { network: await snapshot(params.networkId) };
+    },
+
+    /**
+     * The agent's DHCP port on the network: its own (by device id), else a reserved one adopted with
+     * its addresses, else a new one. Null when the network is gone or not bound to the host (a late
+     * call from an agent the network was moved away from must not take the new agent's port).
+     */
+    async ensurePort(params: MethodParams<'dhcp.ensure_port'>): Promise<MethodResult<'dhcp.ensure_port'>> {
+      return runSchedulingMutation(deps, async (scope) => {
+        const { host, networkId, deviceId, subnetIds } = params;
+        try {
+          await scope.lockNetwork(networkId);
+        } catch {
+          return { port: null };
+        }
+        if (!(await boundTo(scope.tx, host, networkId))) return { port: null };
+        const ports = await portsRepository.list(scope.tx, {
+          equals: { network_id: [networkId], device_id: [deviceId, RESERVED_DHCP_PORT] },
+        });
+        const current =
+          ports.find((p) => p.deviceId === deviceId) ??
+          ports.find((p) => p.deviceId === RESERVED_DHCP_PORT && p.deviceOwner === 'network:dhcp');
+        const now = formatTimestamp(clock());
+        const mac = current?.macAddress ?? (await freeMac(scope.tx, networkId));
+        const fixedIps = await dhcpAddresses(scope.tx, networkId, current, subnetIds, mac);
+        if (current) {
+          const unchanged =
+            current.deviceId === deviceId &&
+            current.bindingHostId === host &&
+            current.deviceOwner === 'network:dhcp' &&
+            JSON.stringify(current.fixedIps) === JSON.stringify(fixedIps);
+          if (unchanged) return { port: portView(current, config.dnsDomain, true) };
+          const updated: PortRecord = {
+            ...current,
+            deviceId,
+            deviceOwner: 'network:dhcp',
+            bindingHostId: host,
+            fixedIps,
+            updatedAt: now,
+            revisionNumber: current.revisionNumber + 1,
+          };
+          await portsRepository.update(scope.tx, updated);
+          await portsRepository.replaceFixedIps(scope.tx, updated);
+          const view = portView(updated, config.dnsDomain, true);
+          await scope.emit('port', 'updated', updated.id, networkId, view);
+          return { port: view };
+        }
+        const network = (await networksRepository.get(scope.tx, networkId))!;
+        const record: PortRecord = {
+          id: randomUUID(),
+          networkId,
+          projectId: network.projectId,
+          name: '',
+          description: '',
+          adminStateUp: true,
+          macAddress: mac,
+          deviceId,
+          deviceOwner: 'network:dhcp',
+          status: 'DOWN',
+          bindingHostId: host,
+          bindingVnicType: 'normal',
+          bindingProfile: {},
+          bindingVifType: 'unbound',
+          dnsName: '',
+          dnsDomain: '',
+          portSecurityEnabled: false,
+          extraDhcpOpts: [],
+          allowedAddressPairs: [],
+          ipAllocation: 'immediate',
+          tags: [],
+          fixedIps,
+          createdAt: now,
+          updatedAt: now,
+          revisionNumber: 1,
+        };
+        await portsRepository.insert(scope.tx, record);
+        const view = portView(record, config.dnsDomain, true);
+        await scope.emit('port', 'created', record.id, networkId, view);
+        return { port: view };
+      });
+    },
+
+    /** Deletes every port with the device id on the network (spec §4.10 `release_dhcp_port`). */
+    async releasePort(params: MethodParams<'dhcp.release_port'>): Promise<MethodResult<'dhcp.release_port'>> {
+      await runSchedulingMutation(deps, async (scope) => {
+        try {
+          await scope.lockNetwork(params.networkId);
+        } catch {
+          return;
+        }
+        const ports = await portsRepository.list(scope.tx, {
+          equals: { network_id: [params.networkId], device_id: [params.deviceId] },
+        });
+        for (const port of ports) {
+          await portsRepository.delete(scope.tx, port.id);
+          await scope.emit(
+            'port',
+            'deleted',
+            port.id,
+            port.networkId,
+            portView(port, config.dnsDomain, true),
+          );
+        }
+      });
+      return {};
+    },
+
+    /** Ports on networks the host's agent hosts go `DOWN` → `ACTIVE` (spec §1.9). */
+    async portsReady(params: MethodParams<'dhcp.ports_ready'>): Promise<MethodResult<'dhcp.ports_ready'>> {
+      const agent = await agentOf(database.db, params.host);
+      if (!agent) return {};
+      const hosted = new Set(await agentsRepository.networkIdsOfAgent(database.db, agent.id));
+      await markDhcpReady(deps, params.portIds, (networkId) => hosted.has(networkId));
+      return {};
+    },
+  };
+}
+
+/** The contract's data methods, as built by {@link createDhcpRpcService}. */
+export type DhcpRpcService = ReturnType<typeof createDhcpRpcService>;
