@@ -15,6 +15,7 @@ import { formatTimestamp } from './clock.js';
 import {
   DHCP_AGENT_TYPE,
   eligibleAgents,
+  isAlive,
   runSchedulingMutation,
   type SchedulerDeps,
   scheduleNetwork,
@@ -136,6 +137,14 @@ export async function scheduleIfNeeded(deps: SchedulerDeps, networkId: string): 
   if (bindings.length >= config.dhcpAgentsPerNetwork) return;
   const subnets = await subnetsRepository.listByNetwork(database.db, networkId);
   if (!subnets.some((s) => s.enableDhcp)) return;
+  // No usable agent (e.g. none deployed yet): no write transaction on every port create.
+  const hosting = new Set(bindings.map((b) => b.agentId));
+  const now = deps.clock();
+  const usable = await agentsRepository.list(database.db, {
+    agent_type: [DHCP_AGENT_TYPE],
+    admin_state_up: [true],
+  });
+  if (!usable.some((a) => !hosting.has(a.id) && isAlive(a, now, config.agentDownTime))) return;
   await runSchedulingMutation(deps, async (scope, changes) => {
     try {
       await scope.lockNetwork(networkId);
