@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AgentBindingEventV1 } from '../bus/dhcp-agent-rpc.js';
 import { type AgentClient, forEachAgentBackend } from './agents-harness.js';
+import { forEachBackend } from './test-harness.js';
 
 /** Agent keys as Neutron shows them (transcript 14, GET /v2.0/networks/{id}/dhcp-agents). */
 const NEUTRON_AGENT_KEYS = [
@@ -332,6 +333,30 @@ forEachAgentBackend('agents: heartbeats, scheduling, contract, API', (client) =>
     assert.equal((await client.request('DELETE', `/v2.0/agents/${agent.agentId}`)).status, 204);
     assert.equal((await client.request('DELETE', `/v2.0/agents/${agent.agentId}`)).status, 404);
   });
+
+  test('deleting a hosted network removes its bindings; deleting the agent unbinds (events)', async () => {
+    client.advance(1000);
+    const agent = await client.report('del-1');
+    const { net, sub } = await network(client, '10.88.0.0/24');
+    const { net: kept } = await network(client, '10.89.0.0/24');
+    assert.deepEqual(await hostsOf(client, net), ['del-1']);
+    await client.rpc('dhcp.ensure_port', {
+      host: 'del-1',
+      networkId: net,
+      deviceId: `d-${net}`,
+      subnetIds: [sub!],
+    });
+    assert.equal((await client.request('DELETE', `/v2.0/networks/${net}`)).status, 204);
+    const left = await client.request('GET', `/v2.0/agents/${agent.agentId}/dhcp-networks`);
+    assert.deepEqual(
+      (left.body['networks'] as { id: string }[]).map((n) => n.id),
+      [kept],
+    );
+    client.events.length = 0;
+    assert.equal((await client.request('DELETE', `/v2.0/agents/${agent.agentId}`)).status, 204);
+    assert.deepEqual(bindings(client), ['unbound:del-1']);
+    assert.deepEqual(await hostsOf(client, kept), []);
+  });
 });
 
 forEachAgentBackend(
@@ -350,4 +375,26 @@ forEachAgentBackend(
     });
   },
   { dhcp_agents_per_network: '2' },
+);
+
+forEachBackend(
+  'agents API is admin only',
+  (client) => {
+    test('a member gets 403 HTTPForbidden; an admin token gets the list', async () => {
+      const member = { 'x-auth-token': 'alicetoken' };
+      const refused = await client.request('GET', '/v2.0/agents', undefined, member);
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.NeutronError?.type, 'HTTPForbidden');
+      const net = await client.request('POST', '/v2.0/networks', { network: { name: 'p' } }, member);
+      const netId = (net.body['network'] as { id: string }).id;
+      assert.equal(
+        (await client.request('GET', `/v2.0/networks/${netId}/dhcp-agents`, undefined, member)).status,
+        403,
+      );
+      const admin = await client.request('GET', '/v2.0/agents', undefined, { 'x-auth-token': 'admintoken' });
+      assert.equal(admin.status, 200);
+      assert.deepEqual(admin.body['agents'], []);
+    });
+  },
+  { auth_strategy: 'token', static_tokens: 'admintoken:admin:admin,alicetoken:alice:member' },
 );
