@@ -398,3 +398,23 @@ forEachBackend(
   },
   { auth_strategy: 'token', static_tokens: 'admintoken:admin:admin,alicetoken:alice:member' },
 );
+
+forEachAgentBackend(
+  'agents: the periodic dead-agent check',
+  (client) => {
+    test('runs every agent_check_interval once started and moves the network', async () => {
+      await client.report('tick-dead');
+      const { net } = await network(client, '10.90.0.0/24');
+      assert.deepEqual(await hostsOf(client, net), ['tick-dead']);
+      client.advance(60);
+      await client.report('tick-live');
+      client.advance(20);
+      client.plane().startLivenessCheck();
+      for (let i = 0; i < 40 && (await hostsOf(client, net))[0] !== 'tick-live'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.deepEqual(await hostsOf(client, net), ['tick-live']);
+    });
+  },
+  { agent_check_interval: '1' },
+);

@@ -36,6 +36,11 @@ export interface ControlPlane {
   readonly agents: AgentService;
   /** One dead-agent check now (the periodic task runs the same). */
   checkAgents(): Promise<{ moved: number; skipped: boolean }>;
+  /**
+   * Starts the periodic dead-agent check (spec §4.13) unless `allow_automatic_dhcp_failover` is off;
+   * idempotent; `close()` stops it. `startServer` calls it once listening.
+   */
+  startLivenessCheck(): void;
   /** Resolves when scheduling triggered by events published so far has finished (tests). */
   schedulingIdle(): Promise<void>;
   close(): Promise<void>;
@@ -90,11 +95,13 @@ export async function buildControlPlane(
     while (pending.size > 0) await Promise.all([...pending]);
   };
   const checkAgents = () => moveNetworksOfDeadAgents(deps);
-  const liveness: PeriodicTask | undefined = config.allowAutomaticDhcpFailover
-    ? startPeriodic(checkAgents, livenessIntervalMs(config), (error) =>
-        logger?.error({ err: error }, 'dead DHCP agent check failed'),
-      )
-    : undefined;
+  let liveness: PeriodicTask | undefined;
+  const startLivenessCheck = () => {
+    if (liveness !== undefined || !config.allowAutomaticDhcpFailover) return;
+    liveness = startPeriodic(checkAgents, livenessIntervalMs(config), (error) =>
+      logger?.error({ err: error }, 'dead DHCP agent check failed'),
+    );
+  };
   const served = [
     bus.serve(NETWORK_STATE_METHOD, async (params) => {
       const networkId = params['networkId'];
@@ -119,6 +126,7 @@ export async function buildControlPlane(
     bus,
     agents,
     checkAgents,
+    startLivenessCheck,
     schedulingIdle,
     close() {
       closing ??= (async () => {
@@ -153,6 +161,7 @@ export async function startServer(context: {
     await plane.close();
     throw error;
   }
+  plane.startLivenessCheck();
   logger.info({ address, database: plane.database.kind }, 'qdhcp server listening');
   return plane;
 }
