@@ -198,6 +198,7 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
             current.deviceId === deviceId &&
             current.bindingHostId === host &&
             current.deviceOwner === 'network:dhcp' &&
+            current.status === 'ACTIVE' &&
             JSON.stringify(current.fixedIps) === JSON.stringify(fixedIps);
           if (unchanged) return { port: portView(current, config.dnsDomain, true) };
           const updated: PortRecord = {
@@ -205,6 +206,7 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
             deviceId,
             deviceOwner: 'network:dhcp',
             bindingHostId: host,
+            status: 'ACTIVE',
             fixedIps,
             updatedAt: now,
             revisionNumber: current.revisionNumber + 1,
@@ -226,7 +228,9 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
           macAddress: mac,
           deviceId,
           deviceOwner: 'network:dhcp',
-          status: 'DOWN',
+          // The agent asking for its port is the one plugging it (there is no L2 agent to report it, and
+          // agents report only the ports they serve): the DHCP port is ACTIVE as soon as it is the agent's.
+          status: 'ACTIVE',
           bindingHostId: host,
           bindingVnicType: 'normal',
           bindingProfile: {},

@@ -1,0 +1,174 @@
+/**
+ * The real control plane and the real agent reconciler on one in-process bus (no namespaces: the DHCP
+ * driver only records what it is asked): scheduling, the DHCP port, ports going ACTIVE in the API, port
+ * events, and a manual unbind tearing the network down on the agent. Both sides of the contract, on
+ * SQLite and PostgreSQL.
+ *
+ * @module
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { DhcpDriver, NetworkStatus } from '../../src/agent/drivers/driver.js';
+import type { Network } from '../../src/agent/model.js';
+import { dhcpPortDeviceId } from '../../src/agent/naming.js';
+import { createAgentRpc } from '../../src/agent/reconciler/agent-rpc.js';
+import { Reconciler } from '../../src/agent/reconciler/reconciler.js';
+import { defaultConfig } from '../../src/common/config.js';
+import { createLogger } from '../../src/common/logger.js';
+import { createTestDatabase, type TestDatabase } from '../../src/db/test-databases.js';
+import { buildControlPlane, type ControlPlane } from '../../src/main/server.js';
+
+const HOST = 'e2e-reconciler-host';
+
+function recordingDriver() {
+  const enabled = new Map<string, Network>();
+  const calls: string[] = [];
+  const driver: DhcpDriver = {
+    name: 'recording',
+    capabilities: { incrementalPortUpdates: true, processPerNetwork: false, servesDns: false },
+    async enable(network) {
+      calls.push(`enable ${network.id}`);
+      enabled.set(network.id, network);
+    },
+    async update(change) {
+      calls.push(change.kind === 'port-upsert' ? `upsert ${change.port.id}` : `delete ${change.portId}`);
+    },
+    async disable(id) {
+      calls.push(`disable ${id}`);
+      enabled.delete(id);
+    },
+    status(id): NetworkStatus | undefined {
+      if (!enabled.has(id)) return undefined;
+      return {
+        networkId: id,
+        namespace: '',
+        device: '',
+        ports: 0,
+        state: 'serving',
+        detail: undefined,
+        counters: {},
+        pid: undefined,
+      };
+    },
+    enabledNetworks: () => [...enabled.keys()],
+    async stop() {},
+  };
+  return { driver, calls, enabled };
+}
+
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+for (const backend of ['sqlite', 'postgres'] as const) {
+  describe(`control plane + agent reconciler [${backend}]`, () => {
+    let database: TestDatabase | undefined;
+    let plane: ControlPlane | undefined;
+    let reconciler: Reconciler | undefined;
+    const recorded = recordingDriver();
+
+    before(async () => {
+      database = await createTestDatabase(backend);
+      plane = await buildControlPlane(
+        defaultConfig({ connection: database.url, state_dir: database.stateDir }),
+      );
+      const bus = plane.bus;
+      reconciler = new Reconciler({
+        host: HOST,
+        driver: recorded.driver,
+        rpc: createAgentRpc(bus, { timeoutMs: 5000 }),
+        logger: createLogger({ level: 'silent' }),
+        dhcpDeviceId: (networkId) => dhcpPortDeviceId(HOST, networkId),
+        retryDelayMs: 50,
+        resyncIntervalMs: 0,
+        portsReadyIntervalMs: 10,
+      });
+      bus.subscribe((event) => {
+        void reconciler!.handleMessage(event);
+      });
+      reconciler.start();
+    });
+    after(async () => {
+      await reconciler?.stop();
+      await plane?.close();
+      await database?.drop();
+    });
+
+    async function api(method: string, url: string, body?: unknown) {
+      const response = await plane!.api.inject({
+        method: method as 'GET',
+        url,
+        headers: { 'content-type': 'application/json' },
+        ...(body !== undefined && { payload: JSON.stringify(body) }),
+      });
+      return {
+        status: response.statusCode,
+        body: (response.body ? JSON.parse(response.body) : {}) as Record<string, unknown>,
+      };
+    }
+
+    const portStatus = async (id: string) =>
+      ((await api('GET', `/v2.0/ports/${id}`)).body['port'] as { status: string }).status;
+
+    test('scheduled network converges with its DHCP port; ports go ACTIVE; unbind tears down', async () => {
+      const heartbeat = await plane!.bus.request({
+        schema: 'qdhcp.request',
+        version: 1,
+        method: 'agent.report_state',
+        params: {
+          host: HOST,
+          binary: 'qdhcp-agent',
+          agentType: 'DHCP agent',
+          availabilityZone: 'nova',
+          startFlag: true,
+          configurations: { driver: 'recording', networks: 0, subnets: 0, ports: 0, physicalNetworks: [] },
+        },
+      });
+      const agentId = (heartbeat as { agentId: string }).agentId;
+      await reconciler!.fullSync('startup');
+      const net = (await api('POST', '/v2.0/networks', { network: { name: 'rec' } })).body['network'] as {
+        id: string;
+      };
+      const vmBefore = (await api('POST', '/v2.0/ports', { port: { network_id: net.id } })).body['port'] as {
+        id: string;
+      };
+      const sub = await api('POST', '/v2.0/subnets', {
+        subnet: { network_id: net.id, cidr: '192.0.2.0/24', ip_version: 4 },
+      });
+      assert.equal(sub.status, 201);
+      // The binding event makes the agent converge the network and create its DHCP port.
+      await eventually(async () => recorded.enabled.has(net.id), 'network enabled on the agent');
+      const dhcp = await api('GET', `/v2.0/ports?network_id=${net.id}&device_owner=network:dhcp`);
+      const dhcpPorts = dhcp.body['ports'] as unknown as {
+        id: string;
+        fixed_ips: { ip_address: string }[];
+        device_id: string;
+      }[];
+      assert.equal(dhcpPorts.length, 1);
+      assert.equal(dhcpPorts[0]!.fixed_ips[0]!.ip_address, '192.0.2.2');
+      assert.equal(dhcpPorts[0]!.device_id, dhcpPortDeviceId(HOST, net.id));
+      await eventually(async () => (await portStatus(dhcpPorts[0]!.id)) === 'ACTIVE', 'DHCP port ACTIVE');
+      // A port created before the subnet has no address but is on the network: it is served too.
+      await eventually(async () => (await portStatus(vmBefore.id)) === 'ACTIVE', 'earlier port ACTIVE');
+      const vm = (await api('POST', '/v2.0/ports', { port: { network_id: net.id } })).body['port'] as {
+        id: string;
+        status: string;
+      };
+      assert.equal(vm.status, 'DOWN');
+      await eventually(
+        async () => (await portStatus(vm.id)) === 'ACTIVE',
+        'new port ACTIVE after the agent served it',
+      );
+      assert.ok(recorded.calls.includes(`upsert ${vm.id}`));
+      // Manual unbind: the agent tears the network down; the DHCP port stays, reserved.
+      assert.equal((await api('DELETE', `/v2.0/agents/${agentId}/dhcp-networks/${net.id}`)).status, 204);
+      await eventually(async () => !recorded.enabled.has(net.id), 'network disabled on the agent');
+      const kept = await api('GET', `/v2.0/ports/${dhcpPorts[0]!.id}`);
+      assert.equal((kept.body['port'] as { device_id: string }).device_id, 'reserved_dhcp_port');
+    });
+  });
+}
