@@ -185,7 +185,7 @@ export async function discoveryPlugin(app: FastifyInstance): Promise<void> {
     ],
   }));
   const resources = async (request: Parameters<typeof baseUrl>[0]) => ({
-    resources: ['network', 'subnet', 'port'].map((name) => ({
+    resources: ['network', 'subnet', 'port', 'agent'].map((name) => ({
       name,
       collection: `${name}s`,
       links: [{ rel: 'self', href: `${baseUrl(request)}/v2.0/${name}s` }],
