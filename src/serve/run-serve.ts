@@ -1,5 +1,5 @@
 import { unlink, writeFile } from 'node:fs/promises';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { createLogger } from '../common/logger.js';
 import { readInterfaceAddresses } from '../linux/interface-addresses.js';
 import { RateLimiter } from './counters.js';
@@ -52,34 +52,13 @@ function memoryMiB(): Record<string, number> {
 
 /** The log destination: `--log-facility=FILE` (appended, as dnsmasq does) or JSON on stderr. */
 function makeLogger(logFacility: string | undefined): { logger: Logger; flush: () => void } {
-  if (
+  const toStderr =
     logFacility === undefined ||
     logFacility === '-' ||
     logFacility.startsWith('DAEMON') ||
-    logFacility.startsWith('LOCAL')
-  ) {
-    const logger = createLogger({ name: 'serve' });
-    return { logger, flush: () => logger.flush() };
-  }
-  const destination = pino.destination({ dest: logFacility, append: true, sync: false, mkdir: true });
-  const logger = pino(
-    {
-      level: process.env['QDHCP_LOG_LEVEL'] ?? 'info',
-      base: { name: 'serve' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-    },
-    destination,
-  );
-  return {
-    logger,
-    flush: () => {
-      try {
-        destination.flushSync();
-      } catch {
-        // nothing buffered, or the file is gone
-      }
-    },
-  };
+    logFacility.startsWith('LOCAL');
+  const logger = createLogger({ name: 'serve', file: toStderr ? undefined : logFacility });
+  return { logger, flush: () => logger.flushBuffered() };
 }
 
 /**
