@@ -418,3 +418,24 @@ forEachAgentBackend(
   },
   { agent_check_interval: '1' },
 );
+
+forEachAgentBackend(
+  'agents: auto-scheduling and failover switched off',
+  (client) => {
+    test('no auto-scheduling on sync; a dead agent keeps its binding when failover is off', async () => {
+      await client.report('off-1');
+      const { net } = await network(client, '10.91.0.0/24');
+      assert.deepEqual(await hostsOf(client, net), ['off-1'], 'subnet creation still schedules');
+      client.advance(1000);
+      const { net: unhosted } = await network(client, '10.92.0.0/24');
+      await client.report('off-2');
+      const active = await client.rpc('dhcp.get_active_networks', { host: 'off-2' });
+      assert.deepEqual(active.networks, [], 'network_auto_schedule = false');
+      assert.deepEqual(await hostsOf(client, unhosted), []);
+      client.plane().startLivenessCheck(); // a no-op with allow_automatic_dhcp_failover = false
+      await new Promise((resolve) => setTimeout(resolve, 1300));
+      assert.deepEqual(await hostsOf(client, net), ['off-1']);
+    });
+  },
+  { network_auto_schedule: 'false', allow_automatic_dhcp_failover: 'false', agent_check_interval: '1' },
+);
