@@ -1,3 +1,5 @@
+import { mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger };
@@ -32,6 +34,16 @@ function isoTimeCachedPerMillisecond(): () => string {
 }
 
 /**
+ * The descriptor to log to: stderr, or the file opened for appending now (not asynchronously, so a flush
+ * right after start or at an early exit has somewhere to go, and a bad path fails at start-up).
+ */
+function openLogFile(file: string | undefined): number {
+  if (file === undefined) return 2;
+  mkdirSync(dirname(file), { recursive: true });
+  return openSync(file, 'a');
+}
+
+/**
  * The one logger factory: JSON lines on stderr (stdout stays free for command output) or appended to a
  * file. Writes are buffered and flushed every second and at exit: a DHCP server logs per exchange, and a
  * write() per line was the largest cost we control on the packet path (profiled: ~14 µs per line).
@@ -45,10 +57,9 @@ export function createLogger(options: LoggerFactoryOptions = {}): Logger & { flu
     timestamp: isoTimeCachedPerMillisecond(),
   };
   const destination = pino.destination({
-    dest: options.file ?? 2,
+    dest: openLogFile(options.file),
     sync: false,
     minLength: BUFFER_BYTES,
-    ...(options.file === undefined ? {} : { append: true, mkdir: true }),
   });
   const flushBuffered = (): void => {
     try {
