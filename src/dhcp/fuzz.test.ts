@@ -6,22 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { listDhcpFixtures, loadDhcpFixture } from '../../test/support/fixtures.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { DhcpDecodeError, DhcpEncodeError, type DhcpMessage, decodeMessage, encodeMessage } from './index.js';
 
 const PACKETS = 120_000;
 const SEED = 0x5eed_d4c9;
-
-/** mulberry32: small, fast, seeded; enough for mutation choices. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(seed: Uint8Array, random: () => number): Uint8Array {
   const int = (n: number) => Math.floor(random() * n);
@@ -110,7 +99,7 @@ describe('decoder fuzz', () => {
     timeout: 60_000,
   }, (t) => {
     const seeds = listDhcpFixtures().map((name) => loadDhcpFixture(name).bytes);
-    const random = prng(SEED);
+    const random = seededRandom(SEED);
     const counts = { decoded: 0, rejected: 0, overloaded: 0, encodeRejected: 0 };
     const started = process.hrtime.bigint();
     for (let i = 0; i < PACKETS; i++) {

@@ -3,6 +3,7 @@ import dgram from 'node:dgram';
 import { describe, it } from 'node:test';
 import { buildQuery, udpExchange, viewResponse } from '../../test/support/dns/client.js';
 import { loadCapturedMessages } from '../../test/support/dns/fixtures.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { createLogger } from '../common/logger.js';
 import { decodeMessage, OUR_UDP_PAYLOAD_SIZE } from './codec.js';
 import { createDnsServer } from './server.js';
@@ -16,18 +17,6 @@ import { Zone } from './zone.js';
  */
 
 const PACKETS = 100_000;
-
-/** mulberry32: a small seeded PRNG, so a failing case can be reproduced from its index. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(seed: Buffer, random: () => number): Buffer {
   const int = (n: number): number => Math.floor(random() * n);
@@ -91,7 +80,7 @@ describe('dns fuzz', () => {
     });
     zone.upsertHost({ id: 'p2', addresses: ['10.77.0.6'], fqdn: 'vm1.openstacklocal', hostname: 'vm1' });
     const server = createDnsServer({ zone, logger: createLogger({ level: 'silent' }) });
-    const random = prng(0x5eed);
+    const random = seededRandom(0x5eed);
     let answered = 0;
     const started = Date.now();
     try {
