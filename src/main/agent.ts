@@ -48,6 +48,7 @@ function settingsFrom(config: AgentConfig): { dhcp: DhcpSettings; plumbing: Plum
     plumbing: {
       ...DEFAULT_PLUMBING_SETTINGS,
       namespacePrefix: config.namespacePrefix,
+      hostNamespace: config.hostNamespace,
       physicalInterfaceMappings: config.physicalInterfaceMappings,
       localIp: config.localIp,
       ipv6: existsSync('/proc/sys/net/ipv6'),

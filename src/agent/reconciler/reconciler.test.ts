@@ -203,6 +203,19 @@ describe('reconciler', () => {
     );
     assert.equal(t.calls.at(-1), `disable ${a.id}`);
     assert.deepEqual(t.devicesRemoved, [a.id]);
+    // Deleted after the agent already let it go (its DHCP port went first): the bridge still goes.
+    const gone = t.server.addNetwork();
+    await t.reconciler.handleMessage(
+      resourceEvent({
+        resource: 'network',
+        action: 'deleted',
+        id: gone.id,
+        networkId: gone.id,
+        networkRevision: 9,
+        state: {},
+      }),
+    );
+    assert.deepEqual(t.devicesRemoved, [a.id, gone.id]);
     assert.deepEqual(t.reconciler.report(), []);
     await t.reconciler.stop();
   });

@@ -63,6 +63,23 @@ function isPermanent(error: unknown): boolean {
   return error instanceof NetworkModelError || error instanceof RangeError;
 }
 
+/** The provider attributes of a deleted network, from its event's last state (enough to name its devices). */
+function deletedNetwork(event: ResourceEventV1): Network {
+  const state = event.state;
+  const text = (key: string) => (typeof state[key] === 'string' ? (state[key] as string) : null);
+  const segmentation = state['provider:segmentation_id'];
+  return {
+    id: event.networkId,
+    admin_state_up: false,
+    mtu: 0,
+    'provider:network_type': text('provider:network_type'),
+    'provider:physical_network': text('provider:physical_network'),
+    'provider:segmentation_id': typeof segmentation === 'number' ? segmentation : null,
+    subnets: [],
+    ports: [],
+  };
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -261,6 +278,11 @@ export class Reconciler {
     const id = event.networkId;
     const entry = this.entries.get(id);
     if (entry === undefined) {
+      if (event.resource === 'network' && event.action === 'deleted') {
+        // Often already torn down (its DHCP port went first); the bridge and uplink may still be here.
+        await this.teardown(id, { release: false, removeDevices: true }, deletedNetwork(event));
+        return;
+      }
       // A network (or subnet) we do not hold: it may be new and bound to us; ports of it can wait.
       if (event.resource !== 'port' && event.action !== 'deleted') {
         await this.convergeFromServer(id, `${event.resource} ${event.action} on a network not held yet`);
@@ -389,9 +411,10 @@ export class Reconciler {
   private async teardown(
     networkId: string,
     how: { readonly release: boolean; readonly removeDevices: boolean },
+    lastKnown?: Network,
   ): Promise<void> {
     const { driver, rpc, host, dhcpDeviceId, logger } = this.options;
-    const entry = this.entries.get(networkId);
+    const network = this.entries.get(networkId)?.network ?? lastKnown;
     await driver.disable(networkId, { retainPort: false });
     this.entries.delete(networkId);
     this.failures.delete(networkId);
@@ -402,7 +425,7 @@ export class Reconciler {
           logger.debug({ event: 'agent.release_failed', networkId, err: error }, 'release_port failed'),
         );
     }
-    if (how.removeDevices && entry !== undefined) await this.options.removeNetworkDevices?.(entry.network);
+    if (how.removeDevices && network !== undefined) await this.options.removeNetworkDevices?.(network);
     logger.info({ event: 'agent.network_removed', networkId }, 'network torn down');
   }
 

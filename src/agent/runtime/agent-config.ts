@@ -43,6 +43,13 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     help: 'prefix of every DHCP namespace name',
   },
   {
+    key: 'host_namespace',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: '',
+    help: 'namespace holding bridges, taps and uplinks (ip -n NS); default: the current one',
+  },
+  {
     key: 'physical_interface_mappings',
     sections: ['linux_bridge'],
     kind: 'list',
@@ -130,6 +137,8 @@ export interface AgentConfig {
   readonly stateDir: string;
   readonly transportUrl: string;
   readonly namespacePrefix: string;
+  /** Where bridges, taps and uplinks live; undefined = the agent's own namespace. */
+  readonly hostNamespace: string | undefined;
   readonly physicalInterfaceMappings: ReadonlyMap<string, string>;
   readonly localIp: string | undefined;
   readonly driver: 'builtin' | 'dnsmasq';
@@ -233,6 +242,9 @@ export function resolveAgentConfig(
   const prefix = str('namespace_prefix');
   if (!/^[A-Za-z0-9_.-]*$/.test(prefix) || prefix.length > 64)
     throw invalid(`${get('namespace_prefix').where}: "${prefix}" is not a usable namespace prefix`);
+  const hostNamespace = str('host_namespace');
+  if (!/^[A-Za-z0-9_.-]*$/.test(hostNamespace) || hostNamespace.length > 255)
+    throw invalid(`${get('host_namespace').where}: "${hostNamespace}" is not a namespace name`);
   const localIp = str('local_ip');
   if (localIp !== '' && !/^\d{1,3}(\.\d{1,3}){3}$/.test(localIp))
     throw invalid(`${get('local_ip').where}: "${localIp}" is not an IPv4 address`);
@@ -244,6 +256,7 @@ export function resolveAgentConfig(
     stateDir: str('state_dir'),
     transportUrl,
     namespacePrefix: prefix,
+    hostNamespace: hostNamespace === '' ? undefined : hostNamespace,
     physicalInterfaceMappings: mappings,
     localIp: localIp === '' ? undefined : localIp,
     driver: str('dhcp_driver') as AgentConfig['driver'],
