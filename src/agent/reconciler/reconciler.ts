@@ -1,88 +1,18 @@
 import type { NetworkView } from '../../bus/dhcp-agent-rpc.js';
 import type { ResourceEventV1 } from '../../bus/messages.js';
-import type { Logger } from '../../common/logger.js';
 import { findAgentDhcpPort, networkNeedsDhcp } from '../desired-plumbing.js';
-import { NetworkModelError } from '../dhcp-config/network-facts.js';
-import type { DhcpDriver } from '../drivers/driver.js';
 import { type Network, portNeedsDhcp } from '../model.js';
-import type { AgentRpc } from './agent-rpc.js';
 import { decideEvent, parseBusMessage } from './event-decision.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
 import { networkFromView, withoutPort, withPort } from './network-view.js';
 import { NO_OBSERVER, type ReconcilerObserver } from './observer.js';
 import { PortsReadyReporter } from './ports-ready.js';
+import { deletedNetwork, describe, isPermanent } from './reconciler-helpers.js';
+import type { Entry, NetworkReport, ReconcilerOptions } from './reconciler-types.js';
+import { RetryBackoff } from './retry-backoff.js';
 
-/** What the reconciler is built with (the composition root passes real things; tests a fake server). */
-export interface ReconcilerOptions {
-  readonly host: string;
-  readonly driver: DhcpDriver;
-  readonly rpc: AgentRpc;
-  readonly logger: Logger;
-  /** This agent's DHCP port device id on a network (naming.ts `dhcpPortDeviceId`). */
-  readonly dhcpDeviceId: (networkId: string) => string;
-  /** Networks converged at once (default 8). */
-  readonly parallelism?: number;
-  /** Delay before a failed network (or full sync) is tried again (default 2 s). */
-  readonly retryDelayMs?: number;
-  /** Periodic full resync (default 60 s; 0 = off). */
-  readonly resyncIntervalMs?: number;
-  readonly portsReadyIntervalMs?: number;
-  readonly observer?: ReconcilerObserver;
-  /** Removes host leftovers (namespaces) of networks not in `keep` (host-orphans.ts); default none. */
-  readonly removeOrphans?: (keep: ReadonlySet<string>) => Promise<readonly string[]>;
-  /** Removes a deleted network's host devices (bridge, uplink); default none. */
-  readonly removeNetworkDevices?: (network: Network) => Promise<void>;
-  readonly clock?: () => number;
-}
-
-/** One network as the agent holds it. Replaced, never mutated. */
-interface Entry {
-  readonly network: Network;
-  /** The network revision applied (snapshot `revision`, then each applied event's `networkRevision`). */
-  readonly revision: number;
-  /** `serving`; `idle` (bound but nothing to serve: admin down or no DHCP subnet); `failed` (retrying). */
-  readonly state: 'serving' | 'idle' | 'failed';
-  /** Since when the network is in this state (ms since epoch). */
-  readonly since: number;
-  readonly detail: string | undefined;
-}
-
-/** Per network: what is served and since when (`qdhcp agent status`, heartbeat counts). */
-export interface NetworkReport {
-  readonly networkId: string;
-  readonly state: Entry['state'];
-  readonly since: string;
-  readonly revision: number;
-  readonly ports: number;
-  readonly subnets: number;
-  readonly detail: string | undefined;
-}
-
-/** Errors that a retry cannot fix (a model this host cannot wire): reported, not retried in a loop. */
-function isPermanent(error: unknown): boolean {
-  return error instanceof NetworkModelError || error instanceof RangeError;
-}
-
-/** The provider attributes of a deleted network, from its event's last state (enough to name its devices). */
-function deletedNetwork(event: ResourceEventV1): Network {
-  const state = event.state;
-  const text = (key: string) => (typeof state[key] === 'string' ? (state[key] as string) : null);
-  const segmentation = state['provider:segmentation_id'];
-  return {
-    id: event.networkId,
-    admin_state_up: false,
-    mtu: 0,
-    'provider:network_type': text('provider:network_type'),
-    'provider:physical_network': text('provider:physical_network'),
-    'provider:segmentation_id': typeof segmentation === 'number' ? segmentation : null,
-    subnets: [],
-    ports: [],
-  };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** The retry key of the full sync (network ids are UUIDs). */
+const FULL_SYNC = '*';
 
 /**
  * The DHCP agent's reconciler (spec §4.3–4.8, STYLE 7.2 #7): the server is the source of truth; the agent
@@ -101,9 +31,7 @@ export class Reconciler {
   private readonly entries = new Map<string, Entry>();
   private readonly queue: KeyedSerialQueue;
   private readonly pendingSyncs = new Map<string, Promise<void>>();
-  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
-  /** Consecutive failures per network ('*' = the full sync), for the retry backoff. */
-  private readonly failures = new Map<string, number>();
+  private readonly retries: RetryBackoff;
   private readonly observer: ReconcilerObserver;
   private readonly clock: () => number;
   private readonly portsReady: PortsReadyReporter;
@@ -114,6 +42,7 @@ export class Reconciler {
 
   constructor(private readonly options: ReconcilerOptions) {
     this.queue = new KeyedSerialQueue(options.parallelism ?? 8);
+    this.retries = new RetryBackoff(options.retryDelayMs ?? 2000);
     this.observer = options.observer ?? NO_OBSERVER;
     this.clock = options.clock ?? Date.now;
     this.portsReady = new PortsReadyReporter(
@@ -138,8 +67,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.periodic !== undefined) clearInterval(this.periodic);
-    for (const timer of this.retryTimers.values()) clearTimeout(timer);
-    this.retryTimers.clear();
+    this.retries.stop();
     await this.fullSyncRunning;
     await this.queue.idle();
     await this.portsReady.stop();
@@ -261,7 +189,7 @@ export class Reconciler {
       const removed = (await this.options.removeOrphans?.(keep)) ?? [];
       if (removed.length > 0)
         logger.info({ event: 'agent.orphans_removed', networks: removed }, 'removed leftovers');
-      this.failures.delete('*');
+      this.retries.succeeded(FULL_SYNC);
       this.observer.syncFinished('full', (this.clock() - started) / 1000, true);
       logger.info(
         { event: 'agent.resync_done', scope: 'full', networks: networks.length, ms: this.clock() - started },
@@ -270,7 +198,8 @@ export class Reconciler {
     } catch (error) {
       this.observer.syncFinished('full', (this.clock() - started) / 1000, false);
       logger.warn({ event: 'agent.resync_failed', scope: 'full', reason, err: error }, 'full resync failed');
-      this.scheduleRetry(undefined, `full resync failed: ${describe(error)}`);
+      const again = `full resync failed: ${describe(error)}`;
+      this.retries.failed(FULL_SYNC, () => void this.fullSync(again));
     }
   }
 
@@ -417,7 +346,7 @@ export class Reconciler {
     const network = this.entries.get(networkId)?.network ?? lastKnown;
     await driver.disable(networkId, { retainPort: false });
     this.entries.delete(networkId);
-    this.failures.delete(networkId);
+    this.retries.succeeded(networkId);
     if (how.release) {
       await rpc
         .call('dhcp.release_port', { host, networkId, deviceId: dhcpDeviceId(networkId) })
@@ -439,12 +368,7 @@ export class Reconciler {
     const previous = this.entries.get(networkId);
     const since = previous?.state === state ? previous.since : this.clock();
     this.entries.set(networkId, { network, revision, state, since, detail });
-    const timer = this.retryTimers.get(networkId);
-    if (timer !== undefined && state !== 'failed') {
-      clearTimeout(timer);
-      this.retryTimers.delete(networkId);
-    }
-    if (state !== 'failed') this.failures.delete(networkId);
+    if (state !== 'failed') this.retries.succeeded(networkId);
   }
 
   /** Runs network work; a failure marks the network failed and (unless permanent) schedules a retry. */
@@ -466,27 +390,10 @@ export class Reconciler {
         since: previous?.state === 'failed' ? previous.since : this.clock(),
         detail: describe(error),
       });
-      if (!permanent) this.scheduleRetry(networkId, `retry after failure: ${describe(error)}`);
+      const again = `retry after failure: ${describe(error)}`;
+      if (!permanent) this.retries.failed(networkId, () => void this.syncNetwork(networkId, again));
     }
   }
-
-  /**
-   * One retry per network (or the full sync when `networkId` is undefined) after `retryDelayMs`, doubling
-   * with each consecutive failure up to 60 s (a server that is down is not hammered).
-   */
-  private scheduleRetry(networkId: string | undefined, reason: string): void {
-    if (this.stopped) return;
-    const key = networkId ?? '*';
-    if (this.retryTimers.has(key)) return;
-    const failures = (this.failures.get(key) ?? 0) + 1;
-    this.failures.set(key, failures);
-    const delay = Math.min((this.options.retryDelayMs ?? 2000) * 2 ** (failures - 1), 60_000);
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(key);
-      if (networkId === undefined) void this.fullSync(reason);
-      else void this.syncNetwork(networkId, reason);
-    }, delay);
-    timer.unref();
-    this.retryTimers.set(key, timer);
-  }
 }
+
+export type { NetworkReport, ReconcilerOptions } from './reconciler-types.js';

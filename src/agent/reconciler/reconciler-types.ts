@@ -1,0 +1,51 @@
+import type { Logger } from '../../common/logger.js';
+import type { DhcpDriver } from '../drivers/driver.js';
+import type { Network } from '../model.js';
+import type { AgentRpc } from './agent-rpc.js';
+import type { ReconcilerObserver } from './observer.js';
+
+/** What the reconciler is built with (the composition root passes real things; tests a fake server). */
+export interface ReconcilerOptions {
+  readonly host: string;
+  readonly driver: DhcpDriver;
+  readonly rpc: AgentRpc;
+  readonly logger: Logger;
+  /** This agent's DHCP port device id on a network (naming.ts `dhcpPortDeviceId`). */
+  readonly dhcpDeviceId: (networkId: string) => string;
+  /** Networks converged at once (default 8). */
+  readonly parallelism?: number;
+  /** Delay before a failed network (or full sync) is tried again (default 2 s). */
+  readonly retryDelayMs?: number;
+  /** Periodic full resync (default 60 s; 0 = off). */
+  readonly resyncIntervalMs?: number;
+  readonly portsReadyIntervalMs?: number;
+  readonly observer?: ReconcilerObserver;
+  /** Removes host leftovers (namespaces) of networks not in `keep` (host-orphans.ts); default none. */
+  readonly removeOrphans?: (keep: ReadonlySet<string>) => Promise<readonly string[]>;
+  /** Removes a deleted network's host devices (bridge, uplink); default none. */
+  readonly removeNetworkDevices?: (network: Network) => Promise<void>;
+  readonly clock?: () => number;
+}
+
+/** One network as the agent holds it. Replaced, never mutated. */
+export interface Entry {
+  readonly network: Network;
+  /** The network revision applied (snapshot `revision`, then each applied event's `networkRevision`). */
+  readonly revision: number;
+  /** `serving`; `idle` (bound but nothing to serve: admin down or no DHCP subnet); `failed` (retrying). */
+  readonly state: 'serving' | 'idle' | 'failed';
+  /** Since when the network is in this state (ms since epoch). */
+  readonly since: number;
+  readonly detail: string | undefined;
+}
+
+/** Per network: what is served and since when (`qdhcp agent status`, heartbeat counts). */
+export interface NetworkReport {
+  readonly networkId: string;
+  readonly state: Entry['state'];
+  readonly since: string;
+  readonly revision: number;
+  readonly ports: number;
+  readonly subnets: number;
+  readonly detail: string | undefined;
+}
