@@ -261,6 +261,14 @@ for (const driver of ['builtin', 'dnsmasq'] as const) {
       const out = { stdout: await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text() };
       assert.match(out.stdout, /^qdhcp_agent_networks\{state="serving"\} 2$/m);
       assert.match(out.stdout, /^qdhcp_agent_sync_duration_seconds_count\{scope="full",result="ok"\} \d+$/m);
+      const sum = /^qdhcp_agent_event_propagation_seconds_sum\{resource="port"\} (\S+)$/m.exec(out.stdout);
+      const count = /^qdhcp_agent_event_propagation_seconds_count\{resource="port"\} (\S+)$/m.exec(
+        out.stdout,
+      );
+      if (sum && count)
+        t.diagnostic(
+          `port event propagation: mean ${((Number(sum[1]) / Number(count[1])) * 1000).toFixed(1)} ms over ${count[1]} events`,
+        );
       if (driver === 'builtin')
         assert.match(
           out.stdout,

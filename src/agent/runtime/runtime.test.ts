@@ -3,9 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { createInProcessBus } from '../../bus/in-process-bus.js';
 import { parseIni } from '../../common/config.js';
 import { isQdhcpError } from '../../common/errors.js';
+import { createLogger } from '../../common/logger.js';
+import { createAgentRpc } from '../reconciler/agent-rpc.js';
 import { resolveAgentConfig } from './agent-config.js';
+import { Heartbeat } from './heartbeat.js';
 import { AgentMetrics } from './metrics.js';
 import { formatStatus, readStatus, serveStatus } from './status-socket.js';
 
@@ -115,5 +119,40 @@ describe('status socket', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('heartbeat', () => {
+  test('startFlag until the first report is accepted; revived or new afterwards asks for a resync', async () => {
+    const bus = createInProcessBus();
+    const answers = ['down', 'new', 'alive', 'revived', 'new'];
+    const flags: boolean[] = [];
+    bus.serve('agent.report_state', async (params) => {
+      flags.push(params['startFlag'] === true);
+      const status = answers.shift();
+      if (status === 'down') throw new Error('server starting');
+      return { agentId: 'a1', status };
+    });
+    const resyncs: string[] = [];
+    const heartbeat = new Heartbeat(
+      createAgentRpc(bus),
+      (startFlag) => ({
+        host: 'h1',
+        binary: 'qdhcp-agent',
+        agentType: 'DHCP agent',
+        availabilityZone: 'nova',
+        startFlag,
+        configurations: { driver: 'builtin', networks: 0, subnets: 0, ports: 0, physicalNetworks: [] },
+      }),
+      10,
+      (reason) => resyncs.push(reason),
+      createLogger({ level: 'silent' }),
+    );
+    await heartbeat.start();
+    for (let i = 0; i < 100 && answers.length > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    await heartbeat.stop();
+    assert.deepEqual(flags.slice(0, 5), [true, true, false, false, false]);
+    assert.deepEqual(resyncs, ['server reports agent revived', 'server did not know agent']);
   });
 });
