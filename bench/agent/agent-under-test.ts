@@ -1,0 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bridgeName } from '../../src/agent/naming.js';
+import { listNamespaces, namespacePids, runIpBatch } from '../../src/linux/ip-batch.js';
+import { freePort } from '../../test/e2e/api-server-process.js';
+import { AgentTestbed } from '../../test/support/agent/testbed.js';
+import type { Namespace } from '../../test/support/netns.js';
+import { ManagedProcess } from '../../test/support/process.js';
+
+const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
+const QDHCP = join(ROOT, 'bin', 'qdhcp');
+
+export type Driver = 'builtin' | 'dnsmasq';
+export type Json = Record<string, unknown>;
+
+/**
+ * `qdhcp all-in-one` (API + agent, SQLite) with one driver, as the e2e tests run it: API and metrics on
+ * 127.0.0.1, every bridge and tap in the testbed's host namespace, DHCP namespaces under its prefix, plus
+ * one client namespace whose veths we plug into network bridges to send DISCOVERs from.
+ */
+export class AgentUnderTest {
+  private aio: ManagedProcess | undefined;
+  private vethCount = 0;
+
+  private constructor(
+    readonly driver: Driver,
+    readonly bed: AgentTestbed,
+    readonly client: Namespace,
+    private readonly apiUrl: string,
+    private readonly metricsUrl: string,
+  ) {}
+
+  static async start(driver: Driver): Promise<AgentUnderTest> {
+    const bed = await AgentTestbed.create(driver === 'builtin' ? 'bab' : 'bad');
+    try {
+      const client = await bed.sandbox.addNamespace('cl');
+      const agent = new AgentUnderTest(
+        driver,
+        bed,
+        client,
+        `http://127.0.0.1:${await freePort()}`,
+        `http://127.0.0.1:${await freePort()}/metrics`,
+      );
+      await agent.launch();
+      return agent;
+    } catch (error) {
+      await bed.teardown();
+      throw error;
+    }
+  }
+
+  /** Starts all-in-one; resolves when the agent has done its first full resync. */
+  async launch(): Promise<void> {
+    this.aio = ManagedProcess.start(`all-in-one-${this.driver}`, QDHCP, [
+      ...['all-in-one', '--bind', new URL(this.apiUrl).host, '--state-dir', this.bed.path('state')],
+      ...['--host', 'bench-host', '--namespace-prefix', this.bed.namespacePrefix],
+      ...['--host-namespace', this.bed.host.name, '--driver', this.driver],
+      ...[
+        '--resync-interval',
+        '600',
+        '--report-interval',
+        '10',
+        '--metrics-bind',
+        new URL(this.metricsUrl).host,
+      ],
+    ]);
+    await this.aio.waitForOutput(/full resync done|qdhcp agent started/, 60_000);
+  }
+
+  /** kill -9 of the whole all-in-one process (API + agent). */
+  async kill(): Promise<void> {
+    this.aio?.signal('SIGKILL');
+    await this.aio?.waitForExit(10_000);
+  }
+
+  /** Waits (bounded) for the agent's log line after the first full resync. */
+  async waitForResyncLog(timeoutMs: number): Promise<void> {
+    await this.aio?.waitForOutput(/full resync done/, timeoutMs);
+  }
+
+  async api(method: string, path: string, body?: Json): Promise<{ status: number; body: Json }> {
+    const response = await fetch(`${this.apiUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(120_000),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Json) };
+  }
+
+  async create(path: string, kind: string, fields: Json): Promise<Json> {
+    const reply = await this.api('POST', path, { [kind]: fields });
+    if (reply.status !== 201) throw new Error(`POST ${path}: ${reply.status} ${JSON.stringify(reply.body)}`);
+    return reply.body[kind] as Json;
+  }
+
+  /** Bulk port create (`{"ports": [...]}`) in chunks of 500. */
+  async createPorts(networkId: string, macs: readonly string[]): Promise<void> {
+    for (let i = 0; i < macs.length; i += 500) {
+      const ports = macs
+        .slice(i, i + 500)
+        .map((mac) => ({ network_id: networkId, mac_address: mac, device_owner: 'compute:nova' }));
+      const reply = await this.api('POST', '/v2.0/ports', { ports });
+      if (reply.status !== 201) throw new Error(`bulk ports: ${reply.status} ${JSON.stringify(reply.body)}`);
+    }
+  }
+
+  /** Number of networks the agent reports serving (its metrics). */
+  async servingNetworks(): Promise<number> {
+    try {
+      const text = await (await fetch(this.metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
+      return Number(/^qdhcp_agent_networks\{state="serving"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    } catch {
+      return 0;
+    }
+  }
+
+  async waitServing(count: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.servingNetworks()) < count) {
+      if (Date.now() > deadline) throw new Error(`agent serves < ${count} networks after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /**
+   * Plugs new veths into the bridges of `networkIds` (host namespace side enslaved, client side up):
+   * returns the client-side device names, in order. Two `ip -batch` processes for all of them.
+   */
+  async plugClients(networkIds: readonly string[]): Promise<string[]> {
+    const hostLines: string[] = [];
+    const clientLines: string[] = [];
+    const devices: string[] = [];
+    for (const id of networkIds) {
+      const n = this.vethCount++;
+      const hostEnd = `bq${n}`;
+      const clientEnd = `e${n}`;
+      hostLines.push(`link add ${hostEnd} type veth peer name ${clientEnd} netns ${this.client.name}`);
+      hostLines.push(`link set ${hostEnd} master ${bridgeName(id)} up`);
+      clientLines.push(`link set ${clientEnd} up`);
+      devices.push(clientEnd);
+    }
+    await runIpBatch(this.bed.host.name, hostLines, { timeoutMs: 120_000 });
+    await runIpBatch(this.client.name, clientLines, { timeoutMs: 120_000 });
+    return devices;
+  }
+
+  /** VmRSS in MiB of the all-in-one process, and the sum over dnsmasq processes in our DHCP namespaces. */
+  async memory(): Promise<{ agentMiB: number; dnsmasqMiB: number; dnsmasqCount: number }> {
+    const agentMiB = vmRssMiB(this.aio?.pid);
+    let dnsmasqMiB = 0;
+    let dnsmasqCount = 0;
+    const ours = (await listNamespaces()).filter((n) => n.startsWith(`${this.bed.namespacePrefix}qdhcp-`));
+    for (const name of ours) {
+      for (const pid of await namespacePids(name)) {
+        if (!commandOf(pid).startsWith('dnsmasq')) continue;
+        dnsmasqMiB += vmRssMiB(pid);
+        dnsmasqCount++;
+      }
+    }
+    return { agentMiB, dnsmasqMiB, dnsmasqCount };
+  }
+
+  async teardown(): Promise<void> {
+    await this.aio?.stop().catch(() => undefined);
+    await this.bed.teardown();
+  }
+}
+
+function vmRssMiB(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return Number(match?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}

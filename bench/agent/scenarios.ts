@@ -1,0 +1,224 @@
+import type { AgentUnderTest } from './agent-under-test.js';
+import { DiscoverProber } from './discover-prober.js';
+
+/** A MAC no other port of the run has: fa:16:3e + 24-bit counter from `base`. */
+export function macFor(n: number): string {
+  const hex = (n & 0xffffff).toString(16).padStart(6, '0');
+  return `fa:16:3e:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+export interface PropagationResult {
+  readonly existing: number;
+  readonly samples: number;
+  readonly timeouts: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+export interface ChurnResult {
+  readonly target: number;
+  readonly achieved: number;
+  readonly lagP50: number;
+  readonly lagMax: number;
+  readonly lagTimeouts: number;
+}
+
+export interface ResyncResult {
+  readonly networks: number;
+  readonly allAnsweredS: number;
+  readonly resyncLogS: number;
+  readonly agentMiB: number;
+  readonly dnsmasqMiB: number;
+  readonly dnsmasqCount: number;
+}
+
+const PROBE_INTERVAL_MS = 2;
+const PROBE_TIMEOUT_MS = 5_000;
+
+/**
+ * Propagation (issue 4): one /16 network; for each N, bring the network to N ports (bulk creates), then
+ * `samples` times: create a port with a fresh MAC, and from the 201 send a DISCOVER every 2 ms until the
+ * OFFER. Each sample port stays, so N grows by `samples` per step (noted, negligible at 1,000+).
+ */
+export async function propagation(
+  agent: AgentUnderTest,
+  sizes: readonly number[],
+  samples: number,
+  macs: { next: number },
+): Promise<PropagationResult[]> {
+  const network = await agent.create('/v2.0/networks', 'network', { name: 'prop' });
+  const networkId = String(network['id']);
+  await agent.create('/v2.0/subnets', 'subnet', {
+    network_id: networkId,
+    ip_version: 4,
+    cidr: '10.77.0.0/16',
+    gateway_ip: '10.77.0.1',
+  });
+  await agent.waitServing(1, 60_000);
+  const [device] = await agent.plugClients([networkId]);
+  const prober = await DiscoverProber.open(agent.client.name, device ?? 'e0');
+  const results: PropagationResult[] = [];
+  let present = 0;
+  try {
+    for (const size of sizes) {
+      if (size > present) {
+        const batch = Array.from({ length: size - present }, () => macFor(macs.next++));
+        await agent.createPorts(networkId, batch);
+        present = size;
+      }
+      // Let the agent apply the bulk before timing (bounded by the same probe: the last bulk MAC answers).
+      await prober.untilOffer(macFor(macs.next - 1), 20, 120_000);
+      const latencies: number[] = [];
+      let timeouts = 0;
+      for (let i = 0; i < samples; i++) {
+        const mac = macFor(macs.next++);
+        await agent.create('/v2.0/ports', 'port', { network_id: networkId, mac_address: mac });
+        const created = performance.now();
+        const offered = await prober.untilOffer(mac, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS);
+        if (offered === undefined) timeouts++;
+        else latencies.push(offered - created);
+        present++;
+      }
+      results.push({
+        existing: size,
+        samples,
+        timeouts,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+      });
+    }
+  } finally {
+    prober.close();
+  }
+  return results;
+}
+
+/**
+ * Churn: create+delete pairs started at `rate`/s for `seconds` (16 in flight at most) on a fresh network.
+ * Every 20th pair probes its port between create and delete: 201 → OFFER is the agent's lag under load.
+ */
+export async function churn(
+  agent: AgentUnderTest,
+  rates: readonly number[],
+  seconds: number,
+  macs: { next: number },
+): Promise<ChurnResult[]> {
+  const network = await agent.create('/v2.0/networks', 'network', { name: 'churn' });
+  const networkId = String(network['id']);
+  await agent.create('/v2.0/subnets', 'subnet', {
+    network_id: networkId,
+    ip_version: 4,
+    cidr: '10.78.0.0/16',
+    gateway_ip: '10.78.0.1',
+  });
+  await agent.waitServing(2, 60_000);
+  const [device] = await agent.plugClients([networkId]);
+  const prober = await DiscoverProber.open(agent.client.name, device ?? 'e0');
+  const results: ChurnResult[] = [];
+  try {
+    for (const rate of rates) {
+      const total = rate * seconds;
+      const lags: number[] = [];
+      let lagTimeouts = 0;
+      let done = 0;
+      let next = 0;
+      const started = performance.now();
+      const pair = async (index: number): Promise<void> => {
+        const mac = macFor(macs.next++);
+        const port = await agent.create('/v2.0/ports', 'port', { network_id: networkId, mac_address: mac });
+        if (index % 20 === 0) {
+          const created = performance.now();
+          const offered = await prober.untilOffer(mac, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS);
+          if (offered === undefined) lagTimeouts++;
+          else lags.push(offered - created);
+        }
+        await agent.api('DELETE', `/v2.0/ports/${String(port['id'])}`);
+        done++;
+      };
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < total) {
+            const index = next++;
+            const due = started + (index * 1000) / rate;
+            const wait = due - performance.now();
+            if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+            await pair(index);
+          }
+        }),
+      );
+      const elapsed = (performance.now() - started) / 1000;
+      results.push({
+        target: rate,
+        achieved: done / elapsed,
+        lagP50: percentile(lags, 50),
+        lagMax: lags.length === 0 ? Number.NaN : Math.max(...lags),
+        lagTimeouts,
+      });
+    }
+  } finally {
+    prober.close();
+  }
+  return results;
+}
+
+/**
+ * Resync: `count` networks × 20 ports (plus the earlier two), served; memory read; kill -9 of all-in-one
+ * and restart; time until every network answers a DISCOVER for one of its ports (one veth per network),
+ * and until the agent logs its first full resync.
+ */
+export async function resync(
+  agent: AgentUnderTest,
+  count: number,
+  macs: { next: number },
+): Promise<ResyncResult> {
+  const already = await agent.servingNetworks();
+  const ids: string[] = [];
+  const probeMacs: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const network = await agent.create('/v2.0/networks', 'network', { name: `rs-${i}` });
+    const id = String(network['id']);
+    await agent.create('/v2.0/subnets', 'subnet', {
+      network_id: id,
+      ip_version: 4,
+      cidr: `10.${100 + Math.floor(i / 250)}.${i % 250}.0/24`,
+      gateway_ip: `10.${100 + Math.floor(i / 250)}.${i % 250}.1`,
+    });
+    const portMacs = Array.from({ length: 20 }, () => macFor(macs.next++));
+    await agent.createPorts(id, portMacs);
+    ids.push(id);
+    probeMacs.push(portMacs[19] ?? '');
+  }
+  await agent.waitServing(already + count, 30 * 60_000);
+  const devices = await agent.plugClients(ids);
+  const probers = await Promise.all(devices.map((device) => DiscoverProber.open(agent.client.name, device)));
+  try {
+    // Everything answers before the kill (and the tables are complete), so memory is read at full size.
+    await Promise.all(probers.map((prober, i) => prober.untilOffer(probeMacs[i] ?? '', 100, 120_000)));
+    const memory = await agent.memory();
+    await agent.kill();
+    const restarted = performance.now();
+    await agent.launch();
+    await agent.waitForResyncLog(10 * 60_000);
+    const resyncLogS = (performance.now() - restarted) / 1000;
+    // Probed from the resync log on, for both drivers alike: dnsmasq processes outlive a kill -9 of the
+    // agent and answer throughout, until the new agent replaces them.
+    const answered = await Promise.all(
+      probers.map((prober, i) => prober.untilOffer(probeMacs[i] ?? '', 50, 10 * 60_000)),
+    );
+    const last = Math.max(...answered.map((at) => (at === undefined ? Number.NaN : at)));
+    return {
+      networks: count,
+      allAnsweredS: (last - restarted) / 1000,
+      resyncLogS,
+      ...memory,
+    };
+  } finally {
+    for (const prober of probers) prober.close();
+  }
+}
