@@ -234,6 +234,26 @@ for (const driver of ['builtin', 'dnsmasq'] as const) {
       assert.equal(got['router'], '10.81.0.1');
     });
 
+    test('metrics: DHCP messages by network and type, sync durations', async (t) => {
+      if (missing) return t.skip(missing);
+      const out = { stdout: await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text() };
+      assert.match(out.stdout, /^qdhcp_agent_networks\{state="serving"\} 2$/m);
+      assert.match(out.stdout, /^qdhcp_agent_sync_duration_seconds_count\{scope="full",result="ok"\} \d+$/m);
+      const sum = /^qdhcp_agent_event_propagation_seconds_sum\{resource="port"\} (\S+)$/m.exec(out.stdout);
+      const count = /^qdhcp_agent_event_propagation_seconds_count\{resource="port"\} (\S+)$/m.exec(
+        out.stdout,
+      );
+      if (sum && count)
+        t.diagnostic(
+          `port event propagation: mean ${((Number(sum[1]) / Number(count[1])) * 1000).toFixed(1)} ms over ${count[1]} events`,
+        );
+      if (driver === 'builtin')
+        assert.match(
+          out.stdout,
+          /^qdhcp_dhcp_messages_received_total\{network="[^"]+",type="REQUEST"\} \d+$/m,
+        );
+    });
+
     test('kill -9 and restart: same bindings, no stale or duplicate DHCP port, probes still served', async (t) => {
       if (missing) return t.skip(missing);
       const before = (await dhcpNamespaces()).sort();
@@ -254,26 +274,6 @@ for (const driver of ['builtin', 'dnsmasq'] as const) {
         30_000,
       );
       assert.match(renewed, /10\.80\.0\.50/);
-    });
-
-    test('metrics: DHCP messages by network and type, sync durations', async (t) => {
-      if (missing) return t.skip(missing);
-      const out = { stdout: await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text() };
-      assert.match(out.stdout, /^qdhcp_agent_networks\{state="serving"\} 2$/m);
-      assert.match(out.stdout, /^qdhcp_agent_sync_duration_seconds_count\{scope="full",result="ok"\} \d+$/m);
-      const sum = /^qdhcp_agent_event_propagation_seconds_sum\{resource="port"\} (\S+)$/m.exec(out.stdout);
-      const count = /^qdhcp_agent_event_propagation_seconds_count\{resource="port"\} (\S+)$/m.exec(
-        out.stdout,
-      );
-      if (sum && count)
-        t.diagnostic(
-          `port event propagation: mean ${((Number(sum[1]) / Number(count[1])) * 1000).toFixed(1)} ms over ${count[1]} events`,
-        );
-      if (driver === 'builtin')
-        assert.match(
-          out.stdout,
-          /^qdhcp_dhcp_messages_received_total\{network="[^"]+",type="REQUEST"\} \d+$/m,
-        );
     });
 
     test('a deleted probe port: the probe gets no lease any more', async (t) => {
