@@ -72,12 +72,14 @@ export async function startAgent(
     plumbing,
     dhcpDeviceId: (networkId) => dhcpPortDeviceId(config.host, networkId),
     logger,
+    logDhcp: config.logDhcp,
   };
   const driver: DhcpDriver =
     config.driver === 'dnsmasq'
       ? new DnsmasqDriver(driverDeps, { stateDirectory: join(config.stateDir, 'dhcp') })
       : new BuiltinDriver(driverDeps);
-  if (config.logDhcp) logger.warn({ event: 'agent.log_dhcp_unsupported' }, '--log-dhcp is not wired yet');
+  if (config.logDhcp && config.driver !== 'builtin')
+    logger.warn({ event: 'agent.log_dhcp_unsupported' }, '--log-dhcp traces the builtin driver only');
   const rpc = createAgentRpc(deps.bus);
   const metrics = new AgentMetrics();
   const reconciler = new Reconciler({

@@ -85,6 +85,7 @@ for (const driver of ['builtin', 'dnsmasq'] as const) {
           '2',
           '--metrics-bind',
           `127.0.0.1:${metricsPort}`,
+          '--log-dhcp',
         ],
       ]);
     }
@@ -247,6 +248,8 @@ for (const driver of ['builtin', 'dnsmasq'] as const) {
         t.diagnostic(
           `port event propagation: mean ${((Number(sum[1]) / Number(count[1])) * 1000).toFixed(1)} ms over ${count[1]} events`,
         );
+      if (driver === 'builtin')
+        assert.match(aio?.stderr ?? '', /"event":"dhcp\.trace"/, '--log-dhcp traces exchanges');
       if (driver === 'builtin')
         assert.match(
           out.stdout,

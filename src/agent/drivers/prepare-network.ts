@@ -14,6 +14,8 @@ export interface DriverDeps {
   /** The device_id of this agent's DHCP port on a network (spec §4.14, naming.ts `dhcpPortDeviceId`). */
   readonly dhcpDeviceId: (networkId: string) => string;
   readonly logger: Logger;
+  /** `--log-dhcp`: log the engine's trace of every exchange (builtin driver). */
+  readonly logDhcp?: boolean;
 }
 
 /** A network with everything derived that both drivers need before serving it. */

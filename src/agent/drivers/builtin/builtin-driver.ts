@@ -32,7 +32,15 @@ export class BuiltinDriver implements DhcpDriver {
       (served.device.name !== prepared.desired.device.device ||
         served.device.namespace !== prepared.desired.device.namespace);
     if (served === undefined) {
-      served = new ServedNetwork(prepared);
+      const logger = this.deps.logger.child({ networkId: network.id });
+      served = new ServedNetwork(
+        prepared,
+        this.deps.logDhcp === true
+          ? (xid, lines) => {
+              for (const line of lines) logger.info({ event: 'dhcp.trace', xid }, line);
+            }
+          : undefined,
+      );
       this.networks.set(network.id, served);
     } else {
       served.load(prepared);

@@ -36,7 +36,14 @@ export class ServedNetwork {
   private config: EngineConfig;
   private socket: Socket | undefined;
 
-  constructor(prepared: PreparedNetwork) {
+  /**
+   * @param traceExchange receives the engine's `--log-dhcp` lines of every exchange when set (tracing
+   *   costs a few µs per packet, so it is off unless asked for).
+   */
+  constructor(
+    prepared: PreparedNetwork,
+    private readonly traceExchange?: (xid: number, lines: readonly string[]) => void,
+  ) {
     this.prepared = prepared;
     this.facts = networkFacts(prepared.network);
     this.config = this.buildConfig();
@@ -176,13 +183,17 @@ export class ServedNetwork {
 
   /** The engine's decision for one request (pure; tests and benchmarks call it directly). */
   decide(request: DhcpMessage): Decision {
-    return handleRequest(request, this.config, this.tables.tables);
+    return handleRequest(request, this.config, this.tables.tables, {
+      trace: this.traceExchange !== undefined,
+    });
   }
 
   /** Answers one datagram from the namespace. Never throws. */
   handlePacket(bytes: Buffer): void {
     try {
-      const decision = this.decide(decodeMessage(bytes));
+      const request = decodeMessage(bytes);
+      const decision = this.decide(request);
+      if (decision.trace !== undefined) this.traceExchange?.(request.transactionId, decision.trace);
       this.counters.increment(`received.${decision.requestType ?? 'other'}`);
       if (decision.kind === 'drop') {
         this.counters.increment(`dropped.${decision.reason}`);
