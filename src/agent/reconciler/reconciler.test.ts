@@ -237,6 +237,20 @@ describe('reconciler', () => {
       }),
     );
     assert.deepEqual(t.calls, [`enable ${a.id} ports=2`]);
+    // A network the server does not bind here: read, nothing to undo, nothing released.
+    await t.reconciler.handleMessage(
+      resourceEvent({
+        resource: 'network',
+        action: 'created',
+        id: 'x',
+        networkId: randomUUID(),
+        networkRevision: 1,
+        state: {},
+      }),
+    );
+    assert.equal(t.server.count('dhcp.get_network'), 2);
+    assert.equal(t.server.count('dhcp.release_port'), 0);
+    assert.deepEqual(t.reconciler.report().length, 1);
     await t.reconciler.stop();
   });
 

@@ -288,8 +288,11 @@ export class Reconciler {
         host: this.options.host,
         networkId,
       });
-      if (network === null) await this.teardown(networkId, { release: true, removeDevices: false });
-      else await this.convergeView(network, false);
+      if (network === null) {
+        // Gone or bound elsewhere. Only what this agent holds needs undoing (no release for strangers).
+        const held = this.entries.has(networkId) || this.options.driver.status(networkId) !== undefined;
+        if (held) await this.teardown(networkId, { release: true, removeDevices: false });
+      } else await this.convergeView(network, false);
       this.observer.syncFinished('network', (this.clock() - started) / 1000, true);
     });
   }
