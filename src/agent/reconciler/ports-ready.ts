@@ -7,13 +7,15 @@ export const PORTS_READY_BATCH = 64;
 /**
  * Collects ports that became servable and reports them with `dhcp.ports_ready` (spec §1.9, §4.8): at most
  * {@link PORTS_READY_BATCH} per call, one flush every `intervalMs` while any are pending; a failed call
- * puts its ids back for the next flush. `start()`/`stop()` are explicit (no timer in the constructor).
+ * puts its ids back for the next flush, which then waits twice as long each time (up to 10 s). `start()`/`stop()` are explicit (no timer in the constructor).
  */
 export class PortsReadyReporter {
   private readonly pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private running = false;
+  /** Consecutive failed calls: the next flush waits longer (up to 10 s) while the server is away. */
+  private failures = 0;
 
   constructor(
     private readonly rpc: AgentRpc,
@@ -47,13 +49,16 @@ export class PortsReadyReporter {
 
   private arm(): void {
     if (!this.running || this.timer !== undefined || this.pending.size === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flushing = this.flush().finally(() => {
-        this.flushing = undefined;
-        this.arm();
-      });
-    }, this.intervalMs);
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.flushing = this.flush().finally(() => {
+          this.flushing = undefined;
+          this.arm();
+        });
+      },
+      Math.min(this.intervalMs * 2 ** this.failures, 10_000),
+    );
   }
 
   private async flush(): Promise<void> {
@@ -61,7 +66,9 @@ export class PortsReadyReporter {
     for (const id of batch) this.pending.delete(id);
     try {
       await this.rpc.call('dhcp.ports_ready', { host: this.host, portIds: batch });
+      this.failures = 0;
     } catch (error) {
+      this.failures = Math.min(this.failures + 1, 7);
       for (const id of batch) this.pending.add(id);
       this.logger.warn({ event: 'agent.ports_ready_failed', err: error, ports: batch.length }, 'retrying');
     }

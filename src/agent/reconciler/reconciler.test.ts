@@ -314,6 +314,11 @@ describe('reconciler', () => {
       .filter((call) => call.method === 'dhcp.ports_ready')
       .map((call) => (call.params['portIds'] as string[]).length);
     assert.deepEqual(sizes, [64, 64, 22]);
+    // A failed call keeps its ports for the next one.
+    t.server.failNext.add('dhcp.ports_ready');
+    t.server.addNetwork(2);
+    await t.reconciler.fullSync('periodic');
+    await eventually(() => t.server.readyPorts.length >= 152, 'retried after failure');
     await t.reconciler.stop();
   });
 });
