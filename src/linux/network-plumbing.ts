@@ -122,11 +122,15 @@ export async function convergeDhcpPlumbing(
 }
 
 /**
- * Removes a network's DHCP plumbing: the namespace (its ns-… device goes with it, and the kernel then
- * deletes the tap peer). The bridge and uplink stay: other ports (instances) may use them.
+ * Removes a network's DHCP plumbing: the namespace's devices, then the namespace. The bridge and uplink
+ * stay: other ports (instances) may use them. The devices go first because deleting one end of a veth
+ * removes its peer (the host's tap) in the same call, whereas after a namespace deletion the kernel removes
+ * the tap asynchronously, and a quick re-enable would find the old tap still there.
  */
 export async function removeDhcpNamespace(namespace: string): Promise<void> {
   if (!namespaceExists(namespace)) return;
+  const devices = [...(await readLinks(namespace)).keys()].filter((name) => name !== 'lo');
+  if (devices.length > 0) await deleteLinks(namespace, devices);
   await runCommand('ip', ['netns', 'del', namespace], { timeoutMs: 10_000 });
 }
 
