@@ -60,6 +60,7 @@ async function measure(driver: Driver): Promise<DriverResult> {
 }
 
 const ms = (v: number): string => (Number.isNaN(v) ? '–' : v.toFixed(1));
+const settle = (v: number | undefined): string => (v === undefined ? '> 120 (gave up)' : v.toFixed(1));
 const ratio = (a: number, b: number): string =>
   b > 0 && Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '–';
 
@@ -77,6 +78,7 @@ function table(results: Record<Driver, DriverResult>): string {
     rows.push(
       `| propagation p50 ms, ${bp.existing} ports (${note}) | ${ms(bp.p50)} | ${ms(dp.p50)} | ${ratio(bp.p50, dp.p50)} | |`,
       `| propagation p99 ms, ${bp.existing} ports | ${ms(bp.p99)} | ${ms(dp.p99)} | ${ratio(bp.p99, dp.p99)} | ≤ 50 at 10,000, flat |`,
+      `| bulk to ${bp.existing} ports: last bulk port answered, s after its 201 | ${settle(bp.settleS)} | ${settle(dp.settleS)} | ${ratio(bp.settleS ?? Number.NaN, dp.settleS ?? Number.NaN)} | |`,
     );
   });
   b.churn.forEach((bc, i) => {

@@ -19,6 +19,8 @@ export interface PropagationResult {
   readonly timeouts: number;
   readonly p50: number;
   readonly p99: number;
+  /** Seconds from the last bulk create's 201 until its last port is answered (undefined: not within 120 s). */
+  readonly settleS: number | undefined;
 }
 
 export interface ChurnResult {
@@ -72,8 +74,10 @@ export async function propagation(
         await agent.createPorts(networkId, batch);
         present = size;
       }
-      // Let the agent apply the bulk before timing (bounded by the same probe: the last bulk MAC answers).
-      await prober.untilOffer(macFor(macs.next - 1), 20, 120_000);
+      // Let the agent apply the bulk before timing (bounded: the last bulk MAC answers, or 120 s pass).
+      const bulkDone = performance.now();
+      const settled = await prober.untilOffer(macFor(macs.next - 1), 20, 120_000);
+      const settleS = settled === undefined ? undefined : (settled - bulkDone) / 1000;
       const latencies: number[] = [];
       let timeouts = 0;
       for (let i = 0; i < samples; i++) {
@@ -91,6 +95,7 @@ export async function propagation(
         timeouts,
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
+        settleS,
       });
     }
   } finally {
