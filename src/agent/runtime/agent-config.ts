@@ -7,11 +7,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { type IniDocument, type OptionSpec, optionFlag, parseIni } from '../../common/config.js';
+import { type IniDocument, OPTIONS, type OptionSpec, optionFlag, parseIni } from '../../common/config.js';
 import { QdhcpError } from '../../common/errors.js';
 import { parseInterfaceMappings } from '../plumbing-settings.js';
 
 /** Every agent option, in `--help` order. */
+/** The server's definition of an option the agent reads too, so both keep one default and one help text. */
+function sharedOption(key: string): OptionSpec {
+  const spec = OPTIONS.find((option) => option.key === key);
+  if (spec === undefined) throw new Error(`no server option ${key}`);
+  return spec;
+}
+
 export const AGENT_OPTIONS: readonly OptionSpec[] = [
   {
     key: 'host',
@@ -72,15 +79,9 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     choices: ['builtin', 'dnsmasq'],
     help: 'DHCP driver',
   },
-  { key: 'dns_domain', sections: ['DEFAULT'], kind: 'string', default: 'openstacklocal', help: 'DNS domain' },
-  {
-    key: 'dhcp_lease_duration',
-    sections: ['DEFAULT'],
-    kind: 'int',
-    default: '86400',
-    min: -1,
-    help: 'DHCP lease time in seconds (-1 = infinite)',
-  },
+  // Shared with the server, as in Neutron: both read [DEFAULT] dns_domain and dhcp_lease_duration.
+  sharedOption('dns_domain'),
+  sharedOption('dhcp_lease_duration'),
   {
     key: 'enable_isolated_metadata',
     sections: ['DEFAULT'],
