@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One entry point for the benchmarks (none of them is part of the test suite):
+#   bench/run.sh dhcp  [--quick] [--sizes "100 10000 65000"] [--servers "qdhcp dnsmasq kea"]
+#   bench/run.sh agent [--quick]     builtin vs dnsmasq driver: propagation, churn, resync, memory
+#   bench/run.sh api                 port create latency/throughput, SQLite and PostgreSQL
+#   bench/run.sh dns                 dnsperf against the builtin responder and dnsmasq
+# Each prints a markdown table with ratios measured in the same run; docs/performance.md has the results.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+which=${1:-}
+case "$which" in
+  dhcp|agent|api|dns) shift; exec bash "$here/$which/run.sh" "$@" ;;
+  *) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$which" ] && exit 0 || exit 2 ;;
+esac
