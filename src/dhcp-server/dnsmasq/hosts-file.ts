@@ -152,6 +152,38 @@ export function parseHostLine(text: string, line: number): LineResult {
 }
 
 /** Accumulates parsed lines; lets the caller parse a big file in slices (see {@link parseHostsFileAsync}). */
+/** What a hosts-file reader counts besides its entries. */
+export interface HostLineTally {
+  readonly errors: HostsFileError[];
+  skippedIpv6: number;
+  skippedNoAddress: number;
+}
+
+/**
+ * Counts a parsed line that is not a DHCPv4 entry (IPv6 line, no address, error with its line number) and
+ * returns the entry otherwise: one rule for the line-by-line parser and the streaming loader.
+ */
+export function tallyHostLine(
+  parsed: ReturnType<typeof parseHostLine>,
+  lineNumber: number,
+  text: string,
+  tally: HostLineTally,
+): HostEntry | undefined {
+  switch (parsed.kind) {
+    case 'entry':
+      return parsed.entry;
+    case 'ipv6':
+      tally.skippedIpv6++;
+      return undefined;
+    case 'no-address':
+      tally.skippedNoAddress++;
+      return undefined;
+    case 'error':
+      tally.errors.push({ line: lineNumber, reason: parsed.reason, text: text.slice(0, 200) });
+      return undefined;
+  }
+}
+
 class HostsFileAccumulator {
   readonly entries: HostEntry[] = [];
   readonly errors: HostsFileError[] = [];
@@ -161,21 +193,8 @@ class HostsFileAccumulator {
   add(rawLine: string, lineNumber: number): void {
     const text = rawLine.trim();
     if (text.length === 0 || text.startsWith('#')) return;
-    const result = parseHostLine(text, lineNumber);
-    switch (result.kind) {
-      case 'entry':
-        this.entries.push(result.entry);
-        break;
-      case 'ipv6':
-        this.skippedIpv6++;
-        break;
-      case 'no-address':
-        this.skippedNoAddress++;
-        break;
-      case 'error':
-        this.errors.push({ line: lineNumber, reason: result.reason, text: text.slice(0, 200) });
-        break;
-    }
+    const entry = tallyHostLine(parseHostLine(text, lineNumber), lineNumber, text, this);
+    if (entry !== undefined) this.entries.push(entry);
   }
 
   result(): ParsedHostsFile {

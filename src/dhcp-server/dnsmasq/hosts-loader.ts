@@ -1,5 +1,5 @@
 import { type HostTable, HostTableBuilder, hexValue } from '../host-table.js';
-import { type HostsFileError, parseHostLine } from './hosts-file.js';
+import { type HostsFileError, parseHostLine, tallyHostLine } from './hosts-file.js';
 
 /** A hosts file loaded straight into a table, with what was skipped and why. */
 export interface LoadedHosts {
@@ -119,21 +119,8 @@ export class HostsScanner {
 
   private addGeneral(bytes: Uint8Array, start: number, end: number): void {
     const text = LATIN1.decode(bytes.subarray(start, end));
-    const parsed = parseHostLine(text, this.line);
-    switch (parsed.kind) {
-      case 'entry':
-        this.builder.addEntry(parsed.entry);
-        break;
-      case 'ipv6':
-        this.skippedIpv6++;
-        break;
-      case 'no-address':
-        this.skippedNoAddress++;
-        break;
-      case 'error':
-        this.errors.push({ line: this.line, reason: parsed.reason, text: text.slice(0, 200) });
-        break;
-    }
+    const entry = tallyHostLine(parseHostLine(text, this.line), this.line, text, this);
+    if (entry !== undefined) this.builder.addEntry(entry);
   }
 
   /** Freezes the table and returns it with the report. */
