@@ -10,6 +10,15 @@ import type { NetworkRecord, PortRecord, SubnetRecord } from '../db/index.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
+/** Neutron's standard attributes, shown on every resource (spec §1.1). */
+const standardAttributes = {
+  description: Type.String(),
+  tags: Type.Array(Type.String()),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+  revision_number: Type.Integer(),
+};
+
 /** A network as returned by the API. */
 export const NetworkView = Type.Object({
   id: Type.String(),
@@ -31,11 +40,7 @@ export const NetworkView = Type.Object({
   ipv4_address_scope: Type.Null(),
   ipv6_address_scope: Type.Null(),
   dns_domain: Type.String(),
-  description: Type.String(),
-  tags: Type.Array(Type.String()),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-  revision_number: Type.Integer(),
+  ...standardAttributes,
 });
 export type NetworkView = Static<typeof NetworkView>;
 
@@ -59,11 +64,7 @@ export const SubnetView = Type.Object({
   service_types: Type.Array(Type.String()),
   dns_publish_fixed_ip: Type.Boolean(),
   segment_id: Nullable(Type.String()),
-  description: Type.String(),
-  tags: Type.Array(Type.String()),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-  revision_number: Type.Integer(),
+  ...standardAttributes,
 });
 export type SubnetView = Static<typeof SubnetView>;
 
@@ -103,11 +104,7 @@ export const PortView = Type.Object({
   dns_domain: Type.String(),
   dns_assignment: Type.Array(DnsAssignment),
   ip_allocation: Type.String(),
-  description: Type.String(),
-  tags: Type.Array(Type.String()),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-  revision_number: Type.Integer(),
+  ...standardAttributes,
 });
 export type PortView = Static<typeof PortView>;
 
