@@ -10,6 +10,7 @@
  * History of `qdhcp.dhcp-agent` methods:
  * - v1 (initial): agent.report_state, dhcp.get_active_networks, dhcp.get_network, dhcp.ensure_port,
  *   dhcp.release_port, dhcp.ports_ready; event qdhcp.agent-binding v1.
+ * - v1, added: metadata.get_instance (an agent that does not call it is unaffected).
  *
  * @module
  */
@@ -136,6 +137,67 @@ export const EmptyResult = Type.Object({});
 /** These ports are served: their status may go DOWN → ACTIVE (spec §1.9, §4.8). */
 export const PortsReadyParams = Type.Object({ host: Host, portIds: Type.Array(Uuid, { maxItems: 1000 }) });
 
+/**
+ * The instance behind a metadata request (spec §6): the port that holds `ipAddress` on `networkId` gives
+ * the instance (`device_id`) and the project. The agent's proxy passes only what the kernel told it (the
+ * namespace it listens in, the TCP peer address), never anything the client wrote.
+ */
+export const GetInstanceParams = Type.Object({
+  host: Host,
+  networkId: Uuid,
+  ipAddress: Type.String({ minLength: 1, maxLength: 64 }),
+});
+const MetadataSubnetView = Type.Object({
+  id: Uuid,
+  cidr: Type.String(),
+  ipVersion: Type.Union([Type.Literal(4), Type.Literal(6)]),
+  gatewayIp: Type.Union([Type.String(), Type.Null()]),
+  enableDhcp: Type.Boolean(),
+  dnsNameservers: Type.Array(Type.String()),
+  hostRoutes: Type.Array(HostRoute),
+});
+const MetadataPortView = Type.Object({
+  id: Uuid,
+  networkId: Uuid,
+  macAddress: Type.String(),
+  mtu: Type.Union([Type.Integer(), Type.Null()]),
+  fixedIps: Type.Array(Type.Object({ ipAddress: Type.String(), subnet: MetadataSubnetView })),
+});
+/** `src/metadata/instance.ts` MetadataInstance as JSON: user data travels base64-encoded. */
+const MetadataInstanceView = Type.Object({
+  id: Type.String({ minLength: 1 }),
+  name: Type.String(),
+  hostname: Type.String(),
+  projectId: Type.String(),
+  availabilityZone: Type.String(),
+  launchIndex: Type.Integer({ minimum: 0 }),
+  publicKeys: Type.Array(Type.Object({ name: Type.String(), key: Type.String() })),
+  userDataBase64: Type.Union([Type.String(), Type.Null()]),
+  metadata: Type.Record(Type.String(), Type.String()),
+});
+/**
+ * `identity` is null when no port of the network holds the address or its `device_id` is empty (→ 404).
+ * `context` is what the builtin backend's trees are built from (`MetadataContext` without the request IP
+ * and random source): null when qdhcp keeps no instance record with that id (→ 404 in builtin mode; the
+ * nova backend needs only `identity`).
+ */
+export const GetInstanceResult = Type.Object({
+  identity: Type.Union([
+    Type.Object({ portId: Uuid, instanceId: Type.String({ minLength: 1 }), projectId: Type.String() }),
+    Type.Null(),
+  ]),
+  context: Type.Union([
+    Type.Object({
+      instance: MetadataInstanceView,
+      requestPort: MetadataPortView,
+      ports: Type.Array(MetadataPortView),
+      domain: Type.String(),
+    }),
+    Type.Null(),
+  ]),
+});
+export type GetInstanceResult = Static<typeof GetInstanceResult>;
+
 /** Every method: its name, params schema and result schema. */
 export const DHCP_AGENT_METHODS = {
   'agent.report_state': { params: ReportStateParams, result: ReportStateResult },
@@ -144,6 +206,7 @@ export const DHCP_AGENT_METHODS = {
   'dhcp.ensure_port': { params: EnsurePortParams, result: EnsurePortResult },
   'dhcp.release_port': { params: ReleasePortParams, result: EmptyResult },
   'dhcp.ports_ready': { params: PortsReadyParams, result: EmptyResult },
+  'metadata.get_instance': { params: GetInstanceParams, result: GetInstanceResult },
 } as const satisfies Record<string, { params: TSchema; result: TSchema }>;
 
 export type DhcpAgentMethod = keyof typeof DHCP_AGENT_METHODS;

@@ -115,6 +115,8 @@ export async function buildControlPlane(
       'dhcp.ensure_port': (params) => dhcpRpc.ensurePort(params),
       'dhcp.release_port': (params) => dhcpRpc.releasePort(params),
       'dhcp.ports_ready': (params) => dhcpRpc.portsReady(params),
+      // Placeholder until the instances service lands (issue 5): nobody is identified yet.
+      'metadata.get_instance': async () => ({ identity: null, context: null }),
     }),
     unsubscribeScheduling,
   ];
