@@ -6,9 +6,11 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { hostname } from 'node:os';
 import { type IniDocument, OPTIONS, type OptionSpec, optionFlag, parseIni } from '../../common/config.js';
 import { QdhcpError } from '../../common/errors.js';
+import { DnsConfigError, parseUpstream } from '../../dns/forwarder.js';
 import { parseInterfaceMappings } from '../plumbing-settings.js';
 
 /** Every agent option, in `--help` order. */
@@ -83,11 +85,20 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   sharedOption('dns_domain'),
   sharedOption('dhcp_lease_duration'),
   {
+    key: 'dnsmasq_dns_servers',
+    sections: ['DEFAULT'],
+    flag: '--dns-servers',
+    kind: 'list',
+    default: '',
+    help: 'upstream resolvers IP[#PORT][,...] for names outside the network (none: REFUSED)',
+  },
+  {
     key: 'enable_isolated_metadata',
     sections: ['DEFAULT'],
     kind: 'bool',
-    default: 'false',
-    help: 'metadata route via the DHCP port on isolated subnets',
+    // On in qdhcp (Neutron: off): qdhcp has no routers, so every subnet is isolated and needs the proxy.
+    default: 'true',
+    help: 'metadata route via the DHCP port and the metadata proxy on isolated subnets',
   },
   {
     key: 'force_metadata',
@@ -95,6 +106,28 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     kind: 'bool',
     default: 'false',
     help: 'metadata route via the DHCP port on every subnet',
+  },
+  {
+    key: 'metadata_backend',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: 'builtin',
+    choices: ['builtin', 'nova'],
+    help: "who answers the metadata proxy: qdhcp's instance records or a Nova metadata API",
+  },
+  {
+    key: 'nova_metadata_url',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: 'http://127.0.0.1:8775',
+    help: 'Nova metadata API for metadata_backend = nova',
+  },
+  {
+    key: 'metadata_proxy_shared_secret',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: '',
+    help: 'key of X-Instance-ID-Signature sent to Nova (HMAC-SHA256)',
   },
   {
     key: 'resync_interval',
@@ -145,8 +178,13 @@ export interface AgentConfig {
   readonly driver: 'builtin' | 'dnsmasq';
   readonly dnsDomain: string;
   readonly dhcpLeaseDuration: number;
+  /** `dnsmasq_dns_servers`: upstream resolvers as written (`192.0.2.53`, `192.0.2.53#5353`), IPv4 only. */
+  readonly dnsServers: readonly string[];
   readonly enableIsolatedMetadata: boolean;
   readonly forceMetadata: boolean;
+  readonly metadataBackend: 'builtin' | 'nova';
+  readonly novaMetadataUrl: string;
+  readonly metadataProxySharedSecret: string;
   readonly resyncIntervalSeconds: number;
   readonly reportIntervalSeconds: number;
   readonly syncParallelism: number;
@@ -249,6 +287,24 @@ export function resolveAgentConfig(
   const localIp = str('local_ip');
   if (localIp !== '' && !/^\d{1,3}(\.\d{1,3}){3}$/.test(localIp))
     throw invalid(`${get('local_ip').where}: "${localIp}" is not an IPv4 address`);
+  const dnsServers = get('dnsmasq_dns_servers')
+    .value.split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of dnsServers) {
+    let address: string;
+    try {
+      address = parseUpstream(entry).address;
+    } catch (error) {
+      if (!(error instanceof DnsConfigError)) throw error;
+      throw invalid(`${get('dnsmasq_dns_servers').where}: ${error.message}`);
+    }
+    // The agent opens upstream sockets inside each namespace with the IPv4-only netns addon.
+    if (!isIPv4(address)) throw invalid(`${get('dnsmasq_dns_servers').where}: "${entry}" is not IPv4`);
+  }
+  const novaUrl = str('nova_metadata_url');
+  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(novaUrl))
+    throw invalid(`${get('nova_metadata_url').where}: "${novaUrl}" is not an http(s) URL`);
   const metrics = str('metrics_bind');
   const host = str('host') || hostname();
   if (host.length > 255) throw invalid(`${get('host').where}: host name too long`);
@@ -263,8 +319,12 @@ export function resolveAgentConfig(
     driver: str('dhcp_driver') as AgentConfig['driver'],
     dnsDomain,
     dhcpLeaseDuration: int('dhcp_lease_duration'),
+    dnsServers,
     enableIsolatedMetadata: bool('enable_isolated_metadata'),
     forceMetadata: bool('force_metadata'),
+    metadataBackend: str('metadata_backend') as AgentConfig['metadataBackend'],
+    novaMetadataUrl: novaUrl,
+    metadataProxySharedSecret: get('metadata_proxy_shared_secret').value,
     resyncIntervalSeconds: int('resync_interval'),
     reportIntervalSeconds: int('report_interval'),
     syncParallelism: int('num_sync_threads'),
