@@ -1,5 +1,6 @@
+import type { Network } from '../model.js';
 import type { DhcpContext } from '../settings.js';
-import { type NetworkFacts, type SubnetFacts, subnetContains } from './network-facts.js';
+import { type NetworkFacts, networkFacts, type SubnetFacts, subnetContains } from './network-facts.js';
 import { formatOption } from './option-lines.js';
 import type { OptionLine } from './types.js';
 
@@ -19,6 +20,31 @@ export function dhcpPortAddress(facts: SubnetFacts, context: DhcpContext): strin
 export function servesMetadataOn(facts: SubnetFacts, network: NetworkFacts, context: DhcpContext): boolean {
   const { forceMetadata, enableIsolatedMetadata } = context.settings;
   return forceMetadata || (enableIsolatedMetadata && !network.routed.has(facts.subnet.id));
+}
+
+/** The DHCP port address the metadata route points to on this subnet, or undefined when it is not sent. */
+function metadataNexthopViaDhcpPort(
+  facts: SubnetFacts,
+  network: NetworkFacts,
+  context: DhcpContext,
+): string | undefined {
+  if (!servesMetadataOn(facts, network, context)) return undefined;
+  const address = dhcpPortAddress(facts, context);
+  return address !== undefined && subnetContains(facts, address) ? address : undefined;
+}
+
+/**
+ * True when some subnet's clients get `169.254.169.254/32` via the DHCP port, i.e. when the agent's
+ * metadata proxy must listen in the namespace (spec §6.1): the same rule as the route lines below.
+ */
+export function advertisesMetadataRoute(network: Network, context: DhcpContext): boolean {
+  const facts = networkFacts(network);
+  return facts.subnets.some(
+    (subnet) =>
+      subnet.hasOptions &&
+      subnet.ipVersion === 4 &&
+      metadataNexthopViaDhcpPort(subnet, facts, context) !== undefined,
+  );
 }
 
 /** Spec §5.5 steps 1–2: DNS servers (and IPv6 domain search). Returns lines and "has no nameservers". */
@@ -56,8 +82,8 @@ function routeLines(
     else routes.push(`${route.destination},${route.nexthop}`);
   }
   if (servesMetadataOn(facts, network, context)) {
-    const address = dhcpPortAddress(facts, context);
-    if (address !== undefined && subnetContains(facts, address)) routes.push(`${METADATA_CIDR},${address}`);
+    const address = metadataNexthopViaDhcpPort(facts, network, context);
+    if (address !== undefined) routes.push(`${METADATA_CIDR},${address}`);
   } else if (network.routed.has(subnet.id) && gateway !== undefined) {
     routes.push(`${METADATA_CIDR},${gateway}`);
   }
