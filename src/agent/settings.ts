@@ -9,7 +9,7 @@ export interface DhcpSettings {
   readonly dnsDomain: string;
   /** `dhcp_lease_duration` in seconds; −1 = infinite (default 86400). */
   readonly leaseSeconds: number;
-  /** `enable_isolated_metadata` (default false). */
+  /** `enable_isolated_metadata` (Neutron's default false; the agent's option defaults to true, agent-config.ts). */
   readonly enableIsolatedMetadata: boolean;
   /** `force_metadata` (default false). */
   readonly forceMetadata: boolean;
@@ -19,13 +19,16 @@ export interface DhcpSettings {
   readonly renewalSeconds: number;
   readonly rebindingSeconds: number;
   /**
-   * DNS served by the DHCP namespace. Off until the DNS responder is wired into the agent: both drivers
-   * then behave like dnsmasq `--port=0` (no DNS, and no "use me as DNS server" default), see docs/agent.md.
+   * DNS served in the DHCP namespace on the DHCP port's addresses, as Neutron's dnsmasq does (on by
+   * default). Then a subnet without `dns_nameservers` gets the DHCP port's address as DNS server
+   * (spec §5.5, §5.10). Off is dnsmasq `--port=0`: no DNS, and no "use me" default.
    */
   readonly dnsEnabled: boolean;
+  /** `dnsmasq_dns_servers`: upstreams for names outside the network (`IP[#port]`); empty → REFUSED. */
+  readonly dnsServers: readonly string[];
 }
 
-/** Neutron's defaults (spec §4.1), with DNS off (see {@link DhcpSettings.dnsEnabled}). */
+/** Neutron's defaults (spec §4.1): DNS served, no upstreams. */
 export const DEFAULT_DHCP_SETTINGS: DhcpSettings = Object.freeze({
   dnsDomain: 'openstacklocal',
   leaseSeconds: 86400,
@@ -34,7 +37,8 @@ export const DEFAULT_DHCP_SETTINGS: DhcpSettings = Object.freeze({
   leaseMaxCap: 2 ** 24,
   renewalSeconds: 0,
   rebindingSeconds: 0,
-  dnsEnabled: false,
+  dnsEnabled: true,
+  dnsServers: [],
 });
 
 /** What the derivation needs besides the network: settings and this agent's DHCP port on it (spec §4.14). */

@@ -25,7 +25,8 @@ describe('agent configuration', () => {
     assert.equal(config.resyncIntervalSeconds, 7);
     assert.deepEqual([...config.physicalInterfaceMappings], [['physnet1', 'eth1']]);
     assert.equal(config.metricsBind, undefined);
-    assert.equal(config.enableIsolatedMetadata, false);
+    assert.equal(config.enableIsolatedMetadata, true, 'on by default: every qdhcp subnet is isolated');
+    assert.equal(config.metadataBackend, 'builtin');
   });
 
   const refusals: Array<[string, Record<string, string>, RegExp]> = [
@@ -37,6 +38,8 @@ describe('agent configuration', () => {
     ['report interval', { report_interval: '0' }, /below the minimum 1/],
     ['boolean', { force_metadata: 'maybe' }, /not a boolean/],
     ['local ip', { local_ip: 'ten' }, /not an IPv4 address/],
+    ['metadata backend', { metadata_backend: 'ec2' }, /not one of builtin, nova/],
+    ['nova url', { nova_metadata_url: 'ftp://nova' }, /not an http\(s\) URL/],
   ];
   for (const [name, flags, message] of refusals) {
     test(`refuses a bad ${name} with CONFIG_INVALID`, () => {

@@ -37,6 +37,9 @@ export function addAgentOptions(command: Command, options: { onlyAgent?: boolean
       `${flag}${value}`,
       `${spec.help} (config: ${file}; default: ${spec.default === '' ? 'none' : spec.default}${choices})`,
     );
+    // A switch that defaults to on needs a way off (`--no-enable-isolated-metadata`).
+    if (spec.kind === 'bool' && spec.default === 'true')
+      command.option(`--no-${flag.slice(2)}`, `turn ${flag} off (config: ${file} = false)`);
   }
   return command;
 }
