@@ -36,6 +36,8 @@ export interface ResourceUseCases<V extends { readonly id: string }> {
 /** Everything the generic routes need to know about one resource. */
 export interface ResourceDefinition<V extends { readonly id: string }> {
   readonly names: ResourceNames;
+  /** The collection's path when it is not `/v2.0/<plural>` (qdhcp's own resources live under `/v2.0/qdhcp/`). */
+  readonly collectionPath?: string;
   readonly attributes: AttributeMap;
   readonly allowFixedIpsFilter: boolean;
   /** The error for an unknown pagination marker. */
@@ -62,14 +64,14 @@ export function baseUrl(request: FastifyRequest): string {
   return `${proto}://${request.headers.host ?? 'localhost'}`;
 }
 
-/** Registers the routes of one resource under `/v2.0/<plural>`. */
+/** Registers the routes of one resource under `/v2.0/<plural>` (or its `collectionPath`). */
 export function registerResourceRoutes<V extends { readonly id: string }>(
   app: FastifyInstance,
   definition: ResourceDefinition<V>,
   options: RouteOptions,
 ): void {
   const { names, attributes, useCases } = definition;
-  const collection = `/v2.0/${names.plural}`;
+  const collection = definition.collectionPath ?? `/v2.0/${names.plural}`;
   const member = `${collection}/:id`;
   type WithId = { Params: { id: string } };
 

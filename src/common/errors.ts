@@ -44,6 +44,11 @@ export const ERROR_CATALOG = {
     status: 404,
     template: 'Agent {id} is not a valid DHCP Agent or has been disabled.',
   },
+  INSTANCE_NOT_FOUND: {
+    type: 'InstanceNotFound',
+    status: 404,
+    template: 'Instance {instance_id} could not be found.',
+  },
   EXTENSION_NOT_FOUND: {
     type: 'HTTPNotFound',
     status: 404,
@@ -110,6 +115,11 @@ export const ERROR_CATALOG = {
     type: 'InvalidInput',
     status: 400,
     template: 'Invalid input for operation: {error_message}.',
+  },
+  PORT_NOT_USABLE: {
+    type: 'PortNotUsable',
+    status: 400,
+    template: 'Port {port_id} not usable for instance {instance}: {reason}.',
   },
   BAD_RESOURCE_REQUEST: { type: 'BadRequest', status: 400, template: 'Bad {resource} request: {msg}.' },
   INVALID_IP_FOR_SUBNET: {
@@ -199,6 +209,12 @@ export const ERROR_CATALOG = {
     type: 'UnsupportedPortDeviceOwner',
     status: 409,
     template: 'Operation {op} is not supported for device_owner {device_owner} on port {port_id}.',
+  },
+  PORT_IN_USE: {
+    type: 'PortInUse',
+    status: 409,
+    template:
+      'Unable to complete operation on port {port_id} for network {net_id}. Port already has an attached device {device_id}.',
   },
   PORT_BOUND: {
     type: 'PortBound',
