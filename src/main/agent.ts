@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { BuiltinDriver } from '../agent/drivers/builtin/builtin-driver.js';
 import { DnsmasqDriver } from '../agent/drivers/dnsmasq/dnsmasq-driver.js';
 import type { DhcpDriver } from '../agent/drivers/driver.js';
-import type { DriverDeps } from '../agent/drivers/prepare-network.js';
+import { type DriverDeps, readHostLinks } from '../agent/drivers/prepare-network.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../agent/naming.js';
 import { DEFAULT_PLUMBING_SETTINGS, type PlumbingSettings } from '../agent/plumbing-settings.js';
 import { createAgentRpc } from '../agent/reconciler/agent-rpc.js';
@@ -44,6 +44,7 @@ function settingsFrom(config: AgentConfig): { dhcp: DhcpSettings; plumbing: Plum
       leaseSeconds: config.dhcpLeaseDuration,
       enableIsolatedMetadata: config.enableIsolatedMetadata,
       forceMetadata: config.forceMetadata,
+      dnsServers: config.dnsServers,
     },
     plumbing: {
       ...DEFAULT_PLUMBING_SETTINGS,
@@ -98,6 +99,7 @@ export async function startAgent(
       return removed;
     },
     removeNetworkDevices: (network) => removeNetworkDevices(network, plumbing),
+    readHostLinks: () => readHostLinks(plumbing),
   });
   const startedAt = new Date().toISOString();
   const status = (): AgentStatus => ({
