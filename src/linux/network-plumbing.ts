@@ -13,7 +13,9 @@ import {
   bridgeCommands,
   type DhcpDeviceSpec,
   namespaceCommands,
+  staleFloodEntryCommands,
   tapCommands,
+  type Uplink,
 } from './plumbing-commands.js';
 import { runCommand } from './run-command.js';
 
@@ -71,7 +73,41 @@ export async function ensureBridge(
   const commands = bridgeCommands(spec, observed);
   await runIpBatch(hostNamespace, commands.ip);
   if (commands.bridge.length > 0) await runBridgeBatchForce(hostNamespace, commands.bridge);
+  await removeStaleFloodEntries(hostNamespace, spec.uplink);
   return commands.ip;
+}
+
+/**
+ * Deletes the flooding entries of a unicast VXLAN uplink whose destination is no longer a remote (a host
+ * that left): one `bridge -j fdb show` read, and a batch only when something is stale. Other uplinks: no
+ * process at all.
+ */
+export async function removeStaleFloodEntries(hostNamespace: NamespaceName, uplink: Uplink): Promise<void> {
+  if (uplink.kind !== 'vxlan' || uplink.group !== undefined) return;
+  const result = await runCommand(
+    'bridge',
+    [
+      ...(hostNamespace === undefined ? [] : ['-n', hostNamespace]),
+      '-j',
+      'fdb',
+      'show',
+      'dev',
+      uplink.device,
+    ],
+    { allowFailure: true, timeoutMs: 10_000 },
+  );
+  let entries: unknown;
+  try {
+    entries = JSON.parse(result.stdout.trim() || '[]');
+  } catch {
+    return; // unreadable: leave the entries; the next converge reads again
+  }
+  const destinations = (Array.isArray(entries) ? entries : [])
+    .map((entry) => entry as { mac?: unknown; dst?: unknown })
+    .filter((entry) => entry.mac === '00:00:00:00:00:00' && typeof entry.dst === 'string')
+    .map((entry) => entry.dst as string);
+  const lines = staleFloodEntryCommands(uplink, destinations);
+  if (lines.length > 0) await runBridgeBatchForce(hostNamespace, lines);
 }
 
 async function runBridgeBatchForce(namespace: NamespaceName, lines: readonly string[]): Promise<void> {
@@ -115,6 +151,7 @@ export async function convergeDhcpPlumbing(
   const hostLines = [...bridgeLines.ip, ...tapLines];
   await runIpBatch(hostNamespace, hostLines);
   if (bridgeLines.bridge.length > 0) await runBridgeBatchForce(hostNamespace, bridgeLines.bridge);
+  await removeStaleFloodEntries(hostNamespace, bridge.uplink);
   const [addresses, routes] = await readIpJson(device.namespace, ['addr show', 'route show']);
   const namespaceLines = namespaceCommands(device, parseLinks(addresses ?? []), parseRoutes(routes ?? []));
   await runIpBatch(device.namespace, namespaceLines);

@@ -7,7 +7,9 @@ import {
   type DhcpDeviceSpec,
   namespaceCommands,
   PlumbingError,
+  staleFloodEntryCommands,
   tapCommands,
+  type Uplink,
 } from './plumbing-commands.js';
 
 function link(name: string, extra: Partial<ObservedLink> = {}): [string, ObservedLink] {
@@ -246,4 +248,26 @@ test('ip -j output is parsed defensively', () => {
   assert.deepEqual(parseRoutes([{ dst: 'default', gateway: '10.0.0.1', dev: 'ns-1' }, { nodst: 1 }]), [
     { destination: 'default', gateway: '10.0.0.1', device: 'ns-1' },
   ]);
+});
+
+test('staleFloodEntryCommands: deletes flooding entries of hosts that left, nothing for group or other uplinks', () => {
+  const uplink: Uplink = {
+    kind: 'vxlan',
+    device: 'vxlan-1001',
+    vni: 1001,
+    localIp: '192.0.2.1',
+    remotes: ['192.0.2.2', '192.0.2.3'],
+    group: undefined,
+    underlayDevice: undefined,
+    dstPort: 4789,
+  };
+  assert.deepEqual(staleFloodEntryCommands(uplink, ['192.0.2.2', '192.0.2.3']), []);
+  assert.deepEqual(staleFloodEntryCommands(uplink, ['192.0.2.2', '192.0.2.9', '192.0.2.9']), [
+    'fdb del 00:00:00:00:00:00 dev vxlan-1001 dst 192.0.2.9',
+  ]);
+  assert.deepEqual(staleFloodEntryCommands({ ...uplink, remotes: [] }, ['192.0.2.2']), [
+    'fdb del 00:00:00:00:00:00 dev vxlan-1001 dst 192.0.2.2',
+  ]);
+  assert.deepEqual(staleFloodEntryCommands({ ...uplink, group: '239.1.1.1' }, ['192.0.2.9']), []);
+  assert.deepEqual(staleFloodEntryCommands({ kind: 'device', device: 'eth1' }, ['192.0.2.9']), []);
 });

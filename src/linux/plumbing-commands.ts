@@ -103,6 +103,20 @@ export function bridgeCommands(spec: BridgeSpec, links: ReadonlyMap<string, Obse
   return { ip, bridge: bridgeLines };
 }
 
+/**
+ * `bridge` lines that delete the all-zero (flooding) FDB entries of a unicast VXLAN uplink whose
+ * destination is no longer a remote (`observed`: the `dst` of each all-zero entry, from
+ * `bridge -j fdb show dev …`). {@link bridgeCommands} appends the wanted ones; together the device floods
+ * to exactly the remotes. Nothing for other uplinks or a multicast group.
+ */
+export function staleFloodEntryCommands(uplink: Uplink, observed: readonly string[]): string[] {
+  if (uplink.kind !== 'vxlan' || uplink.group !== undefined) return [];
+  const wanted = new Set(uplink.remotes);
+  return [...new Set(observed)]
+    .filter((dst) => !wanted.has(dst))
+    .map((dst) => `fdb del 00:00:00:00:00:00 dev ${uplink.device} dst ${dst}`);
+}
+
 /** Lines (host namespace) that plug the DHCP port's veth into the bridge and the namespace. */
 export function tapCommands(spec: DhcpDeviceSpec, links: ReadonlyMap<string, ObservedLink>): string[] {
   const lines: string[] = [];
