@@ -152,8 +152,44 @@ const agents: Migration = {
   },
 };
 
+/** Instance records of the builtin metadata service (issue 5). */
+const instances: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('instances')
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+      .addColumn('name', 'varchar(255)', (c) => c.notNull())
+      .addColumn('hostname', 'varchar(63)', (c) => c.notNull())
+      .addColumn('availability_zone', 'varchar(255)', (c) => c.notNull())
+      .addColumn('public_keys', 'text', (c) => c.notNull())
+      .addColumn('user_data', 'text')
+      .addColumn('metadata', 'text', (c) => c.notNull())
+      .addColumn('launch_index', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('updated_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('revision_number', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('instances_project').on('instances').column('project_id').execute();
+    // metadata.get_instance looks a caller up by (network, address): one index probe, no scan.
+    await db.schema
+      .createIndex('ip_allocations_network_ip')
+      .on('ip_allocations')
+      .columns(['network_id', 'ip_address'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await sql`drop index if exists ip_allocations_network_ip`.execute(db);
+    await sql`drop table if exists instances`.execute(db);
+  },
+};
+
 /** Migrations by name; names sort in the order they must run. */
-const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial, '0002_agents': agents };
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': initial,
+  '0002_agents': agents,
+  '0003_instances': instances,
+};
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

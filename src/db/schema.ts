@@ -125,6 +125,29 @@ export interface NetworkDhcpAgentBindingsTable {
   binding_index: number;
 }
 
+/**
+ * `instances`: qdhcp's own instance records for the builtin metadata service (issue 5). The instance's
+ * ports are the ports whose `device_id` is the instance id (no join table: one owner per port).
+ */
+export interface InstancesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  /** A DNS label. */
+  hostname: string;
+  availability_zone: string;
+  /** JSON object key name → public key, in the order given. */
+  public_keys: string;
+  /** Base64 of the raw user data (≤ 64 KiB decoded), or null when the instance has none. */
+  user_data: string | null;
+  /** JSON object of string → string. */
+  metadata: string;
+  launch_index: number;
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
 /** The whole database as Kysely's type parameter. */
 export interface Schema {
   agents: AgentsTable;
@@ -133,4 +156,5 @@ export interface Schema {
   subnets: SubnetsTable;
   ports: PortsTable;
   ip_allocations: IpAllocationsTable;
+  instances: InstancesTable;
 }
