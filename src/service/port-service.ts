@@ -30,7 +30,7 @@ import { checkRevision, ownerProject, requireNetworkAccess } from './policy.js';
 import { allocateFixedIps } from './port-allocation.js';
 import { type MutationState, withAddresses, withLocalCache, withoutAddresses } from './port-mutation.js';
 import { sortAddresses } from './sorted-addresses.js';
-import { runMutation, type UnitOfWorkDeps } from './unit-of-work.js';
+import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { type PortView, portView } from './views.js';
 
 export interface PortServiceDeps extends UnitOfWorkDeps {
@@ -379,6 +379,19 @@ export function createPortService(deps: PortServiceDeps) {
 
     async update(context: RequestContext, id: string, input: PortInput, ifMatch?: number): Promise<PortView> {
       return runMutation(deps, (scope) => updateInScope(withLocalCache(scope), context, id, input, ifMatch));
+    },
+
+    /**
+     * Updates a port inside another use-case's unit of work (an instance taking or releasing its ports):
+     * the same checks and the same `port.updated` event, committed with the caller's own changes.
+     */
+    updateWithin(
+      scope: WriteScope,
+      context: RequestContext,
+      id: string,
+      input: PortInput,
+    ): Promise<PortView> {
+      return updateInScope(withLocalCache(scope), context, id, input, undefined);
     },
 
     async delete(context: RequestContext, id: string, ifMatch?: number): Promise<void> {
