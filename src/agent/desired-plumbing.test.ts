@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { desiredPlumbing, findAgentDhcpPort, networkNeedsDhcp, uplinkFor } from './desired-plumbing.js';
+import {
+  desiredPlumbing,
+  findAgentDhcpPort,
+  networkNeedsDhcp,
+  uplinkFor,
+  vxlanRemotes,
+} from './desired-plumbing.js';
 import { NetworkModelError } from './dhcp-config/network-facts.js';
 import type { Network, Port } from './model.js';
 import {
@@ -144,6 +150,23 @@ test('uplinks by network type, and typed errors for what cannot be wired', () =>
   );
   assert.throws(() => uplinkFor({ ...network, 'provider:network_type': 'gre' }, settings), NetworkModelError);
   assert.throws(() => parseInterfaceMappings(['physnet1']), RangeError);
+});
+
+test('vxlan floods to the configured remotes plus the peers from the server, without itself, sorted', () => {
+  const vxlan: Network = { ...network, 'provider:network_type': 'vxlan', 'provider:segmentation_id': 7 };
+  assert.deepEqual(vxlanRemotes(vxlan, settings), ['192.0.2.2']);
+  const peers = { ...vxlan, vxlan_peers: ['192.0.2.9', '192.0.2.1', '192.0.2.2', '192.0.2.3'] };
+  assert.deepEqual(vxlanRemotes(peers, settings), ['192.0.2.2', '192.0.2.3', '192.0.2.9']);
+  assert.deepEqual(vxlanRemotes(peers, { ...settings, vxlanRemotes: [] }), [
+    '192.0.2.2',
+    '192.0.2.3',
+    '192.0.2.9',
+  ]);
+  const uplink = uplinkFor(peers, settings);
+  assert.equal(uplink.kind === 'vxlan' && uplink.remotes.join(','), '192.0.2.2,192.0.2.3,192.0.2.9');
+  // A peer that left is no longer wanted (the plumbing then deletes its flooding entry).
+  const fewer = uplinkFor({ ...vxlan, vxlan_peers: ['192.0.2.3'] }, { ...settings, vxlanRemotes: [] });
+  assert.equal(fewer.kind === 'vxlan' && fewer.remotes.join(','), '192.0.2.3');
 });
 
 test('which networks are served, and which port is ours', () => {

@@ -56,7 +56,7 @@ export function uplinkFor(network: Network, settings: PlumbingSettings): Uplink 
         device: vxlanDeviceName(segmentation),
         vni: segmentation,
         localIp: settings.localIp,
-        remotes: settings.vxlanRemotes,
+        remotes: vxlanRemotes(network, settings),
         group: settings.vxlanGroup,
         underlayDevice: settings.vxlanUnderlayDevice,
         dstPort: settings.vxlanPort,
@@ -67,6 +67,16 @@ export function uplinkFor(network: Network, settings: PlumbingSettings): Uplink 
         `network ${network.id}: network type ${type} is not supported by the bridge data plane`,
       );
   }
+}
+
+/**
+ * Where a VXLAN network floods: the configured remotes and the peers the server sent, without this host's
+ * own address, sorted and unique (so the FDB converge compares sets).
+ */
+export function vxlanRemotes(network: Network, settings: PlumbingSettings): string[] {
+  const all = new Set([...settings.vxlanRemotes, ...(network.vxlan_peers ?? [])]);
+  if (settings.localIp !== undefined) all.delete(settings.localIp);
+  return [...all].sort();
 }
 
 /**

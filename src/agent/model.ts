@@ -79,6 +79,8 @@ export interface Network {
   readonly 'provider:physical_network'?: string | null;
   readonly 'provider:segmentation_id'?: number | null;
   readonly revision_number?: number;
+  /** VXLAN: the other hosts' underlay addresses known to the server (contract `vxlan_peers`). */
+  readonly vxlan_peers?: readonly string[];
   readonly subnets: readonly Subnet[];
   readonly ports: readonly Port[];
 }

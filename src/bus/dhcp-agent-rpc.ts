@@ -11,6 +11,8 @@
  * - v1 (initial): agent.report_state, dhcp.get_active_networks, dhcp.get_network, dhcp.ensure_port,
  *   dhcp.release_port, dhcp.ports_ready; event qdhcp.agent-binding v1.
  * - v1, added: metadata.get_instance (an agent that does not call it is unaffected).
+ * - v1, added: NetworkView `vxlan_peers` (optional; an agent that ignores it floods to its configured
+ *   remotes only, as before).
  *
  * @module
  */
@@ -77,6 +79,11 @@ export const NetworkView = Type.Object({
   'provider:physical_network': Type.Optional(Type.Union([Type.String(), Type.Null()])),
   'provider:segmentation_id': Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   revision: Type.Integer({ minimum: 0 }),
+  /**
+   * VXLAN networks: underlay addresses (`tunnelIp`) of the other live agents, where this host's `vxlan-<vni>`
+   * floods broadcasts (head-end replication). Absent for other network types.
+   */
+  vxlan_peers: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 4096 })),
   subnets: Type.Array(SubnetView),
   ports: Type.Array(PortView),
 });
