@@ -12,6 +12,10 @@ import { BuiltinDriver } from '../agent/drivers/builtin/builtin-driver.js';
 import { DnsmasqDriver } from '../agent/drivers/dnsmasq/dnsmasq-driver.js';
 import type { DhcpDriver } from '../agent/drivers/driver.js';
 import { type DriverDeps, readHostLinks } from '../agent/drivers/prepare-network.js';
+import { createBuiltinBackend, createNovaProxyBackend } from '../agent/metadata-proxy/backends.js';
+import { createInstanceLookup } from '../agent/metadata-proxy/instance-lookup.js';
+import { MetadataProxy } from '../agent/metadata-proxy/proxy-server.js';
+import { withMetadataProxy } from '../agent/metadata-proxy/with-metadata-proxy.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../agent/naming.js';
 import { DEFAULT_PLUMBING_SETTINGS, type PlumbingSettings } from '../agent/plumbing-settings.js';
 import { createAgentRpc } from '../agent/reconciler/agent-rpc.js';
@@ -75,13 +79,27 @@ export async function startAgent(
     logger,
     logDhcp: config.logDhcp,
   };
-  const driver: DhcpDriver =
+  const dhcpDriver: DhcpDriver =
     config.driver === 'dnsmasq'
       ? new DnsmasqDriver(driverDeps, { stateDirectory: join(config.stateDir, 'dhcp') })
       : new BuiltinDriver(driverDeps);
   if (config.logDhcp && config.driver !== 'builtin')
     logger.warn({ event: 'agent.log_dhcp_unsupported' }, '--log-dhcp traces the builtin driver only');
   const rpc = createAgentRpc(deps.bus);
+  // The metadata proxy rides on either driver, as Neutron runs haproxy beside dnsmasq (spec §6).
+  const lookup = createInstanceLookup(rpc, { host: config.host });
+  const metadataBackend =
+    config.metadataBackend === 'nova'
+      ? createNovaProxyBackend(lookup, {
+          url: config.novaMetadataUrl,
+          sharedSecret: config.metadataProxySharedSecret,
+        })
+      : createBuiltinBackend(lookup);
+  const driver = withMetadataProxy(
+    dhcpDriver,
+    new MetadataProxy({ backend: metadataBackend, logger }),
+    driverDeps,
+  );
   const metrics = new AgentMetrics();
   const reconciler = new Reconciler({
     host: config.host,

@@ -124,6 +124,10 @@ export class AgentMetrics implements ReconcilerObserver {
     );
     const sent = new Counter('qdhcp_dhcp_messages_sent_total', 'DHCP messages sent, by network and type');
     const dropped = new Counter('qdhcp_dhcp_dropped_total', 'DHCP requests dropped, by network and reason');
+    const metadata = new Counter(
+      'qdhcp_metadata_requests_total',
+      'metadata proxy requests, by network and HTTP status (bad_request: malformed HTTP)',
+    );
     const states = new Map<string, number>();
     for (const network of served.networks) {
       states.set(network.state, (states.get(network.state) ?? 0) + 1);
@@ -134,6 +138,7 @@ export class AgentMetrics implements ReconcilerObserver {
         if (kind === 'received') received.inc({ network: network.networkId, type: what }, value);
         else if (kind === 'sent') sent.inc({ network: network.networkId, type: what }, value);
         else if (kind === 'dropped') dropped.inc({ network: network.networkId, reason: what }, value);
+        else if (kind === 'metadata') metadata.inc({ network: network.networkId, status: what }, value);
       }
     }
     const lines = [
@@ -145,6 +150,7 @@ export class AgentMetrics implements ReconcilerObserver {
       ...received.render(),
       ...sent.render(),
       ...dropped.render(),
+      ...metadata.render(),
       ...this.eventsDropped.render(),
       ...this.propagation.render(),
       ...this.syncDuration.render(),

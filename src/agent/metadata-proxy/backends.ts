@@ -1,0 +1,112 @@
+import { randomBytes as cryptoRandomBytes } from 'node:crypto';
+import type { GetInstanceResult } from '../../bus/dhcp-agent-rpc.js';
+import type { MetadataContext } from '../../metadata/instance.js';
+import { metadataAnswer } from '../../metadata/metadata-tree.js';
+import { createNovaBackend, type NovaBackendOptions } from '../../metadata/nova-backend.js';
+import { NOT_FOUND } from '../../metadata/response.js';
+import type { InstanceLookup } from './instance-lookup.js';
+
+/**
+ * One metadata request as the proxy hands it to a backend. Only what the kernel says identifies the
+ * caller (the namespace's network, the TCP peer); no client header is passed on.
+ */
+export interface ProxiedRequest {
+  readonly networkId: string;
+  readonly remoteAddress: string;
+  readonly method: string;
+  /** Path and query as sent (`/openstack/latest/meta_data.json?x=1`). */
+  readonly path: string;
+  readonly body: Uint8Array | undefined;
+  readonly contentType: string | undefined;
+}
+
+export interface ProxyAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string | Uint8Array;
+}
+
+/** Who answers metadata requests behind the namespace proxy (option `metadata_backend`). */
+export interface MetadataBackend {
+  readonly name: 'builtin' | 'nova';
+  /** Methods served; others get 405. */
+  readonly methods: ReadonlySet<string>;
+  answer(request: ProxiedRequest): Promise<ProxyAnswer>;
+}
+
+type InstanceContext = NonNullable<GetInstanceResult['context']>;
+
+/** The server's context (user data base64) as the trees' input, for one request address. */
+export function metadataContextOf(
+  context: InstanceContext,
+  requestIp: string,
+  randomBytes: (length: number) => Uint8Array,
+): MetadataContext {
+  const { userDataBase64, ...instance } = context.instance;
+  return {
+    instance: {
+      ...instance,
+      userData: userDataBase64 === null ? undefined : new Uint8Array(Buffer.from(userDataBase64, 'base64')),
+    },
+    requestPort: context.requestPort,
+    requestIp,
+    ports: context.ports,
+    domain: context.domain,
+    randomBytes,
+  };
+}
+
+/**
+ * `builtin`: qdhcp's own instance records (`/v2.0/qdhcp/instances`), served from the EC2 and OpenStack
+ * trees. GET and HEAD only. No record for the caller → 404.
+ */
+export function createBuiltinBackend(
+  lookup: InstanceLookup,
+  randomBytes: (length: number) => Uint8Array = (length) => new Uint8Array(cryptoRandomBytes(length)),
+): MetadataBackend {
+  return {
+    name: 'builtin',
+    methods: new Set(['GET', 'HEAD']),
+    async answer(request) {
+      const { result } = await lookup.find(request.networkId, request.remoteAddress);
+      if (result.context === null) return NOT_FOUND;
+      return metadataAnswer(
+        metadataContextOf(result.context, request.remoteAddress, randomBytes),
+        request.path,
+      );
+    },
+  };
+}
+
+/**
+ * `nova`: forwards to a Nova metadata API with X-Instance-ID, X-Tenant-ID, X-Forwarded-For (the TCP peer)
+ * and the signature, as Neutron's metadata agent (spec §6.3). Unknown caller → 404 without asking Nova.
+ * Nova's 404 after a cached identification → identify again without the cache and retry once.
+ */
+export function createNovaProxyBackend(lookup: InstanceLookup, options: NovaBackendOptions): MetadataBackend {
+  const forward = createNovaBackend(options);
+  const attempt = async (request: ProxiedRequest, fresh: boolean) => {
+    const { result, cached } = await lookup.find(request.networkId, request.remoteAddress, { fresh });
+    if (result.identity === null) return { answer: NOT_FOUND, cached };
+    const answer = await forward({
+      instanceId: result.identity.instanceId,
+      projectId: result.identity.projectId,
+      remoteAddress: request.remoteAddress,
+      method: request.method,
+      path: request.path,
+      body: request.body,
+      contentType: request.contentType,
+    });
+    return { answer, cached };
+  };
+  return {
+    name: 'nova',
+    // Nova's metadata API takes POST too (the instance password).
+    methods: new Set(['GET', 'HEAD', 'POST']),
+    async answer(request) {
+      const first = await attempt(request, false);
+      if (first.answer.status !== 404 || !first.cached) return first.answer;
+      return (await attempt(request, true)).answer;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { GetInstanceResult } from '../../bus/dhcp-agent-rpc.js';
+import type { AgentRpc } from '../reconciler/agent-rpc.js';
+
+/** Who is behind (network, source address): the server's answer plus whether it came from the cache. */
+export interface LookupAnswer {
+  readonly result: GetInstanceResult;
+  readonly cached: boolean;
+}
+
+/**
+ * Identifies the caller of a metadata request through the server (`metadata.get_instance`): the proxy
+ * passes only what the kernel told it — the namespace's network and the TCP peer address.
+ */
+export interface InstanceLookup {
+  /** `fresh` bypasses the cache (after Nova answered 404, spec §6.3 step 7). */
+  find(networkId: string, ipAddress: string, options?: { readonly fresh?: boolean }): Promise<LookupAnswer>;
+}
+
+export interface InstanceLookupOptions {
+  readonly host: string;
+  /** How long an answer is reused (default 1 s; 0 = no cache). Concurrent asks share one call anyway. */
+  readonly ttlMs?: number;
+  /** Entries kept at most (default 10,000); expired ones are dropped first. */
+  readonly maxEntries?: number;
+  readonly now?: () => number;
+}
+
+interface Entry {
+  readonly at: number;
+  readonly answer: Promise<GetInstanceResult>;
+}
+
+/**
+ * A lookup with a short cache: a crawler such as cloud-init makes dozens of requests in a row, and 200 at
+ * once from one instance become one bus call. Failures are not cached (the next request asks again).
+ */
+export function createInstanceLookup(rpc: AgentRpc, options: InstanceLookupOptions): InstanceLookup {
+  const ttlMs = options.ttlMs ?? 1000;
+  const maxEntries = options.maxEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+
+  const prune = (at: number) => {
+    for (const [key, entry] of entries) if (at - entry.at >= ttlMs) entries.delete(key);
+    // Still full (a burst of distinct sources): drop the oldest, Map keeps insertion order.
+    for (const key of entries.keys()) {
+      if (entries.size < maxEntries) break;
+      entries.delete(key);
+    }
+  };
+
+  return {
+    async find(networkId, ipAddress, findOptions = {}) {
+      const key = `${networkId} ${ipAddress}`;
+      const at = now();
+      const existing = entries.get(key);
+      if (!findOptions.fresh && existing !== undefined && at - existing.at < ttlMs) {
+        return { result: await existing.answer, cached: true };
+      }
+      const answer = rpc.call('metadata.get_instance', { host: options.host, networkId, ipAddress });
+      if (ttlMs > 0) {
+        if (entries.size >= maxEntries) prune(at);
+        entries.set(key, { at, answer });
+        answer.catch(() => {
+          if (entries.get(key)?.answer === answer) entries.delete(key);
+        });
+      }
+      return { result: await answer, cached: false };
+    },
+  };
+}

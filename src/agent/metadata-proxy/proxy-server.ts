@@ -1,0 +1,250 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type net from 'node:net';
+import type { Logger } from '../../common/logger.js';
+import { listenTcpInNamespace } from '../../linux/namespace-sockets.js';
+import type { MetadataBackend } from './backends.js';
+
+/** The metadata address and port (spec §6). */
+export const METADATA_ADDRESS = '169.254.169.254';
+export const METADATA_PORT = 80;
+
+/** Limits of one request (Neutron's haproxy: 30 s timeouts, maxconn 1024). */
+export interface ProxyLimits {
+  readonly maxHeaderBytes: number;
+  readonly maxBodyBytes: number;
+  /** Whole request (headers + body) must arrive within this. */
+  readonly requestTimeoutMs: number;
+  /** An idle connection (keep-alive or a stalled client) is closed after this. */
+  readonly idleTimeoutMs: number;
+  /** Connections per network at once. */
+  readonly maxConnections: number;
+}
+
+export const DEFAULT_PROXY_LIMITS: ProxyLimits = Object.freeze({
+  maxHeaderBytes: 8192,
+  maxBodyBytes: 65_536,
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 30_000,
+  maxConnections: 1024,
+});
+
+/** Opens the listening socket of one network (default: 169.254.169.254:80 inside its namespace). */
+export type ListenerFactory = (
+  namespace: string,
+  onConnection: (socket: net.Socket) => void,
+) => Promise<net.Server>;
+
+/** The listener in the DHCP namespace, opened by the agent process through the netns addon. */
+export const listenInNamespace: ListenerFactory = (namespace, onConnection) =>
+  listenTcpInNamespace(
+    // freeBind: the address may be added by the plumbing a moment later (it is there after enable).
+    { namespace, address: METADATA_ADDRESS, port: METADATA_PORT, freeBind: true, backlog: 1024 },
+    onConnection,
+  );
+
+interface Listener {
+  readonly namespace: string;
+  readonly server: net.Server;
+  readonly sockets: Set<net.Socket>;
+  readonly counters: Map<string, number>;
+}
+
+export interface MetadataProxyOptions {
+  readonly backend: MetadataBackend;
+  readonly logger: Logger;
+  readonly limits?: Partial<ProxyLimits>;
+  readonly listen?: ListenerFactory;
+}
+
+class RequestTooLarge extends Error {}
+
+/**
+ * The metadata proxy of every network this agent serves, inside the agent process: one listening socket
+ * per DHCP namespace, all feeding one `node:http` server. The network of a request is the namespace its
+ * socket was accepted in and the caller is the TCP peer address; what the client writes in headers never
+ * identifies anyone. Counters per network: `metadata.<status>` and `metadata.bad_request` (malformed HTTP).
+ */
+export class MetadataProxy {
+  private readonly http: Server;
+  private readonly limits: ProxyLimits;
+  private readonly listen: ListenerFactory;
+  private readonly listeners = new Map<string, Listener>();
+  private readonly networkOf = new WeakMap<net.Socket, string>();
+  /** Per network: opening or closing in progress, so enable/disable of one network never overlap. */
+  private readonly pending = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: MetadataProxyOptions) {
+    this.limits = { ...DEFAULT_PROXY_LIMITS, ...options.limits };
+    this.listen = options.listen ?? listenInNamespace;
+    this.http = createServer(
+      {
+        maxHeaderSize: this.limits.maxHeaderBytes,
+        requestTimeout: this.limits.requestTimeoutMs,
+        headersTimeout: Math.min(this.limits.requestTimeoutMs, 10_000),
+        keepAliveTimeout: 5_000,
+      },
+      (request, response) => void this.serve(request, response),
+    );
+    this.http.timeout = this.limits.idleTimeoutMs;
+    this.http.on('clientError', (error: NodeJS.ErrnoException, socket: net.Socket) => {
+      const networkId = this.networkOf.get(socket);
+      if (networkId !== undefined) this.count(networkId, 'bad_request');
+      this.options.logger.debug(
+        { event: 'metadata.bad_request', networkId, code: error.code },
+        'malformed metadata request',
+      );
+      if (socket.writable && !socket.writableEnded) {
+        const status =
+          error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      }
+      socket.destroy();
+    });
+  }
+
+  /** The backend's name (`builtin`/`nova`). */
+  get backendName(): string {
+    return this.options.backend.name;
+  }
+
+  /** Listens for `networkId` in `namespace`; nothing when it already does there. */
+  open(networkId: string, namespace: string): Promise<void> {
+    return this.serial(networkId, async () => {
+      const existing = this.listeners.get(networkId);
+      if (existing?.namespace === namespace) return;
+      if (existing !== undefined) await this.shut(networkId, existing);
+      const sockets = new Set<net.Socket>();
+      const server = await this.listen(namespace, (socket) => this.accept(networkId, sockets, socket));
+      server.maxConnections = this.limits.maxConnections;
+      this.listeners.set(networkId, { namespace, server, sockets, counters: new Map() });
+      this.options.logger.info(
+        { event: 'metadata.listening', networkId, namespace },
+        'metadata proxy listening',
+      );
+    });
+  }
+
+  /** Stops listening for `networkId` and drops its connections (the namespace may be deleted next). */
+  close(networkId: string): Promise<void> {
+    return this.serial(networkId, async () => {
+      const listener = this.listeners.get(networkId);
+      if (listener !== undefined) await this.shut(networkId, listener);
+    });
+  }
+
+  isOpen(networkId: string): boolean {
+    return this.listeners.has(networkId);
+  }
+
+  /** `metadata.<status>` / `metadata.bad_request` counts of one network (empty when not listening). */
+  counters(networkId: string): Record<string, number> {
+    return Object.fromEntries(this.listeners.get(networkId)?.counters ?? []);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.listeners.keys()].map((networkId) => this.close(networkId)));
+    this.http.close();
+  }
+
+  private serial(networkId: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.pending.get(networkId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.pending.set(networkId, next);
+    void next
+      .catch(() => undefined)
+      .then(() => {
+        if (this.pending.get(networkId) === next) this.pending.delete(networkId);
+      });
+    return next;
+  }
+
+  private async shut(networkId: string, listener: Listener): Promise<void> {
+    this.listeners.delete(networkId);
+    // A socket (listening or accepted) keeps its namespace alive after `ip netns del`: close them all.
+    for (const socket of listener.sockets) socket.destroy();
+    await new Promise<void>((resolve) => listener.server.close(() => resolve()));
+    this.options.logger.info({ event: 'metadata.closed', networkId }, 'metadata proxy closed');
+  }
+
+  private accept(networkId: string, sockets: Set<net.Socket>, socket: net.Socket): void {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    this.networkOf.set(socket, networkId);
+    this.http.emit('connection', socket);
+  }
+
+  private count(networkId: string, what: string): void {
+    const counters = this.listeners.get(networkId)?.counters;
+    if (counters === undefined) return;
+    const key = `metadata.${what}`;
+    counters.set(key, (counters.get(key) ?? 0) + 1);
+  }
+
+  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const networkId = this.networkOf.get(request.socket);
+    const remoteAddress = request.socket.remoteAddress;
+    const reply = (status: number, contentType: string, body: string | Uint8Array, extra = {}) => {
+      if (networkId !== undefined) this.count(networkId, String(status));
+      const payload = typeof body === 'string' ? Buffer.from(body) : body;
+      response.writeHead(status, {
+        'content-type': contentType,
+        'content-length': payload.byteLength,
+        ...extra,
+      });
+      response.end(request.method === 'HEAD' ? undefined : payload);
+    };
+    try {
+      if (networkId === undefined || remoteAddress === undefined) {
+        reply(500, 'text/plain', 'no network for this connection\n');
+        return;
+      }
+      const method = request.method ?? '';
+      const { backend } = this.options;
+      if (!backend.methods.has(method)) {
+        await this.drain(request).catch(() => undefined);
+        reply(405, 'text/plain', 'Method Not Allowed\n', { allow: [...backend.methods].join(', ') });
+        return;
+      }
+      const body = await this.drain(request);
+      const answer = await backend.answer({
+        networkId,
+        remoteAddress: unmapped(remoteAddress),
+        method,
+        path: request.url ?? '/',
+        body: body.byteLength === 0 ? undefined : body,
+        contentType: request.headers['content-type'],
+      });
+      reply(answer.status, answer.contentType, answer.body);
+    } catch (error) {
+      if (error instanceof RequestTooLarge) {
+        reply(413, 'text/plain', 'Request Entity Too Large\n', { connection: 'close' });
+        return;
+      }
+      this.options.logger.warn(
+        { event: 'metadata.failed', networkId, err: error },
+        'metadata request failed',
+      );
+      if (!response.headersSent) reply(500, 'text/plain', 'Internal Server Error\n');
+      else response.destroy();
+    }
+  }
+
+  /** Reads the body up to the limit (a metadata GET has none). */
+  private async drain(request: IncomingMessage): Promise<Uint8Array> {
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > this.limits.maxBodyBytes) throw new RequestTooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      size += chunk.byteLength;
+      if (size > this.limits.maxBodyBytes) throw new RequestTooLarge();
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  }
+}
+
+/** `::ffff:10.0.0.5` → `10.0.0.5` (spec §6.3 step 2). */
+function unmapped(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
