@@ -11,6 +11,7 @@ import { QdhcpError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { AgentService } from '../service/agent-service.js';
 import type { RequestContext } from '../service/context.js';
+import type { InstanceService } from '../service/instance-service.js';
 import type { NetworkService } from '../service/network-service.js';
 import type { PortService } from '../service/port-service.js';
 import type { SubnetService } from '../service/subnet-service.js';
@@ -18,6 +19,7 @@ import { agentsPlugin } from './agents.js';
 import { authenticate } from './auth.js';
 import { discoveryPlugin } from './discovery.js';
 import { toHttpError } from './error-mapping.js';
+import { instancesPlugin } from './instances.js';
 import { networksPlugin, portsPlugin, subnetsPlugin } from './resources.js';
 
 /** What the API is built from. */
@@ -27,6 +29,8 @@ export interface ApiDeps {
   readonly subnets: SubnetService;
   readonly ports: PortService;
   readonly agents: AgentService;
+  /** qdhcp's instance records (builtin metadata, `/v2.0/qdhcp/instances`). */
+  readonly instances: InstanceService;
   /** Omit for a silent API (tests). */
   readonly logger?: Logger;
 }
@@ -89,5 +93,6 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(subnetsPlugin(deps.subnets, routeOptions));
   void app.register(portsPlugin(deps.ports, routeOptions));
   void app.register(agentsPlugin(deps.agents, routeOptions));
+  void app.register(instancesPlugin(deps.instances, routeOptions));
   return app;
 }

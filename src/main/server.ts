@@ -12,8 +12,8 @@ import type { Logger } from '../common/logger.js';
 import { type Database, openDatabase } from '../db/index.js';
 import { createDhcpRpcService } from '../service/agent-dhcp-rpc.js';
 import {
+  createLivenessCheck,
   livenessIntervalMs,
-  moveNetworksOfDeadAgents,
   type PeriodicTask,
   scheduleIfNeeded,
   schedulingTrigger,
@@ -22,6 +22,8 @@ import {
 import { serveDhcpAgentContract } from '../service/agent-rpc-server.js';
 import { type AgentService, createAgentService } from '../service/agent-service.js';
 import type { Clock } from '../service/clock.js';
+import { createInstanceService } from '../service/instance-service.js';
+import { getMetadataInstance } from '../service/metadata-identity.js';
 import { createNetworkService } from '../service/network-service.js';
 import { createPortService } from '../service/port-service.js';
 import { createSubnetService } from '../service/subnet-service.js';
@@ -72,12 +74,14 @@ export async function buildControlPlane(
   };
   const agents = createAgentService(deps);
   const dhcpRpc = createDhcpRpcService(deps);
+  const ports = createPortService(deps);
   const api = buildApi({
     config,
     networks: createNetworkService(deps),
     subnets: createSubnetService(deps),
-    ports: createPortService(deps),
+    ports,
     agents,
+    instances: createInstanceService({ ...deps, ports }),
     ...(logger && { logger }),
   });
   // Scheduling after a committed change, outside the API's transaction (Neutron does it in the
@@ -94,7 +98,7 @@ export async function buildControlPlane(
   const schedulingIdle = async () => {
     while (pending.size > 0) await Promise.all([...pending]);
   };
-  const checkAgents = () => moveNetworksOfDeadAgents(deps);
+  const checkAgents = createLivenessCheck(deps);
   let liveness: PeriodicTask | undefined;
   const startLivenessCheck = () => {
     if (liveness !== undefined || !config.allowAutomaticDhcpFailover) return;
@@ -115,8 +119,7 @@ export async function buildControlPlane(
       'dhcp.ensure_port': (params) => dhcpRpc.ensurePort(params),
       'dhcp.release_port': (params) => dhcpRpc.releasePort(params),
       'dhcp.ports_ready': (params) => dhcpRpc.portsReady(params),
-      // Placeholder until the instances service lands (issue 5): nobody is identified yet.
-      'metadata.get_instance': async () => ({ identity: null, context: null }),
+      'metadata.get_instance': (params) => getMetadataInstance(database, config.dnsDomain, params),
     }),
     unsubscribeScheduling,
   ];
