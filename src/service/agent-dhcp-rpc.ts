@@ -34,16 +34,19 @@ import {
 } from './scheduler.js';
 import { sortAddresses } from './sorted-addresses.js';
 import { markDhcpReady, type NetworkState, readNetworkState } from './sync-service.js';
+import { liveTunnelIps, peersOf } from './tunnel-peers.js';
 import { portView } from './views.js';
 
 /** Most draws for a free MAC on the network. */
 const MAC_ATTEMPTS = 16;
 
-/** The contract's network view of a snapshot. */
-function contractNetwork(state: NetworkState): NetworkView {
+/** The contract's network view of a snapshot; a vxlan network carries the asking host's flooding peers. */
+function contractNetwork(state: NetworkState, peers: () => string[]): NetworkView {
+  const vxlan = state.network['provider:network_type'] === 'vxlan';
   return {
     ...state.network,
     revision: state.networkRevision,
+    ...(vxlan && { vxlan_peers: peers() }),
     subnets: state.subnets,
     ports: state.ports,
   } as NetworkView;
@@ -63,10 +66,15 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
     return bindings.some((b) => b.agentId === agent.id);
   }
 
-  /** The snapshot, or null when the network is gone. */
-  async function snapshot(networkId: string): Promise<NetworkView | null> {
+  /** The snapshot for `host`, or null when the network is gone. */
+  async function snapshot(
+    networkId: string,
+    tunnelIps: ReadonlyMap<string, string>,
+    host: string,
+  ): Promise<NetworkView | null> {
     try {
-      return contractNetwork(await readNetworkState(database, config, networkId));
+      const state = await readNetworkState(database, config, networkId);
+      return contractNetwork(state, () => peersOf(tunnelIps, host));
     } catch (error) {
       if (isQdhcpError(error) && error.code === 'NETWORK_NOT_FOUND') return null;
       throw error;
@@ -158,8 +166,9 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
         await autoSchedule(agent);
       }
       const networks: NetworkView[] = [];
+      const tunnelIps = await liveTunnelIps(database.db, config, clock());
       for (const id of await agentsRepository.networkIdsOfAgent(database.db, agent.id)) {
-        const network = await snapshot(id);
+        const network = await snapshot(id, tunnelIps, params.host);
         if (network?.admin_state_up) networks.push(network);
       }
       return { networks };
@@ -167,7 +176,8 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
 
     async getNetwork(params: MethodParams<'dhcp.get_network'>): Promise<MethodResult<'dhcp.get_network'>> {
       if (!(await boundTo(database.db, params.host, params.networkId))) return { network: null };
-      return { network: await snapshot(params.networkId) };
+      const tunnelIps = await liveTunnelIps(database.db, config, clock());
+      return { network: await snapshot(params.networkId, tunnelIps, params.host) };
     },
 
     /**

@@ -20,6 +20,7 @@ import {
   type SchedulerDeps,
   scheduleNetwork,
 } from './scheduler.js';
+import { createTunnelPeerWatch } from './tunnel-peers.js';
 
 /** What one liveness check did. */
 export interface LivenessReport {
@@ -64,6 +65,20 @@ export async function moveNetworksOfDeadAgents(deps: SchedulerDeps): Promise<Liv
     if (done) moved++;
   }
   return { moved, skipped: false };
+}
+
+/**
+ * The periodic check of the control plane: moves the networks of dead agents, then (when any agent is
+ * alive) re-announces vxlan networks if the set of live tunnel IPs changed (tunnel-peers.ts), so agents
+ * drop a dead host's flooding entry and add a new host's within one interval.
+ */
+export function createLivenessCheck(deps: SchedulerDeps): () => Promise<LivenessReport> {
+  const peers = createTunnelPeerWatch(deps);
+  return async () => {
+    const report = await moveNetworksOfDeadAgents(deps);
+    if (!report.skipped) await peers.check();
+    return report;
+  };
 }
 
 /** The check interval: `agent_check_interval`, or Neutron's `max(agent_down_time / 2, 1)` seconds. */
