@@ -63,7 +63,10 @@ export function parseUpstream(text: string): Upstream {
 
 /** Where upstream sockets come from. */
 export interface ForwarderTransport {
-  /** An unbound UDP socket of the family; the forwarder binds it to an ephemeral port. */
+  /**
+   * A UDP socket of the family, bound (or binding: dgram queues sends until it is) to an ephemeral port.
+   * The transport binds it, because a socket made in another namespace arrives as a file descriptor.
+   */
   createUdpSocket(type: 'udp4' | 'udp6'): dgram.Socket;
   /** A TCP connection to `upstream` (connecting). */
   connectTcp(upstream: Upstream): net.Socket;
@@ -71,7 +74,7 @@ export interface ForwarderTransport {
 
 /** The default transport: sockets in the current network namespace. */
 export const defaultTransport: ForwarderTransport = {
-  createUdpSocket: (type) => dgram.createSocket({ type }),
+  createUdpSocket: (type) => dgram.createSocket({ type }).bind(0),
   connectTcp: (upstream) => net.connect({ host: upstream.address, port: upstream.port }),
 };
 
@@ -245,7 +248,6 @@ export class Forwarder {
     const socket = this.transport.createUdpSocket(type);
     socket.on('message', (bytes, rinfo) => this.onUpstreamMessage(bytes, rinfo));
     socket.on('error', (error) => this.warn('dns.forward.socket_error', { error: error.message }));
-    socket.bind(0);
     this.sockets.set(type, socket);
     return socket;
   }
@@ -318,8 +320,14 @@ export class Forwarder {
   private queryTcp(upstream: Upstream, question: DnsQuestion, checkingDisabled: boolean): Promise<Attempt> {
     const id = randomInt(0x10000);
     const query = this.queryMessage(id, question, checkingDisabled);
+    let socket: net.Socket;
+    try {
+      socket = this.transport.connectTcp(upstream);
+    } catch {
+      // e.g. the namespace is gone: this upstream fails, the next one is tried.
+      return Promise.resolve('error');
+    }
     return new Promise<Attempt>((resolve) => {
-      const socket = this.transport.connectTcp(upstream);
       let done = false;
       const finish = (result: Attempt): void => {
         if (done) return;

@@ -5,6 +5,7 @@ import type { Network } from '../../model.js';
 import { dhcpNamespaceName } from '../../naming.js';
 import type { DhcpDriver, DriverCapabilities, EnableOptions, NetworkStatus, PortChange } from '../driver.js';
 import { type DriverDeps, isAgentDhcpPort, plumbNetwork, prepareNetwork } from '../prepare-network.js';
+import { convergeServedDns, type ServedDns } from './served-dns.js';
 import { ServedNetwork } from './served-network.js';
 
 /**
@@ -14,14 +15,18 @@ import { ServedNetwork } from './served-network.js';
  */
 export class BuiltinDriver implements DhcpDriver {
   readonly name = 'builtin';
-  readonly capabilities: DriverCapabilities = {
-    incrementalPortUpdates: true,
-    processPerNetwork: false,
-    servesDns: false,
-  };
+  readonly capabilities: DriverCapabilities;
   private readonly networks = new Map<string, ServedNetwork>();
+  /** DNS per network (served-dns.ts), when DNS is enabled. */
+  private readonly dns = new Map<string, ServedDns>();
 
-  constructor(private readonly deps: DriverDeps) {}
+  constructor(private readonly deps: DriverDeps) {
+    this.capabilities = {
+      incrementalPortUpdates: true,
+      processPerNetwork: false,
+      servesDns: deps.dhcp.dnsEnabled,
+    };
+  }
 
   async enable(network: Network, options: EnableOptions = {}): Promise<void> {
     const prepared = prepareNetwork(network, this.deps);
@@ -55,6 +60,11 @@ export class BuiltinDriver implements DhcpDriver {
       });
       served.attach(socket);
     }
+    if (this.deps.dhcp.dnsEnabled) {
+      const logger = this.deps.logger.child({ networkId: network.id });
+      const options = { logger, rebind: deviceChanged };
+      this.dns.set(network.id, await convergeServedDns(this.dns.get(network.id), prepared, options));
+    }
     this.deps.logger.info(
       { event: 'agent.network_enabled', networkId: network.id, driver: this.name, hosts: served.hostCount },
       'network served',
@@ -66,6 +76,7 @@ export class BuiltinDriver implements DhcpDriver {
     if (served === undefined) return;
     if (change.kind === 'port-delete') {
       served.deletePort(change.portId);
+      this.dns.get(change.networkId)?.deletePort(change.portId);
       return;
     }
     if (isAgentDhcpPort(change.port, change.networkId, this.deps)) {
@@ -77,13 +88,14 @@ export class BuiltinDriver implements DhcpDriver {
       });
       return;
     }
-    served.upsertPort(change.port);
+    if (served.upsertPort(change.port) === 'applied') this.dns.get(change.networkId)?.upsertPort(change.port);
   }
 
   async disable(networkId: string, options: { readonly retainPort: boolean }): Promise<void> {
     const served = this.networks.get(networkId);
     this.networks.delete(networkId);
     served?.detach();
+    await this.closeDns(networkId);
     if (!options.retainPort) {
       await removeDhcpNamespace(
         served?.device.namespace ?? dhcpNamespaceName(networkId, this.deps.plumbing.namespacePrefix),
@@ -92,7 +104,10 @@ export class BuiltinDriver implements DhcpDriver {
   }
 
   status(networkId: string): NetworkStatus | undefined {
-    return this.networks.get(networkId)?.status();
+    const status = this.networks.get(networkId)?.status();
+    const dns = this.dns.get(networkId);
+    if (status === undefined || dns === undefined) return status;
+    return { ...status, counters: { ...status.counters, ...dns.counters() } };
   }
 
   enabledNetworks(): readonly string[] {
@@ -104,8 +119,20 @@ export class BuiltinDriver implements DhcpDriver {
     return this.networks.get(networkId);
   }
 
+  /** The network's DNS service, for tests and benchmarks. */
+  servedDns(networkId: string): ServedDns | undefined {
+    return this.dns.get(networkId);
+  }
+
+  private async closeDns(networkId: string): Promise<void> {
+    const dns = this.dns.get(networkId);
+    this.dns.delete(networkId);
+    await dns?.close();
+  }
+
   async stop(): Promise<void> {
     for (const served of this.networks.values()) served.detach();
     this.networks.clear();
+    await Promise.all([...this.dns.keys()].map((networkId) => this.closeDns(networkId)));
   }
 }

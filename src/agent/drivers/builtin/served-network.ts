@@ -15,6 +15,7 @@ import type { PreparedNetwork } from '../prepare-network.js';
 import { engineConfigOf } from './engine-input.js';
 import { NetworkTables } from './network-tables.js';
 import { sendReply } from './reply-sender.js';
+import { dhcpPortIpv4Addresses } from './served-dns.js';
 
 /** Port owners whose change can alter subnet-level options (isolation, multi-agent DNS). */
 function affectsSubnetOptions(port: Port | undefined): boolean {
@@ -87,12 +88,7 @@ export class ServedNetwork {
 
   private buildConfig(): EngineConfig {
     const { context, desired } = this.prepared;
-    const addresses = desired.device.addresses
-      .filter((cidr) => !cidr.startsWith('169.254.') && !cidr.includes(':'))
-      .map((cidr) => ({
-        address: cidr.slice(0, cidr.indexOf('/')),
-        prefixLength: Number(cidr.slice(cidr.indexOf('/') + 1)),
-      }));
+    const addresses = dhcpPortIpv4Addresses(desired.device);
     const ranges = rangesOf(this.facts, context);
     return engineConfigOf(
       {
