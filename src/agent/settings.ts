@@ -37,7 +37,7 @@ export const DEFAULT_DHCP_SETTINGS: DhcpSettings = Object.freeze({
   leaseMaxCap: 2 ** 24,
   renewalSeconds: 0,
   rebindingSeconds: 0,
-  dnsEnabled: false,
+  dnsEnabled: true,
   dnsServers: [],
 });
 

@@ -182,12 +182,12 @@ export function runDriverContract(factory: DriverFactory): void {
       assert.ok(!addresses.stdout.includes('10.77.1.99'), addresses.stdout);
     });
 
-    test('second subnet: its client gets its own router, no DNS option (DNS off), and on-link route to the first', async () => {
+    test('second subnet: its client gets its own router, the DHCP port as DNS server (no dns_nameservers, spec §5.10), and on-link route to the first', async () => {
       const got = await udhcpcOnce(bed, client(2));
       assert.ok(got, 'client 2 got a lease');
       assert.equal(got['ip'], '10.77.2.12');
       assert.equal(got['router'], '10.77.2.1');
-      assert.equal(got['dns'], '');
+      assert.equal(got['dns'], '10.77.2.2');
       assert.equal(got['serverid'], '10.77.2.2');
       assert.equal(
         got['staticroutes'],

@@ -104,7 +104,11 @@ export class DnsmasqDriver implements DhcpDriver {
     const config = deriveDhcpConfig(network, prepared.context);
     const existing = this.networks.get(network.id);
     const paths = existing?.paths ?? dnsmasqPaths(join(this.options.stateDirectory, network.id));
-    const args = dnsmasqArguments(config, paths, { dnsEnabled: this.deps.dhcp.dnsEnabled, foreground: true });
+    const args = dnsmasqArguments(config, paths, {
+      dnsEnabled: this.deps.dhcp.dnsEnabled,
+      dnsServers: this.deps.dhcp.dnsServers,
+      foreground: true,
+    });
     await ensureDirectory(paths.directory);
     await this.writeConfigFiles(config, paths);
     await writeFileAtomic(paths.interface, prepared.desired.device.device);
