@@ -47,6 +47,7 @@ export function forEachAgentBackend(
           defaultConfig({
             ...TEST_CONFIG,
             agent_check_interval: '3600',
+            agent_down_time: '75', // the suites' clock steps are written for Neutron's value
             ...overrides,
             connection: database.url,
             state_dir: database.stateDir,

@@ -65,7 +65,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: '--bus',
     kind: 'string',
     default: 'inprocess://',
-    help: 'message bus URL (inprocess:// only, for now)',
+    help: 'message bus URL: inprocess:// (one process) or amqp://user:pass@host:port/vhost[?exchange=PREFIX] (RabbitMQ, docs/bus.md)',
   },
   {
     key: 'auth_strategy',
@@ -110,7 +110,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'agent_down_time',
     sections: ['DEFAULT'],
     kind: 'int',
-    default: '75',
+    // Neutron: 75 (with report_interval 30). qdhcp: 3 heartbeats of 5 s, so a network whose only agent
+    // died has DHCP back within 30 s (docs/agent.md "Failover").
+    default: '15',
     min: 1,
     help: 'seconds before an agent is dead',
   },
@@ -438,8 +440,8 @@ export function resolveConfig(
     throw invalid(`${get('dns_domain').where}: "${dnsDomain}" is not a DNS domain`);
   }
   const transportUrl = str('transport_url');
-  if (!transportUrl.startsWith('inprocess:')) {
-    throw invalid(`${get('transport_url').where}: only inprocess:// is implemented`);
+  if (!/^(inprocess|amqps?):/.test(transportUrl)) {
+    throw invalid(`${get('transport_url').where}: "${transportUrl}" is not inprocess:// or amqp://...`);
   }
   const databaseUrl = str('connection');
   if (databaseUrl !== '' && !/^(postgres|postgresql|sqlite):/.test(databaseUrl)) {

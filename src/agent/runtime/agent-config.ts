@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { hostname } from 'node:os';
+import { parseAmqpUrl } from '../../bus/amqp-topology.js';
 import { type IniDocument, OPTIONS, type OptionSpec, optionFlag, parseIni } from '../../common/config.js';
 import { QdhcpError } from '../../common/errors.js';
 import { DnsConfigError, parseUpstream } from '../../dns/forwarder.js';
@@ -42,7 +43,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     flag: '--bus',
     kind: 'string',
     default: 'inprocess://',
-    help: 'message bus URL (inprocess:// works inside all-in-one only; amqp:// comes later)',
+    help: 'message bus URL: amqp://user:pass@host:port/vhost[?exchange=PREFIX] to reach qdhcp servers (inprocess:// only inside all-in-one)',
   },
   {
     key: 'namespace_prefix',
@@ -141,7 +142,8 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     key: 'report_interval',
     sections: ['AGENT'],
     kind: 'int',
-    default: '30',
+    // Neutron: 30. qdhcp: 5, a third of the server's agent_down_time (15), for failover within 30 s.
+    default: '5',
     min: 1,
     help: 'seconds between heartbeats (agent.report_state)',
   },
@@ -213,7 +215,7 @@ function hostPort(text: string, where: string): { host: string; port: number } {
 
 /**
  * Resolves the agent configuration from an INI document (optional) and flags (which win), keyed by option
- * key. `transport_url` other than `inprocess://` is refused with a clear message (no AMQP yet).
+ * key. `transport_url` is `inprocess://` (all-in-one) or an AMQP URL (`src/bus/amqp-topology.ts`).
  */
 export function resolveAgentConfig(
   ini: IniDocument | undefined,
@@ -262,9 +264,15 @@ export function resolveAgentConfig(
   const bool = (key: string) => toBool(get(key).value, get(key).where);
 
   const transportUrl = str('transport_url');
-  if (/^amqps?:/.test(transportUrl))
-    throw invalid(`${get('transport_url').where}: the AMQP bus is not supported yet (run qdhcp all-in-one)`);
-  if (!transportUrl.startsWith('inprocess:'))
+  if (/^amqps?:/.test(transportUrl)) {
+    try {
+      parseAmqpUrl(transportUrl);
+    } catch (error) {
+      throw invalid(
+        `${get('transport_url').where}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  } else if (!transportUrl.startsWith('inprocess:'))
     throw invalid(`${get('transport_url').where}: "${transportUrl}" is not a supported bus URL`);
   let mappings: Map<string, string>;
   try {
