@@ -90,7 +90,13 @@ export class AgentTestbed {
 
   /** Removes everything: DHCP namespaces made by drivers (and their processes), then the sandbox. */
   async teardown(): Promise<void> {
-    for (const name of await this.leftoverNamespaces().catch(() => [])) {
+    await this.removeNamespaces(await this.leftoverNamespaces().catch(() => []));
+    await this.sandbox.teardown();
+  }
+
+  /** Kills the processes inside these namespaces (by PID) and deletes them (probes', drivers'…). */
+  async removeNamespaces(names: readonly string[]): Promise<void> {
+    for (const name of names) {
       for (const pid of await namespacePids(name)) {
         try {
           process.kill(pid, 'SIGKILL');
@@ -100,6 +106,5 @@ export class AgentTestbed {
       }
       await runCommand('ip', ['netns', 'del', name], { allowFailure: true }).catch(() => undefined);
     }
-    await this.sandbox.teardown();
   }
 }
