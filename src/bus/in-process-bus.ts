@@ -1,50 +1,51 @@
 /**
- * The in-process bus: subscribers are called asynchronously (after the publisher's current work), in
- * publish order per subscriber, and one failing subscriber affects no other.
+ * The in-process bus (all-in-one): subscribers are called asynchronously (after the publisher's current
+ * work), in publish order per subscriber, and one failing subscriber affects no other. Addressing works
+ * as over AMQP (`bus.ts`), so both transports pass the same contract suite.
  *
  * @module
  */
-import type { Bus, EventHandler, RequestHandler } from './bus.js';
-import type { BusEvent, BusRequest } from './messages.js';
+import type { Bus, RequestHandler } from './bus.js';
+import { BusCounters } from './bus-counters.js';
+import type { BusRequest } from './messages.js';
+import { type BusErrorReporter, Subscribers } from './subscribers.js';
 
-/** What the bus does with a subscriber's failure (the composition root passes a logger here). */
-export type BusErrorReporter = (error: unknown, event: BusEvent) => void;
+export type { BusErrorReporter } from './subscribers.js';
 
 /** Creates an in-process bus. Nothing is shared between instances. */
 export function createInProcessBus(options: { onHandlerError?: BusErrorReporter } = {}): Bus {
-  const subscribers = new Set<{ handler: EventHandler; queue: Promise<void> }>();
+  const subscribers = new Subscribers(options.onHandlerError ?? (() => undefined));
   const servers = new Map<string, RequestHandler>();
+  const counters = new BusCounters('inprocess');
+  counters.connected = true;
   let closed = false;
-  const report = options.onHandlerError ?? (() => undefined);
 
   return {
-    async publish(event) {
+    async publish(event, publishOptions = {}) {
       if (closed) return;
-      for (const subscriber of subscribers) {
-        // Chain per subscriber so each sees events in publish order.
-        subscriber.queue = subscriber.queue
-          .then(() => subscriber.handler(event))
-          .catch((error: unknown) => report(error, event));
-      }
+      counters.messagesOut++;
+      subscribers.deliverToServerSide(event);
+      subscribers.deliverAddressed(event, publishOptions.hosts);
     },
-    subscribe(handler) {
-      const subscriber = { handler, queue: Promise.resolve() };
-      subscribers.add(subscriber);
-      return () => {
-        subscribers.delete(subscriber);
-      };
+    subscribe(handler, subscribeOptions) {
+      return subscribers.add(handler, subscribeOptions);
     },
     async request(request: BusRequest, { timeoutMs = 30_000 } = {}) {
-      const handler = servers.get(request.method);
-      if (!handler) throw new Error(`no server for bus method ${request.method}`);
+      const started = performance.now();
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`bus request ${request.method} timed out`)), timeoutMs);
-      });
+      let ok = false;
       try {
-        return await Promise.race([handler(request.params), timeout]);
+        const handler = servers.get(request.method);
+        if (!handler) throw new Error(`no server for bus method ${request.method}`);
+        const timeout = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`bus request ${request.method} timed out`)), timeoutMs);
+        });
+        const reply = await Promise.race([handler(request.params), timeout]);
+        ok = true;
+        return reply;
       } finally {
         clearTimeout(timer);
+        counters.requestFinished((performance.now() - started) / 1000, ok);
       }
     },
     serve(method, handler) {
@@ -54,9 +55,15 @@ export function createInProcessBus(options: { onHandlerError?: BusErrorReporter 
         if (servers.get(method) === handler) servers.delete(method);
       };
     },
+    onReconnect() {
+      return () => undefined;
+    },
+    stats() {
+      return counters.snapshot();
+    },
     async close() {
       closed = true;
-      await Promise.all([...subscribers].map((s) => s.queue));
+      await subscribers.idle();
       subscribers.clear();
       servers.clear();
     },

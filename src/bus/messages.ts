@@ -6,6 +6,9 @@
  * History of `qdhcp.resource-event`:
  * - v1 (initial): resource, action, id, networkId, networkRevision, state, occurredAt.
  *
+ * Over AMQP the same JSON travels as the message body; a request's answer is a `qdhcp.reply` v1
+ * ({@link BusReply}). Every receiver validates what it gets and drops (logs, counts) what fails.
+ *
  * History of the bus's event union ({@link BusEvent}):
  * - resource events v1 only (initial);
  * - plus `qdhcp.agent-binding` v1 (`dhcp-agent-rpc.ts`), published by the DHCP scheduler. Resource
@@ -14,7 +17,7 @@
  * @module
  */
 import { type Static, Type } from '@sinclair/typebox';
-import type { AgentBindingEventV1 } from './dhcp-agent-rpc.js';
+import { AgentBindingEventV1 } from './dhcp-agent-rpc.js';
 
 /** The resources whose changes are published. */
 export const ResourceKind = Type.Union([
@@ -57,6 +60,9 @@ export type ResourceEvent = ResourceEventV1;
 /** Everything the bus carries to subscribers: resource events and DHCP agent binding events. */
 export type BusEvent = ResourceEvent | AgentBindingEventV1;
 
+/** The schema of {@link BusEvent}: what a transport checks every received event against. */
+export const BusEventSchema = Type.Union([ResourceEventV1, AgentBindingEventV1]);
+
 /**
  * A request from an agent to the server (request/reply), e.g. "give me network X" during a resync.
  * Method names are a closed set per contract version; the server registers one handler per method.
@@ -68,6 +74,26 @@ export const BusRequest = Type.Object({
   params: Type.Record(Type.String(), Type.Unknown()),
 });
 export type BusRequest = Static<typeof BusRequest>;
+
+/**
+ * The answer to a {@link BusRequest} over a transport that serialises (AMQP): the handler's result, or
+ * its error message. History: v1 (initial).
+ */
+export const BusReply = Type.Union([
+  Type.Object({
+    schema: Type.Literal('qdhcp.reply'),
+    version: Type.Literal(1),
+    ok: Type.Literal(true),
+    result: Type.Unknown(),
+  }),
+  Type.Object({
+    schema: Type.Literal('qdhcp.reply'),
+    version: Type.Literal(1),
+    ok: Type.Literal(false),
+    error: Type.String(),
+  }),
+]);
+export type BusReply = Static<typeof BusReply>;
 
 /** Builds a v1 resource event. */
 export function resourceEvent(

@@ -29,6 +29,7 @@ import { removeNetworkDevices } from '../agent/runtime/network-devices.js';
 import { type AgentStatus, serveStatus, statusSocketPath } from '../agent/runtime/status-socket.js';
 import { DEFAULT_DHCP_SETTINGS, type DhcpSettings } from '../agent/settings.js';
 import type { Bus } from '../bus/bus.js';
+import { renderBusMetrics } from '../bus/bus-counters.js';
 import type { Logger } from '../common/logger.js';
 
 /** A running agent. `close()` stops serving (namespaces stay for the next start) and may be called twice. */
@@ -133,20 +134,29 @@ export async function startAgent(
       };
     }),
   });
-  const renderMetrics = () =>
-    metrics.render({
+  const renderMetrics = () => {
+    const agentText = metrics.render({
       networks: reconciler.report().map((entry) => ({
         networkId: entry.networkId,
         state: entry.state,
         counters: driver.status(entry.networkId)?.counters ?? {},
       })),
     });
+    return `${agentText}${renderBusMetrics(deps.bus.stats()).join('\n')}\n`;
+  };
   const statusServer = await serveStatus(statusSocketPath(config.stateDir), status);
   const metricsServer =
     config.metricsBind === undefined ? undefined : await serveMetrics(config.metricsBind, renderMetrics);
-  const unsubscribe = deps.bus.subscribe((event) => {
-    void reconciler.handleMessage(event);
-  });
+  const unsubscribe = deps.bus.subscribe(
+    (event) => {
+      void reconciler.handleMessage(event);
+    },
+    { host: config.host },
+  );
+  // Events published while the bus was away never reached this agent: a full resync recovers them.
+  const unsubscribeReconnect = deps.bus.onReconnect(
+    () => void reconciler.fullSync('message bus reconnected'),
+  );
   const heartbeat = new Heartbeat(
     rpc,
     (startFlag) => ({
@@ -187,6 +197,7 @@ export async function startAgent(
     close() {
       closing ??= (async () => {
         unsubscribe();
+        unsubscribeReconnect();
         await heartbeat.stop();
         await reconciler.stop();
         await driver.stop();

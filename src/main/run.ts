@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { hostname } from 'node:os';
 import { type Bus, createInProcessBus } from '../bus/index.js';
 import { loadConfig, type ServerConfig } from '../common/config.js';
 import { isQdhcpError } from '../common/errors.js';
@@ -15,24 +16,39 @@ export interface Stoppable {
 }
 
 /** What every component of one process shares. */
-export interface ProcessContext {
-  readonly config: ServerConfig;
+export interface ProcessContext<C = ServerConfig> {
+  readonly config: C;
   readonly logger: Logger;
-  /** The process's bus: components of one process (server, DHCP agent) talk over it. */
+  /** The process's bus: components of one process (server, DHCP agent) talk over it, or over AMQP. */
   readonly bus: Bus;
 }
 
 /** Starts one component of a process. */
-export type ComponentStarter = (context: ProcessContext) => Promise<Stoppable>;
+export type ComponentStarter<C = ServerConfig> = (context: ProcessContext<C>) => Promise<Stoppable>;
 
-/** The bus named by `transport_url` (only the in-process transport exists today). */
-export function createBus(config: ServerConfig, logger: Logger): Bus {
-  if (!config.transportUrl.startsWith('inprocess:'))
-    throw new Error(`unsupported transport ${config.transportUrl}`);
-  return createInProcessBus({
-    onHandlerError: (error, event) =>
-      logger.error({ err: error, schema: event.schema, networkId: event.networkId }, 'bus subscriber failed'),
-  });
+/** What a process's configuration must say for {@link runProcess}. */
+export interface ProcessConfig {
+  readonly transportUrl: string;
+  readonly debug: boolean;
+}
+
+/**
+ * The bus named by `transport_url`: `inprocess://` (one process) or `amqp://…` (RabbitMQ; resolves once
+ * connected, rejects when the broker stays unreachable). `name` labels the process in the broker.
+ */
+export async function createBus(config: ProcessConfig, logger: Logger, name = 'qdhcp'): Promise<Bus> {
+  const onHandlerError = (error: unknown, event: { schema: string; networkId: string }) =>
+    logger.error({ err: error, schema: event.schema, networkId: event.networkId }, 'bus subscriber failed');
+  if (config.transportUrl.startsWith('inprocess:')) return createInProcessBus({ onHandlerError });
+  if (/^amqps?:/.test(config.transportUrl)) {
+    const { createAmqpBus } = await import('../bus/amqp-bus.js');
+    return createAmqpBus(config.transportUrl, {
+      logger: logger.child({ component: 'bus' }),
+      onHandlerError,
+      connectionName: `qdhcp ${name} ${hostname()} pid ${process.pid}`,
+    });
+  }
+  throw new Error(`unsupported transport ${config.transportUrl}`);
 }
 
 /**
@@ -45,9 +61,21 @@ export async function runComponents(
   flags: Readonly<Record<string, string | undefined>>,
   components: readonly ComponentStarter[],
 ): Promise<void> {
-  let config: ServerConfig;
+  await runProcess(name, () => loadConfig(configFile, flags), components);
+}
+
+/**
+ * {@link runComponents} for any configuration: `load` may throw `CONFIG_INVALID` (exit 2); the bus is
+ * created from the configuration's `transport_url` before the components start (failure: exit 1).
+ */
+export async function runProcess<C extends ProcessConfig>(
+  name: string,
+  load: () => C,
+  components: readonly ComponentStarter<C>[],
+): Promise<void> {
+  let config: C;
   try {
-    config = loadConfig(configFile, flags);
+    config = load();
   } catch (error) {
     if (isQdhcpError(error, 'CONFIG_INVALID')) {
       process.stderr.write(`qdhcp ${name}: ${error.message}\n`);
@@ -57,9 +85,10 @@ export async function runComponents(
     throw error;
   }
   const logger = createLogger({ name, level: config.debug ? 'debug' : undefined });
-  const bus = createBus(config, logger);
-  const started: Stoppable[] = [bus];
+  const started: Stoppable[] = [];
   try {
+    const bus = await createBus(config, logger, name);
+    started.push(bus);
     for (const start of components) started.push(await start({ config, logger, bus }));
   } catch (error) {
     logger.fatal({ err: error }, 'start failed');

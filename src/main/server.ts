@@ -6,10 +6,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
+import { addressedBus } from '../bus/addressing.js';
 import { type Bus, createInProcessBus, type ResourceEvent } from '../bus/index.js';
 import type { ServerConfig } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
-import { type Database, openDatabase } from '../db/index.js';
+import { agentsRepository, type Database, openDatabase } from '../db/index.js';
 import { createDhcpRpcService } from '../service/agent-dhcp-rpc.js';
 import {
   createLivenessCheck,
@@ -48,6 +49,17 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
+/** The hosts of the DHCP agents a network is bound to (none when unscheduled). */
+async function hostsOfNetwork(database: Database, networkId: string): Promise<string[]> {
+  const bindings = await agentsRepository.bindingsOfNetwork(database.db, networkId);
+  if (bindings.length === 0) return [];
+  const agents = await agentsRepository.listByIds(
+    database.db,
+    bindings.map((binding) => binding.agentId),
+  );
+  return agents.map((agent) => agent.host);
+}
+
 /** Builds (does not listen) the control plane from its configuration. */
 export async function buildControlPlane(
   config: ServerConfig,
@@ -55,7 +67,7 @@ export async function buildControlPlane(
 ): Promise<ControlPlane> {
   const database = await openDatabase(config.databaseUrl, config.stateDir);
   const logger = options.logger;
-  const bus =
+  const processBus =
     options.bus ??
     createInProcessBus({
       onHandlerError: (error, event) =>
@@ -64,6 +76,12 @@ export async function buildControlPlane(
           'bus subscriber failed',
         ),
     });
+  // Events go to the agents hosting their network (spec §4.11), looked up after the commit.
+  const bus = addressedBus(
+    processBus,
+    (networkId) => hostsOfNetwork(database, networkId),
+    (error) => logger?.warn({ err: error }, 'event addressing failed: sent to every agent'),
+  );
   const deps = {
     database,
     bus,

@@ -1,31 +1,25 @@
-import { isQdhcpError } from '../../common/errors.js';
-import { loadAgentConfig } from './agent-config.js';
+import { QdhcpError } from '../../common/errors.js';
+import { type AgentConfig, loadAgentConfig } from './agent-config.js';
 import { formatStatus, readStatus, statusSocketPath } from './status-socket.js';
 
 /**
- * `qdhcp agent`: validates the configuration, then refuses to run on its own: the in-process bus reaches a
- * server only inside `qdhcp all-in-one`, and the AMQP bus for standalone agents comes later. Exit code 2
- * with a clear message, rather than an agent that pretends to serve.
+ * The configuration of a standalone `qdhcp agent`, which reaches the servers over the AMQP bus
+ * (`--bus amqp://…`, `--host NAME`). Without an AMQP URL there is no server to talk to (the in-process bus
+ * connects only inside `qdhcp all-in-one`): `CONFIG_INVALID` (exit code 2) with a clear message, rather
+ * than an agent that pretends to serve.
  */
-export async function runAgentCommand(
+export function loadStandaloneAgentConfig(
   configFile: string | undefined,
   flags: Readonly<Record<string, string | undefined>>,
-): Promise<void> {
-  try {
-    const config = loadAgentConfig(configFile, flags);
-    process.stderr.write(
-      `qdhcp agent: the ${config.transportUrl} bus only connects to a server inside the same process; ` +
-        'run `qdhcp all-in-one` (a standalone agent needs the AMQP bus, not supported yet)\n',
-    );
-    process.exitCode = 2;
-  } catch (error) {
-    if (isQdhcpError(error, 'CONFIG_INVALID')) {
-      process.stderr.write(`qdhcp agent: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw error;
-  }
+): AgentConfig {
+  const config = loadAgentConfig(configFile, flags);
+  if (!/^amqps?:/.test(config.transportUrl))
+    throw new QdhcpError('CONFIG_INVALID', {
+      message:
+        `the ${config.transportUrl} bus only connects to a server inside the same process; give ` +
+        "--bus amqp://user:pass@host:port/ (the servers' RabbitMQ) or run `qdhcp all-in-one`",
+    });
+  return config;
 }
 
 /** `qdhcp agent status`: asks the running agent over its unix socket. */

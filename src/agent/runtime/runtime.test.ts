@@ -30,7 +30,7 @@ describe('agent configuration', () => {
   });
 
   const refusals: Array<[string, Record<string, string>, RegExp]> = [
-    ['amqp bus', { transport_url: 'amqp://guest@rabbit//' }, /AMQP bus is not supported yet/],
+    ['amqp exchange', { transport_url: 'amqp://guest@rabbit/?exchange=a%20b' }, /exchange "a b"/],
     ['unknown bus', { transport_url: 'kafka://x' }, /not a supported bus URL/],
     ['driver', { dhcp_driver: 'kea' }, /not one of builtin, dnsmasq/],
     ['mapping', { physical_interface_mappings: 'physnet1' }, /PHYSNET:IFACE/],

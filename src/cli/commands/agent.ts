@@ -60,11 +60,16 @@ export function agentFlags(command: Command, options: { onlyAgent?: boolean } = 
 export function registerAgent(program: Command): void {
   const command = program
     .command('agent')
-    .description('run the DHCP agent (needs a bus to the server: inside all-in-one today)')
+    .description('run the DHCP agent on this host, talking to the servers over --bus amqp://…')
     .option('--config <file>', 'INI configuration file (Neutron dhcp_agent.ini style)');
   addAgentOptions(command).action(async () => {
-    const { runAgentCommand } = await import('../../agent/runtime/agent-command.js');
-    await runAgentCommand(command.opts<{ config?: string }>().config, agentFlags(command));
+    const { loadStandaloneAgentConfig } = await import('../../agent/runtime/agent-command.js');
+    const { runProcess } = await import('../../main/run.js');
+    const { startAgent } = await import('../../main/agent.js');
+    const configFile = command.opts<{ config?: string }>().config;
+    await runProcess('agent', () => loadStandaloneAgentConfig(configFile, agentFlags(command)), [
+      ({ config, logger, bus }) => startAgent(config, { bus, logger }),
+    ]);
   });
   command
     .command('status')

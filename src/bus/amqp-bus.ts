@@ -1,0 +1,540 @@
+/**
+ * The bus over AMQP 0-9-1 (RabbitMQ, amqplib), laid out like oslo.messaging's RPC for Neutron (design and
+ * reasons in docs/bus.md, names in `amqp-topology.ts`):
+ *
+ * - requests: to the servers' shared queue (competing consumers, manual ack after the reply, bounded
+ *   prefetch), answered through RabbitMQ's direct reply-to, matched by correlation id; a per-message TTL
+ *   of the caller's timeout, `mandatory` so "no server at all" fails at once;
+ * - events: to a direct exchange, routing key per agent host (or `fanout`); each agent process consumes an
+ *   exclusive, auto-deleted queue, so a dead agent leaves nothing behind; server-side subscribers get
+ *   their own process's publishes directly;
+ * - everything received is validated against its schema: invalid → log line + counter, dropped;
+ * - a lost connection or channel: pending requests fail at once, publishes fail fast, reconnect with
+ *   capped exponential backoff and jitter, topology and consumers re-declared, then `onReconnect`
+ *   listeners run (the agent resyncs: what was published meanwhile is not lost for it).
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { Value } from '@sinclair/typebox/value';
+import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, connect } from 'amqplib';
+import { type AmqpAddress, type AmqpNames, amqpNames, parseAmqpUrl } from './amqp-topology.js';
+import type {
+  Bus,
+  BusLogger,
+  BusStats,
+  EventHandler,
+  PublishOptions,
+  RequestHandler,
+  SubscribeOptions,
+  Unsubscribe,
+} from './bus.js';
+import { BusCounters } from './bus-counters.js';
+import { type BusEvent, BusEventSchema, BusReply, BusRequest } from './messages.js';
+import { type BusErrorReporter, Subscribers } from './subscribers.js';
+
+/** How the AMQP bus behaves; every field has a default. */
+export interface AmqpBusOptions {
+  readonly logger?: BusLogger;
+  readonly onHandlerError?: BusErrorReporter;
+  /** Reconnect backoff: first delay and cap in ms (default 200 and 5000), each ×0.5–1 jitter. */
+  readonly reconnectDelayMs?: { readonly initial: number; readonly max: number };
+  /** How long the first connection may keep failing before `createAmqpBus` rejects (default 30 s). */
+  readonly connectTimeoutMs?: number;
+  /** Shown in the broker's connection list (e.g. "qdhcp agent host-1"). */
+  readonly connectionName?: string;
+  /** Requests one server handles at once (prefetch of the RPC queue; default 32). */
+  readonly serverConcurrency?: number;
+}
+
+/** How long the servers' queue outlives its last consumer (RabbitMQ `x-expires`). */
+const RPC_QUEUE_EXPIRES_MS = 10 * 60_000;
+const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+const JSON_TYPE = 'application/json';
+
+/** One live connection with its channels. Replaced as a whole on a loss. */
+interface Link {
+  readonly model: ChannelModel;
+  /** Event publishes, with publisher confirms. */
+  readonly events: ConfirmChannel;
+  /** Requests and the direct reply-to consumer (they must share a channel). */
+  readonly calls: Channel;
+  /** Consumers (agent queues, the RPC queue) and replies. */
+  readonly work: Channel;
+  readonly agentQueues: Map<string, string>;
+  rpcConsumerTag: string | undefined;
+}
+
+interface PendingCall {
+  readonly method: string;
+  succeed(result: unknown): void;
+  fail(error: Error): void;
+}
+
+function parseJson(content: Buffer): unknown {
+  try {
+    return JSON.parse(content.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function firstError(schema: Parameters<typeof Value.Errors>[0], value: unknown): string {
+  const error = Value.Errors(schema, value).First();
+  return error === undefined ? 'not JSON' : `${error.path || '/'}: ${error.message}`;
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Connects to the broker at `url` (see `parseAmqpUrl`) and resolves with the bus once connected; rejects
+ * when the broker stays unreachable for `connectTimeoutMs`. After that, losses are repaired in the
+ * background for as long as the bus is open.
+ */
+export async function createAmqpBus(url: string, options: AmqpBusOptions = {}): Promise<Bus> {
+  const bus = new AmqpBus(parseAmqpUrl(url), options);
+  await bus.start();
+  return bus;
+}
+
+class AmqpBus implements Bus {
+  private readonly names: AmqpNames;
+  private readonly subscribers: Subscribers;
+  private readonly servers = new Map<string, RequestHandler>();
+  private readonly pending = new Map<string, PendingCall>();
+  private readonly reconnectListeners = new Set<() => void>();
+  private readonly counters = new BusCounters('amqp');
+  /** A per-process suffix of agent queue names. */
+  private readonly instance = randomUUID().slice(0, 8);
+  private readonly initialDelay: number;
+  private readonly maxDelay: number;
+  private link: Link | undefined;
+  /** Topology changes run one at a time, in order; requests wait for it (see `Bus.subscribe`). */
+  private topology: Promise<void> = Promise.resolve();
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly address: AmqpAddress,
+    private readonly options: AmqpBusOptions,
+  ) {
+    this.names = amqpNames(address.prefix);
+    this.subscribers = new Subscribers(options.onHandlerError ?? (() => undefined));
+    this.initialDelay = options.reconnectDelayMs?.initial ?? 200;
+    this.maxDelay = options.reconnectDelayMs?.max ?? 5000;
+  }
+
+  /** The first connection, retried with backoff until `connectTimeoutMs`. */
+  async start(): Promise<void> {
+    const deadline = Date.now() + (this.options.connectTimeoutMs ?? 30_000);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.connectLink();
+        return;
+      } catch (error) {
+        const delay = this.backoff(attempt);
+        if (this.closed || Date.now() + delay > deadline) {
+          await this.close();
+          throw new Error(`cannot connect to the message bus at ${this.address.display}: ${reason(error)}`);
+        }
+        this.options.logger?.warn(
+          { event: 'bus.connect_failed', url: this.address.display, error: reason(error), retryInMs: delay },
+          'message bus not reachable yet',
+        );
+        await sleep(delay);
+      }
+    }
+  }
+
+  async publish(event: BusEvent, options: PublishOptions = {}): Promise<void> {
+    if (this.closed) return;
+    this.subscribers.deliverToServerSide(event);
+    const keys =
+      options.hosts === undefined ? [this.names.fanoutKey] : options.hosts.map((h) => this.names.hostKey(h));
+    if (keys.length === 0) return;
+    const link = this.link;
+    if (link === undefined) {
+      this.counters.publishFailures++;
+      throw new Error(`message bus not connected (${this.address.display})`);
+    }
+    const body = Buffer.from(JSON.stringify(event));
+    try {
+      await Promise.all(
+        keys.map(
+          (key) =>
+            new Promise<void>((resolve, reject) => {
+              link.events.publish(
+                this.names.eventsExchange,
+                key,
+                body,
+                { contentType: JSON_TYPE, type: event.schema },
+                (error: unknown) =>
+                  error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(),
+              );
+            }),
+        ),
+      );
+      this.counters.messagesOut += keys.length;
+    } catch (error) {
+      this.counters.publishFailures++;
+      throw new Error(`event not accepted by the message bus: ${reason(error)}`);
+    }
+  }
+
+  subscribe(handler: EventHandler, options: SubscribeOptions = {}): Unsubscribe {
+    const host = options.host;
+    const isNewHost = host !== undefined && !this.subscribers.hosts().has(host);
+    const remove = this.subscribers.add(handler, options);
+    if (isNewHost) this.changeTopology((link) => this.declareAgentQueue(link, host));
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      remove();
+      if (host !== undefined && !this.subscribers.hosts().has(host))
+        this.changeTopology((link) => this.deleteAgentQueue(link, host));
+    };
+  }
+
+  async request(request: BusRequest, { timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<unknown> {
+    const started = performance.now();
+    let ok = false;
+    try {
+      await this.topology;
+      const result = await this.send(request, timeoutMs);
+      ok = true;
+      return result;
+    } finally {
+      this.counters.requestFinished((performance.now() - started) / 1000, ok);
+    }
+  }
+
+  serve(method: string, handler: RequestHandler): Unsubscribe {
+    if (this.servers.has(method)) throw new Error(`bus method ${method} is already served`);
+    this.servers.set(method, handler);
+    if (this.servers.size === 1) this.changeTopology((link) => this.consumeRequests(link));
+    return () => {
+      if (this.servers.get(method) !== handler) return;
+      this.servers.delete(method);
+      if (this.servers.size === 0) this.changeTopology((link) => this.stopConsumingRequests(link));
+    };
+  }
+
+  onReconnect(listener: () => void): Unsubscribe {
+    this.reconnectListeners.add(listener);
+    return () => {
+      this.reconnectListeners.delete(listener);
+    };
+  }
+
+  stats(): BusStats {
+    return this.counters.snapshot();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    this.failPending('the bus is closed');
+    await this.topology;
+    const link = this.link;
+    this.link = undefined;
+    this.counters.connected = false;
+    // Closing the connection deletes this process's exclusive queues; unacked requests go to other servers.
+    await link?.model.close().catch(() => undefined);
+    await this.subscribers.idle();
+    this.subscribers.clear();
+    this.servers.clear();
+  }
+
+  // --- connection ---------------------------------------------------------------------------------
+
+  private backoff(attempt: number): number {
+    const capped = Math.min(this.maxDelay, this.initialDelay * 2 ** Math.min(attempt, 20));
+    return Math.round(capped * (0.5 + Math.random() * 0.5));
+  }
+
+  /** Connects, declares the topology and re-creates this process's consumers, as one topology change. */
+  private connectLink(): Promise<void> {
+    const run = this.topology.then(async () => {
+      if (this.closed) return;
+      const model = await connect(this.address.connectUrl, {
+        clientProperties: { connection_name: this.options.connectionName ?? `qdhcp pid ${process.pid}` },
+      });
+      let current: Link | undefined;
+      const onError = (error: Error) =>
+        this.options.logger?.warn({ event: 'bus.error', error: error.message }, 'message bus error');
+      const onClose = () => {
+        if (current !== undefined) this.lost(current, 'connection or channel closed');
+      };
+      model.on('error', onError);
+      model.on('close', onClose);
+      const channel = <C extends Channel>(created: C): C => {
+        created.on('error', onError);
+        created.on('close', onClose);
+        return created;
+      };
+      try {
+        const link: Link = {
+          model,
+          events: channel(await model.createConfirmChannel()),
+          calls: channel(await model.createChannel()),
+          work: channel(await model.createChannel()),
+          agentQueues: new Map(),
+          rpcConsumerTag: undefined,
+        };
+        current = link;
+        await link.events.assertExchange(this.names.eventsExchange, 'direct', { durable: false });
+        link.calls.on('return', (message: ConsumeMessage) => this.returned(message));
+        await link.calls.consume(DIRECT_REPLY_TO, (message) => this.onReply(message), { noAck: true });
+        await link.work.prefetch(this.options.serverConcurrency ?? 32);
+        for (const host of this.subscribers.hosts()) await this.declareAgentQueue(link, host);
+        if (this.servers.size > 0) await this.consumeRequests(link);
+        this.link = link;
+        this.counters.connected = true;
+        this.options.logger?.info(
+          { event: 'bus.connected', url: this.address.display, prefix: this.address.prefix },
+          'message bus connected',
+        );
+      } catch (error) {
+        await model.close().catch(() => undefined);
+        throw error;
+      }
+    });
+    this.topology = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A connection or channel of `link` went away: fail what waits on it and reconnect. */
+  private lost(link: Link, why: string): void {
+    if (this.link !== link) return;
+    this.link = undefined;
+    this.counters.connected = false;
+    this.failPending(`connection to the message bus lost (${why})`);
+    void link.model.close().catch(() => undefined);
+    if (this.closed) return;
+    this.options.logger?.warn({ event: 'bus.disconnected', reason: why }, 'message bus connection lost');
+    this.scheduleReconnect(0);
+  }
+
+  private scheduleReconnect(attempt: number): void {
+    const delay = this.backoff(attempt);
+    this.reconnectTimer = setTimeout(() => {
+      this.connectLink().then(
+        () => {
+          if (this.closed || this.link === undefined) return;
+          this.counters.reconnects++;
+          this.options.logger?.info(
+            { event: 'bus.reconnected', attempts: attempt + 1 },
+            'message bus reconnected',
+          );
+          for (const listener of this.reconnectListeners) listener();
+        },
+        (error: unknown) => {
+          if (this.closed) return;
+          this.options.logger?.warn(
+            { event: 'bus.reconnect_failed', attempt: attempt + 1, error: reason(error) },
+            'message bus reconnect failed',
+          );
+          this.scheduleReconnect(attempt + 1);
+        },
+      );
+    }, delay);
+  }
+
+  /** Queues a change of consumers/queues behind the others; done now if connected, else on connect. */
+  private changeTopology(change: (link: Link) => Promise<void>): void {
+    this.topology = this.topology.then(async () => {
+      const link = this.link;
+      if (link === undefined || this.closed) return;
+      try {
+        await change(link);
+      } catch (error) {
+        // The channel closes on a failed operation; `lost` reconnects and re-declares everything.
+        this.options.logger?.warn(
+          { event: 'bus.topology_failed', error: reason(error) },
+          'bus topology change failed',
+        );
+      }
+    });
+  }
+
+  // --- events -------------------------------------------------------------------------------------
+
+  private async declareAgentQueue(link: Link, host: string): Promise<void> {
+    if (link.agentQueues.has(host)) return;
+    const queue = this.names.agentQueue(host, this.instance);
+    await link.work.assertQueue(queue, { exclusive: true, autoDelete: true, durable: false });
+    await link.work.bindQueue(queue, this.names.eventsExchange, this.names.hostKey(host));
+    await link.work.bindQueue(queue, this.names.eventsExchange, this.names.fanoutKey);
+    // No acks: the queue dies with this process, so an ack would protect nothing (a restarted agent resyncs).
+    await link.work.consume(queue, (message) => this.onEvent(link, host, message), {
+      noAck: true,
+      exclusive: true,
+    });
+    link.agentQueues.set(host, queue);
+  }
+
+  private async deleteAgentQueue(link: Link, host: string): Promise<void> {
+    const queue = link.agentQueues.get(host);
+    if (queue === undefined) return;
+    link.agentQueues.delete(host);
+    await link.work.deleteQueue(queue);
+  }
+
+  private onEvent(link: Link, host: string, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled the consumer (queue deleted under us): start over.
+      if (link.agentQueues.has(host)) this.lost(link, 'agent queue cancelled by the broker');
+      return;
+    }
+    this.counters.messagesIn++;
+    const event = parseJson(message.content);
+    if (!Value.Check(BusEventSchema, event)) {
+      this.invalid('event', firstError(BusEventSchema, event));
+      return;
+    }
+    this.subscribers.deliverToHost(event, host);
+  }
+
+  private invalid(kind: string, detail: string): void {
+    this.counters.messagesInvalid++;
+    this.options.logger?.warn({ event: 'bus.message_invalid', kind, detail }, 'invalid bus message dropped');
+  }
+
+  // --- requests (server side) -----------------------------------------------------------------------
+
+  private async consumeRequests(link: Link): Promise<void> {
+    if (link.rpcConsumerTag !== undefined) return;
+    await link.work.assertQueue(this.names.rpcQueue, {
+      durable: false,
+      arguments: { 'x-expires': RPC_QUEUE_EXPIRES_MS },
+    });
+    const { consumerTag } = await link.work.consume(this.names.rpcQueue, (message) => {
+      void this.onRequest(link, message);
+    });
+    link.rpcConsumerTag = consumerTag;
+  }
+
+  private async stopConsumingRequests(link: Link): Promise<void> {
+    const tag = link.rpcConsumerTag;
+    if (tag === undefined) return;
+    link.rpcConsumerTag = undefined;
+    await link.work.cancel(tag);
+  }
+
+  private async onRequest(link: Link, message: ConsumeMessage | null): Promise<void> {
+    if (message === null) {
+      if (link.rpcConsumerTag !== undefined) this.lost(link, 'request queue cancelled by the broker');
+      return;
+    }
+    this.counters.messagesIn++;
+    const reply = await this.answer(parseJson(message.content));
+    const { replyTo, correlationId } = message.properties;
+    try {
+      if (typeof replyTo === 'string' && replyTo !== '') {
+        link.work.publish('', replyTo, Buffer.from(JSON.stringify(reply)), {
+          correlationId,
+          contentType: JSON_TYPE,
+        });
+        this.counters.messagesOut++;
+      }
+      link.work.ack(message);
+    } catch {
+      // The channel went away meanwhile: the broker redelivers the request to a server that is still up.
+    }
+  }
+
+  private async answer(body: unknown): Promise<BusReply> {
+    const failure = (error: string): BusReply => ({ schema: 'qdhcp.reply', version: 1, ok: false, error });
+    if (!Value.Check(BusRequest, body)) {
+      const detail = firstError(BusRequest, body);
+      this.invalid('request', detail);
+      return failure(`invalid bus request: ${detail}`);
+    }
+    const handler = this.servers.get(body.method);
+    if (handler === undefined) return failure(`no server for bus method ${body.method}`);
+    try {
+      const result = await handler(body.params);
+      return { schema: 'qdhcp.reply', version: 1, ok: true, result: result ?? null };
+    } catch (error) {
+      return failure(reason(error));
+    }
+  }
+
+  // --- requests (caller side) -----------------------------------------------------------------------
+
+  private send(request: BusRequest, timeoutMs: number): Promise<unknown> {
+    const { method } = request;
+    const link = this.link;
+    if (link === undefined)
+      return Promise.reject(new Error(`bus request ${method} failed: message bus not connected`));
+    return new Promise<unknown>((resolve, reject) => {
+      const id = randomUUID();
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`bus request ${method} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const settle = () => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+      };
+      this.pending.set(id, {
+        method,
+        succeed: (result) => {
+          settle();
+          resolve(result);
+        },
+        fail: (error) => {
+          settle();
+          reject(error);
+        },
+      });
+      try {
+        link.calls.publish('', this.names.rpcQueue, Buffer.from(JSON.stringify(request)), {
+          correlationId: id,
+          replyTo: DIRECT_REPLY_TO,
+          expiration: String(timeoutMs),
+          mandatory: true,
+          contentType: JSON_TYPE,
+          type: method,
+        });
+        this.counters.messagesOut++;
+      } catch (error) {
+        this.pending.get(id)?.fail(new Error(`bus request ${method} failed: ${reason(error)}`));
+      }
+    });
+  }
+
+  private onReply(message: ConsumeMessage | null): void {
+    if (message === null) return;
+    this.counters.messagesIn++;
+    const call = this.pending.get(String(message.properties.correlationId));
+    const reply = parseJson(message.content);
+    if (!Value.Check(BusReply, reply)) {
+      const detail = firstError(BusReply, reply);
+      this.invalid('reply', detail);
+      call?.fail(new Error(`bus request ${call.method}: invalid reply (${detail})`));
+      return;
+    }
+    // No call: it timed out already (or a duplicate after a server's redelivery).
+    if (call === undefined) return;
+    if (reply.ok) call.succeed(reply.result);
+    else call.fail(new Error(reply.error));
+  }
+
+  /** A `mandatory` request found no queue: no server has ever declared it (or it expired). */
+  private returned(message: ConsumeMessage): void {
+    const call = this.pending.get(String(message.properties.correlationId));
+    call?.fail(new Error(`no server for bus method ${call.method} (nobody consumes ${this.names.rpcQueue})`));
+  }
+
+  private failPending(why: string): void {
+    for (const call of [...this.pending.values()])
+      call.fail(new Error(`bus request ${call.method} failed: ${why}`));
+  }
+}
