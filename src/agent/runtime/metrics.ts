@@ -83,6 +83,27 @@ export class Counter {
   }
 }
 
+/**
+ * The builtin driver's DNS counters (served-dns.ts: `dns.query.<TYPE>`, `dns.response.<RCODE>`,
+ * `dns.<event>`) as three counter families.
+ */
+function dnsCounters() {
+  const queries = new Counter('qdhcp_dns_queries_total', 'DNS queries, by network and type');
+  const responses = new Counter('qdhcp_dns_responses_total', 'DNS responses, by network and rcode');
+  const events = new Counter(
+    'qdhcp_dns_events_total',
+    'DNS forwarding, cache and drop events, by network and event',
+  );
+  return {
+    add(network: string, what: string, value: number): void {
+      if (what.startsWith('query.')) queries.inc({ network, type: what.slice(6) }, value);
+      else if (what.startsWith('response.')) responses.inc({ network, rcode: what.slice(9) }, value);
+      else events.inc({ network, event: what }, value);
+    },
+    render: (): string[] => [...queries.render(), ...responses.render(), ...events.render()],
+  };
+}
+
 /** What the data plane shows at scrape time: per network, the driver's counters. */
 export interface ServedSnapshot {
   readonly networks: ReadonlyArray<{
@@ -128,6 +149,7 @@ export class AgentMetrics implements ReconcilerObserver {
       'qdhcp_metadata_requests_total',
       'metadata proxy requests, by network and HTTP status (bad_request: malformed HTTP)',
     );
+    const dns = dnsCounters();
     const states = new Map<string, number>();
     for (const network of served.networks) {
       states.set(network.state, (states.get(network.state) ?? 0) + 1);
@@ -139,6 +161,7 @@ export class AgentMetrics implements ReconcilerObserver {
         else if (kind === 'sent') sent.inc({ network: network.networkId, type: what }, value);
         else if (kind === 'dropped') dropped.inc({ network: network.networkId, reason: what }, value);
         else if (kind === 'metadata') metadata.inc({ network: network.networkId, status: what }, value);
+        else if (kind === 'dns') dns.add(network.networkId, what, value);
       }
     }
     const lines = [
@@ -151,6 +174,7 @@ export class AgentMetrics implements ReconcilerObserver {
       ...sent.render(),
       ...dropped.render(),
       ...metadata.render(),
+      ...dns.render(),
       ...this.eventsDropped.render(),
       ...this.propagation.render(),
       ...this.syncDuration.render(),
