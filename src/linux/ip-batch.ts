@@ -61,6 +61,24 @@ export async function readIpJson(
   return splitJsonArrays(result.stdout, commands.length);
 }
 
+/**
+ * Runs read-only commands that may fail (`link show dev X` of a device that may not exist) with one
+ * `ip [-n NS] -j -d -force -batch -` and returns every entry printed, in one list: failing commands print
+ * nothing, so entries are not per command (they carry their own names).
+ */
+export async function readIpJsonEntries(
+  namespace: NamespaceName,
+  commands: readonly string[],
+): Promise<unknown[]> {
+  if (commands.length === 0) return [];
+  const result = await runCommand('ip', [...namespaceArgs(namespace), '-j', '-d', '-force', '-batch', '-'], {
+    input: `${commands.join('\n')}\n`,
+    timeoutMs: 10_000,
+    allowFailure: true,
+  });
+  return splitJsonArrays(result.stdout, 0).flat();
+}
+
 /** Splits concatenated top-level JSON arrays (`[…][…]` or one per line) into values. */
 export function splitJsonArrays(text: string, expected: number): unknown[][] {
   const out: unknown[][] = [];

@@ -60,6 +60,15 @@ export interface HostCommands {
   readonly bridge: readonly string[];
 }
 
+/** The host devices {@link bridgeCommands} and {@link tapCommands} look at for one network. */
+export function hostDeviceNames(spec: BridgeSpec, device: DhcpDeviceSpec): string[] {
+  const names = [spec.bridge, device.tap];
+  const uplink = spec.uplink;
+  if (uplink.kind !== 'none') names.push(uplink.device);
+  if (uplink.kind === 'vlan') names.push(uplink.parent);
+  return names;
+}
+
 /** Lines that make the bridge and its uplink exist, enslaved and up. */
 export function bridgeCommands(spec: BridgeSpec, links: ReadonlyMap<string, ObservedLink>): HostCommands {
   const ip: string[] = [];

@@ -1,4 +1,5 @@
 import type { Logger } from '../../common/logger.js';
+import type { ObservedLink } from '../../linux/observed-links.js';
 import type { DhcpDriver } from '../drivers/driver.js';
 import type { Network } from '../model.js';
 import type { AgentRpc } from './agent-rpc.js';
@@ -24,6 +25,8 @@ export interface ReconcilerOptions {
   readonly removeOrphans?: (keep: ReadonlySet<string>) => Promise<readonly string[]>;
   /** Removes a deleted network's host devices (bridge, uplink); default none. */
   readonly removeNetworkDevices?: (network: Network) => Promise<void>;
+  /** Reads the host namespace's devices once per full sync (prepare-network.ts `readHostLinks`); default none. */
+  readonly readHostLinks?: () => Promise<ReadonlyMap<string, ObservedLink>>;
   readonly clock?: () => number;
 }
 

@@ -1,8 +1,10 @@
 import type { NetworkView } from '../../bus/dhcp-agent-rpc.js';
 import type { ResourceEventV1 } from '../../bus/messages.js';
 import { findAgentDhcpPort, networkNeedsDhcp } from '../desired-plumbing.js';
+import type { EnableOptions } from '../drivers/driver.js';
 import { type Network, portNeedsDhcp } from '../model.js';
 import { decideEvent, parseBusMessage } from './event-decision.js';
+import { HostSnapshot } from './host-snapshot.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
 import { networkFromView, withoutPort, withPort } from './network-view.js';
 import { NO_OBSERVER, type ReconcilerObserver } from './observer.js';
@@ -35,6 +37,7 @@ export class Reconciler {
   private readonly observer: ReconcilerObserver;
   private readonly clock: () => number;
   private readonly portsReady: PortsReadyReporter;
+  private readonly hostSnapshot: HostSnapshot;
   private fullSyncRunning: Promise<void> | undefined;
   private fullSyncAgain: string | undefined;
   private periodic: NodeJS.Timeout | undefined;
@@ -45,6 +48,7 @@ export class Reconciler {
     this.retries = new RetryBackoff(options.retryDelayMs ?? 2000);
     this.observer = options.observer ?? NO_OBSERVER;
     this.clock = options.clock ?? Date.now;
+    this.hostSnapshot = new HostSnapshot(options.readHostLinks);
     this.portsReady = new PortsReadyReporter(
       options.rpc,
       options.host,
@@ -170,8 +174,13 @@ export class Reconciler {
     try {
       const { networks } = await rpc.call('dhcp.get_active_networks', { host });
       const wanted = new Set(networks.map((view) => view.id));
+      await this.hostSnapshot.take();
       const tasks = networks.map((view) =>
-        this.queue.run(view.id, () => this.guarded(view.id, reason, () => this.convergeView(view, true))),
+        this.queue.run(view.id, () =>
+          this.guarded(view.id, reason, () =>
+            this.convergeView(view, true, this.hostSnapshot.optionsFor(view.id)),
+          ),
+        ),
       );
       const held = new Set([...this.entries.keys(), ...driver.enabledNetworks()]);
       for (const id of held) {
@@ -184,7 +193,7 @@ export class Reconciler {
           ),
         );
       }
-      await Promise.all(tasks);
+      await Promise.all(tasks).finally(() => this.hostSnapshot.release());
       const keep = new Set([...wanted, ...driver.enabledNetworks()]);
       const removed = (await this.options.removeOrphans?.(keep)) ?? [];
       if (removed.length > 0)
@@ -298,7 +307,11 @@ export class Reconciler {
   }
 
   /** Converges one network to a snapshot. A snapshot older than what is applied is skipped (full sync). */
-  private async convergeView(view: NetworkView, fromFullSync: boolean): Promise<void> {
+  private async convergeView(
+    view: NetworkView,
+    fromFullSync: boolean,
+    enableOptions: EnableOptions = {},
+  ): Promise<void> {
     const { driver, rpc, host, dhcpDeviceId } = this.options;
     const { network: snapshot, revision } = networkFromView(view);
     const previous = this.entries.get(view.id);
@@ -318,7 +331,7 @@ export class Reconciler {
       await this.teardown(view.id, { release: false, removeDevices: false });
       return;
     }
-    await driver.enable(network);
+    await driver.enable(network, enableOptions);
     this.setEntry(view.id, network, revision, 'serving', undefined);
     this.portsReady.add(network.ports.filter(portNeedsDhcp).map((port) => port.id));
   }
@@ -395,6 +408,9 @@ export class Reconciler {
       });
       const again = `retry after failure: ${describe(error)}`;
       if (!permanent) this.retries.failed(networkId, () => void this.syncNetwork(networkId, again));
+    } finally {
+      // Whatever this did to the network's devices is not in a host snapshot taken before it ended.
+      this.hostSnapshot.touch(networkId);
     }
   }
 }
