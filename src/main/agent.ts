@@ -38,6 +38,8 @@ export interface RunningAgent {
   readonly driver: DhcpDriver;
   readonly metrics: AgentMetrics;
   status(): AgentStatus;
+  /** The Prometheus text of the agent's families (its metrics server, or the API's in all-in-one). */
+  renderMetrics(): string;
   close(): Promise<void>;
 }
 
@@ -194,6 +196,7 @@ export async function startAgent(
     driver,
     metrics,
     status,
+    renderMetrics,
     close() {
       closing ??= (async () => {
         unsubscribe();

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { RunningAgent } from './agent.js';
 import type { ComponentStarter } from './run.js';
 import { startServer } from './server.js';
 
@@ -16,11 +17,20 @@ export const ALL_IN_ONE_COMPONENTS: readonly ComponentStarter[] = [startServer];
 /**
  * `qdhcp all-in-one` with the DHCP agent: the components above, then an agent on the process's in-process
  * bus. Its options come from `agentFlags`; state dir, DNS domain, lease and debug are the server's.
- * Stopped in reverse, so the agent stops before the server it talks to.
+ * Stopped in reverse, so the agent stops before the server it talks to. The API's `/metrics` serves the
+ * agent's families (issue 4: metrics "on the API and the agent"), empty until the agent has started.
  */
 export function allInOneWithAgent(agentFlags: Readonly<Record<string, string>>): readonly ComponentStarter[] {
+  let agent: RunningAgent | undefined;
   return [
-    ...ALL_IN_ONE_COMPONENTS,
+    (context) =>
+      startServer(context, {
+        beforeListen: (api) =>
+          api.get('/metrics', async (_request, reply) => {
+            void reply.type('text/plain; version=0.0.4; charset=utf-8');
+            return agent?.renderMetrics() ?? '';
+          }),
+      }),
     async ({ config, logger, bus }) => {
       const { resolveAgentConfig } = await import('../agent/runtime/agent-config.js');
       const { startAgent } = await import('./agent.js');
@@ -31,7 +41,8 @@ export function allInOneWithAgent(agentFlags: Readonly<Record<string, string>>):
         dhcp_lease_duration: String(config.dhcpLeaseDuration),
         debug: String(config.debug),
       });
-      return startAgent(agentConfig, { bus, logger });
+      agent = await startAgent(agentConfig, { bus, logger });
+      return agent;
     },
   ];
 }

@@ -170,15 +170,22 @@ export async function buildControlPlane(
  * Builds the control plane on the process's bus and listens on `config.bind`; resolves once
  * listening. Closing it leaves the bus to its owner.
  */
-export async function startServer(context: {
-  readonly config: ServerConfig;
-  readonly logger: Logger;
-  readonly bus: Bus;
-}): Promise<ControlPlane> {
+export async function startServer(
+  context: {
+    readonly config: ServerConfig;
+    readonly logger: Logger;
+    readonly bus: Bus;
+  },
+  options: {
+    /** Adds routes before the API listens (all-in-one: the agent's families on `/metrics`). */
+    readonly beforeListen?: (api: FastifyInstance) => void;
+  } = {},
+): Promise<ControlPlane> {
   const { config, logger } = context;
   const plane = await buildControlPlane(config, { logger, bus: context.bus });
   let address: string;
   try {
+    options.beforeListen?.(plane.api);
     address = await plane.api.listen({ host: config.bind.host, port: config.bind.port });
   } catch (error) {
     await plane.close();

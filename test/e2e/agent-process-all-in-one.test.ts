@@ -248,6 +248,10 @@ for (const driver of ['builtin', 'dnsmasq'] as const) {
         t.diagnostic(
           `port event propagation: mean ${((Number(sum[1]) / Number(count[1])) * 1000).toFixed(1)} ms over ${count[1]} events`,
         );
+      // The API's /metrics serves the same families in all-in-one (issue 4: "on the API and the agent").
+      const viaApi = await (await fetch(`${apiUrl}/metrics`)).text();
+      assert.match(viaApi, /^qdhcp_agent_networks\{state="serving"\} 2$/m);
+      assert.match(viaApi, /^# TYPE qdhcp_agent_event_propagation_seconds histogram$/m);
       if (driver === 'builtin')
         assert.match(aio?.stderr ?? '', /"event":"dhcp\.trace"/, '--log-dhcp traces exchanges');
       if (driver === 'builtin')
