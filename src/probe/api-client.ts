@@ -1,5 +1,6 @@
 /**
- * The few Neutron API calls a probe needs, over plain `fetch`. Errors carry the server's NeutronError text.
+ * Thin clients of the qdhcp API over plain `fetch` for the CLI: the few Neutron calls a probe needs, and
+ * qdhcp's instance records (`qdhcp instance …`). Errors carry the server's NeutronError text.
  *
  * @module
  */
@@ -31,14 +32,14 @@ export interface ProbeNetwork {
   readonly mtu: number;
 }
 
-/** A thin client of the REST API (`--api`, optional `--token`). */
-export class ProbeApi {
+/** A thin client of the REST API (`--api`, optional `--token`): one JSON call, errors as {@link ProbeApiError}. */
+export class ApiClient {
   constructor(
     private readonly base: string,
     private readonly token: string | undefined,
   ) {}
 
-  private async call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  protected async call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token !== undefined) headers['x-auth-token'] = this.token;
@@ -69,22 +70,41 @@ export class ProbeApi {
     }
     return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
   }
+}
 
+/**
+ * A resource by id, else by name (which must match exactly one); `plural` is the list key and
+ * `path` the collection path.
+ */
+async function findByIdOrName<T>(
+  get: (path: string) => Promise<Record<string, unknown>>,
+  path: string,
+  singular: string,
+  plural: string,
+  idOrName: string,
+): Promise<T> {
+  try {
+    return (await get(`${path}/${encodeURIComponent(idOrName)}`))[singular] as T;
+  } catch (error) {
+    if (!(error instanceof ProbeApiError) || error.status !== 404) throw error;
+  }
+  const found = (await get(`${path}?name=${encodeURIComponent(idOrName)}`))[plural] as T[];
+  if (found.length !== 1)
+    throw new ProbeApiError(404, `${singular} ${JSON.stringify(idOrName)}: ${found.length} ${plural} match`);
+  return found[0]!;
+}
+
+/** The Neutron calls a probe makes. */
+export class ProbeApi extends ApiClient {
   /** A network by id, else by name (must be unique). */
   async findNetwork(idOrName: string): Promise<ProbeNetwork> {
-    try {
-      return (await this.call('GET', `/v2.0/networks/${encodeURIComponent(idOrName)}`))[
-        'network'
-      ] as ProbeNetwork;
-    } catch (error) {
-      if (!(error instanceof ProbeApiError) || error.status !== 404) throw error;
-    }
-    const found = (await this.call('GET', `/v2.0/networks?name=${encodeURIComponent(idOrName)}`))[
-      'networks'
-    ] as ProbeNetwork[];
-    if (found.length !== 1)
-      throw new ProbeApiError(404, `network ${JSON.stringify(idOrName)}: ${found.length} networks match`);
-    return found[0]!;
+    return findByIdOrName(
+      (path) => this.call('GET', path),
+      '/v2.0/networks',
+      'network',
+      'networks',
+      idOrName,
+    );
   }
 
   async createPort(fields: Readonly<Record<string, unknown>>): Promise<ProbePort> {
@@ -102,5 +122,41 @@ export class ProbeApi {
     } catch (error) {
       if (!(error instanceof ProbeApiError) || error.status !== 404) throw error;
     }
+  }
+}
+
+/** An instance record as the API returns it (`/v2.0/qdhcp/instances`). */
+export interface InstanceRecordView {
+  readonly id: string;
+  readonly name: string;
+  readonly hostname: string;
+  readonly project_id: string;
+  readonly availability_zone: string;
+  readonly ports: readonly string[];
+  readonly public_keys: Readonly<Record<string, string>>;
+  readonly user_data: string | null;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly [attribute: string]: unknown;
+}
+
+const INSTANCES = '/v2.0/qdhcp/instances';
+
+/** qdhcp's instance records (builtin metadata). */
+export class InstanceApi extends ApiClient {
+  async create(fields: Readonly<Record<string, unknown>>): Promise<InstanceRecordView> {
+    return (await this.call('POST', INSTANCES, { instance: fields }))['instance'] as InstanceRecordView;
+  }
+
+  /** An instance by id, else by name (must be unique). */
+  async find(idOrName: string): Promise<InstanceRecordView> {
+    return findByIdOrName((path) => this.call('GET', path), INSTANCES, 'instance', 'instances', idOrName);
+  }
+
+  async list(): Promise<InstanceRecordView[]> {
+    return (await this.call('GET', INSTANCES))['instances'] as InstanceRecordView[];
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.call('DELETE', `${INSTANCES}/${encodeURIComponent(id)}`);
   }
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAgent } from './agent.js';
 import { registerAllInOne } from './all-in-one.js';
+import { registerInstance } from './instance.js';
 import { registerNetnsCleanup } from './netns-cleanup.js';
 import { registerProbe } from './probe.js';
 import { registerServe } from './serve.js';
@@ -17,4 +18,5 @@ export const commands: readonly RegisterCommand[] = [
   registerNetnsCleanup,
   registerAgent,
   registerProbe,
+  registerInstance,
 ];
