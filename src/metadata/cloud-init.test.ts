@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { metadataAnswer } from './metadata-tree.js';
-import { sampleContext } from './testing.js';
+import { CLOUD_INIT_READER, sampleContext } from './testing.js';
 
 /**
  * cloud-init's own readers (Debian's cloud-init, run by the system Python) crawl the trees over HTTP on
@@ -27,19 +27,11 @@ before(async () => {
 });
 after(() => server.close());
 
-const READER = `
-import json, sys
-from cloudinit.sources.helpers import ec2, openstack
-base = sys.argv[1]
-os_md = openstack.MetadataReader(base, timeout=2, retries=0).read_v2()
-net = openstack.convert_net_json(os_md['networkdata'], known_macs={'fa:16:3e:b2:03:74': 'eth0', 'fa:16:3e:00:11:22': 'eth1'})
-ec2_md = ec2.get_instance_metadata('2009-04-04', base, timeout=2, retries=0)
-ec2_ud = ec2.get_instance_userdata('2009-04-04', base, timeout=2, retries=0)
-print(json.dumps({'openstack': {'metadata': os_md['metadata'], 'userdata': os_md['userdata'].decode() if isinstance(os_md['userdata'], bytes) else os_md['userdata'], 'vendordata': os_md.get('vendordata'), 'net': net}, 'ec2': ec2_md, 'ec2_userdata': ec2_ud.decode()}, default=lambda o: o.decode() if isinstance(o, bytes) else str(o)))
-`;
-
 test("cloud-init's OpenStack and EC2 readers parse the trees and read back the instance", async () => {
-  const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', READER, base], { timeout: 30_000 });
+  const macs = JSON.stringify({ 'fa:16:3e:b2:03:74': 'eth0', 'fa:16:3e:00:11:22': 'eth1' });
+  const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', CLOUD_INIT_READER, base, macs], {
+    timeout: 30_000,
+  });
   const read = JSON.parse(stdout);
   const { instance } = context;
 

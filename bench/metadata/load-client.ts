@@ -1,0 +1,48 @@
+/**
+ * Fires N metadata requests at once from the namespace it runs in (`ip netns exec PROBE node
+ * dist/bench/metadata/load-client.js URL N`), each on its own connection, and prints one JSON line:
+ * `{"statuses": {"200": N}, "failed": 0, "latenciesMs": [...]}` (latency = request start → body read).
+ */
+import { request } from 'node:http';
+
+interface Outcome {
+  readonly status: number | 'error';
+  readonly ms: number;
+}
+
+function once(url: string, timeoutMs: number): Promise<Outcome> {
+  const start = performance.now();
+  return new Promise((resolve) => {
+    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - start }));
+      res.on('error', () => resolve({ status: 'error', ms: performance.now() - start }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 'error', ms: performance.now() - start }));
+    req.end();
+  });
+}
+
+async function main(): Promise<void> {
+  const [url, countText, timeoutText] = process.argv.slice(2);
+  const count = Number(countText ?? '1');
+  if (url === undefined || !Number.isInteger(count) || count < 1) {
+    process.stderr.write('usage: load-client.js URL COUNT [TIMEOUT_MS]\n');
+    process.exit(2);
+  }
+  const outcomes = await Promise.all(
+    Array.from({ length: count }, () => once(url, Number(timeoutText ?? 30_000))),
+  );
+  const statuses: Record<string, number> = {};
+  for (const { status } of outcomes) statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
+  process.stdout.write(
+    `${JSON.stringify({
+      statuses,
+      failed: outcomes.filter((o) => o.status === 'error').length,
+      latenciesMs: outcomes.map((o) => Math.round(o.ms * 100) / 100),
+    })}\n`,
+  );
+}
+
+await main();
