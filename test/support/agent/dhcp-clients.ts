@@ -22,8 +22,11 @@ const UDHCPC_VARIABLES = [
   'boot_file',
 ];
 
+/** Where a test writes its scripts: an {@link AgentTestbed} or any bed with `script()`. */
+export type ScriptBed = Pick<AgentTestbed, 'script'>;
+
 /** A udhcpc script that only prints (`event=bound|ip=…|…`), never touching resolv.conf or addresses. */
-export function udhcpcScript(bed: AgentTestbed): string {
+export function udhcpcScript(bed: ScriptBed): string {
   const fields = UDHCPC_VARIABLES.map((name) => `${name}=$${name}`).join('|');
   return bed.script(
     'udhcpc-print.sh',
@@ -72,7 +75,7 @@ export function udhcpcArgs(script: string, extra: readonly string[] = []): strin
 }
 
 /** Runs `udhcpc -q -n` once (≤ ~8 s) and returns the `bound` event, or undefined when it got no lease. */
-export async function udhcpcOnce(bed: AgentTestbed, client: Namespace): Promise<ClientResult | undefined> {
+export async function udhcpcOnce(bed: ScriptBed, client: Namespace): Promise<ClientResult | undefined> {
   const result = await client.exec('udhcpc', udhcpcArgs(udhcpcScript(bed), ['-q', '-n']), {
     timeoutMs: 15_000,
     allowFailure: true,
