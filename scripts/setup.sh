@@ -75,7 +75,7 @@ install_npm_dependencies() {
 build() {
   log "building"
   rm -rf dist
-  npx tsc -p tsconfig.json
+  npm run build --silent
 }
 
 [ "${1:-}" = "--no-system" ] || install_system_packages

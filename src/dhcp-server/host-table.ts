@@ -313,6 +313,20 @@ export class HostTable implements HostLookup {
     return new HostTableBuilder().finish();
   }
 
+  /**
+   * Hands the table's memory back at the next scavenge instead of the next full collection. A table
+   * replaced on reload lives in the old generation, whose typed arrays V8 frees only when it collects
+   * their owner — which an idle server may not do for hours (~3.5 MiB kept after each SIGHUP at 65,000
+   * hosts). Transferring every buffer to a throw-away clone detaches it here (this table is unusable
+   * afterwards) and leaves the memory to young objects, which a cheap minor GC frees.
+   */
+  release(): void {
+    const s = this.store;
+    const arrays = [s.macHigh, s.macLow, s.addresses, s.lines, s.flags, s.nameOffsets, s.nameLengths];
+    const buffers = new Set([...arrays, s.suffixIds, s.names, s.slots].map((a) => a.buffer as ArrayBuffer));
+    structuredClone([...buffers], { transfer: [...buffers] });
+  }
+
   /** Rebuilds the entry of one row (a small object per lookup; the table itself holds no objects). */
   private entryAt(row: number): HostEntry {
     const s = this.store;

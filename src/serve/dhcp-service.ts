@@ -2,6 +2,7 @@ import type { Logger } from '../common/logger.js';
 import { DhcpDecodeError, decodeMessage, encodeMessage } from '../dhcp/index.js';
 import type { DhcpMessage } from '../dhcp/types.js';
 import { handleRequest } from '../dhcp-server/engine.js';
+import { HostTable } from '../dhcp-server/host-table.js';
 import { formatIpv4, ipv4FromBytes } from '../dhcp-server/ipv4.js';
 import type { ReplyDestination } from '../dhcp-server/reply-destination.js';
 import type { Decision, EngineConfig, ServerTables } from '../dhcp-server/types.js';
@@ -151,7 +152,15 @@ export class DhcpService {
             this.settings.optsFile,
             this.settings.commandLineOptions,
           );
+          const previous = this.tables;
           this.tables = tables;
+          // Packets are answered synchronously from `this.tables`: nothing holds the old tables now.
+          if (previous.hosts instanceof HostTable) {
+            previous.hosts.release();
+            // A scavenge (well under 1 ms) frees what release() gave up; an idle server would not run one
+            // for a long time. `gc` exists when bin/qdhcp passed --expose-gc.
+            globalThis.gc?.({ type: 'minor' });
+          }
           this.counters.increment('reloads.ok');
           this.logReport('reloaded hosts and options', report);
         } catch (error) {
