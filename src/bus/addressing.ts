@@ -50,6 +50,7 @@ export function addressedBus(
     request: (request, options) => bus.request(request, options),
     serve: (method, handler) => bus.serve(method, handler),
     onReconnect: (listener) => bus.onReconnect(listener),
+    flush: () => bus.flush(),
     stats: () => bus.stats(),
     close: () => bus.close(),
   };

@@ -231,6 +231,10 @@ class AmqpBus implements Bus {
     };
   }
 
+  async flush(): Promise<void> {
+    await this.topology;
+  }
+
   stats(): BusStats {
     return this.counters.snapshot();
   }

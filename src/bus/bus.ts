@@ -85,6 +85,11 @@ export interface Bus {
    * been lost meanwhile, so an agent resyncs. The in-process bus never calls it.
    */
   onReconnect(listener: () => void): Unsubscribe;
+  /**
+   * Resolves when every `subscribe` and `serve` made so far is in place at the transport (over AMQP:
+   * queues declared, consumers started), e.g. before a server says it is up. Never rejects.
+   */
+  flush(): Promise<void>;
   stats(): BusStats;
   close(): Promise<void>;
 }

@@ -58,6 +58,7 @@ export function createInProcessBus(options: { onHandlerError?: BusErrorReporter 
     onReconnect() {
       return () => undefined;
     },
+    async flush() {},
     stats() {
       return counters.snapshot();
     },

@@ -186,6 +186,8 @@ export async function startServer(
   let address: string;
   try {
     options.beforeListen?.(plane.api);
+    // The agents' calls are consumed before the server says it is up.
+    await plane.bus.flush();
     address = await plane.api.listen({ host: config.bind.host, port: config.bind.port });
   } catch (error) {
     await plane.close();
