@@ -211,6 +211,7 @@ export function runDriverContract(factory: DriverFactory): void {
     test('a new port is served; its IP change NAKs the old lease on renewal and the client gets the new one', async () => {
       const added = vmPort(4, SUBNET_A, '10.77.1.14');
       await driver.update({ kind: 'port-upsert', networkId, port: added });
+      await driver.settled?.(networkId);
       const running = bed.sandbox.spawn(client(4), 'udhcpc-renew', 'udhcpc', udhcpcArgs(udhcpcScript(bed)));
       try {
         await running.waitForOutput(/event=bound\|ip=10\.77\.1\.14\|/, 10_000);
@@ -222,6 +223,7 @@ export function runDriverContract(factory: DriverFactory): void {
         await driver.update({ kind: 'port-upsert', networkId, port: moved });
         // A stale event (older revision) must not undo the change.
         await driver.update({ kind: 'port-upsert', networkId, port: added });
+        await driver.settled?.(networkId);
         running.signal('SIGUSR1');
         await running.waitForOutput(/event=nak/, 10_000);
         await running.waitForOutput(/event=bound\|ip=10\.77\.1\.24\|/, 15_000);
@@ -232,6 +234,7 @@ export function runDriverContract(factory: DriverFactory): void {
 
     test('a deleted port gets no lease', async () => {
       await driver.update({ kind: 'port-delete', networkId, portId: vmPort(4, SUBNET_A, '').id });
+      await driver.settled?.(networkId);
       assert.equal(await udhcpcOnce(bed, client(4)), undefined);
       const stillServed = await udhcpcOnce(bed, client(1));
       assert.equal(stillServed?.['ip'], '10.77.1.11');

@@ -118,6 +118,7 @@ describe('dnsmasq driver specifics: files, SIGHUP on change, restart when it die
       networkId,
       port: { ...vm, fixed_ips: [{ subnet_id: subnetId, ip_address: '10.79.0.31' }] },
     });
+    await driver.settled(networkId);
     const after = driver.status(networkId);
     assert.equal(after?.pid, before?.pid);
     assert.equal(after?.counters['reloads'], (before?.counters['reloads'] ?? 0) + 1);

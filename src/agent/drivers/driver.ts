@@ -19,8 +19,13 @@ export interface DhcpDriver {
    * and options. Enables it when it is new. Throws a typed error on bad input or plumbing failure.
    */
   enable(network: Network, options?: EnableOptions): Promise<void>;
-  /** Applies one port change to a network that is enabled (ignored otherwise). */
+  /**
+   * Applies one port change to a network that is enabled (ignored otherwise). A driver may return before
+   * the change reaches the data plane (dnsmasq coalesces a burst into one rewrite); {@link settled} waits.
+   */
   update(change: PortChange): Promise<void>;
+  /** Resolves once every change accepted so far for the network is on the data plane (absent: always). */
+  settled?(networkId: string): Promise<void>;
   /**
    * Stops serving the network. Unless `retainPort`, also removes its namespace (and with it the DHCP
    * device); the bridge stays for the instances. Safe on an unknown network and when called twice.

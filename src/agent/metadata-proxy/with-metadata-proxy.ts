@@ -45,6 +45,9 @@ export function withMetadataProxy(
       await inner.enable(network, options);
       await reconcile(network);
     },
+    async settled(networkId: string) {
+      await inner.settled?.(networkId);
+    },
     async update(change: PortChange) {
       await inner.update(change);
       const model = models.get(change.networkId);

@@ -23,6 +23,7 @@ import {
   prepareNetwork,
 } from '../prepare-network.js';
 import { ensureDirectory, writeFileAtomic } from './atomic-files.js';
+import { CoalescedRewrite } from './coalesced-rewrite.js';
 import { DnsmasqProcess } from './dnsmasq-process.js';
 
 /** Options of the dnsmasq driver. */
@@ -40,7 +41,10 @@ interface DnsmasqNetwork {
   config: DhcpConfig;
   readonly paths: DnsmasqPaths;
   process: DnsmasqProcess;
+  /** Port changes coalesce into one rewrite of the files + SIGHUP (see {@link CoalescedRewrite}). */
+  readonly rewrite: CoalescedRewrite;
   reloads: number;
+  rewriteFailures: number;
   unexpectedExits: number;
 }
 
@@ -79,8 +83,10 @@ export async function stopStaleDnsmasq(pidFile: string, networkId: string): Prom
 
 /**
  * Neutron's driver: one real dnsmasq per network in its namespace, with Neutron's command line and files
- * (spec §5.2–5.7). A port change rewrites `host`, `addn_hosts` and `opts` (atomically) and sends SIGHUP; a
- * change of the command line (subnets, MTU, domain) restarts it; a dnsmasq that dies is restarted.
+ * (spec §5.2–5.7). A port change rewrites `host`, `addn_hosts` and `opts` (atomically) and sends SIGHUP —
+ * coalesced per network, so a burst of port events costs one rewrite (`update` returns once the change is
+ * accepted; `settled` waits for the files); a change of the command line (subnets, MTU, domain) restarts
+ * it; a dnsmasq that dies is restarted.
  */
 export class DnsmasqDriver implements DhcpDriver {
   readonly name = 'dnsmasq';
@@ -103,6 +109,8 @@ export class DnsmasqDriver implements DhcpDriver {
     await plumbNetwork(prepared, options.hostLinks);
     const config = deriveDhcpConfig(network, prepared.context);
     const existing = this.networks.get(network.id);
+    // A coalesced rewrite still running would write files from the model before this one.
+    await existing?.rewrite.settled();
     const paths = existing?.paths ?? dnsmasqPaths(join(this.options.stateDirectory, network.id));
     const args = dnsmasqArguments(config, paths, {
       dnsEnabled: this.deps.dhcp.dnsEnabled,
@@ -129,7 +137,9 @@ export class DnsmasqDriver implements DhcpDriver {
       config,
       paths,
       process: this.newProcess(network.id, prepared, args, paths),
+      rewrite: this.newRewrite(network.id),
       reloads: 0,
+      rewriteFailures: 0,
       unexpectedExits: 0,
     };
     if (existing !== undefined) entry.process = this.newProcess(network.id, prepared, args, paths);
@@ -170,6 +180,35 @@ export class DnsmasqDriver implements DhcpDriver {
     });
   }
 
+  /** The coalesced "rewrite the three files from the model, then SIGHUP" of one network. */
+  private newRewrite(networkId: string): CoalescedRewrite {
+    return new CoalescedRewrite(
+      async () => {
+        const entry = this.networks.get(networkId);
+        if (entry === undefined) return;
+        // Neutron's reload_allocations: the three files from the whole model, then HUP (spec §4.16).
+        const config = deriveDhcpConfig(entry.prepared.network, entry.prepared.context);
+        await this.writeConfigFiles(config, entry.paths);
+        entry.config = config;
+        entry.process.reload();
+        entry.reloads++;
+      },
+      (error) => {
+        const entry = this.networks.get(networkId);
+        if (entry !== undefined) entry.rewriteFailures++;
+        this.deps.logger.warn(
+          { event: 'agent.dnsmasq_rewrite_failed', networkId, err: error },
+          'dnsmasq files not rewritten (the next change or resync tries again)',
+        );
+      },
+    );
+  }
+
+  /** Resolves once every port change accepted for the network is in its files and dnsmasq was HUPed. */
+  async settled(networkId: string): Promise<void> {
+    await this.networks.get(networkId)?.rewrite.settled();
+  }
+
   private async writeConfigFiles(config: DhcpConfig, paths: DnsmasqPaths): Promise<void> {
     await writeFileAtomic(paths.hosts, renderHostsFile(config));
     await writeFileAtomic(paths.addnHosts, renderAddnHostsFile(config));
@@ -200,19 +239,14 @@ export class DnsmasqDriver implements DhcpDriver {
         return;
       }
     }
-    const updated: Network = { ...network, ports };
-    // Neutron's reload_allocations: rewrite the three files from the whole model and HUP (spec §4.16).
-    const config = deriveDhcpConfig(updated, entry.prepared.context);
-    await this.writeConfigFiles(config, entry.paths);
-    entry.prepared = { ...entry.prepared, network: updated };
-    entry.config = config;
-    entry.process.reload();
-    entry.reloads++;
+    entry.prepared = { ...entry.prepared, network: { ...network, ports } };
+    entry.rewrite.request();
   }
 
   async disable(networkId: string, options: { readonly retainPort: boolean }): Promise<void> {
     const entry = this.networks.get(networkId);
     this.networks.delete(networkId);
+    await entry?.rewrite.cancel();
     await entry?.process.stop();
     if (options.retainPort) return;
     await removeDhcpNamespace(
@@ -242,6 +276,7 @@ export class DnsmasqDriver implements DhcpDriver {
       counters: {
         reloads: entry.reloads,
         restarts: entry.process.restarts,
+        rewriteFailures: entry.rewriteFailures,
         unexpectedExits: entry.unexpectedExits,
       },
       pid,
@@ -255,6 +290,7 @@ export class DnsmasqDriver implements DhcpDriver {
   async stop(): Promise<void> {
     const entries = [...this.networks.values()];
     this.networks.clear();
+    await Promise.all(entries.map((entry) => entry.rewrite.cancel()));
     await Promise.all(entries.map((entry) => entry.process.stop()));
   }
 }
