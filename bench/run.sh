@@ -3,7 +3,7 @@
 #   bench/run.sh dhcp  [--quick] [--sizes "100 10000 65000"] [--servers "qdhcp dnsmasq kea"]
 #   bench/run.sh agent [--quick]     builtin vs dnsmasq driver: propagation, churn, resync, memory
 #   bench/run.sh api                 port create latency/throughput, SQLite and PostgreSQL
-#   bench/run.sh dns                 dnsperf against the builtin responder and dnsmasq
+#   bench/run.sh dns [agent]         dnsperf against the builtin responder and dnsmasq (agent: in DHCP namespaces)
 # Each prints a markdown table with ratios measured in the same run; docs/performance.md has the results.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -6,11 +6,19 @@
 #
 #   bench/dns/run.sh [--hosts N] [--seconds S] [--clients C] [--outstanding Q]
 #     defaults: 1000 hosts, 10 s per server, 4 clients, 100 outstanding queries
+#   bench/dns/run.sh agent [--hosts N] [--seconds S] [--rounds R] [--drivers builtin,dnsmasq] ...
+#     the same, against the DNS served in a DHCP namespace by `qdhcp all-in-one` with each driver, with
+#     dnsperf in a probe namespace on the tenant network (bench/dns/agent.ts)
 #
 # Needs root, dnsperf and dnsmasq (scripts/setup.sh) and a build (`npm run build`). Runs in two namespaces
 # qdnsb-<pid>-{srv,cli} joined by a veth (10.77.20.1 and .2); nothing touches the root namespace.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+if [ "${1:-}" = agent ]; then
+  shift
+  [ -f "$ROOT/dist/bench/dns/agent.js" ] || { echo "build first: npm run build" >&2; exit 1; }
+  exec node "$ROOT/dist/bench/dns/agent.js" "$@"
+fi
 HOSTS=1000 SECONDS_PER=10 CLIENTS=4 OUTSTANDING=100
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -18,7 +26,7 @@ while [ $# -gt 0 ]; do
     --seconds) SECONDS_PER="$2"; shift ;;
     --clients) CLIENTS="$2"; shift ;;
     --outstanding) OUTSTANDING="$2"; shift ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
