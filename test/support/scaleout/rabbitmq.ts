@@ -72,12 +72,6 @@ export class PrivateBroker {
 
   /** Stops the node (SIGTERM to its PID, SIGKILL after 30 s). */
   async stop(): Promise<void> {
-    const running = this.process;
-    if (running === undefined || running.exit !== undefined) return;
-    running.signal('SIGTERM');
-    if (!(await running.waitForExit(30_000))) {
-      running.signal('SIGKILL');
-      await running.waitForExit(10_000);
-    }
+    await this.process?.stop(30_000);
   }
 }
