@@ -6,6 +6,7 @@ import {
   type Client,
   forEachBackend,
   makeNetwork,
+  makePort,
   makeSubnet,
   type Reply,
   resource,
@@ -13,20 +14,13 @@ import {
 
 const INSTANCES = '/v2.0/qdhcp/instances';
 
-async function makePort(
+async function newPort(
   client: Client,
   networkId: string,
   attributes: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Promise<string> {
-  const reply = await client.request(
-    'POST',
-    '/v2.0/ports',
-    { port: { network_id: networkId, ...attributes } },
-    headers,
-  );
-  assert.equal(reply.status, 201, JSON.stringify(reply.body));
-  return String(resource(reply, 'port')['id']);
+  return (await makePort(client, networkId, attributes, headers)).id;
 }
 
 async function port(client: Client, id: string): Promise<Record<string, unknown>> {
@@ -73,8 +67,8 @@ forEachBackend('instances API', (client) => {
     t.after(recorder.unsubscribe);
     const net = await makeNetwork(client);
     await makeSubnet(client, net, '10.60.0.0/24');
-    const a = await makePort(client, net);
-    const b = await makePort(client, net, { device_owner: 'compute:nova' });
+    const a = await newPort(client, net);
+    const b = await newPort(client, net, { device_owner: 'compute:nova' });
     const userData = Buffer.from('#cloud-config\nhostname: x\n').toString('base64');
     const reply = await createInstance(client, {
       name: 'Web Server_1.example',
@@ -119,7 +113,7 @@ forEachBackend('instances API', (client) => {
     await makeSubnet(client, net, '10.61.0.0/24');
     const ids: string[] = [];
     for (const name of ['list-a', 'list-b', 'list-c']) {
-      const reply = await createInstance(client, { name, ports: [await makePort(client, net)] });
+      const reply = await createInstance(client, { name, ports: [await newPort(client, net)] });
       ids.push(String(resource(reply, 'instance')['id']));
     }
     const shown = await client.request('GET', `${INSTANCES}/${ids[1]}`);
@@ -151,7 +145,7 @@ forEachBackend('instances API', (client) => {
     t.after(recorder.unsubscribe);
     const net = await makeNetwork(client);
     await makeSubnet(client, net, '10.62.0.0/24');
-    const [a, b] = [await makePort(client, net), await makePort(client, net)];
+    const [a, b] = [await newPort(client, net), await newPort(client, net)];
     const created = resource(
       await createInstance(client, { name: 'upd', ports: [a], user_data: 'aGVsbG8=' }),
       'instance',
@@ -214,8 +208,8 @@ forEachBackend('instances API', (client) => {
     t.after(recorder.unsubscribe);
     const net = await makeNetwork(client);
     await makeSubnet(client, net, '10.63.0.0/24');
-    const a = await makePort(client, net);
-    const b = await makePort(client, net, { device_owner: 'compute:nova' });
+    const a = await newPort(client, net);
+    const b = await newPort(client, net, { device_owner: 'compute:nova' });
     const id = String(
       resource(await createInstance(client, { name: 'del', ports: [a, b] }), 'instance')['id'],
     );
@@ -283,9 +277,9 @@ forEachBackend('instances API', (client) => {
   test('ports: unknown 404, another device 409 PortInUse, network:* 409; all or nothing', async () => {
     const net = await makeNetwork(client);
     await makeSubnet(client, net, '10.65.0.0/24');
-    const free = await makePort(client, net);
-    const owned = await makePort(client, net, { device_id: 'some-other-vm', device_owner: 'compute:nova' });
-    const dhcp = await makePort(client, net, { device_owner: 'network:dhcp' });
+    const free = await newPort(client, net);
+    const owned = await newPort(client, net, { device_id: 'some-other-vm', device_owner: 'compute:nova' });
+    const dhcp = await newPort(client, net, { device_owner: 'network:dhcp' });
     assertRefused(
       await createInstance(client, { name: 'x', ports: ['6a0c2a56-5d5e-4a57-9d80-1d1f6f9a0b11'] }),
       404,
@@ -313,6 +307,23 @@ forEachBackend('instances API', (client) => {
   });
 });
 
+forEachBackend('instances API, concurrent claims', (client) => {
+  test('eight creates racing for one port: one wins, seven get 409 PortInUse', async () => {
+    const net = await makeNetwork(client);
+    await makeSubnet(client, net, '10.67.0.0/24');
+    const contested = await newPort(client, net);
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => createInstance(client, { name: `racer-${i}`, ports: [contested] })),
+    );
+    const winners = replies.filter((r) => r.status === 201);
+    assert.equal(winners.length, 1, JSON.stringify(replies.map((r) => r.status)));
+    for (const loser of replies.filter((r) => r.status !== 201)) assertRefused(loser, 409, 'PortInUse');
+    assert.equal((await port(client, contested))['device_id'], resource(winners[0]!, 'instance')['id']);
+    const racers = (await client.request('GET', INSTANCES)).body['instances'] as { name: string }[];
+    assert.equal(racers.filter((i) => i.name.startsWith('racer-')).length, 1, 'losers left no record');
+  });
+});
+
 forEachBackend(
   'instances API, project isolation',
   (client) => {
@@ -334,8 +345,8 @@ forEachBackend(
         alice,
       );
       assert.equal(subnet.status, 201);
-      const alicePort = await makePort(client, net, {}, alice);
-      const secondPort = await makePort(client, net, {}, alice);
+      const alicePort = await newPort(client, net, {}, alice);
+      const secondPort = await newPort(client, net, {}, alice);
       const created = await createInstance(client, { name: 'alice-vm', ports: [alicePort] }, alice);
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const id = String(resource(created, 'instance')['id']);

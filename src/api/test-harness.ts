@@ -102,6 +102,32 @@ export async function makeSubnet(
   return (reply.body['subnet'] as { id: string }).id;
 }
 
+/** A port as the tests read it back. */
+export interface MadePort {
+  readonly id: string;
+  /** The first fixed IP. */
+  readonly ip: string;
+  readonly mac: string;
+}
+
+/** Creates a port (as the project of `headers`, if given) and returns its id, first address and MAC. */
+export async function makePort(
+  client: Client,
+  networkId: string,
+  attributes: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<MadePort> {
+  const reply = await client.request(
+    'POST',
+    '/v2.0/ports',
+    { port: { network_id: networkId, ...attributes } },
+    headers,
+  );
+  if (reply.status !== 201) throw new Error(`port create failed: ${JSON.stringify(reply.body)}`);
+  const port = reply.body['port'] as { id: string; mac_address: string; fixed_ips: { ip_address: string }[] };
+  return { id: port.id, ip: port.fixed_ips[0]?.ip_address ?? '', mac: port.mac_address };
+}
+
 /** Body of the single resource of a reply. */
 export function resource(reply: Reply, name: string): Record<string, unknown> {
   return reply.body[name] as Record<string, unknown>;

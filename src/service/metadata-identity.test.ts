@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
-import { type Client, forEachBackend, makeNetwork, makeSubnet, resource } from '../api/test-harness.js';
+import {
+  type Client,
+  forEachBackend,
+  makeNetwork,
+  makePort,
+  makeSubnet,
+  resource,
+} from '../api/test-harness.js';
 import { GetInstanceResult } from '../bus/dhcp-agent-rpc.js';
 import { storedAddress } from './metadata-identity.js';
 
@@ -19,24 +26,6 @@ async function getInstance(client: Client, networkId: string, ipAddress: string)
   });
   assert.ok(Value.Check(GetInstanceResult, reply), `reply matches the contract: ${JSON.stringify(reply)}`);
   return reply as GetInstanceResult;
-}
-
-async function makePort(
-  client: Client,
-  networkId: string,
-  attributes: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-): Promise<{ id: string; ip: string; mac: string }> {
-  const reply = await client.request(
-    'POST',
-    '/v2.0/ports',
-    { port: { network_id: networkId, ...attributes } },
-    headers,
-  );
-  assert.equal(reply.status, 201, JSON.stringify(reply.body));
-  const port = resource(reply, 'port');
-  const fixed = port['fixed_ips'] as { ip_address: string }[];
-  return { id: String(port['id']), ip: fixed[0]!.ip_address, mac: String(port['mac_address']) };
 }
 
 const NOBODY = { identity: null, context: null };
