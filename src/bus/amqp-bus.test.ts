@@ -10,6 +10,7 @@ import { connect } from 'amqplib';
 import { createAmqpBus } from './amqp-bus.js';
 import { amqpNames, parseAmqpUrl } from './amqp-topology.js';
 import type { Bus } from './bus.js';
+import { deleteBrokerObjects } from './testing/broker-cleanup.js';
 import {
   type BusTransport,
   busContract,
@@ -21,19 +22,6 @@ import {
 
 const BROKER = 'amqp://guest:guest@127.0.0.1:5672/';
 let runs = 0;
-
-/** Deletes the servers' queue and the events exchange of `prefix` (agent queues go with their connections). */
-export async function deleteBrokerObjects(brokerUrl: string, prefix: string): Promise<void> {
-  const names = amqpNames(prefix);
-  const connection = await connect(brokerUrl);
-  try {
-    const channel = await connection.createChannel();
-    await channel.deleteQueue(names.rpcQueue);
-    await channel.deleteExchange(names.eventsExchange);
-  } finally {
-    await connection.close().catch(() => undefined);
-  }
-}
 
 /** Buses of one test on the shared broker, under a prefix of their own. */
 function amqpTransport(): BusTransport & { readonly prefix: string } {

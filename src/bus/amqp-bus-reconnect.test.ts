@@ -1,0 +1,90 @@
+/**
+ * Broker loss and return, on a PRIVATE RabbitMQ node (its own ports and data dir; the shared broker is
+ * never restarted): while it is away, publishes and calls fail at once and calls in flight fail;
+ * when it is back, both buses reconnect, re-declare their queues, run `onReconnect`, and traffic flows.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { PrivateBroker } from '../../test/support/scaleout/rabbitmq.js';
+import { createAmqpBus } from './amqp-bus.js';
+import type { Bus } from './bus.js';
+import { eventually, recorder, testEvent, testRequest } from './testing/bus-contract.js';
+
+/** A TCP port nobody listens on right now (asked from the kernel). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+test('amqp: broker stopped and started — fail fast while away, then reconnect, onReconnect, traffic again', {
+  timeout: 240_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qdhcp-bus-broker-'));
+  const broker = new PrivateBroker(
+    dir,
+    `qdhcp-bus-${process.pid}@localhost`,
+    await freePort(),
+    await freePort(),
+  );
+  const buses: Bus[] = [];
+  try {
+    await broker.start();
+    const open = async () => {
+      const bus = await createAmqpBus(broker.url('?exchange=reconnect'), {
+        reconnectDelayMs: { initial: 100, max: 1000 },
+      });
+      buses.push(bus);
+      return bus;
+    };
+    const server = await open();
+    const agent = await open();
+    let reconnects = 0;
+    agent.onReconnect(() => reconnects++);
+    const got = recorder();
+    agent.subscribe(got.handler, { host: 'h' });
+    server.serve('ping', async () => 'pong');
+    server.serve('hang', () => new Promise(() => undefined));
+    await Promise.all([server.flush(), agent.flush()]);
+    assert.equal(await agent.request(testRequest('ping')), 'pong');
+    await server.publish(testEvent(1), { hosts: ['h'] });
+    await eventually(() => got.seen.length === 1, 'the first event');
+
+    const inFlight = agent.request(testRequest('hang'), { timeoutMs: 120_000 });
+    const inFlightFailed = assert.rejects(inFlight, /connection to the message bus lost/);
+    await broker.stop();
+    await inFlightFailed;
+    await eventually(
+      () => !server.stats().connected && !agent.stats().connected,
+      'both disconnected',
+      10_000,
+    );
+    const started = performance.now();
+    await assert.rejects(server.publish(testEvent(2), { hosts: ['h'] }), /not connected/);
+    await assert.rejects(agent.request(testRequest('ping')), /not connected/);
+    assert.ok(performance.now() - started < 500, 'no waiting while the broker is away');
+    assert.equal(server.stats().publishFailures, 1);
+
+    await broker.start();
+    await eventually(() => reconnects === 1 && server.stats().connected, 'both reconnected', 30_000);
+    assert.equal(await agent.request(testRequest('ping')), 'pong');
+    await server.publish(testEvent(3), { hosts: ['h'] });
+    await eventually(() => got.seen.includes(3), 'an event after the reconnect');
+    assert.deepEqual(got.seen, [1, 3], 'event 2 was refused, not queued: the agent resyncs on reconnect');
+    assert.equal(agent.stats().reconnects, 1);
+    assert.equal(server.stats().reconnects, 1);
+  } finally {
+    for (const bus of buses) await bus.close();
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
