@@ -70,7 +70,7 @@ export function sampleContext(overrides: Partial<MetadataContext['instance']> = 
  * cloud-init's own OpenStack and EC2 readers (Debian's cloud-init, run with `/usr/bin/python3 -c
  * CLOUD_INIT_READER BASE_URL KNOWN_MACS_JSON`): prints one JSON object with what they read — OpenStack
  * metadata, user data, vendor data, network_data.json converted to cloud-init's network config (`net`),
- * the EC2 2009-04-04 metadata and user data.
+ * the EC2 2009-04-04 metadata and user data (other bytes, e.g. random_seed, as backslash-escaped text).
  */
 export const CLOUD_INIT_READER = `
 import json, sys
@@ -81,5 +81,5 @@ os_md = openstack.MetadataReader(base, timeout=2, retries=0).read_v2()
 net = openstack.convert_net_json(os_md['networkdata'], known_macs=known_macs)
 ec2_md = ec2.get_instance_metadata('2009-04-04', base, timeout=2, retries=0)
 ec2_ud = ec2.get_instance_userdata('2009-04-04', base, timeout=2, retries=0)
-print(json.dumps({'openstack': {'metadata': os_md['metadata'], 'userdata': os_md['userdata'].decode() if isinstance(os_md['userdata'], bytes) else os_md['userdata'], 'vendordata': os_md.get('vendordata'), 'net': net}, 'ec2': ec2_md, 'ec2_userdata': ec2_ud.decode()}, default=lambda o: o.decode() if isinstance(o, bytes) else str(o)))
+print(json.dumps({'openstack': {'metadata': os_md['metadata'], 'userdata': os_md['userdata'].decode() if isinstance(os_md['userdata'], bytes) else os_md['userdata'], 'vendordata': os_md.get('vendordata'), 'net': net}, 'ec2': ec2_md, 'ec2_userdata': ec2_ud.decode()}, default=lambda o: o.decode(errors='backslashreplace') if isinstance(o, bytes) else str(o)))
 `;

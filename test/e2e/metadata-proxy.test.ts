@@ -1,0 +1,310 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { metadataBurst, percentile } from '../../bench/metadata/load.js';
+import { type CommandResult, runCommand } from '../../src/linux/run-command.js';
+import { instanceIdSignature } from '../../src/metadata/signature.js';
+import { CLOUD_INIT_READER } from '../../src/metadata/testing.js';
+import { AllInOne, type Json, type ProbeInstance } from '../support/agent/all-in-one.js';
+import { canUseNamespaces } from '../support/netns.js';
+import { freePort } from './api-server-process.js';
+
+/**
+ * The metadata path end to end, as an instance sees it: `qdhcp all-in-one` (its agent opens
+ * 169.254.169.254:80 inside each DHCP namespace), instance records through the real API
+ * (`POST /v2.0/qdhcp/instances`, which sets the probe port's device_id) and the server's real
+ * `metadata.get_instance`, probes (namespaces with real udhcpc, on the network's bridge) that take the
+ * 169.254.169.254/32 route by DHCP and read over HTTP with busybox wget, cloud-init's own Python readers
+ * run inside a probe namespace, and a Nova stand-in on 127.0.0.1 that checks the signature.
+ *
+ *   [host ns]  brq(A) ── tap…══ns-… [<prefix>qdhcp-A]  169.254.169.254:80 (agent process)
+ *               ├── qpr…══eth0 [<prefix>qprobe-vm1]  (instance vm1)
+ *               ├── qpr…══eth0 [<prefix>qprobe-vm2]  (instance vm2)
+ *               └── qpr…══eth0 [<prefix>qprobe-anon] (a port without instance)
+ *              brq(B) ── … [<prefix>qdhcp-B] ── [<prefix>qprobe-vmb] (instance on network B)
+ */
+const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces';
+const METADATA = 'http://169.254.169.254';
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMetadataProxyTest qdhcp@e2e';
+
+/** busybox wget (`-T` is left out: Debian's busybox 1.35 wget segfaults with it; runCommand times out). */
+function wget(namespace: string, path: string, headers: Record<string, string> = {}): Promise<CommandResult> {
+  const headerArgs = Object.entries(headers).flatMap(([name, value]) => ['--header', `${name}: ${value}`]);
+  return runCommand(
+    'ip',
+    ['netns', 'exec', namespace, 'busybox', 'wget', '-q', '-O', '-', ...headerArgs, `${METADATA}${path}`],
+    { allowFailure: true, timeoutMs: 15_000 },
+  );
+}
+
+/** The body of a 200, or a failed assertion with what wget said. */
+async function read(namespace: string, path: string, headers: Record<string, string> = {}): Promise<string> {
+  const out = await wget(namespace, path, headers);
+  assert.equal(out.code, 0, `GET ${path} from ${namespace}: ${out.signal ?? ''} ${out.stderr}`);
+  return out.stdout;
+}
+
+async function assertNotFound(namespace: string, path: string, headers: Record<string, string> = {}) {
+  const out = await wget(namespace, path, headers);
+  assert.notEqual(out.code, 0, `expected 404, got ${out.stdout}`);
+  assert.match(out.stderr, /404/);
+}
+
+function instanceFields(name: string, userData: string): Json {
+  return {
+    name,
+    hostname: name,
+    public_keys: { default: KEY },
+    user_data: Buffer.from(userData).toString('base64'),
+    metadata: { role: name },
+  };
+}
+
+describe('metadata proxy end to end (builtin driver)', { skip, concurrency: false }, () => {
+  let aio: AllInOne;
+  let networkA: Json;
+  let networkB: Json;
+  let vm1: ProbeInstance;
+  let vm2: ProbeInstance;
+  let vmB: ProbeInstance;
+  let anonymous: string;
+  let metricsPort: number;
+
+  before(async () => {
+    metricsPort = await freePort();
+    aio = await AllInOne.start('mdp', ['--metrics-bind', `127.0.0.1:${metricsPort}`]);
+    networkA = (await aio.servedNetwork('md-a', '10.81.0.0/24')).network;
+    networkB = (await aio.servedNetwork('md-b', '10.82.0.0/24')).network;
+    vm1 = await aio.probeInstance(
+      String(networkA['id']),
+      'vm1',
+      instanceFields('vm1', '#cloud-config\nhostname: vm1\n'),
+    );
+    vm2 = await aio.probeInstance(
+      String(networkA['id']),
+      'vm2',
+      instanceFields('vm2', '#!/bin/sh\necho vm2\n'),
+    );
+    vmB = await aio.probeInstance(String(networkB['id']), 'vmb', instanceFields('vmb', 'vmb data'));
+    await aio.leasedProbe(String(networkA['id']), 'anon');
+    anonymous = aio.probeNamespace('anon');
+  });
+
+  after(() => aio?.teardown());
+
+  test('a probe gets 169.254.169.254/32 by DHCP and reads its own instance-id, hostname, key and user data', async () => {
+    const dhcp = await aio.api('GET', `/v2.0/ports?network_id=${networkA['id']}&device_owner=network:dhcp`);
+    const dhcpPort = (dhcp.body['ports'] as Json[])[0] ?? {};
+    const dhcpIp = ((dhcpPort['fixed_ips'] ?? []) as Json[])[0]?.['ip_address'];
+    const routes = await runCommand('ip', ['-n', vm1.namespace, 'route', 'show', '169.254.169.254']);
+    assert.match(
+      routes.stdout,
+      new RegExp(`^169\\.254\\.169\\.254 via ${String(dhcpIp).replaceAll('.', '\\.')} dev eth0`),
+    );
+    const id = String(vm1.instance['id']);
+    assert.equal(await read(vm1.namespace, '/latest/meta-data/instance-id'), id);
+    assert.equal(await read(vm1.namespace, '/2009-04-04/meta-data/hostname'), 'vm1.openstacklocal');
+    assert.equal(await read(vm1.namespace, '/latest/meta-data/local-ipv4'), vm1.ip);
+    assert.equal(await read(vm1.namespace, '/latest/meta-data/public-keys/0/openssh-key'), KEY);
+    assert.equal(await read(vm1.namespace, '/latest/user-data'), '#cloud-config\nhostname: vm1\n');
+    const meta = JSON.parse(await read(vm1.namespace, '/openstack/latest/meta_data.json')) as Json;
+    assert.equal(meta['uuid'], id);
+    assert.deepEqual(meta['meta'], { role: 'vm1' });
+  });
+
+  test('a second probe on the network reads its own instance; a port without instance gets 404', async () => {
+    assert.equal(await read(vm2.namespace, '/latest/meta-data/instance-id'), vm2.instance['id']);
+    assert.equal(await read(vm2.namespace, '/openstack/latest/user_data'), '#!/bin/sh\necho vm2\n');
+    await assertNotFound(anonymous, '/latest/meta-data/instance-id');
+    await assertNotFound(anonymous, '/openstack/latest/meta_data.json');
+  });
+
+  test('a probe on another network reads only its own instance', async () => {
+    assert.equal(await read(vmB.namespace, '/latest/meta-data/instance-id'), vmB.instance['id']);
+    assert.equal(await read(vmB.namespace, '/latest/user-data'), 'vmb data');
+  });
+
+  test('spoofed X-Forwarded-For / X-Instance-ID / X-Tenant-ID / X-Neutron-* headers change nothing', async () => {
+    const pretendVm1 = {
+      'X-Forwarded-For': vm1.ip,
+      'X-Instance-ID': String(vm1.instance['id']),
+      'X-Instance-ID-Signature': instanceIdSignature('', String(vm1.instance['id'])),
+      'X-Tenant-ID': String(vm1.instance['project_id'] ?? vm1.instance['tenant_id']),
+      'X-Neutron-Network-ID': String(networkA['id']),
+    };
+    await assertNotFound(anonymous, '/latest/meta-data/instance-id', pretendVm1);
+    assert.equal(await read(vm2.namespace, '/latest/meta-data/instance-id', pretendVm1), vm2.instance['id']);
+    assert.equal(await read(vmB.namespace, '/latest/user-data', pretendVm1), 'vmb data');
+  });
+
+  test("cloud-init's OpenStack and EC2 readers, run in the probe, parse what the proxy serves", async () => {
+    const port = (await aio.api('GET', `/v2.0/ports/${vm1.portId}`)).body['port'] as Json;
+    const mac = String(port['mac_address']);
+    const out = await runCommand(
+      'ip',
+      [
+        'netns',
+        'exec',
+        vm1.namespace,
+        '/usr/bin/python3',
+        '-c',
+        CLOUD_INIT_READER,
+        METADATA,
+        JSON.stringify({ [mac]: 'eth0' }),
+      ],
+      { timeoutMs: 60_000, allowFailure: true },
+    );
+    assert.equal(out.code, 0, out.stderr);
+    const seen = JSON.parse(out.stdout) as Json & {
+      openstack: Json & { metadata: Json; net: { config: Array<Json & { subnets?: Json[] }> } };
+      ec2: Json;
+    };
+    const id = String(vm1.instance['id']);
+    assert.equal(seen.openstack.metadata['uuid'], id);
+    assert.equal(seen.openstack.metadata['local-hostname'], 'vm1.openstacklocal');
+    assert.deepEqual(seen.openstack.metadata['public_keys'], { default: KEY });
+    assert.equal(seen.openstack['userdata'], '#cloud-config\nhostname: vm1\n');
+    const eth0 = seen.openstack.net.config.find((entry) => entry['mac_address'] === mac);
+    assert.deepEqual(
+      eth0?.subnets?.map((subnet) => subnet['type']),
+      ['dhcp4'],
+    );
+    assert.equal(seen.ec2['instance-id'], id);
+    assert.equal(seen.ec2['local-ipv4'], vm1.ip);
+    assert.deepEqual(seen.ec2['public-keys'], { default: KEY });
+    assert.equal(seen['ec2_userdata'], '#cloud-config\nhostname: vm1\n');
+  });
+
+  test('200 concurrent requests from 4 probes on one network are all answered', async (t) => {
+    const vm3 = await aio.probeInstance(String(networkA['id']), 'vm3', instanceFields('vm3', 'x'));
+    const burst = await metadataBurst(
+      [vm1.namespace, vm2.namespace, vm3.namespace, anonymous],
+      `${METADATA}/latest/meta-data/instance-id`,
+      50,
+    );
+    assert.equal(burst.failed, 0, JSON.stringify(burst.statuses));
+    assert.deepEqual(burst.statuses, { '200': 150, '404': 50 });
+    t.diagnostic(
+      `200 requests: p50 ${percentile(burst.latenciesMs, 50)} ms, p99 ${percentile(burst.latenciesMs, 99)} ms`,
+    );
+  });
+
+  test('per-network counters on /metrics', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const count = (network: unknown, status: string) =>
+      Number(
+        new RegExp(
+          `^qdhcp_metadata_requests_total\\{network="${String(network)}",status="${status}"\\} (\\d+)$`,
+          'm',
+        ).exec(text)?.[1] ?? 0,
+      );
+    assert.ok(count(networkA['id'], '200') >= 150, text);
+    assert.ok(count(networkA['id'], '404') >= 50, text);
+    assert.ok(count(networkB['id'], '200') >= 2, text);
+  });
+
+  describe('nova backend through the proxy', () => {
+    const SECRET = 'e2e-shared-secret';
+    let nova: Server;
+    const seen: IncomingHttpHeaders[] = [];
+
+    before(async () => {
+      // The agent process makes the upstream call from its own namespace (root, loopback), as Neutron's
+      // metadata agent does; the Nova stand-in answers only correctly signed requests.
+      nova = createServer((request, response) => {
+        seen.push(request.headers);
+        const id = String(request.headers['x-instance-id']);
+        if (request.headers['x-instance-id-signature'] !== instanceIdSignature(SECRET, id)) {
+          response.writeHead(403).end();
+          return;
+        }
+        // Nova knows only real instances: the anonymous probe's port has a device_id, but no VM behind it.
+        if (![vm1, vm2, vmB].some((vm) => vm.instance['id'] === id)) {
+          response.writeHead(404).end();
+          return;
+        }
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ uuid: id, from: request.headers['x-forwarded-for'], path: request.url }));
+      });
+      await new Promise<void>((resolve) => nova.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(nova.address() as AddressInfo).port}`;
+      await aio.restart([
+        ...['--metadata-backend', 'nova', '--nova-metadata-url', url],
+        ...['--metadata-proxy-shared-secret', SECRET],
+      ]);
+    });
+
+    after(() => new Promise<void>((resolve) => nova?.close(() => resolve())));
+
+    test('the request reaches Nova signed, for the caller the proxy identified, whatever it claims', async () => {
+      const body = await aio.waitFor('the restarted agent serves metadata again', async () => {
+        const out = await wget(vm1.namespace, '/openstack/latest/meta_data.json', {
+          'X-Instance-ID': String(vm2.instance['id']),
+          'X-Forwarded-For': vm2.ip,
+        });
+        return out.code === 0 ? out.stdout : undefined;
+      });
+      assert.deepEqual(JSON.parse(body), {
+        uuid: vm1.instance['id'],
+        from: vm1.ip,
+        path: '/openstack/latest/meta_data.json',
+      });
+      const last = seen.at(-1)!;
+      assert.equal(last['x-tenant-id'], String(vm1.instance['project_id'] ?? vm1.instance['tenant_id']));
+      // The anonymous probe is identified by its port (device_id qdhcp-probe-anon): Nova says 404, passed on.
+      await assertNotFound(anonymous, '/openstack/latest/meta_data.json');
+      assert.equal(seen.at(-1)?.['x-instance-id'], 'qdhcp-probe-anon');
+    });
+  });
+
+  test('--no-enable-isolated-metadata: no proxy (and no route for new leases)', async () => {
+    await aio.restart(['--no-enable-isolated-metadata']);
+    const dhcpNamespace = `${aio.bed.namespacePrefix}qdhcp-${networkA['id']}`;
+    await aio.waitFor('nothing listens on :80 in the DHCP namespace', async () => {
+      await aio.waitFor('network served again', async () =>
+        (await aio.served()).some((n) => n.networkId === networkA['id'] && n.state === 'serving')
+          ? true
+          : undefined,
+      );
+      const listening = await runCommand('ip', [
+        'netns',
+        'exec',
+        dhcpNamespace,
+        'ss',
+        '-Hltn',
+        'sport = :80',
+      ]);
+      const addresses = await runCommand('ip', ['-n', dhcpNamespace, '-4', 'addr']);
+      return listening.stdout.trim() === '' && !addresses.stdout.includes('169.254.169.254')
+        ? true
+        : undefined;
+    });
+    const renewed = await aio.probe('renew', ['vm1']);
+    assert.equal(renewed.code, 0, renewed.stdout + renewed.stderr);
+    assert.doesNotMatch(renewed.stdout, /169\.254\.169\.254/);
+  });
+});
+
+describe('metadata proxy end to end (dnsmasq driver)', { skip, concurrency: false }, () => {
+  let aio: AllInOne;
+
+  before(async () => {
+    aio = await AllInOne.start('mdd', ['--driver', 'dnsmasq']);
+  });
+  after(() => aio?.teardown());
+
+  test('beside dnsmasq, a probe reads its own instance-id and user data', async () => {
+    const { network } = await aio.servedNetwork('md-d', '10.83.0.0/24');
+    const vm = await aio.probeInstance(
+      String(network['id']),
+      'vmd',
+      instanceFields('vmd', 'dnsmasq user data'),
+    );
+    assert.equal(await read(vm.namespace, '/latest/meta-data/instance-id'), vm.instance['id']);
+    assert.equal(await read(vm.namespace, '/openstack/latest/user_data'), 'dnsmasq user data');
+    await aio.leasedProbe(String(network['id']), 'anond');
+    await assertNotFound(aio.probeNamespace('anond'), '/latest/meta-data/instance-id');
+  });
+});
