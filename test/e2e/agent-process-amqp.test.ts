@@ -16,7 +16,7 @@ import { runCommand } from '../../src/linux/run-command.js';
 import { AgentTestbed } from '../support/agent/testbed.js';
 import { canUseNamespaces } from '../support/netns.js';
 import { ManagedProcess } from '../support/process.js';
-import { type ServerProcess, startServerProcess } from './api-server-process.js';
+import { freePort, type ServerProcess, startServerProcess } from './api-server-process.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 const QDHCP = join(ROOT, 'bin', 'qdhcp');
@@ -32,6 +32,7 @@ describe('server and agent processes over RabbitMQ', { skip }, () => {
   let bed: AgentTestbed;
   let server: ServerProcess | undefined;
   let agent: ManagedProcess | undefined;
+  let agentMetrics = '';
 
   const call = async (method: string, path: string, body?: Json): Promise<Json> => {
     const init: RequestInit = { method, headers: { 'content-type': 'application/json' } };
@@ -59,6 +60,7 @@ describe('server and agent processes over RabbitMQ', { skip }, () => {
 
   before(async () => {
     bed = await AgentTestbed.create('amq');
+    agentMetrics = `http://127.0.0.1:${await freePort()}/metrics`;
     server = await startServerProcess([
       ...['--db', `sqlite:${bed.path('server.sqlite')}`, '--state-dir', bed.path('server')],
       ...['--bus', busUrl],
@@ -66,7 +68,7 @@ describe('server and agent processes over RabbitMQ', { skip }, () => {
     agent = ManagedProcess.start('agent', QDHCP, [
       ...['agent', '--bus', busUrl, '--host', HOST, '--state-dir', bed.path('agent')],
       ...['--namespace-prefix', bed.namespacePrefix, '--host-namespace', bed.host.name],
-      ...['--report-interval', '2'],
+      ...['--report-interval', '2', '--metrics-bind', new URL(agentMetrics).host],
     ]);
     await agent.waitForOutput(/qdhcp agent started/, 20_000);
   });
@@ -106,6 +108,21 @@ describe('server and agent processes over RabbitMQ', { skip }, () => {
     // Second instance on the served network: its port reaches the agent as an addressed port event.
     const second = await leased('vm2', networkId);
     assert.notEqual(second, first);
+  });
+
+  test('both processes show their bus on /metrics: connected, messages both ways, call latency', async () => {
+    const scrape = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
+    const value = (text: string, name: string) =>
+      Number(new RegExp(`^${name}\\{transport="amqp"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    const serverText = await scrape(`${server?.url}/metrics`);
+    const agentText = await scrape(agentMetrics);
+    for (const text of [serverText, agentText]) {
+      assert.equal(value(text, 'qdhcp_bus_connected'), 1);
+      assert.ok(value(text, 'qdhcp_bus_messages_in_total') > 0);
+      assert.ok(value(text, 'qdhcp_bus_messages_out_total') > 0);
+      assert.equal(value(text, 'qdhcp_bus_messages_invalid_total'), 0);
+    }
+    assert.ok(value(agentText, 'qdhcp_bus_request_seconds_count') > 0, 'the agent made calls');
   });
 
   test('qdhcp agent without an AMQP bus refuses to start (exit 2, says what to give)', async () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { addServerOptions, givenFlags } from '../../main/cli-options.js';
 
-/** `qdhcp server`: the Neutron-compatible control plane (API, database, bus). */
+/** `qdhcp server`: the Neutron-compatible control plane (API, database, bus); `/metrics`: the bus's. */
 export function registerServer(program: Command): void {
   const command = program
     .command('server')
@@ -9,8 +9,16 @@ export function registerServer(program: Command): void {
   addServerOptions(command).action(async () => {
     const { runComponents } = await import('../../main/run.js');
     const { startServer } = await import('../../main/server.js');
+    const { renderBusMetrics } = await import('../../bus/bus-counters.js');
     await runComponents('server', command.opts<{ config?: string }>().config, givenFlags(command), [
-      startServer,
+      (context) =>
+        startServer(context, {
+          beforeListen: (api) =>
+            api.get('/metrics', async (_request, reply) => {
+              void reply.type('text/plain; version=0.0.4; charset=utf-8');
+              return `${renderBusMetrics(context.bus.stats()).join('\n')}\n`;
+            }),
+        }),
     ]);
   });
 }
