@@ -18,7 +18,7 @@ import {
 } from '../db/index.js';
 import { formatTimestamp } from './clock.js';
 import { type RequestContext, visibilityScope } from './context.js';
-import { checkRevision, ownerProject } from './policy.js';
+import { checkRevision, ownerProject, visibleOr404 } from './policy.js';
 import type { PortService } from './port-service.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 
@@ -114,10 +114,8 @@ export function createInstanceService(deps: InstanceServiceDeps) {
   const { database, ports } = deps;
   const forUpdate = database.kind === 'postgres';
 
-  function visible(context: RequestContext, id: string, record: InstanceRecord | undefined): InstanceRecord {
-    if (record && (context.isAdmin || record.projectId === context.projectId)) return record;
-    throw instanceNotFound(id);
-  }
+  const visible = (context: RequestContext, id: string, record: InstanceRecord | undefined) =>
+    visibleOr404(context, record, () => instanceNotFound(id));
 
   async function portIdsOf(scope: Pick<WriteScope, 'tx'>, record: InstanceRecord): Promise<string[]> {
     return (await instancesRepository.portIdsOf(scope.tx, [record])).get(record.id) ?? [];
