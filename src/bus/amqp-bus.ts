@@ -204,7 +204,9 @@ class AmqpBus implements Bus {
     const started = performance.now();
     let ok = false;
     try {
-      await this.topology;
+      // Disconnected: fail now (not after the reconnect attempt in progress). Connected: wait for pending
+      // subscriptions, so the reply cannot overtake a subscription made before this call (bus.ts).
+      if (this.link !== undefined) await this.topology;
       const result = await this.send(request, timeoutMs);
       ok = true;
       return result;
@@ -267,6 +269,8 @@ class AmqpBus implements Bus {
     const run = this.topology.then(async () => {
       if (this.closed) return;
       const model = await connect(this.address.connectUrl, {
+        // A broker that does not answer (not one that refuses) must not hold a reconnect attempt forever.
+        timeout: 10_000,
         clientProperties: { connection_name: this.options.connectionName ?? `qdhcp pid ${process.pid}` },
       });
       let current: Link | undefined;
