@@ -74,9 +74,10 @@ export class AgentUnderTest {
     await this.aio?.waitForExit(10_000);
   }
 
-  /** Waits (bounded) for the agent's log line after the first full resync. */
-  async waitForResyncLog(timeoutMs: number): Promise<void> {
-    await this.aio?.waitForOutput(/full resync done/, timeoutMs);
+  /** Waits (bounded) for the agent's log line after the first full resync; returns that line. */
+  async waitForResyncLog(timeoutMs: number): Promise<string> {
+    const match = await this.aio?.waitForOutput(/[^\n]*full resync done[^\n]*/, timeoutMs);
+    return match?.[0] ?? '';
   }
 
   async api(method: string, path: string, body?: Json): Promise<{ status: number; body: Json }> {

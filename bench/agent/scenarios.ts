@@ -19,6 +19,7 @@ export interface PropagationResult {
   readonly timeouts: number;
   readonly p50: number;
   readonly p99: number;
+  readonly max: number;
   /** Seconds from the last bulk create's 201 until its last port is answered (undefined: not within 120 s). */
   readonly settleS: number | undefined;
 }
@@ -31,14 +32,23 @@ export interface ChurnResult {
   readonly lagTimeouts: number;
 }
 
-export interface ResyncResult {
-  readonly networks: number;
-  readonly allAnsweredS: number;
-  readonly resyncLogS: number;
+export interface MemoryResult {
   readonly agentMiB: number;
   readonly dnsmasqMiB: number;
   readonly dnsmasqCount: number;
 }
+
+export interface ResyncResult {
+  readonly networks: number;
+  readonly allAnsweredS: number;
+  readonly resyncLogS: number;
+  /** Read with every network served, before the kill (the process has the whole build-up behind it). */
+  readonly before: MemoryResult;
+  /** Read once every network answered after the restart (what a restarted agent holds). */
+  readonly after: MemoryResult;
+}
+
+export type Progress = (text: string) => void;
 
 const PROBE_INTERVAL_MS = 2;
 const PROBE_TIMEOUT_MS = 5_000;
@@ -53,6 +63,7 @@ export async function propagation(
   sizes: readonly number[],
   samples: number,
   macs: { next: number },
+  progress: Progress,
 ): Promise<PropagationResult[]> {
   const network = await agent.create('/v2.0/networks', 'network', { name: 'prop' });
   const networkId = String(network['id']);
@@ -89,12 +100,18 @@ export async function propagation(
         else latencies.push(offered - created);
         present++;
       }
+      progress(
+        `propagation at ${size} ports: bulk answered after ${settleS?.toFixed(1) ?? '> 120'} s, ` +
+          `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ` +
+          `${timeouts} timeouts`,
+      );
       results.push({
         existing: size,
         samples,
         timeouts,
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
+        max: latencies.length === 0 ? Number.NaN : Math.max(...latencies),
         settleS,
       });
     }
@@ -181,6 +198,7 @@ export async function resync(
   agent: AgentUnderTest,
   count: number,
   macs: { next: number },
+  progress: Progress,
 ): Promise<ResyncResult> {
   const already = await agent.servingNetworks();
   const ids: string[] = [];
@@ -198,31 +216,33 @@ export async function resync(
     await agent.createPorts(id, portMacs);
     ids.push(id);
     probeMacs.push(portMacs[19] ?? '');
+    if ((i + 1) % 100 === 0) progress(`resync: ${i + 1}/${count} networks created`);
   }
   await agent.waitServing(already + count, 30 * 60_000);
+  progress(`resync: ${already + count} networks served`);
   const devices = await agent.plugClients(ids);
   const probers = await Promise.all(devices.map((device) => DiscoverProber.open(agent.client.name, device)));
   try {
     // Everything answers before the kill (and the tables are complete), so memory is read at full size.
     await Promise.all(probers.map((prober, i) => prober.untilOffer(probeMacs[i] ?? '', 100, 120_000)));
-    const memory = await agent.memory();
+    const before = await agent.memory();
+    progress(`resync: VmRSS ${before.agentMiB.toFixed(0)} MiB; kill -9`);
     await agent.kill();
     const restarted = performance.now();
     await agent.launch();
-    await agent.waitForResyncLog(10 * 60_000);
+    const line = await agent.waitForResyncLog(10 * 60_000);
     const resyncLogS = (performance.now() - restarted) / 1000;
+    const phases = /"ms":\d+.*?(?=,"msg")/.exec(line)?.[0] ?? line;
+    progress(`resync: "full resync done" after ${resyncLogS.toFixed(1)} s (${phases})`);
     // Probed from the resync log on, for both drivers alike: dnsmasq processes outlive a kill -9 of the
     // agent and answer throughout, until the new agent replaces them.
     const answered = await Promise.all(
       probers.map((prober, i) => prober.untilOffer(probeMacs[i] ?? '', 50, 10 * 60_000)),
     );
     const last = Math.max(...answered.map((at) => (at === undefined ? Number.NaN : at)));
-    return {
-      networks: count,
-      allAnsweredS: (last - restarted) / 1000,
-      resyncLogS,
-      ...memory,
-    };
+    const after = await agent.memory();
+    progress(`resync: every network answered after ${((last - restarted) / 1000).toFixed(1)} s`);
+    return { networks: count, allAnsweredS: (last - restarted) / 1000, resyncLogS, before, after };
   } finally {
     for (const prober of probers) prober.close();
   }

@@ -172,9 +172,19 @@ export class Reconciler {
     const started = this.clock();
     logger.info({ event: 'agent.resync', scope: 'full', reason }, 'full resync');
     try {
+      // Where a resync's time goes (logged with "full resync done"): server, host read, converge, leftovers.
+      const phases = { rpcMs: 0, hostReadMs: 0, convergeMs: 0, orphansMs: 0 };
+      let mark = this.clock();
+      const lap = (phase: keyof typeof phases): void => {
+        const now = this.clock();
+        phases[phase] = now - mark;
+        mark = now;
+      };
       const { networks } = await rpc.call('dhcp.get_active_networks', { host });
+      lap('rpcMs');
       const wanted = new Set(networks.map((view) => view.id));
       await this.hostSnapshot.take();
+      lap('hostReadMs');
       const tasks = networks.map((view) =>
         this.queue.run(view.id, () =>
           this.guarded(view.id, reason, () =>
@@ -194,14 +204,22 @@ export class Reconciler {
         );
       }
       await Promise.all(tasks).finally(() => this.hostSnapshot.release());
+      lap('convergeMs');
       const keep = new Set([...wanted, ...driver.enabledNetworks()]);
       const removed = (await this.options.removeOrphans?.(keep)) ?? [];
+      lap('orphansMs');
       if (removed.length > 0)
         logger.info({ event: 'agent.orphans_removed', networks: removed }, 'removed leftovers');
       this.retries.succeeded(FULL_SYNC);
       this.observer.syncFinished('full', (this.clock() - started) / 1000, true);
       logger.info(
-        { event: 'agent.resync_done', scope: 'full', networks: networks.length, ms: this.clock() - started },
+        {
+          event: 'agent.resync_done',
+          scope: 'full',
+          networks: networks.length,
+          ms: this.clock() - started,
+          ...phases,
+        },
         'full resync done',
       );
     } catch (error) {
