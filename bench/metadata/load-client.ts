@@ -1,6 +1,7 @@
 /**
- * Fires N metadata requests at once from the namespace it runs in (`ip netns exec PROBE node
- * dist/bench/metadata/load-client.js URL N`), each on its own connection, and prints one JSON line:
+ * Sends COUNT metadata requests, CONCURRENCY at a time (default: all at once), from the namespace it runs in
+ * (`ip netns exec PROBE node dist/bench/metadata/load-client.js URL COUNT [CONCURRENCY]`), each on its own
+ * connection, and prints one JSON line:
  * `{"statuses": {"200": N}, "failed": 0, "latenciesMs": [...]}` (latency = request start → body read).
  */
 import { request } from 'node:http';
@@ -25,15 +26,28 @@ function once(url: string, timeoutMs: number): Promise<Outcome> {
 }
 
 async function main(): Promise<void> {
-  const [url, countText, timeoutText] = process.argv.slice(2);
+  const [url, countText, concurrencyText] = process.argv.slice(2);
   const count = Number(countText ?? '1');
-  if (url === undefined || !Number.isInteger(count) || count < 1) {
-    process.stderr.write('usage: load-client.js URL COUNT [TIMEOUT_MS]\n');
+  const concurrency = Number(concurrencyText ?? count);
+  if (
+    url === undefined ||
+    !Number.isInteger(count) ||
+    count < 1 ||
+    !Number.isInteger(concurrency) ||
+    concurrency < 1
+  ) {
+    process.stderr.write('usage: load-client.js URL COUNT [CONCURRENCY (default COUNT)]\n');
     process.exit(2);
   }
-  const outcomes = await Promise.all(
-    Array.from({ length: count }, () => once(url, Number(timeoutText ?? 30_000))),
-  );
+  const outcomes: Outcome[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next++;
+      outcomes.push(await once(url, 30_000));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   const statuses: Record<string, number> = {};
   for (const { status } of outcomes) statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
   process.stdout.write(

@@ -15,21 +15,26 @@ export interface BurstResult {
 }
 
 /**
- * `perProbe` concurrent GETs of `url` from each probe namespace at the same time (one node client per
- * namespace, started together), merged. Used by the metadata e2e (200 requests, all answered) and by
+ * `perProbe` GETs of `url` from each probe namespace, `concurrency` at a time per probe (default: all at
+ * once), all probes together (one node client per namespace, started together), merged. Used by the metadata e2e (200 requests, all answered) and by
  * bench/metadata (p50/p99).
  */
 export async function metadataBurst(
   namespaces: readonly string[],
   url: string,
   perProbe: number,
+  concurrency = perProbe,
 ): Promise<BurstResult> {
   const start = performance.now();
   const runs = await Promise.all(
     namespaces.map((namespace) =>
-      runCommand('ip', ['netns', 'exec', namespace, process.execPath, CLIENT, url, String(perProbe)], {
-        timeoutMs: 60_000,
-      }),
+      runCommand(
+        'ip',
+        ['netns', 'exec', namespace, process.execPath, CLIENT, url, String(perProbe), String(concurrency)],
+        {
+          timeoutMs: 60_000,
+        },
+      ),
     ),
   );
   const wallMs = performance.now() - start;
