@@ -46,6 +46,7 @@ export class Cluster {
   private constructor(
     readonly database: TestDatabase,
     readonly servers: ServerProcess[],
+    private readonly busUrl: string,
   ) {}
 
   /**
@@ -54,22 +55,34 @@ export class Cluster {
    */
   static async start(busUrl: string, count: number, extra: readonly string[]): Promise<Cluster> {
     const database = await createTestDatabase('postgres');
-    const cluster = new Cluster(database, []);
+    const cluster = new Cluster(database, [], busUrl);
     try {
-      for (let i = 0; i < count; i++) {
-        cluster.servers.push(
-          await startServerProcess([
-            ...['--db', database.url, '--state-dir', database.stateDir, '--bus', busUrl],
-            ...['--vni-ranges', '1000:1999'],
-            ...extra,
-          ]),
-        );
-      }
+      await cluster.startServers(count, extra);
       return cluster;
     } catch (error) {
       await cluster.stop();
       throw error;
     }
+  }
+
+  private async startServers(count: number, extra: readonly string[]): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      this.servers.push(
+        await startServerProcess([
+          ...['--db', this.database.url, '--state-dir', this.database.stateDir, '--bus', this.busUrl],
+          ...['--vni-ranges', '1000:1999'],
+          ...extra,
+        ]),
+      );
+    }
+  }
+
+  /** Replaces every server by one started with `extra` (same database and bus; new ports). */
+  async restartServers(extra: readonly string[]): Promise<void> {
+    const count = this.servers.length;
+    await Promise.all(this.servers.map((s) => s.stop()));
+    this.servers.length = 0;
+    await this.startServers(count, extra);
   }
 
   /** The base URL of server `index`. */

@@ -4,7 +4,7 @@
  * (`nsenter --net`, so the namespaces the agent creates stay visible to everyone — `ip netns exec` would
  * give it a private mount namespace):
  *
- *   [fabric ns]  bridge <p>f (provider switch) ── prov0 [host A ns] brq… (flat), tap… ══ ns-… [<p>-A-qdhcp-…]
+ *   [fabric ns]  bridge <p>f (provider switch) ── prov0, prov1 [host A ns] brq… (flat), tap… ══ ns-… [<p>-A-qdhcp-…]
  *                                             ── prov0 [host B ns] …
  *                                             ── eth0 [client N ns] (an instance elsewhere, udhcpc)
  *                bridge <p>u (underlay)      ── under0 198.18.7.1/24 [host A] ⇢ vxlan-<vni> between hosts
@@ -27,6 +27,8 @@ import { type NamespaceRelay, startNamespaceRelay } from './relay.js';
 
 /** The physnet every host maps to its `prov0`. */
 export const PHYSNET = 'physnet1';
+/** A second flat physnet (`prov1`, same switch): one flat network per physnet, so a bench can have two. */
+export const PHYSNET2 = 'physnet2';
 /** Port the agents dial inside their host namespace (the relay listens there). */
 export const HOST_AMQP_PORT = 5672;
 
@@ -74,6 +76,9 @@ export class ScaleoutBed {
         const ns = await sandbox.addNamespace(`h${name}`);
         const underlayIp = `198.18.7.${index + 1}`;
         await sandbox.addVeth(fabric, sandbox.device(`p${name}`), ns, 'prov0', {
+          bridge: bed.providerBridge,
+        });
+        await sandbox.addVeth(fabric, sandbox.device(`q${name}`), ns, 'prov1', {
           bridge: bed.providerBridge,
         });
         await sandbox.addVeth(fabric, sandbox.device(`u${name}`), ns, 'under0', {
@@ -154,7 +159,8 @@ export class ScaleoutBed {
         'agent',
         ...['--host', `host${host.name}`, '--namespace-prefix', host.agentPrefix],
         ...['--state-dir', host.stateDir, '--bus', `amqp://guest:guest@127.0.0.1:${HOST_AMQP_PORT}/${query}`],
-        ...['--physical-interface-mappings', `${PHYSNET}:prov0`, '--local-ip', host.underlayIp],
+        ...['--physical-interface-mappings', `${PHYSNET}:prov0,${PHYSNET2}:prov1`],
+        ...['--local-ip', host.underlayIp],
         ...extra,
       ],
       { ...process.env, QDHCP_LOG_LEVEL: process.env['QDHCP_TEST_LOG'] ?? 'info' },
