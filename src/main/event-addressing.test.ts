@@ -1,0 +1,77 @@
+/**
+ * The control plane addresses events to the agents hosting their network (spec §4.11, `bus/addressing.ts`
+ * wired in `server.ts`), on SQLite and PostgreSQL: an agent subscribed for its host sees the binding and
+ * the changes of the networks bound to it, nothing of the others; a network delete reaches everyone.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type AgentClient, forEachAgentBackend } from '../api/agents-harness.js';
+import { addressOf } from '../bus/addressing.js';
+import type { BusEvent } from '../bus/index.js';
+import { eventually, testEvent } from '../bus/testing/bus-contract.js';
+
+/** What one agent host receives, as `kind:resource-or-host:action` strings. */
+function agentView(client: AgentClient, host: string): string[] {
+  const seen: string[] = [];
+  client.plane().bus.subscribe(
+    (event: BusEvent) => {
+      seen.push(
+        event.schema === 'qdhcp.agent-binding'
+          ? `binding:${event.host}:${event.action}`
+          : `${event.resource}:${event.action}`,
+      );
+    },
+    { host },
+  );
+  return seen;
+}
+
+test('addressOf: binding events to their host, a deleted network to everyone, the rest to the hosts', async () => {
+  const hostsOf = async (networkId: string) => (networkId === 'net-1' ? ['a', 'b'] : []);
+  const binding: BusEvent = {
+    schema: 'qdhcp.agent-binding',
+    version: 1,
+    host: 'c',
+    networkId: 'net-1',
+    action: 'bound',
+    occurredAt: new Date().toISOString(),
+  };
+  assert.deepEqual(await addressOf(binding, hostsOf), { hosts: ['c'] });
+  assert.deepEqual(await addressOf(testEvent(1), hostsOf), { hosts: ['a', 'b'] });
+  assert.deepEqual(await addressOf(testEvent(1, 'net-2'), hostsOf), { hosts: [] });
+  const deleted = { ...testEvent(2), resource: 'network' as const, action: 'deleted' as const };
+  assert.deepEqual(await addressOf(deleted, hostsOf), {});
+});
+
+forEachAgentBackend('events addressed to the hosting agents', (client) => {
+  test('the bound agent sees its network; the other sees only the delete', async () => {
+    await client.report('addr-a', { startFlag: true });
+    await client.report('addr-b', { startFlag: true });
+    const a = agentView(client, 'addr-a');
+    const b = agentView(client, 'addr-b');
+    const created = await client.request('POST', '/v2.0/networks', { network: { name: 'addressed' } });
+    const net = (created.body['network'] as { id: string }).id;
+    const subnet = await client.request('POST', '/v2.0/subnets', {
+      subnet: { network_id: net, cidr: '10.62.0.0/24', ip_version: 4 },
+    });
+    assert.equal(subnet.status, 201, JSON.stringify(subnet.body));
+    await client.plane().schedulingIdle();
+    const hosting = await client.request('GET', `/v2.0/networks/${net}/dhcp-agents`);
+    const [bound] = (hosting.body['agents'] as { host: string }[]).map((agent) => agent.host);
+    assert.ok(bound === 'addr-a' || bound === 'addr-b', `one agent hosts the network: ${bound}`);
+    const [hostView, otherView] = bound === 'addr-a' ? [a, b] : [b, a];
+    const port = await client.request('POST', '/v2.0/ports', { port: { network_id: net } });
+    assert.equal(port.status, 201);
+    const portId = (port.body['port'] as { id: string }).id;
+    assert.equal((await client.request('DELETE', `/v2.0/ports/${portId}`)).status, 204);
+    const deleted = await client.request('DELETE', `/v2.0/networks/${net}`);
+    assert.equal(deleted.status, 204, JSON.stringify(deleted.body));
+    await eventually(
+      () => hostView.includes('network:deleted') && otherView.includes('network:deleted'),
+      `the deletes (${hostView} / ${otherView})`,
+    );
+    assert.ok(hostView.includes(`binding:${bound}:bound`), hostView.join(' '));
+    assert.ok(hostView.includes('port:created') && hostView.includes('port:deleted'), hostView.join(' '));
+    assert.deepEqual(otherView, ['network:deleted'], 'nothing of a network it does not host');
+  });
+});
