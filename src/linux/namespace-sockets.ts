@@ -15,6 +15,8 @@ export interface UdpInNamespaceOptions {
   /** SO_BINDTODEVICE: receive only this interface's traffic and send limited broadcasts through it. */
   readonly device?: string;
   readonly freeBind?: boolean;
+  /** dgram's `lookup` for send addresses (a server that answers IP literals can make it synchronous). */
+  readonly lookup?: dgram.SocketOptions['lookup'];
 }
 
 /**
@@ -32,7 +34,10 @@ export async function bindUdpInNamespace(options: UdpInNamespaceOptions): Promis
     ...(options.device === undefined ? {} : { bindToDevice: options.device }),
     freeBind: options.freeBind ?? false,
   });
-  const socket = dgram.createSocket({ type: 'udp4' });
+  const socket = dgram.createSocket({
+    type: 'udp4',
+    ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind({ fd }, () => {
