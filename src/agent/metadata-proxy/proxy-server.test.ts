@@ -118,7 +118,7 @@ async function startProxy(makeBackend: (bus: Bus) => MetadataBackend) {
   const proxy = new MetadataProxy({
     backend: makeBackend(bus),
     logger: createLogger({ level: 'silent' }),
-    limits: { maxHeaderBytes: 2048, maxBodyBytes: 1024 },
+    limits: { maxHeaderBytes: 2048, maxBodyBytes: 1024, requestTimeoutMs: 1500 },
     listen,
   });
   await proxy.open(NETWORK, 'qdhcp-test');
@@ -192,10 +192,30 @@ describe('metadata proxy, builtin backend', () => {
     assert.match(await raw(port, `GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(4096)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
     assert.equal((await get(port, '/latest/meta-data/instance-id')).status, 200);
     const counters = proxy.counters(NETWORK);
-    assert.equal(counters['metadata.bad_request'], 2);
+    assert.equal(counters['metadata.bad_request'], 1);
+    assert.equal(counters['metadata.431'], 1);
     assert.ok((counters['metadata.200'] ?? 0) >= 5);
     assert.ok((counters['metadata.404'] ?? 0) >= 1);
     assert.equal(counters['metadata.405'], 1);
+  });
+
+  test('a client that dribbles its headers is cut off with 408 at the request timeout', async () => {
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port, localAddress: KNOWN });
+      const chunks: Buffer[] = [];
+      socket.write('GET /latest/meta-data/ HTTP/1.1\r\nHost: x\r\n');
+      const drip = setInterval(() => socket.write('X-Slow: 1\r\n'), 200);
+      socket.on('data', (chunk) => chunks.push(chunk));
+      socket.on('close', () => {
+        clearInterval(drip);
+        resolve(Buffer.concat(chunks).toString());
+      });
+      socket.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    assert.ok(Date.now() - started < 5000, `cut off after ${Date.now() - started} ms`);
+    assert.equal(proxy.counters(NETWORK)['metadata.408'], 1);
   });
 
   test('a burst from one address is one bus call (1 s cache, shared in-flight lookup)', async () => {

@@ -62,7 +62,8 @@ class RequestTooLarge extends Error {}
  * The metadata proxy of every network this agent serves, inside the agent process: one listening socket
  * per DHCP namespace, all feeding one `node:http` server. The network of a request is the namespace its
  * socket was accepted in and the caller is the TCP peer address; what the client writes in headers never
- * identifies anyone. Counters per network: `metadata.<status>` and `metadata.bad_request` (malformed HTTP).
+ * identifies anyone. Counters per network: `metadata.<status>` (431 and 408 included) and
+ * `metadata.bad_request` (malformed HTTP).
  */
 export class MetadataProxy {
   private readonly http: Server;
@@ -82,20 +83,23 @@ export class MetadataProxy {
         requestTimeout: this.limits.requestTimeoutMs,
         headersTimeout: Math.min(this.limits.requestTimeoutMs, 10_000),
         keepAliveTimeout: 5_000,
+        connectionsCheckingInterval: Math.min(1000, this.limits.requestTimeoutMs),
       },
       (request, response) => void this.serve(request, response),
     );
     this.http.timeout = this.limits.idleTimeoutMs;
+    // Sockets reach the server by 'connection' events, never by listen(): Node starts the sweep that
+    // enforces requestTimeout/headersTimeout on 'listening', so a slow client would otherwise be held forever.
+    this.http.emit('listening');
     this.http.on('clientError', (error: NodeJS.ErrnoException, socket: net.Socket) => {
+      const { status, counter } = clientErrorAnswer(error.code);
       const networkId = this.networkOf.get(socket);
-      if (networkId !== undefined) this.count(networkId, 'bad_request');
+      if (networkId !== undefined) this.count(networkId, counter);
       this.options.logger.debug(
         { event: 'metadata.bad_request', networkId, code: error.code },
-        'malformed metadata request',
+        'malformed or too slow metadata request',
       );
       if (socket.writable && !socket.writableEnded) {
-        const status =
-          error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
         socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       }
       socket.destroy();
@@ -242,6 +246,14 @@ export class MetadataProxy {
     }
     return Buffer.concat(chunks);
   }
+}
+
+/** The answer to a request Node's parser refused, and the counter it goes to. */
+function clientErrorAnswer(code: string | undefined): { status: string; counter: string } {
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return { status: '431 Request Header Fields Too Large', counter: '431' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: '408 Request Timeout', counter: '408' };
+  return { status: '400 Bad Request', counter: 'bad_request' };
 }
 
 /** `::ffff:10.0.0.5` → `10.0.0.5` (spec §6.3 step 2). */
