@@ -14,6 +14,19 @@ import type { DnsServer } from './server.js';
  * @module
  */
 
+/**
+ * A `dgram` lookup for sockets that only ever send to IP literals (answers go to `rinfo.address`): Node's
+ * default runs `dns.lookup`, which for a literal still defers the send by one `process.nextTick` and a
+ * closure per datagram. This answers synchronously.
+ */
+export function literalLookup(
+  address: string,
+  _options: unknown,
+  callback: (error: Error | null, address: string, family: number) => void,
+): void {
+  callback(null, address, net.isIPv6(address) ? 6 : 4);
+}
+
 /** Where to listen. */
 export interface DnsListenOptions {
   /** Addresses to bind (the DHCP port's addresses in the namespace). */
@@ -27,7 +40,7 @@ export async function listenDns(server: DnsServer, options: DnsListenOptions): P
   const opened: { close(): unknown }[] = [];
   try {
     for (const address of options.addresses) {
-      const udp = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4' });
+      const udp = dgram.createSocket({ type: net.isIPv6(address) ? 'udp6' : 'udp4', lookup: literalLookup });
       opened.push(udp);
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);

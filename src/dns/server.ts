@@ -181,12 +181,11 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
 
   const attachUdp = (socket: dgram.Socket): void => {
     udpSockets.push(socket);
-    const onSent = (error: Error | null): void => {
-      if (error) logger.debug({ event: 'dns.udp.send_failed', err: error }, 'UDP send failed');
-    };
     socket.on('message', (bytes, rinfo) => {
       dispatch(bytes, 'udp', (response) => {
-        if (response !== undefined && !closed) socket.send(response, rinfo.port, rinfo.address, onSent);
+        // No send callback: Node would defer it by a process.nextTick per datagram. A failed send (full
+        // socket buffer) loses the answer, as it would for dnsmasq, and the client retries.
+        if (response !== undefined && !closed) socket.send(response, rinfo.port, rinfo.address);
       });
     });
     socket.on('error', (error) =>

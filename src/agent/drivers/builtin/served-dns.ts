@@ -3,6 +3,7 @@ import net from 'node:net';
 import { openSocket } from '@qdhcp/netns';
 import type { Logger } from '../../../common/logger.js';
 import type { ForwarderTransport } from '../../../dns/forwarder.js';
+import { literalLookup } from '../../../dns/listen.js';
 import { createNetworkDns, type NetworkDns } from '../../../dns/network-dns.js';
 import { DnsZoneError, type ZoneHost } from '../../../dns/zone.js';
 import { bindUdpInNamespace, listenTcpInNamespace, namespacePath } from '../../../linux/namespace-sockets.js';
@@ -106,7 +107,7 @@ export class ServedDns {
     try {
       for (const { address } of dhcpPortIpv4Addresses(prepared.desired.device)) {
         const where = { namespace, address, port: options.port ?? DNS_PORT, freeBind: true };
-        dns.server.attachUdp(await bindUdpInNamespace(where));
+        dns.server.attachUdp(await bindUdpInNamespace({ ...where, lookup: literalLookup }));
         // The DNS server takes connections through its 'connection' listener (attachTcp).
         dns.server.attachTcp(await listenTcpInNamespace(where, () => undefined));
       }
