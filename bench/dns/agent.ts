@@ -55,6 +55,19 @@ function allInOnePid(stateDir: string): number {
   throw new Error(`no all-in-one process with --state-dir ${stateDir}`);
 }
 
+/**
+ * Waits until `pid` uses under 5 % of a core over one second (at most 60 s): right after the bulk create,
+ * all-in-one is still marking 1,000 ports ACTIVE, which would be billed to the builtin driver's DNS.
+ */
+async function untilIdle(pid: number): Promise<void> {
+  const hz = Number((await runCommand('getconf', ['CLK_TCK'])).stdout.trim());
+  for (let second = 0; second < 60; second++) {
+    const before = cpuTicks(pid);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (cpuTicks(pid) - before < hz * 0.05) return;
+  }
+}
+
 interface Result {
   readonly driver: string;
   readonly qps: number;
@@ -128,6 +141,7 @@ async function measure(driver: 'builtin' | 'dnsmasq', rounds: number): Promise<R
         : ((await aio.served()).find((n) => n.networkId === network['id']) as { pid?: number } | undefined)
             ?.pid;
     if (pid === undefined) throw new Error('server PID not found');
+    await untilIdle(pid);
     const results: Result[] = [];
     for (let round = 0; round < rounds; round++) {
       const before = cpuTicks(pid);
