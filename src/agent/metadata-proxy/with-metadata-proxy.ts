@@ -1,3 +1,4 @@
+import type { Logger } from '../../common/logger.js';
 import { findAgentDhcpPort } from '../desired-plumbing.js';
 import { advertisesMetadataRoute } from '../dhcp-config/subnet-options.js';
 import type { DhcpDriver, EnableOptions, NetworkStatus, PortChange } from '../drivers/driver.js';
@@ -11,6 +12,7 @@ export interface MetadataProxyDeps {
   readonly dhcp: DhcpSettings;
   /** The device_id of this agent's DHCP port on a network (naming.ts `dhcpPortDeviceId`). */
   readonly dhcpDeviceId: (networkId: string) => string;
+  readonly logger: Logger;
 }
 
 /**
@@ -32,7 +34,16 @@ export function withMetadataProxy(
     const dhcpPort = findAgentDhcpPort(network, deps.dhcpDeviceId(network.id));
     const namespace = inner.status(network.id)?.namespace;
     if (namespace !== undefined && advertisesMetadataRoute(network, { settings: deps.dhcp, dhcpPort })) {
-      await proxy.open(network.id, namespace);
+      // DHCP is served already: a proxy that cannot listen (port 80 taken…) is logged, not fatal, and
+      // tried again at the network's next converge (resync).
+      await proxy
+        .open(network.id, namespace)
+        .catch((error: unknown) =>
+          deps.logger.warn(
+            { event: 'metadata.listen_failed', networkId: network.id, err: error },
+            'metadata proxy not listening',
+          ),
+        );
     } else {
       await proxy.close(network.id);
     }
