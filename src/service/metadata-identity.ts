@@ -68,15 +68,16 @@ async function metadataPorts(db: Queryable, portIds: readonly string[]): Promise
   const byId = new Map(records.map((p) => [p.id, p]));
   const ordered = portIds.map((id) => byId.get(id)).filter((p): p is PortRecord => p !== undefined);
   const subnetIds = [...new Set(ordered.flatMap((p) => p.fixedIps.map((ip) => ip.subnetId)))];
-  const subnets = new Map(
-    (subnetIds.length === 0 ? [] : await subnetsRepository.list(db, { equals: { id: subnetIds } })).map(
-      (s) => [s.id, s],
-    ),
+  const networkIds = [...new Set(ordered.map((p) => p.networkId))];
+  // Independent reads: in parallel on PostgreSQL's pool (SQLite runs them one after the other anyway).
+  const [subnetList, networkList] = await Promise.all([
+    subnetIds.length === 0 ? [] : subnetsRepository.list(db, { equals: { id: subnetIds } }),
+    Promise.all(networkIds.map((id) => networksRepository.get(db, id))),
+  ]);
+  const subnets = new Map(subnetList.map((s) => [s.id, s]));
+  const networks = new Map<string, NetworkRecord | undefined>(
+    networkIds.map((id, i) => [id, networkList[i]]),
   );
-  const networks = new Map<string, NetworkRecord | undefined>();
-  for (const networkId of new Set(ordered.map((p) => p.networkId))) {
-    networks.set(networkId, await networksRepository.get(db, networkId));
-  }
   return ordered.map((port) => ({
     id: port.id,
     networkId: port.networkId,
@@ -106,9 +107,13 @@ export async function getMetadataInstance(
   const holder = holders.length === 1 ? holders[0]! : undefined;
   if (holder === undefined || holder.deviceId === '') return NOBODY;
   const identity = { portId: holder.portId, instanceId: holder.deviceId, projectId: holder.projectId };
-  const instance = await instancesRepository.get(db, holder.deviceId);
+  // The record and its ports (those of the port's project: the record must be of that project too).
+  const [instance, portIdsById] = await Promise.all([
+    instancesRepository.get(db, holder.deviceId),
+    instancesRepository.portIdsOf(db, [{ id: holder.deviceId, projectId: holder.projectId }]),
+  ]);
   if (!instance || instance.projectId !== holder.projectId) return { identity, context: null };
-  const portIds = (await instancesRepository.portIdsOf(db, [instance])).get(instance.id) ?? [];
+  const portIds = portIdsById.get(instance.id) ?? [];
   const ports = await metadataPorts(db, portIds);
   const requestPort = ports.find((p) => p.id === holder.portId);
   if (!requestPort) return { identity, context: null };
