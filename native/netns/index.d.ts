@@ -20,3 +20,9 @@ export interface OpenSocketOptions {
  * Throws an Error whose `code` is the errno name (ENOENT, EADDRINUSE, EPERM, …) and `syscall` the call.
  */
 export function openSocket(options: OpenSocketOptions): number;
+/**
+ * One rtnetlink dump of the namespace at `netnsPath` — `link` (RTM_GETLINK), `addr` (RTM_GETADDR) or
+ * `route` (RTM_GETROUTE), all families — as the kernel's messages back to back (until NLMSG_DONE), read
+ * without a process. Throws like {@link openSocket} (`code` ENOENT for a missing namespace…).
+ */
+export function netlinkDump(netnsPath: string, what: 'link' | 'addr' | 'route'): Buffer;

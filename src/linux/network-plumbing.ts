@@ -8,7 +8,8 @@ import {
   setNamespaceSysctls,
 } from './ip-batch.js';
 import { namespacePath } from './namespace-sockets.js';
-import { type ObservedLink, parseLinks, parseRoutes } from './observed-links.js';
+import { readNamespaceState } from './netlink-state.js';
+import { type ObservedLink, parseLinks } from './observed-links.js';
 import {
   type BridgeSpec,
   bridgeCommands,
@@ -172,8 +173,8 @@ export async function convergeDhcpPlumbing(
   await runIpBatch(hostNamespace, hostLines);
   if (bridgeLines.bridge.length > 0) await runBridgeBatchForce(hostNamespace, bridgeLines.bridge);
   await removeStaleFloodEntries(hostNamespace, bridge.uplink);
-  const [addresses, routes] = await readIpJson(device.namespace, ['addr show', 'route show']);
-  const namespaceLines = namespaceCommands(device, parseLinks(addresses ?? []), parseRoutes(routes ?? []));
+  const inside = readNamespaceState(device.namespace);
+  const namespaceLines = namespaceCommands(device, inside.links, inside.routes);
   await runIpBatch(device.namespace, namespaceLines);
   return { createdNamespace, hostLines, namespaceLines };
 }
@@ -186,7 +187,7 @@ export async function convergeDhcpPlumbing(
  */
 export async function removeDhcpNamespace(namespace: string): Promise<void> {
   if (!namespaceExists(namespace)) return;
-  const devices = [...(await readLinks(namespace)).keys()].filter((name) => name !== 'lo');
+  const devices = [...readNamespaceState(namespace).links.keys()].filter((name) => name !== 'lo');
   if (devices.length > 0) await deleteLinks(namespace, devices);
   await runCommand('ip', ['netns', 'del', namespace], { timeoutMs: 10_000 });
 }
