@@ -50,6 +50,8 @@ export interface AmqpBusOptions {
 /** How long the servers' queue outlives its last consumer (RabbitMQ `x-expires`). */
 const RPC_QUEUE_EXPIRES_MS = 10 * 60_000;
 const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+/** How long a publish waits for the broker's confirm before it counts as failed. */
+const CONFIRM_TIMEOUT_MS = 10_000;
 const JSON_TYPE = 'application/json';
 
 /** One live connection with its channels. Replaced as a whole on a loss. */
@@ -116,6 +118,8 @@ class AmqpBus implements Bus {
   /** Topology changes run one at a time, in order; requests wait for it (see `Bus.subscribe`). */
   private topology: Promise<void> = Promise.resolve();
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Why the broker blocks publishing (connection.blocked), while it does. */
+  private blocked: string | undefined;
   private closed = false;
 
   constructor(
@@ -157,13 +161,18 @@ class AmqpBus implements Bus {
       options.hosts === undefined ? [this.names.fanoutKey] : options.hosts.map((h) => this.names.hostKey(h));
     if (keys.length === 0) return;
     const link = this.link;
-    if (link === undefined) {
+    if (link === undefined || this.blocked !== undefined) {
       this.counters.publishFailures++;
-      throw new Error(`message bus not connected (${this.address.display})`);
+      throw new Error(
+        link === undefined
+          ? `message bus not connected (${this.address.display})`
+          : `message bus blocks publishing (${this.blocked})`,
+      );
     }
     const body = Buffer.from(JSON.stringify(event));
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.all(
+      const confirmed = Promise.all(
         keys.map(
           (key) =>
             new Promise<void>((resolve, reject) => {
@@ -178,10 +187,19 @@ class AmqpBus implements Bus {
             }),
         ),
       );
+      const late = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`not confirmed within ${CONFIRM_TIMEOUT_MS} ms`)),
+          CONFIRM_TIMEOUT_MS,
+        );
+      });
+      await Promise.race([confirmed, late]);
       this.counters.messagesOut += keys.length;
     } catch (error) {
       this.counters.publishFailures++;
       throw new Error(`event not accepted by the message bus: ${reason(error)}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -276,13 +294,24 @@ class AmqpBus implements Bus {
         clientProperties: { connection_name: this.options.connectionName ?? `qdhcp pid ${process.pid}` },
       });
       let current: Link | undefined;
+      let broken = false;
       const onError = (error: Error) =>
         this.options.logger?.warn({ event: 'bus.error', error: error.message }, 'message bus error');
       const onClose = () => {
+        broken = true;
         if (current !== undefined) this.lost(current, 'connection or channel closed');
       };
       model.on('error', onError);
       model.on('close', onClose);
+      // A broker short of memory or disk blocks publishers: fail fast instead of waiting for confirms.
+      model.on('blocked', (why: string) => {
+        this.blocked = why;
+        this.options.logger?.warn({ event: 'bus.blocked', reason: why }, 'broker blocks publishing');
+      });
+      model.on('unblocked', () => {
+        this.blocked = undefined;
+        this.options.logger?.info({ event: 'bus.unblocked' }, 'broker accepts publishing again');
+      });
       const channel = <C extends Channel>(created: C): C => {
         created.on('error', onError);
         created.on('close', onClose);
@@ -304,6 +333,8 @@ class AmqpBus implements Bus {
         await link.work.prefetch(this.options.serverConcurrency ?? 32);
         for (const host of this.subscribers.hosts()) await this.declareAgentQueue(link, host);
         if (this.servers.size > 0) await this.consumeRequests(link);
+        if (broken) throw new Error('the connection closed while it was being set up');
+        this.blocked = undefined;
         this.link = link;
         this.counters.connected = true;
         this.options.logger?.info(
