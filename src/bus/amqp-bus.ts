@@ -16,8 +16,8 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { Value } from '@sinclair/typebox/value';
 import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, connect } from 'amqplib';
+import { answerRequest, checkBody, PendingCalls, reason } from './amqp-rpc.js';
 import { type AmqpAddress, type AmqpNames, amqpNames, parseAmqpUrl } from './amqp-topology.js';
 import type {
   Bus,
@@ -30,7 +30,7 @@ import type {
   Unsubscribe,
 } from './bus.js';
 import { BusCounters } from './bus-counters.js';
-import { type BusEvent, BusEventSchema, BusReply, BusRequest } from './messages.js';
+import { type BusEvent, BusEventSchema, type BusRequest } from './messages.js';
 import { type BusErrorReporter, Subscribers } from './subscribers.js';
 
 /** How the AMQP bus behaves; every field has a default. */
@@ -67,29 +67,6 @@ interface Link {
   rpcConsumerTag: string | undefined;
 }
 
-interface PendingCall {
-  readonly method: string;
-  succeed(result: unknown): void;
-  fail(error: Error): void;
-}
-
-function parseJson(content: Buffer): unknown {
-  try {
-    return JSON.parse(content.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function firstError(schema: Parameters<typeof Value.Errors>[0], value: unknown): string {
-  const error = Value.Errors(schema, value).First();
-  return error === undefined ? 'not JSON' : `${error.path || '/'}: ${error.message}`;
-}
-
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -107,7 +84,7 @@ class AmqpBus implements Bus {
   private readonly names: AmqpNames;
   private readonly subscribers: Subscribers;
   private readonly servers = new Map<string, RequestHandler>();
-  private readonly pending = new Map<string, PendingCall>();
+  private readonly pending = new PendingCalls();
   private readonly reconnectListeners = new Set<() => void>();
   private readonly counters = new BusCounters('amqp');
   /** A per-process suffix of agent queue names. */
@@ -263,7 +240,7 @@ class AmqpBus implements Bus {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.reconnectTimer);
-    this.failPending('the bus is closed');
+    this.pending.failAll('the bus is closed');
     await this.topology;
     const link = this.link;
     this.link = undefined;
@@ -355,7 +332,7 @@ class AmqpBus implements Bus {
     if (this.link !== link) return;
     this.link = undefined;
     this.counters.connected = false;
-    this.failPending(`connection to the message bus lost (${why})`);
+    this.pending.failAll(`connection to the message bus lost (${why})`);
     void link.model.close().catch(() => undefined);
     if (this.closed) return;
     this.options.logger?.warn({ event: 'bus.disconnected', reason: why }, 'message bus connection lost');
@@ -434,12 +411,9 @@ class AmqpBus implements Bus {
       return;
     }
     this.counters.messagesIn++;
-    const event = parseJson(message.content);
-    if (!Value.Check(BusEventSchema, event)) {
-      this.invalid('event', firstError(BusEventSchema, event));
-      return;
-    }
-    this.subscribers.deliverToHost(event, host);
+    const { value, invalid } = checkBody(BusEventSchema, message.content);
+    if (invalid !== undefined) this.invalid('event', invalid);
+    else this.subscribers.deliverToHost(value as BusEvent, host);
   }
 
   private invalid(kind: string, detail: string): void {
@@ -474,7 +448,8 @@ class AmqpBus implements Bus {
       return;
     }
     this.counters.messagesIn++;
-    const reply = await this.answer(parseJson(message.content));
+    const { reply, invalid } = await answerRequest(message.content, this.servers);
+    if (invalid !== undefined) this.invalid('request', invalid);
     const { replyTo, correlationId } = message.properties;
     try {
       if (typeof replyTo === 'string' && replyTo !== '') {
@@ -490,23 +465,6 @@ class AmqpBus implements Bus {
     }
   }
 
-  private async answer(body: unknown): Promise<BusReply> {
-    const failure = (error: string): BusReply => ({ schema: 'qdhcp.reply', version: 1, ok: false, error });
-    if (!Value.Check(BusRequest, body)) {
-      const detail = firstError(BusRequest, body);
-      this.invalid('request', detail);
-      return failure(`invalid bus request: ${detail}`);
-    }
-    const handler = this.servers.get(body.method);
-    if (handler === undefined) return failure(`no server for bus method ${body.method}`);
-    try {
-      const result = await handler(body.params);
-      return { schema: 'qdhcp.reply', version: 1, ok: true, result: result ?? null };
-    } catch (error) {
-      return failure(reason(error));
-    }
-  }
-
   // --- requests (caller side) -----------------------------------------------------------------------
 
   private send(request: BusRequest, timeoutMs: number): Promise<unknown> {
@@ -514,68 +472,31 @@ class AmqpBus implements Bus {
     const link = this.link;
     if (link === undefined)
       return Promise.reject(new Error(`bus request ${method} failed: message bus not connected`));
-    return new Promise<unknown>((resolve, reject) => {
-      const id = randomUUID();
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`bus request ${method} timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const settle = () => {
-        clearTimeout(timer);
-        this.pending.delete(id);
-      };
-      this.pending.set(id, {
-        method,
-        succeed: (result) => {
-          settle();
-          resolve(result);
-        },
-        fail: (error) => {
-          settle();
-          reject(error);
-        },
+    return this.pending.start(method, timeoutMs, (correlationId) => {
+      link.calls.publish('', this.names.rpcQueue, Buffer.from(JSON.stringify(request)), {
+        correlationId,
+        replyTo: DIRECT_REPLY_TO,
+        expiration: String(timeoutMs),
+        mandatory: true,
+        contentType: JSON_TYPE,
+        type: method,
       });
-      try {
-        link.calls.publish('', this.names.rpcQueue, Buffer.from(JSON.stringify(request)), {
-          correlationId: id,
-          replyTo: DIRECT_REPLY_TO,
-          expiration: String(timeoutMs),
-          mandatory: true,
-          contentType: JSON_TYPE,
-          type: method,
-        });
-        this.counters.messagesOut++;
-      } catch (error) {
-        this.pending.get(id)?.fail(new Error(`bus request ${method} failed: ${reason(error)}`));
-      }
+      this.counters.messagesOut++;
     });
   }
 
   private onReply(message: ConsumeMessage | null): void {
     if (message === null) return;
     this.counters.messagesIn++;
-    const call = this.pending.get(String(message.properties.correlationId));
-    const reply = parseJson(message.content);
-    if (!Value.Check(BusReply, reply)) {
-      const detail = firstError(BusReply, reply);
-      this.invalid('reply', detail);
-      call?.fail(new Error(`bus request ${call.method}: invalid reply (${detail})`));
-      return;
-    }
-    // No call: it timed out already (or a duplicate after a server's redelivery).
-    if (call === undefined) return;
-    if (reply.ok) call.succeed(reply.result);
-    else call.fail(new Error(reply.error));
+    const invalid = this.pending.reply(String(message.properties.correlationId), message.content);
+    if (invalid !== undefined) this.invalid('reply', invalid);
   }
 
   /** A `mandatory` request found no queue: no server has ever declared it (or it expired). */
   private returned(message: ConsumeMessage): void {
-    const call = this.pending.get(String(message.properties.correlationId));
-    call?.fail(new Error(`no server for bus method ${call.method} (nobody consumes ${this.names.rpcQueue})`));
-  }
-
-  private failPending(why: string): void {
-    for (const call of [...this.pending.values()])
-      call.fail(new Error(`bus request ${call.method} failed: ${why}`));
+    this.pending.fail(
+      String(message.properties.correlationId),
+      (method) => `no server for bus method ${method} (nobody consumes ${this.names.rpcQueue})`,
+    );
   }
 }
