@@ -10,19 +10,20 @@ interface CommonOptions {
 interface CreateOptions extends CommonOptions {
   name: string;
   hostname?: string;
-  port: string[];
+  port?: string[];
   key?: string;
   keyFile?: string;
   userData?: string;
-  property: string[];
+  property?: string[];
   availabilityZone?: string;
 }
 
 /** A usage mistake (exit 2), as opposed to a refused or failed API call (exit 1). */
 class UsageError extends Error {}
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** Repeatable option values (no default, so `--help` shows none). */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function addCommon(command: Command): Command {
@@ -59,7 +60,9 @@ async function readInput(flag: string, path: string): Promise<Buffer> {
 
 /** The POST body of `instance create` from its options (files read here). */
 async function createFields(options: CreateOptions): Promise<Record<string, unknown>> {
-  if (options.port.length === 0) throw new UsageError('at least one --port PORT_ID is needed');
+  const ports = options.port ?? [];
+  const properties = options.property ?? [];
+  if (ports.length === 0) throw new UsageError('at least one --port PORT_ID is needed');
   if (options.key !== undefined && options.keyFile !== undefined) {
     throw new UsageError('--key and --key-file exclude each other');
   }
@@ -69,13 +72,13 @@ async function createFields(options: CreateOptions): Promise<Record<string, unkn
       : options.key;
   return {
     name: options.name,
-    ports: options.port,
+    ports,
     ...(options.hostname !== undefined && { hostname: options.hostname }),
     ...(key !== undefined && { public_keys: { default: key } }),
     ...(options.userData !== undefined && {
       user_data: (await readInput('--user-data', options.userData)).toString('base64'),
     }),
-    ...(options.property.length > 0 && { metadata: parseProperties(options.property) }),
+    ...(properties.length > 0 && { metadata: parseProperties(properties) }),
     ...(options.availabilityZone !== undefined && { availability_zone: options.availabilityZone }),
   };
 }
@@ -149,11 +152,11 @@ export function registerInstance(program: Command): void {
       .description('create an instance record that takes the given ports (their device_id becomes its id)')
       .requiredOption('--name <name>', 'instance name')
       .option('--hostname <hostname>', 'host name (a DNS label; default: derived from the name)')
-      .option('--port <port-id>', 'a port the instance takes (repeatable, at least one)', collect, [])
+      .option('--port <port-id>', 'a port the instance takes (repeatable, at least one)', collect)
       .option('--key <public-key>', 'SSH public key served as public-keys/0 ("ssh-ed25519 AAAA…")')
       .option('--key-file <file>', 'read the SSH public key from a file (e.g. ~/.ssh/id_ed25519.pub)')
       .option('--user-data <file>', 'user data file (e.g. a #cloud-config), at most 64 KiB')
-      .option('--property <key=value>', 'metadata key/value (repeatable)', collect, [])
+      .option('--property <key=value>', 'metadata key/value (repeatable)', collect)
       .option('--availability-zone <zone>', 'availability zone (default: nova)'),
   ).action(async (options: CreateOptions) => {
     await run(options, async (api) =>
