@@ -3,6 +3,7 @@ import type { ObservedLink } from '../../linux/observed-links.js';
 import type { DhcpDriver } from '../drivers/driver.js';
 import type { Network } from '../model.js';
 import type { AgentRpc } from './agent-rpc.js';
+import type { LiveNetwork } from './network-view.js';
 import type { ReconcilerObserver } from './observer.js';
 
 /** What the reconciler is built with (the composition root passes real things; tests a fake server). */
@@ -30,9 +31,9 @@ export interface ReconcilerOptions {
   readonly clock?: () => number;
 }
 
-/** One network as the agent holds it. Replaced, never mutated. */
+/** One network as the agent holds it. Replaced on converge; port events change its `live` model in place. */
 export interface Entry {
-  readonly network: Network;
+  readonly live: LiveNetwork;
   /** The network revision applied (snapshot `revision`, then each applied event's `networkRevision`). */
   readonly revision: number;
   /** `serving`; `idle` (bound but nothing to serve: admin down or no DHCP subnet); `failed` (retrying). */

@@ -6,7 +6,7 @@ import { type Network, portNeedsDhcp } from '../model.js';
 import { decideEvent, parseBusMessage } from './event-decision.js';
 import { HostSnapshot } from './host-snapshot.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
-import { networkFromView, withoutPort, withPort } from './network-view.js';
+import { LiveNetwork, networkFromView, withPort } from './network-view.js';
 import { NO_OBSERVER, type ReconcilerObserver } from './observer.js';
 import { PortsReadyReporter } from './ports-ready.js';
 import { deletedNetwork, describe, isPermanent } from './reconciler-helpers.js';
@@ -142,8 +142,8 @@ export class Reconciler {
       state: entry.state,
       since: new Date(entry.since).toISOString(),
       revision: entry.revision,
-      ports: entry.network.ports.length,
-      subnets: entry.network.subnets.length,
+      ports: entry.live.portCount,
+      subnets: entry.live.subnetCount,
       detail: entry.detail,
     }));
   }
@@ -156,8 +156,8 @@ export class Reconciler {
     for (const entry of this.entries.values()) {
       if (entry.state !== 'serving') continue;
       networks++;
-      subnets += entry.network.subnets.length;
-      ports += entry.network.ports.length;
+      subnets += entry.live.subnetCount;
+      ports += entry.live.portCount;
     }
     return { networks, subnets, ports };
   }
@@ -271,19 +271,17 @@ export class Reconciler {
         this.observer.eventApplied(event.resource, latency());
         return;
       case 'port-delete': {
-        const own = findAgentDhcpPort(entry.network, this.options.dhcpDeviceId(id));
-        if (own?.id === decision.portId) {
+        const deleted = entry.live.port(decision.portId);
+        const deviceId = this.options.dhcpDeviceId(id);
+        if (deleted?.device_owner === 'network:dhcp' && deleted.device_id === deviceId) {
           await this.convergeFromServer(id, 'own DHCP port deleted');
           return;
         }
         if (entry.state === 'serving') {
           await this.options.driver.update({ kind: 'port-delete', networkId: id, portId: decision.portId });
         }
-        this.entries.set(id, {
-          ...entry,
-          network: withoutPort(entry.network, decision.portId),
-          revision: event.networkRevision,
-        });
+        entry.live.remove(decision.portId);
+        this.entries.set(id, { ...entry, revision: event.networkRevision });
         this.observer.eventApplied(event.resource, latency());
         return;
       }
@@ -293,11 +291,8 @@ export class Reconciler {
           await this.options.driver.update({ kind: 'port-upsert', networkId: id, port });
           if (portNeedsDhcp(port)) this.portsReady.add([port.id]);
         }
-        this.entries.set(id, {
-          ...entry,
-          network: withPort(entry.network, port),
-          revision: event.networkRevision,
-        });
+        entry.live.upsert(port);
+        this.entries.set(id, { ...entry, revision: event.networkRevision });
         this.observer.eventApplied(event.resource, latency());
         return;
       }
@@ -377,7 +372,7 @@ export class Reconciler {
     lastKnown?: Network,
   ): Promise<void> {
     const { driver, rpc, host, dhcpDeviceId, logger } = this.options;
-    const network = this.entries.get(networkId)?.network ?? lastKnown;
+    const network = this.entries.get(networkId)?.live.network ?? lastKnown;
     await driver.disable(networkId, { retainPort: false });
     this.entries.delete(networkId);
     this.retries.succeeded(networkId);
@@ -401,7 +396,7 @@ export class Reconciler {
   ): void {
     const previous = this.entries.get(networkId);
     const since = previous?.state === state ? previous.since : this.clock();
-    this.entries.set(networkId, { network, revision, state, since, detail });
+    this.entries.set(networkId, { live: new LiveNetwork(network), revision, state, since, detail });
     if (state !== 'failed') this.retries.succeeded(networkId);
   }
 
@@ -417,7 +412,9 @@ export class Reconciler {
       );
       const previous = this.entries.get(networkId);
       this.entries.set(networkId, {
-        network: previous?.network ?? { id: networkId, admin_state_up: true, mtu: 0, subnets: [], ports: [] },
+        live:
+          previous?.live ??
+          new LiveNetwork({ id: networkId, admin_state_up: true, mtu: 0, subnets: [], ports: [] }),
         // −1: the next event is a "gap", so the network is read again rather than patched.
         revision: -1,
         state: 'failed',
