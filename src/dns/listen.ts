@@ -24,7 +24,8 @@ export function literalLookup(
   _options: unknown,
   callback: (error: Error | null, address: string, family: number) => void,
 ): void {
-  callback(null, address, net.isIPv6(address) ? 6 : 4);
+  // A colon only appears in IPv6 text; net.isIPv6's regular expression would cost more than the lookup saves.
+  callback(null, address, address.includes(':') ? 6 : 4);
 }
 
 /** Where to listen. */
