@@ -62,8 +62,10 @@ export class BuiltinDriver implements DhcpDriver {
     }
     if (this.deps.dhcp.dnsEnabled) {
       const logger = this.deps.logger.child({ networkId: network.id });
-      const options = { logger, rebind: deviceChanged };
-      this.dns.set(network.id, await convergeServedDns(this.dns.get(network.id), prepared, options));
+      const current = this.dns.get(network.id);
+      // Not kept on failure: a service closed by a failed re-open must not be reused by the next enable.
+      this.dns.delete(network.id);
+      this.dns.set(network.id, await convergeServedDns(current, prepared, { logger, rebind: deviceChanged }));
     }
     this.deps.logger.info(
       { event: 'agent.network_enabled', networkId: network.id, driver: this.name, hosts: served.hostCount },
