@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PrivateBroker } from '../../test/support/scaleout/rabbitmq.js';
+import { runCommand } from '../linux/run-command.js';
 import { createAmqpBus } from './amqp-bus.js';
 import type { Bus } from './bus.js';
 import { eventually, recorder, testEvent, testRequest } from './testing/bus-contract.js';
@@ -24,6 +25,20 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Publishes until the outcome matches `wanted` ('blocked': refused for a broker alarm; 'ok'), ≤ 30 s. */
+async function publishUntil(bus: Bus, wanted: 'blocked' | 'ok', revision: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const outcome = await bus.publish(testEvent(revision), { hosts: ['h'] }).then(
+      () => 'ok',
+      (error: unknown) => (/blocks publishing/.test(String(error)) ? 'blocked' : 'failed'),
+    );
+    if (outcome === wanted) return;
+    assert.ok(Date.now() < deadline, `publishing never became ${wanted}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 test('amqp: broker stopped and started — fail fast while away, then reconnect, onReconnect, traffic again', {
@@ -82,6 +97,24 @@ test('amqp: broker stopped and started — fail fast while away, then reconnect,
     assert.deepEqual(got.seen, [1, 3], 'event 2 was refused, not queued: the agent resyncs on reconnect');
     assert.equal(agent.stats().reconnects, 1);
     assert.equal(server.stats().reconnects, 1);
+
+    // A broker out of memory blocks publishers (connection.blocked): publishes fail fast, then work again.
+    const ctl = (...args: string[]) =>
+      runCommand(
+        'env',
+        [`HOME=${dir}`, '/usr/lib/rabbitmq/bin/rabbitmqctl', '-n', broker.nodeName, ...args],
+        {
+          timeoutMs: 30_000,
+        },
+      );
+    await ctl('set_vm_memory_high_watermark', 'absolute', '1');
+    await publishUntil(server, 'blocked', 4);
+    const whileBlocked = performance.now();
+    await assert.rejects(server.publish(testEvent(5), { hosts: ['h'] }), /blocks publishing/);
+    assert.ok(performance.now() - whileBlocked < 500, 'no waiting while blocked');
+    await ctl('set_vm_memory_high_watermark', '0.4');
+    await publishUntil(server, 'ok', 6);
+    await eventually(() => got.seen.includes(6), 'an event after the alarm');
   } finally {
     for (const bus of buses) await bus.close();
     await broker.stop();
