@@ -7,6 +7,7 @@
  * Prints a markdown table. Options: --driver builtin|dnsmasq, --probes P (8), --burst B (200),
  * --rounds R (5), --path PATH (/latest/meta-data/instance-id).
  */
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { AllInOne, type ProbeInstance } from '../../test/support/agent/all-in-one.js';
 import { type BurstResult, metadataBurst, percentile } from './load.js';
@@ -22,6 +23,13 @@ const burst = Number(option('burst', '200'));
 const rounds = Number(option('rounds', '5'));
 const path = option('path', '/latest/meta-data/instance-id');
 const url = `http://169.254.169.254${path}`;
+
+/** CPU time (user + system, ms) the process has used so far, from /proc (10 ms resolution). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in clock ticks (USER_HZ 100)
+}
 
 function row(label: string, result: BurstResult): string {
   const answered = Object.entries(result.statuses)
@@ -58,6 +66,7 @@ async function main(): Promise<void> {
       row('sequential, 1 probe', await metadataBurst(namespaces.slice(0, 1), url, 200, 1)),
     ];
     const all: BurstResult[] = [];
+    const cpuBefore = cpuMs(aio.pid);
     const perProbe = Math.ceil(burst / probes);
     for (let round = 1; round <= rounds; round++) {
       const result = await metadataBurst(namespaces, url, perProbe);
@@ -75,7 +84,12 @@ async function main(): Promise<void> {
       latenciesMs: all.flatMap((r) => r.latenciesMs).sort((a, b) => a - b),
       wallMs: all.reduce((sum, r) => sum + r.wallMs, 0),
     };
+    const cpuPerRequest = (cpuMs(aio.pid) - cpuBefore) / merged.latenciesMs.length;
     lines.push(row(`all ${rounds} bursts`, merged));
+    lines.push(
+      '',
+      `all-in-one CPU (user + system) per request during the bursts: ${cpuPerRequest.toFixed(2)} ms`,
+    );
     lines.push('', `load ${loadavg()[0]?.toFixed(2)} at end`);
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -58,6 +58,8 @@ export interface MetadataProxyOptions {
 
 class RequestTooLarge extends Error {}
 
+const NO_BODY = new Uint8Array(0);
+
 /**
  * The metadata proxy of every network this agent serves, inside the agent process: one listening socket
  * per DHCP namespace, all feeding one `node:http` server. The network of a request is the namespace its
@@ -233,8 +235,15 @@ export class MetadataProxy {
     }
   }
 
-  /** Reads the body up to the limit (a metadata GET has none). */
+  /** Reads the body up to the limit; a request that declares none (every metadata GET) costs nothing. */
   private async drain(request: IncomingMessage): Promise<Uint8Array> {
+    if (
+      request.headers['content-length'] === undefined &&
+      request.headers['transfer-encoding'] === undefined
+    ) {
+      request.resume();
+      return NO_BODY;
+    }
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > this.limits.maxBodyBytes) throw new RequestTooLarge();
     const chunks: Buffer[] = [];

@@ -68,6 +68,11 @@ export class AllInOne {
     await this.process.waitForOutput(/qdhcp agent started/, 20_000);
   }
 
+  /** PID of the running all-in-one process (for CPU and memory readings). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
   output(): string {
     return this.process?.output() ?? '';
   }
