@@ -108,11 +108,6 @@ export class MetadataProxy {
     });
   }
 
-  /** The backend's name (`builtin`/`nova`). */
-  get backendName(): string {
-    return this.options.backend.name;
-  }
-
   /** Listens for `networkId` in `namespace`; nothing when it already does there. */
   open(networkId: string, namespace: string): Promise<void> {
     return this.serial(networkId, async () => {
@@ -124,7 +119,7 @@ export class MetadataProxy {
       server.maxConnections = this.limits.maxConnections;
       this.listeners.set(networkId, { namespace, server, sockets, counters: new Map() });
       this.options.logger.info(
-        { event: 'metadata.listening', networkId, namespace },
+        { event: 'metadata.listening', networkId, namespace, backend: this.options.backend.name },
         'metadata proxy listening',
       );
     });
