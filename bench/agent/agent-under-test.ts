@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bridgeName } from '../../src/agent/naming.js';
@@ -22,6 +22,7 @@ export type Json = Record<string, unknown>;
 export class AgentUnderTest {
   private aio: ManagedProcess | undefined;
   private vethCount = 0;
+  private logCount = 0;
 
   private constructor(
     readonly driver: Driver,
@@ -52,7 +53,14 @@ export class AgentUnderTest {
 
   /** Starts all-in-one; resolves when the agent has done its first full resync. */
   async launch(): Promise<void> {
-    this.aio = ManagedProcess.start(`all-in-one-${this.driver}`, QDHCP, [
+    // QDHCP_BENCH_CPU_PROF=DIR: a V8 CPU profile of each all-in-one run, written there when it stops.
+    const profileDir = process.env['QDHCP_BENCH_CPU_PROF'];
+    const [command, ...prefix] =
+      profileDir === undefined
+        ? [QDHCP]
+        : ['node', '--cpu-prof', `--cpu-prof-dir=${profileDir}`, join(ROOT, 'dist', 'src', 'cli', 'main.js')];
+    this.aio = ManagedProcess.start(`all-in-one-${this.driver}`, command ?? QDHCP, [
+      ...prefix,
       ...['all-in-one', '--bind', new URL(this.apiUrl).host, '--state-dir', this.bed.path('state')],
       ...['--host', 'bench-host', '--namespace-prefix', this.bed.namespacePrefix],
       ...['--host-namespace', this.bed.host.name, '--driver', this.driver],
@@ -72,6 +80,15 @@ export class AgentUnderTest {
   async kill(): Promise<void> {
     this.aio?.signal('SIGKILL');
     await this.aio?.waitForExit(10_000);
+    this.keepLog();
+  }
+
+  /** QDHCP_BENCH_LOG_DIR=DIR keeps each all-in-one run's output there (to see where time went). */
+  private keepLog(): void {
+    const dir = process.env['QDHCP_BENCH_LOG_DIR'];
+    if (dir === undefined || this.aio === undefined) return;
+    const file = join(dir, `all-in-one-${this.driver}-${this.logCount++}.log`);
+    writeFileSync(file, `${this.aio.stdout}\n--- stderr ---\n${this.aio.stderr}`);
   }
 
   /** Waits (bounded) for the agent's log line after the first full resync; returns that line. */
@@ -166,6 +183,7 @@ export class AgentUnderTest {
 
   async teardown(): Promise<void> {
     await this.aio?.stop().catch(() => undefined);
+    this.keepLog();
     await this.bed.teardown();
   }
 }

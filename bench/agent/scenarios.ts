@@ -90,6 +90,7 @@ export async function propagation(
       const settled = await prober.untilOffer(macFor(macs.next - 1), 20, 120_000);
       const settleS = settled === undefined ? undefined : (settled - bulkDone) / 1000;
       const latencies: number[] = [];
+      const stamps: string[] = [];
       let timeouts = 0;
       for (let i = 0; i < samples; i++) {
         const mac = macFor(macs.next++);
@@ -97,11 +98,19 @@ export async function propagation(
         const created = performance.now();
         const offered = await prober.untilOffer(mac, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS);
         if (offered === undefined) timeouts++;
-        else latencies.push(offered - created);
+        else {
+          latencies.push(offered - created);
+          stamps.push(new Date(Date.now() - (performance.now() - created)).toISOString().slice(11, 23));
+        }
         present++;
       }
+      const worst = latencies
+        .map((ms, index) => ({ ms, index }))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 5)
+        .map(({ ms, index }) => `${ms.toFixed(0)} at ${stamps[index]}`);
       progress(
-        `propagation at ${size} ports: bulk answered after ${settleS?.toFixed(1) ?? '> 120'} s, ` +
+        `propagation at ${size} ports: worst samples (ms) ${worst.join(', ')}; bulk answered after ${settleS?.toFixed(1) ?? '> 120'} s, ` +
           `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ` +
           `${timeouts} timeouts`,
       );
