@@ -16,7 +16,8 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, connect } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
+import { backoffDelay, type Link, openLink } from './amqp-link.js';
 import { answerRequest, checkBody, PendingCalls, reason } from './amqp-rpc.js';
 import { type AmqpAddress, type AmqpNames, amqpNames, parseAmqpUrl } from './amqp-topology.js';
 import type {
@@ -53,19 +54,6 @@ const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 /** How long a publish waits for the broker's confirm before it counts as failed. */
 const CONFIRM_TIMEOUT_MS = 10_000;
 const JSON_TYPE = 'application/json';
-
-/** One live connection with its channels. Replaced as a whole on a loss. */
-interface Link {
-  readonly model: ChannelModel;
-  /** Event publishes, with publisher confirms. */
-  readonly events: ConfirmChannel;
-  /** Requests and the direct reply-to consumer (they must share a channel). */
-  readonly calls: Channel;
-  /** Consumers (agent queues, the RPC queue) and replies. */
-  readonly work: Channel;
-  readonly agentQueues: Map<string, string>;
-  rpcConsumerTag: string | undefined;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -117,7 +105,7 @@ class AmqpBus implements Bus {
         await this.connectLink();
         return;
       } catch (error) {
-        const delay = this.backoff(attempt);
+        const delay = backoffDelay(attempt, this.initialDelay, this.maxDelay);
         if (this.closed || Date.now() + delay > deadline) {
           await this.close();
           throw new Error(`cannot connect to the message bus at ${this.address.display}: ${reason(error)}`);
@@ -254,74 +242,40 @@ class AmqpBus implements Bus {
 
   // --- connection ---------------------------------------------------------------------------------
 
-  private backoff(attempt: number): number {
-    const capped = Math.min(this.maxDelay, this.initialDelay * 2 ** Math.min(attempt, 20));
-    return Math.round(capped * (0.5 + Math.random() * 0.5));
-  }
-
   /** Connects, declares the topology and re-creates this process's consumers, as one topology change. */
   private connectLink(): Promise<void> {
     const run = this.topology.then(async () => {
       if (this.closed) return;
-      const model = await connect(this.address.connectUrl, {
-        // A broker that does not answer (not one that refuses) must not hold a reconnect attempt forever.
-        timeout: 10_000,
-        // Small request/reply frames: without it Nagle and delayed ACKs add ~40 ms to a call.
-        noDelay: true,
-        clientProperties: { connection_name: this.options.connectionName ?? `qdhcp pid ${process.pid}` },
+      const link = await openLink(this.address, this.options.connectionName ?? `qdhcp pid ${process.pid}`, {
+        closed: (closedLink) => this.lost(closedLink, 'connection or channel closed'),
+        blocked: (why) => {
+          this.blocked = why;
+          if (why === undefined)
+            this.options.logger?.info({ event: 'bus.unblocked' }, 'broker accepts publishing again');
+          else this.options.logger?.warn({ event: 'bus.blocked', reason: why }, 'broker blocks publishing');
+        },
+        error: (error) =>
+          this.options.logger?.warn({ event: 'bus.error', error: error.message }, 'message bus error'),
       });
-      let current: Link | undefined;
-      let broken = false;
-      const onError = (error: Error) =>
-        this.options.logger?.warn({ event: 'bus.error', error: error.message }, 'message bus error');
-      const onClose = () => {
-        broken = true;
-        if (current !== undefined) this.lost(current, 'connection or channel closed');
-      };
-      model.on('error', onError);
-      model.on('close', onClose);
-      // A broker short of memory or disk blocks publishers: fail fast instead of waiting for confirms.
-      model.on('blocked', (why: string) => {
-        this.blocked = why;
-        this.options.logger?.warn({ event: 'bus.blocked', reason: why }, 'broker blocks publishing');
-      });
-      model.on('unblocked', () => {
-        this.blocked = undefined;
-        this.options.logger?.info({ event: 'bus.unblocked' }, 'broker accepts publishing again');
-      });
-      const channel = <C extends Channel>(created: C): C => {
-        created.on('error', onError);
-        created.on('close', onClose);
-        return created;
-      };
       try {
-        const link: Link = {
-          model,
-          events: channel(await model.createConfirmChannel()),
-          calls: channel(await model.createChannel()),
-          work: channel(await model.createChannel()),
-          agentQueues: new Map(),
-          rpcConsumerTag: undefined,
-        };
-        current = link;
         await link.events.assertExchange(this.names.eventsExchange, 'direct', { durable: false });
         link.calls.on('return', (message: ConsumeMessage) => this.returned(message));
         await link.calls.consume(DIRECT_REPLY_TO, (message) => this.onReply(message), { noAck: true });
         await link.work.prefetch(this.options.serverConcurrency ?? 32);
         for (const host of this.subscribers.hosts()) await this.declareAgentQueue(link, host);
         if (this.servers.size > 0) await this.consumeRequests(link);
-        if (broken) throw new Error('the connection closed while it was being set up');
-        this.blocked = undefined;
-        this.link = link;
-        this.counters.connected = true;
-        this.options.logger?.info(
-          { event: 'bus.connected', url: this.address.display, prefix: this.address.prefix },
-          'message bus connected',
-        );
+        if (link.closed) throw new Error('the connection closed while it was being set up');
       } catch (error) {
-        await model.close().catch(() => undefined);
+        await link.model.close().catch(() => undefined);
         throw error;
       }
+      this.blocked = undefined;
+      this.link = link;
+      this.counters.connected = true;
+      this.options.logger?.info(
+        { event: 'bus.connected', url: this.address.display, prefix: this.address.prefix },
+        'message bus connected',
+      );
     });
     this.topology = run.catch(() => undefined);
     return run;
@@ -340,7 +294,7 @@ class AmqpBus implements Bus {
   }
 
   private scheduleReconnect(attempt: number): void {
-    const delay = this.backoff(attempt);
+    const delay = backoffDelay(attempt, this.initialDelay, this.maxDelay);
     this.reconnectTimer = setTimeout(() => {
       this.connectLink().then(
         () => {
