@@ -80,7 +80,13 @@ export async function markDhcpReady(
   servedNetwork: (networkId: string) => boolean = () => true,
 ): Promise<string[]> {
   const changed: string[] = [];
-  for (const id of portIds) {
+  if (portIds.length === 0) return changed;
+  // Agents report every port of a network after each converge (a periodic resync of a 10,000-port network
+  // reports 10,000): one read first, so ports already ACTIVE cost no transaction each.
+  const pending = (
+    await portsRepository.list(deps.database.db, { equals: { id: [...new Set(portIds)] } })
+  ).filter((port) => port.status !== 'ACTIVE' && servedNetwork(port.networkId));
+  for (const { id } of pending) {
     const done = await runMutation(deps, async (scope) => {
       const port = await portsRepository.get(scope.tx, id);
       if (!port || port.status === 'ACTIVE' || !servedNetwork(port.networkId)) return false;
