@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type AgentClient, forEachAgentBackend } from '../api/agents-harness.js';
-import { addressOf } from '../bus/addressing.js';
-import type { BusEvent } from '../bus/index.js';
-import { eventually, testEvent } from '../bus/testing/bus-contract.js';
+import { addressedBus, addressOf } from '../bus/addressing.js';
+import { type BusEvent, createInProcessBus } from '../bus/index.js';
+import { eventually, recorder, testEvent } from '../bus/testing/bus-contract.js';
 
 /** What one agent host receives, as `kind:resource-or-host:action` strings. */
 function agentView(client: AgentClient, host: string): string[] {
@@ -41,6 +41,27 @@ test('addressOf: binding events to their host, a deleted network to everyone, th
   assert.deepEqual(await addressOf(testEvent(1, 'net-2'), hostsOf), { hosts: [] });
   const deleted = { ...testEvent(2), resource: 'network' as const, action: 'deleted' as const };
   assert.deepEqual(await addressOf(deleted, hostsOf), {});
+});
+
+test('addressedBus: a failed host lookup is reported and the event fans out; explicit hosts are kept', async () => {
+  const errors: unknown[] = [];
+  const bus = addressedBus(
+    createInProcessBus(),
+    async () => {
+      throw new Error('database away');
+    },
+    (error) => errors.push(error),
+  );
+  const a = recorder();
+  const b = recorder();
+  bus.subscribe(a.handler, { host: 'a' });
+  bus.subscribe(b.handler, { host: 'b' });
+  await bus.publish(testEvent(1));
+  await bus.publish(testEvent(2), { hosts: ['b'] });
+  await eventually(() => b.seen.length === 2, 'both events at b');
+  assert.deepEqual(a.seen, [1]);
+  assert.equal(errors.length, 1);
+  await bus.close();
 });
 
 forEachAgentBackend('events addressed to the hosting agents', (client) => {
