@@ -105,8 +105,9 @@ async function propagation(bed: ScaleoutBed, cluster: Cluster): Promise<Propagat
         if (reply.status !== 201) throw new Error(`port: ${reply.status} ${JSON.stringify(reply.body)}`);
         const created = performance.now();
         const offered = await prober.untilOffer(mac, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS);
+        // A timeout counts as slower than every answer, so p99 over-states rather than hides it.
         if (offered === undefined) timeouts++;
-        else latencies.push(offered - created);
+        latencies.push(offered === undefined ? Number.POSITIVE_INFINITY : offered - created);
         present++;
       }
       const row: PropagationRow = {
@@ -115,12 +116,12 @@ async function propagation(bed: ScaleoutBed, cluster: Cluster): Promise<Propagat
         timeouts,
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
-        max: latencies.length === 0 ? Number.NaN : Math.max(...latencies),
+        max: Math.max(...latencies),
         settleS,
       };
       log(
-        `propagation at ${size}: p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, ` +
-          `max ${row.max.toFixed(1)} ms, ${timeouts} timeouts, bulk answered after ${settleS?.toFixed(1) ?? '> 180'} s`,
+        `propagation at ${size}: p50 ${fmt(row.p50)} ms, p99 ${fmt(row.p99)} ms, ` +
+          `max ${fmt(row.max)} ms, ${timeouts} timeouts, bulk answered after ${settleS?.toFixed(1) ?? '> 180'} s`,
       );
       rows.push(row);
     }
@@ -184,7 +185,11 @@ async function failover(bed: ScaleoutBed, cluster: Cluster, query: string): Prom
 }
 
 const fmt = (value: number | undefined, digits = 1): string =>
-  value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits);
+  value === undefined || Number.isNaN(value)
+    ? '–'
+    : value === Number.POSITIVE_INFINITY
+      ? `> ${PROBE_TIMEOUT_MS}`
+      : value.toFixed(digits);
 
 async function main(): Promise<void> {
   const bed = await ScaleoutBed.create('sxb', ['A', 'B']);
