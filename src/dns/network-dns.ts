@@ -25,6 +25,8 @@ export interface NetworkDnsOptions {
   readonly upstreamTimeoutMs?: number;
   readonly cache?: DnsCacheOptions;
   readonly limits?: DnsServerLimits;
+  /** Counters to continue (a network's DNS re-opened on new addresses keeps counting), else new ones. */
+  readonly counters?: DnsCounters;
 }
 
 /** One network's DNS: feed `zone`, attach sockets to `server`, read `counters`, `close()` at the end. */
@@ -47,7 +49,7 @@ export interface NetworkDns {
  * dns.server.attachTcp(tcpServer);
  */
 export function createNetworkDns(options: NetworkDnsOptions): NetworkDns {
-  const counters = new DnsCounters();
+  const counters = options.counters ?? new DnsCounters();
   const zone = new Zone(options.zone);
   const upstreams = (options.upstreams ?? []).map(parseUpstream);
   const forwarder =

@@ -2,6 +2,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { openSocket } from '@qdhcp/netns';
 import type { Logger } from '../../../common/logger.js';
+import type { DnsCounters } from '../../../dns/counters.js';
 import type { ForwarderTransport } from '../../../dns/forwarder.js';
 import { literalLookup } from '../../../dns/listen.js';
 import { createNetworkDns, type NetworkDns } from '../../../dns/network-dns.js';
@@ -73,6 +74,12 @@ export interface ServedDnsOptions {
   readonly port?: number;
 }
 
+/** What a re-opened service carries over from the one it replaces: its counters only go up. */
+interface CarriedCounters {
+  readonly dns: DnsCounters;
+  readonly rejectedHosts: number;
+}
+
 /**
  * One network's DNS service in its namespace. Built for one namespace and one set of DHCP port addresses;
  * when those change, the driver closes it and opens a new one ({@link ServedDns.servesSame}).
@@ -94,7 +101,11 @@ export class ServedDns {
    * Creates the service and binds UDP and TCP on every DHCP port IPv4 address in the namespace. On a bind
    * failure everything opened so far is closed and the error is thrown.
    */
-  static async open(prepared: PreparedNetwork, options: ServedDnsOptions): Promise<ServedDns> {
+  static async open(
+    prepared: PreparedNetwork,
+    options: ServedDnsOptions,
+    carried?: CarriedCounters,
+  ): Promise<ServedDns> {
     const { namespace } = prepared.desired.device;
     const { settings } = prepared.context;
     const dns = createNetworkDns({
@@ -102,8 +113,10 @@ export class ServedDns {
       zone: { domain: settings.dnsDomain },
       upstreams: settings.dnsServers,
       transport: namespaceTransport(namespace),
+      ...(carried === undefined ? {} : { counters: carried.dns }),
     });
     const served = new ServedDns(dns, namespace, addressKey(prepared), options.logger, prepared.context);
+    served.rejectedHosts = carried?.rejectedHosts ?? 0;
     try {
       for (const { address } of dhcpPortIpv4Addresses(prepared.desired.device)) {
         const where = { namespace, address, port: options.port ?? DNS_PORT, freeBind: true };
@@ -192,6 +205,11 @@ export class ServedDns {
     return flat;
   }
 
+  /** The counters a replacement continues from. */
+  carriedCounters(): CarriedCounters {
+    return { dns: this.dns.counters, rejectedHosts: this.rejectedHosts };
+  }
+
   /** Closes listeners, connections and upstream sockets. Safe twice. */
   close(): Promise<void> {
     return this.dns.close();
@@ -212,7 +230,7 @@ export async function convergeServedDns(
     return current;
   }
   await current?.close();
-  return ServedDns.open(prepared, options);
+  return ServedDns.open(prepared, options, current?.carriedCounters());
 }
 
 function addressKey(prepared: PreparedNetwork): string {
