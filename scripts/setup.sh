@@ -20,8 +20,10 @@ cd "$(dirname "$0")/.."
 #   kea-dhcp4-server  Kea, the second baseline of the DHCP benchmark (never started as a service)
 #   build-essential   compiles the native addons (better-sqlite3, native/netns)
 #   bc time procps iputils-ping  used by the benchmark scripts in ../shared/tools/dhcp-bench
+#   rabbitmq-server postgresql   the broker and database of the scale-out tests (scripts/test.sh starts them
+#                     when they are not running; all-in-one needs neither)
 SYSTEM_PACKAGES=(build-essential python3 iproute2 busybox udhcpc isc-dhcp-client dnsmasq-base kea-admin kea-dhcp4-server bind9-dnsutils
-  dnsperf tcpdump python3-openstackclient cloud-init bc time procps iputils-ping)
+  dnsperf tcpdump python3-openstackclient cloud-init bc time procps iputils-ping rabbitmq-server postgresql)
 
 log() { echo "[setup] $*" >&2; }
 

@@ -5,6 +5,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+
+# The tests talk to a real PostgreSQL (127.0.0.1:5432) and RabbitMQ (127.0.0.1:5672): start whichever is not
+# answering, the way the machine's own start-up does, and wait for it (bounded).
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+ensure_service() {  # ensure_service PORT NAME START-COMMAND...
+  local port=$1 name=$2; shift 2
+  answers "$port" && return
+  echo "[test] starting $name" >&2
+  "$@" >/dev/null 2>&1 || true
+  for _ in $(seq 1 60); do answers "$port" && return; sleep 1; done
+  echo "[test] $name is not answering on 127.0.0.1:$port" >&2
+  exit 1
+}
+ensure_service 5432 PostgreSQL pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start
+ensure_service 5672 RabbitMQ rabbitmq-server -detached
 echo "[test] lint and format check" >&2
 npx biome check .
 echo "[test] running tests" >&2
