@@ -1,10 +1,12 @@
 /**
- * Sends COUNT metadata requests, CONCURRENCY at a time (default: all at once), from the namespace it runs in
- * (`ip netns exec PROBE node dist/bench/metadata/load-client.js URL COUNT [CONCURRENCY]`), each on its own
- * connection, and prints one JSON line:
- * `{"statuses": {"200": N}, "failed": 0, "latenciesMs": [...]}` (latency = request start → body read).
+ * A metadata load client, run inside a probe namespace (`ip netns exec PROBE node
+ * dist/bench/metadata/load-client.js URL COUNT [CONCURRENCY [WARMUP]]`). It first sends WARMUP (3) requests one at a time
+ * (its own start-up and JIT stay out of the figures), prints `ready`, waits for a line on stdin, then sends
+ * COUNT requests, CONCURRENCY at a time (default: all at once), each on its own connection, and prints one
+ * JSON line: `{"statuses": {"200": N}, "failed": 0, "latenciesMs": [...]}` (request start → body read).
  */
 import { request } from 'node:http';
+import { createInterface } from 'node:readline';
 
 interface Outcome {
   readonly status: number | 'error';
@@ -26,7 +28,7 @@ function once(url: string, timeoutMs: number): Promise<Outcome> {
 }
 
 async function main(): Promise<void> {
-  const [url, countText, concurrencyText] = process.argv.slice(2);
+  const [url, countText, concurrencyText, warmupText] = process.argv.slice(2);
   const count = Number(countText ?? '1');
   const concurrency = Number(concurrencyText ?? count);
   if (
@@ -36,9 +38,16 @@ async function main(): Promise<void> {
     !Number.isInteger(concurrency) ||
     concurrency < 1
   ) {
-    process.stderr.write('usage: load-client.js URL COUNT [CONCURRENCY (default COUNT)]\n');
+    process.stderr.write(
+      'usage: load-client.js URL COUNT [CONCURRENCY (default COUNT) [WARMUP (default 3)]]\n',
+    );
     process.exit(2);
   }
+  for (let i = 0; i < Number(warmupText ?? 3); i++) await once(url, 30_000);
+  process.stdout.write('ready\n');
+  const lines = createInterface({ input: process.stdin });
+  await new Promise<void>((resolve) => lines.once('line', () => resolve()));
+  lines.close();
   const outcomes: Outcome[] = [];
   let next = 0;
   const worker = async () => {

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { AllInOne, type ProbeInstance } from '../../test/support/agent/all-in-one.js';
-import { type BurstResult, metadataBurst, percentile } from './load.js';
+import { type BurstResult, metadataBurst, percentile, WARMUP_REQUESTS } from './load.js';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -84,11 +84,12 @@ async function main(): Promise<void> {
       latenciesMs: all.flatMap((r) => r.latenciesMs).sort((a, b) => a - b),
       wallMs: all.reduce((sum, r) => sum + r.wallMs, 0),
     };
-    const cpuPerRequest = (cpuMs(aio.pid) - cpuBefore) / merged.latenciesMs.length;
+    const served = merged.latenciesMs.length + rounds * probes * WARMUP_REQUESTS;
+    const cpuPerRequest = (cpuMs(aio.pid) - cpuBefore) / served;
     lines.push(row(`all ${rounds} bursts`, merged));
     lines.push(
       '',
-      `all-in-one CPU (user + system) per request during the bursts: ${cpuPerRequest.toFixed(2)} ms`,
+      `all-in-one CPU (user + system) per request during the bursts (warm-ups included): ${cpuPerRequest.toFixed(2)} ms`,
     );
     lines.push('', `load ${loadavg()[0]?.toFixed(2)} at end`);
     process.stdout.write(`${lines.join('\n')}\n`);
