@@ -10,6 +10,7 @@ import type { Network } from '../model.js';
 import { dhcpPortDeviceId } from '../naming.js';
 import { createAgentRpc } from './agent-rpc.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
+import { PORTS_READY_BATCH } from './ports-ready.js';
 import { Reconciler } from './reconciler.js';
 import { ContractTestServer } from './testing/contract-test-server.js';
 
@@ -305,7 +306,7 @@ describe('reconciler', () => {
     await t.reconciler.stop();
   });
 
-  test('ports_ready goes out in batches of at most 64', async () => {
+  test(`ports_ready goes out in batches of at most ${PORTS_READY_BATCH}`, async () => {
     const t = setup();
     t.server.addNetwork(150);
     await t.reconciler.fullSync('startup');
@@ -313,7 +314,8 @@ describe('reconciler', () => {
     const sizes = t.server.calls
       .filter((call) => call.method === 'dhcp.ports_ready')
       .map((call) => (call.params['portIds'] as string[]).length);
-    assert.deepEqual(sizes, [64, 64, 22]);
+    const full = Math.floor(150 / PORTS_READY_BATCH);
+    assert.deepEqual(sizes, [...Array(full).fill(PORTS_READY_BATCH), 150 - full * PORTS_READY_BATCH]);
     // A failed call keeps its ports for the next one.
     t.server.failNext.add('dhcp.ports_ready');
     t.server.addNetwork(2);

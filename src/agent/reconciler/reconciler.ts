@@ -8,7 +8,7 @@ import { HostSnapshot } from './host-snapshot.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
 import { LiveNetwork, networkFromView, withPort } from './network-view.js';
 import { NO_OBSERVER, type ReconcilerObserver } from './observer.js';
-import { PortsReadyReporter } from './ports-ready.js';
+import { PORTS_READY_INTERVAL_MS, PortsReadyReporter } from './ports-ready.js';
 import { deletedNetwork, describe, isPermanent } from './reconciler-helpers.js';
 import type { Entry, NetworkReport, ReconcilerOptions } from './reconciler-types.js';
 import { RetryBackoff } from './retry-backoff.js';
@@ -53,7 +53,7 @@ export class Reconciler {
       options.rpc,
       options.host,
       options.logger,
-      options.portsReadyIntervalMs ?? 100,
+      options.portsReadyIntervalMs ?? PORTS_READY_INTERVAL_MS,
     );
   }
 
@@ -160,6 +160,11 @@ export class Reconciler {
       ports += entry.live.portCount;
     }
     return { networks, subnets, ports };
+  }
+
+  /** Ports served but not yet reported with `dhcp.ports_ready` (metrics). */
+  portsReadyPending(): number {
+    return this.portsReady.pendingCount();
   }
 
   /** Waits until every queued network task has finished (tests). */

@@ -106,6 +106,8 @@ function dnsCounters() {
 
 /** What the data plane shows at scrape time: per network, the driver's counters. */
 export interface ServedSnapshot {
+  /** Ports served but not yet reported with `dhcp.ports_ready` (a backlog after bulk creates). */
+  readonly portsReadyPending?: number;
   readonly networks: ReadonlyArray<{
     readonly networkId: string;
     readonly state: string;
@@ -170,6 +172,9 @@ export class AgentMetrics implements ReconcilerObserver {
       ...['serving', 'idle', 'failed'].map(
         (state) => `qdhcp_agent_networks{state="${state}"} ${states.get(state) ?? 0}`,
       ),
+      '# HELP qdhcp_agent_ports_ready_pending ports served but not yet reported ready to the server',
+      '# TYPE qdhcp_agent_ports_ready_pending gauge',
+      `qdhcp_agent_ports_ready_pending ${served.portsReadyPending ?? 0}`,
       ...received.render(),
       ...sent.render(),
       ...dropped.render(),
