@@ -138,6 +138,7 @@ export async function startAgent(
   });
   const renderMetrics = () => {
     const agentText = metrics.render({
+      portsReadyPending: reconciler.portsReadyPending(),
       networks: reconciler.report().map((entry) => ({
         networkId: entry.networkId,
         state: entry.state,
