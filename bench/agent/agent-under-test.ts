@@ -135,6 +135,20 @@ export class AgentUnderTest {
     }
   }
 
+  /**
+   * Waits (bounded) until the agent has reported every served port ready (its `dhcp.ports_ready` backlog
+   * after a bulk create is drained): timing then measures one port's propagation, not the catch-up.
+   */
+  async waitPortsReported(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = await (await fetch(this.metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
+      const pending = Number(/^qdhcp_agent_ports_ready_pending (\d+)$/m.exec(text)?.[1] ?? 0);
+      if (pending === 0 || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
   async waitServing(count: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while ((await this.servingNetworks()) < count) {
