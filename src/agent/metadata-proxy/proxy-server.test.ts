@@ -189,10 +189,13 @@ describe('metadata proxy, builtin backend', () => {
 
   test('malformed HTTP → 400, oversized headers → 431, both counted; the proxy keeps serving', async () => {
     assert.match(await raw(port, 'GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400 /);
+    // Not origin-form: refused before any backend sees it (the nova backend appends the path to its URL).
+    assert.match(await raw(port, 'GET http://127.0.0.1:9/x HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 400 /);
     assert.match(await raw(port, `GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(4096)}\r\n\r\n`), /^HTTP\/1\.1 431 /);
     assert.equal((await get(port, '/latest/meta-data/instance-id')).status, 200);
     const counters = proxy.counters(NETWORK);
     assert.equal(counters['metadata.bad_request'], 1);
+    assert.equal(counters['metadata.400'], 1);
     assert.equal(counters['metadata.431'], 1);
     assert.ok((counters['metadata.200'] ?? 0) >= 5);
     assert.ok((counters['metadata.404'] ?? 0) >= 1);

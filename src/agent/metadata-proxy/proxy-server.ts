@@ -199,6 +199,12 @@ export class MetadataProxy {
         reply(500, 'text/plain', 'no network for this connection\n');
         return;
       }
+      // Origin-form only (`/path?query`): an absolute or `@host` target must never steer the nova
+      // backend's upstream URL (`<nova_metadata_url><path>`) elsewhere.
+      if (!(request.url ?? '').startsWith('/')) {
+        reply(400, 'text/plain', 'Bad Request\n', { connection: 'close' });
+        return;
+      }
       const method = request.method ?? '';
       const { backend } = this.options;
       if (!backend.methods.has(method)) {
