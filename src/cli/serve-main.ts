@@ -1,5 +1,6 @@
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { registerServe } from './commands/serve.js';
+import { runProgram } from './run-program.js';
 
 /**
  * The entry of `qdhcp serve` alone. `serve` runs as one long-lived process per network (dnsmasq's role),
@@ -8,22 +9,6 @@ import { registerServe } from './commands/serve.js';
  * per process (module records, per-module compiled code) and some startup time (docs/performance.md).
  * Same options and behaviour as `qdhcp serve` from the full CLI, which registers the same command.
  */
-async function main(argv: readonly string[]): Promise<void> {
-  const program = new Command('qdhcp').exitOverride();
-  registerServe(program);
-  try {
-    await program.parseAsync([...argv]);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode;
-      return;
-    }
-    throw error;
-  }
-}
-
-main(process.argv).catch((error: unknown) => {
-  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`qdhcp: ${message}\n`);
-  process.exitCode = 1;
-});
+const program = new Command('qdhcp');
+registerServe(program);
+runProgram(program, process.argv);
