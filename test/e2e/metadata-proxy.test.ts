@@ -70,12 +70,16 @@ describe('metadata proxy end to end (builtin driver)', { skip, concurrency: fals
   let vmB: ProbeInstance;
   let anonymous: string;
   let metricsPort: number;
+  let subnetB: Json;
 
   before(async () => {
     metricsPort = await freePort();
     aio = await AllInOne.start('mdp', ['--metrics-bind', `127.0.0.1:${metricsPort}`]);
     networkA = (await aio.servedNetwork('md-a', '10.81.0.0/24')).network;
-    networkB = (await aio.servedNetwork('md-b', '10.82.0.0/24')).network;
+    // Same CIDR as A on purpose: tenant networks overlap, so an address alone identifies nobody.
+    const b = await aio.servedNetwork('md-b', '10.81.0.0/24');
+    networkB = b.network;
+    subnetB = b.subnet;
     vm1 = await aio.probeInstance(
       String(networkA['id']),
       'vm1',
@@ -120,9 +124,36 @@ describe('metadata proxy end to end (builtin driver)', { skip, concurrency: fals
     await assertNotFound(anonymous, '/openstack/latest/meta_data.json');
   });
 
-  test('a probe on another network reads only its own instance', async () => {
+  test("a probe on another network with the same address as vm1 cannot read vm1's data", async (t) => {
     assert.equal(await read(vmB.namespace, '/latest/meta-data/instance-id'), vmB.instance['id']);
     assert.equal(await read(vmB.namespace, '/latest/user-data'), 'vmb data');
+    // A port on B holding vm1's address (vmB itself when IPAM gave it that one, else a probe moved there).
+    let twin = vmB.namespace;
+    let twinIsInstance = true;
+    if (vmB.ip !== vm1.ip) {
+      const { portId } = await aio.leasedProbe(String(networkB['id']), 'twin');
+      const moved = await aio.api('PUT', `/v2.0/ports/${portId}`, {
+        port: { fixed_ips: [{ subnet_id: subnetB['id'], ip_address: vm1.ip }] },
+      });
+      assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      await aio.waitFor(
+        `probe twin renews to ${vm1.ip}`,
+        async () => {
+          const out = await aio.probe('renew', ['twin']);
+          return out.stdout.includes(`bound ${vm1.ip}/`) ? true : undefined;
+        },
+        40_000,
+      );
+      twin = aio.probeNamespace('twin');
+      twinIsInstance = false;
+    }
+    t.diagnostic(
+      `${vm1.ip} on B: ${twinIsInstance ? 'vmb (IPAM gave it that address)' : 'probe twin, moved there'}`,
+    );
+    const id = await wget(twin, '/latest/meta-data/instance-id');
+    if (twinIsInstance) assert.equal(id.stdout, vmB.instance['id']);
+    else assert.match(id.stderr, /404/, `the twin of ${vm1.ip} on B got ${id.stdout}`);
+    assert.notEqual(id.stdout, vm1.instance['id']);
   });
 
   test('spoofed X-Forwarded-For / X-Instance-ID / X-Tenant-ID / X-Neutron-* headers change nothing', async () => {
