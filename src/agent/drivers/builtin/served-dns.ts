@@ -57,7 +57,7 @@ export function namespaceTransport(namespace: string): ForwarderTransport {
   return {
     createUdpSocket: (type) => {
       if (type !== 'udp4') throw new Error('IPv6 upstreams are not supported inside a namespace');
-      return dgram.createSocket({ type }).bind({ fd: open('udp4') });
+      return dgram.createSocket({ type, lookup: literalLookup }).bind({ fd: open('udp4') });
     },
     connectTcp: (upstream) =>
       new net.Socket({ fd: open('tcp4'), readable: true, writable: true }).connect(
