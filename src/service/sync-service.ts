@@ -13,6 +13,7 @@ import {
   networksRepository,
   type PortRecord,
   portsRepository,
+  type Queryable,
   subnetsRepository,
 } from '../db/index.js';
 import { formatTimestamp } from './clock.js';
@@ -37,35 +38,56 @@ export interface NetworkState {
   readonly ports: PortView[];
 }
 
-/** Most re-reads when writers keep changing the network while it is read. */
-const MAX_READS = 10;
+/** Optimistic reads before reading under the network's lock. */
+const OPTIMISTIC_READS = 3;
 
-/** Reads the network state; re-reads when the revision moved during the read (no read transaction). */
+/** One read of the network; undefined when its revision moved during the read. */
+async function readOnce(
+  db: Queryable,
+  config: ServerConfig,
+  networkId: string,
+): Promise<NetworkState | undefined> {
+  const before = await networksRepository.get(db, networkId);
+  if (!before) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
+  const subnets = await subnetsRepository.listByNetwork(db, networkId);
+  const ports = await portsRepository.listByNetwork(db, networkId);
+  const after = await networksRepository.get(db, networkId);
+  if (!after) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
+  if (after.syncRevision !== before.syncRevision) return undefined;
+  return {
+    networkRevision: after.syncRevision,
+    network: networkView(
+      after,
+      subnets.map((s) => s.id),
+      true,
+    ),
+    subnets: subnets.map(subnetView),
+    ports: ports.map((p) => portView(p, config.dnsDomain, true)),
+  };
+}
+
+/**
+ * Reads the network state: optimistically without a transaction (re-read when the revision moved
+ * meanwhile), then — when writers keep changing the network faster than it can be read, as on a busy
+ * 10,000-port network — once under the network's lock, which every writer of the network takes first,
+ * so the snapshot is consistent and the reader cannot starve.
+ */
 export async function readNetworkState(
   database: Database,
   config: ServerConfig,
   networkId: string,
 ): Promise<NetworkState> {
-  for (let attempt = 0; attempt < MAX_READS; attempt++) {
-    const before = await networksRepository.get(database.db, networkId);
-    if (!before) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
-    const subnets = await subnetsRepository.listByNetwork(database.db, networkId);
-    const ports = await portsRepository.listByNetwork(database.db, networkId);
-    const after = await networksRepository.get(database.db, networkId);
-    if (!after) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
-    if (after.syncRevision !== before.syncRevision) continue;
-    return {
-      networkRevision: after.syncRevision,
-      network: networkView(
-        after,
-        subnets.map((s) => s.id),
-        true,
-      ),
-      subnets: subnets.map(subnetView),
-      ports: ports.map((p) => portView(p, config.dnsDomain, true)),
-    };
+  for (let attempt = 0; attempt < OPTIMISTIC_READS; attempt++) {
+    const state = await readOnce(database.db, config, networkId);
+    if (state !== undefined) return state;
   }
-  throw new QdhcpError('INTERNAL');
+  return database.write(async (tx) => {
+    const locked = await networksRepository.lock(tx, networkId, database.kind === 'postgres');
+    if (locked === undefined) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
+    const state = await readOnce(tx, config, networkId);
+    if (state === undefined) throw new QdhcpError('INTERNAL'); // a writer without the lock: a bug
+    return state;
+  });
 }
 
 /**
