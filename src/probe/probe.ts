@@ -109,8 +109,9 @@ export async function createProbe(
   const port = await api.createPort({
     network_id: network.id,
     name: `probe-${name}`,
+    // No device_id: like a VM's port before boot, the probe's port is free for an instance record
+    // (`qdhcp instance create --port …`), which makes the probe that instance for the metadata service.
     device_owner: 'compute:probe',
-    device_id: `qdhcp-probe-${name}`,
   });
   const meta: ProbeMeta = {
     name,

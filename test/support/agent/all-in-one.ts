@@ -158,14 +158,11 @@ export class AllInOne {
   }
 
   /**
-   * A probe that is an instance: the probe's port is handed to a new instance record
-   * (`POST /v2.0/qdhcp/instances`, which sets the port's device_id; the probe's own device_id is cleared
-   * first, as a VM's port would be free before boot).
+   * A probe that is an instance: the probe's port (created without a device_id) is handed to a new
+   * instance record (`POST /v2.0/qdhcp/instances`, which sets the port's device_id).
    */
   async probeInstance(networkId: string, name: string, fields: Json): Promise<ProbeInstance> {
     const { portId, ip } = await this.leasedProbe(networkId, name);
-    const freed = await this.api('PUT', `/v2.0/ports/${portId}`, { port: { device_id: '' } });
-    assert.equal(freed.status, 200, JSON.stringify(freed.body));
     const instance = await this.create('/v2.0/qdhcp/instances', 'instance', { ...fields, ports: [portId] });
     return { probe: name, namespace: this.probeNamespace(name), portId, ip, instance };
   }
