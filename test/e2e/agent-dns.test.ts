@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { bridgeName } from '../../src/agent/naming.js';
 import { type CommandResult, runCommand } from '../../src/linux/run-command.js';
 import { AllInOne, type Json } from '../support/agent/all-in-one.js';
+import { type DigResult, digIn } from '../support/dns/dig.js';
 import { canUseNamespaces, type Namespace } from '../support/netns.js';
 import type { ManagedProcess } from '../support/process.js';
 import { freePort } from './api-server-process.js';
@@ -29,23 +30,6 @@ const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces
 const DOMAIN = 'example.org';
 const UPSTREAM_IP = '10.90.0.250';
 
-/** What dig printed: the status and the answer records' data. */
-interface DigResult {
-  readonly status: string;
-  readonly answers: readonly string[];
-  readonly flags: string;
-}
-
-function parseDig(out: CommandResult): DigResult {
-  const status = /status: (\w+)/.exec(out.stdout)?.[1] ?? `no answer (exit ${out.code}): ${out.stdout}`;
-  const flags = /;; flags: ([a-z ]+);/.exec(out.stdout)?.[1] ?? '';
-  const answers = out.stdout
-    .split('\n')
-    .filter((line) => line !== '' && !line.startsWith(';'))
-    .map((line) => line.split(/\s+/).at(-1) ?? '');
-  return { status, answers, flags };
-}
-
 for (const driver of ['builtin', 'dnsmasq'] as const) {
   describe(`agent DNS in the DHCP namespace (${driver})`, { skip, concurrency: false }, () => {
     let aio: AllInOne;
@@ -69,9 +53,8 @@ for (const driver of ['builtin', 'dnsmasq'] as const) {
       });
     }
 
-    async function dig(name: string, argv: readonly string[]): Promise<DigResult> {
-      const common = ['+tries=1', '+time=2', '+noall', '+comments', '+answer', `@${dnsServer}`];
-      return parseDig(await inProbe(name, 'dig', [...common, ...argv]));
+    function dig(name: string, argv: readonly string[]): Promise<DigResult> {
+      return digIn(aio.probeNamespace(name), dnsServer, argv);
     }
 
     async function portOfProbe(name: string): Promise<Json> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { AgentTestbed } from '../../../../test/support/agent/testbed.js';
+import { type DigResult, digIn } from '../../../../test/support/dns/dig.js';
 import { canUseNamespaces, type Namespace } from '../../../../test/support/netns.js';
 import type { Network, Port } from '../../model.js';
 import { bridgeName, dhcpPortDeviceId } from '../../naming.js';
@@ -45,17 +46,8 @@ describe('builtin driver DNS in the namespace', { skip, concurrency: false }, ()
   };
   let network: Network;
 
-  async function dig(name: string, type = 'A'): Promise<{ status: string; answers: string[] }> {
-    const out = await client.exec(
-      'dig',
-      ['+tries=1', '+time=1', '+noall', '+comments', '+answer', `@${server}`, name, type],
-      { allowFailure: true },
-    );
-    const answers = out.stdout
-      .split('\n')
-      .filter((line) => line !== '' && !line.startsWith(';'))
-      .map((line) => line.split(/\s+/).at(-1) ?? '');
-    return { status: /status: (\w+)/.exec(out.stdout)?.[1] ?? 'no answer', answers };
+  function dig(name: string, type = 'A'): Promise<DigResult> {
+    return digIn(client.name, server, [name, type]);
   }
 
   before(async () => {
