@@ -133,6 +133,7 @@ export async function startAgent(
         ...entry,
         namespace: served?.namespace ?? dhcpNamespaceName(entry.networkId, config.namespacePrefix),
         pid: served?.pid,
+        counters: served?.counters ?? {},
       };
     }),
   });

@@ -106,12 +106,14 @@ describe('status socket', () => {
             detail: undefined,
             namespace: 'qdhcp-n1',
             pid: undefined,
+            counters: { 'sent.offer': 2, 'dns.queries': 5 },
           },
         ],
       };
       const server = await serveStatus(path, () => status);
       const read = await readStatus(path);
       assert.equal(read.networks[0]?.networkId, 'n1');
+      assert.deepEqual(read.networks[0]?.counters, { 'sent.offer': 2, 'dns.queries': 5 });
       assert.match(
         formatStatus(read, Date.parse('2026-01-01T00:00:11.000Z')),
         /n1 {2}serving .*\(10s\) {2}rev 4/,

@@ -17,6 +17,8 @@ export interface AgentStatus {
     readonly detail: string | undefined;
     readonly namespace: string | undefined;
     readonly pid: number | undefined;
+    /** The driver's per-network counters (DHCP, DNS, metadata), as on /metrics. */
+    readonly counters: Readonly<Record<string, number>>;
   }>;
 }
 
