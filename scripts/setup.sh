@@ -67,8 +67,15 @@ install_npm_dependencies() {
   fi
   # Our native addon (sockets opened inside network namespaces) is built explicitly: npm does not run
   # install scripts of linked local packages.
-  local addon=native/netns/build/Release/netns.node
-  if [ ! -f "$addon" ] || [ native/netns/src/netns.c -nt "$addon" ]; then
+  # Rebuilt when a module is missing or any source (or binding.gyp) is newer than the oldest module.
+  local modules=(native/netns/build/Release/netns.node native/netns/build/Release/udp_batch.node)
+  local stale=false module
+  for module in "${modules[@]}"; do
+    if [ ! -f "$module" ] || [ -n "$(find native/netns/src native/netns/binding.gyp -newer "$module" -print -quit)" ]; then
+      stale=true
+    fi
+  done
+  if $stale; then
     log "building native/netns"
     npx node-gyp rebuild --directory=native/netns --loglevel=error >/dev/null
   fi

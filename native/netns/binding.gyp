@@ -4,6 +4,11 @@
       "target_name": "netns",
       "sources": ["src/netns.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "udp_batch",
+      "sources": ["src/udp-batch.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
     }
   ]
 }

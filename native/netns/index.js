@@ -3,3 +3,11 @@
 const addon = require('./build/Release/netns.node');
 exports.openSocket = addon.openSocket;
 exports.netlinkDump = addon.netlinkDump;
+// Batched UDP I/O (src/udp-batch.c), a module of its own.
+const udpBatch = require('./build/Release/udp_batch.node');
+exports.udpBatchArena = udpBatch.udpBatchArena;
+exports.udpBatchOpen = udpBatch.udpBatchOpen;
+exports.udpBatchClose = udpBatch.udpBatchClose;
+exports.udpBatchSend = udpBatch.udpBatchSend;
+exports.UDP_BATCH_SLOTS = udpBatch.UDP_BATCH_SLOTS;
+exports.UDP_BATCH_SLOT_SIZE = udpBatch.UDP_BATCH_SLOT_SIZE;

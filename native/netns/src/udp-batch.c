@@ -1,0 +1,368 @@
+// Batched UDP I/O for a socket the netns addon opened: one recvmmsg() fills up to BATCH_SLOTS datagrams
+// into one shared arena and JS is called ONCE per batch; the replies of a batch leave with ONE sendmmsg().
+// Node's dgram pays, per datagram, a recvmsg, a Buffer, an rinfo object, an event emit and a sendto: for a
+// small DNS answer that was more than the answer itself.
+//
+// Memory: one arena per JS environment (not per socket), since JS reads a batch synchronously inside the
+// callback and the next batch may overwrite it. Layout (BATCH_SLOTS = N):
+//   [N × SLOT_SIZE datagram bytes][N × u32 lengths][N × u32 IPv4 source, network order][N × u16 ports]
+// A length > SLOT_SIZE means the datagram was larger than a slot and was cut (MSG_TRUNC): drop it.
+//
+// Lifetime: an endpoint struct has two owners, the uv_poll handle (until uv_close's callback) and the JS
+// external (until its finalizer); it is freed when both have let go, so close() from inside the batch
+// callback and a garbage-collected, never-closed endpoint are both safe.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <netinet/in.h>
+#include <node_api.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define BATCH_SLOTS 64
+#define SLOT_SIZE 4096
+// recvmmsg rounds per readable event at most; the poll is level-triggered, so what is left is read on the
+// next loop iteration, after timers and other sockets had their turn.
+#define ROUNDS_PER_EVENT 8
+
+#define DATA_BYTES (BATCH_SLOTS * SLOT_SIZE)
+#define LENGTHS_OFFSET DATA_BYTES
+#define ADDRESSES_OFFSET (LENGTHS_OFFSET + BATCH_SLOTS * 4)
+#define PORTS_OFFSET (ADDRESSES_OFFSET + BATCH_SLOTS * 4)
+#define ARENA_BYTES (PORTS_OFFSET + BATCH_SLOTS * 2)
+
+typedef struct {
+  napi_ref arena_ref;
+  uint8_t *arena;
+  struct mmsghdr messages[BATCH_SLOTS];
+  struct iovec iovecs[BATCH_SLOTS];
+  struct sockaddr_in sources[BATCH_SLOTS];
+} arena_t;
+
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  arena_t *arena;
+  napi_ref callback;
+  napi_async_context async;
+  int fd;
+  bool closed;       // close() ran: no more reads, fd closed
+  bool uv_released;  // uv_close's callback ran
+  bool js_released;  // the external's finalizer ran
+} endpoint_t;
+
+static napi_value throw_errno(napi_env env, int err, const char *syscall) {
+  char text[160];
+  const char *name = strerrorname_np(err);
+  snprintf(text, sizeof text, "%s %s: %s", syscall, name ? name : "EUNKNOWN", strerror(err));
+  napi_value message, code, error;
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
+  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
+  napi_create_error(env, code, message, &error);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG", message);
+  return NULL;
+}
+
+static void free_arena(napi_env env, void *data, void *hint) {
+  (void)hint;
+  arena_t *arena = data;
+  if (arena->arena_ref) napi_delete_reference(env, arena->arena_ref);
+  free(arena);
+}
+
+// The environment's arena, made on first use.
+static arena_t *get_arena(napi_env env) {
+  arena_t *arena = NULL;
+  if (napi_get_instance_data(env, (void **)&arena) == napi_ok && arena) return arena;
+  arena = calloc(1, sizeof *arena);
+  if (!arena) return NULL;
+  napi_value buffer;
+  if (napi_create_arraybuffer(env, ARENA_BYTES, (void **)&arena->arena, &buffer) != napi_ok ||
+      napi_create_reference(env, buffer, 1, &arena->arena_ref) != napi_ok) {
+    free(arena);
+    return NULL;
+  }
+  for (int i = 0; i < BATCH_SLOTS; i++) {
+    arena->iovecs[i].iov_base = arena->arena + (size_t)i * SLOT_SIZE;
+    arena->iovecs[i].iov_len = SLOT_SIZE;
+  }
+  napi_set_instance_data(env, arena, free_arena, NULL);
+  return arena;
+}
+
+static void release(endpoint_t *endpoint) {
+  if (endpoint->uv_released && endpoint->js_released) free(endpoint);
+}
+
+static void on_uv_closed(uv_handle_t *handle) {
+  endpoint_t *endpoint = handle->data;
+  if (endpoint->callback) napi_delete_reference(endpoint->env, endpoint->callback);
+  if (endpoint->async) napi_async_destroy(endpoint->env, endpoint->async);
+  endpoint->callback = NULL;
+  endpoint->async = NULL;
+  endpoint->uv_released = true;
+  release(endpoint);
+}
+
+static void close_endpoint(endpoint_t *endpoint) {
+  if (endpoint->closed) return;
+  endpoint->closed = true;
+  // libuv: stop polling before the fd is closed.
+  uv_poll_stop(&endpoint->poll);
+  uv_close((uv_handle_t *)&endpoint->poll, on_uv_closed);
+  if (endpoint->fd >= 0) close(endpoint->fd);
+  endpoint->fd = -1;
+}
+
+static void finalize_endpoint(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  endpoint_t *endpoint = data;
+  close_endpoint(endpoint);
+  endpoint->js_released = true;
+  release(endpoint);
+}
+
+// Calls the JS callback with (count) or (-errno); a JS exception becomes an uncaught exception, as it
+// would for an 'message' listener.
+static void call_js(endpoint_t *endpoint, int32_t argument) {
+  napi_env env = endpoint->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value callback, receiver, arg, result;
+  if (napi_get_reference_value(env, endpoint->callback, &callback) == napi_ok && callback != NULL) {
+    napi_get_undefined(env, &receiver);
+    napi_create_int32(env, argument, &arg);
+    if (napi_make_callback(env, endpoint->async, receiver, callback, 1, &arg, &result) == napi_pending_exception) {
+      napi_value error;
+      napi_get_and_clear_last_exception(env, &error);
+      napi_fatal_exception(env, error);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  endpoint_t *endpoint = handle->data;
+  if (endpoint->closed) return;
+  if (status < 0) {
+    // The fd is unusable (EBADF…): stop polling so the loop does not spin; JS hears of it.
+    uv_poll_stop(handle);
+    call_js(endpoint, status);
+    return;
+  }
+  arena_t *arena = endpoint->arena;
+  uint32_t *lengths = (uint32_t *)(arena->arena + LENGTHS_OFFSET);
+  uint32_t *addresses = (uint32_t *)(arena->arena + ADDRESSES_OFFSET);
+  uint16_t *ports = (uint16_t *)(arena->arena + PORTS_OFFSET);
+  for (int round = 0; round < ROUNDS_PER_EVENT && !endpoint->closed; round++) {
+    for (int i = 0; i < BATCH_SLOTS; i++) {
+      struct msghdr *header = &arena->messages[i].msg_hdr;
+      memset(header, 0, sizeof *header);
+      header->msg_name = &arena->sources[i];
+      header->msg_namelen = sizeof arena->sources[i];
+      header->msg_iov = &arena->iovecs[i];
+      header->msg_iovlen = 1;
+    }
+    // MSG_TRUNC: msg_len is the datagram's real length, so an oversize one is recognisable.
+    int count = recvmmsg(endpoint->fd, arena->messages, BATCH_SLOTS, MSG_DONTWAIT | MSG_TRUNC, NULL);
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      call_js(endpoint, -errno);
+      return;
+    }
+    if (count == 0) return;
+    for (int i = 0; i < count; i++) {
+      const struct sockaddr_in *source = &arena->sources[i];
+      lengths[i] = arena->messages[i].msg_len;
+      bool ipv4 = arena->messages[i].msg_hdr.msg_namelen >= sizeof *source && source->sin_family == AF_INET;
+      addresses[i] = ipv4 ? source->sin_addr.s_addr : 0;
+      ports[i] = ipv4 ? ntohs(source->sin_port) : 0;
+    }
+    call_js(endpoint, count);
+    if (count < BATCH_SLOTS) return;  // drained
+  }
+}
+
+static bool get_endpoint(napi_env env, napi_value value, endpoint_t **out) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external) return false;
+  return napi_get_value_external(env, value, (void **)out) == napi_ok && *out != NULL;
+}
+
+// udpBatchArena() → ArrayBuffer: the environment's shared receive arena (layout above).
+static napi_value udp_batch_arena(napi_env env, napi_callback_info info) {
+  (void)info;
+  arena_t *arena = get_arena(env);
+  if (!arena) return throw_errno(env, ENOMEM, "malloc");
+  napi_value buffer;
+  napi_get_reference_value(env, arena->arena_ref, &buffer);
+  return buffer;
+}
+
+// udpBatchOpen(fd, onBatch) → handle. Takes ownership of fd (closed by udpBatchClose); when it throws, the
+// fd is still the caller's.
+static napi_value udp_batch_open(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  int32_t fd = -1;
+  napi_valuetype type = napi_undefined;
+  if (argc < 2 || napi_get_value_int32(env, args[0], &fd) != napi_ok || fd < 0)
+    return throw_type(env, "udpBatchOpen(fd, onBatch): fd must be a file descriptor");
+  napi_typeof(env, args[1], &type);
+  if (type != napi_function) return throw_type(env, "udpBatchOpen(fd, onBatch): onBatch must be a function");
+  int socket_type = 0;
+  socklen_t length = sizeof socket_type;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &socket_type, &length) != 0) return throw_errno(env, errno, "getsockopt");
+  if (socket_type != SOCK_DGRAM) return throw_type(env, "udpBatchOpen: fd is not a datagram socket");
+  arena_t *arena = get_arena(env);
+  if (!arena) return throw_errno(env, ENOMEM, "malloc");
+  struct uv_loop_s *loop = NULL;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_errno(env, EINVAL, "napi_get_uv_event_loop");
+
+  endpoint_t *endpoint = calloc(1, sizeof *endpoint);
+  if (!endpoint) return throw_errno(env, ENOMEM, "malloc");
+  endpoint->env = env;
+  endpoint->arena = arena;
+  endpoint->fd = fd;
+  int err = uv_poll_init(loop, &endpoint->poll, fd);
+  if (err < 0) {
+    free(endpoint);
+    return throw_errno(env, -err, "uv_poll_init");
+  }
+  endpoint->poll.data = endpoint;
+  napi_value name, handle;
+  napi_create_string_utf8(env, "qdhcp.UdpBatch", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_reference(env, args[1], 1, &endpoint->callback) != napi_ok ||
+      napi_async_init(env, NULL, name, &endpoint->async) != napi_ok ||
+      napi_create_external(env, endpoint, finalize_endpoint, NULL, &handle) != napi_ok) {
+    endpoint->js_released = true;  // no external owns it
+    endpoint->fd = -1;             // the caller still owns the fd when this throws
+    close_endpoint(endpoint);
+    return throw_errno(env, ENOMEM, "napi");
+  }
+  err = uv_poll_start(&endpoint->poll, UV_READABLE, on_readable);
+  if (err < 0) {
+    endpoint->fd = -1;
+    close_endpoint(endpoint);
+    return throw_errno(env, -err, "uv_poll_start");
+  }
+  return handle;
+}
+
+static napi_value udp_batch_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  endpoint_t *endpoint;
+  napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
+  if (argc < 1 || !get_endpoint(env, arg, &endpoint)) return throw_type(env, "udpBatchClose(handle)");
+  close_endpoint(endpoint);
+  return NULL;
+}
+
+static bool get_typed(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
+  bool is = false;
+  napi_typedarray_type type;
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
+  if (napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) != napi_ok) return false;
+  return type == want;
+}
+
+// udpBatchSend(handle, count, replies: Buffer[], addresses: Uint32Array (network order), ports: Uint16Array)
+// → datagrams handed to the kernel. One sendmmsg for the batch; a reply the kernel refuses (full buffer:
+// EAGAIN) and the ones after it are dropped, as dnsmasq drops them; a reply refused for itself (EPERM,
+// ENETUNREACH…) is skipped and the rest still go.
+static napi_value udp_batch_send(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  endpoint_t *endpoint;
+  int32_t count = -1;
+  bool is_array = false;
+  uint32_t *addresses;
+  uint16_t *ports;
+  size_t address_count, port_count;
+  uint32_t reply_count = 0;
+  if (argc < 5 || !get_endpoint(env, args[0], &endpoint)) return throw_type(env, "udpBatchSend(handle, count, replies, addresses, ports)");
+  if (napi_get_value_int32(env, args[1], &count) != napi_ok || count < 0 || count > BATCH_SLOTS)
+    return throw_type(env, "udpBatchSend: count must be 0..64");
+  if (napi_is_array(env, args[2], &is_array) != napi_ok || !is_array || napi_get_array_length(env, args[2], &reply_count) != napi_ok || reply_count < (uint32_t)count)
+    return throw_type(env, "udpBatchSend: replies must be an array of at least count Buffers");
+  if (!get_typed(env, args[3], napi_uint32_array, (void **)&addresses, &address_count) || address_count < (size_t)count)
+    return throw_type(env, "udpBatchSend: addresses must be a Uint32Array of at least count entries");
+  if (!get_typed(env, args[4], napi_uint16_array, (void **)&ports, &port_count) || port_count < (size_t)count)
+    return throw_type(env, "udpBatchSend: ports must be a Uint16Array of at least count entries");
+  if (endpoint->closed) return throw_errno(env, EBADF, "sendmmsg");
+
+  struct mmsghdr messages[BATCH_SLOTS];
+  struct iovec iovecs[BATCH_SLOTS];
+  struct sockaddr_in targets[BATCH_SLOTS];
+  memset(messages, 0, sizeof(struct mmsghdr) * (size_t)count);
+  for (int32_t i = 0; i < count; i++) {
+    napi_value reply;
+    void *data;
+    size_t length;
+    bool is_buffer = false;
+    napi_get_element(env, args[2], (uint32_t)i, &reply);
+    if (napi_is_buffer(env, reply, &is_buffer) != napi_ok || !is_buffer || napi_get_buffer_info(env, reply, &data, &length) != napi_ok)
+      return throw_type(env, "udpBatchSend: every reply must be a Buffer");
+    iovecs[i].iov_base = data;
+    iovecs[i].iov_len = length;
+    targets[i] = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(ports[i]), .sin_addr.s_addr = addresses[i]};
+    messages[i].msg_hdr.msg_name = &targets[i];
+    messages[i].msg_hdr.msg_namelen = sizeof targets[i];
+    messages[i].msg_hdr.msg_iov = &iovecs[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  int32_t sent = 0, next = 0;
+  while (next < count) {
+    int result = sendmmsg(endpoint->fd, messages + next, (unsigned)(count - next), MSG_DONTWAIT);
+    if (result > 0) {
+      sent += result;
+      next += result;
+    } else if (result < 0 && errno == EINTR) {
+      continue;
+    } else if (result < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    } else if (result < 0 && (errno == EBADF || errno == ENOTSOCK)) {
+      return throw_errno(env, errno, "sendmmsg");
+    } else {
+      next++;  // this one was refused on its own (or result 0): skip it
+    }
+  }
+  napi_value value;
+  napi_create_int32(env, sent, &value);
+  return value;
+}
+
+napi_value udp_batch_register(napi_env env, napi_value exports) {
+  napi_value fn, constant;
+  napi_create_function(env, "udpBatchArena", NAPI_AUTO_LENGTH, udp_batch_arena, NULL, &fn);
+  napi_set_named_property(env, exports, "udpBatchArena", fn);
+  napi_create_function(env, "udpBatchOpen", NAPI_AUTO_LENGTH, udp_batch_open, NULL, &fn);
+  napi_set_named_property(env, exports, "udpBatchOpen", fn);
+  napi_create_function(env, "udpBatchClose", NAPI_AUTO_LENGTH, udp_batch_close, NULL, &fn);
+  napi_set_named_property(env, exports, "udpBatchClose", fn);
+  napi_create_function(env, "udpBatchSend", NAPI_AUTO_LENGTH, udp_batch_send, NULL, &fn);
+  napi_set_named_property(env, exports, "udpBatchSend", fn);
+  napi_create_int32(env, BATCH_SLOTS, &constant);
+  napi_set_named_property(env, exports, "UDP_BATCH_SLOTS", constant);
+  napi_create_int32(env, SLOT_SIZE, &constant);
+  napi_set_named_property(env, exports, "UDP_BATCH_SLOT_SIZE", constant);
+  return exports;
+}
+
+NAPI_MODULE_INIT() { return udp_batch_register(env, exports); }
