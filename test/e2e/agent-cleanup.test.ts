@@ -6,8 +6,6 @@ import { cleanupNamespaces } from '../../src/agent/cleanup.js';
 import { BuiltinDriver } from '../../src/agent/drivers/builtin/builtin-driver.js';
 import type { Network } from '../../src/agent/model.js';
 import { bridgeName, dhcpNamespaceName, dhcpPortDeviceId } from '../../src/agent/naming.js';
-import { DEFAULT_PLUMBING_SETTINGS } from '../../src/agent/plumbing-settings.js';
-import { DEFAULT_DHCP_SETTINGS } from '../../src/agent/settings.js';
 import { listNamespaces } from '../../src/linux/ip-batch.js';
 import { runCommand } from '../../src/linux/run-command.js';
 import { AgentTestbed } from '../support/agent/testbed.js';
@@ -25,17 +23,11 @@ describe('qdhcp netns-cleanup', { skip, concurrency: false }, () => {
 
   before(async () => {
     bed = await AgentTestbed.create('cln');
-    driver = new BuiltinDriver({
-      dhcp: DEFAULT_DHCP_SETTINGS,
-      plumbing: {
-        ...DEFAULT_PLUMBING_SETTINGS,
-        namespacePrefix: bed.namespacePrefix,
-        hostNamespace: bed.host.name,
-        physicalInterfaceMappings: new Map([['physnet1', bed.providerNic]]),
-      },
-      dhcpDeviceId: (id) => dhcpPortDeviceId('cleanup-host', id),
-      logger: bed.logger,
-    });
+    driver = new BuiltinDriver(
+      bed.driverDeps('cleanup-host', {
+        plumbing: { physicalInterfaceMappings: new Map([['physnet1', bed.providerNic]]) },
+      }),
+    );
     const subnet = randomUUID();
     const network: Network = {
       id: served,

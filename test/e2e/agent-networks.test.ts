@@ -5,8 +5,7 @@ import { BuiltinDriver } from '../../src/agent/drivers/builtin/builtin-driver.js
 import type { DriverDeps } from '../../src/agent/drivers/prepare-network.js';
 import type { Network, Port } from '../../src/agent/model.js';
 import { bridgeName, dhcpPortDeviceId } from '../../src/agent/naming.js';
-import { DEFAULT_PLUMBING_SETTINGS, type PlumbingSettings } from '../../src/agent/plumbing-settings.js';
-import { DEFAULT_DHCP_SETTINGS } from '../../src/agent/settings.js';
+import type { PlumbingSettings } from '../../src/agent/plumbing-settings.js';
 import { ensureBridge } from '../../src/linux/network-plumbing.js';
 import { runCommand } from '../../src/linux/run-command.js';
 import { udhcpcOnce } from '../support/agent/dhcp-clients.js';
@@ -60,17 +59,7 @@ function simpleNetwork(
 }
 
 function depsFor(bed: AgentTestbed, plumbing: Partial<PlumbingSettings>): DriverDeps {
-  return {
-    dhcp: DEFAULT_DHCP_SETTINGS,
-    plumbing: {
-      ...DEFAULT_PLUMBING_SETTINGS,
-      namespacePrefix: bed.namespacePrefix,
-      hostNamespace: bed.host.name,
-      ...plumbing,
-    },
-    dhcpDeviceId: (id) => dhcpPortDeviceId(HOST, id),
-    logger: bed.logger,
-  };
+  return bed.driverDeps(HOST, { plumbing });
 }
 
 describe('network types on the builtin driver', { skip, concurrency: false }, () => {

@@ -3,14 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { BuiltinDriver } from '../../src/agent/drivers/builtin/builtin-driver.js';
 import type { DriverDeps } from '../../src/agent/drivers/prepare-network.js';
-import { bridgeName, dhcpPortDeviceId } from '../../src/agent/naming.js';
-import { DEFAULT_PLUMBING_SETTINGS } from '../../src/agent/plumbing-settings.js';
+import { bridgeName } from '../../src/agent/naming.js';
 import { createAgentRpc } from '../../src/agent/reconciler/agent-rpc.js';
 import { removeOrphanNamespaces } from '../../src/agent/reconciler/host-orphans.js';
 import { Reconciler } from '../../src/agent/reconciler/reconciler.js';
 import { ContractTestServer } from '../../src/agent/reconciler/testing/contract-test-server.js';
 import { removeNetworkDevices } from '../../src/agent/runtime/network-devices.js';
-import { DEFAULT_DHCP_SETTINGS } from '../../src/agent/settings.js';
 import type { Bus } from '../../src/bus/bus.js';
 import type { NetworkView, PortView } from '../../src/bus/dhcp-agent-rpc.js';
 import { createInProcessBus } from '../../src/bus/in-process-bus.js';
@@ -47,16 +45,7 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
   let revision = 10;
 
   function startAgent(): { reconciler: Reconciler; driver: BuiltinDriver } {
-    const deps: DriverDeps = {
-      dhcp: DEFAULT_DHCP_SETTINGS,
-      plumbing: {
-        ...DEFAULT_PLUMBING_SETTINGS,
-        namespacePrefix: bed.namespacePrefix,
-        hostNamespace: bed.host.name,
-      },
-      dhcpDeviceId: (id) => dhcpPortDeviceId(HOST, id),
-      logger: bed.logger,
-    };
+    const deps: DriverDeps = bed.driverDeps(HOST);
     const driver = new BuiltinDriver(deps);
     const reconciler = new Reconciler({
       host: HOST,

@@ -5,8 +5,6 @@ import { BuiltinDriver } from '../../src/agent/drivers/builtin/builtin-driver.js
 import { readHostLinks } from '../../src/agent/drivers/prepare-network.js';
 import type { Network, Port } from '../../src/agent/model.js';
 import { dhcpPortDeviceId } from '../../src/agent/naming.js';
-import { DEFAULT_PLUMBING_SETTINGS } from '../../src/agent/plumbing-settings.js';
-import { DEFAULT_DHCP_SETTINGS } from '../../src/agent/settings.js';
 import { AgentTestbed } from '../support/agent/testbed.js';
 import { canUseNamespaces } from '../support/netns.js';
 
@@ -91,16 +89,7 @@ after(async () => {
 
 test(`converge ${count} networks × 20 ports (builtin)`, { skip, timeout: 1_800_000 }, async () => {
   const networks = Array.from({ length: count }, (_, i) => makeNetwork(i));
-  const deps = {
-    dhcp: DEFAULT_DHCP_SETTINGS,
-    plumbing: {
-      ...DEFAULT_PLUMBING_SETTINGS,
-      namespacePrefix: bed.namespacePrefix,
-      hostNamespace: bed.host.name,
-    },
-    dhcpDeviceId: (id: string) => dhcpPortDeviceId(HOST, id),
-    logger: bed.logger,
-  };
+  const deps = bed.driverDeps(HOST);
   const rssBefore = process.memoryUsage().rss;
   let driver = new BuiltinDriver(deps);
   let started = performance.now();

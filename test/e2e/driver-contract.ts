@@ -5,8 +5,6 @@ import type { DhcpDriver } from '../../src/agent/drivers/driver.js';
 import { type DriverDeps, plumbNetwork, prepareNetwork } from '../../src/agent/drivers/prepare-network.js';
 import type { Network, Port, Subnet } from '../../src/agent/model.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../../src/agent/naming.js';
-import { DEFAULT_PLUMBING_SETTINGS } from '../../src/agent/plumbing-settings.js';
-import { DEFAULT_DHCP_SETTINGS } from '../../src/agent/settings.js';
 import { namespacePids } from '../../src/linux/ip-batch.js';
 import {
   DHCLIENT_CONF,
@@ -102,17 +100,10 @@ export function runDriverContract(factory: DriverFactory): void {
 
     before(async () => {
       bed = await AgentTestbed.create('drv');
-      deps = {
-        dhcp: { ...DEFAULT_DHCP_SETTINGS, enableIsolatedMetadata: true, leaseSeconds: 3600 },
-        plumbing: {
-          ...DEFAULT_PLUMBING_SETTINGS,
-          namespacePrefix: bed.namespacePrefix,
-          hostNamespace: bed.host.name,
-          physicalInterfaceMappings: new Map([['physnet1', bed.providerNic]]),
-        },
-        dhcpDeviceId: (id) => dhcpPortDeviceId(AGENT_HOST, id),
-        logger: bed.logger,
-      };
+      deps = bed.driverDeps(AGENT_HOST, {
+        dhcp: { enableIsolatedMetadata: true, leaseSeconds: 3600 },
+        plumbing: { physicalInterfaceMappings: new Map([['physnet1', bed.providerNic]]) },
+      });
       network = {
         id: networkId,
         admin_state_up: true,

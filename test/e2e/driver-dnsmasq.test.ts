@@ -6,8 +6,6 @@ import { after, before, describe, test } from 'node:test';
 import { DnsmasqDriver } from '../../src/agent/drivers/dnsmasq/dnsmasq-driver.js';
 import type { Network, Port } from '../../src/agent/model.js';
 import { bridgeName, dhcpPortDeviceId } from '../../src/agent/naming.js';
-import { DEFAULT_PLUMBING_SETTINGS } from '../../src/agent/plumbing-settings.js';
-import { DEFAULT_DHCP_SETTINGS } from '../../src/agent/settings.js';
 import { udhcpcOnce } from '../support/agent/dhcp-clients.js';
 import { AgentTestbed } from '../support/agent/testbed.js';
 import { canUseNamespaces } from '../support/netns.js';
@@ -72,19 +70,10 @@ describe('dnsmasq driver specifics: files, SIGHUP on change, restart when it die
 
   before(async () => {
     bed = await AgentTestbed.create('dnm');
-    driver = new DnsmasqDriver(
-      {
-        dhcp: DEFAULT_DHCP_SETTINGS,
-        plumbing: {
-          ...DEFAULT_PLUMBING_SETTINGS,
-          namespacePrefix: bed.namespacePrefix,
-          hostNamespace: bed.host.name,
-        },
-        dhcpDeviceId: (id) => dhcpPortDeviceId('dnsmasq-host', id),
-        logger: bed.logger,
-      },
-      { stateDirectory: bed.path('dhcp'), restartDelayMs: 100 },
-    );
+    driver = new DnsmasqDriver(bed.driverDeps('dnsmasq-host'), {
+      stateDirectory: bed.path('dhcp'),
+      restartDelayMs: 100,
+    });
   });
   after(async () => {
     await driver?.stop();
@@ -135,19 +124,10 @@ describe('dnsmasq driver specifics: files, SIGHUP on change, restart when it die
     assert.ok(previous);
     // A second driver on the same state directory plays the restarted agent; the first one's dnsmasq is
     // still running and holds port 67 in the namespace.
-    const restarted = new DnsmasqDriver(
-      {
-        dhcp: DEFAULT_DHCP_SETTINGS,
-        plumbing: {
-          ...DEFAULT_PLUMBING_SETTINGS,
-          namespacePrefix: bed.namespacePrefix,
-          hostNamespace: bed.host.name,
-        },
-        dhcpDeviceId: (id) => dhcpPortDeviceId('dnsmasq-host', id),
-        logger: bed.logger,
-      },
-      { stateDirectory: bed.path('dhcp'), restartDelayMs: 60_000 },
-    );
+    const restarted = new DnsmasqDriver(bed.driverDeps('dnsmasq-host'), {
+      stateDirectory: bed.path('dhcp'),
+      restartDelayMs: 60_000,
+    });
     try {
       await restarted.enable({
         ...network,

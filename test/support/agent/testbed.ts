@@ -1,4 +1,8 @@
 import { chmodSync, writeFileSync } from 'node:fs';
+import type { DriverDeps } from '../../../src/agent/drivers/prepare-network.js';
+import { dhcpPortDeviceId } from '../../../src/agent/naming.js';
+import { DEFAULT_PLUMBING_SETTINGS, type PlumbingSettings } from '../../../src/agent/plumbing-settings.js';
+import { DEFAULT_DHCP_SETTINGS, type DhcpSettings } from '../../../src/agent/settings.js';
 import type { Logger } from '../../../src/common/logger.js';
 import { createLogger } from '../../../src/common/logger.js';
 import { listNamespaces, namespacePids } from '../../../src/linux/ip-batch.js';
@@ -70,6 +74,27 @@ export class AgentTestbed {
   }
 
   /** Path of a file in the testbed's work directory. */
+  /**
+   * What a driver needs to plumb into this bed as agent `host`: our namespace prefix, our host namespace
+   * (never the root's), and the agent's DHCP port device ids; `plumbing` and `dhcp` adjust the defaults.
+   */
+  driverDeps(
+    host: string,
+    options: { readonly plumbing?: Partial<PlumbingSettings>; readonly dhcp?: Partial<DhcpSettings> } = {},
+  ): DriverDeps {
+    return {
+      dhcp: { ...DEFAULT_DHCP_SETTINGS, ...options.dhcp },
+      plumbing: {
+        ...DEFAULT_PLUMBING_SETTINGS,
+        namespacePrefix: this.namespacePrefix,
+        hostNamespace: this.host.name,
+        ...options.plumbing,
+      },
+      dhcpDeviceId: (id) => dhcpPortDeviceId(host, id),
+      logger: this.logger,
+    };
+  }
+
   path(name: string): string {
     return this.sandbox.path(name);
   }

@@ -6,8 +6,6 @@ import { type DigResult, digIn } from '../../../../test/support/dns/dig.js';
 import { canUseNamespaces, type Namespace } from '../../../../test/support/netns.js';
 import type { Network, Port } from '../../model.js';
 import { bridgeName, dhcpPortDeviceId } from '../../naming.js';
-import { DEFAULT_PLUMBING_SETTINGS } from '../../plumbing-settings.js';
-import { DEFAULT_DHCP_SETTINGS } from '../../settings.js';
 import { BuiltinDriver } from './builtin-driver.js';
 
 /**
@@ -52,16 +50,7 @@ describe('builtin driver DNS in the namespace', { skip, concurrency: false }, ()
 
   before(async () => {
     bed = await AgentTestbed.create('sdn');
-    driver = new BuiltinDriver({
-      dhcp: DEFAULT_DHCP_SETTINGS,
-      plumbing: {
-        ...DEFAULT_PLUMBING_SETTINGS,
-        namespacePrefix: bed.namespacePrefix,
-        hostNamespace: bed.host.name,
-      },
-      dhcpDeviceId: (id) => dhcpPortDeviceId(HOST, id),
-      logger: bed.logger,
-    });
+    driver = new BuiltinDriver(bed.driverDeps(HOST));
     network = {
       id: networkId,
       admin_state_up: true,
