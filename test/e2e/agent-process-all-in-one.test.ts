@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { bridgeName } from '../../src/agent/naming.js';
-import { listNamespaces, namespacePids } from '../../src/linux/ip-batch.js';
-import { runCommand } from '../../src/linux/run-command.js';
+import { listNamespaces } from '../../src/linux/ip-batch.js';
+import { AllInOne, type Json } from '../support/agent/all-in-one.js';
 import { udhcpcOnce } from '../support/agent/dhcp-clients.js';
-import { AgentTestbed } from '../support/agent/testbed.js';
+import type { AgentTestbed } from '../support/agent/testbed.js';
 import { canUseNamespaces } from '../support/netns.js';
-import { ManagedProcess } from '../support/process.js';
 import { freePort } from './api-server-process.js';
 
 /**
@@ -24,211 +21,117 @@ import { freePort } from './api-server-process.js';
  *               ├──── qpr…══eth0 [<prefix>qprobe-<name>]      (qdhcp probe)
  *               └──── <prefix>p ══ [switch ns] ══ clients       (flat)
  */
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
-const QDHCP = join(ROOT, 'bin', 'qdhcp');
 const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces';
-/** The server half of the agent contract (scheduling, ensure_port…) is another helper's; skip until it is in. */
-const CONTRACT_MISSING = /no server for bus method (dhcp\.get_active_networks|agent\.report_state)/;
-
-type Json = Record<string, unknown>;
 
 for (const driver of ['builtin', 'dnsmasq'] as const) {
   describe(`agent process: qdhcp all-in-one + probes (${driver})`, { skip, concurrency: false }, () => {
-    let bed: AgentTestbed;
-    let aio: ManagedProcess | undefined;
-    let stateDir: string;
-    let apiPort: number;
+    let aio: AllInOne;
     let metricsPort: number;
-    let apiUrl: string;
-    let missing: string | undefined;
-    const prefix = () => bed.namespacePrefix;
-
-    async function api(method: string, path: string, body?: Json): Promise<{ status: number; body: Json }> {
-      const response = await fetch(`${apiUrl}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(15_000),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Json) };
-    }
-
-    async function created(path: string, kind: string, fields: Json): Promise<Json> {
-      const reply = await api('POST', path, { [kind]: fields });
-      assert.equal(reply.status, 201, JSON.stringify(reply.body));
-      return reply.body[kind] as Json;
-    }
-
-    function qdhcp(args: readonly string[], timeoutMs = 60_000) {
-      return runCommand(QDHCP, args, { timeoutMs, allowFailure: true });
-    }
-
-    function probe(sub: string, args: readonly string[]) {
-      // Options first: everything after `exec NAME --` belongs to the command run in the probe.
-      const common = [
-        ...['--api', apiUrl, '--state-dir', stateDir, '--namespace-prefix', prefix()],
-        ...['--host-namespace', bed.host.name, '--timeout', '20'],
-      ];
-      return qdhcp(['probe', sub, ...common, ...args]);
-    }
-
-    function startAllInOne(): ManagedProcess {
-      return ManagedProcess.start(`all-in-one-${driver}`, QDHCP, [
-        ...['all-in-one', '--bind', `127.0.0.1:${apiPort}`, '--state-dir', stateDir, '--host', 'aio-host'],
-        ...['--namespace-prefix', prefix(), '--host-namespace', bed.host.name, '--driver', driver],
-        ...['--physical-interface-mappings', `physnet1:${bed.providerNic}`],
-        ...[
-          '--resync-interval',
-          '30',
-          '--report-interval',
-          '2',
-          '--metrics-bind',
-          `127.0.0.1:${metricsPort}`,
-          '--log-dhcp',
-        ],
-      ]);
-    }
-
-    async function waitFor<T>(
-      what: string,
-      check: () => Promise<T | undefined>,
-      timeoutMs = 20_000,
-    ): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await check();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) assert.fail(`timed out: ${what}\n${aio?.output() ?? ''}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
-
-    async function served(): Promise<Array<{ networkId: string; state: string }>> {
-      const out = await qdhcp(['agent', 'status', '--json', '--state-dir', stateDir], 10_000);
-      if (out.code !== 0) return [];
-      return (JSON.parse(out.stdout) as { networks: Array<{ networkId: string; state: string }> }).networks;
-    }
-
-    async function dhcpNamespaces(): Promise<string[]> {
-      return (await listNamespaces()).filter((name) => name.startsWith(`${prefix()}qdhcp-`));
-    }
+    const argsFor = (bed: AgentTestbed) => [
+      ...['--driver', driver, '--physical-interface-mappings', `physnet1:${bed.providerNic}`],
+      ...['--resync-interval', '30', '--metrics-bind', `127.0.0.1:${metricsPort}`, '--log-dhcp'],
+    ];
 
     before(async () => {
-      bed = await AgentTestbed.create(driver === 'builtin' ? 'aib' : 'aid');
-      stateDir = bed.path('state');
-      apiPort = await freePort();
       metricsPort = await freePort();
-      apiUrl = `http://127.0.0.1:${apiPort}`;
-      aio = startAllInOne();
-      await aio.waitForOutput(/qdhcp agent started/, 20_000);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      if (CONTRACT_MISSING.test(aio.output()))
-        missing = 'the server side of the DHCP agent contract is not in yet';
+      aio = await AllInOne.start(driver === 'builtin' ? 'aib' : 'aid', argsFor);
     });
 
     after(async () => {
-      await aio?.stop().catch(() => undefined);
-      // Probe namespaces carry our prefix too: their udhcpc runs inside and dies with them.
-      for (const name of (await listNamespaces().catch(() => [])).filter((n) => n.startsWith(prefix()))) {
-        for (const pid of await namespacePids(name)) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // gone
-          }
-        }
-        await runCommand('ip', ['netns', 'del', name], { allowFailure: true }).catch(() => undefined);
-      }
-      await bed?.teardown();
+      await aio?.teardown();
     });
 
     let network: Json;
     let subnet: Json;
 
-    test('a local network is served; a probe gets its lease like an instance and can reach the DHCP port', async (t) => {
-      if (missing) return t.skip(missing);
-      network = await created('/v2.0/networks', 'network', { name: 'local-net' });
-      subnet = await created('/v2.0/subnets', 'subnet', {
+    test('a local network is served; a probe gets its lease like an instance and can reach the DHCP port', async (_t) => {
+      network = await aio.create('/v2.0/networks', 'network', { name: 'local-net' });
+      subnet = await aio.create('/v2.0/subnets', 'subnet', {
         network_id: network['id'],
         ip_version: 4,
         cidr: '10.80.0.0/24',
         gateway_ip: '10.80.0.1',
         dns_nameservers: ['192.0.2.53'],
       });
-      await waitFor('network served', async () =>
-        (await served()).some((n) => n.networkId === network['id'] && n.state === 'serving')
+      await aio.waitFor('network served', async () =>
+        (await aio.served()).some((n) => n.networkId === network['id'] && n.state === 'serving')
           ? true
           : undefined,
       );
-      const out = await probe('create', ['--network', String(network['id']), '--name', 'p1']);
-      assert.equal(out.code, 0, `${out.stdout}${out.stderr}\n${aio?.output()}`);
+      const out = await aio.probe('create', ['--network', String(network['id']), '--name', 'p1']);
+      assert.equal(out.code, 0, `${out.stdout}${out.stderr}\n${aio.output()}`);
       assert.match(out.stdout, /probe p1: bound 10\.80\.0\.\d+\/24 on eth0/);
       assert.match(out.stdout, /router {4}10\.80\.0\.1/);
       assert.match(out.stdout, /dns {7}192\.0\.2\.53/);
       assert.match(out.stdout, /hostname {2}host-10-80-0-\d+/);
-      const dhcpPorts = await api('GET', `/v2.0/ports?network_id=${network['id']}&device_owner=network:dhcp`);
+      const dhcpPorts = await aio.api(
+        'GET',
+        `/v2.0/ports?network_id=${network['id']}&device_owner=network:dhcp`,
+      );
       const dhcpPort = (dhcpPorts.body['ports'] as Json[])[0] ?? {};
       const dhcpIp = ((dhcpPort['fixed_ips'] ?? []) as Json[])[0]?.['ip_address'];
-      const ping = await probe('exec', ['p1', '--', 'ping', '-c', '1', '-W', '2', String(dhcpIp)]);
+      const ping = await aio.probe('exec', ['p1', '--', 'ping', '-c', '1', '-W', '2', String(dhcpIp)]);
       assert.equal(ping.code, 0, ping.stdout + ping.stderr);
-      const list = await probe('list', []);
+      const list = await aio.probe('list', []);
       assert.match(list.stdout, /^p1\t.*\t10\.80\.0\.\d+\tudhcpc \d+$/m);
     });
 
-    test('the probe port goes ACTIVE once served', async (t) => {
-      if (missing) return t.skip(missing);
-      const ports = await api('GET', `/v2.0/ports?network_id=${network['id']}&device_owner=compute:probe`);
+    test('the probe port goes ACTIVE once served', async (_t) => {
+      const ports = await aio.api(
+        'GET',
+        `/v2.0/ports?network_id=${network['id']}&device_owner=compute:probe`,
+      );
       const id = (ports.body['ports'] as Json[])[0]?.['id'];
-      await waitFor('port ACTIVE', async () => {
-        const port = (await api('GET', `/v2.0/ports/${id}`)).body['port'] as Json | undefined;
+      await aio.waitFor('port ACTIVE', async () => {
+        const port = (await aio.api('GET', `/v2.0/ports/${id}`)).body['port'] as Json | undefined;
         return port?.['status'] === 'ACTIVE' ? true : undefined;
       });
     });
 
-    test('a port update gives the probe its new address at renewal', async (t) => {
-      if (missing) return t.skip(missing);
-      const ports = await api('GET', `/v2.0/ports?network_id=${network['id']}&device_owner=compute:probe`);
+    test('a port update gives the probe its new address at renewal', async (_t) => {
+      const ports = await aio.api(
+        'GET',
+        `/v2.0/ports?network_id=${network['id']}&device_owner=compute:probe`,
+      );
       const id = (ports.body['ports'] as Json[])[0]?.['id'];
-      const updated = await api('PUT', `/v2.0/ports/${id}`, {
+      const updated = await aio.api('PUT', `/v2.0/ports/${id}`, {
         port: { fixed_ips: [{ subnet_id: subnet['id'], ip_address: '10.80.0.50' }] },
       });
       assert.equal(updated.status, 200, JSON.stringify(updated.body));
-      const renewed = await waitFor(
+      const renewed = await aio.waitFor(
         'new address',
         async () => {
-          const out = await probe('renew', ['p1']);
+          const out = await aio.probe('renew', ['p1']);
           return /bound 10\.80\.0\.50\//.test(out.stdout) ? out.stdout : undefined;
         },
         40_000,
       );
       assert.match(renewed, /10\.80\.0\.50/);
-      const addr = await probe('exec', ['p1', '--', 'ip', '-4', 'addr', 'show', 'dev', 'eth0']);
+      const addr = await aio.probe('exec', ['p1', '--', 'ip', '-4', 'addr', 'show', 'dev', 'eth0']);
       assert.match(addr.stdout, /inet 10\.80\.0\.50\/24/);
     });
 
-    test('a flat network reaches clients behind the provider NIC', async (t) => {
-      if (missing) return t.skip(missing);
-      const flat = await created('/v2.0/networks', 'network', {
+    test('a flat network reaches clients behind the provider NIC', async (_t) => {
+      const flat = await aio.create('/v2.0/networks', 'network', {
         name: 'flat-net',
         'provider:network_type': 'flat',
         'provider:physical_network': 'physnet1',
       });
-      const flatSubnet = await created('/v2.0/subnets', 'subnet', {
+      const flatSubnet = await aio.create('/v2.0/subnets', 'subnet', {
         network_id: flat['id'],
         ip_version: 4,
         cidr: '10.81.0.0/24',
         gateway_ip: '10.81.0.1',
       });
-      const port = await created('/v2.0/ports', 'port', {
+      const port = await aio.create('/v2.0/ports', 'port', {
         network_id: flat['id'],
         device_owner: 'compute:nova',
         fixed_ips: [{ subnet_id: flatSubnet['id'], ip_address: '10.81.0.30' }],
       });
-      const client = await bed.addClient(String(port['mac_address']));
-      const got = await waitFor(
+      const client = await aio.bed.addClient(String(port['mac_address']));
+      const got = await aio.waitFor(
         'flat lease',
-        async () => (await udhcpcOnce(bed, client)) ?? undefined,
+        async () => (await udhcpcOnce(aio.bed, client)) ?? undefined,
         40_000,
       );
       assert.equal(got['ip'], '10.81.0.30');
@@ -236,7 +139,6 @@ for (const driver of ['builtin', 'dnsmasq'] as const) {
     });
 
     test('metrics: DHCP messages by network and type, sync durations', async (t) => {
-      if (missing) return t.skip(missing);
       const out = { stdout: await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text() };
       assert.match(out.stdout, /^qdhcp_agent_networks\{state="serving"\} 2$/m);
       assert.match(out.stdout, /^qdhcp_agent_sync_duration_seconds_count\{scope="full",result="ok"\} \d+$/m);
@@ -249,11 +151,11 @@ for (const driver of ['builtin', 'dnsmasq'] as const) {
           `port event propagation: mean ${((Number(sum[1]) / Number(count[1])) * 1000).toFixed(1)} ms over ${count[1]} events`,
         );
       // The API's /metrics serves the same families in all-in-one (issue 4: "on the API and the agent").
-      const viaApi = await (await fetch(`${apiUrl}/metrics`)).text();
+      const viaApi = await (await fetch(`${aio.apiUrl}/metrics`)).text();
       assert.match(viaApi, /^qdhcp_agent_networks\{state="serving"\} 2$/m);
       assert.match(viaApi, /^# TYPE qdhcp_agent_event_propagation_seconds histogram$/m);
       if (driver === 'builtin')
-        assert.match(aio?.stderr ?? '', /"event":"dhcp\.trace"/, '--log-dhcp traces exchanges');
+        assert.match(aio.output(), /"event":"dhcp\.trace"/, '--log-dhcp traces exchanges');
       if (driver === 'builtin')
         assert.match(
           out.stdout,
@@ -261,21 +163,17 @@ for (const driver of ['builtin', 'dnsmasq'] as const) {
         );
     });
 
-    test('kill -9 and restart: same bindings, no stale or duplicate DHCP port, probes still served', async (t) => {
-      if (missing) return t.skip(missing);
-      const before = (await dhcpNamespaces()).sort();
+    test('kill -9 and restart: same bindings, no stale or duplicate DHCP port, probes still served', async (_t) => {
+      const before = (await aio.dhcpNamespaces()).sort();
       assert.equal(before.length, 2);
-      aio?.signal('SIGKILL');
-      await aio?.waitForExit(5000);
-      aio = startAllInOne();
-      await aio.waitForOutput(/full resync done/, 30_000);
-      assert.deepEqual((await dhcpNamespaces()).sort(), before);
-      const dhcpPorts = await api('GET', '/v2.0/ports?device_owner=network:dhcp');
+      await aio.crashAndRestart(argsFor(aio.bed));
+      assert.deepEqual((await aio.dhcpNamespaces()).sort(), before);
+      const dhcpPorts = await aio.api('GET', '/v2.0/ports?device_owner=network:dhcp');
       assert.equal((dhcpPorts.body['ports'] as Json[]).length, 2, 'one DHCP port per network');
-      const renewed = await waitFor(
+      const renewed = await aio.waitFor(
         'renewal after restart',
         async () => {
-          const out = await probe('renew', ['p1']);
+          const out = await aio.probe('renew', ['p1']);
           return /10\.80\.0\.50/.test(out.stdout) ? out.stdout : undefined;
         },
         30_000,
@@ -283,40 +181,45 @@ for (const driver of ['builtin', 'dnsmasq'] as const) {
       assert.match(renewed, /10\.80\.0\.50/);
     });
 
-    test('a deleted probe port: the probe gets no lease any more', async (t) => {
-      if (missing) return t.skip(missing);
-      const ports = await api('GET', `/v2.0/ports?network_id=${network['id']}&device_owner=compute:probe`);
+    test('a deleted probe port: the probe gets no lease any more', async (_t) => {
+      const ports = await aio.api(
+        'GET',
+        `/v2.0/ports?network_id=${network['id']}&device_owner=compute:probe`,
+      );
       const id = (ports.body['ports'] as Json[])[0]?.['id'];
-      assert.equal((await api('DELETE', `/v2.0/ports/${id}`)).status, 204);
+      assert.equal((await aio.api('DELETE', `/v2.0/ports/${id}`)).status, 204);
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const out = await probe('renew', ['p1', '--timeout', '8']);
+      const out = await aio.probe('renew', ['p1', '--timeout', '8']);
       assert.equal(out.code, 1, out.stdout);
       assert.match(out.stdout, /no lease/);
-      const deleted = await probe('delete', ['p1']);
+      const deleted = await aio.probe('delete', ['p1']);
       assert.equal(deleted.code, 0, deleted.stderr);
     });
 
-    test('network delete leaves nothing behind: no namespace, no bridge, no process', async (t) => {
-      if (missing) return t.skip(missing);
-      const ports = await api('GET', '/v2.0/ports?device_owner=compute:nova');
-      for (const port of ports.body['ports'] as Json[]) await api('DELETE', `/v2.0/ports/${port['id']}`);
-      const networks = (await api('GET', '/v2.0/networks')).body['networks'] as Json[];
+    test('network delete leaves nothing behind: no namespace, no bridge, no process', async (_t) => {
+      const ports = await aio.api('GET', '/v2.0/ports?device_owner=compute:nova');
+      for (const port of ports.body['ports'] as Json[]) await aio.api('DELETE', `/v2.0/ports/${port['id']}`);
+      const networks = (await aio.api('GET', '/v2.0/networks')).body['networks'] as Json[];
       for (const net of networks)
-        assert.equal((await api('DELETE', `/v2.0/networks/${net['id']}`)).status, 204);
-      await waitFor('namespaces gone', async () =>
-        (await dhcpNamespaces()).length === 0 ? true : undefined,
+        assert.equal((await aio.api('DELETE', `/v2.0/networks/${net['id']}`)).status, 204);
+      await aio.waitFor('namespaces gone', async () =>
+        (await aio.dhcpNamespaces()).length === 0 ? true : undefined,
       );
       for (const net of networks) {
         const bridge = bridgeName(String(net['id']));
-        await waitFor(`bridge ${bridge} gone`, async () =>
-          (await bed.host.ip(['link', 'show', bridge], { allowFailure: true })).code !== 0 ? true : undefined,
+        await aio.waitFor(`bridge ${bridge} gone`, async () =>
+          (await aio.bed.host.ip(['link', 'show', bridge], { allowFailure: true })).code !== 0
+            ? true
+            : undefined,
         );
       }
       const leftovers = (await listNamespaces()).filter(
-        (n) => n.startsWith(`${prefix()}qdhcp-`) || n.startsWith(`${prefix()}qprobe-`),
+        (n) =>
+          n.startsWith(`${aio.bed.namespacePrefix}qdhcp-`) ||
+          n.startsWith(`${aio.bed.namespacePrefix}qprobe-`),
       );
       assert.deepEqual(leftovers, []);
-      const taps = await bed.host.ip(['-o', 'link', 'show']);
+      const taps = await aio.bed.host.ip(['-o', 'link', 'show']);
       assert.doesNotMatch(
         taps.stdout,
         /: (tap|qpr|brq)/,

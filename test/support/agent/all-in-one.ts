@@ -42,13 +42,19 @@ export class AllInOne {
     this.stateDir = bed.path('state');
   }
 
-  /** Builds a testbed and starts `qdhcp all-in-one` with `args` added (e.g. `--driver dnsmasq`). */
-  static async start(tag: string, args: readonly string[] = []): Promise<AllInOne> {
+  /**
+   * Builds a testbed and starts `qdhcp all-in-one` with `args` added (e.g. `--driver dnsmasq`), or with the
+   * args a function makes from the testbed (for its provider NIC's name).
+   */
+  static async start(
+    tag: string,
+    args: readonly string[] | ((bed: AgentTestbed) => readonly string[]) = [],
+  ): Promise<AllInOne> {
     const bed = await AgentTestbed.create(tag);
     const port = await freePort();
     const aio = new AllInOne(bed, `http://127.0.0.1:${port}`, port, `all-in-one-${tag}`);
     try {
-      await aio.restart(args);
+      await aio.restart(typeof args === 'function' ? args(bed) : args);
     } catch (error) {
       await aio.teardown();
       throw error;
@@ -57,15 +63,31 @@ export class AllInOne {
   }
 
   /** Stops the process (if running) and starts it again with `args`; namespaces and state stay. */
-  async restart(args: readonly string[]): Promise<void> {
+  async restart(args: readonly string[]): Promise<ManagedProcess> {
     await this.process?.stop();
-    this.process = ManagedProcess.start(this.label, QDHCP, [
+    const started = ManagedProcess.start(this.label, QDHCP, [
       ...['all-in-one', '--bind', `127.0.0.1:${this.apiPort}`, '--state-dir', this.stateDir],
       ...['--host', 'aio-host', '--namespace-prefix', this.bed.namespacePrefix],
       ...['--host-namespace', this.bed.host.name, '--report-interval', '2'],
       ...args,
     ]);
-    await this.process.waitForOutput(/qdhcp agent started/, 20_000);
+    this.process = started;
+    await started.waitForOutput(/qdhcp agent started/, 20_000);
+    return started;
+  }
+
+  /** kill -9 (what a crash does), then a start with `args`, resolved once its first full resync is done. */
+  async crashAndRestart(args: readonly string[]): Promise<void> {
+    this.process?.signal('SIGKILL');
+    await this.process?.waitForExit(5000);
+    this.process = undefined;
+    const restarted = await this.restart(args);
+    await restarted.waitForOutput(/full resync done/, 30_000);
+  }
+
+  /** The DHCP namespaces of this process (ours by prefix). */
+  async dhcpNamespaces(): Promise<string[]> {
+    return (await listNamespaces()).filter((name) => name.startsWith(`${this.bed.namespacePrefix}qdhcp-`));
   }
 
   /** PID of the running all-in-one process (for CPU and memory readings). */
