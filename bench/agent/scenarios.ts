@@ -67,6 +67,7 @@ export async function propagation(
   macs: { next: number },
   progress: Progress,
 ): Promise<PropagationResult[]> {
+  const already = await agent.servingNetworks();
   const network = await agent.create('/v2.0/networks', 'network', { name: 'prop' });
   const networkId = String(network['id']);
   await agent.create('/v2.0/subnets', 'subnet', {
@@ -75,7 +76,7 @@ export async function propagation(
     cidr: '10.77.0.0/16',
     gateway_ip: '10.77.0.1',
   });
-  await agent.waitServing(1, 60_000);
+  await agent.waitServing(already + 1, 60_000);
   const [device] = await agent.plugClients([networkId]);
   const prober = await DiscoverProber.open(agent.client.name, device ?? 'e0');
   const results: PropagationResult[] = [];
@@ -153,6 +154,7 @@ export async function churn(
   seconds: number,
   macs: { next: number },
 ): Promise<ChurnResult[]> {
+  const already = await agent.servingNetworks();
   const network = await agent.create('/v2.0/networks', 'network', { name: 'churn' });
   const networkId = String(network['id']);
   await agent.create('/v2.0/subnets', 'subnet', {
@@ -161,7 +163,7 @@ export async function churn(
     cidr: '10.78.0.0/16',
     gateway_ip: '10.78.0.1',
   });
-  await agent.waitServing(2, 60_000);
+  await agent.waitServing(already + 1, 60_000);
   const [device] = await agent.plugClients([networkId]);
   const prober = await DiscoverProber.open(agent.client.name, device ?? 'e0');
   const results: ChurnResult[] = [];
