@@ -141,7 +141,7 @@ static void call_js(endpoint_t *endpoint, int32_t argument) {
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value callback, receiver, arg, result;
   if (napi_get_reference_value(env, endpoint->callback, &callback) == napi_ok && callback != NULL) {
-    napi_get_undefined(env, &receiver);
+    napi_get_global(env, &receiver);  // napi_make_callback needs an object as `this`
     napi_create_int32(env, argument, &arg);
     if (napi_make_callback(env, endpoint->async, receiver, callback, 1, &arg, &result) == napi_pending_exception) {
       napi_value error;

@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import type dgram from 'node:dgram';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type UdpBatchHandle, udpBatchClose, udpBatchOpen, udpBatchSend } from '@qdhcp/netns';
+import { bindUdpInNamespace, listenTcpInNamespace } from './namespace-sockets.js';
+import {
+  BATCH_SLOT_SIZE,
+  BATCH_SLOTS,
+  type BatchedUdpEndpoint,
+  ipv4Number,
+  ipv4Text,
+  openBatchedUdpInNamespace,
+} from './udp-batch-socket.js';
+
+const namespace = `ubt${process.pid}`;
+const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
+
+before(() => {
+  ip('netns', 'add', namespace);
+  ip('-n', namespace, 'link', 'set', 'lo', 'up');
+});
+after(() => {
+  ip('netns', 'del', namespace);
+});
+
+/** Resolves when `predicate` holds, polling every 10 ms for at most `ms`. */
+async function until(predicate: () => boolean, ms: number): Promise<void> {
+  for (let waited = 0; !predicate(); waited += 10) {
+    if (waited >= ms) throw new Error(`condition not met within ${ms} ms`);
+    await sleep(10);
+  }
+}
+
+/** A reply per datagram: its payload upper-cased, sent back with one sendBatch per batch. */
+function echoUpperCase(
+  endpoint: BatchedUdpEndpoint,
+  batchSizes: number[],
+  onSource: (source: string) => void = () => undefined,
+): void {
+  const replies: Buffer[] = [];
+  const addresses = new Uint32Array(BATCH_SLOTS);
+  const ports = new Uint16Array(BATCH_SLOTS);
+  endpoint.onBatch((count, batch) => {
+    batchSizes.push(count);
+    for (let i = 0; i < count; i++) {
+      replies[i] = Buffer.from(batch.datagram(i).toString().toUpperCase());
+      addresses[i] = batch.addresses[i] ?? 0;
+      ports[i] = batch.ports[i] ?? 0;
+      onSource(`${ipv4Text(addresses[i] ?? 0)}:${ports[i]}`);
+    }
+    assert.equal(endpoint.sendBatch(count, replies, addresses, ports), count);
+  });
+}
+
+test('a burst is read in batches, sources are right, and replies go back with sendBatch', async () => {
+  const server = openBatchedUdpInNamespace({ namespace, address: '127.0.0.1', port: 16853, device: 'lo' });
+  const client = await bindUdpInNamespace({ namespace, address: '127.0.0.1', port: 0 });
+  try {
+    const batchSizes: number[] = [];
+    const sources = new Set<string>();
+    echoUpperCase(server, batchSizes, (source) => sources.add(source));
+    const answers = new Set<string>();
+    client.on('message', (message) => answers.add(message.toString()));
+    // 150 small datagrams in one tick: within the default socket buffer, so none is lost on loopback,
+    // and this thread sends them all before it can read any, so they queue up and come in batches.
+    const total = 150;
+    for (let i = 0; i < total; i++) client.send(`query-${i}`, 16853, '127.0.0.1');
+    await until(() => answers.size === total, 3000);
+    assert.ok(answers.has('QUERY-0') && answers.has(`QUERY-${total - 1}`));
+    assert.equal(
+      batchSizes.reduce((a, b) => a + b, 0),
+      total,
+    );
+    assert.ok(Math.max(...batchSizes) > 1, `batches: ${batchSizes.join(',')}`);
+    assert.ok(Math.max(...batchSizes) <= BATCH_SLOTS);
+    assert.deepEqual([...sources], [`127.0.0.1:${client.address().port}`]);
+  } finally {
+    server.close();
+    client.close();
+  }
+});
+
+test('send() answers one datagram; an oversize datagram is reported truncated, not overflowed', async () => {
+  const server = openBatchedUdpInNamespace({ namespace, address: '127.0.0.1', port: 16854 });
+  const client = await bindUdpInNamespace({ namespace, address: '127.0.0.1', port: 0 });
+  try {
+    const seen: { length: number; truncated: boolean }[] = [];
+    server.onBatch((count, batch) => {
+      for (let i = 0; i < count; i++)
+        seen.push({ length: batch.datagram(i).length, truncated: batch.truncated(i) });
+    });
+    client.send(Buffer.alloc(BATCH_SLOT_SIZE + 1000, 0x41), 16854, '127.0.0.1');
+    client.send(Buffer.alloc(BATCH_SLOT_SIZE, 0x42), 16854, '127.0.0.1');
+    await until(() => seen.length === 2, 2000);
+    assert.deepEqual(seen, [
+      { length: BATCH_SLOT_SIZE, truncated: true },
+      { length: BATCH_SLOT_SIZE, truncated: false },
+    ]);
+    const reply = nextMessage(client);
+    assert.equal(server.send(Buffer.from('one'), ipv4Number('127.0.0.1'), client.address().port), true);
+    assert.equal(await reply, 'one');
+  } finally {
+    server.close();
+    client.close();
+  }
+});
+
+function nextMessage(socket: dgram.Socket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no datagram within 2 s')), 2000);
+    socket.once('message', (message) => {
+      clearTimeout(timer);
+      resolve(message.toString());
+    });
+  });
+}
+
+test('bad arguments are TypeErrors or errno errors, never a crash', async () => {
+  assert.throws(
+    () => openBatchedUdpInNamespace({ namespace: `${namespace}-gone`, address: '0.0.0.0', port: 0 }),
+    {
+      code: 'ENOENT',
+    },
+  );
+  const badOpen = udpBatchOpen as unknown as (...args: unknown[]) => unknown;
+  assert.throws(() => badOpen(-1, () => undefined), TypeError);
+  assert.throws(() => badOpen('x', () => undefined), TypeError);
+  assert.throws(() => badOpen(0x7fffffff, () => undefined), { code: 'EBADF' });
+  // A TCP socket is not a datagram socket (and stays the caller's: closed by its server).
+  const tcp = await listenTcpInNamespace({ namespace, address: '127.0.0.1', port: 0 }, () => undefined);
+  const tcpFd = (tcp as unknown as { _handle: { fd: number } })._handle.fd;
+  assert.throws(() => badOpen(tcpFd, () => undefined), TypeError);
+  await new Promise((resolve) => tcp.close(resolve));
+
+  const server = openBatchedUdpInNamespace({ namespace, address: '127.0.0.1', port: 0 });
+  const handle = (server as unknown as { handle?: UdpBatchHandle }).handle;
+  assert.equal(handle, undefined, 'the handle stays private to the wrapper');
+  const send = udpBatchSend as unknown as (...args: unknown[]) => unknown;
+  const close = udpBatchClose as unknown as (...args: unknown[]) => unknown;
+  assert.throws(() => send({}, 1, [Buffer.alloc(1)], new Uint32Array(1), new Uint16Array(1)), TypeError);
+  assert.throws(() => close(42), TypeError);
+  const addresses = new Uint32Array(BATCH_SLOTS + 1);
+  const ports = new Uint16Array(BATCH_SLOTS + 1).fill(9);
+  const many = Array.from({ length: BATCH_SLOTS + 1 }, () => Buffer.alloc(1));
+  assert.throws(() => server.sendBatch(BATCH_SLOTS + 1, many, addresses, ports), TypeError);
+  assert.throws(() => server.sendBatch(2, [Buffer.alloc(1)], addresses, ports), TypeError);
+  assert.throws(() => server.sendBatch(1, ['text' as unknown as Buffer], addresses, ports), TypeError);
+  assert.throws(
+    () => server.sendBatch(1, many, new Uint16Array(1) as unknown as Uint32Array, ports),
+    TypeError,
+  );
+  assert.throws(
+    () => server.sendBatch(1, many, addresses, new Uint32Array(1) as unknown as Uint16Array),
+    TypeError,
+  );
+  // Address 0.0.0.0 port 9 inside the namespace is legal to send to; nothing listens there.
+  assert.equal(server.sendBatch(0, many, addresses, ports), 0);
+  assert.throws(() => ipv4Number('300.1.1.1'), TypeError);
+  server.close();
+  server.close();
+  assert.equal(server.closed, true);
+  assert.throws(() => server.send(Buffer.alloc(1), 0, 9), { code: 'EBADF' });
+});
+
+test('closing from inside a handler while traffic keeps coming stops reading at once; the port is free again', async () => {
+  const port = 16855;
+  const server = openBatchedUdpInNamespace({ namespace, address: '127.0.0.1', port });
+  const client = await bindUdpInNamespace({ namespace, address: '127.0.0.1', port: 0 });
+  let calls = 0;
+  let sending = true;
+  try {
+    server.onBatch(() => {
+      calls++;
+      server.close();
+    });
+    const blast = (): void => {
+      if (!sending) return;
+      for (let i = 0; i < 20; i++) client.send('x', port, '127.0.0.1');
+      setImmediate(blast);
+    };
+    blast();
+    await until(() => calls > 0, 2000);
+    await sleep(100);
+    assert.equal(calls, 1);
+    sending = false;
+    // A new endpoint binds the same port (the first one's fd is closed) and serves.
+    const again = openBatchedUdpInNamespace({ namespace, address: '127.0.0.1', port });
+    try {
+      const batchSizes: number[] = [];
+      echoUpperCase(again, batchSizes);
+      const reply = nextMessage(client);
+      client.send('again', port, '127.0.0.1');
+      assert.equal(await reply, 'AGAIN');
+    } finally {
+      again.close();
+    }
+  } finally {
+    sending = false;
+    server.close();
+    client.close();
+  }
+});

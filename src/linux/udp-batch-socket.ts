@@ -1,0 +1,188 @@
+import { closeSync } from 'node:fs';
+import { constants } from 'node:os';
+import {
+  openSocket,
+  UDP_BATCH_SLOT_SIZE,
+  UDP_BATCH_SLOTS,
+  type UdpBatchHandle,
+  udpBatchArena,
+  udpBatchClose,
+  udpBatchOpen,
+  udpBatchSend,
+} from '@qdhcp/netns';
+import { namespacePath } from './namespace-sockets.js';
+
+/**
+ * A UDP socket inside a network namespace served in batches by the netns addon (native/netns/src/udp-batch.c):
+ * one recvmmsg fills up to {@link BATCH_SLOTS} datagrams and JS is called once per batch; replies leave with
+ * one sendmmsg. For a request/response server of small datagrams (the agent's DNS) Node's dgram costs more
+ * per datagram (a syscall each way, a Buffer and an rinfo object, an event) than the answer itself.
+ *
+ * Sources are IPv4 only and are handed around as two numbers (address as the kernel stores it, port): a
+ * server sends its reply to the numbers it received and never needs a string.
+ *
+ * @module
+ */
+
+/** Datagrams per batch at most, received or sent. */
+export const BATCH_SLOTS = UDP_BATCH_SLOTS;
+/** Largest datagram received whole; a longer one is reported {@link ReceivedBatch.truncated}. */
+export const BATCH_SLOT_SIZE = UDP_BATCH_SLOT_SIZE;
+
+/**
+ * The datagrams of one batch. It is a view of an arena shared by every endpoint of the thread: valid only
+ * during the handler call; copy what must outlive it.
+ */
+export class ReceivedBatch {
+  private readonly bytes: Buffer;
+  private readonly lengths: Uint32Array;
+  /** Source IPv4 addresses in the kernel's (network) byte order; give them back to send. */
+  readonly addresses: Uint32Array;
+  /** Source ports. */
+  readonly ports: Uint16Array;
+
+  constructor(arena: ArrayBuffer) {
+    const dataBytes = BATCH_SLOTS * BATCH_SLOT_SIZE;
+    this.bytes = Buffer.from(arena, 0, dataBytes);
+    this.lengths = new Uint32Array(arena, dataBytes, BATCH_SLOTS);
+    this.addresses = new Uint32Array(arena, dataBytes + 4 * BATCH_SLOTS, BATCH_SLOTS);
+    this.ports = new Uint16Array(arena, dataBytes + 8 * BATCH_SLOTS, BATCH_SLOTS);
+  }
+
+  /** True when datagram `index` was longer than a slot and only its start was received: drop it. */
+  truncated(index: number): boolean {
+    return (this.lengths[index] ?? 0) > BATCH_SLOT_SIZE;
+  }
+
+  /** Datagram `index` (a view into the arena; its first {@link BATCH_SLOT_SIZE} octets when truncated). */
+  datagram(index: number): Buffer {
+    const start = index * BATCH_SLOT_SIZE;
+    return this.bytes.subarray(start, start + Math.min(this.lengths[index] ?? 0, BATCH_SLOT_SIZE));
+  }
+}
+
+let sharedBatch: ReceivedBatch | undefined;
+function received(): ReceivedBatch {
+  sharedBatch ??= new ReceivedBatch(udpBatchArena());
+  return sharedBatch;
+}
+
+/** Called once per batch of `count` (≥ 1) datagrams. */
+export type BatchHandler = (count: number, batch: ReceivedBatch) => void;
+
+export interface BatchedUdpOptions {
+  readonly namespace: string;
+  readonly address: string;
+  readonly port: number;
+  /** SO_BINDTODEVICE: only this interface's traffic. */
+  readonly device?: string;
+  readonly freeBind?: boolean;
+}
+
+/** A batched UDP endpoint; see the module. */
+export interface BatchedUdpEndpoint {
+  /** The handler of received batches (until set, datagrams are read and discarded). */
+  onBatch(handler: BatchHandler): void;
+  /** The handler of read errors (the endpoint keeps reading unless the socket itself is broken). */
+  onError(handler: (error: NodeJS.ErrnoException) => void): void;
+  /**
+   * Sends `replies[i]` to `addresses[i]:ports[i]` for i < count (≤ {@link BATCH_SLOTS}) with one sendmmsg.
+   * Returns how many the kernel took; with a full socket buffer the rest are dropped, as dnsmasq drops them.
+   */
+  sendBatch(count: number, replies: readonly Buffer[], addresses: Uint32Array, ports: Uint16Array): number;
+  /** Sends one datagram; false when the kernel did not take it. */
+  send(reply: Buffer, address: number, port: number): boolean;
+  /** Stops reading and closes the socket. Safe twice, also from inside a handler. */
+  close(): void;
+  readonly closed: boolean;
+}
+
+const ERRNO_NAMES = new Map<number, string>(
+  Object.entries(constants.errno).map(([name, value]) => [value, name] as const),
+);
+
+/** A failed read reported by the addon as -errno, as a Node-style error. */
+function readError(negativeErrno: number): NodeJS.ErrnoException {
+  const code = ERRNO_NAMES.get(-negativeErrno) ?? 'EUNKNOWN';
+  return Object.assign(new Error(`recvmmsg ${code}`), { code, errno: negativeErrno, syscall: 'recvmmsg' });
+}
+
+/** Wraps a bound UDP socket fd (the endpoint owns it from here; closed if this throws). */
+export function batchedUdpFromFd(fd: number): BatchedUdpEndpoint {
+  const batch = received();
+  let handler: BatchHandler = () => undefined;
+  let errorHandler: (error: NodeJS.ErrnoException) => void = () => undefined;
+  let closed = false;
+  const single = {
+    replies: [Buffer.alloc(0)] as Buffer[],
+    addresses: new Uint32Array(1),
+    ports: new Uint16Array(1),
+  };
+  let handle: UdpBatchHandle;
+  try {
+    handle = udpBatchOpen(fd, (count) => {
+      if (count > 0) handler(count, batch);
+      else if (count < 0) errorHandler(readError(count));
+    });
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return {
+    onBatch: (next) => {
+      handler = next;
+    },
+    onError: (next) => {
+      errorHandler = next;
+    },
+    sendBatch: (count, replies, addresses, ports) => udpBatchSend(handle, count, replies, addresses, ports),
+    send: (reply, address, port) => {
+      single.replies[0] = reply;
+      single.addresses[0] = address;
+      single.ports[0] = port;
+      return udpBatchSend(handle, 1, single.replies, single.addresses, single.ports) === 1;
+    },
+    close: () => {
+      closed = true;
+      udpBatchClose(handle);
+    },
+    get closed() {
+      return closed;
+    },
+  };
+}
+
+/**
+ * Opens a batched UDP endpoint bound to `address:port` inside `namespace` (the socket is made by the addon,
+ * which enters the namespace only for socket() and bind()). Throws like `openSocket` (ENOENT for a missing
+ * namespace, EADDRINUSE…).
+ */
+export function openBatchedUdpInNamespace(options: BatchedUdpOptions): BatchedUdpEndpoint {
+  const fd = openSocket({
+    netnsPath: namespacePath(options.namespace),
+    kind: 'udp4',
+    address: options.address,
+    port: options.port,
+    ...(options.device === undefined ? {} : { bindToDevice: options.device }),
+    freeBind: options.freeBind ?? false,
+  });
+  return batchedUdpFromFd(fd);
+}
+
+const scratch = new Uint32Array(1);
+const scratchOctets = new Uint8Array(scratch.buffer);
+
+/** A source address number (as in {@link ReceivedBatch.addresses}) as dotted text. */
+export function ipv4Text(address: number): string {
+  scratch[0] = address;
+  return scratchOctets.join('.');
+}
+
+/** Dotted IPv4 text as the number {@link BatchedUdpEndpoint.send} takes. */
+export function ipv4Number(text: string): number {
+  const octets = text.split('.').map(Number);
+  if (octets.length !== 4 || octets.some((octet) => !Number.isInteger(octet) || octet < 0 || octet > 255))
+    throw new TypeError(`not an IPv4 address: ${text}`);
+  scratchOctets.set(octets);
+  return scratch[0] ?? 0;
+}
