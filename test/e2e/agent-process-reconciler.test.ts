@@ -210,8 +210,12 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
       }),
     );
     await waitUntil(async () => (await bed.leftoverNamespaces()).length === 0, 'namespace removed');
-    const bridge = await bed.host.ip(['link', 'show', bridgeName(networkId)], { allowFailure: true });
-    assert.notEqual(bridge.code, 0, 'bridge removed');
+    // The namespace goes first (driver.disable), the bridge right after it (removeNetworkDevices).
+    await waitUntil(
+      async () =>
+        (await bed.host.ip(['link', 'show', bridgeName(networkId)], { allowFailure: true })).code !== 0,
+      'bridge removed',
+    );
   });
 
   function serverSnapshot(): NetworkView {
