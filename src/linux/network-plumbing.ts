@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import {
   type NamespaceName,
   readIpJson,
@@ -71,10 +71,35 @@ export function namespaceExists(name: string): boolean {
   return existsSync(namespacePath(name));
 }
 
-/** Creates a DHCP namespace with its sysctls when missing. Returns whether it was created. */
+/** `statfs` type of a mounted namespace file (linux/magic.h NSFS_MAGIC). */
+const NSFS_MAGIC = 0x6e736673;
+
+/**
+ * True when the namespace's file exists but holds no namespace: what an `ip netns add` killed halfway (a
+ * timeout under heavy load, a crash) leaves behind — a plain file that every later `ip -n`, setns and
+ * `ip netns add` of that name fails on.
+ */
+function isBrokenNamespace(name: string): boolean {
+  try {
+    return statfsSync(namespacePath(name)).type !== NSFS_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes a namespace's file without entering it (`ip netns del` unlinks even what is not mounted). */
+async function deleteNamespaceFile(name: string): Promise<void> {
+  await runCommand('ip', ['netns', 'del', name], { timeoutMs: 30_000 });
+}
+
+/** Creates a DHCP namespace with its sysctls when missing (or broken). Returns whether it was created. */
 export async function ensureDhcpNamespace(name: string): Promise<boolean> {
-  if (namespaceExists(name)) return false;
-  await runCommand('ip', ['netns', 'add', name], { timeoutMs: 10_000 });
+  if (namespaceExists(name)) {
+    if (!isBrokenNamespace(name)) return false;
+    await deleteNamespaceFile(name);
+  }
+  // Generous: `ip netns add` takes seconds when the machine is busy, and killing it leaves a broken file.
+  await runCommand('ip', ['netns', 'add', name], { timeoutMs: 30_000 });
   // Before anything is plugged, so the defaults apply to ns-… (spec §4.15 step 3).
   await setNamespaceSysctls(name, DHCP_NAMESPACE_SYSCTLS);
   return true;
@@ -187,6 +212,7 @@ export async function convergeDhcpPlumbing(
  */
 export async function removeDhcpNamespace(namespace: string): Promise<void> {
   if (!namespaceExists(namespace)) return;
+  if (isBrokenNamespace(namespace)) return deleteNamespaceFile(namespace);
   const devices = [...readNamespaceState(namespace).links.keys()].filter((name) => name !== 'lo');
   if (devices.length > 0) await deleteLinks(namespace, devices);
   await runCommand('ip', ['netns', 'del', namespace], { timeoutMs: 10_000 });
