@@ -51,6 +51,33 @@ export interface DnsServerOptions {
 /** Which transport a query came over: it decides the size limit of the answer. */
 export type DnsTransport = 'udp' | 'tcp';
 
+/**
+ * The datagrams of one received batch, valid only during the {@link BatchedDatagramEndpoint.onBatch}
+ * call (src/linux/udp-batch-socket.ts `ReceivedBatch`).
+ */
+export interface DatagramBatch {
+  /** Datagram `index` (a borrowed view). */
+  datagram(index: number): Buffer;
+  /** True when datagram `index` was longer than the receive slot and is incomplete. */
+  truncated(index: number): boolean;
+  /** Source addresses and ports, as {@link BatchedDatagramEndpoint.send} takes them. */
+  readonly addresses: Uint32Array;
+  readonly ports: Uint16Array;
+}
+
+/**
+ * A UDP endpoint that delivers datagrams in batches and sends replies in batches
+ * (src/linux/udp-batch-socket.ts `BatchedUdpEndpoint`: recvmmsg/sendmmsg in the netns addon).
+ */
+export interface BatchedDatagramEndpoint {
+  onBatch(handler: (count: number, batch: DatagramBatch) => void): void;
+  onError(handler: (error: Error) => void): void;
+  sendBatch(count: number, replies: readonly Buffer[], addresses: Uint32Array, ports: Uint16Array): number;
+  send(reply: Buffer, address: number, port: number): boolean;
+  close(): void;
+  readonly closed: boolean;
+}
+
 /** A running per-network DNS server. */
 export interface DnsServer {
   readonly counters: DnsCounters;
@@ -59,6 +86,12 @@ export interface DnsServer {
    * closes it.
    */
   attachUdp(socket: dgram.Socket): void;
+  /**
+   * Serves queries arriving in batches (ownership as for UDP). The local answers of a batch are computed at
+   * once and leave with one `sendBatch`; a forwarded question is answered alone when its upstream answer
+   * comes. Counters, size limits and truncation are those of {@link DnsServer.attachUdp}.
+   */
+  attachBatchedUdp(endpoint: BatchedDatagramEndpoint): void;
   /** Serves connections accepted by a listening TCP server (ownership as for UDP). */
   attachTcp(server: net.Server): void;
   /**
@@ -71,6 +104,8 @@ export interface DnsServer {
 }
 
 const TCP_LIMIT = 0xffff;
+/** Datagrams of one batch at most (the addon's batch size, src/linux/udp-batch-socket.ts BATCH_SLOTS). */
+const BATCHED_UDP_MAX = 64;
 
 /**
  * Creates the DNS server of one network. Constructing it does no I/O; serving starts when sockets are
@@ -89,6 +124,7 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
   const maxTcpPipelined = options.limits?.maxTcpPipelined ?? 16;
   const policy: ResponderPolicy = { forwarding: forwarder !== undefined };
   const udpSockets: dgram.Socket[] = [];
+  const batchedEndpoints: BatchedDatagramEndpoint[] = [];
   const tcpServers: net.Server[] = [];
   const connections = new Set<net.Socket>();
   let closed = false;
@@ -119,11 +155,13 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
 
   /**
    * Handles one message. Local answers are computed synchronously (no promise per packet on the hot
-   * path); only forwarded questions return a promise.
+   * path); only forwarded questions return a promise. `borrowed` bytes are valid only until this returns
+   * (a batch's receive arena): a forwarded question then works on its own copy.
    */
   const processMessage = (
     bytes: Uint8Array,
     transport: DnsTransport,
+    borrowed = false,
   ): Buffer | undefined | Promise<Buffer | undefined> => {
     let query: DnsMessage;
     try {
@@ -147,10 +185,18 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
     );
     if (decision.kind === 'answer') return finish(query, bytes, decision.response, transport);
     if (forwarder === undefined) return undefined; // unreachable: decide() forwards only with a forwarder
-    return forwarder.resolve(decision.question, query.flags.checkingDisabled).then((answer) =>
+    // The decoded query may share memory with borrowed bytes (dns-packet slices), so both are made anew.
+    const owned = borrowed ? Buffer.from(bytes) : bytes;
+    const ownQuery = borrowed ? decodeMessage(owned) : query;
+    return forwarder.resolve(decision.question, ownQuery.flags.checkingDisabled).then((answer) =>
       // AD is cleared: we do not validate, so we cannot vouch for the upstream's claim (RFC 6840 §5.8),
       // which is also what dnsmasq does without --proxy-dnssec.
-      finish(query, bytes, buildResponse(query, policy, { ...answer, authenticData: false }), transport),
+      finish(
+        ownQuery,
+        owned,
+        buildResponse(ownQuery, policy, { ...answer, authenticData: false }),
+        transport,
+      ),
     );
   };
 
@@ -189,6 +235,64 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
       });
     });
     socket.on('error', (error) =>
+      logger.warn({ event: 'dns.udp.socket_error', err: error }, 'UDP socket error'),
+    );
+  };
+
+  const attachBatchedUdp = (endpoint: BatchedDatagramEndpoint): void => {
+    batchedEndpoints.push(endpoint);
+    // Reused for every batch: the replies answered at once, and where they go.
+    const replies: Buffer[] = [];
+    const addresses = new Uint32Array(BATCHED_UDP_MAX);
+    const ports = new Uint16Array(BATCHED_UDP_MAX);
+    const sendLater = (response: Buffer | undefined, address: number, port: number): void => {
+      if (response === undefined || closed || endpoint.closed) return;
+      try {
+        endpoint.send(response, address, port);
+      } catch (error) {
+        logFailure(error);
+      }
+    };
+    endpoint.onBatch((count, batch) => {
+      let ready = 0;
+      for (let i = 0; i < count && ready < BATCHED_UDP_MAX; i++) {
+        if (batch.truncated(i)) {
+          // Larger than any query we answer; as a whole it was never received.
+          counters.malformedDropped++;
+          continue;
+        }
+        const address = batch.addresses[i] ?? 0;
+        const port = batch.ports[i] ?? 0;
+        let result: Buffer | undefined | Promise<Buffer | undefined>;
+        try {
+          result = processMessage(batch.datagram(i), 'udp', true);
+        } catch (error) {
+          logFailure(error);
+          continue;
+        }
+        if (result instanceof Promise) {
+          result.then(
+            (response) => sendLater(response, address, port),
+            (error: unknown) => logFailure(error),
+          );
+        } else if (result !== undefined) {
+          replies[ready] = result;
+          addresses[ready] = address;
+          ports[ready] = port;
+          ready++;
+        }
+      }
+      if (ready > 0 && !closed && !endpoint.closed) {
+        // A full socket buffer loses the rest of the batch, as it would for dnsmasq; clients retry.
+        try {
+          endpoint.sendBatch(ready, replies, addresses, ports);
+        } catch (error) {
+          logFailure(error);
+        }
+      }
+      replies.length = 0;
+    });
+    endpoint.onError((error) =>
       logger.warn({ event: 'dns.udp.socket_error', err: error }, 'UDP socket error'),
     );
   };
@@ -236,6 +340,7 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
     closed = true;
     for (const socket of connections) socket.destroy();
     connections.clear();
+    for (const endpoint of batchedEndpoints) endpoint.close();
     for (const socket of udpSockets) {
       try {
         socket.close();
@@ -248,5 +353,5 @@ export function createDnsServer(options: DnsServerOptions): DnsServer {
     );
   };
 
-  return { counters, attachUdp, attachTcp, handleMessage, close };
+  return { counters, attachUdp, attachBatchedUdp, attachTcp, handleMessage, close };
 }
