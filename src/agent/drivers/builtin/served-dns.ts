@@ -7,8 +7,9 @@ import type { ForwarderTransport } from '../../../dns/forwarder.js';
 import { literalLookup } from '../../../dns/listen.js';
 import { createNetworkDns, type NetworkDns } from '../../../dns/network-dns.js';
 import { DnsZoneError, type ZoneHost } from '../../../dns/zone.js';
-import { bindUdpInNamespace, listenTcpInNamespace, namespacePath } from '../../../linux/namespace-sockets.js';
+import { listenTcpInNamespace, namespacePath } from '../../../linux/namespace-sockets.js';
 import type { DhcpDeviceSpec } from '../../../linux/plumbing-commands.js';
+import { openBatchedUdpInNamespace } from '../../../linux/udp-batch-socket.js';
 import { addnHostsForPort } from '../../dhcp-config/hosts.js';
 import type { Port } from '../../model.js';
 import type { DhcpContext } from '../../settings.js';
@@ -120,7 +121,9 @@ export class ServedDns {
     try {
       for (const { address } of dhcpPortIpv4Addresses(prepared.desired.device)) {
         const where = { namespace, address, port: options.port ?? DNS_PORT, freeBind: true };
-        dns.server.attachUdp(await bindUdpInNamespace({ ...where, lookup: literalLookup }));
+        // UDP in batches (recvmmsg/sendmmsg in the netns addon): Node's per-datagram cost was most of a
+        // local answer's CPU (docs/performance.md, DNS).
+        dns.server.attachBatchedUdp(openBatchedUdpInNamespace(where));
         // The DNS server takes connections through its 'connection' listener (attachTcp).
         dns.server.attachTcp(await listenTcpInNamespace(where, () => undefined));
       }
