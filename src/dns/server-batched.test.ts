@@ -58,6 +58,7 @@ async function until(predicate: () => boolean, ms: number, what: () => string): 
 describe('dns server on the batched UDP path', () => {
   let server: DnsServer;
   let upstream: TestUpstream;
+  let forwarder: Forwarder | undefined;
   let client: dgram.Socket;
   let responses: Map<number, Buffer>;
 
@@ -67,7 +68,7 @@ describe('dns server on the batched UDP path', () => {
     // The upstream listens on the host's loopback; the forwarder's sockets are the host's too.
     upstream = await startTestUpstream('127.0.0.1');
     const counters = new DnsCounters();
-    const forwarder = new Forwarder({
+    forwarder = new Forwarder({
       logger,
       upstreams: [{ address: '127.0.0.1', port: upstream.port }],
       cache: new DnsCache(),
@@ -90,6 +91,9 @@ describe('dns server on the batched UDP path', () => {
   after(async () => {
     client?.close();
     await server?.close();
+    // The server does not own the forwarder (createNetworkDns closes both): its sockets would keep the
+    // test process alive after the last test.
+    forwarder?.close();
     await upstream?.close();
     ip('netns', 'del', namespace);
   });
