@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { MethodParams, MethodResult, NetworkView } from '../bus/dhcp-agent-rpc.js';
-import { isQdhcpError, QdhcpError } from '../common/errors.js';
+import { isQdhcpError } from '../common/errors.js';
 import {
   type AgentRecord,
   agentsRepository,
@@ -19,9 +19,10 @@ import {
   type Queryable,
   subnetsRepository,
 } from '../db/index.js';
-import { generateMac, parseIp } from '../ipam/index.js';
+import { parseIp } from '../ipam/index.js';
 import { RESERVED_DHCP_PORT } from './agent-service.js';
 import { formatTimestamp } from './clock.js';
+import { freeMac } from './free-mac.js';
 import { unwrap } from './ipam-errors.js';
 import { allocateFixedIps } from './port-allocation.js';
 import { withoutAddresses } from './port-mutation.js';
@@ -36,9 +37,6 @@ import { sortAddresses } from './sorted-addresses.js';
 import { markDhcpReady, type NetworkState, readNetworkState } from './sync-service.js';
 import { liveTunnelIps, peersOf } from './tunnel-peers.js';
 import { portView } from './views.js';
-
-/** Most draws for a free MAC on the network. */
-const MAC_ATTEMPTS = 16;
 
 /** The contract's network view of a snapshot; a vxlan network carries the asking host's flooding peers. */
 function contractNetwork(state: NetworkState, peers: () => string[]): NetworkView {
@@ -106,14 +104,6 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
         changes.push({ host: agent.host, networkId, action: 'bound' });
       });
     }
-  }
-
-  async function freeMac(tx: Queryable, networkId: string): Promise<string> {
-    for (let attempt = 0; attempt < MAC_ATTEMPTS; attempt++) {
-      const mac = generateMac(config.baseMac, (n) => randomBytes(n));
-      if (!(await portsRepository.macInUse(tx, networkId, mac))) return mac;
-    }
-    throw new QdhcpError('MAC_ADDRESS_GENERATION_FAILURE', { net_id: networkId });
   }
 
   /**
@@ -201,7 +191,7 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
           ports.find((p) => p.deviceId === deviceId) ??
           ports.find((p) => p.deviceId === RESERVED_DHCP_PORT && p.deviceOwner === 'network:dhcp');
         const now = formatTimestamp(clock());
-        const mac = current?.macAddress ?? (await freeMac(scope.tx, networkId));
+        const mac = current?.macAddress ?? (await freeMac(scope.tx, networkId, config.baseMac));
         const fixedIps = await dhcpAddresses(scope.tx, networkId, current, subnetIds, mac);
         if (current) {
           const unchanged =

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { ServerConfig } from '../common/config.js';
 import { QdhcpError } from '../common/errors.js';
 import {
@@ -19,11 +19,12 @@ import {
   type Queryable,
   subnetsRepository,
 } from '../db/index.js';
-import { generateMac, parseIp } from '../ipam/index.js';
+import { parseIp } from '../ipam/index.js';
 import { AllocationCache, type SubnetAllocations } from './allocation-cache.js';
 import { formatTimestamp } from './clock.js';
 import { type RequestContext, visibilityScope } from './context.js';
 import { initialExtraDhcpOpts, mergeExtraDhcpOpts } from './extra-dhcp-opts.js';
+import { freeMac } from './free-mac.js';
 import type { FixedIpRequest, PortInput } from './inputs.js';
 import { unwrap } from './ipam-errors.js';
 import { checkRevision, ownerProject, requireNetworkAccess } from './policy.js';
@@ -38,9 +39,6 @@ export interface PortServiceDeps extends UnitOfWorkDeps {
   /** Uniform in [0, 1); defaults to Math.random. */
   readonly random?: () => number;
 }
-
-/** Most draws for a free random MAC before giving up (each draw is checked against the network). */
-const MAC_ATTEMPTS = 16;
 
 function withMacs(pairs: NonNullable<PortInput['allowed_address_pairs']>, mac: string): AddressPair[] {
   return pairs.map((pair) => ({ ip_address: pair.ip_address, mac_address: pair.mac_address ?? mac }));
@@ -59,14 +57,6 @@ export function createPortService(deps: PortServiceDeps) {
   const { database, config, clock } = deps;
   const random = deps.random ?? Math.random;
   const cache = new AllocationCache();
-
-  async function freeMac(tx: Queryable, networkId: string): Promise<string> {
-    for (let attempt = 0; attempt < MAC_ATTEMPTS; attempt++) {
-      const mac = generateMac(config.baseMac, (n) => randomBytes(n));
-      if (!(await portsRepository.macInUse(tx, networkId, mac))) return mac;
-    }
-    throw new QdhcpError('MAC_ADDRESS_GENERATION_FAILURE', { net_id: networkId });
-  }
 
   /** Foreign or unknown subnet ids in a fixed_ips request fail before anything is allocated. */
   async function checkRequestedSubnets(
@@ -175,7 +165,7 @@ export function createPortService(deps: PortServiceDeps) {
         throw new QdhcpError('MAC_ADDRESS_IN_USE', { net_id: networkId, mac });
       }
     } else {
-      mac = await freeMac(scope.tx, networkId);
+      mac = await freeMac(scope.tx, networkId, config.baseMac);
     }
     const deviceOwner = input.device_owner ?? '';
     const { fixedIps, after } = await allocate(
@@ -255,7 +245,7 @@ export function createPortService(deps: PortServiceDeps) {
     let mac = current.macAddress;
     if (input.mac_address !== undefined) {
       if (!context.isAdmin) throw forbidden('update_port:mac_address');
-      const requested = input.mac_address ?? (await freeMac(scope.tx, current.networkId));
+      const requested = input.mac_address ?? (await freeMac(scope.tx, current.networkId, config.baseMac));
       if (requested !== current.macAddress) {
         if (current.deviceOwner.startsWith('network:')) {
           throw new QdhcpError('UNSUPPORTED_PORT_DEVICE_OWNER', {
