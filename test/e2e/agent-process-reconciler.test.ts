@@ -95,25 +95,7 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
     bed = await AgentTestbed.create('arc');
     bus = createInProcessBus();
     server = new ContractTestServer(bus, { dhcpMac: 'fa:16:3e:79:00:02', dhcpIp: '10.79.0.2' });
-    const view: NetworkView = {
-      id: networkId,
-      admin_state_up: true,
-      mtu: 1450,
-      'provider:network_type': 'local',
-      revision,
-      subnets: [
-        {
-          id: subnetId,
-          ip_version: 4,
-          cidr: '10.79.0.0/24',
-          gateway_ip: '10.79.0.1',
-          enable_dhcp: true,
-          dns_nameservers: ['192.0.2.53'],
-          host_routes: [],
-        },
-      ],
-      ports: [clientPort('10.79.0.10')],
-    };
+    const view = networkSnapshot({ dnsNameservers: ['192.0.2.53'], clientIp: '10.79.0.10' });
     server.networks.set(networkId, view);
   });
 
@@ -183,7 +165,10 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
     const { reconciler } = startAgent();
     await reconciler.fullSync('startup');
     assert.deepEqual(await bed.leftoverNamespaces(), []);
-    server.networks.set(networkId, { ...serverSnapshot(), revision: ++revision });
+    server.networks.set(networkId, {
+      ...networkSnapshot({ dnsNameservers: [], clientIp: '10.79.0.13' }),
+      revision: ++revision,
+    });
   });
 
   test('network delete event: namespace and bridge are gone', async () => {
@@ -218,7 +203,8 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
     );
   });
 
-  function serverSnapshot(): NetworkView {
+  /** The server's view of the test network: one subnet, one client port. */
+  function networkSnapshot(options: { dnsNameservers: string[]; clientIp: string }): NetworkView {
     return {
       id: networkId,
       admin_state_up: true,
@@ -232,11 +218,11 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
           cidr: '10.79.0.0/24',
           gateway_ip: '10.79.0.1',
           enable_dhcp: true,
-          dns_nameservers: [],
+          dns_nameservers: options.dnsNameservers,
           host_routes: [],
         },
       ],
-      ports: [clientPort('10.79.0.13')],
+      ports: [clientPort(options.clientIp)],
     };
   }
 });
