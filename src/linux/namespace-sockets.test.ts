@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import type dgram from 'node:dgram';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { nextMessage } from '../../test/support/datagrams.js';
 import { bindUdpInNamespace, listenTcpInNamespace } from './namespace-sockets.js';
 
 const namespace = `nsk${process.pid}`;
@@ -21,16 +21,6 @@ function listening(protocol: 'u' | 't', inNamespace: boolean): string {
   return inNamespace
     ? execFileSync('ip', ['netns', 'exec', namespace, 'ss', ...args], { encoding: 'utf8' })
     : execFileSync('ss', args, { encoding: 'utf8' });
-}
-
-function nextMessage(socket: dgram.Socket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no datagram within 2 s')), 2000);
-    socket.once('message', (message) => {
-      clearTimeout(timer);
-      resolve(message.toString());
-    });
-  });
 }
 
 test('a UDP socket bound inside a namespace lives there, not in ours, and carries traffic', async () => {

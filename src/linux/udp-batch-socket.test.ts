@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import type dgram from 'node:dgram';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type UdpBatchHandle, udpBatchClose, udpBatchOpen, udpBatchSend } from '@qdhcp/netns';
+import { nextMessage } from '../../test/support/datagrams.js';
 import { bindUdpInNamespace, listenTcpInNamespace } from './namespace-sockets.js';
 import {
   BATCH_SLOT_SIZE,
@@ -106,16 +106,6 @@ test('send() answers one datagram; an oversize datagram is reported truncated, n
     client.close();
   }
 });
-
-function nextMessage(socket: dgram.Socket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no datagram within 2 s')), 2000);
-    socket.once('message', (message) => {
-      clearTimeout(timer);
-      resolve(message.toString());
-    });
-  });
-}
 
 test('bad arguments are TypeErrors or errno errors, never a crash', async () => {
   assert.throws(
