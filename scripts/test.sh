@@ -4,6 +4,12 @@
 # Must run as root (namespaces). Closing line: node's test runner summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Not root: fail at once. The end-to-end tests build namespaces, veths and bridges; run without root they could
+# only skip, and a suite that is green without them proves nothing (test/checks/root-required.test.ts).
+if [ "$(id -u)" != 0 ]; then
+  echo "[test] scripts/test.sh must run as root: the end-to-end tests create network namespaces, veth pairs and bridges" >&2
+  exit 1
+fi
 scripts/setup.sh
 
 # The tests talk to a real PostgreSQL (127.0.0.1:5432) and RabbitMQ (127.0.0.1:5672): start whichever is not
