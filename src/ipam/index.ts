@@ -90,22 +90,6 @@ export {
   subnetNotFound,
 } from './port-messages.js';
 export {
-  type AllocationStep,
-  type FixedIpRequest,
-  type PortAllocationInput,
-  planPortAllocation,
-  resolveFixedIp,
-  type SubnetInfo,
-  selectCandidateSubnets,
-  validateFixedIps,
-} from './port-plan.js';
-export {
-  type CurrentFixedIp,
-  diffFixedIps,
-  type FixedIpsDiff,
-  type FixedIpUpdateRequest,
-} from './port-update.js';
-export {
   fail,
   type IpamErrorType,
   type IpamFailure,
