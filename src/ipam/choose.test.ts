@@ -10,7 +10,7 @@ import {
   sortedAllocations,
 } from './choose.js';
 import type { IpRange } from './pools.js';
-import { ip, seededRandom } from './test-helpers.js';
+import { ip, seededRandom } from './testing/helpers.js';
 
 const lowest = { preferNext: true, random: () => 0.5 };
 

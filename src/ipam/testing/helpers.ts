@@ -5,9 +5,9 @@
  */
 
 import assert from 'node:assert/strict';
-import { parseIp } from './address.js';
-import { type Cidr, parseCidr } from './cidr.js';
-import type { ParseResult } from './result.js';
+import { parseIp } from '../address.js';
+import { type Cidr, parseCidr } from '../cidr.js';
+import type { ParseResult } from '../result.js';
 
 /** Parses a CIDR known to be valid. */
 export function cidr(text: string): Cidr {
