@@ -46,6 +46,7 @@ export type {
   IpamFailure,
   ParseResult,
 } from './result.js';
+export { SortedAddresses, sortAddresses } from './sorted-addresses.js';
 export {
   validateDnsNameservers,
   validateHostRoutes,
