@@ -10,7 +10,7 @@
  */
 import { Agent, request } from 'node:http';
 import { defaultConfig } from '../../src/common/config.js';
-import { createTestDatabase } from '../../src/db/test-databases.js';
+import { createTestDatabase } from '../../src/db/testing/test-databases.js';
 import { buildControlPlane } from '../../src/main/server.js';
 
 const SIZES = [1_000, 10_000];

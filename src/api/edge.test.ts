@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ResourceEvent } from '../bus/index.js';
+import { readNetworkState } from '../service/sync-service.js';
 import { forEachBackend, makeNetwork, makeSubnet } from './test-harness.js';
 
 forEachBackend('HTTP edge', (client) => {
@@ -130,12 +131,9 @@ forEachBackend('HTTP edge', (client) => {
       );
       assert.ok(mine.every((e) => e.schema === 'qdhcp.resource-event' && e.version === 1));
       assert.equal((mine[2]!.state as { mac_address: string }).mac_address.startsWith('fa:16:3e'), true);
-      const state = (await client.plane().bus.request({
-        schema: 'qdhcp.request',
-        version: 1,
-        method: 'network.state',
-        params: { networkId: net },
-      })) as { networkRevision: number; subnets: unknown[]; ports: unknown[] };
+      // The snapshot an agent's dhcp.get_network reply is built from.
+      const plane = client.plane();
+      const state = await readNetworkState(plane.database, plane.config, net);
       assert.equal(state.networkRevision, 5, 'the snapshot carries the revision of the last event');
       assert.equal(state.subnets.length, 1);
       assert.equal(state.ports.length, 0);

@@ -1,8 +1,10 @@
 /**
- * The counters behind {@link BusStats}, kept by each transport, and their Prometheus exposition.
+ * The counters behind {@link BusStats}, kept by each transport, and their Prometheus families (rendered by
+ * common/metrics.ts).
  *
  * @module
  */
+import { histogramFamily, labelText, scalarFamily } from '../common/metrics.js';
 import type { BusStats } from './bus.js';
 
 /** Upper bounds (seconds) of the request latency histogram. */
@@ -54,16 +56,13 @@ export class BusCounters {
 
 /** The bus's metrics in the Prometheus text format (lines, no trailing newline). */
 export function renderBusMetrics(stats: BusStats): string[] {
-  const t = `transport="${stats.transport}"`;
-  const counter = (name: string, help: string, value: number) => [
-    `# HELP ${name} ${help}`,
-    `# TYPE ${name} counter`,
-    `${name}{${t}} ${value}`,
-  ];
+  const labels = labelText({ transport: stats.transport });
+  const counter = (name: string, help: string, value: number) =>
+    scalarFamily('counter', name, help, [[labels, value]]);
   return [
-    '# HELP qdhcp_bus_connected 1 while the bus is connected to its transport',
-    '# TYPE qdhcp_bus_connected gauge',
-    `qdhcp_bus_connected{${t}} ${stats.connected ? 1 : 0}`,
+    ...scalarFamily('gauge', 'qdhcp_bus_connected', '1 while the bus is connected to its transport', [
+      [labels, stats.connected ? 1 : 0],
+    ]),
     ...counter('qdhcp_bus_reconnects_total', 'reconnects after a transport loss', stats.reconnects),
     ...counter(
       'qdhcp_bus_messages_in_total',
@@ -82,13 +81,13 @@ export function renderBusMetrics(stats: BusStats): string[] {
     ),
     ...counter('qdhcp_bus_publish_failures_total', 'publishes the transport refused', stats.publishFailures),
     ...counter('qdhcp_bus_requests_failed_total', 'requests that failed or timed out', stats.requests.failed),
-    '# HELP qdhcp_bus_request_seconds request/reply latency of this process',
-    '# TYPE qdhcp_bus_request_seconds histogram',
-    ...stats.requests.latencyBuckets.map(
-      ([le, n]) => `qdhcp_bus_request_seconds_bucket{${t},le="${le}"} ${n}`,
-    ),
-    `qdhcp_bus_request_seconds_bucket{${t},le="+Inf"} ${stats.requests.total}`,
-    `qdhcp_bus_request_seconds_sum{${t}} ${stats.requests.latencySecondsSum}`,
-    `qdhcp_bus_request_seconds_count{${t}} ${stats.requests.total}`,
+    ...histogramFamily('qdhcp_bus_request_seconds', 'request/reply latency of this process', [
+      {
+        labels,
+        buckets: stats.requests.latencyBuckets,
+        sum: stats.requests.latencySecondsSum,
+        count: stats.requests.total,
+      },
+    ]),
   ];
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultConfig, parseIni, resolveConfig } from './config.js';
+import { defaultConfig, resolveConfig } from './config.js';
+import { parseIni } from './config-ini.js';
 import { isQdhcpError } from './errors.js';
 
 test('defaults are Neutron-like', () => {

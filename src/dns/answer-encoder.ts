@@ -1,3 +1,4 @@
+import { parseIpv4 } from '../common/ipv4.js';
 import {
   classCode,
   type DnsMessage,
@@ -190,9 +191,9 @@ function writeRdata(writer: Writer, record: DnsRecord): void {
   writer.u16(0);
   const start = writer.length;
   if (type === 'A') {
-    const parts = stringData(record).split('.');
-    if (parts.length !== 4) throw new CannotEncode('A data');
-    for (const part of parts) writer.u8(Number(part));
+    const address = parseIpv4(stringData(record));
+    if (address === undefined) throw new CannotEncode('A data');
+    writer.u32(address);
   } else if (type === 'AAAA') {
     const key = addressKey(stringData(record));
     if (key === undefined || !key.includes(':')) throw new CannotEncode('AAAA data');

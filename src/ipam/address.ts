@@ -8,6 +8,7 @@
  * @module
  */
 
+import { formatIpv4 } from '../common/ipv4.js';
 import { invalidAttribute, ok, type ParseResult } from './result.js';
 
 /** IP family. */
@@ -126,20 +127,15 @@ export function parseIp(text: string, attribute?: string): ParseResult<IpAddress
   return invalidAttribute(attribute, `'${String(text)}' is not a valid IP address`);
 }
 
-function formatIpv4(value: bigint): string {
-  const v = Number(value);
-  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
-
 /**
  * Formats an address value as canonical text: dotted decimal for IPv4; for IPv6 the RFC 5952 §4 form
  * (lower case, no leading zeros, the longest run of two or more zero groups shortened to `::`, the first
  * such run on a tie) and RFC 5952 §5 mixed notation for IPv4-mapped addresses (`::ffff:192.0.2.1`).
  */
 export function formatIp(version: IpVersion, value: bigint): string {
-  if (version === 4) return formatIpv4(value & 0xffffffffn);
+  if (version === 4) return formatIpv4(Number(value & 0xffffffffn));
   const v = value & maxAddress(6);
-  if (v >> 32n === 0xffffn) return `::ffff:${formatIpv4(v & 0xffffffffn)}`;
+  if (v >> 32n === 0xffffn) return `::ffff:${formatIpv4(Number(v & 0xffffffffn))}`;
   const words: number[] = [];
   for (let i = 7; i >= 0; i--) words.push(Number((v >> BigInt(i * 16)) & 0xffffn));
   let bestStart = -1;

@@ -5,12 +5,12 @@ import {
   chooseAddress,
   chooseAddresses,
   freeAddressCount,
-  indexAllocations,
   RANDOM_WINDOW,
   sortedAllocations,
 } from './choose.js';
 import type { IpRange } from './pools.js';
-import { ip, seededRandom } from './test-helpers.js';
+import { SortedAddresses } from './sorted-addresses.js';
+import { ip, seededRandom } from './testing/helpers.js';
 
 const lowest = { preferNext: true, random: () => 0.5 };
 
@@ -80,7 +80,7 @@ describe('chooseAddress (spec 3.4 _generate_ips)', () => {
     const raw = ['10.0.0.5', '10.0.0.2', '10.0.0.3', '10.0.0.2', '10.0.0.4'].map(ip);
     assert.equal(chooseAddress(pool, raw, lowest), ip('10.0.0.6'));
     assert.equal(chooseAddress(pool, new Set(raw), lowest), ip('10.0.0.6'));
-    assert.equal(chooseAddress(pool, indexAllocations(raw), lowest), ip('10.0.0.6'));
+    assert.equal(chooseAddress(pool, SortedAddresses.from(raw), lowest), ip('10.0.0.6'));
     const v6 = ['2001:db8::5', '2001:db8::1', '2001:db8::5'].map(ip);
     assert.deepEqual(sortedAllocations(v6), ['2001:db8::1', '2001:db8::5'].map(ip));
     assert.deepEqual(sortedAllocations(raw), ['10.0.0.2', '10.0.0.3', '10.0.0.4', '10.0.0.5'].map(ip));
@@ -103,7 +103,7 @@ describe('chooseAddress (spec 3.4 _generate_ips)', () => {
           const got = chooseAddress(pools, allocated, { preferNext, random: seededRandom(seed) });
           // The index and the Set forms give the same answer for the same random draws.
           assert.equal(
-            chooseAddress(pools, indexAllocations(allocated), { preferNext, random: seededRandom(seed) }),
+            chooseAddress(pools, SortedAddresses.from(allocated), { preferNext, random: seededRandom(seed) }),
             got,
           );
           assert.equal(chooseAddress(pools, taken, { preferNext, random: seededRandom(seed) }), got);
@@ -186,7 +186,7 @@ describe('chooseAddress (spec 3.4 _generate_ips)', () => {
       console.log(`# chooseAddress ${label}: ${perCall.toFixed(3)} ms per call (${runs} runs)`);
     };
     const buildStart = process.hrtime.bigint();
-    const index = indexAllocations(shuffled);
+    const index = SortedAddresses.from(shuffled);
     const buildMs = Number(process.hrtime.bigint() - buildStart) / 1e6;
     console.log(
       `# indexAllocations of 60,000 unsorted addresses: ${buildMs.toFixed(1)} ms (once per request)`,

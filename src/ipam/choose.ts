@@ -11,34 +11,13 @@
 
 import type { IpRange } from './pools.js';
 import { poolSize } from './pools.js';
+import { lowerBound, SortedAddresses, sortAddresses } from './sorted-addresses.js';
 
 /**
- * Addresses already allocated in the subnet, strictly ascending, built once by {@link indexAllocations}.
- * Reusing one index across many choices makes each choice O(log n).
- */
-export class SortedAllocations {
-  private constructor(
-    /** Strictly ascending, no duplicates. */
-    readonly values: readonly bigint[],
-  ) {}
-
-  /** Sorts and de-duplicates (use {@link indexAllocations}). */
-  static build(allocated: Iterable<bigint>): SortedAllocations {
-    return new SortedAllocations(sortUnique(Array.from(allocated)));
-  }
-}
-
-/**
- * Addresses already allocated in the subnet: a {@link SortedAllocations} index (fastest, O(log n) per
- * choice), an array (used as is after an O(n) check when strictly ascending, otherwise copied and sorted)
+ * Addresses already allocated in the subnet: a {@link SortedAddresses} (fastest, O(log n) per choice), an array (used as is after an O(n) check when strictly ascending, otherwise copied and sorted)
  * or a Set (copied and sorted). Duplicates and addresses outside the pools are allowed and ignored.
  */
-export type AllocatedAddresses = SortedAllocations | ReadonlySet<bigint> | readonly bigint[];
-
-/** Builds the sorted index once, e.g. after loading a subnet's allocations for a bulk request. */
-export function indexAllocations(allocated: Iterable<bigint>): SortedAllocations {
-  return SortedAllocations.build(allocated);
-}
+export type AllocatedAddresses = SortedAddresses | ReadonlySet<bigint> | readonly bigint[];
 
 /** How to choose. */
 export interface ChooseOptions {
@@ -54,28 +33,9 @@ export const RANDOM_WINDOW = 1000;
 export const BULK_WINDOW_MULTIPLIER = 100;
 export const BULK_WINDOW_MAX = 100_000;
 
-const MAX_EXACT_NUMBER = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** Sorts ascending and drops duplicates. IPv4-sized values go through a Float64Array (much faster). */
-function sortUnique(values: bigint[]): bigint[] {
-  let sorted: bigint[];
-  if (values.every((v) => v >= 0n && v <= MAX_EXACT_NUMBER)) {
-    const numbers = new Float64Array(values.length);
-    for (let i = 0; i < values.length; i++) numbers[i] = Number(values[i]);
-    numbers.sort();
-    sorted = new Array<bigint>(numbers.length);
-    for (let i = 0; i < numbers.length; i++) sorted[i] = BigInt(numbers[i]!);
-  } else {
-    sorted = values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  }
-  const unique: bigint[] = [];
-  for (const v of sorted) if (unique.length === 0 || unique[unique.length - 1] !== v) unique.push(v);
-  return unique;
-}
-
 /** Returns the allocations as a strictly ascending array, reusing the input when it already is one. */
 export function sortedAllocations(allocated: AllocatedAddresses): readonly bigint[] {
-  if (allocated instanceof SortedAllocations) return allocated.values;
+  if (allocated instanceof SortedAddresses) return allocated.list;
   if (Array.isArray(allocated)) {
     const list = allocated as readonly bigint[];
     let ascending = true;
@@ -87,19 +47,7 @@ export function sortedAllocations(allocated: AllocatedAddresses): readonly bigin
     }
     if (ascending) return list;
   }
-  return sortUnique(Array.from(allocated as Iterable<bigint>));
-}
-
-/** Index of the first element ≥ value in [lo, hi). */
-function lowerBound(sorted: readonly bigint[], value: bigint, lo = 0, hi = sorted.length): number {
-  let a = lo;
-  let b = hi;
-  while (a < b) {
-    const mid = (a + b) >>> 1;
-    if (sorted[mid]! < value) a = mid + 1;
-    else b = mid;
-  }
-  return a;
+  return sortAddresses(allocated as Iterable<bigint>);
 }
 
 /** A pool with the slice of the sorted allocations that falls inside it. */

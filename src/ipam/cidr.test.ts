@@ -11,7 +11,7 @@ import {
   makeCidr,
   parseCidr,
 } from './cidr.js';
-import { assertFailure, cidr, ip } from './test-helpers.js';
+import { assertFailure, cidr, ip } from './testing/helpers.js';
 
 describe('parseCidr', () => {
   const accepted: [string, string][] = [

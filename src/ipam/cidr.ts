@@ -66,11 +66,6 @@ export function parseCidr(text: string, opts: ParseCidrOptions = {}): ParseResul
   return ok(cidr);
 }
 
-/** First address of the block (the network address). */
-export function cidrFirst(cidr: Cidr): bigint {
-  return cidr.network;
-}
-
 /** Last address of the block (the IPv4 broadcast address for prefixes up to /30). */
 export function cidrLast(cidr: Cidr): bigint {
   return cidr.network | hostMask(cidr.version, cidr.prefixLength);

@@ -5,7 +5,7 @@ import { formatIp } from './address.js';
 import { cidrContains } from './cidr.js';
 import { eui64Address, isEui64Address } from './eui64.js';
 import { IpamUsageError } from './result.js';
-import { cidr, ip } from './test-helpers.js';
+import { cidr, ip } from './testing/helpers.js';
 
 describe('eui64Address (RFC 4291 appendix A, spec 3.4)', () => {
   const table: [string, string, string][] = [

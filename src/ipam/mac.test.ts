@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { generateMac, generateMacs, isMulticastMac, parseMac } from './mac.js';
 import { IpamUsageError } from './result.js';
-import { assertFailure } from './test-helpers.js';
+import { assertFailure } from './testing/helpers.js';
 
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
 

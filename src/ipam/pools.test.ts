@@ -15,7 +15,7 @@ import {
   validateAllocationPools,
 } from './pools.js';
 import { defaultGateway } from './subnet-rules.js';
-import { assertFailure, cidr, ip } from './test-helpers.js';
+import { assertFailure, cidr, ip } from './testing/helpers.js';
 
 function pools(c: string, gw: string | null): string[] {
   const parsed = cidr(c);

@@ -4,11 +4,9 @@ import fc from 'fast-check';
 import { parseIp } from './address.js';
 import { parseCidr } from './cidr.js';
 import { parseMac } from './mac.js';
-import { planPortAllocation, validateFixedIps } from './port-plan.js';
 import type { ParseResult } from './result.js';
 import { validateDnsNameservers, validateHostRoutes } from './subnet-attributes.js';
 import { validateSubnetCreate } from './subnet-request.js';
-import { cidr } from './test-helpers.js';
 
 /** Every failure is a typed value with a status and a non-empty message. */
 function wellFormed<T>(r: ParseResult<T>): void {
@@ -79,35 +77,6 @@ describe('parsers never throw on arbitrary input (fast-check)', () => {
           );
           wellFormed(validateDnsNameservers(4, dns));
           wellFormed(validateHostRoutes(6, routes));
-        },
-      ),
-      { numRuns: 5000 },
-    );
-  });
-
-  test('port planning', () => {
-    const subnets = [
-      { id: 'a', cidr: cidr('10.0.0.0/24'), ipv6AddressMode: null, ipv6RaMode: null },
-      { id: 'b', cidr: cidr('2001:db8::/64'), ipv6AddressMode: 'slaac', ipv6RaMode: null },
-    ];
-    const entry = fc.record(
-      { subnetId: fc.constantFrom('a', 'b', 'c'), ipAddress: addressish },
-      { requiredKeys: [] },
-    );
-    fc.assert(
-      fc.property(
-        fc.array(entry, { maxLength: 4 }),
-        fc.constantFrom('', 'compute:nova', 'network:router_interface'),
-        (fixedIps, owner) => {
-          wellFormed(validateFixedIps(fixedIps));
-          wellFormed(
-            planPortAllocation({
-              candidates: subnets,
-              deviceOwner: owner,
-              mac: 'fa:16:3e:00:00:01',
-              fixedIps,
-            }),
-          );
         },
       ),
       { numRuns: 5000 },

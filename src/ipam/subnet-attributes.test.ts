@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { validateDnsNameservers, validateHostRoutes } from './subnet-attributes.js';
-import { assertFailure } from './test-helpers.js';
+import { assertFailure } from './testing/helpers.js';
 
 const BAD_ATTR = 'HTTPBadRequest';
 

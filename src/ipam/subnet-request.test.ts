@@ -7,7 +7,7 @@ import {
   validateSubnetCreate,
   validateSubnetUpdate,
 } from './subnet-request.js';
-import { assertFailure, cidr } from './test-helpers.js';
+import { assertFailure, cidr } from './testing/helpers.js';
 
 const NET = '2f92db00-8bcc-4557-9d6d-e3971b458558';
 const ctx = { networkId: NET, otherSubnetCidrs: [cidr('10.20.0.0/24')] };

@@ -11,7 +11,7 @@ import {
   validateIpv6Modes,
   validateSubnetCidr,
 } from './subnet-rules.js';
-import { assertFailure, cidr, ip } from './test-helpers.js';
+import { assertFailure, cidr, ip } from './testing/helpers.js';
 
 describe('isValidIpForSubnet (spec 3.2)', () => {
   const table: [string, string, string, boolean][] = [

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatIp, type IpVersion, parseIp } from './address.js';
+import { type IpVersion, parseIp } from './address.js';
 import { broadcastAddress, type Cidr, cidrContains, cidrLast } from './cidr.js';
 import { ROUTER_PORT_OWNERS } from './device-owners.js';
 import { invalidInput, ok, type ParseResult } from './result.js';
@@ -168,9 +168,4 @@ export function validateIpv6Modes(cidr: Cidr, modes: Ipv6Modes, enableDhcp: bool
     );
   }
   return ok(modes);
-}
-
-/** Formats an address of the subnet's family (shorthand used by messages). */
-export function formatInCidr(cidr: Cidr, ip: bigint): string {
-  return formatIp(cidr.version, ip);
 }

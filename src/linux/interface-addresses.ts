@@ -1,4 +1,5 @@
 import { networkInterfaces } from 'node:os';
+import { maskToPrefix, parseIpv4 } from '../common/ipv4.js';
 import { runCommand } from './run-command.js';
 
 /** One IPv4 address configured on an interface. */
@@ -62,9 +63,7 @@ export async function readInterfaceAddresses(interfaceName: string): Promise<Int
 function prefixLengthOf(cidr: string | null, netmask: string): number {
   const fromCidr = cidr === null ? Number.NaN : Number(cidr.slice(cidr.indexOf('/') + 1));
   if (Number.isInteger(fromCidr)) return fromCidr;
-  return netmask
-    .split('.')
-    .reduce((bits, octet) => bits + (Number(octet).toString(2).match(/1/g)?.length ?? 0), 0);
+  return maskToPrefix(parseIpv4(netmask) ?? 0) ?? 0;
 }
 
 /** Same as {@link readInterfaceAddresses}, always through `ip -j -4 addr show dev IF`. */

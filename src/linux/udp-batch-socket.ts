@@ -10,6 +10,7 @@ import {
   udpBatchOpen,
   udpBatchSend,
 } from '@qdhcp/netns';
+import { formatIpv4, parseIpv4 } from '../common/ipv4.js';
 import { namespacePath } from './namespace-sockets.js';
 
 /**
@@ -169,20 +170,20 @@ export function openBatchedUdpInNamespace(options: BatchedUdpOptions): BatchedUd
   return batchedUdpFromFd(fd);
 }
 
+// The kernel's numbers are network-order bytes read in host order: a big-endian view over the same word.
 const scratch = new Uint32Array(1);
-const scratchOctets = new Uint8Array(scratch.buffer);
+const scratchView = new DataView(scratch.buffer);
 
 /** A source address number (as in {@link ReceivedBatch.addresses}) as dotted text. */
 export function ipv4Text(address: number): string {
   scratch[0] = address;
-  return scratchOctets.join('.');
+  return formatIpv4(scratchView.getUint32(0));
 }
 
 /** Dotted IPv4 text as the number {@link BatchedUdpEndpoint.send} takes. */
 export function ipv4Number(text: string): number {
-  const octets = text.split('.').map(Number);
-  if (octets.length !== 4 || octets.some((octet) => !Number.isInteger(octet) || octet < 0 || octet > 255))
-    throw new TypeError(`not an IPv4 address: ${text}`);
-  scratchOctets.set(octets);
+  const value = parseIpv4(text);
+  if (value === undefined) throw new TypeError(`not an IPv4 address: ${text}`);
+  scratchView.setUint32(0, value);
   return scratch[0] ?? 0;
 }

@@ -28,7 +28,6 @@ import { getMetadataInstance } from '../service/metadata-identity.js';
 import { createNetworkService } from '../service/network-service.js';
 import { createPortService } from '../service/port-service.js';
 import { createSubnetService } from '../service/subnet-service.js';
-import { NETWORK_STATE_METHOD, readNetworkState } from '../service/sync-service.js';
 
 /** A built control plane. `close()` may be called more than once. */
 export interface ControlPlane {
@@ -125,11 +124,6 @@ export async function buildControlPlane(
     );
   };
   const served = [
-    bus.serve(NETWORK_STATE_METHOD, async (params) => {
-      const networkId = params['networkId'];
-      if (typeof networkId !== 'string') throw new Error('network.state needs a networkId');
-      return readNetworkState(database, config, networkId);
-    }),
     ...serveDhcpAgentContract(bus, {
       'agent.report_state': (params) => agents.reportState(params),
       'dhcp.get_active_networks': (params) => dhcpRpc.getActiveNetworks(params),

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { metadataAnswer } from './metadata-tree.js';
-import { CLOUD_INIT_READER, sampleContext } from './testing.js';
+import { CLOUD_INIT_READER, sampleContext } from './testing/fixtures.js';
 
 /**
  * cloud-init's own readers (Debian's cloud-init, run by the system Python) crawl the trees over HTTP on

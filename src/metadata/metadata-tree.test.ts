@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { metadataAnswer } from './metadata-tree.js';
 import type { MetadataResponse } from './response.js';
-import { sampleContext } from './testing.js';
+import { sampleContext } from './testing/fixtures.js';
 
 const context = sampleContext();
 const body = (response: MetadataResponse): string =>

@@ -1,3 +1,4 @@
+import { formatIpv4, prefixToMask } from '../common/ipv4.js';
 import type { MetadataContext, MetadataPort } from './instance.js';
 import { bytes, json, NOT_FOUND, qualifiedHostname } from './response.js';
 import { directory, leaf, type TreeNode } from './tree.js';
@@ -60,8 +61,7 @@ function linkId(port: MetadataPort): string {
 
 function netmaskOf(cidr: string): string {
   const prefix = Number(cidr.split('/')[1] ?? '32');
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return [24, 16, 8, 0].map((shift) => (mask >>> shift) & 0xff).join('.');
+  return formatIpv4(prefixToMask(prefix));
 }
 
 function splitCidr(cidr: string): { network: string; netmask: string } {

@@ -19,7 +19,7 @@ import {
   type Queryable,
   subnetsRepository,
 } from '../db/index.js';
-import { parseIp } from '../ipam/index.js';
+import { parseIp, sortAddresses } from '../ipam/index.js';
 import { RESERVED_DHCP_PORT } from './agent-service.js';
 import { formatTimestamp } from './clock.js';
 import { freeMac } from './free-mac.js';
@@ -33,7 +33,6 @@ import {
   runSchedulingMutation,
   type SchedulerDeps,
 } from './scheduler.js';
-import { sortAddresses } from './sorted-addresses.js';
 import { markDhcpReady, type NetworkState, readNetworkState } from './sync-service.js';
 import { liveTunnelIps, peersOf } from './tunnel-peers.js';
 import { portView } from './views.js';

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { SubnetRecord } from '../db/index.js';
-import { formatIp, parseIp } from '../ipam/index.js';
+import { formatIp, parseIp, sortAddresses } from '../ipam/index.js';
 import { allocateFixedIps } from './port-allocation.js';
-import { sortAddresses } from './sorted-addresses.js';
 
 function subnet(
   id: string,

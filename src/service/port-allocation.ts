@@ -21,9 +21,9 @@ import {
   prefersNextAddress,
   ROUTER_INTERFACE_OWNERS_SNAT,
   ROUTER_PORT_OWNERS,
+  SortedAddresses,
 } from '../ipam/index.js';
 import type { FixedIpRequest } from './inputs.js';
-import { SortedAddresses } from './sorted-addresses.js';
 import { storedCidr, storedPools } from './subnet-rules.js';
 
 /** Everything the allocation of one port needs to know. */

@@ -6,10 +6,9 @@
  * @module
  */
 import type { FixedIp } from '../db/index.js';
-import { parseIp } from '../ipam/index.js';
+import { parseIp, SortedAddresses } from '../ipam/index.js';
 import { AllocationCache, type SubnetAllocations } from './allocation-cache.js';
 import { unwrap } from './ipam-errors.js';
-import { SortedAddresses } from './sorted-addresses.js';
 import type { WriteScope } from './unit-of-work.js';
 
 /** A write scope plus the allocations this transaction already knows (its own, uncommitted steps). */

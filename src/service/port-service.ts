@@ -19,7 +19,7 @@ import {
   type Queryable,
   subnetsRepository,
 } from '../db/index.js';
-import { parseIp } from '../ipam/index.js';
+import { parseIp, sortAddresses } from '../ipam/index.js';
 import { AllocationCache, type SubnetAllocations } from './allocation-cache.js';
 import { formatTimestamp } from './clock.js';
 import { type RequestContext, visibilityScope } from './context.js';
@@ -30,7 +30,6 @@ import { unwrap } from './ipam-errors.js';
 import { checkRevision, ownerProject, requireNetworkAccess } from './policy.js';
 import { allocateFixedIps } from './port-allocation.js';
 import { type MutationState, withAddresses, withLocalCache, withoutAddresses } from './port-mutation.js';
-import { sortAddresses } from './sorted-addresses.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { type PortView, portView } from './views.js';
 

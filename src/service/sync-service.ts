@@ -1,8 +1,7 @@
 /**
  * What an agent asks the server for when it (re)syncs a network: the network, its subnets and its
- * ports as one consistent snapshot, with the network revision it corresponds to. Served on the bus as
- * request method {@link NETWORK_STATE_METHOD}, and the snapshot behind the DHCP agent contract's
- * `dhcp.get_network` / `dhcp.get_active_networks` (agent-dhcp-rpc.ts).
+ * ports as one consistent snapshot, with the network revision it corresponds to: the snapshot behind the
+ * DHCP agent contract's `dhcp.get_network` / `dhcp.get_active_networks` (agent-dhcp-rpc.ts).
  *
  * @module
  */
@@ -26,9 +25,6 @@ import {
   type SubnetView,
   subnetView,
 } from './views.js';
-
-/** Bus request method: params `{ networkId }`, reply {@link NetworkState}. */
-export const NETWORK_STATE_METHOD = 'network.state';
 
 /** A consistent snapshot of one network as agents see it (admin views). */
 export interface NetworkState {

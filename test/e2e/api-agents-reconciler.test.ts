@@ -15,7 +15,7 @@ import { createAgentRpc } from '../../src/agent/reconciler/agent-rpc.js';
 import { Reconciler } from '../../src/agent/reconciler/reconciler.js';
 import { defaultConfig } from '../../src/common/config.js';
 import { createLogger } from '../../src/common/logger.js';
-import { createTestDatabase, type TestDatabase } from '../../src/db/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../src/db/testing/test-databases.js';
 import { buildControlPlane, type ControlPlane } from '../../src/main/server.js';
 
 const HOST = 'e2e-reconciler-host';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { defaultConfig } from '../../src/common/config.js';
-import { createTestDatabase, type TestDatabase } from '../../src/db/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../src/db/testing/test-databases.js';
 import { buildControlPlane, type ControlPlane } from '../../src/main/server.js';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../../src/db/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../src/db/testing/test-databases.js';
 import { type ServerProcess, startServerProcess } from './api-server-process.js';
 
 async function post(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestDatabase, type TestDatabase } from '../../src/db/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../src/db/testing/test-databases.js';
 import { type ServerProcess, startServerProcess } from './api-server-process.js';
 
 async function json(

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { metadataBurst, percentile } from '../../bench/metadata/load.js';
 import { type CommandResult, runCommand } from '../../src/linux/run-command.js';
 import { instanceIdSignature } from '../../src/metadata/signature.js';
-import { CLOUD_INIT_READER } from '../../src/metadata/testing.js';
+import { CLOUD_INIT_READER } from '../../src/metadata/testing/fixtures.js';
 import { AllInOne, type Json, type ProbeInstance } from '../support/agent/all-in-one.js';
 import { canUseNamespaces } from '../support/netns.js';
 import { freePort } from './api-server-process.js';

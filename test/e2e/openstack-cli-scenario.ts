@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { createTestDatabase, type TestDatabase } from '../../src/db/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../src/db/testing/test-databases.js';
 import { type ServerProcess, startServerProcess } from './api-server-process.js';
 
 const run = promisify(execFile);

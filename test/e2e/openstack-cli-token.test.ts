@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { createSqliteTestDatabase, type TestDatabase } from '../../src/db/test-databases.js';
+import { createSqliteTestDatabase, type TestDatabase } from '../../src/db/testing/test-databases.js';
 import { type ServerProcess, startServerProcess } from './api-server-process.js';
 
 const run = promisify(execFile);

@@ -8,7 +8,7 @@ import { GetInstanceResult } from '../../bus/dhcp-agent-rpc.js';
 import { createInProcessBus } from '../../bus/in-process-bus.js';
 import { createLogger } from '../../common/logger.js';
 import { instanceIdSignature } from '../../metadata/signature.js';
-import { sampleContext } from '../../metadata/testing.js';
+import { sampleContext } from '../../metadata/testing/fixtures.js';
 import { createAgentRpc } from '../reconciler/agent-rpc.js';
 import { createBuiltinBackend, createNovaProxyBackend, type MetadataBackend } from './backends.js';
 import { createInstanceLookup } from './instance-lookup.js';

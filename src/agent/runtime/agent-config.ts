@@ -5,23 +5,28 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { hostname } from 'node:os';
 import { parseAmqpUrl } from '../../bus/amqp-topology.js';
-import { type IniDocument, OPTIONS, type OptionSpec, optionFlag, parseIni } from '../../common/config.js';
-import { QdhcpError } from '../../common/errors.js';
+import { type IniDocument, readIniFile } from '../../common/config-ini.js';
+import {
+  checkDnsDomain,
+  configInvalid as invalid,
+  type OptionFlags,
+  type OptionSpec,
+  parseHostPort,
+  resolveOptions,
+} from '../../common/config-options.js';
+import { SERVER_OPTIONS } from '../../common/config-server-options.js';
 import { DnsConfigError, parseUpstream } from '../../dns/forwarder.js';
 import { parseInterfaceMappings } from '../plumbing-settings.js';
 
-/** Every agent option, in `--help` order. */
 /** The server's definition of an option the agent reads too, so both keep one default and one help text. */
 function sharedOption(key: string): OptionSpec {
-  const spec = OPTIONS.find((option) => option.key === key);
-  if (spec === undefined) throw new Error(`no server option ${key}`);
-  return spec;
+  return SERVER_OPTIONS.find((option) => option.key === key)!;
 }
 
+/** Every agent option, in `--help` order (Neutron's `dhcp_agent.ini` names). */
 export const AGENT_OPTIONS: readonly OptionSpec[] = [
   {
     key: 'host',
@@ -195,73 +200,16 @@ export interface AgentConfig {
   readonly debug: boolean;
 }
 
-function invalid(message: string): QdhcpError {
-  return new QdhcpError('CONFIG_INVALID', { message });
-}
-
-function toBool(text: string, where: string): boolean {
-  const lower = text.toLowerCase();
-  if (['1', 't', 'true', 'on', 'y', 'yes'].includes(lower)) return true;
-  if (['0', 'f', 'false', 'off', 'n', 'no'].includes(lower)) return false;
-  throw invalid(`${where}: "${text}" is not a boolean`);
-}
-
-function hostPort(text: string, where: string): { host: string; port: number } {
-  const match = /^(.+):(\d+)$/.exec(text);
-  const port = Number(match?.[2]);
-  if (!match || port > 65535) throw invalid(`${where}: "${text}" is not HOST:PORT`);
-  return { host: match[1]!, port };
-}
-
 /**
  * Resolves the agent configuration from an INI document (optional) and flags (which win), keyed by option
  * key. `transport_url` is `inprocess://` (all-in-one) or an AMQP URL (`src/bus/amqp-topology.ts`).
  */
 export function resolveAgentConfig(
   ini: IniDocument | undefined,
-  flags: Readonly<Record<string, string | undefined>>,
+  flags: OptionFlags,
   source = 'config',
 ): AgentConfig {
-  const raw = new Map<string, { value: string; where: string }>();
-  const specOf = (key: string) => AGENT_OPTIONS.find((o) => o.key === key);
-  for (const spec of AGENT_OPTIONS)
-    raw.set(spec.key, { value: spec.default, where: `default of ${spec.key}` });
-  for (const [section, entries] of ini ?? []) {
-    for (const [key, entry] of entries) {
-      const spec = specOf(key);
-      const where = `${source}:${entry.line} [${section}] ${key}`;
-      if (!spec) throw invalid(`${where}: unknown option`);
-      if (!spec.sections.includes(section) && section !== 'DEFAULT')
-        throw invalid(`${where}: belongs in [${spec.sections.join('] or [')}]`);
-      raw.set(key, { value: entry.value, where });
-    }
-  }
-  for (const [key, value] of Object.entries(flags)) {
-    if (value === undefined) continue;
-    const spec = specOf(key);
-    if (!spec) throw invalid(`unknown option ${key}`);
-    raw.set(key, { value, where: optionFlag(spec) });
-  }
-  const get = (key: string) => raw.get(key)!;
-  const str = (key: string) => {
-    const { value, where } = get(key);
-    const choices = specOf(key)?.choices;
-    if (choices && !choices.includes(value))
-      throw invalid(`${where}: "${value}" is not one of ${choices.join(', ')}`);
-    return value;
-  };
-  const int = (key: string) => {
-    const { value, where } = get(key);
-    const spec = specOf(key)!;
-    if (!/^-?\d+$/.test(value)) throw invalid(`${where}: "${value}" is not an integer`);
-    const n = Number(value);
-    if (spec.min !== undefined && n < spec.min)
-      throw invalid(`${where}: ${n} is below the minimum ${spec.min}`);
-    if (spec.max !== undefined && n > spec.max)
-      throw invalid(`${where}: ${n} is above the maximum ${spec.max}`);
-    return n;
-  };
-  const bool = (key: string) => toBool(get(key).value, get(key).where);
+  const { get, str, int, bool } = resolveOptions(AGENT_OPTIONS, ini, flags, source);
 
   const transportUrl = str('transport_url');
   if (/^amqps?:/.test(transportUrl)) {
@@ -283,9 +231,7 @@ export function resolveAgentConfig(
   for (const device of mappings.values()) {
     if (device.length > 15) throw invalid(`physical_interface_mappings: "${device}" is not a device name`);
   }
-  const dnsDomain = str('dns_domain');
-  if (!/^[A-Za-z0-9.-]*$/.test(dnsDomain) || dnsDomain.length > 255)
-    throw invalid(`${get('dns_domain').where}: "${dnsDomain}" is not a DNS domain`);
+  const dnsDomain = checkDnsDomain(str('dns_domain'), get('dns_domain').where);
   const prefix = str('namespace_prefix');
   if (!/^[A-Za-z0-9_.-]*$/.test(prefix) || prefix.length > 64)
     throw invalid(`${get('namespace_prefix').where}: "${prefix}" is not a usable namespace prefix`);
@@ -337,22 +283,12 @@ export function resolveAgentConfig(
     reportIntervalSeconds: int('report_interval'),
     syncParallelism: int('num_sync_threads'),
     logDhcp: bool('log_dhcp'),
-    metricsBind: metrics === '' ? undefined : hostPort(metrics, get('metrics_bind').where),
+    metricsBind: metrics === '' ? undefined : parseHostPort(metrics, get('metrics_bind').where),
     debug: bool('debug'),
   };
 }
 
 /** Reads `file` (optional INI) and resolves it with `flags`. */
-export function loadAgentConfig(
-  file: string | undefined,
-  flags: Readonly<Record<string, string | undefined>>,
-): AgentConfig {
-  if (file === undefined) return resolveAgentConfig(undefined, flags);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw invalid(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return resolveAgentConfig(parseIni(text, file), flags, file);
+export function loadAgentConfig(file: string | undefined, flags: OptionFlags): AgentConfig {
+  return resolveAgentConfig(readIniFile(file), flags, file);
 }

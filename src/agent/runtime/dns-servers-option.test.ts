@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseIni } from '../../common/config.js';
+import { parseIni } from '../../common/config-ini.js';
 import { isQdhcpError } from '../../common/errors.js';
 import { resolveAgentConfig } from './agent-config.js';
 

@@ -1,87 +1,11 @@
 /**
- * The agent's Prometheus metrics, in the text exposition format (version 0.0.4). A tiny exporter of our
- * own rather than prom-client: the agent needs two histograms and a few counters, all rendered on scrape,
- * and adding a dependency (and its global default registry, which is module-level state) buys nothing here.
+ * The agent's Prometheus metrics: its families (names, help, labels) and the data plane's per-network
+ * counters mapped onto them, rendered through the one exposition renderer (common/metrics.ts).
  *
  * @module
  */
+import { Counter, Histogram, labelText, scalarFamily } from '../../common/metrics.js';
 import type { ReconcilerObserver, SyncScope } from '../reconciler/observer.js';
-
-/** Buckets (seconds) for propagation latency and sync duration. */
-export const DEFAULT_BUCKETS: readonly number[] = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
-];
-
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-/** `{a="x",b="y"}` from label pairs (empty string when none). */
-export function labelText(labels: Readonly<Record<string, string>>): string {
-  const parts = Object.entries(labels).map(([name, value]) => `${name}="${escapeLabel(value)}"`);
-  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
-}
-
-/** A histogram with fixed buckets, one series per label set. */
-export class Histogram {
-  private readonly series = new Map<
-    string,
-    { labels: string; counts: number[]; sum: number; count: number }
-  >();
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly buckets: readonly number[] = DEFAULT_BUCKETS,
-  ) {}
-
-  observe(labels: Readonly<Record<string, string>>, value: number): void {
-    const text = labelText(labels);
-    let entry = this.series.get(text);
-    if (entry === undefined) {
-      entry = { labels: text, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.series.set(text, entry);
-    }
-    for (const [index, bound] of this.buckets.entries()) if (value <= bound) entry.counts[index]!++;
-    entry.sum += value;
-    entry.count++;
-  }
-
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const entry of this.series.values()) {
-      const inner = entry.labels.slice(1, -1);
-      const withLe = (le: string) => `{${inner === '' ? '' : `${inner},`}le="${le}"}`;
-      for (const [index, bound] of this.buckets.entries())
-        lines.push(`${this.name}_bucket${withLe(String(bound))} ${entry.counts[index]}`);
-      lines.push(`${this.name}_bucket${withLe('+Inf')} ${entry.count}`);
-      lines.push(`${this.name}_sum${entry.labels} ${entry.sum}`);
-      lines.push(`${this.name}_count${entry.labels} ${entry.count}`);
-    }
-    return lines;
-  }
-}
-
-/** A counter, one series per label set. */
-export class Counter {
-  private readonly series = new Map<string, number>();
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-
-  inc(labels: Readonly<Record<string, string>>, by = 1): void {
-    const text = labelText(labels);
-    this.series.set(text, (this.series.get(text) ?? 0) + by);
-  }
-
-  render(): string[] {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [labels, value] of this.series) lines.push(`${this.name}${labels} ${value}`);
-    return lines;
-  }
-}
 
 /**
  * The builtin driver's DNS counters (served-dns.ts: `dns.query.<TYPE>`, `dns.response.<RCODE>`,
@@ -167,14 +91,18 @@ export class AgentMetrics implements ReconcilerObserver {
       }
     }
     const lines = [
-      '# HELP qdhcp_agent_networks networks held by the agent, by state',
-      '# TYPE qdhcp_agent_networks gauge',
-      ...['serving', 'idle', 'failed'].map(
-        (state) => `qdhcp_agent_networks{state="${state}"} ${states.get(state) ?? 0}`,
+      ...scalarFamily(
+        'gauge',
+        'qdhcp_agent_networks',
+        'networks held by the agent, by state',
+        ['serving', 'idle', 'failed'].map((state) => [labelText({ state }), states.get(state) ?? 0] as const),
       ),
-      '# HELP qdhcp_agent_ports_ready_pending ports served but not yet reported ready to the server',
-      '# TYPE qdhcp_agent_ports_ready_pending gauge',
-      `qdhcp_agent_ports_ready_pending ${served.portsReadyPending ?? 0}`,
+      ...scalarFamily(
+        'gauge',
+        'qdhcp_agent_ports_ready_pending',
+        'ports served but not yet reported ready to the server',
+        [['', served.portsReadyPending ?? 0]],
+      ),
       ...received.render(),
       ...sent.render(),
       ...dropped.render(),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createInProcessBus } from '../../bus/in-process-bus.js';
-import { parseIni } from '../../common/config.js';
+import { parseIni } from '../../common/config-ini.js';
 import { isQdhcpError } from '../../common/errors.js';
 import { createLogger } from '../../common/logger.js';
 import { createAgentRpc } from '../reconciler/agent-rpc.js';

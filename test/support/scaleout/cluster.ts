@@ -6,7 +6,7 @@
  * @module
  */
 import { connect } from 'amqplib';
-import { createTestDatabase, type TestDatabase } from '../../../src/db/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../../src/db/testing/test-databases.js';
 import { type ServerProcess, startServerProcess } from '../../e2e/api-server-process.js';
 
 /** A JSON answer of the API. */

@@ -1,4 +1,4 @@
-import type { MetadataContext, MetadataPort } from './instance.js';
+import type { MetadataContext, MetadataPort } from '../instance.js';
 
 /** A port with one DHCP-enabled IPv4 subnet, as the tests' instances use. */
 export const samplePort: MetadataPort = {

@@ -5,9 +5,9 @@
  */
 
 import assert from 'node:assert/strict';
-import { type IpVersion, parseIp } from './address.js';
-import { type Cidr, parseCidr } from './cidr.js';
-import type { ParseResult } from './result.js';
+import { parseIp } from '../address.js';
+import { type Cidr, parseCidr } from '../cidr.js';
+import type { ParseResult } from '../result.js';
 
 /** Parses a CIDR known to be valid. */
 export function cidr(text: string): Cidr {
@@ -21,13 +21,6 @@ export function ip(text: string): bigint {
   const r = parseIp(text);
   if (!r.ok) throw new Error(`test IP ${text}: ${r.message}`);
   return r.value.value;
-}
-
-/** Version of an address known to be valid. */
-export function versionOf(text: string): IpVersion {
-  const r = parseIp(text);
-  if (!r.ok) throw new Error(`test IP ${text}: ${r.message}`);
-  return r.value.version;
 }
 
 /** Asserts a failure with the given Neutron type and message. */
