@@ -1,89 +1,67 @@
 /**
  * The network model the agent works from: networks, subnets and ports as the Neutron API (and our server)
- * returns them (spec §1.3–1.7), reduced to the fields the data plane reads. Everything is `readonly`:
- * the agent never mutates a cached object, it builds a new one (STYLE 7.2 #7).
+ * returns them (spec §1.3–1.7), reduced to the fields the data plane reads. These are the types of the
+ * agent contract's projections (`bus/dhcp-agent-rpc.ts`), themselves derived from the one definition of
+ * each resource (`bus/resources.ts`). Everything is `readonly`: the agent never mutates a cached object,
+ * it builds a new one (STYLE 7.2 #7).
  *
  * @module
  */
+import type {
+  AgentNetwork as AgentNetworkSchema,
+  AgentPort as AgentPortSchema,
+  AgentSubnet as AgentSubnetSchema,
+} from '../bus/dhcp-agent-rpc.js';
+
+/** `T` with every property and array readonly, to the bottom: the agent never mutates a cached object. */
+type DeepReadonly<T> = T extends readonly (infer Item)[]
+  ? readonly DeepReadonly<Item>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+type ContractPort = DeepReadonly<AgentPortSchema>;
+
+/** A port as far as DHCP needs it: the contract's projection of the port (spec §1.5). */
+export type AgentPort = ContractPort;
 
 /** One `extra_dhcp_opts` item (spec §1.6). `opt_value` may be null (meaning "delete" on update). */
-export interface ExtraDhcpOpt {
-  readonly opt_name: string;
-  readonly opt_value: string | null;
-  /** 4 or 6; the API returns 4 when it was not given. */
-  readonly ip_version?: number | string | null;
-}
+export type ExtraDhcpOpt = NonNullable<AgentPort['extra_dhcp_opts']>[number];
 
 /** One `dns_assignment` item (spec §1.7): the name the server gave one fixed IP. */
-export interface DnsAssignment {
-  readonly hostname: string;
-  readonly ip_address: string;
-  readonly fqdn: string;
-}
+export type DnsAssignment = NonNullable<AgentPort['dns_assignment']>[number];
 
 /** One fixed IP of a port. */
-export interface FixedIp {
-  readonly subnet_id: string;
-  readonly ip_address: string;
-}
-
-/** A port (spec §1.5), as far as DHCP needs it. */
-export interface Port {
-  readonly id: string;
-  readonly network_id?: string;
-  readonly mac_address: string;
-  readonly fixed_ips: readonly FixedIp[];
-  readonly device_owner?: string;
-  readonly device_id?: string;
-  readonly admin_state_up?: boolean;
-  readonly extra_dhcp_opts?: readonly ExtraDhcpOpt[] | null;
-  readonly dns_assignment?: readonly DnsAssignment[] | null;
-  readonly revision_number?: number;
-}
-
-/** A host route of a subnet. */
-export interface HostRoute {
-  readonly destination: string;
-  readonly nexthop: string;
-}
+export type FixedIp = AgentPort['fixed_ips'][number];
 
 /** IPv6 address/RA modes (spec §5.9). */
 export type Ipv6Mode = 'dhcpv6-stateful' | 'dhcpv6-stateless' | 'slaac';
 
-/** A subnet (spec §1.4). */
-export interface Subnet {
-  readonly id: string;
-  readonly network_id?: string;
-  readonly ip_version: number;
-  readonly cidr: string;
-  readonly gateway_ip: string | null;
-  readonly enable_dhcp: boolean;
-  readonly dns_nameservers: readonly string[];
-  readonly host_routes: readonly HostRoute[];
+/** A subnet (spec §1.4), its IPv6 modes narrowed to the ones the agent knows (others read as none). */
+export type Subnet = Omit<DeepReadonly<AgentSubnetSchema>, 'ipv6_address_mode' | 'ipv6_ra_mode'> & {
   readonly ipv6_address_mode?: Ipv6Mode | null;
   readonly ipv6_ra_mode?: Ipv6Mode | null;
-  readonly segment_id?: string | null;
-}
+};
+
+/** A host route of a subnet. */
+export type HostRoute = Subnet['host_routes'][number];
 
 /** Provider network types the Linux bridge data plane wires (spec issue: flat, vlan, vxlan, local). */
 export type NetworkType = 'flat' | 'vlan' | 'vxlan' | 'local';
 
-/** A network with its subnets and ports: what `get_network_info` returns to an agent (spec §4.2). */
-export interface Network {
-  readonly id: string;
-  readonly project_id?: string;
-  readonly admin_state_up: boolean;
-  /** 0 means "unknown" (no MTU option is sent). */
-  readonly mtu: number;
-  readonly 'provider:network_type'?: string | null;
-  readonly 'provider:physical_network'?: string | null;
-  readonly 'provider:segmentation_id'?: number | null;
-  readonly revision_number?: number;
-  /** VXLAN: the other hosts' underlay addresses known to the server (contract `vxlan_peers`). */
-  readonly vxlan_peers?: readonly string[];
+/**
+ * A network with its subnets and ports: what `get_network_info` returns to an agent (spec §4.2), without
+ * the contract's `revision`, which only the reconciler reads. `mtu` 0 means "unknown" (no MTU option).
+ */
+export type AgentNetwork = Omit<DeepReadonly<AgentNetworkSchema>, 'revision' | 'subnets' | 'ports'> & {
   readonly subnets: readonly Subnet[];
-  readonly ports: readonly Port[];
-}
+  readonly ports: readonly AgentPort[];
+};
+
+// TODO(lead): rename uses after merge
+export type Network = AgentNetwork;
+// TODO(lead): rename uses after merge
+export type Port = AgentPort;
 
 /** Device owners whose ports get no DHCP configuration (spec §4.7). */
 export const OWNERS_WITHOUT_DHCP: ReadonlySet<string> = new Set([

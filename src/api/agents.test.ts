@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AgentBindingEventV1 } from '../bus/dhcp-agent-rpc.js';
-import { type AgentClient, forEachAgentBackend } from './agents-harness.js';
-import { forEachBackend } from './test-harness.js';
+import { type AgentClient, forEachAgentBackend } from './testing/agents-harness.js';
+import { forEachBackend } from './testing/test-harness.js';
 
 /** Agent keys as Neutron shows them (transcript 14, GET /v2.0/networks/{id}/dhcp-agents). */
 const NEUTRON_AGENT_KEYS = [

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { QdhcpError } from '../common/errors.js';
 import type { FilterValue } from '../db/index.js';
 import type { AgentService, AgentUpdate } from '../service/agent-service.js';
+import { isJsonObject } from './converters.js';
 import { selectFields } from './list-query.js';
 import { queryParams, type RouteOptions } from './resource-routes.js';
 
@@ -56,11 +57,8 @@ function parseFilters(params: URLSearchParams): {
 
 /** The body of `PUT /v2.0/agents/{id}`: only `admin_state_up` and `description` may change. */
 function parseAgentUpdate(body: unknown): AgentUpdate {
-  const item = (body as { agent?: unknown } | undefined)?.agent;
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-    throw new QdhcpError('RESOURCE_KEY_MISSING', { resource: 'agent' });
-  }
-  const input = item as Record<string, unknown>;
+  const input = isJsonObject(body) ? body['agent'] : undefined;
+  if (!isJsonObject(input)) throw new QdhcpError('RESOURCE_KEY_MISSING', { resource: 'agent' });
   const unknown = Object.keys(input).filter((k) => k !== 'admin_state_up' && k !== 'description');
   if (unknown.length > 0) throw new QdhcpError('READ_ONLY_ATTRIBUTE', { attr: unknown.sort().join(', ') });
   const update: { admin_state_up?: boolean; description?: string | null } = {};
@@ -122,7 +120,7 @@ export function agentsPlugin(service: AgentService, options: RouteOptions) {
     });
 
     app.post<WithId>('/v2.0/agents/:id/dhcp-networks', async (request, reply) => {
-      const networkId = (request.body as { network_id?: unknown } | undefined)?.network_id;
+      const networkId = isJsonObject(request.body) ? request.body['network_id'] : undefined;
       if (typeof networkId !== 'string' || networkId === '') {
         throw new QdhcpError('MISSING_ATTRIBUTE', { attr: 'network_id' });
       }

@@ -41,8 +41,10 @@ const PUBLIC_PATHS = new Set(['/', '/healthz']);
 /** Creates the Fastify application; call `ready()`/`inject()` or `listen()` on it. */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const { config } = deps;
+  // Widened to Fastify's logger type so the instance keeps Fastify's default generics.
+  const loggerInstance: FastifyBaseLogger | undefined = deps.logger;
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    ...(loggerInstance ? { loggerInstance } : { logger: false }),
     bodyLimit: config.maxRequestBodySize,
     genReqId: () => `req-${randomUUID()}`,
     routerOptions: { ignoreTrailingSlash: true },
@@ -63,7 +65,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       return;
     }
     try {
-      done(null, JSON.parse(text as string));
+      done(null, JSON.parse(String(text)));
     } catch {
       done(new QdhcpError('BODY_INVALID'), undefined);
     }

@@ -2,20 +2,31 @@
  * The attribute maps of networks, subnets and ports (neutron_lib/api/definitions): which attributes a
  * request may carry on POST and PUT, which are required, how each is converted, and which can be used
  * to filter and sort lists. The request pipeline in `body.ts` and `list-query.ts` is driven by these
- * tables alone.
+ * tables alone; each is typed by the service input it produces (`attribute-map.ts`).
  *
  * @module
  */
 
+import type { AllocationPool, HostRoute } from '../db/index.js';
 import { parseCidr, parseIp } from '../ipam/index.js';
+import type {
+  ExtraDhcpOptRequest,
+  FixedIpRequest,
+  NetworkInput,
+  PortInput,
+  SubnetInput,
+} from '../service/inputs.js';
+import { type AttributesOf, readOnly, type WritableAttribute } from './attribute-map.js';
 import {
   type Converter,
   invalidAttribute,
+  isJsonObject,
   listOf,
   nullable,
-  objectOf,
+  objectFields,
   oneOf,
   repr,
+  requiredField,
   toAnyString,
   toBoolean,
   toDict,
@@ -28,32 +39,14 @@ import {
   toUuid,
 } from './converters.js';
 
-/** How a query-string value of a filterable attribute is converted. */
-export type FilterKind = 'string' | 'boolean' | 'integer' | 'mac';
-
-/** One attribute of a resource. */
-export interface AttributeSpec {
-  readonly post: boolean;
-  readonly put: boolean;
-  readonly required?: boolean;
-  readonly convert?: Converter;
-  /** Filterable (and sortable) with this kind of value. */
-  readonly filter?: FilterKind;
-  /** Only admins see (and so may filter or sort by) it. */
-  readonly adminOnly?: boolean;
-}
-
-/** A resource's attributes by name. */
-export type AttributeMap = Readonly<Record<string, AttributeSpec>>;
-
-const readOnly = (filter?: FilterKind): AttributeSpec => ({
-  post: false,
-  put: false,
-  ...(filter && { filter }),
-});
-const name: AttributeSpec = { post: true, put: true, convert: toText(255), filter: 'string' };
-const description: AttributeSpec = { post: true, put: true, convert: toText(255), filter: 'string' };
-const project: AttributeSpec = { post: true, put: false, convert: toText(255), filter: 'string' };
+const name: WritableAttribute<string> = { post: true, put: true, convert: toText(255), filter: 'string' };
+const description: WritableAttribute<string> = {
+  post: true,
+  put: true,
+  convert: toText(255),
+  filter: 'string',
+};
+const project: WritableAttribute<string> = { post: true, put: false, convert: toText(255), filter: 'string' };
 const standard = {
   id: readOnly('string'),
   name,
@@ -69,7 +62,7 @@ const standard = {
 const stringList = listOf(toText(255));
 const ipv6Mode = nullable(oneOf(['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac']));
 
-export const NETWORK_ATTRIBUTES: AttributeMap = {
+export const NETWORK_ATTRIBUTES: AttributesOf<NetworkInput> = {
   ...standard,
   admin_state_up: { post: true, put: true, convert: toBoolean, filter: 'boolean' },
   status: readOnly('string'),
@@ -106,24 +99,27 @@ export const NETWORK_ATTRIBUTES: AttributeMap = {
   },
 };
 
-const poolItem = objectOf(
-  { start: { convert: toAnyStringAttr, required: true }, end: { convert: toAnyStringAttr, required: true } },
-  'IP pool',
-);
-const routeItem = objectOf(
-  {
-    destination: { convert: toAnyStringAttr, required: true },
-    nexthop: { convert: toAnyStringAttr, required: true },
-  },
-  'hostroute',
-);
+const poolItem: Converter<AllocationPool> = (value, attr) => {
+  const fields = objectFields(value, attr, 'IP pool', ['start', 'end']);
+  return {
+    start: requiredField(fields, 'start', attr, 'IP pool', toAnyStringAttr),
+    end: requiredField(fields, 'end', attr, 'IP pool', toAnyStringAttr),
+  };
+};
+const routeItem: Converter<HostRoute> = (value, attr) => {
+  const fields = objectFields(value, attr, 'hostroute', ['destination', 'nexthop']);
+  return {
+    destination: requiredField(fields, 'destination', attr, 'hostroute', toAnyStringAttr),
+    nexthop: requiredField(fields, 'nexthop', attr, 'hostroute', toAnyStringAttr),
+  };
+};
 
-function toAnyStringAttr(value: unknown, attr: string): unknown {
+function toAnyStringAttr(value: unknown, attr: string): string {
   if (typeof value !== 'string') throw invalidAttribute(attr, `${repr(value)} is not a valid string`);
   return value;
 }
 
-export const SUBNET_ATTRIBUTES: AttributeMap = {
+export const SUBNET_ATTRIBUTES: AttributesOf<SubnetInput> = {
   ...standard,
   network_id: { post: true, put: false, required: true, convert: toUuid, filter: 'string' },
   ip_version: { post: true, put: false, required: true, convert: toIpVersion, filter: 'integer' },
@@ -147,14 +143,11 @@ export const SUBNET_ATTRIBUTES: AttributeMap = {
 const BLANK_CAPABLE_OPTIONS = ['router', 'classless-static-route'];
 
 /** Extra DHCP options (spec 1.6): two accepted shapes per item; ip_version 4 or 6 (default 4). */
-const toExtraDhcpOpts: Converter = (value, attr) => {
+const toExtraDhcpOpts: Converter<ExtraDhcpOptRequest[] | null> = (value, attr) => {
   if (value === null) return null;
   if (!Array.isArray(value)) throw invalidAttribute(attr, `${repr(value)} is not a list`);
-  return value.map((item: unknown) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      throw invalidAttribute(attr, `${repr(item)} is not a dictionary`);
-    }
-    const option = item as Record<string, unknown>;
+  return value.map((option: unknown) => {
+    if (!isJsonObject(option)) throw invalidAttribute(attr, `${repr(option)} is not a dictionary`);
     for (const key of Object.keys(option)) {
       if (!['opt_name', 'opt_value', 'ip_version'].includes(key)) {
         throw invalidAttribute(attr, `Validation of dictionary's keys failed. Unexpected key '${key}'`);
@@ -172,22 +165,35 @@ const toExtraDhcpOpts: Converter = (value, attr) => {
       typeof optValue === 'string' &&
       optValue.length <= 255;
     const normalShape = singleLine(optName, 64) && (optValue === null || singleLine(optValue, 255));
-    if (!blankShape && !normalShape) {
-      throw invalidAttribute(attr, `${repr(item)} does not match any of the accepted extra_dhcp_opt shapes`);
+    // Both shapes have a string name and a string or null value; the compiler cannot follow the
+    // shape tests above, so the types are checked again (always true when a shape matched).
+    const typed = typeof optName === 'string' && (optValue === null || typeof optValue === 'string');
+    if ((!blankShape && !normalShape) || !typed) {
+      throw invalidAttribute(
+        attr,
+        `${repr(option)} does not match any of the accepted extra_dhcp_opt shapes`,
+      );
     }
     const ipVersion =
       option['ip_version'] === undefined || option['ip_version'] === null
         ? 4
         : toIpVersion(option['ip_version'], attr);
-    return { opt_name: optName as string, opt_value: optValue as string | null, ip_version: ipVersion };
+    return { opt_name: optName, opt_value: optValue, ip_version: ipVersion };
   });
 };
 
+/** One fixed_ips item: a subnet, an address, or both. */
+const fixedIpItem: Converter<FixedIpRequest> = (value, attr) => {
+  const fields = objectFields(value, attr, 'fixed_ips', ['subnet_id', 'ip_address']);
+  return {
+    ...('subnet_id' in fields ? { subnet_id: toUuid(fields['subnet_id'], attr) } : {}),
+    ...('ip_address' in fields ? { ip_address: toIpAddress(fields['ip_address'], attr) } : {}),
+  };
+};
+
 /** fixed_ips: objects with `subnet_id` and/or `ip_address`; an address may not be requested twice. */
-const toFixedIps: Converter = (value, attr) => {
-  const items = listOf(
-    objectOf({ subnet_id: { convert: toUuid }, ip_address: { convert: toIpAddress } }, 'fixed_ips'),
-  )(value, attr) as { subnet_id?: string; ip_address?: string }[];
+const toFixedIps: Converter<FixedIpRequest[]> = (value, attr) => {
+  const items = listOf(fixedIpItem)(value, attr);
   const seen = new Set<string>();
   for (const item of items) {
     if (item.ip_address === undefined) continue;
@@ -198,18 +204,22 @@ const toFixedIps: Converter = (value, attr) => {
 };
 
 /** An allowed-address-pair address: an IP or a CIDR. */
-function toIpOrCidr(value: unknown, attr: string): unknown {
-  const text = toAnyStringAttr(value, attr) as string;
+function toIpOrCidr(value: unknown, attr: string): string {
+  const text = toAnyStringAttr(value, attr);
   if (parseIp(text).ok || parseCidr(text).ok) return text;
   throw invalidAttribute(attr, `'${text}' is not a valid IP address or CIDR`);
 }
 
-const addressPair = objectOf(
-  { ip_address: { convert: toIpOrCidr, required: true }, mac_address: { convert: toMac } },
-  'allowed address pair',
-);
+const addressPair: Converter<{ ip_address: string; mac_address?: string }> = (value, attr) => {
+  const describe = 'allowed address pair';
+  const fields = objectFields(value, attr, describe, ['ip_address', 'mac_address']);
+  return {
+    ip_address: requiredField(fields, 'ip_address', attr, describe, toIpOrCidr),
+    ...('mac_address' in fields ? { mac_address: toMac(fields['mac_address'], attr) } : {}),
+  };
+};
 
-export const PORT_ATTRIBUTES: AttributeMap = {
+export const PORT_ATTRIBUTES: AttributesOf<PortInput> = {
   ...standard,
   tags: { post: true, put: false, convert: listOf(toText(255)) },
   network_id: { post: true, put: false, required: true, convert: toUuid, filter: 'string' },

@@ -7,7 +7,8 @@
  */
 import { QdhcpError } from '../common/errors.js';
 import type { RequestContext } from '../service/context.js';
-import type { AttributeMap } from './attributes.js';
+import type { AttributeMap, AttributesOf, WritableAttributes } from './attribute-map.js';
+import { isJsonObject } from './converters.js';
 
 /** Names of a resource in bodies and URLs. */
 export interface ResourceNames {
@@ -15,38 +16,39 @@ export interface ResourceNames {
   readonly plural: string;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The items of a POST body: one for a single create, several for bulk. */
-export function createItems(body: unknown, names: ResourceNames): Record<string, unknown>[] {
-  if (!isObject(body)) throw new QdhcpError('BODY_INVALID');
+/** The items of a POST body: one for a single create, several (`bulk`) for a bulk create. */
+export function createItems(
+  body: unknown,
+  names: ResourceNames,
+): { readonly items: Record<string, unknown>[]; readonly bulk: boolean } {
+  if (!isJsonObject(body)) throw new QdhcpError('BODY_INVALID');
+  const bulk = !(names.singular in body);
   if (names.plural in body && !(names.singular in body)) {
     const list = body[names.plural];
     if (!Array.isArray(list)) throw new QdhcpError('BODY_INVALID');
     if (list.length === 0) throw new QdhcpError('BULK_EMPTY');
-    return list.map((item: unknown) => {
+    const items = list.map((item: unknown) => {
       const inner =
-        isObject(item) && names.singular in item && isObject(item[names.singular])
+        isJsonObject(item) && names.singular in item && isJsonObject(item[names.singular])
           ? item[names.singular]
           : item;
-      if (!isObject(inner)) throw new QdhcpError('BODY_INVALID');
+      if (!isJsonObject(inner)) throw new QdhcpError('BODY_INVALID');
       return inner;
     });
+    return { items, bulk };
   }
   const item = body[names.singular];
-  if (!isObject(item)) throw new QdhcpError('RESOURCE_KEY_MISSING', { resource: names.singular });
-  return [item];
+  if (!isJsonObject(item)) throw new QdhcpError('RESOURCE_KEY_MISSING', { resource: names.singular });
+  return { items: [item], bulk };
 }
 
 /** The attributes of a PUT body. */
 export function updateItem(body: unknown, names: ResourceNames): Record<string, unknown> {
-  if (!isObject(body)) throw new QdhcpError('BODY_INVALID');
+  if (!isJsonObject(body)) throw new QdhcpError('BODY_INVALID');
   if (names.plural in body && !(names.singular in body))
     throw new QdhcpError('BULK_NOT_SUPPORTED', { method: 'PUT' });
   const item = body[names.singular];
-  if (!isObject(item)) throw new QdhcpError('RESOURCE_KEY_MISSING', { resource: names.singular });
+  if (!isJsonObject(item)) throw new QdhcpError('RESOURCE_KEY_MISSING', { resource: names.singular });
   return item;
 }
 
@@ -55,11 +57,32 @@ function rejectUnknown(item: Record<string, unknown>, attributes: AttributeMap):
   if (unknown.length > 0) throw new QdhcpError('UNRECOGNIZED_ATTRIBUTES', { names: unknown.join(', ') });
 }
 
-function convertAll(item: Record<string, unknown>, attributes: AttributeMap): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+/** The input being built: the attributes converted so far. */
+type Converted<I> = { -readonly [K in keyof I]?: I[K] };
+
+/**
+ * True when `key` names a writable attribute, which in a map typed `AttributesOf<I>` is an attribute of
+ * `I` (the one writable exception, `tenant_id`, is removed before conversion).
+ */
+function isInputKey<I>(attributes: AttributeMap, key: string): key is Extract<keyof I, string> {
+  return attributes[key]?.convert !== undefined;
+}
+
+/** Converts one attribute into `out`; generic in the key so its converter's type is the input's. */
+function convertInto<I, K extends keyof I>(
+  out: Converted<I>,
+  attributes: WritableAttributes<I>,
+  key: K & string,
+  value: unknown,
+): void {
+  out[key] = attributes[key].convert(value, key);
+}
+
+/** Converts every attribute of an already checked item (each one is writable in this method). */
+function convertAll<I>(item: Record<string, unknown>, attributes: AttributesOf<I>): Partial<I> {
+  const out: Converted<I> = {};
   for (const [key, value] of Object.entries(item)) {
-    const convert = attributes[key]?.convert;
-    out[key] = convert ? convert(value, key) : value;
+    if (isInputKey<I>(attributes, key)) convertInto(out, attributes, key, value);
   }
   return out;
 }
@@ -68,11 +91,11 @@ function convertAll(item: Record<string, unknown>, attributes: AttributeMap): Re
  * Create pipeline. Returns the converted attributes; `project_id` is set (from `tenant_id` if only that
  * was given) and `tenant_id` dropped, so services see one project attribute.
  */
-export function parseCreate(
+export function parseCreate<I>(
   item: Record<string, unknown>,
-  attributes: AttributeMap,
+  attributes: AttributesOf<I>,
   context: RequestContext,
-): Record<string, unknown> {
+): Partial<I> {
   const { tenant_id: tenantId, project_id: projectId } = item;
   if (tenantId !== undefined && projectId !== undefined && tenantId !== projectId) {
     throw new QdhcpError('PROJECT_ID_MISMATCH');
@@ -82,10 +105,11 @@ export function parseCreate(
     throw new QdhcpError('FOREIGN_PROJECT');
   }
   rejectUnknown(item, attributes);
+  const map: AttributeMap = attributes;
   for (const key of Object.keys(item)) {
-    if (!attributes[key]!.post) throw new QdhcpError('ATTRIBUTE_NOT_ALLOWED_IN_POST', { attr: key });
+    if (!map[key]!.post) throw new QdhcpError('ATTRIBUTE_NOT_ALLOWED_IN_POST', { attr: key });
   }
-  for (const [key, spec] of Object.entries(attributes)) {
+  for (const [key, spec] of Object.entries(map)) {
     if (spec.required && !(key in item)) throw new QdhcpError('MISSING_ATTRIBUTE', { attr: key });
   }
   const { tenant_id: _tenant, ...rest } = item;
@@ -94,13 +118,11 @@ export function parseCreate(
 }
 
 /** Update pipeline: unknown and read-only attributes are refused; only given attributes are converted. */
-export function parseUpdate(
-  item: Record<string, unknown>,
-  attributes: AttributeMap,
-): Record<string, unknown> {
-  rejectUnknown(item, attributes);
+export function parseUpdate<I>(item: Record<string, unknown>, attributes: AttributesOf<I>): Partial<I> {
+  const map: AttributeMap = attributes;
+  rejectUnknown(item, map);
   for (const key of Object.keys(item)) {
-    if (!attributes[key]!.put) throw new QdhcpError('READ_ONLY_ATTRIBUTE', { attr: key });
+    if (!map[key]!.put) throw new QdhcpError('READ_ONLY_ATTRIBUTE', { attr: key });
   }
   return convertAll(item, attributes);
 }

@@ -9,8 +9,13 @@
 import { QdhcpError } from '../common/errors.js';
 import { parseIp, parseMac } from '../ipam/index.js';
 
-/** Converts one attribute value; `name` is the attribute, for messages. */
-export type Converter = (value: unknown, name: string) => unknown;
+/** Converts one attribute value to a `T`; `name` is the attribute, for messages. */
+export type Converter<T = unknown> = (value: unknown, name: string) => T;
+
+/** True for a JSON object (not null, not an array): what a body, an item or a dictionary must be. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /** Python-ish repr of a value for messages (`'abc'`, `5`, `None`). */
 export function repr(value: unknown): string {
@@ -33,7 +38,7 @@ export function invalidInput(message: string): QdhcpError {
 const TRUE_TEXTS = ['1', 't', 'true', 'on', 'y', 'yes'];
 const FALSE_TEXTS = ['0', 'f', 'false', 'off', 'n', 'no'];
 
-export const toBoolean: Converter = (value) => {
+export const toBoolean: Converter<boolean> = (value) => {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'string' || typeof value === 'number') {
     const text = String(value).toLowerCase();
@@ -44,7 +49,7 @@ export const toBoolean: Converter = (value) => {
 };
 
 /** Integers, also from their decimal text (the CLI sends `"mtu": "1450"`). */
-export function toInteger(options: { min?: number; max?: number } = {}): Converter {
+export function toInteger(options: { min?: number; max?: number } = {}): Converter<number> {
   return (value, name) => {
     let number: number | undefined;
     if (typeof value === 'number' && Number.isInteger(value)) number = value;
@@ -61,7 +66,7 @@ export function toInteger(options: { min?: number; max?: number } = {}): Convert
   };
 }
 
-export function toText(maxLength = 255): Converter {
+export function toText(maxLength = 255): Converter<string> {
   return (value, name) => {
     if (typeof value !== 'string') throw invalidAttribute(name, `${repr(value)} is not a valid string`);
     if (value.length > maxLength)
@@ -72,52 +77,53 @@ export function toText(maxLength = 255): Converter {
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
-export const toUuid: Converter = (value, name) => {
+export const toUuid: Converter<string> = (value, name) => {
   if (typeof value !== 'string' || !UUID.test(value))
     throw invalidAttribute(name, `${repr(value)} is not a valid UUID`);
   return value;
 };
 
-export function nullable(inner: Converter): Converter {
+export function nullable<T>(inner: Converter<T>): Converter<T | null> {
   return (value, name) => (value === null ? null : inner(value, name));
 }
 
-export function oneOf(values: readonly (string | number)[], convert?: Converter): Converter {
+/** One of `values`, compared as given (no conversion). */
+export function oneOf<const V extends string | number>(values: readonly V[]): Converter<V> {
   return (value, name) => {
-    const converted = convert ? convert(value, name) : value;
-    if (!values.includes(converted as string | number)) {
+    const found = values.find((allowed) => allowed === value);
+    if (found === undefined) {
       throw invalidAttribute(name, `${repr(value)} is not in [${values.map(repr).join(', ')}]`);
     }
-    return converted;
+    return found;
   };
 }
 
-export const toIpVersion: Converter = (value, name) => {
+export const toIpVersion: Converter<4 | 6> = (value, name) => {
   let number: number | undefined;
   try {
-    number = toInteger()(value, name) as number;
+    number = toInteger()(value, name);
   } catch {
     throw invalidAttribute(name, `${repr(value)} is not in [4, 6]`);
   }
-  if (number !== 4 && number !== 6) throw invalidAttribute(name, `${repr(value)} is not in [4, 6]`);
-  return number;
+  if (number === 4 || number === 6) return number;
+  throw invalidAttribute(name, `${repr(value)} is not in [4, 6]`);
 };
 
-export const toIpAddress: Converter = (value, name) => {
+export const toIpAddress: Converter<string> = (value, name) => {
   if (typeof value !== 'string') throw invalidAttribute(name, `${repr(value)} is not a valid IP address`);
   const parsed = parseIp(value);
   if (!parsed.ok) throw invalidAttribute(name, parsed.reason ?? `${repr(value)} is not a valid IP address`);
   return value;
 };
 
-export const toMac: Converter = (value, name) => {
+export const toMac: Converter<string> = (value, name) => {
   if (typeof value !== 'string') throw invalidAttribute(name, `${repr(value)} is not a valid MAC address`);
   const parsed = parseMac(value);
   if (!parsed.ok) throw invalidAttribute(name, parsed.reason ?? `${repr(value)} is not a valid MAC address`);
   return parsed.value;
 };
 
-export function listOf(item: Converter, options: { unique?: boolean } = {}): Converter {
+export function listOf<T>(item: Converter<T>, options: { unique?: boolean } = {}): Converter<T[]> {
   return (value, name) => {
     if (!Array.isArray(value)) throw invalidAttribute(name, `${repr(value)} is not a list`);
     const out = value.map((v) => item(v, name));
@@ -133,43 +139,47 @@ export function listOf(item: Converter, options: { unique?: boolean } = {}): Con
   };
 }
 
-/** A JSON object with exactly the allowed keys (the required ones present). */
-export function objectOf(
-  fields: Readonly<Record<string, { convert: Converter; required?: boolean }>>,
+/**
+ * The fields of a JSON object item whose keys must all be in `allowed` (Neutron's "Invalid data format for
+ * <describe>" otherwise). Converters of object items read its fields (`requiredField`, or `key in fields`
+ * for optional ones) in the order Neutron's validator checks them.
+ */
+export function objectFields(
+  value: unknown,
+  name: string,
   describe: string,
-): Converter {
-  return (value, name) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw invalidAttribute(name, `Invalid data format for ${describe}: ${repr(value)}`);
-    }
-    const record = value as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(record)) {
-      if (!(key in fields))
-        throw invalidAttribute(name, `Invalid data format for ${describe}: '${key}' is not allowed`);
-    }
-    for (const [key, field] of Object.entries(fields)) {
-      if (!(key in record)) {
-        if (field.required)
-          throw invalidAttribute(name, `Invalid data format for ${describe}: '${key}' is required`);
-        continue;
-      }
-      out[key] = field.convert(record[key], name);
-    }
-    return out;
-  };
+  allowed: readonly string[],
+): Record<string, unknown> {
+  if (!isJsonObject(value))
+    throw invalidAttribute(name, `Invalid data format for ${describe}: ${repr(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key))
+      throw invalidAttribute(name, `Invalid data format for ${describe}: '${key}' is not allowed`);
+  }
+  return value;
+}
+
+/** Field `key` of an item from `objectFields`, converted; missing → "'<key>' is required". */
+export function requiredField<T>(
+  fields: Record<string, unknown>,
+  key: string,
+  name: string,
+  describe: string,
+  convert: Converter<T>,
+): T {
+  if (!(key in fields))
+    throw invalidAttribute(name, `Invalid data format for ${describe}: '${key}' is required`);
+  return convert(fields[key], name);
 }
 
 /** Any JSON object (e.g. `binding:profile`). */
-export const toDict: Converter = (value, name) => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidAttribute(name, `${repr(value)} is not a dictionary`);
-  }
+export const toDict: Converter<Record<string, unknown>> = (value, name) => {
+  if (!isJsonObject(value)) throw invalidAttribute(name, `${repr(value)} is not a dictionary`);
   return value;
 };
 
 /** A plain string without validation beyond its type (CIDRs are validated by IPAM in the service). */
-export const toAnyString: Converter = (value) => {
+export const toAnyString: Converter<string> = (value) => {
   if (typeof value !== 'string') throw invalidInput(`${repr(value)} is not in a CIDR format`);
   return value;
 };
@@ -180,7 +190,7 @@ const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
  * A DNS name or domain (dns-integration): lower-cased; labels of 1–63 letters, digits and hyphens, not
  * starting or ending with a hyphen; an optional trailing dot; at most 255 characters; '' allowed.
  */
-export const toDnsName: Converter = (value, name) => {
+export const toDnsName: Converter<string> = (value, name) => {
   if (typeof value !== 'string') throw invalidAttribute(name, `${repr(value)} is not a valid string`);
   const lower = value.toLowerCase();
   if (lower === '') return lower;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ResourceEvent } from '../bus/index.js';
 import { readNetworkState } from '../service/sync-service.js';
-import { forEachBackend, makeNetwork, makeSubnet } from './test-harness.js';
+import { forEachBackend, makeNetwork, makeSubnet } from './testing/test-harness.js';
 
 forEachBackend('HTTP edge', (client) => {
   const bodyCases: [string, string, string, number, string, string][] = [

@@ -10,7 +10,7 @@ import {
   makeSubnet,
   type Reply,
   resource,
-} from './test-harness.js';
+} from './testing/test-harness.js';
 
 const INSTANCES = '/v2.0/qdhcp/instances';
 

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import { QdhcpError } from '../common/errors.js';
 import { type InstanceInput, type InstanceService, isDnsLabel } from '../service/instance-service.js';
-import type { AttributeMap, AttributeSpec } from './attributes.js';
+import { type AttributesOf, readOnly, type WritableAttribute } from './attribute-map.js';
 import { type Converter, invalidAttribute, toText } from './converters.js';
 import { type RouteOptions, registerResourceRoutes } from './resource-routes.js';
 
@@ -31,17 +31,18 @@ export const INSTANCE_SCHEMAS = {
 /** Key names of `public_keys` and `metadata` (Nova: 1–255 characters). */
 const KEY = Type.String({ minLength: 1, maxLength: 255 });
 
-function schemaFailure(schema: TSchema, value: unknown): string | undefined {
-  if (Value.Check(schema, value)) return undefined;
+/** Why `value` does not match `schema` (the first error TypeBox finds). */
+function schemaFailure(schema: TSchema, value: unknown): string {
   const first = Value.Errors(schema, value).First();
   return first ? `${first.path || 'value'}: ${first.message}` : 'does not match its schema';
 }
 
 /** A converter that accepts exactly the values of `schema` (and, for objects, keys of 1–255 chars). */
-function checked(schema: TSchema, what: string): Converter {
+function checked<T extends TSchema>(schema: T, what: string): Converter<Static<T>> {
   return (value, name) => {
-    const failure = schemaFailure(schema, value);
-    if (failure !== undefined) throw invalidAttribute(name, `not ${what} (${failure})`);
+    if (!Value.Check(schema, value)) {
+      throw invalidAttribute(name, `not ${what} (${schemaFailure(schema, value)})`);
+    }
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       const badKey = Object.keys(value).find((key) => !Value.Check(KEY, key));
       if (badKey !== undefined) throw invalidAttribute(name, `key '${badKey}' is not 1 to 255 characters`);
@@ -51,7 +52,7 @@ function checked(schema: TSchema, what: string): Converter {
 }
 
 /** Base64 (whitespace ignored, as `base64 -w76` output) → canonical base64, or null for none. */
-const toUserData: Converter = (value, name) => {
+const toUserData: Converter<string | null> = (value, name) => {
   if (value === null) return null;
   if (typeof value !== 'string') throw invalidAttribute(name, 'user data must be a base64 string');
   const compact = value.replace(/\s+/g, '');
@@ -68,7 +69,7 @@ const toUserData: Converter = (value, name) => {
   return compact === '' ? null : compact;
 };
 
-const toHostname: Converter = (value, name) => {
+const toHostname: Converter<string> = (value, name) => {
   if (typeof value !== 'string' || !isDnsLabel(value)) {
     throw invalidAttribute(
       name,
@@ -78,15 +79,10 @@ const toHostname: Converter = (value, name) => {
   return value;
 };
 
-const readOnly = (filter?: AttributeSpec['filter']): AttributeSpec => ({
-  post: false,
-  put: false,
-  ...(filter && { filter }),
-});
-const project: AttributeSpec = { post: true, put: false, convert: toText(255), filter: 'string' };
+const project: WritableAttribute<string> = { post: true, put: false, convert: toText(255), filter: 'string' };
 
 /** The instance attribute map: what POST and PUT may carry, and what lists filter and sort by. */
-export const INSTANCE_ATTRIBUTES: AttributeMap = {
+export const INSTANCE_ATTRIBUTES: AttributesOf<InstanceInput> = {
   id: readOnly('string'),
   name: { post: true, put: true, required: true, convert: toText(255), filter: 'string' },
   hostname: { post: true, put: true, convert: toHostname, filter: 'string' },
@@ -123,11 +119,10 @@ export function instancesPlugin(service: InstanceService, options: RouteOptions)
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('INSTANCE_NOT_FOUND', { instance_id: id }),
         useCases: {
-          create: (context, inputs) => service.create(context, inputs as InstanceInput[]),
+          create: (context, inputs) => service.create(context, inputs),
           list: (context, equals) => service.list(context, equals),
           get: (context, id) => service.get(context, id),
-          update: (context, id, input, ifMatch) =>
-            service.update(context, id, input as InstanceInput, ifMatch),
+          update: (context, id, input, ifMatch) => service.update(context, id, input, ifMatch),
           delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
         },
       },

@@ -9,7 +9,7 @@ import { QdhcpError } from '../common/errors.js';
 import type { EqualsFilter, FilterValue, FixedIpsFilter } from '../db/index.js';
 import { parseMac } from '../ipam/index.js';
 import type { PageRequest, SortKey } from '../service/query.js';
-import type { AttributeMap, FilterKind } from './attributes.js';
+import type { AttributeMap, FilterKind } from './attribute-map.js';
 import { toBoolean, toInteger } from './converters.js';
 
 const CONTROL_PARAMETERS = ['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse'];
@@ -29,9 +29,9 @@ function badQuery(message: string): QdhcpError {
 function convertFilterValue(kind: FilterKind, text: string, name: string): FilterValue {
   switch (kind) {
     case 'boolean':
-      return toBoolean(text, name) as boolean;
+      return toBoolean(text, name);
     case 'integer':
-      return toInteger()(text, name) as number;
+      return toInteger()(text, name);
     case 'mac': {
       const parsed = parseMac(text);
       return parsed.ok ? parsed.value : text.toLowerCase();
@@ -42,7 +42,11 @@ function convertFilterValue(kind: FilterKind, text: string, name: string): Filte
 }
 
 function parseFixedIps(values: readonly string[]): FixedIpsFilter {
-  const filter = { ipAddresses: [] as string[], subnetIds: [] as string[], ipSubstrings: [] as string[] };
+  const filter: { ipAddresses: string[]; subnetIds: string[]; ipSubstrings: string[] } = {
+    ipAddresses: [],
+    subnetIds: [],
+    ipSubstrings: [],
+  };
   for (const value of values) {
     const eq = value.indexOf('=');
     const key = value.slice(0, eq);
@@ -107,8 +111,7 @@ export function parseListQuery(
     limit = options.maxLimit;
   const marker = params.get('marker') ?? undefined;
   const pageReverseText = params.get('page_reverse');
-  const pageReverse =
-    pageReverseText === null ? false : (toBoolean(pageReverseText, 'page_reverse') as boolean);
+  const pageReverse = pageReverseText === null ? false : toBoolean(pageReverseText, 'page_reverse');
   return {
     equals,
     ...(fixedIps !== undefined && { fixedIps }),
@@ -125,11 +128,15 @@ export function parseListQuery(
 /** Keeps only the requested fields (all when none were requested). */
 export function selectFields<T extends object>(item: T, fields: readonly string[]): Partial<T> {
   if (fields.length === 0) return item;
-  const out: Record<string, unknown> = {};
+  const out: Partial<T> = {};
   for (const field of fields) {
-    if (field in item) out[field] = (item as Record<string, unknown>)[field];
+    if (isFieldOf(item, field)) out[field] = item[field];
   }
-  return out as Partial<T>;
+  return out;
+}
+
+function isFieldOf<T extends object>(item: T, field: string): field is Extract<keyof T, string> {
+  return field in item;
 }
 
 /** A pagination link. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { forEachBackend, makeNetwork, resource } from './test-harness.js';
+import { forEachBackend, makeNetwork, resource } from './testing/test-harness.js';
 
 forEachBackend('networks API', (client) => {
   test('create fills Neutron defaults and the standard attributes', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Client, forEachBackend, makeNetwork, makeSubnet, resource } from './test-harness.js';
+import { type Client, forEachBackend, makeNetwork, makeSubnet, resource } from './testing/test-harness.js';
 
 async function createPort(client: Client, port: Record<string, unknown>) {
   return client.request('POST', '/v2.0/ports', { port });

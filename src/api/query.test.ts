@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { type Client, forEachBackend, makeNetwork, makeSubnet, resource } from './test-harness.js';
+import { type Client, forEachBackend, makeNetwork, makeSubnet, resource } from './testing/test-harness.js';
 
 type Named = { id: string; name: string };
 

@@ -9,7 +9,7 @@ import type { QdhcpError } from '../common/errors.js';
 import type { FixedIpsFilter } from '../db/index.js';
 import type { RequestContext } from '../service/context.js';
 import { paginate, sortItems } from '../service/query.js';
-import type { AttributeMap } from './attributes.js';
+import type { AttributesOf } from './attribute-map.js';
 import {
   createItems,
   parseCreate,
@@ -20,29 +20,29 @@ import {
 } from './body.js';
 import { pageLinks, parseListQuery, selectFields } from './list-query.js';
 
-/** The use-cases a resource's routes call (inputs already converted by the attribute pipeline). */
-export interface ResourceUseCases<V extends { readonly id: string }> {
-  create(context: RequestContext, inputs: Record<string, unknown>[]): Promise<V[]>;
+/** The use-cases a resource's routes call (inputs `I` already converted by the attribute pipeline). */
+export interface ResourceUseCases<V extends { readonly id: string }, I> {
+  create(context: RequestContext, inputs: Partial<I>[]): Promise<V[]>;
   list(
     context: RequestContext,
     equals: Record<string, readonly (string | number | boolean | null)[]>,
     fixedIps?: FixedIpsFilter,
   ): Promise<V[]>;
   get(context: RequestContext, id: string): Promise<V>;
-  update(context: RequestContext, id: string, input: Record<string, unknown>, ifMatch?: number): Promise<V>;
+  update(context: RequestContext, id: string, input: Partial<I>, ifMatch?: number): Promise<V>;
   delete(context: RequestContext, id: string, ifMatch?: number): Promise<void>;
 }
 
 /** Everything the generic routes need to know about one resource. */
-export interface ResourceDefinition<V extends { readonly id: string }> {
+export interface ResourceDefinition<V extends { readonly id: string }, I> {
   readonly names: ResourceNames;
   /** The collection's path when it is not `/v2.0/<plural>` (qdhcp's own resources live under `/v2.0/qdhcp/`). */
   readonly collectionPath?: string;
-  readonly attributes: AttributeMap;
+  readonly attributes: AttributesOf<I>;
   readonly allowFixedIpsFilter: boolean;
   /** The error for an unknown pagination marker. */
   readonly markerNotFound: (id: string) => QdhcpError;
-  readonly useCases: ResourceUseCases<V>;
+  readonly useCases: ResourceUseCases<V, I>;
 }
 
 /** Shared by every resource plugin. */
@@ -65,9 +65,9 @@ export function baseUrl(request: FastifyRequest): string {
 }
 
 /** Registers the routes of one resource under `/v2.0/<plural>` (or its `collectionPath`). */
-export function registerResourceRoutes<V extends { readonly id: string }>(
+export function registerResourceRoutes<V extends { readonly id: string }, I>(
   app: FastifyInstance,
-  definition: ResourceDefinition<V>,
+  definition: ResourceDefinition<V, I>,
   options: RouteOptions,
 ): void {
   const { names, attributes, useCases } = definition;
@@ -108,8 +108,7 @@ export function registerResourceRoutes<V extends { readonly id: string }>(
 
   app.post(collection, async (request, reply) => {
     const context = options.contextOf(request);
-    const items = createItems(request.body, names);
-    const bulk = !(names.singular in (request.body as object));
+    const { items, bulk } = createItems(request.body, names);
     const inputs = items.map((item) => parseCreate(item, attributes, context));
     const views = await useCases.create(context, inputs);
     reply.code(201);

@@ -1,13 +1,11 @@
 /**
- * The network, subnet and port plugins: each binds its attribute map to its use-cases. The casts from
- * converted attributes to service inputs live here, at the edge: the attribute converters are what
- * guarantee those types.
+ * The network, subnet and port plugins: each binds its attribute map to its use-cases. The maps are typed
+ * by the service inputs, so the converted attributes reach the services as those inputs without a cast.
  *
  * @module
  */
 import type { FastifyInstance } from 'fastify';
 import { QdhcpError } from '../common/errors.js';
-import type { NetworkInput, PortInput, SubnetInput } from '../service/inputs.js';
 import type { NetworkService } from '../service/network-service.js';
 import type { PortService } from '../service/port-service.js';
 import type { SubnetService } from '../service/subnet-service.js';
@@ -25,11 +23,10 @@ export function networksPlugin(service: NetworkService, options: RouteOptions) {
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('NETWORK_NOT_FOUND', { net_id: id }),
         useCases: {
-          create: (context, inputs) => service.create(context, inputs as NetworkInput[]),
+          create: (context, inputs) => service.create(context, inputs),
           list: (context, equals) => service.list(context, equals),
           get: (context, id) => service.get(context, id),
-          update: (context, id, input, ifMatch) =>
-            service.update(context, id, input as NetworkInput, ifMatch),
+          update: (context, id, input, ifMatch) => service.update(context, id, input, ifMatch),
           delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
         },
       },
@@ -49,10 +46,10 @@ export function subnetsPlugin(service: SubnetService, options: RouteOptions) {
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('SUBNET_NOT_FOUND', { subnet_id: id }),
         useCases: {
-          create: (context, inputs) => service.create(context, inputs as SubnetInput[]),
+          create: (context, inputs) => service.create(context, inputs),
           list: (context, equals) => service.list(context, equals),
           get: (context, id) => service.get(context, id),
-          update: (context, id, input, ifMatch) => service.update(context, id, input as SubnetInput, ifMatch),
+          update: (context, id, input, ifMatch) => service.update(context, id, input, ifMatch),
           delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
         },
       },
@@ -72,10 +69,10 @@ export function portsPlugin(service: PortService, options: RouteOptions) {
         allowFixedIpsFilter: true,
         markerNotFound: (id) => new QdhcpError('PORT_NOT_FOUND', { port_id: id }),
         useCases: {
-          create: (context, inputs) => service.create(context, inputs as PortInput[]),
+          create: (context, inputs) => service.create(context, inputs),
           list: (context, equals, fixedIps) => service.list(context, equals, fixedIps),
           get: (context, id) => service.get(context, id),
-          update: (context, id, input, ifMatch) => service.update(context, id, input as PortInput, ifMatch),
+          update: (context, id, input, ifMatch) => service.update(context, id, input, ifMatch),
           delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
         },
       },

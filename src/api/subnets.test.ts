@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { forEachBackend, makeNetwork, makeSubnet, resource } from './test-harness.js';
+import { forEachBackend, makeNetwork, makeSubnet, resource } from './testing/test-harness.js';
 
 forEachBackend('subnets API', (client) => {
   test('create computes gateway and pools; IPv6 keeps modes', async () => {

@@ -4,90 +4,107 @@
  * binding event the server publishes when it schedules a network to an agent or takes it away.
  *
  * Every method's params and result have a schema; both sides validate what they receive. Networks travel
- * as the admin view the API returns (`network` + `subnets` + `ports`), the shape of `src/agent/model.ts`;
+ * as the admin view the API returns (`network` + `subnets` + `ports`), projected from the one definition
+ * of each resource (`resources.ts`) to what the agent reads (`AgentNetwork`, `AgentSubnet`, `AgentPort`);
  * unknown fields are allowed and ignored, so the server may add attributes without a version bump.
  *
  * History of `qdhcp.dhcp-agent` methods:
  * - v1 (initial): agent.report_state, dhcp.get_active_networks, dhcp.get_network, dhcp.ensure_port,
  *   dhcp.release_port, dhcp.ports_ready; event qdhcp.agent-binding v1.
  * - v1, added: metadata.get_instance (an agent that does not call it is unaffected).
- * - v1, added: NetworkView `vxlan_peers` (optional; an agent that ignores it floods to its configured
+ * - v1, added: AgentNetwork `vxlan_peers` (optional; an agent that ignores it floods to its configured
  *   remotes only, as before).
  *
  * @module
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import {
+  DnsAssignment,
+  ExtraDhcpOpt,
+  HostRoute,
+  Id,
+  NetworkResource,
+  PortResource,
+  SubnetResource,
+} from './resources.js';
 
 export const DHCP_AGENT_RPC_VERSION = 1;
 
-const Uuid = Type.String({ minLength: 1, maxLength: 64 });
+const Uuid = Id;
 const Host = Type.String({ minLength: 1, maxLength: 255 });
-
-const FixedIp = Type.Object({ subnet_id: Uuid, ip_address: Type.String() });
-const ExtraDhcpOpt = Type.Object({
-  opt_name: Type.String(),
-  opt_value: Type.Union([Type.String(), Type.Null()]),
-  ip_version: Type.Optional(Type.Union([Type.Number(), Type.String(), Type.Null()])),
-});
-const DnsAssignment = Type.Object({
-  hostname: Type.String(),
-  ip_address: Type.String(),
-  fqdn: Type.String(),
-});
-
-/** A port as the agent reads it (src/agent/model.ts `Port`). */
-export const PortView = Type.Object({
-  id: Uuid,
-  network_id: Type.Optional(Uuid),
-  mac_address: Type.String(),
-  fixed_ips: Type.Array(FixedIp),
-  device_owner: Type.Optional(Type.String()),
-  device_id: Type.Optional(Type.String()),
-  admin_state_up: Type.Optional(Type.Boolean()),
-  extra_dhcp_opts: Type.Optional(Type.Union([Type.Array(ExtraDhcpOpt), Type.Null()])),
-  dns_assignment: Type.Optional(Type.Union([Type.Array(DnsAssignment), Type.Null()])),
-  revision_number: Type.Optional(Type.Integer()),
-});
-export type PortView = Static<typeof PortView>;
-
-const HostRoute = Type.Object({ destination: Type.String(), nexthop: Type.String() });
-
-/** A subnet as the agent reads it (src/agent/model.ts `Subnet`). */
-export const SubnetView = Type.Object({
-  id: Uuid,
-  network_id: Type.Optional(Uuid),
-  ip_version: Type.Integer(),
-  cidr: Type.String(),
-  gateway_ip: Type.Union([Type.String(), Type.Null()]),
-  enable_dhcp: Type.Boolean(),
-  dns_nameservers: Type.Array(Type.String()),
-  host_routes: Type.Array(HostRoute),
-  ipv6_address_mode: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  ipv6_ra_mode: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-});
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /**
- * A network with all its subnets and ports (src/agent/model.ts `Network`) and `revision`, the network's
- * change counter at the time of reading: events with `networkRevision` ≤ it are already included.
+ * The agent projections: the resources of `resources.ts` reduced to what the data plane reads. The server
+ * sends the whole admin view; properties not named here are allowed and ignored, so the server may add
+ * attributes without a version bump. Properties the agent can do without are optional.
  */
-export const NetworkView = Type.Object({
-  id: Uuid,
-  project_id: Type.Optional(Type.String()),
-  admin_state_up: Type.Boolean(),
-  mtu: Type.Integer({ minimum: 0 }),
-  'provider:network_type': Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  'provider:physical_network': Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  'provider:segmentation_id': Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-  revision: Type.Integer({ minimum: 0 }),
-  /**
-   * VXLAN networks: underlay addresses (`tunnelIp`) of the other live agents, where this host's `vxlan-<vni>`
-   * floods broadcasts (head-end replication). Absent for other network types.
-   */
-  vxlan_peers: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 4096 })),
-  subnets: Type.Array(SubnetView),
-  ports: Type.Array(PortView),
-});
-export type NetworkView = Static<typeof NetworkView>;
+
+/** An extra option as the agent accepts it: `ip_version` may be absent, null or text (then 4 unless "6"). */
+const AgentExtraDhcpOpt = Type.Composite([
+  Type.Pick(ExtraDhcpOpt, ['opt_name', 'opt_value']),
+  Type.Object({ ip_version: Type.Optional(Type.Union([Type.Number(), Type.String(), Type.Null()])) }),
+]);
+
+/** A port as the agent reads it (src/agent/model.ts `AgentPort`). */
+export const AgentPort = Type.Composite([
+  Type.Pick(PortResource, ['id', 'mac_address', 'fixed_ips']),
+  Type.Partial(
+    Type.Pick(PortResource, ['network_id', 'device_owner', 'device_id', 'admin_state_up', 'revision_number']),
+  ),
+  // Null is "none" for both lists, as in Neutron's own agent RPC.
+  Type.Object({
+    extra_dhcp_opts: Type.Optional(Nullable(Type.Array(AgentExtraDhcpOpt))),
+    dns_assignment: Type.Optional(Nullable(Type.Array(DnsAssignment))),
+  }),
+]);
+export type AgentPort = Static<typeof AgentPort>;
+
+/** A subnet as the agent reads it (src/agent/model.ts `Subnet`). */
+export const AgentSubnet = Type.Composite([
+  Type.Pick(SubnetResource, [
+    'id',
+    'ip_version',
+    'cidr',
+    'gateway_ip',
+    'enable_dhcp',
+    'dns_nameservers',
+    'host_routes',
+  ]),
+  Type.Partial(Type.Pick(SubnetResource, ['network_id', 'ipv6_address_mode', 'ipv6_ra_mode', 'segment_id'])),
+]);
+export type AgentSubnet = Static<typeof AgentSubnet>;
+
+/**
+ * A network with all its subnets and ports (src/agent/model.ts `AgentNetwork`) and `revision`, the
+ * network's change counter at the time of reading: events with `networkRevision` ≤ it are already included.
+ */
+export const AgentNetwork = Type.Composite([
+  Type.Pick(NetworkResource, ['id', 'admin_state_up', 'mtu']),
+  Type.Partial(Type.Pick(NetworkResource, ['project_id', 'revision_number'])),
+  // Provider attributes are admin-only in the API; the agent is admin, null is "not set".
+  Type.Object({
+    'provider:network_type': Type.Optional(Nullable(Type.String())),
+    'provider:physical_network': Type.Optional(Nullable(Type.String())),
+    'provider:segmentation_id': Type.Optional(Nullable(Type.Integer())),
+    revision: Type.Integer({ minimum: 0 }),
+    /**
+     * VXLAN networks: underlay addresses (`tunnelIp`) of the other live agents, where this host's
+     * `vxlan-<vni>` floods broadcasts (head-end replication). Absent for other network types.
+     */
+    vxlan_peers: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 4096 })),
+    subnets: Type.Array(AgentSubnet),
+    ports: Type.Array(AgentPort),
+  }),
+]);
+export type AgentNetwork = Static<typeof AgentNetwork>;
+
+/** TODO(lead): rename uses after merge — the agent projections' former names. */
+export const PortView = AgentPort;
+export type PortView = AgentPort;
+/** TODO(lead): rename uses after merge. */
+export const NetworkView = AgentNetwork;
+export type NetworkView = AgentNetwork;
 
 /** Heartbeat (spec §4.9). The answer tells a restarted or revived agent to resync everything. */
 export const ReportStateParams = Type.Object({
@@ -113,11 +130,11 @@ export const ReportStateResult = Type.Object({
 
 /** Networks bound to the host (after auto-scheduling unhosted ones, spec §4.10), with everything inside. */
 export const GetActiveNetworksParams = Type.Object({ host: Host });
-export const GetActiveNetworksResult = Type.Object({ networks: Type.Array(NetworkView) });
+export const GetActiveNetworksResult = Type.Object({ networks: Type.Array(AgentNetwork) });
 
 /** One network, or null when it is gone or no longer bound to this host. */
 export const GetNetworkParams = Type.Object({ host: Host, networkId: Uuid });
-export const GetNetworkResult = Type.Object({ network: Type.Union([NetworkView, Type.Null()]) });
+export const GetNetworkResult = Type.Object({ network: Type.Union([AgentNetwork, Type.Null()]) });
 
 /**
  * Create, update or adopt this agent's DHCP port on a network in one call (spec §4.14 does it in three):
@@ -131,7 +148,7 @@ export const EnsurePortParams = Type.Object({
   deviceId: Type.String({ minLength: 1, maxLength: 255 }),
   subnetIds: Type.Array(Uuid),
 });
-export const EnsurePortResult = Type.Object({ port: Type.Union([PortView, Type.Null()]) });
+export const EnsurePortResult = Type.Object({ port: Type.Union([AgentPort, Type.Null()]) });
 
 /** Delete the agent's DHCP port(s) on a network (spec §4.10 release_dhcp_port). */
 export const ReleasePortParams = Type.Object({

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type AgentClient, forEachAgentBackend } from '../api/agents-harness.js';
+import { type AgentClient, forEachAgentBackend } from '../api/testing/agents-harness.js';
 import { addressedBus, addressOf } from '../bus/addressing.js';
 import { type BusEvent, createInProcessBus } from '../bus/index.js';
 import { eventually, recorder, testEvent } from '../bus/testing/bus-contract.js';

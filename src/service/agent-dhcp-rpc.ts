@@ -7,7 +7,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { MethodParams, MethodResult, NetworkView } from '../bus/dhcp-agent-rpc.js';
+import type { AgentNetwork, MethodParams, MethodResult } from '../bus/dhcp-agent-rpc.js';
 import { isQdhcpError } from '../common/errors.js';
 import {
   type AgentRecord,
@@ -38,7 +38,7 @@ import { liveTunnelIps, peersOf } from './tunnel-peers.js';
 import { portView } from './views.js';
 
 /** The contract's network view of a snapshot; a vxlan network carries the asking host's flooding peers. */
-function contractNetwork(state: NetworkState, peers: () => string[]): NetworkView {
+function contractNetwork(state: NetworkState, peers: () => string[]): AgentNetwork {
   const vxlan = state.network['provider:network_type'] === 'vxlan';
   return {
     ...state.network,
@@ -46,7 +46,7 @@ function contractNetwork(state: NetworkState, peers: () => string[]): NetworkVie
     ...(vxlan && { vxlan_peers: peers() }),
     subnets: state.subnets,
     ports: state.ports,
-  } as NetworkView;
+  };
 }
 
 /** Server side of the contract's data methods. */
@@ -68,7 +68,7 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
     networkId: string,
     tunnelIps: ReadonlyMap<string, string>,
     host: string,
-  ): Promise<NetworkView | null> {
+  ): Promise<AgentNetwork | null> {
     try {
       const state = await readNetworkState(database, config, networkId);
       return contractNetwork(state, () => peersOf(tunnelIps, host));
@@ -154,7 +154,7 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
       if (config.networkAutoSchedule && isAlive(agent, clock(), config.agentDownTime)) {
         await autoSchedule(agent);
       }
-      const networks: NetworkView[] = [];
+      const networks: AgentNetwork[] = [];
       const tunnelIps = await liveTunnelIps(database.db, config, clock());
       for (const id of await agentsRepository.networkIdsOfAgent(database.db, agent.id)) {
         const network = await snapshot(id, tunnelIps, params.host);

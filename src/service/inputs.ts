@@ -3,51 +3,65 @@
  * are Neutron's, values already have their final types. Optional fields were not given (create: the
  * service fills defaults; update: left unchanged).
  *
+ * Each input is derived from its resource's one definition (`bus/resources.ts`): an attribute a request
+ * writes as it reads back takes the resource's type; only the attributes whose request form differs (a
+ * null meaning "none" or "generate", a fixed IP given by subnet only, request-only attributes such as
+ * `prefixlen`) are spelled out here. The API's attribute maps are typed by these inputs, so the compiler
+ * checks that each converter produces exactly this type (`api/attribute-map.ts`).
+ *
  * @module
  */
+import type { NetworkResource, PortResource, SubnetResource } from '../bus/resources.js';
 import type { AllocationPool, HostRoute } from '../db/index.js';
 
+/** The named attributes of `R`, each optional (not given) and read-only. */
+type Given<R, K extends keyof R> = { readonly [P in K]?: R[P] };
+
 /** Network create/update attributes. */
-export interface NetworkInput {
-  readonly project_id?: string;
-  readonly name?: string;
-  readonly description?: string;
-  readonly admin_state_up?: boolean;
-  readonly shared?: boolean;
-  readonly mtu?: number;
-  readonly dns_domain?: string;
-  readonly port_security_enabled?: boolean;
-  readonly 'router:external'?: boolean;
-  readonly availability_zone_hints?: readonly string[];
-  readonly 'provider:network_type'?: string;
+export type NetworkInput = Given<
+  NetworkResource,
+  | 'project_id'
+  | 'name'
+  | 'description'
+  | 'admin_state_up'
+  | 'shared'
+  | 'mtu'
+  | 'dns_domain'
+  | 'port_security_enabled'
+  | 'router:external'
+  | 'availability_zone_hints'
+  | 'provider:network_type'
+> & {
+  /** Shown as null when unset; a request gives a name or nothing. */
   readonly 'provider:physical_network'?: string;
   readonly 'provider:segmentation_id'?: number;
-  readonly tags?: readonly string[];
-}
+};
 
 /** Subnet create/update attributes. `null` values mean "explicitly none" where Neutron allows it. */
-export interface SubnetInput {
-  readonly project_id?: string;
-  readonly network_id?: string;
-  readonly name?: string;
-  readonly description?: string;
+export type SubnetInput = Given<
+  SubnetResource,
+  | 'project_id'
+  | 'network_id'
+  | 'name'
+  | 'description'
+  | 'cidr'
+  | 'gateway_ip'
+  | 'enable_dhcp'
+  | 'ipv6_ra_mode'
+  | 'ipv6_address_mode'
+  | 'service_types'
+  | 'segment_id'
+  | 'dns_publish_fixed_ip'
+> & {
   readonly ip_version?: 4 | 6;
-  readonly cidr?: string;
+  /** Request-only: the prefix length of a subnet allocated from a pool. */
   readonly prefixlen?: number;
   readonly subnetpool_id?: string | null;
   readonly use_default_subnetpool?: boolean;
-  readonly gateway_ip?: string | null;
   readonly allocation_pools?: readonly AllocationPool[] | null;
   readonly dns_nameservers?: readonly string[] | null;
   readonly host_routes?: readonly HostRoute[] | null;
-  readonly enable_dhcp?: boolean;
-  readonly ipv6_ra_mode?: string | null;
-  readonly ipv6_address_mode?: string | null;
-  readonly service_types?: readonly string[];
-  readonly segment_id?: string | null;
-  readonly dns_publish_fixed_ip?: boolean;
-  readonly tags?: readonly string[];
-}
+};
 
 /** One requested fixed IP: a subnet, an address, or both. */
 export interface FixedIpRequest {
@@ -63,26 +77,28 @@ export interface ExtraDhcpOptRequest {
 }
 
 /** Port create/update attributes. */
-export interface PortInput {
-  readonly project_id?: string;
-  readonly network_id?: string;
-  readonly name?: string;
-  readonly description?: string;
-  readonly admin_state_up?: boolean;
+export type PortInput = Given<
+  PortResource,
+  | 'project_id'
+  | 'network_id'
+  | 'name'
+  | 'description'
+  | 'admin_state_up'
+  | 'device_id'
+  | 'device_owner'
+  | 'binding:host_id'
+  | 'binding:vnic_type'
+  | 'dns_name'
+  | 'dns_domain'
+  | 'port_security_enabled'
+  | 'security_groups'
+  | 'tags'
+> & {
   /** On update, `null` means "generate a new MAC". */
   readonly mac_address?: string | null;
   readonly fixed_ips?: readonly FixedIpRequest[];
-  readonly device_id?: string;
-  readonly device_owner?: string;
-  readonly 'binding:host_id'?: string;
-  readonly 'binding:vnic_type'?: string;
   readonly 'binding:profile'?: Readonly<Record<string, unknown>> | null;
   readonly extra_dhcp_opts?: readonly ExtraDhcpOptRequest[] | null;
-  readonly dns_name?: string;
-  readonly dns_domain?: string;
-  readonly port_security_enabled?: boolean;
-  readonly security_groups?: readonly string[];
   /** A pair without a MAC gets the port's MAC. */
   readonly allowed_address_pairs?: readonly { readonly ip_address: string; readonly mac_address?: string }[];
-  readonly tags?: readonly string[];
-}
+};

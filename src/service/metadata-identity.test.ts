@@ -13,7 +13,7 @@ import {
   makePort,
   makeSubnet,
   resource,
-} from '../api/test-harness.js';
+} from '../api/testing/test-harness.js';
 import { GetInstanceResult } from '../bus/dhcp-agent-rpc.js';
 import { storedAddress } from './metadata-identity.js';
 

@@ -95,7 +95,8 @@ export function createNetworkService(deps: NetworkServiceDeps) {
       physicalNetwork: segment.physicalNetwork,
       segmentationId: segment.segmentationId,
       availabilityZoneHints: input.availability_zone_hints ?? [],
-      tags: [...(input.tags ?? [])].sort(),
+      // Only ports take `tags` in a create body; other resources start untagged.
+      tags: [],
       createdAt: now,
       updatedAt: now,
       revisionNumber: 1,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { forEachAgentBackend } from '../api/agents-harness.js';
+import { forEachAgentBackend } from '../api/testing/agents-harness.js';
 import { networksRepository } from '../db/index.js';
 import { readNetworkState } from './sync-service.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { forEachAgentBackend } from '../api/agents-harness.js';
+import { forEachAgentBackend } from '../api/testing/agents-harness.js';
 
 forEachAgentBackend('dhcp.ports_ready', (client) => {
   test('DOWN → ACTIVE once; ports already ACTIVE, unknown or elsewhere cost no change', async () => {

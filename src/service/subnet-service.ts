@@ -88,7 +88,8 @@ export function createSubnetService(deps: SubnetServiceDeps) {
       serviceTypes: [...(input.service_types ?? [])],
       dnsPublishFixedIp: input.dns_publish_fixed_ip ?? false,
       segmentId: input.segment_id ?? null,
-      tags: [...(input.tags ?? [])].sort(),
+      // Only ports take `tags` in a create body; other resources start untagged.
+      tags: [],
       createdAt: now,
       updatedAt: now,
       revisionNumber: 0,

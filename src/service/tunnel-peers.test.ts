@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type AgentClient, forEachAgentBackend } from '../api/agents-harness.js';
+import { type AgentClient, forEachAgentBackend } from '../api/testing/agents-harness.js';
 import type { AgentBindingEventV1 } from '../bus/dhcp-agent-rpc.js';
 import { peersOf } from './tunnel-peers.js';
 

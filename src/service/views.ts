@@ -1,112 +1,22 @@
 /**
- * Resources as the API shows them (Neutron v2.0 attribute names), built from stored records. The
- * TypeBox schemas are the response types; attributes an ordinary project may not read (provider
- * attributes, port bindings) are left out for non-admin callers (spec 1.1 policy visibility).
+ * Resources as the API shows them (Neutron v2.0 attribute names), built from stored records. Their types
+ * are the one definition of each resource (`bus/resources.ts`), which the API also registers as response
+ * schemas; attributes an ordinary project may not read (provider attributes, port bindings) are left out
+ * for non-admin callers (spec 1.1 policy visibility).
  *
  * @module
  */
-import { type Static, Type } from '@sinclair/typebox';
+import type { DnsAssignment, NetworkResource, PortResource, SubnetResource } from '../bus/resources.js';
 import type { NetworkRecord, PortRecord, SubnetRecord } from '../db/index.js';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
-
-/** Neutron's standard attributes, shown on every resource (spec §1.1). */
-const standardAttributes = {
-  description: Type.String(),
-  tags: Type.Array(Type.String()),
-  created_at: Type.String(),
-  updated_at: Type.String(),
-  revision_number: Type.Integer(),
-};
-
 /** A network as returned by the API. */
-export const NetworkView = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  tenant_id: Type.String(),
-  project_id: Type.String(),
-  admin_state_up: Type.Boolean(),
-  mtu: Type.Integer(),
-  status: Type.String(),
-  subnets: Type.Array(Type.String()),
-  shared: Type.Boolean(),
-  port_security_enabled: Type.Boolean(),
-  'router:external': Type.Boolean(),
-  'provider:network_type': Type.Optional(Type.String()),
-  'provider:physical_network': Type.Optional(Nullable(Type.String())),
-  'provider:segmentation_id': Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-  availability_zone_hints: Type.Array(Type.String()),
-  availability_zones: Type.Array(Type.String()),
-  ipv4_address_scope: Type.Null(),
-  ipv6_address_scope: Type.Null(),
-  dns_domain: Type.String(),
-  ...standardAttributes,
-});
-export type NetworkView = Static<typeof NetworkView>;
-
+export type NetworkView = NetworkResource;
 /** A subnet as returned by the API. */
-export const SubnetView = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  tenant_id: Type.String(),
-  project_id: Type.String(),
-  network_id: Type.String(),
-  ip_version: Type.Integer(),
-  subnetpool_id: Type.Null(),
-  enable_dhcp: Type.Boolean(),
-  ipv6_ra_mode: Nullable(Type.String()),
-  ipv6_address_mode: Nullable(Type.String()),
-  gateway_ip: Nullable(Type.String()),
-  cidr: Type.String(),
-  allocation_pools: Type.Array(Type.Object({ start: Type.String(), end: Type.String() })),
-  host_routes: Type.Array(Type.Object({ destination: Type.String(), nexthop: Type.String() })),
-  dns_nameservers: Type.Array(Type.String()),
-  service_types: Type.Array(Type.String()),
-  dns_publish_fixed_ip: Type.Boolean(),
-  segment_id: Nullable(Type.String()),
-  ...standardAttributes,
-});
-export type SubnetView = Static<typeof SubnetView>;
-
-/** One entry of a port's `dns_assignment` (spec 1.7). */
-export const DnsAssignment = Type.Object({
-  ip_address: Type.String(),
-  hostname: Type.String(),
-  fqdn: Type.String(),
-});
-export type DnsAssignment = Static<typeof DnsAssignment>;
-
+export type SubnetView = SubnetResource;
 /** A port as returned by the API. */
-export const PortView = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  network_id: Type.String(),
-  tenant_id: Type.String(),
-  project_id: Type.String(),
-  mac_address: Type.String(),
-  admin_state_up: Type.Boolean(),
-  status: Type.String(),
-  device_id: Type.String(),
-  device_owner: Type.String(),
-  fixed_ips: Type.Array(Type.Object({ subnet_id: Type.String(), ip_address: Type.String() })),
-  allowed_address_pairs: Type.Array(Type.Object({ ip_address: Type.String(), mac_address: Type.String() })),
-  extra_dhcp_opts: Type.Array(
-    Type.Object({ opt_name: Type.String(), opt_value: Nullable(Type.String()), ip_version: Type.Integer() }),
-  ),
-  security_groups: Type.Array(Type.String()),
-  port_security_enabled: Type.Boolean(),
-  'binding:vnic_type': Type.String(),
-  'binding:host_id': Type.Optional(Type.String()),
-  'binding:profile': Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  'binding:vif_type': Type.Optional(Type.String()),
-  'binding:vif_details': Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  dns_name: Type.String(),
-  dns_domain: Type.String(),
-  dns_assignment: Type.Array(DnsAssignment),
-  ip_allocation: Type.String(),
-  ...standardAttributes,
-});
-export type PortView = Static<typeof PortView>;
+export type PortView = PortResource;
+
+export type { DnsAssignment };
 
 export function networkView(
   record: NetworkRecord,

@@ -6,11 +6,11 @@
  * @module
  */
 import { after, before, describe } from 'node:test';
-import type { DhcpAgentMethod, MethodParams, MethodResult } from '../bus/dhcp-agent-rpc.js';
-import type { BusEvent } from '../bus/index.js';
-import { defaultConfig } from '../common/config.js';
-import { createTestDatabase, type TestDatabase } from '../db/testing/test-databases.js';
-import { buildControlPlane, type ControlPlane } from '../main/server.js';
+import type { DhcpAgentMethod, MethodParams, MethodResult } from '../../bus/dhcp-agent-rpc.js';
+import type { BusEvent } from '../../bus/index.js';
+import { defaultConfig } from '../../common/config.js';
+import { createTestDatabase, type TestDatabase } from '../../db/testing/test-databases.js';
+import { buildControlPlane, type ControlPlane } from '../../main/server.js';
 import { BACKENDS, type Reply, TEST_CONFIG } from './test-harness.js';
 
 /** Drives one control plane whose clock only moves when told. */

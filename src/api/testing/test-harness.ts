@@ -5,9 +5,9 @@
  * @module
  */
 import { after, before, describe } from 'node:test';
-import { defaultConfig } from '../common/config.js';
-import { createTestDatabase, type TestDatabase } from '../db/testing/test-databases.js';
-import { buildControlPlane, type ControlPlane } from '../main/server.js';
+import { defaultConfig } from '../../common/config.js';
+import { createTestDatabase, type TestDatabase } from '../../db/testing/test-databases.js';
+import { buildControlPlane, type ControlPlane } from '../../main/server.js';
 
 /** A response, with its body parsed when it is JSON. */
 export interface Reply {
