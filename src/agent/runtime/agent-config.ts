@@ -1,7 +1,7 @@
 /**
- * The agent's configuration: the same INI format and flag rules as the server's (`src/common/config.ts`:
- * Neutron-style file, flags win, unknown keys are errors), with the DHCP agent's own options, named as in
- * Neutron's `dhcp_agent.ini` where the concept is the same.
+ * The agent's configuration: its option table, named as in Neutron's `dhcp_agent.ini` where the concept is
+ * the same, resolved by the one loader the server uses too (`src/common/config-options.ts`: Neutron-style
+ * file, flags win, unknown keys are errors), then the agent's own cross-checks.
  *
  * @module
  */
