@@ -28,8 +28,9 @@ ensure_service 5432 PostgreSQL pg_ctlcluster --skip-systemctl-redirect "$(ls /et
 ensure_service 5672 RabbitMQ rabbitmq-server -detached
 echo "[test] lint and format check" >&2
 npx biome check .
-echo "[test] unused files, exports and dependencies (knip.jsonc)" >&2
+echo "[test] unused files, exports and dependencies (knip.jsonc), then production code only tests use" >&2
 npx knip
+npx knip --production
 echo "[test] running tests" >&2
 # Only *.test.js files are tests: given a directory, node's runner would also run every module under any
 # `test/` folder (support programs included). Files run two at a time: e2e tests use unique namespace

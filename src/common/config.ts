@@ -183,7 +183,11 @@ export function loadConfig(file: string | undefined, flags: OptionFlags): Server
   return resolveConfig(readIniFile(file), flags, file);
 }
 
-/** The configuration with every default, for tests and embedding; `overrides` by option key. */
+/**
+ * The configuration with every default, for tests and embedding; `overrides` by option key.
+ *
+ * @internal
+ */
 export function defaultConfig(overrides: Readonly<Record<string, string>> = {}): ServerConfig {
   return resolveConfig(undefined, overrides);
 }

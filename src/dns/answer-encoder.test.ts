@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import * as dnsPacket from 'dns-packet';
 import fc from 'fast-check';
 import { encodeAnswer, questionSectionEnd } from './answer-encoder.js';
-import { type DnsRecord, decodeMessage, encodeMessage } from './codec.js';
+import { decodeMessage, encodeMessage } from './codec.js';
+import type { DnsRecord } from './message.js';
 import { decide } from './responder.js';
 import { Zone } from './zone.js';
 

@@ -1,14 +1,12 @@
 import { parseIpv4 } from '../common/ipv4.js';
+import { classCode, encodeRdata, typeCode } from './codec.js';
 import {
-  classCode,
   type DnsMessage,
   type DnsRecord,
-  encodeRdata,
   HEADER_LENGTH,
   OUR_UDP_PAYLOAD_SIZE,
   soaDataOf,
-  typeCode,
-} from './codec.js';
+} from './message.js';
 import { addressKey } from './names.js';
 
 /**

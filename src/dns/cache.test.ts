@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cacheKey, DnsCache, type ResolvedAnswer } from './cache.js';
-import { addressRecord, type DnsRecord, Rcode, soaRecord } from './codec.js';
+import { addressRecord, type DnsRecord, Rcode, soaRecord } from './message.js';
 
 const SOA = (ttl: number, minimum: number): DnsRecord =>
   soaRecord('example.org', ttl, {

@@ -1,4 +1,4 @@
-import { type DnsQuestion, type DnsRecord, Rcode, soaDataOf } from './codec.js';
+import { type DnsQuestion, type DnsRecord, Rcode, soaDataOf } from './message.js';
 import { nameKey } from './names.js';
 
 /**

@@ -4,7 +4,8 @@ import { buildQuery } from '../../test/support/dns/client.js';
 import { loadCapturedMessages } from '../../test/support/dns/fixtures.js';
 import { mutate } from '../../test/support/dns/mutate.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
-import { type DnsMessage, decodeSimpleQuery, decodeWithDnsPacket } from './codec.js';
+import { decodeSimpleQuery, decodeWithDnsPacket } from './codec.js';
+import type { DnsMessage } from './message.js';
 
 /**
  * The fast query decoder must mean exactly what dns-packet means: whenever `decodeSimpleQuery` returns a

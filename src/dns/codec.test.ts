@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { loadCapturedMessages } from '../../test/support/dns/fixtures.js';
-import { DnsDecodeError, decodeMessage, encodeMessage, isEncodableName, Rcode, rcodeName } from './codec.js';
+import { DnsDecodeError, decodeMessage, encodeMessage, isEncodableName } from './codec.js';
+import { Rcode, rcodeName } from './message.js';
 
 /** dig's query for `host-10-77-0-5.openstacklocal A`, annotated field by field. */
 const DIG_QUERY = Buffer.from(

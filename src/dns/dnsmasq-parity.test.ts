@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadCapturedMessages } from '../../test/support/dns/fixtures.js';
 import { createLogger } from '../common/logger.js';
-import { decodeMessage, rcodeName } from './codec.js';
+import { decodeMessage } from './codec.js';
+import { rcodeName } from './message.js';
 import { createDnsServer } from './server.js';
 import { Zone } from './zone.js';
 

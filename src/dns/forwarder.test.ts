@@ -4,9 +4,9 @@ import * as dnsPacket from 'dns-packet';
 import { startTestUpstream, type TestUpstream } from '../../test/support/dns/upstream.js';
 import { createLogger } from '../common/logger.js';
 import { DnsCache } from './cache.js';
-import { Rcode } from './codec.js';
 import { DnsCounters } from './counters.js';
 import { DnsConfigError, Forwarder, type ForwarderOptions, parseUpstream } from './forwarder.js';
+import { Rcode } from './message.js';
 
 const logger = createLogger({ level: 'silent' });
 const q = (name: string, type = 'A') => ({ name, type, class: 'IN' });

@@ -3,17 +3,9 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from '../common/logger.js';
 import { cacheKey, type DnsCache, type ResolvedAnswer } from './cache.js';
-import {
-  DnsDecodeError,
-  type DnsMessage,
-  type DnsQuestion,
-  decodeMessage,
-  encodeMessage,
-  NO_FLAGS,
-  OUR_UDP_PAYLOAD_SIZE,
-  Rcode,
-} from './codec.js';
+import { DnsDecodeError, decodeMessage, encodeMessage } from './codec.js';
 import type { DnsCounters } from './counters.js';
+import { type DnsMessage, type DnsQuestion, NO_FLAGS, OUR_UDP_PAYLOAD_SIZE, Rcode } from './message.js';
 import { addressKey, nameKey } from './names.js';
 import { frameMessage, readTcpMessages } from './tcp-framing.js';
 

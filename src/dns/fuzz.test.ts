@@ -6,7 +6,8 @@ import { loadCapturedMessages } from '../../test/support/dns/fixtures.js';
 import { mutate } from '../../test/support/dns/mutate.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
 import { createLogger } from '../common/logger.js';
-import { decodeMessage, OUR_UDP_PAYLOAD_SIZE } from './codec.js';
+import { decodeMessage } from './codec.js';
+import { OUR_UDP_PAYLOAD_SIZE } from './message.js';
 import { createDnsServer } from './server.js';
 import { Zone } from './zone.js';
 

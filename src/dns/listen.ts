@@ -36,7 +36,13 @@ export interface DnsListenOptions {
   readonly port: number;
 }
 
-/** Binds UDP and TCP on every address and attaches them; rejects (closing what was opened) on failure. */
+/**
+ * Binds UDP and TCP on every address and attaches them; rejects (closing what was opened) on failure.
+ * Used by the standalone DNS server the end-to-end tests run (test/support/dns/server-main.ts); the agent
+ * opens its sockets inside namespaces instead (agent/drivers/builtin/served-dns.ts).
+ *
+ * @internal
+ */
 export async function listenDns(server: DnsServer, options: DnsListenOptions): Promise<void> {
   const opened: { close(): unknown }[] = [];
   try {

@@ -53,21 +53,6 @@ function expandIpv6(input: string): string | undefined {
 }
 
 /**
- * The reverse-mapping name of an address, as a {@link nameKey}: `10.0.0.5` → `5.0.0.10.in-addr.arpa`,
- * `2001:db8::5` → `5.0.0.0.…8.b.d.0.1.0.0.2.ip6.arpa`. Undefined for anything that is not an address.
- */
-export function reverseName(address: string): string | undefined {
-  const family = isIP(address);
-  if (family === 4) return `${address.split('.').reverse().join('.')}.in-addr.arpa`;
-  if (family === 6) {
-    const hex = expandIpv6(address.toLowerCase());
-    if (hex === undefined) return undefined;
-    return `${hex.split('').reverse().join('.')}.ip6.arpa`;
-  }
-  return undefined;
-}
-
-/**
  * The canonical text of an address, used as the key of address maps: IPv4 as is (when valid), IPv6
  * lower-case and fully expanded (`2001:0db8:0000:…`), so `2001:db8::5` and `2001:DB8:0:0::5` are one key.
  */
@@ -99,11 +84,6 @@ export function addressFromReverseName(name: string): string | undefined {
     return hex.match(/.{4}/g)?.join(':');
   }
   return undefined;
-}
-
-/** True for the names of the reverse trees (`in-addr.arpa`, `ip6.arpa` and below). */
-export function isReverseName(name: string): boolean {
-  return isAtOrBelow(name, 'in-addr.arpa') || isAtOrBelow(name, 'ip6.arpa');
 }
 
 /**

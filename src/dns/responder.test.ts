@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type DnsMessage, decodeMessage, type Edns, NO_FLAGS, Rcode, rcodeName } from './codec.js';
+import { decodeMessage } from './codec.js';
+import { type DnsMessage, type Edns, NO_FLAGS, Rcode, rcodeName } from './message.js';
 import { decide, encodeWithinLimit, type ResponderDecision, udpResponseLimit } from './responder.js';
 import { Zone } from './zone.js';
 

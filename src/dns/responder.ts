@@ -1,17 +1,17 @@
 import { encodeAnswer } from './answer-encoder.js';
+import { encodeMessage } from './codec.js';
 import {
   addressRecord,
   type DnsMessage,
   type DnsQuestion,
   type DnsRecord,
-  encodeMessage,
   HEADER_LENGTH,
   OPCODE_QUERY,
   OUR_UDP_PAYLOAD_SIZE,
   ptrRecord,
   Rcode,
   soaRecord,
-} from './codec.js';
+} from './message.js';
 import { addressFromReverseName, nameKey } from './names.js';
 import type { Zone } from './zone.js';
 

@@ -1,9 +1,10 @@
 import type dgram from 'node:dgram';
 import type net from 'node:net';
 import type { Logger } from '../common/logger.js';
-import { DnsDecodeError, type DnsMessage, decodeMessage, Rcode, rcodeName } from './codec.js';
+import { DnsDecodeError, decodeMessage } from './codec.js';
 import { DnsCounters } from './counters.js';
 import type { Forwarder } from './forwarder.js';
+import { type DnsMessage, Rcode, rcodeName } from './message.js';
 import {
   buildResponse,
   decide,

@@ -1,4 +1,5 @@
-import { isEncodableName, type SoaData } from './codec.js';
+import { isEncodableName } from './codec.js';
+import type { SoaData } from './message.js';
 import { addressKey, canonicalAddress, isAtOrBelow, nameKey } from './names.js';
 
 /**

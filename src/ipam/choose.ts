@@ -147,14 +147,3 @@ function sampleDistinct(size: number, count: number, random: () => number): numb
   }
   return order;
 }
-
-/**
- * Number of free addresses across all pools (handy for quota-like checks and tests). Overlapping pools
- * are counted once per pool; validated pools never overlap.
- */
-export function freeAddressCount(pools: readonly IpRange[], allocated: AllocatedAddresses): bigint {
-  const sorted = sortedAllocations(allocated);
-  let total = 0n;
-  for (const pool of pools) if (pool.first <= pool.last) total += viewPool(pool, sorted).free;
-  return total;
-}

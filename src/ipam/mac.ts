@@ -67,12 +67,6 @@ export function parseMac(
   return ok(normalised);
 }
 
-/** Whether the group bit (I/G, bit 0 of the first octet) is set. */
-export function isMulticastMac(mac: string): boolean {
-  const octets = macToOctets(mac);
-  return octets !== undefined && (octets[0]! & 1) === 1;
-}
-
 /** Octets of an already-valid MAC; throws IpamUsageError otherwise. */
 export function macOctets(mac: string): number[] {
   const octets = macToOctets(mac);
@@ -104,25 +98,4 @@ export function generateMac(baseMac: string, randomBytes: RandomBytes): string {
     if (!REFUSED_MACS.includes(mac)) return mac;
   }
   throw new IpamUsageError('randomBytes keeps returning refused MACs');
-}
-
-/**
- * `count` distinct random MACs (Neutron's generator for bulk requests), skipping any in `avoid` — pass
- * the MACs already used on the network to avoid the collision-and-retry of spec 7 item 6. Gives up with
- * IpamUsageError after `count * 64 + 64` draws (the space is nearly full, or randomBytes is broken).
- */
-export function generateMacs(
-  baseMac: string,
-  count: number,
-  randomBytes: RandomBytes,
-  avoid: ReadonlySet<string> = new Set(),
-): string[] {
-  const out = new Set<string>();
-  const budget = count * 64 + 64;
-  for (let draws = 0; out.size < count; draws++) {
-    if (draws >= budget) throw new IpamUsageError(`could not find ${count} free MAC addresses`);
-    const mac = generateMac(baseMac, randomBytes);
-    if (!avoid.has(mac)) out.add(mac);
-  }
-  return [...out];
 }

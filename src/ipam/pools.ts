@@ -175,8 +175,3 @@ export function validateAllocationPools(
   }
   return ok(pools);
 }
-
-/** Whether an address lies in any of the pools. */
-export function poolsContain(pools: readonly IpRange[], ip: bigint): boolean {
-  return pools.some((p) => ip >= p.first && ip <= p.last);
-}

@@ -1,7 +1,7 @@
 /**
- * The agent's configuration: the same INI format and flag rules as the server's (`src/common/config.ts`:
- * Neutron-style file, flags win, unknown keys are errors), with the DHCP agent's own options, named as in
- * Neutron's `dhcp_agent.ini` where the concept is the same.
+ * The agent's configuration: its option table, named as in Neutron's `dhcp_agent.ini` where the concept is
+ * the same, resolved by the one loader the server uses too (`src/common/config-options.ts`: Neutron-style
+ * file, flags win, unknown keys are errors), then the agent's own cross-checks.
  *
  * @module
  */
@@ -18,6 +18,7 @@ import {
   resolveOptions,
 } from '../../common/config-options.js';
 import { SERVER_OPTIONS } from '../../common/config-server-options.js';
+import { parseIpv4 } from '../../common/ipv4.js';
 import { DnsConfigError, parseUpstream } from '../../dns/forwarder.js';
 import { parseInterfaceMappings } from '../plumbing-settings.js';
 
@@ -239,7 +240,7 @@ export function resolveAgentConfig(
   if (!/^[A-Za-z0-9_.-]*$/.test(hostNamespace) || hostNamespace.length > 255)
     throw invalid(`${get('host_namespace').where}: "${hostNamespace}" is not a namespace name`);
   const localIp = str('local_ip');
-  if (localIp !== '' && !/^\d{1,3}(\.\d{1,3}){3}$/.test(localIp))
+  if (localIp !== '' && parseIpv4(localIp) === undefined)
     throw invalid(`${get('local_ip').where}: "${localIp}" is not an IPv4 address`);
   const dnsServers = get('dnsmasq_dns_servers')
     .value.split(',')

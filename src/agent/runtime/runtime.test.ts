@@ -38,6 +38,7 @@ describe('agent configuration', () => {
     ['report interval', { report_interval: '0' }, /below the minimum 1/],
     ['boolean', { force_metadata: 'maybe' }, /not a boolean/],
     ['local ip', { local_ip: 'ten' }, /not an IPv4 address/],
+    ['local ip octet', { local_ip: '10.0.0.300' }, /not an IPv4 address/],
     ['metadata backend', { metadata_backend: 'ec2' }, /not one of builtin, nova/],
     ['nova url', { nova_metadata_url: 'ftp://nova' }, /not an http\(s\) URL/],
   ];
