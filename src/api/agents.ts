@@ -9,9 +9,12 @@ import type { FastifyInstance } from 'fastify';
 import { QdhcpError } from '../common/errors.js';
 import type { FilterValue } from '../db/index.js';
 import type { AgentService, AgentUpdate } from '../service/agent-service.js';
+import { AgentView } from '../service/agent-views.js';
+import { NetworkResource } from '../service/views.js';
 import { isJsonObject } from './converters.js';
 import { selectFields } from './list-query.js';
 import { queryParams, type RouteOptions } from './resource-routes.js';
+import { listResponse, oneResponse } from './response-schemas.js';
 
 /** List filters on agents: attribute → kind of value. `alive` is evaluated on the views. */
 const FILTERS: Readonly<Record<string, 'string' | 'bool'>> = {
@@ -90,8 +93,11 @@ export function agentsPlugin(service: AgentService, options: RouteOptions) {
   return async function agents(app: FastifyInstance): Promise<void> {
     type WithId = { Params: { id: string } };
     type WithIds = { Params: { id: string; networkId: string } };
+    const agentList = { schema: { response: { 200: listResponse('agents', AgentView) } } };
+    const oneAgent = { schema: { response: { 200: oneResponse('agent', AgentView) } } };
+    const networkList = { schema: { response: { 200: listResponse('networks', NetworkResource) } } };
 
-    app.get('/v2.0/agents', async (request) => {
+    app.get('/v2.0/agents', agentList, async (request) => {
       const params = queryParams(request);
       const { equals, alive } = parseFilters(params);
       let views = await service.list(options.contextOf(request), equals);
@@ -99,12 +105,12 @@ export function agentsPlugin(service: AgentService, options: RouteOptions) {
       return { agents: views.map((v) => selectFields(v, params.getAll('fields'))) };
     });
 
-    app.get<WithId>('/v2.0/agents/:id', async (request) => {
+    app.get<WithId>('/v2.0/agents/:id', oneAgent, async (request) => {
       const view = await service.get(options.contextOf(request), request.params.id);
       return { agent: selectFields(view, queryParams(request).getAll('fields')) };
     });
 
-    app.put<WithId>('/v2.0/agents/:id', async (request) => {
+    app.put<WithId>('/v2.0/agents/:id', oneAgent, async (request) => {
       const input = parseAgentUpdate(request.body);
       return { agent: await service.update(options.contextOf(request), request.params.id, input) };
     });
@@ -114,7 +120,7 @@ export function agentsPlugin(service: AgentService, options: RouteOptions) {
       reply.code(204).send();
     });
 
-    app.get<WithId>('/v2.0/agents/:id/dhcp-networks', async (request) => {
+    app.get<WithId>('/v2.0/agents/:id/dhcp-networks', networkList, async (request) => {
       const networks = await service.networksOfAgent(options.contextOf(request), request.params.id);
       return { networks: networks.map((n) => selectFields(n, queryParams(request).getAll('fields'))) };
     });
@@ -134,7 +140,7 @@ export function agentsPlugin(service: AgentService, options: RouteOptions) {
       reply.code(204).send();
     });
 
-    app.get<WithId>('/v2.0/networks/:id/dhcp-agents', async (request) => {
+    app.get<WithId>('/v2.0/networks/:id/dhcp-agents', agentList, async (request) => {
       const views = await service.agentsOfNetwork(options.contextOf(request), request.params.id);
       return { agents: views.map((v) => selectFields(v, queryParams(request).getAll('fields'))) };
     });

@@ -9,7 +9,12 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance } from 'fastify';
 import { QdhcpError } from '../common/errors.js';
-import { type InstanceInput, type InstanceService, isDnsLabel } from '../service/instance-service.js';
+import {
+  type InstanceInput,
+  type InstanceService,
+  InstanceView,
+  isDnsLabel,
+} from '../service/instance-service.js';
 import { type AttributesOf, readOnly, type WritableAttribute } from './attribute-map.js';
 import { type Converter, invalidAttribute, toText } from './converters.js';
 import { type RouteOptions, registerResourceRoutes } from './resource-routes.js';
@@ -116,6 +121,7 @@ export function instancesPlugin(service: InstanceService, options: RouteOptions)
         names: { singular: 'instance', plural: 'instances' },
         collectionPath: '/v2.0/qdhcp/instances',
         attributes: INSTANCE_ATTRIBUTES,
+        schema: InstanceView,
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('INSTANCE_NOT_FOUND', { instance_id: id }),
         useCases: {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { TObject } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { QdhcpError } from '../common/errors.js';
 import type { FixedIpsFilter } from '../db/index.js';
@@ -19,6 +20,7 @@ import {
   updateItem,
 } from './body.js';
 import { pageLinks, parseListQuery, selectFields } from './list-query.js';
+import { resourceResponses } from './response-schemas.js';
 
 /** The use-cases a resource's routes call (inputs `I` already converted by the attribute pipeline). */
 export interface ResourceUseCases<V extends { readonly id: string }, I> {
@@ -39,6 +41,8 @@ export interface ResourceDefinition<V extends { readonly id: string }, I> {
   /** The collection's path when it is not `/v2.0/<plural>` (qdhcp's own resources live under `/v2.0/qdhcp/`). */
   readonly collectionPath?: string;
   readonly attributes: AttributesOf<I>;
+  /** The resource's one definition: what its responses carry (registered as their schemas). */
+  readonly schema: TObject;
   readonly allowFixedIpsFilter: boolean;
   /** The error for an unknown pagination marker. */
   readonly markerNotFound: (id: string) => QdhcpError;
@@ -74,8 +78,9 @@ export function registerResourceRoutes<V extends { readonly id: string }, I>(
   const collection = definition.collectionPath ?? `/v2.0/${names.plural}`;
   const member = `${collection}/:id`;
   type WithId = { Params: { id: string } };
+  const responses = resourceResponses(names, definition.schema);
 
-  app.get(collection, async (request) => {
+  app.get(collection, { schema: { response: { 200: responses.list } } }, async (request) => {
     const context = options.contextOf(request);
     const params = queryParams(request);
     const query = parseListQuery(params, attributes, {
@@ -101,12 +106,12 @@ export function registerResourceRoutes<V extends { readonly id: string }, I>(
     return body;
   });
 
-  app.get<WithId>(member, async (request) => {
+  app.get<WithId>(member, { schema: { response: { 200: responses.one } } }, async (request) => {
     const view = await useCases.get(options.contextOf(request), request.params.id);
     return { [names.singular]: selectFields(view, queryParams(request).getAll('fields')) };
   });
 
-  app.post(collection, async (request, reply) => {
+  app.post(collection, { schema: { response: { 201: responses.created } } }, async (request, reply) => {
     const context = options.contextOf(request);
     const { items, bulk } = createItems(request.body, names);
     const inputs = items.map((item) => parseCreate(item, attributes, context));
@@ -115,7 +120,7 @@ export function registerResourceRoutes<V extends { readonly id: string }, I>(
     return bulk ? { [names.plural]: views } : { [names.singular]: views[0] };
   });
 
-  app.put<WithId>(member, async (request) => {
+  app.put<WithId>(member, { schema: { response: { 200: responses.one } } }, async (request) => {
     const context = options.contextOf(request);
     const input = parseUpdate(updateItem(request.body, names), attributes);
     const ifMatch = parseIfMatch(request.headers['if-match']);

@@ -9,6 +9,7 @@ import { QdhcpError } from '../common/errors.js';
 import type { NetworkService } from '../service/network-service.js';
 import type { PortService } from '../service/port-service.js';
 import type { SubnetService } from '../service/subnet-service.js';
+import { NetworkResource, PortResource, SubnetResource } from '../service/views.js';
 import { NETWORK_ATTRIBUTES, PORT_ATTRIBUTES, SUBNET_ATTRIBUTES } from './attributes.js';
 import { type RouteOptions, registerResourceRoutes } from './resource-routes.js';
 
@@ -20,6 +21,7 @@ export function networksPlugin(service: NetworkService, options: RouteOptions) {
       {
         names: { singular: 'network', plural: 'networks' },
         attributes: NETWORK_ATTRIBUTES,
+        schema: NetworkResource,
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('NETWORK_NOT_FOUND', { net_id: id }),
         useCases: {
@@ -43,6 +45,7 @@ export function subnetsPlugin(service: SubnetService, options: RouteOptions) {
       {
         names: { singular: 'subnet', plural: 'subnets' },
         attributes: SUBNET_ATTRIBUTES,
+        schema: SubnetResource,
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('SUBNET_NOT_FOUND', { subnet_id: id }),
         useCases: {
@@ -66,6 +69,7 @@ export function portsPlugin(service: PortService, options: RouteOptions) {
       {
         names: { singular: 'port', plural: 'ports' },
         attributes: PORT_ATTRIBUTES,
+        schema: PortResource,
         allowFixedIpsFilter: true,
         markerNotFound: (id) => new QdhcpError('PORT_NOT_FOUND', { port_id: id }),
         useCases: {

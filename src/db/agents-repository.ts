@@ -7,24 +7,8 @@
 import { sql } from 'kysely';
 import type { Queryable } from './database.js';
 import { columnIn, type EqualsFilter, equalsConditions } from './filters.js';
-import type { AgentsTable } from './schema.js';
-
-/** An agent as the services see it. */
-export interface AgentRecord {
-  readonly id: string;
-  readonly agentType: string;
-  readonly binary: string;
-  readonly host: string;
-  readonly topic: string;
-  readonly availabilityZone: string | null;
-  readonly adminStateUp: boolean;
-  readonly configurations: Record<string, unknown>;
-  readonly load: number;
-  readonly createdAt: string;
-  readonly startedAt: string;
-  readonly heartbeatTimestamp: string;
-  readonly description: string | null;
-}
+import type { AgentRecord } from './records.js';
+import { agentFromRow, agentToRow } from './row-mappers.js';
 
 /** One network↔agent binding. */
 export interface BindingRecord {
@@ -44,57 +28,12 @@ const FILTER_COLUMNS: Readonly<Record<string, string>> = {
   description: 'description',
 };
 
-function fromRow(row: AgentsTable): AgentRecord {
-  let configurations: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(row.configurations);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      configurations = parsed as Record<string, unknown>;
-    }
-  } catch {
-    // A row written by us is always JSON; anything else shows as no configuration.
-  }
-  return {
-    id: row.id,
-    agentType: row.agent_type,
-    binary: row.binary,
-    host: row.host,
-    topic: row.topic,
-    availabilityZone: row.availability_zone,
-    adminStateUp: row.admin_state_up !== 0,
-    configurations,
-    load: row.load,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    heartbeatTimestamp: row.heartbeat_timestamp,
-    description: row.description,
-  };
-}
-
-function toRow(record: AgentRecord): AgentsTable {
-  return {
-    id: record.id,
-    agent_type: record.agentType,
-    binary: record.binary,
-    host: record.host,
-    topic: record.topic,
-    availability_zone: record.availabilityZone,
-    admin_state_up: record.adminStateUp ? 1 : 0,
-    configurations: JSON.stringify(record.configurations),
-    load: record.load,
-    created_at: record.createdAt,
-    started_at: record.startedAt,
-    heartbeat_timestamp: record.heartbeatTimestamp,
-    description: record.description,
-  };
-}
-
 export const agentsRepository = {
   filterableAttributes: Object.keys(FILTER_COLUMNS),
 
   async get(db: Queryable, id: string): Promise<AgentRecord | undefined> {
     const row = await db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && fromRow(row);
+    return row && agentFromRow(row);
   },
 
   async getByTypeAndHost(db: Queryable, agentType: string, host: string): Promise<AgentRecord | undefined> {
@@ -104,7 +43,7 @@ export const agentsRepository = {
       .where('agent_type', '=', agentType)
       .where('host', '=', host)
       .executeTakeFirst();
-    return row && fromRow(row);
+    return row && agentFromRow(row);
   },
 
   /** Agents matching every attribute of `equals` (unknown attributes were rejected at the edge). */
@@ -113,21 +52,21 @@ export const agentsRepository = {
     let query = db.selectFrom('agents').selectAll();
     for (const condition of conditions) query = query.where(condition);
     const rows = await query.orderBy('host').orderBy('id').execute();
-    return rows.map(fromRow);
+    return rows.map(agentFromRow);
   },
 
   async listByIds(db: Queryable, ids: readonly string[]): Promise<AgentRecord[]> {
     if (ids.length === 0) return [];
     const rows = await db.selectFrom('agents').selectAll().where(columnIn('id', ids)).orderBy('id').execute();
-    return rows.map(fromRow);
+    return rows.map(agentFromRow);
   },
 
   async insert(tx: Queryable, record: AgentRecord): Promise<void> {
-    await tx.insertInto('agents').values(toRow(record)).execute();
+    await tx.insertInto('agents').values(agentToRow(record)).execute();
   },
 
   async update(tx: Queryable, record: AgentRecord): Promise<void> {
-    const { id, ...row } = toRow(record);
+    const { id, ...row } = agentToRow(record);
     await tx.updateTable('agents').set(row).where('id', '=', id).execute();
   },
 

@@ -4,23 +4,24 @@
  * @module
  */
 
-export { type AgentRecord, agentsRepository, type BindingRecord } from './agents-repository.js';
+export { agentsRepository, type BindingRecord } from './agents-repository.js';
 export { type Database, describeDatabaseUrl, openDatabase, type Queryable } from './database.js';
 export type { EqualsFilter, FilterValue } from './filters.js';
 export {
   type AddressHolder,
   type InstanceListFilter,
-  type InstanceRecord,
   instancesRepository,
 } from './instances-repository.js';
 export { type NetworkListFilter, networksRepository } from './networks-repository.js';
 export { type FixedIpsFilter, type PortListFilter, portsRepository } from './ports-repository.js';
 export type {
   AddressPair,
+  AgentRecord,
   AllocationPool,
   ExtraDhcpOpt,
   FixedIp,
   HostRoute,
+  InstanceRecord,
   NetworkRecord,
   PortRecord,
   SubnetRecord,

@@ -6,24 +6,8 @@
  */
 import type { Queryable } from './database.js';
 import { chunks, columnIn, type EqualsFilter, equalsConditions } from './filters.js';
-import type { InstancesTable } from './schema.js';
-
-/** An instance as stored; JSON columns parsed, user data still base64 (it travels base64 everywhere). */
-export interface InstanceRecord {
-  readonly id: string;
-  readonly projectId: string;
-  readonly name: string;
-  readonly hostname: string;
-  readonly availabilityZone: string;
-  /** Key name → public key, in the order given. */
-  readonly publicKeys: Readonly<Record<string, string>>;
-  readonly userDataBase64: string | null;
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly launchIndex: number;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly revisionNumber: number;
-}
+import type { InstanceRecord } from './records.js';
+import { instanceFromRow, instanceToRow } from './row-mappers.js';
 
 /** The port holding an address, and who it belongs to. */
 export interface AddressHolder {
@@ -52,49 +36,15 @@ export interface InstanceListFilter {
   readonly project?: string;
 }
 
-function fromRow(row: InstancesTable): InstanceRecord {
-  return {
-    id: row.id,
-    projectId: row.project_id,
-    name: row.name,
-    hostname: row.hostname,
-    availabilityZone: row.availability_zone,
-    publicKeys: JSON.parse(row.public_keys) as Record<string, string>,
-    userDataBase64: row.user_data,
-    metadata: JSON.parse(row.metadata) as Record<string, string>,
-    launchIndex: row.launch_index,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revisionNumber: row.revision_number,
-  };
-}
-
-function toRow(record: InstanceRecord): InstancesTable {
-  return {
-    id: record.id,
-    project_id: record.projectId,
-    name: record.name,
-    hostname: record.hostname,
-    availability_zone: record.availabilityZone,
-    public_keys: JSON.stringify(record.publicKeys),
-    user_data: record.userDataBase64,
-    metadata: JSON.stringify(record.metadata),
-    launch_index: record.launchIndex,
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
-    revision_number: record.revisionNumber,
-  };
-}
-
 export const instancesRepository = {
   filterableAttributes: Object.keys(FILTER_COLUMNS),
 
   async insert(tx: Queryable, record: InstanceRecord): Promise<void> {
-    await tx.insertInto('instances').values(toRow(record)).execute();
+    await tx.insertInto('instances').values(instanceToRow(record)).execute();
   },
 
   async update(tx: Queryable, record: InstanceRecord): Promise<void> {
-    const { id, ...row } = toRow(record);
+    const { id, ...row } = instanceToRow(record);
     await tx.updateTable('instances').set(row).where('id', '=', id).execute();
   },
 
@@ -104,7 +54,7 @@ export const instancesRepository = {
 
   async get(db: Queryable, id: string): Promise<InstanceRecord | undefined> {
     const row = await db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && fromRow(row);
+    return row && instanceFromRow(row);
   },
 
   /**
@@ -115,7 +65,7 @@ export const instancesRepository = {
     let query = tx.selectFrom('instances').selectAll().where('id', '=', id);
     if (forUpdate) query = query.forUpdate();
     const row = await query.executeTakeFirst();
-    return row && fromRow(row);
+    return row && instanceFromRow(row);
   },
 
   async list(db: Queryable, filter: InstanceListFilter): Promise<InstanceRecord[]> {
@@ -124,7 +74,7 @@ export const instancesRepository = {
     let query = db.selectFrom('instances').selectAll();
     for (const condition of conditions) query = query.where(condition);
     if (filter.project !== undefined) query = query.where('project_id', '=', filter.project);
-    return (await query.orderBy('id').execute()).map(fromRow);
+    return (await query.orderBy('id').execute()).map(instanceFromRow);
   },
 
   /**

@@ -6,7 +6,8 @@
 import { sql } from 'kysely';
 import type { Queryable } from './database.js';
 import { type EqualsFilter, equalsConditions } from './filters.js';
-import { type NetworkRecord, networkFromRow, networkToRow } from './records.js';
+import type { NetworkRecord } from './records.js';
+import { networkFromRow, networkToRow } from './row-mappers.js';
 
 /** API attribute → column, for filters. */
 const FILTER_COLUMNS: Readonly<Record<string, string>> = {

@@ -6,7 +6,8 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Queryable } from './database.js';
 import { chunks, columnIn, type EqualsFilter, equalsConditions } from './filters.js';
-import { type FixedIp, type PortRecord, portFromRow, portToRow } from './records.js';
+import type { FixedIp, PortRecord } from './records.js';
+import { portFromRow, portToRow } from './row-mappers.js';
 
 const FILTER_COLUMNS: Readonly<Record<string, string>> = {
   id: 'id',

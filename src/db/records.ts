@@ -1,10 +1,9 @@
 /**
- * The stored resources as typed records (what repositories return and accept), and their mapping to
- * and from table rows. JSON columns are parsed here, at the storage edge, so nothing above sees text.
+ * The stored resources as typed records: what repositories return and accept. Their mapping to and from
+ * table rows is in one place, `row-mappers.ts`.
  *
  * @module
  */
-import type { NetworksTable, PortsTable, SubnetsTable } from './schema.js';
 
 /** A network and its (single) provider segment. */
 export interface NetworkRecord {
@@ -115,184 +114,36 @@ export interface PortRecord {
   readonly revisionNumber: number;
 }
 
-function parseJson<T>(text: string): T {
-  return JSON.parse(text) as T;
+/** An agent as the services see it. */
+export interface AgentRecord {
+  readonly id: string;
+  readonly agentType: string;
+  readonly binary: string;
+  readonly host: string;
+  readonly topic: string;
+  readonly availabilityZone: string | null;
+  readonly adminStateUp: boolean;
+  readonly configurations: Record<string, unknown>;
+  readonly load: number;
+  readonly createdAt: string;
+  readonly startedAt: string;
+  readonly heartbeatTimestamp: string;
+  readonly description: string | null;
 }
 
-export function networkFromRow(row: NetworksTable): NetworkRecord {
-  return {
-    id: row.id,
-    projectId: row.project_id,
-    name: row.name,
-    description: row.description,
-    adminStateUp: row.admin_state_up === 1,
-    status: row.status,
-    shared: row.shared === 1,
-    mtu: row.mtu,
-    dnsDomain: row.dns_domain,
-    portSecurityEnabled: row.port_security_enabled === 1,
-    routerExternal: row.router_external === 1,
-    networkType: row.network_type,
-    physicalNetwork: row.physical_network,
-    segmentationId: row.segmentation_id,
-    availabilityZoneHints: parseJson(row.availability_zone_hints),
-    tags: parseJson(row.tags),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revisionNumber: row.revision_number,
-    syncRevision: row.sync_revision,
-  };
-}
-
-/** The segment's uniqueness key: one network per flat physnet, VLAN id per physnet, or VNI. */
-export function segmentKey(
-  record: Pick<NetworkRecord, 'networkType' | 'physicalNetwork' | 'segmentationId'>,
-): string | null {
-  switch (record.networkType) {
-    case 'flat':
-      return `flat:${record.physicalNetwork}`;
-    case 'vlan':
-      return `vlan:${record.physicalNetwork}:${record.segmentationId}`;
-    case 'vxlan':
-      return `vxlan:${record.segmentationId}`;
-    default:
-      return null;
-  }
-}
-
-export function networkToRow(record: NetworkRecord): NetworksTable {
-  return {
-    id: record.id,
-    project_id: record.projectId,
-    name: record.name,
-    description: record.description,
-    admin_state_up: record.adminStateUp ? 1 : 0,
-    status: record.status,
-    shared: record.shared ? 1 : 0,
-    mtu: record.mtu,
-    dns_domain: record.dnsDomain,
-    port_security_enabled: record.portSecurityEnabled ? 1 : 0,
-    router_external: record.routerExternal ? 1 : 0,
-    network_type: record.networkType,
-    physical_network: record.physicalNetwork,
-    segmentation_id: record.segmentationId,
-    segment_key: segmentKey(record),
-    availability_zone_hints: JSON.stringify(record.availabilityZoneHints),
-    tags: JSON.stringify(record.tags),
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
-    revision_number: record.revisionNumber,
-    sync_revision: record.syncRevision,
-  };
-}
-
-export function subnetFromRow(row: SubnetsTable): SubnetRecord {
-  return {
-    id: row.id,
-    networkId: row.network_id,
-    projectId: row.project_id,
-    name: row.name,
-    description: row.description,
-    ipVersion: row.ip_version === 6 ? 6 : 4,
-    cidr: row.cidr,
-    gatewayIp: row.gateway_ip,
-    enableDhcp: row.enable_dhcp === 1,
-    ipv6RaMode: row.ipv6_ra_mode,
-    ipv6AddressMode: row.ipv6_address_mode,
-    allocationPools: parseJson(row.allocation_pools),
-    dnsNameservers: parseJson(row.dns_nameservers),
-    hostRoutes: parseJson(row.host_routes),
-    serviceTypes: parseJson(row.service_types),
-    dnsPublishFixedIp: row.dns_publish_fixed_ip === 1,
-    segmentId: row.segment_id,
-    tags: parseJson(row.tags),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revisionNumber: row.revision_number,
-  };
-}
-
-export function subnetToRow(record: SubnetRecord): SubnetsTable {
-  return {
-    id: record.id,
-    network_id: record.networkId,
-    project_id: record.projectId,
-    name: record.name,
-    description: record.description,
-    ip_version: record.ipVersion,
-    cidr: record.cidr,
-    gateway_ip: record.gatewayIp,
-    enable_dhcp: record.enableDhcp ? 1 : 0,
-    ipv6_ra_mode: record.ipv6RaMode,
-    ipv6_address_mode: record.ipv6AddressMode,
-    allocation_pools: JSON.stringify(record.allocationPools),
-    dns_nameservers: JSON.stringify(record.dnsNameservers),
-    host_routes: JSON.stringify(record.hostRoutes),
-    service_types: JSON.stringify(record.serviceTypes),
-    dns_publish_fixed_ip: record.dnsPublishFixedIp ? 1 : 0,
-    segment_id: record.segmentId,
-    tags: JSON.stringify(record.tags),
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
-    revision_number: record.revisionNumber,
-  };
-}
-
-export function portFromRow(row: PortsTable, fixedIps: readonly FixedIp[]): PortRecord {
-  return {
-    id: row.id,
-    networkId: row.network_id,
-    projectId: row.project_id,
-    name: row.name,
-    description: row.description,
-    adminStateUp: row.admin_state_up === 1,
-    macAddress: row.mac_address,
-    deviceId: row.device_id,
-    deviceOwner: row.device_owner,
-    status: row.status,
-    bindingHostId: row.binding_host_id,
-    bindingVnicType: row.binding_vnic_type,
-    bindingProfile: parseJson(row.binding_profile),
-    bindingVifType: row.binding_vif_type,
-    dnsName: row.dns_name,
-    dnsDomain: row.dns_domain,
-    portSecurityEnabled: row.port_security_enabled === 1,
-    extraDhcpOpts: parseJson(row.extra_dhcp_opts),
-    allowedAddressPairs: parseJson(row.allowed_address_pairs),
-    ipAllocation: row.ip_allocation,
-    tags: parseJson(row.tags),
-    fixedIps,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    revisionNumber: row.revision_number,
-  };
-}
-
-export function portToRow(record: PortRecord): PortsTable {
-  return {
-    id: record.id,
-    network_id: record.networkId,
-    project_id: record.projectId,
-    name: record.name,
-    description: record.description,
-    admin_state_up: record.adminStateUp ? 1 : 0,
-    mac_address: record.macAddress,
-    device_id: record.deviceId,
-    device_owner: record.deviceOwner,
-    status: record.status,
-    binding_host_id: record.bindingHostId,
-    binding_vnic_type: record.bindingVnicType,
-    binding_profile: JSON.stringify(record.bindingProfile),
-    binding_vif_type: record.bindingVifType,
-    dns_name: record.dnsName,
-    dns_domain: record.dnsDomain,
-    port_security_enabled: record.portSecurityEnabled ? 1 : 0,
-    extra_dhcp_opts: JSON.stringify(record.extraDhcpOpts),
-    allowed_address_pairs: JSON.stringify(record.allowedAddressPairs),
-    ip_allocation: record.ipAllocation,
-    tags: JSON.stringify(record.tags),
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
-    revision_number: record.revisionNumber,
-  };
+/** An instance as stored; JSON columns parsed, user data still base64 (it travels base64 everywhere). */
+export interface InstanceRecord {
+  readonly id: string;
+  readonly projectId: string;
+  readonly name: string;
+  readonly hostname: string;
+  readonly availabilityZone: string;
+  /** Key name → public key, in the order given. */
+  readonly publicKeys: Readonly<Record<string, string>>;
+  readonly userDataBase64: string | null;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly launchIndex: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly revisionNumber: number;
 }

@@ -5,7 +5,8 @@
  */
 import type { Queryable } from './database.js';
 import { chunks, columnIn, type EqualsFilter, equalsConditions } from './filters.js';
-import { type SubnetRecord, subnetFromRow, subnetToRow } from './records.js';
+import type { SubnetRecord } from './records.js';
+import { subnetFromRow, subnetToRow } from './row-mappers.js';
 
 const FILTER_COLUMNS: Readonly<Record<string, string>> = {
   id: 'subnets.id',

@@ -4,27 +4,31 @@
  *
  * @module
  */
+import { type Static, Type } from '@sinclair/typebox';
 import type { AgentRecord } from '../db/index.js';
 import { isAlive } from './scheduler.js';
 
-/** One agent in API form. */
-export interface AgentView {
-  readonly id: string;
-  readonly agent_type: string;
-  readonly binary: string;
-  readonly topic: string;
-  readonly host: string;
-  readonly admin_state_up: boolean;
-  readonly created_at: string;
-  readonly started_at: string;
-  readonly heartbeat_timestamp: string;
-  readonly description: string | null;
-  readonly resources_synced: null;
-  readonly availability_zone: string | null;
-  readonly alive: boolean;
-  readonly configurations: Record<string, unknown>;
-  readonly resource_versions: Record<string, never>;
-}
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** One agent in API form: the agent resource's one definition (also the API's response schema). */
+export const AgentView = Type.Object({
+  id: Type.String(),
+  agent_type: Type.String(),
+  binary: Type.String(),
+  topic: Type.String(),
+  host: Type.String(),
+  admin_state_up: Type.Boolean(),
+  created_at: Type.String(),
+  started_at: Type.String(),
+  heartbeat_timestamp: Type.String(),
+  description: Nullable(Type.String()),
+  resources_synced: Type.Null(),
+  availability_zone: Nullable(Type.String()),
+  alive: Type.Boolean(),
+  configurations: Type.Record(Type.String(), Type.Unknown()),
+  resource_versions: Type.Record(Type.String(), Type.Never()),
+});
+export type AgentView = Static<typeof AgentView>;
 
 /** `2026-11-22T10:12:36Z` → `2026-11-22 10:12:36` (the agents API's format). */
 function agentTime(stored: string): string {

@@ -1,14 +1,6 @@
-/**
- * Port use-cases: create (single and bulk, all-or-nothing), list, show, update, delete, with MAC and IP
- * allocation under the network's lock (spec 1.5, 3.4–3.7).
- *
- * @module
- */
-import { randomUUID } from 'node:crypto';
 import type { ServerConfig } from '../common/config.js';
 import { QdhcpError } from '../common/errors.js';
 import {
-  type AddressPair,
   type EqualsFilter,
   type FixedIp,
   type FixedIpsFilter,
@@ -23,13 +15,19 @@ import { parseIp, sortAddresses } from '../ipam/index.js';
 import { AllocationCache, type SubnetAllocations } from './allocation-cache.js';
 import { formatTimestamp } from './clock.js';
 import { type RequestContext, visibilityScope } from './context.js';
-import { initialExtraDhcpOpts, mergeExtraDhcpOpts } from './extra-dhcp-opts.js';
 import { freeMac } from './free-mac.js';
 import type { FixedIpRequest, PortInput } from './inputs.js';
 import { unwrap } from './ipam-errors.js';
-import { checkRevision, ownerProject, requireNetworkAccess } from './policy.js';
+import { checkRevision, requireNetworkAccess } from './policy.js';
 import { allocateFixedIps } from './port-allocation.js';
 import { type MutationState, withAddresses, withLocalCache, withoutAddresses } from './port-mutation.js';
+import {
+  checkCreatePolicy,
+  checkUpdatePolicy,
+  forbidden,
+  newPortRecord,
+  updatedPortRecord,
+} from './port-records.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { type PortView, portView } from './views.js';
 
@@ -39,16 +37,8 @@ export interface PortServiceDeps extends UnitOfWorkDeps {
   readonly random?: () => number;
 }
 
-function withMacs(pairs: NonNullable<PortInput['allowed_address_pairs']>, mac: string): AddressPair[] {
-  return pairs.map((pair) => ({ ip_address: pair.ip_address, mac_address: pair.mac_address ?? mac }));
-}
-
 function portNotFound(id: string): QdhcpError {
   return new QdhcpError('PORT_NOT_FOUND', { port_id: id });
-}
-
-function forbidden(action: string): QdhcpError {
-  return new QdhcpError('FORBIDDEN', { message: `rule:${action} is disallowed by policy` });
 }
 
 /** Port use-cases. */
@@ -132,18 +122,6 @@ export function createPortService(deps: PortServiceDeps) {
     return { fixedIps, after: withAddresses(allocated, fixedIps) };
   }
 
-  /** Network-owner-only attributes on create (spec 1.1 default policy). */
-  function checkCreatePolicy(context: RequestContext, network: NetworkRecord, input: PortInput): void {
-    if (context.isAdmin || network.projectId === context.projectId) return;
-    if (input.mac_address !== undefined) throw forbidden('create_port:mac_address');
-    if (input.fixed_ips?.some((ip) => ip.ip_address !== undefined))
-      throw forbidden('create_port:fixed_ips:ip_address');
-    if (input.device_owner?.startsWith('network:')) throw forbidden('create_port:device_owner');
-    if (input['binding:host_id'] !== undefined || input['binding:profile'] !== undefined) {
-      throw forbidden('create_port:binding:host_id');
-    }
-  }
-
   async function createOne(
     scope: MutationState,
     context: RequestContext,
@@ -155,8 +133,6 @@ export function createPortService(deps: PortServiceDeps) {
     if (!network) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
     requireNetworkAccess(context, network, 'port');
     checkCreatePolicy(context, network, input);
-    const securityGroup = input.security_groups?.[0];
-    if (securityGroup !== undefined) throw new QdhcpError('SECURITY_GROUP_NOT_FOUND', { id: securityGroup });
     let mac: string;
     if (typeof input.mac_address === 'string') {
       mac = input.mac_address;
@@ -177,34 +153,7 @@ export function createPortService(deps: PortServiceDeps) {
       [],
     );
     const now = formatTimestamp(clock());
-    const hostId = input['binding:host_id'] ?? '';
-    const record: PortRecord = {
-      id: randomUUID(),
-      networkId,
-      projectId: ownerProject(context, input.project_id),
-      name: input.name ?? '',
-      description: input.description ?? '',
-      adminStateUp: input.admin_state_up ?? true,
-      macAddress: mac,
-      deviceId: input.device_id ?? '',
-      deviceOwner,
-      status: 'DOWN',
-      bindingHostId: hostId,
-      bindingVnicType: input['binding:vnic_type'] ?? 'normal',
-      bindingProfile: input['binding:profile'] ?? {},
-      bindingVifType: hostId === '' ? 'unbound' : 'binding_failed',
-      dnsName: input.dns_name ?? '',
-      dnsDomain: input.dns_domain ?? '',
-      portSecurityEnabled: input.port_security_enabled ?? network.portSecurityEnabled,
-      extraDhcpOpts: initialExtraDhcpOpts(input.extra_dhcp_opts),
-      allowedAddressPairs: withMacs(input.allowed_address_pairs ?? [], mac),
-      ipAllocation: input.fixed_ips !== undefined && input.fixed_ips.length === 0 ? 'none' : 'immediate',
-      tags: [...(input.tags ?? [])].sort(),
-      fixedIps,
-      createdAt: now,
-      updatedAt: now,
-      revisionNumber: 1,
-    };
+    const record = newPortRecord(context, network, input, { mac, deviceOwner, fixedIps, now });
     await portsRepository.insert(scope.tx, record);
     const newRevision = await scope.emit(
       'port',
@@ -267,13 +216,7 @@ export function createPortService(deps: PortServiceDeps) {
         mac = requested;
       }
     }
-    if (input.fixed_ips?.some((ip) => ip.ip_address !== undefined) && !networkOwner) {
-      throw forbidden('update_port:fixed_ips:ip_address');
-    }
-    if (input.device_owner?.startsWith('network:') && !networkOwner)
-      throw forbidden('update_port:device_owner');
-    const securityGroup = input.security_groups?.[0];
-    if (securityGroup !== undefined) throw new QdhcpError('SECURITY_GROUP_NOT_FOUND', { id: securityGroup });
+    checkUpdatePolicy(input, networkOwner);
     const deviceOwner = input.device_owner ?? current.deviceOwner;
     const addressesChange = input.fixed_ips !== undefined || mac !== current.macAddress;
     const allocation = addressesChange
@@ -289,38 +232,8 @@ export function createPortService(deps: PortServiceDeps) {
         )
       : undefined;
     const fixedIps = allocation?.fixedIps ?? current.fixedIps;
-    const hostId = input['binding:host_id'] ?? current.bindingHostId;
-    const updated: PortRecord = {
-      ...current,
-      ...(input.name !== undefined && { name: input.name }),
-      ...(input.description !== undefined && { description: input.description }),
-      ...(input.admin_state_up !== undefined && { adminStateUp: input.admin_state_up }),
-      ...(input.device_id !== undefined && { deviceId: input.device_id }),
-      ...(input['binding:vnic_type'] !== undefined && { bindingVnicType: input['binding:vnic_type'] }),
-      ...(input['binding:profile'] !== undefined && { bindingProfile: input['binding:profile'] ?? {} }),
-      ...(input.dns_name !== undefined && { dnsName: input.dns_name }),
-      ...(input.dns_domain !== undefined && { dnsDomain: input.dns_domain }),
-      ...(input.port_security_enabled !== undefined && { portSecurityEnabled: input.port_security_enabled }),
-      ...(input.allowed_address_pairs !== undefined && {
-        allowedAddressPairs: withMacs(input.allowed_address_pairs, mac),
-      }),
-      ...(input.extra_dhcp_opts !== undefined && {
-        extraDhcpOpts: mergeExtraDhcpOpts(current.extraDhcpOpts, input.extra_dhcp_opts),
-      }),
-      deviceOwner,
-      macAddress: mac,
-      bindingHostId: hostId,
-      bindingVifType:
-        hostId === ''
-          ? 'unbound'
-          : current.bindingHostId === hostId
-            ? current.bindingVifType
-            : 'binding_failed',
-      fixedIps,
-      ipAllocation: fixedIps.length === 0 && input.fixed_ips !== undefined ? 'none' : 'immediate',
-      updatedAt: formatTimestamp(clock()),
-      revisionNumber: current.revisionNumber + 1,
-    };
+    const now = formatTimestamp(clock());
+    const updated = updatedPortRecord(current, input, { mac, deviceOwner, fixedIps, now });
     await portsRepository.update(scope.tx, updated);
     if (addressesChange) await portsRepository.replaceFixedIps(scope.tx, updated);
     const newRevision = await scope.emit(

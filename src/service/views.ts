@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { DnsAssignment, NetworkResource, PortResource, SubnetResource } from '../bus/resources.js';
+import { type DnsAssignment, NetworkResource, PortResource, SubnetResource } from '../bus/resources.js';
 import type { NetworkRecord, PortRecord, SubnetRecord } from '../db/index.js';
 
 /** A network as returned by the API. */
@@ -17,6 +17,8 @@ export type SubnetView = SubnetResource;
 export type PortView = PortResource;
 
 export type { DnsAssignment };
+/** The schemas of the views, for the API's response schemas (`api/` may import only `service/`). */
+export { NetworkResource, PortResource, SubnetResource };
 
 export function networkView(
   record: NetworkRecord,
