@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { requireIpv4 as parseIpv4 } from '../dhcp/ipv4.js';
 import type { HostEntry } from './dnsmasq/hosts-file.js';
 import { parseHostLine } from './dnsmasq/hosts-file.js';
 import { HostTable } from './host-table.js';
-import { parseIpv4 } from './ipv4.js';
 import { MutableHostTable } from './mutable-host-table.js';
 
 function entry(line: string): HostEntry {

@@ -1,5 +1,6 @@
+import type { Ipv4 } from '../dhcp/ipv4.js';
+import { readOption } from '../dhcp/option-values.js';
 import type { DhcpMessage } from '../dhcp/types.js';
-import { ipv4FromBytes } from './ipv4.js';
 
 /**
  * Minimal readers for the request options the engine needs on every packet. They read raw option bytes
@@ -34,10 +35,10 @@ export function readMessageTypeCode(message: DhcpMessage): number | undefined {
   return value?.length === 1 ? value[0] : undefined;
 }
 
-/** A 4-byte address option (50, 54) as a number, or undefined. */
-export function readAddressOption(message: DhcpMessage, code: number): number | undefined {
-  const value = message.options.get(code);
-  return value?.length === 4 ? ipv4FromBytes(value) : undefined;
+/** An address option (50, 54) read through the option table, or undefined when absent or malformed. */
+export function readAddressOption(message: DhcpMessage, code: 50 | 54): Ipv4 | undefined {
+  const read = readOption(message, code);
+  return read.status === 'ok' ? read.value : undefined;
 }
 
 /** Option 55 as a list of codes, or undefined when the client sent none. */

@@ -1,3 +1,4 @@
+import type { Ipv4 } from '../dhcp/ipv4.js';
 import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
 import type { HostEntry } from './dnsmasq/hosts-file.js';
 import type { HostLookup } from './host-table.js';
@@ -68,7 +69,7 @@ export type Decision =
       readonly host: HostEntry | undefined;
       readonly mac: string;
       /** The address the exchange is about, for logs: yiaddr, ciaddr (INFORM), or the one refused (NAK). */
-      readonly address: string;
+      readonly address: Ipv4;
       readonly trace: readonly string[] | undefined;
     }
   | {

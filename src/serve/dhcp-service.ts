@@ -1,9 +1,9 @@
 import type { Logger } from '../common/logger.js';
 import { DhcpDecodeError, decodeMessage, encodeMessage } from '../dhcp/index.js';
+import { formatIpv4, readIpv4 } from '../dhcp/ipv4.js';
 import type { DhcpMessage } from '../dhcp/types.js';
 import { handleRequest } from '../dhcp-server/engine.js';
 import { HostTable } from '../dhcp-server/host-table.js';
-import { formatIpv4, ipv4FromBytes } from '../dhcp-server/ipv4.js';
 import type { ReplyDestination } from '../dhcp-server/reply-destination.js';
 import type { Decision, EngineConfig, ServerTables } from '../dhcp-server/types.js';
 import { Counters, RateLimiter } from './counters.js';
@@ -93,7 +93,7 @@ export class DhcpService {
     }
     const serverId = decision.reply.options.get(54);
     // Reply from the address the client knows us by (option 54), so unicast and broadcast leave the right link.
-    const sourceAddress = serverId?.length === 4 ? formatIpv4(ipv4FromBytes(serverId)) : '';
+    const sourceAddress = serverId?.length === 4 ? formatIpv4(readIpv4(serverId)) : '';
     this.send(encoded, decision.destination, sourceAddress);
     this.counters.increment(`sent.${decision.replyType}`);
     if (!this.settings.quietDhcp || decision.replyType === 'NAK') {

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { decodeMessage, encodeMessage } from '../dhcp/index.js';
+import { decodeMessage, encodeMessage, formatIpv4 } from '../dhcp/index.js';
 import { loadHostsSync } from '../dhcp-server/dnsmasq/hosts-loader.js';
 import type { ReplyDestination } from '../dhcp-server/reply-destination.js';
 import { buildRequest } from '../dhcp-server/testing/requests.js';
@@ -105,7 +105,7 @@ describe('DhcpService (decode → engine → encode → send, counters, reload)'
     service.handlePacket(packet('fa:16:3e:00:00:05'), { address: '0.0.0.0', port: 68 });
     assert.equal(sent.length, 1);
     assert.equal(sent[0]?.source, '10.77.0.1');
-    assert.equal(decodeMessage(sent[0]?.bytes ?? new Uint8Array()).yourIp, '10.77.1.5');
+    assert.equal(formatIpv4(decodeMessage(sent[0]?.bytes ?? new Uint8Array()).yourIp), '10.77.1.5');
     assert.deepEqual(service.counters.snapshot(), { 'received.DISCOVER': 1, 'sent.OFFER': 1 });
   });
 

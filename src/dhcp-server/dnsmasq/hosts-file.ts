@@ -1,4 +1,4 @@
-import { tryParseIpv4 } from '../ipv4.js';
+import { parseIpv4 } from '../../dhcp/ipv4.js';
 import { type LeaseTime, parseLeaseTime } from '../lease-time.js';
 
 /**
@@ -120,7 +120,7 @@ export function parseHostLine(text: string, line: number): LineResult {
     } else if (field === 'ignore') {
       ignore = true;
     } else if (first >= 48 && first <= 57 && isDottedQuadShape(field)) {
-      const value = tryParseIpv4(field);
+      const value = parseIpv4(field);
       if (value === undefined) return { kind: 'error', reason: `bad IPv4 address ${field}` };
       if (ip !== undefined) return { kind: 'error', reason: 'more than one IPv4 address' };
       ip = value;

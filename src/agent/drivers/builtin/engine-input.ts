@@ -1,8 +1,8 @@
+import { parseIpv4 } from '../../../dhcp/ipv4.js';
 import type { DhcpRange } from '../../../dhcp-server/dnsmasq/dhcp-range.js';
 import { buildServedSubnets, parseDhcpRange } from '../../../dhcp-server/dnsmasq/dhcp-range.js';
 import { type HostEntry, parseHostLine } from '../../../dhcp-server/dnsmasq/hosts-file.js';
 import { parseOptionLine } from '../../../dhcp-server/dnsmasq/option-line.js';
-import { tryParseIpv4 } from '../../../dhcp-server/ipv4.js';
 import type { OptionSetting } from '../../../dhcp-server/option-setting.js';
 import type { EngineConfig } from '../../../dhcp-server/types.js';
 import { optionLineText } from '../../dhcp-config/option-lines.js';
@@ -77,7 +77,7 @@ export function engineConfigOf(
     if (parsed.kind === 'range') ranges.push(parsed.range);
   }
   const local = serverAddresses.flatMap((entry) => {
-    const address = tryParseIpv4(entry.address);
+    const address = parseIpv4(entry.address);
     return address === undefined ? [] : [{ address, prefixLength: entry.prefixLength }];
   });
   return {
