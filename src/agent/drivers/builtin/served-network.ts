@@ -113,16 +113,7 @@ export class ServedNetwork {
     const addresses = dhcpPortIpv4Addresses(desired.device);
     const ranges = rangesOf(this.facts, context);
     return engineConfigOf(
-      {
-        networkId: '',
-        ranges,
-        hosts: [],
-        options: [],
-        addnHosts: [],
-        forcedOptions: [],
-        domain: context.settings.dnsDomain || undefined,
-        leaseMax: 0,
-      },
+      { ranges, domain: context.settings.dnsDomain || undefined },
       desired.device.device,
       addresses,
       context.settings.dnsEnabled,
