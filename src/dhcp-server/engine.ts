@@ -1,8 +1,7 @@
-import { messageTypeName } from '../dhcp/index.js';
 import { formatIpv4 } from '../dhcp/ipv4.js';
 import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
 import { replyDestination } from './reply-destination.js';
-import { macText, readClientId, readMaxMessageSize, readMessageTypeCode } from './request-fields.js';
+import { macText, readClientId, readMaxMessageSize, readMessageType } from './request-fields.js';
 import { configuredOptions } from './stages/configured-options.js';
 import { leaseOptions } from './stages/lease-options.js';
 import { lookupHost } from './stages/lookup-host.js';
@@ -66,8 +65,7 @@ export function handleRequest(
   const mac = macText(request);
   if (request.op !== 'BOOTREQUEST')
     return dropDecision(undefined, 'not-a-request', 'op is BOOTREPLY', mac, undefined);
-  const typeCode = readMessageTypeCode(request);
-  const requestType = typeCode === undefined ? undefined : messageTypeName(typeCode);
+  const requestType = readMessageType(request);
   if (requestType === undefined) {
     return dropDecision(
       undefined,
