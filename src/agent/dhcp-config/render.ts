@@ -57,7 +57,7 @@ export function hostLineText(host: HostSpec): string {
   const tag = host.ipVersion === 6 ? 'tag:dhcpv6,' : '';
   if (host.ip === undefined) return `${host.mac},${tag}set:${host.setTag ?? ''}`;
   const id = host.clientId === undefined ? '' : `id:${host.clientId},`;
-  const ip = host.ipVersion === 6 ? `[${host.ip}]` : host.ip;
+  const ip = host.ipVersion === 6 ? `[${host.ip}]` : formatIpv4(host.ip);
   const set = host.setTag === undefined ? '' : `,set:${host.setTag}`;
   return `${host.mac},${tag}${id}${host.fqdn ?? ''},${ip}${set}`;
 }

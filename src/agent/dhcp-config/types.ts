@@ -1,4 +1,4 @@
-import type { OptionKind, OptionKindValues } from '../../dhcp/index.js';
+import type { Ipv4, OptionKind, OptionKindValues } from '../../dhcp/index.js';
 import type { LeaseTime } from '../../dhcp-server/lease-time.js';
 
 /**
@@ -25,18 +25,32 @@ export interface RangeSpec {
 }
 
 /** One static binding (one line of the `host` file, spec §5.3). */
-export interface HostSpec {
+export type HostSpec = Ipv4HostSpec | Ipv6HostSpec;
+
+interface HostSpecBase {
   readonly portId: string;
   readonly mac: string;
   /** `id:` client identifier from the port's `client-id` extra option. */
   readonly clientId: string | undefined;
-  /** Undefined for a DHCPv6-stateless entry that only tags the port (`mac,set:port-<id>`). */
-  readonly ip: string | undefined;
-  readonly ipVersion: 4 | 6;
-  /** The name written (FQDN, spec §5.6); undefined for stateless entries. */
-  readonly fqdn: string | undefined;
   /** `port-<id>` when the port has extra options other than client-id. */
   readonly setTag: string | undefined;
+}
+
+/** A DHCPv4 binding: what both drivers serve. */
+export interface Ipv4HostSpec extends HostSpecBase {
+  readonly ipVersion: 4;
+  readonly ip: Ipv4;
+  /** The name written (FQDN, spec §5.6). */
+  readonly fqdn: string;
+}
+
+/** A DHCPv6 entry, which only the dnsmasq driver serves. */
+export interface Ipv6HostSpec extends HostSpecBase {
+  readonly ipVersion: 6;
+  /** Undefined for a DHCPv6-stateless entry that only tags the port (`mac,set:port-<id>`). */
+  readonly ip: string | undefined;
+  /** Undefined for stateless entries. */
+  readonly fqdn: string | undefined;
 }
 
 /** A typed option value: one of the option table's kinds with its value (encoded by `encodeOptionValue`). */

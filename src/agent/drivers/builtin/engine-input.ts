@@ -13,7 +13,13 @@ import { servedLease } from '../../../dhcp-server/lease-time.js';
 import type { OptionSetting } from '../../../dhcp-server/option-setting.js';
 import type { EngineConfig } from '../../../dhcp-server/types.js';
 import { hostLineText, optionLineText } from '../../dhcp-config/render.js';
-import type { HostSpec, OptionLine, RangeSpec, TypedOptionLine } from '../../dhcp-config/types.js';
+import type {
+  HostSpec,
+  Ipv4HostSpec,
+  OptionLine,
+  RangeSpec,
+  TypedOptionLine,
+} from '../../dhcp-config/types.js';
 
 /**
  * The builtin driver's engine input, built straight from the typed configuration: host bindings with
@@ -38,8 +44,8 @@ const NO_TAGS: readonly string[] = Object.freeze([]);
 export function hostBindingsOf(hosts: readonly HostSpec[], problems: UnusableLine[]): HostBinding[] {
   const bindings: HostBinding[] = [];
   for (const host of hosts) {
-    if (host.ipVersion !== 4 || host.ip === undefined) continue;
-    const binding = hostBindingOf(host, host.ip);
+    if (host.ipVersion !== 4) continue;
+    const binding = hostBindingOf(host);
     if (typeof binding === 'string') problems.push({ text: hostLineText(host), reason: binding });
     else bindings.push(binding);
   }
@@ -47,11 +53,9 @@ export function hostBindingsOf(hosts: readonly HostSpec[], problems: UnusableLin
 }
 
 /** One binding, or why it cannot be served (the same refusals as the hosts-file parser). */
-function hostBindingOf(host: HostSpec, ipText: string): HostBinding | string {
+function hostBindingOf(host: Ipv4HostSpec): HostBinding | string {
   if (!isMac(host.mac)) return `bad MAC address ${JSON.stringify(host.mac)}`;
-  const ip = parseIpv4(ipText);
-  if (ip === undefined) return `bad IPv4 address ${ipText}`;
-  const name = host.fqdn === undefined || host.fqdn.length === 0 ? undefined : host.fqdn;
+  const name = host.fqdn.length === 0 ? undefined : host.fqdn;
   if (name !== undefined && !isHostName(name)) return `unrecognised field ${JSON.stringify(name)}`;
   if (host.clientId === '') return 'empty client-id after id:';
   const clientId =
@@ -59,7 +63,7 @@ function hostBindingOf(host: HostSpec, ipText: string): HostBinding | string {
   return {
     macs: [normaliseHex(host.mac)],
     clientId,
-    ip,
+    ip: host.ip,
     name,
     tags: host.setTag === undefined ? NO_TAGS : [host.setTag],
     lease: undefined,
