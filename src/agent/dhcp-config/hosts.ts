@@ -63,14 +63,15 @@ export function hostsForPort(port: Port, facts: NetworkFacts, context: DhcpConte
       continue;
     }
     const fqdn = allocationName(port, fixed.ip_address, context.settings.dnsDomain).fqdn;
-    const base = { portId: port.id, mac: port.mac_address, clientId, fqdn, setTag };
+    const mac = port.mac_address;
+    // Object literals of one shape each (not spreads): this runs for every port of a network on load.
     if (subnet.ipVersion === 6) {
-      addressed.push({ ...base, ipVersion: 6, ip: fixed.ip_address });
+      addressed.push({ portId: port.id, mac, clientId, ip: fixed.ip_address, ipVersion: 6, fqdn, setTag });
       continue;
     }
     // IPAM only hands out valid addresses inside the subnet; one that is not IPv4 cannot be served.
     const ip = parseIpv4(fixed.ip_address);
-    if (ip !== undefined) addressed.push({ ...base, ipVersion: 4, ip });
+    if (ip !== undefined) addressed.push({ portId: port.id, mac, clientId, ip, ipVersion: 4, fqdn, setTag });
   }
   return [...stateless, ...addressed];
 }
