@@ -13,7 +13,7 @@ const OPTION_T1 = 58;
 const OPTION_T2 = 59;
 
 /** The configured lease: seconds, or infinite for −1 (spec §5.2). */
-export function leaseOf(leaseSeconds: number): LeaseTime {
+function leaseOf(leaseSeconds: number): LeaseTime {
   return leaseSeconds < 0 ? { kind: 'infinite' } : { kind: 'finite', seconds: leaseSeconds };
 }
 
