@@ -30,6 +30,7 @@ export {
 export { BROADCAST_FLAG, hardwareAddressText, isBroadcastFlagSet } from './message.js';
 export { MESSAGE_TYPE_NAMES, messageTypeCode, messageTypeName } from './message-type.js';
 export {
+  type KindedOptionValue,
   type KnownOptionCode,
   OPTION_TABLE,
   type OptionDefinition,
@@ -43,6 +44,12 @@ export {
   type RelaySubOption,
 } from './option-table.js';
 export { parseOptionText, resolveOptionCode } from './option-text.js';
-export { decodeOptionValue, encodeOption, encodeOptionValue, readOption } from './option-values.js';
+export {
+  decodeOptionValue,
+  encodeKindedValue,
+  encodeOption,
+  encodeOptionValue,
+  readOption,
+} from './option-values.js';
 export { type ClasslessRoute, decodeRoutes, encodeRoutes, routeFromText } from './routes.js';
 export type { DhcpMessage, DhcpOptions, MessageTypeName, OptionRead } from './types.js';

@@ -52,6 +52,11 @@ export interface OptionKindValues {
 
 export type OptionKind = keyof OptionKindValues;
 
+/** A value tagged with its kind, e.g. `{ kind: 'routes', value: [...] }`: a typed option value on its own. */
+export type KindedOptionValue = {
+  readonly [K in OptionKind]: { readonly kind: K; readonly value: OptionKindValues[K] };
+}[OptionKind];
+
 /** How dnsmasq reads a configured value for this option (see the module comment). */
 export type OptionTextRule = 'address' | 'name' | 'time' | 'generic' | 1 | 2 | 4;
 

@@ -8,6 +8,7 @@ import { type Ipv4, readIpv4, writeIpv4 } from './ipv4.js';
 import { latin1Text } from './latin1.js';
 import { messageTypeCode, messageTypeName } from './message-type.js';
 import {
+  type KindedOptionValue,
   type KnownOptionCode,
   type OptionKind,
   type OptionKindValues,
@@ -159,6 +160,15 @@ export function decodeOptionValue<K extends OptionKind>(
  */
 export function encodeOptionValue<K extends OptionKind>(kind: K, value: OptionKindValues[K]): Uint8Array {
   return ENCODERS[kind](value);
+}
+
+/**
+ * Encodes a kind-tagged value (see {@link KindedOptionValue}).
+ * @throws {DhcpEncodeError} when the value is out of range or not well-formed for the kind.
+ */
+export function encodeKindedValue(typed: KindedOptionValue): Uint8Array {
+  // The union pairs each kind with its value type; TypeScript cannot correlate them through the lookup.
+  return (ENCODERS[typed.kind] as (value: KindedOptionValue['value']) => Uint8Array)(typed.value);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { encodeOptionValue, formatIpv4, optionByCode, prefixToMask } from '../../dhcp/index.js';
+import { encodeKindedValue, formatIpv4, optionByCode, prefixToMask } from '../../dhcp/index.js';
 import { leaseTimeText } from '../../dhcp-server/lease-time.js';
 import type {
   DhcpConfig,
@@ -46,7 +46,7 @@ function typedValueText(code: number, value: TypedOptionValue): readonly string[
       return [optionByCode(code)?.text === 'time' ? `${value.value}s` : String(value.value)];
     default: {
       // Kinds the agent does not produce: hex bytes, which dnsmasq reads back as the same bytes.
-      const bytes = encodeOptionValue(value.kind, value.value as never);
+      const bytes = encodeKindedValue(value);
       return [Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join(':')];
     }
   }

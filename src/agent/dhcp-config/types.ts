@@ -1,4 +1,4 @@
-import type { Ipv4, OptionKind, OptionKindValues } from '../../dhcp/index.js';
+import type { Ipv4, KindedOptionValue } from '../../dhcp/index.js';
 import type { LeaseTime } from '../../dhcp-server/lease-time.js';
 
 /**
@@ -53,10 +53,8 @@ export interface Ipv6HostSpec extends HostSpecBase {
   readonly fqdn: string | undefined;
 }
 
-/** A typed option value: one of the option table's kinds with its value (encoded by `encodeOptionValue`). */
-export type TypedOptionValue = {
-  readonly [K in OptionKind]: { readonly kind: K; readonly value: OptionKindValues[K] };
-}[OptionKind];
+/** A typed option value: one of the option table's kinds with its value (encoded by `encodeKindedValue`). */
+export type TypedOptionValue = KindedOptionValue;
 
 /** One option line (spec §5.5): `tag:<t>,…,<option>[,<value>…]`. */
 export type OptionLine = TypedOptionLine | TextOptionLine;

@@ -1,4 +1,4 @@
-import { DhcpEncodeError, encodeOptionValue, parseIpv4, prefixToMask } from '../../../dhcp/index.js';
+import { DhcpEncodeError, encodeKindedValue, parseIpv4, prefixToMask } from '../../../dhcp/index.js';
 import type { DhcpRange } from '../../../dhcp-server/dnsmasq/dhcp-range.js';
 import { buildServedSubnets } from '../../../dhcp-server/dnsmasq/dhcp-range.js';
 import { parseOptionLine } from '../../../dhcp-server/dnsmasq/option-line.js';
@@ -98,7 +98,7 @@ export function optionSettingsOf(
 
 function typedSetting(line: TypedOptionLine, force: boolean, source: string): OptionSetting | string {
   try {
-    const value = encodeOptionValue(line.value.kind, line.value.value as never);
+    const value = encodeKindedValue(line.value);
     return { requiredTags: line.tags, excludedTags: NO_TAGS, code: line.code, value, force, source };
   } catch (error) {
     if (error instanceof DhcpEncodeError) return error.reason;
