@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readOption } from '../dhcp/index.js';
+import { formatIpv4, requireIpv4 as parseIpv4, readOption } from '../dhcp/index.js';
+import { ip, route } from '../dhcp/testing/values.js';
 import { buildServedSubnets, parseDhcpRange } from './dnsmasq/dhcp-range.js';
 import { parseHostsFile } from './dnsmasq/hosts-file.js';
 import { parseOptionLine, parseOptsFile } from './dnsmasq/option-line.js';
 import { handleRequest } from './engine.js';
 import { HostTable } from './host-table.js';
-import { parseIpv4 } from './ipv4.js';
 import type { OptionSetting } from './option-setting.js';
 import { buildRequest, type RequestShape } from './testing/requests.js';
 import type { Decision, EngineConfig, ServerTables } from './types.js';
@@ -194,9 +194,10 @@ describe('engine: replies and their destinations (RFC 2131 §4.1, §4.3)', () =>
     it(testCase.name, () => {
       const decision = reply(testCase.shape);
       assert.equal(decision.replyType, testCase.replyType);
-      assert.equal(decision.reply.yourIp, testCase.yourIp);
+      assert.equal(formatIpv4(decision.reply.yourIp), testCase.yourIp);
       const d = decision.destination;
-      const where = d.kind === 'broadcast' ? `broadcast :${d.port}` : `${d.kind} ${d.address}:${d.port}`;
+      const where =
+        d.kind === 'broadcast' ? `broadcast :${d.port}` : `${d.kind} ${formatIpv4(d.address)}:${d.port}`;
       assert.equal(where, testCase.destination);
       assert.equal(decision.reply.op, 'BOOTREPLY');
       assert.equal(decision.reply.transactionId, 0x12345678);
@@ -293,21 +294,18 @@ describe('engine: options', () => {
     assert.deepEqual(readOption(o, 51), { status: 'ok', value: 86400 });
     assert.deepEqual(readOption(o, 58), { status: 'ok', value: 43200 });
     assert.deepEqual(readOption(o, 59), { status: 'ok', value: 75600 });
-    assert.deepEqual(readOption(o, 1), { status: 'ok', value: '255.255.0.0' });
-    assert.deepEqual(readOption(o, 28), { status: 'ok', value: '10.77.255.255' });
-    assert.deepEqual(readOption(o, 54), { status: 'ok', value: '10.77.0.1' });
+    assert.deepEqual(readOption(o, 1), { status: 'ok', value: ip('255.255.0.0') });
+    assert.deepEqual(readOption(o, 28), { status: 'ok', value: ip('10.77.255.255') });
+    assert.deepEqual(readOption(o, 54), { status: 'ok', value: ip('10.77.0.1') });
     assert.equal(text(o.get(12)), 'host-10-77-1-5');
     assert.equal(text(o.get(15)), 'openstacklocal');
     assert.deepEqual(readOption(o, 26), { status: 'ok', value: 1450 });
     assert.deepEqual(readOption(o, 121), {
       status: 'ok',
-      value: [
-        { destination: '169.254.169.254/32', router: '10.77.0.1' },
-        { destination: '0.0.0.0/0', router: '10.77.0.1' },
-      ],
+      value: [route('169.254.169.254/32', '10.77.0.1'), route('0.0.0.0/0', '10.77.0.1')],
     });
     assert.equal(o.has(249), false, '249 only when requested');
-    assert.equal(decision.reply.serverIp, '10.77.0.1', 'siaddr = server address, as dnsmasq');
+    assert.equal(decision.reply.serverIp, ip('10.77.0.1'), 'siaddr = server address, as dnsmasq');
   });
 
   it('a short request list still gets netmask, broadcast and forced MTU, nothing else unasked', () => {
@@ -332,8 +330,8 @@ describe('engine: options', () => {
   it('option:router with no value suppresses the router; subnet options follow the subnet', () => {
     const decision = reply({ type: 'DISCOVER', mac: 'fa:16:3e:00:00:08' });
     assert.equal(decision.reply.options.has(3), false);
-    assert.deepEqual(readOption(decision.reply.options, 6), { status: 'ok', value: ['10.78.0.53'] });
-    assert.deepEqual(readOption(decision.reply.options, 54), { status: 'ok', value: '10.78.0.1' });
+    assert.deepEqual(readOption(decision.reply.options, 6), { status: 'ok', value: [ip('10.78.0.53')] });
+    assert.deepEqual(readOption(decision.reply.options, 54), { status: 'ok', value: ip('10.78.0.1') });
     assert.deepEqual(readOption(decision.reply.options, 51), { status: 'ok', value: 3600 });
   });
 
@@ -342,13 +340,13 @@ describe('engine: options', () => {
     assert.deepEqual(readOption(decision.reply.options, 51), { status: 'ok', value: 0xffffffff });
     assert.equal(decision.reply.options.has(58), false);
     assert.equal(decision.reply.options.has(59), false);
-    assert.deepEqual(readOption(decision.reply.options, 3), { status: 'ok', value: ['192.0.2.1'] });
+    assert.deepEqual(readOption(decision.reply.options, 3), { status: 'ok', value: [ip('192.0.2.1')] });
   });
 
   it('INFORM ACK has no lease fields', () => {
     const decision = reply({ type: 'INFORM', mac: 'fa:16:3e:00:00:05', ciaddr: '10.77.1.5' });
     for (const code of [51, 58, 59]) assert.equal(decision.reply.options.has(code), false);
-    assert.equal(decision.reply.clientIp, '10.77.1.5');
+    assert.equal(decision.reply.clientIp, ip('10.77.1.5'));
     assert.ok(decision.reply.options.has(3));
   });
 
@@ -363,7 +361,7 @@ describe('engine: options', () => {
     });
     assert.deepEqual([...decision.reply.options.keys()], [53, 54, 56, 61]);
     assert.equal(decision.reply.flags & 0x8000, 0x8000);
-    assert.equal(decision.reply.serverIp, '0.0.0.0');
+    assert.equal(decision.reply.serverIp, 0);
   });
 
   it('echoes client-id (RFC 6842) and relay agent info (RFC 3046) and passes option 57 on', () => {

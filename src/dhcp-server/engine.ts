@@ -1,8 +1,7 @@
-import { messageTypeName } from '../dhcp/index.js';
+import { formatIpv4 } from '../dhcp/ipv4.js';
 import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
-import { formatIpv4 } from './ipv4.js';
 import { replyDestination } from './reply-destination.js';
-import { macText, readClientId, readMaxMessageSize, readMessageTypeCode } from './request-fields.js';
+import { macText, readClientId, readMaxMessageSize, readMessageType } from './request-fields.js';
 import { configuredOptions } from './stages/configured-options.js';
 import { leaseOptions } from './stages/lease-options.js';
 import { lookupHost } from './stages/lookup-host.js';
@@ -66,8 +65,7 @@ export function handleRequest(
   const mac = macText(request);
   if (request.op !== 'BOOTREQUEST')
     return dropDecision(undefined, 'not-a-request', 'op is BOOTREPLY', mac, undefined);
-  const typeCode = readMessageTypeCode(request);
-  const requestType = typeCode === undefined ? undefined : messageTypeName(typeCode);
+  const requestType = readMessageType(request);
   if (requestType === undefined) {
     return dropDecision(
       undefined,
@@ -104,7 +102,7 @@ export function handleRequest(
     trace,
   };
   trace?.push(
-    `DHCP${requestType}(${config.interfaceName}) ${request.clientIp === '0.0.0.0' ? '' : `${request.clientIp} `}${mac}`,
+    `DHCP${requestType}(${config.interfaceName}) ${request.clientIp === 0 ? '' : `${formatIpv4(request.clientIp)} `}${mac}`,
   );
   for (const stage of PIPELINE) {
     const outcome = stage.run(exchange);
@@ -122,10 +120,10 @@ function buildReply(exchange: Exchange): Decision {
   const replyType = exchange.replyType ?? 'NAK';
   const isNak = replyType === 'NAK';
   const leaseReply = !isNak && exchange.requestType !== 'INFORM' && host !== undefined;
-  const yourIp = leaseReply ? formatIpv4(host.ip) : '0.0.0.0';
-  const serverIp = !isNak && subnet !== undefined ? formatIpv4(subnet.serverAddress) : '0.0.0.0';
+  const yourIp = leaseReply ? host.ip : 0;
+  const serverIp = !isNak && subnet !== undefined ? subnet.serverAddress : 0;
   // RFC 2131 §4.3.2: a NAK through a relay has the broadcast bit set, so the relay broadcasts it.
-  const flags = isNak && request.gatewayIp !== '0.0.0.0' ? request.flags | 0x8000 : request.flags;
+  const flags = isNak && request.gatewayIp !== 0 ? request.flags | 0x8000 : request.flags;
   const reply: DhcpMessage = {
     op: 'BOOTREPLY',
     hardwareType: request.hardwareType,
@@ -134,7 +132,7 @@ function buildReply(exchange: Exchange): Decision {
     transactionId: request.transactionId,
     secondsElapsed: 0,
     flags,
-    clientIp: isNak ? '0.0.0.0' : request.clientIp,
+    clientIp: isNak ? 0 : request.clientIp,
     yourIp,
     serverIp,
     gatewayIp: request.gatewayIp,
@@ -146,11 +144,11 @@ function buildReply(exchange: Exchange): Decision {
   const trace = exchange.trace;
   if (trace !== undefined) {
     trace.push(
-      `DHCP${replyType}(${exchange.config.interfaceName}) ${yourIp === '0.0.0.0' ? '' : `${yourIp} `}${exchange.mac}${host?.name === undefined ? '' : ` ${host.name}`}`,
+      `DHCP${replyType}(${exchange.config.interfaceName}) ${yourIp === 0 ? '' : `${formatIpv4(yourIp)} `}${exchange.mac}${host?.name === undefined ? '' : ` ${host.name}`}`,
     );
     const requested = request.options.get(55);
     if (requested !== undefined) trace.push(...formatRequestedOptions(requested));
-    if (serverIp !== '0.0.0.0') trace.push(`next server: ${serverIp}`);
+    if (serverIp !== 0) trace.push(`next server: ${formatIpv4(serverIp)}`);
     for (const [code, value] of exchange.replyOptions) trace.push(formatSentOption(code, value));
   }
   return {
@@ -162,11 +160,7 @@ function buildReply(exchange: Exchange): Decision {
     maxMessageSize: readMaxMessageSize(request),
     host,
     mac: exchange.mac,
-    address: isNak
-      ? formatIpv4(exchange.refusedAddress ?? 0)
-      : yourIp === '0.0.0.0'
-        ? request.clientIp
-        : yourIp,
+    address: isNak ? (exchange.refusedAddress ?? 0) : yourIp === 0 ? request.clientIp : yourIp,
     trace,
   };
 }

@@ -1,4 +1,4 @@
-import type { HostEntry } from './dnsmasq/hosts-file.js';
+import type { HostBinding } from './host-binding.js';
 import type { LeaseTime } from './lease-time.js';
 
 /** Summary figures of a table, for the reload log line. */
@@ -163,7 +163,7 @@ export class HostTableBuilder {
   }
 
   /** Adds a parsed entry of any shape (one row per MAC, or one MAC-less row for a client-id entry). */
-  addEntry(entry: HostEntry): void {
+  addEntry(entry: HostBinding): void {
     const macs = entry.macs.length === 0 ? [undefined] : entry.macs;
     const nameBytes = entry.name === undefined ? undefined : Buffer.from(entry.name, 'latin1');
     for (const mac of macs) {
@@ -282,7 +282,7 @@ export interface HostLookup {
     mac: string,
     clientId: string | undefined,
     accept: (ip: number) => boolean,
-  ): { readonly entry: HostEntry | undefined; readonly known: boolean };
+  ): { readonly entry: HostBinding | undefined; readonly known: boolean };
 }
 
 /**
@@ -302,7 +302,7 @@ export class HostTable implements HostLookup {
   }
 
   /** Indexes entries (in file order; a later entry for the same key wins). */
-  static build(entries: readonly HostEntry[]): HostTable {
+  static build(entries: readonly HostBinding[]): HostTable {
     const builder = new HostTableBuilder();
     for (const entry of entries) builder.addEntry(entry);
     return builder.finish();
@@ -328,7 +328,7 @@ export class HostTable implements HostLookup {
   }
 
   /** Rebuilds the entry of one row (a small object per lookup; the table itself holds no objects). */
-  private entryAt(row: number): HostEntry {
+  private entryAt(row: number): HostBinding {
     const s = this.store;
     const flags = s.flags[row] ?? 0;
     const extras = s.extras.get(row);
@@ -381,7 +381,7 @@ export class HostTable implements HostLookup {
     mac: string,
     clientId: string | undefined,
     accept: (ip: number) => boolean,
-  ): { readonly entry: HostEntry | undefined; readonly known: boolean } {
+  ): { readonly entry: HostBinding | undefined; readonly known: boolean } {
     let known = false;
     const byId = clientId === undefined ? undefined : this.store.clientIds.get(clientId);
     if (byId !== undefined) {

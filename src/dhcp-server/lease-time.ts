@@ -21,9 +21,18 @@ export function parseLeaseTime(text: string): LeaseTime | undefined {
   const match = /^(\d{1,10})([smhdw]?)$/.exec(lower);
   if (match === null) return undefined;
   const unit = UNIT_SECONDS[match[2] || 's'] ?? 1;
-  const seconds = Number(match[1]) * unit;
-  if (seconds >= INFINITE_LEASE_SECONDS) return { kind: 'infinite' };
-  return { kind: 'finite', seconds: Math.max(seconds, MINIMUM_LEASE_SECONDS) };
+  return servedLease({ kind: 'finite', seconds: Number(match[1]) * unit });
+}
+
+/** The lease dnsmasq actually serves for a configured one: at least 120 s, infinite from 0xffffffff s on. */
+export function servedLease(lease: LeaseTime): LeaseTime {
+  if (lease.kind === 'infinite' || lease.seconds >= INFINITE_LEASE_SECONDS) return { kind: 'infinite' };
+  return { kind: 'finite', seconds: Math.max(lease.seconds, MINIMUM_LEASE_SECONDS) };
+}
+
+/** dnsmasq's text for a lease: `86400s` or `infinite`. */
+export function leaseTimeText(lease: LeaseTime): string {
+  return lease.kind === 'infinite' ? 'infinite' : `${lease.seconds}s`;
 }
 
 /** The value written in option 51 for a lease. */

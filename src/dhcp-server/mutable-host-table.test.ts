@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HostEntry } from './dnsmasq/hosts-file.js';
+import { requireIpv4 as parseIpv4 } from '../dhcp/ipv4.js';
 import { parseHostLine } from './dnsmasq/hosts-file.js';
+import type { HostBinding } from './host-binding.js';
 import { HostTable } from './host-table.js';
-import { parseIpv4 } from './ipv4.js';
 import { MutableHostTable } from './mutable-host-table.js';
 
-function entry(line: string): HostEntry {
+function entry(line: string): HostBinding {
   const parsed = parseHostLine(line, 1);
   assert.equal(parsed.kind, 'entry');
-  return (parsed as { entry: HostEntry }).entry;
+  return (parsed as { entry: HostBinding }).entry;
 }
 const any = (): boolean => true;
 

@@ -1,4 +1,4 @@
-import type { HostEntry } from './dnsmasq/hosts-file.js';
+import type { HostBinding } from './host-binding.js';
 import type { HostLookup } from './host-table.js';
 
 /**
@@ -9,9 +9,9 @@ import type { HostLookup } from './host-table.js';
  * as its {@link HostLookup}.
  */
 export class MutableHostTable implements HostLookup {
-  private readonly byOwner = new Map<string, readonly HostEntry[]>();
-  private readonly byMac = new Map<string, HostEntry[]>();
-  private readonly byClientId = new Map<string, HostEntry[]>();
+  private readonly byOwner = new Map<string, readonly HostBinding[]>();
+  private readonly byMac = new Map<string, HostBinding[]>();
+  private readonly byClientId = new Map<string, HostBinding[]>();
   private entryCount = 0;
 
   /** Number of entries. */
@@ -20,12 +20,12 @@ export class MutableHostTable implements HostLookup {
   }
 
   /** The entries an owner has now. */
-  entriesOf(owner: string): readonly HostEntry[] {
+  entriesOf(owner: string): readonly HostBinding[] {
     return this.byOwner.get(owner) ?? [];
   }
 
   /** Sets an owner's entries (replacing what it had). */
-  replace(owner: string, entries: readonly HostEntry[]): void {
+  replace(owner: string, entries: readonly HostBinding[]): void {
     this.remove(owner);
     if (entries.length === 0) return;
     this.byOwner.set(owner, entries);
@@ -53,7 +53,7 @@ export class MutableHostTable implements HostLookup {
     mac: string,
     clientId: string | undefined,
     accept: (ip: number) => boolean,
-  ): { readonly entry: HostEntry | undefined; readonly known: boolean } {
+  ): { readonly entry: HostBinding | undefined; readonly known: boolean } {
     const byId = clientId === undefined ? undefined : this.byClientId.get(clientId);
     const byMac = this.byMac.get(mac);
     const entry = pick(byId, accept) ?? pick(byMac, accept);
@@ -61,13 +61,13 @@ export class MutableHostTable implements HostLookup {
   }
 }
 
-function push(map: Map<string, HostEntry[]>, key: string, entry: HostEntry): void {
+function push(map: Map<string, HostBinding[]>, key: string, entry: HostBinding): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [entry]);
   else list.push(entry);
 }
 
-function pull(map: Map<string, HostEntry[]>, key: string, entry: HostEntry): void {
+function pull(map: Map<string, HostBinding[]>, key: string, entry: HostBinding): void {
   const list = map.get(key);
   if (list === undefined) return;
   const index = list.indexOf(entry);
@@ -76,9 +76,9 @@ function pull(map: Map<string, HostEntry[]>, key: string, entry: HostEntry): voi
 }
 
 function pick(
-  list: readonly HostEntry[] | undefined,
+  list: readonly HostBinding[] | undefined,
   accept: (ip: number) => boolean,
-): HostEntry | undefined {
+): HostBinding | undefined {
   if (list === undefined) return undefined;
   for (let i = list.length - 1; i >= 0; i--) {
     const entry = list[i];

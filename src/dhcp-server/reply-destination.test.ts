@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { formatIpv4, requireIpv4 } from '../dhcp/ipv4.js';
 import type { MessageTypeName } from '../dhcp/types.js';
 import { replyDestination } from './reply-destination.js';
 import { buildRequest } from './testing/requests.js';
@@ -69,13 +70,13 @@ describe('reply destination (RFC 2131 §4.1, in order)', () => {
         ciaddr: c.ciaddr,
         broadcast: c.broadcast,
       });
-      const d = replyDestination(request, c.reply, c.yourIp, mac);
+      const d = replyDestination(request, c.reply, requireIpv4(c.yourIp), mac);
       const text =
         d.kind === 'broadcast'
           ? `broadcast ${d.port}`
           : d.kind === 'unicast-to-hardware'
-            ? `${d.kind} ${d.address} ${d.hardwareAddress}:${d.port}`
-            : `${d.kind} ${d.address}:${d.port}`;
+            ? `${d.kind} ${formatIpv4(d.address)} ${d.hardwareAddress}:${d.port}`
+            : `${d.kind} ${formatIpv4(d.address)}:${d.port}`;
       assert.equal(text, c.expected);
     });
   }

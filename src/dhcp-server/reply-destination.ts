@@ -1,3 +1,4 @@
+import { formatIpv4, type Ipv4 } from '../dhcp/ipv4.js';
 import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
 
 /** UDP ports of RFC 2131 §4.1. */
@@ -7,30 +8,30 @@ export const CLIENT_PORT = 68;
 /** Where a reply goes (RFC 2131 §4.1, "server transmits"). */
 export type ReplyDestination =
   /** giaddr ≠ 0: to the relay agent's server port. */
-  | { readonly kind: 'relay'; readonly address: string; readonly port: typeof SERVER_PORT }
+  | { readonly kind: 'relay'; readonly address: Ipv4; readonly port: typeof SERVER_PORT }
   /** 255.255.255.255:68 on the receiving link. */
   | { readonly kind: 'broadcast'; readonly port: typeof CLIENT_PORT }
   /** ciaddr ≠ 0: the client has an address and answers ARP. */
-  | { readonly kind: 'unicast'; readonly address: string; readonly port: typeof CLIENT_PORT }
+  | { readonly kind: 'unicast'; readonly address: Ipv4; readonly port: typeof CLIENT_PORT }
   /**
    * To yiaddr at chaddr: the client has no address yet, so it cannot answer ARP. The transport must
    * either install a neighbour entry first or broadcast instead (RFC 2131 §4.1 allows the broadcast).
    */
   | {
       readonly kind: 'unicast-to-hardware';
-      readonly address: string;
+      readonly address: Ipv4;
       readonly hardwareAddress: string;
       readonly port: typeof CLIENT_PORT;
     };
 
-const UNSET = '0.0.0.0';
+const UNSET = 0;
 const LIMITED_BROADCAST = '255.255.255.255';
 
 /**
  * The UDP address and port a reply is sent to. `unicast-to-hardware` goes out as a limited broadcast:
  * without a neighbour entry the kernel would ARP for an address nobody holds yet, and installing entries
  * costs more than it saves (docs/dhcp-engine.md); RFC 2131 §4.1 allows the broadcast and every client in
- * INIT listens for it.
+ * INIT listens for it. The address is text here because this is the socket edge.
  */
 export function replyAddress(destination: ReplyDestination): {
   readonly address: string;
@@ -39,7 +40,7 @@ export function replyAddress(destination: ReplyDestination): {
   switch (destination.kind) {
     case 'relay':
     case 'unicast':
-      return { address: destination.address, port: destination.port };
+      return { address: formatIpv4(destination.address), port: destination.port };
     case 'broadcast':
     case 'unicast-to-hardware':
       return { address: LIMITED_BROADCAST, port: CLIENT_PORT };
@@ -55,7 +56,7 @@ const BROADCAST_FLAG = 0x8000;
 export function replyDestination(
   request: DhcpMessage,
   replyType: MessageTypeName,
-  yourIp: string,
+  yourIp: Ipv4,
   hardwareAddress: string,
 ): ReplyDestination {
   if (request.gatewayIp !== UNSET) return { kind: 'relay', address: request.gatewayIp, port: SERVER_PORT };

@@ -1,10 +1,12 @@
-import type { DhcpMessage } from '../dhcp/types.js';
-import { ipv4FromBytes } from './ipv4.js';
+import type { Ipv4 } from '../dhcp/ipv4.js';
+import type { KnownOptionCode } from '../dhcp/option-table.js';
+import { readOption } from '../dhcp/option-values.js';
+import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
 
 /**
- * Minimal readers for the request options the engine needs on every packet. They read raw option bytes
- * directly (one Map lookup, no allocation) and treat a malformed value as absent, which is what a server
- * must do with a client's bad option (RFC 2131 §4.1 leaves unknown/odd options to be ignored).
+ * The request options the engine reads, through the option table's typed readers (`readOption`). A malformed
+ * value counts as absent, which is what a server must do with a client's bad option (RFC 2131 §4.1 leaves
+ * unknown/odd options to be ignored). Lists of codes and opaque bytes (55, 61) are read as the bytes they are.
  */
 
 /** Option codes used by the engine (RFC 2132 section numbers in comments). */
@@ -26,18 +28,18 @@ export const OPTION = {
   rebindingTime: 59, // §9.12 (T2)
   clientId: 61, // §9.14
   relayAgentInfo: 82, // RFC 3046
-} as const;
+} as const satisfies Record<string, KnownOptionCode>;
 
-/** Option 53 value (1..8), or undefined when absent or not one byte. */
-export function readMessageTypeCode(message: DhcpMessage): number | undefined {
-  const value = message.options.get(OPTION.messageType);
-  return value?.length === 1 ? value[0] : undefined;
+/** Option 53 (RFC 2132 §9.6), or undefined when absent or not a known type. */
+export function readMessageType(message: DhcpMessage): MessageTypeName | undefined {
+  const read = readOption(message, OPTION.messageType);
+  return read.status === 'ok' ? read.value : undefined;
 }
 
-/** A 4-byte address option (50, 54) as a number, or undefined. */
-export function readAddressOption(message: DhcpMessage, code: number): number | undefined {
-  const value = message.options.get(code);
-  return value?.length === 4 ? ipv4FromBytes(value) : undefined;
+/** An address option (50, 54) read through the option table, or undefined when absent or malformed. */
+export function readAddressOption(message: DhcpMessage, code: 50 | 54): Ipv4 | undefined {
+  const read = readOption(message, code);
+  return read.status === 'ok' ? read.value : undefined;
 }
 
 /** Option 55 as a list of codes, or undefined when the client sent none. */
@@ -47,10 +49,8 @@ export function readParameterRequestList(message: DhcpMessage): Uint8Array | und
 
 /** Option 57 (RFC 2132 §9.10), or undefined when absent, malformed, or below the 576-byte minimum. */
 export function readMaxMessageSize(message: DhcpMessage): number | undefined {
-  const value = message.options.get(OPTION.maxMessageSize);
-  if (value?.length !== 2) return undefined;
-  const size = ((value[0] ?? 0) << 8) | (value[1] ?? 0);
-  return size >= 576 ? size : undefined;
+  const read = readOption(message, OPTION.maxMessageSize);
+  return read.status === 'ok' && read.value >= 576 ? read.value : undefined;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

@@ -1,5 +1,5 @@
 import { optionByCode, optionName } from '../dhcp/index.js';
-import { formatIpv4, ipv4FromBytes } from './ipv4.js';
+import { formatIpv4, readIpv4 } from '../dhcp/ipv4.js';
 import { colonHex } from './request-fields.js';
 
 /**
@@ -37,11 +37,11 @@ export function formatOptionValue(code: number, value: Uint8Array): string {
   const kind = optionByCode(code)?.kind;
   if ((kind === 'ipv4' || kind === 'ipv4-list') && value.length % 4 === 0 && value.length > 0) {
     const addresses: string[] = [];
-    for (let i = 0; i < value.length; i += 4) addresses.push(formatIpv4(ipv4FromBytes(value, i)));
+    for (let i = 0; i < value.length; i += 4) addresses.push(formatIpv4(readIpv4(value, i)));
     return addresses.join(', ');
   }
   if (kind === 'uint32' && value.length === 4) {
-    const number = ipv4FromBytes(value);
+    const number = readIpv4(value);
     return code === 51 || code === 58 || code === 59 ? formatDuration(number) : String(number);
   }
   if ((kind === 'uint16' && value.length === 2) || (kind === 'uint8' && value.length === 1) || code === 53) {

@@ -1,5 +1,6 @@
+import type { Ipv4 } from '../dhcp/ipv4.js';
 import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
-import type { HostEntry } from './dnsmasq/hosts-file.js';
+import type { HostBinding } from './host-binding.js';
 import type { HostLookup } from './host-table.js';
 import type { LeaseTime } from './lease-time.js';
 import type { OptionSetting } from './option-setting.js';
@@ -65,10 +66,10 @@ export type Decision =
       readonly destination: ReplyDestination;
       /** Option 57 limit for the encoder, when the client sent one (RFC 2132 §9.10). */
       readonly maxMessageSize: number | undefined;
-      readonly host: HostEntry | undefined;
+      readonly host: HostBinding | undefined;
       readonly mac: string;
       /** The address the exchange is about, for logs: yiaddr, ciaddr (INFORM), or the one refused (NAK). */
-      readonly address: string;
+      readonly address: Ipv4;
       readonly trace: readonly string[] | undefined;
     }
   | {
@@ -76,7 +77,7 @@ export type Decision =
       readonly requestType: MessageTypeName | undefined;
       readonly reason: DropReason;
       readonly detail: string;
-      readonly host: HostEntry | undefined;
+      readonly host: HostBinding | undefined;
       readonly mac: string;
       readonly trace: readonly string[] | undefined;
     };
@@ -91,7 +92,7 @@ export interface Exchange {
   readonly tables: ServerTables;
   /** Subnets the request may be served on (the giaddr's subnet, or the interface's subnets). */
   candidateSubnets: readonly ServedSubnet[];
-  host: HostEntry | undefined;
+  host: HostBinding | undefined;
   subnet: ServedSubnet | undefined;
   replyType: 'OFFER' | 'ACK' | 'NAK' | undefined;
   /** Option 56 text for a NAK. */

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DhcpDecodeError, decodeMessage, hardwareAddressText, isBroadcastFlagSet } from './index.js';
+import { ip } from './testing/values.js';
 
 /** Header bytes 0..235 with the given fields; everything else zero. One comment per field. */
 function header(fields: { op?: number; hlen?: number; sname?: number[]; file?: number[] } = {}): number[] {
@@ -58,10 +59,10 @@ describe('decodeMessage on annotated bytes', () => {
     assert.equal(m.secondsElapsed, 5);
     assert.equal(m.flags, 0x8000);
     assert.equal(isBroadcastFlagSet(m), true);
-    assert.equal(m.clientIp, '192.0.2.10');
-    assert.equal(m.yourIp, '192.0.2.11');
-    assert.equal(m.serverIp, '192.0.2.1');
-    assert.equal(m.gatewayIp, '192.0.2.254');
+    assert.equal(m.clientIp, ip('192.0.2.10'));
+    assert.equal(m.yourIp, ip('192.0.2.11'));
+    assert.equal(m.serverIp, ip('192.0.2.1'));
+    assert.equal(m.gatewayIp, ip('192.0.2.254'));
     assert.equal(m.clientHardwareAddress.length, 16);
     assert.equal(hardwareAddressText(m), 'fa:16:3e:aa:bb:cc');
     assert.equal(m.serverName, 'srv');

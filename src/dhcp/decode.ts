@@ -1,5 +1,6 @@
 import { DhcpDecodeError } from './errors.js';
-import { formatIpv4, latin1Text } from './ipv4.js';
+import { readIpv4 } from './ipv4.js';
+import { latin1Text } from './latin1.js';
 import {
   CHADDR_LENGTH,
   FILE_LENGTH,
@@ -78,10 +79,10 @@ export function decodeMessage(bytes: Uint8Array): DhcpMessage {
       0,
     secondsElapsed: (data[OFFSET.secs]! << 8) | data[OFFSET.secs + 1]!,
     flags: (data[OFFSET.flags]! << 8) | data[OFFSET.flags + 1]!,
-    clientIp: formatIpv4(data, OFFSET.ciaddr),
-    yourIp: formatIpv4(data, OFFSET.yiaddr),
-    serverIp: formatIpv4(data, OFFSET.siaddr),
-    gatewayIp: formatIpv4(data, OFFSET.giaddr),
+    clientIp: readIpv4(data, OFFSET.ciaddr),
+    yourIp: readIpv4(data, OFFSET.yiaddr),
+    serverIp: readIpv4(data, OFFSET.siaddr),
+    gatewayIp: readIpv4(data, OFFSET.giaddr),
     clientHardwareAddress: data.subarray(OFFSET.chaddr, OFFSET.chaddr + CHADDR_LENGTH),
     serverName: snameHoldsOptions ? '' : readText(data, OFFSET.sname, SNAME_LENGTH),
     bootFileName: fileHoldsOptions ? '' : readText(data, OFFSET.file, FILE_LENGTH),

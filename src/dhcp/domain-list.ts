@@ -3,7 +3,7 @@
  * data may use RFC 1035 §4.1.4 compression pointers, relative to the start of that data (RFC 3397 §2).
  */
 import { DhcpEncodeError } from './errors.js';
-import { latin1Text } from './ipv4.js';
+import { latin1Text } from './latin1.js';
 import type { OptionRead } from './types.js';
 
 /** Longest name in wire form (RFC 1035 §2.3.4). */

@@ -13,6 +13,7 @@ import {
   parseOptionText,
   readOption,
 } from './index.js';
+import { ip, route } from './testing/values.js';
 
 const CHADDR = Uint8Array.of(0xfa, 0x16, 0x3e, 1, 2, 3, ...new Array<number>(10).fill(0));
 
@@ -28,10 +29,10 @@ function reply(
     transactionId: 0xcafe0001,
     secondsElapsed: 0,
     flags: 0,
-    clientIp: '0.0.0.0',
-    yourIp: '10.77.1.5',
-    serverIp: '10.77.0.1',
-    gatewayIp: '0.0.0.0',
+    clientIp: ip('0.0.0.0'),
+    yourIp: ip('10.77.1.5'),
+    serverIp: ip('10.77.0.1'),
+    gatewayIp: ip('0.0.0.0'),
     clientHardwareAddress: CHADDR,
     serverName: '',
     bootFileName: '',
@@ -99,14 +100,14 @@ describe('encodeMessage', () => {
       name: 'typical ACK',
       message: reply([
         [53, encodeOption(53, 'ACK')],
-        [54, encodeOption(54, '10.77.0.1')],
+        [54, encodeOption(54, ip('10.77.0.1'))],
         [51, encodeOption(51, 86400)],
-        [1, encodeOption(1, '255.255.0.0')],
-        [3, encodeOption(3, ['10.77.0.1'])],
-        [6, encodeOption(6, ['10.77.0.1', '10.77.0.2'])],
+        [1, encodeOption(1, ip('255.255.0.0'))],
+        [3, encodeOption(3, [ip('10.77.0.1')])],
+        [6, encodeOption(6, [ip('10.77.0.1'), ip('10.77.0.2')])],
         [15, encodeOption(15, 'openstacklocal')],
         [26, encodeOption(26, 1450)],
-        [121, encodeOption(121, [{ destination: '0.0.0.0/0', router: '10.77.0.1' }])],
+        [121, encodeOption(121, [route('0.0.0.0/0', '10.77.0.1')])],
       ]),
     },
     {
@@ -123,8 +124,8 @@ describe('encodeMessage', () => {
         transactionId: 0xffffffff,
         secondsElapsed: 65535,
         flags: 0xffff,
-        clientIp: '255.255.255.255',
-        gatewayIp: '192.0.2.1',
+        clientIp: ip('255.255.255.255'),
+        gatewayIp: ip('192.0.2.1'),
         clientHardwareAddress: Uint8Array.from({ length: 16 }, (_, i) => 255 - i),
         serverName: 's'.repeat(64),
         bootFileName: `pxelinux.0\u00e9${'f'.repeat(117)}`,
@@ -266,7 +267,7 @@ describe('encodeMessage', () => {
     { name: 'xid too large', message: reply([], { transactionId: 2 ** 32 }), reason: /transactionId/ },
     { name: 'negative hops', message: reply([], { hops: -1 }), reason: /hops/ },
     { name: 'hlen 17', message: reply([], { hardwareAddressLength: 17 }), reason: /hardwareAddressLength/ },
-    { name: 'bad yiaddr', message: reply([], { yourIp: '10.0.0.256' }), reason: /yourIp/ },
+    { name: 'bad yiaddr', message: reply([], { yourIp: 2 ** 32 }), reason: /yourIp/ },
     {
       name: 'chaddr 17 bytes',
       message: reply([], { clientHardwareAddress: new Uint8Array(17) }),

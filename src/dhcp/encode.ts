@@ -1,5 +1,5 @@
 import { DhcpEncodeError } from './errors.js';
-import { parseIpv4, writeUint32 } from './ipv4.js';
+import { writeIpv4 } from './ipv4.js';
 import {
   CHADDR_LENGTH,
   DEFAULT_MAX_MESSAGE_SIZE,
@@ -16,7 +16,7 @@ import {
   SNAME_LENGTH,
 } from './layout.js';
 import { planOverload } from './overload.js';
-import type { DhcpMessage, Ipv4 } from './types.js';
+import type { DhcpMessage } from './types.js';
 
 /** Options for {@link encodeMessage}. */
 export interface EncodeOptions {
@@ -161,13 +161,13 @@ function writeHeader(
   out[OFFSET.htype] = checkUint(message.hardwareType, 0xff, 'hardwareType');
   out[OFFSET.hlen] = checkUint(message.hardwareAddressLength, CHADDR_LENGTH, 'hardwareAddressLength');
   out[OFFSET.hops] = checkUint(message.hops, 0xff, 'hops');
-  writeUint32(out, OFFSET.xid, checkUint(message.transactionId, 0xffffffff, 'transactionId'));
+  out.writeUInt32BE(checkUint(message.transactionId, 0xffffffff, 'transactionId'), OFFSET.xid);
   out.writeUInt16BE(checkUint(message.secondsElapsed, 0xffff, 'secondsElapsed'), OFFSET.secs);
   out.writeUInt16BE(checkUint(message.flags, 0xffff, 'flags'), OFFSET.flags);
-  writeUint32(out, OFFSET.ciaddr, checkAddress(message.clientIp, 'clientIp'));
-  writeUint32(out, OFFSET.yiaddr, checkAddress(message.yourIp, 'yourIp'));
-  writeUint32(out, OFFSET.siaddr, checkAddress(message.serverIp, 'serverIp'));
-  writeUint32(out, OFFSET.giaddr, checkAddress(message.gatewayIp, 'gatewayIp'));
+  writeIpv4(out, OFFSET.ciaddr, checkUint(message.clientIp, 0xffffffff, 'clientIp'));
+  writeIpv4(out, OFFSET.yiaddr, checkUint(message.yourIp, 0xffffffff, 'yourIp'));
+  writeIpv4(out, OFFSET.siaddr, checkUint(message.serverIp, 0xffffffff, 'serverIp'));
+  writeIpv4(out, OFFSET.giaddr, checkUint(message.gatewayIp, 0xffffffff, 'gatewayIp'));
   if (message.clientHardwareAddress.length > CHADDR_LENGTH) {
     fail('clientHardwareAddress', `${message.clientHardwareAddress.length} bytes (at most 16)`);
   }
@@ -194,12 +194,6 @@ function writeText(out: Buffer, offset: number, width: number, text: string, fie
 function checkUint(value: number, max: number, field: string): number {
   if (!Number.isInteger(value) || value < 0 || value > max)
     fail(field, `${value} is not an integer 0..${max}`);
-  return value;
-}
-
-function checkAddress(address: Ipv4, field: string): number {
-  const value = parseIpv4(address);
-  if (value === undefined) fail(field, `'${address}' is not a dotted-quad IPv4 address`);
   return value;
 }
 

@@ -15,6 +15,7 @@ import {
   parseOptionText,
   readOption,
 } from './index.js';
+import { ip, route } from './testing/values.js';
 
 function decodeFixture(name: string): DhcpMessage {
   return decodeMessage(loadDhcpFixture(name).bytes);
@@ -38,16 +39,16 @@ describe('real captures decode to the expected fields', () => {
     assert.equal(hex(ok(readOption(m, 60))), Buffer.from('udhcp 1.35.0').toString('hex'));
     assert.equal(hex(ok(readOption(m, 61))), '01fa163e000005');
     assert.equal(isBroadcastFlagSet(m), false);
-    assert.equal(m.gatewayIp, '0.0.0.0');
+    assert.equal(m.gatewayIp, ip('0.0.0.0'));
     assert.equal(m.hops, 0);
   });
 
   it('udhcpc REQUEST (SELECTING) carries requested address and server id', () => {
     const m = decodeFixture('udhcpc-request');
     assert.equal(ok(readOption(m, 53)), 'REQUEST');
-    assert.equal(ok(readOption(m, 50)), '10.77.1.5');
-    assert.equal(ok(readOption(m, 54)), '10.77.0.1');
-    assert.equal(m.clientIp, '0.0.0.0');
+    assert.equal(ok(readOption(m, 50)), ip('10.77.1.5'));
+    assert.equal(ok(readOption(m, 54)), ip('10.77.0.1'));
+    assert.equal(m.clientIp, ip('0.0.0.0'));
     assert.equal(m.secondsElapsed, 1);
   });
 
@@ -55,7 +56,7 @@ describe('real captures decode to the expected fields', () => {
     assert.equal(isBroadcastFlagSet(decodeFixture('udhcpc-broadcast-discover')), true);
     const offer = decodeFixture('dnsmasq-offer-broadcast');
     assert.equal(offer.flags, 0x8000);
-    assert.equal(offer.yourIp, '10.77.1.7');
+    assert.equal(offer.yourIp, ip('10.77.1.7'));
   });
 
   it('dhclient DISCOVER and REQUEST', () => {
@@ -66,31 +67,31 @@ describe('real captures decode to the expected fields', () => {
     assert.equal(readOption(discover, 61).status, 'absent');
     const request = decodeFixture('dhclient-request');
     assert.equal(request.transactionId, discover.transactionId);
-    assert.equal(ok(readOption(request, 50)), '10.77.1.6');
-    assert.equal(ok(readOption(request, 54)), '10.77.0.1');
+    assert.equal(ok(readOption(request, 50)), ip('10.77.1.6'));
+    assert.equal(ok(readOption(request, 54)), ip('10.77.0.1'));
   });
 
   it('dnsmasq ACK: the options Neutron configures', () => {
     const m = decodeFixture('dnsmasq-ack-udhcpc');
     assert.equal(m.op, 'BOOTREPLY');
     assert.equal(m.transactionId, 0x5dcac777);
-    assert.equal(m.yourIp, '10.77.1.5');
-    assert.equal(m.serverIp, '10.77.0.1');
+    assert.equal(m.yourIp, ip('10.77.1.5'));
+    assert.equal(m.serverIp, ip('10.77.0.1'));
     assert.equal(ok(readOption(m, 53)), 'ACK');
-    assert.equal(ok(readOption(m, 54)), '10.77.0.1');
+    assert.equal(ok(readOption(m, 54)), ip('10.77.0.1'));
     assert.equal(ok(readOption(m, 51)), 86400);
     assert.equal(ok(readOption(m, 58)), 43200);
     assert.equal(ok(readOption(m, 59)), 75600);
-    assert.equal(ok(readOption(m, 1)), '255.255.0.0');
-    assert.equal(ok(readOption(m, 28)), '10.77.255.255');
+    assert.equal(ok(readOption(m, 1)), ip('255.255.0.0'));
+    assert.equal(ok(readOption(m, 28)), ip('10.77.255.255'));
     assert.equal(ok(readOption(m, 15)), 'openstacklocal');
     assert.equal(ok(readOption(m, 12)), 'host-10-77-1-5');
-    assert.deepEqual(ok(readOption(m, 3)), ['10.77.0.1']);
-    assert.deepEqual(ok(readOption(m, 6)), ['10.77.0.1']);
+    assert.deepEqual(ok(readOption(m, 3)), [ip('10.77.0.1')]);
+    assert.deepEqual(ok(readOption(m, 6)), [ip('10.77.0.1')]);
     assert.equal(ok(readOption(m, 26)), 1450);
     assert.deepEqual(ok(readOption(m, 121)), [
-      { destination: '169.254.169.254/32', router: '10.77.0.1' },
-      { destination: '0.0.0.0/0', router: '10.77.0.1' },
+      route('169.254.169.254/32', '10.77.0.1'),
+      route('0.0.0.0/0', '10.77.0.1'),
     ]);
     assert.equal(readOption(m, 249).status, 'absent'); // the client did not ask for 249
     assert.deepEqual([...m.options.keys()], [53, 54, 51, 58, 59, 1, 28, 15, 12, 121, 6, 3, 26]);
@@ -107,19 +108,19 @@ describe('real captures decode to the expected fields', () => {
 
   it('dnsmasq NAK to an INIT-REBOOT REQUEST for a wrong address', () => {
     const request = decodeFixture('dhclient-init-reboot-request');
-    assert.equal(ok(readOption(request, 50)), '10.77.9.9');
+    assert.equal(ok(readOption(request, 50)), ip('10.77.9.9'));
     assert.equal(readOption(request, 54).status, 'absent');
     const nak = decodeFixture('dnsmasq-nak');
     assert.equal(nak.transactionId, request.transactionId);
     assert.equal(ok(readOption(nak, 53)), 'NAK');
     assert.equal(ok(readOption(nak, 56)), 'wrong address');
-    assert.equal(nak.yourIp, '0.0.0.0');
+    assert.equal(nak.yourIp, ip('0.0.0.0'));
     assert.equal(isBroadcastFlagSet(nak), true);
   });
 
   it('perfdhcp relayed DISCOVER: giaddr, hops 1, option 82 sub-options', () => {
     const m = decodeFixture('perfdhcp-relayed-discover');
-    assert.equal(m.gatewayIp, '10.77.0.2');
+    assert.equal(m.gatewayIp, ip('10.77.0.2'));
     assert.equal(m.hops, 1);
     assert.equal(m.transactionId, 0);
     assert.equal(hardwareAddressText(m), 'fa:16:3e:00:00:08');
@@ -135,16 +136,16 @@ describe('real captures decode to the expected fields', () => {
 
   it('dnsmasq OFFER to a relay echoes option 82 as the last option', () => {
     const m = decodeFixture('dnsmasq-offer-relayed');
-    assert.equal(m.gatewayIp, '10.77.0.2');
-    assert.equal(m.yourIp, '10.77.1.8');
+    assert.equal(m.gatewayIp, ip('10.77.0.2'));
+    assert.equal(m.yourIp, ip('10.77.1.8'));
     assert.deepEqual([...m.options.keys()].at(-1), 82);
   });
 
   it('udhcpc RELEASE', () => {
     const m = decodeFixture('udhcpc-release');
     assert.equal(ok(readOption(m, 53)), 'RELEASE');
-    assert.equal(m.clientIp, '10.77.1.9');
-    assert.equal(ok(readOption(m, 54)), '10.77.0.1');
+    assert.equal(m.clientIp, ip('10.77.1.9'));
+    assert.equal(ok(readOption(m, 54)), ip('10.77.0.1'));
   });
 
   it('the hand-made malformed packet fails with the offset of the overrunning option', () => {

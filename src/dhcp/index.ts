@@ -6,7 +6,20 @@ export { decodeMessage } from './decode.js';
 export { decodeDomainList, encodeDomainList } from './domain-list.js';
 export { type EncodeOptions, encodeMessage } from './encode.js';
 export { DhcpDecodeError, DhcpEncodeError } from './errors.js';
-export { formatIpv4, isIpv4, parseIpv4 } from './ipv4.js';
+export {
+  formatIpv4,
+  type Ipv4,
+  Ipv4FormatError,
+  type Ipv4Text,
+  inSubnet,
+  isIpv4,
+  maskToPrefix,
+  parseIpv4,
+  prefixToMask,
+  readIpv4,
+  requireIpv4,
+  writeIpv4,
+} from './ipv4.js';
 export {
   DEFAULT_MAX_MESSAGE_SIZE,
   IP_UDP_HEADER_LENGTH,
@@ -17,7 +30,7 @@ export {
 export { BROADCAST_FLAG, hardwareAddressText, isBroadcastFlagSet } from './message.js';
 export { MESSAGE_TYPE_NAMES, messageTypeCode, messageTypeName } from './message-type.js';
 export {
-  type ClasslessRoute,
+  type KindedOptionValue,
   type KnownOptionCode,
   OPTION_TABLE,
   type OptionDefinition,
@@ -31,6 +44,12 @@ export {
   type RelaySubOption,
 } from './option-table.js';
 export { parseOptionText, resolveOptionCode } from './option-text.js';
-export { decodeOptionValue, encodeOption, encodeOptionValue, readOption } from './option-values.js';
-export { decodeRoutes, encodeRoutes } from './routes.js';
-export type { DhcpMessage, DhcpOptions, Ipv4, MessageTypeName, OptionRead } from './types.js';
+export {
+  decodeOptionValue,
+  encodeKindedValue,
+  encodeOption,
+  encodeOptionValue,
+  readOption,
+} from './option-values.js';
+export { type ClasslessRoute, decodeRoutes, encodeRoutes, routeFromText } from './routes.js';
+export type { DhcpMessage, DhcpOptions, MessageTypeName, OptionRead } from './types.js';

@@ -1,15 +1,33 @@
-import type { Ipv4 } from './types.js';
+/**
+ * THE IPv4 module of the DHCP code (codec, engine, serve, builtin driver). Pure.
+ *
+ * Addresses are unsigned 32-bit numbers in host order (`10.0.0.5` = 0x0a000005): a comparison is `===`,
+ * a subnet check one AND, and nothing is allocated per packet. Dotted text exists only at the edges
+ * (configuration files, logs, traces).
+ */
 
-/** Formats 4 bytes at `offset` as a dotted quad. The caller guarantees the bounds. */
-export function formatIpv4(bytes: Uint8Array, offset: number): Ipv4 {
-  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+/** An IPv4 address as an unsigned 32-bit number; 0 for unset header fields (`0.0.0.0`). */
+export type Ipv4 = number;
+
+/** A dotted-quad IPv4 address as text (`10.77.0.1`). */
+export type Ipv4Text = string;
+
+/** Thrown by {@link requireIpv4} when text is not a dotted-quad IPv4 address. */
+export class Ipv4FormatError extends Error {
+  constructor(
+    readonly input: string,
+    reason: string,
+  ) {
+    super(`${reason}: ${JSON.stringify(input)}`);
+    this.name = 'Ipv4FormatError';
+  }
 }
 
 /**
  * Parses a strict dotted quad (four decimal octets 0..255, no leading `+`, no spaces, at most 3 digits each)
  * into a uint32, or returns `undefined` when the text is not one.
  */
-export function parseIpv4(text: string): number | undefined {
+export function parseIpv4(text: string): Ipv4 | undefined {
   let value = 0;
   let octet = 0;
   let digits = 0;
@@ -34,22 +52,54 @@ export function parseIpv4(text: string): number | undefined {
   return value * 256 + octet;
 }
 
+/** Parses `a.b.c.d` into a uint32; throws {@link Ipv4FormatError} when it is not one. */
+export function requireIpv4(text: string): Ipv4 {
+  const value = parseIpv4(text);
+  if (value === undefined) throw new Ipv4FormatError(text, 'not an IPv4 address');
+  return value;
+}
+
 /** True when `text` is a strict dotted quad (see {@link parseIpv4}). */
 export function isIpv4(text: string): boolean {
   return parseIpv4(text) !== undefined;
 }
 
-/** Writes the uint32 form of an address big-endian at `offset`. */
-export function writeUint32(target: Uint8Array, offset: number, value: number): void {
+/** Formats a uint32 as dotted-quad text. */
+export function formatIpv4(value: Ipv4): Ipv4Text {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+/** Reads 4 bytes at `offset` (network order) as a uint32; missing bytes read as 0. */
+export function readIpv4(bytes: Uint8Array, offset = 0): Ipv4 {
+  return (
+    ((bytes[offset] ?? 0) * 0x1000000 +
+      ((bytes[offset + 1] ?? 0) << 16) +
+      ((bytes[offset + 2] ?? 0) << 8) +
+      (bytes[offset + 3] ?? 0)) >>>
+    0
+  );
+}
+
+/** Writes a uint32 big-endian at `offset`. */
+export function writeIpv4(target: Uint8Array, offset: number, value: Ipv4): void {
   target[offset] = (value >>> 24) & 0xff;
   target[offset + 1] = (value >>> 16) & 0xff;
   target[offset + 2] = (value >>> 8) & 0xff;
   target[offset + 3] = value & 0xff;
 }
 
-/** Bytes `[start, end)` as latin1 text (one character per byte), without intermediate arrays. */
-export function latin1Text(data: Uint8Array, start: number, end: number): string {
-  let text = '';
-  for (let i = start; i < end; i++) text += String.fromCharCode(data[i]!);
-  return text;
+/** Netmask (as a number) for a prefix length 0..32. */
+export function prefixToMask(prefixLength: number): Ipv4 {
+  return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+}
+
+/** Prefix length of a contiguous netmask, or undefined when the mask has holes. */
+export function maskToPrefix(mask: Ipv4): number | undefined {
+  for (let length = 0; length <= 32; length++) if (prefixToMask(length) === mask >>> 0) return length;
+  return undefined;
+}
+
+/** True when `address` lies in `network`/`mask`. */
+export function inSubnet(address: Ipv4, network: Ipv4, mask: Ipv4): boolean {
+  return (address & mask) >>> 0 === (network & mask) >>> 0;
 }

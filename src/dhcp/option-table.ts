@@ -9,14 +9,11 @@
  * suffixes), a fixed byte width for numbers, or `generic` (dnsmasq's inference: hex, decimal, addresses,
  * string). Sources: RFC 2132, RFC 3046, RFC 3397, RFC 3442, RFC 4833, RFC 5859, RFC 8925, dnsmasq dhcp-common.c.
  */
+import type { Ipv4 } from './ipv4.js';
+import type { ClasslessRoute } from './routes.js';
 import type { MessageTypeName } from './types.js';
 
-/** A Classless Static Route (RFC 3442 §3): destination in CIDR form and the router to reach it. */
-export interface ClasslessRoute {
-  /** `'a.b.c.d/len'`: the significant octets as sent, the rest zero. */
-  readonly destination: string;
-  readonly router: string;
-}
+export type { ClasslessRoute } from './routes.js';
 
 /** A Relay Agent Information sub-option (RFC 3046 §2.0), kept raw: 1 = circuit id, 2 = remote id. */
 export interface RelaySubOption {
@@ -26,10 +23,10 @@ export interface RelaySubOption {
 
 /** Decoded value type of each option kind. */
 export interface OptionKindValues {
-  /** One IPv4 address, 4 bytes. */
-  ipv4: string;
+  /** One IPv4 address (uint32, see ipv4.ts), 4 bytes. */
+  ipv4: Ipv4;
   /** One or more IPv4 addresses, 4n bytes (pairs for 21/33 are kept as a flat list). */
-  'ipv4-list': readonly string[];
+  'ipv4-list': readonly Ipv4[];
   uint8: number;
   uint16: number;
   uint32: number;
@@ -54,6 +51,11 @@ export interface OptionKindValues {
 }
 
 export type OptionKind = keyof OptionKindValues;
+
+/** A value tagged with its kind, e.g. `{ kind: 'routes', value: [...] }`: a typed option value on its own. */
+export type KindedOptionValue = {
+  readonly [K in OptionKind]: { readonly kind: K; readonly value: OptionKindValues[K] };
+}[OptionKind];
 
 /** How dnsmasq reads a configured value for this option (see the module comment). */
 export type OptionTextRule = 'address' | 'name' | 'time' | 'generic' | 1 | 2 | 4;

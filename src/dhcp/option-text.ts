@@ -20,10 +20,10 @@
  */
 import { encodeDomainList } from './domain-list.js';
 import { DhcpEncodeError } from './errors.js';
-import { parseIpv4, writeUint32 } from './ipv4.js';
+import { parseIpv4, writeIpv4 } from './ipv4.js';
 import { OPTION_OVERLOAD } from './layout.js';
 import { optionByCode, optionByName } from './option-table.js';
-import { parseCidr } from './routes.js';
+import { parseCidr, routeDestinationLength, writeRouteDestination } from './routes.js';
 import type { OptionRead } from './types.js';
 
 const OPTION_DOMAIN_SEARCH = 119;
@@ -141,21 +141,21 @@ function parseValue(code: number, text: string): Uint8Array {
   return textValue(code, text);
 }
 
-/** Addresses, and `a.b.c.d/len` as RFC 3442 descriptors. */
+/** Addresses, and `a.b.c.d/len` as RFC 3442 descriptors (written by routes.ts, the one encoder of them). */
 function addresses(code: number, text: string): Uint8Array {
   const out: number[] = code === OPTION_SIP_SERVER ? [1] : []; // RFC 3361 §3.2: encoding 1 = addresses
-  const scratch = new Uint8Array(4);
+  const scratch = new Uint8Array(5);
   for (const item of text.split(',')) {
     if (item.includes('/')) {
       const cidr = parseCidr(item);
       if (cidr === undefined) throw new DhcpEncodeError(`bad IPv4 prefix '${item}'`);
-      writeUint32(scratch, 0, cidr.address);
-      out.push(cidr.width, ...scratch.subarray(0, (cidr.width + 7) >> 3));
+      writeRouteDestination(scratch, 0, cidr.address, cidr.width);
+      out.push(...scratch.subarray(0, routeDestinationLength(cidr.width)));
     } else {
       const address = parseIpv4(item);
       if (address === undefined) throw new DhcpEncodeError(`bad IPv4 address '${item}'`);
-      writeUint32(scratch, 0, address);
-      out.push(...scratch);
+      writeIpv4(scratch, 0, address);
+      out.push(...scratch.subarray(0, 4));
     }
   }
   return Uint8Array.from(out);

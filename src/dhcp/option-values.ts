@@ -4,9 +4,11 @@
  */
 import { decodeDomainList, encodeDomainList } from './domain-list.js';
 import { DhcpEncodeError } from './errors.js';
-import { formatIpv4, latin1Text, parseIpv4, writeUint32 } from './ipv4.js';
+import { type Ipv4, readIpv4, writeIpv4 } from './ipv4.js';
+import { latin1Text } from './latin1.js';
 import { messageTypeCode, messageTypeName } from './message-type.js';
 import {
+  type KindedOptionValue,
   type KnownOptionCode,
   type OptionKind,
   type OptionKindValues,
@@ -41,12 +43,12 @@ function latin1(data: Uint8Array): string {
 }
 
 const DECODERS: Decoders = {
-  ipv4: (d) => exactLength(d, 4, () => formatIpv4(d, 0)),
+  ipv4: (d) => exactLength(d, 4, () => readIpv4(d, 0)),
   'ipv4-list': (d) => {
     if (d.length === 0 || d.length % 4 !== 0)
       return malformed(`length ${d.length} is not a positive multiple of 4`);
-    const list: string[] = [];
-    for (let i = 0; i < d.length; i += 4) list.push(formatIpv4(d, i));
+    const list: Ipv4[] = [];
+    for (let i = 0; i < d.length; i += 4) list.push(readIpv4(d, i));
     return ok(list);
   },
   uint8: (d) => exactLength(d, 1, () => d[0]!),
@@ -92,12 +94,12 @@ function uintBytes(value: number, width: 1 | 2 | 4, signed = false): Uint8Array 
   for (let i = 0; i < width; i++) out[i] = (value >>> ((width - 1 - i) * 8)) & 0xff;
   return out;
 }
-function addressBytes(addresses: readonly string[]): Uint8Array {
+function addressBytes(addresses: readonly Ipv4[]): Uint8Array {
   const out = new Uint8Array(addresses.length * 4);
   addresses.forEach((address, i) => {
-    const value = parseIpv4(address);
-    if (value === undefined) throw new DhcpEncodeError(`'${address}' is not a dotted-quad IPv4 address`);
-    writeUint32(out, i * 4, value);
+    if (!Number.isInteger(address) || address < 0 || address > 0xffffffff)
+      throw new DhcpEncodeError(`${address} is not an IPv4 address (uint32)`);
+    writeIpv4(out, i * 4, address);
   });
   return out;
 }
@@ -158,6 +160,15 @@ export function decodeOptionValue<K extends OptionKind>(
  */
 export function encodeOptionValue<K extends OptionKind>(kind: K, value: OptionKindValues[K]): Uint8Array {
   return ENCODERS[kind](value);
+}
+
+/**
+ * Encodes a kind-tagged value (see {@link KindedOptionValue}).
+ * @throws {DhcpEncodeError} when the value is out of range or not well-formed for the kind.
+ */
+export function encodeKindedValue(typed: KindedOptionValue): Uint8Array {
+  // The union pairs each kind with its value type; TypeScript cannot correlate them through the lookup.
+  return (ENCODERS[typed.kind] as (value: KindedOptionValue['value']) => Uint8Array)(typed.value);
 }
 
 /**

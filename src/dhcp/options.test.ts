@@ -19,6 +19,7 @@ import {
   optionName,
   readOption,
 } from './index.js';
+import { ip, route } from './testing/values.js';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 
@@ -33,10 +34,10 @@ function kindCase<K extends OptionKind>(c: KindCase<K>): KindCase<OptionKind> {
 }
 
 const KIND_CASES: readonly KindCase<OptionKind>[] = [
-  kindCase({ kind: 'ipv4', value: '192.0.2.1', wire: bytes(192, 0, 2, 1), malformed: bytes(192, 0, 2) }),
+  kindCase({ kind: 'ipv4', value: ip('192.0.2.1'), wire: bytes(192, 0, 2, 1), malformed: bytes(192, 0, 2) }),
   kindCase({
     kind: 'ipv4-list',
-    value: ['192.0.2.1', '10.0.0.255'],
+    value: [ip('192.0.2.1'), ip('10.0.0.255')],
     wire: bytes(192, 0, 2, 1, 10, 0, 0, 255),
     malformed: bytes(1, 2, 3, 4, 5),
   }),
@@ -57,9 +58,9 @@ const KIND_CASES: readonly KindCase<OptionKind>[] = [
   kindCase({
     kind: 'routes',
     value: [
-      { destination: '169.254.169.254/32', router: '10.0.0.2' },
-      { destination: '10.16.0.0/12', router: '10.0.0.3' },
-      { destination: '0.0.0.0/0', router: '10.0.0.1' },
+      route('169.254.169.254/32', '10.0.0.2'),
+      route('10.16.0.0/12', '10.0.0.3'),
+      route('0.0.0.0/0', '10.0.0.1'),
     ],
     // biome-ignore format: annotated bytes, one route per line
     wire: bytes(
@@ -141,16 +142,19 @@ describe('option value codecs, one row per kind', () => {
   });
 
   const badValues: ReadonlyArray<[string, () => unknown]> = [
-    ['ipv4 with a bad address', () => encodeOptionValue('ipv4', '1.2.3')],
+    ['ipv4 above 32 bits', () => encodeOptionValue('ipv4', 2 ** 32)],
     ['uint8 256', () => encodeOptionValue('uint8', 256)],
     ['uint16 1.5', () => encodeOptionValue('uint16', 1.5)],
     ['int32 2^31', () => encodeOptionValue('int32', 2 ** 31)],
     ['string not latin1', () => encodeOptionValue('string', 'λ')],
     [
-      'route without prefix',
-      () => encodeOptionValue('routes', [{ destination: '10.0.0.0', router: '10.0.0.1' }]),
+      'route router above 32 bits',
+      () => encodeOptionValue('routes', [{ ...route('10.0.0.0/8', '10.0.0.1'), router: 2 ** 32 }]),
     ],
-    ['route /33', () => encodeOptionValue('routes', [{ destination: '10.0.0.0/33', router: '10.0.0.1' }])],
+    [
+      'route /33',
+      () => encodeOptionValue('routes', [{ ...route('10.0.0.0/8', '10.0.0.1'), prefixLength: 33 }]),
+    ],
     ['domain with empty label', () => encodeOptionValue('domain-list', ['a..b'])],
     ['domain label of 64', () => encodeOptionValue('domain-list', ['a'.repeat(64)])],
     ['parameter 256', () => encodeOptionValue('parameter-list', [256])],
@@ -171,14 +175,8 @@ describe('typed getters', () => {
     assert.deepEqual(readOption(options, 6), { status: 'absent' });
   });
   it('encodeOption picks the kind from the table', () => {
-    assert.deepEqual(
-      encodeOption(121, [{ destination: '0.0.0.0/0', router: '10.0.0.1' }]),
-      bytes(0, 10, 0, 0, 1),
-    );
-    assert.deepEqual(
-      encodeOption(249, [{ destination: '0.0.0.0/0', router: '10.0.0.1' }]),
-      bytes(0, 10, 0, 0, 1),
-    );
+    assert.deepEqual(encodeOption(121, [route('0.0.0.0/0', '10.0.0.1')]), bytes(0, 10, 0, 0, 1));
+    assert.deepEqual(encodeOption(249, [route('0.0.0.0/0', '10.0.0.1')]), bytes(0, 10, 0, 0, 1));
     assert.deepEqual(encodeOption(53, 'DISCOVER'), bytes(1));
     assert.deepEqual(encodeOption(2, -1), bytes(255, 255, 255, 255));
   });

@@ -2,8 +2,9 @@
  * Value types of the DHCPv4 wire model (RFC 2131 §2, RFC 2132). Pure data; no behaviour here.
  */
 
-/** Dotted-quad IPv4 address, e.g. `'10.0.0.5'`; `'0.0.0.0'` for unset header fields. */
-export type Ipv4 = string;
+import type { Ipv4 } from './ipv4.js';
+
+export type { Ipv4 } from './ipv4.js';
 
 /** DHCP message type names, option 53 values 1..8 in order (RFC 2132 §9.6). */
 export type MessageTypeName =

@@ -1,8 +1,8 @@
 import { unlink, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { createLogger } from '../common/logger.js';
+import { RateLimiter } from '../dhcp-server/counters.js';
 import { readInterfaceAddresses } from '../linux/interface-addresses.js';
-import { RateLimiter } from './counters.js';
 import { DhcpService } from './dhcp-service.js';
 import { loadTables } from './load-tables.js';
 import {

@@ -1,6 +1,6 @@
+import { requireIpv4 } from '../dhcp/ipv4.js';
 import { buildServedSubnets, type DhcpRange, parseDhcpRange } from '../dhcp-server/dnsmasq/dhcp-range.js';
 import { parseOptionLine } from '../dhcp-server/dnsmasq/option-line.js';
-import { parseIpv4 } from '../dhcp-server/ipv4.js';
 import type { OptionSetting } from '../dhcp-server/option-setting.js';
 import type { EngineConfig } from '../dhcp-server/types.js';
 import type { InterfaceAddress } from '../linux/interface-addresses.js';
@@ -108,7 +108,7 @@ export function engineConfig(settings: ServeSettings, addresses: readonly Interf
       interfaceName: settings.interfaceName,
       subnets: buildServedSubnets(
         settings.ranges,
-        addresses.map((a) => ({ address: parseIpv4(a.address), prefixLength: a.prefixLength })),
+        addresses.map((a) => ({ address: requireIpv4(a.address), prefixLength: a.prefixLength })),
       ),
       domain: settings.domain,
       dnsEnabled: settings.dnsPort !== 0,

@@ -6,11 +6,11 @@ import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { decodeMessage, encodeMessage } from '../dhcp/index.js';
+import { decodeMessage, encodeMessage, formatIpv4 } from '../dhcp/index.js';
+import { RateLimiter } from '../dhcp-server/counters.js';
 import { loadHostsSync } from '../dhcp-server/dnsmasq/hosts-loader.js';
 import type { ReplyDestination } from '../dhcp-server/reply-destination.js';
 import { buildRequest } from '../dhcp-server/testing/requests.js';
-import { RateLimiter } from './counters.js';
 import { DhcpService } from './dhcp-service.js';
 import { loadTables } from './load-tables.js';
 import { engineConfig, resolveServeSettings, ServeConfigError } from './serve-options.js';
@@ -84,7 +84,7 @@ describe('DhcpService (decode → engine → encode → send, counters, reload)'
       settings.optsFile,
       settings.commandLineOptions,
     );
-    const sent: { bytes: Uint8Array; destination: ReplyDestination; source: string }[] = [];
+    const sent: { bytes: Uint8Array; destination: ReplyDestination; source: number }[] = [];
     const { logger, lines } = captureLogger();
     let now = 0;
     const service = new DhcpService(
@@ -104,8 +104,8 @@ describe('DhcpService (decode → engine → encode → send, counters, reload)'
     assert.equal(report.hostErrors.length, 1);
     service.handlePacket(packet('fa:16:3e:00:00:05'), { address: '0.0.0.0', port: 68 });
     assert.equal(sent.length, 1);
-    assert.equal(sent[0]?.source, '10.77.0.1');
-    assert.equal(decodeMessage(sent[0]?.bytes ?? new Uint8Array()).yourIp, '10.77.1.5');
+    assert.equal(formatIpv4(sent[0]?.source ?? 0), '10.77.0.1');
+    assert.equal(formatIpv4(decodeMessage(sent[0]?.bytes ?? new Uint8Array()).yourIp), '10.77.1.5');
     assert.deepEqual(service.counters.snapshot(), { 'received.DISCOVER': 1, 'sent.OFFER': 1 });
   });
 

@@ -1,4 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { type Ipv4, requireIpv4 } from '../dhcp/ipv4.js';
 import { type ReplyDestination, replyAddress, SERVER_PORT } from '../dhcp-server/reply-destination.js';
 
 /** Where a datagram came from. */
@@ -41,7 +42,7 @@ function bind(socket: Socket, address: string | undefined, port: number): Promis
 export class DhcpTransport {
   private constructor(
     private readonly wildcard: Socket,
-    private readonly bySource: ReadonlyMap<string, Socket>,
+    private readonly bySource: ReadonlyMap<Ipv4, Socket>,
     private readonly fallback: Socket,
   ) {}
 
@@ -68,9 +69,10 @@ export class DhcpTransport {
         return socket;
       };
       const wildcard = await make(undefined);
-      const bySource = new Map<string, Socket>();
-      for (const address of addresses) bySource.set(address, await make(address));
-      const fallback = bySource.get(addresses[0] ?? '') ?? wildcard;
+      const bySource = new Map<Ipv4, Socket>();
+      for (const address of addresses) bySource.set(requireIpv4(address), await make(address));
+      const primary = addresses[0] === undefined ? undefined : bySource.get(requireIpv4(addresses[0]));
+      const fallback = primary ?? wildcard;
       return new DhcpTransport(wildcard, bySource, fallback);
     } catch (error) {
       for (const socket of open) socket.close();
@@ -79,7 +81,7 @@ export class DhcpTransport {
   }
 
   /** Sends an encoded reply from `sourceAddress` (the subnet's server identifier) to `destination`. */
-  send(bytes: Uint8Array, destination: ReplyDestination, sourceAddress: string): void {
+  send(bytes: Uint8Array, destination: ReplyDestination, sourceAddress: Ipv4): void {
     const socket = this.bySource.get(sourceAddress) ?? this.fallback;
     const { address, port } = replyAddress(destination);
     // No per-send callback on the hot path: send errors surface as the socket's 'error' event.

@@ -2,9 +2,11 @@ import { createSocket } from 'node:dgram';
 import {
   decodeMessage,
   encodeMessage,
+  formatIpv4,
   messageTypeCode,
   messageTypeName,
   optionName,
+  requireIpv4,
 } from '../../src/dhcp/index.js';
 import type { DhcpMessage, MessageTypeName } from '../../src/dhcp/types.js';
 
@@ -53,10 +55,10 @@ function buildMessage(request: ProbeRequest): DhcpMessage {
     transactionId: request.xid ?? 0x5eed,
     secondsElapsed: 0,
     flags: 0,
-    clientIp: request.ciaddr ?? '0.0.0.0',
-    yourIp: '0.0.0.0',
-    serverIp: '0.0.0.0',
-    gatewayIp: request.giaddr ?? '0.0.0.0',
+    clientIp: request.ciaddr === undefined ? 0 : requireIpv4(request.ciaddr),
+    yourIp: 0,
+    serverIp: 0,
+    gatewayIp: request.giaddr === undefined ? 0 : requireIpv4(request.giaddr),
     clientHardwareAddress: chaddr,
     serverName: '',
     bootFileName: '',
@@ -79,8 +81,8 @@ async function probe(request: ProbeRequest): Promise<void> {
       `${JSON.stringify({
         from: `${from.address}:${from.port}`,
         type: type === undefined ? undefined : messageTypeName(type),
-        yourIp: reply.yourIp,
-        serverIp: reply.serverIp,
+        yourIp: formatIpv4(reply.yourIp),
+        serverIp: formatIpv4(reply.serverIp),
         flags: reply.flags,
         options: Object.fromEntries(
           [...reply.options].map(([code, value]) => [

@@ -7,6 +7,7 @@ import { NetworkModelError } from './network-facts.js';
 import {
   dnsmasqArguments,
   dnsmasqPaths,
+  rangeText,
   renderAddnHostsFile,
   renderHostsFile,
   renderOptsFile,
@@ -435,14 +436,11 @@ test('IPv6 ranges: stateful and stateless get one (prefix length), SLAAC none; d
     settings: { ...OBSERVED_SETTINGS, leaseSeconds: -1 },
     dhcpPort,
   });
-  assert.deepEqual(
-    config.ranges.map((range) => `${range.tag},${range.network},${range.mask},${range.lease}`),
-    [
-      `subnet-${SUBNET},10.60.0.0,255.255.255.0,infinite`,
-      'subnet-v6-stateful,2001:db8:1::,64,infinite',
-      'subnet-v6-stateless,2001:db8:2::,64,infinite',
-    ],
-  );
+  assert.deepEqual(config.ranges.map(rangeText), [
+    `set:subnet-${SUBNET},10.60.0.0,static,255.255.255.0,infinite`,
+    'set:subnet-v6-stateful,2001:db8:1::,static,64,infinite',
+    'set:subnet-v6-stateless,2001:db8:2::,static,64,infinite',
+  ]);
   assert.match(renderOptsFile(config), /^tag:subnet-v6-stateful,option6:domain-search,openstacklocal$/m);
   assert.doesNotMatch(renderOptsFile(config), /v6-slaac/);
 });

@@ -1,50 +1,48 @@
+import type { LeaseTime } from '../../dhcp-server/lease-time.js';
 import type { Network } from '../model.js';
 import type { DhcpContext } from '../settings.js';
 import { addnHostsForPort, hostsForPort } from './hosts.js';
 import { cidrAddressCount, type NetworkFacts, networkFacts, type SubnetFacts } from './network-facts.js';
-import { formatOption } from './option-lines.js';
+import { typedOption } from './option-lines.js';
 import { multiAgentDnsLines, portOptionLines } from './port-options.js';
 import { subnetOptionLines } from './subnet-options.js';
 import type { DhcpConfig, OptionLine, RangeSpec } from './types.js';
 
-/** `86400s`, or `infinite` for −1 (spec §5.2). */
-export function leaseText(leaseSeconds: number): string {
-  return leaseSeconds < 0 ? 'infinite' : `${leaseSeconds}s`;
+const OPTION_MTU = 26;
+const OPTION_T1 = 58;
+const OPTION_T2 = 59;
+
+/** The configured lease: seconds, or infinite for −1 (spec §5.2). */
+function leaseOf(leaseSeconds: number): LeaseTime {
+  return leaseSeconds < 0 ? { kind: 'infinite' } : { kind: 'finite', seconds: leaseSeconds };
 }
 
-function ipv4Netmask(prefixLength: number): string {
-  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
-  return [24, 16, 8, 0].map((shift) => (mask >>> shift) & 255).join('.');
-}
-
-function rangeOf(facts: SubnetFacts, lease: string): RangeSpec {
+function rangeOf(facts: SubnetFacts, lease: LeaseTime): RangeSpec {
   const network = facts.cidr.text.slice(0, facts.cidr.text.indexOf('/'));
   return {
     tag: `subnet-${facts.subnet.id}`,
     subnetId: facts.subnet.id,
     ipVersion: facts.ipVersion,
     network,
-    mask: facts.ipVersion === 4 ? ipv4Netmask(facts.cidr.prefixLength) : String(facts.cidr.prefixLength),
+    prefixLength: facts.cidr.prefixLength,
     lease,
   };
 }
 
 /** Ranges of every DHCP-enabled subnet that gets one (spec §5.2). */
 export function rangesOf(facts: NetworkFacts, context: DhcpContext): RangeSpec[] {
-  const lease = leaseText(context.settings.leaseSeconds);
+  const lease = leaseOf(context.settings.leaseSeconds);
   return facts.subnets.filter((subnet) => subnet.hasRange).map((subnet) => rangeOf(subnet, lease));
 }
 
 /** Command-line options always sent (spec §5.2): MTU (when known) and configured T1/T2. */
 export function forcedOptionsOf(network: Network, context: DhcpContext): OptionLine[] {
   const forced: OptionLine[] = [];
-  if (network.mtu > 0) forced.push(formatOption(4, [], 'mtu', [String(network.mtu)]));
-  if (context.settings.renewalSeconds > 0) {
-    forced.push(formatOption(4, [], 'T1', [`${context.settings.renewalSeconds}s`]));
-  }
-  if (context.settings.rebindingSeconds > 0) {
-    forced.push(formatOption(4, [], 'T2', [`${context.settings.rebindingSeconds}s`]));
-  }
+  if (network.mtu > 0) forced.push(typedOption([], OPTION_MTU, { kind: 'uint16', value: network.mtu }));
+  const { renewalSeconds, rebindingSeconds } = context.settings;
+  if (renewalSeconds > 0) forced.push(typedOption([], OPTION_T1, { kind: 'uint32', value: renewalSeconds }));
+  if (rebindingSeconds > 0)
+    forced.push(typedOption([], OPTION_T2, { kind: 'uint32', value: rebindingSeconds }));
   return forced;
 }
 

@@ -1,3 +1,4 @@
+import { parseIpv4 } from '../../dhcp/index.js';
 import { isClientIdOption, type Port, portNeedsDhcp } from '../model.js';
 import type { DhcpContext } from '../settings.js';
 import type { NetworkFacts } from './network-facts.js';
@@ -61,15 +62,16 @@ export function hostsForPort(port: Port, facts: NetworkFacts, context: DhcpConte
       }
       continue;
     }
-    addressed.push({
-      portId: port.id,
-      mac: port.mac_address,
-      clientId,
-      ip: fixed.ip_address,
-      ipVersion: subnet.ipVersion,
-      fqdn: allocationName(port, fixed.ip_address, context.settings.dnsDomain).fqdn,
-      setTag,
-    });
+    const fqdn = allocationName(port, fixed.ip_address, context.settings.dnsDomain).fqdn;
+    const mac = port.mac_address;
+    // Object literals of one shape each (not spreads): this runs for every port of a network on load.
+    if (subnet.ipVersion === 6) {
+      addressed.push({ portId: port.id, mac, clientId, ip: fixed.ip_address, ipVersion: 6, fqdn, setTag });
+      continue;
+    }
+    // IPAM only hands out valid addresses inside the subnet; one that is not IPv4 cannot be served.
+    const ip = parseIpv4(fixed.ip_address);
+    if (ip !== undefined) addressed.push({ portId: port.id, mac, clientId, ip, ipVersion: 4, fqdn, setTag });
   }
   return [...stateless, ...addressed];
 }

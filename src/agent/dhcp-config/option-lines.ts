@@ -1,9 +1,12 @@
-import type { OptionLine } from './types.js';
+import type { Ipv4 } from '../../dhcp/index.js';
+import { parseIpv4 } from '../../dhcp/index.js';
+import type { TextOptionLine, TypedOptionLine, TypedOptionValue } from './types.js';
 
 /**
- * Neutron's `_format_option` (spec §5.5): a purely numeric option stays bare (`249`), a name becomes
- * `option:<name>` (IPv4) or `option6:<name>` (IPv6); a name written `tag:<x>,<name>` adds tag `x` after the
- * line's own tags; names and values are cut at the first newline.
+ * Neutron's `_format_option` (spec §5.5) for options given as text (a port's extra_dhcp_opts, IPv6): a
+ * purely numeric option stays bare (`249`), a name becomes `option:<name>` (IPv4) or `option6:<name>`
+ * (IPv6); a name written `tag:<x>,<name>` adds tag `x` after the line's own tags; names and values are cut
+ * at the first newline.
  */
 export function formatOption(
   ipVersion: 4 | 6,
@@ -11,7 +14,7 @@ export function formatOption(
   name: string,
   values: readonly string[],
   portId?: string,
-): OptionLine {
+): TextOptionLine {
   let option = firstLine(name);
   const allTags = [...tags];
   if (option.startsWith('tag:') && option.includes(',')) {
@@ -20,7 +23,7 @@ export function formatOption(
     option = option.slice(comma + 1);
   }
   if (!/^\d+$/.test(option)) option = `${ipVersion === 4 ? 'option' : 'option6'}:${option}`;
-  return { tags: allTags, option, values: values.map(firstLine), portId };
+  return { form: 'text', tags: allTags, option, values: values.map(firstLine), portId };
 }
 
 function firstLine(text: string): string {
@@ -28,7 +31,31 @@ function firstLine(text: string): string {
   return newline === -1 ? text : text.slice(0, newline);
 }
 
-/** The opts-file text of one line: `tag:a,tag:b,option:name,v1,v2`. */
-export function optionLineText(line: OptionLine): string {
-  return [...line.tags.map((tag) => `tag:${tag}`), line.option, ...line.values].join(',');
+/** An option the agent computes, with its typed value (spelled `option:<name>` unless `spelling` says number). */
+export function typedOption(
+  tags: readonly string[],
+  code: number,
+  value: TypedOptionValue,
+  spelling: 'name' | 'number' = 'name',
+): TypedOptionLine {
+  return { form: 'typed', tags, code, spelling, value, portId: undefined };
+}
+
+/**
+ * An IPv4 address-list option (router, DNS servers) from Neutron's text: typed when every address parses,
+ * else kept as text, so a bad value is refused by both drivers' parsers alike (never silently dropped).
+ */
+export function addressOption(
+  tags: readonly string[],
+  code: number,
+  name: string,
+  addresses: readonly string[],
+): TypedOptionLine | TextOptionLine {
+  const parsed: Ipv4[] = [];
+  for (const text of addresses) {
+    const address = parseIpv4(text);
+    if (address === undefined) return formatOption(4, tags, name, addresses);
+    parsed.push(address);
+  }
+  return typedOption(tags, code, { kind: 'ipv4-list', value: parsed });
 }

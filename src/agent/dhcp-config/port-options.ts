@@ -1,10 +1,11 @@
 import { isClientIdOption, optionIpVersion, type Port } from '../model.js';
 import { usableExtraOptions } from './hosts.js';
 import type { NetworkFacts } from './network-facts.js';
-import { formatOption } from './option-lines.js';
+import { addressOption, formatOption } from './option-lines.js';
 import type { OptionLine } from './types.js';
 
 const DHCP_OWNER = 'network:dhcp';
+const OPTION_DNS_SERVER = 6;
 
 /**
  * Per-port option lines (spec §5.5, "per-port lines"): every extra option except client-id, tagged
@@ -50,8 +51,17 @@ export function multiAgentDnsLines(ports: readonly Port[], facts: NetworkFacts):
   for (const [subnetId, addresses] of bySubnet) {
     if (addresses.length < 2) continue;
     const version = facts.byId.get(subnetId)?.ipVersion ?? 4;
-    const values = version === 4 ? addresses : addresses.map((address) => `[${address}]`);
-    lines.push(formatOption(version, [`subnet-${subnetId}`], 'dns-server', values));
+    const tags = [`subnet-${subnetId}`];
+    lines.push(
+      version === 4
+        ? addressOption(tags, OPTION_DNS_SERVER, 'dns-server', addresses)
+        : formatOption(
+            6,
+            tags,
+            'dns-server',
+            addresses.map((address) => `[${address}]`),
+          ),
+    );
   }
   return lines;
 }

@@ -1,12 +1,63 @@
-import { optionLineText } from './option-lines.js';
-import type { DhcpConfig, HostSpec, RangeSpec } from './types.js';
+import { encodeKindedValue, formatIpv4, optionByCode, prefixToMask } from '../../dhcp/index.js';
+import { leaseTimeText } from '../../dhcp-server/lease-time.js';
+import type {
+  DhcpConfig,
+  HostSpec,
+  OptionLine,
+  RangeSpec,
+  TypedOptionLine,
+  TypedOptionValue,
+} from './types.js';
+
+/**
+ * The dnsmasq edge of the typed configuration: every text dnsmasq reads (files and command line) is
+ * written here, and only here. `qdhcp serve` parses the same text back (dhcp-server/dnsmasq/).
+ */
+
+/** The opts-file text of one line: `tag:a,tag:b,option:name,v1,v2`. */
+export function optionLineText(line: OptionLine): string {
+  const option = line.form === 'text' ? line.option : typedOptionName(line);
+  const values = line.form === 'text' ? line.values : typedValueText(line.code, line.value);
+  return [...line.tags.map((tag) => `tag:${tag}`), option, ...values].join(',');
+}
+
+function typedOptionName(line: TypedOptionLine): string {
+  const name = optionByCode(line.code)?.name;
+  return line.spelling === 'number' || name === undefined ? String(line.code) : `option:${name}`;
+}
+
+/** A typed value as dnsmasq reads it back for this option (addresses, `a.b.c.d/len,router`, `600s`). */
+function typedValueText(code: number, value: TypedOptionValue): readonly string[] {
+  switch (value.kind) {
+    case 'ipv4':
+      return [formatIpv4(value.value)];
+    case 'ipv4-list':
+      return value.value.map(formatIpv4);
+    case 'routes':
+      return value.value.flatMap((route) => [
+        `${formatIpv4(route.destination)}/${route.prefixLength}`,
+        formatIpv4(route.router),
+      ]);
+    case 'uint8':
+    case 'uint16':
+    case 'uint32':
+    case 'int32':
+      // Time options (lease, T1, T2) are written with dnsmasq's seconds suffix, as Neutron does.
+      return [optionByCode(code)?.text === 'time' ? `${value.value}s` : String(value.value)];
+    default: {
+      // Kinds the agent does not produce: hex bytes, which dnsmasq reads back as the same bytes.
+      const bytes = encodeKindedValue(value);
+      return [Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join(':')];
+    }
+  }
+}
 
 /** One `host` file line (spec §5.3). IPv6 lines carry `tag:dhcpv6,` (dnsmasq ≥ 2.81 accepts it). */
 export function hostLineText(host: HostSpec): string {
   const tag = host.ipVersion === 6 ? 'tag:dhcpv6,' : '';
   if (host.ip === undefined) return `${host.mac},${tag}set:${host.setTag ?? ''}`;
   const id = host.clientId === undefined ? '' : `id:${host.clientId},`;
-  const ip = host.ipVersion === 6 ? `[${host.ip}]` : host.ip;
+  const ip = host.ipVersion === 6 ? `[${host.ip}]` : formatIpv4(host.ip);
   const set = host.setTag === undefined ? '' : `,set:${host.setTag}`;
   return `${host.mac},${tag}${id}${host.fqdn ?? ''},${ip}${set}`;
 }
@@ -28,8 +79,12 @@ export function renderOptsFile(config: DhcpConfig): string {
 
 /** A `--dhcp-range` value: `set:subnet-<id>,<network>,static,<mask or prefix>,<lease>` (spec §5.2). */
 export function rangeText(range: RangeSpec): string {
-  return `set:${range.tag},${range.network},static,${range.mask},${range.lease}`;
+  const mask =
+    range.ipVersion === 4 ? formatIpv4(prefixToMask(range.prefixLength)) : String(range.prefixLength);
+  return `set:${range.tag},${range.network},static,${mask},${leaseTimeText(range.lease)}`;
 }
+
+const OPTION_MTU = 26;
 
 /** Where the dnsmasq driver keeps one network's files (Neutron's `<dhcp_confs>/<network id>/`). */
 export interface DnsmasqPaths {
@@ -91,7 +146,7 @@ export function dnsmasqArguments(
   ];
   for (const range of config.ranges) args.push(`--dhcp-range=${rangeText(range)}`);
   // Neutron's order: the MTU before --dhcp-lease-max, T1/T2 after it.
-  const isMtu = (option: (typeof config.forcedOptions)[number]): boolean => option.option === 'option:mtu';
+  const isMtu = (option: OptionLine): boolean => option.form === 'typed' && option.code === OPTION_MTU;
   for (const option of config.forcedOptions.filter(isMtu))
     args.push(`--dhcp-option-force=${optionLineText(option)}`);
   args.push(`--dhcp-lease-max=${config.leaseMax}`);

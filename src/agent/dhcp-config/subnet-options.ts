@@ -1,13 +1,18 @@
+import { type ClasslessRoute, routeFromText } from '../../dhcp/index.js';
 import type { Network } from '../model.js';
 import type { DhcpContext } from '../settings.js';
 import { type NetworkFacts, networkFacts, type SubnetFacts, subnetContains } from './network-facts.js';
-import { formatOption } from './option-lines.js';
+import { addressOption, formatOption, typedOption } from './option-lines.js';
 import type { OptionLine } from './types.js';
 
 /** The metadata service's route (spec §6). */
 export const METADATA_CIDR = '169.254.169.254/32';
 const IPV4_ANY_ROUTE = '0.0.0.0/0';
-const WINDOWS_STATIC_ROUTES = '249';
+const OPTION_ROUTER = 3;
+const OPTION_DNS_SERVER = 6;
+const OPTION_CLASSLESS_ROUTES = 121;
+/** Microsoft's copy of 121; Neutron writes it by number. */
+const OPTION_WINDOWS_ROUTES = 249;
 
 /** The agent's DHCP port address on a subnet, if it has one (spec §4.14). */
 export function dhcpPortAddress(facts: SubnetFacts, context: DhcpContext): string | undefined {
@@ -54,11 +59,12 @@ function dnsLines(facts: SubnetFacts, tag: string, context: DhcpContext): Option
   const servers = subnet.dns_nameservers;
   if (servers.length > 0) {
     const any = ipVersion === 4 ? '0.0.0.0' : '::';
-    if (servers.every((server) => server === any)) {
-      lines.push(formatOption(ipVersion, [tag], 'dns-server', []));
+    const unset = servers.every((server) => server === any);
+    if (ipVersion === 4) {
+      // All 0.0.0.0: the option with no value, which suppresses the server's default (spec §5.5).
+      lines.push(addressOption([tag], OPTION_DNS_SERVER, 'dns-server', unset ? [] : servers));
     } else {
-      const values = ipVersion === 4 ? servers : servers.map((server) => `[${server}]`);
-      lines.push(formatOption(ipVersion, [tag], 'dns-server', values));
+      lines.push(formatOption(6, [tag], 'dns-server', unset ? [] : servers.map((server) => `[${server}]`)));
     }
   }
   if (ipVersion === 6 && context.settings.dnsDomain.length > 0) {
@@ -76,31 +82,53 @@ function routeLines(
 ): OptionLine[] {
   const { subnet } = facts;
   let gateway = subnet.gateway_ip ?? undefined;
-  const routes: string[] = [];
+  /** [destination, nexthop] as Neutron gives them. */
+  const routes: (readonly [string, string])[] = [];
   for (const route of subnet.host_routes) {
     if (route.destination === IPV4_ANY_ROUTE) gateway ??= route.nexthop;
-    else routes.push(`${route.destination},${route.nexthop}`);
+    else routes.push([route.destination, route.nexthop]);
   }
   if (servesMetadataOn(facts, network, context)) {
     const address = metadataNexthopViaDhcpPort(facts, network, context);
-    if (address !== undefined) routes.push(`${METADATA_CIDR},${address}`);
+    if (address !== undefined) routes.push([METADATA_CIDR, address]);
   } else if (network.routed.has(subnet.id) && gateway !== undefined) {
-    routes.push(`${METADATA_CIDR},${gateway}`);
+    routes.push([METADATA_CIDR, gateway]);
   }
   for (const other of network.subnets) {
     if (other.ipVersion !== 4 || other.cidr.text === facts.cidr.text) continue;
     if ((other.subnet.segment_id ?? null) !== (subnet.segment_id ?? null)) continue;
-    routes.unshift(`${other.cidr.text},0.0.0.0`);
+    routes.unshift([other.cidr.text, '0.0.0.0']);
   }
   const lines: OptionLine[] = [];
   if (routes.length > 0) {
-    if (gateway !== undefined) routes.push(`${IPV4_ANY_ROUTE},${gateway}`);
-    const values = routes.flatMap((route) => route.split(','));
-    lines.push(formatOption(4, [tag], 'classless-static-route', values));
-    lines.push(formatOption(4, [tag], WINDOWS_STATIC_ROUTES, values));
+    if (gateway !== undefined) routes.push([IPV4_ANY_ROUTE, gateway]);
+    lines.push(...classlessRouteLines(tag, routes));
   }
-  lines.push(formatOption(4, [tag], 'router', gateway === undefined ? [] : [gateway]));
+  lines.push(addressOption([tag], OPTION_ROUTER, 'router', gateway === undefined ? [] : [gateway]));
   return lines;
+}
+
+/**
+ * Options 121 and 249 with the same routes: typed route values, or Neutron's text when some route does not
+ * parse (both drivers then refuse the same line).
+ */
+function classlessRouteLines(tag: string, routes: readonly (readonly [string, string])[]): OptionLine[] {
+  const typed: ClasslessRoute[] = [];
+  for (const [destination, nexthop] of routes) {
+    const route = routeFromText(destination, nexthop);
+    if (route === undefined) {
+      const values = routes.flat();
+      return [
+        formatOption(4, [tag], 'classless-static-route', values),
+        formatOption(4, [tag], String(OPTION_WINDOWS_ROUTES), values),
+      ];
+    }
+    typed.push(route);
+  }
+  return [
+    typedOption([tag], OPTION_CLASSLESS_ROUTES, { kind: 'routes', value: typed }),
+    typedOption([tag], OPTION_WINDOWS_ROUTES, { kind: 'routes', value: typed }, 'number'),
+  ];
 }
 
 /** Per-subnet option lines (spec §5.5), for every subnet with options, in subnet order. */

@@ -1,4 +1,4 @@
-import { formatIpv4, inSubnet, maskToPrefix, prefixToMask, tryParseIpv4 } from '../ipv4.js';
+import { formatIpv4, inSubnet, maskToPrefix, parseIpv4, prefixToMask } from '../../dhcp/ipv4.js';
 import { type LeaseTime, parseLeaseTime } from '../lease-time.js';
 import type { ServedSubnet } from '../types.js';
 
@@ -42,7 +42,7 @@ export function parseDhcpRange(text: string): DhcpRangeResult {
   if (networkText === undefined || networkText.length === 0)
     return { kind: 'error', reason: 'no network address' };
   if (networkText.includes(':')) return { kind: 'ipv6' };
-  const network = tryParseIpv4(networkText);
+  const network = parseIpv4(networkText);
   if (network === undefined)
     return { kind: 'error', reason: `bad network address ${JSON.stringify(networkText)}` };
   if (mode !== 'static') {
@@ -54,7 +54,7 @@ export function parseDhcpRange(text: string): DhcpRangeResult {
   if (maskText !== undefined && maskText.length > 0) {
     if (/^\d{1,2}$/.test(maskText) && Number(maskText) <= 32) mask = prefixToMask(Number(maskText));
     else {
-      mask = tryParseIpv4(maskText);
+      mask = parseIpv4(maskText);
       if (mask === undefined || maskToPrefix(mask) === undefined) {
         return { kind: 'error', reason: `bad netmask ${JSON.stringify(maskText)}` };
       }

@@ -1,28 +1,6 @@
-import { tryParseIpv4 } from '../ipv4.js';
+import { parseIpv4 } from '../../dhcp/ipv4.js';
+import { clientIdFromText, type HostBinding, isHostName, isMac, normaliseHex } from '../host-binding.js';
 import { type LeaseTime, parseLeaseTime } from '../lease-time.js';
-
-/**
- * One IPv4 static binding from a dnsmasq `--dhcp-hostsfile` line (spec §5.3), e.g.
- * `fa:16:3e:b2:03:74,id:01:fa:16:3e:b2:03:74,host-10-60-0-50.openstacklocal,10.60.0.50,set:port-a1dc…`.
- */
-export interface HostEntry {
-  /** Lower-case colon-separated MACs (`fa:16:3e:b2:03:74`); usually one, may be none with a client-id. */
-  readonly macs: readonly string[];
-  /** Client identifier (option 61) as lower-case colon hex, from `id:`; `id:*` (ignore client-id) → undefined. */
-  readonly clientId: string | undefined;
-  /** The fixed IPv4 address, as an unsigned 32-bit number. */
-  readonly ip: number;
-  /** The name as written (often an FQDN such as `host-10-0-0-5.openstacklocal`), if any. */
-  readonly name: string | undefined;
-  /** Tags set by `set:` (or the old `net:`), used to select per-host options. */
-  readonly tags: readonly string[];
-  /** Per-host lease time, when the line gives one. */
-  readonly lease: LeaseTime | undefined;
-  /** `ignore`: the host must never be answered. */
-  readonly ignore: boolean;
-  /** 1-based line number, for messages. */
-  readonly line: number;
-}
 
 /** A line that could not be used, with its 1-based number and why. */
 export interface HostsFileError {
@@ -33,7 +11,7 @@ export interface HostsFileError {
 
 /** Result of parsing a hosts file: usable IPv4 entries, plus what was skipped and why. */
 export interface ParsedHostsFile {
-  readonly entries: readonly HostEntry[];
+  readonly entries: readonly HostBinding[];
   readonly errors: readonly HostsFileError[];
   /** Lines for IPv6 (`[addr]`) that a DHCPv4 server does not use. */
   readonly skippedIpv6: number;
@@ -42,19 +20,6 @@ export interface ParsedHostsFile {
 }
 
 const NO_TAGS: readonly string[] = Object.freeze([]);
-const MAC_PATTERN = /^[0-9a-f]{1,2}(?::[0-9a-f]{1,2}){5}$/i;
-const HEX_ID_PATTERN = /^[0-9a-f]{1,2}(?::[0-9a-f]{1,2})*$/i;
-const NAME_PATTERN = /^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_.])?$/i;
-
-/** Normalises `F:16:3e:…` to two lower-case hex digits per octet (cheap when already normal). */
-function normaliseHex(text: string): string {
-  if (text.length === 17) return text.toLowerCase();
-  return text
-    .toLowerCase()
-    .split(':')
-    .map((octet) => (octet.length === 1 ? `0${octet}` : octet))
-    .join(':');
-}
 
 /** Digits and exactly three dots: an IPv4 address (possibly out of range, which is an error). */
 function isDottedQuadShape(field: string): boolean {
@@ -74,14 +39,8 @@ function looksLikeMac(field: string): boolean {
   );
 }
 
-/** Client-id text → colon hex. dnsmasq reads `id:` as hex octets when it looks like them, else as a string. */
-export function clientIdFromText(text: string): string {
-  if (HEX_ID_PATTERN.test(text) && text.includes(':')) return normaliseHex(text);
-  return Array.from(Buffer.from(text, 'latin1'), (byte) => byte.toString(16).padStart(2, '0')).join(':');
-}
-
 type LineResult =
-  | { readonly kind: 'entry'; readonly entry: HostEntry }
+  | { readonly kind: 'entry'; readonly entry: HostBinding }
   | { readonly kind: 'ipv6' }
   | { readonly kind: 'no-address' }
   | { readonly kind: 'error'; readonly reason: string };
@@ -100,7 +59,7 @@ export function parseHostLine(text: string, line: number): LineResult {
     const field = rawField.trim();
     if (field.length === 0) continue;
     const first = field.charCodeAt(0);
-    if (looksLikeMac(field) && MAC_PATTERN.test(field)) {
+    if (looksLikeMac(field) && isMac(field)) {
       macs.push(normaliseHex(field));
     } else if (field.startsWith('id:')) {
       const value = field.slice(3);
@@ -120,7 +79,7 @@ export function parseHostLine(text: string, line: number): LineResult {
     } else if (field === 'ignore') {
       ignore = true;
     } else if (first >= 48 && first <= 57 && isDottedQuadShape(field)) {
-      const value = tryParseIpv4(field);
+      const value = parseIpv4(field);
       if (value === undefined) return { kind: 'error', reason: `bad IPv4 address ${field}` };
       if (ip !== undefined) return { kind: 'error', reason: 'more than one IPv4 address' };
       ip = value;
@@ -128,7 +87,7 @@ export function parseHostLine(text: string, line: number): LineResult {
       lease = parseLeaseTime(field);
     } else if (field.includes('*') && field.includes(':')) {
       return { kind: 'error', reason: `wildcard MAC addresses are not supported: ${field}` };
-    } else if (NAME_PATTERN.test(field)) {
+    } else if (isHostName(field)) {
       if (name !== undefined) return { kind: 'error', reason: `two names: ${name} and ${field}` };
       name = field;
     } else {
@@ -168,7 +127,7 @@ export function tallyHostLine(
   lineNumber: number,
   text: string,
   tally: HostLineTally,
-): HostEntry | undefined {
+): HostBinding | undefined {
   switch (parsed.kind) {
     case 'entry':
       return parsed.entry;
@@ -185,7 +144,7 @@ export function tallyHostLine(
 }
 
 class HostsFileAccumulator {
-  readonly entries: HostEntry[] = [];
+  readonly entries: HostBinding[] = [];
   readonly errors: HostsFileError[] = [];
   skippedIpv6 = 0;
   skippedNoAddress = 0;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { formatIpv4, requireIpv4 as parseIpv4 } from '../../dhcp/ipv4.js';
 import { HostTable } from '../host-table.js';
-import { formatIpv4, parseIpv4 } from '../ipv4.js';
 import { parseLeaseTime } from '../lease-time.js';
 import { buildServedSubnets, parseDhcpRange } from './dhcp-range.js';
 import { parseHostsFile } from './hosts-file.js';

@@ -1,4 +1,4 @@
-import { ipv4ToBytes } from '../ipv4.js';
+import { encodeOption } from '../../dhcp/option-values.js';
 import { selectOptions } from '../option-setting.js';
 import { OPTION, readParameterRequestList } from '../request-fields.js';
 import { CONTINUE, type Exchange, type Stage } from '../types.js';
@@ -46,15 +46,22 @@ function candidates(exchange: Exchange, tags: ReadonlySet<string>): Map<number, 
   const result = new Map<number, Candidate>();
   if (subnet === undefined) return result;
   // dnsmasq always sends netmask and broadcast, requested or not.
-  result.set(OPTION.subnetMask, { value: ipv4ToBytes(subnet.mask), always: true });
-  result.set(OPTION.broadcast, { value: ipv4ToBytes(subnet.broadcast), always: true });
+  result.set(OPTION.subnetMask, { value: encodeOption(OPTION.subnetMask, subnet.mask), always: true });
+  result.set(OPTION.broadcast, { value: encodeOption(OPTION.broadcast, subnet.broadcast), always: true });
   if (exchange.config.domain !== undefined) {
-    result.set(OPTION.domainName, { value: Buffer.from(exchange.config.domain, 'latin1'), always: false });
+    result.set(OPTION.domainName, {
+      value: encodeOption(OPTION.domainName, exchange.config.domain),
+      always: false,
+    });
   }
   const name = shortName(exchange.host?.name);
-  if (name !== undefined) result.set(OPTION.hostname, { value: Buffer.from(name, 'latin1'), always: false });
+  if (name !== undefined)
+    result.set(OPTION.hostname, { value: encodeOption(OPTION.hostname, name), always: false });
   if (exchange.config.dnsEnabled) {
-    result.set(OPTION.dnsServer, { value: ipv4ToBytes(subnet.serverAddress), always: false });
+    result.set(OPTION.dnsServer, {
+      value: encodeOption(OPTION.dnsServer, [subnet.serverAddress]),
+      always: false,
+    });
   }
   const configured = selectOptions(exchange.tables.options, tags);
   for (const [code, setting] of configured) {

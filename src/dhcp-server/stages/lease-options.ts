@@ -1,11 +1,7 @@
-import { ipv4ToBytes } from '../ipv4.js';
+import { encodeOption } from '../../dhcp/option-values.js';
 import { leaseSecondsOnWire } from '../lease-time.js';
 import { OPTION } from '../request-fields.js';
 import { CONTINUE, type Stage } from '../types.js';
-
-function uint32(value: number): Uint8Array {
-  return Uint8Array.of(value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255);
-}
 
 /**
  * Server identifier (54) and the lease options that follow 53: lease time (51), T1 (58) = 50 % and
@@ -17,20 +13,26 @@ export const leaseOptions: Stage = {
   run(exchange) {
     const subnet = exchange.subnet;
     if (subnet === undefined) return CONTINUE;
-    exchange.replyOptions.set(OPTION.serverId, ipv4ToBytes(subnet.serverAddress));
+    exchange.replyOptions.set(OPTION.serverId, encodeOption(OPTION.serverId, subnet.serverAddress));
     if (exchange.replyType === 'NAK') {
       exchange.replyOptions.set(
         OPTION.message,
-        Buffer.from(exchange.nakMessage ?? 'wrong address', 'latin1'),
+        encodeOption(OPTION.message, exchange.nakMessage ?? 'wrong address'),
       );
       return CONTINUE;
     }
     if (exchange.requestType === 'INFORM' || exchange.host === undefined) return CONTINUE;
     const lease = exchange.host.lease ?? subnet.lease;
-    exchange.replyOptions.set(OPTION.leaseTime, uint32(leaseSecondsOnWire(lease)));
+    exchange.replyOptions.set(OPTION.leaseTime, encodeOption(OPTION.leaseTime, leaseSecondsOnWire(lease)));
     if (lease.kind === 'finite') {
-      exchange.replyOptions.set(OPTION.renewalTime, uint32(Math.floor(lease.seconds / 2)));
-      exchange.replyOptions.set(OPTION.rebindingTime, uint32(Math.floor((lease.seconds * 7) / 8)));
+      exchange.replyOptions.set(
+        OPTION.renewalTime,
+        encodeOption(OPTION.renewalTime, Math.floor(lease.seconds / 2)),
+      );
+      exchange.replyOptions.set(
+        OPTION.rebindingTime,
+        encodeOption(OPTION.rebindingTime, Math.floor((lease.seconds * 7) / 8)),
+      );
     }
     return CONTINUE;
   },

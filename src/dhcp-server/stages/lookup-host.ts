@@ -1,4 +1,4 @@
-import { inSubnet, tryParseIpv4 } from '../ipv4.js';
+import { inSubnet } from '../../dhcp/ipv4.js';
 import { CONTINUE, drop, type Exchange, type ServedSubnet, type Stage } from '../types.js';
 
 function subnetOf(exchange: Exchange, ip: number): ServedSubnet | undefined {
@@ -24,7 +24,7 @@ export const lookupHost: Stage = {
       return CONTINUE;
     }
     if (type === 'INFORM' || type === 'RELEASE' || type === 'DECLINE') {
-      const ciaddr = tryParseIpv4(exchange.request.clientIp) ?? 0;
+      const ciaddr = exchange.request.clientIp;
       exchange.subnet =
         (ciaddr !== 0 ? subnetOf(exchange, ciaddr) : undefined) ?? exchange.candidateSubnets[0];
       return CONTINUE;

@@ -1,4 +1,4 @@
-import { formatIpv4 } from '../ipv4.js';
+import { formatIpv4 } from '../../dhcp/ipv4.js';
 import { OPTION, readAddressOption } from '../request-fields.js';
 import { CONTINUE, drop, type Stage } from '../types.js';
 
@@ -11,7 +11,7 @@ export const releaseAndDecline: Stage = {
   name: 'release-decline',
   run(exchange) {
     if (exchange.requestType === 'RELEASE') {
-      return drop('release', `released ${exchange.request.clientIp}`);
+      return drop('release', `released ${formatIpv4(exchange.request.clientIp)}`);
     }
     if (exchange.requestType === 'DECLINE') {
       const requested = readAddressOption(exchange.request, OPTION.requestedIp);

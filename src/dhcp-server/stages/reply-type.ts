@@ -1,13 +1,12 @@
-import { formatIpv4, tryParseIpv4 } from '../ipv4.js';
+import { formatIpv4 } from '../../dhcp/ipv4.js';
+import { encodeOption } from '../../dhcp/option-values.js';
 import { OPTION, readAddressOption } from '../request-fields.js';
 import { CONTINUE, drop, type Exchange, type Stage, type StageOutcome } from '../types.js';
-
-const MESSAGE_TYPE_VALUE = { OFFER: 2, ACK: 5, NAK: 6 } as const;
 
 function decide(exchange: Exchange, replyType: 'OFFER' | 'ACK' | 'NAK', nakMessage?: string): StageOutcome {
   exchange.replyType = replyType;
   exchange.nakMessage = nakMessage;
-  exchange.replyOptions.set(OPTION.messageType, Uint8Array.of(MESSAGE_TYPE_VALUE[replyType]));
+  exchange.replyOptions.set(OPTION.messageType, encodeOption(OPTION.messageType, replyType));
   return CONTINUE;
 }
 
@@ -27,7 +26,7 @@ function decideRequest(exchange: Exchange): StageOutcome {
   const binding = exchange.host?.ip ?? 0;
   const serverId = readAddressOption(exchange.request, OPTION.serverId);
   const requested = readAddressOption(exchange.request, OPTION.requestedIp);
-  const ciaddr = tryParseIpv4(exchange.request.clientIp) ?? 0;
+  const ciaddr = exchange.request.clientIp;
   let state: string;
   let address: number;
   if (serverId !== undefined) {

@@ -1,4 +1,4 @@
-import { inSubnet, tryParseIpv4 } from '../ipv4.js';
+import { formatIpv4, inSubnet } from '../../dhcp/ipv4.js';
 import { CONTINUE, drop, type Stage } from '../types.js';
 
 /**
@@ -10,11 +10,11 @@ export const selectSubnets: Stage = {
   name: 'select-subnets',
   run(exchange) {
     const { subnets } = exchange.config;
-    const relay = tryParseIpv4(exchange.request.gatewayIp) ?? 0;
+    const relay = exchange.request.gatewayIp;
     if (relay !== 0) {
       exchange.candidateSubnets = subnets.filter((subnet) => inSubnet(relay, subnet.network, subnet.mask));
       if (exchange.candidateSubnets.length === 0) {
-        return drop('no-subnet', `relay ${exchange.request.gatewayIp} is in no served subnet`);
+        return drop('no-subnet', `relay ${formatIpv4(relay)} is in no served subnet`);
       }
     } else {
       exchange.candidateSubnets = subnets.filter((subnet) => subnet.onLink);

@@ -1,6 +1,11 @@
-import { decodeMessage, encodeMessage, messageTypeCode } from '../../dhcp/index.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  encodeOption,
+  messageTypeCode,
+  requireIpv4,
+} from '../../dhcp/index.js';
 import type { DhcpMessage, MessageTypeName } from '../../dhcp/types.js';
-import { ipv4ToBytes, parseIpv4 } from '../ipv4.js';
 
 /** What a test request may set; everything else gets a client's usual value. */
 export interface RequestShape {
@@ -34,8 +39,8 @@ export function buildRequest(shape: RequestShape): DhcpMessage {
   const options = new Map<number, Uint8Array>();
   options.set(53, Uint8Array.of(messageTypeCode(shape.type)));
   if (shape.clientId !== undefined) options.set(61, shape.clientId);
-  if (shape.requestedIp !== undefined) options.set(50, ipv4ToBytes(parseIpv4(shape.requestedIp)));
-  if (shape.serverId !== undefined) options.set(54, ipv4ToBytes(parseIpv4(shape.serverId)));
+  if (shape.requestedIp !== undefined) options.set(50, encodeOption(50, requireIpv4(shape.requestedIp)));
+  if (shape.serverId !== undefined) options.set(54, encodeOption(54, requireIpv4(shape.serverId)));
   if (shape.maxMessageSize !== undefined) {
     options.set(57, Uint8Array.of(shape.maxMessageSize >> 8, shape.maxMessageSize & 255));
   }
@@ -50,10 +55,10 @@ export function buildRequest(shape: RequestShape): DhcpMessage {
     transactionId: shape.xid ?? 0x12345678,
     secondsElapsed: 0,
     flags: shape.broadcast === true ? 0x8000 : 0,
-    clientIp: shape.ciaddr ?? '0.0.0.0',
-    yourIp: '0.0.0.0',
-    serverIp: '0.0.0.0',
-    gatewayIp: shape.giaddr ?? '0.0.0.0',
+    clientIp: shape.ciaddr === undefined ? 0 : requireIpv4(shape.ciaddr),
+    yourIp: 0,
+    serverIp: 0,
+    gatewayIp: shape.giaddr === undefined ? 0 : requireIpv4(shape.giaddr),
     clientHardwareAddress: chaddr,
     serverName: '',
     bootFileName: '',

@@ -2,7 +2,7 @@ import { MutableHostTable } from '../../../dhcp-server/mutable-host-table.js';
 import type { OptionSetting } from '../../../dhcp-server/option-setting.js';
 import type { ServerTables } from '../../../dhcp-server/types.js';
 import type { HostSpec, OptionLine } from '../../dhcp-config/types.js';
-import { hostEntriesOf, optionSettingsOf, type UnusableLine } from './engine-input.js';
+import { hostBindingsOf, optionSettingsOf, type UnusableLine } from './engine-input.js';
 
 /**
  * The served tables of one network, changed one port at a time: a port's hosts go into a
@@ -44,7 +44,7 @@ export class NetworkTables {
 
   /** Sets one port's hosts and option lines (replacing the previous ones). */
   setPort(portId: string, hosts: readonly HostSpec[], options: readonly OptionLine[]): void {
-    this.hosts.replace(portId, hostEntriesOf(hosts, this.problems));
+    this.hosts.replace(portId, hostBindingsOf(hosts, this.problems));
     const settings = optionSettingsOf(options, false, `port-${portId}`, this.problems);
     this.trimProblems();
     const previous = this.perPort.get(portId);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../../../common/logger.js';
+import { formatIpv4 } from '../../../dhcp/ipv4.js';
 import { buildRequest } from '../../../dhcp-server/testing/requests.js';
 import type { Network, Port } from '../../model.js';
 import { dhcpPortDeviceId } from '../../naming.js';
@@ -65,7 +66,7 @@ function network(portCount: number): Network {
 
 function offeredIp(served: ServedNetwork, i: number): string | undefined {
   const decision = served.decide(buildRequest({ type: 'DISCOVER', mac: mac(i) }));
-  return decision.kind === 'reply' ? decision.reply.yourIp : undefined;
+  return decision.kind === 'reply' ? formatIpv4(decision.reply.yourIp) : undefined;
 }
 
 test('port events change one entry: upsert, stale revision dropped, delete; a router port makes the subnet routed', () => {

@@ -1,9 +1,8 @@
-import type { Socket } from 'node:dgram';
-import { decodeMessage, encodeMessage } from '../../../dhcp/index.js';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import type { DhcpMessage } from '../../../dhcp/types.js';
-import { handleRequest } from '../../../dhcp-server/engine.js';
+import type { Counters } from '../../../dhcp-server/counters.js';
+import { PacketLoop, type ServedState } from '../../../dhcp-server/packet-loop.js';
 import type { Decision, EngineConfig } from '../../../dhcp-server/types.js';
-import { Counters } from '../../../serve/counters.js';
 import { forcedOptionsOf, rangesOf } from '../../dhcp-config/derive.js';
 import { hostsForPort } from '../../dhcp-config/hosts.js';
 import { type NetworkFacts, networkFacts } from '../../dhcp-config/network-facts.js';
@@ -29,26 +28,49 @@ function affectsSubnetOptions(port: Port | undefined): boolean {
  * happens on enable (network or subnet changes).
  */
 export class ServedNetwork {
-  readonly counters = new Counters();
   private prepared: PreparedNetwork;
   private readonly ports = new Map<string, Port>();
   private facts: NetworkFacts;
   private tables = new NetworkTables();
   private config: EngineConfig;
   private socket: Socket | undefined;
+  /** The shared packet loop (the same as `qdhcp serve`'s), without logs: the agent serves many networks. */
+  private readonly loop: PacketLoop;
+  private served: ServedState | undefined;
 
   /**
    * @param traceExchange receives the engine's `--log-dhcp` lines of every exchange when set (tracing
    *   costs a few µs per packet, so it is off unless asked for).
    */
-  constructor(
-    prepared: PreparedNetwork,
-    private readonly traceExchange?: (xid: number, lines: readonly string[]) => void,
-  ) {
+  constructor(prepared: PreparedNetwork, traceExchange?: (xid: number, lines: readonly string[]) => void) {
+    this.loop = new PacketLoop(
+      () => this.servedState(),
+      (bytes, destination) => {
+        const socket = this.socket;
+        if (socket !== undefined) sendReply(socket, bytes, destination, this.onSendError);
+      },
+      { trace: traceExchange },
+    );
     this.prepared = prepared;
     this.facts = networkFacts(prepared.network);
     this.config = this.buildConfig();
     this.load(prepared);
+  }
+
+  /** Received, sent, dropped, port-event and error counts. */
+  get counters(): Counters {
+    return this.loop.counters;
+  }
+
+  private readonly onSendError = (): void => this.loop.counters.increment('errors.send');
+
+  /** What the loop answers from: rebuilt only when the config or the tables' reference changed. */
+  private servedState(): ServedState {
+    const tables = this.tables.tables;
+    const served = this.served;
+    if (served !== undefined && served.tables === tables && served.config === this.config) return served;
+    this.served = { config: this.config, tables };
+    return this.served;
   }
 
   /** Namespace and device this network is served on. */
@@ -91,16 +113,7 @@ export class ServedNetwork {
     const addresses = dhcpPortIpv4Addresses(desired.device);
     const ranges = rangesOf(this.facts, context);
     return engineConfigOf(
-      {
-        networkId: '',
-        ranges,
-        hosts: [],
-        options: [],
-        addnHosts: [],
-        forcedOptions: [],
-        domain: context.settings.dnsDomain || undefined,
-        leaseMax: 0,
-      },
+      { ranges, domain: context.settings.dnsDomain || undefined },
       desired.device.device,
       addresses,
       context.settings.dnsEnabled,
@@ -161,7 +174,7 @@ export class ServedNetwork {
   attach(socket: Socket): void {
     this.detach();
     this.socket = socket;
-    socket.on('message', (bytes: Buffer) => this.handlePacket(bytes));
+    socket.on('message', (bytes: Buffer, from: RemoteInfo) => this.handlePacket(bytes, from.address));
     socket.on('error', () => this.counters.increment('errors.socket'));
   }
 
@@ -179,30 +192,12 @@ export class ServedNetwork {
 
   /** The engine's decision for one request (pure; tests and benchmarks call it directly). */
   decide(request: DhcpMessage): Decision {
-    return handleRequest(request, this.config, this.tables.tables, {
-      trace: this.traceExchange !== undefined,
-    });
+    return this.loop.decide(request);
   }
 
   /** Answers one datagram from the namespace. Never throws. */
-  handlePacket(bytes: Buffer): void {
-    try {
-      const request = decodeMessage(bytes);
-      const decision = this.decide(request);
-      if (decision.trace !== undefined) this.traceExchange?.(request.transactionId, decision.trace);
-      this.counters.increment(`received.${decision.requestType ?? 'other'}`);
-      if (decision.kind === 'drop') {
-        this.counters.increment(`dropped.${decision.reason}`);
-        return;
-      }
-      const encoded = encodeMessage(decision.reply, { maxMessageSize: decision.maxMessageSize });
-      const socket = this.socket;
-      if (socket === undefined) return;
-      sendReply(socket, encoded, decision.destination, () => this.counters.increment('errors.send'));
-      this.counters.increment(`sent.${decision.replyType}`);
-    } catch {
-      this.counters.increment('dropped.bad-packet');
-    }
+  handlePacket(bytes: Buffer, sourceAddress = ''): void {
+    this.loop.handlePacket(bytes, sourceAddress);
   }
 
   /** Status for the agent and tests. */

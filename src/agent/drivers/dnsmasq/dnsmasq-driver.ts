@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatIpv4 } from '../../../dhcp/index.js';
 import { removeDhcpNamespace } from '../../../linux/network-plumbing.js';
 import { deriveDhcpConfig } from '../../dhcp-config/derive.js';
 import {
@@ -52,8 +53,7 @@ interface DnsmasqNetwork {
 function initialLeases(config: DhcpConfig, leaseSeconds: number, nowSeconds: number): string {
   const expiry = leaseSeconds < 0 ? 0 : nowSeconds + leaseSeconds;
   return config.hosts
-    .filter((host) => host.ipVersion === 4 && host.ip !== undefined)
-    .map((host) => `${expiry} ${host.mac} ${host.ip} * *\n`)
+    .flatMap((host) => (host.ipVersion === 4 ? [`${expiry} ${host.mac} ${formatIpv4(host.ip)} * *\n`] : []))
     .join('');
 }
 
