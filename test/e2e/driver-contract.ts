@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { DhcpDriver } from '../../src/agent/drivers/driver.js';
 import { type DriverDeps, plumbNetwork, prepareNetwork } from '../../src/agent/drivers/prepare-network.js';
+import { DataPlaneHarness } from '../../src/agent/drivers/testing/data-plane-harness.js';
 import type { Network, Port, Subnet } from '../../src/agent/model.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../../src/agent/naming.js';
 import { namespacePids } from '../../src/linux/ip-batch.js';
@@ -73,7 +74,7 @@ export function runDriverContract(factory: DriverFactory): void {
   const skip = !canUseNamespaces() ? 'needs root for network namespaces' : factory.skip;
   describe(`${factory.name} driver contract`, { skip, concurrency: false }, () => {
     let bed: AgentTestbed;
-    let driver: DhcpDriver;
+    let driver: DataPlaneHarness;
     let deps: DriverDeps;
     const networkId = randomUUID();
     const dhcpPort: Port = {
@@ -113,7 +114,7 @@ export function runDriverContract(factory: DriverFactory): void {
         subnets: subnets(),
         ports: [dhcpPort, plain, onB, withOptions],
       };
-      driver = factory.create(deps, bed);
+      driver = new DataPlaneHarness(factory.create(deps, bed), deps);
       for (const mac of MACS) clients.push(await bed.addClient(mac));
     });
 
@@ -202,7 +203,7 @@ export function runDriverContract(factory: DriverFactory): void {
     test('a new port is served; its IP change NAKs the old lease on renewal and the client gets the new one', async () => {
       const added = vmPort(4, SUBNET_A, '10.77.1.14');
       await driver.update({ kind: 'port-upsert', networkId, port: added });
-      await driver.settled?.(networkId);
+      await driver.settled(networkId);
       const running = bed.sandbox.spawn(client(4), 'udhcpc-renew', 'udhcpc', udhcpcArgs(udhcpcScript(bed)));
       try {
         await running.waitForOutput(/event=bound\|ip=10\.77\.1\.14\|/, 10_000);
@@ -214,7 +215,7 @@ export function runDriverContract(factory: DriverFactory): void {
         await driver.update({ kind: 'port-upsert', networkId, port: moved });
         // A stale event (older revision) must not undo the change.
         await driver.update({ kind: 'port-upsert', networkId, port: added });
-        await driver.settled?.(networkId);
+        await driver.settled(networkId);
         running.signal('SIGUSR1');
         await running.waitForOutput(/event=nak/, 10_000);
         await running.waitForOutput(/event=bound\|ip=10\.77\.1\.24\|/, 15_000);
@@ -225,7 +226,7 @@ export function runDriverContract(factory: DriverFactory): void {
 
     test('a deleted port gets no lease', async () => {
       await driver.update({ kind: 'port-delete', networkId, portId: vmPort(4, SUBNET_A, '').id });
-      await driver.settled?.(networkId);
+      await driver.settled(networkId);
       assert.equal(await udhcpcOnce(bed, client(4)), undefined);
       const stillServed = await udhcpcOnce(bed, client(1));
       assert.equal(stillServed?.['ip'], '10.77.1.11');
