@@ -103,6 +103,15 @@ export class NetworkState {
     );
   }
 
+  /** An empty network: what a network that failed before its first converge is held as. */
+  static placeholder(networkId: string, rules: StateRules): NetworkState {
+    return NetworkState.of(
+      { id: networkId, admin_state_up: true, mtu: 0, subnets: [], ports: [] },
+      -1,
+      rules,
+    );
+  }
+
   get id(): string {
     return this.attributes.id;
   }

@@ -59,3 +59,19 @@ export function totalsOf(entries: ReadonlyMap<string, Entry>): {
   }
   return { networks, subnets, ports };
 }
+
+/** Times the phases of a full resync (logged with "full resync done"): each `lap` ends one phase. */
+export class PhaseTimer<P extends string> {
+  readonly phases: Partial<Record<`${P}Ms`, number>> = {};
+  private mark: number;
+
+  constructor(private readonly clock: () => number) {
+    this.mark = clock();
+  }
+
+  lap(phase: P): void {
+    const now = this.clock();
+    this.phases[`${phase}Ms`] = now - this.mark;
+    this.mark = now;
+  }
+}

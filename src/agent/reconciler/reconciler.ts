@@ -3,14 +3,22 @@ import type { ResourceEventV1 } from '../../bus/messages.js';
 import { networkNeedsDhcp } from '../desired-plumbing.js';
 import type { ApplyOptions } from '../drivers/driver.js';
 import { type Network, portNeedsDhcp } from '../model.js';
+import { ensureDhcpPort } from './dhcp-port.js';
 import { decideEvent, parseBusMessage } from './event-decision.js';
 import { HostSnapshot } from './host-snapshot.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
 import { FULL_DELTA, NetworkState, type StateChange, type StateRules } from './network-state.js';
-import { networkFromView, withPort } from './network-view.js';
+import { networkFromView } from './network-view.js';
 import { NO_OBSERVER, type ReconcilerObserver } from './observer.js';
 import { PORTS_READY_INTERVAL_MS, PortsReadyReporter } from './ports-ready.js';
-import { deletedNetwork, describe, isPermanent, reportOf, totalsOf } from './reconciler-helpers.js';
+import {
+  deletedNetwork,
+  describe,
+  isPermanent,
+  PhaseTimer,
+  reportOf,
+  totalsOf,
+} from './reconciler-helpers.js';
 import type { Entry, NetworkReport, ReconcilerOptions } from './reconciler-types.js';
 import { RetryBackoff } from './retry-backoff.js';
 
@@ -165,18 +173,12 @@ export class Reconciler {
     logger.info({ event: 'agent.resync', scope: 'full', reason }, 'full resync');
     try {
       // Where a resync's time goes (logged with "full resync done"): server, host read, converge, leftovers.
-      const phases = { rpcMs: 0, hostReadMs: 0, convergeMs: 0, orphansMs: 0 };
-      let mark = this.clock();
-      const lap = (phase: keyof typeof phases): void => {
-        const now = this.clock();
-        phases[phase] = now - mark;
-        mark = now;
-      };
+      const timer = new PhaseTimer<'rpc' | 'hostRead' | 'converge' | 'orphans'>(this.clock);
       const { networks } = await rpc.call('dhcp.get_active_networks', { host });
-      lap('rpcMs');
+      timer.lap('rpc');
       const wanted = new Set(networks.map((view) => view.id));
       await this.hostSnapshot.take();
-      lap('hostReadMs');
+      timer.lap('hostRead');
       const tasks = networks.map((view) =>
         this.queue.run(view.id, () =>
           this.guarded(view.id, reason, () =>
@@ -196,10 +198,10 @@ export class Reconciler {
         );
       }
       await Promise.all(tasks).finally(() => this.hostSnapshot.release());
-      lap('convergeMs');
+      timer.lap('converge');
       const keep = new Set([...wanted, ...peers.enabledNetworks()]);
       const removed = (await this.options.removeOrphans?.(keep)) ?? [];
-      lap('orphansMs');
+      timer.lap('orphans');
       if (removed.length > 0)
         logger.info({ event: 'agent.orphans_removed', networks: removed }, 'removed leftovers');
       this.retries.succeeded(FULL_SYNC);
@@ -210,7 +212,7 @@ export class Reconciler {
           scope: 'full',
           networks: networks.length,
           ms: this.clock() - started,
-          ...phases,
+          ...timer.phases,
         },
         'full resync done',
       );
@@ -259,23 +261,12 @@ export class Reconciler {
         this.observer.eventApplied(event.resource, latency());
         return;
       case 'port-delete':
-        if (entry.network.dhcpPort?.id === decision.portId) {
+      case 'port-upsert':
+        if (decision.kind === 'port-delete' && entry.network.dhcpPort?.id === decision.portId) {
           await this.convergeFromServer(id, 'own DHCP port deleted');
           return;
         }
-        await this.applyChange(entry, {
-          kind: 'port-delete',
-          portId: decision.portId,
-          revision: event.networkRevision,
-        });
-        this.observer.eventApplied(event.resource, latency());
-        return;
-      case 'port-upsert':
-        await this.applyChange(entry, {
-          kind: 'port-upsert',
-          port: decision.port,
-          revision: event.networkRevision,
-        });
+        await this.applyChange(entry, { ...decision, revision: event.networkRevision });
         this.observer.eventApplied(event.resource, latency());
         return;
     }
@@ -323,17 +314,16 @@ export class Reconciler {
     const previous = this.entries.get(view.id);
     const applied = previous?.network.revision;
     if (fromFullSync && previous?.state !== 'failed' && applied !== undefined && applied > revision) return;
-    const deviceId = dhcpDeviceId(view.id);
     const state = NetworkState.of(snapshot, revision, this.rules);
     if (!networkNeedsDhcp(snapshot)) {
       if (peers.status(view.id) !== undefined || previous?.state === 'serving')
         await peers.remove(view.id, { retainPort: false });
       if (state.dhcpPort !== undefined)
-        await rpc.call('dhcp.release_port', { host, networkId: view.id, deviceId });
+        await rpc.call('dhcp.release_port', { host, networkId: view.id, deviceId: dhcpDeviceId(view.id) });
       this.setEntry(state, 'idle', undefined);
       return;
     }
-    const served = await this.withDhcpPort(state, deviceId);
+    const served = await ensureDhcpPort(state, { rpc, host, rules: this.rules });
     if (served === undefined) {
       await this.teardown(view.id, { release: false, removeDevices: false });
       return;
@@ -341,23 +331,6 @@ export class Reconciler {
     await peers.apply(served, FULL_DELTA, applyOptions);
     this.setEntry(served, 'serving', undefined);
     this.portsReady.add(served.network.ports.filter(portNeedsDhcp).map((port) => port.id));
-  }
-
-  /** The state with this agent's DHCP port on every DHCP-enabled subnet (spec §4.14); undefined = gone. */
-  private async withDhcpPort(state: NetworkState, deviceId: string): Promise<NetworkState | undefined> {
-    const { network, dhcpPort } = state;
-    const subnetIds = network.subnets.filter((subnet) => subnet.enable_dhcp).map((subnet) => subnet.id);
-    const complete =
-      dhcpPort !== undefined &&
-      subnetIds.every((id) => dhcpPort.fixed_ips.some((fixed) => fixed.subnet_id === id));
-    if (complete) return state;
-    const { port } = await this.options.rpc.call('dhcp.ensure_port', {
-      host: this.options.host,
-      networkId: network.id,
-      deviceId,
-      subnetIds,
-    });
-    return port === null ? undefined : NetworkState.of(withPort(network, port), state.revision, this.rules);
   }
 
   private async teardown(
@@ -399,16 +372,9 @@ export class Reconciler {
         'network work failed',
       );
       const previous = this.entries.get(networkId);
-      const held =
-        previous?.network ??
-        NetworkState.of(
-          { id: networkId, admin_state_up: true, mtu: 0, subnets: [], ports: [] },
-          -1,
-          this.rules,
-        );
       this.entries.set(networkId, {
         // −1: the next event is a "gap", so the network is read again rather than patched.
-        network: held.withRevision(-1),
+        network: (previous?.network ?? NetworkState.placeholder(networkId, this.rules)).withRevision(-1),
         state: 'failed',
         since: previous?.state === 'failed' ? previous.since : this.clock(),
         detail: describe(error),
