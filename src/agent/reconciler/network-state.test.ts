@@ -71,6 +71,24 @@ describe('NetworkState', () => {
     assert.equal(state.network.ports.length, 2);
   });
 
+  test("ports keep the server's order, an updated one its place and a new one goes last (as a Map)", () => {
+    const state = NetworkState.of(
+      { ...network, ports: [port('b', '10.0.0.12'), dhcpPort, port('a', '10.0.0.11')] },
+      1,
+      rules,
+    );
+    const updated = state.apply({
+      kind: 'port-upsert',
+      port: port('b', '10.0.0.22', { revision_number: 2 }),
+      revision: 2,
+    });
+    const added = updated.next.apply({ kind: 'port-upsert', port: port('0', '10.0.0.10'), revision: 3 });
+    assert.deepEqual(
+      added.next.network.ports.map((each) => each.id),
+      ['b', 'dhcp', 'a', '0'],
+    );
+  });
+
   test('a stale port update and the delete of an unknown port change only the revision', () => {
     const state = NetworkState.of(
       { ...network, ports: [dhcpPort, port('vm1', '10.0.0.11', { revision_number: 5 })] },

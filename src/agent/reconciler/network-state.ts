@@ -128,9 +128,12 @@ export class NetworkState {
     return this.portsById.get(portId);
   }
 
-  /** The model as a plain `Network` (O(ports) the first time per snapshot). Never mutated. */
+  /**
+   * The model as a plain `Network`, ports in the server's order with new ones last (as a `Map` keeps them).
+   * O(ports log ports) the first time per snapshot, then kept. Never mutated.
+   */
   get network(): Network {
-    this.built ??= { ...this.attributes, ports: [...this.portsById.values()] };
+    this.built ??= { ...this.attributes, ports: this.portsById.values() };
     return this.built;
   }
 

@@ -18,6 +18,8 @@ interface Entry<V> {
   readonly key: string;
   readonly hash: number;
   readonly value: V;
+  /** Insertion order, kept when the value is replaced (a Map's iteration order). */
+  readonly seq: number;
 }
 
 type Leaf<V> = readonly Entry<V>[];
@@ -88,65 +90,73 @@ function remove<V>(node: Node<V> | undefined, key: string, hash: number, shift: 
   return leaf.length === 0 ? undefined : leaf;
 }
 
-function* valuesOf<V>(node: Node<V> | undefined): Generator<V> {
+function collect<V>(node: Node<V> | undefined, into: Entry<V>[]): void {
   if (node === undefined) return;
-  if (node instanceof Branch) {
-    for (const child of node.children) yield* valuesOf(child);
-    return;
+  if (node instanceof Branch) for (const child of node.children) collect(child, into);
+  else into.push(...node);
+}
+
+function find<V>(root: Node<V> | undefined, key: string, hash: number): Entry<V> | undefined {
+  let node = root;
+  let shift = 0;
+  while (node instanceof Branch) {
+    node = node.children[slot(hash, shift)];
+    shift += BITS;
   }
-  for (const entry of node) yield entry.value;
+  return node?.find((entry) => entry.key === key);
 }
 
 export class PersistentMap<V> {
-  private static readonly EMPTY = new PersistentMap<never>(undefined, 0);
+  private static readonly EMPTY = new PersistentMap<never>(undefined, 0, 0);
 
   private constructor(
     private readonly root: Node<V> | undefined,
     readonly size: number,
+    private readonly nextSeq: number,
   ) {}
 
   static empty<V>(): PersistentMap<V> {
     return PersistentMap.EMPTY;
   }
 
-  /** Builds in one pass (O(n)); a later entry with the same key wins. */
+  /** Builds in one pass (O(n)), in the entries' order; a later entry with the same key wins. */
   static from<V>(entries: Iterable<readonly [string, V]>): PersistentMap<V> {
     const unique = new Map<string, V>(entries);
-    const list = [...unique].map(([key, value]) => ({ key, hash: hashOf(key), value }));
-    return new PersistentMap(list.length === 0 ? undefined : build(list, 0), list.length);
+    const list = [...unique].map(([key, value], seq) => ({ key, hash: hashOf(key), value, seq }));
+    return new PersistentMap(list.length === 0 ? undefined : build(list, 0), list.length, list.length);
   }
 
   get(key: string): V | undefined {
-    const hash = hashOf(key);
-    let node = this.root;
-    let shift = 0;
-    while (node instanceof Branch) {
-      node = node.children[slot(hash, shift)];
-      shift += BITS;
-    }
-    return node?.find((entry) => entry.key === key)?.value;
+    return find(this.root, key, hashOf(key))?.value;
   }
 
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    return find(this.root, key, hashOf(key)) !== undefined;
   }
 
-  /** A map with `key` set to `value`; this one is unchanged. */
+  /** A map with `key` set to `value` (a replaced value keeps its place); this one is unchanged. */
   set(key: string, value: V): PersistentMap<V> {
-    const had = this.has(key);
-    return new PersistentMap(
-      insert(this.root, { key, hash: hashOf(key), value }, 0),
-      had ? this.size : this.size + 1,
-    );
+    const hash = hashOf(key);
+    const held = find(this.root, key, hash);
+    const root = insert(this.root, { key, hash, value, seq: held?.seq ?? this.nextSeq }, 0);
+    return held === undefined
+      ? new PersistentMap(root, this.size + 1, this.nextSeq + 1)
+      : new PersistentMap(root, this.size, this.nextSeq);
   }
 
   /** A map without `key` (this one when it is absent). */
   delete(key: string): PersistentMap<V> {
     if (!this.has(key)) return this;
-    return new PersistentMap(remove(this.root, key, hashOf(key), 0), this.size - 1);
+    return new PersistentMap(remove(this.root, key, hashOf(key), 0), this.size - 1, this.nextSeq);
   }
 
-  values(): IterableIterator<V> {
-    return valuesOf(this.root);
+  /**
+   * The values in insertion order, as a `Map` iterates: the server's order of the ports reaches the
+   * rendered files and the multi-agent DNS list. O(n log n).
+   */
+  values(): V[] {
+    const entries: Entry<V>[] = [];
+    collect(this.root, entries);
+    return entries.sort((a, b) => a.seq - b.seq).map((entry) => entry.value);
   }
 }
