@@ -129,7 +129,15 @@ export function networkNeedsDhcp(network: Network): boolean {
   return network.admin_state_up && network.subnets.some((subnet) => subnet.enable_dhcp);
 }
 
-/** The agent's DHCP port in a network: owner `network:dhcp` and this agent's device id (spec §4.14). */
+/**
+ * The one test of "is this the agent's own DHCP port": owner `network:dhcp` and this agent's device id
+ * (spec §4.14). Its addresses belong to the plumbing, so a change of it re-plumbs the network.
+ */
+export function isAgentDhcpPort(port: Port | undefined, deviceId: string): boolean {
+  return port?.device_owner === 'network:dhcp' && port.device_id === deviceId;
+}
+
+/** The agent's DHCP port in a network ({@link isAgentDhcpPort}). */
 export function findAgentDhcpPort(network: Network, deviceId: string): Port | undefined {
-  return network.ports.find((port) => port.device_owner === 'network:dhcp' && port.device_id === deviceId);
+  return network.ports.find((port) => isAgentDhcpPort(port, deviceId));
 }

@@ -9,17 +9,19 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuiltinDriver } from '../agent/drivers/builtin/builtin-driver.js';
+import { BuiltinDnsPeer } from '../agent/drivers/builtin/dns-peer.js';
 import { DnsmasqDriver } from '../agent/drivers/dnsmasq/dnsmasq-driver.js';
-import type { DhcpDriver } from '../agent/drivers/driver.js';
+import type { DhcpDriver, NetworkPeer } from '../agent/drivers/driver.js';
 import { type DriverDeps, readHostLinks } from '../agent/drivers/prepare-network.js';
 import { createBuiltinBackend, createNovaProxyBackend } from '../agent/metadata-proxy/backends.js';
 import { createInstanceLookup } from '../agent/metadata-proxy/instance-lookup.js';
+import { MetadataProxyPeer } from '../agent/metadata-proxy/metadata-peer.js';
 import { MetadataProxy } from '../agent/metadata-proxy/proxy-server.js';
-import { withMetadataProxy } from '../agent/metadata-proxy/with-metadata-proxy.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../agent/naming.js';
 import { DEFAULT_PLUMBING_SETTINGS, type PlumbingSettings } from '../agent/plumbing-settings.js';
 import { createAgentRpc } from '../agent/reconciler/agent-rpc.js';
 import { removeOrphanNamespaces } from '../agent/reconciler/host-orphans.js';
+import { NetworkPeers } from '../agent/reconciler/network-peers.js';
 import { Reconciler } from '../agent/reconciler/reconciler.js';
 import type { AgentConfig } from '../agent/runtime/agent-config.js';
 import { Heartbeat } from '../agent/runtime/heartbeat.js';
@@ -35,7 +37,8 @@ import type { Logger } from '../common/logger.js';
 /** A running agent. `close()` stops serving (namespaces stay for the next start) and may be called twice. */
 export interface RunningAgent {
   readonly reconciler: Reconciler;
-  readonly driver: DhcpDriver;
+  /** The DHCP driver and its peers (DNS, metadata proxy). */
+  readonly peers: NetworkPeers;
   readonly metrics: AgentMetrics;
   status(): AgentStatus;
   /** The Prometheus text of the agent's families (its metrics server, or the API's in all-in-one). */
@@ -89,7 +92,7 @@ export async function startAgent(
   if (config.logDhcp && config.driver !== 'builtin')
     logger.warn({ event: 'agent.log_dhcp_unsupported' }, '--log-dhcp traces the builtin driver only');
   const rpc = createAgentRpc(deps.bus);
-  // The metadata proxy rides on either driver, as Neutron runs haproxy beside dnsmasq (spec §6).
+  // The metadata proxy is a peer of either driver, as Neutron runs haproxy beside dnsmasq (spec §6).
   const lookup = createInstanceLookup(rpc, { host: config.host });
   const metadataBackend =
     config.metadataBackend === 'nova'
@@ -98,15 +101,21 @@ export async function startAgent(
           sharedSecret: config.metadataProxySharedSecret,
         })
       : createBuiltinBackend(lookup);
-  const driver = withMetadataProxy(
-    dhcpDriver,
-    new MetadataProxy({ backend: metadataBackend, logger }),
-    driverDeps,
+  const peers: NetworkPeer[] = [];
+  // The builtin driver's DNS answers from the agent process; dnsmasq answers DNS itself.
+  if (config.driver !== 'dnsmasq' && dhcp.dnsEnabled) peers.push(new BuiltinDnsPeer(driverDeps));
+  peers.push(
+    new MetadataProxyPeer(new MetadataProxy({ backend: metadataBackend, logger }), {
+      namespacePrefix: plumbing.namespacePrefix,
+      logger,
+    }),
   );
+  const dataPlane = new NetworkPeers(dhcpDriver, peers);
   const metrics = new AgentMetrics();
   const reconciler = new Reconciler({
     host: config.host,
-    driver,
+    peers: dataPlane,
+    dhcp,
     rpc,
     logger,
     dhcpDeviceId: driverDeps.dhcpDeviceId,
@@ -125,10 +134,10 @@ export async function startAgent(
   const startedAt = new Date().toISOString();
   const status = (): AgentStatus => ({
     host: config.host,
-    driver: driver.name,
+    driver: dataPlane.name,
     startedAt,
     networks: reconciler.report().map((entry) => {
-      const served = driver.status(entry.networkId);
+      const served = dataPlane.status(entry.networkId);
       return {
         ...entry,
         namespace: served?.namespace ?? dhcpNamespaceName(entry.networkId, config.namespacePrefix),
@@ -143,7 +152,7 @@ export async function startAgent(
       networks: reconciler.report().map((entry) => ({
         networkId: entry.networkId,
         state: entry.state,
-        counters: driver.status(entry.networkId)?.counters ?? {},
+        counters: dataPlane.status(entry.networkId)?.counters ?? {},
       })),
     });
     return `${agentText}${renderBusMetrics(deps.bus.stats()).join('\n')}\n`;
@@ -170,7 +179,7 @@ export async function startAgent(
       availabilityZone: 'nova',
       startFlag,
       configurations: {
-        driver: driver.name,
+        driver: dataPlane.name,
         ...reconciler.totals(),
         ...(config.localIp !== undefined && { tunnelIp: config.localIp }),
         physicalNetworks: [...config.physicalInterfaceMappings.keys()],
@@ -186,7 +195,7 @@ export async function startAgent(
   logger.info(
     {
       event: 'agent.started',
-      driver: driver.name,
+      driver: dataPlane.name,
       metrics: metricsServer?.address,
       prefix: config.namespacePrefix,
     },
@@ -195,7 +204,7 @@ export async function startAgent(
   let closing: Promise<void> | undefined;
   return {
     reconciler,
-    driver,
+    peers: dataPlane,
     metrics,
     status,
     renderMetrics,
@@ -205,7 +214,7 @@ export async function startAgent(
         unsubscribeReconnect();
         await heartbeat.stop();
         await reconciler.stop();
-        await driver.stop();
+        await dataPlane.stop();
         await statusServer.close();
         await metricsServer?.close();
       })();

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { cleanupNamespaces } from '../../src/agent/cleanup.js';
-import { BuiltinDriver } from '../../src/agent/drivers/builtin/builtin-driver.js';
+import { BuiltinHarness } from '../../src/agent/drivers/testing/data-plane-harness.js';
 import type { Network } from '../../src/agent/model.js';
 import { bridgeName, dhcpNamespaceName, dhcpPortDeviceId } from '../../src/agent/naming.js';
 import { listNamespaces } from '../../src/linux/ip-batch.js';
@@ -16,14 +16,14 @@ const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces
 
 describe('qdhcp netns-cleanup', { skip, concurrency: false }, () => {
   let bed: AgentTestbed;
-  let driver: BuiltinDriver;
+  let driver: BuiltinHarness;
   const served = randomUUID();
   const stale = randomUUID();
   let sleeper: ReturnType<typeof spawn> | undefined;
 
   before(async () => {
     bed = await AgentTestbed.create('cln');
-    driver = new BuiltinDriver(
+    driver = new BuiltinHarness(
       bed.driverDeps('cleanup-host', {
         plumbing: { physicalInterfaceMappings: new Map([['physnet1', bed.providerNic]]) },
       }),

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { BuiltinDriver } from '../../src/agent/drivers/builtin/builtin-driver.js';
 import type { DriverDeps } from '../../src/agent/drivers/prepare-network.js';
+import { BuiltinHarness } from '../../src/agent/drivers/testing/data-plane-harness.js';
 import type { Network, Port } from '../../src/agent/model.js';
 import { bridgeName, dhcpPortDeviceId } from '../../src/agent/naming.js';
 import type { PlumbingSettings } from '../../src/agent/plumbing-settings.js';
@@ -64,7 +64,7 @@ function depsFor(bed: AgentTestbed, plumbing: Partial<PlumbingSettings>): Driver
 
 describe('network types on the builtin driver', { skip, concurrency: false }, () => {
   let bed: AgentTestbed;
-  const drivers: BuiltinDriver[] = [];
+  const drivers: BuiltinHarness[] = [];
   before(async () => {
     bed = await AgentTestbed.create('net');
   });
@@ -76,7 +76,7 @@ describe('network types on the builtin driver', { skip, concurrency: false }, ()
   test('local: instances plugged into brq… on this host get their lease', async () => {
     const mac = 'fa:16:3e:78:00:01';
     const network = simpleNetwork('local', {}, mac);
-    const driver = new BuiltinDriver(depsFor(bed, {}));
+    const driver = new BuiltinHarness(depsFor(bed, {}));
     drivers.push(driver);
     await driver.enable(network);
     const client = await bed.addClient(mac, { namespace: bed.host, bridge: bridgeName(network.id) });
@@ -94,7 +94,9 @@ describe('network types on the builtin driver', { skip, concurrency: false }, ()
       localAddresses: ['10.77.255.1/24'],
       peerAddresses: ['10.77.255.2/24'],
     });
-    const driver = new BuiltinDriver(depsFor(bed, { localIp: '10.77.255.1', vxlanRemotes: ['10.77.255.2'] }));
+    const driver = new BuiltinHarness(
+      depsFor(bed, { localIp: '10.77.255.1', vxlanRemotes: ['10.77.255.2'] }),
+    );
     drivers.push(driver);
     await driver.enable(network);
     // Host B is wired by the same plumbing code, as its agent would do it.
@@ -136,7 +138,7 @@ describe('network types on the builtin driver', { skip, concurrency: false }, ()
       { 'provider:physical_network': 'physnet1', 'provider:segmentation_id': 7 },
       mac,
     );
-    const driver = new BuiltinDriver(
+    const driver = new BuiltinHarness(
       depsFor(bed, { physicalInterfaceMappings: new Map([['physnet1', bed.providerNic]]) }),
     );
     drivers.push(driver);

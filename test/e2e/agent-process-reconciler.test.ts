@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { BuiltinDriver } from '../../src/agent/drivers/builtin/builtin-driver.js';
+import { BuiltinDnsPeer } from '../../src/agent/drivers/builtin/dns-peer.js';
 import type { DriverDeps } from '../../src/agent/drivers/prepare-network.js';
 import { bridgeName } from '../../src/agent/naming.js';
 import { createAgentRpc } from '../../src/agent/reconciler/agent-rpc.js';
 import { removeOrphanNamespaces } from '../../src/agent/reconciler/host-orphans.js';
+import { NetworkPeers } from '../../src/agent/reconciler/network-peers.js';
 import { Reconciler } from '../../src/agent/reconciler/reconciler.js';
 import { ContractTestServer } from '../../src/agent/reconciler/testing/contract-test-server.js';
 import { removeNetworkDevices } from '../../src/agent/runtime/network-devices.js';
@@ -47,9 +49,11 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
   function startAgent(): { reconciler: Reconciler; driver: BuiltinDriver } {
     const deps: DriverDeps = bed.driverDeps(HOST);
     const driver = new BuiltinDriver(deps);
+    const peers = new NetworkPeers(driver, deps.dhcp.dnsEnabled ? [new BuiltinDnsPeer(deps)] : []);
     const reconciler = new Reconciler({
       host: HOST,
-      driver,
+      peers,
+      dhcp: deps.dhcp,
       rpc: createAgentRpc(bus),
       logger: bed.logger,
       dhcpDeviceId: deps.dhcpDeviceId,
@@ -63,7 +67,7 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
     stoppers.push(async () => {
       unsubscribe();
       await reconciler.stop();
-      await driver.stop();
+      await peers.stop();
     });
     return { reconciler, driver };
   }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { BuiltinDriver } from '../../src/agent/drivers/builtin/builtin-driver.js';
 import { readHostLinks } from '../../src/agent/drivers/prepare-network.js';
+import { BuiltinHarness } from '../../src/agent/drivers/testing/data-plane-harness.js';
 import type { Network, Port } from '../../src/agent/model.js';
 import { dhcpPortDeviceId } from '../../src/agent/naming.js';
 import { AgentTestbed } from '../support/agent/testbed.js';
@@ -91,13 +91,13 @@ test(`converge ${count} networks × 20 ports (builtin)`, { skip, timeout: 1_800_
   const networks = Array.from({ length: count }, (_, i) => makeNetwork(i));
   const deps = bed.driverDeps(HOST);
   const rssBefore = process.memoryUsage().rss;
-  let driver = new BuiltinDriver(deps);
+  let driver = new BuiltinHarness(deps);
   let started = performance.now();
   await inParallel(networks, 8, (network) => driver.enable(network));
   const freshMs = performance.now() - started;
   const rss = process.memoryUsage().rss;
   await driver.stop();
-  driver = new BuiltinDriver(deps);
+  driver = new BuiltinHarness(deps);
   started = performance.now();
   const hostLinks = await readHostLinks(deps.plumbing);
   await inParallel(networks, 8, (network) => driver.enable(network, { hostLinks }));

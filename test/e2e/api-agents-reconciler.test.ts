@@ -1,6 +1,6 @@
 /**
  * The real control plane and the real agent reconciler on one in-process bus (no namespaces: the DHCP
- * driver only records what it is asked): scheduling, the DHCP port, ports going ACTIVE in the API, port
+ * driver is the in-memory fake): scheduling, the DHCP port, ports going ACTIVE in the API, port
  * events, and a manual unbind tearing the network down on the agent. Both sides of the contract, on
  * SQLite and PostgreSQL.
  *
@@ -8,53 +8,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { DhcpDriver, NetworkStatus } from '../../src/agent/drivers/driver.js';
-import type { Network } from '../../src/agent/model.js';
+import { FakeDriver } from '../../src/agent/drivers/testing/fake-driver.js';
 import { dhcpPortDeviceId } from '../../src/agent/naming.js';
 import { createAgentRpc } from '../../src/agent/reconciler/agent-rpc.js';
+import { NetworkPeers } from '../../src/agent/reconciler/network-peers.js';
 import { Reconciler } from '../../src/agent/reconciler/reconciler.js';
+import { DEFAULT_DHCP_SETTINGS } from '../../src/agent/settings.js';
 import { defaultConfig } from '../../src/common/config.js';
 import { createLogger } from '../../src/common/logger.js';
 import { createTestDatabase, type TestDatabase } from '../../src/db/testing/test-databases.js';
 import { buildControlPlane, type ControlPlane } from '../../src/main/server.js';
 
 const HOST = 'e2e-reconciler-host';
-
-function recordingDriver() {
-  const enabled = new Map<string, Network>();
-  const calls: string[] = [];
-  const driver: DhcpDriver = {
-    name: 'recording',
-    capabilities: { incrementalPortUpdates: true, processPerNetwork: false, servesDns: false },
-    async enable(network) {
-      calls.push(`enable ${network.id}`);
-      enabled.set(network.id, network);
-    },
-    async update(change) {
-      calls.push(change.kind === 'port-upsert' ? `upsert ${change.port.id}` : `delete ${change.portId}`);
-    },
-    async disable(id) {
-      calls.push(`disable ${id}`);
-      enabled.delete(id);
-    },
-    status(id): NetworkStatus | undefined {
-      if (!enabled.has(id)) return undefined;
-      return {
-        networkId: id,
-        namespace: '',
-        device: '',
-        ports: 0,
-        state: 'serving',
-        detail: undefined,
-        counters: {},
-        pid: undefined,
-      };
-    },
-    enabledNetworks: () => [...enabled.keys()],
-    async stop() {},
-  };
-  return { driver, calls, enabled };
-}
 
 async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -69,7 +34,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     let database: TestDatabase | undefined;
     let plane: ControlPlane | undefined;
     let reconciler: Reconciler | undefined;
-    const recorded = recordingDriver();
+    const driver = new FakeDriver();
 
     before(async () => {
       database = await createTestDatabase(backend);
@@ -79,7 +44,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const bus = plane.bus;
       reconciler = new Reconciler({
         host: HOST,
-        driver: recorded.driver,
+        peers: new NetworkPeers(driver),
+        dhcp: DEFAULT_DHCP_SETTINGS,
         rpc: createAgentRpc(bus, { timeoutMs: 5000 }),
         logger: createLogger({ level: 'silent' }),
         dhcpDeviceId: (networkId) => dhcpPortDeviceId(HOST, networkId),
@@ -141,7 +107,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       });
       assert.equal(sub.status, 201);
       // The binding event makes the agent converge the network and create its DHCP port.
-      await eventually(async () => recorded.enabled.has(net.id), 'network enabled on the agent');
+      await eventually(async () => driver.status(net.id) !== undefined, 'network enabled on the agent');
       const dhcp = await api('GET', `/v2.0/ports?network_id=${net.id}&device_owner=network:dhcp`);
       const dhcpPorts = dhcp.body['ports'] as unknown as {
         id: string;
@@ -163,10 +129,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         async () => (await portStatus(vm.id)) === 'ACTIVE',
         'new port ACTIVE after the agent served it',
       );
-      assert.ok(recorded.calls.includes(`upsert ${vm.id}`));
+      assert.ok(driver.calls.includes(`upsert ${net.id} ${vm.id}`));
       // Manual unbind: the agent tears the network down; the DHCP port stays, reserved.
       assert.equal((await api('DELETE', `/v2.0/agents/${agentId}/dhcp-networks/${net.id}`)).status, 204);
-      await eventually(async () => !recorded.enabled.has(net.id), 'network disabled on the agent');
+      await eventually(async () => !driver.status(net.id) !== undefined, 'network disabled on the agent');
       const kept = await api('GET', `/v2.0/ports/${dhcpPorts[0]!.id}`);
       assert.equal((kept.body['port'] as { device_id: string }).device_id, 'reserved_dhcp_port');
     });

@@ -3,6 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { DhcpDriver } from '../../src/agent/drivers/driver.js';
 import { type DriverDeps, plumbNetwork, prepareNetwork } from '../../src/agent/drivers/prepare-network.js';
+import { DataPlaneHarness } from '../../src/agent/drivers/testing/data-plane-harness.js';
+import {
+  runDriverStateContract,
+  type StateContractSubject,
+} from '../../src/agent/drivers/testing/driver-state-contract.js';
+import { PeerHarness } from '../../src/agent/drivers/testing/peer-harness.js';
 import type { Network, Port, Subnet } from '../../src/agent/model.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../../src/agent/naming.js';
 import { namespacePids } from '../../src/linux/ip-batch.js';
@@ -71,9 +77,11 @@ function vmPort(index: number, subnetId: string, ip: string, extra: Partial<Port
  */
 export function runDriverContract(factory: DriverFactory): void {
   const skip = !canUseNamespaces() ? 'needs root for network namespaces' : factory.skip;
+  // The state part of the contract (also run on the in-memory fake), here on the real data plane.
+  runDriverStateContract(factory.name, () => stateSubject(factory), { skip });
   describe(`${factory.name} driver contract`, { skip, concurrency: false }, () => {
     let bed: AgentTestbed;
-    let driver: DhcpDriver;
+    let driver: DataPlaneHarness;
     let deps: DriverDeps;
     const networkId = randomUUID();
     const dhcpPort: Port = {
@@ -113,7 +121,7 @@ export function runDriverContract(factory: DriverFactory): void {
         subnets: subnets(),
         ports: [dhcpPort, plain, onB, withOptions],
       };
-      driver = factory.create(deps, bed);
+      driver = new DataPlaneHarness(factory.create(deps, bed), deps);
       for (const mac of MACS) clients.push(await bed.addClient(mac));
     });
 
@@ -202,7 +210,7 @@ export function runDriverContract(factory: DriverFactory): void {
     test('a new port is served; its IP change NAKs the old lease on renewal and the client gets the new one', async () => {
       const added = vmPort(4, SUBNET_A, '10.77.1.14');
       await driver.update({ kind: 'port-upsert', networkId, port: added });
-      await driver.settled?.(networkId);
+      await driver.settled(networkId);
       const running = bed.sandbox.spawn(client(4), 'udhcpc-renew', 'udhcpc', udhcpcArgs(udhcpcScript(bed)));
       try {
         await running.waitForOutput(/event=bound\|ip=10\.77\.1\.14\|/, 10_000);
@@ -214,7 +222,7 @@ export function runDriverContract(factory: DriverFactory): void {
         await driver.update({ kind: 'port-upsert', networkId, port: moved });
         // A stale event (older revision) must not undo the change.
         await driver.update({ kind: 'port-upsert', networkId, port: added });
-        await driver.settled?.(networkId);
+        await driver.settled(networkId);
         running.signal('SIGUSR1');
         await running.waitForOutput(/event=nak/, 10_000);
         await running.waitForOutput(/event=bound\|ip=10\.77\.1\.24\|/, 15_000);
@@ -225,7 +233,7 @@ export function runDriverContract(factory: DriverFactory): void {
 
     test('a deleted port gets no lease', async () => {
       await driver.update({ kind: 'port-delete', networkId, portId: vmPort(4, SUBNET_A, '').id });
-      await driver.settled?.(networkId);
+      await driver.settled(networkId);
       assert.equal(await udhcpcOnce(bed, client(4)), undefined);
       const stillServed = await udhcpcOnce(bed, client(1));
       assert.equal(stillServed?.['ip'], '10.77.1.11');
@@ -272,6 +280,38 @@ export function runDriverContract(factory: DriverFactory): void {
       assert.notEqual(tap.code, 0, 'the tap went with the namespace');
     });
   });
+}
+
+/** The real driver on a `local` network of its own testbed, for the state contract. */
+async function stateSubject(factory: DriverFactory): Promise<StateContractSubject> {
+  const bed = await AgentTestbed.create('drs');
+  const deps = bed.driverDeps(AGENT_HOST);
+  const networkId = randomUUID();
+  const [subnet] = subnets();
+  assert.ok(subnet);
+  return {
+    driver: factory.create(deps, bed),
+    rules: PeerHarness.rulesOf(deps),
+    network: {
+      id: networkId,
+      admin_state_up: true,
+      mtu: 1500,
+      'provider:network_type': 'local',
+      subnets: [subnet],
+      ports: [
+        {
+          id: randomUUID(),
+          mac_address: 'fa:16:3e:77:01:aa',
+          fixed_ips: [{ subnet_id: SUBNET_A, ip_address: '10.77.1.2' }],
+          device_owner: 'network:dhcp',
+          device_id: dhcpPortDeviceId(AGENT_HOST, networkId),
+        },
+        vmPort(1, SUBNET_A, '10.77.1.11'),
+      ],
+    },
+    extraPort: vmPort(2, SUBNET_A, '10.77.1.12'),
+    teardown: () => bed.teardown(),
+  };
 }
 
 /** What client 1 must receive on the contract network, whichever DHCP client asked (udhcpc or dhclient). */

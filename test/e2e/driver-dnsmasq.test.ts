@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { DnsmasqDriver } from '../../src/agent/drivers/dnsmasq/dnsmasq-driver.js';
+import { DataPlaneHarness } from '../../src/agent/drivers/testing/data-plane-harness.js';
 import type { Network, Port } from '../../src/agent/model.js';
 import { bridgeName, dhcpPortDeviceId } from '../../src/agent/naming.js';
 import { udhcpcOnce } from '../support/agent/dhcp-clients.js';
@@ -33,7 +34,7 @@ describe('dnsmasq driver specifics: files, SIGHUP on change, restart when it die
   concurrency: false,
 }, () => {
   let bed: AgentTestbed;
-  let driver: DnsmasqDriver;
+  let driver: DataPlaneHarness<DnsmasqDriver>;
   const networkId = randomUUID();
   const subnetId = randomUUID();
   const dhcpPort: Port = {
@@ -70,10 +71,11 @@ describe('dnsmasq driver specifics: files, SIGHUP on change, restart when it die
 
   before(async () => {
     bed = await AgentTestbed.create('dnm');
-    driver = new DnsmasqDriver(bed.driverDeps('dnsmasq-host'), {
-      stateDirectory: bed.path('dhcp'),
-      restartDelayMs: 100,
-    });
+    const deps = bed.driverDeps('dnsmasq-host');
+    driver = new DataPlaneHarness(
+      new DnsmasqDriver(deps, { stateDirectory: bed.path('dhcp'), restartDelayMs: 100 }),
+      deps,
+    );
   });
   after(async () => {
     await driver?.stop();
@@ -124,10 +126,11 @@ describe('dnsmasq driver specifics: files, SIGHUP on change, restart when it die
     assert.ok(previous);
     // A second driver on the same state directory plays the restarted agent; the first one's dnsmasq is
     // still running and holds port 67 in the namespace.
-    const restarted = new DnsmasqDriver(bed.driverDeps('dnsmasq-host'), {
-      stateDirectory: bed.path('dhcp'),
-      restartDelayMs: 60_000,
-    });
+    const deps = bed.driverDeps('dnsmasq-host');
+    const restarted = new DataPlaneHarness(
+      new DnsmasqDriver(deps, { stateDirectory: bed.path('dhcp'), restartDelayMs: 60_000 }),
+      deps,
+    );
     try {
       await restarted.enable({
         ...network,

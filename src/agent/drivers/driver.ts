@@ -1,46 +1,52 @@
 import type { ObservedLink } from '../../linux/observed-links.js';
-import type { Network, Port } from '../model.js';
+import type { NetworkDelta, NetworkState } from '../reconciler/network-state.js';
 
 /**
- * The DHCP drivers' one interface (STYLE 7.2 #6): the agent calls these methods and never names them in
- * strings; optional abilities are declared as fields. Every driver passes the shared contract suite
- * (test/e2e/driver-contract.ts).
- *
- * The agent's reconciler will call {@link DhcpDriver.enable} as its idempotent per-network converge: it
- * plumbs (namespace, bridge, DHCP port) and serves the network, and calling it again with the same
- * model changes nothing.
+ * What the agent runs beside its reconciler for each network (issue 11): the DHCP driver, the builtin
+ * driver's DNS and the metadata proxy. The reconciler owns the network's one state ({@link NetworkState})
+ * and hands each peer the new snapshot with what changed; a peer holds only sockets, processes and tables.
+ * Every DHCP driver passes the shared contract suites (driver-state-contract.ts on any driver, including
+ * the in-memory fake; test/e2e/driver-contract.ts on the data plane).
  */
-export interface DhcpDriver {
-  /** `builtin` or `dnsmasq`. */
+export interface NetworkPeer {
   readonly name: string;
-  readonly capabilities: DriverCapabilities;
   /**
-   * Converges the network: plumbing to exactly the desired devices, serving to exactly the model's ports
-   * and options. Enables it when it is new. Throws a typed error on bad input or plumbing failure.
+   * Brings what the peer holds for the network to `state`. `delta` says what changed since the snapshot
+   * it last applied: `full` converges everything (idempotent: the same snapshot again changes nothing),
+   * otherwise only the listed hosts. Throws a typed error on bad input or plumbing failure.
    */
-  enable(network: Network, options?: EnableOptions): Promise<void>;
-  /**
-   * Applies one port change to a network that is enabled (ignored otherwise). A driver may return before
-   * the change reaches the data plane (dnsmasq coalesces a burst into one rewrite); {@link settled} waits.
-   */
-  update(change: PortChange): Promise<void>;
-  /** Resolves once every change accepted so far for the network is on the data plane (absent: always). */
+  apply(state: NetworkState, delta: NetworkDelta, options?: ApplyOptions): Promise<void>;
+  /** Resolves once every change applied so far for the network is on the data plane (absent: always). */
   settled?(networkId: string): Promise<void>;
   /**
    * Stops serving the network. Unless `retainPort`, also removes its namespace (and with it the DHCP
    * device); the bridge stays for the instances. Safe on an unknown network and when called twice.
    */
-  disable(networkId: string, options: { readonly retainPort: boolean }): Promise<void>;
-  /** What the driver knows about one network, or undefined when it is not enabled. */
-  status(networkId: string): NetworkStatus | undefined;
-  /** Ids of the networks enabled now. */
-  enabledNetworks(): readonly string[];
-  /** Stops serving every network but leaves namespaces and devices (agent shutdown/restart). */
+  remove(networkId: string, options: { readonly retainPort: boolean }): Promise<void>;
+  /** The peer's view of one network (at least its counters), or undefined when it holds nothing for it. */
+  status(networkId: string): PeerStatus | undefined;
+  /** Stops everything but leaves namespaces and devices (agent shutdown/restart). */
   stop(): Promise<void>;
 }
 
-/** Options of {@link DhcpDriver.enable}. */
-export interface EnableOptions {
+/** What any peer reports for a network. */
+export interface PeerStatus {
+  /** Per-network counters; the agent's status and /metrics show every peer's together. */
+  readonly counters: Readonly<Record<string, number>>;
+}
+
+/** The DHCP driver: the peer that plumbs the network and answers DHCP (STYLE 7.2 #6). */
+export interface DhcpDriver extends NetworkPeer {
+  /** `builtin` or `dnsmasq`. */
+  readonly name: string;
+  readonly capabilities: DriverCapabilities;
+  status(networkId: string): NetworkStatus | undefined;
+  /** Ids of the networks served now. */
+  enabledNetworks(): readonly string[];
+}
+
+/** Options of {@link NetworkPeer.apply}. */
+export interface ApplyOptions {
   /**
    * The host namespace's devices read once (prepare-network.ts `readHostLinks`) when many networks are
    * converged together (agent start): saves one host read per network.
@@ -58,13 +64,8 @@ export interface DriverCapabilities {
   readonly servesDns: boolean;
 }
 
-/** One port event, already filtered to the network. */
-export type PortChange =
-  | { readonly kind: 'port-upsert'; readonly networkId: string; readonly port: Port }
-  | { readonly kind: 'port-delete'; readonly networkId: string; readonly portId: string };
-
 /** Per-network status for the agent's state report and for tests. */
-export interface NetworkStatus {
+export interface NetworkStatus extends PeerStatus {
   readonly networkId: string;
   readonly namespace: string;
   readonly device: string;
@@ -72,8 +73,6 @@ export interface NetworkStatus {
   /** `serving`, or `failed` with a reason (e.g. dnsmasq keeps dying). */
   readonly state: 'serving' | 'failed';
   readonly detail: string | undefined;
-  /** Per-network counters (received/sent/dropped by kind, restarts…). */
-  readonly counters: Readonly<Record<string, number>>;
   /** dnsmasq's PID, for the process-per-network driver. */
   readonly pid: number | undefined;
 }

@@ -4,6 +4,7 @@ import type { ObservedLink } from '../../linux/observed-links.js';
 import { type DesiredPlumbing, desiredPlumbing, findAgentDhcpPort } from '../desired-plumbing.js';
 import type { Network, Port } from '../model.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
+import type { NetworkState } from '../reconciler/network-state.js';
 import type { DhcpContext, DhcpSettings } from '../settings.js';
 import { MissingDhcpPortError } from './driver.js';
 
@@ -26,9 +27,15 @@ export interface PreparedNetwork {
   readonly context: DhcpContext;
 }
 
-/** Finds the agent's DHCP port and computes the desired devices; throws on a model it cannot serve. */
-export function prepareNetwork(network: Network, deps: DriverDeps): PreparedNetwork {
-  const dhcpPort = findAgentDhcpPort(network, deps.dhcpDeviceId(network.id));
+/**
+ * Computes the desired devices; throws on a model it cannot serve. `dhcpPort` is the agent's own port as
+ * the network state found it (found here when absent, for callers without a state).
+ */
+export function prepareNetwork(
+  network: Network,
+  deps: DriverDeps,
+  dhcpPort: Port | undefined = findAgentDhcpPort(network, deps.dhcpDeviceId(network.id)),
+): PreparedNetwork {
   if (dhcpPort === undefined) {
     throw new MissingDhcpPortError(
       `network ${network.id} has no DHCP port with device_id ${deps.dhcpDeviceId(network.id)}`,
@@ -42,6 +49,11 @@ export function prepareNetwork(network: Network, deps: DriverDeps): PreparedNetw
   };
 }
 
+/** {@link prepareNetwork} of a snapshot (its `Network` is built once per snapshot and kept). */
+export function prepareState(state: NetworkState, deps: DriverDeps): PreparedNetwork {
+  return prepareNetwork(state.network, deps, state.dhcpPort);
+}
+
 /** Converges the prepared network's devices (spec §4.15). */
 export function plumbNetwork(
   prepared: PreparedNetwork,
@@ -51,12 +63,7 @@ export function plumbNetwork(
   return convergeDhcpPlumbing(desired.hostNamespace, desired.bridge, desired.device, hostLinks);
 }
 
-/** Reads the host namespace's devices once, for {@link EnableOptions.hostLinks}. */
+/** Reads the host namespace's devices once, for `ApplyOptions.hostLinks` (driver.ts). */
 export function readHostLinks(settings: PlumbingSettings): Promise<Map<string, ObservedLink>> {
   return readLinks(settings.hostNamespace);
-}
-
-/** True when a port event concerns this agent's own DHCP port (its addresses are the plumbing's). */
-export function isAgentDhcpPort(port: Port, networkId: string, deps: DriverDeps): boolean {
-  return port.device_owner === 'network:dhcp' && port.device_id === deps.dhcpDeviceId(networkId);
 }

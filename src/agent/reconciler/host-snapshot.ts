@@ -1,8 +1,8 @@
 import type { ObservedLink } from '../../linux/observed-links.js';
-import type { EnableOptions } from '../drivers/driver.js';
+import type { ApplyOptions } from '../drivers/driver.js';
 
 /**
- * One read of the host namespace's devices, shared by every network of a full sync (EnableOptions.hostLinks):
+ * One read of the host namespace's devices, shared by every network of a full sync (ApplyOptions.hostLinks):
  * after a restart with 1,000 networks the host holds thousands of devices, and reading them once per
  * network made the resync quadratic. The snapshot stays valid for a network until something else converges
  * or tears it down (its devices are its own, so other networks' work does not change what it needs); such a
@@ -27,7 +27,7 @@ export class HostSnapshot {
   }
 
   /** Options for enabling `networkId` from the full sync. */
-  optionsFor(networkId: string): EnableOptions {
+  optionsFor(networkId: string): ApplyOptions {
     return this.links === undefined || this.touched.has(networkId) ? {} : { hostLinks: this.links };
   }
 

@@ -1,6 +1,7 @@
 import type { ResourceEventV1 } from '../../bus/messages.js';
 import { NetworkModelError } from '../dhcp-config/network-facts.js';
 import type { Network } from '../model.js';
+import type { Entry, NetworkReport } from './reconciler-types.js';
 
 /** Errors that a retry cannot fix (a model this host cannot wire): reported, not retried in a loop. */
 export function isPermanent(error: unknown): boolean {
@@ -26,4 +27,51 @@ export function deletedNetwork(event: ResourceEventV1): Network {
 
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Per network: what is served and since when (`qdhcp agent status`). */
+export function reportOf(entries: ReadonlyMap<string, Entry>): NetworkReport[] {
+  return [...entries.entries()].map(([networkId, entry]) => ({
+    networkId,
+    state: entry.state,
+    since: new Date(entry.since).toISOString(),
+    revision: entry.network.revision,
+    ports: entry.network.portCount,
+    subnets: entry.network.subnetCount,
+    detail: entry.detail,
+  }));
+}
+
+/** Totals of the networks served, for the heartbeat's `configurations`. */
+export function totalsOf(entries: ReadonlyMap<string, Entry>): {
+  networks: number;
+  subnets: number;
+  ports: number;
+} {
+  let subnets = 0;
+  let ports = 0;
+  let networks = 0;
+  for (const entry of entries.values()) {
+    if (entry.state !== 'serving') continue;
+    networks++;
+    subnets += entry.network.subnetCount;
+    ports += entry.network.portCount;
+  }
+  return { networks, subnets, ports };
+}
+
+/** Times the phases of a full resync (logged with "full resync done"): each `lap` ends one phase. */
+export class PhaseTimer<P extends string> {
+  readonly phases: Partial<Record<`${P}Ms`, number>> = {};
+  private mark: number;
+
+  constructor(private readonly clock: () => number) {
+    this.mark = clock();
+  }
+
+  lap(phase: P): void {
+    const now = this.clock();
+    this.phases[`${phase}Ms`] = now - this.mark;
+    this.mark = now;
+  }
 }

@@ -1,15 +1,19 @@
 import type { Logger } from '../../common/logger.js';
 import type { ObservedLink } from '../../linux/observed-links.js';
-import type { DhcpDriver } from '../drivers/driver.js';
 import type { Network } from '../model.js';
+import type { DhcpSettings } from '../settings.js';
 import type { AgentRpc } from './agent-rpc.js';
-import type { LiveNetwork } from './network-view.js';
+import type { NetworkPeers } from './network-peers.js';
+import type { NetworkState } from './network-state.js';
 import type { ReconcilerObserver } from './observer.js';
 
 /** What the reconciler is built with (the composition root passes real things; tests a fake server). */
 export interface ReconcilerOptions {
   readonly host: string;
-  readonly driver: DhcpDriver;
+  /** The DHCP driver and its peers (DNS, metadata proxy): what the reconciler converges. */
+  readonly peers: NetworkPeers;
+  /** The DHCP settings the network state derives the metadata route with (spec §6.1). */
+  readonly dhcp: DhcpSettings;
   readonly rpc: AgentRpc;
   readonly logger: Logger;
   /** This agent's DHCP port device id on a network (naming.ts `dhcpPortDeviceId`). */
@@ -31,11 +35,10 @@ export interface ReconcilerOptions {
   readonly clock?: () => number;
 }
 
-/** One network as the agent holds it. Replaced on converge; port events change its `live` model in place. */
+/** One network as the agent holds it: its one state, replaced by every change (network-state.ts). */
 export interface Entry {
-  readonly live: LiveNetwork;
-  /** The network revision applied (snapshot `revision`, then each applied event's `networkRevision`). */
-  readonly revision: number;
+  /** The snapshot and the network revision applied (snapshot `revision`, then each applied event's). */
+  readonly network: NetworkState;
   /** `serving`; `idle` (bound but nothing to serve: admin down or no DHCP subnet); `failed` (retrying). */
   readonly state: 'serving' | 'idle' | 'failed';
   /** Since when the network is in this state (ms since epoch). */

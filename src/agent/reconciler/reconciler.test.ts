@@ -5,11 +5,12 @@ import type { NetworkView, PortView } from '../../bus/dhcp-agent-rpc.js';
 import { createInProcessBus } from '../../bus/in-process-bus.js';
 import { resourceEvent } from '../../bus/messages.js';
 import { createLogger } from '../../common/logger.js';
-import type { DhcpDriver, NetworkStatus, PortChange } from '../drivers/driver.js';
-import type { Network } from '../model.js';
+import { FakeDriver, type FakeDriverOptions } from '../drivers/testing/fake-driver.js';
 import { dhcpPortDeviceId } from '../naming.js';
+import { DEFAULT_DHCP_SETTINGS } from '../settings.js';
 import { createAgentRpc } from './agent-rpc.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
+import { NetworkPeers } from './network-peers.js';
 import { PORTS_READY_BATCH } from './ports-ready.js';
 import { Reconciler } from './reconciler.js';
 import { ContractTestServer } from './testing/contract-test-server.js';
@@ -18,67 +19,17 @@ const HOST = 'unit-host';
 const logger = createLogger({ level: 'silent' });
 const deviceId = (networkId: string) => dhcpPortDeviceId(HOST, networkId);
 
-/** A driver that records what the reconciler asked for (the real drivers pass the e2e contract). */
-function recordingDriver(options: { delayMs?: number; failEnable?: Set<string> } = {}) {
-  const enabled = new Map<string, Network>();
-  const calls: string[] = [];
-  let active = 0;
-  let maxActive = 0;
-  const driver: DhcpDriver = {
-    name: 'recording',
-    capabilities: { incrementalPortUpdates: true, processPerNetwork: false, servesDns: false },
-    async enable(network) {
-      active++;
-      maxActive = Math.max(maxActive, active);
-      try {
-        if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
-        if (options.failEnable?.delete(network.id)) throw new Error('ip: RTNETLINK answers: busy');
-        calls.push(`enable ${network.id} ports=${network.ports.length}`);
-        enabled.set(network.id, network);
-      } finally {
-        active--;
-      }
-    },
-    async update(change: PortChange) {
-      calls.push(
-        change.kind === 'port-upsert'
-          ? `upsert ${change.networkId} ${change.port.id}`
-          : `delete ${change.networkId} ${change.portId}`,
-      );
-    },
-    async disable(id) {
-      calls.push(`disable ${id}`);
-      enabled.delete(id);
-    },
-    status(id): NetworkStatus | undefined {
-      return enabled.has(id)
-        ? {
-            networkId: id,
-            namespace: '',
-            device: '',
-            ports: 0,
-            state: 'serving',
-            detail: undefined,
-            counters: {},
-            pid: undefined,
-          }
-        : undefined;
-    },
-    enabledNetworks: () => [...enabled.keys()],
-    async stop() {},
-  };
-  return { driver, calls, enabled, maxActive: () => maxActive };
-}
-
-function setup(driverOptions: Parameters<typeof recordingDriver>[0] = {}, parallelism = 8) {
+/** The reconciler against the contract test server and the in-memory fake driver (which records calls). */
+function setup(driverOptions: FakeDriverOptions = {}, parallelism = 8) {
   const bus = createInProcessBus();
   const server = new ContractTestServer(bus);
-  const recorded = recordingDriver(driverOptions);
+  const driver = new FakeDriver(driverOptions);
   const orphansKept: Array<ReadonlySet<string>> = [];
   const devicesRemoved: string[] = [];
   const reconciler = new Reconciler({
     host: HOST,
-    driver: recorded.driver,
+    peers: new NetworkPeers(driver),
+    dhcp: DEFAULT_DHCP_SETTINGS,
     rpc: createAgentRpc(bus, { timeoutMs: 2000 }),
     logger,
     dhcpDeviceId: deviceId,
@@ -95,7 +46,7 @@ function setup(driverOptions: Parameters<typeof recordingDriver>[0] = {}, parall
     },
   });
   reconciler.start();
-  return { bus, server, reconciler, ...recorded, orphansKept, devicesRemoved };
+  return { bus, server, reconciler, driver, calls: driver.calls, orphansKept, devicesRemoved };
 }
 
 function portEvent(
@@ -278,7 +229,7 @@ describe('reconciler', () => {
   });
 
   test('an RPC failure retries the full sync; a driver failure retries that network', async () => {
-    const t = setup({ failEnable: new Set() });
+    const t = setup({ failConverge: new Set() });
     const a = t.server.addNetwork();
     t.server.failNext.add('dhcp.get_active_networks');
     await t.reconciler.fullSync('startup');
@@ -287,7 +238,7 @@ describe('reconciler', () => {
     await t.reconciler.stop();
 
     const failing = new Set<string>();
-    const u = setup({ failEnable: failing });
+    const u = setup({ failConverge: failing });
     const b = u.server.addNetwork();
     failing.add(b.id);
     await u.reconciler.fullSync('startup');
@@ -301,8 +252,8 @@ describe('reconciler', () => {
     const t = setup({ delayMs: 20 }, 3);
     for (let i = 0; i < 9; i++) t.server.addNetwork();
     await t.reconciler.fullSync('startup');
-    assert.equal(t.enabled.size, 9);
-    assert.equal(t.maxActive(), 3);
+    assert.equal(t.driver.enabledNetworks().length, 9);
+    assert.equal(t.driver.maxActive, 3);
     await t.reconciler.stop();
   });
 

@@ -1,15 +1,24 @@
 import type { NetworkView } from '../../bus/dhcp-agent-rpc.js';
 import type { ResourceEventV1 } from '../../bus/messages.js';
-import { findAgentDhcpPort, networkNeedsDhcp } from '../desired-plumbing.js';
-import type { EnableOptions } from '../drivers/driver.js';
+import { networkNeedsDhcp } from '../desired-plumbing.js';
+import type { ApplyOptions } from '../drivers/driver.js';
 import { type Network, portNeedsDhcp } from '../model.js';
+import { ensureDhcpPort } from './dhcp-port.js';
 import { decideEvent, parseBusMessage } from './event-decision.js';
 import { HostSnapshot } from './host-snapshot.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
-import { LiveNetwork, networkFromView, withPort } from './network-view.js';
+import { FULL_DELTA, NetworkState, type StateChange, type StateRules } from './network-state.js';
+import { networkFromView } from './network-view.js';
 import { NO_OBSERVER, type ReconcilerObserver } from './observer.js';
 import { PORTS_READY_INTERVAL_MS, PortsReadyReporter } from './ports-ready.js';
-import { deletedNetwork, describe, isPermanent } from './reconciler-helpers.js';
+import {
+  deletedNetwork,
+  describe,
+  isPermanent,
+  PhaseTimer,
+  reportOf,
+  totalsOf,
+} from './reconciler-helpers.js';
 import type { Entry, NetworkReport, ReconcilerOptions } from './reconciler-types.js';
 import { RetryBackoff } from './retry-backoff.js';
 
@@ -18,13 +27,14 @@ const FULL_SYNC = '*';
 
 /**
  * The DHCP agent's reconciler (spec §4.3–4.8, STYLE 7.2 #7): the server is the source of truth; the agent
- * converges each network to it through the driver, per network in order (different networks in parallel,
- * bounded), from three inputs:
+ * holds one state per network (network-state.ts: the only revision checks) and converges the driver and
+ * its peers to it, per network in order (different networks in parallel, bounded), from three inputs:
  *
  * - **full sync** (startup, periodic, revived agent): `dhcp.get_active_networks` → converge each; networks
  *   it holds that are not in the list and namespaces a previous run left → torn down;
  * - **events** (`qdhcp.resource-event`): stale ones dropped by network revision, the next one applied
- *   (ports incrementally through the driver), a gap → resync of that network (`dhcp.get_network`);
+ *   (a port change → the next state and its delta to every peer), a gap → resync of that network
+ *   (`dhcp.get_network`);
  * - **binding events** (`qdhcp.agent-binding`): converge or tear down one network.
  *
  * Every resync logs its reason. Failures schedule a retry of that network (or of the full sync).
@@ -38,6 +48,7 @@ export class Reconciler {
   private readonly clock: () => number;
   private readonly portsReady: PortsReadyReporter;
   private readonly hostSnapshot: HostSnapshot;
+  private readonly rules: StateRules;
   private fullSyncRunning: Promise<void> | undefined;
   private fullSyncAgain: string | undefined;
   private periodic: NodeJS.Timeout | undefined;
@@ -49,6 +60,7 @@ export class Reconciler {
     this.observer = options.observer ?? NO_OBSERVER;
     this.clock = options.clock ?? Date.now;
     this.hostSnapshot = new HostSnapshot(options.readHostLinks);
+    this.rules = { dhcpDeviceId: options.dhcpDeviceId, dhcp: options.dhcp };
     this.portsReady = new PortsReadyReporter(
       options.rpc,
       options.host,
@@ -67,7 +79,7 @@ export class Reconciler {
     }
   }
 
-  /** Stops timers and waits for queued work. Leaves the data plane as it is (the driver's `stop` does). */
+  /** Stops timers and waits for queued work. Leaves the data plane as it is (the peers' `stop` does). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.periodic !== undefined) clearInterval(this.periodic);
@@ -137,29 +149,12 @@ export class Reconciler {
 
   /** What is served, per network. */
   report(): NetworkReport[] {
-    return [...this.entries.entries()].map(([networkId, entry]) => ({
-      networkId,
-      state: entry.state,
-      since: new Date(entry.since).toISOString(),
-      revision: entry.revision,
-      ports: entry.live.portCount,
-      subnets: entry.live.subnetCount,
-      detail: entry.detail,
-    }));
+    return reportOf(this.entries);
   }
 
   /** Totals for the heartbeat's `configurations`. */
   totals(): { networks: number; subnets: number; ports: number } {
-    let subnets = 0;
-    let ports = 0;
-    let networks = 0;
-    for (const entry of this.entries.values()) {
-      if (entry.state !== 'serving') continue;
-      networks++;
-      subnets += entry.live.subnetCount;
-      ports += entry.live.portCount;
-    }
-    return { networks, subnets, ports };
+    return totalsOf(this.entries);
   }
 
   /** Ports served but not yet reported with `dhcp.ports_ready` (metrics). */
@@ -173,23 +168,17 @@ export class Reconciler {
   }
 
   private async runFullSync(reason: string): Promise<void> {
-    const { logger, rpc, host, driver } = this.options;
+    const { logger, rpc, host, peers } = this.options;
     const started = this.clock();
     logger.info({ event: 'agent.resync', scope: 'full', reason }, 'full resync');
     try {
       // Where a resync's time goes (logged with "full resync done"): server, host read, converge, leftovers.
-      const phases = { rpcMs: 0, hostReadMs: 0, convergeMs: 0, orphansMs: 0 };
-      let mark = this.clock();
-      const lap = (phase: keyof typeof phases): void => {
-        const now = this.clock();
-        phases[phase] = now - mark;
-        mark = now;
-      };
+      const timer = new PhaseTimer<'rpc' | 'hostRead' | 'converge' | 'orphans'>(this.clock);
       const { networks } = await rpc.call('dhcp.get_active_networks', { host });
-      lap('rpcMs');
+      timer.lap('rpc');
       const wanted = new Set(networks.map((view) => view.id));
       await this.hostSnapshot.take();
-      lap('hostReadMs');
+      timer.lap('hostRead');
       const tasks = networks.map((view) =>
         this.queue.run(view.id, () =>
           this.guarded(view.id, reason, () =>
@@ -197,7 +186,7 @@ export class Reconciler {
           ),
         ),
       );
-      const held = new Set([...this.entries.keys(), ...driver.enabledNetworks()]);
+      const held = new Set([...this.entries.keys(), ...peers.enabledNetworks()]);
       for (const id of held) {
         if (wanted.has(id)) continue;
         tasks.push(
@@ -209,10 +198,10 @@ export class Reconciler {
         );
       }
       await Promise.all(tasks).finally(() => this.hostSnapshot.release());
-      lap('convergeMs');
-      const keep = new Set([...wanted, ...driver.enabledNetworks()]);
+      timer.lap('converge');
+      const keep = new Set([...wanted, ...peers.enabledNetworks()]);
       const removed = (await this.options.removeOrphans?.(keep)) ?? [];
-      lap('orphansMs');
+      timer.lap('orphans');
       if (removed.length > 0)
         logger.info({ event: 'agent.orphans_removed', networks: removed }, 'removed leftovers');
       this.retries.succeeded(FULL_SYNC);
@@ -223,7 +212,7 @@ export class Reconciler {
           scope: 'full',
           networks: networks.length,
           ms: this.clock() - started,
-          ...phases,
+          ...timer.phases,
         },
         'full resync done',
       );
@@ -252,18 +241,14 @@ export class Reconciler {
       }
       return;
     }
-    const decision = decideEvent(event, entry.revision);
+    const applied = entry.network.revision;
+    const decision = decideEvent(event, applied);
     const latency = () => this.clock() - Date.parse(event.occurredAt);
     switch (decision.kind) {
       case 'drop':
         this.observer.eventDropped(decision.reason);
         this.options.logger.debug(
-          {
-            event: 'agent.event_stale',
-            networkId: id,
-            revision: event.networkRevision,
-            applied: entry.revision,
-          },
+          { event: 'agent.event_stale', networkId: id, revision: event.networkRevision, applied },
           'stale event dropped',
         );
         return;
@@ -275,33 +260,27 @@ export class Reconciler {
         await this.teardown(id, { release: false, removeDevices: true });
         this.observer.eventApplied(event.resource, latency());
         return;
-      case 'port-delete': {
-        const deleted = entry.live.port(decision.portId);
-        const deviceId = this.options.dhcpDeviceId(id);
-        if (deleted?.device_owner === 'network:dhcp' && deleted.device_id === deviceId) {
+      case 'port-delete':
+      case 'port-upsert':
+        if (decision.kind === 'port-delete' && entry.network.dhcpPort?.id === decision.portId) {
           await this.convergeFromServer(id, 'own DHCP port deleted');
           return;
         }
-        if (entry.state === 'serving') {
-          await this.options.driver.update({ kind: 'port-delete', networkId: id, portId: decision.portId });
-        }
-        entry.live.remove(decision.portId);
-        this.entries.set(id, { ...entry, revision: event.networkRevision });
+        await this.applyChange(entry, { ...decision, revision: event.networkRevision });
         this.observer.eventApplied(event.resource, latency());
         return;
-      }
-      case 'port-upsert': {
-        const { port } = decision;
-        if (entry.state === 'serving') {
-          await this.options.driver.update({ kind: 'port-upsert', networkId: id, port });
-          if (portNeedsDhcp(port)) this.portsReady.add([port.id]);
-        }
-        entry.live.upsert(port);
-        this.entries.set(id, { ...entry, revision: event.networkRevision });
-        this.observer.eventApplied(event.resource, latency());
-        return;
-      }
     }
+  }
+
+  /** One port change: the next state, and its delta to the peers when the network is served. O(change). */
+  private async applyChange(entry: Entry, change: StateChange): Promise<void> {
+    const { next, delta } = entry.network.apply(change);
+    const id = next.id;
+    if (entry.state === 'serving') {
+      if (delta.hosts.length > 0) await this.options.peers.apply(next, delta);
+      if (change.kind === 'port-upsert' && portNeedsDhcp(change.port)) this.portsReady.add([change.port.id]);
+    }
+    this.entries.set(id, { ...entry, network: next });
   }
 
   private async convergeFromServer(networkId: string, reason: string): Promise<void> {
@@ -317,7 +296,7 @@ export class Reconciler {
       });
       if (network === null) {
         // Gone or bound elsewhere. Only what this agent holds needs undoing (no release for strangers).
-        const held = this.entries.has(networkId) || this.options.driver.status(networkId) !== undefined;
+        const held = this.entries.has(networkId) || this.options.peers.status(networkId) !== undefined;
         if (held) await this.teardown(networkId, { release: true, removeDevices: false });
       } else await this.convergeView(network, false);
       this.observer.syncFinished('network', (this.clock() - started) / 1000, true);
@@ -328,47 +307,30 @@ export class Reconciler {
   private async convergeView(
     view: NetworkView,
     fromFullSync: boolean,
-    enableOptions: EnableOptions = {},
+    applyOptions: ApplyOptions = {},
   ): Promise<void> {
-    const { driver, rpc, host, dhcpDeviceId } = this.options;
+    const { peers, rpc, host, dhcpDeviceId } = this.options;
     const { network: snapshot, revision } = networkFromView(view);
     const previous = this.entries.get(view.id);
-    if (fromFullSync && previous !== undefined && previous.state !== 'failed' && previous.revision > revision)
-      return;
-    const deviceId = dhcpDeviceId(view.id);
+    const applied = previous?.network.revision;
+    if (fromFullSync && previous?.state !== 'failed' && applied !== undefined && applied > revision) return;
+    const state = NetworkState.of(snapshot, revision, this.rules);
     if (!networkNeedsDhcp(snapshot)) {
-      if (driver.status(view.id) !== undefined || previous?.state === 'serving')
-        await driver.disable(view.id, { retainPort: false });
-      if (findAgentDhcpPort(snapshot, deviceId) !== undefined)
-        await rpc.call('dhcp.release_port', { host, networkId: view.id, deviceId });
-      this.setEntry(view.id, snapshot, revision, 'idle', undefined);
+      if (peers.status(view.id) !== undefined || previous?.state === 'serving')
+        await peers.remove(view.id, { retainPort: false });
+      if (state.dhcpPort !== undefined)
+        await rpc.call('dhcp.release_port', { host, networkId: view.id, deviceId: dhcpDeviceId(view.id) });
+      this.setEntry(state, 'idle', undefined);
       return;
     }
-    const network = await this.withDhcpPort(snapshot, deviceId);
-    if (network === undefined) {
+    const served = await ensureDhcpPort(state, { rpc, host, rules: this.rules });
+    if (served === undefined) {
       await this.teardown(view.id, { release: false, removeDevices: false });
       return;
     }
-    await driver.enable(network, enableOptions);
-    this.setEntry(view.id, network, revision, 'serving', undefined);
-    this.portsReady.add(network.ports.filter(portNeedsDhcp).map((port) => port.id));
-  }
-
-  /** The network with this agent's DHCP port on every DHCP-enabled subnet (spec §4.14); undefined = gone. */
-  private async withDhcpPort(network: Network, deviceId: string): Promise<Network | undefined> {
-    const subnetIds = network.subnets.filter((subnet) => subnet.enable_dhcp).map((subnet) => subnet.id);
-    const existing = findAgentDhcpPort(network, deviceId);
-    const complete =
-      existing !== undefined &&
-      subnetIds.every((id) => existing.fixed_ips.some((fixed) => fixed.subnet_id === id));
-    if (complete) return network;
-    const { port } = await this.options.rpc.call('dhcp.ensure_port', {
-      host: this.options.host,
-      networkId: network.id,
-      deviceId,
-      subnetIds,
-    });
-    return port === null ? undefined : withPort(network, port);
+    await peers.apply(served, FULL_DELTA, applyOptions);
+    this.setEntry(served, 'serving', undefined);
+    this.portsReady.add(served.network.ports.filter(portNeedsDhcp).map((port) => port.id));
   }
 
   private async teardown(
@@ -376,9 +338,9 @@ export class Reconciler {
     how: { readonly release: boolean; readonly removeDevices: boolean },
     lastKnown?: Network,
   ): Promise<void> {
-    const { driver, rpc, host, dhcpDeviceId, logger } = this.options;
-    const network = this.entries.get(networkId)?.live.network ?? lastKnown;
-    await driver.disable(networkId, { retainPort: false });
+    const { peers, rpc, host, dhcpDeviceId, logger } = this.options;
+    const network = this.entries.get(networkId)?.network.network ?? lastKnown;
+    await peers.remove(networkId, { retainPort: false });
     this.entries.delete(networkId);
     this.retries.succeeded(networkId);
     if (how.release) {
@@ -392,17 +354,11 @@ export class Reconciler {
     logger.info({ event: 'agent.network_removed', networkId }, 'network torn down');
   }
 
-  private setEntry(
-    networkId: string,
-    network: Network,
-    revision: number,
-    state: Entry['state'],
-    detail: string | undefined,
-  ): void {
-    const previous = this.entries.get(networkId);
+  private setEntry(network: NetworkState, state: Entry['state'], detail: string | undefined): void {
+    const previous = this.entries.get(network.id);
     const since = previous?.state === state ? previous.since : this.clock();
-    this.entries.set(networkId, { live: new LiveNetwork(network), revision, state, since, detail });
-    if (state !== 'failed') this.retries.succeeded(networkId);
+    this.entries.set(network.id, { network, state, since, detail });
+    if (state !== 'failed') this.retries.succeeded(network.id);
   }
 
   /** Runs network work; a failure marks the network failed and (unless permanent) schedules a retry. */
@@ -417,11 +373,8 @@ export class Reconciler {
       );
       const previous = this.entries.get(networkId);
       this.entries.set(networkId, {
-        live:
-          previous?.live ??
-          new LiveNetwork({ id: networkId, admin_state_up: true, mtu: 0, subnets: [], ports: [] }),
         // −1: the next event is a "gap", so the network is read again rather than patched.
-        revision: -1,
+        network: (previous?.network ?? NetworkState.placeholder(networkId, this.rules)).withRevision(-1),
         state: 'failed',
         since: previous?.state === 'failed' ? previous.since : this.clock(),
         detail: describe(error),

@@ -6,7 +6,7 @@ import { type DigResult, digIn } from '../../../../test/support/dns/dig.js';
 import { canUseNamespaces, type Namespace } from '../../../../test/support/netns.js';
 import type { Network, Port } from '../../model.js';
 import { bridgeName, dhcpPortDeviceId } from '../../naming.js';
-import { BuiltinDriver } from './builtin-driver.js';
+import { BuiltinHarness } from '../testing/data-plane-harness.js';
 
 /**
  * The builtin driver's DNS (served-dns.ts) through the driver interface, on real sockets in a real DHCP
@@ -31,7 +31,7 @@ function vm(index: number, ip: string, extra: Partial<Port> = {}): Port {
 
 describe('builtin driver DNS in the namespace', { skip, concurrency: false }, () => {
   let bed: AgentTestbed;
-  let driver: BuiltinDriver;
+  let driver: BuiltinHarness;
   let client: Namespace;
   let server = '10.79.0.2';
   const networkId = randomUUID();
@@ -50,7 +50,7 @@ describe('builtin driver DNS in the namespace', { skip, concurrency: false }, ()
 
   before(async () => {
     bed = await AgentTestbed.create('sdn');
-    driver = new BuiltinDriver(bed.driverDeps(HOST));
+    driver = new BuiltinHarness(bed.driverDeps(HOST));
     network = {
       id: networkId,
       admin_state_up: true,

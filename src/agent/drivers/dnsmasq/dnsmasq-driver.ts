@@ -13,16 +13,10 @@ import {
   renderOptsFile,
 } from '../../dhcp-config/render.js';
 import type { DhcpConfig } from '../../dhcp-config/types.js';
-import type { Network } from '../../model.js';
 import { dhcpNamespaceName } from '../../naming.js';
-import type { DhcpDriver, DriverCapabilities, EnableOptions, NetworkStatus, PortChange } from '../driver.js';
-import {
-  type DriverDeps,
-  isAgentDhcpPort,
-  type PreparedNetwork,
-  plumbNetwork,
-  prepareNetwork,
-} from '../prepare-network.js';
+import type { NetworkDelta, NetworkState } from '../../reconciler/network-state.js';
+import type { ApplyOptions, DhcpDriver, DriverCapabilities, NetworkStatus } from '../driver.js';
+import { type DriverDeps, type PreparedNetwork, plumbNetwork, prepareState } from '../prepare-network.js';
 import { ensureDirectory, writeFileAtomic } from './atomic-files.js';
 import { CoalescedRewrite } from './coalesced-rewrite.js';
 import { DnsmasqProcess } from './dnsmasq-process.js';
@@ -38,6 +32,9 @@ export interface DnsmasqDriverOptions {
 }
 
 interface DnsmasqNetwork {
+  /** The snapshot last applied: the coalesced rewrite renders the latest one. */
+  state: NetworkState;
+  /** Desired devices and DHCP context of the last converge (a port change does not move them). */
   prepared: PreparedNetwork;
   config: DhcpConfig;
   readonly paths: DnsmasqPaths;
@@ -84,7 +81,7 @@ export async function stopStaleDnsmasq(pidFile: string, networkId: string): Prom
 /**
  * Neutron's driver: one real dnsmasq per network in its namespace, with Neutron's command line and files
  * (spec §5.2–5.7). A port change rewrites `host`, `addn_hosts` and `opts` (atomically) and sends SIGHUP —
- * coalesced per network, so a burst of port events costs one rewrite (`update` returns once the change is
+ * coalesced per network, so a burst of port changes costs one rewrite (`apply` returns once the change is
  * accepted; `settled` waits for the files); a change of the command line (subnets, MTU, domain) restarts
  * it; a dnsmasq that dies is restarted.
  */
@@ -104,8 +101,22 @@ export class DnsmasqDriver implements DhcpDriver {
     };
   }
 
-  async enable(network: Network, options: EnableOptions = {}): Promise<void> {
-    const prepared = prepareNetwork(network, this.deps);
+  async apply(state: NetworkState, delta: NetworkDelta, options: ApplyOptions = {}): Promise<void> {
+    const entry = this.networks.get(state.id);
+    // Our own port's addresses are the plumbing's: converge everything (spec §4.7 "restart" case).
+    if (delta.full || delta.dhcpPort) {
+      await this.converge(state, options);
+      return;
+    }
+    if (entry === undefined || delta.hosts.length === 0) return;
+    // O(1) here: the rewrite derives the files from whichever snapshot is the latest when it runs.
+    entry.state = state;
+    entry.rewrite.request();
+  }
+
+  private async converge(state: NetworkState, options: ApplyOptions): Promise<void> {
+    const network = state.network;
+    const prepared = prepareState(state, this.deps);
     await plumbNetwork(prepared, options.hostLinks);
     const config = deriveDhcpConfig(network, prepared.context);
     const existing = this.networks.get(network.id);
@@ -121,6 +132,7 @@ export class DnsmasqDriver implements DhcpDriver {
     await this.writeConfigFiles(config, paths);
     await writeFileAtomic(paths.interface, prepared.desired.device.device);
     if (existing !== undefined) {
+      existing.state = state;
       existing.prepared = prepared;
       existing.config = config;
       const sameCommandLine =
@@ -133,6 +145,7 @@ export class DnsmasqDriver implements DhcpDriver {
       await existing.process.stop();
     }
     const entry: DnsmasqNetwork = existing ?? {
+      state,
       prepared,
       config,
       paths,
@@ -187,7 +200,7 @@ export class DnsmasqDriver implements DhcpDriver {
         const entry = this.networks.get(networkId);
         if (entry === undefined) return;
         // Neutron's reload_allocations: the three files from the whole model, then HUP (spec §4.16).
-        const config = deriveDhcpConfig(entry.prepared.network, entry.prepared.context);
+        const config = deriveDhcpConfig(entry.state.network, entry.prepared.context);
         await this.writeConfigFiles(config, entry.paths);
         entry.config = config;
         entry.process.reload();
@@ -215,35 +228,7 @@ export class DnsmasqDriver implements DhcpDriver {
     await writeFileAtomic(paths.opts, renderOptsFile(config));
   }
 
-  async update(change: PortChange): Promise<void> {
-    const entry = this.networks.get(change.networkId);
-    if (entry === undefined) return;
-    const network = entry.prepared.network;
-    let ports = network.ports.filter(
-      (port) => port.id !== (change.kind === 'port-delete' ? change.portId : change.port.id),
-    );
-    if (change.kind === 'port-upsert') {
-      const cached = network.ports.find((port) => port.id === change.port.id);
-      if (
-        cached?.revision_number !== undefined &&
-        change.port.revision_number !== undefined &&
-        cached.revision_number > change.port.revision_number
-      ) {
-        return;
-      }
-      ports = network.ports.some((port) => port.id === change.port.id)
-        ? network.ports.map((port) => (port.id === change.port.id ? change.port : port))
-        : [...network.ports, change.port];
-      if (isAgentDhcpPort(change.port, change.networkId, this.deps)) {
-        await this.enable({ ...network, ports });
-        return;
-      }
-    }
-    entry.prepared = { ...entry.prepared, network: { ...network, ports } };
-    entry.rewrite.request();
-  }
-
-  async disable(networkId: string, options: { readonly retainPort: boolean }): Promise<void> {
+  async remove(networkId: string, options: { readonly retainPort: boolean }): Promise<void> {
     const entry = this.networks.get(networkId);
     this.networks.delete(networkId);
     await entry?.rewrite.cancel();
@@ -267,7 +252,7 @@ export class DnsmasqDriver implements DhcpDriver {
       networkId,
       namespace: entry.prepared.desired.device.namespace,
       device: entry.prepared.desired.device.device,
-      ports: entry.prepared.network.ports.length,
+      ports: entry.state.portCount,
       state: pid === undefined ? 'failed' : 'serving',
       detail:
         pid === undefined

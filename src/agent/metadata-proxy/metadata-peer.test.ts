@@ -3,11 +3,13 @@ import net from 'node:net';
 import { describe, test } from 'node:test';
 import { createLogger } from '../../common/logger.js';
 import type { DhcpDriver, NetworkStatus } from '../drivers/driver.js';
+import { PeerHarness } from '../drivers/testing/peer-harness.js';
 import type { Network, Port } from '../model.js';
+import { NetworkPeers } from '../reconciler/network-peers.js';
 import { DEFAULT_DHCP_SETTINGS, type DhcpSettings } from '../settings.js';
 import type { MetadataBackend } from './backends.js';
+import { MetadataProxyPeer } from './metadata-peer.js';
 import { MetadataProxy } from './proxy-server.js';
-import { withMetadataProxy } from './with-metadata-proxy.js';
 
 /**
  * When the proxy listens (spec §6.1, the same rule as the DHCP route): isolated subnet with
@@ -58,14 +60,12 @@ function setup(settings: Partial<DhcpSettings>) {
   const inner: DhcpDriver = {
     name: 'stub',
     capabilities: { incrementalPortUpdates: true, processPerNetwork: false, servesDns: false },
-    async enable(n) {
-      enabled.add(n.id);
+    async apply(state, delta) {
+      if (!delta.full) return;
+      enabled.add(state.id);
       events.push('enable');
     },
-    async update() {
-      events.push('update');
-    },
-    async disable(id) {
+    async remove(id) {
       events.push(`disable (proxy open: ${proxy.isOpen(id)})`);
       enabled.delete(id);
     },
@@ -102,15 +102,15 @@ function setup(settings: Partial<DhcpSettings>) {
       return server;
     },
   });
-  const driver = withMetadataProxy(inner, proxy, {
+  const peers = new NetworkPeers(inner, [new MetadataProxyPeer(proxy, { namespacePrefix: '', logger })]);
+  const driver = new PeerHarness(peers, {
     dhcp: { ...DEFAULT_DHCP_SETTINGS, ...settings },
     dhcpDeviceId: () => DEVICE,
-    logger,
   });
   return { driver, proxy, events };
 }
 
-describe('withMetadataProxy', () => {
+describe('MetadataProxyPeer', () => {
   test('listens on an isolated network; a router on the gateway closes it, its removal opens it again', async () => {
     const { driver, proxy } = setup({ enableIsolatedMetadata: true });
     await driver.enable(network);
@@ -146,7 +146,7 @@ describe('withMetadataProxy', () => {
   test('disable closes the listener before the driver removes the namespace; counters are merged', async () => {
     const { driver, proxy, events } = setup({ enableIsolatedMetadata: true });
     await driver.enable(network);
-    assert.deepEqual(driver.status(NET)?.counters, { 'received.discover': 3 });
+    assert.deepEqual(driver.peer.status(NET)?.counters, { 'received.discover': 3 });
     await driver.disable(NET, { retainPort: false });
     assert.deepEqual(events, ['enable', 'disable (proxy open: false)']);
     assert.equal(proxy.isOpen(NET), false);
