@@ -1,3 +1,4 @@
+import { QdhcpError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { type ConvergeReport, convergeDhcpPlumbing, readLinks } from '../../linux/network-plumbing.js';
 import type { ObservedLink } from '../../linux/observed-links.js';
@@ -5,7 +6,6 @@ import { type DesiredPlumbing, desiredPlumbing, findAgentDhcpPort } from '../des
 import type { Network, Port } from '../model.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
 import type { DhcpContext, DhcpSettings } from '../settings.js';
-import { MissingDhcpPortError } from './driver.js';
 
 /** What every driver is built with. */
 export interface DriverDeps {
@@ -30,9 +30,10 @@ export interface PreparedNetwork {
 export function prepareNetwork(network: Network, deps: DriverDeps): PreparedNetwork {
   const dhcpPort = findAgentDhcpPort(network, deps.dhcpDeviceId(network.id));
   if (dhcpPort === undefined) {
-    throw new MissingDhcpPortError(
-      `network ${network.id} has no DHCP port with device_id ${deps.dhcpDeviceId(network.id)}`,
-    );
+    throw new QdhcpError('DHCP_PORT_MISSING', {
+      network_id: network.id,
+      device_id: deps.dhcpDeviceId(network.id),
+    });
   }
   return {
     network,

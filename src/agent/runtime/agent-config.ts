@@ -10,15 +10,15 @@ import { isIPv4 } from 'node:net';
 import { hostname } from 'node:os';
 import { parseAmqpUrl } from '../../bus/amqp-topology.js';
 import { type IniDocument, OPTIONS, type OptionSpec, optionFlag, parseIni } from '../../common/config.js';
-import { QdhcpError } from '../../common/errors.js';
-import { DnsConfigError, parseUpstream } from '../../dns/forwarder.js';
+import { isQdhcpError, QdhcpError } from '../../common/errors.js';
+import { parseUpstream } from '../../dns/forwarder.js';
 import { parseInterfaceMappings } from '../plumbing-settings.js';
 
 /** Every agent option, in `--help` order. */
 /** The server's definition of an option the agent reads too, so both keep one default and one help text. */
 function sharedOption(key: string): OptionSpec {
   const spec = OPTIONS.find((option) => option.key === key);
-  if (spec === undefined) throw new Error(`no server option ${key}`);
+  if (spec === undefined) throw new QdhcpError('INVARIANT_VIOLATED', { reason: `no server option ${key}` });
   return spec;
 }
 
@@ -304,7 +304,7 @@ export function resolveAgentConfig(
     try {
       address = parseUpstream(entry).address;
     } catch (error) {
-      if (!(error instanceof DnsConfigError)) throw error;
+      if (!isQdhcpError(error, 'DNS_CONFIG_INVALID')) throw error;
       throw invalid(`${get('dnsmasq_dns_servers').where}: ${error.message}`);
     }
     // The agent opens upstream sockets inside each namespace with the IPv4-only netns addon.
