@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
-import { QdhcpError } from '../common/errors.js';
+import { isQdhcpError, QdhcpError } from '../common/errors.js';
 import {
   consumeRequests,
   declareAgentQueue,
@@ -146,7 +146,7 @@ class AmqpBus implements Bus {
       this.counters.messagesOut += keys.length;
     } catch (error) {
       this.counters.publishFailures++;
-      throw new QdhcpError('BUS_PUBLISH_FAILED', { reason: reason(error) });
+      throw isQdhcpError(error) ? error : new QdhcpError('BUS_PUBLISH_FAILED', { reason: reason(error) });
     }
   }
 

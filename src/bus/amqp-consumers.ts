@@ -6,7 +6,7 @@
  * @module
  */
 import type { ConsumeMessage } from 'amqplib';
-import { errorText } from '../common/errors.js';
+import { errorText, QdhcpError } from '../common/errors.js';
 import type { Link } from './amqp-link.js';
 import type { AmqpNames } from './amqp-topology.js';
 import type { BusReply } from './messages.js';
@@ -87,7 +87,7 @@ export function replyAndAck(link: Link, request: ConsumeMessage, reply: BusReply
 
 /**
  * Publishes `body` to the events exchange under every key; resolves when the broker confirmed all of them,
- * rejects with the reason (text) when it refused one or did not confirm in time.
+ * rejects with `BUS_PUBLISH_FAILED` when it refused one or did not confirm in time.
  */
 export async function publishConfirmed(
   link: Link,
@@ -106,13 +106,20 @@ export async function publishConfirmed(
             key,
             body,
             { contentType: JSON_TYPE, type },
-            (error: unknown) => (error ? reject(errorText(error)) : resolve()),
+            (error: unknown) =>
+              error ? reject(new QdhcpError('BUS_PUBLISH_FAILED', { reason: errorText(error) })) : resolve(),
           );
         }),
     ),
   );
   const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(`not confirmed within ${CONFIRM_TIMEOUT_MS} ms`), CONFIRM_TIMEOUT_MS);
+    timer = setTimeout(
+      () =>
+        reject(
+          new QdhcpError('BUS_PUBLISH_FAILED', { reason: `not confirmed within ${CONFIRM_TIMEOUT_MS} ms` }),
+        ),
+      CONFIRM_TIMEOUT_MS,
+    );
   });
   try {
     await Promise.race([confirmed, late]);

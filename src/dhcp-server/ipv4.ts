@@ -2,17 +2,18 @@
  * IPv4 address arithmetic on unsigned 32-bit numbers. The engine keeps addresses as numbers on the hot
  * path (comparisons and subnet checks are one AND) and converts to dotted text only at the edges.
  */
+import { QdhcpError } from '../common/errors.js';
 
 /** A dotted-quad IPv4 address as text (`10.77.0.1`). */
 export type Ipv4Text = string;
 
-/** Thrown when text is not a dotted-quad IPv4 address or a mask is not contiguous. */
-export class Ipv4FormatError extends Error {
+/** Thrown when text is not a dotted-quad IPv4 address or a mask is not contiguous (`IPV4_ADDRESS_INVALID`). */
+export class Ipv4FormatError extends QdhcpError {
   constructor(
     readonly input: string,
     reason: string,
   ) {
-    super(`${reason}: ${JSON.stringify(input)}`);
+    super('IPV4_ADDRESS_INVALID', { reason, input: JSON.stringify(input) });
     this.name = 'Ipv4FormatError';
   }
 }

@@ -109,7 +109,6 @@ export {
   fail,
   type IpamErrorType,
   type IpamFailure,
-  IpamUsageError,
   invalidAttribute,
   invalidInput,
   ok,

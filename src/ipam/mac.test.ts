@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { isQdhcpError } from '../common/errors.js';
 import { generateMac, generateMacs, isMulticastMac, parseMac } from './mac.js';
-import { IpamUsageError } from './result.js';
 import { assertFailure } from './test-helpers.js';
 
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
@@ -94,12 +94,21 @@ describe('generateMac (spec 3.7)', () => {
       '00:00:00:00:00:01',
     );
     assert.equal(i, 2);
-    assert.throws(() => generateMac('00:00:00:00:00:01', (n) => new Uint8Array(n)), IpamUsageError);
+    assert.throws(
+      () => generateMac('00:00:00:00:00:01', (n) => new Uint8Array(n)),
+      (error: unknown) => isQdhcpError(error, 'IPAM_USAGE'),
+    );
   });
 
   test('refuses a multicast or malformed base MAC (configuration error)', () => {
-    assert.throws(() => generateMac('01:00:5e:00:00:00', randomBytes), IpamUsageError);
-    assert.throws(() => generateMac('not-a-mac', randomBytes), IpamUsageError);
+    assert.throws(
+      () => generateMac('01:00:5e:00:00:00', randomBytes),
+      (error: unknown) => isQdhcpError(error, 'IPAM_USAGE'),
+    );
+    assert.throws(
+      () => generateMac('not-a-mac', randomBytes),
+      (error: unknown) => isQdhcpError(error, 'IPAM_USAGE'),
+    );
   });
 
   test('generateMacs: distinct, avoiding used MACs', () => {
@@ -110,7 +119,7 @@ describe('generateMac (spec 3.7)', () => {
     // A generator stuck on one value cannot produce two distinct MACs: bounded, typed failure.
     assert.throws(
       () => generateMacs('fa:16:3e:00:00:00', 2, (n) => new Uint8Array(n).fill(1)),
-      IpamUsageError,
+      (error: unknown) => isQdhcpError(error, 'IPAM_USAGE'),
     );
   });
 });

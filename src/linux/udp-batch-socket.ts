@@ -10,6 +10,7 @@ import {
   udpBatchOpen,
   udpBatchSend,
 } from '@qdhcp/netns';
+import { QdhcpError } from '../common/errors.js';
 import { namespacePath } from './namespace-sockets.js';
 
 /**
@@ -101,10 +102,10 @@ const ERRNO_NAMES = new Map<number, string>(
   Object.entries(constants.errno).map(([name, value]) => [value, name] as const),
 );
 
-/** A failed read reported by the addon as -errno, as a Node-style error. */
-function readError(negativeErrno: number): NodeJS.ErrnoException {
-  const code = ERRNO_NAMES.get(-negativeErrno) ?? 'EUNKNOWN';
-  return Object.assign(new Error(`recvmmsg ${code}`), { code, errno: negativeErrno, syscall: 'recvmmsg' });
+/** A failed read reported by the addon as -errno, wrapped at this boundary with the errno's name. */
+function readError(negativeErrno: number): QdhcpError {
+  const errno = ERRNO_NAMES.get(-negativeErrno) ?? 'EUNKNOWN';
+  return new QdhcpError('SOCKET_RECEIVE_FAILED', { syscall: 'recvmmsg', errno });
 }
 
 /** Wraps a bound UDP socket fd (the endpoint owns it from here; closed if this throws). */
@@ -182,7 +183,10 @@ export function ipv4Text(address: number): string {
 export function ipv4Number(text: string): number {
   const octets = text.split('.').map(Number);
   if (octets.length !== 4 || octets.some((octet) => !Number.isInteger(octet) || octet < 0 || octet > 255))
-    throw new TypeError(`not an IPv4 address: ${text}`);
+    throw new QdhcpError('IPV4_ADDRESS_INVALID', {
+      reason: 'not an IPv4 address',
+      input: JSON.stringify(text),
+    });
   scratchOctets.set(octets);
   return scratch[0] ?? 0;
 }

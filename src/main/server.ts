@@ -9,6 +9,7 @@ import { buildApi } from '../api/app.js';
 import { addressedBus } from '../bus/addressing.js';
 import { type Bus, createInProcessBus, type ResourceEvent } from '../bus/index.js';
 import type { ServerConfig } from '../common/config.js';
+import { QdhcpError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { agentsRepository, type Database, openDatabase } from '../db/index.js';
 import { createDhcpRpcService } from '../service/agent-dhcp-rpc.js';
@@ -127,7 +128,8 @@ export async function buildControlPlane(
   const served = [
     bus.serve(NETWORK_STATE_METHOD, async (params) => {
       const networkId = params['networkId'];
-      if (typeof networkId !== 'string') throw new Error('network.state needs a networkId');
+      if (typeof networkId !== 'string')
+        throw new QdhcpError('BUS_INVALID_REQUEST', { reason: 'network.state needs a networkId' });
       return readNetworkState(database, config, networkId);
     }),
     ...serveDhcpAgentContract(bus, {
