@@ -27,7 +27,7 @@ export const INTERNAL_ERRORS = {
   // --- configuration (command line, INI files) ---------------------------------------------------------
   CONFIG_INVALID: entry('config', PERMANENT, 'Invalid configuration: {message}'),
   /** A programming error: an argument no caller may pass, an unreachable state. */
-  INVARIANT_VIOLATED: entry('config', PERMANENT, 'internal invariant violated: {reason}'),
+  INVARIANT_VIOLATED: entry('any', PERMANENT, 'internal invariant violated: {reason}'),
   // --- message bus ---------------------------------------------------------------------------------------
   BUS_URL_INVALID: entry('bus', PERMANENT, 'bad message bus URL: {reason}'),
   BUS_CONNECT_FAILED: entry('bus', RETRYABLE, 'cannot connect to the message bus at {url}: {reason}'),

@@ -4,9 +4,13 @@
  * @module
  */
 
-/** Where an error is raised; `api` means it reaches the HTTP API with a Neutron type and a status. */
+/**
+ * Where an error is raised; `api` means it reaches the HTTP API with a Neutron type and a status, `any`
+ * that every layer may raise it (a broken invariant).
+ */
 export type ErrorLayer =
   | 'api'
+  | 'any'
   | 'config'
   | 'bus'
   | 'agent'
