@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
-import { isQdhcpError, QdhcpError } from '../common/errors.js';
+import { errorText, isQdhcpError, QdhcpError } from '../common/errors.js';
 import {
   consumeRequests,
   declareAgentQueue,
@@ -28,7 +28,7 @@ import {
   stopConsumingRequests,
 } from './amqp-consumers.js';
 import { backoffDelay, type Link, openLink } from './amqp-link.js';
-import { answerRequest, checkBody, PendingCalls, reason } from './amqp-rpc.js';
+import { answerRequest, checkBody, PendingCalls } from './amqp-rpc.js';
 import { type AmqpAddress, type AmqpNames, amqpNames, parseAmqpUrl } from './amqp-topology.js';
 import type {
   Bus,
@@ -115,12 +115,17 @@ class AmqpBus implements Bus {
           await this.close();
           throw new QdhcpError(
             'BUS_CONNECT_FAILED',
-            { url: this.address.display, reason: reason(error) },
+            { url: this.address.display, reason: errorText(error) },
             { cause: error },
           );
         }
         this.options.logger?.warn(
-          { event: 'bus.connect_failed', url: this.address.display, error: reason(error), retryInMs: delay },
+          {
+            event: 'bus.connect_failed',
+            url: this.address.display,
+            error: errorText(error),
+            retryInMs: delay,
+          },
           'message bus not reachable yet',
         );
         await sleep(delay);
@@ -146,7 +151,7 @@ class AmqpBus implements Bus {
       this.counters.messagesOut += keys.length;
     } catch (error) {
       this.counters.publishFailures++;
-      throw isQdhcpError(error) ? error : new QdhcpError('BUS_PUBLISH_FAILED', { reason: reason(error) });
+      throw isQdhcpError(error) ? error : new QdhcpError('BUS_PUBLISH_FAILED', { reason: errorText(error) });
     }
   }
 
@@ -292,7 +297,7 @@ class AmqpBus implements Bus {
         (error: unknown) => {
           if (this.closed) return;
           this.options.logger?.warn(
-            { event: 'bus.reconnect_failed', attempt: attempt + 1, error: reason(error) },
+            { event: 'bus.reconnect_failed', attempt: attempt + 1, error: errorText(error) },
             'message bus reconnect failed',
           );
           this.scheduleReconnect(attempt + 1);
@@ -311,7 +316,7 @@ class AmqpBus implements Bus {
       } catch (error) {
         // The channel closes on a failed operation; `lost` reconnects and re-declares everything.
         this.options.logger?.warn(
-          { event: 'bus.topology_failed', error: reason(error) },
+          { event: 'bus.topology_failed', error: errorText(error) },
           'bus topology change failed',
         );
       }

@@ -13,9 +13,6 @@ import type { RequestHandler } from './bus.js';
 import { fromWireError, toWireError, type WireError } from './bus-error.js';
 import { BusReply, BusRequest } from './messages.js';
 
-/** The message of an error, or the thing as text. */
-export const reason = errorText;
-
 /** A received body checked against `schema`: the value, or why it is invalid (for the log). */
 export function checkBody<S extends TSchema>(
   schema: S,
@@ -111,7 +108,9 @@ export class PendingCalls {
       try {
         send(id);
       } catch (error) {
-        call.fail(new QdhcpError('BUS_REQUEST_FAILED', { method, reason: reason(error) }, { cause: error }));
+        call.fail(
+          new QdhcpError('BUS_REQUEST_FAILED', { method, reason: errorText(error) }, { cause: error }),
+        );
       }
     });
   }

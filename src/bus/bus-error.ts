@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Static, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { type ErrorParams, errorText, isErrorCode, isQdhcpError, QdhcpError } from '../common/errors.js';
 
 /** Template parameters as they travel (the catalog's `ErrorParams`). */
@@ -33,6 +33,3 @@ export function fromWireError(wire: WireError, method: string): QdhcpError {
   if (isErrorCode(wire.code)) return new QdhcpError(wire.code, wire.params, { message: wire.message });
   return new QdhcpError('BUS_HANDLER_FAILED', { method, reason: wire.message }, { message: wire.message });
 }
-
-/** Template parameters as received (checked by the reply schema in `messages.ts`). */
-export type WireErrorParams = Static<typeof WireErrorParams>;

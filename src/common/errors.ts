@@ -16,7 +16,7 @@ import { API_ERRORS } from './error-catalog-api.js';
 import { INTERNAL_ERRORS } from './error-catalog-internal.js';
 import type { ErrorDefinition, ErrorLayer } from './error-definition.js';
 
-export type { ApiErrorDefinition, ErrorDefinition, ErrorLayer } from './error-definition.js';
+export type { ErrorDefinition, ErrorLayer } from './error-definition.js';
 
 /** Every error, keyed by its stable code. */
 export const ERROR_CATALOG = { ...API_ERRORS, ...INTERNAL_ERRORS } as const satisfies Record<

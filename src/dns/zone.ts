@@ -152,7 +152,7 @@ export class Zone {
   /**
    * Makes the zone hold exactly `hosts` (the agent's reconcile step: desired state in, difference
    * applied). Hosts whose data did not change are left alone; returns how many were added or changed
-   * and how many removed. Invalid hosts throw {@link DnsZoneError} before anything is changed.
+   * and how many removed. Invalid hosts throw `DNS_ZONE_INVALID` before anything is changed.
    */
   replaceHosts(hosts: readonly ZoneHost[]): { readonly upserted: number; readonly removed: number } {
     // Validate everything first, so a bad entry leaves the zone as it was.

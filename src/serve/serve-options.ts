@@ -53,7 +53,7 @@ function integer(text: string | undefined, name: string, min: number, max: numbe
   return Number(text);
 }
 
-/** Turns commander's raw values into settings, or throws {@link ServeConfigError}. Pure. */
+/** Turns commander's raw values into settings, or throws `SERVE_CONFIG_INVALID`. Pure. */
 export function resolveServeSettings(raw: RawServeOptions): ServeSettings {
   if (raw.interface === undefined || raw.interface.length === 0) {
     throw new QdhcpError('SERVE_CONFIG_INVALID', {
