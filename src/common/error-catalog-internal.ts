@@ -7,12 +7,16 @@
  * a device or process that is not there yet); false when the same input fails the same way every time (bad
  * configuration, a network this host cannot wire, malformed bytes).
  *
+ * A template that is only `{reason}` keeps the wording of the place that raises it, as it was before these
+ * errors had codes: operators, scripts and tests read those messages (`qdhcp serve: --interface=IF is
+ * required …`), so giving them a code did not change their text.
+ *
  * @module
  */
-import type { ErrorLayer, InternalErrorDefinition } from './error-definition.js';
+import type { InternalErrorDefinition } from './error-definition.js';
 
 function entry(
-  layer: InternalErrorDefinition['layer'] & ErrorLayer,
+  layer: InternalErrorDefinition['layer'],
   retryable: boolean,
   template: string,
 ): InternalErrorDefinition {
