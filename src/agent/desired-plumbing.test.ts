@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isQdhcpError } from '../common/errors.js';
 import {
   desiredPlumbing,
   findAgentDhcpPort,
@@ -7,7 +8,6 @@ import {
   uplinkFor,
   vxlanRemotes,
 } from './desired-plumbing.js';
-import { NetworkModelError } from './dhcp-config/network-facts.js';
 import type { Network, Port } from './model.js';
 import {
   DEFAULT_PLUMBING_SETTINGS,
@@ -138,7 +138,7 @@ test('uplinks by network type, and typed errors for what cannot be wired', () =>
   );
   assert.throws(
     () => uplinkFor({ ...network, 'provider:physical_network': 'physnet9' }, settings),
-    NetworkModelError,
+    (error: unknown) => isQdhcpError(error, 'NETWORK_MODEL_INVALID'),
   );
   assert.throws(
     () =>
@@ -146,10 +146,16 @@ test('uplinks by network type, and typed errors for what cannot be wired', () =>
         { ...network, 'provider:network_type': 'vxlan', 'provider:segmentation_id': 5 },
         DEFAULT_PLUMBING_SETTINGS,
       ),
-    NetworkModelError,
+    (error: unknown) => isQdhcpError(error, 'NETWORK_MODEL_INVALID'),
   );
-  assert.throws(() => uplinkFor({ ...network, 'provider:network_type': 'gre' }, settings), NetworkModelError);
-  assert.throws(() => parseInterfaceMappings(['physnet1']), RangeError);
+  assert.throws(
+    () => uplinkFor({ ...network, 'provider:network_type': 'gre' }, settings),
+    (error: unknown) => isQdhcpError(error, 'NETWORK_MODEL_INVALID'),
+  );
+  assert.throws(
+    () => parseInterfaceMappings(['physnet1']),
+    (error: unknown) => isQdhcpError(error, 'CONFIG_INVALID'),
+  );
 });
 
 test('vxlan floods to the configured remotes plus the peers from the server, without itself, sorted', () => {

@@ -1,5 +1,6 @@
+import { QdhcpError } from '../common/errors.js';
 import type { BridgeSpec, DhcpDeviceSpec, Uplink } from '../linux/plumbing-commands.js';
-import { cidrOf, NetworkModelError, networkFacts, subnetContains } from './dhcp-config/network-facts.js';
+import { cidrOf, networkFacts, subnetContains } from './dhcp-config/network-facts.js';
 import type { Network, Port } from './model.js';
 import {
   bridgeName,
@@ -30,9 +31,10 @@ export function uplinkFor(network: Network, settings: PlumbingSettings): Uplink 
   const mapped = (): string => {
     const device = settings.physicalInterfaceMappings.get(physnet);
     if (device === undefined) {
-      throw new NetworkModelError(
-        `network ${network.id}: physical network ${JSON.stringify(physnet)} has no interface mapping`,
-      );
+      throw new QdhcpError('NETWORK_MODEL_INVALID', {
+        subject: `network ${network.id}`,
+        reason: `physical network ${JSON.stringify(physnet)} has no interface mapping`,
+      });
     }
     return device;
   };
@@ -43,14 +45,24 @@ export function uplinkFor(network: Network, settings: PlumbingSettings): Uplink 
       return { kind: 'device', device: mapped() };
     case 'vlan': {
       if (segmentation === undefined)
-        throw new NetworkModelError(`network ${network.id}: vlan without segmentation id`);
+        throw new QdhcpError('NETWORK_MODEL_INVALID', {
+          subject: `network ${network.id}`,
+          reason: 'vlan without segmentation id',
+        });
       const parent = mapped();
       return { kind: 'vlan', parent, vlanId: segmentation, device: vlanDeviceName(parent, segmentation) };
     }
     case 'vxlan': {
-      if (segmentation === undefined) throw new NetworkModelError(`network ${network.id}: vxlan without VNI`);
+      if (segmentation === undefined)
+        throw new QdhcpError('NETWORK_MODEL_INVALID', {
+          subject: `network ${network.id}`,
+          reason: 'vxlan without VNI',
+        });
       if (settings.localIp === undefined)
-        throw new NetworkModelError(`network ${network.id}: vxlan needs --local-ip`);
+        throw new QdhcpError('NETWORK_MODEL_INVALID', {
+          subject: `network ${network.id}`,
+          reason: 'vxlan needs --local-ip',
+        });
       return {
         kind: 'vxlan',
         device: vxlanDeviceName(segmentation),
@@ -63,9 +75,10 @@ export function uplinkFor(network: Network, settings: PlumbingSettings): Uplink 
       };
     }
     default:
-      throw new NetworkModelError(
-        `network ${network.id}: network type ${type} is not supported by the bridge data plane`,
-      );
+      throw new QdhcpError('NETWORK_MODEL_INVALID', {
+        subject: `network ${network.id}`,
+        reason: `network type ${type} is not supported by the bridge data plane`,
+      });
   }
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isQdhcpError } from '../common/errors.js';
 import {
   bridgeName,
   dhcpNamespaceName,
@@ -22,7 +23,10 @@ test('names follow Neutron (observed doc §1); only namespaces take the prefix',
   assert.equal(namespaceDeviceName(port), 'ns-9f034b55-6c');
   assert.equal(vxlanDeviceName(16777215), 'vxlan-16777215');
   assert.equal(vlanDeviceName('eth1', 42), 'eth1.42');
-  assert.throws(() => vlanDeviceName('enp0s31f6abc', 4094), RangeError);
+  assert.throws(
+    () => vlanDeviceName('enp0s31f6abc', 4094),
+    (error: unknown) => isQdhcpError(error, 'DEVICE_NAME_TOO_LONG'),
+  );
 });
 
 test('UUIDv5 matches RFC 4122 (python uuid5 of www.example.com); device id uses the short host name', () => {

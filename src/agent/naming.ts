@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { QdhcpError } from '../common/errors.js';
 
 /**
  * Device and namespace names (spec §4.15, observed doc §1, DESIGN "Conventions"). Linux limits device
@@ -39,7 +40,7 @@ export function vxlanDeviceName(vni: number): string {
 /** `<interface>.<vlan id>`; refused when longer than 15 bytes (the kernel would refuse it too). */
 export function vlanDeviceName(physicalInterface: string, vlanId: number): string {
   const name = `${physicalInterface}.${vlanId}`;
-  if (name.length > MAX_DEVICE_NAME) throw new RangeError(`VLAN device name ${name} is longer than 15 bytes`);
+  if (name.length > MAX_DEVICE_NAME) throw new QdhcpError('DEVICE_NAME_TOO_LONG', { name });
   return name;
 }
 

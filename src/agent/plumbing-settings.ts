@@ -1,4 +1,5 @@
 /** How the agent wires networks on its host (the `--physical-interface-mappings`, `--local-ip`… options). */
+import { QdhcpError } from '../common/errors.js';
 export interface PlumbingSettings {
   /** `--namespace-prefix`: prepended to every namespace name (default none). */
   readonly namespacePrefix: string;
@@ -47,9 +48,9 @@ export function parseInterfaceMappings(values: readonly string[]): Map<string, s
     if (trimmed.length === 0) continue;
     const colon = trimmed.indexOf(':');
     if (colon <= 0 || colon === trimmed.length - 1) {
-      throw new RangeError(
-        `bad physical interface mapping ${JSON.stringify(trimmed)} (expected PHYSNET:IFACE)`,
-      );
+      throw new QdhcpError('CONFIG_INVALID', {
+        message: `bad physical interface mapping ${JSON.stringify(trimmed)} (expected PHYSNET:IFACE)`,
+      });
     }
     mappings.set(trimmed.slice(0, colon), trimmed.slice(colon + 1));
   }

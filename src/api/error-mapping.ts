@@ -1,7 +1,8 @@
 /**
  * The one place where errors become HTTP responses: `{"NeutronError": {type, message, detail: ""}}`
  * with the catalog's status (spec 2.1). Errors from Fastify's own body handling map to the matching
- * 400s; anything unexpected is a 500 whose details stay in the log.
+ * 400s; anything unexpected — including a coded error of a layer that does not reach the API (a bus or
+ * database failure) — is a 500 whose details stay in the log.
  *
  * @module
  */
@@ -19,9 +20,12 @@ export function toHttpError(
 ): { status: number; body: NeutronErrorBody; expected: boolean } {
   let mapped: QdhcpError;
   let expected = true;
-  if (isQdhcpError(error)) {
+  if (isQdhcpError(error) && error.status !== undefined) {
     mapped = error;
     expected = error.status < 500;
+  } else if (isQdhcpError(error)) {
+    mapped = new QdhcpError('INTERNAL');
+    expected = false;
   } else {
     const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
     const statusCode =
@@ -36,8 +40,10 @@ export function toHttpError(
     }
   }
   return {
-    status: mapped.status,
-    body: { NeutronError: { type: mapped.type, message: mapped.message, detail: '' } },
+    status: mapped.status ?? 500,
+    body: {
+      NeutronError: { type: mapped.type ?? 'HTTPInternalServerError', message: mapped.message, detail: '' },
+    },
     expected,
   };
 }

@@ -17,8 +17,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
+import { errorText, isQdhcpError, QdhcpError } from '../common/errors.js';
+import type { AmqpBusOptions } from './amqp-bus-options.js';
+import {
+  consumeRequests,
+  declareAgentQueue,
+  deleteAgentQueue,
+  JSON_TYPE,
+  publishConfirmed,
+  replyAndAck,
+  stopConsumingRequests,
+} from './amqp-consumers.js';
 import { backoffDelay, type Link, openLink } from './amqp-link.js';
-import { answerRequest, checkBody, PendingCalls, reason } from './amqp-rpc.js';
+import { answerRequest, checkBody, PendingCalls } from './amqp-rpc.js';
 import { type AmqpAddress, type AmqpNames, amqpNames, parseAmqpUrl } from './amqp-topology.js';
 import type {
   Bus,
@@ -32,28 +43,9 @@ import type {
 } from './bus.js';
 import { BusCounters } from './bus-counters.js';
 import { type BusEvent, BusEventSchema, type BusRequest } from './messages.js';
-import { type BusErrorReporter, Subscribers } from './subscribers.js';
+import { Subscribers } from './subscribers.js';
 
-/** How the AMQP bus behaves; every field has a default. */
-export interface AmqpBusOptions {
-  readonly logger?: BusLogger;
-  readonly onHandlerError?: BusErrorReporter;
-  /** Reconnect backoff: first delay and cap in ms (default 200 and 5000), each ×0.5–1 jitter. */
-  readonly reconnectDelayMs?: { readonly initial: number; readonly max: number };
-  /** How long the first connection may keep failing before `createAmqpBus` rejects (default 30 s). */
-  readonly connectTimeoutMs?: number;
-  /** Shown in the broker's connection list (e.g. "qdhcp agent host-1"). */
-  readonly connectionName?: string;
-  /** Requests one server handles at once (prefetch of the RPC queue; default 32). */
-  readonly serverConcurrency?: number;
-}
-
-/** How long the servers' queue outlives its last consumer (RabbitMQ `x-expires`). */
-const RPC_QUEUE_EXPIRES_MS = 10 * 60_000;
 const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
-/** How long a publish waits for the broker's confirm before it counts as failed. */
-const CONFIRM_TIMEOUT_MS = 10_000;
-const JSON_TYPE = 'application/json';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -108,10 +100,19 @@ class AmqpBus implements Bus {
         const delay = backoffDelay(attempt, this.initialDelay, this.maxDelay);
         if (this.closed || Date.now() + delay > deadline) {
           await this.close();
-          throw new Error(`cannot connect to the message bus at ${this.address.display}: ${reason(error)}`);
+          throw new QdhcpError(
+            'BUS_CONNECT_FAILED',
+            { url: this.address.display, reason: errorText(error) },
+            { cause: error },
+          );
         }
         this.options.logger?.warn(
-          { event: 'bus.connect_failed', url: this.address.display, error: reason(error), retryInMs: delay },
+          {
+            event: 'bus.connect_failed',
+            url: this.address.display,
+            error: errorText(error),
+            retryInMs: delay,
+          },
           'message bus not reachable yet',
         );
         await sleep(delay);
@@ -128,43 +129,16 @@ class AmqpBus implements Bus {
     const link = this.link;
     if (link === undefined || this.blocked !== undefined) {
       this.counters.publishFailures++;
-      throw new Error(
-        link === undefined
-          ? `message bus not connected (${this.address.display})`
-          : `message bus blocks publishing (${this.blocked})`,
-      );
+      throw link === undefined
+        ? new QdhcpError('BUS_NOT_CONNECTED', { url: this.address.display })
+        : new QdhcpError('BUS_PUBLISH_BLOCKED', { reason: this.blocked ?? '' });
     }
-    const body = Buffer.from(JSON.stringify(event));
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const confirmed = Promise.all(
-        keys.map(
-          (key) =>
-            new Promise<void>((resolve, reject) => {
-              link.events.publish(
-                this.names.eventsExchange,
-                key,
-                body,
-                { contentType: JSON_TYPE, type: event.schema },
-                (error: unknown) =>
-                  error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(),
-              );
-            }),
-        ),
-      );
-      const late = new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`not confirmed within ${CONFIRM_TIMEOUT_MS} ms`)),
-          CONFIRM_TIMEOUT_MS,
-        );
-      });
-      await Promise.race([confirmed, late]);
+      await publishConfirmed(link, this.names, keys, Buffer.from(JSON.stringify(event)), event.schema);
       this.counters.messagesOut += keys.length;
     } catch (error) {
       this.counters.publishFailures++;
-      throw new Error(`event not accepted by the message bus: ${reason(error)}`);
-    } finally {
-      clearTimeout(timer);
+      throw isQdhcpError(error) ? error : new QdhcpError('BUS_PUBLISH_FAILED', { reason: errorText(error) });
     }
   }
 
@@ -179,7 +153,7 @@ class AmqpBus implements Bus {
       done = true;
       remove();
       if (host !== undefined && !this.subscribers.hosts().has(host))
-        this.changeTopology((link) => this.deleteAgentQueue(link, host));
+        this.changeTopology((link) => deleteAgentQueue(link, host));
     };
   }
 
@@ -199,13 +173,13 @@ class AmqpBus implements Bus {
   }
 
   serve(method: string, handler: RequestHandler): Unsubscribe {
-    if (this.servers.has(method)) throw new Error(`bus method ${method} is already served`);
+    if (this.servers.has(method)) throw new QdhcpError('BUS_METHOD_ALREADY_SERVED', { method });
     this.servers.set(method, handler);
     if (this.servers.size === 1) this.changeTopology((link) => this.consumeRequests(link));
     return () => {
       if (this.servers.get(method) !== handler) return;
       this.servers.delete(method);
-      if (this.servers.size === 0) this.changeTopology((link) => this.stopConsumingRequests(link));
+      if (this.servers.size === 0) this.changeTopology((link) => stopConsumingRequests(link));
     };
   }
 
@@ -264,7 +238,8 @@ class AmqpBus implements Bus {
         await link.work.prefetch(this.options.serverConcurrency ?? 32);
         for (const host of this.subscribers.hosts()) await this.declareAgentQueue(link, host);
         if (this.servers.size > 0) await this.consumeRequests(link);
-        if (link.closed) throw new Error('the connection closed while it was being set up');
+        if (link.closed)
+          throw new QdhcpError('BUS_CONNECTION_LOST', { reason: 'closed while it was being set up' });
       } catch (error) {
         await link.model.close().catch(() => undefined);
         throw error;
@@ -309,7 +284,7 @@ class AmqpBus implements Bus {
         (error: unknown) => {
           if (this.closed) return;
           this.options.logger?.warn(
-            { event: 'bus.reconnect_failed', attempt: attempt + 1, error: reason(error) },
+            { event: 'bus.reconnect_failed', attempt: attempt + 1, error: errorText(error) },
             'message bus reconnect failed',
           );
           this.scheduleReconnect(attempt + 1);
@@ -328,7 +303,7 @@ class AmqpBus implements Bus {
       } catch (error) {
         // The channel closes on a failed operation; `lost` reconnects and re-declares everything.
         this.options.logger?.warn(
-          { event: 'bus.topology_failed', error: reason(error) },
+          { event: 'bus.topology_failed', error: errorText(error) },
           'bus topology change failed',
         );
       }
@@ -337,25 +312,10 @@ class AmqpBus implements Bus {
 
   // --- events -------------------------------------------------------------------------------------
 
-  private async declareAgentQueue(link: Link, host: string): Promise<void> {
-    if (link.agentQueues.has(host)) return;
-    const queue = this.names.agentQueue(host, this.instance);
-    await link.work.assertQueue(queue, { exclusive: true, autoDelete: true, durable: false });
-    await link.work.bindQueue(queue, this.names.eventsExchange, this.names.hostKey(host));
-    await link.work.bindQueue(queue, this.names.eventsExchange, this.names.fanoutKey);
-    // No acks: the queue dies with this process, so an ack would protect nothing (a restarted agent resyncs).
-    await link.work.consume(queue, (message) => this.onEvent(link, host, message), {
-      noAck: true,
-      exclusive: true,
-    });
-    link.agentQueues.set(host, queue);
-  }
-
-  private async deleteAgentQueue(link: Link, host: string): Promise<void> {
-    const queue = link.agentQueues.get(host);
-    if (queue === undefined) return;
-    link.agentQueues.delete(host);
-    await link.work.deleteQueue(queue);
+  private declareAgentQueue(link: Link, host: string): Promise<void> {
+    return declareAgentQueue(link, this.names, host, this.instance, (message) =>
+      this.onEvent(link, host, message),
+    );
   }
 
   private onEvent(link: Link, host: string, message: ConsumeMessage | null): void {
@@ -377,23 +337,10 @@ class AmqpBus implements Bus {
 
   // --- requests (server side) -----------------------------------------------------------------------
 
-  private async consumeRequests(link: Link): Promise<void> {
-    if (link.rpcConsumerTag !== undefined) return;
-    await link.work.assertQueue(this.names.rpcQueue, {
-      durable: false,
-      arguments: { 'x-expires': RPC_QUEUE_EXPIRES_MS },
-    });
-    const { consumerTag } = await link.work.consume(this.names.rpcQueue, (message) => {
+  private consumeRequests(link: Link): Promise<void> {
+    return consumeRequests(link, this.names, (message) => {
       void this.onRequest(link, message);
     });
-    link.rpcConsumerTag = consumerTag;
-  }
-
-  private async stopConsumingRequests(link: Link): Promise<void> {
-    const tag = link.rpcConsumerTag;
-    if (tag === undefined) return;
-    link.rpcConsumerTag = undefined;
-    await link.work.cancel(tag);
   }
 
   private async onRequest(link: Link, message: ConsumeMessage | null): Promise<void> {
@@ -404,19 +351,7 @@ class AmqpBus implements Bus {
     this.counters.messagesIn++;
     const { reply, invalid } = await answerRequest(message.content, this.servers);
     if (invalid !== undefined) this.invalid('request', invalid);
-    const { replyTo, correlationId } = message.properties;
-    try {
-      if (typeof replyTo === 'string' && replyTo !== '') {
-        link.work.publish('', replyTo, Buffer.from(JSON.stringify(reply)), {
-          correlationId,
-          contentType: JSON_TYPE,
-        });
-        this.counters.messagesOut++;
-      }
-      link.work.ack(message);
-    } catch {
-      // The channel went away meanwhile: the broker redelivers the request to a server that is still up.
-    }
+    if (replyAndAck(link, message, reply)) this.counters.messagesOut++;
   }
 
   // --- requests (caller side) -----------------------------------------------------------------------
@@ -425,7 +360,7 @@ class AmqpBus implements Bus {
     const { method } = request;
     const link = this.link;
     if (link === undefined)
-      return Promise.reject(new Error(`bus request ${method} failed: message bus not connected`));
+      return Promise.reject(new QdhcpError('BUS_NOT_CONNECTED', { url: this.address.display }));
     return this.pending.start(method, timeoutMs, (correlationId) => {
       link.calls.publish('', this.names.rpcQueue, Buffer.from(JSON.stringify(request)), {
         correlationId,
@@ -450,7 +385,7 @@ class AmqpBus implements Bus {
   private returned(message: ConsumeMessage): void {
     this.pending.fail(
       String(message.properties.correlationId),
-      (method) => `no server for bus method ${method} (nobody consumes ${this.names.rpcQueue})`,
+      (method) => new QdhcpError('BUS_NO_SERVER', { method }),
     );
   }
 }

@@ -8,13 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { type ErrorParams, errorText, QdhcpError } from '../common/errors.js';
 import type { RequestHandler } from './bus.js';
+import { fromWireError, toWireError, type WireError } from './bus-error.js';
 import { BusReply, BusRequest } from './messages.js';
-
-/** The message of an error, or the thing as text. */
-export function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** A received body checked against `schema`: the value, or why it is invalid (for the log). */
 export function checkBody<S extends TSchema>(
@@ -32,8 +29,21 @@ export function checkBody<S extends TSchema>(
   return { value, invalid: `${first?.path || '/'}: ${first?.message ?? '?'}` };
 }
 
-function failure(error: string): BusReply {
-  return { schema: 'qdhcp.reply', version: 1, ok: false, error };
+function failure(error: WireError): BusReply {
+  return {
+    schema: 'qdhcp.reply',
+    version: 1,
+    ok: false,
+    error: error.message,
+    code: error.code,
+    params: { ...error.params },
+  };
+}
+
+/** A failure of the bus itself (not of a handler) in its wire form. */
+function busFailure(code: 'BUS_INVALID_REQUEST' | 'BUS_NO_SERVER', params: ErrorParams): BusReply {
+  const error = new QdhcpError(code, params);
+  return failure({ code, message: error.message, params });
 }
 
 /**
@@ -45,15 +55,16 @@ export async function answerRequest(
   handlers: ReadonlyMap<string, RequestHandler>,
 ): Promise<{ readonly reply: BusReply; readonly invalid?: string }> {
   const { value, invalid } = checkBody(BusRequest, content);
-  if (invalid !== undefined) return { reply: failure(`invalid bus request: ${invalid}`), invalid };
+  if (invalid !== undefined)
+    return { reply: busFailure('BUS_INVALID_REQUEST', { reason: invalid }), invalid };
   const request = value as BusRequest;
   const handler = handlers.get(request.method);
-  if (handler === undefined) return { reply: failure(`no server for bus method ${request.method}`) };
+  if (handler === undefined) return { reply: busFailure('BUS_NO_SERVER', { method: request.method }) };
   try {
     const result = await handler(request.params);
     return { reply: { schema: 'qdhcp.reply', version: 1, ok: true, result: result ?? null } };
   } catch (error) {
-    return { reply: failure(reason(error)) };
+    return { reply: failure(toWireError(error, request.method)) };
   }
 }
 
@@ -76,7 +87,7 @@ export class PendingCalls {
       const id = randomUUID();
       const timer = setTimeout(() => {
         this.calls.delete(id);
-        reject(new Error(`bus request ${method} timed out after ${timeoutMs} ms`));
+        reject(new QdhcpError('BUS_REQUEST_TIMEOUT', { method, timeout_ms: timeoutMs }));
       }, timeoutMs);
       const settle = () => {
         clearTimeout(timer);
@@ -97,7 +108,9 @@ export class PendingCalls {
       try {
         send(id);
       } catch (error) {
-        call.fail(new Error(`bus request ${method} failed: ${reason(error)}`));
+        call.fail(
+          new QdhcpError('BUS_REQUEST_FAILED', { method, reason: errorText(error) }, { cause: error }),
+        );
       }
     });
   }
@@ -110,24 +123,31 @@ export class PendingCalls {
     const call = this.calls.get(correlationId);
     const { value, invalid } = checkBody(BusReply, content);
     if (invalid !== undefined) {
-      call?.fail(new Error(`bus request ${call.method}: invalid reply (${invalid})`));
+      call?.fail(new QdhcpError('BUS_INVALID_REPLY', { method: call.method, reason: invalid }));
       return invalid;
     }
     const reply = value as BusReply;
     if (reply.ok) call?.succeed(reply.result);
-    else call?.fail(new Error(reply.error));
+    else if (call !== undefined) {
+      const wire = {
+        code: reply.code ?? 'BUS_HANDLER_FAILED',
+        message: reply.error,
+        params: reply.params ?? {},
+      };
+      call.fail(fromWireError(wire, call.method));
+    }
     return undefined;
   }
 
-  /** Fails one call with `message(method)` (e.g. the broker returned it unroutable). */
-  fail(correlationId: string, message: (method: string) => string): void {
+  /** Fails one call with the error `make(method)` gives (e.g. the broker returned it unroutable). */
+  fail(correlationId: string, make: (method: string) => Error): void {
     const call = this.calls.get(correlationId);
-    call?.fail(new Error(message(call.method)));
+    call?.fail(make(call.method));
   }
 
   /** Fails every waiting call (connection lost, bus closed). */
   failAll(why: string): void {
     for (const call of [...this.calls.values()])
-      call.fail(new Error(`bus request ${call.method} failed: ${why}`));
+      call.fail(new QdhcpError('BUS_REQUEST_FAILED', { method: call.method, reason: why }));
   }
 }

@@ -11,6 +11,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import { QdhcpError } from '../common/errors.js';
 
 /** The prefix when the URL names none. */
 export const DEFAULT_PREFIX = 'qdhcp';
@@ -34,13 +35,19 @@ export function parseAmqpUrl(url: string): AmqpAddress {
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`"${url}" is not a URL (amqp://user:password@host:port/vhost)`);
+    throw new QdhcpError('BUS_URL_INVALID', {
+      reason: `"${url}" is not a URL (amqp://user:password@host:port/vhost)`,
+    });
   }
   if (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:')
-    throw new Error(`"${parsed.protocol}" is not an AMQP URL scheme (amqp:// or amqps://)`);
+    throw new QdhcpError('BUS_URL_INVALID', {
+      reason: `"${parsed.protocol}" is not an AMQP URL scheme (amqp:// or amqps://)`,
+    });
   const prefix = parsed.searchParams.get('exchange') ?? DEFAULT_PREFIX;
   if (!/^[A-Za-z0-9_.-]{1,100}$/.test(prefix))
-    throw new Error(`exchange "${prefix}" must be 1-100 letters, digits, '_', '.' or '-'`);
+    throw new QdhcpError('BUS_URL_INVALID', {
+      reason: `exchange "${prefix}" must be 1-100 letters, digits, '_', '.' or '-'`,
+    });
   parsed.searchParams.delete('exchange');
   if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', '10');
   const display = new URL(parsed.href);

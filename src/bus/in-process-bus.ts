@@ -5,8 +5,10 @@
  *
  * @module
  */
+import { QdhcpError } from '../common/errors.js';
 import type { Bus, RequestHandler } from './bus.js';
 import { BusCounters } from './bus-counters.js';
+import { fromWireError, toWireError } from './bus-error.js';
 import type { BusRequest } from './messages.js';
 import { type BusErrorReporter, Subscribers } from './subscribers.js';
 
@@ -34,13 +36,21 @@ export function createInProcessBus(options: { onHandlerError?: BusErrorReporter 
       const started = performance.now();
       let timer: NodeJS.Timeout | undefined;
       let ok = false;
+      const { method } = request;
       try {
-        const handler = servers.get(request.method);
-        if (!handler) throw new Error(`no server for bus method ${request.method}`);
+        const handler = servers.get(method);
+        if (!handler) throw new QdhcpError('BUS_NO_SERVER', { method });
         const timeout = new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(() => reject(new Error(`bus request ${request.method} timed out`)), timeoutMs);
+          timer = setTimeout(
+            () => reject(new QdhcpError('BUS_REQUEST_TIMEOUT', { method, timeout_ms: timeoutMs })),
+            timeoutMs,
+          );
         });
-        const reply = await Promise.race([handler(request.params), timeout]);
+        // The handler's error as the AMQP transport would deliver it (same code, message, params).
+        const answer = handler(request.params).catch((error: unknown) => {
+          throw fromWireError(toWireError(error, method), method);
+        });
+        const reply = await Promise.race([answer, timeout]);
         ok = true;
         return reply;
       } finally {
@@ -49,7 +59,7 @@ export function createInProcessBus(options: { onHandlerError?: BusErrorReporter 
       }
     },
     serve(method, handler) {
-      if (servers.has(method)) throw new Error(`bus method ${method} is already served`);
+      if (servers.has(method)) throw new QdhcpError('BUS_METHOD_ALREADY_SERVED', { method });
       servers.set(method, handler);
       return () => {
         if (servers.get(method) === handler) servers.delete(method);

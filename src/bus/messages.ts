@@ -17,6 +17,7 @@
  * @module
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { WireErrorParams } from './bus-error.js';
 import { AgentBindingEventV1 } from './dhcp-agent-rpc.js';
 
 /** The resources whose changes are published. */
@@ -77,7 +78,11 @@ export type BusRequest = Static<typeof BusRequest>;
 
 /**
  * The answer to a {@link BusRequest} over a transport that serialises (AMQP): the handler's result, or
- * its error message. History: v1 (initial).
+ * its error — the message in `error`, the catalog code in `code` and the template parameters in `params`
+ * (`bus-error.ts` turns them back into the same `QdhcpError`).
+ *
+ * History: v1 (initial: `error` only); v1 plus `code` and `params` on failures — added fields, which older
+ * receivers ignore; a failure without `code` (from an older sender) is received as `BUS_HANDLER_FAILED`.
  */
 export const BusReply = Type.Union([
   Type.Object({
@@ -91,6 +96,8 @@ export const BusReply = Type.Union([
     version: Type.Literal(1),
     ok: Type.Literal(false),
     error: Type.String(),
+    code: Type.Optional(Type.String()),
+    params: Type.Optional(WireErrorParams),
   }),
 ]);
 export type BusReply = Static<typeof BusReply>;

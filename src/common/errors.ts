@@ -1,288 +1,39 @@
 /**
- * The one error catalog of qdhcp. Every error the control plane can raise has a stable `code` (never
- * reused), the Neutron exception class name it is reported as (`type`, what OpenStack clients and tempest
- * compare), an HTTP status, and a message template with named parameters.
+ * The one error catalog of qdhcp, for every layer. Every error qdhcp raises on purpose has a stable `code`
+ * (never reused), a layer, a `retryable` flag and a message template with named parameters; the codes that
+ * reach the HTTP API also have the Neutron exception class name they are reported as and an HTTP status.
+ * The entries are in `error-catalog-api.ts` and `error-catalog-internal.ts`; docs/errors.md lists them all
+ * (a test keeps it in step).
  *
- * Code throws `QdhcpError` built from this catalog; the HTTP edge (`src/api/error-mapping.ts`) turns it
- * into `{"NeutronError": {type, message, detail: ""}}` in one place. Wording follows Neutron's templates
- * (neutron_lib/exceptions) where clients or tests compare text.
+ * Code throws `QdhcpError` built from this catalog (or a subclass that adds typed fields). The HTTP edge
+ * (`src/api/error-mapping.ts`) turns it into `{"NeutronError": {type, message, detail: ""}}`; the bus carries
+ * `{code, message, params}` and the receiver rebuilds the same `QdhcpError` (`src/bus/bus-error.ts`); the
+ * agent's reconciler retries exactly the `retryable` ones.
  *
  * @module
  */
+import { API_ERRORS } from './error-catalog-api.js';
+import { INTERNAL_ERRORS } from './error-catalog-internal.js';
+import type { ErrorDefinition, ErrorLayer } from './error-definition.js';
 
-/** One catalog entry: Neutron type, HTTP status and message template (`{name}` placeholders). */
-export interface ErrorDefinition {
-  readonly type: string;
-  readonly status: number;
-  readonly template: string;
-}
+export type { ErrorDefinition, ErrorLayer } from './error-definition.js';
 
 /** Every error, keyed by its stable code. */
-export const ERROR_CATALOG = {
-  // --- 404 -----------------------------------------------------------------------------------------
-  NETWORK_NOT_FOUND: {
-    type: 'NetworkNotFound',
-    status: 404,
-    template: 'Network {net_id} could not be found.',
-  },
-  SECURITY_GROUP_NOT_FOUND: {
-    type: 'SecurityGroupNotFound',
-    status: 404,
-    template: 'Security group {id} does not exist',
-  },
-  SUBNET_NOT_FOUND: {
-    type: 'SubnetNotFound',
-    status: 404,
-    template: 'Subnet {subnet_id} could not be found.',
-  },
-  PORT_NOT_FOUND: { type: 'PortNotFound', status: 404, template: 'Port {port_id} could not be found.' },
-  RESOURCE_NOT_FOUND: { type: 'HTTPNotFound', status: 404, template: 'The resource could not be found.' },
-  AGENT_NOT_FOUND: { type: 'AgentNotFound', status: 404, template: 'Agent {id} could not be found.' },
-  /** Neutron reports an unusable agent in the scheduler API as a not-found error (spec 1.10). */
-  INVALID_DHCP_AGENT: {
-    type: 'InvalidDHCPAgent',
-    status: 404,
-    template: 'Agent {id} is not a valid DHCP Agent or has been disabled.',
-  },
-  INSTANCE_NOT_FOUND: {
-    type: 'InstanceNotFound',
-    status: 404,
-    template: 'Instance {instance_id} could not be found.',
-  },
-  EXTENSION_NOT_FOUND: {
-    type: 'HTTPNotFound',
-    status: 404,
-    template: 'Extension with alias {alias} does not exist',
-  },
-  // --- 400 raised by the request pipeline (body, attributes, query) ---------------------------------
-  BODY_INVALID: { type: 'HTTPBadRequest', status: 400, template: 'Body contains invalid data' },
-  BODY_TOO_LARGE: {
-    type: 'HTTPBadRequest',
-    status: 400,
-    template: 'Request body is larger than the limit of {limit} bytes',
-  },
-  RESOURCE_KEY_MISSING: {
-    type: 'HTTPBadRequest',
-    status: 400,
-    template: "Unable to find '{resource}' in request body",
-  },
-  BULK_EMPTY: { type: 'HTTPBadRequest', status: 400, template: 'Resources required' },
-  BULK_NOT_SUPPORTED: {
-    type: 'HTTPBadRequest',
-    status: 400,
-    template: 'Bulk operation not supported for {method}',
-  },
-  UNRECOGNIZED_ATTRIBUTES: {
-    type: 'HTTPBadRequest',
-    status: 400,
-    template: "Unrecognized attribute(s) '{names}'",
-  },
-  ATTRIBUTE_NOT_ALLOWED_IN_POST: {
-    type: 'HTTPBadRequest',
-    status: 400,
-    template: "Attribute '{attr}' not allowed in POST",
-  },
-  READ_ONLY_ATTRIBUTE: {
-    type: 'HTTPBadRequest',
-    status: 400,
-    template: 'Cannot update read-only attribute {attr}',
-  },
-  MISSING_ATTRIBUTE: {
-    type: 'HTTPBadRequest',
-    status: 400,
-    template: "Failed to parse request. Required attribute '{attr}' not specified",
-  },
-  INVALID_ATTRIBUTE: {
-    type: 'HTTPBadRequest',
-    status: 400,
-    template: 'Invalid input for {attr}. Reason: {reason}.',
-  },
-  PROJECT_ID_MISMATCH: {
-    type: 'HTTPBadRequest',
-    status: 400,
-    template: "'project_id' and 'tenant_id' do not match",
-  },
-  FOREIGN_PROJECT: {
-    type: 'HTTPBadRequest',
-    status: 400,
-    template:
-      "Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin privileges",
-  },
-  INVALID_QUERY: { type: 'HTTPBadRequest', status: 400, template: '{message}' },
-  INVALID_IF_MATCH: { type: 'HTTPBadRequest', status: 400, template: 'Invalid If-Match header: {header}' },
-  // --- 400 raised by validation in the service layer ------------------------------------------------
-  INVALID_INPUT: {
-    type: 'InvalidInput',
-    status: 400,
-    template: 'Invalid input for operation: {error_message}.',
-  },
-  PORT_NOT_USABLE: {
-    type: 'PortNotUsable',
-    status: 400,
-    template: 'Port {port_id} not usable for instance {instance}: {reason}.',
-  },
-  BAD_RESOURCE_REQUEST: { type: 'BadRequest', status: 400, template: 'Bad {resource} request: {msg}.' },
-  INVALID_IP_FOR_SUBNET: {
-    type: 'InvalidIpForSubnet',
-    status: 400,
-    template: 'IP address {ip_address} is not a valid IP for the specified subnet.',
-  },
-  INVALID_IP_FOR_NETWORK: {
-    type: 'InvalidIpForNetwork',
-    status: 400,
-    template: 'IP address {ip_address} is not a valid IP for any of the subnets on the specified network.',
-  },
-  ALLOCATION_ON_AUTO_ADDRESS_SUBNET: {
-    type: 'AllocationOnAutoAddressSubnet',
-    status: 400,
-    template:
-      'IPv6 address {ip} cannot be directly assigned to a port on subnet {subnet_id} as the subnet is configured for automatic addresses',
-  },
-  INVALID_ALLOCATION_POOL: {
-    type: 'InvalidAllocationPool',
-    status: 400,
-    template: 'The allocation pool {pool} is not valid.',
-  },
-  OUT_OF_BOUNDS_ALLOCATION_POOL: {
-    type: 'OutOfBoundsAllocationPool',
-    status: 400,
-    template: 'The allocation pool {pool} spans beyond the subnet cidr {subnet_cidr}.',
-  },
-  HOST_ROUTES_EXHAUSTED: {
-    type: 'HostRoutesExhausted',
-    status: 400,
-    template:
-      'Unable to complete operation for {subnet_id}. The number of host routes exceeds the limit {quota}.',
-  },
-  DNS_NAMESERVERS_EXHAUSTED: {
-    type: 'DNSNameServersExhausted',
-    status: 400,
-    template:
-      'Unable to complete operation for {subnet_id}. The number of DNS nameservers exceeds the limit {quota}.',
-  },
-  // --- 401 / 403 / 412 -------------------------------------------------------------------------------
-  UNAUTHORIZED: { type: 'HTTPUnauthorized', status: 401, template: 'Authentication required' },
-  FORBIDDEN: { type: 'HTTPForbidden', status: 403, template: '{message}' },
-  REVISION_MISMATCH: {
-    type: 'HTTPPreconditionFailed',
-    status: 412,
-    template: 'Constrained to {expected}, but current revision is {current}',
-  },
-  // --- 409 -------------------------------------------------------------------------------------------
-  OVERLAPPING_ALLOCATION_POOLS: {
-    type: 'OverlappingAllocationPools',
-    status: 409,
-    template: 'Found overlapping allocation pools: {pool_1} {pool_2} for subnet {subnet_cidr}.',
-  },
-  GATEWAY_CONFLICT_WITH_ALLOCATION_POOLS: {
-    type: 'GatewayConflictWithAllocationPools',
-    status: 409,
-    template: 'Gateway ip {ip_address} conflicts with allocation pool {pool}.',
-  },
-  IP_ADDRESS_ALREADY_ALLOCATED: {
-    type: 'IpAddressAlreadyAllocated',
-    status: 409,
-    template: 'IP address {ip} already allocated in subnet {subnet_id}',
-  },
-  IP_ADDRESS_GENERATION_FAILURE: {
-    type: 'IpAddressGenerationFailure',
-    status: 409,
-    template: 'No more IP addresses available on network {net_id}.',
-  },
-  IP_ADDRESS_GENERATION_FAILURE_NO_MATCHING_SUBNET: {
-    type: 'IpAddressGenerationFailureNoMatchingSubnet',
-    status: 409,
-    template:
-      'No valid service subnet for the given device owner, network {network_id}, service type {service_type}.',
-  },
-  MAC_ADDRESS_IN_USE: {
-    type: 'MacAddressInUse',
-    status: 409,
-    template: 'Unable to complete operation for network {net_id}. The mac address {mac} is in use.',
-  },
-  MAC_ADDRESS_GENERATION_FAILURE: {
-    type: 'MacAddressGenerationFailure',
-    status: 503,
-    template: 'Unable to generate unique mac on network {net_id}.',
-  },
-  UNSUPPORTED_PORT_DEVICE_OWNER: {
-    type: 'UnsupportedPortDeviceOwner',
-    status: 409,
-    template: 'Operation {op} is not supported for device_owner {device_owner} on port {port_id}.',
-  },
-  PORT_IN_USE: {
-    type: 'PortInUse',
-    status: 409,
-    template:
-      'Unable to complete operation on port {port_id} for network {net_id}. Port already has an attached device {device_id}.',
-  },
-  PORT_BOUND: {
-    type: 'PortBound',
-    status: 409,
-    template:
-      'Unable to complete operation on port {port_id}, port is already bound, port type: {vif_type}, old_mac {old_mac}, new_mac {new_mac}.',
-  },
-  NETWORK_HOSTED_BY_DHCP_AGENT: {
-    type: 'NetworkHostedByDHCPAgent',
-    status: 409,
-    template: 'The network {network_id} has been already hosted by the DHCP Agent {agent_id}.',
-  },
-  NETWORK_NOT_HOSTED_BY_DHCP_AGENT: {
-    type: 'NetworkNotHostedByDhcpAgent',
-    status: 409,
-    template: 'The network {network_id} is not hosted by the DHCP agent {agent_id}.',
-  },
-  NETWORK_IN_USE: {
-    type: 'NetworkInUse',
-    status: 409,
-    template: 'Unable to complete operation on network {net_id}. {reason}',
-  },
-  SUBNET_IN_USE: {
-    type: 'SubnetInUse',
-    status: 409,
-    template: 'Unable to complete operation on subnet {subnet_id}: {reason}.',
-  },
-  INVALID_SHARED_SETTING: {
-    type: 'InvalidSharedSetting',
-    status: 409,
-    template: 'Unable to reconfigure sharing settings for network {network}. Multiple tenants are using it.',
-  },
-  FLAT_NETWORK_IN_USE: {
-    type: 'FlatNetworkInUse',
-    status: 409,
-    template: 'Unable to create the flat network. Physical network {physical_network} is in use.',
-  },
-  VLAN_ID_IN_USE: {
-    type: 'VlanIdInUse',
-    status: 409,
-    template:
-      'Unable to create the network. The VLAN {vlan_id} on physical network {physical_network} is in use.',
-  },
-  TUNNEL_ID_IN_USE: {
-    type: 'TunnelIdInUse',
-    status: 409,
-    template: 'Unable to create the network. The tunnel ID {tunnel_id} is in use.',
-  },
-  // --- 5xx -------------------------------------------------------------------------------------------
-  NO_NETWORK_AVAILABLE: {
-    type: 'NoNetworkAvailable',
-    status: 503,
-    template: 'Unable to create the network. No tenant network is available for allocation.',
-  },
-  INTERNAL: {
-    type: 'HTTPInternalServerError',
-    status: 500,
-    template: 'Request Failed: internal server error while processing your request.',
-  },
-  // --- not HTTP: configuration ----------------------------------------------------------------------
-  CONFIG_INVALID: { type: 'ConfigError', status: 500, template: 'Invalid configuration: {message}' },
-} as const satisfies Record<string, ErrorDefinition>;
+export const ERROR_CATALOG = { ...API_ERRORS, ...INTERNAL_ERRORS } as const satisfies Record<
+  string,
+  ErrorDefinition
+>;
 
 /** A stable error code, one key of {@link ERROR_CATALOG}. */
 export type ErrorCode = keyof typeof ERROR_CATALOG;
 
 /** Named parameters of a message template. */
 export type ErrorParams = Readonly<Record<string, string | number>>;
+
+/** True when `code` is one of the catalog's codes (e.g. a code received over the bus). */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CATALOG, code);
+}
 
 /** Fills `{name}` placeholders; an unknown placeholder stays as written so a bug is visible, not hidden. */
 export function formatMessage(template: string, params: ErrorParams): string {
@@ -292,35 +43,62 @@ export function formatMessage(template: string, params: ErrorParams): string {
   });
 }
 
+/** How a {@link QdhcpError} is built beyond its code and parameters. */
+export interface QdhcpErrorOptions {
+  /**
+   * The already-formatted text, for pure modules (IPAM) that word their failures themselves in Neutron's
+   * terms and for errors rebuilt from the bus; the catalog still decides everything else.
+   */
+  readonly message?: string;
+  /** The error this one wraps (a Node system error, a child process failure, a transport error). */
+  readonly cause?: unknown;
+}
+
 /**
- * The only error type qdhcp code throws on purpose. Carries the catalog code and parameters; the Neutron
- * type, HTTP status and message are derived from the catalog.
+ * The error type qdhcp code throws on purpose, in every layer. Carries the catalog code and parameters; the
+ * layer, `retryable`, and for API errors the Neutron type and HTTP status, come from the catalog.
  *
  * @example
  * throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: id });
+ * throw new QdhcpError('COMMAND_FAILED', { command, reason: 'exited with 1', stderr: '' }, { cause });
  */
 export class QdhcpError extends Error {
   readonly code: ErrorCode;
   readonly params: ErrorParams;
-  readonly type: string;
-  readonly status: number;
+  readonly layer: ErrorLayer;
+  readonly retryable: boolean;
+  /** The Neutron exception name, for codes that reach the API; undefined otherwise. */
+  readonly type: string | undefined;
+  /** The HTTP status, for codes that reach the API; undefined otherwise. */
+  readonly status: number | undefined;
 
-  /**
-   * @param message the already-formatted text, only for pure modules (IPAM) that word their failures
-   *   themselves in Neutron's terms; the catalog still decides type and status.
-   */
-  constructor(code: ErrorCode, params: ErrorParams = {}, message?: string) {
+  constructor(code: ErrorCode, params: ErrorParams = {}, options: QdhcpErrorOptions = {}) {
     const definition: ErrorDefinition = ERROR_CATALOG[code];
-    super(message ?? formatMessage(definition.template, params));
+    super(
+      options.message ?? formatMessage(definition.template, params),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'QdhcpError';
     this.code = code;
     this.params = params;
-    this.type = definition.type;
-    this.status = definition.status;
+    this.layer = definition.layer;
+    this.retryable = definition.retryable;
+    this.type = definition.layer === 'api' ? definition.type : undefined;
+    this.status = definition.layer === 'api' ? definition.status : undefined;
   }
 }
 
 /** True when `error` is a {@link QdhcpError}, optionally with the given code. */
 export function isQdhcpError(error: unknown, code?: ErrorCode): error is QdhcpError {
   return error instanceof QdhcpError && (code === undefined || error.code === code);
+}
+
+/** Whether doing the same thing again later may succeed: the catalog's flag; true for an uncoded error. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof QdhcpError ? error.retryable : true;
+}
+
+/** The message of an error, or the thing as text (for log fields and `{reason}` parameters). */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

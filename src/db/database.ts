@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { QdhcpError } from '../common/errors.js';
 import { migrateToLatest } from './migrations.js';
 import type { Schema } from './schema.js';
 
@@ -40,7 +41,7 @@ export function describeDatabaseUrl(
     const rest = url.slice('sqlite:'.length).replace(/^\/\//, '');
     return { kind: 'sqlite', path: rest === '' ? ':memory:' : rest };
   }
-  throw new Error(`unsupported database URL ${url}`);
+  throw new QdhcpError('CONFIG_INVALID', { message: `unsupported database URL ${url}` });
 }
 
 function errorCode(error: unknown): string | undefined {

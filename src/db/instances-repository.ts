@@ -4,6 +4,8 @@
  *
  * @module
  */
+
+import { QdhcpError } from '../common/errors.js';
 import type { Queryable } from './database.js';
 import { chunks, columnIn, type EqualsFilter, equalsConditions } from './filters.js';
 import type { InstanceRecord } from './records.js';
@@ -70,7 +72,8 @@ export const instancesRepository = {
 
   async list(db: Queryable, filter: InstanceListFilter): Promise<InstanceRecord[]> {
     const { conditions, unmapped } = equalsConditions(filter.equals, FILTER_COLUMNS);
-    if (unmapped.length > 0) throw new Error(`unfilterable instance attributes: ${unmapped.join(', ')}`);
+    if (unmapped.length > 0)
+      throw new QdhcpError('DB_FILTER_UNSUPPORTED', { resource: 'instance', names: unmapped.join(', ') });
     let query = db.selectFrom('instances').selectAll();
     for (const condition of conditions) query = query.where(condition);
     if (filter.project !== undefined) query = query.where('project_id', '=', filter.project);

@@ -5,6 +5,7 @@
  * @module
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { errorText, QdhcpError } from '../common/errors.js';
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -205,5 +206,5 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
     migrationLockTableName: 'qdhcp_migrations_lock',
   });
   const { error } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) throw new QdhcpError('DB_MIGRATION_FAILED', { reason: errorText(error) }, { cause: error });
 }

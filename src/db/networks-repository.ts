@@ -4,6 +4,7 @@
  * @module
  */
 import { sql } from 'kysely';
+import { QdhcpError } from '../common/errors.js';
 import type { Queryable } from './database.js';
 import { type EqualsFilter, equalsConditions } from './filters.js';
 import type { NetworkRecord } from './records.js';
@@ -83,7 +84,8 @@ export const networksRepository = {
 
   async list(db: Queryable, filter: NetworkListFilter): Promise<NetworkRecord[]> {
     const { conditions, unmapped } = equalsConditions(filter.equals, FILTER_COLUMNS);
-    if (unmapped.length > 0) throw new Error(`unfilterable network attributes: ${unmapped.join(', ')}`);
+    if (unmapped.length > 0)
+      throw new QdhcpError('DB_FILTER_UNSUPPORTED', { resource: 'network', names: unmapped.join(', ') });
     let query = db.selectFrom('networks').selectAll();
     for (const condition of conditions) query = query.where(condition);
     const project = filter.visibleToProject;

@@ -4,6 +4,7 @@
  * @module
  */
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import { QdhcpError } from '../common/errors.js';
 import type { Queryable } from './database.js';
 import { chunks, columnIn, type EqualsFilter, equalsConditions } from './filters.js';
 import type { FixedIp, PortRecord } from './records.js';
@@ -121,7 +122,8 @@ export const portsRepository = {
 
   async list(db: Queryable, filter: PortListFilter): Promise<PortRecord[]> {
     const { conditions, unmapped } = equalsConditions(filter.equals, FILTER_COLUMNS);
-    if (unmapped.length > 0) throw new Error(`unfilterable port attributes: ${unmapped.join(', ')}`);
+    if (unmapped.length > 0)
+      throw new QdhcpError('DB_FILTER_UNSUPPORTED', { resource: 'port', names: unmapped.join(', ') });
     let query = db.selectFrom('ports').selectAll();
     for (const condition of conditions) query = query.where(condition);
     if (filter.fixedIps) query = query.where(fixedIpsCondition(filter.fixedIps));

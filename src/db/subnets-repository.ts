@@ -3,6 +3,8 @@
  *
  * @module
  */
+
+import { QdhcpError } from '../common/errors.js';
 import type { Queryable } from './database.js';
 import { chunks, columnIn, type EqualsFilter, equalsConditions } from './filters.js';
 import type { SubnetRecord } from './records.js';
@@ -73,7 +75,8 @@ export const subnetsRepository = {
     // No subnet pools exist: every subnet's subnetpool_id is null.
     if (subnetpool !== undefined && !subnetpool.includes(null)) return [];
     const { conditions, unmapped } = equalsConditions(equals, FILTER_COLUMNS);
-    if (unmapped.length > 0) throw new Error(`unfilterable subnet attributes: ${unmapped.join(', ')}`);
+    if (unmapped.length > 0)
+      throw new QdhcpError('DB_FILTER_UNSUPPORTED', { resource: 'subnet', names: unmapped.join(', ') });
     let query = db
       .selectFrom('subnets')
       .innerJoin('networks', 'networks.id', 'subnets.network_id')

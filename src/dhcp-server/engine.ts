@@ -1,4 +1,4 @@
-import { formatIpv4 } from '../dhcp/ipv4.js';
+import { formatIpv4 } from '../common/ipv4.js';
 import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
 import { replyDestination } from './reply-destination.js';
 import { macText, readClientId, readMaxMessageSize, readMessageType } from './request-fields.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { requireIpv4 as parseIpv4 } from '../dhcp/ipv4.js';
+import { requireIpv4 as parseIpv4 } from '../common/ipv4.js';
 import { parseHostLine } from './dnsmasq/hosts-file.js';
 import type { HostBinding } from './host-binding.js';
 import { HostTable } from './host-table.js';

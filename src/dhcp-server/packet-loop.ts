@@ -1,5 +1,5 @@
+import { formatIpv4, type Ipv4, readIpv4 } from '../common/ipv4.js';
 import { DhcpDecodeError, decodeMessage, encodeMessage } from '../dhcp/index.js';
-import { formatIpv4, type Ipv4, readIpv4 } from '../dhcp/ipv4.js';
 import type { DhcpMessage } from '../dhcp/types.js';
 import { Counters, RateLimiter } from './counters.js';
 import { handleRequest } from './engine.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatIpv4, requireIpv4 } from '../dhcp/ipv4.js';
+import { formatIpv4, requireIpv4 } from '../common/ipv4.js';
 import type { MessageTypeName } from '../dhcp/types.js';
 import { replyDestination } from './reply-destination.js';
 import { buildRequest } from './testing/requests.js';

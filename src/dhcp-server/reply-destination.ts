@@ -1,4 +1,4 @@
-import { formatIpv4, type Ipv4 } from '../dhcp/ipv4.js';
+import { formatIpv4, type Ipv4 } from '../common/ipv4.js';
 import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
 
 /** UDP ports of RFC 2131 §4.1. */

@@ -1,4 +1,4 @@
-import type { Ipv4 } from '../dhcp/ipv4.js';
+import type { Ipv4 } from '../common/ipv4.js';
 import type { KnownOptionCode } from '../dhcp/option-table.js';
 import { readOption } from '../dhcp/option-values.js';
 import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';

@@ -1,5 +1,5 @@
+import { formatIpv4, readIpv4 } from '../common/ipv4.js';
 import { optionByCode, optionName } from '../dhcp/index.js';
-import { formatIpv4, readIpv4 } from '../dhcp/ipv4.js';
 import { colonHex } from './request-fields.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Ipv4 } from '../dhcp/ipv4.js';
+import type { Ipv4 } from '../common/ipv4.js';
 import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
 import type { HostBinding } from './host-binding.js';
 import type { HostLookup } from './host-table.js';

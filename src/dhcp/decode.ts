@@ -1,5 +1,5 @@
+import { readIpv4 } from '../common/ipv4.js';
 import { DhcpDecodeError } from './errors.js';
-import { readIpv4 } from './ipv4.js';
 import { latin1Text } from './latin1.js';
 import {
   CHADDR_LENGTH,

@@ -1,5 +1,5 @@
+import { writeIpv4 } from '../common/ipv4.js';
 import { DhcpEncodeError } from './errors.js';
-import { writeIpv4 } from './ipv4.js';
 import {
   CHADDR_LENGTH,
   DEFAULT_MAX_MESSAGE_SIZE,

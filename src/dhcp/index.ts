@@ -2,14 +2,10 @@
  * The DHCPv4 wire codec (pure: no I/O, no logging, no clock). Everything the rest of qdhcp uses is exported
  * here; see docs/dhcp-codec.md.
  */
-export { decodeMessage } from './decode.js';
-export { decodeDomainList, encodeDomainList } from './domain-list.js';
-export { type EncodeOptions, encodeMessage } from './encode.js';
-export { DhcpDecodeError, DhcpEncodeError } from './errors.js';
+
 export {
   formatIpv4,
   type Ipv4,
-  Ipv4FormatError,
   type Ipv4Text,
   inSubnet,
   isIpv4,
@@ -19,7 +15,11 @@ export {
   readIpv4,
   requireIpv4,
   writeIpv4,
-} from './ipv4.js';
+} from '../common/ipv4.js';
+export { decodeMessage } from './decode.js';
+export { decodeDomainList, encodeDomainList } from './domain-list.js';
+export { type EncodeOptions, encodeMessage } from './encode.js';
+export { DhcpDecodeError, DhcpEncodeError } from './errors.js';
 export {
   DEFAULT_MAX_MESSAGE_SIZE,
   IP_UDP_HEADER_LENGTH,

@@ -9,7 +9,7 @@
  * suffixes), a fixed byte width for numbers, or `generic` (dnsmasq's inference: hex, decimal, addresses,
  * string). Sources: RFC 2132, RFC 3046, RFC 3397, RFC 3442, RFC 4833, RFC 5859, RFC 8925, dnsmasq dhcp-common.c.
  */
-import type { Ipv4 } from './ipv4.js';
+import type { Ipv4 } from '../common/ipv4.js';
 import type { ClasslessRoute } from './routes.js';
 import type { MessageTypeName } from './types.js';
 

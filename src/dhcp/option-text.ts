@@ -18,9 +18,10 @@
  * bytes are allowed (the codec splits them, RFC 3396) where dnsmasq refuses them; names of options dnsmasq
  * reserves for itself (e.g. `server-identifier`) are accepted.
  */
+
+import { parseIpv4, writeIpv4 } from '../common/ipv4.js';
 import { encodeDomainList } from './domain-list.js';
 import { DhcpEncodeError } from './errors.js';
-import { parseIpv4, writeIpv4 } from './ipv4.js';
 import { OPTION_OVERLOAD } from './layout.js';
 import { optionByCode, optionByName } from './option-table.js';
 import { parseCidr, routeDestinationLength, writeRouteDestination } from './routes.js';

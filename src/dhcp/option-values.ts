@@ -2,9 +2,10 @@
  * Typed value codecs, one per option kind, and the typed getters derived from the option table.
  * Decoders return ok/malformed; getters add absent (STYLE.md 7.2 #2).
  */
+
+import { type Ipv4, readIpv4, writeIpv4 } from '../common/ipv4.js';
 import { decodeDomainList, encodeDomainList } from './domain-list.js';
 import { DhcpEncodeError } from './errors.js';
-import { type Ipv4, readIpv4, writeIpv4 } from './ipv4.js';
 import { latin1Text } from './latin1.js';
 import { messageTypeCode, messageTypeName } from './message-type.js';
 import {

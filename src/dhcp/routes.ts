@@ -4,8 +4,9 @@
  * octets. This file is the one encoder of that descriptor: typed routes (`encodeRoutes`) and dnsmasq's
  * `a.b.c.d/len` text (option-text.ts) both write it through {@link writeRouteDestination}.
  */
+
+import { type Ipv4, parseIpv4, readIpv4, writeIpv4 } from '../common/ipv4.js';
 import { DhcpEncodeError } from './errors.js';
-import { type Ipv4, parseIpv4, readIpv4, writeIpv4 } from './ipv4.js';
 import type { OptionRead } from './types.js';
 
 /** A Classless Static Route (RFC 3442 §3): destination prefix and the router to reach it. */

@@ -2,9 +2,9 @@
  * Value types of the DHCPv4 wire model (RFC 2131 §2, RFC 2132). Pure data; no behaviour here.
  */
 
-import type { Ipv4 } from './ipv4.js';
+import type { Ipv4 } from '../common/ipv4.js';
 
-export type { Ipv4 } from './ipv4.js';
+export type { Ipv4 } from '../common/ipv4.js';
 
 /** DHCP message type names, option 53 values 1..8 in order (RFC 2132 §9.6). */
 export type MessageTypeName =

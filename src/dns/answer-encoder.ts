@@ -1,3 +1,4 @@
+import { isQdhcpError, QdhcpError } from '../common/errors.js';
 import { parseIpv4 } from '../common/ipv4.js';
 import { classCode, encodeRdata, typeCode } from './codec.js';
 import {
@@ -49,9 +50,6 @@ export function questionSectionEnd(query: Uint8Array): number | undefined {
   }
   return undefined;
 }
-
-/** Thrown inside the encoder when it must give up; never escapes {@link encodeAnswer}. */
-class CannotEncode extends Error {}
 
 /**
  * A growing buffer with a name-compression dictionary (suffix → offset). Suffixes match with their case
@@ -133,7 +131,7 @@ class Writer {
       this.u16(0xc000 | HEADER_LENGTH);
       return;
     }
-    if (name.includes('\\')) throw new CannotEncode('escaped name');
+    if (name.includes('\\')) throw new QdhcpError('DNS_ENCODE_FAILED', { what: 'escaped name' });
     if (compress && !this.questionSuffixesRegistered) this.registerQuestionSuffixes();
     const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
     const labels = trimmed.length === 0 || trimmed === '.' ? [] : trimmed.split('.');
@@ -162,7 +160,8 @@ class Writer {
 }
 
 function stringData(record: DnsRecord): string {
-  if (typeof record.data !== 'string') throw new CannotEncode(`${record.type} data`);
+  if (typeof record.data !== 'string')
+    throw new QdhcpError('DNS_ENCODE_FAILED', { what: `${record.type} data` });
   return record.data;
 }
 
@@ -180,7 +179,7 @@ function writeRdata(writer: Writer, record: DnsRecord): void {
     try {
       rdata = encodeRdata(type, record.data);
     } catch {
-      throw new CannotEncode(`${type} data`);
+      throw new QdhcpError('DNS_ENCODE_FAILED', { what: `${type} data` });
     }
     writer.bytes(rdata);
     return;
@@ -190,21 +189,22 @@ function writeRdata(writer: Writer, record: DnsRecord): void {
   const start = writer.length;
   if (type === 'A') {
     const address = parseIpv4(stringData(record));
-    if (address === undefined) throw new CannotEncode('A data');
+    if (address === undefined) throw new QdhcpError('DNS_ENCODE_FAILED', { what: 'A data' });
     writer.u32(address);
   } else if (type === 'AAAA') {
     const key = addressKey(stringData(record));
-    if (key === undefined || !key.includes(':')) throw new CannotEncode('AAAA data');
+    if (key === undefined || !key.includes(':'))
+      throw new QdhcpError('DNS_ENCODE_FAILED', { what: 'AAAA data' });
     for (const group of key.split(':')) writer.u16(Number.parseInt(group, 16));
   } else if (type === 'MX') {
     const mx = record.data as { preference?: unknown; exchange?: unknown } | null;
     if (typeof mx?.preference !== 'number' || typeof mx.exchange !== 'string')
-      throw new CannotEncode('MX data');
+      throw new QdhcpError('DNS_ENCODE_FAILED', { what: 'MX data' });
     writer.u16(mx.preference);
     writer.name(mx.exchange, true);
   } else if (type === 'SOA') {
     const soa = soaDataOf(record);
-    if (soa === undefined) throw new CannotEncode('SOA data');
+    if (soa === undefined) throw new QdhcpError('DNS_ENCODE_FAILED', { what: 'SOA data' });
     writer.name(soa.mname, true);
     writer.name(soa.rname, true);
     for (const value of [soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum]) writer.u32(value);
@@ -218,7 +218,8 @@ function writeRecords(writer: Writer, records: readonly DnsRecord[]): void {
   for (const record of records) {
     const type = typeCode(record.type);
     const klass = classCode(record.class);
-    if (type === 0 || klass === 0) throw new CannotEncode(`type ${record.type} class ${record.class}`);
+    if (type === 0 || klass === 0)
+      throw new QdhcpError('DNS_ENCODE_FAILED', { what: `type ${record.type} class ${record.class}` });
     writer.name(record.name, true);
     writer.u16(type);
     writer.u16(klass);
@@ -287,7 +288,7 @@ export function encodeAnswer(
     if (bytes.length <= limit) return { bytes, truncated: false };
     return { bytes: encode(query, questionEnd, response, true), truncated: true };
   } catch (error) {
-    if (error instanceof CannotEncode) return undefined;
+    if (isQdhcpError(error, 'DNS_ENCODE_FAILED')) return undefined;
     throw error;
   }
 }

@@ -1,3 +1,4 @@
+import { QdhcpError } from '../common/errors.js';
 import { type DnsQuestion, type DnsRecord, Rcode, soaDataOf } from './message.js';
 import { nameKey } from './names.js';
 
@@ -83,7 +84,7 @@ export class DnsCache {
       maxNegativeTtl: options.maxNegativeTtl ?? 10_800,
     };
     if (!Number.isInteger(this.options.maxEntries) || this.options.maxEntries < 0) {
-      throw new RangeError(`bad cache size ${this.options.maxEntries}`);
+      throw new QdhcpError('INVARIANT_VIOLATED', { reason: `bad cache size ${this.options.maxEntries}` });
     }
   }
 

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import * as dnsPacket from 'dns-packet';
+import { QdhcpError } from '../common/errors.js';
 import {
   type DnsFlags,
   type DnsMessage,
@@ -31,11 +32,11 @@ import {
 /** Why a message could not be decoded. */
 export type DnsDecodeReason = 'too-short' | 'bad-wire-format' | 'bad-name' | 'multiple-opt';
 
-/** The only error {@link decodeMessage} throws. */
-export class DnsDecodeError extends Error {
+/** The only error {@link decodeMessage} throws (`DNS_DECODE_FAILED`, with the typed reason). */
+export class DnsDecodeError extends QdhcpError {
   readonly reason: DnsDecodeReason;
   constructor(reason: DnsDecodeReason, detail: string) {
-    super(`cannot decode DNS message (${reason}): ${detail}`);
+    super('DNS_DECODE_FAILED', { kind: reason, detail });
     this.name = 'DnsDecodeError';
     this.reason = reason;
   }

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as dnsPacket from 'dns-packet';
 import { startTestUpstream, type TestUpstream } from '../../test/support/dns/upstream.js';
+import { isQdhcpError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { DnsCache } from './cache.js';
 import { DnsCounters } from './counters.js';
-import { DnsConfigError, Forwarder, type ForwarderOptions, parseUpstream } from './forwarder.js';
+import { Forwarder, type ForwarderOptions, parseUpstream } from './forwarder.js';
 import { Rcode } from './message.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -52,8 +53,14 @@ describe('dns forwarder (against a real UDP/TCP upstream on 127.0.0.1)', () => {
     assert.deepEqual(parseUpstream('192.0.2.53'), { address: '192.0.2.53', port: 53 });
     assert.deepEqual(parseUpstream('2001:db8::53#5353'), { address: '2001:db8::53', port: 5353 });
     for (const bad of ['dns.example', '192.0.2.1#0', '192.0.2.1#x', ''])
-      assert.throws(() => parseUpstream(bad), DnsConfigError);
-    assert.throws(() => make({ upstreams: [] }), DnsConfigError);
+      assert.throws(
+        () => parseUpstream(bad),
+        (error: unknown) => isQdhcpError(error, 'DNS_CONFIG_INVALID'),
+      );
+    assert.throws(
+      () => make({ upstreams: [] }),
+      (error: unknown) => isQdhcpError(error, 'DNS_CONFIG_INVALID'),
+    );
   });
 
   it('answers from upstream, then from the cache with the TTL decremented', async () => {

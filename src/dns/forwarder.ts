@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { QdhcpError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { cacheKey, type DnsCache, type ResolvedAnswer } from './cache.js';
 import { DnsDecodeError, decodeMessage, encodeMessage } from './codec.js';
@@ -32,24 +33,17 @@ export interface Upstream {
   readonly port: number;
 }
 
-/** Invalid forwarder configuration. */
-export class DnsConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DnsConfigError';
-  }
-}
-
 /**
  * Parses an upstream as written on the command line: `192.0.2.53`, `2001:db8::53`, or with a port in
  * dnsmasq's `--server` syntax, `192.0.2.53#5353`.
  */
 export function parseUpstream(text: string): Upstream {
   const [address = '', portText] = text.trim().split('#');
-  if (net.isIP(address) === 0) throw new DnsConfigError(`not an IP address: ${JSON.stringify(text)}`);
+  if (net.isIP(address) === 0)
+    throw new QdhcpError('DNS_CONFIG_INVALID', { reason: `not an IP address: ${JSON.stringify(text)}` });
   const port = portText === undefined ? 53 : Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new DnsConfigError(`bad port in ${JSON.stringify(text)}`);
+    throw new QdhcpError('DNS_CONFIG_INVALID', { reason: `bad port in ${JSON.stringify(text)}` });
   return { address, port };
 }
 
@@ -131,7 +125,8 @@ export class Forwarder {
   private lastWarnMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: ForwarderOptions) {
-    if (options.upstreams.length === 0) throw new DnsConfigError('a forwarder needs at least one upstream');
+    if (options.upstreams.length === 0)
+      throw new QdhcpError('DNS_CONFIG_INVALID', { reason: 'a forwarder needs at least one upstream' });
     this.upstreams = options.upstreams.map((u) => parseUpstream(`${u.address}#${u.port}`));
     this.timeoutMs = options.timeoutMs ?? 1500;
     this.maxInFlight = options.maxInFlight ?? 512;

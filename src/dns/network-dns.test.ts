@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildQuery, viewResponse } from '../../test/support/dns/client.js';
 import { startTestUpstream } from '../../test/support/dns/upstream.js';
+import { isQdhcpError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
-import { DnsConfigError } from './forwarder.js';
 import { createNetworkDns } from './network-dns.js';
-import { DnsZoneError } from './zone.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -44,7 +43,13 @@ describe('createNetworkDns', () => {
   });
 
   it('rejects bad settings with typed errors', () => {
-    assert.throws(() => createNetworkDns({ logger, upstreams: ['resolver.example'] }), DnsConfigError);
-    assert.throws(() => createNetworkDns({ logger, zone: { domain: 'bad..domain' } }), DnsZoneError);
+    assert.throws(
+      () => createNetworkDns({ logger, upstreams: ['resolver.example'] }),
+      (error: unknown) => isQdhcpError(error, 'DNS_CONFIG_INVALID'),
+    );
+    assert.throws(
+      () => createNetworkDns({ logger, zone: { domain: 'bad..domain' } }),
+      (error: unknown) => isQdhcpError(error, 'DNS_ZONE_INVALID'),
+    );
   });
 });

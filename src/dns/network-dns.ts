@@ -40,7 +40,7 @@ export interface NetworkDns {
 
 /**
  * Builds one network's DNS service. Does no I/O: nothing is bound until sockets are attached.
- * Throws `DnsZoneError` or `DnsConfigError` on bad settings.
+ * Throws `DNS_ZONE_INVALID` or `DNS_CONFIG_INVALID` on bad settings.
  *
  * @example
  * const dns = createNetworkDns({ logger: log.child({ networkId }), upstreams: config.dnsServers });

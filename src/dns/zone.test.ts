@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DnsZoneError, Zone } from './zone.js';
+import { isQdhcpError } from '../common/errors.js';
+import { Zone } from './zone.js';
 
 function host(id: string, addresses: string[], name?: string): Parameters<Zone['upsertHost']>[0] {
   const hostname = name ?? `host-${addresses[0]?.replace(/[.:]/g, '-')}`;
@@ -97,7 +98,10 @@ describe('dns zone', () => {
     );
     assert.equal(zone.lookupName('vm1'), undefined);
     assert.deepEqual(zone.lookupName('vm2')?.ipv4, ['10.77.0.7']);
-    assert.throws(() => zone.replaceHosts([host('p9', ['bad'], 'x')]), DnsZoneError);
+    assert.throws(
+      () => zone.replaceHosts([host('p9', ['bad'], 'x')]),
+      (error: unknown) => isQdhcpError(error, 'DNS_ZONE_INVALID'),
+    );
     assert.equal(zone.size, 2);
   });
 
@@ -105,11 +109,20 @@ describe('dns zone', () => {
     const zone = new Zone();
     zone.upsertHost(host('p1', ['10.77.0.5'], 'vm1'));
     for (const bad of [host('p1', ['10.77.0.300'], 'vm1'), host('p1', ['10.77.0.5'], 'bad name\u0001')]) {
-      assert.throws(() => zone.upsertHost(bad), DnsZoneError);
+      assert.throws(
+        () => zone.upsertHost(bad),
+        (error: unknown) => isQdhcpError(error, 'DNS_ZONE_INVALID'),
+      );
     }
     assert.deepEqual(zone.lookupName('vm1')?.ipv4, ['10.77.0.5']);
-    assert.throws(() => new Zone({ ttl: -1 }), DnsZoneError);
-    assert.throws(() => new Zone({ domain: 'a..b' }), DnsZoneError);
+    assert.throws(
+      () => new Zone({ ttl: -1 }),
+      (error: unknown) => isQdhcpError(error, 'DNS_ZONE_INVALID'),
+    );
+    assert.throws(
+      () => new Zone({ domain: 'a..b' }),
+      (error: unknown) => isQdhcpError(error, 'DNS_ZONE_INVALID'),
+    );
   });
 
   it('looks up 20,000 hosts in constant time per name', () => {

@@ -1,3 +1,4 @@
+import { QdhcpError } from '../common/errors.js';
 import { isEncodableName } from './codec.js';
 import type { SoaData } from './message.js';
 import { addressKey, canonicalAddress, isAtOrBelow, nameKey } from './names.js';
@@ -40,14 +41,6 @@ export interface ZoneOptions {
   readonly negativeTtl?: number;
 }
 
-/** Invalid input to a zone (bad address or name); the caller's fault, never a crash. */
-export class DnsZoneError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DnsZoneError';
-  }
-}
-
 /** The result of a forward lookup: the name exists and has these addresses (maybe none of a type). */
 export interface NameLookup {
   readonly ipv4: readonly string[];
@@ -67,7 +60,7 @@ const MAX_TTL = 0x7fffffff;
 
 function checkTtl(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 0 || value > MAX_TTL)
-    throw new DnsZoneError(`bad ${what}: ${value}`);
+    throw new QdhcpError('DNS_ZONE_INVALID', { reason: `bad ${what}: ${value}` });
   return value;
 }
 
@@ -106,7 +99,8 @@ export class Zone {
 
   constructor(options: ZoneOptions = {}) {
     const domain = nameKey(options.domain ?? DEFAULT_DOMAIN);
-    if (!isEncodableName(domain)) throw new DnsZoneError(`bad domain: ${JSON.stringify(options.domain)}`);
+    if (!isEncodableName(domain))
+      throw new QdhcpError('DNS_ZONE_INVALID', { reason: `bad domain: ${JSON.stringify(options.domain)}` });
     this.domain = domain;
     this.ttl = checkTtl(options.ttl ?? 0, 'ttl');
     this.negativeTtl = checkTtl(options.negativeTtl ?? this.ttl, 'negative ttl');
@@ -118,7 +112,9 @@ export class Zone {
       const key = addressKey(text);
       const canonical = canonicalAddress(text);
       if (key === undefined || canonical === undefined) {
-        throw new DnsZoneError(`host ${host.id}: bad address ${JSON.stringify(text)}`);
+        throw new QdhcpError('DNS_ZONE_INVALID', {
+          reason: `host ${host.id}: bad address ${JSON.stringify(text)}`,
+        });
       }
       return { text: canonical, key };
     });
@@ -126,7 +122,9 @@ export class Zone {
     const hostnameKey = nameKey(host.hostname);
     for (const name of [fqdnKey, hostnameKey]) {
       if (name === '' || !isEncodableName(name))
-        throw new DnsZoneError(`host ${host.id}: bad name ${JSON.stringify(name)}`);
+        throw new QdhcpError('DNS_ZONE_INVALID', {
+          reason: `host ${host.id}: bad name ${JSON.stringify(name)}`,
+        });
     }
     this.removeHost(host.id);
     const stored: StoredHost = {
@@ -155,7 +153,7 @@ export class Zone {
   /**
    * Makes the zone hold exactly `hosts` (the agent's reconcile step: desired state in, difference
    * applied). Hosts whose data did not change are left alone; returns how many were added or changed
-   * and how many removed. Invalid hosts throw {@link DnsZoneError} before anything is changed.
+   * and how many removed. Invalid hosts throw `DNS_ZONE_INVALID` before anything is changed.
    */
   replaceHosts(hosts: readonly ZoneHost[]): { readonly upserted: number; readonly removed: number } {
     // Validate everything first, so a bad entry leaves the zone as it was.

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { isQdhcpError } from '../common/errors.js';
 import { formatIp } from './address.js';
 import { cidrContains } from './cidr.js';
 import { eui64Address, isEui64Address } from './eui64.js';
-import { IpamUsageError } from './result.js';
 import { cidr, ip } from './testing/helpers.js';
 
 describe('eui64Address (RFC 4291 appendix A, spec 3.4)', () => {
@@ -37,8 +37,14 @@ describe('eui64Address (RFC 4291 appendix A, spec 3.4)', () => {
   });
 
   test('typed errors for misuse', () => {
-    assert.throws(() => eui64Address(cidr('10.0.0.0/24'), 'fa:16:3e:00:00:01'), IpamUsageError);
-    assert.throws(() => eui64Address(cidr('2001:db8::/64'), 'nope'), IpamUsageError);
+    assert.throws(
+      () => eui64Address(cidr('10.0.0.0/24'), 'fa:16:3e:00:00:01'),
+      (error: unknown) => isQdhcpError(error, 'IPAM_USAGE'),
+    );
+    assert.throws(
+      () => eui64Address(cidr('2001:db8::/64'), 'nope'),
+      (error: unknown) => isQdhcpError(error, 'IPAM_USAGE'),
+    );
   });
 
   test('isEui64Address', () => {

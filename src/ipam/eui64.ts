@@ -5,20 +5,21 @@
  * @module
  */
 
+import { QdhcpError } from '../common/errors.js';
 import { maxAddress } from './address.js';
 import type { Cidr } from './cidr.js';
 import { macOctets } from './mac.js';
-import { IpamUsageError } from './result.js';
 
 /**
  * The address a host with `mac` forms in `prefix`: `ff:fe` inserted between the third and fourth
  * octets and the universal/local bit (bit 1 of the first octet) flipped, added to the prefix's network
- * address. Throws IpamUsageError for an IPv4 prefix or an unparsable MAC (callers pass stored values).
+ * address. Throws `IPAM_USAGE` for an IPv4 prefix or an unparsable MAC (callers pass stored values).
  *
  * @example eui64Address(parse('2001:db8::/64'), 'fa:16:3e:00:00:01') // 2001:db8::f816:3eff:fe00:1
  */
 export function eui64Address(prefix: Cidr, mac: string): bigint {
-  if (prefix.version !== 6) throw new IpamUsageError(`EUI-64 needs an IPv6 prefix, got ${prefix.text}`);
+  if (prefix.version !== 6)
+    throw new QdhcpError('IPAM_USAGE', { reason: `EUI-64 needs an IPv6 prefix, got ${prefix.text}` });
   const o = macOctets(mac);
   let interfaceId = 0n;
   for (const byte of [o[0]!, o[1]!, o[2]!, 0xff, 0xfe, o[3]!, o[4]!, o[5]!]) {

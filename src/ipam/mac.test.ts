@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { isQdhcpError } from '../common/errors.js';
 import { generateMac, parseMac } from './mac.js';
 
 /** The I/G bit (IEEE 802-2014 §8.2): set on group (multicast) addresses. */
 const isMulticastMac = (mac: string): boolean => (Number.parseInt(mac.slice(0, 2), 16) & 1) === 1;
 
-import { IpamUsageError } from './result.js';
 import { assertFailure } from './testing/helpers.js';
 
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
@@ -96,11 +96,20 @@ describe('generateMac (spec 3.7)', () => {
       '00:00:00:00:00:01',
     );
     assert.equal(i, 2);
-    assert.throws(() => generateMac('00:00:00:00:00:01', (n) => new Uint8Array(n)), IpamUsageError);
+    assert.throws(
+      () => generateMac('00:00:00:00:00:01', (n) => new Uint8Array(n)),
+      (error: unknown) => isQdhcpError(error, 'IPAM_USAGE'),
+    );
   });
 
   test('refuses a multicast or malformed base MAC (configuration error)', () => {
-    assert.throws(() => generateMac('01:00:5e:00:00:00', randomBytes), IpamUsageError);
-    assert.throws(() => generateMac('not-a-mac', randomBytes), IpamUsageError);
+    assert.throws(
+      () => generateMac('01:00:5e:00:00:00', randomBytes),
+      (error: unknown) => isQdhcpError(error, 'IPAM_USAGE'),
+    );
+    assert.throws(
+      () => generateMac('not-a-mac', randomBytes),
+      (error: unknown) => isQdhcpError(error, 'IPAM_USAGE'),
+    );
   });
 });

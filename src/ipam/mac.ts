@@ -5,7 +5,8 @@
  * @module
  */
 
-import { IpamUsageError, invalidAttribute, ok, type ParseResult } from './result.js';
+import { QdhcpError } from '../common/errors.js';
+import { invalidAttribute, ok, type ParseResult } from './result.js';
 
 /** Neutron `INVALID_MAC_ADDRESSES`: refused even though they are well-formed. */
 const REFUSED_MACS: readonly string[] = ['00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff'];
@@ -67,10 +68,10 @@ export function parseMac(
   return ok(normalised);
 }
 
-/** Octets of an already-valid MAC; throws IpamUsageError otherwise. */
+/** Octets of an already-valid MAC; throws `IPAM_USAGE` otherwise. */
 export function macOctets(mac: string): number[] {
   const octets = macToOctets(mac);
-  if (octets === undefined) throw new IpamUsageError(`not a MAC address: ${mac}`);
+  if (octets === undefined) throw new QdhcpError('IPAM_USAGE', { reason: `not a MAC address: ${mac}` });
   return octets;
 }
 
@@ -81,21 +82,23 @@ export type RandomBytes = (n: number) => Uint8Array;
  * A random MAC from `base_mac` (spec 3.7): the first three octets come from the base; the fourth too if
  * the base's fourth octet is not `00`; the rest are random. Lower-case colon form. The base must be a
  * valid unicast MAC (check configuration with `parseMac(base, { rejectMulticast: true })`); otherwise
- * IpamUsageError is thrown. In the (2⁻²⁴-rare) case the draw gives a refused MAC, it draws again.
+ * `IPAM_USAGE` is thrown. In the (2⁻²⁴-rare) case the draw gives a refused MAC, it draws again.
  *
  * @example generateMac('fa:16:3e:00:00:00', randomBytes) // 'fa:16:3e:5c:07:a1'
  */
 export function generateMac(baseMac: string, randomBytes: RandomBytes): string {
   const base = parseMac(baseMac, { rejectMulticast: true });
-  if (!base.ok) throw new IpamUsageError(`base_mac ${baseMac} is not a valid unicast MAC address`);
+  if (!base.ok)
+    throw new QdhcpError('IPAM_USAGE', { reason: `base_mac ${baseMac} is not a valid unicast MAC address` });
   const baseOctets = macOctets(base.value);
   const fixed = baseOctets[3] === 0 ? 3 : 4;
   for (let attempt = 0; attempt < 16; attempt++) {
     const random = randomBytes(6 - fixed);
     const octets = [...baseOctets.slice(0, fixed), ...Array.from(random).slice(0, 6 - fixed)];
-    if (octets.length !== 6) throw new IpamUsageError('randomBytes returned too few bytes');
+    if (octets.length !== 6)
+      throw new QdhcpError('IPAM_USAGE', { reason: 'randomBytes returned too few bytes' });
     const mac = formatMac(octets);
     if (!REFUSED_MACS.includes(mac)) return mac;
   }
-  throw new IpamUsageError('randomBytes keeps returning refused MACs');
+  throw new QdhcpError('IPAM_USAGE', { reason: 'randomBytes keeps returning refused MACs' });
 }

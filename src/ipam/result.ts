@@ -68,8 +68,3 @@ export function invalidAttribute(attribute: string | undefined, reason: string):
   const message = attribute === undefined ? reason : `Invalid input for ${attribute}. Reason: ${reason}.`;
   return { ok: false, type: 'HTTPBadRequest', status: 400, message, reason };
 }
-
-/** Thrown only for programming errors (a caller passing unvalidated data where validated data is required). */
-export class IpamUsageError extends Error {
-  override readonly name = 'IpamUsageError';
-}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InterfaceLookupError, parseIpAddrJson, readInterfaceAddresses } from './interface-addresses.js';
+import { isQdhcpError } from '../common/errors.js';
+import { parseIpAddrJson, readInterfaceAddresses } from './interface-addresses.js';
 
 describe('interface addresses', () => {
   it('parses ip -j -4 addr output (primary first, other interfaces ignored)', () => {
@@ -18,10 +19,15 @@ describe('interface addresses', () => {
       { address: '10.77.0.1', prefixLength: 16 },
       { address: '10.78.0.1', prefixLength: 24 },
     ]);
-    assert.throws(() => parseIpAddrJson('not json', 'br0'), InterfaceLookupError);
+    assert.throws(
+      () => parseIpAddrJson('not json', 'br0'),
+      (error: unknown) => isQdhcpError(error, 'INTERFACE_LOOKUP_FAILED'),
+    );
   });
 
   it('a missing interface is a clear error', async () => {
-    await assert.rejects(readInterfaceAddresses('qdhcp-nosuch0'), InterfaceLookupError);
+    await assert.rejects(readInterfaceAddresses('qdhcp-nosuch0'), (error: unknown) =>
+      isQdhcpError(error, 'INTERFACE_LOOKUP_FAILED'),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { networkInterfaces } from 'node:os';
+import { QdhcpError } from '../common/errors.js';
 import { maskToPrefix, parseIpv4 } from '../common/ipv4.js';
 import { runCommand } from './run-command.js';
 
@@ -6,11 +7,6 @@ import { runCommand } from './run-command.js';
 export interface InterfaceAddress {
   readonly address: string;
   readonly prefixLength: number;
-}
-
-/** The interface does not exist or `ip` output could not be understood. */
-export class InterfaceLookupError extends Error {
-  override readonly name = 'InterfaceLookupError';
 }
 
 interface IpJsonAddress {
@@ -32,9 +28,12 @@ export function parseIpAddrJson(json: string, interfaceName: string): InterfaceA
   try {
     parsed = JSON.parse(json);
   } catch (error) {
-    throw new InterfaceLookupError(`cannot parse ip -j output: ${(error as Error).message}`);
+    throw new QdhcpError('INTERFACE_LOOKUP_FAILED', {
+      reason: `cannot parse ip -j output: ${(error as Error).message}`,
+    });
   }
-  if (!Array.isArray(parsed)) throw new InterfaceLookupError('ip -j output is not a list');
+  if (!Array.isArray(parsed))
+    throw new QdhcpError('INTERFACE_LOOKUP_FAILED', { reason: 'ip -j output is not a list' });
   const addresses: InterfaceAddress[] = [];
   for (const link of parsed as IpJsonLink[]) {
     if (link.ifname !== interfaceName) continue;
@@ -73,7 +72,9 @@ export async function readInterfaceAddressesWithIp(interfaceName: string): Promi
     timeoutMs: 5000,
   });
   if (result.code !== 0) {
-    throw new InterfaceLookupError(`interface ${interfaceName}: ${result.stderr.trim() || 'not found'}`);
+    throw new QdhcpError('INTERFACE_LOOKUP_FAILED', {
+      reason: `interface ${interfaceName}: ${result.stderr.trim() || 'not found'}`,
+    });
   }
   return parseIpAddrJson(result.stdout, interfaceName);
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { isQdhcpError } from '../common/errors.js';
 import { type ObservedLink, parseLinks, parseRoutes } from './observed-links.js';
 import {
   type BridgeSpec,
   bridgeCommands,
   type DhcpDeviceSpec,
   namespaceCommands,
-  PlumbingError,
   staleFloodEntryCommands,
   tapCommands,
   type Uplink,
@@ -119,7 +119,7 @@ describe('bridge and uplink commands', () => {
   test('a missing provider interface or parent is a typed error; so is a non-bridge with the name', () => {
     assert.throws(
       () => bridgeCommands({ bridge: BRIDGE, uplink: { kind: 'device', device: 'eth9' } }, new Map()),
-      PlumbingError,
+      (error: unknown) => isQdhcpError(error, 'PLUMBING_FAILED'),
     );
     assert.throws(
       () =>
@@ -127,7 +127,7 @@ describe('bridge and uplink commands', () => {
           { bridge: BRIDGE, uplink: { kind: 'vlan', parent: 'eth9', vlanId: 5, device: 'eth9.5' } },
           new Map(),
         ),
-      PlumbingError,
+      (error: unknown) => isQdhcpError(error, 'PLUMBING_FAILED'),
     );
     assert.throws(
       () =>
@@ -135,7 +135,7 @@ describe('bridge and uplink commands', () => {
           { bridge: BRIDGE, uplink: { kind: 'none' } },
           new Map([link(BRIDGE, { kind: 'veth' })]),
         ),
-      PlumbingError,
+      (error: unknown) => isQdhcpError(error, 'PLUMBING_FAILED'),
     );
   });
 });
@@ -216,7 +216,10 @@ describe('namespace side converges to exactly the desired state', () => {
   });
 
   test('a missing namespace device is a typed error', () => {
-    assert.throws(() => namespaceCommands(device, new Map([link('lo')]), []), PlumbingError);
+    assert.throws(
+      () => namespaceCommands(device, new Map([link('lo')]), []),
+      (error: unknown) => isQdhcpError(error, 'PLUMBING_FAILED'),
+    );
   });
 });
 

@@ -6,6 +6,8 @@
  *
  * @module
  */
+
+import { QdhcpError } from '../common/errors.js';
 import type { ObservedLink, ObservedRoute } from './observed-links.js';
 
 /** What connects a network's bridge to the outside (spec issue: flat, vlan, vxlan, local). */
@@ -49,11 +51,6 @@ export interface DhcpDeviceSpec {
   readonly gateway: { readonly address: string; readonly onLink: boolean } | undefined;
 }
 
-/** A desired state that cannot be reached (a missing provider interface…). */
-export class PlumbingError extends Error {
-  override readonly name = 'PlumbingError';
-}
-
 /** Batch lines for the host namespace: `ip` lines and `bridge` lines (VXLAN flooding entries). */
 export interface HostCommands {
   readonly ip: readonly string[];
@@ -79,7 +76,9 @@ export function bridgeCommands(spec: BridgeSpec, links: ReadonlyMap<string, Obse
     // No IPv6 link-local (and so no traffic of our own) on the bridge: it is pure L2 for tenants.
     ip.push(`link set ${spec.bridge} addrgenmode none`);
   } else if (bridge.kind !== undefined && bridge.kind !== 'bridge') {
-    throw new PlumbingError(`${spec.bridge} exists and is a ${bridge.kind}, not a bridge`);
+    throw new QdhcpError('PLUMBING_FAILED', {
+      reason: `${spec.bridge} exists and is a ${bridge.kind}, not a bridge`,
+    });
   }
   if (bridge?.up !== true) ip.push(`link set ${spec.bridge} up`);
   const uplink = spec.uplink;
@@ -87,10 +86,13 @@ export function bridgeCommands(spec: BridgeSpec, links: ReadonlyMap<string, Obse
   const device = uplink.device;
   const existing = links.get(device);
   if (existing === undefined) {
-    if (uplink.kind === 'device') throw new PlumbingError(`provider interface ${device} does not exist`);
+    if (uplink.kind === 'device')
+      throw new QdhcpError('PLUMBING_FAILED', { reason: `provider interface ${device} does not exist` });
     if (uplink.kind === 'vlan') {
       if (!links.has(uplink.parent))
-        throw new PlumbingError(`provider interface ${uplink.parent} does not exist`);
+        throw new QdhcpError('PLUMBING_FAILED', {
+          reason: `provider interface ${uplink.parent} does not exist`,
+        });
       ip.push(`link add link ${uplink.parent} name ${device} type vlan id ${uplink.vlanId}`);
     } else {
       const via =
@@ -165,7 +167,8 @@ export function namespaceCommands(
     if (name !== 'lo' && name !== spec.device) lines.push(`link del ${name}`);
   }
   const device = links.get(spec.device);
-  if (device === undefined) throw new PlumbingError(`${spec.device} is missing in ${spec.namespace}`);
+  if (device === undefined)
+    throw new QdhcpError('PLUMBING_FAILED', { reason: `${spec.device} is missing in ${spec.namespace}` });
   if (device.mac !== spec.mac.toLowerCase()) lines.push(`link set ${spec.device} address ${spec.mac}`);
   if (spec.mtu !== undefined && device.mtu !== spec.mtu)
     lines.push(`link set ${spec.device} mtu ${spec.mtu}`);

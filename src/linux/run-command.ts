@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { QdhcpError } from '../common/errors.js';
 
 /** What a finished command produced. */
 export interface CommandResult {
@@ -8,17 +9,20 @@ export interface CommandResult {
   readonly stderr: string;
 }
 
-/** A command exited non-zero, was killed by its timeout, or could not start. */
-export class CommandError extends Error {
+/**
+ * A command exited non-zero, was killed by its timeout, or could not start (`COMMAND_FAILED`; the spawn
+ * error, if any, is the `cause`).
+ */
+export class CommandError extends QdhcpError {
   override readonly name = 'CommandError';
   constructor(
     readonly command: readonly string[],
     readonly result: CommandResult | undefined,
     reason: string,
+    cause?: unknown,
   ) {
-    super(
-      `${command.join(' ')}: ${reason}${result?.stderr ? ` (${result.stderr.trim().slice(0, 500)})` : ''}`,
-    );
+    const stderr = result?.stderr ? ` (${result.stderr.trim().slice(0, 500)})` : '';
+    super('COMMAND_FAILED', { command: command.join(' '), reason, stderr }, { cause });
   }
 }
 
@@ -55,7 +59,7 @@ export function runCommand(
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', (error) => {
       clearTimeout(timer);
-      reject(new CommandError(command, undefined, error.message));
+      reject(new CommandError(command, undefined, error.message, error));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type UdpBatchHandle, udpBatchClose, udpBatchOpen, udpBatchSend } from '@qdhcp/netns';
 import { nextMessage } from '../../test/support/datagrams.js';
+import { isQdhcpError } from '../common/errors.js';
 import { bindUdpInNamespace, listenTcpInNamespace } from './namespace-sockets.js';
 import {
   BATCH_SLOT_SIZE,
@@ -107,7 +108,7 @@ test('send() answers one datagram; an oversize datagram is reported truncated, n
   }
 });
 
-test('bad arguments are TypeErrors or errno errors, never a crash', async () => {
+test('bad arguments are TypeErrors, coded errors or errno errors, never a crash', async () => {
   assert.throws(
     () => openBatchedUdpInNamespace({ namespace: `${namespace}-gone`, address: '0.0.0.0', port: 0 }),
     {
@@ -147,7 +148,10 @@ test('bad arguments are TypeErrors or errno errors, never a crash', async () => 
   );
   // Address 0.0.0.0 port 9 inside the namespace is legal to send to; nothing listens there.
   assert.equal(server.sendBatch(0, many, addresses, ports), 0);
-  assert.throws(() => ipv4Number('300.1.1.1'), TypeError);
+  assert.throws(
+    () => ipv4Number('300.1.1.1'),
+    (error: unknown) => isQdhcpError(error, 'IPV4_ADDRESS_INVALID'),
+  );
   server.close();
   server.close();
   assert.equal(server.closed, true);

@@ -10,6 +10,7 @@ import {
   udpBatchOpen,
   udpBatchSend,
 } from '@qdhcp/netns';
+import { QdhcpError } from '../common/errors.js';
 import { formatIpv4, parseIpv4 } from '../common/ipv4.js';
 import { namespacePath } from './namespace-sockets.js';
 
@@ -102,10 +103,10 @@ const ERRNO_NAMES = new Map<number, string>(
   Object.entries(constants.errno).map(([name, value]) => [value, name] as const),
 );
 
-/** A failed read reported by the addon as -errno, as a Node-style error. */
-function readError(negativeErrno: number): NodeJS.ErrnoException {
-  const code = ERRNO_NAMES.get(-negativeErrno) ?? 'EUNKNOWN';
-  return Object.assign(new Error(`recvmmsg ${code}`), { code, errno: negativeErrno, syscall: 'recvmmsg' });
+/** A failed read reported by the addon as -errno, wrapped at this boundary with the errno's name. */
+function readError(negativeErrno: number): QdhcpError {
+  const errno = ERRNO_NAMES.get(-negativeErrno) ?? 'EUNKNOWN';
+  return new QdhcpError('SOCKET_RECEIVE_FAILED', { syscall: 'recvmmsg', errno });
 }
 
 /** Wraps a bound UDP socket fd (the endpoint owns it from here; closed if this throws). */
@@ -183,7 +184,11 @@ export function ipv4Text(address: number): string {
 /** Dotted IPv4 text as the number {@link BatchedUdpEndpoint.send} takes. */
 export function ipv4Number(text: string): number {
   const value = parseIpv4(text);
-  if (value === undefined) throw new TypeError(`not an IPv4 address: ${text}`);
+  if (value === undefined)
+    throw new QdhcpError('IPV4_ADDRESS_INVALID', {
+      reason: 'not an IPv4 address',
+      input: JSON.stringify(text),
+    });
   scratchView.setUint32(0, value);
   return scratch[0] ?? 0;
 }

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { type Bus, createInProcessBus } from '../bus/index.js';
 import { loadConfig, type ServerConfig } from '../common/config.js';
-import { isQdhcpError } from '../common/errors.js';
+import { isQdhcpError, QdhcpError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
 
 /** Something started that must be stopped on shutdown. */
@@ -48,7 +48,7 @@ export async function createBus(config: ProcessConfig, logger: Logger, name = 'q
       connectionName: `qdhcp ${name} ${hostname()} pid ${process.pid}`,
     });
   }
-  throw new Error(`unsupported transport ${config.transportUrl}`);
+  throw new QdhcpError('CONFIG_INVALID', { message: `unsupported transport ${config.transportUrl}` });
 }
 
 /**

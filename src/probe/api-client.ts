@@ -1,19 +1,19 @@
 /**
  * Thin clients of the qdhcp API over plain `fetch` for the CLI: the few Neutron calls a probe needs, and
- * qdhcp's instance records (`qdhcp instance …`). Errors carry the server's NeutronError text.
+ * qdhcp's instance records (`qdhcp instance …`). Errors (`PROBE_API_FAILED`) carry the server's NeutronError text.
  *
  * @module
  */
+import { isQdhcpError, QdhcpError } from '../common/errors.js';
 
-/** A call to the API failed (transport or non-2xx); `status` is 0 for transport failures. */
-export class ProbeApiError extends Error {
-  override readonly name = 'ProbeApiError';
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+/** A call to the API failed (transport or non-2xx): `PROBE_API_FAILED`, `http_status` 0 for transport failures. */
+function apiFailure(httpStatus: number, reason: string, cause?: unknown): QdhcpError {
+  return new QdhcpError('PROBE_API_FAILED', { http_status: httpStatus, reason }, { cause });
+}
+
+/** True for the API's "not found" answer. */
+function isNotFound(error: unknown): boolean {
+  return isQdhcpError(error, 'PROBE_API_FAILED') && error.params['http_status'] === 404;
 }
 
 /** The port fields a probe reads. */
@@ -32,7 +32,7 @@ export interface ProbeNetwork {
   readonly mtu: number;
 }
 
-/** A thin client of the REST API (`--api`, optional `--token`): one JSON call, errors as {@link ProbeApiError}. */
+/** A thin client of the REST API (`--api`, optional `--token`): one JSON call, errors as `PROBE_API_FAILED`. */
 export class ApiClient {
   constructor(
     private readonly base: string,
@@ -52,9 +52,10 @@ export class ApiClient {
         signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {
-      throw new ProbeApiError(
+      throw apiFailure(
         0,
         `${method} ${path}: ${error instanceof Error ? error.message : String(error)}`,
+        error,
       );
     }
     const text = await response.text();
@@ -66,7 +67,7 @@ export class ApiClient {
       } catch {
         // not JSON: keep the text
       }
-      throw new ProbeApiError(response.status, `${method} ${path}: ${response.status} ${message}`);
+      throw apiFailure(response.status, `${method} ${path}: ${response.status} ${message}`);
     }
     return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
   }
@@ -86,11 +87,11 @@ async function findByIdOrName<T>(
   try {
     return (await get(`${path}/${encodeURIComponent(idOrName)}`))[singular] as T;
   } catch (error) {
-    if (!(error instanceof ProbeApiError) || error.status !== 404) throw error;
+    if (!isNotFound(error)) throw error;
   }
   const found = (await get(`${path}?name=${encodeURIComponent(idOrName)}`))[plural] as T[];
   if (found.length !== 1)
-    throw new ProbeApiError(404, `${singular} ${JSON.stringify(idOrName)}: ${found.length} ${plural} match`);
+    throw apiFailure(404, `${singular} ${JSON.stringify(idOrName)}: ${found.length} ${plural} match`);
   return found[0]!;
 }
 
@@ -120,7 +121,7 @@ export class ProbeApi extends ApiClient {
     try {
       await this.call('DELETE', `/v2.0/ports/${encodeURIComponent(id)}`);
     } catch (error) {
-      if (!(error instanceof ProbeApiError) || error.status !== 404) throw error;
+      if (!isNotFound(error)) throw error;
     }
   }
 }

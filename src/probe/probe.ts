@@ -14,6 +14,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bridgeName } from '../agent/naming.js';
+import { QdhcpError } from '../common/errors.js';
 import { runCommand } from '../linux/run-command.js';
 import { ProbeApi, type ProbePort } from './api-client.js';
 import { currentLease, type LeaseEvent, parseLeaseEvents, probeScript } from './lease-report.js';
@@ -42,16 +43,13 @@ export interface ProbeMeta {
   readonly createdAt: string;
 }
 
-/** A probe operation that cannot go on (bad name, unknown probe, no bridge…): printed, exit code 1. */
-export class ProbeError extends Error {
-  override readonly name = 'ProbeError';
-}
-
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 
 function probeDir(settings: ProbeSettings, name: string): string {
   if (!NAME.test(name))
-    throw new ProbeError(`probe name ${JSON.stringify(name)}: use 1–32 of A-Z a-z 0-9 _ -`);
+    throw new QdhcpError('PROBE_FAILED', {
+      reason: `probe name ${JSON.stringify(name)}: use 1–32 of A-Z a-z 0-9 _ -`,
+    });
   return join(settings.stateDir, 'probes', name);
 }
 
@@ -66,7 +64,8 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new ProbeError(`${what} within ${Math.round(timeoutMs / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new QdhcpError('PROBE_FAILED', { reason: `${what} within ${Math.round(timeoutMs / 1000)} s` });
     await sleep(200);
   }
 }
@@ -75,7 +74,7 @@ async function readMeta(dir: string, name: string): Promise<ProbeMeta> {
   try {
     return JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as ProbeMeta;
   } catch {
-    throw new ProbeError(`no probe named ${name}`);
+    throw new QdhcpError('PROBE_FAILED', { reason: `no probe named ${name}` });
   }
 }
 
@@ -102,7 +101,8 @@ export async function createProbe(
   name: string,
 ): Promise<{ meta: ProbeMeta; port: ProbePort; lease: LeaseEvent | undefined }> {
   const dir = probeDir(settings, name);
-  if (existsSync(dir)) throw new ProbeError(`probe ${name} exists (qdhcp probe delete ${name})`);
+  if (existsSync(dir))
+    throw new QdhcpError('PROBE_FAILED', { reason: `probe ${name} exists (qdhcp probe delete ${name})` });
   const api = new ProbeApi(settings.api, settings.token);
   const network = await api.findNetwork(networkRef);
   await mkdir(dir, { recursive: true });
@@ -233,7 +233,8 @@ export async function renewProbe(
   const dir = probeDir(settings, name);
   await readMeta(dir, name);
   const pid = await clientPid(dir);
-  if (pid === undefined) throw new ProbeError(`probe ${name}: its DHCP client is not running`);
+  if (pid === undefined)
+    throw new QdhcpError('PROBE_FAILED', { reason: `probe ${name}: its DHCP client is not running` });
   const before = (await events(dir)).length;
   process.kill(pid, 'SIGUSR1');
   return waitFor('', timeoutMs, async () => {
@@ -251,7 +252,8 @@ export async function execInProbe(
   command: readonly string[],
 ): Promise<number> {
   const meta = await readMeta(probeDir(settings, name), name);
-  if (command.length === 0) throw new ProbeError('probe exec needs a command after --');
+  if (command.length === 0)
+    throw new QdhcpError('PROBE_FAILED', { reason: 'probe exec needs a command after --' });
   return new Promise((resolve) => {
     const child = spawn('ip', ['netns', 'exec', meta.namespace, ...command], { stdio: 'inherit' });
     child.on('error', () => resolve(127));

@@ -1,4 +1,5 @@
 import { open, readFile } from 'node:fs/promises';
+import { isQdhcpError, QdhcpError } from '../common/errors.js';
 import type { HostsFileError } from '../dhcp-server/dnsmasq/hosts-file.js';
 import { builderForSize, HostsScanner, type LoadedHosts } from '../dhcp-server/dnsmasq/hosts-loader.js';
 import { type OptsFileError, parseOptsFile } from '../dhcp-server/dnsmasq/option-line.js';
@@ -18,11 +19,6 @@ export interface LoadReport {
   readonly elapsedMs: number;
 }
 
-/** A file could not be used at all; the previous tables stay in service. */
-export class TablesLoadError extends Error {
-  override readonly name = 'TablesLoadError';
-}
-
 /** Lets other callbacks (packets) run between parse slices. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -32,7 +28,9 @@ async function readBytes(path: string, what: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw new TablesLoadError(`cannot read ${what} ${path}: ${(error as Error).message}`);
+    throw new QdhcpError('TABLES_LOAD_FAILED', {
+      reason: `cannot read ${what} ${path}: ${(error as Error).message}`,
+    });
   }
 }
 
@@ -45,7 +43,9 @@ async function streamHosts(path: string): Promise<LoadedHosts> {
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    throw new TablesLoadError(`cannot read hosts file ${path}: ${(error as Error).message}`);
+    throw new QdhcpError('TABLES_LOAD_FAILED', {
+      reason: `cannot read hosts file ${path}: ${(error as Error).message}`,
+    });
   }
   try {
     const { size } = await handle.stat();
@@ -68,8 +68,10 @@ async function streamHosts(path: string): Promise<LoadedHosts> {
       await yieldToEventLoop();
     }
   } catch (error) {
-    if (error instanceof TablesLoadError) throw error;
-    throw new TablesLoadError(`cannot read hosts file ${path}: ${(error as Error).message}`);
+    if (isQdhcpError(error, 'TABLES_LOAD_FAILED')) throw error;
+    throw new QdhcpError('TABLES_LOAD_FAILED', {
+      reason: `cannot read hosts file ${path}: ${(error as Error).message}`,
+    });
   } finally {
     await handle.close();
   }
@@ -103,9 +105,9 @@ export async function loadTables(
     hosts.errors.length > 0 &&
     hosts.errors.length === hosts.contentLines
   ) {
-    throw new TablesLoadError(
-      `hosts file ${hostsFile}: no usable line (first error: line ${hosts.errors[0]?.line}: ${hosts.errors[0]?.reason})`,
-    );
+    throw new QdhcpError('TABLES_LOAD_FAILED', {
+      reason: `hosts file ${hostsFile}: no usable line (first error: line ${hosts.errors[0]?.line}: ${hosts.errors[0]?.reason})`,
+    });
   }
   const opts = parseOptsFile(optsText, 'opts');
   if (
@@ -113,9 +115,9 @@ export async function loadTables(
     opts.errors.length > 0 &&
     opts.errors.length === nonEmptyLineCount(optsText)
   ) {
-    throw new TablesLoadError(
-      `opts file ${optsFile}: no usable line (first error: line ${opts.errors[0]?.line}: ${opts.errors[0]?.reason})`,
-    );
+    throw new QdhcpError('TABLES_LOAD_FAILED', {
+      reason: `opts file ${optsFile}: no usable line (first error: line ${opts.errors[0]?.line}: ${opts.errors[0]?.reason})`,
+    });
   }
   const table = hosts.table;
   return {

@@ -1,16 +1,12 @@
 import { unlink, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { isQdhcpError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { RateLimiter } from '../dhcp-server/counters.js';
 import { readInterfaceAddresses } from '../linux/interface-addresses.js';
 import { DhcpService } from './dhcp-service.js';
 import { loadTables } from './load-tables.js';
-import {
-  engineConfig,
-  type RawServeOptions,
-  resolveServeSettings,
-  ServeConfigError,
-} from './serve-options.js';
+import { engineConfig, type RawServeOptions, resolveServeSettings } from './serve-options.js';
 import { DhcpTransport } from './transport.js';
 
 /** dnsmasq flags Neutron or the bench pass that this server does not need; accepted, logged at debug. */
@@ -74,7 +70,7 @@ export async function runServe(
   try {
     settings = resolveServeSettings(raw);
   } catch (error) {
-    if (error instanceof ServeConfigError) {
+    if (isQdhcpError(error, 'SERVE_CONFIG_INVALID')) {
       process.stderr.write(`qdhcp serve: ${error.message}\n`);
       return 2;
     }
@@ -155,7 +151,7 @@ export async function runServe(
   } catch (error) {
     logger.error({ event: 'serve.failed' }, (error as Error).message);
     process.stderr.write(`qdhcp serve: ${(error as Error).message}\n`);
-    return error instanceof ServeConfigError ? 2 : 1;
+    return isQdhcpError(error, 'SERVE_CONFIG_INVALID') ? 2 : 1;
   } finally {
     process.off('SIGHUP', onEarlyHup);
     transport?.close();

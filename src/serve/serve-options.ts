@@ -1,4 +1,5 @@
-import { requireIpv4 } from '../dhcp/ipv4.js';
+import { QdhcpError } from '../common/errors.js';
+import { requireIpv4 } from '../common/ipv4.js';
 import { buildServedSubnets, type DhcpRange, parseDhcpRange } from '../dhcp-server/dnsmasq/dhcp-range.js';
 import { parseOptionLine } from '../dhcp-server/dnsmasq/option-line.js';
 import type { OptionSetting } from '../dhcp-server/option-setting.js';
@@ -23,11 +24,6 @@ export interface RawServeOptions {
   readonly [ignored: string]: unknown;
 }
 
-/** A command line that cannot be served: the message says which argument and why (exit status 2). */
-export class ServeConfigError extends Error {
-  override readonly name = 'ServeConfigError';
-}
-
 /** Validated settings of one `qdhcp serve` process. */
 export interface ServeSettings {
   readonly interfaceName: string;
@@ -50,32 +46,40 @@ export interface ServeSettings {
 function integer(text: string | undefined, name: string, min: number, max: number): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-    throw new ServeConfigError(`--${name}=${text}: expected an integer ${min}..${max}`);
+    throw new QdhcpError('SERVE_CONFIG_INVALID', {
+      reason: `--${name}=${text}: expected an integer ${min}..${max}`,
+    });
   }
   return Number(text);
 }
 
-/** Turns commander's raw values into settings, or throws {@link ServeConfigError}. Pure. */
+/** Turns commander's raw values into settings, or throws `SERVE_CONFIG_INVALID`. Pure. */
 export function resolveServeSettings(raw: RawServeOptions): ServeSettings {
   if (raw.interface === undefined || raw.interface.length === 0) {
-    throw new ServeConfigError('--interface=IF is required (the interface to serve on)');
+    throw new QdhcpError('SERVE_CONFIG_INVALID', {
+      reason: '--interface=IF is required (the interface to serve on)',
+    });
   }
   const ranges: DhcpRange[] = [];
   let ipv6RangesSkipped = 0;
   for (const text of raw.dhcpRange ?? []) {
     const result = parseDhcpRange(text);
-    if (result.kind === 'error') throw new ServeConfigError(`--dhcp-range=${text}: ${result.reason}`);
+    if (result.kind === 'error')
+      throw new QdhcpError('SERVE_CONFIG_INVALID', { reason: `--dhcp-range=${text}: ${result.reason}` });
     if (result.kind === 'ipv6') ipv6RangesSkipped++;
     else ranges.push(result.range);
   }
   if (ranges.length === 0)
-    throw new ServeConfigError('at least one IPv4 --dhcp-range=…,static,… is required');
+    throw new QdhcpError('SERVE_CONFIG_INVALID', {
+      reason: 'at least one IPv4 --dhcp-range=…,static,… is required',
+    });
   const commandLineOptions: OptionSetting[] = [];
   const addOptions = (values: readonly string[] | undefined, force: boolean): void => {
     const flag = force ? '--dhcp-option-force' : '--dhcp-option';
     for (const text of values ?? []) {
       const result = parseOptionLine(text, force, flag);
-      if (result.kind === 'error') throw new ServeConfigError(`${flag}=${text}: ${result.reason}`);
+      if (result.kind === 'error')
+        throw new QdhcpError('SERVE_CONFIG_INVALID', { reason: `${flag}=${text}: ${result.reason}` });
       if (result.kind === 'option') commandLineOptions.push(result.setting);
     }
   };
@@ -101,7 +105,9 @@ export function resolveServeSettings(raw: RawServeOptions): ServeSettings {
 /** Combines settings with the interface's addresses into the engine's fixed configuration. */
 export function engineConfig(settings: ServeSettings, addresses: readonly InterfaceAddress[]): EngineConfig {
   if (addresses.length === 0) {
-    throw new ServeConfigError(`interface ${settings.interfaceName} has no IPv4 address to serve from`);
+    throw new QdhcpError('SERVE_CONFIG_INVALID', {
+      reason: `interface ${settings.interfaceName} has no IPv4 address to serve from`,
+    });
   }
   try {
     return {
@@ -114,6 +120,6 @@ export function engineConfig(settings: ServeSettings, addresses: readonly Interf
       dnsEnabled: settings.dnsPort !== 0,
     };
   } catch (error) {
-    throw new ServeConfigError((error as Error).message);
+    throw new QdhcpError('SERVE_CONFIG_INVALID', { reason: (error as Error).message });
   }
 }

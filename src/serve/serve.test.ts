@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
+import { isQdhcpError } from '../common/errors.js';
 import { decodeMessage, encodeMessage, formatIpv4 } from '../dhcp/index.js';
 import { RateLimiter } from '../dhcp-server/counters.js';
 import { loadHostsSync } from '../dhcp-server/dnsmasq/hosts-loader.js';
@@ -13,7 +14,7 @@ import type { ReplyDestination } from '../dhcp-server/reply-destination.js';
 import { buildRequest } from '../dhcp-server/testing/requests.js';
 import { DhcpService } from './dhcp-service.js';
 import { loadTables } from './load-tables.js';
-import { engineConfig, resolveServeSettings, ServeConfigError } from './serve-options.js';
+import { engineConfig, resolveServeSettings } from './serve-options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qdhcp-serve-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,7 +61,11 @@ describe('serve command line (dnsmasq subset)', () => {
     ['bad lease max', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpLeaseMax: '-1' }],
   ];
   for (const [name, raw] of bad) {
-    it(`rejects: ${name}`, () => assert.throws(() => resolveServeSettings(raw), ServeConfigError));
+    it(`rejects: ${name}`, () =>
+      assert.throws(
+        () => resolveServeSettings(raw),
+        (error: unknown) => isQdhcpError(error, 'SERVE_CONFIG_INVALID'),
+      ));
   }
 });
 

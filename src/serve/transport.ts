@@ -1,5 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { type Ipv4, requireIpv4 } from '../dhcp/ipv4.js';
+import { type Ipv4, requireIpv4 } from '../common/ipv4.js';
 import { type ReplyDestination, replyAddress, SERVER_PORT } from '../dhcp-server/reply-destination.js';
 
 /** Where a datagram came from. */

@@ -13,16 +13,12 @@ import {
   type MethodResult,
 } from '../bus/dhcp-agent-rpc.js';
 import type { Bus, Unsubscribe } from '../bus/index.js';
+import { QdhcpError } from '../common/errors.js';
 
 /** One handler per contract method. */
 export type DhcpAgentHandlers = {
   readonly [M in DhcpAgentMethod]: (params: MethodParams<M>) => Promise<MethodResult<M>>;
 };
-
-/** A request whose params do not match the contract. */
-export class InvalidAgentRequestError extends Error {
-  override readonly name = 'InvalidAgentRequestError';
-}
 
 /** Serves every method of the contract; returns the unsubscribe functions. */
 export function serveDhcpAgentContract(bus: Bus, handlers: DhcpAgentHandlers): Unsubscribe[] {
@@ -31,9 +27,10 @@ export function serveDhcpAgentContract(bus: Bus, handlers: DhcpAgentHandlers): U
       const schema = DHCP_AGENT_METHODS[method].params;
       if (!Value.Check(schema, params)) {
         const first = Value.Errors(schema, params).First();
-        throw new InvalidAgentRequestError(
-          `${method}: params do not match the contract at ${first?.path || '/'}: ${first?.message ?? '?'}`,
-        );
+        throw new QdhcpError('AGENT_REQUEST_INVALID', {
+          method,
+          reason: `params do not match the contract at ${first?.path || '/'}: ${first?.message ?? '?'}`,
+        });
       }
       const handler = handlers[method] as (p: unknown) => Promise<unknown>;
       return handler(params);

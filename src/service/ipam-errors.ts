@@ -27,7 +27,7 @@ const CODES: Record<IpamErrorType, ErrorCode> = {
 
 /** The catalog error for an IPAM failure, keeping IPAM's message. */
 export function ipamError(failure: IpamFailure): QdhcpError {
-  return new QdhcpError(CODES[failure.type], {}, failure.message);
+  return new QdhcpError(CODES[failure.type], {}, { message: failure.message });
 }
 
 /** The value of a successful result; throws the matching catalog error otherwise. */

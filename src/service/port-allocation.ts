@@ -149,7 +149,7 @@ function resolveEntry(
   let ip: { version: 4 | 6; value: bigint } | undefined;
   if (entry.ip_address !== undefined) {
     const parsed = parseIp(entry.ip_address, 'fixed_ips');
-    if (!parsed.ok) throw new QdhcpError('INVALID_ATTRIBUTE', {}, parsed.message);
+    if (!parsed.ok) throw new QdhcpError('INVALID_ATTRIBUTE', {}, { message: parsed.message });
     ip = parsed.value;
   }
   if (entry.subnet_id !== undefined) {

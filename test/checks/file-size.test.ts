@@ -12,11 +12,7 @@ const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 const MAX_LINES = 400;
 
 /** Files over the limit in other streams of issue 11; the lead empties this after merging them. */
-const PENDING: ReadonlySet<string> = new Set([
-  'src/agent/reconciler/reconciler.ts', // agentstate: snapshot + delta
-  'src/bus/amqp-bus.ts',
-  'src/service/port-service.ts',
-]);
+const PENDING: ReadonlySet<string> = new Set([]);
 
 function* productionFiles(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { isQdhcpError } from '../../common/errors.js';
 import type { Network, Port, Subnet } from '../model.js';
 import { DEFAULT_DHCP_SETTINGS, type DhcpContext, type DhcpSettings } from '../settings.js';
 import { deriveDhcpConfig } from './derive.js';
-import { NetworkModelError } from './network-facts.js';
 import {
   dnsmasqArguments,
   dnsmasqPaths,
@@ -475,5 +475,8 @@ test('empty dns_domain: bare hostnames, no --domain; T1/T2 forced after --dhcp-l
 });
 
 test('a subnet with a bad CIDR is a typed error', () => {
-  assert.throws(() => deriveDhcpConfig(network({ cidr: 'banana' }, []), observedContext), NetworkModelError);
+  assert.throws(
+    () => deriveDhcpConfig(network({ cidr: 'banana' }, []), observedContext),
+    (error: unknown) => isQdhcpError(error, 'NETWORK_MODEL_INVALID'),
+  );
 });

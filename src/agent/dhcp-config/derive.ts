@@ -49,7 +49,7 @@ export function forcedOptionsOf(network: Network, context: DhcpContext): OptionL
 /**
  * Derives the DHCP configuration of one network (spec §5): ranges, host entries, option lines in
  * Neutron's order, `addn_hosts`, forced options, domain and lease max. Pure; throws
- * `NetworkModelError` for a subnet whose CIDR does not parse.
+ * `NETWORK_MODEL_INVALID` for a subnet whose CIDR does not parse.
  *
  * @example
  * const config = deriveDhcpConfig(network, { settings: DEFAULT_DHCP_SETTINGS, dhcpPort });

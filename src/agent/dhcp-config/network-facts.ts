@@ -1,8 +1,10 @@
+import { QdhcpError } from '../../common/errors.js';
 import type { Cidr } from '../../ipam/index.js';
 import { cidrContains, cidrSize, parseCidr, parseIp } from '../../ipam/index.js';
 import { type Network, type Port, ROUTER_INTERFACE_OWNERS, type Subnet } from '../model.js';
 
-/** A subnet whose CIDR or addresses cannot be used; the derivation refuses the network (input error). */
+/** Superseded by the catalog code `NETWORK_MODEL_INVALID`; nothing throws it any more. */
+// TODO(lead): remove after merge
 export class NetworkModelError extends Error {
   override readonly name = 'NetworkModelError';
 }
@@ -32,11 +34,14 @@ export interface NetworkFacts {
   readonly routed: ReadonlySet<string>;
 }
 
-/** Parses a CIDR or throws {@link NetworkModelError}. */
+/** Parses a CIDR or throws `NETWORK_MODEL_INVALID` (the derivation refuses the network: input error). */
 export function cidrOf(subnet: Subnet): Cidr {
   const parsed = parseCidr(subnet.cidr);
   if (!parsed.ok)
-    throw new NetworkModelError(`subnet ${subnet.id}: bad cidr ${subnet.cidr}: ${parsed.message}`);
+    throw new QdhcpError('NETWORK_MODEL_INVALID', {
+      subject: `subnet ${subnet.id}`,
+      reason: `bad cidr ${subnet.cidr}: ${parsed.message}`,
+    });
   return parsed.value;
 }
 

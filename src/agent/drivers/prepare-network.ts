@@ -1,3 +1,4 @@
+import { QdhcpError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { type ConvergeReport, convergeDhcpPlumbing, readLinks } from '../../linux/network-plumbing.js';
 import type { ObservedLink } from '../../linux/observed-links.js';
@@ -6,7 +7,6 @@ import type { Network, Port } from '../model.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
 import type { NetworkState } from '../reconciler/network-state.js';
 import type { DhcpContext, DhcpSettings } from '../settings.js';
-import { MissingDhcpPortError } from './driver.js';
 
 /** What every driver is built with. */
 export interface DriverDeps {
@@ -37,9 +37,10 @@ export function prepareNetwork(
   dhcpPort: Port | undefined = findAgentDhcpPort(network, deps.dhcpDeviceId(network.id)),
 ): PreparedNetwork {
   if (dhcpPort === undefined) {
-    throw new MissingDhcpPortError(
-      `network ${network.id} has no DHCP port with device_id ${deps.dhcpDeviceId(network.id)}`,
-    );
+    throw new QdhcpError('DHCP_PORT_MISSING', {
+      network_id: network.id,
+      device_id: deps.dhcpDeviceId(network.id),
+    });
   }
   return {
     network,

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type net from 'node:net';
+import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { listenTcpInNamespace } from '../../linux/namespace-sockets.js';
 import type { MetadataBackend } from './backends.js';
@@ -55,8 +56,6 @@ export interface MetadataProxyOptions {
   readonly limits?: Partial<ProxyLimits>;
   readonly listen?: ListenerFactory;
 }
-
-class RequestTooLarge extends Error {}
 
 const NO_BODY = new Uint8Array(0);
 
@@ -223,7 +222,7 @@ export class MetadataProxy {
       });
       reply(answer.status, answer.contentType, answer.body);
     } catch (error) {
-      if (error instanceof RequestTooLarge) {
+      if (isQdhcpError(error, 'METADATA_REQUEST_TOO_LARGE')) {
         reply(413, 'text/plain', 'Request Entity Too Large\n', { connection: 'close' });
         return;
       }
@@ -236,6 +235,10 @@ export class MetadataProxy {
     }
   }
 
+  private tooLarge(): QdhcpError {
+    return new QdhcpError('METADATA_REQUEST_TOO_LARGE', { limit: this.limits.maxBodyBytes });
+  }
+
   /** Reads the body up to the limit; a request that declares none (every metadata GET) costs nothing. */
   private async drain(request: IncomingMessage): Promise<Uint8Array> {
     if (
@@ -246,12 +249,12 @@ export class MetadataProxy {
       return NO_BODY;
     }
     const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > this.limits.maxBodyBytes) throw new RequestTooLarge();
+    if (declared > this.limits.maxBodyBytes) throw this.tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of request as AsyncIterable<Buffer>) {
       size += chunk.byteLength;
-      if (size > this.limits.maxBodyBytes) throw new RequestTooLarge();
+      if (size > this.limits.maxBodyBytes) throw this.tooLarge();
       chunks.push(chunk);
     }
     return Buffer.concat(chunks);

@@ -6,21 +6,7 @@ import {
   type MethodParams,
   type MethodResult,
 } from '../../bus/dhcp-agent-rpc.js';
-
-/**
- * A call of the agent↔server contract failed: the transport, the server's handler, or a reply that does not
- * match the contract's schema. Always retryable from the agent's point of view (it schedules a resync).
- */
-export class AgentRpcError extends Error {
-  override readonly name = 'AgentRpcError';
-  constructor(
-    readonly method: DhcpAgentMethod,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+import { errorText, isQdhcpError, QdhcpError } from '../../common/errors.js';
 
 /** The typed client side of `src/bus/dhcp-agent-rpc.ts`. */
 export interface AgentRpc {
@@ -42,16 +28,23 @@ export function createAgentRpc(bus: Bus, options: { readonly timeoutMs?: number 
           { timeoutMs },
         );
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new AgentRpcError(method, `${method} failed: ${reason}`, { cause: error });
+        // The server's (or the bus's) code travels on, so the reconciler's retry decision reads the
+        // catalog's `retryable` of what actually failed (e.g. no free address: not retryable).
+        const reason = errorText(error);
+        if (!isQdhcpError(error))
+          throw new QdhcpError('BUS_REQUEST_FAILED', { method, reason }, { cause: error });
+        throw new QdhcpError(error.code, error.params, {
+          message: `${method} failed: ${reason}`,
+          cause: error,
+        });
       }
       const schema = DHCP_AGENT_METHODS[method].result;
       if (!Value.Check(schema, reply)) {
         const first = Value.Errors(schema, reply).First();
-        throw new AgentRpcError(
+        throw new QdhcpError('BUS_INVALID_REPLY', {
           method,
-          `${method}: reply does not match the contract at ${first?.path ?? '/'}: ${first?.message ?? '?'}`,
-        );
+          reason: `does not match the contract at ${first?.path ?? '/'}: ${first?.message ?? '?'}`,
+        });
       }
       return reply as MethodResult<M>;
     },

@@ -3,13 +3,15 @@
  * of one network never overlap and run in submission order; different networks run in parallel, at most
  * `limit` at a time. A task must not wait for another task of the same queue (it would deadlock).
  */
+import { QdhcpError } from '../../common/errors.js';
 export class KeyedSerialQueue {
   private readonly tails = new Map<string, Promise<void>>();
   private readonly waiting: Array<() => void> = [];
   private running = 0;
 
   constructor(private readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`queue limit must be ≥ 1, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new QdhcpError('INVARIANT_VIOLATED', { reason: `queue limit must be ≥ 1, got ${limit}` });
   }
 
   /** Runs `task` after every task already queued for `key`; resolves or rejects with its result. */

@@ -1,11 +1,15 @@
 import type { ResourceEventV1 } from '../../bus/messages.js';
-import { NetworkModelError } from '../dhcp-config/network-facts.js';
+import { isRetryable } from '../../common/errors.js';
 import type { Network } from '../model.js';
 import type { Entry, NetworkReport } from './reconciler-types.js';
 
-/** Errors that a retry cannot fix (a model this host cannot wire): reported, not retried in a loop. */
+/**
+ * Errors that a retry cannot fix — the catalog says not `retryable` (a model this host cannot wire, a server
+ * that has no free address for our DHCP port): reported, not retried in a loop; the network's next change
+ * arrives as an event and is tried then.
+ */
 export function isPermanent(error: unknown): boolean {
-  return error instanceof NetworkModelError || error instanceof RangeError;
+  return !isRetryable(error);
 }
 
 /** The provider attributes of a deleted network, from its event's last state (enough to name its devices). */

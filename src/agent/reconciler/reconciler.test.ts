@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import type { NetworkView, PortView } from '../../bus/dhcp-agent-rpc.js';
 import { createInProcessBus } from '../../bus/in-process-bus.js';
 import { resourceEvent } from '../../bus/messages.js';
+import { QdhcpError } from '../../common/errors.js';
 import { createLogger } from '../../common/logger.js';
 import { FakeDriver, type FakeDriverOptions } from '../drivers/testing/fake-driver.js';
 import { dhcpPortDeviceId } from '../naming.js';
@@ -245,6 +246,35 @@ describe('reconciler', () => {
     assert.equal(u.reconciler.report()[0]?.state, 'failed');
     assert.match(u.reconciler.report()[0]?.detail ?? '', /RTNETLINK/);
     await eventually(() => u.reconciler.report()[0]?.state === 'serving', 'network retried');
+    await u.reconciler.stop();
+  });
+
+  test('a non-retryable server error (no free address for the DHCP port) is reported, not retried', async () => {
+    const t = setup();
+    const a = t.server.addNetwork();
+    t.server.failAlways.set(
+      'dhcp.ensure_port',
+      () => new QdhcpError('IP_ADDRESS_GENERATION_FAILURE', { net_id: a.id }),
+    );
+    await t.reconciler.fullSync('startup');
+    assert.equal(t.reconciler.report()[0]?.state, 'failed');
+    assert.match(t.reconciler.report()[0]?.detail ?? '', /No more IP addresses available/);
+    // Ten retry delays: a retryable failure would have called the server again by now.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(t.server.count('dhcp.ensure_port'), 1);
+    assert.deepEqual(t.calls, []);
+    await t.reconciler.stop();
+
+    const u = setup();
+    const b = u.server.addNetwork();
+    u.server.failAlways.set(
+      'dhcp.ensure_port',
+      () => new QdhcpError('MAC_ADDRESS_GENERATION_FAILURE', { net_id: b.id }),
+    );
+    await u.reconciler.fullSync('startup');
+    await eventually(() => u.server.count('dhcp.ensure_port') >= 3, 'a retryable failure retried');
+    u.server.failAlways.clear();
+    await eventually(() => u.reconciler.report()[0]?.state === 'serving', 'serving once the server can');
     await u.reconciler.stop();
   });
 

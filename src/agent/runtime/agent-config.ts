@@ -18,13 +18,16 @@ import {
   resolveOptions,
 } from '../../common/config-options.js';
 import { SERVER_OPTIONS } from '../../common/config-server-options.js';
+import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import { parseIpv4 } from '../../common/ipv4.js';
-import { DnsConfigError, parseUpstream } from '../../dns/forwarder.js';
+import { parseUpstream } from '../../dns/forwarder.js';
 import { parseInterfaceMappings } from '../plumbing-settings.js';
 
 /** The server's definition of an option the agent reads too, so both keep one default and one help text. */
 function sharedOption(key: string): OptionSpec {
-  return SERVER_OPTIONS.find((option) => option.key === key)!;
+  const spec = SERVER_OPTIONS.find((option) => option.key === key);
+  if (spec === undefined) throw new QdhcpError('INVARIANT_VIOLATED', { reason: `no server option ${key}` });
+  return spec;
 }
 
 /** Every agent option, in `--help` order (Neutron's `dhcp_agent.ini` names). */
@@ -251,7 +254,7 @@ export function resolveAgentConfig(
     try {
       address = parseUpstream(entry).address;
     } catch (error) {
-      if (!(error instanceof DnsConfigError)) throw error;
+      if (!isQdhcpError(error, 'DNS_CONFIG_INVALID')) throw error;
       throw invalid(`${get('dnsmasq_dns_servers').where}: ${error.message}`);
     }
     // The agent opens upstream sockets inside each namespace with the IPv4-only netns addon.

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { QdhcpError } from '../../common/errors.js';
 
 /** What `qdhcp agent status` prints: the agent and, per network, what is served and since when. */
 export interface AgentStatus {
@@ -61,7 +62,7 @@ export function readStatus(path: string, timeoutMs = 5000): Promise<AgentStatus>
     const chunks: Buffer[] = [];
     const socket = createConnection(path);
     const timer = setTimeout(
-      () => socket.destroy(new Error(`no answer from ${path} within ${timeoutMs} ms`)),
+      () => socket.destroy(new QdhcpError('STATUS_SOCKET_TIMEOUT', { path, timeout_ms: timeoutMs })),
       timeoutMs,
     );
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import type { Bus } from '../bus.js';
 import { type BusEvent, type BusRequest, type ResourceEvent, resourceEvent } from '../messages.js';
 
@@ -92,6 +93,38 @@ export function busContract(label: string, open: () => Promise<BusTransport>): v
     await assert.rejects(agent.request(testRequest('slow'), { timeoutMs: 100 }), /timed out/);
     assert.equal(agent.stats().requests.failed >= 3, true);
   });
+
+  withTransport(
+    'a coded error reaches the caller with its code, message, params and retryable',
+    async (t) => {
+      const server = await t.server();
+      const agent = await t.agent();
+      server.serve('full', async () => {
+        throw new QdhcpError('IP_ADDRESS_GENERATION_FAILURE', { net_id: 'net-7' });
+      });
+      server.serve('plain', async () => {
+        throw new Error('no code here');
+      });
+      await server.flush();
+      await assert.rejects(agent.request(testRequest('full')), (error: unknown) => {
+        assert.ok(isQdhcpError(error, 'IP_ADDRESS_GENERATION_FAILURE'), String(error));
+        assert.equal(error.message, 'No more IP addresses available on network net-7.');
+        assert.deepEqual(error.params, { net_id: 'net-7' });
+        assert.equal(error.retryable, false);
+        assert.equal(error.status, 409);
+        return true;
+      });
+      await assert.rejects(agent.request(testRequest('plain')), (error: unknown) => {
+        assert.ok(isQdhcpError(error, 'BUS_HANDLER_FAILED'), String(error));
+        assert.match(error.message, /no code here/);
+        assert.equal(error.retryable, true);
+        return true;
+      });
+      await assert.rejects(agent.request(testRequest('nope')), (error: unknown) =>
+        isQdhcpError(error, 'BUS_NO_SERVER'),
+      );
+    },
+  );
 
   withTransport('events reach the hosts they are addressed to; fan-outs reach every host', async (t) => {
     const server = await t.server();

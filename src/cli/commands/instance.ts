@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, CommanderError } from 'commander';
+import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 
 interface CommonOptions {
   api: string;
@@ -17,9 +18,6 @@ interface CreateOptions extends CommonOptions {
   property?: string[];
   availabilityZone?: string;
 }
-
-/** A usage mistake (exit 2), as opposed to a refused or failed API call (exit 1). */
-class UsageError extends Error {}
 
 /** Repeatable option values (no default, so `--help` shows none). */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -44,7 +42,8 @@ export function parseProperties(pairs: readonly string[]): Record<string, string
   const out: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--property ${JSON.stringify(pair)}: expected KEY=VALUE`);
+    if (eq <= 0)
+      throw new QdhcpError('CLI_USAGE', { reason: `--property ${JSON.stringify(pair)}: expected KEY=VALUE` });
     out[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return out;
@@ -54,7 +53,9 @@ async function readInput(flag: string, path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw new UsageError(`${flag} ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new QdhcpError('CLI_USAGE', {
+      reason: `${flag} ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    });
   }
 }
 
@@ -62,9 +63,10 @@ async function readInput(flag: string, path: string): Promise<Buffer> {
 async function createFields(options: CreateOptions): Promise<Record<string, unknown>> {
   const ports = options.port ?? [];
   const properties = options.property ?? [];
-  if (ports.length === 0) throw new UsageError('at least one --port PORT_ID is needed');
+  if (ports.length === 0)
+    throw new QdhcpError('CLI_USAGE', { reason: 'at least one --port PORT_ID is needed' });
   if (options.key !== undefined && options.keyFile !== undefined) {
-    throw new UsageError('--key and --key-file exclude each other');
+    throw new QdhcpError('CLI_USAGE', { reason: '--key and --key-file exclude each other' });
   }
   const key =
     options.keyFile !== undefined
@@ -122,16 +124,16 @@ async function run(
   options: CommonOptions,
   work: (api: import('../../probe/api-client.js').InstanceApi) => Promise<void>,
 ): Promise<void> {
-  const { InstanceApi, ProbeApiError } = await import('../../probe/api-client.js');
+  const { InstanceApi } = await import('../../probe/api-client.js');
   try {
     if (options.format !== 'table' && options.format !== 'json') {
-      throw new UsageError(`--format ${options.format}: expected table or json`);
+      throw new QdhcpError('CLI_USAGE', { reason: `--format ${options.format}: expected table or json` });
     }
     await work(new InstanceApi(options.api, options.token));
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ProbeApiError) {
+    if (isQdhcpError(error, 'CLI_USAGE') || isQdhcpError(error, 'PROBE_API_FAILED')) {
       process.stderr.write(`qdhcp instance: ${error.message}\n`);
-      process.exitCode = error instanceof UsageError ? 2 : 1;
+      process.exitCode = error.code === 'CLI_USAGE' ? 2 : 1;
       return;
     }
     throw error;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isQdhcpError } from '../../common/errors.js';
 
 interface CommonProbeOptions {
   api: string;
@@ -23,8 +24,6 @@ async function withProbe(
   options: CommonProbeOptions,
   work: (settings: import('../../probe/probe.js').ProbeSettings) => Promise<void>,
 ): Promise<void> {
-  const { ProbeError } = await import('../../probe/probe.js');
-  const { ProbeApiError } = await import('../../probe/api-client.js');
   const timeout = Number(options.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) {
     process.stderr.write(`qdhcp probe: --timeout ${options.timeout} is not a positive number\n`);
@@ -41,7 +40,7 @@ async function withProbe(
       timeoutMs: timeout * 1000,
     });
   } catch (error) {
-    if (error instanceof ProbeError || error instanceof ProbeApiError) {
+    if (isQdhcpError(error, 'PROBE_FAILED') || isQdhcpError(error, 'PROBE_API_FAILED')) {
       process.stderr.write(`qdhcp probe: ${error.message}\n`);
       process.exitCode = 1;
       return;

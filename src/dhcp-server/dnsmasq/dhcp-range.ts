@@ -1,4 +1,5 @@
-import { formatIpv4, inSubnet, maskToPrefix, parseIpv4, prefixToMask } from '../../dhcp/ipv4.js';
+import { QdhcpError } from '../../common/errors.js';
+import { formatIpv4, inSubnet, maskToPrefix, parseIpv4, prefixToMask } from '../../common/ipv4.js';
 import { type LeaseTime, parseLeaseTime } from '../lease-time.js';
 import type { ServedSubnet } from '../types.js';
 
@@ -85,7 +86,8 @@ export function buildServedSubnets(
   local: readonly LocalAddress[],
 ): ServedSubnet[] {
   const primary = local[0];
-  if (primary === undefined) throw new Error('the interface has no IPv4 address');
+  if (primary === undefined)
+    throw new QdhcpError('SERVE_CONFIG_INVALID', { reason: 'the interface has no IPv4 address' });
   return ranges.map((range) => {
     const onLinkAddress = local.find((candidate) =>
       inSubnet(candidate.address, range.network, range.mask ?? prefixToMask(candidate.prefixLength)),
@@ -93,7 +95,9 @@ export function buildServedSubnets(
     const mask =
       range.mask ?? (onLinkAddress === undefined ? undefined : prefixToMask(onLinkAddress.prefixLength));
     if (mask === undefined)
-      throw new Error(`--dhcp-range=${range.text}: no netmask and no interface address in it`);
+      throw new QdhcpError('SERVE_CONFIG_INVALID', {
+        reason: `--dhcp-range=${range.text}: no netmask and no interface address in it`,
+      });
     const network = (range.network & mask) >>> 0;
     const prefixLength = maskToPrefix(mask) ?? 32;
     return {

@@ -1,4 +1,4 @@
-import { parseIpv4 } from '../../dhcp/ipv4.js';
+import { parseIpv4 } from '../../common/ipv4.js';
 import { clientIdFromText, type HostBinding, isHostName, isMac, normaliseHex } from '../host-binding.js';
 import { type LeaseTime, parseLeaseTime } from '../lease-time.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatIpv4, requireIpv4 as parseIpv4 } from '../../dhcp/ipv4.js';
+import { formatIpv4, requireIpv4 as parseIpv4 } from '../../common/ipv4.js';
 import { HostTable } from '../host-table.js';
 import { parseLeaseTime } from '../lease-time.js';
 import { buildServedSubnets, parseDhcpRange } from './dhcp-range.js';

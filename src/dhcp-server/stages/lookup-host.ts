@@ -1,4 +1,4 @@
-import { inSubnet } from '../../dhcp/ipv4.js';
+import { inSubnet } from '../../common/ipv4.js';
 import { CONTINUE, drop, type Exchange, type ServedSubnet, type Stage } from '../types.js';
 
 function subnetOf(exchange: Exchange, ip: number): ServedSubnet | undefined {

@@ -1,4 +1,4 @@
-import { formatIpv4 } from '../../dhcp/ipv4.js';
+import { formatIpv4 } from '../../common/ipv4.js';
 import { OPTION, readAddressOption } from '../request-fields.js';
 import { CONTINUE, drop, type Stage } from '../types.js';
 

@@ -1,4 +1,4 @@
-import { formatIpv4 } from '../../dhcp/ipv4.js';
+import { formatIpv4 } from '../../common/ipv4.js';
 import { encodeOption } from '../../dhcp/option-values.js';
 import { OPTION, readAddressOption } from '../request-fields.js';
 import { CONTINUE, drop, type Exchange, type Stage, type StageOutcome } from '../types.js';

@@ -1,4 +1,4 @@
-import { formatIpv4, inSubnet } from '../../dhcp/ipv4.js';
+import { formatIpv4, inSubnet } from '../../common/ipv4.js';
 import { CONTINUE, drop, type Stage } from '../types.js';
 
 /**

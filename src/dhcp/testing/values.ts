@@ -1,4 +1,4 @@
-import { requireIpv4 } from '../ipv4.js';
+import { requireIpv4 } from '../../common/ipv4.js';
 import { type ClasslessRoute, routeFromText } from '../routes.js';
 
 /** `'10.0.0.1'` as the codec's uint32 address, so tests can be written with readable literals. */

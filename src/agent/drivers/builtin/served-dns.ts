@@ -1,12 +1,13 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { openSocket } from '@qdhcp/netns';
+import { isQdhcpError, QdhcpError } from '../../../common/errors.js';
 import type { Logger } from '../../../common/logger.js';
 import type { DnsCounters } from '../../../dns/counters.js';
 import type { ForwarderTransport } from '../../../dns/forwarder.js';
 import { literalLookup } from '../../../dns/listen.js';
 import { createNetworkDns, type NetworkDns } from '../../../dns/network-dns.js';
-import { DnsZoneError, type ZoneHost } from '../../../dns/zone.js';
+import type { ZoneHost } from '../../../dns/zone.js';
 import { listenTcpInNamespace, namespacePath } from '../../../linux/namespace-sockets.js';
 import type { DhcpDeviceSpec } from '../../../linux/plumbing-commands.js';
 import { openBatchedUdpInNamespace } from '../../../linux/udp-batch-socket.js';
@@ -57,7 +58,7 @@ export function namespaceTransport(namespace: string): ForwarderTransport {
     openSocket({ netnsPath: namespacePath(namespace), kind, address: '0.0.0.0', port: 0 });
   return {
     createUdpSocket: (type) => {
-      if (type !== 'udp4') throw new Error('IPv6 upstreams are not supported inside a namespace');
+      if (type !== 'udp4') throw new QdhcpError('DNS_UPSTREAM_UNSUPPORTED');
       return dgram.createSocket({ type, lookup: literalLookup }).bind({ fd: open('udp4') });
     },
     connectTcp: (upstream) =>
@@ -170,7 +171,7 @@ export class ServedDns {
         this.dns.zone.upsertHost(host);
         kept.push(host.id);
       } catch (error) {
-        if (!(error instanceof DnsZoneError)) throw error;
+        if (!isQdhcpError(error, 'DNS_ZONE_INVALID')) throw error;
         this.dns.zone.removeHost(host.id);
         this.rejectedHosts++;
         this.logger.warn(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { formatIpv4 } from '../../../common/ipv4.js';
 import { createLogger } from '../../../common/logger.js';
-import { formatIpv4 } from '../../../dhcp/ipv4.js';
 import { buildRequest } from '../../../dhcp-server/testing/requests.js';
 import type { Network, Port } from '../../model.js';
 import { dhcpPortDeviceId } from '../../naming.js';

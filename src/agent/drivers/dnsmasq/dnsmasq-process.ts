@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { QdhcpError } from '../../../common/errors.js';
 
 /** Options of a supervised dnsmasq. */
 export interface DnsmasqProcessOptions {
@@ -60,12 +61,14 @@ export class DnsmasqProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.child === undefined || this.child.exitCode !== null) {
-        throw new Error(`dnsmasq exited at start: ${this.lastError.trim() || 'no message'}`);
+        throw new QdhcpError('DNSMASQ_START_FAILED', {
+          reason: `exited at start: ${this.lastError.trim() || 'no message'}`,
+        });
       }
       if (existsSync(this.options.pidFile)) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    throw new Error(`dnsmasq wrote no pid file within ${timeoutMs} ms`);
+    throw new QdhcpError('DNSMASQ_START_FAILED', { reason: `no pid file within ${timeoutMs} ms` });
   }
 
   private spawnOnce(): void {

@@ -11,6 +11,8 @@ export class ContractTestServer {
   readonly calls: Array<{ method: string; params: Readonly<Record<string, unknown>> }> = [];
   readonly readyPorts: string[] = [];
   readonly failNext = new Set<string>();
+  /** Methods that keep failing with the error this gives (e.g. a coded, non-retryable one). */
+  readonly failAlways = new Map<string, () => unknown>();
 
   constructor(
     readonly bus: Bus,
@@ -20,6 +22,8 @@ export class ContractTestServer {
       bus.serve(method, async (params) => {
         this.calls.push({ method, params });
         if (this.failNext.delete(method)) throw new Error(`${method} is down`);
+        const failure = this.failAlways.get(method);
+        if (failure !== undefined) throw failure();
         return handler(params);
       });
     serve('agent.report_state', () => ({ agentId: 'a1', status: 'alive' }));

@@ -1,0 +1,200 @@
+/**
+ * The codes that reach the HTTP API: each has the Neutron exception class name it is reported as (`type`,
+ * what OpenStack clients and tempest compare), an HTTP status and Neutron's wording (neutron_lib/exceptions)
+ * where clients or tests compare text. Part of the one catalog in `errors.ts`; documented in docs/errors.md.
+ *
+ * `retryable` is false unless sending the same request again later can succeed without anything else
+ * changing: "no free address" stays so until a port is deleted, and that deletion reaches an agent as an
+ * event, which makes it try again anyway.
+ *
+ * @module
+ */
+import type { ApiErrorDefinition } from './error-definition.js';
+
+/** Retrying the same request later may succeed (a transient server-side condition). */
+const RETRY = true;
+
+function api(type: string, status: number, template: string, retryable = false): ApiErrorDefinition {
+  return { layer: 'api', type, status, template, retryable };
+}
+
+/** Every error that reaches the API, keyed by its stable code (never reused). */
+export const API_ERRORS = {
+  // --- 404 -----------------------------------------------------------------------------------------
+  NETWORK_NOT_FOUND: api('NetworkNotFound', 404, 'Network {net_id} could not be found.'),
+  SECURITY_GROUP_NOT_FOUND: api('SecurityGroupNotFound', 404, 'Security group {id} does not exist'),
+  SUBNET_NOT_FOUND: api('SubnetNotFound', 404, 'Subnet {subnet_id} could not be found.'),
+  PORT_NOT_FOUND: api('PortNotFound', 404, 'Port {port_id} could not be found.'),
+  RESOURCE_NOT_FOUND: api('HTTPNotFound', 404, 'The resource could not be found.'),
+  AGENT_NOT_FOUND: api('AgentNotFound', 404, 'Agent {id} could not be found.'),
+  /** Neutron reports an unusable agent in the scheduler API as a not-found error (spec 1.10). */
+  INVALID_DHCP_AGENT: api(
+    'InvalidDHCPAgent',
+    404,
+    'Agent {id} is not a valid DHCP Agent or has been disabled.',
+  ),
+  INSTANCE_NOT_FOUND: api('InstanceNotFound', 404, 'Instance {instance_id} could not be found.'),
+  EXTENSION_NOT_FOUND: api('HTTPNotFound', 404, 'Extension with alias {alias} does not exist'),
+  // --- 400 raised by the request pipeline (body, attributes, query) ---------------------------------
+  BODY_INVALID: api('HTTPBadRequest', 400, 'Body contains invalid data'),
+  BODY_TOO_LARGE: api('HTTPBadRequest', 400, 'Request body is larger than the limit of {limit} bytes'),
+  RESOURCE_KEY_MISSING: api('HTTPBadRequest', 400, "Unable to find '{resource}' in request body"),
+  BULK_EMPTY: api('HTTPBadRequest', 400, 'Resources required'),
+  BULK_NOT_SUPPORTED: api('HTTPBadRequest', 400, 'Bulk operation not supported for {method}'),
+  UNRECOGNIZED_ATTRIBUTES: api('HTTPBadRequest', 400, "Unrecognized attribute(s) '{names}'"),
+  ATTRIBUTE_NOT_ALLOWED_IN_POST: api('HTTPBadRequest', 400, "Attribute '{attr}' not allowed in POST"),
+  READ_ONLY_ATTRIBUTE: api('HTTPBadRequest', 400, 'Cannot update read-only attribute {attr}'),
+  MISSING_ATTRIBUTE: api(
+    'HTTPBadRequest',
+    400,
+    "Failed to parse request. Required attribute '{attr}' not specified",
+  ),
+  INVALID_ATTRIBUTE: api('HTTPBadRequest', 400, 'Invalid input for {attr}. Reason: {reason}.'),
+  PROJECT_ID_MISMATCH: api('HTTPBadRequest', 400, "'project_id' and 'tenant_id' do not match"),
+  FOREIGN_PROJECT: api(
+    'HTTPBadRequest',
+    400,
+    "Specifying 'project_id' or 'tenant_id' other than the authenticated project in request requires admin privileges",
+  ),
+  INVALID_QUERY: api('HTTPBadRequest', 400, '{message}'),
+  INVALID_IF_MATCH: api('HTTPBadRequest', 400, 'Invalid If-Match header: {header}'),
+  // --- 400 raised by validation in the service layer ------------------------------------------------
+  INVALID_INPUT: api('InvalidInput', 400, 'Invalid input for operation: {error_message}.'),
+  PORT_NOT_USABLE: api('PortNotUsable', 400, 'Port {port_id} not usable for instance {instance}: {reason}.'),
+  BAD_RESOURCE_REQUEST: api('BadRequest', 400, 'Bad {resource} request: {msg}.'),
+  INVALID_IP_FOR_SUBNET: api(
+    'InvalidIpForSubnet',
+    400,
+    'IP address {ip_address} is not a valid IP for the specified subnet.',
+  ),
+  INVALID_IP_FOR_NETWORK: api(
+    'InvalidIpForNetwork',
+    400,
+    'IP address {ip_address} is not a valid IP for any of the subnets on the specified network.',
+  ),
+  ALLOCATION_ON_AUTO_ADDRESS_SUBNET: api(
+    'AllocationOnAutoAddressSubnet',
+    400,
+    'IPv6 address {ip} cannot be directly assigned to a port on subnet {subnet_id} as the subnet is configured for automatic addresses',
+  ),
+  INVALID_ALLOCATION_POOL: api('InvalidAllocationPool', 400, 'The allocation pool {pool} is not valid.'),
+  OUT_OF_BOUNDS_ALLOCATION_POOL: api(
+    'OutOfBoundsAllocationPool',
+    400,
+    'The allocation pool {pool} spans beyond the subnet cidr {subnet_cidr}.',
+  ),
+  HOST_ROUTES_EXHAUSTED: api(
+    'HostRoutesExhausted',
+    400,
+    'Unable to complete operation for {subnet_id}. The number of host routes exceeds the limit {quota}.',
+  ),
+  DNS_NAMESERVERS_EXHAUSTED: api(
+    'DNSNameServersExhausted',
+    400,
+    'Unable to complete operation for {subnet_id}. The number of DNS nameservers exceeds the limit {quota}.',
+  ),
+  // --- 401 / 403 / 412 -------------------------------------------------------------------------------
+  UNAUTHORIZED: api('HTTPUnauthorized', 401, 'Authentication required'),
+  FORBIDDEN: api('HTTPForbidden', 403, '{message}'),
+  REVISION_MISMATCH: api(
+    'HTTPPreconditionFailed',
+    412,
+    'Constrained to {expected}, but current revision is {current}',
+  ),
+  // --- 409 -------------------------------------------------------------------------------------------
+  OVERLAPPING_ALLOCATION_POOLS: api(
+    'OverlappingAllocationPools',
+    409,
+    'Found overlapping allocation pools: {pool_1} {pool_2} for subnet {subnet_cidr}.',
+  ),
+  GATEWAY_CONFLICT_WITH_ALLOCATION_POOLS: api(
+    'GatewayConflictWithAllocationPools',
+    409,
+    'Gateway ip {ip_address} conflicts with allocation pool {pool}.',
+  ),
+  IP_ADDRESS_ALREADY_ALLOCATED: api(
+    'IpAddressAlreadyAllocated',
+    409,
+    'IP address {ip} already allocated in subnet {subnet_id}',
+  ),
+  IP_ADDRESS_GENERATION_FAILURE: api(
+    'IpAddressGenerationFailure',
+    409,
+    'No more IP addresses available on network {net_id}.',
+  ),
+  IP_ADDRESS_GENERATION_FAILURE_NO_MATCHING_SUBNET: api(
+    'IpAddressGenerationFailureNoMatchingSubnet',
+    409,
+    'No valid service subnet for the given device owner, network {network_id}, service type {service_type}.',
+  ),
+  MAC_ADDRESS_IN_USE: api(
+    'MacAddressInUse',
+    409,
+    'Unable to complete operation for network {net_id}. The mac address {mac} is in use.',
+  ),
+  MAC_ADDRESS_GENERATION_FAILURE: api(
+    'MacAddressGenerationFailure',
+    503,
+    'Unable to generate unique mac on network {net_id}.',
+    RETRY,
+  ),
+  UNSUPPORTED_PORT_DEVICE_OWNER: api(
+    'UnsupportedPortDeviceOwner',
+    409,
+    'Operation {op} is not supported for device_owner {device_owner} on port {port_id}.',
+  ),
+  PORT_IN_USE: api(
+    'PortInUse',
+    409,
+    'Unable to complete operation on port {port_id} for network {net_id}. Port already has an attached device {device_id}.',
+  ),
+  PORT_BOUND: api(
+    'PortBound',
+    409,
+    'Unable to complete operation on port {port_id}, port is already bound, port type: {vif_type}, old_mac {old_mac}, new_mac {new_mac}.',
+  ),
+  NETWORK_HOSTED_BY_DHCP_AGENT: api(
+    'NetworkHostedByDHCPAgent',
+    409,
+    'The network {network_id} has been already hosted by the DHCP Agent {agent_id}.',
+  ),
+  NETWORK_NOT_HOSTED_BY_DHCP_AGENT: api(
+    'NetworkNotHostedByDhcpAgent',
+    409,
+    'The network {network_id} is not hosted by the DHCP agent {agent_id}.',
+  ),
+  NETWORK_IN_USE: api('NetworkInUse', 409, 'Unable to complete operation on network {net_id}. {reason}'),
+  SUBNET_IN_USE: api('SubnetInUse', 409, 'Unable to complete operation on subnet {subnet_id}: {reason}.'),
+  INVALID_SHARED_SETTING: api(
+    'InvalidSharedSetting',
+    409,
+    'Unable to reconfigure sharing settings for network {network}. Multiple tenants are using it.',
+  ),
+  FLAT_NETWORK_IN_USE: api(
+    'FlatNetworkInUse',
+    409,
+    'Unable to create the flat network. Physical network {physical_network} is in use.',
+  ),
+  VLAN_ID_IN_USE: api(
+    'VlanIdInUse',
+    409,
+    'Unable to create the network. The VLAN {vlan_id} on physical network {physical_network} is in use.',
+  ),
+  TUNNEL_ID_IN_USE: api(
+    'TunnelIdInUse',
+    409,
+    'Unable to create the network. The tunnel ID {tunnel_id} is in use.',
+  ),
+  // --- 5xx -------------------------------------------------------------------------------------------
+  NO_NETWORK_AVAILABLE: api(
+    'NoNetworkAvailable',
+    503,
+    'Unable to create the network. No tenant network is available for allocation.',
+  ),
+  INTERNAL: api(
+    'HTTPInternalServerError',
+    500,
+    'Request Failed: internal server error while processing your request.',
+    RETRY,
+  ),
+} as const satisfies Record<string, ApiErrorDefinition>;
