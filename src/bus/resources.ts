@@ -63,7 +63,7 @@ export const NetworkResource = Type.Object({
 export type NetworkResource = Static<typeof NetworkResource>;
 
 /** One allocation pool of a subnet, inclusive. */
-export const AllocationPool = Type.Object({ start: Type.String(), end: Type.String() });
+const AllocationPool = Type.Object({ start: Type.String(), end: Type.String() });
 /** One host route of a subnet (spec §1.4). */
 export const HostRoute = Type.Object({ destination: Type.String(), nexthop: Type.String() });
 
@@ -91,9 +91,9 @@ export const SubnetResource = Type.Object({
 export type SubnetResource = Static<typeof SubnetResource>;
 
 /** One fixed IP of a port. */
-export const FixedIp = Type.Object({ subnet_id: Id, ip_address: Type.String() });
+const FixedIp = Type.Object({ subnet_id: Id, ip_address: Type.String() });
 /** One allowed address pair of a port. */
-export const AddressPair = Type.Object({ ip_address: Type.String(), mac_address: Type.String() });
+const AddressPair = Type.Object({ ip_address: Type.String(), mac_address: Type.String() });
 /** One `extra_dhcp_opts` item (spec §1.6); a null `opt_value` means "delete" on update. */
 export const ExtraDhcpOpt = Type.Object({
   opt_name: Type.String(),
