@@ -66,6 +66,12 @@ export const INTERNAL_ERRORS = {
   COMMAND_FAILED: entry('linux', RETRYABLE, '{command}: {reason}{stderr}'),
   PLUMBING_FAILED: entry('linux', RETRYABLE, '{reason}'),
   INTERFACE_LOOKUP_FAILED: entry('linux', RETRYABLE, '{reason}'),
+  /** Retryable: the namespace may not exist yet, the address may be freed; `errno` names the cause. */
+  SOCKET_OPEN_FAILED: entry(
+    'linux',
+    RETRYABLE,
+    'cannot open a {kind} socket on {address}:{port} in namespace {namespace}: {errno} ({reason})',
+  ),
   SOCKET_RECEIVE_FAILED: entry('linux', RETRYABLE, '{syscall} {errno}'),
   IPV4_ADDRESS_INVALID: entry('linux', PERMANENT, '{reason}: {input}'),
   // --- codecs ----------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { nextMessage } from '../../test/support/datagrams.js';
+import { isQdhcpError } from '../common/errors.js';
 import { bindUdpInNamespace, listenTcpInNamespace } from './namespace-sockets.js';
 
 const namespace = `nsk${process.pid}`;
@@ -60,18 +61,17 @@ test('a TCP server listening inside a namespace accepts connections made inside 
 test('errors name the failing call: a missing namespace, an address in use', async () => {
   await assert.rejects(
     bindUdpInNamespace({ namespace: `${namespace}-missing`, address: '0.0.0.0', port: 0 }),
-    {
-      code: 'ENOENT',
-      syscall: 'open',
-    },
+    (error: unknown) =>
+      isQdhcpError(error, 'SOCKET_OPEN_FAILED') &&
+      error.params['errno'] === 'ENOENT' &&
+      (error.cause as NodeJS.ErrnoException).syscall === 'open',
   );
   const tcp = await listenTcpInNamespace({ namespace, address: '127.0.0.1', port: 16781 }, () => {});
   try {
     // A second listener on the same address and port: bind succeeds with SO_REUSEADDR, listen fails.
     await assert.rejects(
       listenTcpInNamespace({ namespace, address: '127.0.0.1', port: 16781 }, () => {}),
-      (error: unknown) =>
-        error instanceof Error && /EADDRINUSE/.test(`${(error as NodeJS.ErrnoException).code}`),
+      (error: unknown) => isQdhcpError(error, 'SOCKET_OPEN_FAILED') && error.params['errno'] === 'EADDRINUSE',
     );
   } finally {
     await new Promise((resolve) => tcp.close(resolve));

@@ -1,10 +1,38 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { openSocket } from '@qdhcp/netns';
+import { errorText, QdhcpError } from '../common/errors.js';
 
 /** Where `ip netns add NAME` puts a namespace; the agent addresses namespaces by name. */
 export function namespacePath(name: string): string {
   return `/run/netns/${name}`;
+}
+
+/** Where a socket was to be opened, for the error that says it could not be. */
+interface SocketPlace {
+  readonly namespace: string;
+  readonly address: string;
+  readonly port: number;
+}
+
+/**
+ * Opens the socket (addon call, then Node's bind/listen) and wraps a system error (ENOENT: no such
+ * namespace, EADDRINUSE…) as `SOCKET_OPEN_FAILED` with the errno name in its params and the original as cause.
+ */
+async function opened<T>(kind: 'udp4' | 'tcp4', place: SocketPlace, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    throw socketOpenFailed(kind, place, error);
+  }
+}
+
+/** `error` (a system error of opening a socket at `place`) as `SOCKET_OPEN_FAILED`, the original as cause. */
+export function socketOpenFailed(kind: 'udp4' | 'tcp4', place: SocketPlace, error: unknown): QdhcpError {
+  const errno = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+  const { namespace, address, port } = place;
+  const params = { kind, namespace, address, port, errno: String(errno), reason: errorText(error) };
+  return new QdhcpError('SOCKET_OPEN_FAILED', params, { cause: error });
 }
 
 export interface UdpInNamespaceOptions {
@@ -24,7 +52,11 @@ export interface UdpInNamespaceOptions {
  * network's namespace without a helper process per network (the socket is made by the native addon, which
  * enters the namespace only for socket() and bind(), about 0.1 ms).
  */
-export async function bindUdpInNamespace(options: UdpInNamespaceOptions): Promise<dgram.Socket> {
+export function bindUdpInNamespace(options: UdpInNamespaceOptions): Promise<dgram.Socket> {
+  return opened('udp4', options, () => bindUdp(options));
+}
+
+async function bindUdp(options: UdpInNamespaceOptions): Promise<dgram.Socket> {
   const fd = openSocket({
     netnsPath: namespacePath(options.namespace),
     kind: 'udp4',
@@ -60,7 +92,14 @@ export interface TcpInNamespaceOptions {
 }
 
 /** A listening TCP server inside another network namespace (see {@link bindUdpInNamespace}). */
-export async function listenTcpInNamespace(
+export function listenTcpInNamespace(
+  options: TcpInNamespaceOptions,
+  onConnection: (socket: net.Socket) => void,
+): Promise<net.Server> {
+  return opened('tcp4', options, () => listenTcp(options, onConnection));
+}
+
+async function listenTcp(
   options: TcpInNamespaceOptions,
   onConnection: (socket: net.Socket) => void,
 ): Promise<net.Server> {

@@ -111,9 +111,7 @@ test('send() answers one datagram; an oversize datagram is reported truncated, n
 test('bad arguments are TypeErrors, coded errors or errno errors, never a crash', async () => {
   assert.throws(
     () => openBatchedUdpInNamespace({ namespace: `${namespace}-gone`, address: '0.0.0.0', port: 0 }),
-    {
-      code: 'ENOENT',
-    },
+    (error: unknown) => isQdhcpError(error, 'SOCKET_OPEN_FAILED') && error.params['errno'] === 'ENOENT',
   );
   const badOpen = udpBatchOpen as unknown as (...args: unknown[]) => unknown;
   assert.throws(() => badOpen(-1, () => undefined), TypeError);

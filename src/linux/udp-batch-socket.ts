@@ -12,7 +12,7 @@ import {
 } from '@qdhcp/netns';
 import { QdhcpError } from '../common/errors.js';
 import { formatIpv4, parseIpv4 } from '../common/ipv4.js';
-import { namespacePath } from './namespace-sockets.js';
+import { namespacePath, socketOpenFailed } from './namespace-sockets.js';
 
 /**
  * A UDP socket inside a network namespace served in batches by the netns addon (native/netns/src/udp-batch.c):
@@ -156,18 +156,23 @@ export function batchedUdpFromFd(fd: number): BatchedUdpEndpoint {
 
 /**
  * Opens a batched UDP endpoint bound to `address:port` inside `namespace` (the socket is made by the addon,
- * which enters the namespace only for socket() and bind()). Throws like `openSocket` (ENOENT for a missing
- * namespace, EADDRINUSE…).
+ * which enters the namespace only for socket() and bind()). Throws `SOCKET_OPEN_FAILED` with the errno's
+ * name (ENOENT for a missing namespace, EADDRINUSE…) and the addon's error as cause.
  */
 export function openBatchedUdpInNamespace(options: BatchedUdpOptions): BatchedUdpEndpoint {
-  const fd = openSocket({
-    netnsPath: namespacePath(options.namespace),
-    kind: 'udp4',
-    address: options.address,
-    port: options.port,
-    ...(options.device === undefined ? {} : { bindToDevice: options.device }),
-    freeBind: options.freeBind ?? false,
-  });
+  let fd: number;
+  try {
+    fd = openSocket({
+      netnsPath: namespacePath(options.namespace),
+      kind: 'udp4',
+      address: options.address,
+      port: options.port,
+      ...(options.device === undefined ? {} : { bindToDevice: options.device }),
+      freeBind: options.freeBind ?? false,
+    });
+  } catch (error) {
+    throw socketOpenFailed('udp4', options, error);
+  }
   return batchedUdpFromFd(fd);
 }
 
