@@ -1,0 +1,75 @@
+import type { Namespace } from '../../test/support/netns.js';
+import { cpuSeconds } from './machine.js';
+
+/** perfdhcp's MAC template: client r of `-R N` has MAC fa:16:3e + r (see ../shared/tools/dhcp-bench §3). */
+export const PERFDHCP_MAC_TEMPLATE = 'fa:16:3e:00:00:00';
+
+export interface PerfdhcpResult {
+  /** 4-way exchanges per second perfdhcp reports. */
+  readonly achieved: number;
+  readonly discoversSent: number;
+  readonly acksReceived: number;
+}
+
+export interface DoraCost extends PerfdhcpResult {
+  /** CPU of the measured server process per completed exchange (ACK received), µs. */
+  readonly cpuMicrosPerDora: number;
+}
+
+/**
+ * One perfdhcp run (relayed DORAs, single-threaded perfdhcp as the anchor scripts run it) from `device` of
+ * `namespace`: `rate` exchanges/s over `clients` MACs for `seconds`. perfdhcp exits 3 when some exchanges
+ * failed; the counts say how many, so that is not an error here.
+ */
+export async function perfdhcp(
+  namespace: Namespace,
+  device: string,
+  rate: number,
+  clients: number,
+  seconds: number,
+): Promise<PerfdhcpResult> {
+  const result = await namespace.exec(
+    '/usr/sbin/perfdhcp',
+    [
+      ...['-4', '-l', device, '-g', 'single', '-b', `mac=${PERFDHCP_MAC_TEMPLATE}`],
+      ...['-R', String(clients), '-r', String(rate), '-p', String(seconds)],
+    ],
+    { allowFailure: true, timeoutMs: (seconds + 30) * 1000 },
+  );
+  return parsePerfdhcp(result.stdout);
+}
+
+/** Server CPU per DORA while perfdhcp runs against it: /proc CPU of `serverPid` before and after. */
+export async function doraCost(
+  serverPid: number | undefined,
+  namespace: Namespace,
+  device: string,
+  rate: number,
+  clients: number,
+  seconds: number,
+): Promise<DoraCost> {
+  const before = cpuSeconds(serverPid);
+  const run = await perfdhcp(namespace, device, rate, clients, seconds);
+  const used = cpuSeconds(serverPid) - before;
+  const cpuMicrosPerDora = run.acksReceived > 0 ? (used * 1e6) / run.acksReceived : Number.NaN;
+  return { ...run, cpuMicrosPerDora };
+}
+
+/** Reads perfdhcp's report the way the anchor's anc_perfdhcp does (awk over the same lines). */
+export function parsePerfdhcp(text: string): PerfdhcpResult {
+  let section = '';
+  const sent = new Map<string, number>();
+  const received = new Map<string, number>();
+  let achieved = Number.NaN;
+  for (const line of text.split('\n')) {
+    const rate = /^Rate:\s+([\d.]+)/.exec(line);
+    if (rate) achieved = Number(rate[1]);
+    if (line.includes('Statistics for: DISCOVER-OFFER')) section = 'DO';
+    if (line.includes('Statistics for: REQUEST-ACK')) section = 'RA';
+    const sentMatch = /^sent packets:\s+(\d+)/.exec(line);
+    if (sentMatch) sent.set(section, Number(sentMatch[1]));
+    const receivedMatch = /^received packets:\s+(\d+)/.exec(line);
+    if (receivedMatch) received.set(section, Number(receivedMatch[1]));
+  }
+  return { achieved, discoversSent: sent.get('DO') ?? 0, acksReceived: received.get('RA') ?? 0 };
+}
