@@ -60,11 +60,14 @@ export class AgentUnderTest {
     }
   }
 
-  /** Starts all-in-one; resolves when the agent has done its first full resync. */
-  async launch(): Promise<void> {
+  /**
+   * Starts all-in-one; resolves when the agent has started (or done its first full resync). `qdhcpDir`:
+   * another checkout's build taking over this bed's state and namespaces (bench/compare's resync).
+   */
+  async launch(qdhcpDir = this.qdhcpDir): Promise<void> {
     // QDHCP_BENCH_CPU_PROF=DIR: a V8 CPU profile of each all-in-one run, written there when it stops.
     const profileDir = process.env['QDHCP_BENCH_CPU_PROF'];
-    const qdhcp = join(this.qdhcpDir, 'bin', 'qdhcp');
+    const qdhcp = join(qdhcpDir, 'bin', 'qdhcp');
     const [command, ...prefix] =
       profileDir === undefined
         ? [qdhcp]
@@ -72,7 +75,7 @@ export class AgentUnderTest {
             'node',
             '--cpu-prof',
             `--cpu-prof-dir=${profileDir}`,
-            join(this.qdhcpDir, 'dist', 'src', 'cli', 'main.js'),
+            join(qdhcpDir, 'dist', 'src', 'cli', 'main.js'),
           ];
     this.aio = ManagedProcess.start(`all-in-one-${this.driver}`, command ?? qdhcp, [
       ...prefix,

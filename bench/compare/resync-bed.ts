@@ -24,11 +24,14 @@ export interface ResyncRun {
 const CREATORS = 4;
 
 /**
- * One checkout's all-in-one (builtin driver) holding `networks` networks × `portsPerNetwork` ports, kept
- * between runs so the networks are created once per side, not once per run. Each run is the restart after
- * a kill -9 that bench/agent's resync scenario times: launch, "full resync done", every network answering
- * (one probe veth per network), memory; then kill -9 again, so the other side runs with this one stopped
- * and the next run starts from the same state.
+ * An all-in-one (builtin driver) state of `networks` networks × `portsPerNetwork` ports, built once by one
+ * checkout and then shared: each run launches one side's build on it, as the restart after a kill -9 that
+ * bench/agent's resync scenario times (launch, "full resync done", every network answering a DISCOVER on
+ * its probe veth, memory), and kills it with -9 again. Old and new thus resync exactly the same database
+ * and the same DHCP namespaces, and the networks are created once, not once per side (at 1,000 networks
+ * that is minutes). This needs the two builds to agree on the state directory and the namespace layout,
+ * which a refactoring that keeps behaviour does; a side that had to repair the other's leftovers would
+ * show up here as a slower resync.
  */
 export class ResyncBed {
   private constructor(
@@ -37,7 +40,7 @@ export class ResyncBed {
     private readonly probeMacs: readonly string[],
   ) {}
 
-  static async build(qdhcpDir: string, label: string, settings: ResyncSettings): Promise<ResyncBed> {
+  static async build(qdhcpDir: string, settings: ResyncSettings): Promise<ResyncBed> {
     const agent = await AgentUnderTest.start('builtin', { qdhcpDir, tag: 'cr' });
     settings.cleanup.prefix(agent.bed.namespacePrefix);
     // Until the bed exists, the agent itself is what an interrupt must stop.
@@ -62,7 +65,7 @@ export class ResyncBed {
         await agent.createPorts(id, portMacs);
         ids[i] = id;
         probeMacs[i] = portMacs.at(-1) ?? '';
-        if ((i + 1) % 200 === 0) settings.progress(`${label} resync bed: ${i + 1} networks created`);
+        if ((i + 1) % 200 === 0) settings.progress(`resync bed: ${i + 1} networks created`);
       };
       await Promise.all(
         Array.from({ length: CREATORS }, async () => {
@@ -74,9 +77,9 @@ export class ResyncBed {
       for (const device of devices) probers.push(await DiscoverProber.open(agent.client.name, device));
       const bed = new ResyncBed(agent, probers, probeMacs);
       const answered = await bed.untilAllAnswered(100, 300_000);
-      if (!Number.isFinite(answered)) throw new Error(`${label}: not every network answered after setup`);
+      if (!Number.isFinite(answered)) throw new Error('resync bed: not every network answered after setup');
       await agent.kill();
-      settings.progress(`${label} resync bed ready: ${settings.networks} networks served; killed (-9)`);
+      settings.progress(`resync bed ready: ${settings.networks} networks served; all-in-one killed (-9)`);
       settings.cleanup.track(bed);
       return bed;
     } catch (error) {
@@ -89,10 +92,10 @@ export class ResyncBed {
     }
   }
 
-  /** Restart after the kill -9, timed; leaves the agent killed again. */
-  async run(): Promise<ResyncRun> {
+  /** Restart with the build of `qdhcpDir` after the kill -9, timed; leaves it killed again. */
+  async run(qdhcpDir: string): Promise<ResyncRun> {
     const launched = performance.now();
-    await this.agent.launch();
+    await this.agent.launch(qdhcpDir);
     await this.agent.waitForResyncLog(10 * 60_000);
     const resyncLogS = (performance.now() - launched) / 1000;
     const last = await this.untilAllAnswered(50, 10 * 60_000);

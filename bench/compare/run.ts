@@ -101,21 +101,16 @@ async function agentScenario(): Promise<void> {
 }
 
 async function resyncScenario(): Promise<void> {
-  const settings = { ...SIZES.resync, cleanup, progress: log };
-  const beds: Partial<Record<Side, ResyncBed>> = {};
+  const bed = await ResyncBed.build(OLD_DIR, { ...SIZES.resync, cleanup, progress: log });
   try {
-    for (const side of ['old', 'new'] as const)
-      beds[side] = await ResyncBed.build(dirOf(side), side, settings);
     await alternate('resync', async (side) => {
-      const bed = beds[side];
-      if (bed === undefined) throw new Error('no resync bed');
-      const run = await bed.run();
+      const run = await bed.run(dirOf(side));
       m.resync.values[side].push(run.allAnsweredS);
       m.resyncLog.values[side].push(run.resyncLogS);
       m.memory.values[side].push(run.memoryMiB);
     });
   } finally {
-    for (const bed of Object.values(beds)) await cleanup.release(bed);
+    await cleanup.release(bed);
   }
 }
 
