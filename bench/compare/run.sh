@@ -20,5 +20,8 @@ for dir in "$OLD" "$NEW"; do
     { echo "$dir: not built (run npm run build there)" >&2; exit 1; }
 done
 command -v perfdhcp >/dev/null || [ -x /usr/sbin/perfdhcp ] || { echo "perfdhcp missing (scripts/setup.sh)" >&2; exit 1; }
+OUT="$(cd "$(dirname "$0")/.." && pwd)/results/compare-$(date +%Y%m%dT%H%M%S)"; mkdir -p "$OUT"
+echo "table: $OUT/report.md, progress: $OUT/progress.log" >&2
 # Grace 30 s: a resync bed's teardown deletes a thousand namespaces before the wrapper's own sweep.
-exec bash "$(dirname "$0")/../run-node-bench.sh" compare/run.js 30 --old "$OLD" --new "$NEW" "$@"
+bash "$(dirname "$0")/../run-node-bench.sh" compare/run.js 30 --old "$OLD" --new "$NEW" "$@" \
+  2> >(tee "$OUT/progress.log" >&2) | tee "$OUT/report.md"
