@@ -2,14 +2,12 @@ import { bridgeName } from '../../src/agent/naming.js';
 import { AgentUnderTest } from '../agent/agent-under-test.js';
 import { type Progress, type PropagationResult, propagation } from '../agent/scenarios.js';
 import type { Cleanup } from './cleanup.js';
-import { type DoraCost, doraCost, perfdhcp } from './perfdhcp.js';
+import { type DoraCost, type DoraLoad, doraCost, perfdhcp } from './perfdhcp.js';
 
-export interface AgentDhcpSettings {
-  /** Ports on the one network (perfdhcp's clients are its first `ports` MACs). */
+export interface AgentDhcpSettings extends DoraLoad {
+  /** Ports on the one network (perfdhcp's clients are the first `clients` of them). */
   readonly ports: number;
   readonly samples: number;
-  readonly rate: number;
-  readonly seconds: number;
   readonly cleanup: Cleanup;
   readonly progress: Progress;
 }
@@ -47,9 +45,9 @@ export async function agentDhcp(qdhcpDir: string, settings: AgentDhcpSettings): 
       peerAddresses: [PERFDHCP_ADDRESS],
     });
     await agent.waitPortsReported(120_000);
-    const warm = await perfdhcp(relay, 'pd0', settings.rate, settings.ports, 3);
+    const warm = await perfdhcp(relay, 'pd0', settings.rate, settings.clients, 3);
     if (warm.acksReceived === 0) throw new Error('warm-up: no ACK from the builtin driver');
-    const dora = await doraCost(agent.pid, relay, 'pd0', settings.rate, settings.ports, settings.seconds);
+    const dora = await doraCost(agent.pid, relay, 'pd0', settings);
     return { propagation: measured, dora };
   } finally {
     await settings.cleanup.release(agent);

@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import { agentDhcp } from './agent-dhcp.js';
 import { Cleanup } from './cleanup.js';
 import { busiestProcesses, load1, loadAverage } from './machine.js';
+import type { DoraLoad } from './perfdhcp.js';
 import { ResyncBed } from './resync-bed.js';
 import { serveDoraCost } from './serve-dhcp.js';
-import { type Measure, type Side, table } from './table.js';
+import { fmt, type Measure, type Side, table } from './table.js';
 
 /**
  * Issue 11's "no regression" gate: `node dist/bench/compare/run.js --old DIR --new DIR [--runs 3] [--quick]
@@ -26,8 +27,15 @@ const cleanup = new Cleanup(flag('--prefix-file'));
 
 /** Sizes: the full compare (3 × 2 runs of everything) fits in about 25 minutes on the 2-core test machine. */
 const SIZES = {
-  serve: { hosts: 1000, rate: 2000, seconds: quick ? 5 : 10 },
-  agent: { ports: 1000, samples: quick ? 50 : 200, rate: 1000, seconds: quick ? 5 : 10 },
+  serve: { clients: 1000, rate: 2000, windows: quick ? 3 : 5, secondsPerWindow: 2 },
+  agent: {
+    ports: 1000,
+    clients: 1000,
+    samples: quick ? 100 : 500,
+    rate: 1000,
+    windows: quick ? 3 : 5,
+    secondsPerWindow: 2,
+  },
   resync: { networks: Number(flag('--networks') ?? (quick ? 200 : 1000)), portsPerNetwork: 5 },
 } as const;
 
@@ -36,13 +44,24 @@ const log = (text: string): void => {
 };
 const dirOf = (side: Side): string => (side === 'old' ? OLD_DIR : NEW_DIR);
 
+const windows = (load: DoraLoad): string =>
+  `lowest of ${load.windows} ${load.secondsPerWindow}-s windows at ${load.rate}/s`;
+
 function measure(name: string, unit: string, gated: boolean): Measure {
   return { name, unit, gated, values: { old: [], new: [] } };
 }
 const m = {
-  serveCpu: measure(`qdhcp serve: CPU per DORA, ${SIZES.serve.hosts} hosts`, 'µs', true),
+  serveCpu: measure(
+    `qdhcp serve: CPU per DORA, ${SIZES.serve.clients} hosts, ${windows(SIZES.serve)}`,
+    'µs',
+    true,
+  ),
   serveRate: measure(`qdhcp serve: DORA/s done at ${SIZES.serve.rate}/s offered`, '/s, context', false),
-  builtinCpu: measure(`builtin driver: all-in-one CPU per DORA, ${SIZES.agent.ports} ports`, 'µs', true),
+  builtinCpu: measure(
+    `builtin driver: all-in-one CPU per DORA, ${SIZES.agent.ports} ports, ${windows(SIZES.agent)}`,
+    'µs',
+    true,
+  ),
   builtinRate: measure(`builtin driver: DORA/s done at ${SIZES.agent.rate}/s offered`, '/s, context', false),
   propagationP99: measure(
     `propagation p99, ${SIZES.agent.ports} ports, ${SIZES.agent.samples} samples`,
@@ -63,16 +82,19 @@ const m = {
   ),
 };
 
-/** Runs `work` for old and new alternately, `RUNS` times each; a failed run is logged and left out. */
-async function alternate(scenario: string, work: (side: Side, run: number) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` for old and new alternately, `RUNS` times each, logging what each run measured (so a long
+ * compare shows its figures as it goes); a failed run is logged and left out.
+ */
+async function alternate(scenario: string, work: (side: Side) => Promise<string>): Promise<void> {
   for (let run = 1; run <= RUNS; run++) {
     for (const side of ['old', 'new'] as const) {
       const started = performance.now();
       const load = load1().toFixed(1);
       try {
-        await work(side, run);
+        const figures = await work(side);
         const seconds = ((performance.now() - started) / 1000).toFixed(0);
-        log(`${scenario} ${side} run ${run}: done in ${seconds} s (load1 ${load} at start)`);
+        log(`${scenario} ${side} run ${run}: ${figures}; ${seconds} s, load1 ${load} at start`);
       } catch (error) {
         log(
           `${scenario} ${side} run ${run} FAILED: ${error instanceof Error ? error.message : String(error)}`,
@@ -87,6 +109,7 @@ async function serveScenario(): Promise<void> {
     const cost = await serveDoraCost(dirOf(side), { ...SIZES.serve, cleanup });
     m.serveCpu.values[side].push(cost.cpuMicrosPerDora);
     m.serveRate.values[side].push(cost.achieved);
+    return `${fmt(cost.cpuMicrosPerDora)} µs/DORA at ${fmt(cost.achieved)} DORA/s`;
   });
 }
 
@@ -97,17 +120,24 @@ async function agentScenario(): Promise<void> {
     m.builtinRate.values[side].push(result.dora.achieved);
     m.propagationP99.values[side].push(result.propagation.p99);
     m.propagationP50.values[side].push(result.propagation.p50);
+    const { dora, propagation } = result;
+    return `${fmt(dora.cpuMicrosPerDora)} µs/DORA at ${fmt(dora.achieved)} DORA/s, propagation p99 ${fmt(propagation.p99)} ms`;
   });
 }
 
 async function resyncScenario(): Promise<void> {
   const bed = await ResyncBed.build(OLD_DIR, { ...SIZES.resync, cleanup, progress: log });
   try {
+    // Not timed: the first restart after the build-up ran slowest in the validation runs (caches, the
+    // build-up's leftovers); from here every timed run starts from a state a previous restart left.
+    const warm = await bed.run(OLD_DIR);
+    log(`resync warm-up restart (not counted): every network answered after ${fmt(warm.allAnsweredS)} s`);
     await alternate('resync', async (side) => {
       const run = await bed.run(dirOf(side));
       m.resync.values[side].push(run.allAnsweredS);
       m.resyncLog.values[side].push(run.resyncLogS);
       m.memory.values[side].push(run.memoryMiB);
+      return `every network answered after ${fmt(run.allAnsweredS)} s, VmRSS ${fmt(run.memoryMiB)} MiB`;
     });
   } finally {
     await cleanup.release(bed);

@@ -3,12 +3,9 @@ import { join } from 'node:path';
 import { type Namespace, Sandbox } from '../../test/support/netns.js';
 import { benchHost } from '../../test/support/qdhcp-serve.js';
 import type { Cleanup } from './cleanup.js';
-import { type DoraCost, doraCost, perfdhcp } from './perfdhcp.js';
+import { type DoraCost, type DoraLoad, doraCost, perfdhcp } from './perfdhcp.js';
 
-export interface ServeDhcpSettings {
-  readonly hosts: number;
-  readonly rate: number;
-  readonly seconds: number;
+export interface ServeDhcpSettings extends DoraLoad {
   readonly cleanup: Cleanup;
 }
 
@@ -19,7 +16,7 @@ const CLIENT_ADDRESS = '10.77.0.2';
  * `qdhcp serve` of the checkout `qdhcpDir`, started with the Neutron dnsmasq command line of the DHCP
  * benchmark (bench/dhcp/run.sh: the anchor's hosts and opts files, one log line per reply to a file), in a
  * server namespace joined by a veth to a client namespace. perfdhcp warms it up (JIT, a lease for every
- * host), then a fixed-rate run measures the server's CPU per DORA: a rate well under what either side
+ * host), then fixed-rate windows measure the server's CPU per DORA: a rate well under what either side
  * sustains, so the figure is cost per exchange, not a saturation point.
  */
 export async function serveDoraCost(qdhcpDir: string, settings: ServeDhcpSettings): Promise<DoraCost> {
@@ -35,7 +32,7 @@ export async function serveDoraCost(qdhcpDir: string, settings: ServeDhcpSetting
       localAddresses: [`${SERVER_ADDRESS}/16`],
       peerAddresses: [`${CLIENT_ADDRESS}/16`],
     });
-    const files = writeServerFiles(sandbox, settings.hosts);
+    const files = writeServerFiles(sandbox, settings.clients);
     const serve = sandbox.spawn(server, 'qdhcp-serve', join(qdhcpDir, 'bin', 'qdhcp'), [
       'serve',
       `--interface=${serverDevice}`,
@@ -49,7 +46,7 @@ export async function serveDoraCost(qdhcpDir: string, settings: ServeDhcpSetting
     ]);
     await waitForStart(files.log, () => serve.exit !== undefined, serve.stderr);
     await warmUp(client, clientDevice, settings);
-    return await doraCost(serve.pid, client, clientDevice, settings.rate, settings.hosts, settings.seconds);
+    return await doraCost(serve.pid, client, clientDevice, settings);
   } finally {
     await settings.cleanup.release(sandbox);
   }
@@ -85,6 +82,6 @@ async function waitForStart(log: string, exited: () => boolean, stderr: string):
 
 /** Three seconds at the measured rate: compiled code and a lease for every host before the timing. */
 async function warmUp(client: Namespace, device: string, settings: ServeDhcpSettings): Promise<void> {
-  const run = await perfdhcp(client, device, settings.rate, settings.hosts, 3);
+  const run = await perfdhcp(client, device, settings.rate, settings.clients, 3);
   if (run.acksReceived === 0) throw new Error('warm-up: no ACK from qdhcp serve');
 }
