@@ -1,5 +1,5 @@
 import type { Namespace } from '../../test/support/netns.js';
-import { cpuSeconds } from './machine.js';
+import { preciseCpuSeconds } from './machine.js';
 
 /** perfdhcp's MAC template: client r of `-R N` has MAC fa:16:3e + r (see ../shared/tools/dhcp-bench §3). */
 export const PERFDHCP_MAC_TEMPLATE = 'fa:16:3e:00:00:00';
@@ -50,11 +50,10 @@ export interface DoraLoad {
 }
 
 /**
- * Server CPU per DORA while perfdhcp runs against it (/proc CPU of `serverPid` around each window), as the
+ * Server CPU per DORA while perfdhcp runs against it (CPU of `serverPid`'s threads around each window), as the
  * lowest of several short windows: other jobs on the machine only ever add to a window's CPU time (cache
  * and core contention, a neighbour's burst), so the least disturbed window is the closest to the code's own
- * cost, and a burst that spoils one window does not move the figure. A window of 2 s at 1,000+ DORA/s is
- * hundreds of CPU ticks, so the 10-ms tick of /proc is under 2 %. The rate returned is over all windows.
+ * cost, and a burst that spoils one window does not move the figure. The rate returned is the mean over windows.
  */
 export async function doraCost(
   serverPid: number | undefined,
@@ -67,9 +66,9 @@ export async function doraCost(
   let discoversSent = 0;
   let acksReceived = 0;
   for (let i = 0; i < load.windows; i++) {
-    const before = cpuSeconds(serverPid);
+    const before = preciseCpuSeconds(serverPid);
     const run = await perfdhcp(namespace, device, load.rate, load.clients, load.secondsPerWindow);
-    const used = cpuSeconds(serverPid) - before;
+    const used = preciseCpuSeconds(serverPid) - before;
     if (run.acksReceived > 0) costs.push((used * 1e6) / run.acksReceived);
     achieved += run.achieved / load.windows;
     discoversSent += run.discoversSent;

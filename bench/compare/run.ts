@@ -27,7 +27,7 @@ const cleanup = new Cleanup(flag('--prefix-file'));
 
 /** Sizes: the full compare (3 × 2 runs of everything) fits in about 25 minutes on the 2-core test machine. */
 const SIZES = {
-  serve: { clients: 1000, rate: 2000, windows: quick ? 3 : 5, secondsPerWindow: 2 },
+  serve: { clients: 1000, rate: 1000, windows: quick ? 3 : 5, secondsPerWindow: 2 },
   agent: {
     ports: 1000,
     clients: 1000,
