@@ -23,5 +23,6 @@ command -v perfdhcp >/dev/null || [ -x /usr/sbin/perfdhcp ] || { echo "perfdhcp 
 OUT="$(cd "$(dirname "$0")/.." && pwd)/results/compare-$(date +%Y%m%dT%H%M%S)"; mkdir -p "$OUT"
 echo "table: $OUT/report.md, progress: $OUT/progress.log" >&2
 # Grace 30 s: a resync bed's teardown deletes a thousand namespaces before the wrapper's own sweep.
+# The tees ignore Ctrl-C so the teardown's messages still reach the terminal and the log.
 bash "$(dirname "$0")/../run-node-bench.sh" compare/run.js 30 --old "$OLD" --new "$NEW" "$@" \
-  2> >(tee "$OUT/progress.log" >&2) | tee "$OUT/report.md"
+  2> >(trap '' INT; exec tee "$OUT/progress.log" >&2) | (trap '' INT; exec tee "$OUT/report.md")

@@ -149,12 +149,16 @@ async function main(): Promise<void> {
   const started = new Date();
   const loadAtStart = loadAverage();
   const busyAtStart = await busiestProcesses();
+  // Ctrl-C reaches us and the wrapper's TERM follows: the second signal must not cut the first teardown short.
+  let stopping = false;
   const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
     log('interrupted: stopping what runs (the wrapper then removes what is left under our prefixes)');
     void cleanup.all().finally(() => process.exit(130));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   const loads = [load1()];
   const sampler = setInterval(() => loads.push(load1()), 10_000);
   try {
