@@ -8,11 +8,18 @@ import { AgentTestbed } from '../../test/support/agent/testbed.js';
 import type { Namespace } from '../../test/support/netns.js';
 import { ManagedProcess } from '../../test/support/process.js';
 
+/** The checkout this harness was built from: its `bin/qdhcp` runs unless `start` is given another. */
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
-const QDHCP = join(ROOT, 'bin', 'qdhcp');
 
 export type Driver = 'builtin' | 'dnsmasq';
 export type Json = Record<string, unknown>;
+
+export interface AgentUnderTestOptions {
+  /** Checkout whose built code runs (`DIR/bin/qdhcp`, `DIR/dist`): bench/compare runs an old and a new one. */
+  readonly qdhcpDir?: string;
+  /** Namespace prefix tag (3 letters at most); by default one per driver. */
+  readonly tag?: string;
+}
 
 /**
  * `qdhcp all-in-one` (API + agent, SQLite) with one driver, as the e2e tests run it: API and metrics on
@@ -30,10 +37,11 @@ export class AgentUnderTest {
     readonly client: Namespace,
     private readonly apiUrl: string,
     private readonly metricsUrl: string,
+    private readonly qdhcpDir: string,
   ) {}
 
-  static async start(driver: Driver): Promise<AgentUnderTest> {
-    const bed = await AgentTestbed.create(driver === 'builtin' ? 'bab' : 'bad');
+  static async start(driver: Driver, options: AgentUnderTestOptions = {}): Promise<AgentUnderTest> {
+    const bed = await AgentTestbed.create(options.tag ?? (driver === 'builtin' ? 'bab' : 'bad'));
     try {
       const client = await bed.sandbox.addNamespace('cl');
       const agent = new AgentUnderTest(
@@ -42,6 +50,7 @@ export class AgentUnderTest {
         client,
         `http://127.0.0.1:${await freePort()}`,
         `http://127.0.0.1:${await freePort()}/metrics`,
+        options.qdhcpDir ?? ROOT,
       );
       await agent.launch();
       return agent;
@@ -51,15 +60,24 @@ export class AgentUnderTest {
     }
   }
 
-  /** Starts all-in-one; resolves when the agent has done its first full resync. */
-  async launch(): Promise<void> {
+  /**
+   * Starts all-in-one; resolves when the agent has started (or done its first full resync). `qdhcpDir`:
+   * another checkout's build taking over this bed's state and namespaces (bench/compare's resync).
+   */
+  async launch(qdhcpDir = this.qdhcpDir): Promise<void> {
     // QDHCP_BENCH_CPU_PROF=DIR: a V8 CPU profile of each all-in-one run, written there when it stops.
     const profileDir = process.env['QDHCP_BENCH_CPU_PROF'];
+    const qdhcp = join(qdhcpDir, 'bin', 'qdhcp');
     const [command, ...prefix] =
       profileDir === undefined
-        ? [QDHCP]
-        : ['node', '--cpu-prof', `--cpu-prof-dir=${profileDir}`, join(ROOT, 'dist', 'src', 'cli', 'main.js')];
-    this.aio = ManagedProcess.start(`all-in-one-${this.driver}`, command ?? QDHCP, [
+        ? [qdhcp]
+        : [
+            'node',
+            '--cpu-prof',
+            `--cpu-prof-dir=${profileDir}`,
+            join(qdhcpDir, 'dist', 'src', 'cli', 'main.js'),
+          ];
+    this.aio = ManagedProcess.start(`all-in-one-${this.driver}`, command ?? qdhcp, [
       ...prefix,
       ...['all-in-one', '--bind', new URL(this.apiUrl).host, '--state-dir', this.bed.path('state')],
       ...['--host', 'bench-host', '--namespace-prefix', this.bed.namespacePrefix],
@@ -74,6 +92,11 @@ export class AgentUnderTest {
       ],
     ]);
     await this.aio.waitForOutput(/full resync done|qdhcp agent started/, 60_000);
+  }
+
+  /** PID of the running all-in-one process (bin/qdhcp execs node, so it is node's). */
+  get pid(): number | undefined {
+    return this.aio?.pid;
   }
 
   /** kill -9 of the whole all-in-one process (API + agent). */
