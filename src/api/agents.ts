@@ -7,9 +7,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { QdhcpError } from '../common/errors.js';
-import type { FilterValue } from '../db/index.js';
 import type { AgentService, AgentUpdate } from '../service/agent-service.js';
 import { AgentView } from '../service/agent-views.js';
+import type { FilterValue } from '../service/query.js';
 import { NetworkResource } from '../service/views.js';
 import { isJsonObject } from './converters.js';
 import { selectFields } from './list-query.js';

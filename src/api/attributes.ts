@@ -7,11 +7,12 @@
  * @module
  */
 
-import type { AllocationPool, HostRoute } from '../db/index.js';
 import { parseCidr, parseIp } from '../ipam/index.js';
 import type {
+  AllocationPool,
   ExtraDhcpOptRequest,
   FixedIpRequest,
+  HostRoute,
   NetworkInput,
   PortInput,
   SubnetInput,

@@ -6,9 +6,8 @@
  * @module
  */
 import { QdhcpError } from '../common/errors.js';
-import type { EqualsFilter, FilterValue, FixedIpsFilter } from '../db/index.js';
 import { parseMac } from '../ipam/index.js';
-import type { PageRequest, SortKey } from '../service/query.js';
+import type { EqualsFilter, FilterValue, FixedIpsFilter, PageRequest, SortKey } from '../service/query.js';
 import type { AttributeMap, FilterKind } from './attribute-map.js';
 import { toBoolean, toInteger } from './converters.js';
 

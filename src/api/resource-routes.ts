@@ -7,8 +7,8 @@
 import type { TObject } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { QdhcpError } from '../common/errors.js';
-import type { FixedIpsFilter } from '../db/index.js';
 import type { RequestContext } from '../service/context.js';
+import type { FixedIpsFilter } from '../service/query.js';
 import { paginate, sortItems } from '../service/query.js';
 import type { AttributesOf } from './attribute-map.js';
 import {

@@ -14,6 +14,9 @@
 import type { NetworkResource, PortResource, SubnetResource } from '../bus/resources.js';
 import type { AllocationPool, HostRoute } from '../db/index.js';
 
+/** The shapes of subnet attributes the API parses, named here so the HTTP edge does not reach into db/. */
+export type { AllocationPool, HostRoute };
+
 /** The named attributes of `R`, each optional (not given) and read-only. */
 type Given<R, K extends keyof R> = { readonly [P in K]?: R[P] };
 

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** The list filters the API builds from a query string, as the repositories take them (api/ does not import db/). */
+export type { EqualsFilter, FilterValue, FixedIpsFilter } from '../db/index.js';
+
 /** One sort key and its direction. */
 export interface SortKey {
   readonly key: string;
