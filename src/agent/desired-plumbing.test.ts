@@ -8,7 +8,7 @@ import {
   uplinkFor,
   vxlanRemotes,
 } from './desired-plumbing.js';
-import type { Network, Port } from './model.js';
+import type { AgentNetwork, AgentPort } from './model.js';
 import {
   DEFAULT_PLUMBING_SETTINGS,
   type PlumbingSettings,
@@ -24,7 +24,7 @@ const settings: PlumbingSettings = {
   localIp: '192.0.2.1',
   vxlanRemotes: ['192.0.2.2'],
 };
-const dhcpPort: Port = {
+const dhcpPort: AgentPort = {
   id: '9f034b55-6c11-4c55-8f3a-3b1e0b6a8a11',
   mac_address: 'fa:16:3e:11:22:33',
   fixed_ips: [
@@ -35,7 +35,7 @@ const dhcpPort: Port = {
   device_owner: 'network:dhcp',
   device_id: 'dhcp-x',
 };
-const network: Network = {
+const network: AgentNetwork = {
   id: NET,
   admin_state_up: true,
   mtu: 1450,
@@ -159,7 +159,7 @@ test('uplinks by network type, and typed errors for what cannot be wired', () =>
 });
 
 test('vxlan floods to the configured remotes plus the peers from the server, without itself, sorted', () => {
-  const vxlan: Network = { ...network, 'provider:network_type': 'vxlan', 'provider:segmentation_id': 7 };
+  const vxlan: AgentNetwork = { ...network, 'provider:network_type': 'vxlan', 'provider:segmentation_id': 7 };
   assert.deepEqual(vxlanRemotes(vxlan, settings), ['192.0.2.2']);
   const peers = { ...vxlan, vxlan_peers: ['192.0.2.9', '192.0.2.1', '192.0.2.2', '192.0.2.3'] };
   assert.deepEqual(vxlanRemotes(peers, settings), ['192.0.2.2', '192.0.2.3', '192.0.2.9']);

@@ -1,7 +1,7 @@
 import { QdhcpError } from '../common/errors.js';
 import type { BridgeSpec, DhcpDeviceSpec, Uplink } from '../linux/plumbing-commands.js';
 import { cidrOf, networkFacts, subnetContains } from './dhcp-config/network-facts.js';
-import type { Network, Port } from './model.js';
+import type { AgentNetwork, AgentPort } from './model.js';
 import {
   bridgeName,
   dhcpNamespaceName,
@@ -24,7 +24,7 @@ export interface DesiredPlumbing {
 }
 
 /** The uplink of a network from its provider attributes (flat, vlan, vxlan, local). */
-export function uplinkFor(network: Network, settings: PlumbingSettings): Uplink {
+export function uplinkFor(network: AgentNetwork, settings: PlumbingSettings): Uplink {
   const type = network['provider:network_type'] ?? 'local';
   const physnet = network['provider:physical_network'] ?? '';
   const segmentation = network['provider:segmentation_id'] ?? undefined;
@@ -86,7 +86,7 @@ export function uplinkFor(network: Network, settings: PlumbingSettings): Uplink 
  * Where a VXLAN network floods: the configured remotes and the peers the server sent, without this host's
  * own address, sorted and unique (so the FDB converge compares sets).
  */
-export function vxlanRemotes(network: Network, settings: PlumbingSettings): string[] {
+export function vxlanRemotes(network: AgentNetwork, settings: PlumbingSettings): string[] {
   const all = new Set([...settings.vxlanRemotes, ...(network.vxlan_peers ?? [])]);
   if (settings.localIp !== undefined) all.delete(settings.localIp);
   return [...all].sort();
@@ -98,8 +98,8 @@ export function vxlanRemotes(network: Network, settings: PlumbingSettings): stri
  * first DHCP-enabled IPv4 subnet with a gateway (on-link when the gateway is outside that subnet).
  */
 export function desiredPlumbing(
-  network: Network,
-  dhcpPort: Port,
+  network: AgentNetwork,
+  dhcpPort: AgentPort,
   dhcp: DhcpSettings,
   settings: PlumbingSettings,
 ): DesiredPlumbing {
@@ -138,7 +138,7 @@ export function desiredPlumbing(
 }
 
 /** True when the agent should serve the network (spec §4.7): admin up with a DHCP-enabled subnet. */
-export function networkNeedsDhcp(network: Network): boolean {
+export function networkNeedsDhcp(network: AgentNetwork): boolean {
   return network.admin_state_up && network.subnets.some((subnet) => subnet.enable_dhcp);
 }
 
@@ -146,11 +146,11 @@ export function networkNeedsDhcp(network: Network): boolean {
  * The one test of "is this the agent's own DHCP port": owner `network:dhcp` and this agent's device id
  * (spec §4.14). Its addresses belong to the plumbing, so a change of it re-plumbs the network.
  */
-export function isAgentDhcpPort(port: Port | undefined, deviceId: string): boolean {
+export function isAgentDhcpPort(port: AgentPort | undefined, deviceId: string): boolean {
   return port?.device_owner === 'network:dhcp' && port.device_id === deviceId;
 }
 
 /** The agent's DHCP port in a network ({@link isAgentDhcpPort}). */
-export function findAgentDhcpPort(network: Network, deviceId: string): Port | undefined {
+export function findAgentDhcpPort(network: AgentNetwork, deviceId: string): AgentPort | undefined {
   return network.ports.find((port) => isAgentDhcpPort(port, deviceId));
 }

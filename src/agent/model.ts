@@ -58,11 +58,6 @@ export type AgentNetwork = Omit<DeepReadonly<AgentNetworkSchema>, 'revision' | '
   readonly ports: readonly AgentPort[];
 };
 
-// TODO(lead): rename uses after merge
-export type Network = AgentNetwork;
-// TODO(lead): rename uses after merge
-export type Port = AgentPort;
-
 /** Device owners whose ports get no DHCP configuration (spec §4.7). */
 export const OWNERS_WITHOUT_DHCP: ReadonlySet<string> = new Set([
   'network:router_ha_interface',
@@ -79,7 +74,7 @@ export const ROUTER_INTERFACE_OWNERS: ReadonlySet<string> = new Set([
 ]);
 
 /** True when the port needs DHCP configuration (spec §4.7: a port without an owner does). */
-export function portNeedsDhcp(port: Port): boolean {
+export function portNeedsDhcp(port: AgentPort): boolean {
   return !OWNERS_WITHOUT_DHCP.has(port.device_owner ?? '');
 }
 

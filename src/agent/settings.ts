@@ -1,4 +1,4 @@
-import type { Port } from './model.js';
+import type { AgentPort } from './model.js';
 
 /**
  * Agent configuration that shapes DHCP (spec §4.1 names in brackets). Validated at the edge (the CLI);
@@ -45,5 +45,5 @@ export const DEFAULT_DHCP_SETTINGS: DhcpSettings = Object.freeze({
 export interface DhcpContext {
   readonly settings: DhcpSettings;
   /** The agent's own DHCP port (device_owner `network:dhcp`); its addresses are the server's. */
-  readonly dhcpPort: Port | undefined;
+  readonly dhcpPort: AgentPort | undefined;
 }

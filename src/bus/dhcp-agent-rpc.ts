@@ -99,13 +99,6 @@ export const AgentNetwork = Type.Composite([
 ]);
 export type AgentNetwork = Static<typeof AgentNetwork>;
 
-/** TODO(lead): rename uses after merge — the agent projections' former names. */
-export const PortView = AgentPort;
-export type PortView = AgentPort;
-/** TODO(lead): rename uses after merge. */
-export const NetworkView = AgentNetwork;
-export type NetworkView = AgentNetwork;
-
 /** Heartbeat (spec §4.9). The answer tells a restarted or revived agent to resync everything. */
 export const ReportStateParams = Type.Object({
   host: Host,

@@ -57,11 +57,6 @@ export function requireIpv4(text: string): Ipv4 {
   return value;
 }
 
-/** True when `text` is a strict dotted quad (see {@link parseIpv4}). */
-export function isIpv4(text: string): boolean {
-  return parseIpv4(text) !== undefined;
-}
-
 /** Formats a uint32 as dotted-quad text. */
 export function formatIpv4(value: Ipv4): Ipv4Text {
   return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;

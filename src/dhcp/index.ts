@@ -8,7 +8,6 @@ export {
   type Ipv4,
   type Ipv4Text,
   inSubnet,
-  isIpv4,
   maskToPrefix,
   parseIpv4,
   prefixToMask,

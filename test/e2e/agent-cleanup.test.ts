@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { cleanupNamespaces } from '../../src/agent/cleanup.js';
 import { BuiltinHarness } from '../../src/agent/drivers/testing/data-plane-harness.js';
-import type { Network } from '../../src/agent/model.js';
+import type { AgentNetwork } from '../../src/agent/model.js';
 import { bridgeName, dhcpNamespaceName, dhcpPortDeviceId } from '../../src/agent/naming.js';
 import { listNamespaces } from '../../src/linux/ip-batch.js';
 import { runCommand } from '../../src/linux/run-command.js';
@@ -29,7 +29,7 @@ describe('qdhcp netns-cleanup', { skip, concurrency: false }, () => {
       }),
     );
     const subnet = randomUUID();
-    const network: Network = {
+    const network: AgentNetwork = {
       id: served,
       admin_state_up: true,
       mtu: 1500,

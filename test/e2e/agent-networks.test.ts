@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { DriverDeps } from '../../src/agent/drivers/prepare-network.js';
 import { BuiltinHarness } from '../../src/agent/drivers/testing/data-plane-harness.js';
-import type { Network, Port } from '../../src/agent/model.js';
+import type { AgentNetwork, AgentPort } from '../../src/agent/model.js';
 import { bridgeName, dhcpPortDeviceId } from '../../src/agent/naming.js';
 import type { PlumbingSettings } from '../../src/agent/plumbing-settings.js';
 import { ensureBridge } from '../../src/linux/network-plumbing.js';
@@ -16,13 +16,13 @@ const HOST = 'networks-agent';
 const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces';
 
 function simpleNetwork(
-  type: Network['provider:network_type'],
-  extra: Partial<Network>,
+  type: AgentNetwork['provider:network_type'],
+  extra: Partial<AgentNetwork>,
   clientMac: string,
-): Network {
+): AgentNetwork {
   const id = randomUUID();
   const subnet = randomUUID();
-  const dhcpPort: Port = {
+  const dhcpPort: AgentPort = {
     id: randomUUID(),
     mac_address: 'fa:16:3e:78:00:aa',
     fixed_ips: [{ subnet_id: subnet, ip_address: '10.78.0.2' }],

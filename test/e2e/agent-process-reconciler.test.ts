@@ -12,7 +12,7 @@ import { Reconciler } from '../../src/agent/reconciler/reconciler.js';
 import { ContractTestServer } from '../../src/agent/reconciler/testing/contract-test-server.js';
 import { removeNetworkDevices } from '../../src/agent/runtime/network-devices.js';
 import type { Bus } from '../../src/bus/bus.js';
-import type { NetworkView, PortView } from '../../src/bus/dhcp-agent-rpc.js';
+import type { AgentNetwork, AgentPort } from '../../src/bus/dhcp-agent-rpc.js';
 import { createInProcessBus } from '../../src/bus/in-process-bus.js';
 import { resourceEvent } from '../../src/bus/messages.js';
 import { probeScript } from '../../src/probe/lease-report.js';
@@ -37,7 +37,7 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
   const networkId = randomUUID();
   const subnetId = randomUUID();
   const clientMac = 'fa:16:3e:79:00:10';
-  const clientPort = (ip: string): PortView => ({
+  const clientPort = (ip: string): AgentPort => ({
     id: '7a1f0000-0000-4000-8000-000000000010',
     network_id: networkId,
     mac_address: clientMac,
@@ -72,7 +72,7 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
     return { reconciler, driver };
   }
 
-  function publishPort(action: 'created' | 'updated' | 'deleted', port: PortView, networkRevision: number) {
+  function publishPort(action: 'created' | 'updated' | 'deleted', port: AgentPort, networkRevision: number) {
     return bus.publish(
       resourceEvent({
         resource: 'port',
@@ -85,7 +85,7 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
     );
   }
 
-  function setServerPort(port: PortView | undefined, newRevision: number): void {
+  function setServerPort(port: AgentPort | undefined, newRevision: number): void {
     const view = server.networks.get(networkId)!;
     const others = view.ports.filter((p) => p.id !== clientPort('').id);
     server.networks.set(networkId, {
@@ -208,7 +208,7 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
   });
 
   /** The server's view of the test network: one subnet, one client port. */
-  function networkSnapshot(options: { dnsNameservers: string[]; clientIp: string }): NetworkView {
+  function networkSnapshot(options: { dnsNameservers: string[]; clientIp: string }): AgentNetwork {
     return {
       id: networkId,
       admin_state_up: true,

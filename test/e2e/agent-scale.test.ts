@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { readHostLinks } from '../../src/agent/drivers/prepare-network.js';
 import { BuiltinHarness } from '../../src/agent/drivers/testing/data-plane-harness.js';
-import type { Network, Port } from '../../src/agent/model.js';
+import type { AgentNetwork, AgentPort } from '../../src/agent/model.js';
 import { dhcpPortDeviceId } from '../../src/agent/naming.js';
 import { AgentTestbed } from '../support/agent/testbed.js';
 import { canUseNamespaces } from '../support/netns.js';
@@ -21,12 +21,12 @@ const skip = !canUseNamespaces()
     : 'set QDHCP_AGENT_SCALE=N to measure';
 const HOST = 'scale-host';
 
-function makeNetwork(index: number): Network {
+function makeNetwork(index: number): AgentNetwork {
   const id = randomUUID();
   const subnet = randomUUID();
   const third = index % 250;
   const second = 100 + Math.floor(index / 250);
-  const ports: Port[] = [
+  const ports: AgentPort[] = [
     {
       id: randomUUID(),
       mac_address: `fa:16:3e:aa:${(index >> 8).toString(16).padStart(2, '0')}:${(index & 255).toString(16).padStart(2, '0')}`,

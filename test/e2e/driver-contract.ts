@@ -9,7 +9,7 @@ import {
   type StateContractSubject,
 } from '../../src/agent/drivers/testing/driver-state-contract.js';
 import { PeerHarness } from '../../src/agent/drivers/testing/peer-harness.js';
-import type { Network, Port, Subnet } from '../../src/agent/model.js';
+import type { AgentNetwork, AgentPort, Subnet } from '../../src/agent/model.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../../src/agent/naming.js';
 import { namespacePids } from '../../src/linux/ip-batch.js';
 import {
@@ -60,7 +60,7 @@ function subnets(): Subnet[] {
 
 const MACS = ['fa:16:3e:77:00:01', 'fa:16:3e:77:00:02', 'fa:16:3e:77:00:03', 'fa:16:3e:77:00:04'] as const;
 
-function vmPort(index: number, subnetId: string, ip: string, extra: Partial<Port> = {}): Port {
+function vmPort(index: number, subnetId: string, ip: string, extra: Partial<AgentPort> = {}): AgentPort {
   return {
     id: `00000000-0000-4000-8000-00000000010${index}`,
     mac_address: MACS[index - 1] ?? 'fa:16:3e:77:00:ff',
@@ -84,7 +84,7 @@ export function runDriverContract(factory: DriverFactory): void {
     let driver: DataPlaneHarness;
     let deps: DriverDeps;
     const networkId = randomUUID();
-    const dhcpPort: Port = {
+    const dhcpPort: AgentPort = {
       id: randomUUID(),
       mac_address: 'fa:16:3e:77:00:aa',
       fixed_ips: [
@@ -103,7 +103,7 @@ export function runDriverContract(factory: DriverFactory): void {
         { opt_name: 'mtu', opt_value: '1400', ip_version: 4 },
       ],
     });
-    let network: Network;
+    let network: AgentNetwork;
     const clients: Namespace[] = [];
 
     before(async () => {
@@ -214,7 +214,7 @@ export function runDriverContract(factory: DriverFactory): void {
       const running = bed.sandbox.spawn(client(4), 'udhcpc-renew', 'udhcpc', udhcpcArgs(udhcpcScript(bed)));
       try {
         await running.waitForOutput(/event=bound\|ip=10\.77\.1\.14\|/, 10_000);
-        const moved: Port = {
+        const moved: AgentPort = {
           ...added,
           fixed_ips: [{ subnet_id: SUBNET_A, ip_address: '10.77.1.24' }],
           revision_number: 2,

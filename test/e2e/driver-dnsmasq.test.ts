@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { DnsmasqDriver } from '../../src/agent/drivers/dnsmasq/dnsmasq-driver.js';
 import { DataPlaneHarness } from '../../src/agent/drivers/testing/data-plane-harness.js';
-import type { Network, Port } from '../../src/agent/model.js';
+import type { AgentNetwork, AgentPort } from '../../src/agent/model.js';
 import { bridgeName, dhcpPortDeviceId } from '../../src/agent/naming.js';
 import { udhcpcOnce } from '../support/agent/dhcp-clients.js';
 import { AgentTestbed } from '../support/agent/testbed.js';
@@ -37,20 +37,20 @@ describe('dnsmasq driver specifics: files, SIGHUP on change, restart when it die
   let driver: DataPlaneHarness<DnsmasqDriver>;
   const networkId = randomUUID();
   const subnetId = randomUUID();
-  const dhcpPort: Port = {
+  const dhcpPort: AgentPort = {
     id: randomUUID(),
     mac_address: 'fa:16:3e:79:00:aa',
     fixed_ips: [{ subnet_id: subnetId, ip_address: '10.79.0.2' }],
     device_owner: 'network:dhcp',
     device_id: dhcpPortDeviceId('dnsmasq-host', networkId),
   };
-  const vm: Port = {
+  const vm: AgentPort = {
     id: randomUUID(),
     mac_address: 'fa:16:3e:79:00:01',
     fixed_ips: [{ subnet_id: subnetId, ip_address: '10.79.0.21' }],
     device_owner: 'compute:nova',
   };
-  const network: Network = {
+  const network: AgentNetwork = {
     id: networkId,
     admin_state_up: true,
     mtu: 1500,

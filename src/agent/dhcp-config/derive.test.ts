@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isQdhcpError } from '../../common/errors.js';
-import type { Network, Port, Subnet } from '../model.js';
+import type { AgentNetwork, AgentPort, Subnet } from '../model.js';
 import { DEFAULT_DHCP_SETTINGS, type DhcpContext, type DhcpSettings } from '../settings.js';
 import { deriveDhcpConfig } from './derive.js';
 import {
@@ -28,14 +28,14 @@ const observedSubnet: Subnet = {
   dns_nameservers: ['192.0.2.53'],
   host_routes: [{ destination: '172.31.0.0/16', nexthop: '10.60.0.1' }],
 };
-const dhcpPort: Port = {
+const dhcpPort: AgentPort = {
   id: '9f034b55-6c11-4c55-8f3a-3b1e0b6a8a11',
   mac_address: 'fa:16:3e:11:22:33',
   fixed_ips: [{ subnet_id: SUBNET, ip_address: '10.60.0.10' }],
   device_owner: 'network:dhcp',
   device_id: `dhcpe5e61fb5-d685-5b50-9ba7-acb6e6962ef3-${NET}`,
 };
-const observedNetwork: Network = {
+const observedNetwork: AgentNetwork = {
   id: NET,
   admin_state_up: true,
   mtu: 1500,
@@ -122,13 +122,13 @@ describe('the observed example network renders byte-for-byte', () => {
 
 test('the /16 example: no nameservers, no host routes, DHCP port 10.71.0.2', () => {
   const subnetId = '675ecbf1-9bce-4519-b8ba-eecf4bd59760';
-  const port: Port = {
+  const port: AgentPort = {
     id: 'd0d0d0d0-0000-4000-8000-000000000002',
     mac_address: 'fa:16:3e:00:00:02',
     fixed_ips: [{ subnet_id: subnetId, ip_address: '10.71.0.2' }],
     device_owner: 'network:dhcp',
   };
-  const network: Network = {
+  const network: AgentNetwork = {
     id: '2a58e67d-0000-4000-8000-000000000000',
     admin_state_up: true,
     mtu: 1500,
@@ -162,9 +162,9 @@ test('the /16 example: no nameservers, no host routes, DHCP port 10.71.0.2', () 
 /** A one-subnet network with overrides, for the table below. */
 function network(
   subnet: Partial<Subnet>,
-  ports: readonly Port[],
+  ports: readonly AgentPort[],
   extraSubnets: readonly Subnet[] = [],
-): Network {
+): AgentNetwork {
   return {
     id: NET,
     admin_state_up: true,
@@ -173,7 +173,7 @@ function network(
     ports,
   };
 }
-const vm = (id: string, ip: string, extra: Partial<Port> = {}): Port => ({
+const vm = (id: string, ip: string, extra: Partial<AgentPort> = {}): AgentPort => ({
   id,
   mac_address: `fa:16:3e:00:00:${id.slice(-2)}`,
   fixed_ips: [{ subnet_id: SUBNET, ip_address: ip }],
@@ -184,7 +184,7 @@ const T = `tag:subnet-${SUBNET}`;
 
 const OPTS_CASES: ReadonlyArray<{
   readonly name: string;
-  readonly network: Network;
+  readonly network: AgentNetwork;
   readonly settings?: Partial<DhcpSettings>;
   readonly opts: readonly string[];
 }> = [
@@ -331,62 +331,63 @@ describe('option lines follow spec 5.5', () => {
   }
 });
 
-const HOST_CASES: ReadonlyArray<{ readonly name: string; readonly port: Port; readonly host: string }> = [
-  {
-    name: 'plain',
-    port: vm('port-0001', '10.60.0.21'),
-    host: 'fa:16:3e:00:00:01,host-10-60-0-21.openstacklocal,10.60.0.21\n',
-  },
-  {
-    name: 'only client-id',
-    port: vm('port-0002', '10.60.0.22', {
-      extra_dhcp_opts: [{ opt_name: 'client-id', opt_value: '01:aa:bb' }],
-    }),
-    host: 'fa:16:3e:00:00:02,id:01:aa:bb,host-10-60-0-22.openstacklocal,10.60.0.22\n',
-  },
-  {
-    name: 'client-id and another option',
-    port: vm('port-0003', '10.60.0.23', {
-      extra_dhcp_opts: [
-        { opt_name: '61', opt_value: 'vm3' },
-        { opt_name: 'tftp-server', opt_value: '192.0.2.10' },
-      ],
-    }),
-    host: 'fa:16:3e:00:00:03,id:vm3,host-10-60-0-23.openstacklocal,10.60.0.23,set:port-port-0003\n',
-  },
-  {
-    name: 'dns_assignment is used verbatim (trailing dot kept)',
-    port: vm('port-0004', '10.60.0.24', {
-      dns_assignment: [{ ip_address: '10.60.0.24', hostname: 'myvm', fqdn: 'myvm.example.org.' }],
-    }),
-    host: 'fa:16:3e:00:00:04,myvm.example.org.,10.60.0.24\n',
-  },
-  {
-    name: 'router interface ports are served (spec 4.7), DHCP ports are not',
-    port: vm('port-0005', '10.60.0.25', { device_owner: 'network:router_interface' }),
-    host: 'fa:16:3e:00:00:05,host-10-60-0-25.openstacklocal,10.60.0.25\n',
-  },
-  {
-    name: 'network:dhcp owner is skipped',
-    port: vm('port-0006', '10.60.0.26', { device_owner: 'network:dhcp' }),
-    host: '',
-  },
-  {
-    name: 'IPv6: stateless tag line first, then the stateful address in brackets',
-    port: {
-      ...vm('port-0007', '10.60.0.27'),
-      fixed_ips: [
-        { subnet_id: 'v6-stateful', ip_address: '2001:db8:1::7' },
-        { subnet_id: 'v6-stateless', ip_address: '2001:db8:2::7' },
-        { subnet_id: 'v6-slaac', ip_address: '2001:db8:3::7' },
-      ],
-      extra_dhcp_opts: [{ opt_name: 'dns-server', opt_value: '[2001:db8::53]', ip_version: 6 }],
+const HOST_CASES: ReadonlyArray<{ readonly name: string; readonly port: AgentPort; readonly host: string }> =
+  [
+    {
+      name: 'plain',
+      port: vm('port-0001', '10.60.0.21'),
+      host: 'fa:16:3e:00:00:01,host-10-60-0-21.openstacklocal,10.60.0.21\n',
     },
-    host:
-      'fa:16:3e:00:00:07,tag:dhcpv6,set:port-port-0007\n' +
-      'fa:16:3e:00:00:07,tag:dhcpv6,host-2001-db8-1--7.openstacklocal,[2001:db8:1::7],set:port-port-0007\n',
-  },
-];
+    {
+      name: 'only client-id',
+      port: vm('port-0002', '10.60.0.22', {
+        extra_dhcp_opts: [{ opt_name: 'client-id', opt_value: '01:aa:bb' }],
+      }),
+      host: 'fa:16:3e:00:00:02,id:01:aa:bb,host-10-60-0-22.openstacklocal,10.60.0.22\n',
+    },
+    {
+      name: 'client-id and another option',
+      port: vm('port-0003', '10.60.0.23', {
+        extra_dhcp_opts: [
+          { opt_name: '61', opt_value: 'vm3' },
+          { opt_name: 'tftp-server', opt_value: '192.0.2.10' },
+        ],
+      }),
+      host: 'fa:16:3e:00:00:03,id:vm3,host-10-60-0-23.openstacklocal,10.60.0.23,set:port-port-0003\n',
+    },
+    {
+      name: 'dns_assignment is used verbatim (trailing dot kept)',
+      port: vm('port-0004', '10.60.0.24', {
+        dns_assignment: [{ ip_address: '10.60.0.24', hostname: 'myvm', fqdn: 'myvm.example.org.' }],
+      }),
+      host: 'fa:16:3e:00:00:04,myvm.example.org.,10.60.0.24\n',
+    },
+    {
+      name: 'router interface ports are served (spec 4.7), DHCP ports are not',
+      port: vm('port-0005', '10.60.0.25', { device_owner: 'network:router_interface' }),
+      host: 'fa:16:3e:00:00:05,host-10-60-0-25.openstacklocal,10.60.0.25\n',
+    },
+    {
+      name: 'network:dhcp owner is skipped',
+      port: vm('port-0006', '10.60.0.26', { device_owner: 'network:dhcp' }),
+      host: '',
+    },
+    {
+      name: 'IPv6: stateless tag line first, then the stateful address in brackets',
+      port: {
+        ...vm('port-0007', '10.60.0.27'),
+        fixed_ips: [
+          { subnet_id: 'v6-stateful', ip_address: '2001:db8:1::7' },
+          { subnet_id: 'v6-stateless', ip_address: '2001:db8:2::7' },
+          { subnet_id: 'v6-slaac', ip_address: '2001:db8:3::7' },
+        ],
+        extra_dhcp_opts: [{ opt_name: 'dns-server', opt_value: '[2001:db8::53]', ip_version: 6 }],
+      },
+      host:
+        'fa:16:3e:00:00:07,tag:dhcpv6,set:port-port-0007\n' +
+        'fa:16:3e:00:00:07,tag:dhcpv6,host-2001-db8-1--7.openstacklocal,[2001:db8:1::7],set:port-port-0007\n',
+    },
+  ];
 
 const V6_SUBNETS: readonly Subnet[] = [
   {
@@ -447,7 +448,7 @@ test('IPv6 ranges: stateful and stateless get one (prefix length), SLAAC none; d
 
 test('addn_hosts lists every fixed IP, also on DHCP-disabled subnets, never DHCP ports', () => {
   const off: Subnet = { ...observedSubnet, id: 'off', cidr: '10.99.0.0/24', enable_dhcp: false };
-  const port: Port = {
+  const port: AgentPort = {
     ...vm('port-0008', '10.60.0.28'),
     fixed_ips: [...vm('x', '10.60.0.28').fixed_ips, { subnet_id: 'off', ip_address: '10.99.0.8' }],
   };

@@ -1,5 +1,5 @@
 import type { LeaseTime } from '../../dhcp-server/lease-time.js';
-import type { Network } from '../model.js';
+import type { AgentNetwork } from '../model.js';
 import type { DhcpContext } from '../settings.js';
 import { addnHostsForPort, hostsForPort } from './hosts.js';
 import { cidrAddressCount, type NetworkFacts, networkFacts, type SubnetFacts } from './network-facts.js';
@@ -36,7 +36,7 @@ export function rangesOf(facts: NetworkFacts, context: DhcpContext): RangeSpec[]
 }
 
 /** Command-line options always sent (spec §5.2): MTU (when known) and configured T1/T2. */
-export function forcedOptionsOf(network: Network, context: DhcpContext): OptionLine[] {
+export function forcedOptionsOf(network: AgentNetwork, context: DhcpContext): OptionLine[] {
   const forced: OptionLine[] = [];
   if (network.mtu > 0) forced.push(typedOption([], OPTION_MTU, { kind: 'uint16', value: network.mtu }));
   const { renewalSeconds, rebindingSeconds } = context.settings;
@@ -55,7 +55,7 @@ export function forcedOptionsOf(network: Network, context: DhcpContext): OptionL
  * const config = deriveDhcpConfig(network, { settings: DEFAULT_DHCP_SETTINGS, dhcpPort });
  * renderHostsFile(config); // "fa:16:3e:…,host-10-60-0-50.openstacklocal,10.60.0.50\n"
  */
-export function deriveDhcpConfig(network: Network, context: DhcpContext): DhcpConfig {
+export function deriveDhcpConfig(network: AgentNetwork, context: DhcpContext): DhcpConfig {
   const facts = networkFacts(network);
   const ranges = rangesOf(facts, context);
   let addressCount = 0;

@@ -1,5 +1,5 @@
 import { parseIpv4 } from '../../dhcp/index.js';
-import { isClientIdOption, type Port, portNeedsDhcp } from '../model.js';
+import { type AgentPort, isClientIdOption, portNeedsDhcp } from '../model.js';
 import type { DhcpContext } from '../settings.js';
 import type { NetworkFacts } from './network-facts.js';
 import type { AddnHostSpec, HostSpec } from './types.js';
@@ -14,7 +14,7 @@ export interface AllocationName {
  * Spec §5.6: the port's `dns_assignment` entry for this address (verbatim), else
  * `host-<ip with . and : as ->` plus `.<dns_domain>` when a domain is configured.
  */
-export function allocationName(port: Port, ip: string, dnsDomain: string): AllocationName {
+export function allocationName(port: AgentPort, ip: string, dnsDomain: string): AllocationName {
   const assigned = port.dns_assignment?.find((entry) => entry.ip_address === ip);
   if (assigned !== undefined) return { hostname: assigned.hostname, fqdn: assigned.fqdn };
   const hostname = `host-${ip.replace(/[.:]/g, '-')}`;
@@ -22,12 +22,12 @@ export function allocationName(port: Port, ip: string, dnsDomain: string): Alloc
 }
 
 /** Usable extra options: a null or empty value means "not set" (spec §1.6). */
-export function usableExtraOptions(port: Port): NonNullable<Port['extra_dhcp_opts']> {
+export function usableExtraOptions(port: AgentPort): NonNullable<AgentPort['extra_dhcp_opts']> {
   return (port.extra_dhcp_opts ?? []).filter((option) => option.opt_value !== null);
 }
 
 /** The `client-id` extra option's value, if the port has one (spec §1.6, §5.3). */
-export function portClientId(port: Port): string | undefined {
+export function portClientId(port: AgentPort): string | undefined {
   const option = usableExtraOptions(port).find(isClientIdOption);
   return option?.opt_value ?? undefined;
 }
@@ -37,7 +37,7 @@ export function portClientId(port: Port): string | undefined {
  * allocations first (dnsmasq scans entries from the end); SLAAC and stateless-without-options get none.
  * Ports that need no DHCP (spec §4.7) get none.
  */
-export function hostsForPort(port: Port, facts: NetworkFacts, context: DhcpContext): HostSpec[] {
+export function hostsForPort(port: AgentPort, facts: NetworkFacts, context: DhcpContext): HostSpec[] {
   if (!portNeedsDhcp(port)) return [];
   const options = usableExtraOptions(port);
   const clientId = portClientId(port);
@@ -77,7 +77,7 @@ export function hostsForPort(port: Port, facts: NetworkFacts, context: DhcpConte
 }
 
 /** `addn_hosts` entries of one port (spec §5.4): every fixed IP, on every subnet. */
-export function addnHostsForPort(port: Port, context: DhcpContext): AddnHostSpec[] {
+export function addnHostsForPort(port: AgentPort, context: DhcpContext): AddnHostSpec[] {
   if (!portNeedsDhcp(port)) return [];
   return port.fixed_ips.map((fixed) => {
     const name = allocationName(port, fixed.ip_address, context.settings.dnsDomain);

@@ -1,13 +1,7 @@
 import { QdhcpError } from '../../common/errors.js';
 import type { Cidr } from '../../ipam/index.js';
 import { cidrContains, cidrSize, parseCidr, parseIp } from '../../ipam/index.js';
-import { type Network, type Port, ROUTER_INTERFACE_OWNERS, type Subnet } from '../model.js';
-
-/** Superseded by the catalog code `NETWORK_MODEL_INVALID`; nothing throws it any more. */
-// TODO(lead): remove after merge
-export class NetworkModelError extends Error {
-  override readonly name = 'NetworkModelError';
-}
+import { type AgentNetwork, type AgentPort, ROUTER_INTERFACE_OWNERS, type Subnet } from '../model.js';
 
 /** A subnet with its parsed CIDR. */
 export interface SubnetFacts {
@@ -26,7 +20,7 @@ export interface SubnetFacts {
 
 /** Derived, read-only facts about one network that every part of the derivation consults. */
 export interface NetworkFacts {
-  readonly network: Network;
+  readonly network: AgentNetwork;
   /** All subnets, in model order. */
   readonly subnets: readonly SubnetFacts[];
   readonly byId: ReadonlyMap<string, SubnetFacts>;
@@ -66,7 +60,7 @@ export function subnetContains(facts: SubnetFacts, ip: string): boolean {
 }
 
 /** Spec §6.1: a subnet is routed iff a router-interface port holds its gateway IP. */
-function routedSubnets(subnets: ReadonlyMap<string, SubnetFacts>, ports: readonly Port[]): Set<string> {
+function routedSubnets(subnets: ReadonlyMap<string, SubnetFacts>, ports: readonly AgentPort[]): Set<string> {
   const routed = new Set<string>();
   for (const port of ports) {
     if (!ROUTER_INTERFACE_OWNERS.has(port.device_owner ?? '')) continue;
@@ -81,7 +75,7 @@ function routedSubnets(subnets: ReadonlyMap<string, SubnetFacts>, ports: readonl
 }
 
 /** Computes the facts of a network (validates every CIDR once). */
-export function networkFacts(network: Network): NetworkFacts {
+export function networkFacts(network: AgentNetwork): NetworkFacts {
   const subnets = network.subnets.map(subnetFacts);
   const byId = new Map(subnets.map((facts) => [facts.subnet.id, facts]));
   return { network, subnets, byId, routed: routedSubnets(byId, network.ports) };

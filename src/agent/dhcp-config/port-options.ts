@@ -1,4 +1,4 @@
-import { isClientIdOption, optionIpVersion, type Port } from '../model.js';
+import { type AgentPort, isClientIdOption, optionIpVersion } from '../model.js';
 import { usableExtraOptions } from './hosts.js';
 import type { NetworkFacts } from './network-facts.js';
 import { addressOption, formatOption } from './option-lines.js';
@@ -11,7 +11,7 @@ const OPTION_DNS_SERVER = 6;
  * Per-port option lines (spec §5.5, "per-port lines"): every extra option except client-id, tagged
  * `port-<id>`, kept only when the port has a fixed IP of the option's IP version.
  */
-export function portOptionLines(port: Port, facts: NetworkFacts): OptionLine[] {
+export function portOptionLines(port: AgentPort, facts: NetworkFacts): OptionLine[] {
   const options = usableExtraOptions(port);
   if (options.length === 0) return [];
   const versions = new Set<number>();
@@ -35,7 +35,7 @@ export function portOptionLines(port: Port, facts: NetworkFacts): OptionLine[] {
  * Spec §5.5 per-port step 3: on a subnet without `dns_nameservers` served by several DHCP agents, tell
  * clients every agent's address (`tag:subnet-<id>,option:dns-server,<ip1>,<ip2>`). One agent needs no line.
  */
-export function multiAgentDnsLines(ports: readonly Port[], facts: NetworkFacts): OptionLine[] {
+export function multiAgentDnsLines(ports: readonly AgentPort[], facts: NetworkFacts): OptionLine[] {
   const bySubnet = new Map<string, string[]>();
   for (const port of ports) {
     if (port.device_owner !== DHCP_OWNER) continue;

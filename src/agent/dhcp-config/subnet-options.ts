@@ -1,5 +1,5 @@
 import { type ClasslessRoute, routeFromText } from '../../dhcp/index.js';
-import type { Network } from '../model.js';
+import type { AgentNetwork } from '../model.js';
 import type { DhcpContext } from '../settings.js';
 import { type NetworkFacts, networkFacts, type SubnetFacts, subnetContains } from './network-facts.js';
 import { addressOption, formatOption, typedOption } from './option-lines.js';
@@ -42,7 +42,7 @@ function metadataNexthopViaDhcpPort(
  * True when some subnet's clients get `169.254.169.254/32` via the DHCP port, i.e. when the agent's
  * metadata proxy must listen in the namespace (spec §6.1): the same rule as the route lines below.
  */
-export function advertisesMetadataRoute(network: Network, context: DhcpContext): boolean {
+export function advertisesMetadataRoute(network: AgentNetwork, context: DhcpContext): boolean {
   const facts = networkFacts(network);
   return facts.subnets.some(
     (subnet) =>

@@ -76,9 +76,3 @@ export interface NetworkStatus extends PeerStatus {
   /** dnsmasq's PID, for the process-per-network driver. */
   readonly pid: number | undefined;
 }
-
-/** Superseded by the catalog code `DHCP_PORT_MISSING`; nothing throws it any more. */
-// TODO(lead): remove after merge
-export class MissingDhcpPortError extends Error {
-  override readonly name = 'MissingDhcpPortError';
-}

@@ -1,4 +1,4 @@
-import type { Network, Port } from '../model.js';
+import type { AgentNetwork, AgentPort } from '../model.js';
 import { dhcpPortDeviceId } from '../naming.js';
 import { DEFAULT_DHCP_SETTINGS } from '../settings.js';
 import { runDriverStateContract } from './testing/driver-state-contract.js';
@@ -8,7 +8,7 @@ const NET = 'fa4e0000-0000-4000-8000-000000000001';
 const SUBNET = 'fa4e0000-0000-4000-8000-000000000002';
 const HOST = 'fake-host';
 
-function port(id: string, ip: string, extra: Partial<Port> = {}): Port {
+function port(id: string, ip: string, extra: Partial<AgentPort> = {}): AgentPort {
   return {
     id,
     mac_address: `fa:16:3e:00:00:${id.slice(-2)}`,
@@ -19,7 +19,7 @@ function port(id: string, ip: string, extra: Partial<Port> = {}): Port {
   };
 }
 
-const network: Network = {
+const network: AgentNetwork = {
   id: NET,
   admin_state_up: true,
   mtu: 1500,

@@ -3,7 +3,7 @@ import type { Logger } from '../../common/logger.js';
 import { type ConvergeReport, convergeDhcpPlumbing, readLinks } from '../../linux/network-plumbing.js';
 import type { ObservedLink } from '../../linux/observed-links.js';
 import { type DesiredPlumbing, desiredPlumbing, findAgentDhcpPort } from '../desired-plumbing.js';
-import type { Network, Port } from '../model.js';
+import type { AgentNetwork, AgentPort } from '../model.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
 import type { NetworkState } from '../reconciler/network-state.js';
 import type { DhcpContext, DhcpSettings } from '../settings.js';
@@ -21,8 +21,8 @@ export interface DriverDeps {
 
 /** A network with everything derived that both drivers need before serving it. */
 export interface PreparedNetwork {
-  readonly network: Network;
-  readonly dhcpPort: Port;
+  readonly network: AgentNetwork;
+  readonly dhcpPort: AgentPort;
   readonly desired: DesiredPlumbing;
   readonly context: DhcpContext;
 }
@@ -32,9 +32,9 @@ export interface PreparedNetwork {
  * the network state found it (found here when absent, for callers without a state).
  */
 export function prepareNetwork(
-  network: Network,
+  network: AgentNetwork,
   deps: DriverDeps,
-  dhcpPort: Port | undefined = findAgentDhcpPort(network, deps.dhcpDeviceId(network.id)),
+  dhcpPort: AgentPort | undefined = findAgentDhcpPort(network, deps.dhcpDeviceId(network.id)),
 ): PreparedNetwork {
   if (dhcpPort === undefined) {
     throw new QdhcpError('DHCP_PORT_MISSING', {

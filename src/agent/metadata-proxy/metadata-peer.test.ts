@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { createLogger } from '../../common/logger.js';
 import type { DhcpDriver, NetworkStatus } from '../drivers/driver.js';
 import { PeerHarness } from '../drivers/testing/peer-harness.js';
-import type { Network, Port } from '../model.js';
+import type { AgentNetwork, AgentPort } from '../model.js';
 import { NetworkPeers } from '../reconciler/network-peers.js';
 import { DEFAULT_DHCP_SETTINGS, type DhcpSettings } from '../settings.js';
 import type { MetadataBackend } from './backends.js';
@@ -21,14 +21,14 @@ const logger = createLogger({ level: 'silent' });
 const NET = 'c0c0c0c0-0000-4000-8000-000000000001';
 const SUBNET = 'c0c0c0c0-0000-4000-8000-000000000002';
 const DEVICE = `dhcp-agent-${NET}`;
-const dhcpPort: Port = {
+const dhcpPort: AgentPort = {
   id: 'p-dhcp',
   mac_address: 'fa:16:3e:00:00:02',
   device_owner: 'network:dhcp',
   device_id: DEVICE,
   fixed_ips: [{ subnet_id: SUBNET, ip_address: '10.0.0.2' }],
 };
-const router: Port = {
+const router: AgentPort = {
   id: 'p-router',
   mac_address: 'fa:16:3e:00:00:01',
   device_owner: 'network:router_interface',
@@ -36,7 +36,7 @@ const router: Port = {
   fixed_ips: [{ subnet_id: SUBNET, ip_address: '10.0.0.1' }],
   revision_number: 1,
 };
-const network: Network = {
+const network: AgentNetwork = {
   id: NET,
   admin_state_up: true,
   mtu: 1500,

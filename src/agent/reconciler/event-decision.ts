@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
-import { AgentBindingEventV1, PortView } from '../../bus/dhcp-agent-rpc.js';
+import { AgentBindingEventV1, AgentPort as WirePort } from '../../bus/dhcp-agent-rpc.js';
 import { ResourceEventV1 } from '../../bus/messages.js';
-import type { Port } from '../model.js';
+import type { AgentPort } from '../model.js';
 
 /** A message from the bus, validated: a resource event, a binding event, or something to drop. */
 export type BusMessage =
@@ -21,7 +21,7 @@ export function parseBusMessage(message: unknown): BusMessage {
 export type EventDecision =
   | { readonly kind: 'drop'; readonly reason: 'stale' }
   | { readonly kind: 'resync'; readonly reason: string }
-  | { readonly kind: 'port-upsert'; readonly port: Port }
+  | { readonly kind: 'port-upsert'; readonly port: AgentPort }
   | { readonly kind: 'port-delete'; readonly portId: string }
   | { readonly kind: 'network-deleted' };
 
@@ -53,7 +53,7 @@ export function decideEvent(event: ResourceEventV1, appliedRevision: number): Ev
     case 'port': {
       if (event.action === 'deleted') return { kind: 'port-delete', portId: event.id };
       // A port the agent cannot read is not skipped silently: the snapshot will have it right.
-      if (!Value.Check(PortView, event.state)) return { kind: 'resync', reason: 'unreadable port in event' };
+      if (!Value.Check(WirePort, event.state)) return { kind: 'resync', reason: 'unreadable port in event' };
       return { kind: 'port-upsert', port: event.state };
     }
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Network, Port } from '../model.js';
+import type { AgentNetwork, AgentPort } from '../model.js';
 import { DEFAULT_DHCP_SETTINGS } from '../settings.js';
 import { NetworkState, type StateRules } from './network-state.js';
 
@@ -12,7 +12,7 @@ const rules: StateRules = {
   dhcp: { ...DEFAULT_DHCP_SETTINGS, enableIsolatedMetadata: true },
 };
 
-function port(id: string, ip: string, extra: Partial<Port> = {}): Port {
+function port(id: string, ip: string, extra: Partial<AgentPort> = {}): AgentPort {
   return {
     id,
     mac_address: 'fa:16:3e:00:00:01',
@@ -25,7 +25,7 @@ function port(id: string, ip: string, extra: Partial<Port> = {}): Port {
 
 const dhcpPort = port('dhcp', '10.0.0.2', { device_owner: 'network:dhcp', device_id: DEVICE });
 const router = port('router', '10.0.0.1', { device_owner: 'network:router_interface' });
-const network: Network = {
+const network: AgentNetwork = {
   id: NET,
   admin_state_up: true,
   mtu: 1500,

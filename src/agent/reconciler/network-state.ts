@@ -1,6 +1,6 @@
 import { isAgentDhcpPort } from '../desired-plumbing.js';
 import { advertisesMetadataRoute } from '../dhcp-config/subnet-options.js';
-import { type Network, type Port, ROUTER_INTERFACE_OWNERS } from '../model.js';
+import { type AgentNetwork, type AgentPort, ROUTER_INTERFACE_OWNERS } from '../model.js';
 import type { DhcpSettings } from '../settings.js';
 import { PersistentMap } from './persistent-map.js';
 
@@ -24,14 +24,14 @@ export interface StateRules {
 
 /** One port change for {@link NetworkState.apply}, at the network revision it brings. */
 export type StateChange =
-  | { readonly kind: 'port-upsert'; readonly port: Port; readonly revision: number }
+  | { readonly kind: 'port-upsert'; readonly port: AgentPort; readonly revision: number }
   | { readonly kind: 'port-delete'; readonly portId: string; readonly revision: number };
 
 /** One port's host entries before and after (undefined: absent). */
 export interface HostChange {
   readonly portId: string;
-  readonly before: Port | undefined;
-  readonly after: Port | undefined;
+  readonly before: AgentPort | undefined;
+  readonly after: AgentPort | undefined;
 }
 
 /** What changed between two snapshots: what a peer must redo. */
@@ -66,29 +66,29 @@ const NO_CHANGE: NetworkDelta = {
 };
 
 /** The network's attributes and subnets: everything but its ports. */
-type NetworkAttributes = Omit<Network, 'ports'>;
+type NetworkAttributes = Omit<AgentNetwork, 'ports'>;
 
 export class NetworkState {
   /** The `Network` with its port array, built when first asked for (O(ports)), then kept. */
-  private built: Network | undefined;
+  private built: AgentNetwork | undefined;
 
   private constructor(
     private readonly attributes: NetworkAttributes,
-    private readonly portsById: PersistentMap<Port>,
+    private readonly portsById: PersistentMap<AgentPort>,
     /** The network revision applied (snapshot `revision`, then each applied event's `networkRevision`). */
     readonly revision: number,
     /** This agent's DHCP port, when the network has it. */
-    readonly dhcpPort: Port | undefined,
+    readonly dhcpPort: AgentPort | undefined,
     /** True when the derivation advertises 169.254.169.254/32 via the DHCP port (spec §6.1). */
     readonly advertisesMetadata: boolean,
     private readonly rules: StateRules,
-    built?: Network,
+    built?: AgentNetwork,
   ) {
     this.built = built;
   }
 
   /** A snapshot of a whole network (from the server). O(ports). */
-  static of(network: Network, revision: number, rules: StateRules): NetworkState {
+  static of(network: AgentNetwork, revision: number, rules: StateRules): NetworkState {
     const { ports, ...attributes } = network;
     const deviceId = rules.dhcpDeviceId(network.id);
     const dhcpPort = ports.find((port) => isAgentDhcpPort(port, deviceId));
@@ -124,7 +124,7 @@ export class NetworkState {
     return this.attributes.subnets.length;
   }
 
-  port(portId: string): Port | undefined {
+  port(portId: string): AgentPort | undefined {
     return this.portsById.get(portId);
   }
 
@@ -132,7 +132,7 @@ export class NetworkState {
    * The model as a plain `Network`, ports in the server's order with new ones last (as a `Map` keeps them).
    * O(ports log ports) the first time per snapshot, then kept. Never mutated.
    */
-  get network(): Network {
+  get network(): AgentNetwork {
     this.built ??= { ...this.attributes, ports: this.portsById.values() };
     return this.built;
   }
@@ -202,13 +202,13 @@ export class NetworkState {
 }
 
 /** A port update older than the one held (both carry `revision_number`). */
-function isStale(held: Port | undefined, port: Port): boolean {
+function isStale(held: AgentPort | undefined, port: AgentPort): boolean {
   const revision = held?.revision_number;
   return revision !== undefined && port.revision_number !== undefined && revision > port.revision_number;
 }
 
 /** Ports whose change can alter subnet-level options and the metadata route (isolation, DHCP ports). */
-function decidesSubnetOptions(port: Port | undefined): boolean {
+function decidesSubnetOptions(port: AgentPort | undefined): boolean {
   const owner = port?.device_owner ?? '';
   return ROUTER_INTERFACE_OWNERS.has(owner) || owner === 'network:dhcp';
 }

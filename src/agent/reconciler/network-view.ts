@@ -1,5 +1,5 @@
-import type { NetworkView, PortView } from '../../bus/dhcp-agent-rpc.js';
-import type { Ipv6Mode, Network, Port, Subnet } from '../model.js';
+import type { AgentNetwork as WireNetwork, AgentPort as WirePort } from '../../bus/dhcp-agent-rpc.js';
+import type { AgentNetwork, AgentPort, Ipv6Mode, Subnet } from '../model.js';
 
 const IPV6_MODES: ReadonlySet<string> = new Set(['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac']);
 
@@ -8,7 +8,7 @@ function ipv6Mode(value: string | null | undefined): Ipv6Mode | null {
 }
 
 /** A contract port (already schema-checked) as the agent's model port. */
-export function portFromView(view: PortView): Port {
+export function portFromView(view: WirePort): AgentPort {
   return view;
 }
 
@@ -16,7 +16,7 @@ export function portFromView(view: PortView): Port {
  * A contract network (already schema-checked) as the agent's model, with `revision` kept apart: the
  * data plane never sees the counter, the reconciler does.
  */
-export function networkFromView(view: NetworkView): { network: Network; revision: number } {
+export function networkFromView(view: WireNetwork): { network: AgentNetwork; revision: number } {
   const { revision, subnets, ports, ...rest } = view;
   const modelSubnets: Subnet[] = subnets.map((subnet) => ({
     ...subnet,
@@ -27,7 +27,7 @@ export function networkFromView(view: NetworkView): { network: Network; revision
 }
 
 /** The network with `port` added or replaced (by id); cached models are never mutated (STYLE 7.2 #7). */
-export function withPort(network: Network, port: Port): Network {
+export function withPort(network: AgentNetwork, port: AgentPort): AgentNetwork {
   const others = network.ports.filter((existing) => existing.id !== port.id);
   return { ...network, ports: [...others, port] };
 }

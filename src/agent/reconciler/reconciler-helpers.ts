@@ -1,6 +1,6 @@
 import type { ResourceEventV1 } from '../../bus/messages.js';
 import { isRetryable } from '../../common/errors.js';
-import type { Network } from '../model.js';
+import type { AgentNetwork } from '../model.js';
 import type { Entry, NetworkReport } from './reconciler-types.js';
 
 /**
@@ -13,7 +13,7 @@ export function isPermanent(error: unknown): boolean {
 }
 
 /** The provider attributes of a deleted network, from its event's last state (enough to name its devices). */
-export function deletedNetwork(event: ResourceEventV1): Network {
+export function deletedNetwork(event: ResourceEventV1): AgentNetwork {
   const state = event.state;
   const text = (key: string) => (typeof state[key] === 'string' ? (state[key] as string) : null);
   const segmentation = state['provider:segmentation_id'];

@@ -1,6 +1,6 @@
 import type { Logger } from '../../common/logger.js';
 import type { ObservedLink } from '../../linux/observed-links.js';
-import type { Network } from '../model.js';
+import type { AgentNetwork } from '../model.js';
 import type { DhcpSettings } from '../settings.js';
 import type { AgentRpc } from './agent-rpc.js';
 import type { NetworkPeers } from './network-peers.js';
@@ -29,7 +29,7 @@ export interface ReconcilerOptions {
   /** Removes host leftovers (namespaces) of networks not in `keep` (host-orphans.ts); default none. */
   readonly removeOrphans?: (keep: ReadonlySet<string>) => Promise<readonly string[]>;
   /** Removes a deleted network's host devices (bridge, uplink); default none. */
-  readonly removeNetworkDevices?: (network: Network) => Promise<void>;
+  readonly removeNetworkDevices?: (network: AgentNetwork) => Promise<void>;
   /** Reads the host namespace's devices once per full sync (prepare-network.ts `readHostLinks`); default none. */
   readonly readHostLinks?: () => Promise<ReadonlyMap<string, ObservedLink>>;
   readonly clock?: () => number;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
-import type { NetworkView, PortView } from '../../bus/dhcp-agent-rpc.js';
+import type { AgentNetwork, AgentPort } from '../../bus/dhcp-agent-rpc.js';
 import { createInProcessBus } from '../../bus/in-process-bus.js';
 import { resourceEvent } from '../../bus/messages.js';
 import { QdhcpError } from '../../common/errors.js';
@@ -51,10 +51,10 @@ function setup(driverOptions: FakeDriverOptions = {}, parallelism = 8) {
 }
 
 function portEvent(
-  network: NetworkView,
+  network: AgentNetwork,
   revision: number,
   action: 'created' | 'updated' | 'deleted',
-  port: PortView,
+  port: AgentPort,
 ) {
   return resourceEvent({
     resource: 'port',
@@ -114,7 +114,7 @@ describe('reconciler', () => {
     const other = t.server.addNetwork();
     await t.reconciler.fullSync('startup');
     const applied = t.reconciler.report().find((r) => r.networkId === a.id)?.revision ?? -1;
-    const port: PortView = {
+    const port: AgentPort = {
       id: randomUUID(),
       mac_address: 'fa:16:3e:00:09:01',
       device_owner: 'compute:nova',

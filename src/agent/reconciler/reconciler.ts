@@ -1,8 +1,8 @@
-import type { NetworkView } from '../../bus/dhcp-agent-rpc.js';
+import type { AgentNetwork as WireNetwork } from '../../bus/dhcp-agent-rpc.js';
 import type { ResourceEventV1 } from '../../bus/messages.js';
 import { networkNeedsDhcp } from '../desired-plumbing.js';
 import type { ApplyOptions } from '../drivers/driver.js';
-import { type Network, portNeedsDhcp } from '../model.js';
+import { type AgentNetwork, portNeedsDhcp } from '../model.js';
 import { ensureDhcpPort } from './dhcp-port.js';
 import { decideEvent, parseBusMessage } from './event-decision.js';
 import { HostSnapshot } from './host-snapshot.js';
@@ -305,7 +305,7 @@ export class Reconciler {
 
   /** Converges one network to a snapshot. A snapshot older than what is applied is skipped (full sync). */
   private async convergeView(
-    view: NetworkView,
+    view: WireNetwork,
     fromFullSync: boolean,
     applyOptions: ApplyOptions = {},
   ): Promise<void> {
@@ -336,7 +336,7 @@ export class Reconciler {
   private async teardown(
     networkId: string,
     how: { readonly release: boolean; readonly removeDevices: boolean },
-    lastKnown?: Network,
+    lastKnown?: AgentNetwork,
   ): Promise<void> {
     const { peers, rpc, host, dhcpDeviceId, logger } = this.options;
     const network = this.entries.get(networkId)?.network.network ?? lastKnown;

@@ -1,6 +1,6 @@
 import { deleteLinks } from '../../linux/network-plumbing.js';
 import { uplinkFor } from '../desired-plumbing.js';
-import type { Network } from '../model.js';
+import type { AgentNetwork } from '../model.js';
 import { bridgeName } from '../naming.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
 
@@ -10,7 +10,7 @@ import type { PlumbingSettings } from '../plumbing-settings.js';
  * deleted. Devices already gone are ignored. Only for network deletion: while a network exists, its bridge
  * stays for the instances even when DHCP is off.
  */
-export async function removeNetworkDevices(network: Network, plumbing: PlumbingSettings): Promise<void> {
+export async function removeNetworkDevices(network: AgentNetwork, plumbing: PlumbingSettings): Promise<void> {
   const devices = [bridgeName(network.id)];
   try {
     const uplink = uplinkFor(network, plumbing);

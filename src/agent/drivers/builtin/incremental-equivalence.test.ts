@@ -12,7 +12,7 @@ import { buildRequest } from '../../../dhcp-server/testing/requests.js';
 import type { Decision } from '../../../dhcp-server/types.js';
 import { deriveDhcpConfig } from '../../dhcp-config/derive.js';
 import { optionLineText, renderHostsFile, renderOptsFile } from '../../dhcp-config/render.js';
-import type { Network, Port } from '../../model.js';
+import type { AgentNetwork, AgentPort } from '../../model.js';
 import { dhcpPortDeviceId } from '../../naming.js';
 import { DEFAULT_PLUMBING_SETTINGS } from '../../plumbing-settings.js';
 import { DEFAULT_DHCP_SETTINGS } from '../../settings.js';
@@ -32,7 +32,7 @@ const deps: DriverDeps = {
   dhcpDeviceId: (id) => dhcpPortDeviceId('eq-host', id),
   logger: createLogger({ level: 'silent' }),
 };
-const dhcpPort: Port = {
+const dhcpPort: AgentPort = {
   id: 'dhcp-port',
   mac_address: 'fa:16:3e:ff:00:00',
   fixed_ips: [
@@ -42,7 +42,7 @@ const dhcpPort: Port = {
   device_owner: 'network:dhcp',
   device_id: deps.dhcpDeviceId(NET),
 };
-const baseNetwork: Network = {
+const baseNetwork: AgentNetwork = {
   id: NET,
   admin_state_up: true,
   mtu: 1400,
@@ -91,7 +91,7 @@ const eventArbitrary = fc.oneof(
 
 type PortShape = typeof portArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
-function toPort(shape: PortShape): Port {
+function toPort(shape: PortShape): AgentPort {
   const subnet = SUBNETS[shape.subnet] ?? SUBNETS[0];
   const router = shape.owner === 'network:router_interface';
   return {
@@ -114,7 +114,7 @@ test('incremental builtin tables answer exactly like the rendered dnsmasq files 
   fc.assert(
     fc.property(fc.array(eventArbitrary, { maxLength: 25 }), (events) => {
       const served = new ServedNetwork(prepareNetwork(baseNetwork, deps));
-      let ports: Port[] = [dhcpPort];
+      let ports: AgentPort[] = [dhcpPort];
       for (const event of events) {
         if (event.kind === 'upsert') {
           const port = toPort(event.port);

@@ -10,7 +10,7 @@ import type { OptionSetting } from '../../../dhcp-server/option-setting.js';
 import { deriveDhcpConfig } from '../../dhcp-config/derive.js';
 import { optionLineText, rangeText, renderHostsFile, renderOptsFile } from '../../dhcp-config/render.js';
 import type { DhcpConfig } from '../../dhcp-config/types.js';
-import type { ExtraDhcpOpt, Network, Port, Subnet } from '../../model.js';
+import type { AgentNetwork, AgentPort, ExtraDhcpOpt, Subnet } from '../../model.js';
 import { DEFAULT_DHCP_SETTINGS, type DhcpContext } from '../../settings.js';
 import { engineConfigOf, hostBindingsOf, optionSettingsOf, type UnusableLine } from './engine-input.js';
 
@@ -87,7 +87,7 @@ const networkArbitrary = fc.record({
 
 type NetworkShape = typeof networkArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
-function build(shape: NetworkShape): { network: Network; context: DhcpContext } {
+function build(shape: NetworkShape): { network: AgentNetwork; context: DhcpContext } {
   const subnets: Subnet[] = shape.subnets.slice(0, shape.subnetCount).map((s, i) => ({
     id: `subnet-${i}`,
     ip_version: 4,
@@ -97,7 +97,7 @@ function build(shape: NetworkShape): { network: Network; context: DhcpContext } 
     dns_nameservers: s.dns,
     host_routes: s.routes,
   }));
-  const ports: Port[] = shape.ports.map((p, i) => {
+  const ports: AgentPort[] = shape.ports.map((p, i) => {
     const subnet = Math.min(p.subnet, subnets.length - 1);
     const ip = `10.${subnet + 1}.0.${p.host}`;
     return {
@@ -113,7 +113,7 @@ function build(shape: NetworkShape): { network: Network; context: DhcpContext } 
     };
   });
   const dhcpPort = ports.find((port) => port.device_owner === 'network:dhcp');
-  const network: Network = { id: 'net', admin_state_up: true, mtu: shape.mtu, subnets, ports };
+  const network: AgentNetwork = { id: 'net', admin_state_up: true, mtu: shape.mtu, subnets, ports };
   const settings = {
     ...DEFAULT_DHCP_SETTINGS,
     leaseSeconds: shape.leaseSeconds,

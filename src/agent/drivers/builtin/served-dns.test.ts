@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { AgentTestbed } from '../../../../test/support/agent/testbed.js';
 import { type DigResult, digIn } from '../../../../test/support/dns/dig.js';
 import { canUseNamespaces, type Namespace } from '../../../../test/support/netns.js';
-import type { Network, Port } from '../../model.js';
+import type { AgentNetwork, AgentPort } from '../../model.js';
 import { bridgeName, dhcpPortDeviceId } from '../../naming.js';
 import { BuiltinHarness } from '../testing/data-plane-harness.js';
 
@@ -18,7 +18,7 @@ const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces
 const HOST = 'dns-agent.example.org';
 const SUBNET = 'cccccccc-0000-4000-8000-00000000000c';
 
-function vm(index: number, ip: string, extra: Partial<Port> = {}): Port {
+function vm(index: number, ip: string, extra: Partial<AgentPort> = {}): AgentPort {
   return {
     id: `00000000-0000-4000-8000-00000000020${index}`,
     mac_address: `fa:16:3e:79:00:0${index}`,
@@ -35,14 +35,14 @@ describe('builtin driver DNS in the namespace', { skip, concurrency: false }, ()
   let client: Namespace;
   let server = '10.79.0.2';
   const networkId = randomUUID();
-  const dhcpPort: Port = {
+  const dhcpPort: AgentPort = {
     id: randomUUID(),
     mac_address: 'fa:16:3e:79:00:aa',
     fixed_ips: [{ subnet_id: SUBNET, ip_address: '10.79.0.2' }],
     device_owner: 'network:dhcp',
     device_id: dhcpPortDeviceId(HOST, networkId),
   };
-  let network: Network;
+  let network: AgentNetwork;
 
   function dig(name: string, type = 'A'): Promise<DigResult> {
     return digIn(client.name, server, [name, type]);
@@ -114,7 +114,7 @@ describe('builtin driver DNS in the namespace', { skip, concurrency: false }, ()
   });
 
   test('the DHCP port moves to another address: DNS listens there, not on the old one', async () => {
-    const moved: Port = { ...dhcpPort, fixed_ips: [{ subnet_id: SUBNET, ip_address: '10.79.0.3' }] };
+    const moved: AgentPort = { ...dhcpPort, fixed_ips: [{ subnet_id: SUBNET, ip_address: '10.79.0.3' }] };
     await driver.update({ kind: 'port-upsert', networkId, port: moved });
     assert.equal((await dig('vm1.openstacklocal')).status, 'no answer', 'old address silent');
     server = '10.79.0.3';

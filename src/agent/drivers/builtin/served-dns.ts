@@ -12,7 +12,7 @@ import { listenTcpInNamespace, namespacePath } from '../../../linux/namespace-so
 import type { DhcpDeviceSpec } from '../../../linux/plumbing-commands.js';
 import { openBatchedUdpInNamespace } from '../../../linux/udp-batch-socket.js';
 import { addnHostsForPort } from '../../dhcp-config/hosts.js';
-import type { Port } from '../../model.js';
+import type { AgentPort } from '../../model.js';
 import type { DhcpContext } from '../../settings.js';
 import type { PreparedNetwork } from '../prepare-network.js';
 
@@ -156,7 +156,7 @@ export class ServedDns {
    * Replaces one port's names: its new `dns_name`/`dns_assignment` resolve with the next query and its old
    * names and addresses are gone. A name the zone refuses is logged and counted, never thrown.
    */
-  upsertPort(port: Port): void {
+  upsertPort(port: AgentPort): void {
     const hosts: ZoneHost[] = addnHostsForPort(port, this.context).map((entry) => ({
       id: `${port.id}/${entry.ip}`,
       addresses: [entry.ip],

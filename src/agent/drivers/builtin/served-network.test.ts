@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { formatIpv4 } from '../../../common/ipv4.js';
 import { createLogger } from '../../../common/logger.js';
 import { buildRequest } from '../../../dhcp-server/testing/requests.js';
-import type { Network, Port } from '../../model.js';
+import type { AgentNetwork, AgentPort } from '../../model.js';
 import { dhcpPortDeviceId } from '../../naming.js';
 import { DEFAULT_PLUMBING_SETTINGS } from '../../plumbing-settings.js';
 import { DEFAULT_DHCP_SETTINGS } from '../../settings.js';
@@ -25,7 +25,7 @@ function mac(i: number): string {
 function ip(i: number): string {
   return `10.80.${(i >> 8) & 255}.${i & 255}`;
 }
-function vm(i: number, address = ip(i), revision = 1): Port {
+function vm(i: number, address = ip(i), revision = 1): AgentPort {
   return {
     id: `port-${i}`,
     mac_address: mac(i),
@@ -35,8 +35,8 @@ function vm(i: number, address = ip(i), revision = 1): Port {
   };
 }
 
-function network(portCount: number): Network {
-  const dhcpPort: Port = {
+function network(portCount: number): AgentNetwork {
+  const dhcpPort: AgentPort = {
     id: 'dhcp-port-0000',
     mac_address: 'fa:16:3e:ff:ff:ff',
     fixed_ips: [{ subnet_id: SUBNET, ip_address: '10.80.0.2' }],

@@ -8,7 +8,7 @@ import { hostsForPort } from '../../dhcp-config/hosts.js';
 import { type NetworkFacts, networkFacts } from '../../dhcp-config/network-facts.js';
 import { multiAgentDnsLines, portOptionLines } from '../../dhcp-config/port-options.js';
 import { subnetOptionLines } from '../../dhcp-config/subnet-options.js';
-import { type Network, type Port, ROUTER_INTERFACE_OWNERS } from '../../model.js';
+import { type AgentNetwork, type AgentPort, ROUTER_INTERFACE_OWNERS } from '../../model.js';
 import type { NetworkStatus } from '../driver.js';
 import type { PreparedNetwork } from '../prepare-network.js';
 import { engineConfigOf } from './engine-input.js';
@@ -17,7 +17,7 @@ import { sendReply } from './reply-sender.js';
 import { dhcpPortIpv4Addresses } from './served-dns.js';
 
 /** Port owners whose change can alter subnet-level options (isolation, multi-agent DNS). */
-function affectsSubnetOptions(port: Port | undefined): boolean {
+function affectsSubnetOptions(port: AgentPort | undefined): boolean {
   const owner = port?.device_owner ?? '';
   return ROUTER_INTERFACE_OWNERS.has(owner) || owner === 'network:dhcp';
 }
@@ -29,7 +29,7 @@ function affectsSubnetOptions(port: Port | undefined): boolean {
  */
 export class ServedNetwork {
   private prepared: PreparedNetwork;
-  private readonly ports = new Map<string, Port>();
+  private readonly ports = new Map<string, AgentPort>();
   private facts: NetworkFacts;
   private tables = new NetworkTables();
   private config: EngineConfig;
@@ -131,7 +131,7 @@ export class ServedNetwork {
   }
 
   /** The model as it stands after the port events applied so far. */
-  currentNetwork(): Network {
+  currentNetwork(): AgentNetwork {
     return { ...this.prepared.network, ports: [...this.ports.values()] };
   }
 
@@ -139,7 +139,7 @@ export class ServedNetwork {
    * Applies one port create/update (spec §4.7): drops it when stale (a cached copy has a higher
    * revision_number), else replaces that port's entries only.
    */
-  upsertPort(port: Port): 'applied' | 'stale' {
+  upsertPort(port: AgentPort): 'applied' | 'stale' {
     const cached = this.ports.get(port.id);
     if (
       cached?.revision_number !== undefined &&

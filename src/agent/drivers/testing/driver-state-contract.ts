@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Network, Port } from '../../model.js';
+import type { AgentNetwork, AgentPort } from '../../model.js';
 import type { StateRules } from '../../reconciler/network-state.js';
 import type { DhcpDriver } from '../driver.js';
 import { PeerHarness } from './peer-harness.js';
@@ -9,9 +9,9 @@ import { PeerHarness } from './peer-harness.js';
 export interface StateContractSubject {
   readonly driver: DhcpDriver;
   readonly rules: StateRules;
-  readonly network: Network;
+  readonly network: AgentNetwork;
   /** A compute port on one of the network's DHCP subnets, not in `network` yet. */
-  readonly extraPort: Port;
+  readonly extraPort: AgentPort;
   teardown(): Promise<void>;
 }
 

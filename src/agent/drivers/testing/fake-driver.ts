@@ -1,10 +1,10 @@
-import type { Port } from '../../model.js';
+import type { AgentPort } from '../../model.js';
 import type { NetworkDelta, NetworkState } from '../../reconciler/network-state.js';
 import type { ApplyOptions, DhcpDriver, DriverCapabilities, NetworkStatus } from '../driver.js';
 
 /** What the fake serves for one network: the hosts it would answer, by port id. */
 interface FakeNetwork {
-  readonly hosts: Map<string, Port>;
+  readonly hosts: Map<string, AgentPort>;
   converges: number;
   portChanges: number;
 }
@@ -74,7 +74,7 @@ export class FakeDriver implements DhcpDriver {
   }
 
   /** The ports the fake serves for a network (tests compare it with the state). */
-  hosts(networkId: string): ReadonlyMap<string, Port> | undefined {
+  hosts(networkId: string): ReadonlyMap<string, AgentPort> | undefined {
     return this.networks.get(networkId)?.hosts;
   }
 

@@ -1,11 +1,11 @@
-import type { Network, Port } from '../../model.js';
+import type { AgentNetwork, AgentPort } from '../../model.js';
 import { FULL_DELTA, NetworkState, type StateRules } from '../../reconciler/network-state.js';
 import type { ApplyOptions, NetworkPeer } from '../driver.js';
 import type { DriverDeps } from '../prepare-network.js';
 
 /** One port event of a test, already filtered to its network. */
 export type PortChange =
-  | { readonly kind: 'port-upsert'; readonly networkId: string; readonly port: Port }
+  | { readonly kind: 'port-upsert'; readonly networkId: string; readonly port: AgentPort }
   | { readonly kind: 'port-delete'; readonly networkId: string; readonly portId: string };
 
 /** What the harness drives: one peer or a whole `NetworkPeers`. */
@@ -32,7 +32,7 @@ export class PeerHarness<T extends PeerTarget = PeerTarget> {
   }
 
   /** A full converge to `network` (the reconciler's snapshot from the server). */
-  async enable(network: Network, options?: ApplyOptions): Promise<void> {
+  async enable(network: AgentNetwork, options?: ApplyOptions): Promise<void> {
     const revision = (this.states.get(network.id)?.revision ?? 0) + 1;
     const state = NetworkState.of(network, revision, this.rules);
     await this.peer.apply(state, FULL_DELTA, options);

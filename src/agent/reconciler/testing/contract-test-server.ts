@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '../../../bus/bus.js';
-import type { NetworkView, PortView } from '../../../bus/dhcp-agent-rpc.js';
+import type { AgentNetwork, AgentPort } from '../../../bus/dhcp-agent-rpc.js';
 
 /**
  * A small server that answers the contract's methods from an in-memory store (STYLE 7.2 #13: the real
  * server side is exercised by the e2e tests). It records every call.
  */
 export class ContractTestServer {
-  readonly networks = new Map<string, NetworkView>();
+  readonly networks = new Map<string, AgentNetwork>();
   readonly calls: Array<{ method: string; params: Readonly<Record<string, unknown>> }> = [];
   readonly readyPorts: string[] = [];
   readonly failNext = new Set<string>();
@@ -32,7 +32,7 @@ export class ContractTestServer {
     serve('dhcp.ensure_port', (p) => {
       const network = this.networks.get(String(p['networkId']));
       if (!network) return { port: null };
-      const port: PortView = {
+      const port: AgentPort = {
         id: randomUUID(),
         network_id: network.id,
         mac_address: options.dhcpMac ?? 'fa:16:3e:00:00:02',
@@ -61,10 +61,10 @@ export class ContractTestServer {
     return this.calls.filter((call) => call.method === method).length;
   }
 
-  addNetwork(ports = 1): NetworkView {
+  addNetwork(ports = 1): AgentNetwork {
     const id = randomUUID();
     const subnet = randomUUID();
-    const view: NetworkView = {
+    const view: AgentNetwork = {
       id,
       admin_state_up: true,
       mtu: 1500,
