@@ -2,7 +2,8 @@
  * Micro-benchmark of the DHCPv4 codec (not a test): ns per decode of a real udhcpc DISCOVER, per encode of a
  * real dnsmasq ACK, and per typed read. Run: `npx tsc -p tsconfig.json && node dist/bench/dhcp-codec.js`.
  */
-import { decodeMessage, encodeMessage, readOption } from '../src/dhcp/index.js';
+import { decodeMessage, encodeMessage } from '../src/dhcp/index.js';
+import { readOption } from '../src/dhcp/option-values.js';
 import { loadDhcpFixture } from '../test/support/fixtures.js';
 
 function measure(name: string, iterations: number, run: () => unknown): void {

@@ -1,5 +1,7 @@
 import type dgram from 'node:dgram';
-import { BROADCAST_FLAG, decodeMessage, encodeMessage, messageTypeCode } from '../../src/dhcp/index.js';
+import { decodeMessage, encodeMessage } from '../../src/dhcp/index.js';
+import { BROADCAST_FLAG } from '../../src/dhcp/message.js';
+import { messageTypeCode } from '../../src/dhcp/message-type.js';
 import type { DhcpMessage } from '../../src/dhcp/types.js';
 import { bindUdpInNamespace } from '../../src/linux/namespace-sockets.js';
 

@@ -28,12 +28,6 @@ export type AgentPort = ContractPort;
 /** One `extra_dhcp_opts` item (spec §1.6). `opt_value` may be null (meaning "delete" on update). */
 export type ExtraDhcpOpt = NonNullable<AgentPort['extra_dhcp_opts']>[number];
 
-/** One `dns_assignment` item (spec §1.7): the name the server gave one fixed IP. */
-export type DnsAssignment = NonNullable<AgentPort['dns_assignment']>[number];
-
-/** One fixed IP of a port. */
-export type FixedIp = AgentPort['fixed_ips'][number];
-
 /** IPv6 address/RA modes (spec §5.9). */
 export type Ipv6Mode = 'dhcpv6-stateful' | 'dhcpv6-stateless' | 'slaac';
 
@@ -42,12 +36,6 @@ export type Subnet = Omit<DeepReadonly<AgentSubnetSchema>, 'ipv6_address_mode' |
   readonly ipv6_address_mode?: Ipv6Mode | null;
   readonly ipv6_ra_mode?: Ipv6Mode | null;
 };
-
-/** A host route of a subnet. */
-export type HostRoute = Subnet['host_routes'][number];
-
-/** Provider network types the Linux bridge data plane wires (spec issue: flat, vlan, vxlan, local). */
-export type NetworkType = 'flat' | 'vlan' | 'vxlan' | 'local';
 
 /**
  * A network with its subnets and ports: what `get_network_info` returns to an agent (spec §4.2), without

@@ -33,7 +33,6 @@ import { answerRequest, checkBody, PendingCalls } from './amqp-rpc.js';
 import { type AmqpAddress, type AmqpNames, amqpNames, parseAmqpUrl } from './amqp-topology.js';
 import type {
   Bus,
-  BusLogger,
   BusStats,
   EventHandler,
   PublishOptions,

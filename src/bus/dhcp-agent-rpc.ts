@@ -28,8 +28,6 @@ import {
   SubnetResource,
 } from './resources.js';
 
-export const DHCP_AGENT_RPC_VERSION = 1;
-
 const Uuid = Id;
 const Host = Type.String({ minLength: 1, maxLength: 255 });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);

@@ -3,6 +3,6 @@
  *
  * @module
  */
-export type { Bus, EventHandler, RequestHandler, Unsubscribe } from './bus.js';
+export type { Bus, Unsubscribe } from './bus.js';
 export { createInProcessBus } from './in-process-bus.js';
 export * from './messages.js';

@@ -4,16 +4,12 @@
  * @module
  */
 
-export { agentsRepository, type BindingRecord } from './agents-repository.js';
-export { type Database, describeDatabaseUrl, openDatabase, type Queryable } from './database.js';
+export { agentsRepository } from './agents-repository.js';
+export { type Database, openDatabase, type Queryable } from './database.js';
 export type { EqualsFilter, FilterValue } from './filters.js';
-export {
-  type AddressHolder,
-  type InstanceListFilter,
-  instancesRepository,
-} from './instances-repository.js';
-export { type NetworkListFilter, networksRepository } from './networks-repository.js';
-export { type FixedIpsFilter, type PortListFilter, portsRepository } from './ports-repository.js';
+export { instancesRepository } from './instances-repository.js';
+export { networksRepository } from './networks-repository.js';
+export { type FixedIpsFilter, portsRepository } from './ports-repository.js';
 export type {
   AddressPair,
   AgentRecord,
@@ -26,4 +22,4 @@ export type {
   PortRecord,
   SubnetRecord,
 } from './records.js';
-export { type SubnetListFilter, subnetsRepository } from './subnets-repository.js';
+export { subnetsRepository } from './subnets-repository.js';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatIpv4, requireIpv4 as parseIpv4, readOption } from '../dhcp/index.js';
+import { requireIpv4 as parseIpv4 } from '../common/ipv4.js';
+import { formatIpv4 } from '../dhcp/index.js';
+import { readOption } from '../dhcp/option-values.js';
 import { ip, route } from '../dhcp/testing/values.js';
 import { buildServedSubnets, parseDhcpRange } from './dnsmasq/dhcp-range.js';
 import { parseHostsFile } from './dnsmasq/hosts-file.js';

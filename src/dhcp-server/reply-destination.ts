@@ -1,4 +1,5 @@
 import { formatIpv4, type Ipv4 } from '../common/ipv4.js';
+import { isBroadcastFlagSet } from '../dhcp/message.js';
 import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
 
 /** UDP ports of RFC 2131 §4.1. */
@@ -46,7 +47,6 @@ export function replyAddress(destination: ReplyDestination): {
       return { address: LIMITED_BROADCAST, port: CLIENT_PORT };
   }
 }
-const BROADCAST_FLAG = 0x8000;
 
 /**
  * RFC 2131 §4.1, in order: a relayed request (giaddr ≠ 0) is answered to giaddr:67; otherwise a NAK is
@@ -62,7 +62,6 @@ export function replyDestination(
   if (request.gatewayIp !== UNSET) return { kind: 'relay', address: request.gatewayIp, port: SERVER_PORT };
   if (replyType === 'NAK') return { kind: 'broadcast', port: CLIENT_PORT };
   if (request.clientIp !== UNSET) return { kind: 'unicast', address: request.clientIp, port: CLIENT_PORT };
-  if ((request.flags & BROADCAST_FLAG) !== 0 || yourIp === UNSET)
-    return { kind: 'broadcast', port: CLIENT_PORT };
+  if (isBroadcastFlagSet(request) || yourIp === UNSET) return { kind: 'broadcast', port: CLIENT_PORT };
   return { kind: 'unicast-to-hardware', address: yourIp, hardwareAddress, port: CLIENT_PORT };
 }

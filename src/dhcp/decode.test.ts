@@ -3,7 +3,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DhcpDecodeError, decodeMessage, hardwareAddressText, isBroadcastFlagSet } from './index.js';
+import { DhcpDecodeError, decodeMessage } from './index.js';
+import { hardwareAddressText, isBroadcastFlagSet } from './message.js';
 import { ip } from './testing/values.js';
 
 /** Header bytes 0..235 with the given fields; everything else zero. One comment per field. */

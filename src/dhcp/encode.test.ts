@@ -4,16 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  DhcpEncodeError,
-  type DhcpMessage,
-  decodeMessage,
-  encodeMessage,
-  encodeOption,
-  parseOptionText,
-  readOption,
-} from './index.js';
+import { DhcpEncodeError, decodeMessage, encodeMessage, parseOptionText } from './index.js';
+import { encodeOption, readOption } from './option-values.js';
 import { ip, route } from './testing/values.js';
+import type { DhcpMessage } from './types.js';
 
 const CHADDR = Uint8Array.of(0xfa, 0x16, 0x3e, 1, 2, 3, ...new Array<number>(10).fill(0));
 

@@ -5,17 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { listDhcpFixtures, loadDhcpFixture } from '../../test/support/fixtures.js';
-import {
-  DhcpDecodeError,
-  type DhcpMessage,
-  decodeMessage,
-  encodeMessage,
-  hardwareAddressText,
-  isBroadcastFlagSet,
-  parseOptionText,
-  readOption,
-} from './index.js';
+import { DhcpDecodeError, decodeMessage, encodeMessage, parseOptionText } from './index.js';
+import { hardwareAddressText, isBroadcastFlagSet } from './message.js';
+import { readOption } from './option-values.js';
 import { ip, route } from './testing/values.js';
+import type { DhcpMessage } from './types.js';
 
 function decodeFixture(name: string): DhcpMessage {
   return decodeMessage(loadDhcpFixture(name).bytes);

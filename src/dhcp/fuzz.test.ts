@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { listDhcpFixtures, loadDhcpFixture } from '../../test/support/fixtures.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
-import { DhcpDecodeError, DhcpEncodeError, type DhcpMessage, decodeMessage, encodeMessage } from './index.js';
+import { DhcpDecodeError, DhcpEncodeError, decodeMessage, encodeMessage } from './index.js';
+import type { DhcpMessage } from './types.js';
 
 const PACKETS = 120_000;
 const SEED = 0x5eed_d4c9;

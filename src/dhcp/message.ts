@@ -6,6 +6,7 @@ const HEX = '0123456789abcdef';
 /**
  * The client hardware address as lowercase `aa:bb:cc:dd:ee:ff`, from `chaddr[0..hlen)` with `hlen` capped at
  * 16 (RFC 2131 §2). Empty string when hlen is 0.
+ * @internal the tests read captured packets with it (the engine keys hosts by `chaddr` bytes).
  */
 export function hardwareAddressText(message: DhcpMessage): string {
   const length = Math.min(message.hardwareAddressLength, CHADDR_LENGTH, message.clientHardwareAddress.length);
@@ -20,7 +21,7 @@ export function hardwareAddressText(message: DhcpMessage): string {
 
 /** The broadcast bit (0x8000) of `flags`: the client cannot receive unicast before it is configured (RFC 2131 §4.1). */
 export function isBroadcastFlagSet(message: DhcpMessage): boolean {
-  return (message.flags & 0x8000) !== 0;
+  return (message.flags & BROADCAST_FLAG) !== 0;
 }
 
 /** Broadcast flag bit in `flags` (RFC 2131 §2, figure 2). */

@@ -158,6 +158,7 @@ export function decodeOptionValue<K extends OptionKind>(
 /**
  * Encodes a typed value as option bytes of `kind`.
  * @throws {DhcpEncodeError} when the value is out of range or not well-formed for the kind.
+ * @internal the options table tests encode values one by one with it; production encodes whole options.
  */
 export function encodeOptionValue<K extends OptionKind>(kind: K, value: OptionKindValues[K]): Uint8Array {
   return ENCODERS[kind](value);

@@ -6,19 +6,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import {
-  DhcpEncodeError,
-  decodeOptionValue,
-  encodeOption,
-  encodeOptionValue,
-  OPTION_TABLE,
-  type OptionKind,
-  type OptionKindValues,
-  optionByCode,
-  optionByName,
-  optionName,
-  readOption,
-} from './index.js';
+import { DhcpEncodeError, optionByCode, optionName } from './index.js';
+import { OPTION_TABLE, type OptionKind, type OptionKindValues, optionByName } from './option-table.js';
+import { decodeOptionValue, encodeOption, encodeOptionValue, readOption } from './option-values.js';
 import { ip, route } from './testing/values.js';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { DhcpEncodeError, type DhcpMessage, decodeMessage, encodeMessage } from './index.js';
+import { DhcpEncodeError, decodeMessage, encodeMessage } from './index.js';
+import type { DhcpMessage } from './types.js';
 
 const ipv4 = fc.nat(0xffffffff);
 /** Latin1 text without NUL (NUL ends the field on decode). */

@@ -30,15 +30,6 @@ export async function runIpBatch(
   });
 }
 
-/** Same as {@link runIpBatch} for the `bridge` tool (FDB entries of VXLAN devices). */
-export async function runBridgeBatch(namespace: NamespaceName, lines: readonly string[]): Promise<void> {
-  if (lines.length === 0) return;
-  await runCommand('bridge', [...namespaceArgs(namespace), '-batch', '-'], {
-    input: `${lines.join('\n')}\n`,
-    timeoutMs: 20_000,
-  });
-}
-
 /**
  * Runs `ip [-n NS] -j -d -batch -` with read-only commands and returns each command's parsed JSON (ip prints
  * one JSON array per command). One process for e.g. `link show`, `addr show` and `route show`.

@@ -3,7 +3,6 @@ import {
   type NamespaceName,
   readIpJson,
   readIpJsonEntries,
-  runBridgeBatch,
   runIpBatch,
   setNamespaceSysctls,
 } from './ip-batch.js';
@@ -109,6 +108,7 @@ export async function ensureDhcpNamespace(name: string): Promise<boolean> {
  * Makes the bridge and its uplink exist in `hostNamespace` (undefined = the current namespace, as in
  * production where the agent runs inside its host's namespace). `links` may be passed when the caller
  * already read them. Idempotent.
+ * @internal end-to-end tests make provider bridges the way the agent does.
  */
 export async function ensureBridge(
   hostNamespace: NamespaceName,
@@ -226,5 +226,3 @@ export async function deleteLinks(namespace: NamespaceName, names: readonly stri
     { force: true },
   );
 }
-
-export { runBridgeBatch };

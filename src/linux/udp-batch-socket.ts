@@ -180,13 +180,17 @@ export function openBatchedUdpInNamespace(options: BatchedUdpOptions): BatchedUd
 const scratch = new Uint32Array(1);
 const scratchView = new DataView(scratch.buffer);
 
-/** A source address number (as in {@link ReceivedBatch.addresses}) as dotted text. */
+/** A source address number (as in {@link ReceivedBatch.addresses}) as dotted text.
+ * @internal tested on its own (the addon's byte order).
+ */
 export function ipv4Text(address: number): string {
   scratch[0] = address;
   return formatIpv4(scratchView.getUint32(0));
 }
 
-/** Dotted IPv4 text as the number {@link BatchedUdpEndpoint.send} takes. */
+/** Dotted IPv4 text as the number {@link BatchedUdpEndpoint.send} takes.
+ * @internal tested on its own (the addon's byte order).
+ */
 export function ipv4Number(text: string): number {
   const value = parseIpv4(text);
   if (value === undefined)

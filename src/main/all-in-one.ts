@@ -9,12 +9,6 @@ import type { ComponentStarter } from './run.js';
 import { startServer } from './server.js';
 
 /**
- * Components of `qdhcp all-in-one`, started in order and stopped in reverse; all share the process's
- * configuration, logger and bus. The DHCP agent joins as one more line here.
- */
-export const ALL_IN_ONE_COMPONENTS: readonly ComponentStarter[] = [startServer];
-
-/**
  * `qdhcp all-in-one` with the DHCP agent: the components above, then an agent on the process's in-process
  * bus. Its options come from `agentFlags`; state dir, DNS domain, lease and debug are the server's.
  * Stopped in reverse, so the agent stops before the server it talks to. The API's `/metrics` serves the

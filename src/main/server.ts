@@ -9,7 +9,6 @@ import { buildApi } from '../api/app.js';
 import { addressedBus } from '../bus/addressing.js';
 import { type Bus, createInProcessBus, type ResourceEvent } from '../bus/index.js';
 import type { ServerConfig } from '../common/config.js';
-import { QdhcpError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { agentsRepository, type Database, openDatabase } from '../db/index.js';
 import { createDhcpRpcService } from '../service/agent-dhcp-rpc.js';

@@ -288,6 +288,3 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
     },
   };
 }
-
-/** The contract's data methods, as built by {@link createDhcpRpcService}. */
-export type DhcpRpcService = ReturnType<typeof createDhcpRpcService>;

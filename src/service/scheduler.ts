@@ -157,16 +157,3 @@ export async function runSchedulingMutation<T>(
   await publishBindings(deps.bus, deps.clock, changes);
   return result;
 }
-
-/** Schedules one network in its own transaction (after a subnet or port was created on it). */
-export async function scheduleNetworkNow(deps: SchedulerDeps, networkId: string): Promise<BindingChange[]> {
-  return runSchedulingMutation(deps, async (scope, changes) => {
-    try {
-      await scope.lockNetwork(networkId);
-    } catch {
-      return []; // deleted meanwhile
-    }
-    changes.push(...(await scheduleNetwork(scope.tx, deps.config, deps.clock(), networkId)));
-    return [...changes];
-  });
-}

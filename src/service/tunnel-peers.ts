@@ -82,6 +82,3 @@ export function createTunnelPeerWatch(deps: SchedulerDeps) {
     },
   };
 }
-
-/** The watch built by {@link createTunnelPeerWatch}. */
-export type TunnelPeerWatch = ReturnType<typeof createTunnelPeerWatch>;

@@ -1,13 +1,7 @@
 import { createSocket } from 'node:dgram';
-import {
-  decodeMessage,
-  encodeMessage,
-  formatIpv4,
-  messageTypeCode,
-  messageTypeName,
-  optionName,
-  requireIpv4,
-} from '../../src/dhcp/index.js';
+import { requireIpv4 } from '../../src/common/ipv4.js';
+import { decodeMessage, encodeMessage, formatIpv4, optionName } from '../../src/dhcp/index.js';
+import { messageTypeCode, messageTypeName } from '../../src/dhcp/message-type.js';
 import type { DhcpMessage, MessageTypeName } from '../../src/dhcp/types.js';
 
 /**

@@ -169,6 +169,7 @@ class HostsFileAccumulator {
 /**
  * Parses a whole hosts file. Bad lines are reported with their line number and skipped; the rest is kept
  * (dnsmasq does the same), so one broken port never takes DHCP away from the others.
+ * @internal the one-shot form of the streamed parser, for tests and fixtures.
  */
 export function parseHostsFile(text: string): ParsedHostsFile {
   const accumulator = new HostsFileAccumulator();

@@ -140,7 +140,9 @@ export function builderForSize(byteLength: number): HostTableBuilder {
   return new HostTableBuilder(Math.ceil(byteLength / 48), Math.ceil(byteLength / 3.5));
 }
 
-/** Loads a whole hosts file held in memory (tests, small files). */
+/** Loads a whole hosts file held in memory (tests, small files).
+ * @internal the synchronous form of the loader, for tests.
+ */
 export function loadHostsSync(bytes: Uint8Array): LoadedHosts {
   const scanner = new HostsScanner(builderForSize(bytes.length));
   scanner.scanLines(bytes, true);

@@ -1,10 +1,7 @@
-import {
-  decodeMessage,
-  encodeMessage,
-  encodeOption,
-  messageTypeCode,
-  requireIpv4,
-} from '../../dhcp/index.js';
+import { requireIpv4 } from '../../common/ipv4.js';
+import { decodeMessage, encodeMessage } from '../../dhcp/index.js';
+import { messageTypeCode } from '../../dhcp/message-type.js';
+import { encodeOption } from '../../dhcp/option-values.js';
 import type { DhcpMessage, MessageTypeName } from '../../dhcp/types.js';
 
 /** What a test request may set; everything else gets a client's usual value. */
