@@ -1,6 +1,7 @@
 import type { AgentNetwork, AgentPort } from '../model.js';
 import { dhcpPortDeviceId } from '../naming.js';
 import { DEFAULT_DHCP_SETTINGS } from '../settings.js';
+import { testNetwork, testPort } from '../testing/model-fixtures.js';
 import { runDriverStateContract } from './testing/driver-state-contract.js';
 import { FakeDriver } from './testing/fake-driver.js';
 
@@ -9,36 +10,13 @@ const SUBNET = 'fa4e0000-0000-4000-8000-000000000002';
 const HOST = 'fake-host';
 
 function port(id: string, ip: string, extra: Partial<AgentPort> = {}): AgentPort {
-  return {
-    id,
-    mac_address: `fa:16:3e:00:00:${id.slice(-2)}`,
-    device_owner: 'compute:nova',
-    fixed_ips: [{ subnet_id: SUBNET, ip_address: ip }],
-    revision_number: 1,
-    ...extra,
-  };
+  return testPort(SUBNET, id, ip, extra);
 }
 
-const network: AgentNetwork = {
-  id: NET,
-  admin_state_up: true,
-  mtu: 1500,
-  subnets: [
-    {
-      id: SUBNET,
-      ip_version: 4,
-      cidr: '10.9.0.0/24',
-      gateway_ip: '10.9.0.1',
-      enable_dhcp: true,
-      dns_nameservers: [],
-      host_routes: [],
-    },
-  ],
-  ports: [
-    port('p-dhcp-02', '10.9.0.2', { device_owner: 'network:dhcp', device_id: dhcpPortDeviceId(HOST, NET) }),
-    port('p-vm-11', '10.9.0.11'),
-  ],
-};
+const network: AgentNetwork = testNetwork({ network: NET, subnet: SUBNET }, '10.9.0.0/24', [
+  port('p-dhcp-02', '10.9.0.2', { device_owner: 'network:dhcp', device_id: dhcpPortDeviceId(HOST, NET) }),
+  port('p-vm-11', '10.9.0.11'),
+]);
 
 runDriverStateContract('fake', async () => ({
   driver: new FakeDriver(),

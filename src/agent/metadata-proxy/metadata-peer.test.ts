@@ -7,6 +7,7 @@ import { PeerHarness } from '../drivers/testing/peer-harness.js';
 import type { AgentNetwork, AgentPort } from '../model.js';
 import { NetworkPeers } from '../reconciler/network-peers.js';
 import { DEFAULT_DHCP_SETTINGS, type DhcpSettings } from '../settings.js';
+import { testNetwork } from '../testing/model-fixtures.js';
 import type { MetadataBackend } from './backends.js';
 import { MetadataProxyPeer } from './metadata-peer.js';
 import { MetadataProxy } from './proxy-server.js';
@@ -36,23 +37,7 @@ const router: AgentPort = {
   fixed_ips: [{ subnet_id: SUBNET, ip_address: '10.0.0.1' }],
   revision_number: 1,
 };
-const network: AgentNetwork = {
-  id: NET,
-  admin_state_up: true,
-  mtu: 1500,
-  subnets: [
-    {
-      id: SUBNET,
-      ip_version: 4,
-      cidr: '10.0.0.0/24',
-      gateway_ip: '10.0.0.1',
-      enable_dhcp: true,
-      dns_nameservers: [],
-      host_routes: [],
-    },
-  ],
-  ports: [dhcpPort],
-};
+const network: AgentNetwork = testNetwork({ network: NET, subnet: SUBNET }, '10.0.0.0/24', [dhcpPort]);
 
 function setup(settings: Partial<DhcpSettings>) {
   const events: string[] = [];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AgentNetwork, AgentPort } from '../model.js';
 import { DEFAULT_DHCP_SETTINGS } from '../settings.js';
+import { testNetwork, testPort } from '../testing/model-fixtures.js';
 import { NetworkState, type StateRules } from './network-state.js';
 
 const NET = '5a5a0000-0000-4000-8000-000000000001';
@@ -13,35 +14,15 @@ const rules: StateRules = {
 };
 
 function port(id: string, ip: string, extra: Partial<AgentPort> = {}): AgentPort {
-  return {
-    id,
-    mac_address: 'fa:16:3e:00:00:01',
-    device_owner: 'compute:nova',
-    fixed_ips: [{ subnet_id: SUBNET, ip_address: ip }],
-    revision_number: 1,
-    ...extra,
-  };
+  return testPort(SUBNET, id, ip, { mac_address: 'fa:16:3e:00:00:01', ...extra });
 }
 
 const dhcpPort = port('dhcp', '10.0.0.2', { device_owner: 'network:dhcp', device_id: DEVICE });
 const router = port('router', '10.0.0.1', { device_owner: 'network:router_interface' });
-const network: AgentNetwork = {
-  id: NET,
-  admin_state_up: true,
-  mtu: 1500,
-  subnets: [
-    {
-      id: SUBNET,
-      ip_version: 4,
-      cidr: '10.0.0.0/24',
-      gateway_ip: '10.0.0.1',
-      enable_dhcp: true,
-      dns_nameservers: [],
-      host_routes: [],
-    },
-  ],
-  ports: [dhcpPort, port('vm1', '10.0.0.11')],
-};
+const network: AgentNetwork = testNetwork({ network: NET, subnet: SUBNET }, '10.0.0.0/24', [
+  dhcpPort,
+  port('vm1', '10.0.0.11'),
+]);
 
 describe('NetworkState', () => {
   test('a snapshot finds our DHCP port and whether the metadata route is advertised', () => {
