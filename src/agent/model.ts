@@ -75,3 +75,9 @@ export function optionIpVersion(option: ExtraDhcpOpt): 4 | 6 {
 export function isClientIdOption(option: ExtraDhcpOpt): boolean {
   return option.opt_name === 'client-id' || option.opt_name === '61';
 }
+
+/** Router interfaces and DHCP ports decide a subnet's options (metadata route, multi-agent DNS servers). */
+export function decidesSubnetOptions(port: AgentPort | undefined): boolean {
+  const owner = port?.device_owner ?? '';
+  return ROUTER_INTERFACE_OWNERS.has(owner) || owner === 'network:dhcp';
+}

@@ -1,6 +1,6 @@
 import { isAgentDhcpPort } from '../desired-plumbing.js';
 import { advertisesMetadataRoute } from '../dhcp-config/subnet-options.js';
-import { type AgentNetwork, type AgentPort, ROUTER_INTERFACE_OWNERS } from '../model.js';
+import { type AgentNetwork, type AgentPort, decidesSubnetOptions } from '../model.js';
 import type { DhcpSettings } from '../settings.js';
 import { PersistentMap } from './persistent-map.js';
 
@@ -205,10 +205,4 @@ export class NetworkState {
 function isStale(held: AgentPort | undefined, port: AgentPort): boolean {
   const revision = held?.revision_number;
   return revision !== undefined && port.revision_number !== undefined && revision > port.revision_number;
-}
-
-/** Ports whose change can alter subnet-level options and the metadata route (isolation, DHCP ports). */
-function decidesSubnetOptions(port: AgentPort | undefined): boolean {
-  const owner = port?.device_owner ?? '';
-  return ROUTER_INTERFACE_OWNERS.has(owner) || owner === 'network:dhcp';
 }

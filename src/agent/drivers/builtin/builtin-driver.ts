@@ -17,6 +17,8 @@ export class BuiltinDriver implements DhcpDriver {
   readonly name = 'builtin';
   readonly capabilities: DriverCapabilities;
   private readonly networks = new Map<string, ServedNetwork>();
+  /** Ports in each network's latest state, for the status (the served tables count hosts, not ports). */
+  private readonly portCounts = new Map<string, number>();
 
   constructor(private readonly deps: DriverDeps) {
     this.capabilities = {
@@ -27,6 +29,7 @@ export class BuiltinDriver implements DhcpDriver {
   }
 
   async apply(state: NetworkState, delta: NetworkDelta, options: ApplyOptions = {}): Promise<void> {
+    this.portCounts.set(state.id, state.portCount);
     const served = this.networks.get(state.id);
     // Our own port's addresses are the plumbing's: converge everything (spec §4.7 "restart" case).
     if (delta.full || delta.dhcpPort) {
@@ -38,6 +41,7 @@ export class BuiltinDriver implements DhcpDriver {
       if (after === undefined) served.deletePort(portId);
       else served.upsertPort(after);
     }
+    if (delta.subnetOptions) served.refreshSubnetOptions(state.network);
   }
 
   private async converge(
@@ -85,6 +89,7 @@ export class BuiltinDriver implements DhcpDriver {
   async remove(networkId: string, options: { readonly retainPort: boolean }): Promise<void> {
     const served = this.networks.get(networkId);
     this.networks.delete(networkId);
+    this.portCounts.delete(networkId);
     served?.detach();
     if (!options.retainPort) {
       await removeDhcpNamespace(
@@ -94,7 +99,7 @@ export class BuiltinDriver implements DhcpDriver {
   }
 
   status(networkId: string): NetworkStatus | undefined {
-    return this.networks.get(networkId)?.status();
+    return this.networks.get(networkId)?.status(this.portCounts.get(networkId) ?? 0);
   }
 
   enabledNetworks(): readonly string[] {
@@ -109,5 +114,6 @@ export class BuiltinDriver implements DhcpDriver {
   async stop(): Promise<void> {
     for (const served of this.networks.values()) served.detach();
     this.networks.clear();
+    this.portCounts.clear();
   }
 }

@@ -13,6 +13,7 @@ import type { Decision } from '../../../dhcp-server/types.js';
 import { deriveDhcpConfig } from '../../dhcp-config/derive.js';
 import { optionLineText, renderHostsFile, renderOptsFile } from '../../dhcp-config/render.js';
 import type { AgentNetwork, AgentPort } from '../../model.js';
+import { decidesSubnetOptions } from '../../model.js';
 import { dhcpPortDeviceId } from '../../naming.js';
 import { DEFAULT_PLUMBING_SETTINGS } from '../../plumbing-settings.js';
 import { DEFAULT_DHCP_SETTINGS } from '../../settings.js';
@@ -116,8 +117,15 @@ test('incremental builtin tables answer exactly like the rendered dnsmasq files 
       const served = new ServedNetwork(prepareNetwork(baseNetwork, deps));
       let ports: AgentPort[] = [dhcpPort];
       for (const event of events) {
+        // The reconciler's NetworkState drives the same calls: hosts of the changed port, and the subnet
+        // options again when a router interface or DHCP port came or went (its delta's `subnetOptions`).
+        const before = ports.find(
+          (p) => p.id === (event.kind === 'upsert' ? `port-${event.port.index}` : `port-${event.index}`),
+        );
+        let after: AgentPort | undefined;
         if (event.kind === 'upsert') {
           const port = toPort(event.port);
+          after = port;
           served.upsertPort(port);
           ports = ports.some((p) => p.id === port.id)
             ? ports.map((p) => (p.id === port.id ? port : p))
@@ -126,6 +134,8 @@ test('incremental builtin tables answer exactly like the rendered dnsmasq files 
           served.deletePort(`port-${event.index}`);
           ports = ports.filter((p) => p.id !== `port-${event.index}`);
         }
+        if (decidesSubnetOptions(before) || decidesSubnetOptions(after))
+          served.refreshSubnetOptions({ ...baseNetwork, ports });
       }
       const finalNetwork = { ...baseNetwork, ports };
       const config = deriveDhcpConfig(finalNetwork, prepareNetwork(finalNetwork, deps).context);

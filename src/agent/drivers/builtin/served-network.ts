@@ -8,7 +8,7 @@ import { hostsForPort } from '../../dhcp-config/hosts.js';
 import { type NetworkFacts, networkFacts } from '../../dhcp-config/network-facts.js';
 import { multiAgentDnsLines, portOptionLines } from '../../dhcp-config/port-options.js';
 import { subnetOptionLines } from '../../dhcp-config/subnet-options.js';
-import { type AgentNetwork, type AgentPort, ROUTER_INTERFACE_OWNERS } from '../../model.js';
+import type { AgentNetwork, AgentPort } from '../../model.js';
 import type { NetworkStatus } from '../driver.js';
 import type { PreparedNetwork } from '../prepare-network.js';
 import { engineConfigOf } from './engine-input.js';
@@ -17,19 +17,15 @@ import { sendReply } from './reply-sender.js';
 import { dhcpPortIpv4Addresses } from './served-dns.js';
 
 /** Port owners whose change can alter subnet-level options (isolation, multi-agent DNS). */
-function affectsSubnetOptions(port: AgentPort | undefined): boolean {
-  const owner = port?.device_owner ?? '';
-  return ROUTER_INTERFACE_OWNERS.has(owner) || owner === 'network:dhcp';
-}
-
 /**
- * One network served by the builtin driver: its model (ports by id), tables, engine configuration and the
- * socket in its namespace. Port events touch only that port's entries; a full {@link ServedNetwork.load}
- * happens on enable (network or subnet changes).
+ * One network served by the builtin driver: its tables, engine configuration and the socket in its
+ * namespace. It keeps no copy of the model: the reconciler's NetworkState is the one network state (and the
+ * one place that drops stale port revisions); a host change touches only that port's entries, a change of
+ * subnet-level options is applied from the state's network, and a full {@link ServedNetwork.load} happens on
+ * enable and on full deltas (network or subnet changes, our own DHCP port).
  */
 export class ServedNetwork {
   private prepared: PreparedNetwork;
-  private readonly ports = new Map<string, AgentPort>();
   private facts: NetworkFacts;
   private tables = new NetworkTables();
   private config: EngineConfig;
@@ -91,8 +87,6 @@ export class ServedNetwork {
   /** Rebuilds everything from a full model (enable / network or subnet change). O(ports). */
   load(prepared: PreparedNetwork): void {
     this.prepared = prepared;
-    this.ports.clear();
-    for (const port of prepared.network.ports) this.ports.set(port.id, port);
     this.facts = networkFacts(prepared.network);
     this.config = this.buildConfig();
     const tables = new NetworkTables();
@@ -105,7 +99,7 @@ export class ServedNetwork {
       );
     }
     this.tables = tables;
-    this.refreshSubnetOptions(false);
+    this.applySubnetOptions(prepared.network, false);
   }
 
   private buildConfig(): EngineConfig {
@@ -120,9 +114,15 @@ export class ServedNetwork {
     );
   }
 
-  /** Recomputes isolation and subnet-level options (O(ports); only for router/DHCP port changes). */
-  private refreshSubnetOptions(recomputeFacts: boolean): void {
-    const network = this.currentNetwork();
+  /**
+   * Recomputes isolation and subnet-level options from the network as the state has it now: O(ports), and
+   * only called when the delta says so (router interfaces and DHCP ports decide them).
+   */
+  refreshSubnetOptions(network: AgentNetwork): void {
+    this.applySubnetOptions(network, true);
+  }
+
+  private applySubnetOptions(network: AgentNetwork, recomputeFacts: boolean): void {
     if (recomputeFacts) this.facts = networkFacts(network);
     this.tables.setSubnetOptions(
       subnetOptionLines(this.facts, this.prepared.context),
@@ -130,43 +130,19 @@ export class ServedNetwork {
     );
   }
 
-  /** The model as it stands after the port events applied so far. */
-  currentNetwork(): AgentNetwork {
-    return { ...this.prepared.network, ports: [...this.ports.values()] };
-  }
-
-  /**
-   * Applies one port create/update (spec §4.7): drops it when stale (a cached copy has a higher
-   * revision_number), else replaces that port's entries only.
-   */
-  upsertPort(port: AgentPort): 'applied' | 'stale' {
-    const cached = this.ports.get(port.id);
-    if (
-      cached?.revision_number !== undefined &&
-      port.revision_number !== undefined &&
-      cached.revision_number > port.revision_number
-    ) {
-      this.counters.increment('ports.stale');
-      return 'stale';
-    }
-    this.ports.set(port.id, port);
+  /** Applies one port create/update (spec §4.7): replaces that port's entries only. */
+  upsertPort(port: AgentPort): void {
     this.tables.setPort(
       port.id,
       hostsForPort(port, this.facts, this.prepared.context),
       portOptionLines(port, this.facts),
     );
-    if (affectsSubnetOptions(cached) || affectsSubnetOptions(port)) this.refreshSubnetOptions(true);
     this.counters.increment('ports.updated');
-    return 'applied';
   }
 
-  /** Applies one port delete. */
+  /** Applies one port delete (unknown ids are ignored). */
   deletePort(portId: string): void {
-    const cached = this.ports.get(portId);
-    if (cached === undefined) return;
-    this.ports.delete(portId);
     this.tables.removePort(portId);
-    if (affectsSubnetOptions(cached)) this.refreshSubnetOptions(true);
     this.counters.increment('ports.deleted');
   }
 
@@ -200,14 +176,14 @@ export class ServedNetwork {
     this.loop.handlePacket(bytes, sourceAddress);
   }
 
-  /** Status for the agent and tests. */
-  status(): NetworkStatus {
+  /** Status for the agent and tests; `ports` is the model's port count (the driver has the state). */
+  status(ports: number): NetworkStatus {
     const problems = this.tables.problems.length;
     return {
       networkId: this.prepared.network.id,
       namespace: this.device.namespace,
       device: this.device.name,
-      ports: this.ports.size,
+      ports,
       state: 'serving',
       detail: problems > 0 ? `${problems} unusable configuration lines` : undefined,
       counters: this.counters.snapshot(),
