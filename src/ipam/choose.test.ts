@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { chooseAddress, chooseAddresses, RANDOM_WINDOW, sortedAllocations } from './choose.js';
 import type { IpRange } from './pools.js';
 import { SortedAddresses } from './sorted-addresses.js';
-import { ip, seededRandom } from './testing/helpers.js';
+import { ip } from './testing/helpers.js';
 
 const lowest = { preferNext: true, random: () => 0.5 };
 

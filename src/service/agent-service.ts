@@ -21,6 +21,7 @@ import {
 import { type AgentView, agentView } from './agent-views.js';
 import { formatTimestamp } from './clock.js';
 import type { RequestContext } from './context.js';
+import { forbidden } from './policy.js';
 import {
   type BindingChange,
   DHCP_AGENT_TYPE,
@@ -42,9 +43,7 @@ export interface AgentUpdate {
 }
 
 function requireAdmin(context: RequestContext, action: string): void {
-  if (!context.isAdmin) {
-    throw new QdhcpError('FORBIDDEN', { message: `rule:${action} is disallowed by policy` });
-  }
+  if (!context.isAdmin) throw forbidden(action);
 }
 
 /**

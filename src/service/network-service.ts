@@ -17,7 +17,7 @@ import {
 import { formatTimestamp } from './clock.js';
 import { type RequestContext, visibilityScope } from './context.js';
 import type { NetworkInput } from './inputs.js';
-import { checkRevision, ownerProject, requireOwner, visibleOr404 } from './policy.js';
+import { checkRevision, forbidden, ownerProject, requireOwner, visibleOr404 } from './policy.js';
 import { chooseSegment, maxMtu } from './segments.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { type NetworkView, networkView, portView, subnetView } from './views.js';
@@ -67,7 +67,7 @@ export function createNetworkService(deps: NetworkServiceDeps) {
       throw new QdhcpError('FORBIDDEN', { message: 'Provider attributes may only be set by an admin' });
     }
     if (input.shared === true && !context.isAdmin) {
-      throw new QdhcpError('FORBIDDEN', { message: 'rule:create_network:shared is disallowed by policy' });
+      throw forbidden('create_network:shared');
     }
     const segment = await chooseSegment(scope.tx, config, {
       ...(input['provider:network_type'] !== undefined && { networkType: input['provider:network_type'] }),
@@ -148,9 +148,7 @@ export function createNetworkService(deps: NetworkServiceDeps) {
         checkRevision(record.revisionNumber, ifMatch);
         requireOwner(context, record, 'update_network');
         if (input.shared !== undefined && input.shared !== record.shared && !context.isAdmin) {
-          throw new QdhcpError('FORBIDDEN', {
-            message: 'rule:update_network:shared is disallowed by policy',
-          });
+          throw forbidden('update_network:shared');
         }
         if (input.shared === false && record.shared) {
           const foreignPorts = (await portsRepository.listByNetwork(scope.tx, id)).some(

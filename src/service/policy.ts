@@ -25,11 +25,14 @@ export function visibleOr404<T extends Ownership>(
   throw notFound();
 }
 
+/** The 403 of a policy rule, worded as Neutron's policy engine words it (`rule:ACTION is disallowed by policy`). */
+export function forbidden(action: string): QdhcpError {
+  return new QdhcpError('FORBIDDEN', { message: `rule:${action} is disallowed by policy` });
+}
+
 /** Throws 403 unless the caller is admin or owns the resource. */
 export function requireOwner(context: RequestContext, record: Ownership, action: string): void {
-  if (!context.isAdmin && record.projectId !== context.projectId) {
-    throw new QdhcpError('FORBIDDEN', { message: `rule:${action} is disallowed by policy` });
-  }
+  if (!context.isAdmin && record.projectId !== context.projectId) throw forbidden(action);
 }
 
 /** The project a new resource belongs to (the edge already refused foreign projects for non-admins). */

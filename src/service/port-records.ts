@@ -10,13 +10,9 @@ import type { AddressPair, FixedIp, NetworkRecord, PortRecord } from '../db/inde
 import type { RequestContext } from './context.js';
 import { initialExtraDhcpOpts, mergeExtraDhcpOpts } from './extra-dhcp-opts.js';
 import type { PortInput } from './inputs.js';
-import { ownerProject } from './policy.js';
+import { forbidden, ownerProject } from './policy.js';
 
 /** 403 for a policy rule (Neutron's message names the rule). */
-export function forbidden(action: string): QdhcpError {
-  return new QdhcpError('FORBIDDEN', { message: `rule:${action} is disallowed by policy` });
-}
-
 function withMacs(pairs: NonNullable<PortInput['allowed_address_pairs']>, mac: string): AddressPair[] {
   return pairs.map((pair) => ({ ip_address: pair.ip_address, mac_address: pair.mac_address ?? mac }));
 }

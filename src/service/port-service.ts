@@ -18,16 +18,10 @@ import { type RequestContext, visibilityScope } from './context.js';
 import { freeMac } from './free-mac.js';
 import type { FixedIpRequest, PortInput } from './inputs.js';
 import { unwrap } from './ipam-errors.js';
-import { checkRevision, requireNetworkAccess } from './policy.js';
+import { checkRevision, forbidden, requireNetworkAccess } from './policy.js';
 import { allocateFixedIps } from './port-allocation.js';
 import { type MutationState, withAddresses, withLocalCache, withoutAddresses } from './port-mutation.js';
-import {
-  checkCreatePolicy,
-  checkUpdatePolicy,
-  forbidden,
-  newPortRecord,
-  updatedPortRecord,
-} from './port-records.js';
+import { checkCreatePolicy, checkUpdatePolicy, newPortRecord, updatedPortRecord } from './port-records.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { type PortView, portView } from './views.js';
 

@@ -30,15 +30,3 @@ export function assertFailure<T>(r: ParseResult<T>, type: string, message: strin
   assert.equal(r.message, message);
   assert.equal(r.type, type);
 }
-
-/** Deterministic uniform [0,1) generator (mulberry32) for reproducible random choices. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
