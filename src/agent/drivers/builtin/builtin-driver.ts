@@ -17,8 +17,6 @@ export class BuiltinDriver implements DhcpDriver {
   readonly name = 'builtin';
   readonly capabilities: DriverCapabilities;
   private readonly networks = new Map<string, ServedNetwork>();
-  /** Ports in each network's latest state, for the status (the served tables count hosts, not ports). */
-  private readonly portCounts = new Map<string, number>();
 
   constructor(private readonly deps: DriverDeps) {
     this.capabilities = {
@@ -29,7 +27,6 @@ export class BuiltinDriver implements DhcpDriver {
   }
 
   async apply(state: NetworkState, delta: NetworkDelta, options: ApplyOptions = {}): Promise<void> {
-    this.portCounts.set(state.id, state.portCount);
     const served = this.networks.get(state.id);
     // Our own port's addresses are the plumbing's: converge everything (spec §4.7 "restart" case).
     if (delta.full || delta.dhcpPort) {
@@ -89,7 +86,6 @@ export class BuiltinDriver implements DhcpDriver {
   async remove(networkId: string, options: { readonly retainPort: boolean }): Promise<void> {
     const served = this.networks.get(networkId);
     this.networks.delete(networkId);
-    this.portCounts.delete(networkId);
     served?.detach();
     if (!options.retainPort) {
       await removeDhcpNamespace(
@@ -99,7 +95,7 @@ export class BuiltinDriver implements DhcpDriver {
   }
 
   status(networkId: string): NetworkStatus | undefined {
-    return this.networks.get(networkId)?.status(this.portCounts.get(networkId) ?? 0);
+    return this.networks.get(networkId)?.status();
   }
 
   enabledNetworks(): readonly string[] {
@@ -114,6 +110,5 @@ export class BuiltinDriver implements DhcpDriver {
   async stop(): Promise<void> {
     for (const served of this.networks.values()) served.detach();
     this.networks.clear();
-    this.portCounts.clear();
   }
 }

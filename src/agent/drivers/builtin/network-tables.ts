@@ -16,12 +16,19 @@ export class NetworkTables {
   private subnetLevel: readonly OptionSetting[] = [];
   private trailing: readonly OptionSetting[] = [];
   private readonly perPort = new Map<string, readonly OptionSetting[]>();
+  /** Every port applied (with or without host entries): what the status reports as served ports. */
+  private readonly portIds = new Set<string>();
   private current: ServerTables | undefined;
   /** Lines the engine could not parse (should stay empty; reported in the status). Trimmed to the last 100. */
   readonly problems: UnusableLine[] = [];
 
   private trimProblems(): void {
     if (this.problems.length > 200) this.problems.splice(0, this.problems.length - 100);
+  }
+
+  /** Number of ports applied. */
+  get portCount(): number {
+    return this.portIds.size;
   }
 
   /** Number of host entries served. */
@@ -44,6 +51,7 @@ export class NetworkTables {
 
   /** Sets one port's hosts and option lines (replacing the previous ones). */
   setPort(portId: string, hosts: readonly HostSpec[], options: readonly OptionLine[]): void {
+    this.portIds.add(portId);
     this.hosts.replace(portId, hostBindingsOf(hosts, this.problems));
     const settings = optionSettingsOf(options, false, `port-${portId}`, this.problems);
     this.trimProblems();
@@ -56,6 +64,7 @@ export class NetworkTables {
 
   /** Forgets a port. */
   removePort(portId: string): void {
+    this.portIds.delete(portId);
     this.hosts.remove(portId);
     if (this.perPort.delete(portId)) this.current = undefined;
   }

@@ -176,14 +176,14 @@ export class ServedNetwork {
     this.loop.handlePacket(bytes, sourceAddress);
   }
 
-  /** Status for the agent and tests; `ports` is the model's port count (the driver has the state). */
-  status(ports: number): NetworkStatus {
+  /** Status for the agent and tests. */
+  status(): NetworkStatus {
     const problems = this.tables.problems.length;
     return {
       networkId: this.prepared.network.id,
       namespace: this.device.namespace,
       device: this.device.name,
-      ports,
+      ports: this.tables.portCount,
       state: 'serving',
       detail: problems > 0 ? `${problems} unusable configuration lines` : undefined,
       counters: this.counters.snapshot(),
