@@ -66,6 +66,15 @@ export function portNeedsDhcp(port: AgentPort): boolean {
   return !OWNERS_WITHOUT_DHCP.has(port.device_owner ?? '');
 }
 
+/**
+ * True when the server still waits for this agent to say it serves the port (`dhcp.ports_ready`, spec
+ * §1.9): a port that needs DHCP and is not ACTIVE yet. A port without a status (an older server) is
+ * reported, as before; the server skips ports already ACTIVE either way.
+ */
+export function awaitsReady(port: AgentPort): boolean {
+  return portNeedsDhcp(port) && port.status !== 'ACTIVE';
+}
+
 /** The extra option's IP version, defaulting to 4 as the API does (spec §1.6). */
 export function optionIpVersion(option: ExtraDhcpOpt): 4 | 6 {
   return Number(option.ip_version ?? 4) === 6 ? 6 : 4;

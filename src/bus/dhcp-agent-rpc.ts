@@ -14,6 +14,8 @@
  * - v1, added: metadata.get_instance (an agent that does not call it is unaffected).
  * - v1, added: AgentNetwork `vxlan_peers` (optional; an agent that ignores it floods to its configured
  *   remotes only, as before).
+ * - v1, added: AgentPort `status` (optional; the agent reports a port ready only while it is not ACTIVE,
+ *   an agent that ignores it reports every port, which the server skips as before).
  *
  * @module
  */
@@ -48,7 +50,14 @@ const AgentExtraDhcpOpt = Type.Composite([
 export const AgentPort = Type.Composite([
   Type.Pick(PortResource, ['id', 'mac_address', 'fixed_ips']),
   Type.Partial(
-    Type.Pick(PortResource, ['network_id', 'device_owner', 'device_id', 'admin_state_up', 'revision_number']),
+    Type.Pick(PortResource, [
+      'network_id',
+      'device_owner',
+      'device_id',
+      'admin_state_up',
+      'revision_number',
+      'status',
+    ]),
   ),
   // Null is "none" for both lists, as in Neutron's own agent RPC.
   Type.Object({

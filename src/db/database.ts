@@ -14,6 +14,7 @@ import pg from 'pg';
 import { QdhcpError } from '../common/errors.js';
 import { migrateToLatest } from './migrations.js';
 import type { Schema } from './schema.js';
+import { withStatementCache } from './statement-cache.js';
 
 /** A query context: the pool outside a transaction, or the transaction's connection inside one. */
 export type Queryable = Kysely<Schema>;
@@ -68,7 +69,7 @@ async function openSqlite(path: string): Promise<Database> {
   connection.pragma('busy_timeout = 5000');
   connection.pragma('foreign_keys = ON');
   connection.pragma('synchronous = NORMAL');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
   await migrateToLatest(db as Kysely<unknown>);
   return {
     kind: 'sqlite',

@@ -70,6 +70,37 @@ describe('NetworkState', () => {
     );
   });
 
+  test('a status-only update (DOWN → ACTIVE) is held at its revision but gives no peer anything to redo', () => {
+    const state = NetworkState.of(
+      { ...network, ports: [dhcpPort, port('vm1', '10.0.0.11', { revision_number: 5, status: 'DOWN' })] },
+      1,
+      rules,
+    );
+    const active = port('vm1', '10.0.0.11', { revision_number: 6, status: 'ACTIVE' });
+    const { next, delta } = state.apply({ kind: 'port-upsert', port: active, revision: 2 });
+    assert.deepEqual(delta.hosts, [], 'no host changed');
+    assert.equal(delta.full || delta.subnetOptions || delta.metadataRoute || delta.dhcpPort, false);
+    assert.equal(next.revision, 2);
+    assert.equal(next.port('vm1'), active, 'the newer revision is held');
+    const older = port('vm1', '10.0.0.99', { revision_number: 5 });
+    assert.deepEqual(next.apply({ kind: 'port-upsert', port: older, revision: 3 }).delta.hosts, [], 'stale');
+    // Any field the data plane reads makes it a host change again (table-driven over those fields).
+    const changes: Partial<AgentPort>[] = [
+      { mac_address: 'fa:16:3e:00:00:02' },
+      { fixed_ips: [{ subnet_id: SUBNET, ip_address: '10.0.0.12' }] },
+      { device_id: 'another-instance' },
+      { device_owner: 'compute:zone2' },
+      { admin_state_up: false },
+      { extra_dhcp_opts: [{ opt_name: 'mtu', opt_value: '1400', ip_version: 4 }] },
+      { dns_assignment: [{ ip_address: '10.0.0.11', hostname: 'vm1', fqdn: 'vm1.example.' }] },
+    ];
+    for (const change of changes) {
+      const changed = port('vm1', '10.0.0.11', { revision_number: 7, status: 'ACTIVE', ...change });
+      const applied = next.apply({ kind: 'port-upsert', port: changed, revision: 3 });
+      assert.equal(applied.delta.hosts.length, 1, `a change of ${Object.keys(change)[0]} is a host change`);
+    }
+  });
+
   test('a stale port update and the delete of an unknown port change only the revision', () => {
     const state = NetworkState.of(
       { ...network, ports: [dhcpPort, port('vm1', '10.0.0.11', { revision_number: 5 })] },

@@ -161,6 +161,21 @@ export class NetworkState {
     if ((after !== undefined && isStale(before, after)) || (before === undefined && after === undefined))
       return { next: this.withRevision(change.revision), delta: NO_CHANGE };
     const ports = after === undefined ? this.portsById.delete(portId) : this.portsById.set(portId, after);
+    if (before !== undefined && after !== undefined && sameForDataPlane(before, after)) {
+      // Held at its new revision (so an older update stays stale), but no peer has anything to redo: the
+      // port's status update that follows every port create (DOWN → ACTIVE, spec §1.9) is one of these.
+      return {
+        next: new NetworkState(
+          this.attributes,
+          ports,
+          change.revision,
+          this.dhcpPort?.id === portId ? after : this.dhcpPort,
+          this.advertisesMetadata,
+          this.rules,
+        ),
+        delta: NO_CHANGE,
+      };
+    }
     const deviceId = this.rules.dhcpDeviceId(this.id);
     const ownBefore = isAgentDhcpPort(before, deviceId);
     const ownAfter = isAgentDhcpPort(after, deviceId);
@@ -205,4 +220,37 @@ export class NetworkState {
 function isStale(held: AgentPort | undefined, port: AgentPort): boolean {
   const revision = held?.revision_number;
   return revision !== undefined && port.revision_number !== undefined && revision > port.revision_number;
+}
+
+/**
+ * The port fields the data plane reads (host entries, options, DNS names, the metadata proxy's caller
+ * lookup, "is this our DHCP port"): everything in the agent's projection but its revision and status.
+ */
+const DATA_PLANE_FIELDS = [
+  'mac_address',
+  'fixed_ips',
+  'network_id',
+  'device_owner',
+  'device_id',
+  'admin_state_up',
+  'extra_dhcp_opts',
+  'dns_assignment',
+] as const satisfies readonly (keyof AgentPort)[];
+
+/** True when two versions of a port give the data plane the same input (a status-only update). */
+function sameForDataPlane(before: AgentPort, after: AgentPort): boolean {
+  return DATA_PLANE_FIELDS.every((field) => sameValue(before[field], after[field]));
+}
+
+/** Structural equality of JSON values (the port's fields are plain data from the bus). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  const recordA = a as Record<string, unknown>;
+  const recordB = b as Record<string, unknown>;
+  return keysA.every((key) => Object.hasOwn(recordB, key) && sameValue(recordA[key], recordB[key]));
 }

@@ -287,6 +287,38 @@ describe('reconciler', () => {
     await t.reconciler.stop();
   });
 
+  test('the ACTIVE update that follows ports_ready reaches no peer and is not reported again', async () => {
+    const t = setup();
+    const a = t.server.addNetwork();
+    await t.reconciler.fullSync('startup');
+    const applied = t.reconciler.report().find((r) => r.networkId === a.id)?.revision ?? -1;
+    const port: AgentPort = {
+      id: randomUUID(),
+      mac_address: 'fa:16:3e:00:09:02',
+      device_owner: 'compute:nova',
+      fixed_ips: [{ subnet_id: a.subnets[0]!.id, ip_address: '10.0.0.51' }],
+      revision_number: 1,
+      status: 'DOWN',
+    };
+    t.calls.length = 0;
+    await t.reconciler.handleMessage(portEvent(a, applied + 1, 'created', port));
+    await eventually(() => t.server.readyPorts.includes(port.id), 'port reported ready');
+    const reports = () => t.server.count('dhcp.ports_ready');
+    const before = reports();
+    const active = { ...port, revision_number: 2, status: 'ACTIVE' };
+    await t.reconciler.handleMessage(portEvent(a, applied + 2, 'updated', active));
+    assert.equal(t.reconciler.report().find((r) => r.networkId === a.id)?.revision, applied + 2);
+    assert.deepEqual(t.calls, [`upsert ${a.id} ${port.id}`], 'the status update is no upsert');
+    await new Promise((resolve) => setTimeout(resolve, 60)); // six report intervals
+    assert.equal(reports(), before, 'an ACTIVE port is not reported again');
+    // A later change the data plane reads is applied again (and reported while not ACTIVE).
+    const moved = { ...active, revision_number: 3, status: 'DOWN', mac_address: 'fa:16:3e:00:09:03' };
+    await t.reconciler.handleMessage(portEvent(a, applied + 3, 'updated', moved));
+    assert.deepEqual(t.calls, [`upsert ${a.id} ${port.id}`, `upsert ${a.id} ${port.id}`]);
+    await eventually(() => reports() > before, 'a DOWN port is reported');
+    await t.reconciler.stop();
+  });
+
   test(`ports_ready goes out in batches of at most ${PORTS_READY_BATCH}`, async () => {
     const t = setup();
     t.server.addNetwork(150);

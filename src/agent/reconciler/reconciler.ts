@@ -2,7 +2,7 @@ import type { AgentNetwork as WireNetwork } from '../../bus/dhcp-agent-rpc.js';
 import type { ResourceEventV1 } from '../../bus/messages.js';
 import { networkNeedsDhcp } from '../desired-plumbing.js';
 import type { ApplyOptions } from '../drivers/driver.js';
-import { type AgentNetwork, portNeedsDhcp } from '../model.js';
+import { type AgentNetwork, awaitsReady } from '../model.js';
 import { ensureDhcpPort } from './dhcp-port.js';
 import { decideEvent, parseBusMessage } from './event-decision.js';
 import { HostSnapshot } from './host-snapshot.js';
@@ -278,7 +278,7 @@ export class Reconciler {
     const id = next.id;
     if (entry.state === 'serving') {
       if (delta.hosts.length > 0) await this.options.peers.apply(next, delta);
-      if (change.kind === 'port-upsert' && portNeedsDhcp(change.port)) this.portsReady.add([change.port.id]);
+      if (change.kind === 'port-upsert' && awaitsReady(change.port)) this.portsReady.add([change.port.id]);
     }
     this.entries.set(id, { ...entry, network: next });
   }
@@ -330,7 +330,7 @@ export class Reconciler {
     }
     await peers.apply(served, FULL_DELTA, applyOptions);
     this.setEntry(served, 'serving', undefined);
-    this.portsReady.add(served.network.ports.filter(portNeedsDhcp).map((port) => port.id));
+    this.portsReady.add(served.network.ports.filter(awaitsReady).map((port) => port.id));
   }
 
   private async teardown(

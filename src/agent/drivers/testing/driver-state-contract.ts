@@ -75,7 +75,13 @@ export function runDriverStateContract(
       const held = harness.state(id());
       const own = held?.dhcpPort;
       assert.ok(held && own, 'the state found the DHCP port');
-      const moved = { ...own, revision_number: (own.revision_number ?? 0) + 1 };
+      // A field the data plane reads changes (its DNS name); a revision-only update would be no change.
+      const address = own.fixed_ips[0]?.ip_address ?? '';
+      const moved = {
+        ...own,
+        revision_number: (own.revision_number ?? 0) + 1,
+        dns_assignment: [{ ip_address: address, hostname: 'dhcp-renamed', fqdn: 'dhcp-renamed.' }],
+      };
       assert.equal(
         held.apply({ kind: 'port-upsert', port: moved, revision: held.revision + 1 }).delta.dhcpPort,
         true,
