@@ -62,6 +62,35 @@ function recordEvents(client: Client) {
 }
 
 forEachBackend('instances API', (client) => {
+  test('ec2_instance_id: i-%08x, distinct under concurrent creates, never reused after a delete', async () => {
+    const idOf = (reply: Reply) => {
+      assert.equal(reply.status, 201, JSON.stringify(reply.body));
+      const text = String(resource(reply, 'instance')['ec2_instance_id']);
+      assert.match(text, /^i-[0-9a-f]{8,}$/);
+      return text;
+    };
+    const first = await createInstance(client, { name: 'ec2-a' });
+    const firstId = idOf(first);
+    // Several writers at once (PostgreSQL: parallel transactions on the counter row).
+    const parallel = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => createInstance(client, { name: `ec2-p${i}` })),
+    );
+    const ids = parallel.map(idOf);
+    assert.equal(new Set([firstId, ...ids]).size, 7, `distinct: ${[firstId, ...ids].join(' ')}`);
+    const numbers = [firstId, ...ids].map((id) => Number.parseInt(id.slice(2), 16));
+    const newest = Math.max(...numbers);
+    const newestUuid = String(resource(parallel[numbers.indexOf(newest) - 1]!, 'instance')['id']);
+    assert.equal((await client.request('DELETE', `${INSTANCES}/${newestUuid}`)).status, 204);
+    const after = idOf(await createInstance(client, { name: 'ec2-after-delete' }));
+    assert.equal(
+      Number.parseInt(after.slice(2), 16),
+      newest + 1,
+      'the deleted number is not handed out again',
+    );
+    const shown = await client.request('GET', `${INSTANCES}/${resource(first, 'instance')['id']}`);
+    assert.equal(resource(shown, 'instance')['ec2_instance_id'], firstId, 'stable on read');
+  });
+
   test('create: 201, hostname from the name, ports taken with port.updated events', async (t) => {
     const recorder = recordEvents(client);
     t.after(recorder.unsubscribe);

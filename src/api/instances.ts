@@ -107,6 +107,7 @@ export const INSTANCE_ATTRIBUTES: AttributesOf<InstanceInput> = {
     convert: checked(INSTANCE_SCHEMAS.metadata, 'an object of string to string (values up to 255)'),
   },
   launch_index: readOnly('integer'),
+  ec2_instance_id: readOnly(),
   created_at: readOnly('string'),
   updated_at: readOnly('string'),
   revision_number: readOnly('integer'),

@@ -16,6 +16,8 @@
  *   remotes only, as before).
  * - v1, added: AgentPort `status` (optional; the agent reports a port ready only while it is not ACTIVE,
  *   an agent that ignores it reports every port, which the server skips as before).
+ * - v1, added: metadata.get_instance `context.instance.ec2Id` (optional; an agent that ignores it serves
+ *   the instance UUID as the EC2 instance-id, as before).
  *
  * @module
  */
@@ -195,6 +197,8 @@ const MetadataInstanceView = Type.Object({
   projectId: Type.String(),
   availabilityZone: Type.String(),
   launchIndex: Type.Integer({ minimum: 0 }),
+  /** The integer of the EC2 instance id; optional: from a server that predates it the agent serves the UUID. */
+  ec2Id: Type.Optional(Type.Integer({ minimum: 0 })),
   publicKeys: Type.Array(Type.Object({ name: Type.String(), key: Type.String() })),
   userDataBase64: Type.Union([Type.String(), Type.Null()]),
   metadata: Type.Record(Type.String(), Type.String()),

@@ -8,6 +8,7 @@
 import { QdhcpError } from '../common/errors.js';
 import type { Queryable } from './database.js';
 import { chunks, columnIn, type EqualsFilter, equalsConditions } from './filters.js';
+import { EC2_INSTANCE_COUNTER } from './migrations.js';
 import type { InstanceRecord } from './records.js';
 import { instanceFromRow, instanceToRow } from './row-mappers.js';
 
@@ -43,6 +44,30 @@ export const instancesRepository = {
 
   async insert(tx: Queryable, record: InstanceRecord): Promise<void> {
     await tx.insertInto('instances').values(instanceToRow(record)).execute();
+  },
+
+  /**
+   * The next EC2 instance number, inside the caller's write transaction: the counter row's UPDATE locks it
+   * (PostgreSQL) or runs under the database lock (SQLite), so concurrent creators get distinct numbers and
+   * a rolled-back transaction gives its number back. Numbers are never reused after a delete.
+   */
+  async nextEc2Id(tx: Queryable): Promise<number> {
+    await tx
+      .updateTable('id_counters')
+      .set((eb) => ({ value: eb('value', '+', 1) }))
+      .where('name', '=', EC2_INSTANCE_COUNTER)
+      .execute();
+    const row = await tx
+      .selectFrom('id_counters')
+      .select('value')
+      .where('name', '=', EC2_INSTANCE_COUNTER)
+      .executeTakeFirst();
+    // The row is written by migration 0004; without it the schema is not the one this code needs.
+    if (row === undefined)
+      throw new QdhcpError('DB_MIGRATION_FAILED', {
+        reason: `id_counters has no ${EC2_INSTANCE_COUNTER} row`,
+      });
+    return Number(row.value);
   },
 
   async update(tx: Queryable, record: InstanceRecord): Promise<void> {

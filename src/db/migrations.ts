@@ -185,11 +185,52 @@ const instances: Migration = {
   },
 };
 
-/** Migrations by name; names sort in the order they must run. */
-const MIGRATIONS: Record<string, Migration> = {
+/** The `id_counters` row that numbers instances for their EC2 ids (used by the migration and the repository). */
+export const EC2_INSTANCE_COUNTER = 'instance_ec2_id';
+
+/**
+ * EC2 instance ids (issue 12): Nova serves `meta-data/instance-id` as `i-%08x` of an integer it keeps per
+ * instance (nova/objects/ec2.py `EC2InstanceMapping`, an auto-increment row id, never reused), and CirrOS
+ * retries until the id starts with `i-`. Each instance gets `ec2_id` from the counter row of `id_counters`
+ * (one row per counter; an UPDATE of it serialises concurrent creators on both databases, and unlike
+ * `max + 1` a deleted instance's number is never handed out again). Existing instances are numbered in
+ * creation order.
+ */
+const instanceEc2Ids: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('id_counters')
+      .addColumn('name', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('value', 'integer', (c) => c.notNull())
+      .execute();
+    // Nullable only because SQLite cannot add a NOT NULL column without a default; every row gets one.
+    await db.schema.alterTable('instances').addColumn('ec2_id', 'integer').execute();
+    const rows = await sql<{ id: string }>`select id from instances order by created_at, id`.execute(db);
+    let value = 0;
+    for (const row of rows.rows) {
+      value += 1;
+      await sql`update instances set ec2_id = ${value} where id = ${row.id}`.execute(db);
+    }
+    await sql`insert into id_counters (name, value) values (${EC2_INSTANCE_COUNTER}, ${value})`.execute(db);
+    await db.schema.createIndex('instances_ec2_id').on('instances').column('ec2_id').unique().execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await sql`drop index if exists instances_ec2_id`.execute(db);
+    await db.schema.alterTable('instances').dropColumn('ec2_id').execute();
+    await sql`drop table if exists id_counters`.execute(db);
+  },
+};
+
+/**
+ * Migrations by name; names sort in the order they must run.
+ *
+ * @internal exported for the test that migrates an older schema with data in it (migrations.test.ts).
+ */
+export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_agents': agents,
   '0003_instances': instances,
+  '0004_instance_ec2_ids': instanceEc2Ids,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -143,6 +143,8 @@ export interface InstanceRecord {
   readonly userDataBase64: string | null;
   readonly metadata: Readonly<Record<string, string>>;
   readonly launchIndex: number;
+  /** The integer of the EC2 instance id (`i-%08x`), assigned at creation by {@link instancesRepository}. */
+  readonly ec2Id: number;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly revisionNumber: number;

@@ -143,9 +143,17 @@ export interface InstancesTable {
   /** JSON object of string → string. */
   metadata: string;
   launch_index: number;
+  /** The integer behind the EC2 instance id `i-%08x` (from `id_counters`, never reused). */
+  ec2_id: number;
   created_at: string;
   updated_at: string;
   revision_number: number;
+}
+
+/** `id_counters`: named counters that only grow (`instance_ec2_id`). */
+export interface IdCountersTable {
+  name: string;
+  value: number;
 }
 
 /** The whole database as Kysely's type parameter. */
@@ -157,4 +165,5 @@ export interface Schema {
   ports: PortsTable;
   ip_allocations: IpAllocationsTable;
   instances: InstancesTable;
+  id_counters: IdCountersTable;
 }

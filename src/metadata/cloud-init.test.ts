@@ -61,7 +61,8 @@ test("cloud-init's OpenStack and EC2 readers parse the trees and read back the i
     'DNS services become a nameserver entry',
   );
 
-  assert.equal(read.ec2['instance-id'], instance.id);
+  // The EC2 id (Nova's `i-%08x`); the UUID stays the OpenStack tree's `uuid`.
+  assert.equal(read.ec2['instance-id'], 'i-0000000a');
   assert.equal(read.ec2['local-ipv4'], '10.60.0.50');
   assert.equal(read.ec2['local-hostname'], 'web-1.openstacklocal');
   assert.deepEqual(read.ec2['public-keys'], { default: instance.publicKeys[0]?.key });

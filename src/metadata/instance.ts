@@ -18,6 +18,11 @@ export interface MetadataInstance {
   readonly availabilityZone: string;
   /** EC2 `ami-launch-index` / OpenStack `launch_index`. */
   readonly launchIndex: number;
+  /**
+   * The integer behind the EC2 instance id (`i-%08x`), kept by the server per instance; undefined only
+   * from a server that predates it (the EC2 tree then serves {@link id}).
+   */
+  readonly ec2Id?: number | undefined;
   readonly publicKeys: readonly PublicKey[];
   /** Raw user data (already base64-decoded), or undefined when the instance has none (404, as Nova). */
   readonly userData: Uint8Array | undefined;

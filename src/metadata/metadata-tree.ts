@@ -21,5 +21,5 @@ export function metadataAnswer(context: MetadataContext, path: string): Metadata
     return resolve(openstackVersionTree(context, version), rest);
   }
   if (first !== 'latest' && !EC2_VERSIONS.includes(first)) return NOT_FOUND;
-  return resolve(ec2VersionTree(context), segments.slice(1));
+  return resolve(ec2VersionTree(context, first), segments.slice(1));
 }

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
+import { ec2InstanceId } from '../common/ec2-id.js';
 import { QdhcpError } from '../common/errors.js';
 import {
   type EqualsFilter,
@@ -53,6 +54,8 @@ export const InstanceView = Type.Object({
   user_data: Type.Union([Type.String(), Type.Null()]),
   metadata: Type.Record(Type.String(), Type.String()),
   launch_index: Type.Integer(),
+  /** What the metadata service serves as `meta-data/instance-id` (`i-%08x`, Nova's form). */
+  ec2_instance_id: Type.String(),
   created_at: Type.String(),
   updated_at: Type.String(),
   revision_number: Type.Integer(),
@@ -72,6 +75,7 @@ export function instanceView(record: InstanceRecord, portIds: readonly string[])
     user_data: record.userDataBase64,
     metadata: { ...record.metadata },
     launch_index: record.launchIndex,
+    ec2_instance_id: ec2InstanceId(record.ec2Id),
     created_at: record.createdAt,
     updated_at: record.updatedAt,
     revision_number: record.revisionNumber,
@@ -200,6 +204,7 @@ export function createInstanceService(deps: InstanceServiceDeps) {
       userDataBase64: input.user_data ?? null,
       metadata: input.metadata ?? {},
       launchIndex,
+      ec2Id: await instancesRepository.nextEc2Id(scope.tx),
       createdAt: now,
       updatedAt: now,
       revisionNumber: 1,

@@ -73,6 +73,7 @@ forEachBackend('metadata.get_instance', (client) => {
       projectId: 'fake_project_id',
       availabilityZone: 'nova',
       launchIndex: 0,
+      ec2Id: 1,
       publicKeys: [
         { name: 'default', key: 'ssh-ed25519 AAAA one' },
         { name: 'other', key: 'ssh-rsa BBBB two' },

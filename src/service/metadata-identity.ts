@@ -56,6 +56,7 @@ function instanceView(record: InstanceRecord): MetadataContextView['instance'] {
     projectId: record.projectId,
     availabilityZone: record.availabilityZone,
     launchIndex: record.launchIndex,
+    ec2Id: record.ec2Id,
     publicKeys: Object.entries(record.publicKeys).map(([name, key]) => ({ name, key })),
     userDataBase64: record.userDataBase64,
     metadata: { ...record.metadata },

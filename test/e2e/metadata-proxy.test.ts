@@ -107,7 +107,9 @@ describe('metadata proxy end to end (builtin driver)', { skip, concurrency: fals
       new RegExp(`^169\\.254\\.169\\.254 via ${String(dhcpIp).replaceAll('.', '\\.')} dev eth0`),
     );
     const id = String(vm1.instance['id']);
-    assert.equal(await read(vm1.namespace, '/latest/meta-data/instance-id'), id);
+    // EC2: Nova's i-%08x (the record's ec2_instance_id); OpenStack: the UUID.
+    assert.match(String(vm1.instance['ec2_instance_id']), /^i-[0-9a-f]{8}$/);
+    assert.equal(await read(vm1.namespace, '/latest/meta-data/instance-id'), vm1.instance['ec2_instance_id']);
     assert.equal(await read(vm1.namespace, '/2009-04-04/meta-data/hostname'), 'vm1.openstacklocal');
     assert.equal(await read(vm1.namespace, '/latest/meta-data/local-ipv4'), vm1.ip);
     assert.equal(await read(vm1.namespace, '/latest/meta-data/public-keys/0/openssh-key'), KEY);
@@ -118,14 +120,14 @@ describe('metadata proxy end to end (builtin driver)', { skip, concurrency: fals
   });
 
   test('a second probe on the network reads its own instance; a port without instance gets 404', async () => {
-    assert.equal(await read(vm2.namespace, '/latest/meta-data/instance-id'), vm2.instance['id']);
+    assert.equal(await read(vm2.namespace, '/latest/meta-data/instance-id'), vm2.instance['ec2_instance_id']);
     assert.equal(await read(vm2.namespace, '/openstack/latest/user_data'), '#!/bin/sh\necho vm2\n');
     await assertNotFound(anonymous, '/latest/meta-data/instance-id');
     await assertNotFound(anonymous, '/openstack/latest/meta_data.json');
   });
 
   test("a probe on another network with the same address as vm1 cannot read vm1's data", async (t) => {
-    assert.equal(await read(vmB.namespace, '/latest/meta-data/instance-id'), vmB.instance['id']);
+    assert.equal(await read(vmB.namespace, '/latest/meta-data/instance-id'), vmB.instance['ec2_instance_id']);
     assert.equal(await read(vmB.namespace, '/latest/user-data'), 'vmb data');
     // A port on B holding vm1's address (vmB itself when IPAM gave it that one, else a probe moved there).
     let twin = vmB.namespace;
@@ -151,9 +153,9 @@ describe('metadata proxy end to end (builtin driver)', { skip, concurrency: fals
       `${vm1.ip} on B: ${twinIsInstance ? 'vmb (IPAM gave it that address)' : 'probe twin, moved there'}`,
     );
     const id = await wget(twin, '/latest/meta-data/instance-id');
-    if (twinIsInstance) assert.equal(id.stdout, vmB.instance['id']);
+    if (twinIsInstance) assert.equal(id.stdout, vmB.instance['ec2_instance_id']);
     else assert.match(id.stderr, /404/, `the twin of ${vm1.ip} on B got ${id.stdout}`);
-    assert.notEqual(id.stdout, vm1.instance['id']);
+    assert.notEqual(id.stdout, vm1.instance['ec2_instance_id']);
   });
 
   test('spoofed X-Forwarded-For / X-Instance-ID / X-Tenant-ID / X-Neutron-* headers change nothing', async () => {
@@ -165,7 +167,10 @@ describe('metadata proxy end to end (builtin driver)', { skip, concurrency: fals
       'X-Neutron-Network-ID': String(networkA['id']),
     };
     await assertNotFound(anonymous, '/latest/meta-data/instance-id', pretendVm1);
-    assert.equal(await read(vm2.namespace, '/latest/meta-data/instance-id', pretendVm1), vm2.instance['id']);
+    assert.equal(
+      await read(vm2.namespace, '/latest/meta-data/instance-id', pretendVm1),
+      vm2.instance['ec2_instance_id'],
+    );
     assert.equal(await read(vmB.namespace, '/latest/user-data', pretendVm1), 'vmb data');
   });
 
@@ -201,7 +206,7 @@ describe('metadata proxy end to end (builtin driver)', { skip, concurrency: fals
       eth0?.subnets?.map((subnet) => subnet['type']),
       ['dhcp4'],
     );
-    assert.equal(seen.ec2['instance-id'], id);
+    assert.equal(seen.ec2['instance-id'], vm1.instance['ec2_instance_id']);
     assert.equal(seen.ec2['local-ipv4'], vm1.ip);
     assert.deepEqual(seen.ec2['public-keys'], { default: KEY });
     assert.equal(seen['ec2_userdata'], '#cloud-config\nhostname: vm1\n');
@@ -334,7 +339,7 @@ describe('metadata proxy end to end (dnsmasq driver)', { skip, concurrency: fals
       'vmd',
       instanceFields('vmd', 'dnsmasq user data'),
     );
-    assert.equal(await read(vm.namespace, '/latest/meta-data/instance-id'), vm.instance['id']);
+    assert.equal(await read(vm.namespace, '/latest/meta-data/instance-id'), vm.instance['ec2_instance_id']);
     assert.equal(await read(vm.namespace, '/openstack/latest/user_data'), 'dnsmasq user data');
     await aio.leasedProbe(String(network['id']), 'anond');
     await assertNotFound(aio.probeNamespace('anond'), '/latest/meta-data/instance-id');

@@ -24,6 +24,8 @@ const NETWORK = '4b7dfef7-36f4-4346-82b8-f3c10e9b0149';
 const KNOWN = '127.0.0.1';
 const STRANGER = '127.0.0.2';
 const sample = sampleContext();
+/** The sample's EC2 instance id (`i-%08x` of its ec2Id 10); the OpenStack tree keeps the UUID. */
+const EC2_INSTANCE_ID = 'i-0000000a';
 const { userData, ...instanceFields } = sample.instance;
 /** The sample instance as the server sends it (JSON on the bus), checked against the contract. */
 const KNOWN_RESULT = JSON.parse(
@@ -143,7 +145,7 @@ describe('metadata proxy, builtin backend', () => {
   test('the caller reads its own instance: EC2 and OpenStack trees, user data as bytes', async () => {
     const id = await get(port, '/latest/meta-data/instance-id');
     assert.equal(id.status, 200);
-    assert.equal(id.body, sample.instance.id);
+    assert.equal(id.body, EC2_INSTANCE_ID);
     assert.equal((await get(port, '/2009-04-04/user-data')).body, '#cloud-config\nhostname: web-1\n');
     const meta = JSON.parse((await get(port, '/openstack/latest/meta_data.json')).body) as Record<
       string,
@@ -172,7 +174,7 @@ describe('metadata proxy, builtin backend', () => {
     const own = await get(port, '/latest/meta-data/instance-id', {
       headers: { 'X-Forwarded-For': STRANGER },
     });
-    assert.equal(own.body, sample.instance.id);
+    assert.equal(own.body, EC2_INSTANCE_ID);
     assert.ok(calls.every((call) => call['ipAddress'] === KNOWN || call['ipAddress'] === STRANGER));
     assert.ok(calls.every((call) => call['networkId'] === NETWORK && call['host'] === 'h1'));
   });
@@ -183,7 +185,7 @@ describe('metadata proxy, builtin backend', () => {
     assert.equal(post.headers['allow'], 'GET, HEAD');
     const head = await get(port, '/latest/meta-data/instance-id', { method: 'HEAD' });
     assert.equal(head.status, 200);
-    assert.equal(head.headers['content-length'], String(sample.instance.id.length));
+    assert.equal(head.headers['content-length'], String(EC2_INSTANCE_ID.length));
     assert.equal(head.body, '');
   });
 

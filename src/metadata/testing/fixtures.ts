@@ -53,6 +53,7 @@ export function sampleContext(overrides: Partial<MetadataContext['instance']> = 
       projectId: 'f1e2d3c4b5a697887766554433221100',
       availabilityZone: 'nova',
       launchIndex: 0,
+      ec2Id: 10,
       publicKeys: [{ name: 'default', key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample qdhcp@test' }],
       userData: new TextEncoder().encode('#cloud-config\nhostname: web-1\n'),
       metadata: { role: 'web' },
