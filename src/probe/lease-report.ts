@@ -77,15 +77,23 @@ export function formatLease(name: string, lease: LeaseEvent): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Single-quoted for sh: safe for any path. */
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
 /**
  * The udhcpc script: prints every event (one line), and like an instance's network setup applies the lease
  * *inside the probe namespace* (it runs there): address, MTU, classless routes (RFC 3442 §3: when option
- * 121 is present the router option is ignored) or the default route. Never touches /etc/resolv.conf.
+ * 121 is present the router option is ignored) or the default route. The lease's DNS servers and domain
+ * go to `resolvConf` (the namespace's `/etc/netns/<ns>/resolv.conf`, which `ip netns exec` mounts over
+ * /etc/resolv.conf, as busybox's simple.script writes an instance's), never to the host's /etc/resolv.conf.
  */
-export function probeScript(): string {
+export function probeScript(resolvConf: string): string {
   const fields = LEASE_FIELDS.map((name) => `${name}=$${name}`).join('|');
   return `#!/bin/sh
 # qdhcp probe: print what the DHCP client got, apply it inside this namespace only.
+RESOLV_CONF=${shellQuote(resolvConf)}
 echo "event=$1|${fields}"
 case "$1" in
   deconfig|nak|leasefail)
@@ -105,6 +113,11 @@ case "$1" in
     elif [ -n "$router" ]; then
       for gw in $router; do ip route replace default via "$gw" dev "$interface" onlink; break; done
     fi
+    {
+      echo "# qdhcp probe: from the DHCP lease of $ip"
+      [ -n "$domain" ] && echo "search $domain"
+      for server in $dns; do echo "nameserver $server"; done
+    } > "$RESOLV_CONF.tmp" && mv -f "$RESOLV_CONF.tmp" "$RESOLV_CONF"
     ;;
 esac
 exit 0

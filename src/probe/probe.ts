@@ -4,7 +4,8 @@
  * an instance, minus the VM. The client keeps running (renewals work like an instance's); its script prints
  * every event and applies the lease inside the probe namespace only, so `probe exec NAME -- ping …` works.
  *
- * State lives in `<state dir>/probes/<name>/` (meta.json, udhcpc.pid, udhcpc.log, script). Processes are
+ * State lives in `<state dir>/probes/<name>/` (meta.json, udhcpc.pid, udhcpc.log, script); the namespace's
+ * resolver, from the lease, in `/etc/netns/<namespace>/resolv.conf` (removed with the probe). Processes are
  * stopped by their PID, never by name.
  *
  * @module
@@ -15,6 +16,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bridgeName } from '../agent/naming.js';
 import { QdhcpError } from '../common/errors.js';
+import { prepareNetnsResolvConf, removeNetnsEtc } from '../linux/netns-etc.js';
 import { runCommand } from '../linux/run-command.js';
 import { ProbeApi, type ProbePort } from './api-client.js';
 import { currentLease, type LeaseEvent, parseLeaseEvents, probeScript } from './lease-report.js';
@@ -160,7 +162,9 @@ export async function createProbe(
   );
   await runCommand('ip', ['-n', meta.namespace, 'link', 'set', 'eth0', 'address', port.mac_address, 'up']);
   const script = join(dir, 'udhcpc-script.sh');
-  await writeFile(script, probeScript(), { mode: 0o755 });
+  // The lease's resolver for `probe exec NAME -- nslookup …`: ip netns exec mounts it over /etc/resolv.conf.
+  const resolvConf = await prepareNetnsResolvConf(meta.namespace);
+  await writeFile(script, probeScript(resolvConf), { mode: 0o755 });
   const log = openSync(join(dir, 'udhcpc.log'), 'a');
   try {
     // `ip netns exec` execs udhcpc: the child's PID is the client's, which -p also records.
@@ -275,6 +279,7 @@ export async function deleteProbe(settings: ProbeSettings, name: string): Promis
     allowFailure: true,
   });
   await runCommand('ip', ['netns', 'del', meta.namespace], { allowFailure: true });
+  await removeNetnsEtc(meta.namespace);
   await new ProbeApi(settings.api, settings.token).deletePort(meta.portId);
   await rm(dir, { recursive: true, force: true });
 }

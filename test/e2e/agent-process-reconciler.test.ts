@@ -117,7 +117,7 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
     const client = await bed.addClient(clientMac, { namespace: bed.host, bridge: bridgeName(networkId) });
     const got = await udhcpcOnce(bed, client);
     assert.equal(got?.['ip'], '10.79.0.10');
-    const script = bed.script('probe-script.sh', probeScript());
+    const script = bed.script('probe-script.sh', probeScript(bed.path('probe-resolv.conf')));
     const run = await client.exec(
       'udhcpc',
       ['-i', 'eth0', '-q', '-n', '-t', '4', '-T', '1', '-s', script, '-O', 'staticroutes'],

@@ -6,6 +6,7 @@ import { DEFAULT_DHCP_SETTINGS, type DhcpSettings } from '../../../src/agent/set
 import type { Logger } from '../../../src/common/logger.js';
 import { createLogger } from '../../../src/common/logger.js';
 import { listNamespaces, namespacePids } from '../../../src/linux/ip-batch.js';
+import { removeNetnsEtc } from '../../../src/linux/netns-etc.js';
 import { runCommand } from '../../../src/linux/run-command.js';
 import { type Namespace, Sandbox } from '../netns.js';
 
@@ -130,6 +131,8 @@ export class AgentTestbed {
         }
       }
       await runCommand('ip', ['netns', 'del', name], { allowFailure: true }).catch(() => undefined);
+      // A probe's resolver (`/etc/netns/<name>/`), which `ip netns del` leaves behind.
+      await removeNetnsEtc(name).catch(() => undefined);
     }
   }
 }
