@@ -74,8 +74,12 @@ async function kernelPackage(): Promise<string> {
     /Depends: (linux-image-\S+)/.exec(
       (await sh('apt-cache depends linux-image-amd64', [], 60_000)).stdout,
     )?.[1];
-  const found =
-    (await find().catch(() => undefined)) ?? (await sh('apt-get update', [], 300_000), await find());
+  let found = await find().catch(() => undefined);
+  if (found === undefined) {
+    // No package lists yet (a fresh machine): fetch them once.
+    await sh('apt-get update', [], 300_000);
+    found = await find();
+  }
   if (found === undefined) throw new Error('apt-cache knows no linux-image-amd64');
   return found;
 }
