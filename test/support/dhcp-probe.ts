@@ -23,6 +23,8 @@ interface ProbeRequest {
   readonly requestedIp?: string;
   readonly serverId?: string;
   readonly xid?: number;
+  /** Sets the broadcast flag, so a client without its address yet hears the reply (RFC 2131 §4.1). */
+  readonly broadcast?: boolean;
   readonly timeoutMs?: number;
   /** Option 55 to send; default a udhcpc-like list. */
   readonly parameterRequestList?: readonly number[];
@@ -53,7 +55,7 @@ function buildMessage(request: ProbeRequest): DhcpMessage {
     hops: request.giaddr === undefined ? 0 : 1,
     transactionId: request.xid ?? 0x5eed,
     secondsElapsed: 0,
-    flags: 0,
+    flags: request.broadcast === true ? 0x8000 : 0,
     clientIp: request.ciaddr === undefined ? 0 : requireIpv4(request.ciaddr),
     yourIp: 0,
     serverIp: 0,
