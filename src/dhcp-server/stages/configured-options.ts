@@ -1,5 +1,4 @@
-import { readIpv4 } from '../../common/ipv4.js';
-import { encodeOption } from '../../dhcp/option-values.js';
+import { decodeOptionValue, encodeOption } from '../../dhcp/option-values.js';
 import { bootFields, NUL_TERMINATED } from '../boot-fields.js';
 import { matchedTags } from '../client-match.js';
 import { renewalTimes } from '../lease-time.js';
@@ -109,7 +108,9 @@ function applyConfiguredRenewalTimes(
 }
 
 function secondsOf(setting: OptionSetting | undefined): number | undefined {
-  return setting?.value.length === 4 ? readIpv4(setting.value) : undefined;
+  if (setting === undefined) return undefined;
+  const read = decodeOptionValue('uint32', setting.value);
+  return read.status === 'ok' ? read.value : undefined;
 }
 
 function nulTerminated(value: Uint8Array): Uint8Array {
