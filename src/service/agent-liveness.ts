@@ -153,19 +153,16 @@ export async function scheduleIfNeeded(deps: SchedulerDeps, networkId: string): 
   if (bindings.length >= config.dhcpAgentsPerNetwork) return;
   const subnets = await subnetsRepository.listByNetwork(database.db, networkId);
   if (!subnets.some((s) => s.enableDhcp)) return;
-  const network = await networksRepository.get(database.db, networkId);
-  if (!network) return;
   // No usable agent (e.g. none deployed yet, or none with the physnet): no write transaction on every
   // port create.
   const hosting = new Set(bindings.map((b) => b.agentId));
   const now = deps.clock();
-  const usable = await agentsRepository.list(database.db, {
-    agent_type: [DHCP_AGENT_TYPE],
-    admin_state_up: [true],
-  });
-  const canHost = (a: (typeof usable)[number]) =>
-    !hosting.has(a.id) && isAlive(a, now, config.agentDownTime) && hasNetworkAccess(a, network);
-  if (!usable.some(canHost)) return;
+  const usable = (
+    await agentsRepository.list(database.db, { agent_type: [DHCP_AGENT_TYPE], admin_state_up: [true] })
+  ).filter((a) => !hosting.has(a.id) && isAlive(a, now, config.agentDownTime));
+  if (usable.length === 0) return;
+  const network = await networksRepository.get(database.db, networkId);
+  if (!network || !usable.some((a) => hasNetworkAccess(a, network))) return;
   await runSchedulingMutation(deps, async (scope, changes) => {
     try {
       await scope.lockNetwork(networkId);
