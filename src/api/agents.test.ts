@@ -377,6 +377,64 @@ forEachAgentBackend(
   { dhcp_agents_per_network: '2' },
 );
 
+forEachAgentBackend(
+  'agents: scheduling respects physical networks (spec §4.12 step 3)',
+  (client) => {
+    async function providerNetwork(type: 'flat' | 'vlan', physnet: string, cidr: string): Promise<string> {
+      const created = await client.request('POST', '/v2.0/networks', {
+        network: { name: type, 'provider:network_type': type, 'provider:physical_network': physnet },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const net = (created.body['network'] as { id: string }).id;
+      const subnet = await client.request('POST', '/v2.0/subnets', {
+        subnet: { network_id: net, cidr, ip_version: 4 },
+      });
+      assert.equal(subnet.status, 201, JSON.stringify(subnet.body));
+      return net;
+    }
+
+    test('an agent without the physnet is never chosen: not on create, not on its sync, not on failover', async () => {
+      // Two per network wanted, so the unmapped agent would be taken if it were eligible at all.
+      await client.report('pn-unmapped', { physicalNetworks: [] });
+      await client.report('pn-physnet1', { physicalNetworks: ['physnet1'] });
+      const flat = await providerNetwork('flat', 'physnet1', '10.90.0.0/24');
+      assert.deepEqual(await hostsOf(client, flat), ['pn-physnet1']);
+      const vlan = await providerNetwork('vlan', 'physnet1', '10.90.1.0/24');
+      assert.deepEqual(await hostsOf(client, vlan), ['pn-physnet1']);
+      // A physnet nobody maps: unhosted rather than bound to an agent that cannot plug it.
+      const other = await providerNetwork('flat', 'physnet2', '10.90.2.0/24');
+      assert.deepEqual(await hostsOf(client, other), []);
+      // A local network needs no mapping: both agents.
+      const { net: local } = await network(client, '10.90.3.0/24');
+      assert.deepEqual(await hostsOf(client, local), ['pn-physnet1', 'pn-unmapped']);
+
+      // The unmapped agent's sync auto-schedules nothing it cannot plug.
+      const active = await client.rpc('dhcp.get_active_networks', { host: 'pn-unmapped' });
+      assert.deepEqual(
+        active.networks.map((n) => n.id),
+        [local],
+      );
+      assert.deepEqual(await hostsOf(client, other), []);
+
+      // The mapped agent dies: its flat network is not moved to the agent without the mapping.
+      client.advance(60);
+      await client.report('pn-unmapped', { physicalNetworks: [] });
+      client.advance(30); // pn-physnet1 silent for 90 s > agent_down_time (75 s)
+      await client.report('pn-unmapped', { physicalNetworks: [] });
+      await client.plane().checkAgents();
+      assert.deepEqual(await hostsOf(client, flat), []);
+      assert.deepEqual(await hostsOf(client, local), ['pn-unmapped']);
+
+      // An agent that maps physnet2 takes the network nobody could host, on its first sync.
+      await client.report('pn-physnet2', { physicalNetworks: ['physnet2'] });
+      const second = await client.rpc('dhcp.get_active_networks', { host: 'pn-physnet2' });
+      assert.ok(second.networks.some((n) => n.id === other));
+      assert.deepEqual(await hostsOf(client, other), ['pn-physnet2']);
+    });
+  },
+  { dhcp_agents_per_network: '2' },
+);
+
 forEachBackend(
   'agents API is admin only',
   (client) => {

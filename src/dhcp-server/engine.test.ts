@@ -4,6 +4,7 @@ import { requireIpv4 as parseIpv4 } from '../common/ipv4.js';
 import { formatIpv4 } from '../dhcp/index.js';
 import { readOption } from '../dhcp/option-values.js';
 import { ip, route } from '../dhcp/testing/values.js';
+import { NEUTRON_CLIENT_MATCHES } from './client-match.js';
 import { buildServedSubnets, parseDhcpRange } from './dnsmasq/dhcp-range.js';
 import { parseHostsFile } from './dnsmasq/hosts-file.js';
 import { parseOptionLine, parseOptsFile } from './dnsmasq/option-line.js';
@@ -53,6 +54,7 @@ const config: EngineConfig = {
   ),
   domain: 'openstacklocal',
   dnsEnabled: false,
+  clientMatches: NEUTRON_CLIENT_MATCHES,
 };
 const force = parseOptionLine('option:mtu,1450', true, '--dhcp-option-force');
 assert.equal(force.kind, 'option');
@@ -323,7 +325,7 @@ describe('engine: options', () => {
 
   it('per-host tag options apply; multi-tag lines only when every tag matches', () => {
     const decision = reply({ type: 'DISCOVER', mac: 'fa:16:3e:00:00:06', parameterRequestList: [66, 67] });
-    assert.equal(text(decision.reply.options.get(67)), 'pxelinux.0');
+    assert.equal(text(decision.reply.options.get(67)), 'pxelinux.0\0', 'NUL-terminated, as dnsmasq');
     assert.equal(decision.reply.options.has(66), false, 'tag:ipxe is not set');
     const other = reply({ type: 'DISCOVER', mac: 'fa:16:3e:00:00:05', parameterRequestList: [67] });
     assert.equal(other.reply.options.has(67), false);

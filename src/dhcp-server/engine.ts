@@ -99,6 +99,7 @@ export function handleRequest(
     nakMessage: undefined,
     refusedAddress: undefined,
     replyOptions: new Map(),
+    bootFields: undefined,
     trace,
   };
   trace?.push(
@@ -121,7 +122,8 @@ function buildReply(exchange: Exchange): Decision {
   const isNak = replyType === 'NAK';
   const leaseReply = !isNak && exchange.requestType !== 'INFORM' && host !== undefined;
   const yourIp = leaseReply ? host.ip : 0;
-  const serverIp = !isNak && subnet !== undefined ? subnet.serverAddress : 0;
+  const boot = isNak ? undefined : exchange.bootFields;
+  const serverIp = !isNak && subnet !== undefined ? (boot?.nextServer ?? subnet.serverAddress) : 0;
   // RFC 2131 §4.3.2: a NAK through a relay has the broadcast bit set, so the relay broadcasts it.
   const flags = isNak && request.gatewayIp !== 0 ? request.flags | 0x8000 : request.flags;
   const reply: DhcpMessage = {
@@ -137,8 +139,8 @@ function buildReply(exchange: Exchange): Decision {
     serverIp,
     gatewayIp: request.gatewayIp,
     clientHardwareAddress: request.clientHardwareAddress,
-    serverName: '',
-    bootFileName: '',
+    serverName: boot?.serverName ?? '',
+    bootFileName: boot?.bootFileName ?? '',
     options: exchange.replyOptions,
   };
   const trace = exchange.trace;
@@ -148,6 +150,8 @@ function buildReply(exchange: Exchange): Decision {
     );
     const requested = request.options.get(55);
     if (requested !== undefined) trace.push(...formatRequestedOptions(requested));
+    if (reply.serverName !== '') trace.push(`server name: ${reply.serverName}`);
+    if (reply.bootFileName !== '') trace.push(`boot file: ${reply.bootFileName}`);
     if (serverIp !== 0) trace.push(`next server: ${formatIpv4(serverIp)}`);
     for (const [code, value] of exchange.replyOptions) trace.push(formatSentOption(code, value));
   }

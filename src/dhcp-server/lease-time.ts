@@ -39,3 +39,21 @@ export function leaseTimeText(lease: LeaseTime): string {
 export function leaseSecondsOnWire(lease: LeaseTime): number {
   return lease.kind === 'infinite' ? INFINITE_LEASE_SECONDS : lease.seconds;
 }
+
+/**
+ * T1 and T2 of a finite lease as dnsmasq sends them (rfc2131.c `do_options`): ½ and ⅞ of the lease
+ * (RFC 2131 §4.4.5), each replaced by a configured value that is shorter than the lease and longer than
+ * 2 s; T1 is then kept below T2. (dnsmasq also subtracts a random fuzz on renewals; we do not.)
+ */
+export function renewalTimes(
+  leaseSeconds: number,
+  configuredT1?: number,
+  configuredT2?: number,
+): { readonly t1: number; readonly t2: number } {
+  const usable = (value: number | undefined): value is number =>
+    value !== undefined && value < leaseSeconds && value > 2;
+  let t1 = usable(configuredT1) ? configuredT1 : Math.floor(leaseSeconds / 2);
+  const t2 = usable(configuredT2) ? configuredT2 : Math.floor((leaseSeconds * 7) / 8);
+  if (t2 <= t1) t1 = t2 - 1;
+  return { t1, t2 };
+}

@@ -16,6 +16,7 @@ const state: ServedState = {
     subnets: buildServedSubnets([range.range], [{ address: 0x0a4d0001, prefixLength: 16 }]),
     domain: undefined,
     dnsEnabled: false,
+    clientMatches: [],
   },
   tables: {
     hosts: HostTable.build(parseHostsFile('fa:16:3e:00:00:05,host-a,10.77.1.5\n').entries),

@@ -1,5 +1,7 @@
 import type { Ipv4 } from '../common/ipv4.js';
 import type { DhcpMessage, MessageTypeName } from '../dhcp/types.js';
+import type { BootFields } from './boot-fields.js';
+import type { ClientMatch } from './client-match.js';
 import type { HostBinding } from './host-binding.js';
 import type { HostLookup } from './host-table.js';
 import type { LeaseTime } from './lease-time.js';
@@ -33,6 +35,8 @@ export interface EngineConfig {
   readonly domain: string | undefined;
   /** DNS is served (`--port` ≠ 0): clients asking for option 6 with none configured get our address. */
   readonly dnsEnabled: boolean;
+  /** `--dhcp-match` / `--dhcp-userclass`: tags a request sets by what it carries (client-match.ts). */
+  readonly clientMatches: readonly ClientMatch[];
 }
 
 /** The reloadable part: hosts and options files. Swapped as one reference on SIGHUP. */
@@ -101,6 +105,8 @@ export interface Exchange {
   refusedAddress: number | undefined;
   /** Reply options, in the order they will be written. */
   readonly replyOptions: Map<number, Uint8Array>;
+  /** siaddr / sname / file from configured boot options (boot-fields.ts), when any applied. */
+  bootFields: BootFields | undefined;
   /** log-dhcp lines when tracing, else undefined (no cost). */
   readonly trace: string[] | undefined;
 }

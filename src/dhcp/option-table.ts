@@ -170,6 +170,9 @@ export const OPTION_TABLE = [
   row(125, 'vendor-id-encap', 'bytes', 'generic'),
   row(150, 'tftp-server-address', 'ipv4-list', 'address'),
   row(249, undefined, 'routes', 'generic', 'ms-classless-static-route'),
+  // Not an option on the wire: dnsmasq's internal name for the reply's siaddr (dhcp-common.c opttab), which
+  // is how Ironic sets the TFTP server's address (extra_dhcp_opts `255` / `server-ip-address`).
+  row(255, 'server-ip-address', 'ipv4-list', 'address'),
 ] as const;
 
 /** Codes in the table. */

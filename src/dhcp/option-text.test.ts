@@ -46,6 +46,8 @@ const OK_CASES: ReadonlyArray<{ option: number | string; values: string[]; hex: 
   { option: 'domain-name', values: ['1234'], hex: text('1234'), why: 'digits stay text for a name option' },
   { option: 'tftp-server', values: ['192.0.2.9'], hex: text('192.0.2.9'), why: 'tftp-server (66) is a name' },
   { option: 'tftp-server-address', values: ['192.0.2.9'], hex: 'c0000209', why: '150 is an address list' },
+  { option: 255, values: ['192.0.2.9'], hex: 'c0000209', why: "Ironic's 255: dnsmasq's server-ip-address" },
+  { option: 'server-ip-address', values: ['192.0.2.9'], hex: 'c0000209', why: 'siaddr, by name' },
   {
     option: 'domain-search',
     values: ['eng.example.com', 'example.com'],
@@ -97,7 +99,8 @@ describe('parseOptionText (dnsmasq opts-file values)', () => {
     { option: 'no-such-option', values: ['1'], reason: /unknown or reserved/ },
     { option: 0, values: ['1'], reason: /unknown or reserved/ },
     { option: 52, values: ['1'], reason: /unknown or reserved/ },
-    { option: 255, values: ['1.2.3.4'], reason: /unknown or reserved/ },
+    { option: 255, values: ['tftp.example'], reason: /bad IP address/ },
+    { option: 256, values: ['1.2.3.4'], reason: /unknown or reserved/ },
     { option: 252, values: ['99999999999'], reason: /32-bit/ },
     { option: 224, values: ['1.5'], reason: /bad IPv4 address/ }, // dnsmasq: looks like an address, is not
   ];

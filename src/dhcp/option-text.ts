@@ -32,14 +32,15 @@ const OPTION_SIP_SERVER = 120;
 
 /**
  * Resolves an option given as a code (number or decimal text) or a dnsmasq name (with or without
- * `option:`) to its code, or undefined when unknown or not settable (0, 52, 255).
+ * `option:`) to its code, or undefined when unknown or not settable (0, 52). 255 is dnsmasq's
+ * `server-ip-address`: a configured value sets siaddr, never an option (dhcp-server/boot-fields.ts).
  */
 export function resolveOptionCode(codeOrName: number | string): number | undefined {
   let code: number | undefined;
   if (typeof codeOrName === 'number') code = codeOrName;
   else if (/^\d{1,3}$/.test(codeOrName)) code = Number(codeOrName);
   else code = optionByName(codeOrName)?.code;
-  if (code === undefined || !Number.isInteger(code) || code < 1 || code > 254 || code === OPTION_OVERLOAD) {
+  if (code === undefined || !Number.isInteger(code) || code < 1 || code > 255 || code === OPTION_OVERLOAD) {
     return undefined;
   }
   return code;

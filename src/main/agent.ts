@@ -52,6 +52,8 @@ function settingsFrom(config: AgentConfig): { dhcp: DhcpSettings; plumbing: Plum
       ...DEFAULT_DHCP_SETTINGS,
       dnsDomain: config.dnsDomain,
       leaseSeconds: config.dhcpLeaseDuration,
+      renewalSeconds: config.dhcpRenewalTime,
+      rebindingSeconds: config.dhcpRebindingTime,
       enableIsolatedMetadata: config.enableIsolatedMetadata,
       forceMetadata: config.forceMetadata,
       dnsServers: config.dnsServers,

@@ -22,8 +22,6 @@ export const IGNORED_FLAGS = [
   'addnHosts',
   'dhcpLeasefile',
   'leasefileRo',
-  'dhcpMatch',
-  'dhcpUserclass',
   'server',
   'dhcpAuthoritative',
   'dhcpBroadcast',

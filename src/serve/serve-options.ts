@@ -1,5 +1,7 @@
 import { QdhcpError } from '../common/errors.js';
 import { requireIpv4 } from '../common/ipv4.js';
+import type { ClientMatch } from '../dhcp-server/client-match.js';
+import { parseClientMatch } from '../dhcp-server/dnsmasq/client-match-args.js';
 import { buildServedSubnets, type DhcpRange, parseDhcpRange } from '../dhcp-server/dnsmasq/dhcp-range.js';
 import { parseOptionLine } from '../dhcp-server/dnsmasq/option-line.js';
 import type { OptionSetting } from '../dhcp-server/option-setting.js';
@@ -14,6 +16,8 @@ export interface RawServeOptions {
   readonly dhcpOptsfile?: string;
   readonly dhcpOption?: readonly string[];
   readonly dhcpOptionForce?: readonly string[];
+  readonly dhcpMatch?: readonly string[];
+  readonly dhcpUserclass?: readonly string[];
   readonly domain?: string;
   readonly dhcpLeaseMax?: string;
   readonly logDhcp?: boolean;
@@ -33,6 +37,8 @@ export interface ServeSettings {
   readonly hostsFile: string | undefined;
   readonly optsFile: string | undefined;
   readonly commandLineOptions: readonly OptionSetting[];
+  /** `--dhcp-match` and `--dhcp-userclass`, in that order. */
+  readonly clientMatches: readonly ClientMatch[];
   readonly domain: string | undefined;
   readonly leaseMax: number | undefined;
   readonly logDhcp: boolean;
@@ -85,6 +91,17 @@ export function resolveServeSettings(raw: RawServeOptions): ServeSettings {
   };
   addOptions(raw.dhcpOption, false);
   addOptions(raw.dhcpOptionForce, true);
+  const clientMatches: ClientMatch[] = [];
+  const addMatches = (values: readonly string[] | undefined, flag: 'dhcp-match' | 'dhcp-userclass'): void => {
+    for (const text of values ?? []) {
+      const match = parseClientMatch(flag, text);
+      if (typeof match === 'string')
+        throw new QdhcpError('SERVE_CONFIG_INVALID', { reason: `--${flag}=${text}: ${match}` });
+      clientMatches.push(match);
+    }
+  };
+  addMatches(raw.dhcpMatch, 'dhcp-match');
+  addMatches(raw.dhcpUserclass, 'dhcp-userclass');
   return {
     interfaceName: raw.interface,
     ranges,
@@ -92,6 +109,7 @@ export function resolveServeSettings(raw: RawServeOptions): ServeSettings {
     hostsFile: raw.dhcpHostsfile,
     optsFile: raw.dhcpOptsfile,
     commandLineOptions,
+    clientMatches,
     domain: raw.domain === undefined || raw.domain.length === 0 ? undefined : raw.domain,
     leaseMax: integer(raw.dhcpLeaseMax, 'dhcp-lease-max', 1, 2 ** 32 - 1),
     logDhcp: raw.logDhcp === true,
@@ -118,6 +136,7 @@ export function engineConfig(settings: ServeSettings, addresses: readonly Interf
       ),
       domain: settings.domain,
       dnsEnabled: settings.dnsPort !== 0,
+      clientMatches: settings.clientMatches,
     };
   } catch (error) {
     throw new QdhcpError('SERVE_CONFIG_INVALID', { reason: (error as Error).message });

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { isQdhcpError } from '../common/errors.js';
 import { decodeMessage, encodeMessage, formatIpv4 } from '../dhcp/index.js';
+import { NEUTRON_CLIENT_MATCHES } from '../dhcp-server/client-match.js';
 import { RateLimiter } from '../dhcp-server/counters.js';
 import { loadHostsSync } from '../dhcp-server/dnsmasq/hosts-loader.js';
 import type { ReplyDestination } from '../dhcp-server/reply-destination.js';
@@ -45,7 +46,10 @@ describe('serve command line (dnsmasq subset)', () => {
       dhcpLeaseMax: '256',
       domain: 'openstacklocal',
       port: '0',
+      dhcpMatch: ['set:ipxe,175'],
+      dhcpUserclass: ['set:ipxe6,iPXE'],
     });
+    assert.deepEqual(settings.clientMatches, NEUTRON_CLIENT_MATCHES);
     assert.equal(settings.ranges.length, 1);
     assert.equal(settings.ipv6RangesSkipped, 1);
     assert.equal(settings.commandLineOptions[0]?.force, true);
@@ -59,6 +63,10 @@ describe('serve command line (dnsmasq subset)', () => {
     ['dynamic range', { interface: 'x', dhcpRange: ['10.0.0.10,10.0.0.20,1h'] }],
     ['bad option', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpOption: ['option:mtu,huge'] }],
     ['bad lease max', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpLeaseMax: '-1' }],
+    ['match without set:', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpMatch: ['175'] }],
+    ['match on a value', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpMatch: ['set:a,60,PXE'] }],
+    ['match unknown option', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpMatch: ['set:a,x'] }],
+    ['empty user class', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpUserclass: ['set:a,'] }],
   ];
   for (const [name, raw] of bad) {
     it(`rejects: ${name}`, () =>

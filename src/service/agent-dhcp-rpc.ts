@@ -29,6 +29,7 @@ import { withoutAddresses } from './port-mutation.js';
 import {
   DHCP_AGENT_TYPE,
   freeIndexes,
+  hasNetworkAccess,
   isAlive,
   runSchedulingMutation,
   type SchedulerDeps,
@@ -78,11 +79,17 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
     }
   }
 
-  /** Binds under-hosted DHCP networks to this agent, one transaction each (spec §4.12 auto-schedule). */
+  /**
+   * Binds under-hosted DHCP networks this agent can plug to it, one transaction each (spec §4.12
+   * auto-schedule).
+   */
   async function autoSchedule(agent: AgentRecord): Promise<void> {
     const wanted = config.dhcpAgentsPerNetwork;
     const ids = await agentsRepository.underHostedNetworkIds(database.db, wanted, agent.id);
     for (const networkId of ids) {
+      // Only networks this agent can plug (its physnets): read first, so others cost no transaction.
+      const network = await networksRepository.get(database.db, networkId);
+      if (!network || !hasNetworkAccess(agent, network)) continue;
       await runSchedulingMutation(deps, async (scope, changes) => {
         try {
           await scope.lockNetwork(networkId);

@@ -9,12 +9,13 @@
  * @module
  */
 import type { BusEvent } from '../bus/index.js';
-import { agentsRepository, subnetsRepository } from '../db/index.js';
+import { agentsRepository, networksRepository, subnetsRepository } from '../db/index.js';
 import { reserveDhcpPorts } from './agent-service.js';
 import { formatTimestamp } from './clock.js';
 import {
   DHCP_AGENT_TYPE,
   eligibleAgents,
+  hasNetworkAccess,
   isAlive,
   runSchedulingMutation,
   type SchedulerDeps,
@@ -152,14 +153,16 @@ export async function scheduleIfNeeded(deps: SchedulerDeps, networkId: string): 
   if (bindings.length >= config.dhcpAgentsPerNetwork) return;
   const subnets = await subnetsRepository.listByNetwork(database.db, networkId);
   if (!subnets.some((s) => s.enableDhcp)) return;
-  // No usable agent (e.g. none deployed yet): no write transaction on every port create.
+  // No usable agent (e.g. none deployed yet, or none with the physnet): no write transaction on every
+  // port create.
   const hosting = new Set(bindings.map((b) => b.agentId));
   const now = deps.clock();
-  const usable = await agentsRepository.list(database.db, {
-    agent_type: [DHCP_AGENT_TYPE],
-    admin_state_up: [true],
-  });
-  if (!usable.some((a) => !hosting.has(a.id) && isAlive(a, now, config.agentDownTime))) return;
+  const usable = (
+    await agentsRepository.list(database.db, { agent_type: [DHCP_AGENT_TYPE], admin_state_up: [true] })
+  ).filter((a) => !hosting.has(a.id) && isAlive(a, now, config.agentDownTime));
+  if (usable.length === 0) return;
+  const network = await networksRepository.get(database.db, networkId);
+  if (!network || !usable.some((a) => hasNetworkAccess(a, network))) return;
   await runSchedulingMutation(deps, async (scope, changes) => {
     try {
       await scope.lockNetwork(networkId);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { AgentRecord } from '../db/index.js';
-import { freeIndexes, isAlive, pickAgents } from './scheduler.js';
+import { freeIndexes, hasNetworkAccess, isAlive, pickAgents } from './scheduler.js';
 
 test('pickAgents: lightest first, ties by id, at most `wanted`', () => {
   const table: [Parameters<typeof pickAgents>[0], number, string[]][] = [
@@ -70,4 +70,22 @@ test('isAlive: younger than agent_down_time', () => {
   assert.equal(isAlive(agent, new Date('2026-11-22T10:01:14.999Z'), 75), true);
   assert.equal(isAlive(agent, new Date('2026-11-22T10:01:15Z'), 75), false);
   assert.equal(isAlive({ heartbeatTimestamp: 'garbage' } as AgentRecord, new Date(), 75), false);
+});
+
+test('hasNetworkAccess: flat and VLAN need the physnet among the reported ones; other types do not', () => {
+  const agent = (physicalNetworks: unknown) =>
+    ({ configurations: { physical_networks: physicalNetworks } }) as unknown as AgentRecord;
+  const table: [string, unknown, string, string | null, boolean][] = [
+    ['flat, mapped', ['physnet1'], 'flat', 'physnet1', true],
+    ['flat, other physnet', ['physnet2'], 'flat', 'physnet1', false],
+    ['flat, no mappings', [], 'flat', 'physnet1', false],
+    ['vlan, mapped among several', ['a', 'physnet1'], 'vlan', 'physnet1', true],
+    ['vlan, not reported at all', undefined, 'vlan', 'physnet1', false],
+    ['vlan, malformed report', 'physnet1', 'vlan', 'physnet1', false],
+    ['local needs nothing', [], 'local', null, true],
+    ['vxlan needs nothing', undefined, 'vxlan', null, true],
+  ];
+  for (const [name, reported, networkType, physicalNetwork, expected] of table) {
+    assert.equal(hasNetworkAccess(agent(reported), { networkType, physicalNetwork }), expected, name);
+  }
 });

@@ -9,7 +9,7 @@
 import type { AgentBindingEventV1 } from '../bus/dhcp-agent-rpc.js';
 import type { Bus } from '../bus/index.js';
 import type { ServerConfig } from '../common/config.js';
-import { type AgentRecord, agentsRepository, type Queryable } from '../db/index.js';
+import { type AgentRecord, agentsRepository, networksRepository, type Queryable } from '../db/index.js';
 import type { Clock } from './clock.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 
@@ -74,23 +74,49 @@ function loadOf(
   return loadType === 'networks' ? bound : agent.load * 1_000_000 + bound;
 }
 
-/** Alive, admin-up DHCP agents not in `exclude`, with their loads. */
+/** What scheduling needs of a network's segment (spec §4.12 step 3: access to its physical network). */
+export interface SegmentAccess {
+  readonly networkType: string;
+  readonly physicalNetwork: string | null;
+}
+
+/**
+ * True when the agent can plug the network (spec §4.12 step 3, Neutron's
+ * `filter_hosts_with_network_access`): a flat or VLAN network only on an agent whose reported
+ * `physical_networks` (its `physical_interface_mappings`, sent with every heartbeat) include the
+ * network's physnet; other types (local, vxlan) need no mapping. An agent without the mapping would take
+ * the binding and fail to plumb it for good.
+ */
+export function hasNetworkAccess(agent: AgentRecord, segment: SegmentAccess): boolean {
+  if (segment.networkType !== 'flat' && segment.networkType !== 'vlan') return true;
+  const reported = agent.configurations['physical_networks'];
+  return Array.isArray(reported) && reported.includes(segment.physicalNetwork);
+}
+
+/** Alive, admin-up DHCP agents not in `exclude` and able to plug `segment` (if given), with their loads. */
 export async function eligibleAgents(
   tx: Queryable,
   config: ServerConfig,
   now: Date,
   exclude: ReadonlySet<string>,
+  segment?: SegmentAccess,
 ): Promise<Candidate[]> {
   const agents = await agentsRepository.list(tx, { agent_type: [DHCP_AGENT_TYPE], admin_state_up: [true] });
   const counts = await agentsRepository.bindingCounts(tx);
   return agents
-    .filter((a) => !exclude.has(a.id) && isAlive(a, now, config.agentDownTime))
+    .filter(
+      (a) =>
+        !exclude.has(a.id) &&
+        isAlive(a, now, config.agentDownTime) &&
+        (segment === undefined || hasNetworkAccess(a, segment)),
+    )
     .map((a) => ({ id: a.id, load: loadOf(a, counts, config.dhcpLoadType) }));
 }
 
 /**
- * Binds the network to more agents until it has `dhcp_agents_per_network` (spec §4.12 steps 1–5),
- * inside the caller's transaction (which must hold the network's lock). Returns the changes made.
+ * Binds the network to more agents until it has `dhcp_agents_per_network` (spec §4.12 steps 1–5), only
+ * to agents with access to its physical network, inside the caller's transaction (which must hold the
+ * network's lock). Returns the changes made.
  */
 export async function scheduleNetwork(
   tx: Queryable,
@@ -101,7 +127,9 @@ export async function scheduleNetwork(
   const hosted = await agentsRepository.bindingsOfNetwork(tx, networkId);
   const wanted = config.dhcpAgentsPerNetwork - hosted.length;
   if (wanted <= 0) return [];
-  const candidates = await eligibleAgents(tx, config, now, new Set(hosted.map((b) => b.agentId)));
+  const network = await networksRepository.get(tx, networkId);
+  if (!network) return [];
+  const candidates = await eligibleAgents(tx, config, now, new Set(hosted.map((b) => b.agentId)), network);
   const chosen = pickAgents(candidates, wanted);
   const indexes = freeIndexes(
     hosted.map((b) => b.bindingIndex),

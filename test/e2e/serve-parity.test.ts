@@ -23,8 +23,12 @@ describe('parity with dnsmasq: same files and command line, same values', { skip
   let commonArgs: string[];
   let probeNs: Namespace;
 
-  /** Option codes of the OFFER for a relayed DISCOVER asking only for `parameterRequestList`. */
-  async function offeredOptions(parameterRequestList: readonly number[]): Promise<number[]> {
+  /** The OFFER (header fields and options) for a relayed DISCOVER from host `r`. */
+  async function offer(
+    parameterRequestList: readonly number[],
+    r = 5,
+    extraOptions: Record<string, string> = {},
+  ): Promise<{ options?: Record<string, string> } & Record<string, unknown>> {
     const request = {
       bind: '10.77.0.2',
       port: 67,
@@ -32,14 +36,35 @@ describe('parity with dnsmasq: same files and command line, same values', { skip
       giaddr: '10.77.0.2',
       timeoutMs: 5000,
       type: 'DISCOVER',
-      mac: benchHost(5).mac,
+      mac: benchHost(r).mac,
       parameterRequestList,
+      extraOptions,
     };
     const result = await probeNs.exec(process.execPath, [PROBE, '--run', JSON.stringify(request)], {
       timeoutMs: 10_000,
     });
-    const reply = JSON.parse(result.stdout.trim()) as { options?: Record<string, string> };
+    return JSON.parse(result.stdout.trim()) as { options?: Record<string, string> };
+  }
+
+  /** Option codes of the OFFER for a relayed DISCOVER asking only for `parameterRequestList`. */
+  async function offeredOptions(parameterRequestList: readonly number[]): Promise<number[]> {
+    const reply = await offer(parameterRequestList);
     return Object.keys(reply.options ?? {}).map((key) => Number(key.split(':')[0]));
+  }
+
+  /** Ironic's network boot (extra_dhcp_opts on port-boot): a PXE ROM and iPXE, asking for 66/67 or not. */
+  async function bootOffers(): Promise<unknown[]> {
+    const pxe = { 93: '0000', 60: Buffer.from('PXEClient:Arch:00000').toString('hex') };
+    const ipxe = { ...pxe, 175: '150101', 77: Buffer.from('iPXE').toString('hex') };
+    const replies = [];
+    for (const options of [pxe, ipxe]) {
+      for (const list of [
+        [1, 3, 66, 67],
+        [1, 3],
+      ])
+        replies.push(await offer(list, 7, options));
+    }
+    return replies;
   }
 
   before(async () => {
@@ -64,7 +89,10 @@ describe('parity with dnsmasq: same files and command line, same values', { skip
       clients.push({ ns, ifName });
     }
     // Neutron-shaped files (reference §3): a port with extra options is tagged; the subnet has routes.
-    writeFileSync(sandbox.path('host'), `${benchHost(5).line},set:port-${PORT_ID}\n${benchHost(6).line}\n`);
+    writeFileSync(
+      sandbox.path('host'),
+      `${benchHost(5).line},set:port-${PORT_ID}\n${benchHost(6).line}\n${benchHost(7).line},set:port-boot\n`,
+    );
     writeFileSync(
       sandbox.path('opts'),
       [
@@ -73,6 +101,12 @@ describe('parity with dnsmasq: same files and command line, same values', { skip
         `tag:${SUBNET},249,172.31.0.0/16,10.77.0.254,169.254.169.254/32,10.77.0.1,0.0.0.0/0,10.77.0.254`,
         `tag:${SUBNET},option:router,10.77.0.254`,
         `tag:port-${PORT_ID},option:ntp-server,10.77.0.123`,
+        // ironic/common/pxe_utils.py through Neutron's _format_option (spec §5.5).
+        'tag:port-boot,tag:!ipxe,67,undionly.kpxe',
+        'tag:port-boot,tag:ipxe,67,http://192.0.2.1:8080/boot.ipxe',
+        'tag:port-boot,66,192.0.2.1',
+        'tag:port-boot,150,192.0.2.1',
+        'tag:port-boot,255,192.0.2.1',
       ].join('\n'),
     );
     for (const file of ['host', 'opts']) chmodSync(sandbox.path(file), 0o644);
@@ -90,6 +124,8 @@ describe('parity with dnsmasq: same files and command line, same values', { skip
       '--leasefile-ro',
       `--dhcp-range=set:${SUBNET},10.77.0.0,static,255.255.0.0,43200s`,
       '--dhcp-option-force=option:mtu,1442',
+      '--dhcp-match=set:ipxe,175',
+      '--dhcp-userclass=set:ipxe6,iPXE',
       '--dhcp-lease-max=65536',
       '--domain=openstacklocal',
     ];
@@ -125,6 +161,7 @@ describe('parity with dnsmasq: same files and command line, same values', { skip
     const fromDnsmasq = await collect('dnsmasq');
     const dnsmasqShort = await offeredOptions([3]);
     const dnsmasqSome = await offeredOptions([3, 249, 12]);
+    const dnsmasqBoot = await bootOffers();
     await dnsmasq.stop();
 
     const qdhcp = await startQdhcpServe(sandbox, server, [
@@ -134,7 +171,15 @@ describe('parity with dnsmasq: same files and command line, same values', { skip
     const fromQdhcp = await collect('qdhcp');
     const qdhcpShort = await offeredOptions([3]);
     const qdhcpSome = await offeredOptions([3, 249, 12]);
+    const qdhcpBoot = await bootOffers();
     await qdhcp.stop();
+    // Network boot: siaddr, sname, file and every option equal (the chain loader for PXE, the script for iPXE).
+    assert.deepEqual(qdhcpBoot, dnsmasqBoot);
+    assert.equal((dnsmasqBoot[1] as { bootFileName?: string }).bootFileName, 'undionly.kpxe');
+    assert.equal(
+      (dnsmasqBoot[3] as { bootFileName?: string }).bootFileName,
+      'http://192.0.2.1:8080/boot.ipxe',
+    );
     // dnsmasq sends unasked only netmask, broadcast and forced options (rfc2131.c do_options); so do we.
     // The order differs on purpose: we follow the client's option 55 order.
     const sorted = (codes: number[]) => [...codes].sort((a, b) => a - b);

@@ -8,7 +8,7 @@ import type { DhcpMessage, MessageTypeName } from '../../src/dhcp/types.js';
  * A tiny scripted DHCP client/relay for e2e tests, run inside a client namespace:
  *   node dhcp-probe.js --run '{"bind":"10.77.0.2","port":67,"to":"10.77.0.1","type":"DISCOVER",...}'
  * It sends one request (relay-style when `giaddr` is set, like perfdhcp) and prints the first reply as
- * one JSON line: message type, yiaddr, siaddr, flags and every option as hex. Only with `--run`, so the
+ * one JSON line: message type, yiaddr, siaddr, sname, file, flags and every option as hex. Only with `--run`, so the
  * test runner can load this file harmlessly.
  */
 interface ProbeRequest {
@@ -23,9 +23,13 @@ interface ProbeRequest {
   readonly requestedIp?: string;
   readonly serverId?: string;
   readonly xid?: number;
+  /** Sets the broadcast flag, so a client without its address yet hears the reply (RFC 2131 §4.1). */
+  readonly broadcast?: boolean;
   readonly timeoutMs?: number;
   /** Option 55 to send; default a udhcpc-like list. */
   readonly parameterRequestList?: readonly number[];
+  /** More options to send, code → value as hex (e.g. PXE's 93 client-arch, iPXE's 175 and 77 user class). */
+  readonly extraOptions?: Readonly<Record<string, string>>;
 }
 
 function ipBytes(text: string): Uint8Array {
@@ -41,6 +45,9 @@ function buildMessage(request: ProbeRequest): DhcpMessage {
   if (request.requestedIp !== undefined) options.set(50, ipBytes(request.requestedIp));
   if (request.serverId !== undefined) options.set(54, ipBytes(request.serverId));
   options.set(55, Uint8Array.from(request.parameterRequestList ?? [1, 3, 6, 12, 15, 28, 26, 121]));
+  for (const [code, hex] of Object.entries(request.extraOptions ?? {})) {
+    options.set(Number(code), Uint8Array.from(Buffer.from(hex, 'hex')));
+  }
   return {
     op: 'BOOTREQUEST',
     hardwareType: 1,
@@ -48,7 +55,7 @@ function buildMessage(request: ProbeRequest): DhcpMessage {
     hops: request.giaddr === undefined ? 0 : 1,
     transactionId: request.xid ?? 0x5eed,
     secondsElapsed: 0,
-    flags: 0,
+    flags: request.broadcast === true ? 0x8000 : 0,
     clientIp: request.ciaddr === undefined ? 0 : requireIpv4(request.ciaddr),
     yourIp: 0,
     serverIp: 0,
@@ -77,6 +84,8 @@ async function probe(request: ProbeRequest): Promise<void> {
         type: type === undefined ? undefined : messageTypeName(type),
         yourIp: formatIpv4(reply.yourIp),
         serverIp: formatIpv4(reply.serverIp),
+        serverName: reply.serverName,
+        bootFileName: reply.bootFileName,
         flags: reply.flags,
         options: Object.fromEntries(
           [...reply.options].map(([code, value]) => [

@@ -252,7 +252,11 @@ const OPTS_CASES: ReadonlyArray<{
       vm('port-0001', '10.60.0.21', {
         extra_dhcp_opts: [
           { opt_name: 'tag:ipxe,bootfile-name', opt_value: 'http://boot/ipxe' },
+          { opt_name: 'tag:!ipxe,67', opt_value: 'undionly.kpxe', ip_version: 4 },
+          { opt_name: 'tag:a,tag:!b,67', opt_value: 'two-tags.efi', ip_version: 4 },
+          { opt_name: 'tag:a,bad,67', opt_value: 'refused', ip_version: 4 },
           { opt_name: '66', opt_value: '192.0.2.10', ip_version: 4 },
+          { opt_name: '255', opt_value: '192.0.2.10', ip_version: 4 },
           { opt_name: 'dns-server', opt_value: '[2001:db8::1]', ip_version: 6 },
           { opt_name: 'client-id', opt_value: 'abc' },
           { opt_name: 'mtu', opt_value: null },
@@ -263,7 +267,12 @@ const OPTS_CASES: ReadonlyArray<{
     opts: [
       `${T},option:router,10.60.0.1`,
       'tag:port-port-0001,tag:ipxe,option:bootfile-name,http://boot/ipxe',
+      // Ironic's lines; Neutron's greedy `(tag:(.*),)?` takes every tag up to the last comma.
+      'tag:port-port-0001,tag:!ipxe,67,undionly.kpxe',
+      'tag:port-port-0001,tag:a,tag:!b,67,two-tags.efi',
+      'tag:port-port-0001,tag:a,bad,67,refused',
       'tag:port-port-0001,66,192.0.2.10',
+      'tag:port-port-0001,255,192.0.2.10',
     ],
   },
   {

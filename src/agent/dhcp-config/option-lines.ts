@@ -5,8 +5,13 @@ import type { TextOptionLine, TypedOptionLine, TypedOptionValue } from './types.
 /**
  * Neutron's `_format_option` (spec §5.5) for options given as text (a port's extra_dhcp_opts, IPv6): a
  * purely numeric option stays bare (`249`), a name becomes `option:<name>` (IPv4) or `option6:<name>`
- * (IPv6); a name written `tag:<x>,<name>` adds tag `x` after the line's own tags; names and values are cut
- * at the first newline.
+ * (IPv6); a name written `tag:<x>,<name>` adds tag `x` after the line's own tags (Ironic's
+ * `tag:!ipxe,67`); names and values are cut at the first newline.
+ *
+ * Neutron's pattern `(tag:(.*),)?(.*)$` is greedy: everything up to the LAST comma is the extra part
+ * (`tag:a,tag:b,67` → tags a and b, option 67). Fields of the extra part from the first one that is not
+ * `tag:…` on are kept as written before the option, so the line reads as Neutron writes it (and is
+ * refused by dnsmasq and by our parser alike).
  */
 export function formatOption(
   ipVersion: 4 | 6,
@@ -17,13 +22,24 @@ export function formatOption(
 ): TextOptionLine {
   let option = firstLine(name);
   const allTags = [...tags];
+  let verbatim = '';
   if (option.startsWith('tag:') && option.includes(',')) {
-    const comma = option.indexOf(',');
-    allTags.push(option.slice(4, comma));
+    const comma = option.lastIndexOf(',');
+    const extra = option.slice(0, comma).split(',');
     option = option.slice(comma + 1);
+    const firstOther = extra.findIndex((field) => !field.startsWith('tag:'));
+    const tagFields = firstOther === -1 ? extra : extra.slice(0, firstOther);
+    allTags.push(...tagFields.map((field) => field.slice(4)));
+    if (firstOther !== -1) verbatim = `${extra.slice(firstOther).join(',')},`;
   }
   if (!/^\d+$/.test(option)) option = `${ipVersion === 4 ? 'option' : 'option6'}:${option}`;
-  return { form: 'text', tags: allTags, option, values: values.map(firstLine), portId };
+  return {
+    form: 'text',
+    tags: allTags,
+    option: `${verbatim}${option}`,
+    values: values.map(firstLine),
+    portId,
+  };
 }
 
 function firstLine(text: string): string {

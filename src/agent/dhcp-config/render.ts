@@ -1,4 +1,6 @@
 import { encodeKindedValue, formatIpv4, optionByCode, prefixToMask } from '../../dhcp/index.js';
+import { NEUTRON_CLIENT_MATCHES } from '../../dhcp-server/client-match.js';
+import { clientMatchArgument } from '../../dhcp-server/dnsmasq/client-match-args.js';
 import { leaseTimeText } from '../../dhcp-server/lease-time.js';
 import type {
   DhcpConfig,
@@ -139,8 +141,7 @@ export function dnsmasqArguments(
     `--addn-hosts=${paths.addnHosts}`,
     `--dhcp-optsfile=${paths.opts}`,
     `--dhcp-leasefile=${paths.leases}`,
-    '--dhcp-match=set:ipxe,175',
-    '--dhcp-userclass=set:ipxe6,iPXE',
+    ...NEUTRON_CLIENT_MATCHES.map(clientMatchArgument),
     '--local-service',
     '--bind-dynamic',
   ];

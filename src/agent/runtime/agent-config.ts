@@ -95,6 +95,22 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   sharedOption('dns_domain'),
   sharedOption('dhcp_lease_duration'),
   {
+    key: 'dhcp_renewal_time',
+    sections: ['DEFAULT'],
+    kind: 'int',
+    default: '0',
+    min: 0,
+    help: 'DHCP renewal time T1 in seconds (option 58); 0 = half the lease',
+  },
+  {
+    key: 'dhcp_rebinding_time',
+    sections: ['DEFAULT'],
+    kind: 'int',
+    default: '0',
+    min: 0,
+    help: 'DHCP rebinding time T2 in seconds (option 59); 0 = 7/8 of the lease',
+  },
+  {
     key: 'dnsmasq_dns_servers',
     sections: ['DEFAULT'],
     flag: '--dns-servers',
@@ -189,6 +205,9 @@ export interface AgentConfig {
   readonly driver: 'builtin' | 'dnsmasq';
   readonly dnsDomain: string;
   readonly dhcpLeaseDuration: number;
+  /** `dhcp_renewal_time` / `dhcp_rebinding_time` (T1/T2) in seconds; 0 = dnsmasq's ½ and ⅞ of the lease. */
+  readonly dhcpRenewalTime: number;
+  readonly dhcpRebindingTime: number;
   /** `dnsmasq_dns_servers`: upstream resolvers as written (`192.0.2.53`, `192.0.2.53#5353`), IPv4 only. */
   readonly dnsServers: readonly string[];
   readonly enableIsolatedMetadata: boolean;
@@ -260,6 +279,7 @@ export function resolveAgentConfig(
     // The agent opens upstream sockets inside each namespace with the IPv4-only netns addon.
     if (!isIPv4(address)) throw invalid(`${get('dnsmasq_dns_servers').where}: "${entry}" is not IPv4`);
   }
+  checkRenewalTimes(int('dhcp_lease_duration'), int('dhcp_renewal_time'), int('dhcp_rebinding_time'));
   const novaUrl = str('nova_metadata_url');
   if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(novaUrl))
     throw invalid(`${get('nova_metadata_url').where}: "${novaUrl}" is not an http(s) URL`);
@@ -277,6 +297,8 @@ export function resolveAgentConfig(
     driver: str('dhcp_driver') as AgentConfig['driver'],
     dnsDomain,
     dhcpLeaseDuration: int('dhcp_lease_duration'),
+    dhcpRenewalTime: int('dhcp_renewal_time'),
+    dhcpRebindingTime: int('dhcp_rebinding_time'),
     dnsServers,
     enableIsolatedMetadata: bool('enable_isolated_metadata'),
     forceMetadata: bool('force_metadata'),
@@ -290,6 +312,36 @@ export function resolveAgentConfig(
     metricsBind: metrics === '' ? undefined : parseHostPort(metrics, get('metrics_bind').where),
     debug: bool('debug'),
   };
+}
+
+/**
+ * T1 < T2 < lease (RFC 2131 §4.4.5), each configured value checked against the other's effective value
+ * (a time left at 0 is dnsmasq's ½ or ⅞ of the lease). dnsmasq would otherwise quietly replace a value
+ * that is not below the lease or is under 3 s, and lower T1 below T2 (rfc2131.c `do_options`): a
+ * configuration it would not honour is refused instead. With an infinite lease T1/T2 are never sent.
+ */
+function checkRenewalTimes(lease: number, t1: number, t2: number): void {
+  for (const [key, value] of [
+    ['dhcp_renewal_time', t1],
+    ['dhcp_rebinding_time', t2],
+  ] as const) {
+    if (value > 0 && value < 3)
+      throw invalid(`${key}: ${value} s is too short (dnsmasq ignores T1/T2 under 3 s)`);
+    if (value > 0 && lease > 0 && value >= lease)
+      throw invalid(`${key}: ${value} s must be shorter than dhcp_lease_duration (${lease} s)`);
+  }
+  if (lease <= 0) {
+    if (t1 > 0 && t2 > 0 && t1 >= t2)
+      throw invalid(`dhcp_renewal_time (${t1} s) must be shorter than dhcp_rebinding_time (${t2} s)`);
+    return;
+  }
+  const effectiveT1 = t1 > 0 ? t1 : Math.floor(lease / 2);
+  const effectiveT2 = t2 > 0 ? t2 : Math.floor((lease * 7) / 8);
+  if (effectiveT1 >= effectiveT2) {
+    const t1Text = t1 > 0 ? `dhcp_renewal_time (${t1} s)` : `T1 (half the lease, ${effectiveT1} s)`;
+    const t2Text = t2 > 0 ? `dhcp_rebinding_time (${t2} s)` : `T2 (7/8 of the lease, ${effectiveT2} s)`;
+    throw invalid(`${t1Text} must be shorter than ${t2Text}`);
+  }
 }
 
 /** Reads `file` (optional INI) and resolves it with `flags`. */

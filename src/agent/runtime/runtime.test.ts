@@ -41,6 +41,38 @@ describe('agent configuration', () => {
     ['local ip octet', { local_ip: '10.0.0.300' }, /not an IPv4 address/],
     ['metadata backend', { metadata_backend: 'ec2' }, /not one of builtin, nova/],
     ['nova url', { nova_metadata_url: 'ftp://nova' }, /not an http\(s\) URL/],
+    [
+      'T1 not below the lease',
+      { dhcp_lease_duration: '600', dhcp_renewal_time: '600' },
+      /shorter than dhcp_lease_duration/,
+    ],
+    [
+      'T2 not below the lease',
+      { dhcp_lease_duration: '600', dhcp_rebinding_time: '900' },
+      /shorter than dhcp_lease_duration/,
+    ],
+    [
+      'T1 ≥ T2',
+      { dhcp_renewal_time: '500', dhcp_rebinding_time: '400' },
+      /dhcp_renewal_time \(500 s\) must be shorter than dhcp_rebinding_time \(400 s\)/,
+    ],
+    [
+      'T1 ≥ default T2',
+      { dhcp_lease_duration: '800', dhcp_renewal_time: '700' },
+      /T2 \(7\/8 of the lease, 700 s\)/,
+    ],
+    [
+      'T2 ≤ default T1',
+      { dhcp_lease_duration: '800', dhcp_rebinding_time: '400' },
+      /T1 \(half the lease, 400 s\)/,
+    ],
+    ['T1 of 2 s', { dhcp_renewal_time: '2' }, /too short/],
+    ['negative T2', { dhcp_rebinding_time: '-5' }, /below the minimum 0/],
+    [
+      'T1 ≥ T2 with an infinite lease',
+      { dhcp_lease_duration: '-1', dhcp_renewal_time: '90', dhcp_rebinding_time: '60' },
+      /must be shorter/,
+    ],
   ];
   for (const [name, flags, message] of refusals) {
     test(`refuses a bad ${name} with CONFIG_INVALID`, () => {
@@ -50,6 +82,18 @@ describe('agent configuration', () => {
       );
     });
   }
+
+  test('dhcp_renewal_time / dhcp_rebinding_time (T1/T2): off by default, accepted when T1 < T2 < lease', () => {
+    const defaults = resolveAgentConfig(undefined, {});
+    assert.deepEqual([defaults.dhcpRenewalTime, defaults.dhcpRebindingTime], [0, 0]);
+    const ini = parseIni(
+      '[DEFAULT]\ndhcp_lease_duration = 600\ndhcp_renewal_time = 100\ndhcp_rebinding_time = 200\n',
+    );
+    const set = resolveAgentConfig(ini, {});
+    assert.deepEqual([set.dhcpRenewalTime, set.dhcpRebindingTime], [100, 200]);
+    const infinite = resolveAgentConfig(undefined, { dhcp_lease_duration: '-1', dhcp_renewal_time: '100' });
+    assert.equal(infinite.dhcpRenewalTime, 100);
+  });
 
   test('unknown keys and keys in the wrong section are errors', () => {
     assert.throws(() => resolveAgentConfig(parseIni('dhcp_drvier = x'), {}), /unknown option/);

@@ -18,10 +18,10 @@ export interface AgentClient {
   readonly plane: () => ControlPlane;
   request(method: string, url: string, body?: unknown): Promise<Reply>;
   rpc<M extends DhcpAgentMethod>(method: M, params: MethodParams<M>): Promise<MethodResult<M>>;
-  /** A heartbeat of a DHCP agent on `host`. */
+  /** A heartbeat of a DHCP agent on `host` (with `physicalNetworks`: the physnets it maps, default none). */
   report(
     host: string,
-    options?: { startFlag?: boolean; networks?: number },
+    options?: { startFlag?: boolean; networks?: number; physicalNetworks?: string[] },
   ): Promise<MethodResult<'agent.report_state'>>;
   /** Moves the clock forward. */
   advance(seconds: number): void;
@@ -88,7 +88,7 @@ export function forEachAgentBackend(
               networks: options.networks ?? 0,
               subnets: 0,
               ports: 0,
-              physicalNetworks: [],
+              physicalNetworks: options.physicalNetworks ?? [],
             },
           });
         },

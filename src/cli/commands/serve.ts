@@ -37,6 +37,16 @@ export function registerServe(program: Command): void {
       'an option always sent, e.g. option:mtu,1450 (repeatable)',
       collect,
     )
+    .option(
+      '--dhcp-match <match>',
+      'set:TAG,OPTION — tag clients whose request carries OPTION (e.g. set:ipxe,175), repeatable',
+      collect,
+    )
+    .option(
+      '--dhcp-userclass <class>',
+      'set:TAG,TEXT — tag clients whose user class (77) contains TEXT (e.g. set:ipxe6,iPXE), repeatable',
+      collect,
+    )
     .option('-s, --domain <domain>', 'domain name (option 15)')
     .option('-X, --dhcp-lease-max <n>', 'accepted for compatibility (static bindings need no lease table)')
     .option('--log-dhcp', 'log a trace of every exchange (tags, host, every option sent), like dnsmasq')
@@ -49,8 +59,8 @@ export function registerServe(program: Command): void {
       'after',
       '\nAccepted and ignored (dnsmasq flags Neutron passes that this server does not need):\n' +
         '  --no-hosts --no-resolv --strict-order --bind-dynamic --bind-interfaces --except-interface=IF\n' +
-        '  --local-service --conf-file=F --addn-hosts=F --dhcp-leasefile=F --leasefile-ro --dhcp-match=M\n' +
-        '  --dhcp-userclass=U --server=S --dhcp-authoritative --dhcp-broadcast --log-queries --bridge-interface=B\n' +
+        '  --local-service --conf-file=F --addn-hosts=F --dhcp-leasefile=F --leasefile-ro\n' +
+        '  --server=S --dhcp-authoritative --dhcp-broadcast --log-queries --bridge-interface=B\n' +
         'Unknown flags are an error (exit status 2).\n\n' +
         'Example (inside the namespace):\n' +
         '  ip netns exec qdhcp-NET qdhcp serve --interface=ns-1234 \\\n' +
@@ -77,8 +87,6 @@ export function registerServe(program: Command): void {
     '--conf-file <file>',
     '--addn-hosts <file>',
     '--dhcp-leasefile <file>',
-    '--dhcp-match <match>',
-    '--dhcp-userclass <class>',
     '--server <server>',
     '--bridge-interface <spec>',
   ]) {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatIpv4, requireIpv4 as parseIpv4 } from '../../common/ipv4.js';
+import { NEUTRON_CLIENT_MATCHES } from '../client-match.js';
 import { HostTable } from '../host-table.js';
 import { parseLeaseTime } from '../lease-time.js';
+import { clientMatchArgument, parseClientMatch } from './client-match-args.js';
 import { buildServedSubnets, parseDhcpRange } from './dhcp-range.js';
 import { parseHostsFile } from './hosts-file.js';
 import { parseOptionLine, parseOptsFile } from './option-line.js';
@@ -278,5 +280,29 @@ describe('hosts loader (bytes → compact table)', () => {
       loaded.table.find('fa:16:3e:00:00:01', undefined, () => true).entry?.name,
       'host-10-0-0-1.openstacklocal',
     );
+  });
+});
+
+describe('--dhcp-match / --dhcp-userclass (client-match-args.ts)', () => {
+  it("Neutron's two matches render as Neutron writes them and parse back", () => {
+    const args = NEUTRON_CLIENT_MATCHES.map(clientMatchArgument);
+    assert.deepEqual(args, ['--dhcp-match=set:ipxe,175', '--dhcp-userclass=set:ipxe6,iPXE']);
+    const parsed = args.map((arg) => {
+      const [flag, value] = arg.slice(2).split(/=(.*)/s) as ['dhcp-match' | 'dhcp-userclass', string];
+      return parseClientMatch(flag, value);
+    });
+    assert.deepEqual(parsed, NEUTRON_CLIENT_MATCHES);
+  });
+
+  it('option names resolve; what we cannot serve is refused with a reason', () => {
+    assert.deepEqual(parseClientMatch('dhcp-match', 'set:arch,option:client-arch'), {
+      kind: 'option',
+      tag: 'arch',
+      code: 93,
+    });
+    for (const text of ['175', 'set:,175', 'set:x,60,PXEClient', 'set:x,vi-encap:3561', 'set:x,nope']) {
+      assert.equal(typeof parseClientMatch('dhcp-match', text), 'string', text);
+    }
+    assert.equal(typeof parseClientMatch('dhcp-userclass', 'set:x'), 'string');
   });
 });

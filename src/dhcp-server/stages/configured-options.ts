@@ -1,5 +1,8 @@
-import { encodeOption } from '../../dhcp/option-values.js';
-import { selectOptions } from '../option-setting.js';
+import { decodeOptionValue, encodeOption } from '../../dhcp/option-values.js';
+import { bootFields, NUL_TERMINATED } from '../boot-fields.js';
+import { matchedTags } from '../client-match.js';
+import { renewalTimes } from '../lease-time.js';
+import { type OptionSetting, selectOptions } from '../option-setting.js';
 import { OPTION, readParameterRequestList } from '../request-fields.js';
 import { CONTINUE, type Exchange, type Stage } from '../types.js';
 
@@ -20,9 +23,15 @@ const SUPPRESSED_WHEN_EMPTY = new Set<number>([
   OPTION.dnsServer,
 ]);
 
-/** Tags that select options for this client: the subnet's range tag, the host's `set:` tags, `known`. */
+/**
+ * Tags that select options for this client: the subnet's range tag, the host's `set:` tags, `known`, the
+ * interface name, and what the request itself matches (`--dhcp-match`, `--dhcp-userclass`).
+ */
 export function clientTags(exchange: Exchange): Set<string> {
   const tags = new Set<string>();
+  if (exchange.config.clientMatches.length > 0) {
+    for (const tag of matchedTags(exchange.request, exchange.config.clientMatches)) tags.add(tag);
+  }
   if (exchange.subnet?.tag !== undefined) tags.add(exchange.subnet.tag);
   if (exchange.host !== undefined) {
     for (const tag of exchange.host.tags) tags.add(tag);
@@ -41,7 +50,11 @@ function shortName(name: string | undefined): string | undefined {
 }
 
 /** Everything this client could be sent, with dnsmasq's defaults (rfc2131.c `do_options`). */
-function candidates(exchange: Exchange, tags: ReadonlySet<string>): Map<number, Candidate> {
+function candidates(
+  exchange: Exchange,
+  tags: ReadonlySet<string>,
+  requested: Uint8Array | undefined,
+): Map<number, Candidate> {
   const subnet = exchange.subnet;
   const result = new Map<number, Candidate>();
   if (subnet === undefined) return result;
@@ -64,16 +77,46 @@ function candidates(exchange: Exchange, tags: ReadonlySet<string>): Map<number, 
     });
   }
   const configured = selectOptions(exchange.tables.options, tags);
+  const boot = bootFields(configured, requested);
+  if (boot.nextServer !== undefined || boot.inHeader.size > 0) exchange.bootFields = boot;
+  applyConfiguredRenewalTimes(exchange, configured);
   for (const [code, setting] of configured) {
-    if (ENGINE_OWNED.has(code)) continue;
-    if (code === OPTION.renewalTime || code === OPTION.rebindingTime) {
-      // Configured T1/T2 (Neutron's option:T1,<n>s) replace the computed ones, for finite leases only.
-      if (exchange.replyOptions.has(code)) exchange.replyOptions.set(code, setting.value);
-      continue;
-    }
-    result.set(code, { value: setting.value, always: setting.force || (result.get(code)?.always ?? false) });
+    if (ENGINE_OWNED.has(code) || boot.inHeader.has(code)) continue;
+    if (code === OPTION.renewalTime || code === OPTION.rebindingTime) continue;
+    const value = NUL_TERMINATED.has(code) ? nulTerminated(setting.value) : setting.value;
+    result.set(code, { value, always: setting.force || (result.get(code)?.always ?? false) });
   }
   return result;
+}
+
+/**
+ * Configured T1/T2 (Neutron's `--dhcp-option-force=option:T1,<n>s`) replace the computed ones of a finite
+ * lease, with dnsmasq's sanity rules (`renewalTimes`); an infinite lease has none to replace.
+ */
+function applyConfiguredRenewalTimes(
+  exchange: Exchange,
+  configured: ReadonlyMap<number, OptionSetting>,
+): void {
+  const t1 = configured.get(OPTION.renewalTime);
+  const t2 = configured.get(OPTION.rebindingTime);
+  const lease = exchange.host?.lease ?? exchange.subnet?.lease;
+  if ((t1 === undefined && t2 === undefined) || lease?.kind !== 'finite') return;
+  if (!exchange.replyOptions.has(OPTION.renewalTime)) return;
+  const times = renewalTimes(lease.seconds, secondsOf(t1), secondsOf(t2));
+  exchange.replyOptions.set(OPTION.renewalTime, encodeOption(OPTION.renewalTime, times.t1));
+  exchange.replyOptions.set(OPTION.rebindingTime, encodeOption(OPTION.rebindingTime, times.t2));
+}
+
+function secondsOf(setting: OptionSetting | undefined): number | undefined {
+  if (setting === undefined) return undefined;
+  const read = decodeOptionValue('uint32', setting.value);
+  return read.status === 'ok' ? read.value : undefined;
+}
+
+function nulTerminated(value: Uint8Array): Uint8Array {
+  const out = new Uint8Array(value.length + 1);
+  out.set(value);
+  return out;
 }
 
 /**
@@ -88,8 +131,8 @@ export const configuredOptions: Stage = {
     if (exchange.replyType !== 'NAK') {
       const tags = clientTags(exchange);
       exchange.trace?.push(`tags: ${[...tags].join(', ')}`);
-      const available = candidates(exchange, tags);
       const requested = readParameterRequestList(exchange.request);
+      const available = candidates(exchange, tags, requested);
       const send = (code: number, candidate: Candidate): void => {
         if (candidate.value.length === 0 && SUPPRESSED_WHEN_EMPTY.has(code)) return;
         if (!reply.has(code)) reply.set(code, candidate.value);

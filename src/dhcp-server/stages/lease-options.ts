@@ -1,5 +1,5 @@
 import { encodeOption } from '../../dhcp/option-values.js';
-import { leaseSecondsOnWire } from '../lease-time.js';
+import { leaseSecondsOnWire, renewalTimes } from '../lease-time.js';
 import { OPTION } from '../request-fields.js';
 import { CONTINUE, type Stage } from '../types.js';
 
@@ -25,14 +25,9 @@ export const leaseOptions: Stage = {
     const lease = exchange.host.lease ?? subnet.lease;
     exchange.replyOptions.set(OPTION.leaseTime, encodeOption(OPTION.leaseTime, leaseSecondsOnWire(lease)));
     if (lease.kind === 'finite') {
-      exchange.replyOptions.set(
-        OPTION.renewalTime,
-        encodeOption(OPTION.renewalTime, Math.floor(lease.seconds / 2)),
-      );
-      exchange.replyOptions.set(
-        OPTION.rebindingTime,
-        encodeOption(OPTION.rebindingTime, Math.floor((lease.seconds * 7) / 8)),
-      );
+      const { t1, t2 } = renewalTimes(lease.seconds);
+      exchange.replyOptions.set(OPTION.renewalTime, encodeOption(OPTION.renewalTime, t1));
+      exchange.replyOptions.set(OPTION.rebindingTime, encodeOption(OPTION.rebindingTime, t2));
     }
     return CONTINUE;
   },

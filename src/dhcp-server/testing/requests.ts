@@ -19,6 +19,8 @@ export interface RequestShape {
   readonly clientId?: Uint8Array;
   readonly maxMessageSize?: number;
   readonly relayAgentInfo?: Uint8Array;
+  /** Any other options, e.g. PXE's client-arch (93) or iPXE's 175 and user class (77). */
+  readonly extraOptions?: ReadonlyMap<number, Uint8Array>;
 }
 
 /** udhcpc's default request list plus `-O mtu -O staticroutes` (bench README §8.1). */
@@ -43,6 +45,7 @@ export function buildRequest(shape: RequestShape): DhcpMessage {
   }
   if (shape.parameterRequestList !== null)
     options.set(55, Uint8Array.from(shape.parameterRequestList ?? UDHCPC_PRL));
+  for (const [code, value] of shape.extraOptions ?? []) options.set(code, value);
   if (shape.relayAgentInfo !== undefined) options.set(82, shape.relayAgentInfo);
   const message: DhcpMessage = {
     op: 'BOOTREQUEST',

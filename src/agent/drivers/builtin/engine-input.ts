@@ -1,4 +1,5 @@
 import { DhcpEncodeError, encodeKindedValue, parseIpv4, prefixToMask } from '../../../dhcp/index.js';
+import { NEUTRON_CLIENT_MATCHES } from '../../../dhcp-server/client-match.js';
 import type { DhcpRange } from '../../../dhcp-server/dnsmasq/dhcp-range.js';
 import { buildServedSubnets } from '../../../dhcp-server/dnsmasq/dhcp-range.js';
 import { parseOptionLine } from '../../../dhcp-server/dnsmasq/option-line.js';
@@ -152,5 +153,7 @@ export function engineConfigOf(
     subnets: ranges.length === 0 || local.length === 0 ? [] : buildServedSubnets(ranges, local),
     domain: config.domain,
     dnsEnabled,
+    // The matches Neutron gives every dnsmasq (render.ts writes the same ones), so `tag:ipxe` works.
+    clientMatches: NEUTRON_CLIENT_MATCHES,
   };
 }
