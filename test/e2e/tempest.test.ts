@@ -62,10 +62,11 @@ test('tempest.api.network and neutron_tempest_plugin.api: every failure is one e
       verdict.ok ? 0 : 1,
       `run.sh's status agrees with its verdict\n${run.output()}`,
     );
-    assert.deepEqual(
-      verdict.notExcluded,
-      [],
-      `failures exclude.txt does not cover (results kept in ${results}):\n${run.stdout}`,
+    // the message is report.py's own output: the counts, then those failures grouped by cause (or why
+    // a suite did not run)
+    assert.ok(
+      verdict.ok,
+      `${verdict.notExcluded.length} failures exclude.txt does not cover (results kept in ${results}):\n${run.stdout}`,
     );
     ok = true;
   } finally {
