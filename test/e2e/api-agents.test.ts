@@ -28,7 +28,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       home = mkdtempSync(join(tmpdir(), 'qdhcp-osc-agents-'));
       database = await createTestDatabase(backend);
       plane = await buildControlPlane(
-        defaultConfig({ connection: database.url, state_dir: database.stateDir, bind: '127.0.0.1:0' }),
+        defaultConfig({
+          connection: database.url,
+          state_dir: database.stateDir,
+          bind: '127.0.0.1:0',
+          // One report, then three CLI runs of 2-10 s each on a loaded 2-core machine: the agent must not
+          // go dead meanwhile (this test is about the list, liveness has its own tests).
+          agent_down_time: '300',
+        }),
       );
       url = await plane.api.listen({ host: '127.0.0.1', port: 0 });
     });

@@ -79,7 +79,7 @@ export function openstackCliScenario(backend: 'sqlite' | 'postgres'): void {
       assert.match(result.stderr, pattern);
     }
 
-    test('networks, subnets and ports through their whole life', { timeout: 180_000 }, async () => {
+    test('networks, subnets and ports through their whole life', { timeout: 600_000 }, async () => {
       const net = await json('network', 'create', 'net-a');
       assert.equal(net['name'], 'net-a');
       assert.equal(net['mtu'], 1500);
