@@ -153,6 +153,11 @@ export const API_ERRORS = {
     409,
     'Unable to complete operation on port {port_id}, port is already bound, port type: {vif_type}, old_mac {old_mac}, new_mac {new_mac}.',
   ),
+  ADDRESS_PAIR_AND_PORT_SECURITY_REQUIRED: api(
+    'AddressPairAndPortSecurityRequired',
+    409,
+    'Port Security must be enabled in order to have allowed address pairs on a port.',
+  ),
   NETWORK_HOSTED_BY_DHCP_AGENT: api(
     'NetworkHostedByDHCPAgent',
     409,
