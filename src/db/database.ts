@@ -55,13 +55,10 @@ function errorCode(error: unknown): string | undefined {
 /** How long a SQLite writer waits for another connection's lock before giving up (SQLITE_BUSY). */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
-/**
- * Plain SQLITE_BUSY is not here: it comes after the busy handler already waited SQLITE_BUSY_TIMEOUT_MS,
- * so re-running (up to 25 times) would only hold the request for minutes; it becomes DATABASE_LOCKED.
- */
 const SQLITE_RETRIABLE = new Set([
   'SQLITE_CONSTRAINT_UNIQUE',
   'SQLITE_CONSTRAINT_PRIMARYKEY',
+  'SQLITE_BUSY',
   'SQLITE_BUSY_SNAPSHOT',
 ]);
 /** unique_violation, serialization_failure, deadlock_detected, lock_not_available. */
@@ -77,8 +74,6 @@ function unavailable(error: unknown): unknown {
   const code = errorCode(error);
   if (code !== undefined && STORAGE_FULL_CODES.has(code))
     return new QdhcpError('STORAGE_FULL', {}, { cause: error });
-  if (code === 'SQLITE_BUSY')
-    return new QdhcpError('DATABASE_LOCKED', { timeout_ms: SQLITE_BUSY_TIMEOUT_MS }, { cause: error });
   return error;
 }
 
@@ -98,9 +93,18 @@ async function openSqlite(path: string): Promise<Database> {
     // process are serialised; BEGIN IMMEDIATE serialises them against other processes too.
     write: (work) =>
       db.connection().execute(async (conn) => {
+        const waiting = performance.now();
         try {
           await sql`BEGIN IMMEDIATE`.execute(conn);
         } catch (error) {
+          // SQLITE_BUSY after the busy handler waited the whole timeout: another connection holds the
+          // lock and keeps it; re-running (up to 25 times) would hold the request for minutes. A quick
+          // SQLITE_BUSY (WAL recovery, a snapshot) stays retriable.
+          if (
+            errorCode(error) === 'SQLITE_BUSY' &&
+            performance.now() - waiting >= SQLITE_BUSY_TIMEOUT_MS * 0.9
+          )
+            throw new QdhcpError('DATABASE_LOCKED', { timeout_ms: SQLITE_BUSY_TIMEOUT_MS }, { cause: error });
           throw unavailable(error);
         }
         try {
