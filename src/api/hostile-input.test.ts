@@ -204,6 +204,40 @@ function rows({ network, port }: Ids): Row[] {
       status: 400,
       type: NUL_IN_URL[0],
     },
+    // Names every object inherits are no attributes, filters or columns (an agents filter reached SQL).
+    ...[
+      [
+        'POST',
+        '/v2.0/networks',
+        '{"network": {"constructor": 1}}',
+        "Unrecognized attribute(s) 'constructor'",
+      ],
+      [
+        'PUT',
+        `/v2.0/networks/${network}`,
+        '{"network": {"__proto__": {"shared": true}}}',
+        "Unrecognized attribute(s) '__proto__'",
+      ],
+      ['POST', '/v2.0/ports', portBody('"toString": "x"'), "Unrecognized attribute(s) 'toString'"],
+      ['GET', '/v2.0/ports?constructor=x', undefined, "['constructor'] is invalid attribute for filtering"],
+      ['GET', '/v2.0/agents?constructor=x', undefined, 'constructor is invalid attribute for filtering'],
+      [
+        'GET',
+        '/v2.0/agents?hasOwnProperty=x',
+        undefined,
+        'hasOwnProperty is invalid attribute for filtering',
+      ],
+    ].map(
+      ([method, url, body, message]): Row => ({
+        label: `${method} ${url} ${body ?? ''}`,
+        method: method as Row['method'],
+        url: url!,
+        ...(body !== undefined && { body }),
+        status: 400,
+        type: 'HTTPBadRequest',
+        message: message!,
+      }),
+    ),
     // Request parsing: all in Neutron's shape.
     {
       label: 'truncated JSON',

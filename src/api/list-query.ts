@@ -146,7 +146,7 @@ export function selectFields<T extends object>(item: T, fields: readonly string[
 }
 
 function isFieldOf<T extends object>(item: T, field: string): field is Extract<keyof T, string> {
-  return field in item;
+  return Object.hasOwn(item, field);
 }
 
 /** A pagination link. */
