@@ -70,6 +70,19 @@ describe('a read-only state directory stops start-up with a clear error', { skip
       `qdhcp server: state directory ${readOnly} is not usable: read-only file system (EROFS)`,
     ],
     [
+      'agent (after it reached the broker)',
+      [
+        'agent',
+        '--bus',
+        `amqp://guest:guest@127.0.0.1:5672/?exchange=qdhcp-rostate-${process.pid}`,
+        '--host',
+        `rostate-${process.pid}`,
+        '--state-dir',
+        join(readOnly, 'agent'),
+      ],
+      `qdhcp agent: state directory ${readOnly}/agent is not usable: cannot create it: read-only file system (EROFS)`,
+    ],
+    [
       'all-in-one',
       ['all-in-one', '--state-dir', join(readOnly, 'var'), '--bind', '127.0.0.1:0'],
       `qdhcp all-in-one: state directory ${readOnly}/var is not usable: cannot create it: read-only file system (EROFS)`,
