@@ -10,11 +10,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { deleteBrokerObjects } from '../../src/bus/testing/broker-cleanup.js';
 import { repoRoot } from '../support/fixtures.js';
 import { canUseNamespaces, Sandbox } from '../support/netns.js';
 
 const skip = canUseNamespaces() ? undefined : 'needs root (mount, namespaces)';
 const qdhcp = join(repoRoot(), 'bin', 'qdhcp');
+const BROKER = 'amqp://guest:guest@127.0.0.1:5672/';
+/** Exchange prefix of the agent started here, removed from the broker afterwards. */
+const AGENT_PREFIX = `qdhcp-rostate-${process.pid}`;
 
 interface Finished {
   readonly code: number | null;
@@ -53,9 +57,11 @@ describe('a read-only state directory stops start-up with a clear error', { skip
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', readOnly]);
     mounted = true;
   });
-  after(() => {
+  after(async () => {
     if (mounted) execFileSync('umount', [readOnly]);
     rmSync(root, { recursive: true, force: true });
+    // The agent declared its events exchange on the shared broker before it failed.
+    await deleteBrokerObjects(BROKER, AGENT_PREFIX);
   });
 
   const rows: [string, string[], string][] = [
@@ -74,7 +80,7 @@ describe('a read-only state directory stops start-up with a clear error', { skip
       [
         'agent',
         '--bus',
-        `amqp://guest:guest@127.0.0.1:5672/?exchange=qdhcp-rostate-${process.pid}`,
+        `${BROKER}?exchange=${AGENT_PREFIX}`,
         '--host',
         `rostate-${process.pid}`,
         '--state-dir',
