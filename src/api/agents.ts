@@ -47,7 +47,7 @@ function parseFilters(params: URLSearchParams): {
   let alive: boolean[] | undefined;
   for (const key of new Set(params.keys())) {
     if (NON_FILTERS.has(key)) continue;
-    const kind = FILTERS[key];
+    const kind = Object.hasOwn(FILTERS, key) ? FILTERS[key] : undefined;
     if (kind === undefined) {
       throw new QdhcpError('INVALID_QUERY', { message: `${key} is invalid attribute for filtering` });
     }

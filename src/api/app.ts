@@ -5,7 +5,12 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { ServerConfig } from '../common/config.js';
 import { QdhcpError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -18,8 +23,9 @@ import type { SubnetService } from '../service/subnet-service.js';
 import { agentsPlugin } from './agents.js';
 import { authenticate } from './auth.js';
 import { discoveryPlugin } from './discovery.js';
-import { toHttpError } from './error-mapping.js';
+import { clientErrorResponse, toHttpError } from './error-mapping.js';
 import { instancesPlugin } from './instances.js';
+import { checkRequestTarget, parseJsonBody } from './request-text.js';
 import { networksPlugin, portsPlugin, subnetsPlugin } from './resources.js';
 
 /** What the API is built from. */
@@ -35,6 +41,9 @@ export interface ApiDeps {
   readonly logger?: Logger;
 }
 
+/** Longest path parameter (an id) the router passes on: more than Node's 16 KiB of headers allow. */
+const MAX_PARAM_LENGTH = 65_536;
+
 /** Paths answered without authentication (discovery and health). */
 const PUBLIC_PATHS = new Set(['/', '/healthz']);
 
@@ -43,11 +52,32 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const { config } = deps;
   // Widened to Fastify's logger type so the instance keeps Fastify's default generics.
   const loggerInstance: FastifyBaseLogger | undefined = deps.logger;
+  const sendError = (reply: FastifyReply, error: unknown) => {
+    const { status, body } = toHttpError(error, config.maxRequestBodySize);
+    void reply.code(status).type('application/json').send(body);
+  };
   const app = Fastify({
     ...(loggerInstance ? { loggerInstance } : { logger: false }),
     bodyLimit: config.maxRequestBodySize,
     genReqId: () => `req-${randomUUID()}`,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Ids of any length reach the service, which answers 404 like Neutron (Fastify's own limit of 100
+    // characters answered 414 in its own shape); the header size limit bounds them anyway.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // A path find-my-way cannot decode (`%ff%fe`): the reason checkRequestTarget gives, else a generic one.
+    frameworkErrors: (error, request, reply) => {
+      try {
+        checkRequestTarget(request.url);
+      } catch (refused) {
+        sendError(reply, refused);
+        return;
+      }
+      sendError(reply, new QdhcpError('URL_INVALID', { reason: 'it cannot be decoded' }, { cause: error }));
+    },
+    // Requests Node's HTTP parser refuses (431, malformed) never reach Fastify's routes: answer them here.
+    clientErrorHandler: (error, socket) => {
+      if (socket.destroyed || !socket.writable) return;
+      socket.end(clientErrorResponse(error, config.maxRequestBodySize));
+    },
   });
   const contexts = new WeakMap<FastifyRequest, RequestContext>();
   const contextOf = (request: FastifyRequest): RequestContext => {
@@ -56,23 +86,20 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return context;
   };
 
-  // Every body is JSON whatever the Content-Type says (curl sends form-urlencoded by default).
+  // Every body is JSON whatever the Content-Type says (curl sends form-urlencoded by default); an empty
+  // body is "no body" (DELETE and GET from clients that always send a Content-Type).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
-    // An empty body is "no body" (DELETE and GET from clients that always send a Content-Type).
-    if (text === '') {
-      done(null, undefined);
-      return;
-    }
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, JSON.parse(String(text)));
-    } catch {
-      done(new QdhcpError('BODY_INVALID'), undefined);
+      done(null, parseJsonBody(Buffer.isBuffer(body) ? body : Buffer.from(body)));
+    } catch (error) {
+      done(error instanceof Error ? error : new QdhcpError('BODY_INVALID'), undefined);
     }
   });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Openstack-Request-Id', request.id);
+    checkRequestTarget(request.url);
     const path = request.url.split('?')[0] ?? '/';
     if (PUBLIC_PATHS.has(path)) return;
     contexts.set(request, authenticate(config, request.headers));
@@ -84,10 +111,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     else request.log.error({ err: error }, 'request failed');
     void reply.code(status).type('application/json').send(body);
   });
-  app.setNotFoundHandler((_request, reply) => {
-    const { status, body } = toHttpError(new QdhcpError('RESOURCE_NOT_FOUND'), config.maxRequestBodySize);
-    void reply.code(status).type('application/json').send(body);
-  });
+  app.setNotFoundHandler((_request, reply) => sendError(reply, new QdhcpError('RESOURCE_NOT_FOUND')));
 
   const routeOptions = { contextOf, paginationMaxLimit: config.paginationMaxLimit };
   void app.register(discoveryPlugin);

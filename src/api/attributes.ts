@@ -54,8 +54,10 @@ const standard = {
   description,
   tenant_id: project,
   project_id: project,
-  created_at: readOnly('string'),
-  updated_at: readOnly('string'),
+  // Neither filter nor sort key in Neutron (no is_filter / is_sort_key in its timestamp extension):
+  // `?created_at=` is 400 "['created_at'] is invalid attribute for filtering".
+  created_at: readOnly(),
+  updated_at: readOnly(),
   revision_number: readOnly('integer'),
   tags: readOnly(),
 };
@@ -143,6 +145,15 @@ export const SUBNET_ATTRIBUTES: AttributesOf<SubnetInput> = {
 
 const BLANK_CAPABLE_OPTIONS = ['router', 'classless-static-route'];
 
+/**
+ * Characters no option name or value may hold: control characters (NUL, CR, LF, tab…, DEL, C1) and
+ * the other line breaks of Python's `splitlines`. Neutron's validator refuses only line breaks and lets `router` and
+ * `classless-static-route` take any string, but neither driver can render a control character (a line
+ * break ends a dnsmasq opts line; the builtin server would send what dnsmasq cannot), so both drivers
+ * would serve something other than what is stored: refused for every option.
+ */
+const CONTROL_CHARACTER = /\p{Cc}|[\u2028\u2029]/u;
+
 /** Extra DHCP options (spec 1.6): two accepted shapes per item; ip_version 4 or 6 (default 4). */
 const toExtraDhcpOpts: Converter<ExtraDhcpOptRequest[] | null> = (value, attr) => {
   if (value === null) return null;
@@ -159,12 +170,13 @@ const toExtraDhcpOpts: Converter<ExtraDhcpOptRequest[] | null> = (value, attr) =
     if (!('opt_value' in option))
       throw invalidAttribute(attr, "Validation of dictionary's keys failed. Missing 'opt_value'");
     const singleLine = (v: unknown, max: number) =>
-      typeof v === 'string' && v !== '' && v.length <= max && !/[\r\n]/.test(v);
+      typeof v === 'string' && v !== '' && v.length <= max && !CONTROL_CHARACTER.test(v);
     const blankShape =
       typeof optName === 'string' &&
       BLANK_CAPABLE_OPTIONS.includes(optName) &&
       typeof optValue === 'string' &&
-      optValue.length <= 255;
+      optValue.length <= 255 &&
+      !CONTROL_CHARACTER.test(optValue);
     const normalShape = singleLine(optName, 64) && (optValue === null || singleLine(optValue, 255));
     // Both shapes have a string name and a string or null value; the compiler cannot follow the
     // shape tests above, so the types are checked again (always true when a shape matched).

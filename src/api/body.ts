@@ -53,7 +53,8 @@ export function updateItem(body: unknown, names: ResourceNames): Record<string, 
 }
 
 function rejectUnknown(item: Record<string, unknown>, attributes: AttributeMap): void {
-  const unknown = Object.keys(item).filter((key) => !(key in attributes));
+  // Own keys only: `constructor` or `__proto__` in a body is unrecognised, not an inherited property.
+  const unknown = Object.keys(item).filter((key) => !Object.hasOwn(attributes, key));
   if (unknown.length > 0) throw new QdhcpError('UNRECOGNIZED_ATTRIBUTES', { names: unknown.join(', ') });
 }
 

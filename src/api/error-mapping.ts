@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { STATUS_CODES } from 'node:http';
 import { isQdhcpError, QdhcpError } from '../common/errors.js';
 
 /** The body of every error response. */
@@ -46,4 +47,32 @@ export function toHttpError(
     },
     expected,
   };
+}
+
+/** Node's HTTP parser error code for headers over `--max-http-header-size` (16 KiB). */
+const HEADER_OVERFLOW = 'HPE_HEADER_OVERFLOW';
+
+/**
+ * The raw HTTP response for a request Node's parser refused before any route saw it (Fastify's default
+ * answers in its own JSON shape): 431 for oversized headers, 408 for a request not received in time,
+ * 400 for anything else the parser cannot read. The connection is closed after it.
+ */
+export function clientErrorResponse(error: unknown, bodyLimit: number): string {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  const mapped =
+    code === HEADER_OVERFLOW
+      ? new QdhcpError('REQUEST_HEADERS_TOO_LARGE')
+      : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new QdhcpError('REQUEST_TIMEOUT')
+        : new QdhcpError('REQUEST_MALFORMED', { reason: code === '' ? 'unreadable' : code });
+  const { status, body } = toHttpError(mapped, bodyLimit);
+  const text = JSON.stringify(body);
+  return [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(text)}`,
+    'Connection: close',
+    '',
+    text,
+  ].join('\r\n');
 }

@@ -25,6 +25,12 @@ function badQuery(message: string): QdhcpError {
   return new QdhcpError('INVALID_QUERY', { message });
 }
 
+/** A string as Python's repr prints it in a list: single quotes unless the text has one. */
+function pythonRepr(text: string): string {
+  if (text.includes("'") && !text.includes('"')) return `"${text}"`;
+  return `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
+
 function convertFilterValue(kind: FilterKind, text: string, name: string): FilterValue {
   switch (kind) {
     case 'boolean':
@@ -70,6 +76,7 @@ export function parseListQuery(
 ): ListQuery {
   const equals: Record<string, FilterValue[]> = {};
   let fixedIps: FixedIpsFilter | undefined;
+  const invalid: string[] = [];
   for (const key of new Set(params.keys())) {
     if (CONTROL_PARAMETERS.includes(key)) continue;
     const values = params.getAll(key);
@@ -79,10 +86,14 @@ export function parseListQuery(
     }
     const spec = attributes[key];
     if (!spec?.filter || (spec.adminOnly && !options.admin)) {
-      throw badQuery(`[${key}] is invalid attribute for filtering`);
+      invalid.push(key);
+      continue;
     }
     equals[key] = values.map((v) => convertFilterValue(spec.filter!, v, key));
   }
+  // Neutron lists every invalid key, as Python prints a list (api_common.get_filters_from_dict).
+  if (invalid.length > 0)
+    throw badQuery(`[${invalid.map(pythonRepr).join(', ')}] is invalid attribute for filtering`);
 
   const sortKeys = params.getAll('sort_key');
   let sortDirs = params.getAll('sort_dir');
@@ -135,7 +146,7 @@ export function selectFields<T extends object>(item: T, fields: readonly string[
 }
 
 function isFieldOf<T extends object>(item: T, field: string): field is Extract<keyof T, string> {
-  return field in item;
+  return Object.hasOwn(item, field);
 }
 
 /** A pagination link. */

@@ -38,6 +38,10 @@ export const API_ERRORS = {
   // --- 400 raised by the request pipeline (body, attributes, query) ---------------------------------
   BODY_INVALID: api('HTTPBadRequest', 400, 'Body contains invalid data'),
   BODY_TOO_LARGE: api('HTTPBadRequest', 400, 'Request body is larger than the limit of {limit} bytes'),
+  URL_INVALID: api('HTTPBadRequest', 400, 'Invalid URL: {reason}'),
+  REQUEST_MALFORMED: api('HTTPBadRequest', 400, 'Malformed request: {reason}'),
+  REQUEST_TIMEOUT: api('HTTPRequestTimeout', 408, 'The request was not received in time'),
+  REQUEST_HEADERS_TOO_LARGE: api('HTTPRequestHeaderFieldsTooLarge', 431, 'Request header fields too large'),
   RESOURCE_KEY_MISSING: api('HTTPBadRequest', 400, "Unable to find '{resource}' in request body"),
   BULK_EMPTY: api('HTTPBadRequest', 400, 'Resources required'),
   BULK_NOT_SUPPORTED: api('HTTPBadRequest', 400, 'Bulk operation not supported for {method}'),
@@ -153,6 +157,11 @@ export const API_ERRORS = {
     409,
     'Unable to complete operation on port {port_id}, port is already bound, port type: {vif_type}, old_mac {old_mac}, new_mac {new_mac}.',
   ),
+  ADDRESS_PAIR_AND_PORT_SECURITY_REQUIRED: api(
+    'AddressPairAndPortSecurityRequired',
+    409,
+    'Port Security must be enabled in order to have allowed address pairs on a port.',
+  ),
   NETWORK_HOSTED_BY_DHCP_AGENT: api(
     'NetworkHostedByDHCPAgent',
     409,
@@ -190,6 +199,18 @@ export const API_ERRORS = {
     'NoNetworkAvailable',
     503,
     'Unable to create the network. No tenant network is available for allocation.',
+  ),
+  STORAGE_FULL: api(
+    'ServiceUnavailable',
+    503,
+    'The service is unavailable: no space left to store the change.',
+    RETRY,
+  ),
+  DATABASE_LOCKED: api(
+    'ServiceUnavailable',
+    503,
+    'The service is unavailable: the database stayed locked for {timeout_ms} ms.',
+    RETRY,
   ),
   INTERNAL: api(
     'HTTPInternalServerError',

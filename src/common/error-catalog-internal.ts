@@ -30,6 +30,8 @@ const PERMANENT = false;
 export const INTERNAL_ERRORS = {
   // --- configuration (command line, INI files) ---------------------------------------------------------
   CONFIG_INVALID: entry('config', PERMANENT, 'Invalid configuration: {message}'),
+  /** The state directory cannot be created or written (read-only mount, permissions, a file in the way). */
+  STATE_DIR_UNUSABLE: entry('config', PERMANENT, 'state directory {path} is not usable: {reason}'),
   /** A programming error: an argument no caller may pass, an unreachable state. */
   INVARIANT_VIOLATED: entry('any', PERMANENT, 'internal invariant violated: {reason}'),
   // --- message bus ---------------------------------------------------------------------------------------

@@ -53,6 +53,9 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** How long a SQLite writer waits for another connection's lock before giving up (SQLITE_BUSY). */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
 const SQLITE_RETRIABLE = new Set([
   'SQLITE_CONSTRAINT_UNIQUE',
   'SQLITE_CONSTRAINT_PRIMARYKEY',
@@ -61,12 +64,25 @@ const SQLITE_RETRIABLE = new Set([
 ]);
 /** unique_violation, serialization_failure, deadlock_detected, lock_not_available. */
 const POSTGRES_RETRIABLE = new Set(['23505', '40001', '40P01', '55P03']);
+/** The disk is full: SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100), a file write's ENOSPC. */
+const STORAGE_FULL_CODES = new Set(['SQLITE_FULL', '53100', 'ENOSPC']);
+
+/**
+ * A write the database could not do for a reason of the host, not of the request: a coded 503 the API
+ * answers as such (docs/errors.md), with the driver's error as cause. Anything else is returned as is.
+ */
+function unavailable(error: unknown): unknown {
+  const code = errorCode(error);
+  if (code !== undefined && STORAGE_FULL_CODES.has(code))
+    return new QdhcpError('STORAGE_FULL', {}, { cause: error });
+  return error;
+}
 
 async function openSqlite(path: string): Promise<Database> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const connection = new SQLite(path);
   connection.pragma('journal_mode = WAL');
-  connection.pragma('busy_timeout = 5000');
+  connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   connection.pragma('foreign_keys = ON');
   connection.pragma('synchronous = NORMAL');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
@@ -78,14 +94,27 @@ async function openSqlite(path: string): Promise<Database> {
     // process are serialised; BEGIN IMMEDIATE serialises them against other processes too.
     write: (work) =>
       db.connection().execute(async (conn) => {
-        await sql`BEGIN IMMEDIATE`.execute(conn);
+        const waiting = performance.now();
+        try {
+          await sql`BEGIN IMMEDIATE`.execute(conn);
+        } catch (error) {
+          // SQLITE_BUSY after the busy handler waited the whole timeout: another connection holds the
+          // lock and keeps it; re-running (up to 25 times) would hold the request for minutes. A quick
+          // SQLITE_BUSY (WAL recovery, a snapshot) stays retriable.
+          if (
+            errorCode(error) === 'SQLITE_BUSY' &&
+            performance.now() - waiting >= SQLITE_BUSY_TIMEOUT_MS * 0.9
+          )
+            throw new QdhcpError('DATABASE_LOCKED', { timeout_ms: SQLITE_BUSY_TIMEOUT_MS }, { cause: error });
+          throw unavailable(error);
+        }
         try {
           const result = await work(conn);
           await sql`COMMIT`.execute(conn);
           return result;
         } catch (error) {
           await sql`ROLLBACK`.execute(conn).catch(() => undefined);
-          throw error;
+          throw unavailable(error);
         }
       }),
     isRetriable: (error) => SQLITE_RETRIABLE.has(errorCode(error) ?? ''),
@@ -112,7 +141,13 @@ async function openPostgres(url: string): Promise<Database> {
   return {
     kind: 'postgres',
     db,
-    write: (work) => db.transaction().execute(work),
+    write: async (work) => {
+      try {
+        return await db.transaction().execute(work);
+      } catch (error) {
+        throw unavailable(error);
+      }
+    },
     isRetriable: (error) => POSTGRES_RETRIABLE.has(errorCode(error) ?? ''),
     close: () => db.destroy(),
   };

@@ -33,7 +33,8 @@ export function equalsConditions(
   const conditions: RawBuilder<SqlBool>[] = [];
   const unmapped: string[] = [];
   for (const [attribute, values] of Object.entries(filter)) {
-    const column = columns[attribute];
+    // Own keys only: an inherited name (`constructor`) is no column.
+    const column = Object.hasOwn(columns, attribute) ? columns[attribute] : undefined;
     if (column === undefined) unmapped.push(attribute);
     else conditions.push(columnIn(column, values));
   }

@@ -5,7 +5,7 @@
  */
 
 export { agentsRepository } from './agents-repository.js';
-export { type Database, openDatabase, type Queryable } from './database.js';
+export { type Database, describeDatabaseUrl, openDatabase, type Queryable } from './database.js';
 export type { EqualsFilter, FilterValue } from './filters.js';
 export { instancesRepository } from './instances-repository.js';
 export { networksRepository } from './networks-repository.js';

@@ -33,7 +33,7 @@ const FILTER_COLUMNS: Readonly<Record<string, string>> = {
 /** Which network rows a list returns. */
 export interface NetworkListFilter {
   readonly equals: EqualsFilter;
-  /** Only networks this project owns or that are shared. */
+  /** Only networks this project owns, shared networks and external networks (`router:external`). */
   readonly visibleToProject?: string;
 }
 
@@ -82,6 +82,18 @@ export const networksRepository = {
     return row?.sync_revision;
   },
 
+  /**
+   * Adds one to the network's `revision_number` (the API's, not the agents' change counter): Neutron
+   * revises a network when one of its subnets is created, changed or deleted.
+   */
+  async bumpRevision(tx: Queryable, id: string): Promise<void> {
+    await tx
+      .updateTable('networks')
+      .set({ revision_number: sql`revision_number + 1` })
+      .where('id', '=', id)
+      .execute();
+  },
+
   async list(db: Queryable, filter: NetworkListFilter): Promise<NetworkRecord[]> {
     const { conditions, unmapped } = equalsConditions(filter.equals, FILTER_COLUMNS);
     if (unmapped.length > 0)
@@ -90,7 +102,9 @@ export const networksRepository = {
     for (const condition of conditions) query = query.where(condition);
     const project = filter.visibleToProject;
     if (project !== undefined)
-      query = query.where((eb) => eb.or([eb('project_id', '=', project), eb('shared', '=', 1)]));
+      query = query.where((eb) =>
+        eb.or([eb('project_id', '=', project), eb('shared', '=', 1), eb('router_external', '=', 1)]),
+      );
     const rows = await query.orderBy('id').execute();
     return rows.map(networkFromRow);
   },

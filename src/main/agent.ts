@@ -6,7 +6,6 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuiltinDriver } from '../agent/drivers/builtin/builtin-driver.js';
 import { BuiltinDnsPeer } from '../agent/drivers/builtin/dns-peer.js';
@@ -33,6 +32,7 @@ import { DEFAULT_DHCP_SETTINGS, type DhcpSettings } from '../agent/settings.js';
 import type { Bus } from '../bus/bus.js';
 import { renderBusMetrics } from '../bus/bus-counters.js';
 import type { Logger } from '../common/logger.js';
+import { ensureStateDir } from '../linux/state-dir.js';
 
 /** A running agent. `close()` stops serving (namespaces stay for the next start) and may be called twice. */
 export interface RunningAgent {
@@ -79,7 +79,7 @@ export async function startAgent(
 ): Promise<RunningAgent> {
   const logger = deps.logger.child({ component: 'agent', host: config.host });
   const { dhcp, plumbing } = settingsFrom(config);
-  await mkdir(config.stateDir, { recursive: true });
+  ensureStateDir(config.stateDir);
   const driverDeps: DriverDeps = {
     dhcp,
     plumbing,

@@ -92,6 +92,9 @@ export async function runProcess<C extends ProcessConfig>(
     for (const start of components) started.push(await start({ config, logger, bus }));
   } catch (error) {
     logger.fatal({ err: error }, 'start failed');
+    // A host problem the operator must fix (an unusable state dir): one plain sentence, no stack.
+    if (isQdhcpError(error) && error.layer === 'config')
+      process.stderr.write(`qdhcp ${name}: ${error.message}\n`);
     for (const component of started.reverse()) await component.close().catch(() => undefined);
     process.exitCode = 1;
     return;

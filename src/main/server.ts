@@ -4,13 +4,15 @@
  *
  * @module
  */
+import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
 import { addressedBus } from '../bus/addressing.js';
 import { type Bus, createInProcessBus, type ResourceEvent } from '../bus/index.js';
 import type { ServerConfig } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
-import { agentsRepository, type Database, openDatabase } from '../db/index.js';
+import { agentsRepository, type Database, describeDatabaseUrl, openDatabase } from '../db/index.js';
+import { ensureStateDir } from '../linux/state-dir.js';
 import { createDhcpRpcService } from '../service/agent-dhcp-rpc.js';
 import {
   createLivenessCheck,
@@ -64,6 +66,9 @@ export async function buildControlPlane(
   config: ServerConfig,
   options: { logger?: Logger; bus?: Bus; clock?: Clock } = {},
 ): Promise<ControlPlane> {
+  const target = describeDatabaseUrl(config.databaseUrl, config.stateDir);
+  // The SQLite file's directory (the state dir by default): a clear start-up error when unusable.
+  if (target.kind === 'sqlite' && target.path !== ':memory:') ensureStateDir(dirname(target.path));
   const database = await openDatabase(config.databaseUrl, config.stateDir);
   const logger = options.logger;
   const processBus =

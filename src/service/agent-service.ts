@@ -47,6 +47,16 @@ function requireAdmin(context: RequestContext, action: string): void {
 }
 
 /**
+ * Agents are admin-only (`get_agent`), and Neutron's policy hooks hide what a caller may not see rather
+ * than refuse it: a list is filtered (a member gets `[]`), a show, update or delete of an agent that
+ * exists is 404 HTTPNotFound "The resource could not be found." (neutron/pecan_wsgi/hooks/
+ * policy_enforcement.py), and one that does not exist is AgentNotFound as for an admin.
+ */
+function hiddenFromNonAdmin(context: RequestContext): void {
+  if (!context.isAdmin) throw new QdhcpError('RESOURCE_NOT_FOUND');
+}
+
+/**
  * Turns the DHCP ports of `host` on the network into reserved ports (same IPs, `device_id`
  * `reserved_dhcp_port`) so that the agent taking over adopts them (spec §1.10, §4.13).
  */
@@ -147,19 +157,20 @@ export function createAgentService(deps: SchedulerDeps) {
     },
 
     async list(context: RequestContext, equals: EqualsFilter = {}): Promise<AgentView[]> {
-      requireAdmin(context, 'get_agent');
+      if (!context.isAdmin) return [];
       return (await agentsRepository.list(database.db, equals)).map(view);
     },
 
     async get(context: RequestContext, id: string): Promise<AgentView> {
-      requireAdmin(context, 'get_agent');
-      return view(await existing(database.db, id));
+      const agent = await existing(database.db, id);
+      hiddenFromNonAdmin(context);
+      return view(agent);
     },
 
     async update(context: RequestContext, id: string, input: AgentUpdate): Promise<AgentView> {
-      requireAdmin(context, 'update_agent');
       return runSchedulingMutation(deps, async (scope) => {
         const agent = await existing(scope.tx, id);
+        hiddenFromNonAdmin(context);
         const updated: AgentRecord = {
           ...agent,
           ...(input.admin_state_up !== undefined && { adminStateUp: input.admin_state_up }),
@@ -172,9 +183,9 @@ export function createAgentService(deps: SchedulerDeps) {
 
     /** Deletes the agent; its networks are unbound (and announced) like a manual unbind. */
     async delete(context: RequestContext, id: string): Promise<void> {
-      requireAdmin(context, 'delete_agent');
       await runSchedulingMutation(deps, async (scope, changes) => {
         const agent = await existing(scope.tx, id);
+        hiddenFromNonAdmin(context);
         for (const networkId of await agentsRepository.networkIdsOfAgent(scope.tx, id)) {
           changes.push({ host: agent.host, networkId, action: 'unbound' });
         }

@@ -37,6 +37,17 @@ function notFound(id: string): QdhcpError {
   return new QdhcpError('NETWORK_NOT_FOUND', { net_id: id });
 }
 
+/** The network when the caller may see it (own, shared or external); otherwise 404 NetworkNotFound. */
+function visibleNetwork(
+  context: RequestContext,
+  record: NetworkRecord | undefined,
+  id: string,
+): NetworkRecord {
+  const ownership = record && { ...record, external: record.routerExternal };
+  visibleOr404(context, ownership, () => notFound(id));
+  return record!;
+}
+
 function checkMtu(config: ServerConfig, networkType: string, mtu: number): number {
   const max = maxMtu(config, networkType);
   if (mtu === 0) return max;
@@ -68,6 +79,10 @@ export function createNetworkService(deps: NetworkServiceDeps) {
     }
     if (input.shared === true && !context.isAdmin) {
       throw forbidden('create_network:shared');
+    }
+    // Neutron's create_network:router:external is admin-only; `false` is the default, not enforced.
+    if (input['router:external'] === true && !context.isAdmin) {
+      throw forbidden('create_network:router:external');
     }
     const segment = await chooseSegment(scope.tx, config, {
       ...(input['provider:network_type'] !== undefined && { networkType: input['provider:network_type'] }),
@@ -132,7 +147,7 @@ export function createNetworkService(deps: NetworkServiceDeps) {
     },
 
     async get(context: RequestContext, id: string): Promise<NetworkView> {
-      const record = visibleOr404(context, await networksRepository.get(database.db, id), () => notFound(id));
+      const record = visibleNetwork(context, await networksRepository.get(database.db, id), id);
       return toView(record, context);
     },
 
@@ -144,11 +159,14 @@ export function createNetworkService(deps: NetworkServiceDeps) {
     ): Promise<NetworkView> {
       return runMutation(deps, async (scope) => {
         await scope.lockNetwork(id);
-        const record = visibleOr404(context, await networksRepository.get(scope.tx, id), () => notFound(id));
+        const record = visibleNetwork(context, await networksRepository.get(scope.tx, id), id);
         checkRevision(record.revisionNumber, ifMatch);
         requireOwner(context, record, 'update_network');
         if (input.shared !== undefined && input.shared !== record.shared && !context.isAdmin) {
           throw forbidden('update_network:shared');
+        }
+        if (input['router:external'] !== undefined && !context.isAdmin) {
+          throw forbidden('update_network:router:external');
         }
         if (input.shared === false && record.shared) {
           const foreignPorts = (await portsRepository.listByNetwork(scope.tx, id)).some(
@@ -185,7 +203,7 @@ export function createNetworkService(deps: NetworkServiceDeps) {
     async delete(context: RequestContext, id: string, ifMatch?: number): Promise<void> {
       await runMutation(deps, async (scope) => {
         await scope.lockNetwork(id);
-        const record = visibleOr404(context, await networksRepository.get(scope.tx, id), () => notFound(id));
+        const record = visibleNetwork(context, await networksRepository.get(scope.tx, id), id);
         checkRevision(record.revisionNumber, ifMatch);
         requireOwner(context, record, 'delete_network');
         const ports = await portsRepository.listByNetwork(scope.tx, id);

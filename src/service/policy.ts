@@ -1,7 +1,9 @@
 /**
  * Neutron's default policy, reduced to what this server enforces: admins see and change everything;
- * a project sees its own resources and shared networks (and their subnets), changes only its own, and
- * gets 404 — not 403 — for what it may not see, so existence does not leak (spec 1.1).
+ * a project sees its own resources, shared networks (and their subnets) and external networks (not
+ * their subnets: Neutron's `get_network` allows `rule:external`, `get_subnet` only `rule:shared` without
+ * the subnet-external-network extension), changes only its own, and gets 404 — not 403 — for what it may
+ * not see, so existence does not leak (spec 1.1).
  *
  * @module
  */
@@ -12,6 +14,8 @@ import type { RequestContext } from './context.js';
 export interface Ownership {
   readonly projectId: string;
   readonly shared?: boolean;
+  /** A network with `router:external=true` (networks only: a subnet never inherits it). */
+  readonly external?: boolean;
 }
 
 /** Returns `record` when the caller may see it; otherwise throws `notFound()`. */
@@ -22,6 +26,7 @@ export function visibleOr404<T extends Ownership>(
 ): T {
   if (record === undefined) throw notFound();
   if (context.isAdmin || record.projectId === context.projectId || record.shared === true) return record;
+  if (record.external === true) return record;
   throw notFound();
 }
 

@@ -12,7 +12,6 @@ import { initialExtraDhcpOpts, mergeExtraDhcpOpts } from './extra-dhcp-opts.js';
 import type { PortInput } from './inputs.js';
 import { forbidden, ownerProject } from './policy.js';
 
-/** 403 for a policy rule (Neutron's message names the rule). */
 function withMacs(pairs: NonNullable<PortInput['allowed_address_pairs']>, mac: string): AddressPair[] {
   return pairs.map((pair) => ({ ip_address: pair.ip_address, mac_address: pair.mac_address ?? mac }));
 }
@@ -33,6 +32,9 @@ export function checkCreatePolicy(context: RequestContext, network: NetworkRecor
     if (input['binding:host_id'] !== undefined || input['binding:profile'] !== undefined) {
       throw forbidden('create_port:binding:host_id');
     }
+    // Both default to "not specified" in Neutron's attribute map, so any value given is enforced.
+    if (input.port_security_enabled !== undefined) throw forbidden('create_port:port_security_enabled');
+    if (input.allowed_address_pairs !== undefined) throw forbidden('create_port:allowed_address_pairs');
   }
   refuseSecurityGroups(input);
 }
@@ -44,7 +46,21 @@ export function checkUpdatePolicy(input: PortInput, networkOwner: boolean): void
   }
   if (input.device_owner?.startsWith('network:') && !networkOwner)
     throw forbidden('update_port:device_owner');
+  if (input.port_security_enabled !== undefined && !networkOwner)
+    throw forbidden('update_port:port_security_enabled');
+  if (input.allowed_address_pairs !== undefined && !networkOwner)
+    throw forbidden('update_port:allowed_address_pairs');
   refuseSecurityGroups(input);
+}
+
+/**
+ * Allowed address pairs need port security (Neutron's ML2 `_portsec_ext_port_*_processing`): a port
+ * that ends up with security off and pairs is 409, however it got there — pairs given while security
+ * is off, or security turned off while pairs are stored.
+ */
+export function checkAddressPairs(port: PortRecord): void {
+  if (!port.portSecurityEnabled && port.allowedAddressPairs.length > 0)
+    throw new QdhcpError('ADDRESS_PAIR_AND_PORT_SECURITY_REQUIRED');
 }
 
 /** What the use-case decided before the record is built. */

@@ -21,7 +21,13 @@ import { unwrap } from './ipam-errors.js';
 import { checkRevision, forbidden, requireNetworkAccess } from './policy.js';
 import { allocateFixedIps } from './port-allocation.js';
 import { type MutationState, withAddresses, withLocalCache, withoutAddresses } from './port-mutation.js';
-import { checkCreatePolicy, checkUpdatePolicy, newPortRecord, updatedPortRecord } from './port-records.js';
+import {
+  checkAddressPairs,
+  checkCreatePolicy,
+  checkUpdatePolicy,
+  newPortRecord,
+  updatedPortRecord,
+} from './port-records.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { type PortView, portView } from './views.js';
 
@@ -148,6 +154,7 @@ export function createPortService(deps: PortServiceDeps) {
     );
     const now = formatTimestamp(clock());
     const record = newPortRecord(context, network, input, { mac, deviceOwner, fixedIps, now });
+    checkAddressPairs(record);
     await portsRepository.insert(scope.tx, record);
     const newRevision = await scope.emit(
       'port',
@@ -228,6 +235,7 @@ export function createPortService(deps: PortServiceDeps) {
     const fixedIps = allocation?.fixedIps ?? current.fixedIps;
     const now = formatTimestamp(clock());
     const updated = updatedPortRecord(current, input, { mac, deviceOwner, fixedIps, now });
+    checkAddressPairs(updated);
     await portsRepository.update(scope.tx, updated);
     if (addressesChange) await portsRepository.replaceFixedIps(scope.tx, updated);
     const newRevision = await scope.emit(

@@ -95,6 +95,7 @@ export function createSubnetService(deps: SubnetServiceDeps) {
       revisionNumber: 0,
     };
     await subnetsRepository.insert(scope.tx, record);
+    await networksRepository.bumpRevision(scope.tx, networkId);
     await scope.emit('subnet', 'created', record.id, networkId, subnetView(record));
     if (isAuto(record)) await addEui64Addresses(scope, record);
     return subnetView(record);
@@ -152,6 +153,7 @@ export function createSubnetService(deps: SubnetServiceDeps) {
           revisionNumber: current.revisionNumber + 1,
         };
         await subnetsRepository.update(scope.tx, updated);
+        await networksRepository.bumpRevision(scope.tx, updated.networkId);
         await scope.emit('subnet', 'updated', id, updated.networkId, subnetView(updated));
         return subnetView(updated);
       });
@@ -188,6 +190,7 @@ export function createSubnetService(deps: SubnetServiceDeps) {
             );
         }
         await subnetsRepository.delete(scope.tx, id);
+        await networksRepository.bumpRevision(scope.tx, subnet.networkId);
         await scope.emit('subnet', 'deleted', id, subnet.networkId, subnetView(subnet));
       });
     },
