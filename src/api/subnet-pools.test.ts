@@ -396,5 +396,10 @@ forEachBackend('address scopes API', (client) => {
     assert.equal((await subnetFrom(client, network, { subnetpool_id: b['id'] })).status, 201);
     const other = await subnetFrom(client, network, { subnetpool_id: c['id'] });
     assert.equal(errorType(other), 'NetworkAddressScopeAffinityError');
+    const shown = resource(await client.request('GET', `/v2.0/networks/${network}`), 'network');
+    assert.equal(shown['ipv4_address_scope'], scope);
+    assert.equal(shown['ipv6_address_scope'], null);
+    const listed = await client.request('GET', `/v2.0/networks?id=${network}`);
+    assert.equal((listed.body['networks'] as Record<string, unknown>[])[0]?.['ipv4_address_scope'], scope);
   });
 });

@@ -55,8 +55,9 @@ export const NetworkResource = Type.Object({
   'provider:segmentation_id': Type.Optional(Nullable(Type.Integer())),
   availability_zone_hints: Type.Array(Type.String()),
   availability_zones: Type.Array(Type.String()),
-  ipv4_address_scope: Type.Null(),
-  ipv6_address_scope: Type.Null(),
+  /** The address scope of the pool the network's IPv4 (IPv6) subnets came from, or null. */
+  ipv4_address_scope: Nullable(Type.String()),
+  ipv6_address_scope: Nullable(Type.String()),
   dns_domain: Type.String(),
   ...standardAttributes,
 });

@@ -102,6 +102,36 @@ export const subnetsRepository = {
     return rows.map(subnetFromRow);
   },
 
+  /**
+   * The address scopes of the given networks by family (Neutron's `ipv4_address_scope` /
+   * `ipv6_address_scope`): the scope of the pool their subnets of that family came from.
+   */
+  async addressScopesByNetwork(
+    db: Queryable,
+    networkIds: readonly string[],
+  ): Promise<Map<string, { readonly 4?: string; readonly 6?: string }>> {
+    const result = new Map<string, { 4?: string; 6?: string }>();
+    for (const chunk of chunks(networkIds)) {
+      const rows = await db
+        .selectFrom('subnets')
+        .innerJoin('subnetpools', 'subnetpools.id', 'subnets.subnetpool_id')
+        .select([
+          'subnets.network_id as networkId',
+          'subnetpools.ip_version as ipVersion',
+          'subnetpools.address_scope_id as scopeId',
+        ])
+        .where(columnIn('subnets.network_id', chunk))
+        .where('subnetpools.address_scope_id', 'is not', null)
+        .execute();
+      for (const row of rows) {
+        const scopes = result.get(row.networkId) ?? {};
+        if (row.scopeId !== null) scopes[row.ipVersion === 6 ? 6 : 4] = row.scopeId;
+        result.set(row.networkId, scopes);
+      }
+    }
+    return result;
+  },
+
   /** Ids of the subnets of the given networks, by network. */
   async idsByNetwork(db: Queryable, networkIds: readonly string[]): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>(networkIds.map((id) => [id, []]));

@@ -38,10 +38,12 @@ export type AddressScopeView = AddressScopeResource;
 /** The schemas of the views, for the API's response schemas (`api/` may import only `service/`). */
 export { AddressScopeResource, NetworkResource, PortResource, SubnetPoolResource, SubnetResource };
 
+/** A network; `scopes` are its address scopes by family (spec §1.11), none when not given. */
 export function networkView(
   record: NetworkRecord,
   subnetIds: readonly string[],
   admin: boolean,
+  scopes: { readonly 4?: string; readonly 6?: string } = {},
 ): NetworkView {
   const view: NetworkView = {
     id: record.id,
@@ -57,8 +59,8 @@ export function networkView(
     'router:external': record.routerExternal,
     availability_zone_hints: [...record.availabilityZoneHints],
     availability_zones: [],
-    ipv4_address_scope: null,
-    ipv6_address_scope: null,
+    ipv4_address_scope: scopes[4] ?? null,
+    ipv6_address_scope: scopes[6] ?? null,
     dns_domain: record.dnsDomain,
     description: record.description,
     tags: [...record.tags],
