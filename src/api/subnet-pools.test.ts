@@ -167,6 +167,19 @@ forEachBackend('subnet pools API', (client) => {
     assert.equal((filtered.body['subnets'] as unknown[]).length, 3);
   });
 
+  test('subnets taken from one pool at the same time get distinct CIDRs', async () => {
+    const pool = await makePool(client, { prefixes: ['10.35.0.0/24'], min_prefixlen: 28 });
+    const networks = await Promise.all(Array.from({ length: 8 }, () => makeNetwork(client)));
+    const replies = await Promise.all(
+      networks.map((network) => subnetFrom(client, network, { subnetpool_id: pool['id'], prefixlen: 28 })),
+    );
+    const cidrs = replies.map((reply) => {
+      assert.equal(reply.status, 201, JSON.stringify(reply.body));
+      return resource(reply, 'subnet')['cidr'];
+    });
+    assert.equal(new Set(cidrs).size, 8, cidrs.join(' '));
+  });
+
   test('quota per project, in addresses', async () => {
     const pool = await makePool(client, {
       prefixes: ['10.31.0.0/24'],
