@@ -226,6 +226,8 @@ const subnetPools: Migration = {
       .execute();
     await db.schema.createIndex('subnets_subnetpool').on('subnets').column('subnetpool_id').execute();
   },
+  // SQLite cannot drop a column that a foreign key uses, so this down step works on PostgreSQL only
+  // (nothing runs migrations down; they are kept for completeness).
   async down(db: Kysely<unknown>): Promise<void> {
     await sql`drop index if exists subnets_subnetpool`.execute(db);
     await db.schema.alterTable('subnets').dropColumn('subnetpool_id').execute();
