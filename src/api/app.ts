@@ -14,11 +14,13 @@ import Fastify, {
 import type { ServerConfig } from '../common/config.js';
 import { QdhcpError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import type { AddressScopeService } from '../service/address-scope-service.js';
 import type { AgentService } from '../service/agent-service.js';
 import type { RequestContext } from '../service/context.js';
 import type { InstanceService } from '../service/instance-service.js';
 import type { NetworkService } from '../service/network-service.js';
 import type { PortService } from '../service/port-service.js';
+import type { SubnetPoolService } from '../service/subnet-pool-service.js';
 import type { SubnetService } from '../service/subnet-service.js';
 import { agentsPlugin } from './agents.js';
 import { authenticate } from './auth.js';
@@ -27,6 +29,7 @@ import { clientErrorResponse, toHttpError } from './error-mapping.js';
 import { instancesPlugin } from './instances.js';
 import { checkRequestTarget, parseJsonBody } from './request-text.js';
 import { networksPlugin, portsPlugin, subnetsPlugin } from './resources.js';
+import { addressScopesPlugin, subnetPoolsPlugin } from './subnet-pools.js';
 
 /** What the API is built from. */
 export interface ApiDeps {
@@ -34,6 +37,8 @@ export interface ApiDeps {
   readonly networks: NetworkService;
   readonly subnets: SubnetService;
   readonly ports: PortService;
+  readonly subnetPools: SubnetPoolService;
+  readonly addressScopes: AddressScopeService;
   readonly agents: AgentService;
   /** qdhcp's instance records (builtin metadata, `/v2.0/qdhcp/instances`). */
   readonly instances: InstanceService;
@@ -118,6 +123,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(networksPlugin(deps.networks, routeOptions));
   void app.register(subnetsPlugin(deps.subnets, routeOptions));
   void app.register(portsPlugin(deps.ports, routeOptions));
+  void app.register(subnetPoolsPlugin(deps.subnetPools, routeOptions));
+  void app.register(addressScopesPlugin(deps.addressScopes, routeOptions));
   void app.register(agentsPlugin(deps.agents, routeOptions));
   void app.register(instancesPlugin(deps.instances, routeOptions));
   return app;

@@ -20,6 +20,12 @@ export interface Extension {
 /** What qdhcp implements, by Neutron alias. */
 export const EXTENSIONS: readonly Extension[] = [
   {
+    alias: 'address-scope',
+    name: 'Address scope',
+    description: 'Address scopes extension.',
+    updated: '2015-07-26T10:00:00-00:00',
+  },
+  {
     alias: 'agent',
     name: 'agent',
     description: 'The agent management extension.',
@@ -36,6 +42,12 @@ export const EXTENSIONS: readonly Extension[] = [
     name: 'Port Binding',
     description: 'Expose port bindings of a virtual port to external application',
     updated: '2014-02-03T10:00:00-00:00',
+  },
+  {
+    alias: 'default-subnetpools',
+    name: 'Default Subnetpools',
+    description: 'Provides ability to mark and use a subnetpool as the default.',
+    updated: '2016-02-18T18:00:00-00:00',
   },
   {
     alias: 'dhcp_agent_scheduler',
@@ -160,10 +172,22 @@ export const EXTENSIONS: readonly Extension[] = [
     updated: '2016-09-12T10:00:00-00:00',
   },
   {
+    alias: 'subnet_allocation',
+    name: 'Subnet Allocation',
+    description: 'Enables allocation of subnets from a subnet pool',
+    updated: '2015-03-30T10:00:00-00:00',
+  },
+  {
     alias: 'subnet-service-types',
     name: 'Subnet service types',
     description: 'Provides ability to set the subnet service_types field',
     updated: '2016-03-15T18:00:00-00:00',
+  },
+  {
+    alias: 'subnetpool-prefix-ops',
+    name: 'Subnet Pool Prefix Operations',
+    description: 'Provides support for adjusting the prefix list of subnet pools',
+    updated: '2019-02-08T10:00:00-00:00',
   },
   {
     alias: 'tag-ports-during-bulk-creation',
@@ -185,7 +209,7 @@ export async function discoveryPlugin(app: FastifyInstance): Promise<void> {
     ],
   }));
   const resources = async (request: Parameters<typeof baseUrl>[0]) => ({
-    resources: ['network', 'subnet', 'port', 'agent'].map((name) => ({
+    resources: ['network', 'subnet', 'subnetpool', 'port', 'agent'].map((name) => ({
       name,
       collection: `${name}s`,
       links: [{ rel: 'self', href: `${baseUrl(request)}/v2.0/${name}s` }],

@@ -92,7 +92,7 @@ forEachBackend('HTTP edge', (client) => {
     const v2 = await client.request('GET', '/v2.0/');
     assert.deepEqual(
       (v2.body['resources'] as { collection: string }[]).map((r) => r.collection),
-      ['networks', 'subnets', 'ports', 'agents'],
+      ['networks', 'subnets', 'subnetpools', 'ports', 'agents'],
     );
     const extensions = await client.request('GET', '/v2.0/extensions');
     const aliases = (extensions.body['extensions'] as { alias: string }[]).map((e) => e.alias);

@@ -1,7 +1,7 @@
 /**
- * The one definition of each Neutron resource qdhcp serves: the network, subnet and port exactly as the
- * API returns them (Neutron v2.0 attribute names, spec §1.1–1.7). Everything else is derived from these
- * schemas: the API's response types and the response schemas registered on its routes
+ * The one definition of each Neutron resource qdhcp serves: the network, subnet, port, subnet pool and
+ * address scope exactly as the API returns them (Neutron v2.0 attribute names, spec §1.1–1.7). Everything
+ * else is derived from these schemas: the API's response types and the response schemas registered on its routes
  * (`service/views.ts`, `api/response-schemas.ts`), the service inputs' value types (`service/inputs.ts`),
  * and the agent projections the DHCP agent contract carries (`dhcp-agent-rpc.ts` `AgentNetwork`,
  * `AgentSubnet`, `AgentPort`).
@@ -55,8 +55,9 @@ export const NetworkResource = Type.Object({
   'provider:segmentation_id': Type.Optional(Nullable(Type.Integer())),
   availability_zone_hints: Type.Array(Type.String()),
   availability_zones: Type.Array(Type.String()),
-  ipv4_address_scope: Type.Null(),
-  ipv6_address_scope: Type.Null(),
+  /** The address scope of the pool the network's IPv4 (IPv6) subnets came from, or null. */
+  ipv4_address_scope: Nullable(Type.String()),
+  ipv6_address_scope: Nullable(Type.String()),
   dns_domain: Type.String(),
   ...standardAttributes,
 });
@@ -74,7 +75,7 @@ export const SubnetResource = Type.Object({
   ...projectAttributes,
   network_id: Id,
   ip_version: Type.Integer(),
-  subnetpool_id: Type.Null(),
+  subnetpool_id: Nullable(Type.String()),
   enable_dhcp: Type.Boolean(),
   ipv6_ra_mode: Nullable(Type.String()),
   ipv6_address_mode: Nullable(Type.String()),
@@ -89,6 +90,38 @@ export const SubnetResource = Type.Object({
   ...standardAttributes,
 });
 export type SubnetResource = Static<typeof SubnetResource>;
+
+/**
+ * A subnet pool (issue 12, neutron_lib/api/definitions/subnetpool.py). The three prefix lengths are
+ * decimal strings, as Neutron shows them (`"min_prefixlen": "29"`); `default_quota` counts IPv4
+ * addresses or IPv6 /64s, null for none.
+ */
+export const SubnetPoolResource = Type.Object({
+  id: Id,
+  name: Type.String(),
+  ...projectAttributes,
+  ip_version: Type.Integer(),
+  prefixes: Type.Array(Type.String()),
+  default_prefixlen: Type.String(),
+  min_prefixlen: Type.String(),
+  max_prefixlen: Type.String(),
+  default_quota: Nullable(Type.Integer()),
+  is_default: Type.Boolean(),
+  shared: Type.Boolean(),
+  address_scope_id: Nullable(Type.String()),
+  ...standardAttributes,
+});
+export type SubnetPoolResource = Static<typeof SubnetPoolResource>;
+
+/** An address scope (issue 12, neutron_lib/api/definitions/address_scope.py): no standard attributes. */
+export const AddressScopeResource = Type.Object({
+  id: Id,
+  name: Type.String(),
+  ...projectAttributes,
+  shared: Type.Boolean(),
+  ip_version: Type.Integer(),
+});
+export type AddressScopeResource = Static<typeof AddressScopeResource>;
 
 /** One fixed IP of a port. */
 const FixedIp = Type.Object({ subnet_id: Id, ip_address: Type.String() });

@@ -34,6 +34,12 @@ export const API_ERRORS = {
     'Agent {id} is not a valid DHCP Agent or has been disabled.',
   ),
   INSTANCE_NOT_FOUND: api('InstanceNotFound', 404, 'Instance {instance_id} could not be found.'),
+  SUBNETPOOL_NOT_FOUND: api('SubnetPoolNotFound', 404, 'Subnet pool {subnetpool_id} could not be found.'),
+  ADDRESS_SCOPE_NOT_FOUND: api(
+    'AddressScopeNotFound',
+    404,
+    'Address scope {address_scope_id} could not be found.',
+  ),
   EXTENSION_NOT_FOUND: api('HTTPNotFound', 404, 'Extension with alias {alias} does not exist'),
   // --- 400 raised by the request pipeline (body, attributes, query) ---------------------------------
   BODY_INVALID: api('HTTPBadRequest', 400, 'Body contains invalid data'),
@@ -66,6 +72,60 @@ export const API_ERRORS = {
   INVALID_INPUT: api('InvalidInput', 400, 'Invalid input for operation: {error_message}.'),
   PORT_NOT_USABLE: api('PortNotUsable', 400, 'Port {port_id} not usable for instance {instance}: {reason}.'),
   BAD_RESOURCE_REQUEST: api('BadRequest', 400, 'Bad {resource} request: {msg}.'),
+  // Subnet pools and address scopes (issue 12; neutron_lib/exceptions, address_scope.py).
+  EMPTY_SUBNETPOOL_PREFIX_LIST: api('EmptySubnetPoolPrefixList', 400, 'Empty subnet pool prefix list.'),
+  PREFIX_VERSION_MISMATCH: api(
+    'PrefixVersionMismatch',
+    400,
+    'Cannot mix IPv4 and IPv6 prefixes in a subnet pool.',
+  ),
+  ILLEGAL_SUBNETPOOL_PREFIX_BOUNDS: api(
+    'IllegalSubnetPoolPrefixBounds',
+    400,
+    'Illegal prefix bounds: {prefix_type}={prefixlen}, {base_prefix_type}={base_prefixlen}.',
+  ),
+  ILLEGAL_SUBNETPOOL_PREFIX_UPDATE: api(
+    'IllegalSubnetPoolPrefixUpdate',
+    400,
+    'Illegal update to prefixes: {msg}.',
+  ),
+  ILLEGAL_SUBNETPOOL_ASSOCIATION_TO_ADDRESS_SCOPE: api(
+    'IllegalSubnetPoolAssociationToAddressScope',
+    400,
+    'Illegal subnetpool association: subnetpool {subnetpool_id} cannot be associated with address scope {address_scope_id}.',
+  ),
+  ILLEGAL_SUBNETPOOL_IP_VERSION_ASSOCIATION_TO_ADDRESS_SCOPE: api(
+    'IllegalSubnetPoolIpVersionAssociationToAddressScope',
+    400,
+    'Illegal subnetpool association: subnetpool {subnetpool_id} cannot associate with address scope {address_scope_id} because subnetpool ip_version is not {ip_version}.',
+  ),
+  ILLEGAL_SUBNETPOOL_UPDATE: api('IllegalSubnetPoolUpdate', 400, 'Illegal subnetpool update : {reason}.'),
+  MIN_PREFIX_SUBNET_ALLOCATION_ERROR: api(
+    'MinPrefixSubnetAllocationError',
+    400,
+    'Unable to allocate subnet with prefix length {prefixlen}, minimum allowed prefix is {min_prefixlen}.',
+  ),
+  MAX_PREFIX_SUBNET_ALLOCATION_ERROR: api(
+    'MaxPrefixSubnetAllocationError',
+    400,
+    'Unable to allocate subnet with prefix length {prefixlen}, maximum allowed prefix is {max_prefixlen}.',
+  ),
+  SUBNETPOOL_DELETE_ERROR: api('SubnetPoolDeleteError', 400, 'Unable to delete subnet pool: {reason}.'),
+  NETWORK_SUBNETPOOL_AFFINITY_ERROR: api(
+    'NetworkSubnetPoolAffinityError',
+    400,
+    'Subnets hosted on the same network must be allocated from the same subnet pool.',
+  ),
+  NETWORK_ADDRESS_SCOPE_AFFINITY_ERROR: api(
+    'NetworkAddressScopeAffinityError',
+    400,
+    'Subnets of the same address family hosted on the same network must all participate in the same address scope.',
+  ),
+  ADDRESS_SCOPE_UPDATE_ERROR: api(
+    'AddressScopeUpdateError',
+    400,
+    'Unable to update address scope {address_scope_id} : {reason}.',
+  ),
   INVALID_IP_FOR_SUBNET: api(
     'InvalidIpForSubnet',
     400,
@@ -174,6 +234,21 @@ export const API_ERRORS = {
   ),
   NETWORK_IN_USE: api('NetworkInUse', 409, 'Unable to complete operation on network {net_id}. {reason}'),
   SUBNET_IN_USE: api('SubnetInUse', 409, 'Unable to complete operation on subnet {subnet_id}: {reason}.'),
+  ADDRESS_SCOPE_PREFIX_CONFLICT: api(
+    'AddressScopePrefixConflict',
+    409,
+    'Failed to associate address scope: subnetpools within an address scope must have unique prefixes.',
+  ),
+  ADDRESS_SCOPE_IN_USE: api(
+    'AddressScopeInUse',
+    409,
+    'Unable to complete operation on address scope {address_scope_id}. There are one or more subnet pools in use on the address scope.',
+  ),
+  SUBNETPOOL_QUOTA_EXCEEDED: api(
+    'SubnetPoolQuotaExceeded',
+    409,
+    'Per-project subnet pool prefix quota exceeded.',
+  ),
   INVALID_SHARED_SETTING: api(
     'InvalidSharedSetting',
     409,
@@ -212,6 +287,12 @@ export const API_ERRORS = {
     'The service is unavailable: the database stayed locked for {timeout_ms} ms.',
     RETRY,
   ),
+  /**
+   * No room left in a subnet pool. Neutron's SubnetAllocationError maps to no HTTP fault, so Neutron
+   * answers it as a 500; qdhcp answers no request with a 500 (a full pool is the caller's to resolve), so
+   * it is a 409 with Neutron's type and message.
+   */
+  SUBNET_ALLOCATION_ERROR: api('SubnetAllocationError', 409, 'Failed to allocate subnet: {reason}.'),
   INTERNAL: api(
     'HTTPInternalServerError',
     500,

@@ -4,6 +4,7 @@
  * @module
  */
 
+export { addressScopesRepository } from './address-scopes-repository.js';
 export { agentsRepository } from './agents-repository.js';
 export { type Database, describeDatabaseUrl, openDatabase, type Queryable } from './database.js';
 export type { EqualsFilter, FilterValue } from './filters.js';
@@ -12,6 +13,7 @@ export { networksRepository } from './networks-repository.js';
 export { type FixedIpsFilter, portsRepository } from './ports-repository.js';
 export type {
   AddressPair,
+  AddressScopeRecord,
   AgentRecord,
   AllocationPool,
   ExtraDhcpOpt,
@@ -20,6 +22,8 @@ export type {
   InstanceRecord,
   NetworkRecord,
   PortRecord,
+  SubnetPoolRecord,
   SubnetRecord,
 } from './records.js';
+export { subnetPoolsRepository } from './subnet-pools-repository.js';
 export { subnetsRepository } from './subnets-repository.js';

@@ -222,6 +222,57 @@ const instanceEc2Ids: Migration = {
 };
 
 /**
+ * Address scopes and subnet pools (issue 12): a pool's prefixes are its compacted CIDRs as a JSON list;
+ * a subnet remembers the pool it was allocated from.
+ */
+const subnetPools: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('address_scopes')
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+      .addColumn('name', 'varchar(255)', (c) => c.notNull())
+      .addColumn('shared', 'integer', (c) => c.notNull())
+      .addColumn('ip_version', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('subnetpools')
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+      .addColumn('name', 'varchar(255)', (c) => c.notNull())
+      .addColumn('description', 'varchar(255)', (c) => c.notNull())
+      .addColumn('ip_version', 'integer', (c) => c.notNull())
+      .addColumn('prefixes', 'text', (c) => c.notNull())
+      .addColumn('default_prefixlen', 'integer', (c) => c.notNull())
+      .addColumn('min_prefixlen', 'integer', (c) => c.notNull())
+      .addColumn('max_prefixlen', 'integer', (c) => c.notNull())
+      .addColumn('default_quota', 'integer')
+      .addColumn('is_default', 'integer', (c) => c.notNull())
+      .addColumn('shared', 'integer', (c) => c.notNull())
+      .addColumn('address_scope_id', 'varchar(36)', (c) => c.references('address_scopes.id'))
+      .addColumn('tags', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('updated_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('revision_number', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('subnetpools_scope').on('subnetpools').column('address_scope_id').execute();
+    await db.schema
+      .alterTable('subnets')
+      .addColumn('subnetpool_id', 'varchar(36)', (c) => c.references('subnetpools.id'))
+      .execute();
+    await db.schema.createIndex('subnets_subnetpool').on('subnets').column('subnetpool_id').execute();
+  },
+  // SQLite cannot drop a column that a foreign key uses, so this down step works on PostgreSQL only
+  // (nothing runs migrations down; they are kept for completeness).
+  async down(db: Kysely<unknown>): Promise<void> {
+    await sql`drop index if exists subnets_subnetpool`.execute(db);
+    await db.schema.alterTable('subnets').dropColumn('subnetpool_id').execute();
+    await sql`drop table if exists subnetpools`.execute(db);
+    await sql`drop table if exists address_scopes`.execute(db);
+  },
+};
+
+/**
  * Migrations by name; names sort in the order they must run.
  *
  * @internal exported for the test that migrates an older schema with data in it (migrations.test.ts).
@@ -231,6 +282,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002_agents': agents,
   '0003_instances': instances,
   '0004_instance_ec2_ids': instanceEc2Ids,
+  '0005_subnet_pools': subnetPools,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -60,6 +60,38 @@ export interface SubnetRecord {
   readonly serviceTypes: readonly string[];
   readonly dnsPublishFixedIp: boolean;
   readonly segmentId: string | null;
+  /** The pool the CIDR was allocated from, or null. */
+  readonly subnetpoolId: string | null;
+  readonly tags: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly revisionNumber: number;
+}
+
+/** An address scope (issue 12). */
+export interface AddressScopeRecord {
+  readonly id: string;
+  readonly projectId: string;
+  readonly name: string;
+  readonly shared: boolean;
+  readonly ipVersion: 4 | 6;
+}
+
+/** A subnet pool (issue 12); `prefixes` are compacted canonical CIDRs in address order. */
+export interface SubnetPoolRecord {
+  readonly id: string;
+  readonly projectId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly ipVersion: 4 | 6;
+  readonly prefixes: readonly string[];
+  readonly defaultPrefixlen: number;
+  readonly minPrefixlen: number;
+  readonly maxPrefixlen: number;
+  readonly defaultQuota: number | null;
+  readonly isDefault: boolean;
+  readonly shared: boolean;
+  readonly addressScopeId: string | null;
   readonly tags: readonly string[];
   readonly createdAt: string;
   readonly updatedAt: string;

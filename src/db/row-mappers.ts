@@ -1,19 +1,29 @@
 /**
- * Every mapping between a table row and its record (networks, subnets, ports, agents, instances), in one
- * place. JSON columns are parsed here, at the storage edge, so nothing above sees text; booleans are
- * 0/1 integers in both SQLite and PostgreSQL.
+ * Every mapping between a table row and its record (networks, subnets, ports, agents, instances, address
+ * scopes, subnet pools), in one place. JSON columns are parsed here, at the storage edge, so nothing above
+ * sees text; booleans are 0/1 integers in both SQLite and PostgreSQL.
  *
  * @module
  */
 import type {
+  AddressScopeRecord,
   AgentRecord,
   FixedIp,
   InstanceRecord,
   NetworkRecord,
   PortRecord,
+  SubnetPoolRecord,
   SubnetRecord,
 } from './records.js';
-import type { AgentsTable, InstancesTable, NetworksTable, PortsTable, SubnetsTable } from './schema.js';
+import type {
+  AddressScopesTable,
+  AgentsTable,
+  InstancesTable,
+  NetworksTable,
+  PortsTable,
+  SubnetPoolsTable,
+  SubnetsTable,
+} from './schema.js';
 
 function parseJson<T>(text: string): T {
   return JSON.parse(text) as T;
@@ -105,6 +115,7 @@ export function subnetFromRow(row: SubnetsTable): SubnetRecord {
     serviceTypes: parseJson(row.service_types),
     dnsPublishFixedIp: row.dns_publish_fixed_ip === 1,
     segmentId: row.segment_id,
+    subnetpoolId: row.subnetpool_id,
     tags: parseJson(row.tags),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -131,6 +142,7 @@ export function subnetToRow(record: SubnetRecord): SubnetsTable {
     service_types: JSON.stringify(record.serviceTypes),
     dns_publish_fixed_ip: record.dnsPublishFixedIp ? 1 : 0,
     segment_id: record.segmentId,
+    subnetpool_id: record.subnetpoolId,
     tags: JSON.stringify(record.tags),
     created_at: record.createdAt,
     updated_at: record.updatedAt,
@@ -272,6 +284,70 @@ export function instanceToRow(record: InstanceRecord): InstancesTable {
     metadata: JSON.stringify(record.metadata),
     launch_index: record.launchIndex,
     ec2_id: record.ec2Id,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    revision_number: record.revisionNumber,
+  };
+}
+
+export function addressScopeFromRow(row: AddressScopesTable): AddressScopeRecord {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    shared: row.shared === 1,
+    ipVersion: row.ip_version === 6 ? 6 : 4,
+  };
+}
+
+export function addressScopeToRow(record: AddressScopeRecord): AddressScopesTable {
+  return {
+    id: record.id,
+    project_id: record.projectId,
+    name: record.name,
+    shared: record.shared ? 1 : 0,
+    ip_version: record.ipVersion,
+  };
+}
+
+export function subnetPoolFromRow(row: SubnetPoolsTable): SubnetPoolRecord {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    description: row.description,
+    ipVersion: row.ip_version === 6 ? 6 : 4,
+    prefixes: parseJson(row.prefixes),
+    defaultPrefixlen: row.default_prefixlen,
+    minPrefixlen: row.min_prefixlen,
+    maxPrefixlen: row.max_prefixlen,
+    defaultQuota: row.default_quota,
+    isDefault: row.is_default === 1,
+    shared: row.shared === 1,
+    addressScopeId: row.address_scope_id,
+    tags: parseJson(row.tags),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    revisionNumber: row.revision_number,
+  };
+}
+
+export function subnetPoolToRow(record: SubnetPoolRecord): SubnetPoolsTable {
+  return {
+    id: record.id,
+    project_id: record.projectId,
+    name: record.name,
+    description: record.description,
+    ip_version: record.ipVersion,
+    prefixes: JSON.stringify(record.prefixes),
+    default_prefixlen: record.defaultPrefixlen,
+    min_prefixlen: record.minPrefixlen,
+    max_prefixlen: record.maxPrefixlen,
+    default_quota: record.defaultQuota,
+    is_default: record.isDefault ? 1 : 0,
+    shared: record.shared ? 1 : 0,
+    address_scope_id: record.addressScopeId,
+    tags: JSON.stringify(record.tags),
     created_at: record.createdAt,
     updated_at: record.updatedAt,
     revision_number: record.revisionNumber,

@@ -53,6 +53,39 @@ export interface SubnetsTable {
   service_types: string;
   dns_publish_fixed_ip: number;
   segment_id: string | null;
+  /** The pool the subnet's CIDR was allocated from (null: given directly). */
+  subnetpool_id: string | null;
+  tags: string;
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
+/** `address_scopes`: one row per address scope (no standard attributes in Neutron either). */
+export interface AddressScopesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  shared: number;
+  ip_version: number;
+}
+
+/** `subnetpools`: one row per subnet pool; `prefixes` is the compacted CIDR list as JSON. */
+export interface SubnetPoolsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  ip_version: number;
+  prefixes: string;
+  default_prefixlen: number;
+  min_prefixlen: number;
+  max_prefixlen: number;
+  /** Null: no quota. */
+  default_quota: number | null;
+  is_default: number;
+  shared: number;
+  address_scope_id: string | null;
   tags: string;
   created_at: string;
   updated_at: string;
@@ -158,6 +191,8 @@ export interface IdCountersTable {
 
 /** The whole database as Kysely's type parameter. */
 export interface Schema {
+  address_scopes: AddressScopesTable;
+  subnetpools: SubnetPoolsTable;
   agents: AgentsTable;
   network_dhcp_agent_bindings: NetworkDhcpAgentBindingsTable;
   networks: NetworksTable;

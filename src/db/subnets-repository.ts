@@ -24,6 +24,7 @@ const FILTER_COLUMNS: Readonly<Record<string, string>> = {
   tenant_id: 'subnets.project_id',
   project_id: 'subnets.project_id',
   segment_id: 'subnets.segment_id',
+  subnetpool_id: 'subnets.subnetpool_id',
   dns_publish_fixed_ip: 'subnets.dns_publish_fixed_ip',
   revision_number: 'subnets.revision_number',
   /** Subnets mirror their network's sharing. */
@@ -38,7 +39,7 @@ export interface SubnetListFilter {
 }
 
 export const subnetsRepository = {
-  filterableAttributes: [...Object.keys(FILTER_COLUMNS), 'subnetpool_id'],
+  filterableAttributes: Object.keys(FILTER_COLUMNS),
 
   async insert(tx: Queryable, record: SubnetRecord): Promise<void> {
     await tx.insertInto('subnets').values(subnetToRow(record)).execute();
@@ -71,10 +72,7 @@ export const subnetsRepository = {
   },
 
   async list(db: Queryable, filter: SubnetListFilter): Promise<SubnetRecord[]> {
-    const { subnetpool_id: subnetpool, ...equals } = filter.equals;
-    // No subnet pools exist: every subnet's subnetpool_id is null.
-    if (subnetpool !== undefined && !subnetpool.includes(null)) return [];
-    const { conditions, unmapped } = equalsConditions(equals, FILTER_COLUMNS);
+    const { conditions, unmapped } = equalsConditions(filter.equals, FILTER_COLUMNS);
     if (unmapped.length > 0)
       throw new QdhcpError('DB_FILTER_UNSUPPORTED', { resource: 'subnet', names: unmapped.join(', ') });
     let query = db
@@ -90,6 +88,48 @@ export const subnetsRepository = {
     }
     const rows = await query.orderBy('subnets.id').execute();
     return rows.map(subnetFromRow);
+  },
+
+  /** The subnets allocated from a pool, oldest first. */
+  async listByPool(db: Queryable, subnetpoolId: string): Promise<SubnetRecord[]> {
+    const rows = await db
+      .selectFrom('subnets')
+      .selectAll()
+      .where('subnetpool_id', '=', subnetpoolId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(subnetFromRow);
+  },
+
+  /**
+   * The address scopes of the given networks by family (Neutron's `ipv4_address_scope` /
+   * `ipv6_address_scope`): the scope of the pool their subnets of that family came from.
+   */
+  async addressScopesByNetwork(
+    db: Queryable,
+    networkIds: readonly string[],
+  ): Promise<Map<string, { readonly 4?: string; readonly 6?: string }>> {
+    const result = new Map<string, { 4?: string; 6?: string }>();
+    for (const chunk of chunks(networkIds)) {
+      const rows = await db
+        .selectFrom('subnets')
+        .innerJoin('subnetpools', 'subnetpools.id', 'subnets.subnetpool_id')
+        .select([
+          'subnets.network_id as networkId',
+          'subnetpools.ip_version as ipVersion',
+          'subnetpools.address_scope_id as scopeId',
+        ])
+        .where(columnIn('subnets.network_id', chunk))
+        .where('subnetpools.address_scope_id', 'is not', null)
+        .execute();
+      for (const row of rows) {
+        const scopes = result.get(row.networkId) ?? {};
+        if (row.scopeId !== null) scopes[row.ipVersion === 6 ? 6 : 4] = row.scopeId;
+        result.set(row.networkId, scopes);
+      }
+    }
+    return result;
   },
 
   /** Ids of the subnets of the given networks, by network. */

@@ -19,6 +19,7 @@ export {
   cidrContains,
   cidrSize,
   cidrsOverlap,
+  makeCidr,
   parseCidr,
 } from './cidr.js';
 export {
@@ -41,6 +42,15 @@ export {
   rangeToPool,
   validateAllocationPools,
 } from './pools.js';
+export {
+  allocateAnySubnet,
+  compactPrefixes,
+  fitsAvailable,
+  prefixDifference,
+  prefixesCover,
+  prefixesIntersect,
+  quotaUnits,
+} from './prefix-set.js';
 export type {
   IpamErrorType,
   IpamFailure,

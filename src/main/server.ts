@@ -13,6 +13,7 @@ import type { ServerConfig } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { agentsRepository, type Database, describeDatabaseUrl, openDatabase } from '../db/index.js';
 import { ensureStateDir } from '../linux/state-dir.js';
+import { createAddressScopeService } from '../service/address-scope-service.js';
 import { createDhcpRpcService } from '../service/agent-dhcp-rpc.js';
 import {
   createLivenessCheck,
@@ -29,6 +30,7 @@ import { createInstanceService } from '../service/instance-service.js';
 import { getMetadataInstance } from '../service/metadata-identity.js';
 import { createNetworkService } from '../service/network-service.js';
 import { createPortService } from '../service/port-service.js';
+import { createSubnetPoolService } from '../service/subnet-pool-service.js';
 import { createSubnetService } from '../service/subnet-service.js';
 
 /** A built control plane. `close()` may be called more than once. */
@@ -102,6 +104,8 @@ export async function buildControlPlane(
     networks: createNetworkService(deps),
     subnets: createSubnetService(deps),
     ports,
+    subnetPools: createSubnetPoolService(deps),
+    addressScopes: createAddressScopeService(deps),
     agents,
     instances: createInstanceService({ ...deps, ports }),
     ...(logger && { logger }),

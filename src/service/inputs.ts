@@ -11,7 +11,13 @@
  *
  * @module
  */
-import type { NetworkResource, PortResource, SubnetResource } from '../bus/resources.js';
+import type {
+  AddressScopeResource,
+  NetworkResource,
+  PortResource,
+  SubnetPoolResource,
+  SubnetResource,
+} from '../bus/resources.js';
 import type { AllocationPool, HostRoute } from '../db/index.js';
 
 /** The shapes of subnet attributes the API parses, named here so the HTTP edge does not reach into db/. */
@@ -64,6 +70,26 @@ export type SubnetInput = Given<
   readonly allocation_pools?: readonly AllocationPool[] | null;
   readonly dns_nameservers?: readonly string[] | null;
   readonly host_routes?: readonly HostRoute[] | null;
+};
+
+/**
+ * Subnet pool create/update attributes (issue 12). Prefixes are valid CIDR texts (host bits allowed, as
+ * Neutron's `type:subnet_list`); prefix lengths are numbers here although the pool shows them as strings.
+ */
+export type SubnetPoolInput = Given<
+  SubnetPoolResource,
+  'project_id' | 'name' | 'description' | 'is_default' | 'shared' | 'address_scope_id'
+> & {
+  readonly prefixes?: readonly string[];
+  readonly default_prefixlen?: number;
+  readonly min_prefixlen?: number;
+  readonly max_prefixlen?: number;
+  readonly default_quota?: number;
+};
+
+/** Address scope create/update attributes (issue 12). */
+export type AddressScopeInput = Given<AddressScopeResource, 'project_id' | 'name' | 'shared'> & {
+  readonly ip_version?: 4 | 6;
 };
 
 /** One requested fixed IP: a subnet, an address, or both. */

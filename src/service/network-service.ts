@@ -62,7 +62,8 @@ export function createNetworkService(deps: NetworkServiceDeps) {
 
   async function toView(record: NetworkRecord, context: RequestContext): Promise<NetworkView> {
     const ids = await subnetsRepository.idsByNetwork(database.db, [record.id]);
-    return networkView(record, ids.get(record.id) ?? [], context.isAdmin);
+    const scopes = await subnetsRepository.addressScopesByNetwork(database.db, [record.id]);
+    return networkView(record, ids.get(record.id) ?? [], context.isAdmin, scopes.get(record.id));
   }
 
   async function createOne(
@@ -139,11 +140,10 @@ export function createNetworkService(deps: NetworkServiceDeps) {
         equals,
         ...(scope !== undefined && { visibleToProject: scope }),
       });
-      const subnetIds = await subnetsRepository.idsByNetwork(
-        database.db,
-        records.map((r) => r.id),
-      );
-      return records.map((r) => networkView(r, subnetIds.get(r.id) ?? [], context.isAdmin));
+      const ids = records.map((r) => r.id);
+      const subnetIds = await subnetsRepository.idsByNetwork(database.db, ids);
+      const scopes = await subnetsRepository.addressScopesByNetwork(database.db, ids);
+      return records.map((r) => networkView(r, subnetIds.get(r.id) ?? [], context.isAdmin, scopes.get(r.id)));
     },
 
     async get(context: RequestContext, id: string): Promise<NetworkView> {
@@ -195,7 +195,8 @@ export function createNetworkService(deps: NetworkServiceDeps) {
         await networksRepository.update(scope.tx, updated);
         const subnetIds = (await subnetsRepository.idsByNetwork(scope.tx, [id])).get(id) ?? [];
         await scope.emit('network', 'updated', id, id, networkView(updated, subnetIds, true));
-        return networkView(updated, subnetIds, context.isAdmin);
+        const scopes = await subnetsRepository.addressScopesByNetwork(scope.tx, [id]);
+        return networkView(updated, subnetIds, context.isAdmin, scopes.get(id));
       });
     },
 

@@ -28,6 +28,7 @@ function subnet(
     hostRoutes: [],
     serviceTypes: [],
     dnsPublishFixedIp: false,
+    subnetpoolId: null,
     segmentId: null,
     tags: [],
     createdAt: '',

@@ -52,7 +52,10 @@ export interface SubnetAddressing {
   readonly ipv6AddressMode: string | null;
 }
 
-/** Create rules 1–11 of spec 1.4 (the network's existing subnets are needed for the overlap rule). */
+/**
+ * Create rules 1–11 of spec 1.4 (the network's existing subnets are needed for the overlap rule). A
+ * subnet from a pool arrives here with the CIDR the pool gave it (`subnet-from-pool.ts`).
+ */
 export function validateNewSubnet(
   config: ServerConfig,
   input: SubnetInput,
@@ -61,12 +64,6 @@ export function validateNewSubnet(
 ): SubnetAddressing {
   if (input.cidr !== undefined && input.prefixlen !== undefined) {
     throw badRequest('cidr and prefixlen must not be supplied together');
-  }
-  if (
-    (input.subnetpool_id !== undefined && input.subnetpool_id !== null) ||
-    input.use_default_subnetpool === true
-  ) {
-    throw badRequest('subnet pools are not supported by this server');
   }
   if (input.cidr === undefined) throw badRequest('a cidr must be specified in the absence of a subnet pool');
   const ipVersion = input.ip_version ?? 4;

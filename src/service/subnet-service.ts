@@ -20,7 +20,8 @@ import { type RequestContext, visibilityScope } from './context.js';
 import type { SubnetInput } from './inputs.js';
 import { AUTO_DELETE_PORT_OWNERS } from './network-service.js';
 import { checkRevision, ownerProject, requireNetworkAccess, requireOwner, visibleOr404 } from './policy.js';
-import { storedCidr, validateNewSubnet, validateSubnetUpdate } from './subnet-rules.js';
+import { addressNewSubnet } from './subnet-from-pool.js';
+import { storedCidr, validateSubnetUpdate } from './subnet-rules.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { portView, type SubnetView, subnetView } from './views.js';
 
@@ -68,12 +69,16 @@ export function createSubnetService(deps: SubnetServiceDeps) {
     requireNetworkAccess(context, network, 'subnet');
     requireOwner(context, network, 'create_subnet');
     const siblings = await subnetsRepository.listByNetwork(scope.tx, networkId);
-    const addressing = validateNewSubnet(config, input, networkId, siblings);
+    const projectId = ownerProject(context, input.project_id);
+    const { addressing, subnetpoolId } = await addressNewSubnet(scope.tx, config, context, input, siblings, {
+      projectId,
+      forUpdate: database.kind === 'postgres',
+    });
     const now = formatTimestamp(clock());
     const record: SubnetRecord = {
       id: randomUUID(),
       networkId,
-      projectId: ownerProject(context, input.project_id),
+      projectId,
       name: input.name ?? '',
       description: input.description ?? '',
       ipVersion: addressing.cidr.version,
@@ -88,6 +93,7 @@ export function createSubnetService(deps: SubnetServiceDeps) {
       serviceTypes: [...(input.service_types ?? [])],
       dnsPublishFixedIp: input.dns_publish_fixed_ip ?? false,
       segmentId: input.segment_id ?? null,
+      subnetpoolId,
       // Only ports take `tags` in a create body; other resources start untagged.
       tags: [],
       createdAt: now,

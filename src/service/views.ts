@@ -6,8 +6,21 @@
  *
  * @module
  */
-import { type DnsAssignment, NetworkResource, PortResource, SubnetResource } from '../bus/resources.js';
-import type { NetworkRecord, PortRecord, SubnetRecord } from '../db/index.js';
+import {
+  AddressScopeResource,
+  type DnsAssignment,
+  NetworkResource,
+  PortResource,
+  SubnetPoolResource,
+  SubnetResource,
+} from '../bus/resources.js';
+import type {
+  AddressScopeRecord,
+  NetworkRecord,
+  PortRecord,
+  SubnetPoolRecord,
+  SubnetRecord,
+} from '../db/index.js';
 
 /** A network as returned by the API. */
 export type NetworkView = NetworkResource;
@@ -17,13 +30,20 @@ export type SubnetView = SubnetResource;
 export type PortView = PortResource;
 
 export type { DnsAssignment };
-/** The schemas of the views, for the API's response schemas (`api/` may import only `service/`). */
-export { NetworkResource, PortResource, SubnetResource };
+/** A subnet pool as returned by the API. */
+export type SubnetPoolView = SubnetPoolResource;
+/** An address scope as returned by the API. */
+export type AddressScopeView = AddressScopeResource;
 
+/** The schemas of the views, for the API's response schemas (`api/` may import only `service/`). */
+export { AddressScopeResource, NetworkResource, PortResource, SubnetPoolResource, SubnetResource };
+
+/** A network; `scopes` are its address scopes by family (spec §1.11), none when not given. */
 export function networkView(
   record: NetworkRecord,
   subnetIds: readonly string[],
   admin: boolean,
+  scopes: { readonly 4?: string; readonly 6?: string } = {},
 ): NetworkView {
   const view: NetworkView = {
     id: record.id,
@@ -39,8 +59,8 @@ export function networkView(
     'router:external': record.routerExternal,
     availability_zone_hints: [...record.availabilityZoneHints],
     availability_zones: [],
-    ipv4_address_scope: null,
-    ipv6_address_scope: null,
+    ipv4_address_scope: scopes[4] ?? null,
+    ipv6_address_scope: scopes[6] ?? null,
     dns_domain: record.dnsDomain,
     description: record.description,
     tags: [...record.tags],
@@ -64,7 +84,7 @@ export function subnetView(record: SubnetRecord): SubnetView {
     project_id: record.projectId,
     network_id: record.networkId,
     ip_version: record.ipVersion,
-    subnetpool_id: null,
+    subnetpool_id: record.subnetpoolId,
     enable_dhcp: record.enableDhcp,
     ipv6_ra_mode: record.ipv6RaMode,
     ipv6_address_mode: record.ipv6AddressMode,
@@ -138,4 +158,39 @@ export function portView(record: PortRecord, serverDnsDomain: string, admin: boo
     view['binding:vif_details'] = {};
   }
   return view;
+}
+
+/** A subnet pool; prefix lengths as decimal strings, as Neutron shows them. */
+export function subnetPoolView(record: SubnetPoolRecord): SubnetPoolView {
+  return {
+    id: record.id,
+    name: record.name,
+    tenant_id: record.projectId,
+    project_id: record.projectId,
+    ip_version: record.ipVersion,
+    prefixes: [...record.prefixes],
+    default_prefixlen: String(record.defaultPrefixlen),
+    min_prefixlen: String(record.minPrefixlen),
+    max_prefixlen: String(record.maxPrefixlen),
+    default_quota: record.defaultQuota,
+    is_default: record.isDefault,
+    shared: record.shared,
+    address_scope_id: record.addressScopeId,
+    description: record.description,
+    tags: [...record.tags],
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    revision_number: record.revisionNumber,
+  };
+}
+
+export function addressScopeView(record: AddressScopeRecord): AddressScopeView {
+  return {
+    id: record.id,
+    name: record.name,
+    tenant_id: record.projectId,
+    project_id: record.projectId,
+    shared: record.shared,
+    ip_version: record.ipVersion,
+  };
 }
