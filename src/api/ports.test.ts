@@ -64,8 +64,16 @@ forEachBackend('ports API', (client) => {
     const none = await createPort(client, { network_id: net, fixed_ips: [] });
     assert.deepEqual(resource(none, 'port')['fixed_ips'], []);
     assert.equal(resource(none, 'port')['ip_allocation'], 'none');
-    const ipOnly = await createPort(client, { network_id: net, fixed_ips: [{ ip_address: '10.22.0.77' }] });
-    assert.deepEqual(resource(ipOnly, 'port')['fixed_ips'], [{ subnet_id: a, ip_address: '10.22.0.77' }]);
+    // An address no port above drew at random (they take random free addresses of the pool).
+    const listed = await client.request('GET', `/v2.0/ports?network_id=${net}`);
+    const taken = new Set(
+      (listed.body['ports'] as { fixed_ips: { ip_address: string }[] }[]).flatMap((p) =>
+        p.fixed_ips.map((ip) => ip.ip_address),
+      ),
+    );
+    const free = ['10.22.0.77', '10.22.0.78', '10.22.0.79', '10.22.0.80'].find((ip) => !taken.has(ip));
+    const ipOnly = await createPort(client, { network_id: net, fixed_ips: [{ ip_address: free }] });
+    assert.deepEqual(resource(ipOnly, 'port')['fixed_ips'], [{ subnet_id: a, ip_address: free }]);
     const outside = await createPort(client, { network_id: net, fixed_ips: [{ ip_address: '10.99.0.1' }] });
     assert.equal(outside.body.NeutronError?.type, 'InvalidIpForNetwork');
   });
