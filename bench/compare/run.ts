@@ -83,23 +83,29 @@ const m = {
 };
 
 /**
- * Runs `work` for old and new alternately, `RUNS` times each, logging what each run measured (so a long
- * compare shows its figures as it goes); a failed run is logged and left out.
+ * Runs `work` for old and new `RUNS` times each, alternately (old, new, old, new…) or every old run first,
+ * logging what each run measured (so a long compare shows its figures as it goes); a failed run is logged
+ * and left out.
  */
-async function alternate(scenario: string, work: (side: Side) => Promise<string>): Promise<void> {
-  for (let run = 1; run <= RUNS; run++) {
-    for (const side of ['old', 'new'] as const) {
-      const started = performance.now();
-      const load = load1().toFixed(1);
-      try {
-        const figures = await work(side);
-        const seconds = ((performance.now() - started) / 1000).toFixed(0);
-        log(`${scenario} ${side} run ${run}: ${figures}; ${seconds} s, load1 ${load} at start`);
-      } catch (error) {
-        log(
-          `${scenario} ${side} run ${run} FAILED: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
+async function alternate(
+  scenario: string,
+  work: (side: Side) => Promise<string>,
+  order: 'alternating' | 'old-first' = 'alternating',
+): Promise<void> {
+  const sides: Side[] = ['old', 'new'];
+  const plan =
+    order === 'alternating'
+      ? Array.from({ length: RUNS }, (_, i) => sides.map((side) => ({ run: i + 1, side }))).flat()
+      : sides.flatMap((side) => Array.from({ length: RUNS }, (_, i) => ({ run: i + 1, side })));
+  for (const { run, side } of plan) {
+    const started = performance.now();
+    const load = load1().toFixed(1);
+    try {
+      const figures = await work(side);
+      const seconds = ((performance.now() - started) / 1000).toFixed(0);
+      log(`${scenario} ${side} run ${run}: ${figures}; ${seconds} s, load1 ${load} at start`);
+    } catch (error) {
+      log(`${scenario} ${side} run ${run} FAILED: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 }
@@ -132,13 +138,19 @@ async function resyncScenario(): Promise<void> {
     // build-up's leftovers); from here every timed run starts from a state a previous restart left.
     const warm = await bed.run(OLD_DIR);
     log(`resync warm-up restart (not counted): every network answered after ${fmt(warm.allAnsweredS)} s`);
-    await alternate('resync', async (side) => {
-      const run = await bed.run(dirOf(side));
-      m.resync.values[side].push(run.allAnsweredS);
-      m.resyncLog.values[side].push(run.resyncLogS);
-      m.memory.values[side].push(run.memoryMiB);
-      return `every network answered after ${fmt(run.allAnsweredS)} s, VmRSS ${fmt(run.memoryMiB)} MiB`;
-    });
+    await alternate(
+      'resync',
+      async (side) => {
+        const run = await bed.run(dirOf(side));
+        m.resync.values[side].push(run.allAnsweredS);
+        m.resyncLog.values[side].push(run.resyncLogS);
+        m.memory.values[side].push(run.memoryMiB);
+        return `every network answered after ${fmt(run.allAnsweredS)} s, VmRSS ${fmt(run.memoryMiB)} MiB`;
+        // Old first: a newer build migrates the shared database forward (issue 12 added migrations 0004 and
+        // 0005), and an older one refuses a schema it does not know, so the old runs cannot follow a new one.
+      },
+      'old-first',
+    );
   } finally {
     await cleanup.release(bed);
   }
