@@ -28,6 +28,12 @@ const OPTION_SERVER_IP_ADDRESS = 255;
 const SNAME_TEXT_MAX = 63;
 const FILE_TEXT_MAX = 127;
 const NO_CODES: ReadonlySet<number> = new Set();
+const NO_BOOT_FIELDS: BootFields = Object.freeze({
+  nextServer: undefined,
+  serverName: '',
+  bootFileName: '',
+  inHeader: NO_CODES,
+});
 
 /** Options 66 and 67 as sent: NUL-terminated (`tftp-server,192.0.2.1` → `192.0.2.1\0`). */
 export const NUL_TERMINATED: ReadonlySet<number> = new Set([OPTION_TFTP_SERVER, OPTION_BOOTFILE_NAME]);
@@ -42,6 +48,13 @@ export function bootFields(
   selected: ReadonlyMap<number, OptionSetting>,
   requested: Uint8Array | undefined,
 ): BootFields {
+  // The packet path: most networks configure none of the three, and pay nothing for them.
+  if (
+    !selected.has(OPTION_BOOTFILE_NAME) &&
+    !selected.has(OPTION_TFTP_SERVER) &&
+    !selected.has(OPTION_SERVER_IP_ADDRESS)
+  )
+    return NO_BOOT_FIELDS;
   const inHeader = new Set<number>();
   const fromOption = (code: number, max: number): string => {
     const setting = selected.get(code);

@@ -33,12 +33,9 @@ function searchableUserClass(value: Uint8Array): Uint8Array {
   return copy;
 }
 
-function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let start = 0; start + needle.length <= haystack.length; start++) {
-    for (let i = 0; i < needle.length; i++) if (haystack[start + i] !== needle[i]) continue outer;
-    return true;
-  }
-  return false;
+/** The bytes as a Buffer without copying them (for Buffer's substring search). */
+function bufferView(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** The tags `matches` set for this request, in match order (no duplicates). */
@@ -53,7 +50,7 @@ export function matchedTags(request: DhcpMessage, matches: readonly ClientMatch[
     }
     const userClass = request.options.get(OPTION_USER_CLASS);
     if (userClass === undefined || userClass.length === 0) continue;
-    if (contains(searchableUserClass(userClass), match.text)) tags.push(match.tag);
+    if (bufferView(searchableUserClass(userClass)).includes(bufferView(match.text))) tags.push(match.tag);
   }
   return tags;
 }

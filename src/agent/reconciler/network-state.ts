@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { isAgentDhcpPort } from '../desired-plumbing.js';
 import { advertisesMetadataRoute } from '../dhcp-config/subnet-options.js';
 import { type AgentNetwork, type AgentPort, decidesSubnetOptions } from '../model.js';
@@ -239,18 +240,5 @@ const DATA_PLANE_FIELDS = [
 
 /** True when two versions of a port give the data plane the same input (a status-only update). */
 function sameForDataPlane(before: AgentPort, after: AgentPort): boolean {
-  return DATA_PLANE_FIELDS.every((field) => sameValue(before[field], after[field]));
-}
-
-/** Structural equality of JSON values (the port's fields are plain data from the bus). */
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keysA = Object.keys(a);
-  const keysB = Object.keys(b);
-  if (keysA.length !== keysB.length) return false;
-  const recordA = a as Record<string, unknown>;
-  const recordB = b as Record<string, unknown>;
-  return keysA.every((key) => Object.hasOwn(recordB, key) && sameValue(recordA[key], recordB[key]));
+  return DATA_PLANE_FIELDS.every((field) => isDeepStrictEqual(before[field], after[field]));
 }
