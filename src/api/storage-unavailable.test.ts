@@ -5,12 +5,12 @@
  * gone. Runs as root (mount), like the rest of the test command.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
+import { TmpfsMount } from '../../test/support/tmpfs.js';
 import { defaultConfig } from '../common/config.js';
 import { buildControlPlane, type ControlPlane } from '../main/server.js';
 import { TEST_CONFIG } from './testing/test-harness.js';
@@ -48,18 +48,16 @@ function fill(path: string): void {
 }
 
 describe('a full disk is 503 ServiceUnavailable', () => {
-  const mountPoint = mkdtempSync(join(tmpdir(), 'qdhcp-full-'));
-  let mounted = false;
+  const tmpfs = new TmpfsMount('qdhcp-full-', 'size=8m,mode=0700');
+  const mountPoint = tmpfs.path;
   let plane: ControlPlane | undefined;
   before(async () => {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', 'tmpfs', mountPoint]);
-    mounted = true;
+    tmpfs.mount();
     plane = await buildControlPlane(defaultConfig({ ...TEST_CONFIG, state_dir: join(mountPoint, 'state') }));
   });
   after(async () => {
     await plane?.close();
-    if (mounted) execFileSync('umount', [mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
+    tmpfs.remove();
   });
 
   test('writes are 503 while the disk is full, reads unchanged, writes work again after', async () => {

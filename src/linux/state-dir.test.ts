@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { TmpfsMount } from '../../test/support/tmpfs.js';
 import { isQdhcpError } from '../common/errors.js';
 import { ensureStateDir } from './state-dir.js';
 
@@ -20,16 +20,12 @@ function refusal(path: string): string {
 
 describe('ensureStateDir', () => {
   const root = mkdtempSync(join(tmpdir(), 'qdhcp-statedir-'));
-  // Root ignores mode bits, so "not writable" is a read-only mount (tmpfs, mounted and removed here).
-  const readOnly = join(root, 'ro');
-  let mounted = false;
-  before(() => {
-    execFileSync('mkdir', [readOnly]);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', readOnly]);
-    mounted = true;
-  });
+  // Root ignores mode bits, so "not writable" is a read-only mount.
+  const tmpfs = new TmpfsMount('qdhcp-statedir-ro-', 'ro,size=64k');
+  const readOnly = tmpfs.path;
+  before(() => tmpfs.mount());
   after(() => {
-    if (mounted) execFileSync('umount', [readOnly]);
+    tmpfs.remove();
     rmSync(root, { recursive: true, force: true });
   });
 

@@ -4,15 +4,14 @@
  * (`qdhcp netns-cleanup | head`) ends a command quietly (it was an EPIPE stack trace).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { deleteBrokerObjects } from '../../src/bus/testing/broker-cleanup.js';
 import { repoRoot } from '../support/fixtures.js';
 import { canUseNamespaces, Sandbox } from '../support/netns.js';
+import { TmpfsMount } from '../support/tmpfs.js';
 
 const skip = canUseNamespaces() ? undefined : 'needs root (mount, namespaces)';
 const qdhcp = join(repoRoot(), 'bin', 'qdhcp');
@@ -48,18 +47,12 @@ function run(args: readonly string[], options: { closedStdout?: boolean } = {}):
 }
 
 describe('a read-only state directory stops start-up with a clear error', { skip }, () => {
-  const root = mkdtempSync(join(tmpdir(), 'qdhcp-rostate-'));
-  const readOnly = join(root, 'ro');
-  let mounted = false;
-  before(() => {
-    execFileSync('mkdir', [readOnly]);
-    // Root ignores mode bits: a read-only tmpfs is what "not writable" means for it.
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', readOnly]);
-    mounted = true;
-  });
+  // Root ignores mode bits: a read-only tmpfs is what "not writable" means for it.
+  const tmpfs = new TmpfsMount('qdhcp-rostate-', 'ro,size=64k');
+  const readOnly = tmpfs.path;
+  before(() => tmpfs.mount());
   after(async () => {
-    if (mounted) execFileSync('umount', [readOnly]);
-    rmSync(root, { recursive: true, force: true });
+    tmpfs.remove();
     // The agent declared its events exchange on the shared broker before it failed.
     await deleteBrokerObjects(BROKER, AGENT_PREFIX);
   });
