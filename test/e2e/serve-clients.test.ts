@@ -284,7 +284,8 @@ describe('qdhcp serve with real clients', { skip, timeout: 60_000 }, () => {
     ]);
     await udhcpc.waitForOutput(/EVENT bound/, 10_000);
     udhcpc.signal('SIGUSR1');
-    await udhcpc.waitForOutput(/EVENT renew/, 10_000);
+    // The script echoes the event, then one line per variable: wait for the lease line, not only the event.
+    await udhcpc.waitForOutput(/EVENT renew\n(?:VAR [^\n]*\n)*?VAR lease=\d+\n/, 10_000);
     const renew = parseClientEvents(udhcpc.stdout).find((e) => e.event === 'renew');
     assert.equal(renew?.vars['ip'], '10.77.1.10');
     assert.equal(renew?.vars['lease'], '86400');
