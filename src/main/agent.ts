@@ -157,6 +157,7 @@ export async function startAgent(
     dhcpDeviceId: driverDeps.dhcpDeviceId,
     parallelism: config.syncParallelism,
     resyncIntervalMs: config.resyncIntervalSeconds * 1000,
+    ...(config.retryDelaySeconds !== undefined && { retryDelayMs: config.retryDelaySeconds * 1000 }),
     observer: metrics,
     removeOrphans: async (keep) => {
       const { removed, errors } = await removeOrphanNamespaces(config.namespacePrefix, keep);

@@ -223,6 +223,8 @@ export interface AgentConfig {
   readonly novaMetadataUrl: string;
   readonly metadataProxySharedSecret: string;
   readonly resyncIntervalSeconds: number;
+  /** Delay before a failed network (or full sync) is retried; default the reconciler's (2 s). */
+  readonly retryDelaySeconds?: number;
   readonly reportIntervalSeconds: number;
   readonly syncParallelism: number;
   readonly logDhcp: boolean;

@@ -2,7 +2,9 @@
  * `qdhcp agent --neutron --config-file neutron.conf --config-file dhcp_agent.ini`: the agent configured from
  * Neutron's own files (issue 16). The options qdhcp shares with Neutron are read under Neutron's names
  * (`transport_url`, `host`, `[AGENT] report_interval`, `enable_isolated_metadata`, `force_metadata`,
- * `dnsmasq_dns_servers`, `dns_domain`/`dhcp_domain`, `num_sync_threads`, `resync_interval`,
+ * `dnsmasq_dns_servers`, `dns_domain`/`dhcp_domain`, `num_sync_threads`, `resync_interval` (Neutron's
+ * meaning: the delay before a failed sync is retried; qdhcp's periodic full resync is
+ * `qdhcp_resync_interval` here),
  * `rpc_response_timeout`, `control_exchange`, `dhcp_lease_duration` …); Neutron's options qdhcp has no use
  * for are not errors here (the files hold the server's and other agents' options too): they are returned,
  * for one log line. qdhcp's own keys may be added to the same files.
@@ -64,6 +66,7 @@ export function resolveNeutronAgentConfig(
     kept.set(section, target);
   };
   const ignored: string[] = [];
+  let retryDelay: Entry | undefined;
   const warnings: string[] = [];
   const merged = merge(documents);
   const defaults = merged.get('DEFAULT') ?? new Map<string, Entry>();
@@ -93,6 +96,16 @@ export function resolveNeutronAgentConfig(
         if (!defaults.has('dns_domain')) keep('DEFAULT', 'dns_domain', entry);
         continue;
       }
+      if (section === 'DEFAULT' && key === 'resync_interval') {
+        // Neutron's resync_interval is the delay before a failed sync is tried again (its agent has no
+        // periodic full sync): the reconciler's retry delay. qdhcp's periodic resync: qdhcp_resync_interval.
+        retryDelay = { ...entry };
+        continue;
+      }
+      if (section === 'DEFAULT' && key === 'qdhcp_resync_interval') {
+        keep('DEFAULT', 'resync_interval', entry);
+        continue;
+      }
       if (section === 'DEFAULT' && key === 'state_path') {
         if (!defaults.has('state_dir'))
           keep('DEFAULT', 'state_dir', { ...entry, value: `${entry.value}/qdhcp` });
@@ -109,7 +122,13 @@ export function resolveNeutronAgentConfig(
   if (!defaults.has('enable_isolated_metadata'))
     keep('DEFAULT', 'enable_isolated_metadata', { value: 'false', line: 0 });
   const config = resolveAgentConfig(kept, { ...flags, rpc: 'neutron' }, source);
-  return { config, ignored, warnings };
+  if (retryDelay === undefined) return { config, ignored, warnings };
+  const seconds = Number(retryDelay.value);
+  if (!/^\d+$/.test(retryDelay.value) || seconds < 1)
+    throw configInvalid(
+      `${source}:${retryDelay.line} [DEFAULT] resync_interval: "${retryDelay.value}" is not a positive integer`,
+    );
+  return { config: { ...config, retryDelaySeconds: seconds }, ignored, warnings };
 }
 
 /** Reads Neutron's files (`--config-file`, in order) and resolves them with `flags`. */
