@@ -13,7 +13,7 @@
 import type { Bus, BusStats, Unsubscribe } from '../bus/bus.js';
 import { type AgentRpc, createAgentRpc } from './reconciler/agent-rpc.js';
 
-export interface ControlPlane {
+export interface AgentControlPlane {
   /** `qdhcp` (our server over the bus) or `neutron` (neutron-server over oslo.messaging). */
   readonly kind: 'qdhcp' | 'neutron';
   /** The calls, their results validated against the contract's schemas. */
@@ -30,7 +30,7 @@ export interface ControlPlane {
 }
 
 /** qdhcp's own control plane: the bus's request/reply and events (the bus is closed by its owner). */
-export function busControlPlane(bus: Bus, options: { readonly timeoutMs?: number } = {}): ControlPlane {
+export function busControlPlane(bus: Bus, options: { readonly timeoutMs?: number } = {}): AgentControlPlane {
   return {
     kind: 'qdhcp',
     rpc: createAgentRpc(bus, options),

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { busControlPlane, type ControlPlane } from '../agent/control-plane.js';
+import { type AgentControlPlane, busControlPlane } from '../agent/control-plane.js';
 import { BuiltinDriver } from '../agent/drivers/builtin/builtin-driver.js';
 import { BuiltinDnsPeer } from '../agent/drivers/builtin/dns-peer.js';
 import { DnsmasqDriver } from '../agent/drivers/dnsmasq/dnsmasq-driver.js';
@@ -78,7 +78,7 @@ export async function createControlPlane(
   config: AgentConfig,
   bus: Bus,
   logger: Logger,
-): Promise<ControlPlane> {
+): Promise<AgentControlPlane> {
   if (config.rpc !== 'neutron') return busControlPlane(bus);
   const { NeutronControlPlane } = await import('../neutron/neutron-control-plane.js');
   const controlPlane = new NeutronControlPlane({
@@ -108,7 +108,7 @@ export async function createControlPlane(
  */
 export async function startAgent(
   config: AgentConfig,
-  deps: { readonly controlPlane: ControlPlane; readonly logger: Logger },
+  deps: { readonly controlPlane: AgentControlPlane; readonly logger: Logger },
 ): Promise<RunningAgent> {
   const { controlPlane } = deps;
   const logger = deps.logger.child({ component: 'agent', host: config.host });

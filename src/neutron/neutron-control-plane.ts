@@ -12,7 +12,7 @@
  * @module
  */
 import { Value } from '@sinclair/typebox/value';
-import type { ControlPlane } from '../agent/control-plane.js';
+import type { AgentControlPlane } from '../agent/control-plane.js';
 import type { AgentRpc } from '../agent/reconciler/agent-rpc.js';
 import type { BusLogger, Unsubscribe } from '../bus/bus.js';
 import {
@@ -73,7 +73,7 @@ function toWirePort(value: unknown, method: string): WirePort {
   });
 }
 
-export class NeutronControlPlane implements ControlPlane {
+export class NeutronControlPlane implements AgentControlPlane {
   readonly kind = 'neutron' as const;
   readonly rpc: AgentRpc;
   private readonly transport: OsloTransport;
