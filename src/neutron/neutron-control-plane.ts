@@ -130,6 +130,7 @@ export class NeutronControlPlane implements AgentControlPlane {
     const translation = translateCast(this.options.host, method, args);
     switch (translation.kind) {
       case 'invalid':
+        this.transport.countInvalid();
         this.options.logger.warn(
           { event: 'neutron.cast_invalid', method, reason: translation.reason },
           'invalid notification dropped',

@@ -140,7 +140,11 @@ export function encodeRequest(request: OutgoingRequest): Buffer {
   return wrap(message);
 }
 
-/** Encodes a reply to a call we received (the agent answers none today; tests play the server with it). */
+/**
+ * Encodes a reply to a call we received (the agent answers none today; tests play the server with it).
+ *
+ * @internal
+ */
 export function encodeReply(msgId: string, result: unknown, failure: RemoteFailure | null): Buffer {
   const failureText =
     failure === null

@@ -149,6 +149,11 @@ export class OsloTransport {
     });
   }
 
+  /** A message that passed the envelope but not its payload's schema (the owner logs it). */
+  countInvalid(): void {
+    this.counters.messagesInvalid++;
+  }
+
   stats(): BusStats {
     return this.counters.snapshot();
   }
