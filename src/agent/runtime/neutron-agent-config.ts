@@ -34,6 +34,12 @@ export interface NeutronAgentConfig {
 
 type Entry = { value: string; line: number };
 
+/** Settings whose value under Neutron differs from qdhcp's own default (applied when the option exists). */
+const NEUTRON_MODE_DEFAULTS: ReadonlyArray<readonly [string, string]> = [
+  ['l2_owner', 'neutron-linuxbridge'],
+  ['metadata_backend', 'neutron-agent'],
+];
+
 /** The files in order, later ones winning (oslo.config's rule); section names compared without case. */
 function merge(documents: readonly IniDocument[]): Map<string, Map<string, Entry>> {
   const merged = new Map<string, Map<string, Entry>>();
@@ -121,6 +127,12 @@ export function resolveNeutronAgentConfig(
   // Neutron's default: no metadata proxy on isolated subnets unless asked (qdhcp's own default is on).
   if (!defaults.has('enable_isolated_metadata'))
     keep('DEFAULT', 'enable_isolated_metadata', { value: 'false', line: 0 });
+  // Neutron's division of labour, when this build has the settings (the plumbing and metadata modes):
+  // its linuxbridge agent owns bridges and uplinks, neutron-metadata-agent answers metadata.
+  for (const [key, value] of NEUTRON_MODE_DEFAULTS) {
+    if (specs.get(key)?.choices?.includes(value) === true && !defaults.has(key))
+      keep('DEFAULT', key, { value, line: 0 });
+  }
   const config = resolveAgentConfig(kept, { ...flags, rpc: 'neutron' }, source);
   if (retryDelay === undefined) return { config, ignored, warnings };
   const seconds = Number(retryDelay.value);

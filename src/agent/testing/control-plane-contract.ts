@@ -73,6 +73,10 @@ const reportParams = (host: string, startFlag: boolean) => ({
   configurations: { driver: 'builtin', networks: 0, subnets: 0, ports: 0, physicalNetworks: ['physnet1'] },
 });
 
+/** The subnets a port has an address on (the API's `fixed_ips`). */
+const portSubnets = (port: Json): string[] =>
+  ((port.fixed_ips as Array<{ subnet_id: string }> | undefined) ?? []).map((fixed) => fixed.subnet_id);
+
 const isResource = (resource: string, action: string, id: string) => (message: Json) =>
   message.schema === 'qdhcp.resource-event' &&
   message.resource === resource &&
@@ -150,6 +154,24 @@ export function controlPlaneContract(name: string, harness: () => ControlPlaneHa
       assert.equal(again.port?.id, dhcpPortId, 'the same port, not a second one');
     });
 
+    it('a second DHCP subnet: ensure_port gives the same port an address on it too', async () => {
+      const h = harness();
+      const second = (
+        await api(h, 'POST', 'subnets', {
+          subnet: { network_id: networkId, ip_version: 4, cidr: '10.95.0.0/24', enable_dhcp: true },
+        })
+      ).subnet as Json;
+      const subnetIds = [subnetId, String(second.id)];
+      const { port } = await h.controlPlane.rpc.call('dhcp.ensure_port', {
+        host: h.host,
+        networkId,
+        deviceId: dhcpPortDeviceId(h.host, networkId),
+        subnetIds,
+      });
+      assert.equal(port?.id, dhcpPortId);
+      assert.deepEqual(port?.fixed_ips.map((f) => f.subnet_id).sort(), [...subnetIds].sort());
+    });
+
     it('port create, update and delete reach the agent as resource events', async () => {
       const h = harness();
       const port = (
@@ -222,15 +244,30 @@ export function controlPlaneContract(name: string, harness: () => ControlPlaneHa
       }
     });
 
-    it('release_port deletes the DHCP port; deleting the network reaches the agent', async () => {
+    it('release_port deletes the DHCP port; a reserved DHCP port is taken over', async () => {
       const h = harness();
-      await h.controlPlane.rpc.call('dhcp.release_port', {
-        host: h.host,
-        networkId,
-        deviceId: dhcpPortDeviceId(h.host, networkId),
-      });
+      const deviceId = dhcpPortDeviceId(h.host, networkId);
+      await h.controlPlane.rpc.call('dhcp.release_port', { host: h.host, networkId, deviceId });
       const { network } = await h.controlPlane.rpc.call('dhcp.get_network', { host: h.host, networkId });
       assert.ok(network === null || !network.ports.some((p) => p.id === dhcpPortId), 'DHCP port gone');
+      const reserved = (
+        await api(h, 'POST', 'ports', {
+          port: { network_id: networkId, device_owner: 'network:dhcp', device_id: 'reserved_dhcp_port' },
+        })
+      ).port as Json;
+      const { port } = await h.controlPlane.rpc.call('dhcp.ensure_port', {
+        host: h.host,
+        networkId,
+        deviceId,
+        subnetIds: portSubnets(reserved),
+      });
+      assert.equal(port?.id, reserved.id, 'the reserved port, not a new one');
+      assert.equal(port?.device_id, deviceId);
+      await h.controlPlane.rpc.call('dhcp.release_port', { host: h.host, networkId, deviceId });
+    });
+
+    it('deleting the network reaches the agent', async () => {
+      const h = harness();
       await api(h, 'DELETE', `networks/${networkId}`);
       await inbox.next(
         (m) =>
