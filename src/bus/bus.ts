@@ -39,7 +39,7 @@ export interface SubscribeOptions {
 
 /** Counters of one bus, for metrics (all since the bus was created). */
 export interface BusStats {
-  readonly transport: 'inprocess' | 'amqp';
+  readonly transport: 'inprocess' | 'amqp' | 'neutron';
   /** The in-process bus is always connected. */
   readonly connected: boolean;
   /** Successful reconnects after the first connection. */

@@ -18,6 +18,8 @@
  *   an agent that ignores it reports every port, which the server skips as before).
  * - v1, added: metadata.get_instance `context.instance.ec2Id` (optional; an agent that ignores it serves
  *   the instance UUID as the EC2 instance-id, as before).
+ * - v1, relaxed: agent.report_state's result `agentId` optional (neutron-server does not return one; no
+ *   agent read it).
  *
  * @module
  */
@@ -126,7 +128,8 @@ export const ReportStateParams = Type.Object({
   }),
 });
 export const ReportStateResult = Type.Object({
-  agentId: Uuid,
+  /** Absent from neutron-server, whose `report_state` answers the status only (the agent never reads it). */
+  agentId: Type.Optional(Uuid),
   status: Type.Union([Type.Literal('new'), Type.Literal('alive'), Type.Literal('revived')]),
 });
 

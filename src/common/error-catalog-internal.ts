@@ -45,6 +45,10 @@ export const INTERNAL_ERRORS = {
   BUS_REQUEST_TIMEOUT: entry('bus', RETRYABLE, 'bus request {method} timed out after {timeout_ms} ms'),
   /** Retryable: a server may start serving the method later (an agent started before its server). */
   BUS_NO_SERVER: entry('bus', RETRYABLE, 'no server for bus method {method}'),
+  /** neutron-server raised an exception in an agent RPC call (oslo's `failure`): its class names the error. */
+  NEUTRON_REMOTE_ERROR: entry('bus', RETRYABLE, 'neutron-server: {method} raised {class}: {reason}'),
+  /** A call of qdhcp's agent contract that Neutron's agent RPC does not have (metadata lookups). */
+  NEUTRON_UNSUPPORTED: entry('bus', PERMANENT, "{method} is not part of Neutron's agent RPC"),
   BUS_METHOD_ALREADY_SERVED: entry('bus', PERMANENT, 'bus method {method} is already served'),
   BUS_INVALID_REQUEST: entry('bus', PERMANENT, 'invalid bus request: {reason}'),
   /** Retryable: a reply from a server of another version; a restarted or upgraded server may answer. */

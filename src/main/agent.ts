@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { type AgentControlPlane, busControlPlane } from '../agent/control-plane.js';
 import { BuiltinDriver } from '../agent/drivers/builtin/builtin-driver.js';
 import { BuiltinDnsPeer } from '../agent/drivers/builtin/dns-peer.js';
 import { DnsmasqDriver } from '../agent/drivers/dnsmasq/dnsmasq-driver.js';
@@ -18,7 +19,6 @@ import { MetadataProxyPeer } from '../agent/metadata-proxy/metadata-peer.js';
 import { MetadataProxy } from '../agent/metadata-proxy/proxy-server.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../agent/naming.js';
 import { DEFAULT_PLUMBING_SETTINGS, type PlumbingSettings } from '../agent/plumbing-settings.js';
-import { createAgentRpc } from '../agent/reconciler/agent-rpc.js';
 import { removeOrphanNamespaces } from '../agent/reconciler/host-orphans.js';
 import { NetworkPeers } from '../agent/reconciler/network-peers.js';
 import { Reconciler } from '../agent/reconciler/reconciler.js';
@@ -70,13 +70,47 @@ function settingsFrom(config: AgentConfig): { dhcp: DhcpSettings; plumbing: Plum
 }
 
 /**
- * Starts the agent on `bus`: subscribes to events, sends the first heartbeat, runs the startup full sync
- * in the background (the server may still be starting; failures retry) and the periodic one.
+ * The control plane `config.rpc` names: qdhcp's servers over the process's bus, or a neutron-server over
+ * oslo.messaging (waits up to 15 s for the first connection; then the agent starts anyway and its calls
+ * retry until the broker answers).
+ */
+export async function createControlPlane(
+  config: AgentConfig,
+  bus: Bus,
+  logger: Logger,
+): Promise<AgentControlPlane> {
+  if (config.rpc !== 'neutron') return busControlPlane(bus);
+  const { NeutronControlPlane } = await import('../neutron/neutron-control-plane.js');
+  const controlPlane = new NeutronControlPlane({
+    transportUrl: config.transportUrl,
+    exchange: config.controlExchange,
+    host: config.host,
+    timeoutMs: config.rpcResponseTimeoutSeconds * 1000,
+    availabilityZone: config.availabilityZone,
+    dhcpLeaseDuration: config.dhcpLeaseDuration,
+    logger: logger.child({ component: 'neutron-rpc' }),
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    controlPlane.start(),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 15_000);
+    }),
+  ]);
+  clearTimeout(timer);
+  return controlPlane;
+}
+
+/**
+ * Starts the agent on its control plane (qdhcp's bus or neutron-server, `control-plane.ts`): subscribes to
+ * its messages, sends the first heartbeat, runs the startup full sync in the background (the server may
+ * still be starting; failures retry) and the periodic one. The control plane is closed with the agent.
  */
 export async function startAgent(
   config: AgentConfig,
-  deps: { readonly bus: Bus; readonly logger: Logger },
+  deps: { readonly controlPlane: AgentControlPlane; readonly logger: Logger },
 ): Promise<RunningAgent> {
+  const { controlPlane } = deps;
   const logger = deps.logger.child({ component: 'agent', host: config.host });
   const { dhcp, plumbing } = settingsFrom(config);
   ensureStateDir(config.stateDir);
@@ -93,7 +127,7 @@ export async function startAgent(
       : new BuiltinDriver(driverDeps);
   if (config.logDhcp && config.driver !== 'builtin')
     logger.warn({ event: 'agent.log_dhcp_unsupported' }, '--log-dhcp traces the builtin driver only');
-  const rpc = createAgentRpc(deps.bus);
+  const { rpc } = controlPlane;
   // The metadata proxy is a peer of either driver, as Neutron runs haproxy beside dnsmasq (spec §6).
   const lookup = createInstanceLookup(rpc, { host: config.host });
   const metadataBackend =
@@ -123,6 +157,7 @@ export async function startAgent(
     dhcpDeviceId: driverDeps.dhcpDeviceId,
     parallelism: config.syncParallelism,
     resyncIntervalMs: config.resyncIntervalSeconds * 1000,
+    ...(config.retryDelaySeconds !== undefined && { retryDelayMs: config.retryDelaySeconds * 1000 }),
     observer: metrics,
     removeOrphans: async (keep) => {
       const { removed, errors } = await removeOrphanNamespaces(config.namespacePrefix, keep);
@@ -157,28 +192,23 @@ export async function startAgent(
         counters: dataPlane.status(entry.networkId)?.counters ?? {},
       })),
     });
-    return `${agentText}${renderBusMetrics(deps.bus.stats()).join('\n')}\n`;
+    return `${agentText}${renderBusMetrics(controlPlane.stats()).join('\n')}\n`;
   };
   const statusServer = await serveStatus(statusSocketPath(config.stateDir), status);
   const metricsServer =
     config.metricsBind === undefined ? undefined : await serveMetrics(config.metricsBind, renderMetrics);
-  const unsubscribe = deps.bus.subscribe(
-    (event) => {
-      void reconciler.handleMessage(event);
-    },
-    { host: config.host },
-  );
-  // Events published while the bus was away never reached this agent: a full resync recovers them.
-  const unsubscribeReconnect = deps.bus.onReconnect(
-    () => void reconciler.fullSync('message bus reconnected'),
-  );
+  const unsubscribe = controlPlane.subscribe(config.host, (message) => {
+    void reconciler.handleMessage(message);
+  });
+  // Messages sent while the transport was away never reached this agent: a full resync recovers them.
+  const unsubscribeReconnect = controlPlane.onResync((reason) => void reconciler.fullSync(reason));
   const heartbeat = new Heartbeat(
     rpc,
     (startFlag) => ({
       host: config.host,
       binary: 'qdhcp-agent',
       agentType: 'DHCP agent',
-      availabilityZone: 'nova',
+      availabilityZone: config.availabilityZone,
       startFlag,
       configurations: {
         driver: dataPlane.name,
@@ -219,6 +249,7 @@ export async function startAgent(
         await dataPlane.stop();
         await statusServer.close();
         await metricsServer?.close();
+        await controlPlane.close();
       })();
       return closing;
     },

@@ -28,6 +28,7 @@ export function allInOneWithAgent(agentFlags: Readonly<Record<string, string>>):
     async ({ config, logger, bus }) => {
       const { resolveAgentConfig } = await import('../agent/runtime/agent-config.js');
       const { startAgent } = await import('./agent.js');
+      const { busControlPlane } = await import('../agent/control-plane.js');
       const agentConfig = resolveAgentConfig(undefined, {
         ...agentFlags,
         state_dir: config.stateDir,
@@ -35,7 +36,7 @@ export function allInOneWithAgent(agentFlags: Readonly<Record<string, string>>):
         dhcp_lease_duration: String(config.dhcpLeaseDuration),
         debug: String(config.debug),
       });
-      agent = await startAgent(agentConfig, { bus, logger });
+      agent = await startAgent(agentConfig, { controlPlane: busControlPlane(bus), logger });
       return agent;
     },
   ];

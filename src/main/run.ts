@@ -29,6 +29,8 @@ export type ComponentStarter<C = ServerConfig> = (context: ProcessContext<C>) =>
 /** What a process's configuration must say for {@link runProcess}. */
 export interface ProcessConfig {
   readonly transportUrl: string;
+  /** `neutron`: the process reaches a neutron-server itself (src/neutron/); its bus stays in-process. */
+  readonly rpc?: 'qdhcp' | 'neutron';
   readonly debug: boolean;
 }
 
@@ -39,7 +41,8 @@ export interface ProcessConfig {
 export async function createBus(config: ProcessConfig, logger: Logger, name = 'qdhcp'): Promise<Bus> {
   const onHandlerError = (error: unknown, event: { schema: string; networkId: string }) =>
     logger.error({ err: error, schema: event.schema, networkId: event.networkId }, 'bus subscriber failed');
-  if (config.transportUrl.startsWith('inprocess:')) return createInProcessBus({ onHandlerError });
+  if (config.transportUrl.startsWith('inprocess:') || config.rpc === 'neutron')
+    return createInProcessBus({ onHandlerError });
   if (/^amqps?:/.test(config.transportUrl)) {
     const { createAmqpBus } = await import('../bus/amqp-bus.js');
     return createAmqpBus(config.transportUrl, {

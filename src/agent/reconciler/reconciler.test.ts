@@ -225,6 +225,11 @@ describe('reconciler', () => {
     await t.reconciler.handleMessage(binding('unbound'));
     assert.equal(t.calls.at(-1), `disable ${a.id}`);
     assert.equal(t.server.count('dhcp.release_port'), 1);
+    // Not held any more: nothing to undo, no second release (Neutron fans network deletes out to all agents).
+    const callsBefore = t.calls.length;
+    await t.reconciler.handleMessage(binding('unbound'));
+    assert.equal(t.calls.length, callsBefore);
+    assert.equal(t.server.count('dhcp.release_port'), 1);
     await t.reconciler.handleMessage({ schema: 'nonsense' });
     await t.reconciler.stop();
   });

@@ -104,11 +104,15 @@ export class Reconciler {
       const { event } = parsed;
       if (event.host !== this.options.host) return Promise.resolve();
       if (event.action === 'bound') return this.syncNetwork(event.networkId, 'network bound to this agent');
-      return this.queue.run(event.networkId, () =>
-        this.guarded(event.networkId, 'unbind', () =>
+      return this.queue.run(event.networkId, () => {
+        // Nothing here to undo: no release either (Neutron fans every network delete out to every DHCP
+        // agent; leftovers of an earlier run go with the next full sync's orphan removal).
+        if (!this.entries.has(event.networkId) && this.options.peers.status(event.networkId) === undefined)
+          return Promise.resolve();
+        return this.guarded(event.networkId, 'unbind', () =>
           this.teardown(event.networkId, { release: true, removeDevices: false }),
-        ),
-      );
+        );
+      });
     }
     const { event } = parsed;
     return this.queue.run(event.networkId, () =>

@@ -1,5 +1,6 @@
 import { QdhcpError } from '../../common/errors.js';
 import { type AgentConfig, loadAgentConfig } from './agent-config.js';
+import { loadNeutronAgentConfig } from './neutron-agent-config.js';
 import { formatStatus, readStatus, statusSocketPath } from './status-socket.js';
 
 /**
@@ -11,8 +12,16 @@ import { formatStatus, readStatus, statusSocketPath } from './status-socket.js';
 export function loadStandaloneAgentConfig(
   configFile: string | undefined,
   flags: Readonly<Record<string, string | undefined>>,
-): AgentConfig {
+  neutron: { readonly enabled: boolean; readonly files: readonly string[] } = { enabled: false, files: [] },
+): AgentConfig & { readonly neutronNotes?: { ignored: readonly string[]; warnings: readonly string[] } } {
+  if (neutron.enabled || neutron.files.length > 0) {
+    // Neutron's own files (--config-file, in order), then qdhcp's --config file, flags winning.
+    const files = [...neutron.files, ...(configFile === undefined ? [] : [configFile])];
+    const { config, ignored, warnings } = loadNeutronAgentConfig(files, flags);
+    return { ...config, neutronNotes: { ignored, warnings } };
+  }
   const config = loadAgentConfig(configFile, flags);
+  if (config.rpc === 'neutron') return config;
   if (!/^amqps?:/.test(config.transportUrl))
     throw new QdhcpError('CONFIG_INVALID', {
       message:

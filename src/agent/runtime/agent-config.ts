@@ -22,6 +22,7 @@ import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import { parseIpv4 } from '../../common/ipv4.js';
 import { parseUpstream } from '../../dns/forwarder.js';
 import { parseInterfaceMappings } from '../plumbing-settings.js';
+import { CONTROL_PLANE_OPTIONS } from './control-plane-options.js';
 
 /** The server's definition of an option the agent reads too, so both keep one default and one help text. */
 function sharedOption(key: string): OptionSpec {
@@ -54,6 +55,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     default: 'inprocess://',
     help: 'message bus URL: amqp://user:pass@host:port/vhost[?exchange=PREFIX] to reach qdhcp servers (inprocess:// only inside all-in-one)',
   },
+  ...CONTROL_PLANE_OPTIONS,
   {
     key: 'namespace_prefix',
     sections: ['DEFAULT'],
@@ -197,6 +199,11 @@ export interface AgentConfig {
   readonly host: string;
   readonly stateDir: string;
   readonly transportUrl: string;
+  /** The control plane: qdhcp's servers over the bus, or neutron-server over oslo.messaging. */
+  readonly rpc: 'qdhcp' | 'neutron';
+  readonly controlExchange: string;
+  readonly rpcResponseTimeoutSeconds: number;
+  readonly availabilityZone: string;
   readonly namespacePrefix: string;
   /** Where bridges, taps and uplinks live; undefined = the agent's own namespace. */
   readonly hostNamespace: string | undefined;
@@ -216,6 +223,8 @@ export interface AgentConfig {
   readonly novaMetadataUrl: string;
   readonly metadataProxySharedSecret: string;
   readonly resyncIntervalSeconds: number;
+  /** Delay before a failed network (or full sync) is retried; default the reconciler's (2 s). */
+  readonly retryDelaySeconds?: number;
   readonly reportIntervalSeconds: number;
   readonly syncParallelism: number;
   readonly logDhcp: boolean;
@@ -235,7 +244,13 @@ export function resolveAgentConfig(
   const { get, str, int, bool } = resolveOptions(AGENT_OPTIONS, ini, flags, source);
 
   const transportUrl = str('transport_url');
-  if (/^amqps?:/.test(transportUrl)) {
+  const rpc = str('rpc') as AgentConfig['rpc'];
+  if (rpc === 'neutron') {
+    if (!/^(rabbit|amqps?):\/\/[^,]+$/.test(transportUrl))
+      throw invalid(
+        `${get('transport_url').where}: rpc = neutron needs rabbit://user:pass@host:port/vhost (one host)`,
+      );
+  } else if (/^amqps?:/.test(transportUrl)) {
     try {
       parseAmqpUrl(transportUrl);
     } catch (error) {
@@ -290,6 +305,10 @@ export function resolveAgentConfig(
     host,
     stateDir: str('state_dir'),
     transportUrl,
+    rpc,
+    controlExchange: str('control_exchange'),
+    rpcResponseTimeoutSeconds: int('rpc_response_timeout'),
+    availabilityZone: str('availability_zone'),
     namespacePrefix: prefix,
     hostNamespace: hostNamespace === '' ? undefined : hostNamespace,
     physicalInterfaceMappings: mappings,

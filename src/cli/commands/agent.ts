@@ -9,17 +9,42 @@ const AGENT_FLAGS = { booleans: 'switch' } as const;
 export function registerAgent(program: Command): void {
   const command = program
     .command('agent')
-    .description('run the DHCP agent on this host, talking to the servers over --bus amqp://…')
-    .option('--config <file>', 'INI configuration file (Neutron dhcp_agent.ini style)');
+    .description(
+      'run the DHCP agent on this host, talking to qdhcp servers over --bus amqp://… or to a neutron-server (--neutron)',
+    )
+    .option('--config <file>', 'INI configuration file (Neutron dhcp_agent.ini style)')
+    .option('--neutron', 'speak to a neutron-server over oslo.messaging (same as --rpc neutron)')
+    .option(
+      '--config-file <file>',
+      "one of Neutron's files (neutron.conf, dhcp_agent.ini; repeatable, in order): implies --neutron",
+      (file: string, files: string[]) => [...files, file],
+      [] as string[],
+    );
   addOptionFlags(command, AGENT_OPTIONS, AGENT_FLAGS).action(async () => {
     const { loadStandaloneAgentConfig } = await import('../../agent/runtime/agent-command.js');
     const { runProcess } = await import('../../main/run.js');
     const { startAgent } = await import('../../main/agent.js');
-    const configFile = command.opts<{ config?: string }>().config;
+    const { createControlPlane } = await import('../../main/agent.js');
+    const opts = command.opts<{ config?: string; neutron?: boolean; configFile: string[] }>();
     await runProcess(
       'agent',
-      () => loadStandaloneAgentConfig(configFile, givenOptionFlags(command, AGENT_OPTIONS, AGENT_FLAGS)),
-      [({ config, logger, bus }) => startAgent(config, { bus, logger })],
+      () =>
+        loadStandaloneAgentConfig(opts.config, givenOptionFlags(command, AGENT_OPTIONS, AGENT_FLAGS), {
+          enabled: opts.neutron === true,
+          files: opts.configFile,
+        }),
+      [
+        async ({ config, logger, bus }) => {
+          for (const warning of config.neutronNotes?.warnings ?? [])
+            logger.warn({ event: 'agent.neutron_option' }, warning);
+          if ((config.neutronNotes?.ignored.length ?? 0) > 0)
+            logger.info(
+              { event: 'agent.neutron_options_ignored', options: config.neutronNotes?.ignored },
+              'Neutron options qdhcp does not use (ignored)',
+            );
+          return startAgent(config, { controlPlane: await createControlPlane(config, bus, logger), logger });
+        },
+      ],
     );
   });
   command
