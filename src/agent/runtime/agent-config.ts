@@ -7,6 +7,7 @@
  */
 import { isIPv4 } from 'node:net';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { parseAmqpUrl } from '../../bus/amqp-topology.js';
 import { type IniDocument, readIniFile } from '../../common/config-ini.js';
 import {
@@ -14,6 +15,7 @@ import {
   configInvalid as invalid,
   type OptionFlags,
   type OptionSpec,
+  type OptionValues,
   parseHostPort,
   resolveOptions,
 } from '../../common/config-options.js';
@@ -21,7 +23,8 @@ import { SERVER_OPTIONS } from '../../common/config-server-options.js';
 import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import { parseIpv4 } from '../../common/ipv4.js';
 import { parseUpstream } from '../../dns/forwarder.js';
-import { parseInterfaceMappings } from '../plumbing-settings.js';
+import { METADATA_BACKENDS, type MetadataBackendName } from '../metadata-proxy/backends.js';
+import { L2_OWNERS, type L2Owner, parseInterfaceMappings } from '../plumbing-settings.js';
 
 /** The server's definition of an option the agent reads too, so both keep one default and one help text. */
 function sharedOption(key: string): OptionSpec {
@@ -138,15 +141,15 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     sections: ['DEFAULT'],
     kind: 'string',
     default: 'builtin',
-    choices: ['builtin', 'nova'],
-    help: "who answers the metadata proxy: qdhcp's instance records or a Nova metadata API",
+    choices: [...METADATA_BACKENDS],
+    help: "who answers the metadata proxy: qdhcp's instance records (builtin), a Nova metadata API after asking the server who calls (nova) or after finding the caller in the agent's own ports (nova-local), or neutron-metadata-agent's socket (neutron-agent)",
   },
   {
     key: 'nova_metadata_url',
     sections: ['DEFAULT'],
     kind: 'string',
     default: 'http://127.0.0.1:8775',
-    help: 'Nova metadata API for metadata_backend = nova',
+    help: 'Nova metadata API for metadata_backend = nova or nova-local (unless nova_metadata_host is set)',
   },
   {
     key: 'metadata_proxy_shared_secret',
@@ -154,6 +157,46 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     kind: 'string',
     default: '',
     help: 'key of X-Instance-ID-Signature sent to Nova (HMAC-SHA256)',
+  },
+  // Metadata and plumbing under Neutron (issue 16), Neutron's option names where Neutron has the option.
+  {
+    key: 'metadata_proxy_socket',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: '',
+    help: "neutron-metadata-agent's UNIX socket for metadata_backend = neutron-agent (default: STATE_DIR/metadata_proxy)",
+  },
+  {
+    key: 'nova_metadata_host',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: '',
+    help: 'Nova metadata host; when set, the Nova URL is nova_metadata_protocol://host:nova_metadata_port',
+  },
+  {
+    key: 'nova_metadata_port',
+    sections: ['DEFAULT'],
+    kind: 'int',
+    default: '8775',
+    min: 1,
+    max: 65535,
+    help: 'Nova metadata port (with nova_metadata_host)',
+  },
+  {
+    key: 'nova_metadata_protocol',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: 'http',
+    choices: ['http', 'https'],
+    help: 'Nova metadata protocol (with nova_metadata_host)',
+  },
+  {
+    key: 'l2_owner',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: 'qdhcp',
+    choices: [...L2_OWNERS],
+    help: "who makes bridges and uplinks and plugs the DHCP tap: qdhcp, or Neutron's linuxbridge agent (neutron-linuxbridge: qdhcp makes only namespaces and veths)",
   },
   {
     key: 'resync_interval',
@@ -212,9 +255,13 @@ export interface AgentConfig {
   readonly dnsServers: readonly string[];
   readonly enableIsolatedMetadata: boolean;
   readonly forceMetadata: boolean;
-  readonly metadataBackend: 'builtin' | 'nova';
+  readonly metadataBackend: MetadataBackendName;
+  /** `http(s)://host:port` of Nova's metadata API: `nova_metadata_url`, or built from `nova_metadata_host`. */
   readonly novaMetadataUrl: string;
   readonly metadataProxySharedSecret: string;
+  /** `metadata_proxy_socket`: neutron-metadata-agent's UNIX socket (metadata_backend = neutron-agent). */
+  readonly metadataProxySocket: string;
+  readonly l2Owner: L2Owner;
   readonly resyncIntervalSeconds: number;
   readonly reportIntervalSeconds: number;
   readonly syncParallelism: number;
@@ -232,7 +279,8 @@ export function resolveAgentConfig(
   flags: OptionFlags,
   source = 'config',
 ): AgentConfig {
-  const { get, str, int, bool } = resolveOptions(AGENT_OPTIONS, ini, flags, source);
+  const options = resolveOptions(AGENT_OPTIONS, ini, flags, source);
+  const { get, str, int, bool } = options;
 
   const transportUrl = str('transport_url');
   if (/^amqps?:/.test(transportUrl)) {
@@ -280,9 +328,7 @@ export function resolveAgentConfig(
     if (!isIPv4(address)) throw invalid(`${get('dnsmasq_dns_servers').where}: "${entry}" is not IPv4`);
   }
   checkRenewalTimes(int('dhcp_lease_duration'), int('dhcp_renewal_time'), int('dhcp_rebinding_time'));
-  const novaUrl = str('nova_metadata_url');
-  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(novaUrl))
-    throw invalid(`${get('nova_metadata_url').where}: "${novaUrl}" is not an http(s) URL`);
+  const novaUrl = novaMetadataUrl(options);
   const metrics = str('metrics_bind');
   const host = str('host') || hostname();
   if (host.length > 255) throw invalid(`${get('host').where}: host name too long`);
@@ -305,6 +351,8 @@ export function resolveAgentConfig(
     metadataBackend: str('metadata_backend') as AgentConfig['metadataBackend'],
     novaMetadataUrl: novaUrl,
     metadataProxySharedSecret: get('metadata_proxy_shared_secret').value,
+    metadataProxySocket: str('metadata_proxy_socket') || join(str('state_dir'), 'metadata_proxy'),
+    l2Owner: str('l2_owner') as L2Owner,
     resyncIntervalSeconds: int('resync_interval'),
     reportIntervalSeconds: int('report_interval'),
     syncParallelism: int('num_sync_threads'),
@@ -312,6 +360,28 @@ export function resolveAgentConfig(
     metricsBind: metrics === '' ? undefined : parseHostPort(metrics, get('metrics_bind').where),
     debug: bool('debug'),
   };
+}
+
+/**
+ * Nova's metadata URL: Neutron's `nova_metadata_protocol://nova_metadata_host:nova_metadata_port` when the
+ * host is set, else `nova_metadata_url` (qdhcp's older single option); both at once is ambiguous.
+ */
+function novaMetadataUrl({ get, str, int }: OptionValues): string {
+  const host = str('nova_metadata_host');
+  const url = str('nova_metadata_url');
+  if (host === '') {
+    if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(url))
+      throw invalid(`${get('nova_metadata_url').where}: "${url}" is not an http(s) URL`);
+    return url;
+  }
+  if (!get('nova_metadata_url').where.startsWith('default of'))
+    throw invalid(
+      `${get('nova_metadata_host').where}: set nova_metadata_host or nova_metadata_url, not both`,
+    );
+  if (!/^(\[?[0-9A-Fa-f:.]+\]?|[A-Za-z0-9.-]+)$/.test(host))
+    throw invalid(`${get('nova_metadata_host').where}: "${host}" is not a host name or address`);
+  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `${str('nova_metadata_protocol')}://${bracketed}:${int('nova_metadata_port')}`;
 }
 
 /**
