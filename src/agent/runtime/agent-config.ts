@@ -369,6 +369,9 @@ export function resolveAgentConfig(
 function novaMetadataUrl({ get, str, int }: OptionValues): string {
   const host = str('nova_metadata_host');
   const url = str('nova_metadata_url');
+  // Checked even when unused, so a typo is an error now rather than when nova_metadata_host is set later.
+  const protocol = str('nova_metadata_protocol');
+  const port = int('nova_metadata_port');
   if (host === '') {
     if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(url))
       throw invalid(`${get('nova_metadata_url').where}: "${url}" is not an http(s) URL`);
@@ -381,7 +384,7 @@ function novaMetadataUrl({ get, str, int }: OptionValues): string {
   if (!/^(\[?[0-9A-Fa-f:.]+\]?|[A-Za-z0-9.-]+)$/.test(host))
     throw invalid(`${get('nova_metadata_host').where}: "${host}" is not a host name or address`);
   const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `${str('nova_metadata_protocol')}://${bracketed}:${int('nova_metadata_port')}`;
+  return `${protocol}://${bracketed}:${port}`;
 }
 
 /**
