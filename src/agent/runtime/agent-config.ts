@@ -7,7 +7,6 @@
  */
 import { isIPv4 } from 'node:net';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { parseAmqpUrl } from '../../bus/amqp-topology.js';
 import { type IniDocument, readIniFile } from '../../common/config-ini.js';
 import {
@@ -15,7 +14,6 @@ import {
   configInvalid as invalid,
   type OptionFlags,
   type OptionSpec,
-  type OptionValues,
   parseHostPort,
   resolveOptions,
 } from '../../common/config-options.js';
@@ -24,7 +22,12 @@ import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import { parseIpv4 } from '../../common/ipv4.js';
 import { parseUpstream } from '../../dns/forwarder.js';
 import { METADATA_BACKENDS, type MetadataBackendName } from '../metadata-proxy/backends.js';
-import { L2_OWNERS, type L2Owner, parseInterfaceMappings } from '../plumbing-settings.js';
+import { parseInterfaceMappings } from '../plumbing-settings.js';
+import {
+  NEUTRON_DATAPLANE_OPTIONS,
+  type NeutronDataplaneConfig,
+  resolveNeutronDataplane,
+} from './neutron-dataplane-options.js';
 
 /** The server's definition of an option the agent reads too, so both keep one default and one help text. */
 function sharedOption(key: string): OptionSpec {
@@ -158,46 +161,8 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     default: '',
     help: 'key of X-Instance-ID-Signature sent to Nova (HMAC-SHA256)',
   },
-  // Metadata and plumbing under Neutron (issue 16), Neutron's option names where Neutron has the option.
-  {
-    key: 'metadata_proxy_socket',
-    sections: ['DEFAULT'],
-    kind: 'string',
-    default: '',
-    help: "neutron-metadata-agent's UNIX socket for metadata_backend = neutron-agent (default: STATE_DIR/metadata_proxy)",
-  },
-  {
-    key: 'nova_metadata_host',
-    sections: ['DEFAULT'],
-    kind: 'string',
-    default: '',
-    help: 'Nova metadata host; when set, the Nova URL is nova_metadata_protocol://host:nova_metadata_port',
-  },
-  {
-    key: 'nova_metadata_port',
-    sections: ['DEFAULT'],
-    kind: 'int',
-    default: '8775',
-    min: 1,
-    max: 65535,
-    help: 'Nova metadata port (with nova_metadata_host)',
-  },
-  {
-    key: 'nova_metadata_protocol',
-    sections: ['DEFAULT'],
-    kind: 'string',
-    default: 'http',
-    choices: ['http', 'https'],
-    help: 'Nova metadata protocol (with nova_metadata_host)',
-  },
-  {
-    key: 'l2_owner',
-    sections: ['DEFAULT'],
-    kind: 'string',
-    default: 'qdhcp',
-    choices: [...L2_OWNERS],
-    help: "who makes bridges and uplinks and plugs the DHCP tap: qdhcp, or Neutron's linuxbridge agent (neutron-linuxbridge: qdhcp makes only namespaces and veths)",
-  },
+  // Metadata and plumbing under Neutron (issue 16): one block, its own file.
+  ...NEUTRON_DATAPLANE_OPTIONS,
   {
     key: 'resync_interval',
     sections: ['DEFAULT'],
@@ -236,7 +201,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** Resolved, validated agent configuration. */
-export interface AgentConfig {
+export interface AgentConfig extends NeutronDataplaneConfig {
   readonly host: string;
   readonly stateDir: string;
   readonly transportUrl: string;
@@ -256,12 +221,7 @@ export interface AgentConfig {
   readonly enableIsolatedMetadata: boolean;
   readonly forceMetadata: boolean;
   readonly metadataBackend: MetadataBackendName;
-  /** `http(s)://host:port` of Nova's metadata API: `nova_metadata_url`, or built from `nova_metadata_host`. */
-  readonly novaMetadataUrl: string;
   readonly metadataProxySharedSecret: string;
-  /** `metadata_proxy_socket`: neutron-metadata-agent's UNIX socket (metadata_backend = neutron-agent). */
-  readonly metadataProxySocket: string;
-  readonly l2Owner: L2Owner;
   readonly resyncIntervalSeconds: number;
   readonly reportIntervalSeconds: number;
   readonly syncParallelism: number;
@@ -328,7 +288,6 @@ export function resolveAgentConfig(
     if (!isIPv4(address)) throw invalid(`${get('dnsmasq_dns_servers').where}: "${entry}" is not IPv4`);
   }
   checkRenewalTimes(int('dhcp_lease_duration'), int('dhcp_renewal_time'), int('dhcp_rebinding_time'));
-  const novaUrl = novaMetadataUrl(options);
   const metrics = str('metrics_bind');
   const host = str('host') || hostname();
   if (host.length > 255) throw invalid(`${get('host').where}: host name too long`);
@@ -349,10 +308,8 @@ export function resolveAgentConfig(
     enableIsolatedMetadata: bool('enable_isolated_metadata'),
     forceMetadata: bool('force_metadata'),
     metadataBackend: str('metadata_backend') as AgentConfig['metadataBackend'],
-    novaMetadataUrl: novaUrl,
     metadataProxySharedSecret: get('metadata_proxy_shared_secret').value,
-    metadataProxySocket: str('metadata_proxy_socket') || join(str('state_dir'), 'metadata_proxy'),
-    l2Owner: str('l2_owner') as L2Owner,
+    ...resolveNeutronDataplane(options),
     resyncIntervalSeconds: int('resync_interval'),
     reportIntervalSeconds: int('report_interval'),
     syncParallelism: int('num_sync_threads'),
@@ -360,31 +317,6 @@ export function resolveAgentConfig(
     metricsBind: metrics === '' ? undefined : parseHostPort(metrics, get('metrics_bind').where),
     debug: bool('debug'),
   };
-}
-
-/**
- * Nova's metadata URL: Neutron's `nova_metadata_protocol://nova_metadata_host:nova_metadata_port` when the
- * host is set, else `nova_metadata_url` (qdhcp's older single option); both at once is ambiguous.
- */
-function novaMetadataUrl({ get, str, int }: OptionValues): string {
-  const host = str('nova_metadata_host');
-  const url = str('nova_metadata_url');
-  // Checked even when unused, so a typo is an error now rather than when nova_metadata_host is set later.
-  const protocol = str('nova_metadata_protocol');
-  const port = int('nova_metadata_port');
-  if (host === '') {
-    if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(url))
-      throw invalid(`${get('nova_metadata_url').where}: "${url}" is not an http(s) URL`);
-    return url;
-  }
-  if (!get('nova_metadata_url').where.startsWith('default of'))
-    throw invalid(
-      `${get('nova_metadata_host').where}: set nova_metadata_host or nova_metadata_url, not both`,
-    );
-  if (!/^(\[?[0-9A-Fa-f:.]+\]?|[A-Za-z0-9.-]+)$/.test(host))
-    throw invalid(`${get('nova_metadata_host').where}: "${host}" is not a host name or address`);
-  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `${protocol}://${bracketed}:${port}`;
 }
 
 /**
