@@ -14,7 +14,8 @@ scripts/setup.sh
 
 # Packages only the tests need (qdhcp itself never does), installed here rather than by setup.sh:
 #   tempest neutron-tempest-plugin   OpenStack's Neutron API suites (test/e2e/tempest.test.ts, test/tempest/)
-TEST_PACKAGES=(tempest neutron-tempest-plugin)
+#   python3-neutron                  the real neutron-metadata-agent (test/e2e/metadata-neutron-agent.test.ts)
+TEST_PACKAGES=(tempest neutron-tempest-plugin python3-neutron)
 missing_test_packages=()
 for p in "${TEST_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing_test_packages+=("$p")
