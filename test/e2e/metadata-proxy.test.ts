@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { metadataBurst, percentile } from '../../bench/metadata/load.js';
 import { type CommandResult, runCommand } from '../../src/linux/run-command.js';
@@ -8,6 +6,7 @@ import { instanceIdSignature } from '../../src/metadata/signature.js';
 import { CLOUD_INIT_READER } from '../../src/metadata/testing/fixtures.js';
 import { AllInOne, type Json, type ProbeInstance } from '../support/agent/all-in-one.js';
 import { canUseNamespaces } from '../support/netns.js';
+import { NovaStandIn } from '../support/nova-stand-in.js';
 import { freePort } from './api-server-process.js';
 
 /**
@@ -242,37 +241,20 @@ describe('metadata proxy end to end (builtin driver)', { skip, concurrency: fals
 
   describe('nova backend through the proxy', () => {
     const SECRET = 'e2e-shared-secret';
-    let nova: Server;
-    const seen: IncomingHttpHeaders[] = [];
+    let nova: NovaStandIn | undefined;
 
     before(async () => {
       // The agent process makes the upstream call from its own namespace (root, loopback), as Neutron's
-      // metadata agent does; the Nova stand-in answers only correctly signed requests.
-      nova = createServer((request, response) => {
-        seen.push(request.headers);
-        const id = String(request.headers['x-instance-id']);
-        if (request.headers['x-instance-id-signature'] !== instanceIdSignature(SECRET, id)) {
-          response.writeHead(403).end();
-          return;
-        }
-        // Nova knows only real instances.
-        if (![vm1, vm2, vmB].some((vm) => vm.instance['id'] === id)) {
-          response.writeHead(404).end();
-          return;
-        }
-        response
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ uuid: id, from: request.headers['x-forwarded-for'], path: request.url }));
-      });
-      await new Promise<void>((resolve) => nova.listen(0, '127.0.0.1', resolve));
-      const url = `http://127.0.0.1:${(nova.address() as AddressInfo).port}`;
+      // metadata agent does; the Nova stand-in answers only correctly signed requests for real instances.
+      nova = await NovaStandIn.start(SECRET);
+      for (const vm of [vm1, vm2, vmB]) nova.addInstance(String(vm.instance['id']));
       await aio.restart([
-        ...['--metadata-backend', 'nova', '--nova-metadata-url', url],
+        ...['--metadata-backend', 'nova', '--nova-metadata-url', nova.url],
         ...['--metadata-proxy-shared-secret', SECRET],
       ]);
     });
 
-    after(() => new Promise<void>((resolve) => nova?.close(() => resolve())));
+    after(() => nova?.stop());
 
     test('the request reaches Nova signed, for the caller the proxy identified, whatever it claims', async () => {
       const body = await aio.waitFor('the restarted agent serves metadata again', async () => {
@@ -287,6 +269,7 @@ describe('metadata proxy end to end (builtin driver)', { skip, concurrency: fals
         from: vm1.ip,
         path: '/openstack/latest/meta_data.json',
       });
+      const seen = nova!.seen;
       const last = seen.at(-1)!;
       assert.equal(last['x-tenant-id'], String(vm1.instance['project_id'] ?? vm1.instance['tenant_id']));
       // The anonymous probe's port has no device_id: no instance to ask Nova about, 404 from the proxy.

@@ -2,7 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 
 /**
  * A child process started by a test, always stopped by its own PID (never by name). Output is kept in
- * memory so tests can wait for a line and print it on failure.
+ * memory so tests can wait for a line and print it on failure. With `processGroup`, the child leads a new
+ * process group and signals go to the whole group (-PID): services that fork workers (neutron-server, a
+ * RabbitMQ node's Erlang VM under its start script) are stopped with everything they started.
  */
 export class ManagedProcess {
   private stdoutText = '';
@@ -13,6 +15,7 @@ export class ManagedProcess {
   private constructor(
     readonly label: string,
     private readonly child: ChildProcess,
+    private readonly processGroup: boolean,
   ) {
     child.stdout?.on('data', (chunk: Buffer) => {
       this.stdoutText += chunk.toString('utf8');
@@ -33,15 +36,21 @@ export class ManagedProcess {
     });
   }
 
-  /** Starts `file args` (no shell) with stdout/stderr captured. */
+  /** Starts `file args` (no shell) with stdout/stderr captured; `processGroup`: in a group of its own. */
   static start(
     label: string,
     file: string,
     args: readonly string[],
     env?: NodeJS.ProcessEnv,
+    options: { processGroup?: boolean } = {},
   ): ManagedProcess {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
-    return new ManagedProcess(label, child);
+    const processGroup = options.processGroup === true;
+    const child = spawn(file, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: env ?? process.env,
+      detached: processGroup,
+    });
+    return new ManagedProcess(label, child, processGroup);
   }
 
   get pid(): number | undefined {
@@ -57,9 +66,32 @@ export class ManagedProcess {
     return this.exitInfo;
   }
 
-  /** Sends a signal to this process (by PID) if it is still running. */
+  /** Sends a signal to this process (by PID; its group by -PID with `processGroup`) if it is still running. */
   signal(signal: NodeJS.Signals): void {
-    if (this.exitInfo === undefined && this.child.pid !== undefined) this.child.kill(signal);
+    if (this.exitInfo === undefined && this.child.pid !== undefined) this.kill(signal);
+  }
+
+  private kill(signal: NodeJS.Signals): void {
+    if (!this.processGroup) {
+      this.child.kill(signal);
+      return;
+    }
+    try {
+      process.kill(-(this.child.pid ?? 0), signal);
+    } catch {
+      // the group is gone already
+    }
+  }
+
+  /** True while any process of the group is left (a worker may outlive its leader by a moment). */
+  private groupAlive(): boolean {
+    if (!this.processGroup || this.child.pid === undefined) return false;
+    try {
+      process.kill(-this.child.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Resolves when the process exits, or returns false after `timeoutMs`. */
@@ -91,13 +123,27 @@ export class ManagedProcess {
     }
   }
 
-  /** SIGTERM, wait up to `graceMs`, then SIGKILL. Safe to call twice. */
+  /**
+   * SIGTERM, wait up to `graceMs`, then SIGKILL (with `processGroup`: to the group, and until no member is
+   * left). Safe to call twice.
+   */
   async stop(graceMs = 3000): Promise<void> {
-    if (this.exitInfo !== undefined || this.child.pid === undefined) return;
-    this.child.kill('SIGTERM');
-    if (await this.waitForExit(graceMs)) return;
-    this.child.kill('SIGKILL');
+    if (this.child.pid === undefined) return;
+    if (this.exitInfo !== undefined && !this.groupAlive()) return;
+    this.kill('SIGTERM');
+    const deadline = Date.now() + graceMs;
+    if ((await this.waitForExit(graceMs)) && (await this.groupGone(deadline))) return;
+    this.kill('SIGKILL');
     await this.waitForExit(2000);
+    await this.groupGone(Date.now() + 2000);
+  }
+
+  private async groupGone(deadline: number): Promise<boolean> {
+    while (this.groupAlive()) {
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return true;
   }
 
   /** Captured output, for assertion messages. */

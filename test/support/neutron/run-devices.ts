@@ -1,0 +1,55 @@
+/**
+ * Removing what a run's agents made on the host, by what the run owns: the `qdhcp-<network id>` namespaces
+ * of its networks (any name prefix a qdhcp agent adds; network ids are unique to the run's database) with
+ * whatever still runs inside them (a dnsmasq or haproxy that daemonised), the `tap<port id[:11]>` devices of
+ * its ports (left in the root namespace when an agent was killed between creating the veth and moving its
+ * peer), and the root-namespace devices the run created (bridges, probe veth ends). Never throws.
+ *
+ * @module
+ */
+import { runCommand } from '../../../src/linux/run-command.js';
+
+/** What to remove. */
+export interface RunDevices {
+  readonly networkIds: ReadonlySet<string>;
+  readonly portIds: ReadonlySet<string>;
+  readonly rootDevices: ReadonlySet<string>;
+}
+
+const quiet = { allowFailure: true, timeoutMs: 10_000 } as const;
+
+/** Namespaces among `names` that belong to one of `networkIds`. */
+export function runNamespaces(names: readonly string[], networkIds: ReadonlySet<string>): string[] {
+  return names.filter((name) => {
+    const id = /qdhcp-([0-9a-f-]{36})$/.exec(name)?.[1];
+    return id !== undefined && networkIds.has(id);
+  });
+}
+
+/** Neutron's name for a port's root-namespace veth end. */
+export function tapName(portId: string): string {
+  return `tap${portId.slice(0, 11)}`;
+}
+
+export async function removeRunDevices(devices: RunDevices): Promise<void> {
+  const list = await runCommand('ip', ['netns', 'list'], quiet).catch(() => undefined);
+  const names = (list?.stdout ?? '').split('\n').map((line) => line.split(' ')[0] ?? '');
+  for (const namespace of runNamespaces(names, devices.networkIds)) {
+    const pids = await runCommand('ip', ['netns', 'pids', namespace], quiet).catch(() => undefined);
+    for (const pid of (pids?.stdout ?? '').split(/\s+/).filter((p) => /^\d+$/.test(p))) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await runCommand('ip', ['netns', 'del', namespace], quiet).catch(() => undefined);
+  }
+  const links = await runCommand('ip', ['-br', 'link'], quiet).catch(() => undefined);
+  const present = new Set((links?.stdout ?? '').split('\n').map((line) => line.split(/[\s@]/)[0] ?? ''));
+  const leftovers = [...[...devices.portIds].map(tapName), ...devices.rootDevices].filter((d) =>
+    present.has(d),
+  );
+  for (const device of leftovers)
+    await runCommand('ip', ['link', 'del', device], quiet).catch(() => undefined);
+}
