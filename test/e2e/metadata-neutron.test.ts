@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CommandResult, runCommand } from '../../src/linux/run-command.js';
-import { instanceIdSignature } from '../../src/metadata/signature.js';
 import { AllInOne, type Json, type ProbeInstance } from '../support/agent/all-in-one.js';
 import { canUseNamespaces } from '../support/netns.js';
+import { NovaStandIn } from '../support/nova-stand-in.js';
 
 /**
  * The metadata backends for an agent beside a real neutron-server (issue 16), end to end in the agent
@@ -18,8 +17,8 @@ import { canUseNamespaces } from '../support/netns.js';
  * neutron-metadata-agent would receive). Probes on two networks with the same CIDR read 169.254.169.254
  * with busybox wget, sending forged identity headers.
  *
- * The real neutron-metadata-agent behind the socket needs a neutron-server to ask who the caller is; that
- * run belongs to the real-Neutron e2e (test/support/neutron/), not here.
+ * The real neutron-metadata-agent behind the socket (with a real neutron-server to ask who the caller is) is
+ * test/e2e/metadata-real-neutron.test.ts.
  */
 const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces';
 const SECRET = 'e2e-neutron-secret';
@@ -72,7 +71,7 @@ describe('metadata backends for Neutron, end to end', { skip, concurrency: false
   const dir = mkdtempSync(join(tmpdir(), 'qdhcp-mdn-'));
   const socketPath = join(dir, 'metadata_proxy');
   let aio: AllInOne;
-  let nova: { server: Server; seen: IncomingHttpHeaders[] };
+  let nova: NovaStandIn;
   let metadataAgent: { server: Server; seen: IncomingHttpHeaders[] };
   let networkA: Json;
   let networkB: Json;
@@ -80,23 +79,12 @@ describe('metadata backends for Neutron, end to end', { skip, concurrency: false
   let vmB: ProbeInstance;
 
   before(async () => {
-    const instances = new Map<string, string>();
-    nova = await recordingServer(
-      (server) => new Promise((resolve) => server.listen(0, '127.0.0.1', resolve)),
-      (headers) => {
-        const id = String(headers['x-instance-id']);
-        if (headers['x-instance-id-signature'] !== instanceIdSignature(SECRET, id))
-          return { status: 403, body: '' };
-        // Nova knows the instance and its project.
-        if (instances.get(id) !== headers['x-tenant-id']) return { status: 404, body: '' };
-        return { status: 200, body: JSON.stringify({ uuid: id, from: headers['x-forwarded-for'] }) };
-      },
-    );
+    nova = await NovaStandIn.start(SECRET);
     metadataAgent = await recordingServer(
       (server) => new Promise((resolve) => server.listen(socketPath, resolve)),
       (headers) => ({ status: 200, body: JSON.stringify({ network: headers['x-neutron-network-id'] }) }),
     );
-    const novaPort = (nova.server.address() as AddressInfo).port;
+    const novaPort = nova.port;
     aio = await AllInOne.start('mdn', [
       ...['--metadata-backend', 'nova-local', '--metadata-proxy-shared-secret', SECRET],
       ...['--nova-metadata-host', '127.0.0.1', '--nova-metadata-port', String(novaPort)],
@@ -106,14 +94,12 @@ describe('metadata backends for Neutron, end to end', { skip, concurrency: false
     networkB = (await aio.servedNetwork('mdn-b', '10.83.0.0/24')).network;
     vm1 = await aio.probeInstance(String(networkA['id']), 'vm1', { name: 'vm1', hostname: 'vm1' });
     vmB = await aio.probeInstance(String(networkB['id']), 'vmb', { name: 'vmb', hostname: 'vmb' });
-    for (const vm of [vm1, vmB]) {
-      instances.set(String(vm.instance['id']), String(vm.instance['project_id'] ?? vm.instance['tenant_id']));
-    }
+    for (const vm of [vm1, vmB]) nova.addInstance(String(vm.instance['id']));
   });
 
   after(async () => {
     await aio?.teardown();
-    await close(nova?.server);
+    await nova?.stop();
     await close(metadataAgent?.server);
     rmSync(dir, { recursive: true, force: true });
   });
@@ -125,7 +111,11 @@ describe('metadata backends for Neutron, end to end', { skip, concurrency: false
         const out = await wget(vm.namespace, '/openstack/latest/meta_data.json', FORGED);
         return out.code === 0 ? out.stdout : undefined;
       });
-      assert.deepEqual(JSON.parse(body), { uuid: vm.instance['id'], from: vm.ip });
+      assert.deepEqual(JSON.parse(body), {
+        uuid: vm.instance['id'],
+        from: vm.ip,
+        path: '/openstack/latest/meta_data.json',
+      });
       const headers = nova.seen.at(-1);
       assert.equal(headers?.['x-tenant-id'], String(vm.instance['project_id'] ?? vm.instance['tenant_id']));
       assert.equal(headers?.['x-neutron-network-id'], undefined);
