@@ -103,6 +103,31 @@ test('desired devices: names, MAC, MTU, addresses of DHCP subnets (+metadata), f
   assert.deepEqual(plain.device.addresses, ['10.60.0.10/24', '10.62.0.10/26']);
 });
 
+test('l2_owner = neutron-linuxbridge: the same veth, namespace, addresses and route, no bridge, no uplink', () => {
+  const dhcp = { ...DEFAULT_DHCP_SETTINGS, enableIsolatedMetadata: true };
+  const ours = desiredPlumbing(network, dhcpPort, dhcp, settings);
+  const neutrons = { ...settings, l2Owner: 'neutron-linuxbridge' as const };
+  const handsOff = desiredPlumbing(network, dhcpPort, dhcp, neutrons);
+  assert.equal(handsOff.bridge, undefined);
+  assert.deepEqual(handsOff.device, { ...ours.device, bridge: undefined });
+  // Provider attributes are the L2 agent's business: no mapping, an unknown type, no local IP are all fine.
+  const cases: ReadonlyArray<Partial<AgentNetwork>> = [
+    { 'provider:network_type': 'flat', 'provider:physical_network': 'physnet9' },
+    { 'provider:network_type': 'vxlan', 'provider:segmentation_id': 7 },
+    { 'provider:network_type': 'geneve', 'provider:segmentation_id': 7 },
+    { 'provider:network_type': 'vlan', 'provider:physical_network': 'physnet1' },
+  ];
+  for (const attributes of cases) {
+    const desired = desiredPlumbing({ ...network, ...attributes }, dhcpPort, dhcp, {
+      ...neutrons,
+      physicalInterfaceMappings: new Map(),
+      localIp: undefined,
+    });
+    assert.equal(desired.bridge, undefined, JSON.stringify(attributes));
+    assert.equal(desired.device.bridge, undefined);
+  }
+});
+
 test('uplinks by network type, and typed errors for what cannot be wired', () => {
   assert.deepEqual(uplinkFor({ ...network, 'provider:network_type': 'local' }, settings), { kind: 'none' });
   assert.deepEqual(uplinkFor({ ...network, 'provider:network_type': null }, settings), { kind: 'none' });

@@ -16,10 +16,14 @@ import type { DhcpSettings } from './settings.js';
 /** Metadata addresses on the DHCP device (spec §4.15 step 5, §6.1). */
 export const METADATA_ADDRESSES: readonly string[] = ['169.254.169.254/32', 'fe80::a9fe:a9fe/64'];
 
-/** The desired devices of one network: its bridge (+uplink) and the DHCP port's veth pair. */
+/**
+ * The desired devices of one network: its bridge (+uplink) and the DHCP port's veth pair. `bridge` is
+ * undefined (and so is `device.bridge`) when Neutron's L2 agent owns L2 (`l2_owner`): the agent then
+ * neither makes the bridge nor plugs the tap into it.
+ */
 export interface DesiredPlumbing {
   readonly hostNamespace: string | undefined;
-  readonly bridge: BridgeSpec;
+  readonly bridge: BridgeSpec | undefined;
   readonly device: DhcpDeviceSpec;
 }
 
@@ -95,7 +99,9 @@ export function vxlanRemotes(network: AgentNetwork, settings: PlumbingSettings):
 /**
  * The devices a network should have (spec §4.15): addresses = the DHCP port's fixed IPs on DHCP-enabled
  * subnets (`ip/prefix`) plus the metadata addresses when a metadata option is on; default route via the
- * first DHCP-enabled IPv4 subnet with a gateway (on-link when the gateway is outside that subnet).
+ * first DHCP-enabled IPv4 subnet with a gateway (on-link when the gateway is outside that subnet). With
+ * `l2Owner: 'neutron-linuxbridge'` no bridge and no uplink, as neutron-dhcp-agent's linuxbridge interface
+ * driver: the provider attributes are the L2 agent's business, so a physnet without a mapping here is fine.
  */
 export function desiredPlumbing(
   network: AgentNetwork,
@@ -120,10 +126,11 @@ export function desiredPlumbing(
   if (first !== undefined && first.subnet.gateway_ip != null) {
     gateway = { address: first.subnet.gateway_ip, onLink: !subnetContains(first, first.subnet.gateway_ip) };
   }
-  const bridge = bridgeName(network.id);
+  const ownsL2 = settings.l2Owner === 'qdhcp';
+  const bridge = ownsL2 ? bridgeName(network.id) : undefined;
   return {
     hostNamespace: settings.hostNamespace,
-    bridge: { bridge, uplink: uplinkFor(network, settings) },
+    bridge: bridge === undefined ? undefined : { bridge, uplink: uplinkFor(network, settings) },
     device: {
       namespace: dhcpNamespaceName(network.id, settings.namespacePrefix),
       bridge,

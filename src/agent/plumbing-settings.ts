@@ -25,7 +25,18 @@ export interface PlumbingSettings {
    * (spec §4.15 step 5). The CLI sets it from `/proc/sys/net/ipv6`; default true.
    */
   readonly ipv6: boolean;
+  /**
+   * Who owns L2 on this host (`l2_owner`). `qdhcp`: the agent makes each network's bridge and uplink and
+   * plugs the DHCP tap into it. `neutron-linuxbridge`: Neutron's linuxbridge L2 agent does that, as
+   * beside neutron-dhcp-agent; qdhcp makes only the namespace and the DHCP port's veth and never creates,
+   * wires, changes or removes a bridge or an uplink.
+   */
+  readonly l2Owner: L2Owner;
 }
+
+/** The values of `l2_owner`. */
+export const L2_OWNERS = ['qdhcp', 'neutron-linuxbridge'] as const;
+export type L2Owner = (typeof L2_OWNERS)[number];
 
 /** Defaults: no prefix, current namespace, no mappings (only `local` networks can be wired). */
 export const DEFAULT_PLUMBING_SETTINGS: PlumbingSettings = Object.freeze({
@@ -38,6 +49,7 @@ export const DEFAULT_PLUMBING_SETTINGS: PlumbingSettings = Object.freeze({
   vxlanUnderlayDevice: undefined,
   vxlanPort: 4789,
   ipv6: true,
+  l2Owner: 'qdhcp',
 });
 
 /** Parses `physnet1:eth1,physnet2:eth2` (repeatable form joined by commas). */

@@ -20,6 +20,8 @@
  *   the instance UUID as the EC2 instance-id, as before).
  * - v1, relaxed: agent.report_state's result `agentId` optional (neutron-server does not return one; no
  *   agent read it).
+ * - v1, added: AgentPort `project_id`/`tenant_id` (optional; read by the `nova-local` metadata backend, which
+ *   finds the caller in the agent's own ports; an agent that ignores them is unaffected).
  *
  * @module
  */
@@ -61,6 +63,9 @@ export const AgentPort = Type.Composite([
       'admin_state_up',
       'revision_number',
       'status',
+      // The instance's project, for the metadata proxy that signs to Nova itself (Neutron sends both).
+      'project_id',
+      'tenant_id',
     ]),
   ),
   // Null is "none" for both lists, as in Neutron's own agent RPC.

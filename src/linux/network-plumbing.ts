@@ -169,15 +169,15 @@ async function runBridgeBatchForce(namespace: NamespaceName, lines: readonly str
 }
 
 /**
- * Converges one network's DHCP plumbing: namespace (+ sysctls), bridge and uplink, the veth pair of the
- * DHCP port, and inside the namespace its MAC, MTU, addresses, default route and nothing else. Issues
+ * Converges one network's DHCP plumbing: namespace (+ sysctls), bridge and uplink (unless `bridge` is
+ * undefined: Neutron's L2 agent owns them), the veth pair of the DHCP port, and inside the namespace its MAC, MTU, addresses, default route and nothing else. Issues
  * only what differs (a second run issues nothing): about 2 `ip` processes when already converged, 6 for a
  * fresh network. Without `hostSnapshot` only the network's own host devices are read; pass one (from
  * {@link readLinks}) when converging many networks at once: the host namespace is then read once for all.
  */
 export async function convergeDhcpPlumbing(
   hostNamespace: NamespaceName,
-  bridge: BridgeSpec,
+  bridge: BridgeSpec | undefined,
   device: DhcpDeviceSpec,
   hostSnapshot?: ReadonlyMap<string, ObservedLink>,
 ): Promise<ConvergeReport> {
@@ -185,7 +185,8 @@ export async function convergeDhcpPlumbing(
   // A snapshot read once for many networks is valid here: each network's host devices (bridge, uplink,
   // tap) are its own, so converging one network does not change what another one sees.
   const hostLinks = hostSnapshot ?? (await readNamedLinks(hostNamespace, hostDeviceNames(bridge, device)));
-  const bridgeLines = bridgeCommands(bridge, hostLinks);
+  // No bridge spec: L2 is Neutron's (l2_owner), so not one bridge or uplink line, and no FDB read.
+  const bridgeLines = bridge === undefined ? { ip: [], bridge: [] } : bridgeCommands(bridge, hostLinks);
   const tapLines = tapCommands(device, hostLinks);
   if (!hostLinks.has(device.tap) && !createdNamespace) {
     // A stale ns-… without its tap would make the veth creation fail; remove it first.
@@ -197,7 +198,7 @@ export async function convergeDhcpPlumbing(
   const hostLines = [...bridgeLines.ip, ...tapLines];
   await runIpBatch(hostNamespace, hostLines);
   if (bridgeLines.bridge.length > 0) await runBridgeBatchForce(hostNamespace, bridgeLines.bridge);
-  await removeStaleFloodEntries(hostNamespace, bridge.uplink);
+  if (bridge !== undefined) await removeStaleFloodEntries(hostNamespace, bridge.uplink);
   const inside = readNamespaceState(device.namespace);
   const namespaceLines = namespaceCommands(device, inside.links, inside.routes);
   await runIpBatch(device.namespace, namespaceLines);

@@ -6,6 +6,7 @@ import {
   type BridgeSpec,
   bridgeCommands,
   type DhcpDeviceSpec,
+  hostDeviceNames,
   namespaceCommands,
   staleFloodEntryCommands,
   tapCommands,
@@ -159,6 +160,39 @@ test('tap: a fresh veth pair is created into the namespace, without IPv6 on the 
     'link set tap9f034b55-6c up',
   ]);
   assert.deepEqual(tapCommands(device, new Map([link('tap9f034b55-6c', { master: BRIDGE, mtu: 1450 })])), []);
+});
+
+describe('tap without a bridge of ours (l2_owner = neutron-linuxbridge): the L2 agent plugs it', () => {
+  const handsOff: DhcpDeviceSpec = { ...device, bridge: undefined };
+  const tap = 'tap9f034b55-6c';
+  const cases: ReadonlyArray<{ name: string; links: Map<string, ObservedLink>; lines: string[] }> = [
+    {
+      name: 'fresh: veth made and up, no master',
+      links: new Map(),
+      lines: [
+        `link add ${tap} mtu 1450 type veth peer name ns-9f034b55-6c mtu 1450 netns qdhcp-net`,
+        `link set ${tap} addrgenmode none`,
+        `link set ${tap} up`,
+      ],
+    },
+    {
+      name: 'plugged by the L2 agent: left alone',
+      links: new Map([link(tap, { master: 'brqx', mtu: 1450 })]),
+      lines: [],
+    },
+    { name: 'not plugged yet: left alone', links: new Map([link(tap, { mtu: 1450 })]), lines: [] },
+    {
+      name: 'down, MTU moved: only MTU and up',
+      links: new Map([link(tap, { master: 'nrefbr1', mtu: 1500, up: false })]),
+      lines: [`link set ${tap} mtu 1450`, `link set ${tap} up`],
+    },
+  ];
+  for (const { name, links, lines } of cases) {
+    test(name, () => assert.deepEqual(tapCommands(handsOff, links), lines));
+  }
+  test('the host devices read are the tap alone', () => {
+    assert.deepEqual(hostDeviceNames(undefined, handsOff), [tap]);
+  });
 });
 
 describe('namespace side converges to exactly the desired state', () => {

@@ -39,7 +39,8 @@ export interface BridgeSpec {
 /** The DHCP port plugged as a veth pair: `tap…` on the bridge, `ns-…` in the DHCP namespace. */
 export interface DhcpDeviceSpec {
   readonly namespace: string;
-  readonly bridge: string;
+  /** The bridge the tap is enslaved to; undefined = someone else (Neutron's L2 agent) plugs it: hands off. */
+  readonly bridge: string | undefined;
   readonly tap: string;
   readonly device: string;
   readonly mac: string;
@@ -58,7 +59,8 @@ export interface HostCommands {
 }
 
 /** The host devices {@link bridgeCommands} and {@link tapCommands} look at for one network. */
-export function hostDeviceNames(spec: BridgeSpec, device: DhcpDeviceSpec): string[] {
+export function hostDeviceNames(spec: BridgeSpec | undefined, device: DhcpDeviceSpec): string[] {
+  if (spec === undefined) return [device.tap];
   const names = [spec.bridge, device.tap];
   const uplink = spec.uplink;
   if (uplink.kind !== 'none') names.push(uplink.device);
@@ -140,7 +142,9 @@ export function tapCommands(spec: DhcpDeviceSpec, links: ReadonlyMap<string, Obs
   } else if (spec.mtu !== undefined && tap.mtu !== spec.mtu) {
     lines.push(`link set ${spec.tap} mtu ${spec.mtu}`);
   }
-  if (tap?.master !== spec.bridge) lines.push(`link set ${spec.tap} master ${spec.bridge}`);
+  // Without a bridge of ours the tap's master is the L2 agent's to set: whatever it is, it stays.
+  if (spec.bridge !== undefined && tap?.master !== spec.bridge)
+    lines.push(`link set ${spec.tap} master ${spec.bridge}`);
   if (tap?.up !== true) lines.push(`link set ${spec.tap} up`);
   return lines;
 }

@@ -13,9 +13,16 @@ import { BuiltinDnsPeer } from '../agent/drivers/builtin/dns-peer.js';
 import { DnsmasqDriver } from '../agent/drivers/dnsmasq/dnsmasq-driver.js';
 import type { DhcpDriver, NetworkPeer } from '../agent/drivers/driver.js';
 import { type DriverDeps, readHostLinks } from '../agent/drivers/prepare-network.js';
-import { createBuiltinBackend, createNovaProxyBackend } from '../agent/metadata-proxy/backends.js';
+import {
+  createBuiltinBackend,
+  createNovaLocalBackend,
+  createNovaProxyBackend,
+  type MetadataBackend,
+} from '../agent/metadata-proxy/backends.js';
 import { createInstanceLookup } from '../agent/metadata-proxy/instance-lookup.js';
+import { LocalInstances } from '../agent/metadata-proxy/local-instances.js';
 import { MetadataProxyPeer } from '../agent/metadata-proxy/metadata-peer.js';
+import { createNeutronAgentBackend } from '../agent/metadata-proxy/neutron-agent-backend.js';
 import { MetadataProxy } from '../agent/metadata-proxy/proxy-server.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../agent/naming.js';
 import { DEFAULT_PLUMBING_SETTINGS, type PlumbingSettings } from '../agent/plumbing-settings.js';
@@ -65,6 +72,7 @@ function settingsFrom(config: AgentConfig): { dhcp: DhcpSettings; plumbing: Plum
       physicalInterfaceMappings: config.physicalInterfaceMappings,
       localIp: config.localIp,
       ipv6: existsSync('/proc/sys/net/ipv6'),
+      l2Owner: config.l2Owner,
     },
   };
 }
@@ -102,6 +110,31 @@ export async function createControlPlane(
 }
 
 /**
+ * The metadata proxy's backend (`metadata_backend`, docs/metadata.md). `nova-local` identifies callers from
+ * the agent's own snapshots: its directory joins `peers` (before the proxy, which is pushed after it).
+ */
+function metadataBackendOf(
+  config: AgentConfig,
+  rpc: AgentControlPlane['rpc'],
+  peers: NetworkPeer[],
+): MetadataBackend {
+  const nova = { url: config.novaMetadataUrl, sharedSecret: config.metadataProxySharedSecret };
+  switch (config.metadataBackend) {
+    case 'neutron-agent':
+      return createNeutronAgentBackend({ socketPath: config.metadataProxySocket });
+    case 'nova-local': {
+      const instances = new LocalInstances();
+      peers.push(instances);
+      return createNovaLocalBackend(instances, nova);
+    }
+    case 'nova':
+      return createNovaProxyBackend(createInstanceLookup(rpc, { host: config.host }), nova);
+    default:
+      return createBuiltinBackend(createInstanceLookup(rpc, { host: config.host }));
+  }
+}
+
+/**
  * Starts the agent on its control plane (qdhcp's bus or neutron-server, `control-plane.ts`): subscribes to
  * its messages, sends the first heartbeat, runs the startup full sync in the background (the server may
  * still be starting; failures retry) and the periodic one. The control plane is closed with the agent.
@@ -129,17 +162,10 @@ export async function startAgent(
     logger.warn({ event: 'agent.log_dhcp_unsupported' }, '--log-dhcp traces the builtin driver only');
   const { rpc } = controlPlane;
   // The metadata proxy is a peer of either driver, as Neutron runs haproxy beside dnsmasq (spec §6).
-  const lookup = createInstanceLookup(rpc, { host: config.host });
-  const metadataBackend =
-    config.metadataBackend === 'nova'
-      ? createNovaProxyBackend(lookup, {
-          url: config.novaMetadataUrl,
-          sharedSecret: config.metadataProxySharedSecret,
-        })
-      : createBuiltinBackend(lookup);
   const peers: NetworkPeer[] = [];
   // The builtin driver's DNS answers from the agent process; dnsmasq answers DNS itself.
   if (config.driver !== 'dnsmasq' && dhcp.dnsEnabled) peers.push(new BuiltinDnsPeer(driverDeps));
+  const metadataBackend = metadataBackendOf(config, rpc, peers);
   peers.push(
     new MetadataProxyPeer(new MetadataProxy({ backend: metadataBackend, logger }), {
       namespacePrefix: plumbing.namespacePrefix,

@@ -22,6 +22,7 @@ import {
 } from '../support/agent/dhcp-clients.js';
 import { AgentTestbed } from '../support/agent/testbed.js';
 import { canUseNamespaces, type Namespace } from '../support/netns.js';
+import { runNeutronL2Contract } from './neutron-l2-contract.js';
 
 /** How the suite makes the driver under test. */
 export interface DriverFactory {
@@ -79,6 +80,8 @@ export function runDriverContract(factory: DriverFactory): void {
   const skip = !canUseNamespaces() ? 'needs root for network namespaces' : factory.skip;
   // The state part of the contract (also run on the in-memory fake), here on the real data plane.
   runDriverStateContract(factory.name, () => stateSubject(factory), { skip });
+  // Beside Neutron's linuxbridge agent, which owns bridges and plugs the DHCP tap (issue 16).
+  runNeutronL2Contract(factory, skip);
   describe(`${factory.name} driver contract`, { skip, concurrency: false }, () => {
     let bed: AgentTestbed;
     let driver: DataPlaneHarness;

@@ -5,6 +5,7 @@ import { metadataAnswer } from '../../metadata/metadata-tree.js';
 import { createNovaBackend, type NovaBackendOptions } from '../../metadata/nova-backend.js';
 import { NOT_FOUND } from '../../metadata/response.js';
 import type { InstanceLookup } from './instance-lookup.js';
+import type { LocalInstances } from './local-instances.js';
 
 /**
  * One metadata request as the proxy hands it to a backend. Only what the kernel says identifies the
@@ -26,9 +27,13 @@ export interface ProxyAnswer {
   readonly body: string | Uint8Array;
 }
 
+/** The values of option `metadata_backend` (docs/metadata.md). */
+export const METADATA_BACKENDS = ['builtin', 'nova', 'nova-local', 'neutron-agent'] as const;
+export type MetadataBackendName = (typeof METADATA_BACKENDS)[number];
+
 /** Who answers metadata requests behind the namespace proxy (option `metadata_backend`). */
 export interface MetadataBackend {
-  readonly name: 'builtin' | 'nova';
+  readonly name: MetadataBackendName;
   /** Methods served; others get 405. */
   readonly methods: ReadonlySet<string>;
   answer(request: ProxiedRequest): Promise<ProxyAnswer>;
@@ -107,6 +112,35 @@ export function createNovaProxyBackend(lookup: InstanceLookup, options: NovaBack
       const first = await attempt(request, false);
       if (first.answer.status !== 404 || !first.cached) return first.answer;
       return (await attempt(request, true)).answer;
+    },
+  };
+}
+
+/**
+ * `nova-local`: as `nova`, but the caller is found in the ports the agent already holds (the one port with
+ * that address on the network gives device_id and project) instead of asking the server — what a qdhcp
+ * agent beside a real neutron-server does when it signs to Nova itself rather than going through
+ * neutron-metadata-agent. Unknown caller → 404 without asking Nova.
+ */
+export function createNovaLocalBackend(
+  instances: Pick<LocalInstances, 'identify'>,
+  options: NovaBackendOptions,
+): MetadataBackend {
+  const forward = createNovaBackend(options);
+  return {
+    name: 'nova-local',
+    methods: new Set(['GET', 'HEAD', 'POST']),
+    async answer(request) {
+      const identity = instances.identify(request.networkId, request.remoteAddress);
+      if (identity === null) return NOT_FOUND;
+      return forward({
+        ...identity,
+        remoteAddress: request.remoteAddress,
+        method: request.method,
+        path: request.path,
+        body: request.body,
+        contentType: request.contentType,
+      });
     },
   };
 }

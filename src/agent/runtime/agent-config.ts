@@ -21,8 +21,14 @@ import { SERVER_OPTIONS } from '../../common/config-server-options.js';
 import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import { parseIpv4 } from '../../common/ipv4.js';
 import { parseUpstream } from '../../dns/forwarder.js';
+import { METADATA_BACKENDS, type MetadataBackendName } from '../metadata-proxy/backends.js';
 import { parseInterfaceMappings } from '../plumbing-settings.js';
 import { CONTROL_PLANE_OPTIONS } from './control-plane-options.js';
+import {
+  NEUTRON_DATAPLANE_OPTIONS,
+  type NeutronDataplaneConfig,
+  resolveNeutronDataplane,
+} from './neutron-dataplane-options.js';
 
 /** The server's definition of an option the agent reads too, so both keep one default and one help text. */
 function sharedOption(key: string): OptionSpec {
@@ -140,15 +146,15 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     sections: ['DEFAULT'],
     kind: 'string',
     default: 'builtin',
-    choices: ['builtin', 'nova'],
-    help: "who answers the metadata proxy: qdhcp's instance records or a Nova metadata API",
+    choices: [...METADATA_BACKENDS],
+    help: "who answers the metadata proxy: qdhcp's instance records (builtin), a Nova metadata API after asking the server who calls (nova) or after finding the caller in the agent's own ports (nova-local), or neutron-metadata-agent's socket (neutron-agent)",
   },
   {
     key: 'nova_metadata_url',
     sections: ['DEFAULT'],
     kind: 'string',
     default: 'http://127.0.0.1:8775',
-    help: 'Nova metadata API for metadata_backend = nova',
+    help: 'Nova metadata API for metadata_backend = nova or nova-local (unless nova_metadata_host is set)',
   },
   {
     key: 'metadata_proxy_shared_secret',
@@ -157,6 +163,8 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     default: '',
     help: 'key of X-Instance-ID-Signature sent to Nova (HMAC-SHA256)',
   },
+  // Metadata and plumbing under Neutron (issue 16): one block, its own file.
+  ...NEUTRON_DATAPLANE_OPTIONS,
   {
     key: 'resync_interval',
     sections: ['DEFAULT'],
@@ -195,7 +203,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** Resolved, validated agent configuration. */
-export interface AgentConfig {
+export interface AgentConfig extends NeutronDataplaneConfig {
   readonly host: string;
   readonly stateDir: string;
   readonly transportUrl: string;
@@ -219,8 +227,7 @@ export interface AgentConfig {
   readonly dnsServers: readonly string[];
   readonly enableIsolatedMetadata: boolean;
   readonly forceMetadata: boolean;
-  readonly metadataBackend: 'builtin' | 'nova';
-  readonly novaMetadataUrl: string;
+  readonly metadataBackend: MetadataBackendName;
   readonly metadataProxySharedSecret: string;
   readonly resyncIntervalSeconds: number;
   /** Delay before a failed network (or full sync) is retried; default the reconciler's (2 s). */
@@ -241,7 +248,8 @@ export function resolveAgentConfig(
   flags: OptionFlags,
   source = 'config',
 ): AgentConfig {
-  const { get, str, int, bool } = resolveOptions(AGENT_OPTIONS, ini, flags, source);
+  const options = resolveOptions(AGENT_OPTIONS, ini, flags, source);
+  const { get, str, int, bool } = options;
 
   const transportUrl = str('transport_url');
   const rpc = str('rpc') as AgentConfig['rpc'];
@@ -295,9 +303,6 @@ export function resolveAgentConfig(
     if (!isIPv4(address)) throw invalid(`${get('dnsmasq_dns_servers').where}: "${entry}" is not IPv4`);
   }
   checkRenewalTimes(int('dhcp_lease_duration'), int('dhcp_renewal_time'), int('dhcp_rebinding_time'));
-  const novaUrl = str('nova_metadata_url');
-  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(novaUrl))
-    throw invalid(`${get('nova_metadata_url').where}: "${novaUrl}" is not an http(s) URL`);
   const metrics = str('metrics_bind');
   const host = str('host') || hostname();
   if (host.length > 255) throw invalid(`${get('host').where}: host name too long`);
@@ -322,8 +327,8 @@ export function resolveAgentConfig(
     enableIsolatedMetadata: bool('enable_isolated_metadata'),
     forceMetadata: bool('force_metadata'),
     metadataBackend: str('metadata_backend') as AgentConfig['metadataBackend'],
-    novaMetadataUrl: novaUrl,
     metadataProxySharedSecret: get('metadata_proxy_shared_secret').value,
+    ...resolveNeutronDataplane(options),
     resyncIntervalSeconds: int('resync_interval'),
     reportIntervalSeconds: int('report_interval'),
     syncParallelism: int('num_sync_threads'),

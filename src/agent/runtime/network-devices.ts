@@ -11,6 +11,8 @@ import type { PlumbingSettings } from '../plumbing-settings.js';
  * stays for the instances even when DHCP is off.
  */
 export async function removeNetworkDevices(network: AgentNetwork, plumbing: PlumbingSettings): Promise<void> {
+  // Neutron's L2 agent made them and removes them (l2_owner): not one of them is ours to delete.
+  if (plumbing.l2Owner !== 'qdhcp') return;
   const devices = [bridgeName(network.id)];
   try {
     const uplink = uplinkFor(network, plumbing);

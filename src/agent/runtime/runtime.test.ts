@@ -39,7 +39,7 @@ describe('agent configuration', () => {
     ['boolean', { force_metadata: 'maybe' }, /not a boolean/],
     ['local ip', { local_ip: 'ten' }, /not an IPv4 address/],
     ['local ip octet', { local_ip: '10.0.0.300' }, /not an IPv4 address/],
-    ['metadata backend', { metadata_backend: 'ec2' }, /not one of builtin, nova/],
+    ['metadata backend', { metadata_backend: 'ec2' }, /not one of builtin, nova, nova-local, neutron-agent/],
     ['nova url', { nova_metadata_url: 'ftp://nova' }, /not an http\(s\) URL/],
     [
       'T1 not below the lease',
