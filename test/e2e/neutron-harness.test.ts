@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { runCommand } from '../../src/linux/run-command.js';
 import { canUseNamespaces } from '../support/netns.js';
+import { neutronDhcpDeviceId, uuid5 } from '../support/neutron/dhcp-device-id.js';
 import { NeutronEnv } from '../support/neutron/neutron-env.js';
 import { runNamespaces, tapName } from '../support/neutron/run-devices.js';
 
@@ -28,6 +29,21 @@ test('run-devices: only namespaces of the run networks, with or without a prefix
   for (const [name, expected] of cases)
     assert.equal(runNamespaces([name], new Set([mine])).length === 1, expected, name);
   assert.equal(tapName('9f034b55-6c2d-4e1f-9a7d-5b2c8e1f3a6d'), 'tap9f034b55-6c');
+});
+
+test("uuid5 and the DHCP port's device id are Python's (values from CPython's uuid module)", () => {
+  const cases: [string, string][] = [
+    ['python.org', '886313e1-3b8a-5372-9b90-0c9aee199e5d'],
+    ['qnagabc123-host', '690d4fd4-da8e-5ea5-acc7-759385986353'],
+  ];
+  for (const [name, expected] of cases)
+    assert.equal(uuid5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', name), expected);
+  const net = '4b7dfef7-36f4-4346-82b8-f3c10e9b0149';
+  // Only the host's first label counts (Neutron's get_dhcp_agent_device_id).
+  assert.equal(
+    neutronDhcpDeviceId('qnagabc123-host.example.org', net),
+    `dhcp690d4fd4-da8e-5ea5-acc7-759385986353-${net}`,
+  );
 });
 
 describe('real Neutron harness', { skip }, () => {

@@ -26,6 +26,8 @@ export interface NeutronAgent {
   readonly host: string;
   readonly alive: boolean;
   readonly admin_state_up: boolean;
+  /** When the agent last reported with `start_flag` (its process started). */
+  readonly started_at: string;
   readonly configurations: Readonly<Record<string, unknown>>;
 }
 

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from '../../../src/linux/run-command.js';
@@ -101,6 +101,9 @@ export class NeutronEnv {
     );
     for (const dir of [this.logDir, this.etcDir, this.stateDir, join(this.stateDir, 'lock')])
       mkdirSync(dir, { recursive: true });
+    // The state dir is read by unprivileged processes: dnsmasq re-reads its host files as `nobody` on SIGHUP
+    // (neutron-dhcp-agent's and qdhcp's dnsmasq driver alike), which a 0700 temp dir would deny.
+    chmodSync(this.sandbox.workDir, 0o755);
   }
 
   /**
