@@ -225,7 +225,8 @@ for (const dnsEnabled of [true, false]) {
       process.stdout.write(
         `# dnsmasq reloads under a 100 ms prober (DNS ${dnsEnabled}): ${JSON.stringify(figures)}\n`,
       );
-      assert.ok(summary.sent >= 50, JSON.stringify(figures));
+      // The probe ran through every change (20 replacements take 4–12 s here).
+      assert.ok(summary.sent >= 30, JSON.stringify(figures));
       // Broadcasts reach every process bound to port 67: not one DISCOVER may go unanswered. A unicast
       // renewal is delivered to one of them (SO_REUSEPORT hashing); one that lands on the predecessor in
       // the milliseconds the kernel takes to tear it down is lost (seen 0–2 of ~40 per run on a loaded
