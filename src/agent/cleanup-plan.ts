@@ -1,9 +1,21 @@
 /**
- * What `qdhcp netns-cleanup` removes, decided purely from what exists (like `neutron-netns-cleanup`):
- * namespaces named `<prefix>qdhcp-<network uuid>` — by default only stale ones (nothing but `lo` left in
- * them: their DHCP device and tap are gone), with `all` every one of them, with the processes inside — and
- * with `all` also the host-side devices qdhcp creates (`brq…` bridges, `vxlan-…` devices, VLAN
- * sub-interfaces on a `brq…` bridge). Physical interfaces are never deleted.
+ * What the cleanup removes, decided purely from what exists (like `neutron-netns-cleanup`) and, at agent
+ * start, from the networks the server still binds to this host.
+ *
+ * Namespaces: `<prefix>qdhcp-<network uuid>` — with `keep` (agent start) every one whose network is not
+ * kept; without it (`qdhcp netns-cleanup`) only stale ones (nothing but `lo` left: their DHCP device and tap
+ * are gone); with `all` every one of them. The processes inside are killed first.
+ *
+ * Host devices (only when qdhcp owns L2, `ownsL2`): a `brq<network id[0:11]>` bridge is stale when no kept
+ * network has that name (with `keep`), or no qdhcp namespace that stays belongs to it (without `keep`) — and
+ * it is removed only when everything still plugged into it is qdhcp's own: VXLAN uplinks `vxlan-<vni>`,
+ * VLAN sub-interfaces, a mapped interface (released by the bridge's removal, never deleted) or the tap of a
+ * DHCP namespace removed in the same plan. A bridge that still carries anything else (an instance's tap, a
+ * probe, an operator's device) stays, and so do its uplinks. Uplinks of qdhcp's naming left without a
+ * bridge (`vxlan-<vni>`, `<mapped interface>.<vlan id>` with no master) go too. A bridge named in the
+ * interface mappings (an operator's) is never touched, nor anything enslaved to a bridge not named `brq…`.
+ * With `all`, every `brq…` bridge and every uplink of ours goes, whatever it carries. Physical interfaces
+ * are never deleted.
  *
  * @module
  */
@@ -34,11 +46,27 @@ export type CleanupAction =
 export interface CleanupScope {
   /** `--namespace-prefix` the agent ran with. */
   readonly namespacePrefix: string;
-  /** Remove every qdhcp namespace (and the host-side devices), not only stale ones. */
+  /** Remove every qdhcp namespace (and every host-side device of ours), not only stale ones. */
   readonly all: boolean;
+  /**
+   * qdhcp makes this host's bridges and uplinks (`l2_owner = qdhcp`, the default). False when Neutron's L2
+   * agent owns them: only namespaces are removed, never a bridge or an uplink.
+   */
+  readonly ownsL2: boolean;
+  /**
+   * The networks that stay on this host (agent start: what the server binds here, and what the agent holds).
+   * Undefined: decide from what exists alone (`qdhcp netns-cleanup`).
+   */
+  readonly keep?: ReadonlySet<string>;
+  /** Interfaces of `--physical-interface-mappings`: a stale bridge may carry them; they are never deleted. */
+  readonly mappedInterfaces?: ReadonlySet<string>;
 }
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/** `brq` + the first 11 characters of a network UUID (naming.ts `bridgeName`). */
+const BRIDGE = /^brq[0-9a-f]{8}-[0-9a-f]{2}$/;
+/** naming.ts `vxlanDeviceName`. */
+const VXLAN = /^vxlan-\d+$/;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -69,29 +97,78 @@ export function planCleanup(
   scope: CleanupScope,
 ): CleanupAction[] {
   const actions: CleanupAction[] = [];
+  const remaining = new Set<string>();
+  /** Taps of the DHCP ports whose namespaces go now: their veth pairs die with them. */
+  const goingTaps = new Set<string>();
   for (const namespace of namespaces) {
     const networkId = qdhcpNetworkId(namespace.name, scope.namespacePrefix);
     if (networkId === undefined) continue;
     const stale = namespace.devices.every((device) => device === 'lo');
-    if (!scope.all && !stale) continue;
+    const remove = scope.all || (scope.keep !== undefined ? !scope.keep.has(networkId) : stale);
+    if (!remove) {
+      remaining.add(networkId);
+      continue;
+    }
     for (const pid of namespace.pids) actions.push({ kind: 'kill-process', namespace: namespace.name, pid });
     actions.push({ kind: 'delete-namespace', namespace: namespace.name, networkId });
+    for (const device of namespace.devices)
+      if (device.startsWith('ns-')) goingTaps.add(`tap${device.slice(3)}`);
   }
-  if (scope.all) {
-    const isOurBridge = (name: string | undefined): boolean =>
-      name !== undefined && /^brq[0-9a-f-]{11}$/.test(name);
-    for (const device of hostDevices) {
-      if (device.kind === 'vxlan' && /^vxlan-\d+$/.test(device.name)) {
-        actions.push({ kind: 'delete-device', device: device.name, deviceKind: 'vxlan' });
-      } else if (device.kind === 'vlan' && isOurBridge(device.master)) {
-        actions.push({ kind: 'delete-device', device: device.name, deviceKind: 'vlan' });
-      }
-    }
-    for (const device of hostDevices) {
-      if (device.kind === 'bridge' && isOurBridge(device.name)) {
-        actions.push({ kind: 'delete-device', device: device.name, deviceKind: 'bridge' });
-      }
-    }
-  }
+  if (!scope.ownsL2) return actions;
+  const wanted = new Set([...(scope.keep ?? remaining)].map((id) => `brq${id.slice(0, 11)}`));
+  actions.push(...planHostDevices(hostDevices, scope, wanted, goingTaps));
   return actions;
+}
+
+function planHostDevices(
+  hostDevices: readonly ObservedHostDevice[],
+  scope: CleanupScope,
+  wantedBridges: ReadonlySet<string>,
+  goingTaps: ReadonlySet<string>,
+): CleanupAction[] {
+  const mapped = scope.mappedInterfaces ?? new Set<string>();
+  const isOurBridge = (name: string | undefined): boolean =>
+    name !== undefined && BRIDGE.test(name) && !mapped.has(name);
+  // A mapped interface may itself be a VLAN device (`physnet1:eth0.100`): the operator's, never an uplink.
+  const isVxlanUplink = (device: ObservedHostDevice): boolean =>
+    device.kind === 'vxlan' && VXLAN.test(device.name) && !mapped.has(device.name);
+  const isVlanUplink = (device: ObservedHostDevice): boolean =>
+    device.kind === 'vlan' && !mapped.has(device.name);
+  const ports = new Map<string, ObservedHostDevice[]>();
+  for (const device of hostDevices) {
+    if (device.master === undefined) continue;
+    ports.set(device.master, [...(ports.get(device.master) ?? []), device]);
+  }
+  const onlyOurs = (bridge: string): boolean =>
+    (ports.get(bridge) ?? []).every(
+      (port) =>
+        isVxlanUplink(port) || isVlanUplink(port) || mapped.has(port.name) || goingTaps.has(port.name),
+    );
+  const staleBridges = new Set(
+    hostDevices
+      .filter((device) => device.kind === 'bridge' && isOurBridge(device.name))
+      .filter((device) => scope.all || (!wantedBridges.has(device.name) && onlyOurs(device.name)))
+      .map((device) => device.name),
+  );
+  const vlans: CleanupAction[] = [];
+  const vxlans: CleanupAction[] = [];
+  for (const device of hostDevices) {
+    const onStaleBridge = device.master !== undefined && staleBridges.has(device.master);
+    const loose = device.master === undefined;
+    if (isVxlanUplink(device) && (onStaleBridge || loose || (scope.all && isOurBridge(device.master)))) {
+      vxlans.push({ kind: 'delete-device', device: device.name, deviceKind: 'vxlan' });
+    } else if (
+      isVlanUplink(device) &&
+      (onStaleBridge || (loose && [...mapped].some((parent) => device.name.startsWith(`${parent}.`))))
+    ) {
+      vlans.push({ kind: 'delete-device', device: device.name, deviceKind: 'vlan' });
+    }
+  }
+  const bridges: CleanupAction[] = [...staleBridges].map((device) => ({
+    kind: 'delete-device',
+    device,
+    deviceKind: 'bridge',
+  }));
+  // Uplinks before their bridges: VLANs, VXLAN devices, then the bridges.
+  return [...vlans, ...vxlans, ...bridges];
 }

@@ -1,8 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listNamespaces, type NamespaceName, namespacePids, runIpBatch } from '../linux/ip-batch.js';
-import { readLinks } from '../linux/network-plumbing.js';
-import { runCommand } from '../linux/run-command.js';
+import { readLinks, removeDhcpNamespace } from '../linux/network-plumbing.js';
 import {
   type CleanupAction,
   describeAction,
@@ -19,6 +18,12 @@ export interface CleanupOptions {
   readonly hostNamespace: NamespaceName;
   readonly all: boolean;
   readonly dryRun: boolean;
+  /** qdhcp owns this host's bridges and uplinks (default true); false: namespaces only (cleanup-plan.ts). */
+  readonly ownsL2?: boolean;
+  /** Networks that stay (agent start); undefined: decide from what exists (cleanup-plan.ts). */
+  readonly keep?: ReadonlySet<string>;
+  /** Interfaces of the physical interface mappings (never deleted; a stale bridge may carry them). */
+  readonly mappedInterfaces?: ReadonlySet<string>;
   /** dnsmasq driver state directory: `<dir>/<network id>` is removed with its namespace. */
   readonly stateDirectory: string | undefined;
 }
@@ -30,17 +35,27 @@ export interface CleanupResult {
   readonly errors: readonly string[];
 }
 
+function ownsL2(options: CleanupOptions): boolean {
+  return options.ownsL2 ?? true;
+}
+
 async function observe(
   options: CleanupOptions,
 ): Promise<{ namespaces: ObservedNamespace[]; host: ObservedHostDevice[] }> {
   const namespaces: ObservedNamespace[] = [];
   for (const name of await listNamespaces()) {
-    if (qdhcpNetworkId(name, options.namespacePrefix) === undefined) continue;
+    const networkId = qdhcpNetworkId(name, options.namespacePrefix);
+    if (networkId === undefined) continue;
+    // A kept network's namespace stays whatever it holds: no `ip` process per served network.
+    if (options.keep?.has(networkId) === true) {
+      namespaces.push({ name, devices: [], pids: [] });
+      continue;
+    }
     const links = await readLinks(name).catch(() => new Map());
     namespaces.push({ name, devices: [...links.keys()], pids: await namespacePids(name) });
   }
   const host: ObservedHostDevice[] = [];
-  if (options.all) {
+  if (ownsL2(options)) {
     for (const link of (await readLinks(options.hostNamespace)).values()) {
       host.push({ name: link.name, kind: link.kind, master: link.master });
     }
@@ -49,15 +64,19 @@ async function observe(
 }
 
 /**
- * `qdhcp netns-cleanup`: removes what qdhcp created — stale DHCP namespaces, or with `all` every one (after
- * killing the processes inside) plus the host-side bridges and uplink devices. Errors are collected, not
- * thrown, so one stuck namespace does not keep the others.
+ * `qdhcp netns-cleanup` and the agent's start-up convergence: removes what qdhcp created and nothing else —
+ * stale DHCP namespaces (or those of networks not kept, or with `all` every one, after killing the
+ * processes inside) and the bridges and uplinks of networks that are gone (cleanup-plan.ts says which).
+ * Errors are collected, not thrown, so one stuck namespace does not keep the others.
  */
 export async function cleanupNamespaces(options: CleanupOptions): Promise<CleanupResult> {
   const { namespaces, host } = await observe(options);
   const actions = planCleanup(namespaces, host, {
     namespacePrefix: options.namespacePrefix,
     all: options.all,
+    ownsL2: ownsL2(options),
+    ...(options.keep !== undefined && { keep: options.keep }),
+    ...(options.mappedInterfaces !== undefined && { mappedInterfaces: options.mappedInterfaces }),
   });
   const lines = actions.map(describeAction);
   const errors: string[] = [];
@@ -70,7 +89,9 @@ export async function cleanupNamespaces(options: CleanupOptions): Promise<Cleanu
           process.kill(action.pid, 'SIGKILL');
           break;
         case 'delete-namespace':
-          await runCommand('ip', ['netns', 'del', action.namespace], { timeoutMs: 10_000 });
+          // Its devices first: the tap on the bridge goes at once, even while a killed process still
+          // holds the namespace.
+          await removeDhcpNamespace(action.namespace);
           if (options.stateDirectory !== undefined) {
             await rm(join(options.stateDirectory, action.networkId), { recursive: true, force: true });
           }

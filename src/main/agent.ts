@@ -186,7 +186,12 @@ export async function startAgent(
     ...(config.retryDelaySeconds !== undefined && { retryDelayMs: config.retryDelaySeconds * 1000 }),
     observer: metrics,
     removeOrphans: async (keep) => {
-      const { removed, errors } = await removeOrphanNamespaces(config.namespacePrefix, keep);
+      const { removed, errors } = await removeOrphanNamespaces(config.namespacePrefix, keep, {
+        hostNamespace: plumbing.hostNamespace,
+        mappedInterfaces: new Set(plumbing.physicalInterfaceMappings.values()),
+        // Neutron's L2 agent owning the bridges (H3's l2_owner) turns this off.
+        ownsL2: true,
+      });
       for (const error of errors)
         logger.warn({ event: 'agent.orphan_failed', error }, 'leftover not removed');
       return removed;

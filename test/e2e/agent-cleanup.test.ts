@@ -19,6 +19,10 @@ describe('qdhcp netns-cleanup', { skip, concurrency: false }, () => {
   let driver: BuiltinHarness;
   const served = randomUUID();
   const stale = randomUUID();
+  /** A network deleted while the agent was down: its bridge and VXLAN uplink are left, no namespace. */
+  const gone = randomUUID();
+  /** A network whose bridge still carries a device that is not qdhcp's (an instance's tap). */
+  const busy = randomUUID();
   let sleeper: ReturnType<typeof spawn> | undefined;
 
   before(async () => {
@@ -59,6 +63,14 @@ describe('qdhcp netns-cleanup', { skip, concurrency: false }, () => {
     await driver.enable(network);
     // A namespace left behind with nothing in it (its device is gone): what "stale" means.
     await runCommand('ip', ['netns', 'add', dhcpNamespaceName(stale, bed.namespacePrefix)]);
+    await bed.host.ip(['link', 'add', bridgeName(gone), 'type', 'bridge']);
+    await bed.host.ip(['link', 'add', 'vxlan-4711', 'type', 'vxlan', 'id', '4711', 'dstport', '4789']);
+    await bed.host.ip(['link', 'set', 'vxlan-4711', 'master', bridgeName(gone)]);
+    await bed.host.ip(['link', 'add', bridgeName(busy), 'type', 'bridge']);
+    await bed.host.ip(['link', 'add', 'vxlan-4712', 'type', 'vxlan', 'id', '4712', 'dstport', '4789']);
+    await bed.host.ip(['link', 'set', 'vxlan-4712', 'master', bridgeName(busy)]);
+    await bed.host.ip(['link', 'add', 'tapinstance0', 'type', 'veth', 'peer', 'name', 'tapinstance1']);
+    await bed.host.ip(['link', 'set', 'tapinstance0', 'master', bridgeName(busy)]);
     // A process inside the served namespace, as a per-network helper would be.
     sleeper = spawn('ip', ['netns', 'exec', dhcpNamespaceName(served, bed.namespacePrefix), 'sleep', '60'], {
       stdio: 'ignore',
@@ -77,28 +89,50 @@ describe('qdhcp netns-cleanup', { skip, concurrency: false }, () => {
       .filter((name) => name.startsWith(bed.namespacePrefix) && name.includes('qdhcp-'))
       .sort();
 
-  test('--dry-run (through the CLI) lists only the stale namespace and changes nothing', async () => {
+  const exists = async (device: string): Promise<boolean> =>
+    (await bed.host.ip(['link', 'show', 'dev', device], { allowFailure: true })).code === 0;
+
+  test('--dry-run (through the CLI) lists the stale namespace and the stale bridge, and changes nothing', async () => {
+    const cli = [`${repoRoot()}/dist/src/cli/main.js`, 'netns-cleanup', '--namespace-prefix'];
     const result = await runCommand(process.execPath, [
-      `${repoRoot()}/dist/src/cli/main.js`,
-      'netns-cleanup',
-      '--namespace-prefix',
-      bed.namespacePrefix,
-      '--dry-run',
+      ...[...cli, bed.namespacePrefix, '--host-namespace', bed.host.name],
+      ...['--physical-interface-mappings', `physnet1:${bed.providerNic}`, '--dry-run'],
     ]);
-    assert.equal(result.stdout, `would delete namespace ${dhcpNamespaceName(stale, bed.namespacePrefix)}\n`);
+    assert.equal(
+      result.stdout,
+      `would delete namespace ${dhcpNamespaceName(stale, bed.namespacePrefix)}\n` +
+        'would delete vxlan vxlan-4711\n' +
+        `would delete bridge ${bridgeName(gone)}\n`,
+    );
     assert.equal((await ours()).length, 2);
+    assert.ok(await exists(bridgeName(gone)));
+    const namespacesOnly = await runCommand(process.execPath, [
+      ...[...cli, bed.namespacePrefix, '--host-namespace', bed.host.name],
+      ...['--l2-owner', 'neutron-linuxbridge', '--dry-run'],
+    ]);
+    assert.equal(
+      namespacesOnly.stdout,
+      `would delete namespace ${dhcpNamespaceName(stale, bed.namespacePrefix)}\n`,
+    );
   });
 
-  test('default: the stale namespace goes, the served one stays', async () => {
+  test('default: the stale namespace and bridge go; the served one and a busy bridge stay', async () => {
     const result = await cleanupNamespaces({
       namespacePrefix: bed.namespacePrefix,
       hostNamespace: bed.host.name,
       all: false,
       dryRun: false,
       stateDirectory: undefined,
+      mappedInterfaces: new Set([bed.providerNic]),
     });
     assert.deepEqual(result.errors, []);
     assert.deepEqual(await ours(), [dhcpNamespaceName(served, bed.namespacePrefix)]);
+    assert.equal(await exists(bridgeName(gone)), false);
+    assert.equal(await exists('vxlan-4711'), false);
+    assert.ok(await exists(bridgeName(served)), 'served bridge kept');
+    assert.ok(await exists(bed.providerNic), 'provider NIC kept');
+    assert.ok(await exists(bridgeName(busy)), 'bridge with an instance tap kept');
+    assert.ok(await exists('vxlan-4712'), 'its uplink kept');
   });
 
   test('--all: processes killed, namespaces and the brq bridge removed, the provider NIC kept', async () => {

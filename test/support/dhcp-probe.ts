@@ -75,8 +75,11 @@ async function probe(request: ProbeRequest): Promise<void> {
     process.stdout.write(`${JSON.stringify({ timeout: true })}\n`);
     socket.close();
   }, request.timeoutMs ?? 2000);
+  const xid = request.xid ?? 0x5eed;
   socket.on('message', (bytes, from) => {
     const reply = decodeMessage(bytes);
+    // Another client's broadcast reply on the same segment is not ours.
+    if (reply.transactionId !== xid) return;
     const type = reply.options.get(53)?.[0];
     process.stdout.write(
       `${JSON.stringify({

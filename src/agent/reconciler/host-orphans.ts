@@ -1,35 +1,37 @@
-import { listNamespaces, namespacePids } from '../../linux/ip-batch.js';
-import { removeDhcpNamespace } from '../../linux/network-plumbing.js';
-import { qdhcpNetworkId } from '../cleanup-plan.js';
+import { cleanupNamespaces } from '../cleanup.js';
+
+/** Where this agent's bridges and uplinks are, when the leftovers to remove include them. */
+export interface HostL2 {
+  /** Namespace of bridges and uplinks (undefined = the agent's own). */
+  readonly hostNamespace: string | undefined;
+  /** Interfaces of the physical interface mappings (never deleted). */
+  readonly mappedInterfaces: ReadonlySet<string>;
+  /** qdhcp makes the bridges and uplinks (false under Neutron's L2 agent: namespaces only). */
+  readonly ownsL2: boolean;
+}
 
 /**
- * Removes DHCP namespaces this agent (same `--namespace-prefix`) made for networks it no longer serves —
- * what a `kill -9` left behind for a network deleted or unbound while the agent was down. Processes inside
- * (a dnsmasq of a previous run) are killed by PID first. Returns the network ids removed; errors are
- * collected so one stuck namespace does not keep the others.
+ * Removes what this agent (same `--namespace-prefix`) made for networks it no longer serves — what a
+ * `kill -9` left behind for a network deleted or unbound while the agent was down, or killed halfway
+ * through a delete: DHCP namespaces (processes inside, a dnsmasq of a previous run, killed by PID first)
+ * and, given `host`, the bridges and uplinks of those networks (cleanup-plan.ts: only qdhcp's, never a
+ * bridge that still carries anything else). Returns what was removed (one line each); errors are collected
+ * so one stuck namespace does not keep the others.
  */
 export async function removeOrphanNamespaces(
   namespacePrefix: string,
   keep: ReadonlySet<string>,
+  host?: HostL2,
 ): Promise<{ removed: string[]; errors: string[] }> {
-  const removed: string[] = [];
-  const errors: string[] = [];
-  for (const name of await listNamespaces()) {
-    const networkId = qdhcpNetworkId(name, namespacePrefix);
-    if (networkId === undefined || keep.has(networkId)) continue;
-    try {
-      for (const pid of await namespacePids(name)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      await removeDhcpNamespace(name);
-      removed.push(networkId);
-    } catch (error) {
-      errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  return { removed, errors };
+  const result = await cleanupNamespaces({
+    namespacePrefix,
+    hostNamespace: host?.hostNamespace,
+    all: false,
+    dryRun: false,
+    stateDirectory: undefined,
+    keep,
+    ownsL2: host?.ownsL2 ?? false,
+    mappedInterfaces: host?.mappedInterfaces ?? new Set(),
+  });
+  return { removed: [...result.lines], errors: [...result.errors] };
 }

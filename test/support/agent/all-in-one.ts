@@ -76,11 +76,16 @@ export class AllInOne {
     return started;
   }
 
-  /** kill -9 (what a crash does), then a start with `args`, resolved once its first full resync is done. */
-  async crashAndRestart(args: readonly string[]): Promise<void> {
+  /** kill -9 (what a crash does), waited for. */
+  async crash(): Promise<void> {
     this.process?.signal('SIGKILL');
     await this.process?.waitForExit(5000);
     this.process = undefined;
+  }
+
+  /** kill -9 (what a crash does), then a start with `args`, resolved once its first full resync is done. */
+  async crashAndRestart(args: readonly string[]): Promise<void> {
+    await this.crash();
     const restarted = await this.restart(args);
     await restarted.waitForOutput(/full resync done/, 30_000);
   }

@@ -42,8 +42,20 @@ interface DnsmasqNetwork {
   /** Port changes coalesce into one rewrite of the files + SIGHUP (see {@link CoalescedRewrite}). */
   readonly rewrite: CoalescedRewrite;
   reloads: number;
+  /** Restarts without a gap in place of a SIGHUP (see {@link reloadUnsafe}). */
+  replacements: number;
   rewriteFailures: number;
   unexpectedExits: number;
+}
+
+/**
+ * dnsmasq 2.90 crashes (SIGSEGV or abort) on SIGHUP once a host whose `dhcp-hostsfile` line sets a tag
+ * (`set:port-<id>`, every port with extra DHCP options) has taken a lease from it — whatever the reload
+ * changes (docs/agent.md, "dnsmasq": reproduced 3 of 3; hosts without a tag reload fine). So a process
+ * whose loaded files hold a tagged host is restarted ({@link DnsmasqProcess.replace}), never HUPed.
+ */
+function reloadUnsafe(loaded: DhcpConfig): boolean {
+  return loaded.hosts.some((host) => host.setTag !== undefined);
 }
 
 /** Spec §5.7: `<expiry> <mac> <ip> * *` for every IPv4 host, so renewals after a restart are not NAKed. */
@@ -132,14 +144,14 @@ export class DnsmasqDriver implements DhcpDriver {
     await this.writeConfigFiles(config, paths);
     await writeFileAtomic(paths.interface, prepared.desired.device.device);
     if (existing !== undefined) {
+      const loaded = existing.config;
       existing.state = state;
       existing.prepared = prepared;
       existing.config = config;
       const sameCommandLine =
         existing.process.pid !== undefined && existing.process.args.join('\0') === args.join('\0');
       if (sameCommandLine) {
-        existing.process.reload();
-        existing.reloads++;
+        await this.reloadFiles(existing, loaded);
         return;
       }
       await existing.process.stop();
@@ -152,6 +164,7 @@ export class DnsmasqDriver implements DhcpDriver {
       process: this.newProcess(network.id, prepared, args, paths),
       rewrite: this.newRewrite(network.id),
       reloads: 0,
+      replacements: 0,
       rewriteFailures: 0,
       unexpectedExits: 0,
     };
@@ -202,9 +215,9 @@ export class DnsmasqDriver implements DhcpDriver {
         // Neutron's reload_allocations: the three files from the whole model, then HUP (spec §4.16).
         const config = deriveDhcpConfig(entry.state.network, entry.prepared.context);
         await this.writeConfigFiles(config, entry.paths);
+        const loaded = entry.config;
         entry.config = config;
-        entry.process.reload();
-        entry.reloads++;
+        await this.reloadFiles(entry, loaded);
       },
       (error) => {
         const entry = this.networks.get(networkId);
@@ -215,6 +228,22 @@ export class DnsmasqDriver implements DhcpDriver {
         );
       },
     );
+  }
+
+  /**
+   * Makes the running dnsmasq serve the files just written (`entry.config`): SIGHUP, or where a SIGHUP
+   * would crash it (`loaded`, what it serves now, holds a tagged host) a restart with no DHCP gap.
+   */
+  private async reloadFiles(entry: DnsmasqNetwork, loaded: DhcpConfig): Promise<void> {
+    if (!reloadUnsafe(loaded) || entry.process.pid === undefined) {
+      entry.process.reload();
+      entry.reloads++;
+      return;
+    }
+    // The lease file stays as the predecessor keeps it: its successor knows the same leases, so it
+    // answers like a reloaded process would (a renewal of a moved address is NAKed, not ignored).
+    await entry.process.replace();
+    entry.replacements++;
   }
 
   /** Resolves once every port change accepted for the network is in its files and dnsmasq was HUPed. */
@@ -260,6 +289,7 @@ export class DnsmasqDriver implements DhcpDriver {
           : undefined,
       counters: {
         reloads: entry.reloads,
+        replacements: entry.replacements,
         restarts: entry.process.restarts,
         rewriteFailures: entry.rewriteFailures,
         unexpectedExits: entry.unexpectedExits,

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { QdhcpError } from '../../../common/errors.js';
 
 /** Options of a supervised dnsmasq. */
@@ -9,16 +10,23 @@ export interface DnsmasqProcessOptions {
   readonly args: readonly string[];
   /** Its `--pid-file`: appears once dnsmasq has set up its sockets and signal handlers. */
   readonly pidFile: string;
-  /** First respawn delay; doubles per quick death up to 30 s (default 500 ms). */
+  /** Respawn delay after a death soon after a start; doubles per quick death up to 30 s (default 500 ms). */
   readonly restartDelayMs?: number;
   /** Called when it died unexpectedly (before the respawn). */
   readonly onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
+/** A run this long was healthy: its death (a crash) is answered by a respawn at once, not after a delay. */
+const HEALTHY_RUN_MS = 2000;
+
+/** How long the predecessor of a replacement may take to exit after SIGKILL. */
+const EXIT_WAIT_MS = 5000;
+
 /**
  * One dnsmasq per network, run in the foreground (`-k`) as a child of the agent so it is supervised by its
- * own PID (never by name): restarted when it dies (spec §4.16's process monitor, without the 60 s poll),
- * SIGHUP to re-read files, SIGKILL to stop (as Neutron does).
+ * own PID (never by name): restarted when it dies (spec §4.16's process monitor, without the 60 s poll) —
+ * at once after a healthy run, with a growing delay when it keeps dying at start — SIGHUP to re-read files,
+ * {@link replace} to restart without a DHCP gap, SIGKILL to stop (as Neutron does).
  */
 export class DnsmasqProcess {
   private child: ChildProcess | undefined;
@@ -26,7 +34,6 @@ export class DnsmasqProcess {
   private restartTimer: NodeJS.Timeout | undefined;
   private delayMs: number;
   private startedAt = 0;
-  private exitWaiters: Array<() => void> = [];
   private restartCount = 0;
   private stderrTail = '';
 
@@ -57,60 +64,135 @@ export class DnsmasqProcess {
   /** Starts it and waits (≤ `timeoutMs`) for its PID file; rejects if it exits or times out. */
   async start(timeoutMs = 5000): Promise<void> {
     this.stopping = false;
-    this.spawnOnce();
+    const child = this.spawnMain();
+    await this.waitReady(child, this.options.pidFile, timeoutMs);
+  }
+
+  /** Resolves once `child` wrote `pidFile`; rejects when it exits first or after `timeoutMs`. */
+  private async waitReady(child: ChildProcess, pidFile: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.child === undefined || this.child.exitCode !== null) {
+      if (child.exitCode !== null || child.signalCode !== null) {
         throw new QdhcpError('DNSMASQ_START_FAILED', {
           reason: `exited at start: ${this.lastError.trim() || 'no message'}`,
         });
       }
-      if (existsSync(this.options.pidFile)) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (existsSync(pidFile)) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
     throw new QdhcpError('DNSMASQ_START_FAILED', { reason: `no pid file within ${timeoutMs} ms` });
   }
 
-  private spawnOnce(): void {
-    const child = spawn(
-      'ip',
-      ['netns', 'exec', this.options.namespace, this.options.binary, ...this.options.args],
-      {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    this.child = child;
-    this.startedAt = Date.now();
+  private spawnChild(args: readonly string[]): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', this.options.namespace, this.options.binary, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
     });
     child.on('error', (error) => {
       this.stderrTail += `spawn error: ${error.message}\n`;
     });
+    return child;
+  }
+
+  /** Spawns the supervised process. */
+  private spawnMain(): ChildProcess {
+    const child = this.spawnChild(this.options.args);
+    this.adopt(child);
+    return child;
+  }
+
+  /** Makes `child` (already spawned) the supervised process: its death, unless asked for, respawns it. */
+  private adopt(child: ChildProcess): void {
+    this.child = child;
+    this.startedAt = Date.now();
     child.on('exit', (code, signal) => {
-      if (this.child === child) this.child = undefined;
-      const waiters = this.exitWaiters;
-      this.exitWaiters = [];
-      for (const resolve of waiters) resolve();
+      // A predecessor retired by replace() or stop(): nothing to supervise any more.
+      if (this.child !== child) return;
+      this.child = undefined;
       if (this.stopping) return;
       this.options.onUnexpectedExit?.(code, signal);
-      // Back off when it dies right after starting (bad config), reset after a healthy run.
-      this.delayMs =
-        Date.now() - this.startedAt > 60_000
-          ? (this.options.restartDelayMs ?? 500)
-          : Math.min(this.delayMs * 2, 30_000);
-      this.restartTimer = setTimeout(() => {
-        this.restartTimer = undefined;
-        if (this.stopping) return;
-        this.restartCount++;
-        this.spawnOnce();
-      }, this.delayMs);
+      // A crash after a healthy run (dnsmasq 2.90 dies on some reloads: docs/agent.md) is answered at once;
+      // one that keeps dying right after its start (bad config) backs off.
+      const healthy = Date.now() - this.startedAt > HEALTHY_RUN_MS;
+      const delay = healthy ? 0 : this.delayMs;
+      this.delayMs = healthy ? (this.options.restartDelayMs ?? 500) : Math.min(this.delayMs * 2, 30_000);
+      this.scheduleRespawn(delay);
     });
+  }
+
+  private scheduleRespawn(delay: number): void {
+    if (this.stopping || this.restartTimer !== undefined) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping || this.child !== undefined) return;
+      this.restartCount++;
+      this.spawnMain();
+    }, delay);
   }
 
   /** Asks dnsmasq to re-read hosts, addn-hosts and opts (spec §4.16). */
   reload(): void {
     this.child?.kill('SIGHUP');
+  }
+
+  /**
+   * Restarts it with no moment where DHCP goes unanswered (make before break): dnsmasq with
+   * `--bind-dynamic` opens its DHCP socket with SO_REUSEPORT, so a second one binds port 67 beside the
+   * first. Without DNS (`--port=0`) the successor starts beside its predecessor, which is then killed.
+   * With DNS its port-53 listeners cannot be shared: a DHCP-only stand-in (the same files, `--port=0`, its
+   * own pid file) starts first, the predecessor goes, the successor starts (DNS answers again once it is
+   * bound: the one gap, docs/agent.md), then the stand-in goes. Files must be written before.
+   */
+  async replace(timeoutMs = 5000): Promise<void> {
+    const previous = this.child;
+    if (previous === undefined || this.stopping) return;
+    const servesDns = !this.options.args.includes('--port=0');
+    let standIn: ChildProcess | undefined;
+    const standInPid = `${this.options.pidFile}.standin`;
+    if (servesDns) {
+      await rm(standInPid, { force: true });
+      const args = this.options.args.map((arg) =>
+        arg.startsWith('--pid-file=') ? `--pid-file=${standInPid}` : arg,
+      );
+      standIn = this.spawnChild([...args, '--port=0']);
+      // Without its stand-in the replacement below still works, only with a short DHCP gap.
+      await this.waitReady(standIn, standInPid, timeoutMs).catch(() => undefined);
+      await this.retire(previous);
+    }
+    const sidePid = `${this.options.pidFile}.next`;
+    await rm(sidePid, { force: true });
+    const next = this.spawnChild(
+      this.options.args.map((arg) => (arg.startsWith('--pid-file=') ? `--pid-file=${sidePid}` : arg)),
+    );
+    try {
+      await this.waitReady(next, sidePid, timeoutMs);
+    } catch (error) {
+      next.kill('SIGKILL');
+      if (standIn !== undefined) await this.retire(standIn);
+      // With DNS on the predecessor is gone: the supervisor brings one back as after a crash.
+      if (servesDns) this.scheduleRespawn(0);
+      throw error;
+    }
+    // The successor becomes the supervised process; its pid file takes the usual name (a later agent
+    // finds it there: stopStaleDnsmasq).
+    this.adopt(next);
+    await rename(sidePid, this.options.pidFile);
+    if (!servesDns) await this.retire(previous);
+    if (standIn !== undefined) {
+      await this.retire(standIn);
+      await rm(standInPid, { force: true });
+    }
+  }
+
+  /** SIGKILL of a process that is not (or no longer) the supervised one, waited for (≤ 5 s). */
+  private async retire(child: ChildProcess): Promise<void> {
+    if (this.child === child) this.child = undefined;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, EXIT_WAIT_MS))]);
   }
 
   /** SIGKILL and wait for the exit (≤ 5 s). No respawn afterwards. Safe twice. */
@@ -119,9 +201,7 @@ export class DnsmasqProcess {
     if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
     const child = this.child;
-    if (child === undefined || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
-    child.kill('SIGKILL');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    if (child === undefined) return;
+    await this.retire(child);
   }
 }

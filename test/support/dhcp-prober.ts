@@ -1,0 +1,131 @@
+import { createSocket } from 'node:dgram';
+import { requireIpv4 } from '../../src/common/ipv4.js';
+import { decodeMessage, encodeMessage } from '../../src/dhcp/index.js';
+import { messageTypeCode } from '../../src/dhcp/message-type.js';
+import type { DhcpMessage } from '../../src/dhcp/types.js';
+
+/**
+ * A DHCP client that asks every `intervalMs` and counts what went unanswered, for "never a gap" tests. Run
+ * inside a client namespace whose `eth0` holds the client's leased address:
+ *   node dhcp-prober.js --run '{"mac":"…","ip":"10.86.0.50","server":"10.86.0.2","broadcast":"10.86.0.255",
+ *   "intervalMs":100}'
+ * It alternates a broadcast DISCOVER and a unicast renewal (REQUEST with ciaddr, RFC 2131 §4.3.2
+ * RENEWING) to the server, each with its own xid; a request with no reply within `timeoutMs` is missed.
+ * On SIGTERM it stops asking, waits for the outstanding ones and prints one JSON line:
+ * `{sent, answered, missed, missedAt: [ms since start], maxLatencyMs}`. Only with `--run`, so the test
+ * runner can load this file harmlessly.
+ */
+export interface ProberRequest {
+  readonly mac: string;
+  /** The client's address (on its eth0): the renewal's ciaddr. */
+  readonly ip: string;
+  /** The DHCP server's address: where renewals go. */
+  readonly server: string;
+  /** Where DISCOVERs go: the subnet's broadcast address (a client namespace has no route for 255.255.255.255). */
+  readonly broadcast: string;
+  readonly intervalMs: number;
+  /** A request unanswered this long is missed (default 1000 ms). */
+  readonly timeoutMs?: number;
+}
+
+/** What the prober prints when it ends. */
+export interface ProberSummary {
+  readonly sent: number;
+  readonly answered: number;
+  readonly missed: number;
+  readonly missedAt: readonly number[];
+  /** The message type of each missed request (`DISCOVER` broadcast or `REQUEST` unicast renewal). */
+  readonly missedTypes: readonly string[];
+  readonly maxLatencyMs: number;
+}
+
+function message(request: ProberRequest, xid: number, renew: boolean): DhcpMessage {
+  const chaddr = new Uint8Array(16);
+  request.mac.split(':').forEach((octet, i) => {
+    chaddr[i] = Number.parseInt(octet, 16);
+  });
+  const options = new Map<number, Uint8Array>([
+    [53, Uint8Array.of(messageTypeCode(renew ? 'REQUEST' : 'DISCOVER'))],
+    [55, Uint8Array.of(1, 3, 6, 12, 15, 28)],
+  ]);
+  return {
+    op: 'BOOTREQUEST',
+    hardwareType: 1,
+    hardwareAddressLength: 6,
+    hops: 0,
+    transactionId: xid,
+    secondsElapsed: 0,
+    flags: renew ? 0 : 0x8000,
+    clientIp: renew ? requireIpv4(request.ip) : 0,
+    yourIp: 0,
+    serverIp: 0,
+    gatewayIp: 0,
+    clientHardwareAddress: chaddr,
+    serverName: '',
+    bootFileName: '',
+    options,
+  };
+}
+
+async function run(request: ProberRequest): Promise<void> {
+  const timeoutMs = request.timeoutMs ?? 1000;
+  const socket = createSocket({ type: 'udp4', reuseAddr: true });
+  await new Promise<void>((resolve) => socket.bind(68, '0.0.0.0', resolve));
+  socket.setBroadcast(true);
+  const started = Date.now();
+  const outstanding = new Map<number, number>();
+  const kinds = new Map<number, string>();
+  const missedAt: number[] = [];
+  const missedTypes: string[] = [];
+  let sent = 0;
+  let answered = 0;
+  let maxLatencyMs = 0;
+  let xid = (Math.random() * 0x7fffffff) >>> 0;
+  socket.on('message', (bytes) => {
+    const reply = decodeMessage(bytes);
+    const sentAt = outstanding.get(reply.transactionId);
+    if (sentAt === undefined) return;
+    outstanding.delete(reply.transactionId);
+    kinds.delete(reply.transactionId);
+    answered++;
+    maxLatencyMs = Math.max(maxLatencyMs, Date.now() - sentAt);
+  });
+  const sweep = (now: number): void => {
+    for (const [id, sentAt] of outstanding) {
+      if (now - sentAt < timeoutMs) continue;
+      outstanding.delete(id);
+      missedAt.push(sentAt - started);
+      missedTypes.push(kinds.get(id) ?? '?');
+    }
+  };
+  const ask = setInterval(() => {
+    const now = Date.now();
+    sweep(now);
+    xid = (xid + 1) >>> 0;
+    const renew = sent % 2 === 1;
+    outstanding.set(xid, now);
+    kinds.set(xid, renew ? 'REQUEST' : 'DISCOVER');
+    sent++;
+    const bytes = encodeMessage(message(request, xid, renew));
+    socket.send(bytes, 67, renew ? request.server : request.broadcast);
+  }, request.intervalMs);
+  process.stdout.write(`${JSON.stringify({ started: true })}\n`);
+  process.once('SIGTERM', () => {
+    clearInterval(ask);
+    setTimeout(() => {
+      sweep(Number.POSITIVE_INFINITY);
+      const missed = missedAt.length;
+      const summary: ProberSummary = { sent, answered, missed, missedAt, missedTypes, maxLatencyMs };
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      socket.close();
+    }, timeoutMs);
+  });
+}
+
+const runIndex = process.argv.indexOf('--run');
+if (runIndex !== -1) {
+  run(JSON.parse(process.argv[runIndex + 1] ?? '{}') as ProberRequest).catch((error: unknown) => {
+    process.stderr.write(`${String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
