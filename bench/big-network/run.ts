@@ -34,6 +34,8 @@ interface Batch {
   readonly postS: number;
   /** 201 → the batch's last port ACTIVE (the agent served it and reported it). */
   readonly settleS: number;
+  /** All-in-one CPU seconds of the POST (request to 201). */
+  readonly postCpuS: number;
   /** All-in-one CPU seconds from the POST until the batch settled. */
   readonly cpuS: number;
   readonly rssMiB: number;
@@ -83,6 +85,7 @@ async function fill(dir: string, side: string): Promise<Fill> {
       const t0 = performance.now();
       const reply = await agent.api('POST', '/v2.0/ports', { ports });
       const postS = (performance.now() - t0) / 1000;
+      const postCpuS = preciseCpuSeconds(agent.pid) - cpu0;
       if (reply.status !== 201) throw new Error(`bulk create: ${reply.status} ${JSON.stringify(reply.body)}`);
       const created = reply.body['ports'] as { id: string }[];
       await waitActive(agent, created.at(-1)?.id ?? '', 300_000);
@@ -90,10 +93,10 @@ async function fill(dir: string, side: string): Promise<Fill> {
       const cpuS = preciseCpuSeconds(agent.pid) - cpu0;
       const rss = rssMiB(agent.pid);
       peak = Math.max(peak, rss);
-      batches.push({ existing, postS, settleS, cpuS, rssMiB: rss });
+      batches.push({ existing, postS, settleS, postCpuS, cpuS, rssMiB: rss });
       if ((existing / BATCH) % 5 === 0 || existing + count >= PORTS) {
         log(
-          `${side}: ${existing + count} ports; last batch POST ${postS.toFixed(2)} s, settled +${settleS.toFixed(2)} s, ` +
+          `${side}: ${existing + count} ports; last batch POST ${postS.toFixed(2)} s (CPU ${postCpuS.toFixed(2)} s), settled +${settleS.toFixed(2)} s, ` +
             `CPU ${cpuS.toFixed(2)} s, VmRSS ${rss.toFixed(0)} MiB, load1 ${load1().toFixed(1)}`,
         );
       }
@@ -117,35 +120,36 @@ const f0 = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '–');
 const ratio = (a: number | undefined, b: number | undefined): string =>
   a === undefined || b === undefined || !(a > 0) ? '–' : (b / a).toFixed(2);
 
-/** Rows every `step` batches (and the last): each side's POST, settle, CPU and RSS, with new/old ratios. */
+/** Rows every `step` batches (and the last): each side's POST, its CPU, settle, CPU and RSS, with new/old ratios. */
 function report(fills: Map<string, Fill>): string {
   const old = fills.get('old');
   const now = fills.get('new');
+  const both = old !== undefined;
   const rows: string[] = [];
-  const head = old === undefined ? '' : ' old POST s | new/old |';
-  rows.push(
-    `| ports before batch |${head} POST s | settle s | CPU s | VmRSS MiB |${old === undefined ? '' : ' old CPU s | old VmRSS MiB |'}`,
-  );
-  rows.push(
-    `|---:|${old === undefined ? '' : '---:|---:|'}---:|---:|---:|---:|${old === undefined ? '' : '---:|---:|'}`,
-  );
+  const cols = ['POST s', 'POST CPU s', 'settle s', 'batch CPU s', 'VmRSS MiB'];
+  const head = both ? cols.flatMap((c) => [`old ${c}`, `new ${c}`, 'new/old']) : cols.map((c) => `new ${c}`);
+  rows.push(`| ports before batch | ${head.join(' | ')} |`);
+  rows.push(`|---:|${head.map(() => '---:').join('|')}|`);
   const batches = now?.batches ?? [];
   const step = Math.max(1, Math.round(batches.length / 12));
+  const fields: (keyof Batch)[] = ['postS', 'postCpuS', 'settleS', 'cpuS', 'rssMiB'];
   batches.forEach((b, i) => {
     if (i % step !== 0 && i !== batches.length - 1) return;
     const o = old?.batches[i];
-    const oldCols = old === undefined ? '' : ` ${f2(o?.postS ?? Number.NaN)} | ${ratio(o?.postS, b.postS)} |`;
-    const oldTail =
-      old === undefined ? '' : ` ${f2(o?.cpuS ?? Number.NaN)} | ${f0(o?.rssMiB ?? Number.NaN)} |`;
-    rows.push(
-      `| ${b.existing} |${oldCols} ${f2(b.postS)} | ${f2(b.settleS)} | ${f2(b.cpuS)} | ${f0(b.rssMiB)} |${oldTail}`,
-    );
+    const cells = fields.flatMap((field) => {
+      const digits = field === 'rssMiB' ? f0 : f2;
+      return both
+        ? [digits(o?.[field] ?? Number.NaN), digits(b[field]), ratio(o?.[field], b[field])]
+        : [digits(b[field])];
+    });
+    rows.push(`| ${b.existing} | ${cells.join(' | ')} |`);
   });
   const summary = (fill: Fill | undefined) =>
     fill === undefined
       ? undefined
       : {
           maxPost: Math.max(...fill.batches.map((b) => b.postS)),
+          maxPostCpu: Math.max(...fill.batches.map((b) => b.postCpuS)),
           maxSettle: Math.max(...fill.batches.map((b) => b.postS + b.settleS)),
           cpu: fill.batches.reduce((sum, b) => sum + b.cpuS, 0),
           peak: fill.peakRssMiB,
@@ -162,6 +166,7 @@ function report(fills: Map<string, Fill>): string {
     '| summary | old | new | new/old |',
     '|---|---:|---:|---:|',
     line(`slowest bulk POST of ${BATCH} (s; target ≤ 2)`, 'maxPost', f2),
+    line(`most CPU of one bulk POST of ${BATCH} (s)`, 'maxPostCpu', f2),
     line('slowest POST + settle (s)', 'maxSettle', f2),
     line('all-in-one CPU over the whole fill (s)', 'cpu', f2),
     line('peak VmRSS during the fill (MiB)', 'peak', f0),

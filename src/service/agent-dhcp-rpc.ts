@@ -7,7 +7,12 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { AgentNetwork, MethodParams, MethodResult } from '../bus/dhcp-agent-rpc.js';
+import {
+  type AgentNetwork,
+  agentPortOf,
+  type MethodParams,
+  type MethodResult,
+} from '../bus/dhcp-agent-rpc.js';
 import { isQdhcpError } from '../common/errors.js';
 import {
   type AgentRecord,
@@ -45,7 +50,8 @@ function contractNetwork(state: NetworkState, peers: () => string[]): AgentNetwo
     revision: state.networkRevision,
     ...(vxlan && { vxlan_peers: peers() }),
     subnets: state.subnets,
-    ports: state.ports,
+    // The contract's fields only: an agent keeps what it is given, per port (issue 17).
+    ports: state.ports.map(agentPortOf),
   };
 }
 

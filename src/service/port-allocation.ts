@@ -101,7 +101,7 @@ function generationFailure(networkId: string): QdhcpError {
 
 function chooseIn(context: AllocationContext, taken: Taken, candidate: Candidate): FixedIp | undefined {
   const used = taken.of(candidate);
-  const ip = chooseAddress(storedPools(candidate.subnet), used.list, {
+  const ip = chooseAddress(storedPools(candidate.subnet), used, {
     preferNext: prefersNextAddress(context.deviceOwner),
     random: context.random,
   });
