@@ -3,7 +3,7 @@
 # network with a /16 subnet filled by bulk creates of 1,000 ports (POST /v2.0/ports {"ports": [...]}) up to
 # 60,000; per batch the wall time of the POST, the all-in-one CPU it cost (until the agent has reported
 # the batch's ports ready) and VmRSS; then VmRSS after 30 s idle. With --old DIR the same fill runs on
-# that checkout's build first: the table has both and the ratios new/old, from one run.
+# that checkout's build after the new one: the table has both and the ratios new/old, from one run.
 #
 #   bench/run.sh big-network [--old DIR] [--new DIR] [--ports 60000] [--batch 1000] [--idle 30]
 #
