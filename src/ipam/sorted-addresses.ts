@@ -49,6 +49,13 @@ export class SortedAddresses {
     this.values = sorted as bigint[];
   }
 
+  /** Takes ownership of an ascending array without duplicates (no copy: the caller must not keep using it). */
+  static adopt(sorted: bigint[]): SortedAddresses {
+    const set = new SortedAddresses(sorted);
+    set.owned = true;
+    return set;
+  }
+
   /** Sorts and de-duplicates any collection of addresses (once, e.g. per bulk request). */
   static from(addresses: Iterable<bigint>): SortedAddresses {
     const set = new SortedAddresses(sortAddresses(addresses));
@@ -68,6 +75,17 @@ export class SortedAddresses {
       this.owned = true;
     }
     this.values.splice(index, 0, value);
+  }
+
+  /** Removes `value` when present. */
+  delete(value: bigint): void {
+    const index = lowerBound(this.values, value);
+    if (this.values[index] !== value) return;
+    if (!this.owned) {
+      this.values = [...this.values];
+      this.owned = true;
+    }
+    this.values.splice(index, 1);
   }
 
   /** The addresses, ascending (do not modify). */

@@ -25,6 +25,7 @@ import {
 } from '../service/agent-liveness.js';
 import { serveDhcpAgentContract } from '../service/agent-rpc-server.js';
 import { type AgentService, createAgentService } from '../service/agent-service.js';
+import { AllocationCache } from '../service/allocation-cache.js';
 import type { Clock } from '../service/clock.js';
 import { createInstanceService } from '../service/instance-service.js';
 import { getMetadataInstance } from '../service/metadata-identity.js';
@@ -97,8 +98,10 @@ export async function buildControlPlane(
       logger?.error({ err: error, resource: event.resource, id: event.id }, 'event not published'),
   };
   const agents = createAgentService(deps);
-  const dhcpRpc = createDhcpRpcService(deps);
-  const ports = createPortService(deps);
+  // One allocation cache for the port use-cases and `dhcp.ports_ready` (a port going ACTIVE keeps it valid).
+  const allocationCache = new AllocationCache();
+  const dhcpRpc = createDhcpRpcService({ ...deps, allocationCache });
+  const ports = createPortService({ ...deps, allocationCache });
   const api = buildApi({
     config,
     networks: createNetworkService(deps),

@@ -7,7 +7,12 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { AgentNetwork, MethodParams, MethodResult } from '../bus/dhcp-agent-rpc.js';
+import {
+  type AgentNetwork,
+  agentPortOf,
+  type MethodParams,
+  type MethodResult,
+} from '../bus/dhcp-agent-rpc.js';
 import { isQdhcpError } from '../common/errors.js';
 import {
   type AgentRecord,
@@ -19,13 +24,12 @@ import {
   type Queryable,
   subnetsRepository,
 } from '../db/index.js';
-import { parseIp, sortAddresses } from '../ipam/index.js';
 import { RESERVED_DHCP_PORT } from './agent-service.js';
+import type { AllocationCache } from './allocation-cache.js';
 import { formatTimestamp } from './clock.js';
 import { freeMac } from './free-mac.js';
-import { unwrap } from './ipam-errors.js';
 import { allocateFixedIps } from './port-allocation.js';
-import { withoutAddresses } from './port-mutation.js';
+import { loadAllocations, removeAddresses } from './port-mutation.js';
 import {
   DHCP_AGENT_TYPE,
   freeIndexes,
@@ -46,12 +50,18 @@ function contractNetwork(state: NetworkState, peers: () => string[]): AgentNetwo
     revision: state.networkRevision,
     ...(vxlan && { vxlan_peers: peers() }),
     subnets: state.subnets,
-    ports: state.ports,
+    // The contract's fields only: an agent keeps what it is given, per port (issue 17).
+    ports: state.ports.map(agentPortOf),
   };
 }
 
 /** Server side of the contract's data methods. */
-export function createDhcpRpcService(deps: SchedulerDeps) {
+export function createDhcpRpcService(
+  deps: SchedulerDeps & {
+    /** The port use-cases' allocation cache: a status-only change keeps it valid (sync-service.ts). */
+    readonly allocationCache?: AllocationCache;
+  },
+) {
   const { database, config, clock } = deps;
 
   const agentOf = (db: Queryable, host: string): Promise<AgentRecord | undefined> =>
@@ -130,19 +140,18 @@ export function createDhcpRpcService(deps: SchedulerDeps) {
       const kept = existing.find((ip) => ip.subnetId === subnetId);
       return kept ? { subnet_id: subnetId, ip_address: kept.ipAddress } : { subnet_id: subnetId };
     });
-    const texts = await portsRepository.allocatedBySubnet(
-      tx,
-      subnets.map((s) => s.id),
+    const allocated = loadAllocations(
+      await portsRepository.allocatedBySubnet(
+        tx,
+        subnets.map((s) => s.id),
+      ),
     );
-    const allocated = new Map<string, bigint[]>();
-    for (const [subnetId, list] of texts) {
-      allocated.set(subnetId, sortAddresses(list.map((text) => unwrap(parseIp(text)).value)));
-    }
+    removeAddresses(allocated, existing);
     return allocateFixedIps(
       {
         networkId,
         subnets,
-        allocated: withoutAddresses(allocated, existing),
+        allocated,
         deviceOwner: 'network:dhcp',
         macAddress,
         random: Math.random,

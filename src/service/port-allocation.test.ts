@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { SubnetRecord } from '../db/index.js';
-import { formatIp, parseIp, sortAddresses } from '../ipam/index.js';
+import { formatIp, parseIp, SortedAddresses } from '../ipam/index.js';
 import { allocateFixedIps } from './port-allocation.js';
 
 function subnet(
@@ -47,7 +47,7 @@ test('property: automatic choice stays in the pool and never returns an allocate
       fc.double({ min: 0, max: 0.999 }),
       (taken, r) => {
         const s = subnet('s', '10.0.0.0/24', [{ start: '10.0.0.10', end: '10.0.0.40' }]);
-        const allocated = new Map([['s', sortAddresses(taken.map((t) => v4(`10.0.0.${t}`)))]]);
+        const allocated = new Map([['s', SortedAddresses.from(taken.map((t) => v4(`10.0.0.${t}`)))]]);
         const context = {
           networkId: 'net',
           subnets: [s],
@@ -64,6 +64,9 @@ test('property: automatic choice stays in the pool and never returns an allocate
         const last = Number(ip!.ipAddress.split('.')[3]);
         assert.ok(last >= 10 && last <= 40);
         assert.ok(!taken.includes(last));
+        // The caller's set now holds the chosen address too (changed in place, no copy per port).
+        assert.ok(allocated.get('s')!.has(v4(ip!.ipAddress)));
+        assert.equal(allocated.get('s')!.list.length, taken.length + 1);
       },
     ),
     { numRuns: 300 },
@@ -83,7 +86,7 @@ test('groups: one IPv4, one stateful IPv6, EUI-64 on SLAAC; the DHCP owner takes
   const context = {
     networkId: 'net',
     subnets,
-    allocated: new Map([['a', [v4('10.0.0.2')]]]),
+    allocated: new Map([['a', SortedAddresses.from([v4('10.0.0.2')])]]),
     deviceOwner: 'network:dhcp',
     macAddress: 'fa:16:3e:00:00:01',
     random: () => 0.5,
@@ -107,7 +110,7 @@ test('named addresses are taken before subnet-only entries of the same request',
   const context = {
     networkId: 'net',
     subnets: [s],
-    allocated: new Map(),
+    allocated: new Map<string, SortedAddresses>(),
     deviceOwner: 'network:dhcp',
     macAddress: 'fa:16:3e:00:00:01',
     random: () => 0,

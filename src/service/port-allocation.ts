@@ -23,6 +23,7 @@ import {
   ROUTER_PORT_OWNERS,
   SortedAddresses,
 } from '../ipam/index.js';
+import type { SubnetAllocations } from './allocation-cache.js';
 import type { FixedIpRequest } from './inputs.js';
 import { storedCidr, storedPools } from './subnet-rules.js';
 
@@ -31,8 +32,11 @@ export interface AllocationContext {
   readonly networkId: string;
   /** All subnets of the network, oldest first. */
   readonly subnets: readonly SubnetRecord[];
-  /** Addresses allocated per subnet id, ascending, not counting this port's own. */
-  readonly allocated: ReadonlyMap<string, readonly bigint[]>;
+  /**
+   * Addresses allocated per subnet id, not counting this port's own. The caller owns the sets: the
+   * addresses this allocation takes are added to them in place (a subnet without a set gets one).
+   */
+  readonly allocated: SubnetAllocations;
   readonly deviceOwner: string;
   readonly macAddress: string;
   readonly random: () => number;
@@ -70,16 +74,18 @@ function candidates(context: AllocationContext): Candidate[] {
   return [...typed, ...untyped];
 }
 
-/** Tracks what is taken while one request allocates several addresses. */
+/**
+ * What is taken while one request allocates several addresses: the caller's sets, changed in place (no
+ * copy of a subnet's allocations per port, issue 17).
+ */
 class Taken {
-  private readonly bySubnet = new Map<string, SortedAddresses>();
   constructor(private readonly context: AllocationContext) {}
 
   of(candidate: Candidate): SortedAddresses {
-    let set = this.bySubnet.get(candidate.subnet.id);
+    let set = this.context.allocated.get(candidate.subnet.id);
     if (!set) {
-      set = new SortedAddresses(this.context.allocated.get(candidate.subnet.id) ?? []);
-      this.bySubnet.set(candidate.subnet.id, set);
+      set = new SortedAddresses();
+      this.context.allocated.set(candidate.subnet.id, set);
     }
     return set;
   }
@@ -95,7 +101,7 @@ function generationFailure(networkId: string): QdhcpError {
 
 function chooseIn(context: AllocationContext, taken: Taken, candidate: Candidate): FixedIp | undefined {
   const used = taken.of(candidate);
-  const ip = chooseAddress(storedPools(candidate.subnet), used.list, {
+  const ip = chooseAddress(storedPools(candidate.subnet), used, {
     preferNext: prefersNextAddress(context.deviceOwner),
     random: context.random,
   });

@@ -11,16 +11,20 @@ import {
   type Queryable,
   subnetsRepository,
 } from '../db/index.js';
-import { parseIp, sortAddresses } from '../ipam/index.js';
 import { AllocationCache, type SubnetAllocations } from './allocation-cache.js';
 import { formatTimestamp } from './clock.js';
 import { type RequestContext, visibilityScope } from './context.js';
 import { freeMac } from './free-mac.js';
 import type { FixedIpRequest, PortInput } from './inputs.js';
-import { unwrap } from './ipam-errors.js';
 import { checkRevision, forbidden, requireNetworkAccess } from './policy.js';
 import { allocateFixedIps } from './port-allocation.js';
-import { type MutationState, withAddresses, withLocalCache, withoutAddresses } from './port-mutation.js';
+import {
+  addAddresses,
+  loadAllocations,
+  type MutationState,
+  removeAddresses,
+  withLocalCache,
+} from './port-mutation.js';
 import {
   checkAddressPairs,
   checkCreatePolicy,
@@ -35,6 +39,8 @@ export interface PortServiceDeps extends UnitOfWorkDeps {
   readonly config: ServerConfig;
   /** Uniform in [0, 1); defaults to Math.random. */
   readonly random?: () => number;
+  /** The control plane's allocation cache (shared with `dhcp.ports_ready`); a private one by default. */
+  readonly allocationCache?: AllocationCache;
 }
 
 function portNotFound(id: string): QdhcpError {
@@ -45,7 +51,7 @@ function portNotFound(id: string): QdhcpError {
 export function createPortService(deps: PortServiceDeps) {
   const { database, config, clock } = deps;
   const random = deps.random ?? Math.random;
-  const cache = new AllocationCache();
+  const cache = deps.allocationCache ?? new AllocationCache();
 
   /** Foreign or unknown subnet ids in a fixed_ips request fail before anything is allocated. */
   async function checkRequestedSubnets(
@@ -66,8 +72,9 @@ export function createPortService(deps: PortServiceDeps) {
   }
 
   /**
-   * The network's allocations at `revision`: from this transaction's own earlier steps, from the shared
-   * cache, or loaded (and sorted) from the database.
+   * The network's allocations at `revision`, owned by this transaction from here on (it changes them in
+   * place): from its own earlier steps, taken from the shared cache, or loaded (and sorted) from the
+   * database. Call with the network locked.
    */
   async function allocationsAt(
     scope: MutationState,
@@ -75,14 +82,9 @@ export function createPortService(deps: PortServiceDeps) {
     revision: number,
     subnetIds: readonly string[],
   ): Promise<SubnetAllocations> {
-    const known = scope.local.get(networkId, revision) ?? cache.get(networkId, revision);
+    const known = scope.local.take(networkId, revision) ?? cache.take(networkId, revision);
     if (known && subnetIds.every((id) => known.has(id))) return known;
-    const texts = await portsRepository.allocatedBySubnet(scope.tx, subnetIds);
-    const loaded = new Map<string, bigint[]>();
-    for (const [subnetId, list] of texts) {
-      loaded.set(subnetId, sortAddresses(list.map((text) => unwrap(parseIp(text)).value)));
-    }
-    return loaded;
+    return loadAllocations(await portsRepository.allocatedBySubnet(scope.tx, subnetIds));
   }
 
   /** Remembers the allocations at `revision`: now for this transaction, after commit for everyone. */
@@ -113,13 +115,15 @@ export function createPortService(deps: PortServiceDeps) {
       revision,
       subnets.map((s) => s.id),
     );
-    const allocated = withoutAddresses(before, existing);
+    removeAddresses(before, existing);
     const fixedIps = allocateFixedIps(
-      { networkId: network.id, subnets, allocated, deviceOwner, macAddress, random },
+      { networkId: network.id, subnets, allocated: before, deviceOwner, macAddress, random },
       requested,
       existing,
     );
-    return { fixedIps, after: withAddresses(allocated, fixedIps) };
+    // Kept and reused addresses are not re-added by the allocation: the port's addresses, all of them.
+    addAddresses(before, fixedIps);
+    return { fixedIps, after: before };
   }
 
   async function createOne(
@@ -247,8 +251,8 @@ export function createPortService(deps: PortServiceDeps) {
     );
     const after =
       allocation?.after ??
-      scope.local.get(updated.networkId, revision) ??
-      cache.get(updated.networkId, revision);
+      scope.local.take(updated.networkId, revision) ??
+      cache.take(updated.networkId, revision);
     if (after) remember(scope, updated.networkId, newRevision, after);
     return portView(updated, config.dnsDomain, context.isAdmin);
   }
@@ -302,13 +306,25 @@ export function createPortService(deps: PortServiceDeps) {
       await runMutation(deps, async (scope) => {
         const before = await portsRepository.get(scope.tx, id);
         if (!before) throw portNotFound(id);
-        await scope.lockNetwork(before.networkId).catch(() => {
+        const revision = await scope.lockNetwork(before.networkId).catch(() => {
           throw portNotFound(id);
         });
         const port = await visiblePort(scope.tx, context, id);
         checkRevision(port.revisionNumber, ifMatch);
+        const allocations = cache.take(port.networkId, revision);
         await portsRepository.delete(scope.tx, id);
-        await scope.emit('port', 'deleted', id, port.networkId, portView(port, config.dnsDomain, true));
+        const newRevision = await scope.emit(
+          'port',
+          'deleted',
+          id,
+          port.networkId,
+          portView(port, config.dnsDomain, true),
+        );
+        if (allocations !== undefined) {
+          // The cache stays valid across deletes (churn: create/delete pairs never reload the network).
+          removeAddresses(allocations, port.fixedIps);
+          scope.afterCommit(() => cache.set(port.networkId, newRevision, allocations));
+        }
       });
     },
   };

@@ -15,6 +15,7 @@ import {
   type Queryable,
   subnetsRepository,
 } from '../db/index.js';
+import type { AllocationCache } from './allocation-cache.js';
 import { formatTimestamp } from './clock.js';
 import { runMutation, type UnitOfWorkDeps } from './unit-of-work.js';
 import {
@@ -93,7 +94,7 @@ export async function readNetworkState(
  * changed.
  */
 export async function markDhcpReady(
-  deps: UnitOfWorkDeps & { readonly config: ServerConfig },
+  deps: UnitOfWorkDeps & { readonly config: ServerConfig; readonly allocationCache?: AllocationCache },
   portIds: readonly string[],
   servedNetwork: (networkId: string) => boolean = () => true,
 ): Promise<string[]> {
@@ -108,7 +109,7 @@ export async function markDhcpReady(
     const done = await runMutation(deps, async (scope) => {
       const port = await portsRepository.get(scope.tx, id);
       if (!port || port.status === 'ACTIVE' || !servedNetwork(port.networkId)) return false;
-      await scope.lockNetwork(port.networkId);
+      const revision = await scope.lockNetwork(port.networkId);
       const updated: PortRecord = {
         ...port,
         status: 'ACTIVE',
@@ -116,7 +117,15 @@ export async function markDhcpReady(
         revisionNumber: port.revisionNumber + 1,
       };
       await portsRepository.update(scope.tx, updated);
-      await scope.emit('port', 'updated', id, port.networkId, portView(updated, deps.config.dnsDomain, true));
+      const next = await scope.emit(
+        'port',
+        'updated',
+        id,
+        port.networkId,
+        portView(updated, deps.config.dnsDomain, true),
+      );
+      // Addresses unchanged: the next port create keeps using the cached allocations (issue 17).
+      scope.afterCommit(() => deps.allocationCache?.carry(port.networkId, revision, next));
       return true;
     });
     if (done) changed.push(id);

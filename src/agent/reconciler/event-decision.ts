@@ -1,5 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
-import { AgentBindingEventV1, AgentPort as WirePort } from '../../bus/dhcp-agent-rpc.js';
+import { AgentBindingEventV1, agentPortOf, AgentPort as WirePort } from '../../bus/dhcp-agent-rpc.js';
 import { ResourceEventV1 } from '../../bus/messages.js';
 import type { AgentPort } from '../model.js';
 
@@ -54,7 +54,8 @@ export function decideEvent(event: ResourceEventV1, appliedRevision: number): Ev
       if (event.action === 'deleted') return { kind: 'port-delete', portId: event.id };
       // A port the agent cannot read is not skipped silently: the snapshot will have it right.
       if (!Value.Check(WirePort, event.state)) return { kind: 'resync', reason: 'unreadable port in event' };
-      return { kind: 'port-upsert', port: event.state };
+      // Only the contract's fields are kept: the event carries the whole API view (issue 17).
+      return { kind: 'port-upsert', port: agentPortOf(event.state) };
     }
   }
 }
