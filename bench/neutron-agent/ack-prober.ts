@@ -16,6 +16,7 @@ import { bindUdpInNamespace } from '../../src/linux/namespace-sockets.js';
 export class AckProber {
   private readonly waiting = new Map<number, (reply: DhcpMessage) => void>();
   private nextXid = 1 + Math.floor(Math.random() * 1_000_000);
+  private closed = false;
 
   private constructor(private readonly socket: dgram.Socket) {
     socket.on('message', (bytes) => {
@@ -53,7 +54,10 @@ export class AckProber {
     let next = discover;
     let timer: NodeJS.Timeout | undefined;
     let deadline: NodeJS.Timeout | undefined;
-    const send = (): void => this.socket.send(next, 67, '255.255.255.255', () => undefined);
+    const send = (): void => {
+      // A probe still waiting when the run is torn down (Ctrl-C) must not throw on the closed socket.
+      if (!this.closed) this.socket.send(next, 67, '255.255.255.255', () => undefined);
+    };
     try {
       return await new Promise<number | undefined>((resolve) => {
         this.waiting.set(xid, (reply) => {
@@ -83,6 +87,7 @@ export class AckProber {
   }
 
   close(): void {
+    this.closed = true;
     this.socket.close();
   }
 }

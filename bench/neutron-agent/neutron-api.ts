@@ -103,6 +103,15 @@ export class NeutronApi {
     return out;
   }
 
+  /** How many ports the API lists on a network (the DHCP port included). */
+  async countPorts(networkId: string): Promise<number> {
+    const { ports } = await this.call<{ ports: unknown[] }>(
+      'GET',
+      `/v2.0/ports?network_id=${networkId}&fields=id`,
+    );
+    return ports.length;
+  }
+
   async deletePort(id: string): Promise<void> {
     await this.call('DELETE', `/v2.0/ports/${id}`, undefined, 204);
   }

@@ -26,7 +26,7 @@ export class NeutronBed {
     readonly apiUrl: string,
     readonly transportUrl: string,
     readonly bridges: readonly string[],
-    private readonly database: string,
+    readonly database: string,
     private readonly vhost: string,
   ) {}
 

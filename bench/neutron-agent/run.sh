@@ -13,4 +13,4 @@
 # RabbitMQ answering on 127.0.0.1 (an own database, user and vhost are made and dropped), and a build.
 set -uo pipefail
 case "${1:-}" in -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
-exec bash "$(dirname "$0")/../run-node-bench.sh" neutron-agent/run.js 40 "$@"
+exec bash "$(dirname "$0")/../run-node-bench.sh" neutron-agent/run.js 150 "$@"

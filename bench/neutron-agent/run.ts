@@ -9,6 +9,7 @@ import { NeutronBed } from './neutron-bed.js';
 import { use } from './process-set.js';
 import { type AgentFigures, table } from './report.js';
 import { allServed, type Bench, burst, propagation, restart } from './scenarios.js';
+import { sqlFill } from './sql-fill.js';
 
 /**
  * neutron-dhcp-agent vs `qdhcp agent --neutron` under the same real neutron-server (issue 16), in one run:
@@ -27,6 +28,8 @@ const RESTART_NETWORKS = Number(flag('--restart-networks') ?? 20);
 const RESTART_PORTS = Number(flag('--restart-ports') ?? 200);
 const BURST = Number(flag('--burst') ?? 100);
 const prefixFile = flag('--prefix-file');
+/** Ports of each network made through the API before the rest are copied in SQL (sql-fill.ts). */
+const API_FILL = Number(flag('--api-fill') ?? 20);
 /** Per size: the samples stop when this much time has gone (neutron at 5,000 ports takes seconds each). */
 const SIZE_BUDGET_MS = Number(flag('--size-budget-s') ?? 240) * 1000;
 
@@ -84,8 +87,12 @@ async function schedule(api: NeutronApi, bed: NeutronBed, agent: DhcpAgentUnderT
   }
 }
 
-/** Bulk creates for every network, two networks at a time (neutron-server runs 2 API workers). */
-async function fill(api: NeutronApi, nets: Layout): Promise<void> {
+/**
+ * Fills every network: the first `API_FILL` ports of each through the API (bulk creates, two networks at
+ * a time: neutron-server runs 2 API workers), the rest as copies of those rows in Neutron's database
+ * (sql-fill.ts says why), then checks the API lists them all.
+ */
+async function fill(api: NeutronApi, bed: NeutronBed, nets: Layout): Promise<void> {
   const work: [BenchNetwork, number][] = [
     ...nets.sized.map((n, i): [BenchNetwork, number] => [n, SIZES[i] ?? 0]),
     [nets.burst, 10],
@@ -96,12 +103,35 @@ async function fill(api: NeutronApi, nets: Layout): Promise<void> {
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
       const [network, count] = next;
-      network.ports.push(...(await api.bulkPorts(network, count)));
+      network.ports.push(...(await api.bulkPorts(network, Math.min(count, API_FILL))));
+      const template = network.ports[0];
+      if (count > API_FILL && template !== undefined)
+        network.ports.push(...(await sqlFill(bed.database, network, count - API_FILL, template)));
+      const listed = await api.countPorts(network.id);
+      if (listed < count) throw new Error(`network ${network.id}: ${listed} ports listed, ${count} made`);
     }
   };
   await Promise.all([worker(), worker()]);
   const total = work.reduce((sum, [, n]) => sum + n, 0);
-  log(`filled ${total} ports in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const viaApi = work.reduce((sum, [, n]) => sum + Math.min(n, API_FILL), 0);
+  log(
+    `filled ${total} ports (${viaApi} through the API) in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
+}
+
+/** `work`, or a rejection with the agent's output as soon as its process has exited (a start that failed). */
+async function whileRunning<T>(agent: DhcpAgentUnderTest, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const exited = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (!agent.running()) reject(new Error(`${agent.label} exited:\n${agent.output()}`));
+    }, 500);
+  });
+  try {
+    return await Promise.race([work, exited]);
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Runs `work` with a time limit; a failure is logged and leaves that figure empty. */
@@ -137,7 +167,7 @@ async function measure(bench: Bench, nets: Layout, agent: DhcpAgentUnderTest): P
       ports: [n.ports[0], n.ports.at(-1)].filter((p) => p !== undefined),
     }));
     const cold = await step(`${agent.label}: start → every network served`, 15, async () => {
-      const at = await allServed(bench, agent, ends, 14 * 60_000);
+      const at = await whileRunning(agent, allServed(bench, agent, ends, 14 * 60_000));
       if (at === undefined) throw new Error(`not every network served; agent:\n${agent.output()}`);
       return (at.last - spawned) / 1000;
     });
@@ -192,8 +222,12 @@ async function main(): Promise<void> {
       : new QdhcpAgent(bed, name === 'qdhcp-dnsmasq' ? 'dnsmasq' : 'builtin'),
   );
   const stop = (): void => {
+    // The measurement still runs while this tears down: what it then fails on is not worth a crash.
+    process.on('uncaughtException', () => undefined);
+    process.on('unhandledRejection', () => undefined);
     void Promise.all(agents.map((a) => a.stop()))
-      .then(() => bed.teardown(nets?.all.map((n) => `qdhcp-${n.id}`) ?? []))
+      .then(() => Promise.all(agents.map((a) => a.cleanup(nets?.all.map((n) => n.id) ?? []))))
+      .then(() => bed.teardown([client, ...(nets?.all.map((n) => `qdhcp-${n.id}`) ?? [])]))
       .finally(() => process.exit(130));
   };
   process.once('SIGINT', stop);
@@ -222,7 +256,7 @@ async function main(): Promise<void> {
     }
     const api = new NeutronApi(bed.apiUrl);
     nets = await schedule(api, bed, agents[0] ?? new NeutronDhcpAgent(bed));
-    await fill(api, nets);
+    await fill(api, bed, nets);
     await bed.startServer(true, log);
     casts = await CastListener.open(bed.transportUrl, bed.host);
     const bench: Bench = { api, casts, probers, log };
