@@ -46,9 +46,9 @@ const readPid = (file: string): number | undefined => {
   }
 };
 
-async function removeNamespaces(networkIds: readonly string[]): Promise<void> {
+async function removeNamespaces(networkIds: readonly string[], prefix = ''): Promise<void> {
   for (const id of networkIds) {
-    const ns = `qdhcp-${id}`;
+    const ns = `${prefix}qdhcp-${id}`;
     const pids = await runCommand('ip', ['netns', 'pids', ns], { allowFailure: true });
     for (const pid of pids.stdout
       .split('\n')
@@ -172,8 +172,16 @@ export class NeutronDhcpAgent extends AgentProcess implements DhcpAgentUnderTest
 }
 
 /**
- * `qdhcp agent --neutron` given Neutron's own option names in one INI file. `QDHCP_NEUTRON_AGENT` overrides
- * the command (words split on spaces, `{config}` replaced by the INI path) for a build whose flags differ.
+ * `qdhcp agent --neutron` with Neutron's own files (`--config-file neutron.conf --config-file
+ * dhcp_agent.ini`, as docs/neutron-agent.md's "Replacing neutron-dhcp-agent" runs it) plus a small INI of
+ * qdhcp's keys: the driver, its state directory, its uplinks (this build plugs its DHCP port into a
+ * `brq<net>` bridge of its own with the physnet's uplink veth, where neutron-dhcp-agent's tap is wired
+ * by the linuxbridge agent straight to the physnet's bridge: one bridge more on qdhcp's path), and a
+ * namespace prefix — its orphan sweep removes every
+ * `<prefix>qdhcp-<uuid>` namespace it does not serve, which with Neutron's bare names would take other
+ * DHCP agents' namespaces on this shared machine (it did, to this benchmark's neutron-dhcp-agent, from
+ * another session's test). `QDHCP_NEUTRON_AGENT` overrides the command (words split on spaces, `{config}`
+ * → the INI, `{etc}` → the bed's config directory), e.g. to run another checkout's build.
  */
 export class QdhcpAgent extends AgentProcess implements DhcpAgentUnderTest {
   readonly kind = 'qdhcp';
@@ -185,27 +193,27 @@ export class QdhcpAgent extends AgentProcess implements DhcpAgentUnderTest {
     super(`qdhcp-agent-${driver}`, bed);
   }
 
+  private get namespacePrefix(): string {
+    return `${this.bed.prefix}-`;
+  }
+
   protected command(): { file: string; args: string[] } {
     const config = join(this.bed.dir, 'etc', `qdhcp-agent-${this.driver}.ini`);
     writeFileSync(
       config,
       `[DEFAULT]
-host = ${this.bed.host}
-transport_url = ${this.bed.transportUrl}
-interface_driver = linuxbridge
-driver = ${this.driver}
-enable_isolated_metadata = True
-force_metadata = False
-dns_domain = openstacklocal
-num_sync_threads = 4
-resync_interval = 5
+qdhcp_driver = ${this.driver}
+physical_interface_mappings = ${this.bed.bridges.map((_, i) => `physnet${i + 1}:${this.bed.uplink(i + 1)}`).join(',')}
+namespace_prefix = ${this.namespacePrefix}
 state_dir = ${join(this.bed.dir, 'state', `qdhcp-${this.driver}`)}
-[AGENT]
-report_interval = 10
 `,
     );
-    const template = process.env.QDHCP_NEUTRON_AGENT ?? `${ROOT}/bin/qdhcp agent --neutron --config {config}`;
-    const [file = '', ...args] = template.split(' ').map((word) => word.replace('{config}', config));
+    const template =
+      process.env.QDHCP_NEUTRON_AGENT ??
+      `${ROOT}/bin/qdhcp agent --neutron --config-file {etc}/neutron.conf --config-file {etc}/dhcp_agent.ini --config {config}`;
+    const [file = '', ...args] = template
+      .split(' ')
+      .map((word) => word.replace('{config}', config).replace('{etc}', join(this.bed.dir, 'etc')));
     return { file, args };
   }
 
@@ -219,7 +227,10 @@ report_interval = 10
   }
 
   async cleanup(networkIds: readonly string[]): Promise<void> {
-    await removeNamespaces(networkIds);
+    await removeNamespaces(networkIds, this.namespacePrefix);
+    // Its own `brq<network id[:11]>` bridges (Neutron's names, so removed by the ids of the bench's networks).
+    for (const id of networkIds)
+      await runCommand('ip', ['link', 'del', `brq${id.slice(0, 11)}`], { allowFailure: true });
   }
 }
 

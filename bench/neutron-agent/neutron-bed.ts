@@ -64,9 +64,15 @@ export class NeutronBed {
     await runCommand('rabbitmqctl', ['set_permissions', '-p', this.vhost, p, '.*', '.*', '.*'], {
       timeoutMs: 60_000,
     });
-    for (const bridge of this.bridges) {
+    for (const [i, bridge] of this.bridges.entries()) {
       await runCommand('ip', ['link', 'add', bridge, 'type', 'bridge']);
       await runCommand('ip', ['link', 'set', bridge, 'up']);
+      // A veth "provider NIC" per physnet for an agent that plugs its own bridge (qdhcp's
+      // physical_interface_mappings): one end on the physnet's bridge, the other its uplink.
+      const uplink = this.uplink(i + 1);
+      await runCommand('ip', ['link', 'add', uplink, 'type', 'veth', 'peer', 'name', `${p}p${i + 1}`]);
+      await runCommand('ip', ['link', 'set', `${p}p${i + 1}`, 'master', bridge, 'up']);
+      await runCommand('ip', ['link', 'set', uplink, 'up']);
     }
     this.port = port;
     this.writeConfigs(true);
@@ -83,6 +89,11 @@ export class NeutronBed {
       ],
       { timeoutMs: 15 * 60_000 },
     );
+  }
+
+  /** The uplink veth end of physnet `n` (no master: an agent's own bridge takes it). */
+  uplink(n: number): string {
+    return `${this.prefix}u${n}`;
   }
 
   etc(name: string): string {
@@ -244,8 +255,10 @@ resync_interval = 5
     await this.l2?.stop(10_000);
     await this.stopServer();
     for (const ns of namespaces) await runCommand('ip', ['netns', 'del', ns], { allowFailure: true });
-    for (const bridge of this.bridges)
+    for (const [i, bridge] of this.bridges.entries()) {
+      await runCommand('ip', ['link', 'del', this.uplink(i + 1)], { allowFailure: true });
       await runCommand('ip', ['link', 'del', bridge], { allowFailure: true });
+    }
     await runCommand('rabbitmqctl', ['delete_vhost', this.vhost], { allowFailure: true, timeoutMs: 60_000 });
     await runCommand('rabbitmqctl', ['delete_user', this.prefix], { allowFailure: true, timeoutMs: 60_000 });
     await runCommand(

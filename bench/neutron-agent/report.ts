@@ -86,13 +86,13 @@ export function table(results: readonly AgentFigures[]): string {
   }
   const burst = (r: AgentFigures | undefined): BurstResult | undefined => r?.burst;
   row(
-    `burst of ${burst(a)?.ports ?? burst(b)?.ports ?? '–'} creates at once → all servable, s from the first request`,
+    `burst of ${burst(a)?.ports ?? burst(b)?.ports ?? '–'} ports in one bulk create → all servable, s from sending it`,
     burst(a)?.totalS,
     burst(b)?.totalS,
     '≥ 10×',
     1,
   );
-  row('… s from the last 201', burst(a)?.afterLast201S, burst(b)?.afterLast201S, '', 1);
+  row('… s from its 201', burst(a)?.afterLast201S, burst(b)?.afterLast201S, '', 1);
   row('… agent CPU ms per port', burst(a)?.cpuMsPerPort, burst(b)?.cpuMsPerPort, '', 1);
   const rs = a?.restart ?? b?.restart;
   const shape = rs === undefined ? '' : `${rs.networks} networks × ${rs.ports / rs.networks} ports`;

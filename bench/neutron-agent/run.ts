@@ -153,7 +153,12 @@ async function step<T>(what: string, minutes: number, work: () => Promise<T>): P
   }
 }
 
-async function measure(bench: Bench, nets: Layout, agent: DhcpAgentUnderTest): Promise<AgentFigures> {
+async function measure(
+  bench: Bench,
+  nets: Layout,
+  agent: DhcpAgentUnderTest,
+  another: boolean,
+): Promise<AgentFigures> {
   const fills = new Map(nets.all.map((n) => [n.id, n.ports.length]));
   const figures: AgentFigures = { label: agent.label, propagation: [] };
   // Casts queued for the agent's host while no agent ran (the fill, the previous agent's deletes) would be
@@ -195,7 +200,7 @@ async function measure(bench: Bench, nets: Layout, agent: DhcpAgentUnderTest): P
     await agent.cleanup(nets.all.map((n) => n.id));
     // The next agent finds each network as the fill left it: the sample and burst ports go (the casts of
     // these deletes are purged before it starts).
-    const extra = nets.all.flatMap((n) => n.ports.slice(fills.get(n.id) ?? 0));
+    const extra = another ? nets.all.flatMap((n) => n.ports.slice(fills.get(n.id) ?? 0)) : [];
     for (const network of nets.all) network.ports.length = fills.get(network.id) ?? network.ports.length;
     log(`${agent.label}: stopped; deleting its ${extra.length} sample and burst ports`);
     const queue = [...extra];
@@ -260,8 +265,8 @@ async function main(): Promise<void> {
     await bed.startServer(true, log);
     casts = await CastListener.open(bed.transportUrl, bed.host);
     const bench: Bench = { api, casts, probers, log };
-    for (const agent of agents) {
-      results.push(await measure(bench, nets, agent));
+    for (const [i, agent] of agents.entries()) {
+      results.push(await measure(bench, nets, agent, i < agents.length - 1));
       log(`${agent.label} finished; table so far:\n${table(results)}`);
     }
   } finally {
@@ -279,9 +284,13 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `neutron-agent bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(
+      `neutron-agent bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  })
+  // Everything was stopped and removed by then; a handle left open (a keep-alive socket) must not hold
+  // the process (and the wrapper waiting for it).
+  .finally(() => process.exit());
