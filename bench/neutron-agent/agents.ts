@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from '../../src/linux/run-command.js';
@@ -193,6 +193,45 @@ export class QdhcpAgent extends AgentProcess implements DhcpAgentUnderTest {
     super(`qdhcp-agent-${driver}`, bed);
   }
 
+  private wiring: NodeJS.Timeout | undefined;
+  private networks: readonly { readonly id: string; readonly physnet: number }[] = [];
+
+  /** The networks whose `brq…` bridge gets the physnet's uplink (see {@link wire}). */
+  serve(networks: readonly { readonly id: string; readonly physnet: number }[]): void {
+    this.networks = networks;
+  }
+
+  /**
+   * Plays the linuxbridge agent's part for this build: it makes `brq<net>` and plugs its tap there but
+   * leaves the uplink out (Neutron's division of labour: the L2 agent owns bridges and uplinks, and the
+   * linuxbridge agent here, with `bridge_mappings`, does not touch a tap already in a bridge), so every
+   * 100 ms the physnet's uplink veth is enslaved to each `brq<net>` that exists without it.
+   */
+  private wire(): void {
+    for (const { id, physnet } of this.networks) {
+      const bridge = `brq${id.slice(0, 11)}`;
+      const uplink = this.bed.uplink(physnet);
+      try {
+        readFileSync(`/sys/class/net/${bridge}/bridge/bridge_id`);
+        if (readlinkOrUndefined(`/sys/class/net/${uplink}/master`)?.endsWith(`/${bridge}`)) continue;
+      } catch {
+        continue;
+      }
+      void runCommand('ip', ['link', 'set', uplink, 'master', bridge, 'up'], { allowFailure: true });
+    }
+  }
+
+  override start(): number {
+    this.wiring ??= setInterval(() => this.wire(), 100);
+    return super.start();
+  }
+
+  override async stop(): Promise<void> {
+    clearInterval(this.wiring);
+    this.wiring = undefined;
+    await super.stop();
+  }
+
   private get namespacePrefix(): string {
     return `${this.bed.prefix}-`;
   }
@@ -231,6 +270,14 @@ state_dir = ${join(this.bed.dir, 'state', `qdhcp-${this.driver}`)}
     // Its own `brq<network id[:11]>` bridges (Neutron's names, so removed by the ids of the bench's networks).
     for (const id of networkIds)
       await runCommand('ip', ['link', 'del', `brq${id.slice(0, 11)}`], { allowFailure: true });
+  }
+}
+
+function readlinkOrUndefined(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
   }
 }
 
