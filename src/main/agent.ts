@@ -189,8 +189,8 @@ export async function startAgent(
       const { removed, errors } = await removeOrphanNamespaces(config.namespacePrefix, keep, {
         hostNamespace: plumbing.hostNamespace,
         mappedInterfaces: new Set(plumbing.physicalInterfaceMappings.values()),
-        // Neutron's L2 agent owning the bridges (H3's l2_owner) turns this off.
-        ownsL2: true,
+        // Under Neutron's linuxbridge agent (l2_owner) bridges and uplinks are its own: leave them alone.
+        ownsL2: plumbing.l2Owner === 'qdhcp',
       });
       for (const error of errors)
         logger.warn({ event: 'agent.orphan_failed', error }, 'leftover not removed');

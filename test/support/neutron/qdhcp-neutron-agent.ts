@@ -32,6 +32,9 @@ force_metadata = false
 dns_domain = openstacklocal
 num_sync_threads = 4
 resync_interval = 5
+# A prefix of the run's own: the agent's start-up sweep removes qdhcp-* namespaces of networks it does not
+# serve, which would include other runs' (and a neutron-dhcp-agent's) on this shared machine.
+namespace_prefix = ${env.sandbox.prefix}-
 # Neutron's linuxbridge agent owns the bridges and wires the DHCP port's tap (qdhcp makes namespace and veth).
 l2_owner = neutron-linuxbridge
 metadata_backend = ${settings.metadata}
