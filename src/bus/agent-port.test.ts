@@ -20,6 +20,8 @@ test('agentPortOf keeps the contract fields of any port view, with the same valu
           revision_number: fc.nat(),
           status: fc.constantFrom('ACTIVE', 'DOWN'),
           extra_dhcp_opts: fc.constant(null),
+          project_id: fc.string(),
+          tenant_id: fc.string(),
           name: fc.string(),
           description: fc.string(),
           created_at: fc.string(),
@@ -39,4 +41,28 @@ test('agentPortOf keeps the contract fields of any port view, with the same valu
     ),
     { numRuns: 200 },
   );
+});
+
+test('a view holding every contract field keeps every one (a field added to AgentPort but not to agentPortOf fails here)', () => {
+  const view = {
+    id: '8c0f3f8e-6e2a-4f55-9d39-0b1d5f0f0a01',
+    mac_address: 'fa:16:3e:00:00:02',
+    fixed_ips: [{ subnet_id: '8c0f3f8e-6e2a-4f55-9d39-0b1d5f0f0a02', ip_address: '10.0.0.5' }],
+    network_id: '8c0f3f8e-6e2a-4f55-9d39-0b1d5f0f0a03',
+    device_owner: 'compute:nova',
+    device_id: 'vm-1',
+    admin_state_up: true,
+    revision_number: 3,
+    status: 'DOWN',
+    project_id: 'p1',
+    tenant_id: 'p1',
+    extra_dhcp_opts: [],
+    dns_assignment: [],
+  };
+  assert.deepEqual(
+    Object.keys(view).sort(),
+    [...CONTRACT_FIELDS].sort(),
+    'the fixture names every contract field',
+  );
+  assert.deepEqual(agentPortOf(view), view);
 });

@@ -83,7 +83,7 @@ export type AgentPort = Static<typeof AgentPort>;
  */
 export function agentPortOf(port: AgentPort): AgentPort {
   const { id, mac_address, fixed_ips, network_id, device_owner, device_id, admin_state_up } = port;
-  const { revision_number, status, extra_dhcp_opts, dns_assignment } = port;
+  const { revision_number, status, extra_dhcp_opts, dns_assignment, project_id, tenant_id } = port;
   return {
     id,
     mac_address,
@@ -96,6 +96,8 @@ export function agentPortOf(port: AgentPort): AgentPort {
     ...(status !== undefined && { status }),
     ...(extra_dhcp_opts !== undefined && { extra_dhcp_opts }),
     ...(dns_assignment !== undefined && { dns_assignment }),
+    ...(project_id !== undefined && { project_id }),
+    ...(tenant_id !== undefined && { tenant_id }),
   };
 }
 
