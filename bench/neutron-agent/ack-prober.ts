@@ -1,10 +1,13 @@
 import type dgram from 'node:dgram';
 import { requireIpv4 } from '../../src/common/ipv4.js';
 import { decodeMessage, encodeMessage } from '../../src/dhcp/index.js';
-import { BROADCAST_FLAG } from '../../src/dhcp/message.js';
 import { messageTypeCode } from '../../src/dhcp/message-type.js';
 import type { DhcpMessage } from '../../src/dhcp/types.js';
+import { buildRequest } from '../../src/dhcp-server/testing/requests.js';
 import { bindUdpInNamespace } from '../../src/linux/namespace-sockets.js';
+
+/** The options this prober asks for (what a client's option 55 usually holds). */
+const PRL = [1, 3, 6, 15, 28, 121];
 
 /**
  * "Servable" as the issue defines it: a client with the port's MAC gets an ACK with the port's address.
@@ -50,7 +53,9 @@ export class AckProber {
   ): Promise<number | undefined> {
     const xid = this.nextXid++ >>> 0;
     const want = requireIpv4(ip);
-    const discover = encodeMessage(request(mac, xid, 'DISCOVER', []));
+    const discover = encodeMessage(
+      buildRequest({ type: 'DISCOVER', mac, xid, broadcast: true, parameterRequestList: PRL }),
+    );
     let next = discover;
     let timer: NodeJS.Timeout | undefined;
     let deadline: NodeJS.Timeout | undefined;
@@ -67,10 +72,15 @@ export class AckProber {
           else if (type === messageTypeCode('OFFER') && next === discover) {
             const serverId = reply.options.get(54) ?? new Uint8Array(0);
             next = encodeMessage(
-              request(mac, xid, 'REQUEST', [
-                [50, ipv4Bytes(ip)],
-                [54, serverId],
-              ]),
+              buildRequest({
+                type: 'REQUEST',
+                mac,
+                xid,
+                broadcast: true,
+                requestedIp: ip,
+                parameterRequestList: PRL,
+                extraOptions: new Map([[54, serverId]]),
+              }),
             );
             send();
           }
@@ -90,41 +100,4 @@ export class AckProber {
     this.closed = true;
     this.socket.close();
   }
-}
-
-function ipv4Bytes(text: string): Uint8Array {
-  return Uint8Array.from(text.split('.').map(Number));
-}
-
-function request(
-  mac: string,
-  xid: number,
-  type: 'DISCOVER' | 'REQUEST',
-  extra: readonly (readonly [number, Uint8Array])[],
-): DhcpMessage {
-  const chaddr = new Uint8Array(16);
-  mac.split(':').forEach((octet, i) => {
-    chaddr[i] = Number.parseInt(octet, 16);
-  });
-  return {
-    op: 'BOOTREQUEST',
-    hardwareType: 1,
-    hardwareAddressLength: 6,
-    hops: 0,
-    transactionId: xid,
-    secondsElapsed: 0,
-    flags: BROADCAST_FLAG,
-    clientIp: 0,
-    yourIp: 0,
-    serverIp: 0,
-    gatewayIp: 0,
-    clientHardwareAddress: chaddr,
-    serverName: '',
-    bootFileName: '',
-    options: new Map<number, Uint8Array>([
-      [53, Uint8Array.of(messageTypeCode(type))],
-      ...extra,
-      [55, Uint8Array.of(1, 3, 6, 15, 28, 121)],
-    ]),
-  };
 }

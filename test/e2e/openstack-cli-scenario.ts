@@ -7,22 +7,13 @@
  * @module
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '../../src/db/testing/test-databases.js';
+import { type CliResult, runOpenstack } from '../support/openstack-cli.js';
 import { type ServerProcess, startServerProcess } from './api-server-process.js';
-
-const run = promisify(execFile);
-
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** Declares the CLI scenario for one backend. */
 export function openstackCliScenario(backend: 'sqlite' | 'postgres'): void {
@@ -50,23 +41,8 @@ export function openstackCliScenario(backend: 'sqlite' | 'postgres'): void {
     });
 
     /** Runs `openstack ARGS` with a clean environment (no inherited OS_* variables). */
-    async function os(...args: string[]): Promise<CliResult> {
-      const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8' };
-      try {
-        const { stdout, stderr } = await run(
-          'openstack',
-          ['--os-auth-type', 'none', '--os-endpoint', server!.url, ...args],
-          { env, timeout: 30_000 },
-        );
-        return { code: 0, stdout, stderr };
-      } catch (error) {
-        const e = error as { code?: number; stdout?: string; stderr?: string };
-        return {
-          code: typeof e.code === 'number' ? e.code : -1,
-          stdout: e.stdout ?? '',
-          stderr: e.stderr ?? '',
-        };
-      }
+    function os(...args: string[]): Promise<CliResult> {
+      return runOpenstack(server!.url, home, args, 30_000);
     }
     async function json<T = Record<string, unknown>>(...args: string[]): Promise<T> {
       const result = await os(...args, '-f', 'json');

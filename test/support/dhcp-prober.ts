@@ -1,8 +1,7 @@
 import { createSocket } from 'node:dgram';
-import { requireIpv4 } from '../../src/common/ipv4.js';
 import { decodeMessage, encodeMessage } from '../../src/dhcp/index.js';
-import { messageTypeCode } from '../../src/dhcp/message-type.js';
 import type { DhcpMessage } from '../../src/dhcp/types.js';
+import { buildRequest } from '../../src/dhcp-server/testing/requests.js';
 
 /**
  * A DHCP client that asks every `intervalMs` and counts what went unanswered, for "never a gap" tests. Run
@@ -39,32 +38,16 @@ export interface ProberSummary {
   readonly maxLatencyMs: number;
 }
 
+/** A DISCOVER (broadcast) or a renewing REQUEST (unicast, ciaddr = the lease) for the prober's MAC. */
 function message(request: ProberRequest, xid: number, renew: boolean): DhcpMessage {
-  const chaddr = new Uint8Array(16);
-  request.mac.split(':').forEach((octet, i) => {
-    chaddr[i] = Number.parseInt(octet, 16);
+  return buildRequest({
+    type: renew ? 'REQUEST' : 'DISCOVER',
+    mac: request.mac,
+    xid,
+    broadcast: !renew,
+    ...(renew && { ciaddr: request.ip }),
+    parameterRequestList: [1, 3, 6, 12, 15, 28],
   });
-  const options = new Map<number, Uint8Array>([
-    [53, Uint8Array.of(messageTypeCode(renew ? 'REQUEST' : 'DISCOVER'))],
-    [55, Uint8Array.of(1, 3, 6, 12, 15, 28)],
-  ]);
-  return {
-    op: 'BOOTREQUEST',
-    hardwareType: 1,
-    hardwareAddressLength: 6,
-    hops: 0,
-    transactionId: xid,
-    secondsElapsed: 0,
-    flags: renew ? 0 : 0x8000,
-    clientIp: renew ? requireIpv4(request.ip) : 0,
-    yourIp: 0,
-    serverIp: 0,
-    gatewayIp: 0,
-    clientHardwareAddress: chaddr,
-    serverName: '',
-    bootFileName: '',
-    options,
-  };
 }
 
 async function run(request: ProberRequest): Promise<void> {

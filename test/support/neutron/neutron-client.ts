@@ -5,18 +5,8 @@
  *
  * @module
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { type CliResult, runOpenstack } from '../openstack-cli.js';
 import { api, apiOk, eventually, networkWithSubnet } from '../scaleout/cluster.js';
-
-const run = promisify(execFile);
-
-/** What one `openstack` command did. */
-export interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** One row of `GET /v2.0/agents`. */
 export interface NeutronAgent {
@@ -46,23 +36,8 @@ export class NeutronClient {
   ) {}
 
   /** Runs `openstack ARGS` against this server; never throws (the exit code is in the result). */
-  async openstack(...args: string[]): Promise<CliResult> {
-    const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: this.home, LANG: 'C.UTF-8' };
-    try {
-      const { stdout, stderr } = await run(
-        'openstack',
-        ['--os-auth-type', 'none', '--os-endpoint', this.url, ...args],
-        { env, timeout: 60_000 },
-      );
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code?: number; stdout?: string; stderr?: string };
-      return {
-        code: typeof e.code === 'number' ? e.code : -1,
-        stdout: e.stdout ?? '',
-        stderr: e.stderr ?? '',
-      };
-    }
+  openstack(...args: string[]): Promise<CliResult> {
+    return runOpenstack(this.url, this.home, args, 60_000);
   }
 
   /** `openstack ARGS -f json`, parsed; throws with stderr when the command fails. */
