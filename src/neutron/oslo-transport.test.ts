@@ -115,6 +115,15 @@ describe('oslo transport on RabbitMQ', { skip }, () => {
     assert.ok(Date.now() - started < 3000);
   });
 
+  it('a call to a topic no queue is bound to fails at once (returned by RabbitMQ), not after its timeout', async () => {
+    const started = Date.now();
+    await assert.rejects(
+      transport?.call('q-nobody-listens', 'report_state', {}, '1.2', 30_000) ?? Promise.resolve(),
+      (error) => isQdhcpError(error, 'BUS_REQUEST_FAILED') && /unroutable/.test(String(error)),
+    );
+    assert.ok(Date.now() - started < 5000, `failed after ${Date.now() - started} ms`);
+  });
+
   it('casts on dhcp_agent.<host> and on the fan-out arrive; invalid bodies are counted and dropped', async () => {
     const before = transport?.stats().messagesInvalid ?? 0;
     const cast = (method: string) => encodeRequest({ method, args: { payload: {} }, version: '1.0' });

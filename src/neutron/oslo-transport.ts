@@ -137,6 +137,11 @@ export class OsloTransport {
           contentType: 'application/json',
           contentEncoding: 'utf-8',
           expiration: String(timeoutMs),
+          // No queue bound to the topic (e.g. neutron-server still re-declaring its queues after a broker
+          // restart): RabbitMQ returns the call at once instead of dropping it, so it fails now rather than
+          // after the whole timeout (oslo.messaging sends its calls mandatory for the same reason).
+          mandatory: true,
+          messageId: msgId,
         });
         this.counters.messagesOut++;
       } catch (error) {
@@ -223,6 +228,7 @@ export class OsloTransport {
         arguments: { 'x-expires': TRANSIENT_QUEUE_TTL_MS },
       });
       await channel.consume(replyQueue, (message) => this.onReply(message), { noAck: true });
+      channel.on('return', (message: ConsumeMessage) => this.onReturned(message));
       for (const key of [topic, `${topic}.${server}`]) {
         await channel.assertQueue(key, { durable: false, autoDelete: false });
         await channel.bindQueue(key, exchange, key);
@@ -270,6 +276,20 @@ export class OsloTransport {
       clearTimeout(call.timer);
       call.reject(new QdhcpError('BUS_CONNECTION_LOST', { reason }));
     }
+  }
+
+  /** A call RabbitMQ could not route (see `mandatory` in {@link call}): it fails at once. */
+  private onReturned(message: ConsumeMessage): void {
+    const msgId: unknown = message.properties.messageId;
+    const call = typeof msgId === 'string' ? this.pending.get(msgId) : undefined;
+    if (call === undefined) return;
+    clearTimeout(call.timer);
+    call.reject(
+      new QdhcpError('BUS_REQUEST_FAILED', {
+        method: call.method,
+        reason: `unroutable: no queue bound to ${message.fields.routingKey}`,
+      }),
+    );
   }
 
   private onReply(message: ConsumeMessage | null): void {
