@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from '../../src/linux/run-command.js';
@@ -174,9 +174,9 @@ export class NeutronDhcpAgent extends AgentProcess implements DhcpAgentUnderTest
 /**
  * `qdhcp agent --neutron` with Neutron's own files (`--config-file neutron.conf --config-file
  * dhcp_agent.ini`, as docs/neutron-agent.md's "Replacing neutron-dhcp-agent" runs it) plus a small INI of
- * qdhcp's keys: the driver, its state directory, its uplinks (this build plugs its DHCP port into a
- * `brq<net>` bridge of its own with the physnet's uplink veth, where neutron-dhcp-agent's tap is wired
- * by the linuxbridge agent straight to the physnet's bridge: one bridge more on qdhcp's path), and a
+ * qdhcp's keys: the driver, its state directory and a namespace prefix. Under `--neutron` the agent makes only
+ * the namespace and its tap/ns veth (`l2_owner = neutron-linuxbridge`); the bed's linuxbridge agent plugs the
+ * tap into the physnet's bridge, exactly as for neutron-dhcp-agent, so both agents have the same path. The
  * namespace prefix — its orphan sweep removes every
  * `<prefix>qdhcp-<uuid>` namespace it does not serve, which with Neutron's bare names would take other
  * DHCP agents' namespaces on this shared machine (it did, to this benchmark's neutron-dhcp-agent, from
@@ -193,45 +193,6 @@ export class QdhcpAgent extends AgentProcess implements DhcpAgentUnderTest {
     super(`qdhcp-agent-${driver}`, bed);
   }
 
-  private wiring: NodeJS.Timeout | undefined;
-  private networks: readonly { readonly id: string; readonly physnet: number }[] = [];
-
-  /** The networks whose `brq…` bridge gets the physnet's uplink (see {@link wire}). */
-  serve(networks: readonly { readonly id: string; readonly physnet: number }[]): void {
-    this.networks = networks;
-  }
-
-  /**
-   * Plays the linuxbridge agent's part for this build: it makes `brq<net>` and plugs its tap there but
-   * leaves the uplink out (Neutron's division of labour: the L2 agent owns bridges and uplinks, and the
-   * linuxbridge agent here, with `bridge_mappings`, does not touch a tap already in a bridge), so every
-   * 100 ms the physnet's uplink veth is enslaved to each `brq<net>` that exists without it.
-   */
-  private wire(): void {
-    for (const { id, physnet } of this.networks) {
-      const bridge = `brq${id.slice(0, 11)}`;
-      const uplink = this.bed.uplink(physnet);
-      try {
-        readFileSync(`/sys/class/net/${bridge}/bridge/bridge_id`);
-        if (readlinkOrUndefined(`/sys/class/net/${uplink}/master`)?.endsWith(`/${bridge}`)) continue;
-      } catch {
-        continue;
-      }
-      void runCommand('ip', ['link', 'set', uplink, 'master', bridge, 'up'], { allowFailure: true });
-    }
-  }
-
-  override start(): number {
-    this.wiring ??= setInterval(() => this.wire(), 100);
-    return super.start();
-  }
-
-  override async stop(): Promise<void> {
-    clearInterval(this.wiring);
-    this.wiring = undefined;
-    await super.stop();
-  }
-
   private get namespacePrefix(): string {
     return `${this.bed.prefix}-`;
   }
@@ -242,7 +203,6 @@ export class QdhcpAgent extends AgentProcess implements DhcpAgentUnderTest {
       config,
       `[DEFAULT]
 qdhcp_driver = ${this.driver}
-physical_interface_mappings = ${this.bed.bridges.map((_, i) => `physnet${i + 1}:${this.bed.uplink(i + 1)}`).join(',')}
 namespace_prefix = ${this.namespacePrefix}
 state_dir = ${join(this.bed.dir, 'state', `qdhcp-${this.driver}`)}
 `,
@@ -267,17 +227,9 @@ state_dir = ${join(this.bed.dir, 'state', `qdhcp-${this.driver}`)}
 
   async cleanup(networkIds: readonly string[]): Promise<void> {
     await removeNamespaces(networkIds, this.namespacePrefix);
-    // Its own `brq<network id[:11]>` bridges (Neutron's names, so removed by the ids of the bench's networks).
+    // A `brq<network id[:11]>` bridge only exists if an older build (QDHCP_NEUTRON_AGENT) made its own.
     for (const id of networkIds)
       await runCommand('ip', ['link', 'del', `brq${id.slice(0, 11)}`], { allowFailure: true });
-  }
-}
-
-function readlinkOrUndefined(path: string): string | undefined {
-  try {
-    return readlinkSync(path);
-  } catch {
-    return undefined;
   }
 }
 

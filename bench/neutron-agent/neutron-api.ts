@@ -30,19 +30,32 @@ const toPort = (body: PortBody): BenchPort => ({
   ip: body.fixed_ips[0]?.ip_address ?? '',
 });
 
+/** Attempts of a GET that neutron-server answers with a 5xx (see {@link NeutronApi.call}). */
+const GET_ATTEMPTS = 5;
+
 export class NeutronApi {
   constructor(private readonly url: string) {}
 
+  /**
+   * One API call. A GET answered with a 5xx is retried (at most {@link GET_ATTEMPTS} times, 1 s apart):
+   * neutron-server Zed here intermittently answers a port listing right after its start with a 500
+   * (`type object 'Port' has no attribute 'port_forwardings'`, its extensions still loading), which ended 2 of
+   * 4 runs in the fill's check. Writes are never retried: a retried POST could create twice.
+   */
   private async call<T>(method: string, path: string, body?: unknown, expect = 200): Promise<T> {
-    const response = await fetch(`${this.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (response.status !== expect)
-      throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
-    return (text === '' ? undefined : JSON.parse(text)) as T;
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(`${this.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      if (response.status === expect) return (text === '' ? undefined : JSON.parse(text)) as T;
+      const error = new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
+      if (method !== 'GET' || response.status < 500 || attempt >= GET_ATTEMPTS) throw error;
+      process.stderr.write(`[bench] ${error.message}; retrying (${attempt}/${GET_ATTEMPTS})\n`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
 
   /** A flat network on `physnet<n>` with one /16 IPv4 subnet `10.<second>.0.0/16` (DHCP on, no gateway route tricks). */

@@ -265,7 +265,6 @@ async function main(): Promise<void> {
     await bed.startServer(true, log);
     casts = await CastListener.open(bed.transportUrl, bed.host);
     const bench: Bench = { api, casts, probers, log };
-    for (const agent of agents) if (agent instanceof QdhcpAgent) agent.serve(nets.all);
     for (const [i, agent] of agents.entries()) {
       results.push(await measure(bench, nets, agent, i < agents.length - 1));
       log(`${agent.label} finished; table so far:\n${table(results)}`);
