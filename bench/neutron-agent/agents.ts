@@ -67,6 +67,7 @@ async function removeNamespaces(networkIds: readonly string[], prefix = ''): Pro
 abstract class AgentProcess {
   protected process: ManagedProcess | undefined;
   private count = 0;
+  private outputFile = '';
 
   protected abstract command(logFile: string): { file: string; args: string[] };
 
@@ -77,14 +78,18 @@ abstract class AgentProcess {
 
   start(): number {
     this.count += 1;
-    const { file, args } = this.command(join(this.bed.dir, 'log', `${this.label}-${this.count}.log`));
+    const logFile = join(this.bed.dir, 'log', `${this.label}-${this.count}.log`);
+    this.outputFile = `${logFile}.output`;
+    const { file, args } = this.command(logFile);
     const at = performance.now();
     this.process = ManagedProcess.start(this.label, file, args);
     return at;
   }
 
+  /** Stops the process and keeps what it printed beside its log (qdhcp logs to stderr, not to a file). */
   async stop(): Promise<void> {
     await this.process?.stop(30_000);
+    if (this.process !== undefined) writeFileSync(this.outputFile, this.process.output());
   }
 
   running(): boolean {

@@ -282,7 +282,8 @@ export class Reconciler {
     const id = next.id;
     if (entry.state === 'serving') {
       if (delta.hosts.length > 0) await this.options.peers.apply(next, delta);
-      if (change.kind === 'port-upsert' && awaitsReady(change.port)) this.portsReady.add([change.port.id]);
+      if (change.kind === 'port-upsert' && awaitsReady(change.port))
+        this.portsReady.addPriority([change.port.id]);
     }
     this.entries.set(id, { ...entry, network: next });
   }
