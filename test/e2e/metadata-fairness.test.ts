@@ -13,7 +13,7 @@ import { freePort } from './api-server-process.js';
  * a neighbour on the same network (before the caps of src/agent/metadata-proxy/connection-slots.ts the
  * neighbour got 32 of 50 answers). `qdhcp all-in-one`, one network, two probe instances with real leases
  * and the 169.254.169.254/32 route by DHCP; the hoarder is a small node client in its probe namespace
- * (test/support/metadata-hoarder.ts) that opens 1,100 connections and sends nothing; the neighbour then
+ * (test/support/metadata-hoarder-main.ts) that opens 1,100 connections and sends nothing; the neighbour then
  * asks 50 times, one request at a time, each on a new connection (bench/metadata/load-client.ts).
  *
  *   [host ns] brq(net) ── tap…══ns-… [<prefix>qdhcp-net] 169.254.169.254:80 (agent process)
@@ -26,7 +26,7 @@ import { freePort } from './api-server-process.js';
  */
 const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces';
 const URL = 'http://169.254.169.254/latest/meta-data/instance-id';
-const HOARDER = join(fileURLToPath(import.meta.url), '..', '..', 'support', 'metadata-hoarder.js');
+const HOARDER = join(fileURLToPath(import.meta.url), '..', '..', 'support', 'metadata-hoarder-main.js');
 const HOARDED = 1100;
 const ASKS = 50;
 /**

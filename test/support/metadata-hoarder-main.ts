@@ -1,6 +1,6 @@
 /**
  * A metadata hoarder, run inside a probe namespace (`ip netns exec PROBE node
- * dist/test/support/metadata-hoarder.js HOST PORT COUNT`): opens COUNT TCP connections to HOST:PORT, 32 at a
+ * dist/test/support/metadata-hoarder-main.js HOST PORT COUNT`): opens COUNT TCP connections to HOST:PORT, 32 at a
  * time, sends nothing on them and never reconnects — the instance of issue 17 item 6 that took every slot of
  * its network. Prints `{"attempted": N, "open": M}` once every attempt has settled, waits for a line on
  * stdin, prints `{"open": M}` again (how many the proxy left it) and closes them all.
@@ -12,7 +12,7 @@ const [host, portText, countText] = process.argv.slice(2);
 const port = Number(portText);
 const count = Number(countText);
 if (host === undefined || !Number.isInteger(port) || !Number.isInteger(count) || count < 1) {
-  process.stderr.write('usage: metadata-hoarder.js HOST PORT COUNT\n');
+  process.stderr.write('usage: metadata-hoarder-main.js HOST PORT COUNT\n');
   process.exit(2);
 }
 
