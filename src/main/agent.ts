@@ -167,10 +167,13 @@ export async function startAgent(
   if (config.driver !== 'dnsmasq' && dhcp.dnsEnabled) peers.push(new BuiltinDnsPeer(driverDeps));
   const metadataBackend = metadataBackendOf(config, rpc, peers);
   peers.push(
-    new MetadataProxyPeer(new MetadataProxy({ backend: metadataBackend, logger }), {
-      namespacePrefix: plumbing.namespacePrefix,
-      logger,
-    }),
+    new MetadataProxyPeer(
+      new MetadataProxy({ backend: metadataBackend, logger, limits: config.metadataLimits }),
+      {
+        namespacePrefix: plumbing.namespacePrefix,
+        logger,
+      },
+    ),
   );
   const dataPlane = new NetworkPeers(dhcpDriver, peers);
   const metrics = new AgentMetrics();

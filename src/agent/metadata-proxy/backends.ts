@@ -6,6 +6,7 @@ import { createNovaBackend, type NovaBackendOptions } from '../../metadata/nova-
 import { NOT_FOUND } from '../../metadata/response.js';
 import type { InstanceLookup } from './instance-lookup.js';
 import type { LocalInstances } from './local-instances.js';
+import { RenderedAnswers } from './rendered-answers.js';
 
 /**
  * One metadata request as the proxy hands it to a backend. Only what the kernel says identifies the
@@ -63,21 +64,24 @@ export function metadataContextOf(
 
 /**
  * `builtin`: qdhcp's own instance records (`/v2.0/qdhcp/instances`), served from the EC2 and OpenStack
- * trees. GET and HEAD only. No record for the caller → 404.
+ * trees. GET and HEAD only. No record for the caller → 404. Answers are rendered once per lookup answer
+ * (rendered-answers.ts).
  */
 export function createBuiltinBackend(
   lookup: InstanceLookup,
   randomBytes: (length: number) => Uint8Array = (length) => new Uint8Array(cryptoRandomBytes(length)),
 ): MetadataBackend {
+  const rendered = new RenderedAnswers();
   return {
     name: 'builtin',
     methods: new Set(['GET', 'HEAD']),
     async answer(request) {
       const { result } = await lookup.find(request.networkId, request.remoteAddress);
-      if (result.context === null) return NOT_FOUND;
-      return metadataAnswer(
-        metadataContextOf(result.context, request.remoteAddress, randomBytes),
-        request.path,
+      const { context } = result;
+      if (context === null) return NOT_FOUND;
+      // The answer depends on the request address too (local-ipv4), which is part of the lookup's key.
+      return rendered.answer(result, request.path, () =>
+        metadataAnswer(metadataContextOf(context, request.remoteAddress, randomBytes), request.path),
       );
     },
   };

@@ -3,22 +3,21 @@ import type net from 'node:net';
 import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { listenTcpInNamespace } from '../../linux/namespace-sockets.js';
-import type { MetadataBackend } from './backends.js';
+import type { MetadataBackend, ProxyAnswer } from './backends.js';
+import { ConnectionSlots, type LimitReason, type SlotLimits } from './connection-slots.js';
 
 /** The metadata address and port (spec §6). */
 export const METADATA_ADDRESS = '169.254.169.254';
 export const METADATA_PORT = 80;
 
-/** Limits of one request (Neutron's haproxy: 30 s timeouts, maxconn 1024). */
-export interface ProxyLimits {
+/** Limits of one request (Neutron's haproxy: 30 s timeouts, maxconn 1024) and fair shares (connection-slots.ts). */
+export interface ProxyLimits extends SlotLimits {
   readonly maxHeaderBytes: number;
   readonly maxBodyBytes: number;
   /** Whole request (headers + body) must arrive within this. */
   readonly requestTimeoutMs: number;
   /** An idle connection (keep-alive or a stalled client) is closed after this. */
   readonly idleTimeoutMs: number;
-  /** Connections per network at once. */
-  readonly maxConnections: number;
 }
 
 export const DEFAULT_PROXY_LIMITS: ProxyLimits = Object.freeze({
@@ -26,7 +25,9 @@ export const DEFAULT_PROXY_LIMITS: ProxyLimits = Object.freeze({
   maxBodyBytes: 65_536,
   requestTimeoutMs: 30_000,
   idleTimeoutMs: 30_000,
-  maxConnections: 1024,
+  connectionsPerSource: 64,
+  connectionsPerNetwork: 1024,
+  requestsPerSource: 16,
 });
 
 /** Opens the listening socket of one network (default: 169.254.169.254:80 inside its namespace). */
@@ -43,11 +44,17 @@ export const listenInNamespace: ListenerFactory = (namespace, onConnection) =>
     onConnection,
   );
 
-interface Listener {
+/** What the connections of one network share. */
+interface Channel {
+  readonly networkId: string;
+  readonly sockets: Set<net.Socket>;
+  readonly slots: ConnectionSlots<net.Socket>;
+  readonly counters: Map<string, number>;
+}
+
+interface Listener extends Channel {
   readonly namespace: string;
   readonly server: net.Server;
-  readonly sockets: Set<net.Socket>;
-  readonly counters: Map<string, number>;
 }
 
 export interface MetadataProxyOptions {
@@ -63,15 +70,15 @@ const NO_BODY = new Uint8Array(0);
  * The metadata proxy of every network this agent serves, inside the agent process: one listening socket
  * per DHCP namespace, all feeding one `node:http` server. The network of a request is the namespace its
  * socket was accepted in and the caller is the TCP peer address; what the client writes in headers never
- * identifies anyone. Counters per network: `metadata.<status>` (431 and 408 included) and
- * `metadata.bad_request` (malformed HTTP).
+ * identifies anyone. Counters per network: `metadata.<status>` (431 and 408 included),
+ * `metadata.bad_request` (malformed HTTP) and `metadata_limited.<reason>` (a fair-share cap acted).
  */
 export class MetadataProxy {
   private readonly http: Server;
   private readonly limits: ProxyLimits;
   private readonly listen: ListenerFactory;
   private readonly listeners = new Map<string, Listener>();
-  private readonly networkOf = new WeakMap<net.Socket, string>();
+  private readonly channelOf = new WeakMap<net.Socket, Channel>();
   /** Per network: opening or closing in progress, so enable/disable of one network never overlap. */
   private readonly pending = new Map<string, Promise<void>>();
 
@@ -94,7 +101,7 @@ export class MetadataProxy {
     this.http.emit('listening');
     this.http.on('clientError', (error: NodeJS.ErrnoException, socket: net.Socket) => {
       const { status, counter } = clientErrorAnswer(error.code);
-      const networkId = this.networkOf.get(socket);
+      const networkId = this.channelOf.get(socket)?.networkId;
       if (networkId !== undefined) this.count(networkId, counter);
       this.options.logger.debug(
         { event: 'metadata.bad_request', networkId, code: error.code },
@@ -113,10 +120,14 @@ export class MetadataProxy {
       const existing = this.listeners.get(networkId);
       if (existing?.namespace === namespace) return;
       if (existing !== undefined) await this.shut(networkId, existing);
-      const sockets = new Set<net.Socket>();
-      const server = await this.listen(namespace, (socket) => this.accept(networkId, sockets, socket));
-      server.maxConnections = this.limits.maxConnections;
-      this.listeners.set(networkId, { namespace, server, sockets, counters: new Map() });
+      const counters = new Map<string, number>();
+      const slots = new ConnectionSlots<net.Socket>(this.limits, (reason: LimitReason) =>
+        increment(counters, `metadata_limited.${reason}`),
+      );
+      const channel: Channel = { networkId, sockets: new Set(), slots, counters };
+      // No server.maxConnections: Node would refuse the connection before the slots can free an idle one.
+      const server = await this.listen(namespace, (socket) => this.accept(channel, socket));
+      this.listeners.set(networkId, { ...channel, namespace, server });
       this.options.logger.info(
         { event: 'metadata.listening', networkId, namespace, backend: this.options.backend.name },
         'metadata proxy listening',
@@ -166,23 +177,31 @@ export class MetadataProxy {
     this.options.logger.info({ event: 'metadata.closed', networkId }, 'metadata proxy closed');
   }
 
-  private accept(networkId: string, sockets: Set<net.Socket>, socket: net.Socket): void {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    this.networkOf.set(socket, networkId);
+  private accept(channel: Channel, socket: net.Socket): void {
+    const source = unmapped(socket.remoteAddress ?? '');
+    if (!channel.slots.admit(socket, source)) {
+      socket.destroy();
+      return;
+    }
+    channel.sockets.add(socket);
+    socket.once('close', () => {
+      channel.sockets.delete(socket);
+      channel.slots.release(socket);
+    });
+    this.channelOf.set(socket, channel);
     this.http.emit('connection', socket);
   }
 
   private count(networkId: string, what: string): void {
     const counters = this.listeners.get(networkId)?.counters;
-    if (counters === undefined) return;
-    const key = `metadata.${what}`;
-    counters.set(key, (counters.get(key) ?? 0) + 1);
+    if (counters !== undefined) increment(counters, `metadata.${what}`);
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const networkId = this.networkOf.get(request.socket);
-    const remoteAddress = request.socket.remoteAddress;
+    const { socket } = request;
+    const channel = this.channelOf.get(socket);
+    const networkId = channel?.networkId;
+    const remoteAddress = socket.remoteAddress;
     const reply = (status: number, contentType: string, body: string | Uint8Array, extra = {}) => {
       if (networkId !== undefined) this.count(networkId, String(status));
       const payload = typeof body === 'string' ? Buffer.from(body) : body;
@@ -194,10 +213,13 @@ export class MetadataProxy {
       response.end(request.method === 'HEAD' ? undefined : payload);
     };
     try {
-      if (networkId === undefined || remoteAddress === undefined) {
+      if (channel === undefined || networkId === undefined || remoteAddress === undefined) {
         reply(500, 'text/plain', 'no network for this connection\n');
         return;
       }
+      // Busy until the answer is written: a busy connection is never the idle one a cap closes.
+      channel.slots.requestStarted(socket);
+      response.once('close', () => channel.slots.requestFinished(socket));
       // Origin-form only (`/path?query`): an absolute or `@host` target must never steer the nova
       // backend's upstream URL (`<nova_metadata_url><path>`) elsewhere.
       if (!(request.url ?? '').startsWith('/')) {
@@ -211,15 +233,23 @@ export class MetadataProxy {
         reply(405, 'text/plain', 'Method Not Allowed\n', { allow: [...backend.methods].join(', ') });
         return;
       }
-      const body = await this.drain(request);
-      const answer = await backend.answer({
-        networkId,
-        remoteAddress: unmapped(remoteAddress),
-        method,
-        path: request.url ?? '/',
-        body: body.byteLength === 0 ? undefined : body,
-        contentType: request.headers['content-type'],
-      });
+      const source = unmapped(remoteAddress);
+      const turn = channel.slots.acquireRequest(source);
+      if (turn !== undefined) await turn;
+      let answer: ProxyAnswer;
+      try {
+        const body = await this.drain(request);
+        answer = await backend.answer({
+          networkId,
+          remoteAddress: source,
+          method,
+          path: request.url ?? '/',
+          body: body.byteLength === 0 ? undefined : body,
+          contentType: request.headers['content-type'],
+        });
+      } finally {
+        channel.slots.releaseRequest(source);
+      }
       reply(answer.status, answer.contentType, answer.body);
     } catch (error) {
       if (isQdhcpError(error, 'METADATA_REQUEST_TOO_LARGE')) {
@@ -267,6 +297,10 @@ function clientErrorAnswer(code: string | undefined): { status: string; counter:
     return { status: '431 Request Header Fields Too Large', counter: '431' };
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: '408 Request Timeout', counter: '408' };
   return { status: '400 Bad Request', counter: 'bad_request' };
+}
+
+function increment(counters: Map<string, number>, key: string): void {
+  counters.set(key, (counters.get(key) ?? 0) + 1);
 }
 
 /** `::ffff:10.0.0.5` → `10.0.0.5` (spec §6.3 step 2). */

@@ -25,6 +25,11 @@ import { METADATA_BACKENDS, type MetadataBackendName } from '../metadata-proxy/b
 import { parseInterfaceMappings } from '../plumbing-settings.js';
 import { CONTROL_PLANE_OPTIONS } from './control-plane-options.js';
 import {
+  METADATA_LIMIT_OPTIONS,
+  type MetadataLimitsConfig,
+  resolveMetadataLimits,
+} from './metadata-limit-options.js';
+import {
   NEUTRON_DATAPLANE_OPTIONS,
   type NeutronDataplaneConfig,
   resolveNeutronDataplane,
@@ -163,6 +168,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     default: '',
     help: 'key of X-Instance-ID-Signature sent to Nova (HMAC-SHA256)',
   },
+  ...METADATA_LIMIT_OPTIONS,
   // Metadata and plumbing under Neutron (issue 16): one block, its own file.
   ...NEUTRON_DATAPLANE_OPTIONS,
   {
@@ -203,7 +209,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** Resolved, validated agent configuration. */
-export interface AgentConfig extends NeutronDataplaneConfig {
+export interface AgentConfig extends NeutronDataplaneConfig, MetadataLimitsConfig {
   readonly host: string;
   readonly stateDir: string;
   readonly transportUrl: string;
@@ -328,6 +334,7 @@ export function resolveAgentConfig(
     forceMetadata: bool('force_metadata'),
     metadataBackend: str('metadata_backend') as AgentConfig['metadataBackend'],
     metadataProxySharedSecret: get('metadata_proxy_shared_secret').value,
+    ...resolveMetadataLimits(options),
     ...resolveNeutronDataplane(options),
     resyncIntervalSeconds: int('resync_interval'),
     reportIntervalSeconds: int('report_interval'),

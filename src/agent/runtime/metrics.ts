@@ -75,6 +75,10 @@ export class AgentMetrics implements ReconcilerObserver {
       'qdhcp_metadata_requests_total',
       'metadata proxy requests, by network and HTTP status (bad_request: malformed HTTP)',
     );
+    const limited = new Counter(
+      'qdhcp_metadata_limited_total',
+      'metadata connections closed or refused and requests made to wait by a fair-share cap, by network and reason',
+    );
     const dns = dnsCounters();
     const states = new Map<string, number>();
     for (const network of served.networks) {
@@ -87,6 +91,8 @@ export class AgentMetrics implements ReconcilerObserver {
         else if (kind === 'sent') sent.inc({ network: network.networkId, type: what }, value);
         else if (kind === 'dropped') dropped.inc({ network: network.networkId, reason: what }, value);
         else if (kind === 'metadata') metadata.inc({ network: network.networkId, status: what }, value);
+        else if (kind === 'metadata_limited')
+          limited.inc({ network: network.networkId, reason: what }, value);
         else if (kind === 'dns') dns.add(network.networkId, what, value);
       }
     }
@@ -107,6 +113,7 @@ export class AgentMetrics implements ReconcilerObserver {
       ...sent.render(),
       ...dropped.render(),
       ...metadata.render(),
+      ...limited.render(),
       ...dns.render(),
       ...this.eventsDropped.render(),
       ...this.propagation.render(),
