@@ -4,14 +4,21 @@
  * writer takes the lock before reading what it will decide on; PostgreSQL runs read-committed
  * transactions whose first statement locks the network row (see the repositories).
  *
+ * SQLite never waits synchronously (issue 17): better-sqlite3's busy handler would sleep on the one event
+ * loop that also answers DHCP, DNS and metadata in all-in-one. Writes ask for the lock with
+ * `busy_timeout = 0` and retry asynchronously until a deadline, then fail with DATABASE_LOCKED (503);
+ * reads go to a second, query-only connection, which in WAL mode never waits for a writer.
+ *
  * @module
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { QdhcpError } from '../common/errors.js';
+import { LockTurns } from './lock-turns.js';
 import { migrateToLatest } from './migrations.js';
 import type { Schema } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
@@ -22,7 +29,7 @@ export type Queryable = Kysely<Schema>;
 /** An open database. `write` is the only way to change data. */
 export interface Database {
   readonly kind: 'sqlite' | 'postgres';
-  /** For reads outside a transaction. */
+  /** For reads outside a transaction (SQLite: its own query-only connection, never waiting for a writer). */
   readonly db: Queryable;
   /** Runs `work` in one write transaction: all of it commits, or none of it. */
   write<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
@@ -53,8 +60,22 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** How long a SQLite writer waits for another connection's lock before giving up (SQLITE_BUSY). */
-const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/**
+ * How long a SQLite write waits in all for the write lock (held by another process, or by this process's
+ * earlier writes) before it fails with DATABASE_LOCKED: well inside the 1 s in which the API answers
+ * while another process keeps the database locked (issue 17).
+ */
+const SQLITE_LOCK_WAIT_MS = 500;
+/** Pauses between two tries at the lock: short, growing, jittered so colliding writers spread out. */
+const SQLITE_RETRY_MIN_MS = 2;
+const SQLITE_RETRY_MAX_MS = 10;
+/**
+ * The synchronous busy wait at start-up only (migrations run before anything is served), and of the
+ * read connection: in WAL mode a reader waits only while another connection recovers the WAL after a
+ * crash, never for a writer.
+ */
+const SQLITE_STARTUP_BUSY_TIMEOUT_MS = 5000;
+const SQLITE_READ_BUSY_TIMEOUT_MS = 100;
 
 const SQLITE_RETRIABLE = new Set([
   'SQLITE_CONSTRAINT_UNIQUE',
@@ -78,47 +99,85 @@ function unavailable(error: unknown): unknown {
   return error;
 }
 
+/** The write lock is another connection's (SQLITE_BUSY and its extended codes). */
+function isBusy(error: unknown): boolean {
+  return errorCode(error)?.startsWith('SQLITE_BUSY') === true;
+}
+
+/** `BEGIN IMMEDIATE`, tried again after a short pause while another connection holds the lock. */
+async function beginImmediate(conn: Queryable, deadline: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql`BEGIN IMMEDIATE`.execute(conn);
+      return;
+    } catch (error) {
+      if (!isBusy(error)) throw unavailable(error);
+      const pause =
+        SQLITE_RETRY_MIN_MS +
+        Math.random() * Math.min(SQLITE_RETRY_MAX_MS - SQLITE_RETRY_MIN_MS, 2 * attempt);
+      if (performance.now() + pause > deadline) throw databaseLocked(error);
+      await sleep(pause);
+    }
+  }
+}
+
+function databaseLocked(cause?: unknown): QdhcpError {
+  return new QdhcpError('DATABASE_LOCKED', { timeout_ms: SQLITE_LOCK_WAIT_MS }, { cause });
+}
+
+function sqliteKysely(connection: SQLite.Database): Kysely<Schema> {
+  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+}
+
 async function openSqlite(path: string): Promise<Database> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const connection = new SQLite(path);
+  const inMemory = path === ':memory:';
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  const connection = new SQLite(path, { timeout: SQLITE_STARTUP_BUSY_TIMEOUT_MS });
   connection.pragma('journal_mode = WAL');
-  connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   connection.pragma('foreign_keys = ON');
   connection.pragma('synchronous = NORMAL');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
-  await migrateToLatest(db as Kysely<unknown>);
+  const writer = sqliteKysely(connection);
+  await migrateToLatest(writer as Kysely<unknown>);
+  connection.pragma('busy_timeout = 0');
+  // A second connection to ':memory:' would be another, empty database: there reads share the writer.
+  let reader = writer;
+  if (!inMemory) {
+    const readConnection = new SQLite(path, { timeout: SQLITE_READ_BUSY_TIMEOUT_MS });
+    readConnection.pragma('query_only = ON');
+    reader = sqliteKysely(readConnection);
+  }
+  // Kysely holds the single write connection for the whole callback, so this process's transactions
+  // are serialised (taking turns first, so that none waits past its deadline in Kysely's queue);
+  // BEGIN IMMEDIATE serialises them against other processes too.
+  const turns = new LockTurns();
   return {
     kind: 'sqlite',
-    db,
-    // Kysely holds the single SQLite connection for the whole callback, so transactions of this
-    // process are serialised; BEGIN IMMEDIATE serialises them against other processes too.
-    write: (work) =>
-      db.connection().execute(async (conn) => {
-        const waiting = performance.now();
-        try {
-          await sql`BEGIN IMMEDIATE`.execute(conn);
-        } catch (error) {
-          // SQLITE_BUSY after the busy handler waited the whole timeout: another connection holds the
-          // lock and keeps it; re-running (up to 25 times) would hold the request for minutes. A quick
-          // SQLITE_BUSY (WAL recovery, a snapshot) stays retriable.
-          if (
-            errorCode(error) === 'SQLITE_BUSY' &&
-            performance.now() - waiting >= SQLITE_BUSY_TIMEOUT_MS * 0.9
-          )
-            throw new QdhcpError('DATABASE_LOCKED', { timeout_ms: SQLITE_BUSY_TIMEOUT_MS }, { cause: error });
-          throw unavailable(error);
-        }
-        try {
-          const result = await work(conn);
-          await sql`COMMIT`.execute(conn);
-          return result;
-        } catch (error) {
-          await sql`ROLLBACK`.execute(conn).catch(() => undefined);
-          throw unavailable(error);
-        }
-      }),
+    db: reader,
+    write: async (work) => {
+      const deadline = performance.now() + SQLITE_LOCK_WAIT_MS;
+      const endTurn = await turns.take(deadline);
+      if (endTurn === undefined) throw databaseLocked();
+      try {
+        return await writer.connection().execute(async (conn) => {
+          await beginImmediate(conn, deadline);
+          try {
+            const result = await work(conn);
+            await sql`COMMIT`.execute(conn);
+            return result;
+          } catch (error) {
+            await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+            throw unavailable(error);
+          }
+        });
+      } finally {
+        endTurn();
+      }
+    },
     isRetriable: (error) => SQLITE_RETRIABLE.has(errorCode(error) ?? ''),
-    close: () => db.destroy(),
+    close: async () => {
+      if (reader !== writer) await reader.destroy();
+      await writer.destroy();
+    },
   };
 }
 
