@@ -107,6 +107,17 @@ test('ten writes queued under a foreign lock all settle within one lock wait, no
   assert.ok(elapsed < 1000, `the last write answered after ${elapsed.toFixed(0)} ms`);
 });
 
+test('writes queued behind a long transaction of this process wait as long as it takes: no foreign lock, no 503', async (t) => {
+  const { database } = await freshDatabase(t);
+  const long = database.write(async (tx) => {
+    await sql`INSERT INTO probe (n) VALUES (2)`.execute(tx);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+  });
+  const queued = Array.from({ length: 5 }, () => insertRow(database));
+  await Promise.all([long, ...queued]);
+  assert.equal(await countRows(database), 7);
+});
+
 test('a write started during a short foreign lock commits once the lock is given back', async (t) => {
   const { database, path } = await freshDatabase(t);
   const holder = await holdSqliteWriteLock(path, 200);

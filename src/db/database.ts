@@ -61,9 +61,9 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * How long a SQLite write waits in all for the write lock (held by another process, or by this process's
- * earlier writes) before it fails with DATABASE_LOCKED: well inside the 1 s in which the API answers
- * while another process keeps the database locked (issue 17).
+ * How long a SQLite write, once it is this process's turn, waits for another process's write lock before
+ * it fails with DATABASE_LOCKED, and the writers queued behind it with it (`lock-turns.ts`): well inside
+ * the 1 s in which the API answers while another process keeps the database locked (issue 17).
  */
 const SQLITE_LOCK_WAIT_MS = 500;
 /** Pauses between two tries at the lock: short, growing, jittered so colliding writers spread out. */
@@ -146,20 +146,24 @@ async function openSqlite(path: string): Promise<Database> {
     readConnection.pragma('query_only = ON');
     reader = sqliteKysely(readConnection);
   }
-  // Kysely holds the single write connection for the whole callback, so this process's transactions
-  // are serialised (taking turns first, so that none waits past its deadline in Kysely's queue);
-  // BEGIN IMMEDIATE serialises them against other processes too.
+  // This process's transactions take turns at the one write connection (Kysely would queue them too,
+  // but could not refuse the queue when the database stays locked); BEGIN IMMEDIATE serialises them
+  // against other processes.
   const turns = new LockTurns();
   return {
     kind: 'sqlite',
     db: reader,
     write: async (work) => {
-      const deadline = performance.now() + SQLITE_LOCK_WAIT_MS;
-      const endTurn = await turns.take(deadline);
-      if (endTurn === undefined) throw databaseLocked();
+      const endTurn = await turns.take();
       try {
         return await writer.connection().execute(async (conn) => {
-          await beginImmediate(conn, deadline);
+          try {
+            await beginImmediate(conn, performance.now() + SQLITE_LOCK_WAIT_MS);
+          } catch (error) {
+            if (error instanceof QdhcpError && error.code === 'DATABASE_LOCKED')
+              turns.refuseWaiting(() => databaseLocked(error.cause));
+            throw error;
+          }
           try {
             const result = await work(conn);
             await sql`COMMIT`.execute(conn);

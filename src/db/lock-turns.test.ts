@@ -4,12 +4,11 @@ import { LockTurns } from './lock-turns.js';
 
 test('turns are given one at a time, first come first served', async () => {
   const turns = new LockTurns();
-  const far = performance.now() + 10_000;
   const order: number[] = [];
-  const first = await turns.take(far);
+  const first = await turns.take();
   assert.ok(first);
   const waiting = [1, 2, 3].map((n) =>
-    turns.take(far).then((end) => {
+    turns.take().then((end) => {
       order.push(n);
       assert.ok(end);
       return end;
@@ -26,20 +25,29 @@ test('turns are given one at a time, first come first served', async () => {
   (await waiting[1])?.();
   (await waiting[2])?.();
   assert.deepEqual(order, [1, 2, 3]);
-  const again = await turns.take(far);
+  const again = await turns.take();
   assert.ok(again, 'the turns were not free again after everybody finished');
 });
 
-test('a writer whose deadline passes leaves the queue; the next one still gets its turn', async () => {
+test('refusing the waiting writers rejects each with its own error; the held turn stays held', async () => {
   const turns = new LockTurns();
-  const holder = await turns.take(performance.now() + 10_000);
-  assert.ok(holder);
-  const started = performance.now();
-  const late = await turns.take(performance.now() + 30);
-  assert.equal(late, undefined);
-  assert.ok(performance.now() - started >= 25);
-  const patient = turns.take(performance.now() + 10_000);
-  holder?.();
-  const next = await patient;
-  assert.ok(next, 'the turn went to the writer that had given up');
+  const holder = await turns.take();
+  const waiting = [turns.take(), turns.take()];
+  let made = 0;
+  turns.refuseWaiting(() => new Error(`locked ${++made}`));
+  const results = await Promise.allSettled(waiting);
+  assert.deepEqual(
+    results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'granted')),
+    ['locked 1', 'locked 2'],
+  );
+  let granted = false;
+  const next = turns.take().then((end) => {
+    granted = true;
+    return end;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(granted, false, 'a turn was given while the holder still held it');
+  holder();
+  (await next)();
+  assert.ok(granted);
 });

@@ -1,9 +1,11 @@
 /**
  * Turns at the SQLite write lock among this process's own writers: one at a time, first come first
- * served, and nobody waits past its deadline. Without it a write queued behind one that is waiting out
- * another process's lock would start its own wait only after that one gave up, so ten queued API calls
- * would answer after ten waits instead of one (issue 17: the API answers within 1 s while the database
- * stays locked). Used by `openSqlite` in `database.ts`.
+ * served, for as long as the writer ahead takes (a bulk create of 1,000 ports holds it a second; the
+ * writers behind it simply wait). When the writer holding the turn gives up because another process kept
+ * the database locked for its whole lock wait, everyone queued behind it is refused with the same error
+ * at once: the database is locked for them too, and otherwise ten queued API calls would answer after ten
+ * waits instead of one (issue 17: the API answers within 1 s while the database stays locked). Used by
+ * `openSqlite` in `database.ts`.
  *
  * @module
  */
@@ -13,39 +15,28 @@ type EndTurn = () => void;
 
 interface Waiter {
   grant(): void;
+  refuse(error: unknown): void;
 }
 
-/** A FIFO of writers with deadlines. */
+/** A FIFO of writers. */
 export class LockTurns {
   #held = false;
   readonly #waiting: Waiter[] = [];
 
-  /**
-   * Waits for this writer's turn until `deadline` (a `performance.now()` time). Resolves to the function
-   * that ends the turn, or `undefined` when the deadline came first (the writer is then out of the queue).
-   */
-  take(deadline: number): Promise<EndTurn | undefined> {
+  /** Waits for this writer's turn; resolves to the function that ends it. Rejects if {@link refuseWaiting}. */
+  take(): Promise<EndTurn> {
     if (!this.#held) {
       this.#held = true;
       return Promise.resolve(this.#turnEnder());
     }
-    return new Promise((resolve) => {
-      const waiter: Waiter = {
-        grant: () => {
-          clearTimeout(timer);
-          resolve(this.#turnEnder());
-        },
-      };
-      const timer = setTimeout(
-        () => {
-          const index = this.#waiting.indexOf(waiter);
-          if (index >= 0) this.#waiting.splice(index, 1);
-          resolve(undefined);
-        },
-        Math.max(0, deadline - performance.now()),
-      );
-      this.#waiting.push(waiter);
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ grant: () => resolve(this.#turnEnder()), refuse: reject });
     });
+  }
+
+  /** Rejects every writer waiting for a turn with an error `reason` makes (the turn being held stays held). */
+  refuseWaiting(reason: () => unknown): void {
+    for (const waiter of this.#waiting.splice(0)) waiter.refuse(reason());
   }
 
   #turnEnder(): EndTurn {
