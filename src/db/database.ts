@@ -6,7 +6,8 @@
  *
  * SQLite never waits synchronously (issue 17): better-sqlite3's busy handler would sleep on the one event
  * loop that also answers DHCP, DNS and metadata in all-in-one. Writes ask for the lock with
- * `busy_timeout = 0` and retry asynchronously until a deadline, then fail with DATABASE_LOCKED (503);
+ * `busy_timeout = 0` and retry asynchronously until a deadline (0.5 s without a commit from another
+ * connection, 5 s in all), then fail with DATABASE_LOCKED (503);
  * reads go to a second, query-only connection, which in WAL mode never waits for a writer.
  *
  * @module
@@ -22,6 +23,7 @@ import { LockTurns } from './lock-turns.js';
 import { migrateToLatest } from './migrations.js';
 import type { Schema } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
+import { writeLockOwner } from './write-lock-owner.js';
 
 /** A query context: the pool outside a transaction, or the transaction's connection inside one. */
 export type Queryable = Kysely<Schema>;
@@ -61,11 +63,18 @@ function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * How long a SQLite write, once it is this process's turn, waits for another process's write lock before
- * it fails with DATABASE_LOCKED, and the writers queued behind it with it (`lock-turns.ts`): well inside
- * the 1 s in which the API answers while another process keeps the database locked (issue 17).
+ * How long a SQLite write, once it is this process's turn, waits for a write lock that a foreign program
+ * holds without committing (an `sqlite3` shell, a backup) before it fails with DATABASE_LOCKED, and the
+ * writers queued behind it with it (`lock-turns.ts`): well inside the 1 s in which the API answers while
+ * another process keeps the database locked (issue 17).
  */
 const SQLITE_LOCK_WAIT_MS = 500;
+/**
+ * How long it waits in all while the lock changes hands between other connections, or a peer holds it
+ * (another `qdhcp server` on the same file, whose transaction may be slow on a loaded machine): the
+ * database is busy, not stuck, so the write waits as long as the synchronous busy timeout used to.
+ */
+const SQLITE_BUSY_WAIT_MS = 5000;
 /** Pauses between two tries at the lock: short, growing, jittered so colliding writers spread out. */
 const SQLITE_RETRY_MIN_MS = 2;
 const SQLITE_RETRY_MAX_MS = 10;
@@ -104,25 +113,47 @@ function isBusy(error: unknown): boolean {
   return errorCode(error)?.startsWith('SQLITE_BUSY') === true;
 }
 
-/** `BEGIN IMMEDIATE`, tried again after a short pause while another connection holds the lock. */
-async function beginImmediate(conn: Queryable, deadline: number): Promise<void> {
+/** Changes whenever another connection commits (SQLite's `PRAGMA data_version`; needs no lock). */
+async function dataVersion(conn: Queryable): Promise<number> {
+  const { rows } = await sql<{ data_version: number }>`PRAGMA data_version`.execute(conn);
+  return rows[0]?.data_version ?? 0;
+}
+
+/**
+ * `BEGIN IMMEDIATE` on the connection to `path`, tried again after a short pause while another connection
+ * holds the lock: until SQLITE_LOCK_WAIT_MS have passed without a commit seen from another connection
+ * while a foreign program holds the lock (`write-lock-owner.ts`), SQLITE_BUSY_WAIT_MS in all.
+ */
+async function beginImmediate(conn: Queryable, path: string): Promise<void> {
+  const started = performance.now();
+  let progressAt = started;
+  let version: number | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
       await sql`BEGIN IMMEDIATE`.execute(conn);
       return;
     } catch (error) {
       if (!isBusy(error)) throw unavailable(error);
+      const seen = await dataVersion(conn);
+      if (version !== undefined && seen !== version) progressAt = performance.now();
+      version = seen;
       const pause =
         SQLITE_RETRY_MIN_MS +
         Math.random() * Math.min(SQLITE_RETRY_MAX_MS - SQLITE_RETRY_MIN_MS, 2 * attempt);
-      if (performance.now() + pause > deadline) throw databaseLocked(error);
+      const resumeAt = performance.now() + pause;
+      if (resumeAt - progressAt > SQLITE_LOCK_WAIT_MS) {
+        // A peer's transaction may be slow on a loaded machine; a foreign program's lock is a stall.
+        if ((await writeLockOwner(path)) !== 'peer') throw databaseLocked(SQLITE_LOCK_WAIT_MS, error);
+        progressAt = performance.now();
+      }
+      if (resumeAt - started > SQLITE_BUSY_WAIT_MS) throw databaseLocked(SQLITE_BUSY_WAIT_MS, error);
       await sleep(pause);
     }
   }
 }
 
-function databaseLocked(cause?: unknown): QdhcpError {
-  return new QdhcpError('DATABASE_LOCKED', { timeout_ms: SQLITE_LOCK_WAIT_MS }, { cause });
+function databaseLocked(waitedMs: number, cause: unknown): QdhcpError {
+  return new QdhcpError('DATABASE_LOCKED', { timeout_ms: waitedMs }, { cause });
 }
 
 function sqliteKysely(connection: SQLite.Database): Kysely<Schema> {
@@ -158,10 +189,12 @@ async function openSqlite(path: string): Promise<Database> {
       try {
         return await writer.connection().execute(async (conn) => {
           try {
-            await beginImmediate(conn, performance.now() + SQLITE_LOCK_WAIT_MS);
+            await beginImmediate(conn, path);
           } catch (error) {
             if (error instanceof QdhcpError && error.code === 'DATABASE_LOCKED')
-              turns.refuseWaiting(() => databaseLocked(error.cause));
+              turns.refuseWaiting(
+                () => new QdhcpError('DATABASE_LOCKED', error.params, { cause: error.cause }),
+              );
             throw error;
           }
           try {
