@@ -7,7 +7,7 @@
  * SQLite never waits synchronously (issue 17): better-sqlite3's busy handler would sleep on the one event
  * loop that also answers DHCP, DNS and metadata in all-in-one. Writes ask for the lock with
  * `busy_timeout = 0` and retry asynchronously until a deadline (0.5 s without a commit from another
- * connection, 5 s in all), then fail with DATABASE_LOCKED (503);
+ * connection while a foreign program holds the lock, 5 s in all), then fail with DATABASE_LOCKED (503);
  * reads go to a second, query-only connection, which in WAL mode never waits for a writer.
  *
  * @module
@@ -142,9 +142,11 @@ async function beginImmediate(conn: Queryable, path: string): Promise<void> {
         Math.random() * Math.min(SQLITE_RETRY_MAX_MS - SQLITE_RETRY_MIN_MS, 2 * attempt);
       const resumeAt = performance.now() + pause;
       if (resumeAt - progressAt > SQLITE_LOCK_WAIT_MS) {
-        // A peer's transaction may be slow on a loaded machine; a foreign program's lock is a stall.
-        if ((await writeLockOwner(path)) !== 'peer') throw databaseLocked(SQLITE_LOCK_WAIT_MS, error);
-        progressAt = performance.now();
+        // A foreign program's lock is a stall; a peer's transaction may just be slow on a loaded machine.
+        // Nobody listed: the lock was given back a moment ago (or /proc is unreadable: 5 s in all then).
+        const owner = await writeLockOwner(path);
+        if (owner === 'foreign') throw databaseLocked(SQLITE_LOCK_WAIT_MS, error);
+        if (owner === 'peer') progressAt = performance.now();
       }
       if (resumeAt - started > SQLITE_BUSY_WAIT_MS) throw databaseLocked(SQLITE_BUSY_WAIT_MS, error);
       await sleep(pause);
