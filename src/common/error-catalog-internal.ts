@@ -68,6 +68,7 @@ export const INTERNAL_ERRORS = {
   STATUS_SOCKET_TIMEOUT: entry('agent', RETRYABLE, 'no answer from {path} within {timeout_ms} ms'),
   DNS_UPSTREAM_UNSUPPORTED: entry('agent', PERMANENT, 'IPv6 upstreams are not supported inside a namespace'),
   METADATA_REQUEST_TOO_LARGE: entry('metadata', PERMANENT, 'request body over {limit} bytes'),
+  METADATA_UPSTREAM_TIMEOUT: entry('metadata', RETRYABLE, 'no answer from {url} within {timeout_ms} ms'),
   // --- Linux (processes, devices, sockets) -----------------------------------------------------------------
   COMMAND_FAILED: entry('linux', RETRYABLE, '{command}: {reason}{stderr}'),
   PLUMBING_FAILED: entry('linux', RETRYABLE, '{reason}'),

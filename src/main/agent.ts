@@ -118,7 +118,11 @@ function metadataBackendOf(
   rpc: AgentControlPlane['rpc'],
   peers: NetworkPeer[],
 ): MetadataBackend {
-  const nova = { url: config.novaMetadataUrl, sharedSecret: config.metadataProxySharedSecret };
+  const nova = {
+    url: config.novaMetadataUrl,
+    sharedSecret: config.metadataProxySharedSecret,
+    ...(config.novaTls === undefined ? {} : { tls: config.novaTls }),
+  };
   switch (config.metadataBackend) {
     case 'neutron-agent':
       return createNeutronAgentBackend({ socketPath: config.metadataProxySocket });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createNovaBackend, type IdentifiedRequest } from './nova-backend.js';
 
@@ -95,4 +95,27 @@ test('an unreachable Nova is a 500 with the reason, not a crash', async () => {
   const answer = await backend(request('/latest/meta-data/'));
   assert.equal(answer.status, 500);
   assert.match(String(answer.body), /unreachable/);
+});
+
+test('a Nova that accepts and never answers is a 500 after the timeout', async () => {
+  const silent = createNetServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (silent.address() as AddressInfo).port;
+    const backend = createNovaBackend({
+      url: `http://127.0.0.1:${port}`,
+      sharedSecret: SECRET,
+      timeoutMs: 300,
+    });
+    const since = Date.now();
+    const answer = await backend(request('/latest/meta-data/'));
+    assert.equal(answer.status, 500);
+    assert.match(
+      String(answer.body),
+      /no answer from http:\/\/127\.0\.0\.1:\d+\/latest\/meta-data\/ within 300 ms/,
+    );
+    assert.ok(Date.now() - since < 5000);
+  } finally {
+    silent.close();
+  }
 });

@@ -1,3 +1,4 @@
+import { type NovaHttpResponse, type NovaTls, novaHttp } from './nova-http.js';
 import { instanceIdSignature } from './signature.js';
 
 /** A metadata request after the proxy identified the instance behind it. */
@@ -20,10 +21,12 @@ export interface ForwardedAnswer {
 }
 
 export interface NovaBackendOptions {
-  /** `http://host:port` of a Nova-compatible metadata API (nova_metadata_host/port). */
+  /** `http(s)://host:port` of a Nova-compatible metadata API (nova_metadata_host/port). */
   readonly url: string;
   readonly sharedSecret: string;
   readonly timeoutMs?: number;
+  /** TLS settings for an `https` URL (Neutron's `auth_ca_cert`, `nova_metadata_insecure`, client cert). */
+  readonly tls?: NovaTls;
 }
 
 /** What the instance sees when Nova answers with an error status (spec §6.3 step 7). */
@@ -47,27 +50,23 @@ export function createNovaBackend(
       'X-Instance-ID-Signature': instanceIdSignature(options.sharedSecret, request.instanceId),
     };
     if (request.contentType !== undefined) headers['Content-Type'] = request.contentType;
-    let response: Response;
+    let response: NovaHttpResponse;
     try {
-      response = await fetch(`${base}${request.path}`, {
+      response = await novaHttp({
+        url: `${base}${request.path}`,
         method: request.method,
         headers,
-        ...(request.body === undefined || request.method === 'GET' ? {} : { body: request.body }),
-        signal: AbortSignal.timeout(timeoutMs),
-        redirect: 'manual',
+        body: request.body === undefined || request.method === 'GET' ? undefined : request.body,
+        timeoutMs,
+        tls: options.tls,
       });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       return { status: 500, contentType: 'text/plain', body: `Metadata service unreachable: ${reason}\n` };
     }
     if (response.status === 200) {
-      return {
-        status: 200,
-        contentType: response.headers.get('content-type') ?? 'text/plain',
-        body: new Uint8Array(await response.arrayBuffer()),
-      };
+      return { status: 200, contentType: response.contentType ?? 'text/plain', body: response.body };
     }
-    await response.body?.cancel();
     if (PASSED_THROUGH_ERRORS.has(response.status)) {
       return { status: response.status, contentType: 'text/plain', body: standardBody(response.status) };
     }

@@ -25,7 +25,7 @@ import {
 } from '../bus/dhcp-agent-rpc.js';
 import { QdhcpError } from '../common/errors.js';
 import { DeletedPorts, NetworkCounters, translateCast } from './neutron-notifications.js';
-import { neutronConnectUrl } from './neutron-url.js';
+import { neutronAddresses } from './neutron-url.js';
 import { OsloTransport } from './oslo-transport.js';
 
 /** neutron_lib.agent.topics. */
@@ -85,10 +85,9 @@ export class NeutronControlPlane implements AgentControlPlane {
 
   constructor(private readonly options: NeutronControlPlaneOptions) {
     this.timeoutMs = options.timeoutMs ?? 60_000;
-    const address = neutronConnectUrl(options.transportUrl);
     this.transport = new OsloTransport({
-      connectUrl: address.connectUrl,
-      display: address.display,
+      // oslo's rabbit driver shuffles the hosts once, so agents spread over a cluster's nodes.
+      addresses: shuffled(neutronAddresses(options.transportUrl)),
       exchange: options.exchange ?? 'neutron',
       topic: TOPIC_DHCP_AGENT,
       server: options.host,
@@ -341,4 +340,14 @@ export class NeutronControlPlane implements AgentControlPlane {
       });
     return toWirePort(updated, 'update_dhcp_port');
   }
+}
+
+/** A copy in random order (Fisher-Yates; `random.shuffle` in oslo's rabbit driver). */
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
 }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeletedPorts, NetworkCounters, translateCast } from './neutron-notifications.js';
-import { neutronConnectUrl } from './neutron-url.js';
 
 const NET = '0f3a1c2e-8b7d-4e6f-9a5b-1c2d3e4f5a6b';
 const PORT = {
@@ -112,27 +111,4 @@ describe('ordering helpers', () => {
     assert.equal(deleted.has('p2'), false, 'the oldest went beyond capacity');
     assert.equal(deleted.has('p4'), true);
   });
-});
-
-describe('transport_url', () => {
-  const cases: ReadonlyArray<readonly [string, string | undefined]> = [
-    [
-      'rabbit://guest:guest@127.0.0.1:5672/neutron_h1',
-      'amqp://guest:guest@127.0.0.1:5672/neutron_h1?heartbeat=10',
-    ],
-    ['rabbit://guest:guest@127.0.0.1:5672/', 'amqp://guest:guest@127.0.0.1:5672/%2F?heartbeat=10'],
-    ['rabbit://u:p@h:5672', 'amqp://u:p@h:5672/%2F?heartbeat=10'],
-    ['rabbit://u:p@a:5672,u:p@b:5672/', undefined],
-    ['http://x/', undefined],
-  ];
-  for (const [url, expected] of cases) {
-    it(url, () => {
-      if (expected === undefined) assert.throws(() => neutronConnectUrl(url), { code: 'BUS_URL_INVALID' });
-      else {
-        const address = neutronConnectUrl(url);
-        assert.equal(address.connectUrl, expected);
-        assert.ok(!address.display.includes(':guest@'), 'password hidden');
-      }
-    });
-  }
 });

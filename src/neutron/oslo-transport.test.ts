@@ -48,8 +48,7 @@ describe('oslo transport on RabbitMQ', { skip }, () => {
       if (reply !== undefined && _reply_q !== undefined) channel?.sendToQueue(_reply_q, reply);
     });
     transport = new OsloTransport({
-      connectUrl: URL_,
-      display: URL_,
+      addresses: [{ connectUrl: URL_, display: URL_ }],
       exchange: EXCHANGE,
       topic: 'dhcp_agent',
       server: 'host-a',

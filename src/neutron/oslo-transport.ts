@@ -16,6 +16,7 @@ import { backoffDelay } from '../bus/amqp-link.js';
 import type { BusLogger, BusStats } from '../bus/bus.js';
 import { BusCounters } from '../bus/bus-counters.js';
 import { QdhcpError } from '../common/errors.js';
+import type { NeutronAddress } from './neutron-url.js';
 import {
   decodeReply,
   decodeRequest,
@@ -30,10 +31,12 @@ import {
 const TRANSIENT_QUEUE_TTL_MS = 1_800_000;
 
 export interface OsloTransportOptions {
-  /** What amqplib connects to (`amqp://user:pass@host:port/vhost`). */
-  readonly connectUrl: string;
-  /** The URL with its password hidden (logs, errors). */
-  readonly display: string;
+  /**
+   * The broker's hosts (`transport_url`'s, neutron-url.ts), tried in this order: the first that answers is
+   * used; when its connection is lost the next one is tried, round-robin (kombu's default
+   * `kombu_failover_strategy`). Backoff only after every host failed once in a row.
+   */
+  readonly addresses: readonly NeutronAddress[];
   /** oslo's `control_exchange` (Neutron: `neutron`). */
   readonly exchange: string;
   /** The topic this process listens on (`dhcp_agent`) and its server name (`host`). */
@@ -78,6 +81,10 @@ export class OsloTransport {
   private closed = false;
   private everConnected = false;
   private attempt = 0;
+  /** Index in `addresses` of the host connected to, or tried next. */
+  private host = 0;
+  /** Hosts that failed in a row since the last connection or backoff. */
+  private failedInRound = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private firstConnect: Promise<void> | undefined;
 
@@ -102,7 +109,7 @@ export class OsloTransport {
   ): Promise<unknown> {
     const live = this.live;
     if (live === undefined)
-      return Promise.reject(new QdhcpError('BUS_NOT_CONNECTED', { url: this.options.display }));
+      return Promise.reject(new QdhcpError('BUS_NOT_CONNECTED', { url: this.address().display }));
     const msgId = hexId();
     const started = performance.now();
     return new Promise<unknown>((resolve, reject) => {
@@ -177,15 +184,17 @@ export class OsloTransport {
       firstUp();
       return;
     }
-    this.open().then(
+    const address = this.address();
+    this.open(address).then(
       (live) => {
         this.live = live;
         this.counters.connected = true;
         this.attempt = 0;
+        this.failedInRound = 0;
         const reconnected = this.everConnected;
         this.everConnected = true;
         this.options.logger.info(
-          { event: 'neutron.connected', url: this.options.display },
+          { event: 'neutron.connected', url: address.display },
           'connected to the RabbitMQ of neutron-server',
         );
         firstUp();
@@ -195,13 +204,20 @@ export class OsloTransport {
         }
       },
       (error: unknown) => {
-        const delay = backoffDelay(
-          this.attempt++,
-          this.options.reconnectInitialMs ?? 500,
-          this.options.reconnectMaxMs ?? 10_000,
-        );
+        this.nextHost();
+        // The next host at once while some host has not been tried in this round; then back off.
+        this.failedInRound++;
+        const roundOver = this.failedInRound >= this.options.addresses.length;
+        if (roundOver) this.failedInRound = 0;
+        const delay = roundOver
+          ? backoffDelay(
+              this.attempt++,
+              this.options.reconnectInitialMs ?? 500,
+              this.options.reconnectMaxMs ?? 10_000,
+            )
+          : 0;
         this.options.logger.warn(
-          { event: 'neutron.connect_failed', url: this.options.display, err: error, retryMs: delay },
+          { event: 'neutron.connect_failed', url: address.display, err: error, retryMs: delay },
           'cannot connect to the RabbitMQ of neutron-server',
         );
         this.retryTimer = setTimeout(() => this.tryConnect(firstUp), delay);
@@ -209,9 +225,19 @@ export class OsloTransport {
     );
   }
 
-  private async open(): Promise<Live> {
+  private address(): NeutronAddress {
+    const address = this.options.addresses[this.host];
+    if (address === undefined) throw new QdhcpError('BUS_URL_INVALID', { reason: 'no RabbitMQ host' });
+    return address;
+  }
+
+  private nextHost(): void {
+    this.host = (this.host + 1) % this.options.addresses.length;
+  }
+
+  private async open(address: NeutronAddress): Promise<Live> {
     const { exchange, topic, server } = this.options;
-    const model = await connect(this.options.connectUrl, {
+    const model = await connect(address.connectUrl, {
       timeout: 10_000,
       noDelay: true,
       clientProperties: { connection_name: `qdhcp-agent:${server}` },
@@ -265,9 +291,11 @@ export class OsloTransport {
     void live.model.close().catch(() => undefined);
     if (this.closed) return;
     this.options.logger.warn(
-      { event: 'neutron.connection_lost', reason },
+      { event: 'neutron.connection_lost', reason, url: this.address().display },
       'RabbitMQ connection lost, reconnecting',
     );
+    // Failover: the next host first (with one host, the same one again).
+    this.nextHost();
     this.tryConnect(() => undefined);
   }
 

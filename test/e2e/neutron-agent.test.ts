@@ -26,7 +26,11 @@ import { canUseNamespaces, type Namespace } from '../support/netns.js';
 import { neutronDhcpDeviceId } from '../support/neutron/dhcp-device-id.js';
 import type { NeutronAgent } from '../support/neutron/neutron-client.js';
 import { NeutronEnv } from '../support/neutron/neutron-env.js';
-import { type QdhcpAgentSettings, QdhcpNeutronAgent } from '../support/neutron/qdhcp-neutron-agent.js';
+import {
+  DHCP_AGENT_TYPE,
+  type QdhcpAgentSettings,
+  QdhcpNeutronAgent,
+} from '../support/neutron/qdhcp-neutron-agent.js';
 import { runNamespaces, tapName } from '../support/neutron/run-devices.js';
 import { eventually } from '../support/scaleout/cluster.js';
 
@@ -34,7 +38,6 @@ const skip = canUseNamespaces() ? false : 'needs root (namespaces, bridges)';
 const CIDR = '10.252.0.0/24';
 const GATEWAY = '10.252.0.1';
 const DNS = '192.0.2.53';
-const DHCP_AGENT = 'DHCP agent';
 
 interface Port {
   readonly id: string;
@@ -55,28 +58,12 @@ describe('qdhcp agent under a real neutron-server', { skip }, () => {
   let vm1Probe: Namespace | undefined;
   const started = Date.now();
 
-  /**
-   * Starts the agent and waits until Neutron lists it alive with a new `started_at` (set by a report with
-   * `start_flag`): a heartbeat of the previous agent, killed a moment ago, would still count as alive.
-   */
+  /** Starts the agent (numbered by run) and waits until Neutron lists it as started. */
   async function startAgent(settings: QdhcpAgentSettings): Promise<NeutronAgent> {
-    const query = { agentType: DHCP_AGENT, host: env.host };
-    const before = (await env.client.agents(query))[0]?.started_at;
     agentRuns += 1;
-    agent = QdhcpNeutronAgent.start(env, settings, agentRuns);
-    try {
-      return await eventually(
-        'the agent reports as started',
-        async () => {
-          const [row, ...more] = await env.client.agents(query);
-          return more.length === 0 && row?.alive === true && row.started_at !== before ? row : undefined;
-        },
-        30_000,
-        250,
-      );
-    } catch (error) {
-      throw new Error(`${String(error)}\n${agent.output()}`);
-    }
+    const started = await QdhcpNeutronAgent.startRegistered(env, settings, agentRuns);
+    agent = started.agent;
+    return started.row;
   }
 
   /** A compute port on the network (its device id is the instance Nova knows). */
@@ -238,13 +225,13 @@ describe('qdhcp agent under a real neutron-server', { skip }, () => {
     const registered = await env.timer.time('agent alive', () =>
       startAgent({ driver: 'builtin', metadata: 'neutron-agent' }),
     );
-    assert.equal(registered.agent_type, DHCP_AGENT);
+    assert.equal(registered.agent_type, DHCP_AGENT_TYPE);
     const listed = await env.client.openstackJson<Record<string, unknown>[]>(
       ...['network', 'agent', 'list', '--host', env.host, '--agent-type', 'dhcp'],
     );
     assert.deepEqual(
       listed.map((row) => [row['Agent Type'], row['Host'], row['Alive'], row['State']]),
-      [[DHCP_AGENT, env.host, true, true]],
+      [[DHCP_AGENT_TYPE, env.host, true, true]],
     );
     await env.timer.time('network (CLI)', async () => {
       const network = await env.client.openstackJson(
@@ -327,7 +314,7 @@ describe('qdhcp agent under a real neutron-server', { skip }, () => {
     const probe = await env.addProbe('vm3', 'physnet1', vm3.mac);
     const served = await leaseOf(probe, vm3.ip, 60_000);
     env.timer.record('broker back → lease', served.ms);
-    await env.client.waitForAgent({ agentType: DHCP_AGENT, host: env.host }, true, 30_000);
+    await env.client.waitForAgent({ agentType: DHCP_AGENT_TYPE, host: env.host }, true, 30_000);
   });
 
   test('kill -9 and a restart on the dnsmasq driver converges; metadata signed by the agent itself', {
@@ -370,7 +357,7 @@ describe('qdhcp agent under a real neutron-server', { skip }, () => {
   });
 
   test('Neutron marks the agent dead once it is stopped', { timeout: 60_000 }, async () => {
-    const query = { agentType: DHCP_AGENT, host: env.host };
+    const query = { agentType: DHCP_AGENT_TYPE, host: env.host };
     assert.equal((await env.client.agents(query))[0]?.alive, true, 'alive before it is stopped');
     const since = Date.now();
     await agent!.stop();

@@ -260,9 +260,10 @@ export function resolveAgentConfig(
   const transportUrl = str('transport_url');
   const rpc = str('rpc') as AgentConfig['rpc'];
   if (rpc === 'neutron') {
-    if (!/^(rabbit|amqps?):\/\/[^,]+$/.test(transportUrl))
+    // The hosts are read (and a bad one refused) by src/neutron/neutron-url.ts when the agent starts.
+    if (!/^(rabbit|amqps?):\/\/[^/?#]+/.test(transportUrl))
       throw invalid(
-        `${get('transport_url').where}: rpc = neutron needs rabbit://user:pass@host:port/vhost (one host)`,
+        `${get('transport_url').where}: rpc = neutron needs rabbit://user:pass@host:port[,user:pass@host:port…]/vhost`,
       );
   } else if (/^amqps?:/.test(transportUrl)) {
     try {

@@ -68,6 +68,11 @@ describe("qdhcp agent --config-file: Neutron's files", () => {
       },
     },
     {
+      name: "several RabbitMQ hosts: oslo's failover list, kept for the transport",
+      ini: 'transport_url = rabbit://a:b@h1:5672,a:b@h2:5672/vh',
+      check: ({ config }) => assert.equal(config.transportUrl, 'rabbit://a:b@h1:5672,a:b@h2:5672/vh'),
+    },
+    {
       name: 'dns_domain wins over dhcp_domain',
       ini: 'transport_url = rabbit://a:b@h/\ndhcp_domain = old.example\ndns_domain = new.example',
       check: ({ config }) => assert.equal(config.dnsDomain, 'new.example'),
@@ -78,7 +83,7 @@ describe("qdhcp agent --config-file: Neutron's files", () => {
 
   const refused: ReadonlyArray<readonly [string, RegExp]> = [
     ['transport_url = rabbit://a:b@h/\ninterface_driver = openvswitch', /linuxbridge interface driver only/],
-    ['transport_url = rabbit://a:b@h1:5672,a:b@h2:5672/', /one host/],
+    ['transport_url = amqp:///vhost', /needs rabbit:\/\/user:pass@host:port/],
     ['transport_url = rabbit://a:b@h/\nresync_interval = soon', /not a positive integer/],
     ['transport_url = rabbit://a:b@h/\nnum_sync_threads = lots', /not an integer/],
   ];

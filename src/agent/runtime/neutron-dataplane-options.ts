@@ -5,8 +5,10 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configInvalid as invalid, type OptionSpec, type OptionValues } from '../../common/config-options.js';
+import type { NovaTls } from '../../metadata/nova-http.js';
 import { L2_OWNERS, type L2Owner } from '../plumbing-settings.js';
 
 /** Neutron's option names where Neutron has the option. */
@@ -43,6 +45,34 @@ export const NEUTRON_DATAPLANE_OPTIONS: readonly OptionSpec[] = [
     help: 'Nova metadata protocol (with nova_metadata_host)',
   },
   {
+    key: 'auth_ca_cert',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: '',
+    help: "CA certificate file (PEM) Nova's https metadata API is verified against (default: the system's CAs)",
+  },
+  {
+    key: 'nova_metadata_insecure',
+    sections: ['DEFAULT'],
+    kind: 'bool',
+    default: 'false',
+    help: "do not verify Nova's https certificate",
+  },
+  {
+    key: 'nova_client_cert',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: '',
+    help: 'client certificate file (PEM) presented to Nova over https (with nova_client_priv_key)',
+  },
+  {
+    key: 'nova_client_priv_key',
+    sections: ['DEFAULT'],
+    kind: 'string',
+    default: '',
+    help: 'private key file (PEM) of nova_client_cert',
+  },
+  {
     key: 'l2_owner',
     sections: ['DEFAULT'],
     kind: 'string',
@@ -56,6 +86,8 @@ export const NEUTRON_DATAPLANE_OPTIONS: readonly OptionSpec[] = [
 export interface NeutronDataplaneConfig {
   /** `http(s)://host:port` of Nova's metadata API: `nova_metadata_url`, or built from `nova_metadata_host`. */
   readonly novaMetadataUrl: string;
+  /** TLS to Nova when its URL is `https` (files read at start-up); undefined for `http`. */
+  readonly novaTls: NovaTls | undefined;
   /** `metadata_proxy_socket`: neutron-metadata-agent's UNIX socket (metadata_backend = neutron-agent). */
   readonly metadataProxySocket: string;
   /** `l2_owner` (plumbing-settings.ts `PlumbingSettings.l2Owner`). */
@@ -64,8 +96,10 @@ export interface NeutronDataplaneConfig {
 
 export function resolveNeutronDataplane(options: OptionValues): NeutronDataplaneConfig {
   const { str } = options;
+  const url = novaMetadataUrl(options);
   return {
-    novaMetadataUrl: novaMetadataUrl(options),
+    novaMetadataUrl: url,
+    novaTls: url.startsWith('https:') ? novaTls(options) : undefined,
     metadataProxySocket: str('metadata_proxy_socket') || join(str('state_dir'), 'metadata_proxy'),
     l2Owner: str('l2_owner') as L2Owner,
   };
@@ -94,4 +128,35 @@ function novaMetadataUrl({ get, str, int }: OptionValues): string {
     throw invalid(`${get('nova_metadata_host').where}: "${host}" is not a host name or address`);
   const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return `${protocol}://${bracketed}:${port}`;
+}
+
+/**
+ * Neutron's TLS options for Nova, their files read now so a missing or unreadable one fails the start
+ * rather than the first metadata request. As in Neutron, `auth_ca_cert` is not used when
+ * `nova_metadata_insecure` is set; a client certificate without its key (or the reverse), which Neutron
+ * quietly ignores, is refused.
+ */
+function novaTls({ get, str, bool }: OptionValues): NovaTls {
+  const insecure = bool('nova_metadata_insecure');
+  const pem = (key: string): string | undefined => {
+    const path = str(key);
+    if (path === '') return undefined;
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      throw invalid(`${get(key).where}: cannot read "${path}": ${(error as Error).message}`);
+    }
+  };
+  const ca = insecure ? undefined : pem('auth_ca_cert');
+  const cert = pem('nova_client_cert');
+  const key = pem('nova_client_priv_key');
+  if ((cert === undefined) !== (key === undefined))
+    throw invalid(
+      `${get(cert === undefined ? 'nova_client_priv_key' : 'nova_client_cert').where}: set nova_client_cert and nova_client_priv_key together`,
+    );
+  return {
+    insecure,
+    ...(ca === undefined ? {} : { ca }),
+    ...(cert === undefined || key === undefined ? {} : { client: { cert, key } }),
+  };
 }

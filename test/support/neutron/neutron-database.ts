@@ -81,6 +81,21 @@ export class NeutronDatabase {
     return 'migrated';
   }
 
+  /**
+   * What still keeps a port from going ACTIVE: the entities of its rows in Neutron's `provisioningblocks`
+   * (`DHCP` until a DHCP agent calls `dhcp_ready_on_ports`, `L2` until the L2 agent reports the device up;
+   * `neutron/db/provisioning_blocks.py`), sorted. Empty when nothing blocks it (or the port is gone).
+   */
+  async provisioningBlocks(portId: string): Promise<string[]> {
+    if (!/^[0-9a-f-]{36}$/.test(portId)) throw new Error(`bad port id ${portId}`);
+    const out = await sql(
+      `SELECT b.entity FROM provisioningblocks b JOIN ports p ON p.standard_attr_id = b.standard_attr_id
+       WHERE p.id = '${portId}' ORDER BY b.entity;`,
+      this.name,
+    );
+    return out.split('\n').filter((line) => line !== '');
+  }
+
   /** Drops the database and the user. Never throws. */
   async drop(): Promise<void> {
     await sql(`DROP DATABASE IF EXISTS ${this.name}; DROP USER IF EXISTS '${this.name}'@'localhost';`).catch(

@@ -10,8 +10,8 @@
  *   neutron-metadata-agent (pointing at a {@link NovaStandIn}) and neutron-dhcp-agent;
  * each started as a process group and stopped by its PID, logs in var/test-output/neutron/<prefix>/.
  * Teardown (safe on failure, twice) stops everything, removes the `qdhcp-<network id>` namespaces of the
- * run's networks with anything left running in them, the DHCP ports' `tap…` devices, probe namespaces and
- * the bridges, and drops the database.
+ * run's networks with anything left running in them, the DHCP ports' and plugged instances' `tap…` devices,
+ * probe namespaces and the bridges, and drops the database.
  *
  * @module
  */
@@ -29,7 +29,7 @@ import { PrivateBroker } from '../scaleout/rabbitmq.js';
 import { NeutronClient } from './neutron-client.js';
 import { renderNeutronConfig } from './neutron-config.js';
 import { NeutronDatabase } from './neutron-database.js';
-import { removeRunDevices } from './run-devices.js';
+import { removeRunDevices, tapName } from './run-devices.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..', '..');
 
@@ -294,6 +294,44 @@ export class NeutronEnv {
     await runCommand('ip', ['link', 'set', outside, 'master', this.bridge(physnet), 'up']);
     await namespace.ip(['link', 'set', 'eth0', 'address', mac, 'up']);
     return namespace;
+  }
+
+  /**
+   * An instance's VIF plugged as Nova plugs it for the linuxbridge mechanism (os-vif's linux_bridge plugin
+   * and libvirt): `tap<port id[:11]>` in the root namespace, already in the network's bridge on this host —
+   * the physnet's mapped bridge here. The linuxbridge agent leaves compute ports' taps where Nova put them
+   * (`_add_tap_interface`: "added elsewhere"); it finds the tap by name and reports the device up, which
+   * clears the port's `L2` provisioning block. Its peer is `eth0`, with the port's MAC, in namespace
+   * `<prefix>-<name>` (the instance). The tap is tracked by its port and removed in teardown even when the
+   * port is deleted before.
+   */
+  async plugInstance(name: string, physnet: string, portId: string, mac: string): Promise<Namespace> {
+    const namespace = await this.sandbox.addNamespace(name);
+    const tap = tapName(portId);
+    this.portIds.add(portId);
+    this.rootDevices.add(tap);
+    await runCommand('ip', [
+      'link',
+      'add',
+      tap,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      namespace.name,
+    ]);
+    await disableIpv6(tap);
+    await namespace.ip(['link', 'set', 'eth0', 'address', mac, 'up']);
+    await runCommand('ip', ['link', 'set', tap, 'master', this.bridge(physnet), 'up']);
+    return namespace;
+  }
+
+  /** The entities still blocking a port from going ACTIVE ({@link NeutronDatabase.provisioningBlocks}). */
+  provisioningBlocks(portId: string): Promise<string[]> {
+    if (this.database === undefined) throw new Error('NeutronEnv not started');
+    return this.database.provisioningBlocks(portId);
   }
 
   /** What the run's phases took, for the test's own report. */

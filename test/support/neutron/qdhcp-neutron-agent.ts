@@ -10,8 +10,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QDHCP_MAIN } from '../../e2e/api-server-process.js';
 import { ManagedProcess } from '../process.js';
+import { eventually } from '../scaleout/cluster.js';
+import type { NeutronAgent } from './neutron-client.js';
 import { metadataProxySocket } from './neutron-config.js';
 import type { NeutronEnv } from './neutron-env.js';
+
+/** The `agent_type` qdhcp's agent reports under (Neutron's scheduler looks DHCP agents up by it). */
+export const DHCP_AGENT_TYPE = 'DHCP agent';
 
 /** How the agent serves: its DHCP driver and who answers the metadata proxy. */
 export interface QdhcpAgentSettings {
@@ -60,6 +65,39 @@ export class QdhcpNeutronAgent {
     args.push('--config-file', ini);
     const process = ManagedProcess.start(`qdhcp-agent-${run}`, globalThis.process.execPath, args);
     return new QdhcpNeutronAgent(process, join(env.logDir, `qdhcp-agent-${run}.log`));
+  }
+
+  /**
+   * Starts the agent and waits (bounded) until Neutron lists it alive as the host's one DHCP agent with a new
+   * `started_at` (set by a report with `start_flag`): a heartbeat of a previous agent, stopped or killed a
+   * moment ago, would still count as alive. On failure the agent is stopped and its output is in the error.
+   */
+  static async startRegistered(
+    env: NeutronEnv,
+    settings: QdhcpAgentSettings,
+    run: number,
+  ): Promise<{ agent: QdhcpNeutronAgent; row: NeutronAgent }> {
+    const query = { agentType: DHCP_AGENT_TYPE, host: env.host };
+    const before = (await env.client.agents(query))[0]?.started_at;
+    const agent = QdhcpNeutronAgent.start(env, settings, run);
+    try {
+      const row = await eventually(
+        'the agent reports as started',
+        async () => {
+          const [found, ...more] = await env.client.agents(query);
+          return more.length === 0 && found?.alive === true && found.started_at !== before
+            ? found
+            : undefined;
+        },
+        30_000,
+        250,
+      );
+      return { agent, row };
+    } catch (error) {
+      const output = agent.output();
+      await agent.stop().catch(() => undefined);
+      throw new Error(`${String(error)}\n${output}`);
+    }
   }
 
   get exited(): boolean {
