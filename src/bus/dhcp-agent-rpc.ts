@@ -22,6 +22,8 @@
  *   agent read it).
  * - v1, added: AgentPort `project_id`/`tenant_id` (optional; read by the `nova-local` metadata backend, which
  *   finds the caller in the agent's own ports; an agent that ignores them is unaffected).
+ * - v1, added: dhcp.networks_served (issue 17, admin-down is a drain: an agent that never calls it still
+ *   serves; an admin-down agent's networks then stay bound to it until another agent's report arrives).
  *
  * @module
  */
@@ -197,6 +199,15 @@ export const EmptyResult = Type.Object({});
 export const PortsReadyParams = Type.Object({ host: Host, portIds: Type.Array(Uuid, { maxItems: 1000 }) });
 
 /**
+ * The agent answers DHCP for these networks now (it reports each when it starts serving it, and again
+ * after every full resync): the server may end a drain of another agent's binding (src/service/agent-drain.ts).
+ */
+export const NetworksServedParams = Type.Object({
+  host: Host,
+  networkIds: Type.Array(Uuid, { maxItems: 1000 }),
+});
+
+/**
  * The instance behind a metadata request (spec §6): the port that holds `ipAddress` on `networkId` gives
  * the instance (`device_id`) and the project. The agent's proxy passes only what the kernel told it (the
  * namespace it listens in, the TCP peer address), never anything the client wrote.
@@ -267,6 +278,7 @@ export const DHCP_AGENT_METHODS = {
   'dhcp.ensure_port': { params: EnsurePortParams, result: EnsurePortResult },
   'dhcp.release_port': { params: ReleasePortParams, result: EmptyResult },
   'dhcp.ports_ready': { params: PortsReadyParams, result: EmptyResult },
+  'dhcp.networks_served': { params: NetworksServedParams, result: EmptyResult },
   'metadata.get_instance': { params: GetInstanceParams, result: GetInstanceResult },
 } as const satisfies Record<string, { params: TSchema; result: TSchema }>;
 

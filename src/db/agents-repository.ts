@@ -4,18 +4,37 @@
  *
  * @module
  */
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Queryable } from './database.js';
 import { columnIn, type EqualsFilter, equalsConditions } from './filters.js';
 import type { AgentRecord } from './records.js';
 import { agentFromRow, agentToRow } from './row-mappers.js';
+import type { NetworkDhcpAgentBindingsTable } from './schema.js';
 
-/** One network↔agent binding. */
-export interface BindingRecord {
+/** A new network↔agent binding: not draining, not served yet. */
+export interface NewBinding {
   readonly networkId: string;
   readonly agentId: string;
   readonly bindingIndex: number;
 }
+
+/** One network↔agent binding and its drain state (src/service/agent-drain.ts). */
+export interface BindingRecord extends NewBinding {
+  /** The agent is admin-down; the binding goes once another agent serves the network. */
+  readonly draining: boolean;
+  /** When the agent first reported serving the network (`dhcp.networks_served`), else null. */
+  readonly servedAt: string | null;
+}
+
+type BindingRow = Selectable<NetworkDhcpAgentBindingsTable>;
+
+const bindingFromRow = (r: BindingRow): BindingRecord => ({
+  networkId: r.network_id,
+  agentId: r.agent_id,
+  bindingIndex: r.binding_index,
+  draining: r.draining === 1,
+  servedAt: r.served_at,
+});
 
 const FILTER_COLUMNS: Readonly<Record<string, string>> = {
   id: 'id',
@@ -83,7 +102,7 @@ export const agentsRepository = {
       .where('network_id', '=', networkId)
       .orderBy('binding_index')
       .execute();
-    return rows.map((r) => ({ networkId: r.network_id, agentId: r.agent_id, bindingIndex: r.binding_index }));
+    return rows.map(bindingFromRow);
   },
 
   async networkIdsOfAgent(db: Queryable, agentId: string): Promise<string[]> {
@@ -106,15 +125,51 @@ export const agentsRepository = {
     return new Map(rows.map((r) => [r.agent_id, Number(r.count)]));
   },
 
-  async insertBinding(tx: Queryable, binding: BindingRecord): Promise<void> {
+  async insertBinding(tx: Queryable, binding: NewBinding): Promise<void> {
     await tx
       .insertInto('network_dhcp_agent_bindings')
       .values({
         network_id: binding.networkId,
         agent_id: binding.agentId,
         binding_index: binding.bindingIndex,
+        draining: 0,
+        served_at: null,
       })
       .execute();
+  },
+
+  /** Marks every binding of the agent draining (admin-down) or not (admin-up again). */
+  async setDraining(tx: Queryable, agentId: string, draining: boolean): Promise<void> {
+    await tx
+      .updateTable('network_dhcp_agent_bindings')
+      .set({ draining: draining ? 1 : 0 })
+      .where('agent_id', '=', agentId)
+      .execute();
+  },
+
+  /** Records that the agent serves these networks (the first report's time is kept). */
+  async markServed(tx: Queryable, agentId: string, networkIds: readonly string[], at: string): Promise<void> {
+    if (networkIds.length === 0) return;
+    await tx
+      .updateTable('network_dhcp_agent_bindings')
+      .set({ served_at: at })
+      .where('agent_id', '=', agentId)
+      .where('served_at', 'is', null)
+      .where(columnIn('network_id', networkIds))
+      .execute();
+  },
+
+  /** Draining bindings on any of these networks. */
+  async drainingBindingsOf(db: Queryable, networkIds: readonly string[]): Promise<BindingRecord[]> {
+    if (networkIds.length === 0) return [];
+    const rows = await db
+      .selectFrom('network_dhcp_agent_bindings')
+      .selectAll()
+      .where('draining', '=', 1)
+      .where(columnIn('network_id', networkIds))
+      .orderBy('network_id')
+      .execute();
+    return rows.map(bindingFromRow);
   },
 
   async deleteBinding(tx: Queryable, networkId: string, agentId: string): Promise<boolean> {
@@ -131,16 +186,16 @@ export const agentsRepository = {
     const rows = await db
       .selectFrom('network_dhcp_agent_bindings as b')
       .innerJoin('agents as a', 'a.id', 'b.agent_id')
-      .select(['b.network_id', 'b.agent_id', 'b.binding_index'])
+      .selectAll('b')
       .where('a.heartbeat_timestamp', '<=', cutoff)
       .orderBy('b.network_id')
       .execute();
-    return rows.map((r) => ({ networkId: r.network_id, agentId: r.agent_id, bindingIndex: r.binding_index }));
+    return rows.map(bindingFromRow);
   },
 
   /**
-   * Networks with at least one DHCP-enabled subnet and fewer than `wanted` bindings, not bound to
-   * `agentId` (auto-scheduling on agent sync, spec §4.12).
+   * Networks with at least one DHCP-enabled subnet and fewer than `wanted` bindings that are not draining,
+   * not bound to `agentId` (auto-scheduling on agent sync, spec §4.12; a drain waits for such an agent).
    */
   async underHostedNetworkIds(db: Queryable, wanted: number, agentId: string): Promise<string[]> {
     const rows = await db
@@ -169,7 +224,8 @@ export const agentsRepository = {
           eb
             .selectFrom('network_dhcp_agent_bindings as b')
             .select(sql<number>`count(*)`.as('c'))
-            .whereRef('b.network_id', '=', 'n.id'),
+            .whereRef('b.network_id', '=', 'n.id')
+            .where('b.draining', '=', 0),
         '<',
         wanted,
       )

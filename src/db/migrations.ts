@@ -273,6 +273,27 @@ const subnetPools: Migration = {
 };
 
 /**
+ * Admin-down is a drain (issue 17): a binding of an admin-down agent is kept, `draining`, until another
+ * agent's binding of the network has `served_at` (the time that agent first reported it answers for the
+ * network, `dhcp.networks_served`). Existing bindings are not draining and count as served: their agents
+ * were serving before this version.
+ */
+const bindingDrain: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .alterTable('network_dhcp_agent_bindings')
+      .addColumn('draining', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema.alterTable('network_dhcp_agent_bindings').addColumn('served_at', 'varchar(20)').execute();
+    await sql`update network_dhcp_agent_bindings set served_at = ${'1970-01-01T00:00:00Z'}`.execute(db);
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('network_dhcp_agent_bindings').dropColumn('served_at').execute();
+    await db.schema.alterTable('network_dhcp_agent_bindings').dropColumn('draining').execute();
+  },
+};
+
+/**
  * Migrations by name; names sort in the order they must run.
  *
  * @internal exported for the test that migrates an older schema with data in it (migrations.test.ts).
@@ -283,6 +304,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003_instances': instances,
   '0004_instance_ec2_ids': instanceEc2Ids,
   '0005_subnet_pools': subnetPools,
+  '0006_binding_drain': bindingDrain,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

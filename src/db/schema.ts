@@ -156,6 +156,10 @@ export interface NetworkDhcpAgentBindingsTable {
   network_id: string;
   agent_id: string;
   binding_index: number;
+  /** 1 while the agent is admin-down and another agent has not yet reported serving the network. */
+  draining: number;
+  /** When the agent first reported serving the network (`dhcp.networks_served`); null until then. */
+  served_at: string | null;
 }
 
 /**

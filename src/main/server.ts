@@ -15,6 +15,7 @@ import { agentsRepository, type Database, describeDatabaseUrl, openDatabase } fr
 import { ensureStateDir } from '../linux/state-dir.js';
 import { createAddressScopeService } from '../service/address-scope-service.js';
 import { createDhcpRpcService } from '../service/agent-dhcp-rpc.js';
+import { networksServed } from '../service/agent-drain.js';
 import {
   createLivenessCheck,
   livenessIntervalMs,
@@ -143,6 +144,7 @@ export async function buildControlPlane(
       'dhcp.ensure_port': (params) => dhcpRpc.ensurePort(params),
       'dhcp.release_port': (params) => dhcpRpc.releasePort(params),
       'dhcp.ports_ready': (params) => dhcpRpc.portsReady(params),
+      'dhcp.networks_served': (params) => networksServed(deps, params),
       'metadata.get_instance': (params) => getMetadataInstance(database, config.dnsDomain, params),
     }),
     unsubscribeScheduling,

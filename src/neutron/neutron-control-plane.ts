@@ -222,6 +222,9 @@ export class NeutronControlPlane implements AgentControlPlane {
         await this.plugin('dhcp_ready_on_ports', { port_ids: portIds }, '1.5');
         return {};
       }
+      case 'dhcp.networks_served':
+        // Neutron reschedules an admin-down agent's networks without a drain: nothing to tell it.
+        return {};
       case 'metadata.get_instance':
         // Under Neutron the metadata proxy forwards to neutron-metadata-agent or signs to Nova itself.
         throw new QdhcpError('NEUTRON_UNSUPPORTED', { method });

@@ -107,7 +107,8 @@ export function createDhcpRpcService(
           return; // deleted meanwhile
         }
         const bindings = await agentsRepository.bindingsOfNetwork(scope.tx, networkId);
-        if (bindings.length >= wanted || bindings.some((b) => b.agentId === agent.id)) return;
+        const hosting = bindings.filter((b) => !b.draining).length; // a draining one is on its way out
+        if (hosting >= wanted || bindings.some((b) => b.agentId === agent.id)) return;
         const [index] = freeIndexes(
           bindings.map((b) => b.bindingIndex),
           1,
@@ -166,8 +167,9 @@ export function createDhcpRpcService(
       params: MethodParams<'dhcp.get_active_networks'>,
     ): Promise<MethodResult<'dhcp.get_active_networks'>> {
       const agent = await agentOf(database.db, params.host);
-      if (!agent?.adminStateUp) return { networks: [] };
-      if (config.networkAutoSchedule && isAlive(agent, clock(), config.agentDownTime)) {
+      if (!agent) return { networks: [] };
+      // An admin-down agent gets nothing new but keeps what it is bound to (draining, agent-drain.ts).
+      if (config.networkAutoSchedule && agent.adminStateUp && isAlive(agent, clock(), config.agentDownTime)) {
         await autoSchedule(agent);
       }
       const networks: AgentNetwork[] = [];

@@ -150,7 +150,7 @@ export function schedulingTrigger(event: BusEvent): string | undefined {
 export async function scheduleIfNeeded(deps: SchedulerDeps, networkId: string): Promise<void> {
   const { database, config } = deps;
   const bindings = await agentsRepository.bindingsOfNetwork(database.db, networkId);
-  if (bindings.length >= config.dhcpAgentsPerNetwork) return;
+  if (bindings.filter((b) => !b.draining).length >= config.dhcpAgentsPerNetwork) return;
   const subnets = await subnetsRepository.listByNetwork(database.db, networkId);
   if (!subnets.some((s) => s.enableDhcp)) return;
   // No usable agent (e.g. none deployed yet, or none with the physnet): no write transaction on every

@@ -18,6 +18,7 @@ import {
   type Queryable,
   subnetsRepository,
 } from '../db/index.js';
+import { cancelDrain, startDrain } from './agent-drain.js';
 import { type AgentView, agentView } from './agent-views.js';
 import { formatTimestamp } from './clock.js';
 import type { RequestContext } from './context.js';
@@ -167,8 +168,9 @@ export function createAgentService(deps: SchedulerDeps) {
       return view(agent);
     },
 
+    /** Admin-down starts a drain of the agent's networks, admin-up ends it (src/service/agent-drain.ts). */
     async update(context: RequestContext, id: string, input: AgentUpdate): Promise<AgentView> {
-      return runSchedulingMutation(deps, async (scope) => {
+      return runSchedulingMutation(deps, async (scope, changes) => {
         const agent = await existing(scope.tx, id);
         hiddenFromNonAdmin(context);
         const updated: AgentRecord = {
@@ -177,6 +179,8 @@ export function createAgentService(deps: SchedulerDeps) {
           ...(input.description !== undefined && { description: input.description }),
         };
         await agentsRepository.update(scope.tx, updated);
+        if (agent.adminStateUp && !updated.adminStateUp) await startDrain(scope, deps, updated, changes);
+        if (!agent.adminStateUp && updated.adminStateUp) await cancelDrain(scope, updated);
         return view(updated);
       });
     },

@@ -114,7 +114,8 @@ export async function eligibleAgents(
 }
 
 /**
- * Binds the network to more agents until it has `dhcp_agents_per_network` (spec §4.12 steps 1–5), only
+ * Binds the network to more agents until it has `dhcp_agents_per_network` bindings that are not draining
+ * (spec §4.12 steps 1–5), only
  * to agents with access to its physical network, inside the caller's transaction (which must hold the
  * network's lock). Returns the changes made.
  */
@@ -125,7 +126,8 @@ export async function scheduleNetwork(
   networkId: string,
 ): Promise<BindingChange[]> {
   const hosted = await agentsRepository.bindingsOfNetwork(tx, networkId);
-  const wanted = config.dhcpAgentsPerNetwork - hosted.length;
+  // A draining binding (admin-down agent, src/service/agent-drain.ts) is on its way out: it does not count.
+  const wanted = config.dhcpAgentsPerNetwork - hosted.filter((b) => !b.draining).length;
   if (wanted <= 0) return [];
   const network = await networksRepository.get(tx, networkId);
   if (!network) return [];

@@ -8,8 +8,9 @@ import { buildRequest } from '../../src/dhcp-server/testing/requests.js';
  * inside a client namespace whose `eth0` holds the client's leased address:
  *   node dhcp-prober.js --run '{"mac":"…","ip":"10.86.0.50","server":"10.86.0.2","broadcast":"10.86.0.255",
  *   "intervalMs":100}'
- * It alternates a broadcast DISCOVER and a unicast renewal (REQUEST with ciaddr, RFC 2131 §4.3.2
- * RENEWING) to the server, each with its own xid; a request with no reply within `timeoutMs` is missed.
+ * It alternates a broadcast DISCOVER and a renewal (REQUEST with ciaddr): unicast to the server (RFC 2131
+ * §4.3.2 RENEWING), or with `renewal: 'rebinding'` to the broadcast address, for any server (REBINDING:
+ * what a client does when its server went away, e.g. a network moved to another agent), each with its own xid; a request with no reply within `timeoutMs` is missed.
  * On SIGTERM it stops asking, waits for the outstanding ones and prints one JSON line:
  * `{sent, answered, missed, missedAt: [ms since start], maxLatencyMs}`. Only with `--run`, so the test
  * runner can load this file harmlessly.
@@ -23,6 +24,8 @@ export interface ProberRequest {
   /** Where DISCOVERs go: the subnet's broadcast address (a client namespace has no route for 255.255.255.255). */
   readonly broadcast: string;
   readonly intervalMs: number;
+  /** How renewals go: unicast to `server` (default `renewing`) or broadcast to any server (`rebinding`). */
+  readonly renewal?: 'renewing' | 'rebinding';
   /** A request unanswered this long is missed (default 1000 ms). */
   readonly timeoutMs?: number;
 }
@@ -90,7 +93,8 @@ async function run(request: ProberRequest): Promise<void> {
     kinds.set(xid, renew ? 'REQUEST' : 'DISCOVER');
     sent++;
     const bytes = encodeMessage(message(request, xid, renew));
-    socket.send(bytes, 67, renew ? request.server : request.broadcast);
+    const unicast = renew && request.renewal !== 'rebinding';
+    socket.send(bytes, 67, unicast ? request.server : request.broadcast);
   }, request.intervalMs);
   process.stdout.write(`${JSON.stringify({ started: true })}\n`);
   process.once('SIGTERM', () => {

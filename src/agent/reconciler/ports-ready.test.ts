@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { MethodParams } from '../../bus/dhcp-agent-rpc.js';
 import { createLogger } from '../../common/logger.js';
 import type { AgentRpc } from './agent-rpc.js';
-import { PORTS_READY_BATCH, PortsReadyReporter } from './ports-ready.js';
+import { PORTS_READY_BATCH, portsReadyReporter } from './ports-ready.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -45,7 +45,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 test('one call in flight at most, however often ports are added meanwhile', async () => {
   const rpc = new HeldCalls();
-  const reporter = new PortsReadyReporter(rpc as unknown as AgentRpc, 'h', logger, 1);
+  const reporter = portsReadyReporter(rpc as unknown as AgentRpc, 'h', logger, 1);
   reporter.start();
   reporter.add(ids('a', 3));
   await until(() => rpc.inFlight() === 1, 'first call sent');
@@ -68,7 +68,7 @@ test('one call in flight at most, however often ports are added meanwhile', asyn
 
 test('ports of port events go before the backlog of a sync; a failed call is retried with the same lanes', async () => {
   const rpc = new HeldCalls();
-  const reporter = new PortsReadyReporter(rpc as unknown as AgentRpc, 'h', logger, 1);
+  const reporter = portsReadyReporter(rpc as unknown as AgentRpc, 'h', logger, 1);
   reporter.start();
   reporter.add(ids('backlog', PORTS_READY_BATCH * 3));
   await until(() => rpc.inFlight() === 1, 'first backlog call sent');

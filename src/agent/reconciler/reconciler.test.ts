@@ -96,6 +96,27 @@ describe('reconciler', () => {
     await t.reconciler.stop();
   });
 
+  test('networks_served: a network is reported once its driver serves it, not while it fails', async () => {
+    const failing = new Set<string>();
+    const t = setup({ failConverge: failing });
+    const a = t.server.addNetwork(1);
+    const b = t.server.addNetwork(1);
+    failing.add(b.id);
+    await t.reconciler.fullSync('startup');
+    await eventually(() => t.server.servedNetworks.length > 0, 'networks_served');
+    assert.deepEqual(t.server.servedNetworks, [a.id], 'the failed network is not reported');
+    // The retry serves it, and then it is reported (the drain of another agent may end: agent-drain.ts).
+    await eventually(() => t.server.servedNetworks.includes(b.id), 'networks_served after the retry');
+    assert.ok(t.calls.includes(`enable ${b.id} ports=2`));
+    // Every full sync reports again, in one call (a report lost with the server is not lost for good).
+    const before = t.server.count('dhcp.networks_served');
+    await t.reconciler.fullSync('periodic');
+    await eventually(() => t.server.count('dhcp.networks_served') === before + 1, 'a second report');
+    const last = t.server.calls.filter((call) => call.method === 'dhcp.networks_served').at(-1);
+    assert.deepEqual(new Set(last?.params['networkIds'] as string[]), new Set([a.id, b.id]));
+    await t.reconciler.stop();
+  });
+
   test('full sync tears down networks the server no longer binds here, and releases their port', async () => {
     const t = setup();
     const a = t.server.addNetwork();

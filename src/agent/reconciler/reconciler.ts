@@ -6,11 +6,13 @@ import { type AgentNetwork, awaitsReady } from '../model.js';
 import { ensureDhcpPort } from './dhcp-port.js';
 import { decideEvent, parseBusMessage } from './event-decision.js';
 import { HostSnapshot } from './host-snapshot.js';
+import type { IdBatchReporter } from './id-batch-reporter.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
 import { FULL_DELTA, NetworkState, type StateChange, type StateRules } from './network-state.js';
 import { networkFromView } from './network-view.js';
+import { networksServedReporter } from './networks-served.js';
 import { NO_OBSERVER, type ReconcilerObserver } from './observer.js';
-import { PORTS_READY_INTERVAL_MS, PortsReadyReporter } from './ports-ready.js';
+import { portsReadyReporter } from './ports-ready.js';
 import {
   deletedNetwork,
   describe,
@@ -46,7 +48,8 @@ export class Reconciler {
   private readonly retries: RetryBackoff;
   private readonly observer: ReconcilerObserver;
   private readonly clock: () => number;
-  private readonly portsReady: PortsReadyReporter;
+  private readonly portsReady: IdBatchReporter;
+  private readonly networksServed: IdBatchReporter;
   private readonly hostSnapshot: HostSnapshot;
   private readonly rules: StateRules;
   private fullSyncRunning: Promise<void> | undefined;
@@ -61,17 +64,15 @@ export class Reconciler {
     this.clock = options.clock ?? Date.now;
     this.hostSnapshot = new HostSnapshot(options.readHostLinks);
     this.rules = { dhcpDeviceId: options.dhcpDeviceId, dhcp: options.dhcp };
-    this.portsReady = new PortsReadyReporter(
-      options.rpc,
-      options.host,
-      options.logger,
-      options.portsReadyIntervalMs ?? PORTS_READY_INTERVAL_MS,
-    );
+    const { rpc, host, logger } = options;
+    this.portsReady = portsReadyReporter(rpc, host, logger, options.portsReadyIntervalMs);
+    this.networksServed = networksServedReporter(rpc, host, logger);
   }
 
-  /** Starts the ports-ready reporter and the periodic resync (the caller runs the startup sync). */
+  /** Starts the two reporters and the periodic resync (the caller runs the startup sync). */
   start(): void {
     this.portsReady.start();
+    this.networksServed.start();
     const interval = this.options.resyncIntervalMs ?? 60_000;
     if (interval > 0) {
       this.periodic = setInterval(() => void this.fullSync('periodic resync'), interval);
@@ -87,6 +88,7 @@ export class Reconciler {
     await this.fullSyncRunning;
     await this.queue.idle();
     await this.portsReady.stop();
+    await this.networksServed.stop();
   }
 
   /**
@@ -336,6 +338,8 @@ export class Reconciler {
     await peers.apply(served, FULL_DELTA, applyOptions);
     this.setEntry(served, 'serving', undefined);
     this.portsReady.add(served.network.ports.filter(awaitsReady).map((port) => port.id));
+    // Answering now: another agent draining this network may stop (src/service/agent-drain.ts).
+    this.networksServed.add([view.id]);
   }
 
   private async teardown(

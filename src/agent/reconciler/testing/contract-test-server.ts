@@ -10,6 +10,7 @@ export class ContractTestServer {
   readonly networks = new Map<string, AgentNetwork>();
   readonly calls: Array<{ method: string; params: Readonly<Record<string, unknown>> }> = [];
   readonly readyPorts: string[] = [];
+  readonly servedNetworks: string[] = [];
   readonly failNext = new Set<string>();
   /** Methods that keep failing with the error this gives (e.g. a coded, non-retryable one). */
   readonly failAlways = new Map<string, () => unknown>();
@@ -53,6 +54,10 @@ export class ContractTestServer {
     serve('dhcp.release_port', () => ({}));
     serve('dhcp.ports_ready', (p) => {
       this.readyPorts.push(...(p['portIds'] as string[]));
+      return {};
+    });
+    serve('dhcp.networks_served', (p) => {
+      this.servedNetworks.push(...(p['networkIds'] as string[]));
       return {};
     });
   }
