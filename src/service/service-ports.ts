@@ -1,0 +1,23 @@
+/**
+ * The ports a router or a floating IP owns (its gateway, interfaces, floating address): which they are,
+ * and whether their owner still exists, so the port API refuses to delete them (Neutron's
+ * `prevent_l3_port_deletion`, issue 13).
+ *
+ * @module
+ */
+import { floatingIpsRepository, type PortRecord, type Queryable, routersRepository } from '../db/index.js';
+import {
+  DEVICE_OWNER_FLOATINGIP,
+  DEVICE_OWNER_ROUTER_GATEWAY,
+  DEVICE_OWNER_ROUTER_INTERFACE,
+} from '../ipam/index.js';
+
+/** True when `port` is a router's or floating IP's own port and that router or floating IP exists. */
+export async function isServicePortInUse(tx: Queryable, port: PortRecord): Promise<boolean> {
+  if (port.deviceId === '') return false;
+  if (port.deviceOwner === DEVICE_OWNER_ROUTER_INTERFACE || port.deviceOwner === DEVICE_OWNER_ROUTER_GATEWAY)
+    return (await routersRepository.get(tx, port.deviceId)) !== undefined;
+  if (port.deviceOwner === DEVICE_OWNER_FLOATINGIP)
+    return (await floatingIpsRepository.get(tx, port.deviceId)) !== undefined;
+  return false;
+}
