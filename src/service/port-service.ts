@@ -32,7 +32,7 @@ import {
   newPortRecord,
   updatedPortRecord,
 } from './port-records.js';
-import { isServicePortInUse } from './service-ports.js';
+import { disassociateFloatingIps, isServicePortInUse } from './service-ports.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { type PortView, portView } from './views.js';
 
@@ -272,6 +272,7 @@ export function createPortService(deps: PortServiceDeps) {
     const port = await visiblePort(scope.tx, context, id);
     checkRevision(port.revisionNumber, ifMatch);
     const allocations = cache.take(port.networkId, revision);
+    await disassociateFloatingIps(scope.tx, id, formatTimestamp(clock()));
     await portsRepository.delete(scope.tx, id);
     const newRevision = await scope.emit(
       'port',

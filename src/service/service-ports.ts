@@ -1,7 +1,7 @@
 /**
  * The ports a router or a floating IP owns (its gateway, interfaces, floating address): which they are,
  * and whether their owner still exists, so the port API refuses to delete them (Neutron's
- * `prevent_l3_port_deletion`, issue 13).
+ * `prevent_l3_port_deletion`, issue 13), and what a port's deletion does to the floating IPs on it.
  *
  * @module
  */
@@ -20,4 +20,22 @@ export async function isServicePortInUse(tx: Queryable, port: PortRecord): Promi
   if (port.deviceOwner === DEVICE_OWNER_FLOATINGIP)
     return (await floatingIpsRepository.get(tx, port.deviceId)) !== undefined;
   return false;
+}
+
+/**
+ * Disassociates the floating IPs of a port that is being deleted (Neutron's `disassociate_floatingips`
+ * on port delete): they stay allocated, DOWN, without a port.
+ */
+export async function disassociateFloatingIps(tx: Queryable, portId: string, now: string): Promise<void> {
+  for (const fip of await floatingIpsRepository.listByFixedPort(tx, portId)) {
+    await floatingIpsRepository.update(tx, {
+      ...fip,
+      fixedPortId: null,
+      fixedIpAddress: null,
+      routerId: null,
+      status: 'DOWN',
+      updatedAt: now,
+      revisionNumber: fip.revisionNumber + 1,
+    });
+  }
 }
