@@ -90,8 +90,8 @@ export function checkNewInterfaceSubnets(
 }
 
 /**
- * 409 while the router's interface on `subnet` is needed: a route's next hop is in it, or a floating IP
- * of the router is associated with an address in it.
+ * 409 while the router's interface on `subnet` is needed: a floating IP of the router is associated
+ * with an address in it, or (checked second, as extraroute_db.py extends l3_db.py) a route's next hop is in it.
  */
 export function checkInterfaceNotInUse(
   routerId: string,
@@ -99,11 +99,11 @@ export function checkInterfaceNotInUse(
   routes: readonly RouterRoute[],
   floatingFixedIps: readonly string[],
 ): void {
-  if (routes.some((route) => contains(subnet.cidr, route.nexthop)))
-    throw new QdhcpError('ROUTER_INTERFACE_IN_USE_BY_ROUTE', { router_id: routerId, subnet_id: subnet.id });
   if (floatingFixedIps.some((ip) => contains(subnet.cidr, ip)))
     throw new QdhcpError('ROUTER_INTERFACE_IN_USE_BY_FLOATING_IP', {
       router_id: routerId,
       subnet_id: subnet.id,
     });
+  if (routes.some((route) => contains(subnet.cidr, route.nexthop)))
+    throw new QdhcpError('ROUTER_INTERFACE_IN_USE_BY_ROUTE', { router_id: routerId, subnet_id: subnet.id });
 }
