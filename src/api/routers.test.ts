@@ -291,4 +291,26 @@ forEachBackend('routers API', (client) => {
     assert.deepEqual(resource(cleared, 'router')['routes'], []);
     assert.equal((await removeInterface(client, router, { subnet_id: subnet })).status, 200);
   });
+  test('remove by subnet from an interface port with two IPv6 subnets keeps the port and its other address', async () => {
+    const network = await makeNetwork(client);
+    const first = await makeSubnet(client, network, '2001:db8:71::/64');
+    const second = await makeSubnet(client, network, '2001:db8:72::/64');
+    const router = (await makeRouter(client))['id'] as string;
+    const port = await makePort(client, network, {
+      fixed_ips: [{ subnet_id: first }, { subnet_id: second }],
+    });
+    const added = await addInterface(client, router, { port_id: port.id });
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    assert.deepEqual(added.body['subnet_ids'], [first, second]);
+    const removed = await removeInterface(client, router, { subnet_id: first });
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.deepEqual(removed.body['subnet_ids'], [first]);
+    const kept = resource(await client.request('GET', `/v2.0/ports/${port.id}`), 'port');
+    assert.deepEqual(
+      (kept['fixed_ips'] as { subnet_id: string }[]).map((ip) => ip.subnet_id),
+      [second],
+    );
+    assert.equal((await removeInterface(client, router, { subnet_id: second })).status, 200);
+    assert.equal((await client.request('GET', `/v2.0/ports/${port.id}`)).status, 404);
+  });
 });

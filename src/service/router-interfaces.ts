@@ -3,7 +3,8 @@
  * `add_router_interface`, `remove_router_interface`): by subnet, the router gets a
  * `network:router_interface` port holding the subnet's gateway IP; by port, an unused port of the caller
  * becomes that interface. Removing deletes the interface port (also one that was added by port, as
- * Neutron does), unless routes or floating IPs still need the subnet.
+ * Neutron does; by subnet on a port with several subnets only that address), unless routes or floating IPs
+ * still need the subnet.
  *
  * @module
  */
@@ -218,15 +219,22 @@ export function createRouterInterfaces(deps: RouterServiceDeps) {
         requireOwner(context, router, 'remove_router_interface');
         if (request.subnet_id !== undefined) await visibleSubnet(scope, context, request.subnet_id);
         const port = await interfaceToRemove(scope, router, request);
-        const subnets = await subnetsOf(
-          scope,
-          port.fixedIps.map((ip) => ip.subnetId),
-        );
+        // By subnet alone on a port with several subnets (IPv6), only that subnet's address goes.
+        const onlyOne = request.port_id === undefined && port.fixedIps.length > 1;
+        const leaving = onlyOne ? [request.subnet_id!] : port.fixedIps.map((ip) => ip.subnetId);
+        const subnets = await subnetsOf(scope, leaving);
         const floating = (await floatingIpsRepository.listByRouter(scope.tx, router.id)).flatMap((f) =>
           f.fixedIpAddress === null ? [] : [f.fixedIpAddress],
         );
         for (const subnet of subnets) checkInterfaceNotInUse(router.id, subnet, router.routes, floating);
-        await ports.deleteWithin(scope, ADMIN_CONTEXT, port.id);
+        if (onlyOne) {
+          const kept = port.fixedIps.filter((ip) => ip.subnetId !== request.subnet_id);
+          await ports.updateWithin(scope, ADMIN_CONTEXT, port.id, {
+            fixed_ips: kept.map((ip) => ({ subnet_id: ip.subnetId, ip_address: ip.ipAddress })),
+          });
+        } else {
+          await ports.deleteWithin(scope, ADMIN_CONTEXT, port.id);
+        }
         return interfaceInfo(
           router,
           port,
