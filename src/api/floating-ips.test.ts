@@ -168,4 +168,38 @@ forEachBackend('floating IPs API', (client) => {
     assert.equal(after['port_id'], null);
     assert.equal(after['status'], 'DOWN');
   });
+  test("an ordinary project creates a floating IP on the admin's external network and sees only its own", async () => {
+    const t = await topology(client, 6);
+    const bob = { 'x-project-id': 'bob' };
+    const reply = await client.request(
+      'POST',
+      '/v2.0/floatingips',
+      { floatingip: { floating_network_id: t.external } },
+      bob,
+    );
+    assert.equal(reply.status, 201, JSON.stringify(reply.body));
+    assert.equal(resource(reply, 'floatingip')['project_id'], 'bob');
+    const listed = await client.request('GET', '/v2.0/floatingips', undefined, bob);
+    assert.deepEqual(
+      (listed.body['floatingips'] as { id: string }[]).map((f) => f.id),
+      [resource(reply, 'floatingip')['id']],
+    );
+    // The admin's instance port is not bob's to associate.
+    const foreign = await client.request(
+      'PUT',
+      `/v2.0/floatingips/${resource(reply, 'floatingip')['id']}`,
+      { floatingip: { port_id: t.instance.id } },
+      bob,
+    );
+    assert.equal(foreign.status, 404);
+  });
+
+  test('deleting an external network deletes its unassociated floating IPs', async () => {
+    const external = await makeNetwork(client, { 'router:external': true });
+    await makeSubnet(client, external, '172.25.7.0/24');
+    const fip = resource(await makeFip(client, { floating_network_id: external }), 'floatingip');
+    const deleted = await client.request('DELETE', `/v2.0/networks/${external}`);
+    assert.equal(deleted.status, 204, JSON.stringify(deleted.body));
+    assert.equal((await client.request('GET', `/v2.0/floatingips/${fip['id']}`)).status, 404);
+  });
 });

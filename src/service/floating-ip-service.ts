@@ -128,9 +128,11 @@ export function createFloatingIpService(deps: RouterServiceDeps) {
     input: FloatingIpInput,
   ): Promise<FloatingIpView> {
     const networkId = input.floating_network_id!;
+    const stored = await networksRepository.get(scope.tx, networkId);
+    // External networks are visible to every project (policy.ts `external`).
     const network = visibleOr404(
       context,
-      await networksRepository.get(scope.tx, networkId),
+      stored && { ...stored, external: stored.routerExternal },
       () => new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId }),
     );
     if (!network.routerExternal) throw badRequest(`Network ${networkId} is not a valid external network`);

@@ -39,3 +39,12 @@ export async function disassociateFloatingIps(tx: Queryable, portId: string, now
     });
   }
 }
+
+/**
+ * Deletes the floating IP rows of an external network that is being deleted (Neutron deletes a network's
+ * floating IPs with it); their `network:floatingip` ports then go with the network's other ports.
+ */
+export async function deleteFloatingIpsOfNetwork(tx: Queryable, networkId: string): Promise<void> {
+  const fips = await floatingIpsRepository.list(tx, { equals: { floating_network_id: [networkId] } });
+  for (const fip of fips) await floatingIpsRepository.delete(tx, fip.id);
+}
