@@ -180,6 +180,11 @@ forEachBackend('routers API', (client) => {
     const added = await addInterface(client, router, { subnet_id: subnet });
     assert.equal(added.status, 200, JSON.stringify(added.body));
     assert.equal(added.body['id'], router);
+    // An interface is part of the router: a new revision.
+    assert.equal(
+      resource(await client.request('GET', `/v2.0/routers/${router}`), 'router')['revision_number'],
+      1,
+    );
     assert.equal(added.body['subnet_id'], subnet);
     assert.deepEqual(added.body['subnet_ids'], [subnet]);
     assert.equal(added.body['network_id'], network);

@@ -15,10 +15,12 @@ import {
   type PortRecord,
   portsRepository,
   type RouterRecord,
+  routersRepository,
   type SubnetRecord,
   subnetsRepository,
 } from '../db/index.js';
 import { DEVICE_OWNER_ROUTER_GATEWAY, DEVICE_OWNER_ROUTER_INTERFACE } from '../ipam/index.js';
+import { formatTimestamp } from './clock.js';
 import { ADMIN_CONTEXT, type RequestContext } from './context.js';
 import type { RouterInterfaceRequest } from './inputs.js';
 import { requireOwner } from './policy.js';
@@ -59,7 +61,16 @@ function interfaceInfo(
 
 /** Router interface use-cases. */
 export function createRouterInterfaces(deps: RouterServiceDeps) {
-  const { database, ports } = deps;
+  const { database, ports, clock } = deps;
+
+  /** A router's interfaces are part of it: adding or removing one is a new revision (Neutron's revision plugin). */
+  async function bumpRevision(scope: WriteScope, router: RouterRecord): Promise<void> {
+    await routersRepository.update(scope.tx, {
+      ...router,
+      updatedAt: formatTimestamp(clock()),
+      revisionNumber: router.revisionNumber + 1,
+    });
+  }
   const forUpdate = database.kind === 'postgres';
 
   async function subnetsOf(scope: WriteScope, ids: readonly string[]): Promise<SubnetRecord[]> {
@@ -202,9 +213,12 @@ export function createRouterInterfaces(deps: RouterServiceDeps) {
       return runMutation(deps, async (scope) => {
         const router = await lockedRouter(scope, context, routerId, forUpdate);
         requireOwner(context, router, 'add_router_interface');
-        return request.port_id !== undefined
-          ? addByPort(scope, context, router, request.port_id)
-          : addBySubnet(scope, context, router, request.subnet_id!);
+        const info =
+          request.port_id !== undefined
+            ? await addByPort(scope, context, router, request.port_id)
+            : await addBySubnet(scope, context, router, request.subnet_id!);
+        await bumpRevision(scope, router);
+        return info;
       });
     },
 
@@ -235,6 +249,7 @@ export function createRouterInterfaces(deps: RouterServiceDeps) {
         } else {
           await ports.deleteWithin(scope, ADMIN_CONTEXT, port.id);
         }
+        await bumpRevision(scope, router);
         return interfaceInfo(
           router,
           port,
