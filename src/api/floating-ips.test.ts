@@ -127,6 +127,14 @@ forEachBackend('floating IPs API', (client) => {
       `Bad floatingip request: Port ${t.instance.id} does not have fixed ip 10.94.3.250.`,
     );
 
+    const described = await client.request('PUT', `/v2.0/floatingips/${fip['id']}`, {
+      floatingip: { description: 'kept' },
+    });
+    assert.equal(resource(described, 'floatingip')['port_id'], t.instance.id);
+    const blank = await client.request('PUT', `/v2.0/floatingips/${fip['id']}`, { floatingip: {} });
+    assert.equal(blank.status, 200, JSON.stringify(blank.body));
+    assert.equal(resource(blank, 'floatingip')['port_id'], null);
+    await client.request('PUT', `/v2.0/floatingips/${fip['id']}`, { floatingip: { port_id: t.instance.id } });
     const off = await client.request('PUT', `/v2.0/floatingips/${fip['id']}`, {
       floatingip: { port_id: null },
     });

@@ -215,7 +215,7 @@ export function createFloatingIpService(deps: RouterServiceDeps) {
       return floatingIpView(visibleOr404(context, record, () => floatingIpNotFound(id)));
     },
 
-    /** `port_id` associates (null disassociates); `fixed_ip_address` picks the port's address. */
+    /** `port_id` associates (null, or an empty body, disassociates); `fixed_ip_address` picks the port's address. */
     async update(
       context: RequestContext,
       id: string,
@@ -227,7 +227,10 @@ export function createFloatingIpService(deps: RouterServiceDeps) {
         checkRevision(current.revisionNumber, ifMatch);
         requireOwner(context, current, 'update_floatingip');
         let assoc: Association = current;
-        if (input.port_id !== undefined) {
+        // An empty body clears the association (Neutron kept this from when the association was the only
+        // writable attribute); a body with other attributes and no port_id keeps it.
+        if (Object.keys(input).length === 0) assoc = NONE;
+        else if (input.port_id !== undefined) {
           assoc =
             input.port_id === null
               ? NONE
