@@ -17,9 +17,12 @@ import type { Logger } from '../common/logger.js';
 import type { AddressScopeService } from '../service/address-scope-service.js';
 import type { AgentService } from '../service/agent-service.js';
 import type { RequestContext } from '../service/context.js';
+import type { FloatingIpService } from '../service/floating-ip-service.js';
 import type { InstanceService } from '../service/instance-service.js';
 import type { NetworkService } from '../service/network-service.js';
 import type { PortService } from '../service/port-service.js';
+import type { RouterInterfaces } from '../service/router-interfaces.js';
+import type { RouterService } from '../service/router-service.js';
 import type { SubnetPoolService } from '../service/subnet-pool-service.js';
 import type { SubnetService } from '../service/subnet-service.js';
 import { agentsPlugin } from './agents.js';
@@ -29,6 +32,7 @@ import { clientErrorResponse, toHttpError } from './error-mapping.js';
 import { instancesPlugin } from './instances.js';
 import { checkRequestTarget, parseJsonBody } from './request-text.js';
 import { networksPlugin, portsPlugin, subnetsPlugin } from './resources.js';
+import { floatingIpsPlugin, routersPlugin } from './routers.js';
 import { addressScopesPlugin, subnetPoolsPlugin } from './subnet-pools.js';
 
 /** What the API is built from. */
@@ -40,6 +44,9 @@ export interface ApiDeps {
   readonly subnetPools: SubnetPoolService;
   readonly addressScopes: AddressScopeService;
   readonly agents: AgentService;
+  readonly routers: RouterService;
+  readonly routerInterfaces: RouterInterfaces;
+  readonly floatingIps: FloatingIpService;
   /** qdhcp's instance records (builtin metadata, `/v2.0/qdhcp/instances`). */
   readonly instances: InstanceService;
   /** Omit for a silent API (tests). */
@@ -126,6 +133,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(subnetPoolsPlugin(deps.subnetPools, routeOptions));
   void app.register(addressScopesPlugin(deps.addressScopes, routeOptions));
   void app.register(agentsPlugin(deps.agents, routeOptions));
+  void app.register(routersPlugin(deps.routers, deps.routerInterfaces, routeOptions));
+  void app.register(floatingIpsPlugin(deps.floatingIps, routeOptions));
   void app.register(instancesPlugin(deps.instances, routeOptions));
   return app;
 }

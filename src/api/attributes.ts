@@ -109,7 +109,8 @@ const poolItem: Converter<AllocationPool> = (value, attr) => {
     end: requiredField(fields, 'end', attr, 'IP pool', toAnyStringAttr),
   };
 };
-const routeItem: Converter<HostRoute> = (value, attr) => {
+/** One `type:hostroutes` item (a subnet's host route, a router's extra route). */
+export const routeItem: Converter<HostRoute> = (value, attr) => {
   const fields = objectFields(value, attr, 'hostroute', ['destination', 'nexthop']);
   return {
     destination: requiredField(fields, 'destination', attr, 'hostroute', toAnyStringAttr),
@@ -205,7 +206,7 @@ const fixedIpItem: Converter<FixedIpRequest> = (value, attr) => {
 };
 
 /** fixed_ips: objects with `subnet_id` and/or `ip_address`; an address may not be requested twice. */
-const toFixedIps: Converter<FixedIpRequest[]> = (value, attr) => {
+export const toFixedIps: Converter<FixedIpRequest[]> = (value, attr) => {
   const items = listOf(fixedIpItem)(value, attr);
   const seen = new Set<string>();
   for (const item of items) {

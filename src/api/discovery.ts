@@ -80,11 +80,24 @@ export const EXTENSIONS: readonly Extension[] = [
     updated: '2013-01-14T10:00:00-00:00',
   },
   {
+    alias: 'ext-gw-mode',
+    name: 'Neutron L3 Configurable external gateway mode',
+    description:
+      'Extension of the router abstraction for specifying whether SNAT should occur on the external gateway',
+    updated: '2013-03-28T10:00:00-00:00',
+  },
+  {
     alias: 'extra_dhcp_opt',
     name: 'Neutron Extra DHCP options',
     description:
       'Extra options configuration for DHCP. For example PXE boot options to DHCP clients can be specified (e.g. tftp-server, server-ip-address, bootfile-name)',
     updated: '2013-03-17T12:00:00-00:00',
+  },
+  {
+    alias: 'extraroute',
+    name: 'Neutron Extra Route',
+    description: 'Extra routes configuration for L3 router',
+    updated: '2013-02-01T10:00:00-00:00',
   },
   {
     alias: 'filter-validation',
@@ -145,6 +158,13 @@ export const EXTENSIONS: readonly Extension[] = [
     name: 'If-Match constraints based on revision_number',
     description: 'Extension indicating that If-Match based on revision_number is supported.',
     updated: '2016-12-11T00:00:00-00:00',
+  },
+  {
+    alias: 'router',
+    name: 'Neutron L3 Router',
+    description:
+      'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.',
+    updated: '2012-07-20T10:00:00-00:00',
   },
   {
     alias: 'sorting',

@@ -169,3 +169,43 @@ export const PortResource = Type.Object({
   ...standardAttributes,
 });
 export type PortResource = Static<typeof PortResource>;
+
+/** One extra route of a router (the `extraroute` extension). */
+export const RouterRoute = Type.Object({ destination: Type.String(), nexthop: Type.String() });
+
+/**
+ * A router's gateway (`external_gateway_info`, with the `ext-gw-mode` extension's `enable_snat`): the
+ * external network and the addresses of the router's `network:router_gateway` port on it.
+ */
+export const ExternalGatewayInfo = Type.Object({
+  network_id: Id,
+  enable_snat: Type.Boolean(),
+  external_fixed_ips: Type.Array(FixedIp),
+});
+
+/** A router (issue 13; neutron_lib/api/definitions/l3.py, ext-gw-mode, extraroute). */
+export const RouterResource = Type.Object({
+  id: Id,
+  name: Type.String(),
+  ...projectAttributes,
+  admin_state_up: Type.Boolean(),
+  status: Type.String(),
+  external_gateway_info: Nullable(ExternalGatewayInfo),
+  routes: Type.Array(RouterRoute),
+  ...standardAttributes,
+});
+export type RouterResource = Static<typeof RouterResource>;
+
+/** A floating IP (issue 13; neutron_lib/api/definitions/l3.py). */
+export const FloatingIpResource = Type.Object({
+  id: Id,
+  ...projectAttributes,
+  floating_network_id: Id,
+  floating_ip_address: Type.String(),
+  router_id: Nullable(Type.String()),
+  port_id: Nullable(Type.String()),
+  fixed_ip_address: Nullable(Type.String()),
+  status: Type.String(),
+  ...standardAttributes,
+});
+export type FloatingIpResource = Static<typeof FloatingIpResource>;

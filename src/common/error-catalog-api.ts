@@ -40,6 +40,24 @@ export const API_ERRORS = {
     404,
     'Address scope {address_scope_id} could not be found.',
   ),
+  // Routers and floating IPs (issue 13; neutron_lib/exceptions/l3.py, Neutron's own wording, no full stop).
+  ROUTER_NOT_FOUND: api('RouterNotFound', 404, 'Router {router_id} could not be found'),
+  ROUTER_INTERFACE_NOT_FOUND: api(
+    'RouterInterfaceNotFound',
+    404,
+    'Router {router_id} does not have an interface with id {port_id}',
+  ),
+  ROUTER_INTERFACE_NOT_FOUND_FOR_SUBNET: api(
+    'RouterInterfaceNotFoundForSubnet',
+    404,
+    'Router {router_id} has no interface on subnet {subnet_id}',
+  ),
+  FLOATINGIP_NOT_FOUND: api('FloatingIPNotFound', 404, 'Floating IP {floatingip_id} could not be found'),
+  EXTERNAL_GATEWAY_FOR_FLOATINGIP_NOT_FOUND: api(
+    'ExternalGatewayForFloatingIPNotFound',
+    404,
+    'External network {external_network_id} is not reachable from subnet {subnet_id}.  Therefore, cannot associate Port {port_id} with a Floating IP.',
+  ),
   EXTENSION_NOT_FOUND: api('HTTPNotFound', 404, 'Extension with alias {alias} does not exist'),
   // --- 400 raised by the request pipeline (body, attributes, query) ---------------------------------
   BODY_INVALID: api('HTTPBadRequest', 400, 'Body contains invalid data'),
@@ -72,6 +90,8 @@ export const API_ERRORS = {
   INVALID_INPUT: api('InvalidInput', 400, 'Invalid input for operation: {error_message}.'),
   PORT_NOT_USABLE: api('PortNotUsable', 400, 'Port {port_id} not usable for instance {instance}: {reason}.'),
   BAD_RESOURCE_REQUEST: api('BadRequest', 400, 'Bad {resource} request: {msg}.'),
+  /** neutron/extensions/extraroute.py. */
+  INVALID_ROUTES: api('InvalidRoutes', 400, 'Invalid format for routes: {routes}, {reason}'),
   // Subnet pools and address scopes (issue 12; neutron_lib/exceptions, address_scope.py).
   EMPTY_SUBNETPOOL_PREFIX_LIST: api('EmptySubnetPoolPrefixList', 400, 'Empty subnet pool prefix list.'),
   PREFIX_VERSION_MISMATCH: api(
@@ -231,6 +251,32 @@ export const API_ERRORS = {
     'NetworkNotHostedByDhcpAgent',
     409,
     'The network {network_id} is not hosted by the DHCP agent {agent_id}.',
+  ),
+  ROUTER_IN_USE: api('RouterInUse', 409, 'Router {router_id} {reason}'),
+  ROUTER_INTERFACE_IN_USE_BY_FLOATING_IP: api(
+    'RouterInterfaceInUseByFloatingIP',
+    409,
+    'Router interface for subnet {subnet_id} on router {router_id} cannot be deleted, as it is required by one or more floating IPs.',
+  ),
+  ROUTER_INTERFACE_IN_USE_BY_ROUTE: api(
+    'RouterInterfaceInUseByRoute',
+    409,
+    'Router interface for subnet {subnet_id} on router {router_id} cannot be deleted, as it is required by one or more routes.',
+  ),
+  ROUTER_GATEWAY_IN_USE_BY_FLOATING_IP: api(
+    'RouterExternalGatewayInUseByFloatingIp',
+    409,
+    'Gateway cannot be updated for router {router_id}, since a gateway to external network {net_id} is required by one or more floating IPs.',
+  ),
+  FLOATINGIP_PORT_ALREADY_ASSOCIATED: api(
+    'FloatingIPPortAlreadyAssociated',
+    409,
+    'Cannot associate floating IP {floating_ip_address} ({fip_id}) with port {port_id} using fixed IP {fixed_ip}, as that fixed IP already has a floating IP on external network {net_id}.',
+  ),
+  SERVICE_PORT_IN_USE: api(
+    'ServicePortInUse',
+    409,
+    'Port {port_id} cannot be deleted directly via the port API: {reason}.',
   ),
   NETWORK_IN_USE: api('NetworkInUse', 409, 'Unable to complete operation on network {net_id}. {reason}'),
   SUBNET_IN_USE: api('SubnetInUse', 409, 'Unable to complete operation on subnet {subnet_id}: {reason}.'),

@@ -18,12 +18,16 @@ export type {
   AllocationPool,
   ExtraDhcpOpt,
   FixedIp,
+  FloatingIpRecord,
   HostRoute,
   InstanceRecord,
   NetworkRecord,
   PortRecord,
+  RouterRecord,
+  RouterRoute,
   SubnetPoolRecord,
   SubnetRecord,
 } from './records.js';
+export { floatingIpsRepository, routersRepository } from './routers-repository.js';
 export { subnetPoolsRepository } from './subnet-pools-repository.js';
 export { subnetsRepository } from './subnets-repository.js';

@@ -294,6 +294,61 @@ const bindingDrain: Migration = {
 };
 
 /**
+ * Routers and floating IPs (issue 13). A router's gateway and interfaces are ports whose `device_id` is
+ * the router; a floating IP's address is its `network:floatingip` port's.
+ */
+const routers: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('routers')
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+      .addColumn('name', 'varchar(255)', (c) => c.notNull())
+      .addColumn('description', 'varchar(255)', (c) => c.notNull())
+      .addColumn('admin_state_up', 'integer', (c) => c.notNull())
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('gw_network_id', 'varchar(36)', (c) => c.references('networks.id'))
+      .addColumn('enable_snat', 'integer', (c) => c.notNull())
+      .addColumn('routes', 'text', (c) => c.notNull())
+      .addColumn('tags', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('updated_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('revision_number', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('routers_project').on('routers').column('project_id').execute();
+    await db.schema
+      .createTable('floatingips')
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(255)', (c) => c.notNull())
+      .addColumn('description', 'varchar(255)', (c) => c.notNull())
+      .addColumn('floating_network_id', 'varchar(36)', (c) => c.notNull().references('networks.id'))
+      .addColumn('floating_ip_address', 'varchar(64)', (c) => c.notNull())
+      .addColumn('floating_port_id', 'varchar(36)', (c) => c.notNull().unique())
+      .addColumn('fixed_port_id', 'varchar(36)')
+      .addColumn('fixed_ip_address', 'varchar(64)')
+      .addColumn('router_id', 'varchar(36)', (c) => c.references('routers.id'))
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('tags', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('updated_at', 'varchar(20)', (c) => c.notNull())
+      .addColumn('revision_number', 'integer', (c) => c.notNull())
+      .execute();
+    // One floating IP per fixed IP (per external network, as Neutron's unique key on the three).
+    await db.schema
+      .createIndex('floatingips_fixed')
+      .on('floatingips')
+      .columns(['floating_network_id', 'fixed_port_id', 'fixed_ip_address'])
+      .unique()
+      .execute();
+    await db.schema.createIndex('floatingips_router').on('floatingips').column('router_id').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await sql`drop table if exists floatingips`.execute(db);
+    await sql`drop table if exists routers`.execute(db);
+  },
+};
+
+/**
  * Migrations by name; names sort in the order they must run.
  *
  * @internal exported for the test that migrates an older schema with data in it (migrations.test.ts).
@@ -305,6 +360,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_instance_ec2_ids': instanceEc2Ids,
   '0005_subnet_pools': subnetPools,
   '0006_binding_drain': bindingDrain,
+  '0007_routers': routers,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

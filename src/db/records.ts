@@ -1,6 +1,6 @@
 /**
  * The stored resources as typed records: what repositories return and accept. Their mapping to and from
- * table rows is in one place, `row-mappers.ts`.
+ * table rows is in `row-mappers.ts` (routers and floating IPs: `router-row-mappers.ts`).
  *
  * @module
  */
@@ -177,6 +177,49 @@ export interface InstanceRecord {
   readonly launchIndex: number;
   /** The integer of the EC2 instance id (`i-%08x`), assigned at creation by {@link instancesRepository}. */
   readonly ec2Id: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly revisionNumber: number;
+}
+
+/** One extra route of a router. */
+export interface RouterRoute {
+  readonly destination: string;
+  readonly nexthop: string;
+}
+
+/** A router (issue 13); its gateway and interface addresses are its ports. */
+export interface RouterRecord {
+  readonly id: string;
+  readonly projectId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly adminStateUp: boolean;
+  readonly status: string;
+  /** The external network of the gateway, or null without one. */
+  readonly gatewayNetworkId: string | null;
+  readonly enableSnat: boolean;
+  readonly routes: readonly RouterRoute[];
+  readonly tags: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly revisionNumber: number;
+}
+
+/** A floating IP (issue 13): its address is held by a `network:floatingip` port. */
+export interface FloatingIpRecord {
+  readonly id: string;
+  readonly projectId: string;
+  readonly description: string;
+  readonly floatingNetworkId: string;
+  readonly floatingIpAddress: string;
+  readonly floatingPortId: string;
+  /** The associated port, its address and the router that reaches it; all null when not associated. */
+  readonly fixedPortId: string | null;
+  readonly fixedIpAddress: string | null;
+  readonly routerId: string | null;
+  readonly status: string;
+  readonly tags: readonly string[];
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly revisionNumber: number;

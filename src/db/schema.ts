@@ -92,6 +92,47 @@ export interface SubnetPoolsTable {
   revision_number: number;
 }
 
+/**
+ * `routers` (issue 13): the gateway is the external network (null: none) and its SNAT mode; the gateway
+ * and interface addresses are the router's ports (`device_id` = the router). `routes` is JSON.
+ */
+export interface RoutersTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  admin_state_up: number;
+  status: string;
+  gw_network_id: string | null;
+  enable_snat: number;
+  routes: string;
+  tags: string;
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
+/**
+ * `floatingips` (issue 13): the address is held by the `network:floatingip` port `floating_port_id` on
+ * the external network; `fixed_port_id`/`fixed_ip_address`/`router_id` are set while associated.
+ */
+export interface FloatingIpsTable {
+  id: string;
+  project_id: string;
+  description: string;
+  floating_network_id: string;
+  floating_ip_address: string;
+  floating_port_id: string;
+  fixed_port_id: string | null;
+  fixed_ip_address: string | null;
+  router_id: string | null;
+  status: string;
+  tags: string;
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
 /** `ports`: one row per port; `(network_id, mac_address)` is unique. */
 export interface PortsTable {
   id: string;
@@ -202,6 +243,8 @@ export interface Schema {
   networks: NetworksTable;
   subnets: SubnetsTable;
   ports: PortsTable;
+  routers: RoutersTable;
+  floatingips: FloatingIpsTable;
   ip_allocations: IpAllocationsTable;
   instances: InstancesTable;
   id_counters: IdCountersTable;

@@ -13,6 +13,8 @@ export const DEVICE_OWNER_ROUTER_INTERFACE_DISTRIBUTED = 'network:router_interfa
 export const DEVICE_OWNER_HA_REPLICATED_INTERFACE = 'network:ha_router_replicated_interface';
 export const DEVICE_OWNER_ROUTER_SNAT = 'network:router_centralized_snat';
 export const DEVICE_OWNER_ROUTER_GATEWAY = 'network:router_gateway';
+/** The port holding a floating IP's address on the external network. */
+export const DEVICE_OWNER_FLOATINGIP = 'network:floatingip';
 
 /** Neutron `ROUTER_INTERFACE_OWNERS`. */
 export const ROUTER_INTERFACE_OWNERS: readonly string[] = [

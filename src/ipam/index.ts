@@ -23,6 +23,9 @@ export {
   parseCidr,
 } from './cidr.js';
 export {
+  DEVICE_OWNER_FLOATINGIP,
+  DEVICE_OWNER_ROUTER_GATEWAY,
+  DEVICE_OWNER_ROUTER_INTERFACE,
   prefersNextAddress,
   ROUTER_INTERFACE_OWNERS_SNAT,
   ROUTER_PORT_OWNERS,

@@ -28,10 +28,13 @@ import { serveDhcpAgentContract } from '../service/agent-rpc-server.js';
 import { type AgentService, createAgentService } from '../service/agent-service.js';
 import { AllocationCache } from '../service/allocation-cache.js';
 import type { Clock } from '../service/clock.js';
+import { createFloatingIpService } from '../service/floating-ip-service.js';
 import { createInstanceService } from '../service/instance-service.js';
 import { getMetadataInstance } from '../service/metadata-identity.js';
 import { createNetworkService } from '../service/network-service.js';
 import { createPortService } from '../service/port-service.js';
+import { createRouterInterfaces } from '../service/router-interfaces.js';
+import { createRouterService } from '../service/router-service.js';
 import { createSubnetPoolService } from '../service/subnet-pool-service.js';
 import { createSubnetService } from '../service/subnet-service.js';
 
@@ -112,6 +115,9 @@ export async function buildControlPlane(
     addressScopes: createAddressScopeService(deps),
     agents,
     instances: createInstanceService({ ...deps, ports }),
+    routers: createRouterService({ ...deps, ports }),
+    routerInterfaces: createRouterInterfaces({ ...deps, ports }),
+    floatingIps: createFloatingIpService({ ...deps, ports }),
     ...(logger && { logger }),
   });
   // Scheduling after a committed change, outside the API's transaction (Neutron does it in the

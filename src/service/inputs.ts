@@ -15,13 +15,14 @@ import type {
   AddressScopeResource,
   NetworkResource,
   PortResource,
+  RouterResource,
   SubnetPoolResource,
   SubnetResource,
 } from '../bus/resources.js';
-import type { AllocationPool, HostRoute } from '../db/index.js';
+import type { AllocationPool, HostRoute, RouterRoute } from '../db/index.js';
 
 /** The shapes of subnet attributes the API parses, named here so the HTTP edge does not reach into db/. */
-export type { AllocationPool, HostRoute };
+export type { AllocationPool, HostRoute, RouterRoute };
 
 /** The named attributes of `R`, each optional (not given) and read-only. */
 type Given<R, K extends keyof R> = { readonly [P in K]?: R[P] };
@@ -131,3 +132,33 @@ export type PortInput = Given<
   /** A pair without a MAC gets the port's MAC. */
   readonly allowed_address_pairs?: readonly { readonly ip_address: string; readonly mac_address?: string }[];
 };
+
+/** A router's `external_gateway_info` as requested (`network_id` required; the rest defaulted). */
+export interface GatewayInfoRequest {
+  readonly network_id: string;
+  readonly enable_snat?: boolean;
+  readonly external_fixed_ips?: readonly FixedIpRequest[];
+}
+
+/** Router create/update attributes (issue 13). `external_gateway_info: null` (or `{}`) removes the gateway. */
+export type RouterInput = Given<RouterResource, 'project_id' | 'name' | 'description' | 'admin_state_up'> & {
+  readonly external_gateway_info?: GatewayInfoRequest | null;
+  readonly routes?: readonly RouterRoute[];
+};
+
+/** Floating IP create/update attributes (issue 13); `port_id: null` disassociates. */
+export interface FloatingIpInput {
+  readonly project_id?: string;
+  readonly description?: string;
+  readonly floating_network_id?: string;
+  readonly floating_ip_address?: string;
+  readonly subnet_id?: string;
+  readonly port_id?: string | null;
+  readonly fixed_ip_address?: string | null;
+}
+
+/** The body of `add_router_interface` / `remove_router_interface`: a subnet, a port, or (remove) both. */
+export interface RouterInterfaceRequest {
+  readonly subnet_id?: string;
+  readonly port_id?: string;
+}

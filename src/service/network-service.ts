@@ -14,11 +14,13 @@ import {
   portsRepository,
   subnetsRepository,
 } from '../db/index.js';
+import { DEVICE_OWNER_FLOATINGIP } from '../ipam/index.js';
 import { formatTimestamp } from './clock.js';
 import { type RequestContext, visibilityScope } from './context.js';
 import type { NetworkInput } from './inputs.js';
 import { checkRevision, forbidden, ownerProject, requireOwner, visibleOr404 } from './policy.js';
 import { chooseSegment, maxMtu } from './segments.js';
+import { deleteFloatingIpsOfNetwork } from './service-ports.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { type NetworkView, networkView, portView, subnetView } from './views.js';
 
@@ -207,8 +209,12 @@ export function createNetworkService(deps: NetworkServiceDeps) {
         const record = visibleNetwork(context, await networksRepository.get(scope.tx, id), id);
         checkRevision(record.revisionNumber, ifMatch);
         requireOwner(context, record, 'delete_network');
+        await deleteFloatingIpsOfNetwork(scope.tx, id);
         const ports = await portsRepository.listByNetwork(scope.tx, id);
-        const inUse = ports.filter((p) => !AUTO_DELETE_PORT_OWNERS.includes(p.deviceOwner));
+        const inUse = ports.filter(
+          (p) =>
+            !AUTO_DELETE_PORT_OWNERS.includes(p.deviceOwner) && p.deviceOwner !== DEVICE_OWNER_FLOATINGIP,
+        );
         if (inUse.length > 0) {
           throw new QdhcpError('NETWORK_IN_USE', {
             net_id: id,

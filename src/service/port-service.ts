@@ -32,6 +32,7 @@ import {
   newPortRecord,
   updatedPortRecord,
 } from './port-records.js';
+import { disassociateFloatingIps, isServicePortInUse } from './service-ports.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { type PortView, portView } from './views.js';
 
@@ -257,6 +258,36 @@ export function createPortService(deps: PortServiceDeps) {
     return portView(updated, config.dnsDomain, context.isAdmin);
   }
 
+  async function deleteInScope(
+    scope: WriteScope,
+    context: RequestContext,
+    id: string,
+    ifMatch: number | undefined,
+  ): Promise<void> {
+    const before = await portsRepository.get(scope.tx, id);
+    if (!before) throw portNotFound(id);
+    const revision = await scope.lockNetwork(before.networkId).catch(() => {
+      throw portNotFound(id);
+    });
+    const port = await visiblePort(scope.tx, context, id);
+    checkRevision(port.revisionNumber, ifMatch);
+    const allocations = cache.take(port.networkId, revision);
+    await disassociateFloatingIps(scope.tx, id, formatTimestamp(clock()));
+    await portsRepository.delete(scope.tx, id);
+    const newRevision = await scope.emit(
+      'port',
+      'deleted',
+      id,
+      port.networkId,
+      portView(port, config.dnsDomain, true),
+    );
+    if (allocations !== undefined) {
+      // The cache stays valid across deletes (churn: create/delete pairs never reload the network).
+      removeAddresses(allocations, port.fixedIps);
+      scope.afterCommit(() => cache.set(port.networkId, newRevision, allocations));
+    }
+  }
+
   return {
     async create(context: RequestContext, inputs: readonly PortInput[]): Promise<PortView[]> {
       return runMutation(deps, async (writeScope) => {
@@ -302,30 +333,35 @@ export function createPortService(deps: PortServiceDeps) {
       return updateInScope(withLocalCache(scope), context, id, input, undefined);
     },
 
+    /**
+     * Creates a port inside another use-case's unit of work (a router's gateway and interfaces, a
+     * floating IP's address): the same allocation and `port.created` event, committed with the caller.
+     */
+    createWithin(scope: WriteScope, context: RequestContext, input: PortInput): Promise<PortView> {
+      return createOne(withLocalCache(scope), context, input);
+    },
+
+    /**
+     * 409 ServicePortInUse for a router's or floating IP's own port while its owner exists: those go
+     * with `remove_router_interface`, the gateway update or the floating IP's delete (Neutron's
+     * `prevent_l3_port_deletion`).
+     */
     async delete(context: RequestContext, id: string, ifMatch?: number): Promise<void> {
       await runMutation(deps, async (scope) => {
-        const before = await portsRepository.get(scope.tx, id);
-        if (!before) throw portNotFound(id);
-        const revision = await scope.lockNetwork(before.networkId).catch(() => {
-          throw portNotFound(id);
-        });
-        const port = await visiblePort(scope.tx, context, id);
-        checkRevision(port.revisionNumber, ifMatch);
-        const allocations = cache.take(port.networkId, revision);
-        await portsRepository.delete(scope.tx, id);
-        const newRevision = await scope.emit(
-          'port',
-          'deleted',
-          id,
-          port.networkId,
-          portView(port, config.dnsDomain, true),
-        );
-        if (allocations !== undefined) {
-          // The cache stays valid across deletes (churn: create/delete pairs never reload the network).
-          removeAddresses(allocations, port.fixedIps);
-          scope.afterCommit(() => cache.set(port.networkId, newRevision, allocations));
+        const port = await portsRepository.get(scope.tx, id);
+        if (port !== undefined && (await isServicePortInUse(scope.tx, port))) {
+          throw new QdhcpError('SERVICE_PORT_IN_USE', {
+            port_id: id,
+            reason: `has device owner ${port.deviceOwner}`,
+          });
         }
+        await deleteInScope(scope, context, id, ifMatch);
       });
+    },
+
+    /** Deletes a port inside another use-case's unit of work (no service-port guard: the owner decides). */
+    deleteWithin(scope: WriteScope, context: RequestContext, id: string): Promise<void> {
+      return deleteInScope(scope, context, id, undefined);
     },
   };
 }

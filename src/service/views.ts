@@ -9,15 +9,20 @@
 import {
   AddressScopeResource,
   type DnsAssignment,
+  FloatingIpResource,
   NetworkResource,
   PortResource,
+  RouterResource,
   SubnetPoolResource,
   SubnetResource,
 } from '../bus/resources.js';
 import type {
   AddressScopeRecord,
+  FixedIp,
+  FloatingIpRecord,
   NetworkRecord,
   PortRecord,
+  RouterRecord,
   SubnetPoolRecord,
   SubnetRecord,
 } from '../db/index.js';
@@ -36,7 +41,19 @@ export type SubnetPoolView = SubnetPoolResource;
 export type AddressScopeView = AddressScopeResource;
 
 /** The schemas of the views, for the API's response schemas (`api/` may import only `service/`). */
-export { AddressScopeResource, NetworkResource, PortResource, SubnetPoolResource, SubnetResource };
+export {
+  AddressScopeResource,
+  FloatingIpResource,
+  NetworkResource,
+  PortResource,
+  RouterResource,
+  SubnetPoolResource,
+  SubnetResource,
+};
+/** A router as returned by the API. */
+export type RouterView = RouterResource;
+/** A floating IP as returned by the API. */
+export type FloatingIpView = FloatingIpResource;
 
 /** A network; `scopes` are its address scopes by family (spec §1.11), none when not given. */
 export function networkView(
@@ -192,5 +209,53 @@ export function addressScopeView(record: AddressScopeRecord): AddressScopeView {
     project_id: record.projectId,
     shared: record.shared,
     ip_version: record.ipVersion,
+  };
+}
+
+/** A router; `gatewayIps` are its gateway port's addresses (none without a gateway). */
+export function routerView(record: RouterRecord, gatewayIps: readonly FixedIp[]): RouterView {
+  return {
+    id: record.id,
+    name: record.name,
+    tenant_id: record.projectId,
+    project_id: record.projectId,
+    admin_state_up: record.adminStateUp,
+    status: record.status,
+    external_gateway_info:
+      record.gatewayNetworkId === null
+        ? null
+        : {
+            network_id: record.gatewayNetworkId,
+            enable_snat: record.enableSnat,
+            external_fixed_ips: gatewayIps.map((ip) => ({
+              subnet_id: ip.subnetId,
+              ip_address: ip.ipAddress,
+            })),
+          },
+    routes: record.routes.map((route) => ({ destination: route.destination, nexthop: route.nexthop })),
+    description: record.description,
+    tags: [...record.tags],
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    revision_number: record.revisionNumber,
+  };
+}
+
+export function floatingIpView(record: FloatingIpRecord): FloatingIpView {
+  return {
+    id: record.id,
+    tenant_id: record.projectId,
+    project_id: record.projectId,
+    floating_network_id: record.floatingNetworkId,
+    floating_ip_address: record.floatingIpAddress,
+    router_id: record.routerId,
+    port_id: record.fixedPortId,
+    fixed_ip_address: record.fixedIpAddress,
+    status: record.status,
+    description: record.description,
+    tags: [...record.tags],
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    revision_number: record.revisionNumber,
   };
 }

@@ -110,7 +110,7 @@ ipv6 = true
 ipv6_subnet_attributes = true
 port_admin_state_change = true
 port_security = true
-floating_ips = false
+floating_ips = true
 api_extensions = {extensions}
 
 [neutron_plugin_options]
@@ -119,7 +119,7 @@ provider_vlans = physnet1
 provider_net_base_segm_id = 3000
 max_mtu = 1500
 create_shared_resources = true
-specify_floating_ip_address_available = false
+specify_floating_ip_address_available = true
 agent_availability_zone = nova
 
 [validation]
