@@ -19,7 +19,7 @@ import {
   reportOf,
   totalsOf,
 } from './reconciler-helpers.js';
-import type { Entry, NetworkReport, ReconcilerOptions } from './reconciler-types.js';
+import type { Entry, NetworkReport, ReconcilerOptions, ServedNetwork } from './reconciler-types.js';
 import { RetryBackoff } from './retry-backoff.js';
 
 /** The retry key of the full sync (network ids are UUIDs). */
@@ -49,6 +49,8 @@ export class Reconciler {
   private readonly portsReady: PortsReadyReporter;
   private readonly hostSnapshot: HostSnapshot;
   private readonly rules: StateRules;
+  /** Networks served from the snapshot (restore) that the server has not confirmed yet. */
+  private readonly restored = new Set<string>();
   private fullSyncRunning: Promise<void> | undefined;
   private fullSyncAgain: string | undefined;
   private periodic: NodeJS.Timeout | undefined;
@@ -87,6 +89,37 @@ export class Reconciler {
     await this.fullSyncRunning;
     await this.queue.idle();
     await this.portsReady.stop();
+  }
+
+  /**
+   * Serves networks from the served-state snapshot (issue 17: after a crash, before the server answers):
+   * each is plumbed (adopting the namespace and devices the previous process left) and handed to the
+   * peers, as a full sync would with the same data, but without asking the server. Run before the first
+   * full sync; that sync then skips the networks whose revision the server confirms (nothing to redo),
+   * converges those that changed and tears down those no longer bound here. A network the server already
+   * answered for is left alone. A failure marks the network failed (retried from the server).
+   */
+  async restore(networks: readonly ServedNetwork[]): Promise<void> {
+    const { logger, peers } = this.options;
+    const started = this.clock();
+    await this.hostSnapshot.take();
+    const tasks = networks.map(({ network, revision }) =>
+      this.queue.run(network.id, () =>
+        this.guarded(network.id, 'restore from the served-state snapshot', async () => {
+          if (this.entries.has(network.id) || !networkNeedsDhcp(network)) return;
+          const state = NetworkState.of(network, revision, this.rules);
+          if (state.dhcpPort === undefined) return;
+          await peers.apply(state, FULL_DELTA, this.hostSnapshot.optionsFor(network.id));
+          this.setEntry(state, 'serving', undefined);
+          this.restored.add(network.id);
+        }),
+      ),
+    );
+    await Promise.all(tasks).finally(() => this.hostSnapshot.release());
+    logger.info(
+      { event: 'agent.restored', networks: this.restored.size, ms: this.clock() - started },
+      'serving from the served-state snapshot',
+    );
   }
 
   /**
@@ -285,6 +318,7 @@ export class Reconciler {
       if (change.kind === 'port-upsert' && awaitsReady(change.port)) this.portsReady.add([change.port.id]);
     }
     this.entries.set(id, { ...entry, network: next });
+    if (entry.state === 'serving') this.options.servedState?.changed(id, next);
   }
 
   private async convergeFromServer(networkId: string, reason: string): Promise<void> {
@@ -318,6 +352,12 @@ export class Reconciler {
     const previous = this.entries.get(view.id);
     const applied = previous?.network.revision;
     if (fromFullSync && previous?.state !== 'failed' && applied !== undefined && applied > revision) return;
+    const wasRestored = this.restored.delete(view.id);
+    if (wasRestored && previous?.state === 'serving' && applied === revision) {
+      // Served from the snapshot at the revision the server has: the data plane already is this network.
+      this.portsReady.add(previous.network.network.ports.filter(awaitsReady).map((port) => port.id));
+      return;
+    }
     const state = NetworkState.of(snapshot, revision, this.rules);
     if (!networkNeedsDhcp(snapshot)) {
       if (peers.status(view.id) !== undefined || previous?.state === 'serving')
@@ -346,6 +386,8 @@ export class Reconciler {
     const network = this.entries.get(networkId)?.network.network ?? lastKnown;
     await peers.remove(networkId, { retainPort: false });
     this.entries.delete(networkId);
+    this.restored.delete(networkId);
+    this.options.servedState?.changed(networkId, undefined);
     this.retries.succeeded(networkId);
     if (how.release) {
       await rpc
@@ -363,6 +405,9 @@ export class Reconciler {
     const since = previous?.state === state ? previous.since : this.clock();
     this.entries.set(network.id, { network, state, since, detail });
     if (state !== 'failed') this.retries.succeeded(network.id);
+    // A failed network keeps its last file: what it served before is still the best guess after a crash.
+    if (state !== 'failed')
+      this.options.servedState?.changed(network.id, state === 'serving' ? network : undefined);
   }
 
   /** Runs network work; a failure marks the network failed and (unless permanent) schedules a retry. */
@@ -392,4 +437,4 @@ export class Reconciler {
   }
 }
 
-export type { NetworkReport, ReconcilerOptions } from './reconciler-types.js';
+export type { NetworkReport, ReconcilerOptions, ServedNetwork } from './reconciler-types.js';

@@ -1,0 +1,32 @@
+import type { Logger } from '../../common/logger.js';
+import type { Reconciler } from '../reconciler/reconciler.js';
+import { servedStateDirectory } from './layout.js';
+import { loadServedState } from './load.js';
+import { ServedStateWriter } from './writer.js';
+
+/**
+ * The agent's crash-restart snapshot (issue 17, docs/agent.md "State directory"): what the agent serves is
+ * kept in its state directory by a {@link ServedStateWriter} (the reconciler's `servedState` sink), and a
+ * new process serves it again with {@link restoreInto} before it has heard from the server.
+ *
+ * @module
+ */
+
+/** The writer that keeps the snapshot of an agent whose state directory is `stateDir`. */
+export function servedStateWriter(stateDir: string, logger: Logger): ServedStateWriter {
+  return new ServedStateWriter(servedStateDirectory(stateDir), logger);
+}
+
+/**
+ * Loads the snapshot of `stateDir` and serves it through `reconciler` (Reconciler.restore). Returns how
+ * many networks were restored and how many files were skipped (unreadable or incompatible: logged).
+ */
+export async function restoreInto(
+  reconciler: Pick<Reconciler, 'restore'>,
+  stateDir: string,
+  logger: Logger,
+): Promise<{ readonly networks: number; readonly skipped: number }> {
+  const loaded = await loadServedState(servedStateDirectory(stateDir), logger);
+  await reconciler.restore(loaded.networks);
+  return { networks: loaded.networks.length, skipped: loaded.skipped.length };
+}
