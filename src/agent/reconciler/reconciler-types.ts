@@ -46,7 +46,10 @@ export interface ServedNetwork {
   readonly revision: number;
 }
 
-/** Where the reconciler reports what it serves, per network (served-state/writer.ts). */
+/**
+ * Where the reconciler reports what it serves, per network (served-state/writer.ts). A network that fails
+ * is not reported: what it served before is still the best guess after a crash.
+ */
 export interface ServedStateSink {
   changed(networkId: string, served: NetworkState | undefined): void;
 }

@@ -3,6 +3,7 @@ import type { ResourceEventV1 } from '../../bus/messages.js';
 import { networkNeedsDhcp } from '../desired-plumbing.js';
 import type { ApplyOptions } from '../drivers/driver.js';
 import { type AgentNetwork, awaitsReady } from '../model.js';
+import { CoalescedRun } from './coalesced-run.js';
 import { ensureDhcpPort } from './dhcp-port.js';
 import { decideEvent, parseBusMessage } from './event-decision.js';
 import { HostSnapshot } from './host-snapshot.js';
@@ -12,8 +13,10 @@ import { networkFromView } from './network-view.js';
 import { NO_OBSERVER, type ReconcilerObserver } from './observer.js';
 import { PORTS_READY_INTERVAL_MS, PortsReadyReporter } from './ports-ready.js';
 import {
+  afterTeardown,
   deletedNetwork,
   describe,
+  failedEntry,
   isPermanent,
   PhaseTimer,
   reportOf,
@@ -22,8 +25,7 @@ import {
 import type { Entry, NetworkReport, ReconcilerOptions, ServedNetwork } from './reconciler-types.js';
 import { RetryBackoff } from './retry-backoff.js';
 
-/** The retry key of the full sync (network ids are UUIDs). */
-const FULL_SYNC = '*';
+const FULL_SYNC = '*'; // the full sync's retry key (network ids are UUIDs)
 
 /**
  * The DHCP agent's reconciler (spec §4.3–4.8, STYLE 7.2 #7): the server is the source of truth; the agent
@@ -51,8 +53,7 @@ export class Reconciler {
   private readonly rules: StateRules;
   /** Networks served from the snapshot (restore) that the server has not confirmed yet. */
   private readonly restored = new Set<string>();
-  private fullSyncRunning: Promise<void> | undefined;
-  private fullSyncAgain: string | undefined;
+  private readonly fullSyncs = new CoalescedRun<string>((reason) => this.runFullSync(reason));
   private periodic: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -86,40 +87,33 @@ export class Reconciler {
     this.stopped = true;
     if (this.periodic !== undefined) clearInterval(this.periodic);
     this.retries.stop();
-    await this.fullSyncRunning;
+    await this.fullSyncs.idle();
     await this.queue.idle();
     await this.portsReady.stop();
   }
 
   /**
-   * Serves networks from the served-state snapshot (issue 17: after a crash, before the server answers):
-   * each is plumbed (adopting the namespace and devices the previous process left) and handed to the
-   * peers, as a full sync would with the same data, but without asking the server. Run before the first
-   * full sync; that sync then skips the networks whose revision the server confirms (nothing to redo),
-   * converges those that changed and tears down those no longer bound here. A network the server already
-   * answered for is left alone. A failure marks the network failed (retried from the server).
+   * Serves networks from the served-state snapshot before the server answers (issue 17, after a crash): as
+   * a full sync would with the same data (plumbing adopts what the previous process left), without asking
+   * the server. The first full sync then skips those whose revision the server confirms, converges the
+   * others and tears down the unbound. Returns how many are served; a failure retries from the server.
    */
-  async restore(networks: readonly ServedNetwork[]): Promise<void> {
-    const { logger, peers } = this.options;
-    const started = this.clock();
+  async restore(networks: readonly ServedNetwork[]): Promise<number> {
     await this.hostSnapshot.take();
     const tasks = networks.map(({ network, revision }) =>
       this.queue.run(network.id, () =>
         this.guarded(network.id, 'restore from the served-state snapshot', async () => {
-          if (this.entries.has(network.id) || !networkNeedsDhcp(network)) return;
           const state = NetworkState.of(network, revision, this.rules);
-          if (state.dhcpPort === undefined) return;
-          await peers.apply(state, FULL_DELTA, this.hostSnapshot.optionsFor(network.id));
+          if (this.entries.has(network.id) || !networkNeedsDhcp(network) || state.dhcpPort === undefined)
+            return;
+          await this.options.peers.apply(state, FULL_DELTA, this.hostSnapshot.optionsFor(network.id));
           this.setEntry(state, 'serving', undefined);
           this.restored.add(network.id);
         }),
       ),
     );
     await Promise.all(tasks).finally(() => this.hostSnapshot.release());
-    logger.info(
-      { event: 'agent.restored', networks: this.restored.size, ms: this.clock() - started },
-      'serving from the served-state snapshot',
-    );
+    return this.restored.size;
   }
 
   /**
@@ -158,18 +152,7 @@ export class Reconciler {
    * previous run left. Concurrent requests coalesce into one more run after the current one.
    */
   fullSync(reason: string): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.fullSyncRunning !== undefined) {
-      this.fullSyncAgain = reason;
-      return this.fullSyncRunning;
-    }
-    this.fullSyncRunning = this.runFullSync(reason).finally(() => {
-      this.fullSyncRunning = undefined;
-      const again = this.fullSyncAgain;
-      this.fullSyncAgain = undefined;
-      if (again !== undefined) void this.fullSync(again);
-    });
-    return this.fullSyncRunning;
+    return this.stopped ? Promise.resolve() : this.fullSyncs.request(reason);
   }
 
   /** Resync one network from `dhcp.get_network` (coalesced while one is queued). */
@@ -243,16 +226,9 @@ export class Reconciler {
         logger.info({ event: 'agent.orphans_removed', networks: removed }, 'removed leftovers');
       this.retries.succeeded(FULL_SYNC);
       this.observer.syncFinished('full', (this.clock() - started) / 1000, true);
-      logger.info(
-        {
-          event: 'agent.resync_done',
-          scope: 'full',
-          networks: networks.length,
-          ms: this.clock() - started,
-          ...timer.phases,
-        },
-        'full resync done',
-      );
+      const ms = this.clock() - started;
+      const done = { event: 'agent.resync_done', scope: 'full', networks: networks.length, ms };
+      logger.info({ ...done, ...timer.phases }, 'full resync done');
     } catch (error) {
       this.observer.syncFinished('full', (this.clock() - started) / 1000, false);
       logger.warn({ event: 'agent.resync_failed', scope: 'full', reason, err: error }, 'full resync failed');
@@ -352,8 +328,7 @@ export class Reconciler {
     const previous = this.entries.get(view.id);
     const applied = previous?.network.revision;
     if (fromFullSync && previous?.state !== 'failed' && applied !== undefined && applied > revision) return;
-    const wasRestored = this.restored.delete(view.id);
-    if (wasRestored && previous?.state === 'serving' && applied === revision) {
+    if (this.restored.delete(view.id) && previous?.state === 'serving' && applied === revision) {
       // Served from the snapshot at the revision the server has: the data plane already is this network.
       this.portsReady.add(previous.network.network.ports.filter(awaitsReady).map((port) => port.id));
       return;
@@ -382,32 +357,22 @@ export class Reconciler {
     how: { readonly release: boolean; readonly removeDevices: boolean },
     lastKnown?: AgentNetwork,
   ): Promise<void> {
-    const { peers, rpc, host, dhcpDeviceId, logger } = this.options;
     const network = this.entries.get(networkId)?.network.network ?? lastKnown;
-    await peers.remove(networkId, { retainPort: false });
+    await this.options.peers.remove(networkId, { retainPort: false });
     this.entries.delete(networkId);
     this.restored.delete(networkId);
     this.options.servedState?.changed(networkId, undefined);
     this.retries.succeeded(networkId);
-    if (how.release) {
-      await rpc
-        .call('dhcp.release_port', { host, networkId, deviceId: dhcpDeviceId(networkId) })
-        .catch((error: unknown) =>
-          logger.debug({ event: 'agent.release_failed', networkId, err: error }, 'release_port failed'),
-        );
-    }
-    if (how.removeDevices && network !== undefined) await this.options.removeNetworkDevices?.(network);
-    logger.info({ event: 'agent.network_removed', networkId }, 'network torn down');
+    await afterTeardown(this.options, networkId, how, network);
   }
 
   private setEntry(network: NetworkState, state: Entry['state'], detail: string | undefined): void {
     const previous = this.entries.get(network.id);
     const since = previous?.state === state ? previous.since : this.clock();
     this.entries.set(network.id, { network, state, since, detail });
-    if (state !== 'failed') this.retries.succeeded(network.id);
-    // A failed network keeps its last file: what it served before is still the best guess after a crash.
-    if (state !== 'failed')
-      this.options.servedState?.changed(network.id, state === 'serving' ? network : undefined);
+    if (state === 'failed') return;
+    this.retries.succeeded(network.id);
+    this.options.servedState?.changed(network.id, state === 'serving' ? network : undefined);
   }
 
   /** Runs network work; a failure marks the network failed and (unless permanent) schedules a retry. */
@@ -420,14 +385,8 @@ export class Reconciler {
         { event: 'agent.network_failed', networkId, reason, permanent, err: error },
         'network work failed',
       );
-      const previous = this.entries.get(networkId);
-      this.entries.set(networkId, {
-        // −1: the next event is a "gap", so the network is read again rather than patched.
-        network: (previous?.network ?? NetworkState.placeholder(networkId, this.rules)).withRevision(-1),
-        state: 'failed',
-        since: previous?.state === 'failed' ? previous.since : this.clock(),
-        detail: describe(error),
-      });
+      const placeholder = () => NetworkState.placeholder(networkId, this.rules);
+      this.entries.set(networkId, failedEntry(this.entries.get(networkId), placeholder, error, this.clock()));
       const again = `retry after failure: ${describe(error)}`;
       if (!permanent) this.retries.failed(networkId, () => void this.syncNetwork(networkId, again));
     } finally {

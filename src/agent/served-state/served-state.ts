@@ -19,14 +19,19 @@ export function servedStateWriter(stateDir: string, logger: Logger): ServedState
 
 /**
  * Loads the snapshot of `stateDir` and serves it through `reconciler` (Reconciler.restore). Returns how
- * many networks were restored and how many files were skipped (unreadable or incompatible: logged).
+ * many networks are served from it and how many files were skipped (unreadable or incompatible: logged).
  */
 export async function restoreInto(
   reconciler: Pick<Reconciler, 'restore'>,
   stateDir: string,
   logger: Logger,
 ): Promise<{ readonly networks: number; readonly skipped: number }> {
+  const started = Date.now();
   const loaded = await loadServedState(servedStateDirectory(stateDir), logger);
-  await reconciler.restore(loaded.networks);
-  return { networks: loaded.networks.length, skipped: loaded.skipped.length };
+  const networks = await reconciler.restore(loaded.networks);
+  logger.info(
+    { event: 'agent.restored', networks, skipped: loaded.skipped.length, ms: Date.now() - started },
+    'serving from the served-state snapshot',
+  );
+  return { networks, skipped: loaded.skipped.length };
 }
