@@ -19,6 +19,8 @@ export interface AgentUnderTestOptions {
   readonly qdhcpDir?: string;
   /** Namespace prefix tag (3 letters at most); by default one per driver. */
   readonly tag?: string;
+  /** More all-in-one flags (`--no-served-state`: the crash restart without the snapshot). */
+  readonly extraArgs?: readonly string[];
 }
 
 /**
@@ -38,6 +40,7 @@ export class AgentUnderTest {
     private readonly apiUrl: string,
     private readonly metricsUrl: string,
     private readonly qdhcpDir: string,
+    private readonly extraArgs: readonly string[],
   ) {}
 
   static async start(driver: Driver, options: AgentUnderTestOptions = {}): Promise<AgentUnderTest> {
@@ -51,6 +54,7 @@ export class AgentUnderTest {
         `http://127.0.0.1:${await freePort()}`,
         `http://127.0.0.1:${await freePort()}/metrics`,
         options.qdhcpDir ?? ROOT,
+        options.extraArgs ?? [],
       );
       await agent.launch();
       return agent;
@@ -90,6 +94,7 @@ export class AgentUnderTest {
         '--metrics-bind',
         new URL(this.metricsUrl).host,
       ],
+      ...this.extraArgs,
     ]);
     await this.aio.waitForOutput(/full resync done|qdhcp agent started/, 60_000);
   }

@@ -41,6 +41,8 @@ const RESYNC_NETWORKS = Number(flag('--networks') ?? (smoke ? 5 : quick ? 200 : 
 const ONLY = new Set((flag('--only') ?? 'propagation,churn,resync').split(','));
 /** `--drivers builtin`: one driver only (the table then shows – for the other). */
 const DRIVERS = (flag('--drivers') ?? 'builtin,dnsmasq').split(',') as Driver[];
+/** `--agent-args "--no-served-state"`: more all-in-one flags (issue 17: the restart without the snapshot). */
+const AGENT_ARGS = (flag('--agent-args') ?? '').split(' ').filter((arg) => arg !== '');
 
 const log = (text: string): void => {
   process.stderr.write(`[agent-bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
@@ -63,7 +65,7 @@ async function limited<T>(what: string, minutes: number, work: Promise<T>): Prom
 }
 
 async function measure(driver: Driver): Promise<DriverResult> {
-  const agent = await AgentUnderTest.start(driver);
+  const agent = await AgentUnderTest.start(driver, { extraArgs: AGENT_ARGS });
   if (prefixFile !== undefined) writeFileSync(prefixFile, `${agent.bed.namespacePrefix}\n`, { flag: 'a' });
   const stop = (): void => {
     void agent.teardown().finally(() => process.exit(130));

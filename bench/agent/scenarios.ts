@@ -215,8 +215,8 @@ export async function churn(
 
 /**
  * Resync: `count` networks × 20 ports (plus the earlier two), served; memory read; kill -9 of all-in-one
- * and restart; time until every network answers a DISCOVER for one of its ports (one veth per network),
- * and until the agent logs its first full resync.
+ * and restart; time from the restart until every network answers a DISCOVER for one of its ports (one veth
+ * per network, probed from the restart on), and until the agent logs its first full resync.
  */
 export async function resync(
   agent: AgentUnderTest,
@@ -254,15 +254,16 @@ export async function resync(
     await agent.kill();
     const restarted = performance.now();
     await agent.launch();
+    // Probed from the restart on, while the startup sync runs (issue 17: the served-state snapshot answers
+    // before it). dnsmasq processes outlive a kill -9 of the agent and answer throughout.
+    const answering = Promise.all(
+      probers.map((prober, i) => prober.untilOffer(probeMacs[i] ?? '', 50, 10 * 60_000)),
+    );
     const line = await agent.waitForResyncLog(10 * 60_000);
     const resyncLogS = (performance.now() - restarted) / 1000;
     const phases = /"ms":\d+.*?(?=,"msg")/.exec(line)?.[0] ?? line;
     progress(`resync: "full resync done" after ${resyncLogS.toFixed(1)} s (${phases})`);
-    // Probed from the resync log on, for both drivers alike: dnsmasq processes outlive a kill -9 of the
-    // agent and answer throughout, until the new agent replaces them.
-    const answered = await Promise.all(
-      probers.map((prober, i) => prober.untilOffer(probeMacs[i] ?? '', 50, 10 * 60_000)),
-    );
+    const answered = await answering;
     const last = Math.max(...answered.map((at) => (at === undefined ? Number.NaN : at)));
     const after = await agent.memory();
     progress(`resync: every network answered after ${((last - restarted) / 1000).toFixed(1)} s`);

@@ -67,6 +67,14 @@ export const INTERNAL_ERRORS = {
   DNSMASQ_START_FAILED: entry('agent', RETRYABLE, 'dnsmasq did not start: {reason}'),
   STATUS_SOCKET_TIMEOUT: entry('agent', RETRYABLE, 'no answer from {path} within {timeout_ms} ms'),
   DNS_UPSTREAM_UNSUPPORTED: entry('agent', PERMANENT, 'IPv6 upstreams are not supported inside a namespace'),
+  /** The file was written by a build with another major format version (served-state/format.ts). */
+  SERVED_STATE_INCOMPATIBLE: entry(
+    'agent',
+    PERMANENT,
+    'served state {file} has format version {version}; this build reads {supported}',
+  ),
+  /** Torn, not JSON, not the schema: skipped; the sync with the server serves the network. */
+  SERVED_STATE_UNREADABLE: entry('agent', PERMANENT, 'served state {file} is unreadable: {reason}'),
   METADATA_REQUEST_TOO_LARGE: entry('metadata', PERMANENT, 'request body over {limit} bytes'),
   METADATA_UPSTREAM_TIMEOUT: entry('metadata', RETRYABLE, 'no answer from {url} within {timeout_ms} ms'),
   // --- Linux (processes, devices, sockets) -----------------------------------------------------------------

@@ -35,6 +35,7 @@ import { AgentMetrics } from '../agent/runtime/metrics.js';
 import { serveMetrics } from '../agent/runtime/metrics-server.js';
 import { removeNetworkDevices } from '../agent/runtime/network-devices.js';
 import { type AgentStatus, serveStatus, statusSocketPath } from '../agent/runtime/status-socket.js';
+import { restoreInto, servedStateWriter } from '../agent/served-state/served-state.js';
 import { DEFAULT_DHCP_SETTINGS, type DhcpSettings } from '../agent/settings.js';
 import type { Bus } from '../bus/bus.js';
 import { renderBusMetrics } from '../bus/bus-counters.js';
@@ -181,6 +182,7 @@ export async function startAgent(
   );
   const dataPlane = new NetworkPeers(dhcpDriver, peers);
   const metrics = new AgentMetrics();
+  const servedState = config.servedState ? servedStateWriter(config.stateDir, logger) : undefined;
   const reconciler = new Reconciler({
     host: config.host,
     peers: dataPlane,
@@ -205,6 +207,7 @@ export async function startAgent(
     },
     removeNetworkDevices: (network) => removeNetworkDevices(network, plumbing),
     readHostLinks: () => readHostLinks(plumbing),
+    ...(servedState !== undefined && { servedState }),
   });
   const startedAt = new Date().toISOString();
   const status = (): AgentStatus => ({
@@ -260,8 +263,12 @@ export async function startAgent(
     logger,
   );
   reconciler.start();
-  // The first heartbeat registers the agent, so the server can schedule networks to it before the sync asks.
-  void heartbeat.start().then(() => reconciler.fullSync('startup'));
+  // After a crash, serve what the previous process served before the server is asked (issue 17); the
+  // startup sync then corrects it. The first heartbeat registers the agent, so the server can schedule
+  // networks to it before the sync asks.
+  const restored =
+    servedState === undefined ? Promise.resolve() : restoreSnapshot(config, reconciler, logger);
+  void restored.then(() => heartbeat.start()).then(() => reconciler.fullSync('startup'));
   logger.info(
     {
       event: 'agent.started',
@@ -284,6 +291,7 @@ export async function startAgent(
         unsubscribeReconnect();
         await heartbeat.stop();
         await reconciler.stop();
+        await servedState?.flush();
         await dataPlane.stop();
         await statusServer.close();
         await metricsServer?.close();
@@ -292,4 +300,13 @@ export async function startAgent(
       return closing;
     },
   };
+}
+
+/** Serves the crash-restart snapshot; a failure only costs the head start (the full sync serves anyway). */
+async function restoreSnapshot(config: AgentConfig, reconciler: Reconciler, logger: Logger): Promise<void> {
+  try {
+    await restoreInto(reconciler, config.stateDir, logger);
+  } catch (error) {
+    logger.warn({ event: 'agent.restore_failed', err: error }, 'served state not restored');
+  }
 }

@@ -1,7 +1,8 @@
 import type { ResourceEventV1 } from '../../bus/messages.js';
 import { isRetryable } from '../../common/errors.js';
 import type { AgentNetwork } from '../model.js';
-import type { Entry, NetworkReport } from './reconciler-types.js';
+import type { NetworkState } from './network-state.js';
+import type { Entry, NetworkReport, ReconcilerOptions } from './reconciler-types.js';
 
 /**
  * Errors that a retry cannot fix — the catalog says not `retryable` (a model this host cannot wire, a server
@@ -26,6 +27,46 @@ export function deletedNetwork(event: ResourceEventV1): AgentNetwork {
     'provider:segmentation_id': typeof segmentation === 'number' ? segmentation : null,
     subnets: [],
     ports: [],
+  };
+}
+
+/**
+ * What follows a network's removal from the data plane: its DHCP port released (`how.release`; a failure
+ * only logged, the server cleans up stale ports) and its host devices removed (`how.removeDevices`).
+ */
+export async function afterTeardown(
+  options: Pick<ReconcilerOptions, 'rpc' | 'host' | 'dhcpDeviceId' | 'logger' | 'removeNetworkDevices'>,
+  networkId: string,
+  how: { readonly release: boolean; readonly removeDevices: boolean },
+  network: AgentNetwork | undefined,
+): Promise<void> {
+  const { rpc, host, dhcpDeviceId, logger } = options;
+  if (how.release) {
+    await rpc
+      .call('dhcp.release_port', { host, networkId, deviceId: dhcpDeviceId(networkId) })
+      .catch((error: unknown) =>
+        logger.debug({ event: 'agent.release_failed', networkId, err: error }, 'release_port failed'),
+      );
+  }
+  if (how.removeDevices && network !== undefined) await options.removeNetworkDevices?.(network);
+  logger.info({ event: 'agent.network_removed', networkId }, 'network torn down');
+}
+
+/**
+ * The entry of a network whose work failed. Held at revision −1: the next event is a "gap", so the network
+ * is read again rather than patched; `since` is kept while it stays failed.
+ */
+export function failedEntry(
+  previous: Entry | undefined,
+  placeholder: () => NetworkState,
+  error: unknown,
+  now: number,
+): Entry {
+  return {
+    network: (previous?.network ?? placeholder()).withRevision(-1),
+    state: 'failed',
+    since: previous?.state === 'failed' ? previous.since : now,
+    detail: describe(error),
   };
 }
 

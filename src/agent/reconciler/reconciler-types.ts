@@ -33,6 +33,25 @@ export interface ReconcilerOptions {
   /** Reads the host namespace's devices once per full sync (prepare-network.ts `readHostLinks`); default none. */
   readonly readHostLinks?: () => Promise<ReadonlyMap<string, ObservedLink>>;
   readonly clock?: () => number;
+  /**
+   * Told of every change to what is served (served-state/writer.ts keeps the crash-restart snapshot):
+   * the network's state when it is served, undefined when it is not any more. Default none.
+   */
+  readonly servedState?: ServedStateSink;
+}
+
+/** One served network: the model and the network revision applied (Reconciler.restore, served-state/format.ts). */
+export interface ServedNetwork {
+  readonly network: AgentNetwork;
+  readonly revision: number;
+}
+
+/**
+ * Where the reconciler reports what it serves, per network (served-state/writer.ts). A network that fails
+ * is not reported: what it served before is still the best guess after a crash.
+ */
+export interface ServedStateSink {
+  changed(networkId: string, served: NetworkState | undefined): void;
 }
 
 /** One network as the agent holds it: its one state, replaced by every change (network-state.ts). */

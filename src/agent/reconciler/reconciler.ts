@@ -3,6 +3,7 @@ import type { ResourceEventV1 } from '../../bus/messages.js';
 import { networkNeedsDhcp } from '../desired-plumbing.js';
 import type { ApplyOptions } from '../drivers/driver.js';
 import { type AgentNetwork, awaitsReady } from '../model.js';
+import { CoalescedRun } from './coalesced-run.js';
 import { ensureDhcpPort } from './dhcp-port.js';
 import { decideEvent, parseBusMessage } from './event-decision.js';
 import { HostSnapshot } from './host-snapshot.js';
@@ -14,18 +15,19 @@ import { networksServedReporter } from './networks-served.js';
 import { NO_OBSERVER, type ReconcilerObserver } from './observer.js';
 import { portsReadyReporter } from './ports-ready.js';
 import {
+  afterTeardown,
   deletedNetwork,
   describe,
+  failedEntry,
   isPermanent,
   PhaseTimer,
   reportOf,
   totalsOf,
 } from './reconciler-helpers.js';
-import type { Entry, NetworkReport, ReconcilerOptions } from './reconciler-types.js';
+import type { Entry, NetworkReport, ReconcilerOptions, ServedNetwork } from './reconciler-types.js';
 import { RetryBackoff } from './retry-backoff.js';
 
-/** The retry key of the full sync (network ids are UUIDs). */
-const FULL_SYNC = '*';
+const FULL_SYNC = '*'; // the full sync's retry key (network ids are UUIDs)
 
 /**
  * The DHCP agent's reconciler (spec §4.3–4.8, STYLE 7.2 #7): the server is the source of truth; the agent
@@ -52,8 +54,9 @@ export class Reconciler {
   private readonly networksServed: IdBatchReporter;
   private readonly hostSnapshot: HostSnapshot;
   private readonly rules: StateRules;
-  private fullSyncRunning: Promise<void> | undefined;
-  private fullSyncAgain: string | undefined;
+  /** Networks served from the snapshot (restore) that the server has not confirmed yet. */
+  private readonly restored = new Set<string>();
+  private readonly fullSyncs = new CoalescedRun<string>((reason) => this.runFullSync(reason));
   private periodic: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -85,10 +88,34 @@ export class Reconciler {
     this.stopped = true;
     if (this.periodic !== undefined) clearInterval(this.periodic);
     this.retries.stop();
-    await this.fullSyncRunning;
+    await this.fullSyncs.idle();
     await this.queue.idle();
     await this.portsReady.stop();
     await this.networksServed.stop();
+  }
+
+  /**
+   * Serves networks from the served-state snapshot before the server answers (issue 17, after a crash): as
+   * a full sync would with the same data (plumbing adopts what the previous process left), without asking
+   * the server. The first full sync then skips those whose revision the server confirms, converges the
+   * others and tears down the unbound. Returns how many are served; a failure retries from the server.
+   */
+  async restore(networks: readonly ServedNetwork[]): Promise<number> {
+    await this.hostSnapshot.take();
+    const tasks = networks.map(({ network, revision }) =>
+      this.queue.run(network.id, () =>
+        this.guarded(network.id, 'restore from the served-state snapshot', async () => {
+          const state = NetworkState.of(network, revision, this.rules);
+          if (this.entries.has(network.id) || !networkNeedsDhcp(network) || state.dhcpPort === undefined)
+            return;
+          await this.options.peers.apply(state, FULL_DELTA, this.hostSnapshot.optionsFor(network.id));
+          this.setEntry(state, 'serving', undefined);
+          this.restored.add(network.id);
+        }),
+      ),
+    );
+    await Promise.all(tasks).finally(() => this.hostSnapshot.release());
+    return this.restored.size;
   }
 
   /**
@@ -127,18 +154,7 @@ export class Reconciler {
    * previous run left. Concurrent requests coalesce into one more run after the current one.
    */
   fullSync(reason: string): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.fullSyncRunning !== undefined) {
-      this.fullSyncAgain = reason;
-      return this.fullSyncRunning;
-    }
-    this.fullSyncRunning = this.runFullSync(reason).finally(() => {
-      this.fullSyncRunning = undefined;
-      const again = this.fullSyncAgain;
-      this.fullSyncAgain = undefined;
-      if (again !== undefined) void this.fullSync(again);
-    });
-    return this.fullSyncRunning;
+    return this.stopped ? Promise.resolve() : this.fullSyncs.request(reason);
   }
 
   /** Resync one network from `dhcp.get_network` (coalesced while one is queued). */
@@ -212,16 +228,9 @@ export class Reconciler {
         logger.info({ event: 'agent.orphans_removed', networks: removed }, 'removed leftovers');
       this.retries.succeeded(FULL_SYNC);
       this.observer.syncFinished('full', (this.clock() - started) / 1000, true);
-      logger.info(
-        {
-          event: 'agent.resync_done',
-          scope: 'full',
-          networks: networks.length,
-          ms: this.clock() - started,
-          ...timer.phases,
-        },
-        'full resync done',
-      );
+      const ms = this.clock() - started;
+      const done = { event: 'agent.resync_done', scope: 'full', networks: networks.length, ms };
+      logger.info({ ...done, ...timer.phases }, 'full resync done');
     } catch (error) {
       this.observer.syncFinished('full', (this.clock() - started) / 1000, false);
       logger.warn({ event: 'agent.resync_failed', scope: 'full', reason, err: error }, 'full resync failed');
@@ -288,6 +297,7 @@ export class Reconciler {
         this.portsReady.addPriority([change.port.id]);
     }
     this.entries.set(id, { ...entry, network: next });
+    if (entry.state === 'serving') this.options.servedState?.changed(id, next);
   }
 
   private async convergeFromServer(networkId: string, reason: string): Promise<void> {
@@ -321,6 +331,11 @@ export class Reconciler {
     const previous = this.entries.get(view.id);
     const applied = previous?.network.revision;
     if (fromFullSync && previous?.state !== 'failed' && applied !== undefined && applied > revision) return;
+    if (this.restored.delete(view.id) && previous?.state === 'serving' && applied === revision) {
+      // Served from the snapshot at the revision the server has: the data plane already is this network.
+      this.portsReady.add(previous.network.network.ports.filter(awaitsReady).map((port) => port.id));
+      return;
+    }
     const state = NetworkState.of(snapshot, revision, this.rules);
     if (!networkNeedsDhcp(snapshot)) {
       if (peers.status(view.id) !== undefined || previous?.state === 'serving')
@@ -347,27 +362,22 @@ export class Reconciler {
     how: { readonly release: boolean; readonly removeDevices: boolean },
     lastKnown?: AgentNetwork,
   ): Promise<void> {
-    const { peers, rpc, host, dhcpDeviceId, logger } = this.options;
     const network = this.entries.get(networkId)?.network.network ?? lastKnown;
-    await peers.remove(networkId, { retainPort: false });
+    await this.options.peers.remove(networkId, { retainPort: false });
     this.entries.delete(networkId);
+    this.restored.delete(networkId);
+    this.options.servedState?.changed(networkId, undefined);
     this.retries.succeeded(networkId);
-    if (how.release) {
-      await rpc
-        .call('dhcp.release_port', { host, networkId, deviceId: dhcpDeviceId(networkId) })
-        .catch((error: unknown) =>
-          logger.debug({ event: 'agent.release_failed', networkId, err: error }, 'release_port failed'),
-        );
-    }
-    if (how.removeDevices && network !== undefined) await this.options.removeNetworkDevices?.(network);
-    logger.info({ event: 'agent.network_removed', networkId }, 'network torn down');
+    await afterTeardown(this.options, networkId, how, network);
   }
 
   private setEntry(network: NetworkState, state: Entry['state'], detail: string | undefined): void {
     const previous = this.entries.get(network.id);
     const since = previous?.state === state ? previous.since : this.clock();
     this.entries.set(network.id, { network, state, since, detail });
-    if (state !== 'failed') this.retries.succeeded(network.id);
+    if (state === 'failed') return;
+    this.retries.succeeded(network.id);
+    this.options.servedState?.changed(network.id, state === 'serving' ? network : undefined);
   }
 
   /** Runs network work; a failure marks the network failed and (unless permanent) schedules a retry. */
@@ -380,14 +390,8 @@ export class Reconciler {
         { event: 'agent.network_failed', networkId, reason, permanent, err: error },
         'network work failed',
       );
-      const previous = this.entries.get(networkId);
-      this.entries.set(networkId, {
-        // −1: the next event is a "gap", so the network is read again rather than patched.
-        network: (previous?.network ?? NetworkState.placeholder(networkId, this.rules)).withRevision(-1),
-        state: 'failed',
-        since: previous?.state === 'failed' ? previous.since : this.clock(),
-        detail: describe(error),
-      });
+      const placeholder = () => NetworkState.placeholder(networkId, this.rules);
+      this.entries.set(networkId, failedEntry(this.entries.get(networkId), placeholder, error, this.clock()));
       const again = `retry after failure: ${describe(error)}`;
       if (!permanent) this.retries.failed(networkId, () => void this.syncNetwork(networkId, again));
     } finally {
@@ -397,4 +401,4 @@ export class Reconciler {
   }
 }
 
-export type { NetworkReport, ReconcilerOptions } from './reconciler-types.js';
+export type { NetworkReport, ReconcilerOptions, ServedNetwork } from './reconciler-types.js';

@@ -180,6 +180,13 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     help: 'seconds between full resyncs (0 = only on start and on reasons)',
   },
   {
+    key: 'served_state',
+    sections: ['DEFAULT'],
+    kind: 'bool',
+    default: 'true',
+    help: 'keep a snapshot of what is served in state_dir/served-state and serve it at once after a crash (docs/agent.md)',
+  },
+  {
     key: 'report_interval',
     sections: ['AGENT'],
     kind: 'int',
@@ -236,6 +243,8 @@ export interface AgentConfig extends NeutronDataplaneConfig, MetadataLimitsConfi
   readonly metadataBackend: MetadataBackendName;
   readonly metadataProxySharedSecret: string;
   readonly resyncIntervalSeconds: number;
+  /** `served_state`: keep the crash-restart snapshot and serve it on start (served-state/). */
+  readonly servedState: boolean;
   /** Delay before a failed network (or full sync) is retried; default the reconciler's (2 s). */
   readonly retryDelaySeconds?: number;
   readonly reportIntervalSeconds: number;
@@ -338,6 +347,7 @@ export function resolveAgentConfig(
     ...resolveMetadataLimits(options),
     ...resolveNeutronDataplane(options),
     resyncIntervalSeconds: int('resync_interval'),
+    servedState: bool('served_state'),
     reportIntervalSeconds: int('report_interval'),
     syncParallelism: int('num_sync_threads'),
     logDhcp: bool('log_dhcp'),
