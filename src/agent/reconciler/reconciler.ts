@@ -7,13 +7,10 @@ import { CoalescedRun } from './coalesced-run.js';
 import { ensureDhcpPort } from './dhcp-port.js';
 import { decideEvent, parseBusMessage } from './event-decision.js';
 import { HostSnapshot } from './host-snapshot.js';
-import type { IdBatchReporter } from './id-batch-reporter.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
 import { FULL_DELTA, NetworkState, type StateChange, type StateRules } from './network-state.js';
 import { networkFromView } from './network-view.js';
-import { networksServedReporter } from './networks-served.js';
 import { NO_OBSERVER, type ReconcilerObserver } from './observer.js';
-import { portsReadyReporter } from './ports-ready.js';
 import {
   afterTeardown,
   deletedNetwork,
@@ -26,6 +23,7 @@ import {
 } from './reconciler-helpers.js';
 import type { Entry, NetworkReport, ReconcilerOptions, ServedNetwork } from './reconciler-types.js';
 import { RetryBackoff } from './retry-backoff.js';
+import { ServerReports } from './server-reports.js';
 
 const FULL_SYNC = '*'; // the full sync's retry key (network ids are UUIDs)
 
@@ -50,8 +48,7 @@ export class Reconciler {
   private readonly retries: RetryBackoff;
   private readonly observer: ReconcilerObserver;
   private readonly clock: () => number;
-  private readonly portsReady: IdBatchReporter;
-  private readonly networksServed: IdBatchReporter;
+  private readonly reports: ServerReports;
   private readonly hostSnapshot: HostSnapshot;
   private readonly rules: StateRules;
   /** Networks served from the snapshot (restore) that the server has not confirmed yet. */
@@ -67,15 +64,12 @@ export class Reconciler {
     this.clock = options.clock ?? Date.now;
     this.hostSnapshot = new HostSnapshot(options.readHostLinks);
     this.rules = { dhcpDeviceId: options.dhcpDeviceId, dhcp: options.dhcp };
-    const { rpc, host, logger } = options;
-    this.portsReady = portsReadyReporter(rpc, host, logger, options.portsReadyIntervalMs);
-    this.networksServed = networksServedReporter(rpc, host, logger);
+    this.reports = new ServerReports(options.rpc, options.host, options.logger, options.portsReadyIntervalMs);
   }
 
   /** Starts the two reporters and the periodic resync (the caller runs the startup sync). */
   start(): void {
-    this.portsReady.start();
-    this.networksServed.start();
+    this.reports.start();
     const interval = this.options.resyncIntervalMs ?? 60_000;
     if (interval > 0) {
       this.periodic = setInterval(() => void this.fullSync('periodic resync'), interval);
@@ -90,8 +84,7 @@ export class Reconciler {
     this.retries.stop();
     await this.fullSyncs.idle();
     await this.queue.idle();
-    await this.portsReady.stop();
-    await this.networksServed.stop();
+    await this.reports.stop();
   }
 
   /**
@@ -181,7 +174,7 @@ export class Reconciler {
 
   /** Ports served but not yet reported with `dhcp.ports_ready` (metrics). */
   portsReadyPending(): number {
-    return this.portsReady.pendingCount();
+    return this.reports.portsReady.pendingCount();
   }
 
   /** Waits until every queued network task has finished (tests). */
@@ -294,7 +287,7 @@ export class Reconciler {
     if (entry.state === 'serving') {
       if (delta.hosts.length > 0) await this.options.peers.apply(next, delta);
       if (change.kind === 'port-upsert' && awaitsReady(change.port))
-        this.portsReady.addPriority([change.port.id]);
+        this.reports.portsReady.addPriority([change.port.id]);
     }
     this.entries.set(id, { ...entry, network: next });
     if (entry.state === 'serving') this.options.servedState?.changed(id, next);
@@ -333,7 +326,7 @@ export class Reconciler {
     if (fromFullSync && previous?.state !== 'failed' && applied !== undefined && applied > revision) return;
     if (this.restored.delete(view.id) && previous?.state === 'serving' && applied === revision) {
       // Served from the snapshot at the revision the server has: the data plane already is this network.
-      this.portsReady.add(previous.network.network.ports.filter(awaitsReady).map((port) => port.id));
+      this.reports.portsReady.add(previous.network.network.ports.filter(awaitsReady).map((port) => port.id));
       return;
     }
     const state = NetworkState.of(snapshot, revision, this.rules);
@@ -352,9 +345,9 @@ export class Reconciler {
     }
     await peers.apply(served, FULL_DELTA, applyOptions);
     this.setEntry(served, 'serving', undefined);
-    this.portsReady.add(served.network.ports.filter(awaitsReady).map((port) => port.id));
+    this.reports.portsReady.add(served.network.ports.filter(awaitsReady).map((port) => port.id));
     // Answering now: another agent draining this network may stop (src/service/agent-drain.ts).
-    this.networksServed.add([view.id]);
+    this.reports.networksServed.add([view.id]);
   }
 
   private async teardown(
