@@ -67,6 +67,10 @@ export const INTERNAL_ERRORS = {
   DNSMASQ_START_FAILED: entry('agent', RETRYABLE, 'dnsmasq did not start: {reason}'),
   STATUS_SOCKET_TIMEOUT: entry('agent', RETRYABLE, 'no answer from {path} within {timeout_ms} ms'),
   DNS_UPSTREAM_UNSUPPORTED: entry('agent', PERMANENT, 'IPv6 upstreams are not supported inside a namespace'),
+  /** Retryable: the running agent keeps serving; a later SIGHUP or `--takeover` tries again (docs/agent.md). */
+  HANDOVER_FAILED: entry('agent', RETRYABLE, 'socket handover failed: {reason}'),
+  /** A handover message that is not JSON or not of the protocol (src/agent/handover/messages.ts). */
+  HANDOVER_MESSAGE_INVALID: entry('agent', PERMANENT, 'invalid handover message: {reason}'),
   METADATA_REQUEST_TOO_LARGE: entry('metadata', PERMANENT, 'request body over {limit} bytes'),
   // --- Linux (processes, devices, sockets) -----------------------------------------------------------------
   COMMAND_FAILED: entry('linux', RETRYABLE, '{command}: {reason}{stderr}'),

@@ -47,6 +47,8 @@ export interface RunningAgent {
   /** The DHCP driver and its peers (DNS, metadata proxy). */
   readonly peers: NetworkPeers;
   readonly metrics: AgentMetrics;
+  /** The startup sync: resolves once it ran (failed networks retry on their own). */
+  readonly firstSync: Promise<void>;
   status(): AgentStatus;
   /** The Prometheus text of the agent's families (its metrics server, or the API's in all-in-one). */
   renderMetrics(): string;
@@ -254,7 +256,7 @@ export async function startAgent(
   );
   reconciler.start();
   // The first heartbeat registers the agent, so the server can schedule networks to it before the sync asks.
-  void heartbeat.start().then(() => reconciler.fullSync('startup'));
+  const firstSync = heartbeat.start().then(() => reconciler.fullSync('startup'));
   logger.info(
     {
       event: 'agent.started',
@@ -269,6 +271,7 @@ export async function startAgent(
     reconciler,
     peers: dataPlane,
     metrics,
+    firstSync,
     status,
     renderMetrics,
     close() {
