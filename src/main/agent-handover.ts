@@ -93,6 +93,8 @@ export async function startAgentWithHandover(
       // Before the running agent is told to go: systemd must not see its main process exit while it still is.
       notifySystemd(`MAINPID=${process.pid}`);
       await pending.complete();
+      // The old agent removed the status socket's path as it closed (see rebindStatusSocket).
+      await agent.rebindStatusSocket();
       logger.info(
         {
           event: 'agent.took_over',

@@ -50,6 +50,11 @@ export interface RunningAgent {
   /** The startup sync: resolves once it ran (failed networks retry on their own). */
   readonly firstSync: Promise<void>;
   status(): AgentStatus;
+  /**
+   * Binds the status socket again: after a takeover the agent handed over from removed its path when it
+   * closed its own (libuv unlinks a unix socket's path on close, src/agent/handover/).
+   */
+  rebindStatusSocket(): Promise<void>;
   /** The Prometheus text of the agent's families (its metrics server, or the API's in all-in-one). */
   renderMetrics(): string;
   close(): Promise<void>;
@@ -227,7 +232,7 @@ export async function startAgent(
     });
     return `${agentText}${renderBusMetrics(controlPlane.stats()).join('\n')}\n`;
   };
-  const statusServer = await serveStatus(statusSocketPath(config.stateDir), status);
+  let statusServer = await serveStatus(statusSocketPath(config.stateDir), status);
   const metricsServer =
     config.metricsBind === undefined ? undefined : await serveMetrics(config.metricsBind, renderMetrics);
   const unsubscribe = controlPlane.subscribe(config.host, (message) => {
@@ -273,6 +278,10 @@ export async function startAgent(
     metrics,
     firstSync,
     status,
+    async rebindStatusSocket() {
+      await statusServer.close();
+      statusServer = await serveStatus(statusSocketPath(config.stateDir), status);
+    },
     renderMetrics,
     close() {
       closing ??= (async () => {

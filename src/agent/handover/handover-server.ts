@@ -62,7 +62,10 @@ export async function serveHandover(options: HandoverServerOptions): Promise<Han
       return;
     }
     busy = true;
-    handOver(stream, options)
+    // Stops listening before the old agent goes: closing the listener removes its path (libuv unlinks a
+    // unix socket's path on close), which must happen before the successor binds its own there.
+    const stopListening = () => server.close();
+    handOver(stream, options, stopListening)
       .then((handedOver) => {
         if (handedOver) options.onHandedOver();
       })
@@ -92,13 +95,18 @@ export async function serveHandover(options: HandoverServerOptions): Promise<Han
   return {
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        if (!server.listening) resolve();
+        else server.close(() => resolve());
       }),
   };
 }
 
 /** One successor served; true once it took over and this agent released its sockets. */
-async function handOver(stream: MessageStream, options: HandoverServerOptions): Promise<boolean> {
+async function handOver(
+  stream: MessageStream,
+  options: HandoverServerOptions,
+  stopListening: () => void,
+): Promise<boolean> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const hello = await stream.expect('hello', timeoutMs);
   const started = performance.now();
@@ -137,6 +145,7 @@ async function handOver(stream: MessageStream, options: HandoverServerOptions): 
       stream.send(handoverMessage<Sent>({ type: 'sent', chunk: message.chunk }));
     } else if (message.type === 'took-over') {
       const releasing = performance.now();
+      stopListening();
       await options.release();
       stream.send(handoverMessage<Released>({ type: 'released' }));
       options.logger.info(

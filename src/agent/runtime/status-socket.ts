@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -46,14 +45,12 @@ export async function serveStatus(
     server.once('error', reject);
     server.listen(path, () => resolve());
   });
-  // A successor that took over (src/agent/handover/) bound its own socket at the path: leave that one.
-  const ours = statSync(path).ino;
   let closing: Promise<void> | undefined;
   return {
     close() {
-      closing ??= new Promise<void>((resolve) => server.close(() => resolve())).then(async () => {
-        if (statSync(path, { throwIfNoEntry: false })?.ino === ours) await rm(path, { force: true });
-      });
+      closing ??= new Promise<void>((resolve) => server.close(() => resolve())).then(() =>
+        rm(path, { force: true }),
+      );
       return closing;
     },
   };
