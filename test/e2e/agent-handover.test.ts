@@ -1,7 +1,8 @@
 /**
  * Issue 17, zero-gap planned restart: `qdhcp agent` (builtin driver) beside `qdhcp server` over RabbitMQ
  * serves 3 networks while an instance on each asks DHCP every 100 ms (test/support/dhcp-prober.ts:
- * DISCOVER and unicast renewal alternately, 1 s each); the agent is replaced three times — twice by
+ * DISCOVER and unicast renewal alternately, 1 s each) and DNS and metadata every 100 ms
+ * (test/support/service-prober.ts); the agent is replaced three times — twice by
  * `qdhcp agent --takeover`, once by SIGHUP (the agent starts its successor itself) — and not one question
  * goes unanswered. Each old agent exits only after its successor took over, and the successor adopts every
  * socket (none bound anew). docs/agent.md "Restart and upgrade without a gap".
@@ -13,15 +14,18 @@ import { fileURLToPath } from 'node:url';
 import { bridgeName } from '../../src/agent/naming.js';
 import { deleteBrokerObjects } from '../../src/bus/testing/broker-cleanup.js';
 import { listNamespaces } from '../../src/linux/ip-batch.js';
+import { runCommand } from '../../src/linux/run-command.js';
 import { AgentTestbed } from '../support/agent/testbed.js';
 import type { ProberSummary } from '../support/dhcp-prober.js';
 import { canUseNamespaces } from '../support/netns.js';
 import { ManagedProcess } from '../support/process.js';
+import type { ServiceCount } from '../support/service-prober.js';
 import { type ServerProcess, startServerProcess } from './api-server-process.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 const QDHCP = join(ROOT, 'bin', 'qdhcp');
 const PROBER = fileURLToPath(new URL('../support/dhcp-prober.js', import.meta.url));
+const SERVICE_PROBER = fileURLToPath(new URL('../support/service-prober.js', import.meta.url));
 const BROKER = 'amqp://guest:guest@127.0.0.1:5672/';
 const HOST = 'handover-e2e-host';
 const NETWORKS = 3;
@@ -47,7 +51,7 @@ async function until(what: string, predicate: () => boolean | Promise<boolean>, 
   }
 }
 
-describe('planned restart: three takeovers (one by SIGHUP) while instances ask every 100 ms', {
+describe('planned restart: three takeovers (one by SIGHUP) while instances ask DHCP, DNS and metadata every 100 ms', {
   skip,
 }, () => {
   const prefix = `qdhcp-e2e-ho-${process.pid}`;
@@ -58,6 +62,7 @@ describe('planned restart: three takeovers (one by SIGHUP) while instances ask e
   /** The SIGHUP successor: not our child, stopped by its PID. */
   let orphanPid: number | undefined;
   const probers: ManagedProcess[] = [];
+  const serviceProbers: ManagedProcess[] = [];
 
   const call = async (method: string, path: string, body?: Json): Promise<Json> => {
     const init: RequestInit = { method, headers: { 'content-type': 'application/json' } };
@@ -90,7 +95,7 @@ describe('planned restart: three takeovers (one by SIGHUP) while instances ask e
   });
 
   after(async () => {
-    for (const prober of probers) await prober.stop().catch(() => undefined);
+    for (const prober of [...probers, ...serviceProbers]) await prober.stop().catch(() => undefined);
     if (orphanPid !== undefined && alive(orphanPid)) {
       process.kill(orphanPid, 'SIGTERM');
       await until('successor stopped', () => !alive(orphanPid ?? 0), 10_000).catch(() => {
@@ -105,7 +110,7 @@ describe('planned restart: three takeovers (one by SIGHUP) while instances ask e
     await deleteBrokerObjects(BROKER, prefix).catch(() => undefined);
   });
 
-  test('no DHCP question unanswered across three takeovers; every socket adopted', {
+  test('no DHCP, DNS or metadata question unanswered across three takeovers; every socket adopted', {
     timeout: 85_000,
   }, async () => {
     const started = Date.now();
@@ -160,6 +165,21 @@ describe('planned restart: three takeovers (one by SIGHUP) while instances ask e
       ]);
       probers.push(prober);
       await prober.waitForOutput(/"started":true/, 10_000);
+      // DNS and metadata from the same instance; the metadata route as DHCP's option 121 gives it.
+      await client.ip(['route', 'add', '169.254.169.254/32', 'via', serverIp]);
+      const services = bed.sandbox.spawn(client, `services-${index}`, process.execPath, [
+        ...[
+          SERVICE_PROBER,
+          '--run',
+          JSON.stringify({
+            dnsServer: serverIp,
+            name: `host-10-7${index}-0-50.openstacklocal`,
+            intervalMs: 100,
+          }),
+        ],
+      ]);
+      serviceProbers.push(services);
+      await services.waitForOutput(/"started":true/, 10_000);
     }
     await new Promise((resolve) => setTimeout(resolve, 1500));
 
@@ -183,13 +203,15 @@ describe('planned restart: three takeovers (one by SIGHUP) while instances ask e
     );
     orphanPid = Number(spawned[1]);
     // The successor writes to the same output; the old one exits after it took over.
-    const took = await hungUp.waitForOutput(/"event":"agent\.took_over"[^\n]*/, 60_000);
-    assert.match(took[0], /"opened":0,"adopted":\d+,"mismatched":0/, took[0]);
-    process.stdout.write(`# SIGHUP successor: ${took[0]}\n`);
+    // The successor writes to the same output: its took_over is the second one there.
+    const tookOvers = /"event":"agent\.took_over".*"event":"agent\.took_over"([^\n]*)/s;
+    const took = await hungUp.waitForOutput(tookOvers, 60_000);
+    assert.match(took[1] ?? '', /"opened":0,"adopted":\d+,"mismatched":0/, took[1]);
+    process.stdout.write(`# SIGHUP successor: ${took[1]}\n`);
     await until('the SIGHUPed agent exits', () => !alive(hungUp.pid ?? 0), 15_000);
     await new Promise((resolve) => setTimeout(resolve, 1500));
 
-    for (const prober of probers) prober.signal('SIGTERM');
+    for (const prober of [...probers, ...serviceProbers]) prober.signal('SIGTERM');
     for (const prober of probers) {
       const line = await prober.waitForOutput(/\{"sent"[^\n]*\}/, 10_000);
       const summary = JSON.parse(line[0]) as ProberSummary;
@@ -197,6 +219,24 @@ describe('planned restart: three takeovers (one by SIGHUP) while instances ask e
       assert.equal(summary.missed, 0, `${prober.label}: ${line[0]}`);
       process.stdout.write(`# ${prober.label}: ${line[0]}\n`);
     }
+    for (const prober of serviceProbers) {
+      const line = await prober.waitForOutput(/\{"dns"[^\n]*\}/, 10_000);
+      const summary = JSON.parse(line[0]) as { dns: ServiceCount; metadata: ServiceCount };
+      process.stdout.write(`# ${prober.label}: ${line[0]}\n`);
+      for (const service of ['dns', 'metadata'] as const) {
+        assert.ok(summary[service].sent > 50, `${prober.label} ${service} asked: ${line[0]}`);
+        assert.equal(summary[service].missed, 0, `${prober.label} ${service}: ${line[0]}`);
+      }
+    }
+    // The last successor answers `qdhcp agent status` (the old agents removed the socket's path as they went).
+    const status = await runCommand(QDHCP, ['agent', 'status', '--state-dir', bed.path('agent'), '--json'], {
+      timeoutMs: 20_000,
+    });
+    assert.equal(
+      (JSON.parse(status.stdout) as { networks: unknown[] }).networks.length,
+      NETWORKS,
+      status.stdout,
+    );
     process.stdout.write(`# handover e2e: ${Math.round((Date.now() - started) / 1000)} s\n`);
   });
 });

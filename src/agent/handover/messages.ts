@@ -123,8 +123,10 @@ export function parseHandoverMessage(text: string | Buffer): HandoverMessage {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('not an object');
   const type = (value as { type?: unknown }).type;
-  if (typeof type !== 'string' || !Object.hasOwn(SCHEMAS, type))
-    throw invalid(`unknown type ${String(type)}`);
+  // Not String(type): a parsed object may carry its own `toString` (the fuzz test found one).
+  if (typeof type !== 'string')
+    throw invalid(`type is ${type === null ? 'null' : typeof type}, not a string`);
+  if (!Object.hasOwn(SCHEMAS, type)) throw invalid(`unknown type ${type}`);
   const schema = SCHEMAS[type as MessageType];
   if (!Value.Check(schema, value)) {
     const first = Value.Errors(schema, value).First();
