@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { closeSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { errorText, QdhcpError } from '../../common/errors.js';
@@ -67,7 +68,14 @@ export async function receiveSockets(options: TakeoverOptions): Promise<PendingT
       // The running agent sent the datagram before `sent`: it is queued already, this does not wait.
       const message = channel.receive(timeoutMs);
       if (message === undefined) throw failed(`chunk ${chunk} did not arrive`);
-      const payload = parseChunk(message.payload, chunk, message.fds);
+      let payload: ReturnType<typeof parseChunk>;
+      try {
+        payload = parseChunk(message.payload, chunk, message.fds);
+      } catch (error) {
+        // Descriptors nobody can match to a socket: not kept open in this process.
+        for (const fd of message.fds) closeSync(fd);
+        throw error;
+      }
       options.sockets.inherit(payload.map((spec, index) => ({ spec, fd: message.fds[index] ?? -1 })));
       received += payload.length;
     }
