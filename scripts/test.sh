@@ -17,8 +17,9 @@ scripts/setup.sh
 #   neutron-server python3-neutron (neutron-linuxbridge-agent) neutron-metadata-agent python3-pymysql
 #   mariadb-server                   a real Neutron Zed per test run (test/support/neutron/, issue 16)
 #   neutron-dhcp-agent haproxy       the reference agent the Neutron benchmark compares qdhcp with
+#   systemd                          systemd-analyze verify of packaging/systemd/ (test/checks/systemd-unit.test.ts)
 TEST_PACKAGES=(tempest neutron-tempest-plugin neutron-server python3-neutron neutron-metadata-agent python3-pymysql
-  mariadb-server neutron-dhcp-agent haproxy)
+  mariadb-server neutron-dhcp-agent haproxy systemd)
 missing_test_packages=()
 for p in "${TEST_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing_test_packages+=("$p")

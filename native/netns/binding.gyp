@@ -9,6 +9,11 @@
       "target_name": "udp_batch",
       "sources": ["src/udp-batch.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "fd_passing",
+      "sources": ["src/fd-passing.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
     }
   ]
 }

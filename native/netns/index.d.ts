@@ -57,3 +57,49 @@ export function udpBatchSend(
   addresses: Uint32Array,
   ports: Uint16Array,
 ): number;
+/** Descriptors per message at most (the kernel's SCM_MAX_FD). */
+export const FD_PASSING_MAX_FDS: number;
+/**
+ * A unix datagram socket bound to `path` (a leading `@` names an abstract socket), blocking and
+ * close-on-exec, to receive descriptors on with {@link receiveFds}. Close it with `fs.closeSync`.
+ * Throws like {@link openSocket} (EADDRINUSE when the path exists).
+ */
+export function fdChannelOpen(path: string): number;
+/**
+ * Sends one datagram with `payload` (1..65,536 bytes) and duplicates of `fds` (at most
+ * {@link FD_PASSING_MAX_FDS}; the caller keeps its own) to the channel bound at `path`, waiting at most
+ * `timeoutMs` for room in its queue (EAGAIN after that; ECONNREFUSED/ENOENT when nobody is bound there).
+ */
+export function sendFds(path: string, payload: Buffer, fds: readonly number[], timeoutMs: number): void;
+/** One received message: its payload and the descriptors it carried (now this process's, close-on-exec). */
+export interface ReceivedFds {
+  readonly payload: Buffer;
+  readonly fds: number[];
+}
+/**
+ * Waits at most `timeoutMs` (blocking the calling thread) for the next message on a channel from
+ * {@link fdChannelOpen}; null when none came. EMSGSIZE when its payload or descriptors did not fit (the
+ * descriptors that came are closed).
+ */
+export function receiveFds(channelFd: number, timeoutMs: number): ReceivedFds | null;
+/** What a socket descriptor is, to match a received one to its namespace and service. */
+export interface SocketDescription {
+  readonly family: 'inet' | 'inet6' | 'unix' | 'other';
+  readonly type: 'dgram' | 'stream' | 'seqpacket' | 'other';
+  /** listen() was called on it (SO_ACCEPTCONN). */
+  readonly listening: boolean;
+  /** Bound IPv4 address and port (family inet only). */
+  readonly address?: string;
+  readonly port?: number;
+  /** SO_BINDTODEVICE, when set. */
+  readonly device?: string;
+  /** Inode of the socket's network namespace (SIOCGSKNS), as `stat /run/netns/NAME` reports it. */
+  readonly netnsInode?: number;
+}
+/** Describes the socket `fd`; throws ENOTSOCK/EBADF like {@link openSocket}. */
+export function describeSocket(fd: number): SocketDescription;
+/**
+ * systemd's notification protocol: sends `state` (`READY=1`, `RELOADING=1`, `MAINPID=N`, newline-separated)
+ * to `$NOTIFY_SOCKET`. False when that variable is not set (not run by systemd as Type=notify).
+ */
+export function sdNotify(state: string): boolean;

@@ -11,3 +11,11 @@ exports.udpBatchClose = udpBatch.udpBatchClose;
 exports.udpBatchSend = udpBatch.udpBatchSend;
 exports.UDP_BATCH_SLOTS = udpBatch.UDP_BATCH_SLOTS;
 exports.UDP_BATCH_SLOT_SIZE = udpBatch.UDP_BATCH_SLOT_SIZE;
+// Descriptors passed between processes, sockets described, sd_notify (src/fd-passing.c).
+const fdPassing = require('./build/Release/fd_passing.node');
+exports.fdChannelOpen = fdPassing.fdChannelOpen;
+exports.sendFds = fdPassing.sendFds;
+exports.receiveFds = fdPassing.receiveFds;
+exports.describeSocket = fdPassing.describeSocket;
+exports.sdNotify = fdPassing.sdNotify;
+exports.FD_PASSING_MAX_FDS = fdPassing.FD_PASSING_MAX_FDS;

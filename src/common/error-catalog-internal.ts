@@ -75,6 +75,10 @@ export const INTERNAL_ERRORS = {
   ),
   /** Torn, not JSON, not the schema: skipped; the sync with the server serves the network. */
   SERVED_STATE_UNREADABLE: entry('agent', PERMANENT, 'served state {file} is unreadable: {reason}'),
+  /** Retryable: the running agent keeps serving; a later SIGHUP or `--takeover` tries again (docs/agent.md). */
+  HANDOVER_FAILED: entry('agent', RETRYABLE, 'socket handover failed: {reason}'),
+  /** A handover message that is not JSON or not of the protocol (src/agent/handover/messages.ts). */
+  HANDOVER_MESSAGE_INVALID: entry('agent', PERMANENT, 'invalid handover message: {reason}'),
   METADATA_REQUEST_TOO_LARGE: entry('metadata', PERMANENT, 'request body over {limit} bytes'),
   METADATA_UPSTREAM_TIMEOUT: entry('metadata', RETRYABLE, 'no answer from {url} within {timeout_ms} ms'),
   // --- Linux (processes, devices, sockets) -----------------------------------------------------------------

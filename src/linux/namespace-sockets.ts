@@ -1,12 +1,10 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { openSocket } from '@qdhcp/netns';
 import { errorText, QdhcpError } from '../common/errors.js';
+import { listeningSockets } from './listening-sockets.js';
 
-/** Where `ip netns add NAME` puts a namespace; the agent addresses namespaces by name. */
-export function namespacePath(name: string): string {
-  return `/run/netns/${name}`;
-}
+// Where a namespace's path is made lives with the socket registry, which needs it too.
+export { namespacePath } from './listening-sockets.js';
 
 /** Where a socket was to be opened, for the error that says it could not be. */
 interface SocketPlace {
@@ -57,19 +55,21 @@ export function bindUdpInNamespace(options: UdpInNamespaceOptions): Promise<dgra
 }
 
 async function bindUdp(options: UdpInNamespaceOptions): Promise<dgram.Socket> {
-  const fd = openSocket({
-    netnsPath: namespacePath(options.namespace),
+  // Through the registry: adopted from the previous process after a handover, and exportable to the next.
+  const fd = listeningSockets.acquire({
+    namespace: options.namespace,
     kind: 'udp4',
     address: options.address,
     port: options.port,
     broadcast: options.broadcast ?? false,
-    ...(options.device === undefined ? {} : { bindToDevice: options.device }),
+    ...(options.device === undefined ? {} : { device: options.device }),
     freeBind: options.freeBind ?? false,
   });
   const socket = dgram.createSocket({
     type: 'udp4',
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
   });
+  socket.once('close', () => listeningSockets.closed(fd));
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind({ fd }, () => {
@@ -103,15 +103,16 @@ async function listenTcp(
   options: TcpInNamespaceOptions,
   onConnection: (socket: net.Socket) => void,
 ): Promise<net.Server> {
-  const fd = openSocket({
-    netnsPath: namespacePath(options.namespace),
+  const fd = listeningSockets.acquire({
+    namespace: options.namespace,
     kind: 'tcp4',
     address: options.address,
     port: options.port,
-    ...(options.device === undefined ? {} : { bindToDevice: options.device }),
+    ...(options.device === undefined ? {} : { device: options.device }),
     freeBind: options.freeBind ?? false,
   });
   const server = net.createServer(onConnection);
+  server.once('close', () => listeningSockets.closed(fd));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ fd, backlog: options.backlog ?? 511 }, () => {

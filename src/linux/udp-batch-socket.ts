@@ -1,7 +1,6 @@
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import {
-  openSocket,
   UDP_BATCH_SLOT_SIZE,
   UDP_BATCH_SLOTS,
   type UdpBatchHandle,
@@ -12,7 +11,8 @@ import {
 } from '@qdhcp/netns';
 import { QdhcpError } from '../common/errors.js';
 import { formatIpv4, parseIpv4 } from '../common/ipv4.js';
-import { namespacePath, socketOpenFailed } from './namespace-sockets.js';
+import { listeningSockets } from './listening-sockets.js';
+import { socketOpenFailed } from './namespace-sockets.js';
 
 /**
  * A UDP socket inside a network namespace served in batches by the netns addon (native/netns/src/udp-batch.c):
@@ -109,8 +109,11 @@ function readError(negativeErrno: number): QdhcpError {
   return new QdhcpError('SOCKET_RECEIVE_FAILED', { syscall: 'recvmmsg', errno });
 }
 
-/** Wraps a bound UDP socket fd (the endpoint owns it from here; closed if this throws). */
-export function batchedUdpFromFd(fd: number): BatchedUdpEndpoint {
+/**
+ * Wraps a bound UDP socket fd (the endpoint owns it from here; closed if this throws); `onClosed` runs once
+ * the fd is closed.
+ */
+export function batchedUdpFromFd(fd: number, onClosed: () => void = () => undefined): BatchedUdpEndpoint {
   const batch = received();
   let handler: BatchHandler = () => undefined;
   let errorHandler: (error: NodeJS.ErrnoException) => void = () => undefined;
@@ -128,6 +131,7 @@ export function batchedUdpFromFd(fd: number): BatchedUdpEndpoint {
     });
   } catch (error) {
     closeSync(fd);
+    onClosed();
     throw error;
   }
   return {
@@ -145,8 +149,10 @@ export function batchedUdpFromFd(fd: number): BatchedUdpEndpoint {
       return udpBatchSend(handle, 1, single.replies, single.addresses, single.ports) === 1;
     },
     close: () => {
+      if (closed) return;
       closed = true;
       udpBatchClose(handle);
+      onClosed();
     },
     get closed() {
       return closed;
@@ -162,18 +168,19 @@ export function batchedUdpFromFd(fd: number): BatchedUdpEndpoint {
 export function openBatchedUdpInNamespace(options: BatchedUdpOptions): BatchedUdpEndpoint {
   let fd: number;
   try {
-    fd = openSocket({
-      netnsPath: namespacePath(options.namespace),
+    // Through the registry: adopted from the previous process after a handover, exportable to the next.
+    fd = listeningSockets.acquire({
+      namespace: options.namespace,
       kind: 'udp4',
       address: options.address,
       port: options.port,
-      ...(options.device === undefined ? {} : { bindToDevice: options.device }),
+      ...(options.device === undefined ? {} : { device: options.device }),
       freeBind: options.freeBind ?? false,
     });
   } catch (error) {
     throw socketOpenFailed('udp4', options, error);
   }
-  return batchedUdpFromFd(fd);
+  return batchedUdpFromFd(fd, () => listeningSockets.closed(fd));
 }
 
 // The kernel's numbers are network-order bytes read in host order: a big-endian view over the same word.

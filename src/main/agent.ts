@@ -48,7 +48,14 @@ export interface RunningAgent {
   /** The DHCP driver and its peers (DNS, metadata proxy). */
   readonly peers: NetworkPeers;
   readonly metrics: AgentMetrics;
+  /** The startup sync: resolves once it ran (failed networks retry on their own). */
+  readonly firstSync: Promise<void>;
   status(): AgentStatus;
+  /**
+   * Binds the status socket again: after a takeover the agent handed over from removed its path when it
+   * closed its own (libuv unlinks a unix socket's path on close, src/agent/handover/).
+   */
+  rebindStatusSocket(): Promise<void>;
   /** The Prometheus text of the agent's families (its metrics server, or the API's in all-in-one). */
   renderMetrics(): string;
   close(): Promise<void>;
@@ -235,7 +242,7 @@ export async function startAgent(
     });
     return `${agentText}${renderBusMetrics(controlPlane.stats()).join('\n')}\n`;
   };
-  const statusServer = await serveStatus(statusSocketPath(config.stateDir), status);
+  let statusServer = await serveStatus(statusSocketPath(config.stateDir), status);
   const metricsServer =
     config.metricsBind === undefined ? undefined : await serveMetrics(config.metricsBind, renderMetrics);
   const unsubscribe = controlPlane.subscribe(config.host, (message) => {
@@ -268,7 +275,7 @@ export async function startAgent(
   // networks to it before the sync asks.
   const restored =
     servedState === undefined ? Promise.resolve() : restoreSnapshot(config, reconciler, logger);
-  void restored.then(() => heartbeat.start()).then(() => reconciler.fullSync('startup'));
+  const firstSync = restored.then(() => heartbeat.start()).then(() => reconciler.fullSync('startup'));
   logger.info(
     {
       event: 'agent.started',
@@ -283,7 +290,12 @@ export async function startAgent(
     reconciler,
     peers: dataPlane,
     metrics,
+    firstSync,
     status,
+    async rebindStatusSocket() {
+      await statusServer.close();
+      statusServer = await serveStatus(statusSocketPath(config.stateDir), status);
+    },
     renderMetrics,
     close() {
       closing ??= (async () => {

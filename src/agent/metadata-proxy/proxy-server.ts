@@ -152,7 +152,17 @@ export class MetadataProxy {
     return Object.fromEntries(this.listeners.get(networkId)?.counters ?? []);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops accepting, lets the requests in progress finish (at most `drainMs`), then closes everything. The
+   * process is going away, the namespaces stay: after a handover (src/agent/handover/) the successor
+   * accepts on the same sockets, and a request the old agent had accepted must still get its answer.
+   */
+  async stop(drainMs = 2000): Promise<void> {
+    for (const listener of this.listeners.values()) listener.server.close();
+    this.http.closeIdleConnections();
+    const deadline = Date.now() + drainMs;
+    const open = () => [...this.listeners.values()].some((listener) => listener.sockets.size > 0);
+    while (open() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await Promise.all([...this.listeners.keys()].map((networkId) => this.close(networkId)));
     this.http.close();
   }
@@ -173,7 +183,9 @@ export class MetadataProxy {
     this.listeners.delete(networkId);
     // A socket (listening or accepted) keeps its namespace alive after `ip netns del`: close them all.
     for (const socket of listener.sockets) socket.destroy();
-    await new Promise<void>((resolve) => listener.server.close(() => resolve()));
+    // Not listening any more after `stop`'s drain: its 'close' may have fired already, do not wait for it.
+    if (listener.server.listening)
+      await new Promise<void>((resolve) => listener.server.close(() => resolve()));
     this.options.logger.info({ event: 'metadata.closed', networkId }, 'metadata proxy closed');
   }
 

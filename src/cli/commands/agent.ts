@@ -19,13 +19,22 @@ export function registerAgent(program: Command): void {
       "one of Neutron's files (neutron.conf, dhcp_agent.ini; repeatable, in order): implies --neutron",
       (file: string, files: string[]) => [...files, file],
       [] as string[],
+    )
+    .option(
+      '--takeover',
+      'take over from the agent running with the same --state-dir without a gap: receive its listening sockets, serve every network it serves, then it exits (what SIGHUP to a running agent starts; docs/agent.md)',
     );
   addOptionFlags(command, AGENT_OPTIONS, AGENT_FLAGS).action(async () => {
     const { loadStandaloneAgentConfig } = await import('../../agent/runtime/agent-command.js');
     const { runProcess } = await import('../../main/run.js');
-    const { startAgent } = await import('../../main/agent.js');
     const { createControlPlane } = await import('../../main/agent.js');
-    const opts = command.opts<{ config?: string; neutron?: boolean; configFile: string[] }>();
+    const { startAgentWithHandover } = await import('../../main/agent-handover.js');
+    const opts = command.opts<{
+      config?: string;
+      neutron?: boolean;
+      configFile: string[];
+      takeover?: boolean;
+    }>();
     await runProcess(
       'agent',
       () =>
@@ -42,7 +51,11 @@ export function registerAgent(program: Command): void {
               { event: 'agent.neutron_options_ignored', options: config.neutronNotes?.ignored },
               'Neutron options qdhcp does not use (ignored)',
             );
-          return startAgent(config, { controlPlane: await createControlPlane(config, bus, logger), logger });
+          return startAgentWithHandover(
+            config,
+            { controlPlane: await createControlPlane(config, bus, logger), logger },
+            { takeover: opts.takeover === true },
+          );
         },
       ],
     );
