@@ -31,13 +31,13 @@ export const TAKEOVER_FLAG = '--takeover';
 const LOAD_TIMEOUT_MS = 120_000;
 
 /**
- * The default {@link LoadStateForTakeover}: the agent's own startup sync from the control plane, until every
- * network the running agent serves is served here too (retries included; a network unbound meanwhile makes
- * the takeover fail at the deadline, and the running agent goes on).
+ * The default {@link LoadStateForTakeover}: until every network the running agent serves is served here too —
+ * from the served-state snapshot the agent restores at start (src/agent/served-state/, so a takeover needs no
+ * answer from the control plane), else by its startup sync (retries included; a network unbound meanwhile
+ * makes the takeover fail at the deadline, and the running agent goes on).
  */
 function waitForServedNetworks(agent: RunningAgent): LoadStateForTakeover {
   return async (networks) => {
-    await agent.firstSync;
     const deadline = Date.now() + LOAD_TIMEOUT_MS;
     for (;;) {
       const report = agent.reconciler.report();

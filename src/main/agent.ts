@@ -48,8 +48,6 @@ export interface RunningAgent {
   /** The DHCP driver and its peers (DNS, metadata proxy). */
   readonly peers: NetworkPeers;
   readonly metrics: AgentMetrics;
-  /** The startup sync: resolves once it ran (failed networks retry on their own). */
-  readonly firstSync: Promise<void>;
   status(): AgentStatus;
   /**
    * Binds the status socket again: after a takeover the agent handed over from removed its path when it
@@ -275,7 +273,7 @@ export async function startAgent(
   // networks to it before the sync asks.
   const restored =
     servedState === undefined ? Promise.resolve() : restoreSnapshot(config, reconciler, logger);
-  const firstSync = restored.then(() => heartbeat.start()).then(() => reconciler.fullSync('startup'));
+  void restored.then(() => heartbeat.start()).then(() => reconciler.fullSync('startup'));
   logger.info(
     {
       event: 'agent.started',
@@ -290,7 +288,6 @@ export async function startAgent(
     reconciler,
     peers: dataPlane,
     metrics,
-    firstSync,
     status,
     async rebindStatusSocket() {
       await statusServer.close();
