@@ -87,15 +87,25 @@ describe('neutron casts → reconciler messages', () => {
 
 describe('ordering helpers', () => {
   it('per-network counters: next takes, current reads, all() is a copy at call time', () => {
-    const counters = new NetworkCounters();
-    assert.equal(counters.current('a'), 0);
-    assert.equal(counters.next('a'), 1);
-    assert.equal(counters.next('a'), 2);
+    const counters = new NetworkCounters(100);
+    assert.equal(counters.current('a'), 100);
+    assert.equal(counters.next('a'), 101);
+    assert.equal(counters.next('a'), 102);
     const before = counters.all();
     counters.next('a');
-    assert.equal(before('a'), 2);
-    assert.equal(counters.current('a'), 3);
-    assert.equal(counters.current('b'), 0);
+    assert.equal(before('a'), 102);
+    assert.equal(counters.current('a'), 103);
+    assert.equal(counters.current('b'), 100);
+  });
+
+  it('a later process numbers above an earlier one (a restored snapshot never hides new events)', async () => {
+    const earlier = new NetworkCounters();
+    for (let i = 0; i < 500; i += 1) earlier.next('a');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const later = new NetworkCounters();
+    assert.ok(later.current('a') > earlier.current('a'));
+    assert.ok(later.next('b') > earlier.current('a'));
+    assert.ok(Number.isSafeInteger(later.next('a') + 1_000_000_000));
   });
 
   it('deleted ports expire and are bounded', () => {

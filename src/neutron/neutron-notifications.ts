@@ -139,26 +139,35 @@ export function translateCast(
   }
 }
 
-/** Per-network message counters: the stand-in for the network revision Neutron does not have. */
+/**
+ * Per-network message counters: the stand-in for the network revision Neutron does not have. They start at
+ * a base taken from the clock (µs since the epoch), so a later process numbers above an earlier one: a
+ * network restored from the served-state snapshot an earlier process wrote (src/agent/served-state/) holds
+ * that process's numbers, and with counters from 0 every event after a restart looked stale and was
+ * dropped (the e2e's dnsmasq run served no new port). The startup sync then always re-applies a restored
+ * network, as its number is never confirmed. Safe while a network averages under 1,000 messages per ms.
+ */
 export class NetworkCounters {
   private readonly counters = new Map<string, number>();
 
+  constructor(private readonly base = Date.now() * 1000) {}
+
   /** The number the next message of `networkId` gets (and takes it). */
   next(networkId: string): number {
-    const value = (this.counters.get(networkId) ?? 0) + 1;
+    const value = this.current(networkId) + 1;
     this.counters.set(networkId, value);
     return value;
   }
 
-  /** The number of the last message of `networkId` (0: none): what a snapshot requested now includes. */
+  /** The number of the last message of `networkId` (the base: none): what a snapshot requested now includes. */
   current(networkId: string): number {
-    return this.counters.get(networkId) ?? 0;
+    return this.counters.get(networkId) ?? this.base;
   }
 
   /** Every network's current number, read when a full-sync call is sent. */
   all(): (networkId: string) => number {
     const copy = new Map(this.counters);
-    return (networkId) => copy.get(networkId) ?? 0;
+    return (networkId) => copy.get(networkId) ?? this.base;
   }
 }
 

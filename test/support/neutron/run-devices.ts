@@ -3,7 +3,10 @@
  * of its networks (any name prefix a qdhcp agent adds; network ids are unique to the run's database) with
  * whatever still runs inside them (a dnsmasq or haproxy that daemonised), the `tap<port id[:11]>` devices of
  * its ports (left in the root namespace when an agent was killed between creating the veth and moving its
- * peer), and the root-namespace devices the run created (bridges, probe veth ends). Never throws.
+ * peer), the root-namespace devices the run created (bridges, probe veth ends), and the linuxbridge agent's
+ * ebtables chains of its ports' taps (`neutronARP-`/`neutronMAC-tap…`, host-wide: left by an agent stopped
+ * before the tap went, they made the next run's linuxbridge agent crash when two agents cleaned them up
+ * side by side — "ebtables -X neutronARP-tap…: No chain"). Never throws.
  *
  * @module
  */
@@ -52,4 +55,36 @@ export async function removeRunDevices(devices: RunDevices): Promise<void> {
   );
   for (const device of leftovers)
     await runCommand('ip', ['link', 'del', device], quiet).catch(() => undefined);
+  await removeArpProtection([...devices.portIds].map(tapName));
+}
+
+/** The linuxbridge agent's per-tap chains (neutron/plugins/ml2/drivers/linuxbridge/agent/arp_protect.py). */
+const ARP_PROTECTION_PREFIXES = ['neutronARP-', 'neutronMAC-'] as const;
+
+async function removeArpProtection(taps: readonly string[]): Promise<void> {
+  if (taps.length === 0) return;
+  // `ebtables -L` (ebtables-nft ignores --Lx): "Bridge chain: NAME, …" headers, each followed by its rules.
+  const listing = await runCommand('ebtables', ['-t', 'nat', '--concurrent', '-L'], quiet).catch(
+    () => undefined,
+  );
+  const rules: { chain: string; rule: string }[] = [];
+  const existing = new Set<string>();
+  let current = '';
+  for (const line of (listing?.stdout ?? '').split('\n')) {
+    const header = /^Bridge chain: ([^,]+),/.exec(line);
+    if (header?.[1] !== undefined) {
+      current = header[1];
+      existing.add(current);
+    } else if (line.startsWith('-') && current !== '') rules.push({ chain: current, rule: line.trim() });
+  }
+  const chains = taps.flatMap((tap) => ARP_PROTECTION_PREFIXES.map((prefix) => `${prefix}${tap}`));
+  for (const chain of chains.filter((name) => existing.has(name))) {
+    for (const { chain: from, rule } of rules.filter(({ rule }) => rule.endsWith(`-j ${chain}`)))
+      await runCommand(
+        'ebtables',
+        ['-t', 'nat', '--concurrent', '-D', from, ...rule.split(' ')],
+        quiet,
+      ).catch(() => undefined);
+    await runCommand('ebtables', ['-t', 'nat', '--concurrent', '-X', chain], quiet).catch(() => undefined);
+  }
 }
