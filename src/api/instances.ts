@@ -17,7 +17,7 @@ import {
 } from '../service/instance-service.js';
 import { type AttributesOf, readOnly, type WritableAttribute } from './attribute-map.js';
 import { type Converter, invalidAttribute, toText } from './converters.js';
-import { type RouteOptions, registerResourceRoutes } from './resource-routes.js';
+import { type RouteOptions, registerResourceRoutes, useCasesOf } from './resource-routes.js';
 
 /** Largest user data, decoded (the brief's 64 KiB; Nova limits the base64 text to 65535 characters). */
 export const MAX_USER_DATA_BYTES = 64 * 1024;
@@ -125,13 +125,7 @@ export function instancesPlugin(service: InstanceService, options: RouteOptions)
         schema: InstanceView,
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('INSTANCE_NOT_FOUND', { instance_id: id }),
-        useCases: {
-          create: (context, inputs) => service.create(context, inputs),
-          list: (context, equals) => service.list(context, equals),
-          get: (context, id) => service.get(context, id),
-          update: (context, id, input, ifMatch) => service.update(context, id, input, ifMatch),
-          delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
-        },
+        useCases: useCasesOf(service),
       },
       options,
     );

@@ -35,6 +35,22 @@ export interface ResourceUseCases<V extends { readonly id: string }, I> {
   delete(context: RequestContext, id: string, ifMatch?: number): Promise<void>;
 }
 
+/**
+ * A service's own methods as a resource's use-cases: every resource service has the same five, and the
+ * routes call them detached, so they are bound here once (not a forwarding block per plugin).
+ */
+export function useCasesOf<V extends { readonly id: string }, I>(
+  service: ResourceUseCases<V, I>,
+): ResourceUseCases<V, I> {
+  return {
+    create: (context, inputs) => service.create(context, inputs),
+    list: (context, equals, fixedIps) => service.list(context, equals, fixedIps),
+    get: (context, id) => service.get(context, id),
+    update: (context, id, input, ifMatch) => service.update(context, id, input, ifMatch),
+    delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
+  };
+}
+
 /** Everything the generic routes need to know about one resource. */
 export interface ResourceDefinition<V extends { readonly id: string }, I> {
   readonly names: ResourceNames;

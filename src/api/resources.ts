@@ -11,7 +11,7 @@ import type { PortService } from '../service/port-service.js';
 import type { SubnetService } from '../service/subnet-service.js';
 import { NetworkResource, PortResource, SubnetResource } from '../service/views.js';
 import { NETWORK_ATTRIBUTES, PORT_ATTRIBUTES, SUBNET_ATTRIBUTES } from './attributes.js';
-import { type RouteOptions, registerResourceRoutes } from './resource-routes.js';
+import { type RouteOptions, registerResourceRoutes, useCasesOf } from './resource-routes.js';
 
 /** Networks under /v2.0/networks. */
 export function networksPlugin(service: NetworkService, options: RouteOptions) {
@@ -24,13 +24,7 @@ export function networksPlugin(service: NetworkService, options: RouteOptions) {
         schema: NetworkResource,
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('NETWORK_NOT_FOUND', { net_id: id }),
-        useCases: {
-          create: (context, inputs) => service.create(context, inputs),
-          list: (context, equals) => service.list(context, equals),
-          get: (context, id) => service.get(context, id),
-          update: (context, id, input, ifMatch) => service.update(context, id, input, ifMatch),
-          delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
-        },
+        useCases: useCasesOf(service),
       },
       options,
     );
@@ -48,13 +42,7 @@ export function subnetsPlugin(service: SubnetService, options: RouteOptions) {
         schema: SubnetResource,
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('SUBNET_NOT_FOUND', { subnet_id: id }),
-        useCases: {
-          create: (context, inputs) => service.create(context, inputs),
-          list: (context, equals) => service.list(context, equals),
-          get: (context, id) => service.get(context, id),
-          update: (context, id, input, ifMatch) => service.update(context, id, input, ifMatch),
-          delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
-        },
+        useCases: useCasesOf(service),
       },
       options,
     );
@@ -72,13 +60,7 @@ export function portsPlugin(service: PortService, options: RouteOptions) {
         schema: PortResource,
         allowFixedIpsFilter: true,
         markerNotFound: (id) => new QdhcpError('PORT_NOT_FOUND', { port_id: id }),
-        useCases: {
-          create: (context, inputs) => service.create(context, inputs),
-          list: (context, equals, fixedIps) => service.list(context, equals, fixedIps),
-          get: (context, id) => service.get(context, id),
-          update: (context, id, input, ifMatch) => service.update(context, id, input, ifMatch),
-          delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
-        },
+        useCases: useCasesOf(service),
       },
       options,
     );

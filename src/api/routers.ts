@@ -33,7 +33,7 @@ import {
   toText,
   toUuid,
 } from './converters.js';
-import { type RouteOptions, registerResourceRoutes } from './resource-routes.js';
+import { type RouteOptions, registerResourceRoutes, useCasesOf } from './resource-routes.js';
 
 const text: WritableAttribute<string> = { post: true, put: true, convert: toText(255), filter: 'string' };
 const project: WritableAttribute<string> = { post: true, put: false, convert: toText(255), filter: 'string' };
@@ -122,13 +122,7 @@ export function routersPlugin(service: RouterService, interfaces: RouterInterfac
         schema: RouterResource,
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('ROUTER_NOT_FOUND', { router_id: id }),
-        useCases: {
-          create: (context, inputs) => service.create(context, inputs),
-          list: (context, equals) => service.list(context, equals),
-          get: (context, id) => service.get(context, id),
-          update: (context, id, input, ifMatch) => service.update(context, id, input, ifMatch),
-          delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
-        },
+        useCases: useCasesOf(service),
       },
       options,
     );
@@ -153,13 +147,7 @@ export function floatingIpsPlugin(service: FloatingIpService, options: RouteOpti
         schema: FloatingIpResource,
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('FLOATINGIP_NOT_FOUND', { floatingip_id: id }),
-        useCases: {
-          create: (context, inputs) => service.create(context, inputs),
-          list: (context, equals) => service.list(context, equals),
-          get: (context, id) => service.get(context, id),
-          update: (context, id, input, ifMatch) => service.update(context, id, input, ifMatch),
-          delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
-        },
+        useCases: useCasesOf(service),
       },
       options,
     );

@@ -26,7 +26,7 @@ import {
   toText,
   toUuid,
 } from './converters.js';
-import { type RouteOptions, registerResourceRoutes } from './resource-routes.js';
+import { type RouteOptions, registerResourceRoutes, useCasesOf } from './resource-routes.js';
 
 const project: WritableAttribute<string> = { post: true, put: false, convert: toText(255), filter: 'string' };
 
@@ -104,13 +104,7 @@ export function subnetPoolsPlugin(service: SubnetPoolService, options: RouteOpti
         schema: SubnetPoolResource,
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('SUBNETPOOL_NOT_FOUND', { subnetpool_id: id }),
-        useCases: {
-          create: (context, inputs) => service.create(context, inputs),
-          list: (context, equals) => service.list(context, equals),
-          get: (context, id) => service.get(context, id),
-          update: (context, id, input, ifMatch) => service.update(context, id, input, ifMatch),
-          delete: (context, id, ifMatch) => service.delete(context, id, ifMatch),
-        },
+        useCases: useCasesOf(service),
       },
       options,
     );
@@ -136,13 +130,7 @@ export function addressScopesPlugin(service: AddressScopeService, options: Route
         schema: AddressScopeResource,
         allowFixedIpsFilter: false,
         markerNotFound: (id) => new QdhcpError('ADDRESS_SCOPE_NOT_FOUND', { address_scope_id: id }),
-        useCases: {
-          create: (context, inputs) => service.create(context, inputs),
-          list: (context, equals) => service.list(context, equals),
-          get: (context, id) => service.get(context, id),
-          update: (context, id, input) => service.update(context, id, input),
-          delete: (context, id) => service.delete(context, id),
-        },
+        useCases: useCasesOf(service),
       },
       options,
     );

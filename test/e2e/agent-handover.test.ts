@@ -2,7 +2,7 @@
  * Issue 17, zero-gap planned restart: `qdhcp agent` (builtin driver) beside `qdhcp server` over RabbitMQ
  * serves 3 networks while an instance on each asks DHCP every 100 ms (test/support/dhcp-prober.ts:
  * DISCOVER and unicast renewal alternately, 1 s each) and DNS and metadata every 100 ms
- * (test/support/service-prober.ts); the agent is replaced three times — twice by
+ * (test/support/dns-metadata-prober.ts); the agent is replaced three times — twice by
  * `qdhcp agent --takeover`, once by SIGHUP (the agent starts its successor itself) — and not one question
  * goes unanswered. Each old agent exits only after its successor took over, and the successor adopts every
  * socket (none bound anew). docs/agent.md "Restart and upgrade without a gap".
@@ -17,15 +17,15 @@ import { listNamespaces } from '../../src/linux/ip-batch.js';
 import { runCommand } from '../../src/linux/run-command.js';
 import { AgentTestbed } from '../support/agent/testbed.js';
 import type { ProberSummary } from '../support/dhcp-prober.js';
+import type { ServiceSummary } from '../support/dns-metadata-prober.js';
 import { canUseNamespaces } from '../support/netns.js';
 import { ManagedProcess } from '../support/process.js';
-import type { ServiceCount } from '../support/service-prober.js';
 import { type ServerProcess, startServerProcess } from './api-server-process.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 const QDHCP = join(ROOT, 'bin', 'qdhcp');
 const PROBER = fileURLToPath(new URL('../support/dhcp-prober.js', import.meta.url));
-const SERVICE_PROBER = fileURLToPath(new URL('../support/service-prober.js', import.meta.url));
+const SERVICE_PROBER = fileURLToPath(new URL('../support/dns-metadata-prober.js', import.meta.url));
 const BROKER = 'amqp://guest:guest@127.0.0.1:5672/';
 const HOST = 'handover-e2e-host';
 const NETWORKS = 3;
@@ -174,6 +174,8 @@ describe('planned restart: three takeovers (one by SIGHUP) while instances ask D
           JSON.stringify({
             dnsServer: serverIp,
             name: `host-10-7${index}-0-50.openstacklocal`,
+            metadataUrl: 'http://169.254.169.254/',
+            metadataAnyStatus: true,
             intervalMs: 100,
           }),
         ],
@@ -221,7 +223,7 @@ describe('planned restart: three takeovers (one by SIGHUP) while instances ask D
     }
     for (const prober of serviceProbers) {
       const line = await prober.waitForOutput(/\{"dns"[^\n]*\}/, 10_000);
-      const summary = JSON.parse(line[0]) as { dns: ServiceCount; metadata: ServiceCount };
+      const summary = JSON.parse(line[0]) as { dns: ServiceSummary; metadata: ServiceSummary };
       process.stdout.write(`# ${prober.label}: ${line[0]}\n`);
       for (const service of ['dns', 'metadata'] as const) {
         assert.ok(summary[service].sent > 50, `${prober.label} ${service} asked: ${line[0]}`);

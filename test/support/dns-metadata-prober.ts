@@ -18,6 +18,11 @@ interface DnsMetadataProberRequest {
   readonly dnsServer: string;
   readonly name: string;
   readonly metadataUrl: string;
+  /**
+   * Any HTTP status counts as answered (the proxy is there), not only a 200: for instances without an
+   * instance record, whose metadata the proxy answers 404 (test/e2e/agent-handover.test.ts).
+   */
+  readonly metadataAnyStatus?: boolean;
   readonly intervalMs: number;
   /** A request unanswered this long is missed (default 1000 ms). */
   readonly timeoutMs?: number;
@@ -76,10 +81,16 @@ class Tally {
   }
 }
 
-function getMetadata(url: string, timeoutMs: number, done: (reason?: string) => void): void {
+function getMetadata(
+  url: string,
+  anyStatus: boolean,
+  timeoutMs: number,
+  done: (reason?: string) => void,
+): void {
   const request = http.get(url, { agent: false, timeout: timeoutMs }, (response) => {
     response.resume();
-    response.on('end', () => done(response.statusCode === 200 ? undefined : `HTTP ${response.statusCode}`));
+    const answered = anyStatus || response.statusCode === 200;
+    response.on('end', () => done(answered ? undefined : `HTTP ${response.statusCode}`));
     response.on('error', (error) => done(error.message));
   });
   request.on('timeout', () => request.destroy(new Error('timeout')));
@@ -108,7 +119,9 @@ async function run(request: DnsMetadataProberRequest): Promise<void> {
     dns.send(sent, now);
     socket.send(buildQuery(request.name, 'A', sent), 53, request.dnsServer);
     metadata.send(sent, now);
-    getMetadata(request.metadataUrl, timeoutMs, (reason) => metadata.settle(sent, reason));
+    getMetadata(request.metadataUrl, request.metadataAnyStatus === true, timeoutMs, (reason) =>
+      metadata.settle(sent, reason),
+    );
   }, request.intervalMs);
   process.stdout.write(`${JSON.stringify({ started: true })}\n`);
   process.once('SIGTERM', () => {

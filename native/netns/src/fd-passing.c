@@ -23,6 +23,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "napi-errors.h"
+
 // The kernel's SCM_MAX_FD (include/net/scm.h) is 253; a message with more is refused with EINVAL.
 #define FD_PASSING_MAX_FDS 253
 #define FD_PASSING_MAX_PAYLOAD (64 * 1024)
@@ -31,22 +33,6 @@
 #define SIOCGSKNS 0x894C
 #endif
 
-static napi_value throw_errno(napi_env env, int err, const char *syscall) {
-  napi_value message, code, error, syscall_value;
-  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-  const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
-  napi_create_error(env, code, message, &error);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_value);
-  napi_set_named_property(env, error, "syscall", syscall_value);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static napi_value throw_type(napi_env env, const char *message) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG", message);
-  return NULL;
-}
 
 // A unix address for `path`; a leading '@' names an abstract socket (as $NOTIFY_SOCKET may).
 static bool unix_address(const char *path, struct sockaddr_un *sa, socklen_t *length) {

@@ -17,26 +17,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "napi-errors.h"
+
 #ifndef IP_FREEBIND
 #define IP_FREEBIND 15
 #endif
 
-static napi_value throw_errno(napi_env env, int err, const char *syscall) {
-  napi_value message, code, error, syscall_value;
-  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-  const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
-  napi_create_error(env, code, message, &error);
-  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_value);
-  napi_set_named_property(env, error, "syscall", syscall_value);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static napi_value throw_type(napi_env env, const char *message) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG", message);
-  return NULL;
-}
 
 static bool get_string(napi_env env, napi_value object, const char *key, char *out, size_t size, bool required) {
   bool has = false;
