@@ -55,7 +55,13 @@ export async function removeRunDevices(devices: RunDevices): Promise<void> {
   );
   for (const device of leftovers)
     await runCommand('ip', ['link', 'del', device], quiet).catch(() => undefined);
-  await removeArpProtection([...devices.portIds].map(tapName));
+  // Ports deleted during the run are no longer listed by the server; their taps are in rootDevices.
+  const taps = new Set([...[...devices.portIds].map(tapName), ...[...devices.rootDevices].filter(isTap)]);
+  await removeArpProtection([...taps]);
+}
+
+function isTap(device: string): boolean {
+  return device.startsWith('tap');
 }
 
 /** The linuxbridge agent's per-tap chains (neutron/plugins/ml2/drivers/linuxbridge/agent/arp_protect.py). */
@@ -85,6 +91,8 @@ async function removeArpProtection(taps: readonly string[]): Promise<void> {
         ['-t', 'nat', '--concurrent', '-D', from, ...rule.split(' ')],
         quiet,
       ).catch(() => undefined);
+    // ebtables-nft deletes only an empty chain.
+    await runCommand('ebtables', ['-t', 'nat', '--concurrent', '-F', chain], quiet).catch(() => undefined);
     await runCommand('ebtables', ['-t', 'nat', '--concurrent', '-X', chain], quiet).catch(() => undefined);
   }
 }
