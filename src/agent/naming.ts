@@ -32,6 +32,21 @@ export function namespaceDeviceName(portId: string): string {
   return `ns-${portId.slice(0, 11)}`;
 }
 
+/** `P` + `qrouter-<router id>` (Neutron's L3 agent name, issue 13). */
+export function routerNamespaceName(routerId: string, prefix = ''): string {
+  return `${prefix}qrouter-${routerId}`;
+}
+
+/** `qr-<port id[0:11]>`: a router interface inside the router namespace (its peer on the bridge is `tap…`). */
+export function routerInterfaceDeviceName(portId: string): string {
+  return `qr-${portId.slice(0, 11)}`;
+}
+
+/** `qg-<port id[0:11]>`: the router's gateway interface inside the router namespace. */
+export function routerGatewayDeviceName(portId: string): string {
+  return `qg-${portId.slice(0, 11)}`;
+}
+
 /** `vxlan-<vni>`. */
 export function vxlanDeviceName(vni: number): string {
   return `vxlan-${vni}`;

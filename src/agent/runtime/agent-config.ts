@@ -35,6 +35,14 @@ import {
   resolveNeutronDataplane,
 } from './neutron-dataplane-options.js';
 
+/** The roles an agent can take on its host (issues 13 and 14); all of them by default and in all-in-one. */
+export const AGENT_ROLES = ['dhcp', 'l3', 'l2'] as const;
+export type AgentRole = (typeof AGENT_ROLES)[number];
+
+function isAgentRole(text: string): text is AgentRole {
+  return (AGENT_ROLES as readonly string[]).includes(text);
+}
+
 /** The server's definition of an option the agent reads too, so both keep one default and one help text. */
 function sharedOption(key: string): OptionSpec {
   const spec = SERVER_OPTIONS.find((option) => option.key === key);
@@ -67,6 +75,14 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     help: 'message bus URL: amqp://user:pass@host:port/vhost[?exchange=PREFIX] to reach qdhcp servers (inprocess:// only inside all-in-one)',
   },
   ...CONTROL_PLANE_OPTIONS,
+  {
+    key: 'agent_roles',
+    sections: ['DEFAULT'],
+    flag: '--roles',
+    kind: 'list',
+    default: AGENT_ROLES.join(','),
+    help: 'what this agent does on its host: dhcp (DHCP, DNS, metadata), l3 (routers, floating IPs), l2 (wire and protect instance taps); each reports as its Neutron agent type',
+  },
   {
     key: 'namespace_prefix',
     sections: ['DEFAULT'],
@@ -225,6 +241,8 @@ export interface AgentConfig extends NeutronDataplaneConfig, MetadataLimitsConfi
   readonly controlExchange: string;
   readonly rpcResponseTimeoutSeconds: number;
   readonly availabilityZone: string;
+  /** `agent_roles`: never empty. */
+  readonly roles: ReadonlySet<AgentRole>;
   readonly namespacePrefix: string;
   /** Where bridges, taps and uplinks live; undefined = the agent's own namespace. */
   readonly hostNamespace: string | undefined;
@@ -319,6 +337,15 @@ export function resolveAgentConfig(
     if (!isIPv4(address)) throw invalid(`${get('dnsmasq_dns_servers').where}: "${entry}" is not IPv4`);
   }
   checkRenewalTimes(int('dhcp_lease_duration'), int('dhcp_renewal_time'), int('dhcp_rebinding_time'));
+  const roles = new Set<AgentRole>();
+  for (const entry of get('agent_roles').value.split(',')) {
+    const role = entry.trim();
+    if (role === '') continue;
+    if (!isAgentRole(role))
+      throw invalid(`${get('agent_roles').where}: "${role}" is not a role (${AGENT_ROLES.join(', ')})`);
+    roles.add(role);
+  }
+  if (roles.size === 0) throw invalid(`${get('agent_roles').where}: at least one role is needed`);
   const metrics = str('metrics_bind');
   const host = str('host') || hostname();
   if (host.length > 255) throw invalid(`${get('host').where}: host name too long`);
@@ -330,6 +357,7 @@ export function resolveAgentConfig(
     controlExchange: str('control_exchange'),
     rpcResponseTimeoutSeconds: int('rpc_response_timeout'),
     availabilityZone: str('availability_zone'),
+    roles,
     namespacePrefix: prefix,
     hostNamespace: hostNamespace === '' ? undefined : hostNamespace,
     physicalInterfaceMappings: mappings,
