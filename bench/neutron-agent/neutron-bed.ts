@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from '../../src/linux/run-command.js';
 import { freePort } from '../../test/e2e/api-server-process.js';
+import { removeArpProtection } from '../../test/support/neutron/run-devices.js';
 import { ManagedProcess } from '../../test/support/process.js';
 import { descendants } from './process-set.js';
 
@@ -254,7 +255,19 @@ resync_interval = 5
   async teardown(namespaces: readonly string[]): Promise<void> {
     await this.l2?.stop(10_000);
     await this.stopServer();
+    // The linuxbridge agent's per-tap ebtables chains are host-wide and outlive it: a later agent run
+    // crashes on them (test/support/neutron/run-devices.ts). The taps on the bed's bridges, listed before
+    // the namespaces (which take their veth peers) go, name them.
+    const taps: string[] = [];
+    for (const bridge of this.bridges) {
+      const ports = await runCommand('ip', ['-br', 'link', 'show', 'master', bridge], { allowFailure: true });
+      for (const line of ports.stdout.split('\n')) {
+        const device = line.split(/[\s@]/)[0] ?? '';
+        if (device.startsWith('tap')) taps.push(device);
+      }
+    }
     for (const ns of namespaces) await runCommand('ip', ['netns', 'del', ns], { allowFailure: true });
+    await removeArpProtection(taps);
     for (const [i, bridge] of this.bridges.entries()) {
       await runCommand('ip', ['link', 'del', this.uplink(i + 1)], { allowFailure: true });
       await runCommand('ip', ['link', 'del', bridge], { allowFailure: true });

@@ -67,7 +67,8 @@ function isTap(device: string): boolean {
 /** The linuxbridge agent's per-tap chains (neutron/plugins/ml2/drivers/linuxbridge/agent/arp_protect.py). */
 const ARP_PROTECTION_PREFIXES = ['neutronARP-', 'neutronMAC-'] as const;
 
-async function removeArpProtection(taps: readonly string[]): Promise<void> {
+/** Removes the linuxbridge agent's ebtables chains (and the jumps to them) of `taps`. Never throws. */
+export async function removeArpProtection(taps: readonly string[]): Promise<void> {
   if (taps.length === 0) return;
   // `ebtables -L` (ebtables-nft ignores --Lx): "Bridge chain: NAME, …" headers, each followed by its rules.
   const listing = await runCommand('ebtables', ['-t', 'nat', '--concurrent', '-L'], quiet).catch(
