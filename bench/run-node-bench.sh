@@ -2,7 +2,7 @@
 # Runs one of the namespace benchmarks written in TypeScript (bench/agent/run.ts, bench/scaleout/run.ts):
 # builds, starts `node dist/bench/<SCRIPT> --prefix-file F ARGS…`, and on Ctrl-C or TERM stops it and
 # removes whatever is left under the namespace prefixes it recorded in F (the node process normally
-# removes them itself).
+# removes them itself; the same removal runs after it exits, whatever its status).
 #
 #   bench/run-node-bench.sh SCRIPT GRACE_SECONDS [ARGS…]     e.g. agent/run.js 5 --quick
 set -uo pipefail
@@ -29,5 +29,7 @@ cleanup() {
 trap 'cleanup; exit 130' INT TERM
 wait "$PID"; rc=$?
 trap - INT TERM
-rm -f "$PREFIXES"
+# Also after a normal exit: a bench that failed past its own teardown (an exception in a finally) must not
+# leave its namespaces behind; for one that cleaned up, this finds nothing.
+cleanup
 exit $rc

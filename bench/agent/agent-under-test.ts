@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bridgeName } from '../../src/agent/naming.js';
@@ -115,6 +115,7 @@ export class AgentUnderTest {
   private keepLog(): void {
     const dir = process.env['QDHCP_BENCH_LOG_DIR'];
     if (dir === undefined || this.aio === undefined) return;
+    mkdirSync(dir, { recursive: true });
     const file = join(dir, `all-in-one-${this.driver}-${this.logCount++}.log`);
     writeFileSync(file, `${this.aio.stdout}\n--- stderr ---\n${this.aio.stderr}`);
   }
