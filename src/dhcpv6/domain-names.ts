@@ -49,6 +49,18 @@ export function decodeNames(data: Uint8Array, start: number, end: number): strin
   return names;
 }
 
+/** Whether {@link encodeName} can write `name` (so callers check text from configuration up front). */
+export function isEncodableName(name: string): boolean {
+  const text = name.endsWith('.') ? name.slice(0, -1) : name;
+  if (text === '') return true;
+  if (text.length + 2 > MAX_NAME) return false;
+  return text.split('.').every((label) => {
+    if (label.length === 0 || label.length > MAX_LABEL) return false;
+    for (let i = 0; i < label.length; i++) if (!isLabelByte(label.charCodeAt(i))) return false;
+    return true;
+  });
+}
+
 /** Writes one name (`openstacklocal`, `example.org.`; `''` is the root). */
 export function encodeName(writer: ByteWriter, name: string): void {
   const text = name.endsWith('.') ? name.slice(0, -1) : name;

@@ -3,6 +3,7 @@
  * RFC 6939's client link-layer address. See docs/dhcpv6.md.
  */
 export { decodeMessage, MAX_NESTING } from './decode.js';
+export { isEncodableName } from './domain-names.js';
 export { decodeDuid, duidLlFromMac, macFromDuid, macText, sameDuid } from './duid.js';
 export { encodeMessage } from './encode.js';
 export { Dhcpv6DecodeError, Dhcpv6EncodeError } from './errors.js';

@@ -17,3 +17,10 @@ export function v6Text(value: bigint): string {
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
+
+/** JSON text of a value that may hold bigints (addresses) and byte arrays, for assertion messages. */
+export function show(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'bigint' ? `0x${v.toString(16)}` : v instanceof Uint8Array ? hex(v) : v,
+  );
+}
