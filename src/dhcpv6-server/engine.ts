@@ -1,8 +1,10 @@
 import {
+  CLIENT_TYPES,
   type ClientServerMessage,
   type Dhcpv6Option,
   duidLlFromMac,
   findOption,
+  isEncodableName,
   STATUS,
 } from '../dhcpv6/index.js';
 import { type Cidr, cidrContains, parseIp } from '../ipam/index.js';
@@ -62,18 +64,7 @@ export function handleDhcpv6(
     return drop(undefined, 'relay-without-message', 'Relay-repl, or a relay without option 9');
   const { client, relays } = unwrapped;
   const type = client.type;
-  if (
-    ![
-      'SOLICIT',
-      'REQUEST',
-      'CONFIRM',
-      'RENEW',
-      'REBIND',
-      'RELEASE',
-      'DECLINE',
-      'INFORMATION-REQUEST',
-    ].includes(type)
-  ) {
+  if (!CLIENT_TYPES.has(type)) {
     return drop(type, 'not-a-client-message', `${type} is sent by servers`);
   }
   // Stage 2: identifiers.
@@ -167,7 +158,8 @@ export function handleDhcpv6(
   // Stage 6: DNS and domain, when the client asked for them (ORO, RFC 8415 §21.7).
   const requested = new Set(findOption(client.options, 'oro')?.requested ?? []);
   if (requested.has(DOMAIN_LIST)) {
-    const domains = portOptions.domains ?? (config.domain === '' ? [] : [config.domain]);
+    const domains =
+      portOptions.domains ?? (isEncodableName(config.domain) && config.domain !== '' ? [config.domain] : []);
     if (domains.length > 0) body.push({ type: 'domain-search', domains });
   }
   if (requested.has(DNS_SERVERS)) {

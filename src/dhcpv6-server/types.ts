@@ -4,7 +4,7 @@
  * hosts (ports) with their fixed IPv6 addresses and `extra_dhcp_opts` of `ip_version` 6, and the server's own
  * identity.
  */
-import type { ClientServerMessage, Dhcpv6Message, Dhcpv6Option } from '../dhcpv6/index.js';
+import type { ClientServerMessage, Dhcpv6Message } from '../dhcpv6/index.js';
 import type { Ipv6Mode } from '../ipam/index.js';
 
 /** One IPv6 subnet on the link, as Neutron has it. */
@@ -112,6 +112,3 @@ export type Dhcpv6Decision =
       readonly detail: string;
       readonly mac: string | undefined;
     };
-
-/** Options of a reply, before the message is assembled. */
-export type OptionList = Dhcpv6Option[];

@@ -4,17 +4,11 @@
  */
 export { decodeMessage, MAX_NESTING } from './decode.js';
 export { isEncodableName } from './domain-names.js';
-export { decodeDuid, duidLlFromMac, macFromDuid, macText, sameDuid } from './duid.js';
+export { duidLlFromMac, macFromDuid, macText, sameDuid } from './duid.js';
 export { encodeMessage } from './encode.js';
 export { Dhcpv6DecodeError, Dhcpv6EncodeError } from './errors.js';
-export {
-  CLIENT_TYPES,
-  type ClientServerTypeName,
-  type MessageTypeName,
-  messageTypeName,
-  type RelayTypeName,
-} from './message-types.js';
-export { OPTION_TABLE, optionCode, optionTypeOf, STATUS } from './option-table.js';
+export { CLIENT_TYPES } from './message-types.js';
+export { STATUS } from './option-table.js';
 export { findOption, findOptions } from './options.js';
 export type {
   ClientServerMessage,
@@ -22,6 +16,5 @@ export type {
   Dhcpv6Option,
   Duid,
   OptionOf,
-  OptionType,
   RelayMessage,
 } from './types.js';
