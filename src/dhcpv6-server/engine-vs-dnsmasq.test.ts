@@ -51,6 +51,33 @@ describe('the engine answers like dnsmasq (dhcpv6-stateful subnet, static host)'
     });
   }
 
+  it('dhclient-renew → dnsmasq-reply-renew (120 s lease): the same but T1/T2, which dnsmasq fuzzes on Renew', () => {
+    const request = decodeMessage(loadDhcpv6Fixture('dhclient-renew').bytes);
+    const decision = handleDhcpv6(
+      { message: request },
+      { ...CONFIG, leaseSeconds: 120 },
+      tables([subnet('dhcpv6-stateful')]),
+    );
+    assert.equal(decision.kind, 'reply', show(decision));
+    if (decision.kind !== 'reply') return;
+    const theirs = withoutFqdn(
+      decodeMessage(loadDhcpv6Fixture('dnsmasq-reply-renew').bytes) as ClientServerMessage,
+    );
+    const ia = (m: ClientServerMessage) => m.options.find((o) => o.type === 'ia-na');
+    const [ourIa, theirIa] = [ia(decision.answer), ia(theirs)];
+    assert.ok(ourIa?.type === 'ia-na' && theirIa?.type === 'ia-na');
+    // Ours: ½ and ⅞ of 120 s. dnsmasq's: a few seconds less (its end_ia(…, do_fuzz) on Renew/Rebind).
+    assert.deepEqual([ourIa.t1, ourIa.t2], [60, 105]);
+    assert.ok(theirIa.t1 <= 60 && theirIa.t1 >= 48 && theirIa.t2 <= 105 && theirIa.t2 >= 84, show(theirIa));
+    const sameTimers = {
+      ...decision.answer,
+      options: decision.answer.options.map((o) =>
+        o.type === 'ia-na' ? { ...o, t1: theirIa.t1, t2: theirIa.t2 } : o,
+      ),
+    };
+    assert.deepEqual(sameTimers, theirs);
+  });
+
   it('the Relay-forw around the Solicit: the Advertise in a Relay-repl, Interface-Id echoed, sent to port 547', () => {
     const request = decodeMessage(loadDhcpv6Fixture('relay-forw-solicit').bytes);
     const decision = handleDhcpv6({ message: request }, CONFIG, tables([subnet('dhcpv6-stateful')]));

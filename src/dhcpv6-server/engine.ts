@@ -129,10 +129,8 @@ export function handleDhcpv6(
       break;
     case 'RENEW':
     case 'REBIND':
-      body = [
-        ...answerIas(client.options, addresses, config.leaseSeconds, STATUS.NoBinding),
-        status(STATUS.Success),
-      ];
+      // No top-level status here, as dnsmasq (test/fixtures/dhcpv6/dnsmasq-reply-renew).
+      body = answerIas(client.options, addresses, config.leaseSeconds, STATUS.NoBinding);
       break;
     case 'CONFIRM': {
       const named = requestedAddresses(client.options);

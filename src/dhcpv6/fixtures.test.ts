@@ -113,6 +113,23 @@ describe('DHCPv6 captures decode to the expected fields', () => {
     assert.equal(need(findOption(releaseReply.options, 'status-code'), 's').message, 'release received');
   });
 
+  it('Renew (dhclient past T1 of a 120 s lease) and its Reply: lifetimes 120, no top-level status', () => {
+    const renew = clientServer('dhclient-renew');
+    assert.equal(renew.type, 'RENEW');
+    assert.ok(findOption(renew.options, 'server-id'), 'Renew names the server (§18.2.4)');
+    const reply = clientServer('dnsmasq-reply-renew');
+    assert.equal(reply.transactionId, renew.transactionId);
+    const address = need(
+      findOption(need(findOption(reply.options, 'ia-na'), 'IA').options, 'ia-addr'),
+      'addr',
+    );
+    assert.deepEqual(
+      [v6Text(address.address), address.preferredLifetime, address.validLifetime],
+      ['2001:db8:77::6', 120, 120],
+    );
+    assert.equal(findOption(reply.options, 'status-code'), undefined);
+  });
+
   it('Information-Request (dhclient -S) and its Reply: DNS, domain, information refresh time', () => {
     const request = clientServer('dhclient-information-request');
     assert.equal(request.type, 'INFORMATION-REQUEST');
