@@ -96,6 +96,8 @@ export const INTERNAL_ERRORS = {
   // --- codecs ----------------------------------------------------------------------------------------------
   DHCP_DECODE_FAILED: entry('dhcp', PERMANENT, 'DHCP decode error at byte {offset}: {reason}'),
   DHCP_ENCODE_FAILED: entry('dhcp', PERMANENT, 'DHCP encode error: {reason}'),
+  DHCPV6_DECODE_FAILED: entry('dhcp', PERMANENT, 'DHCPv6 decode error at byte {offset}: {reason}'),
+  DHCPV6_ENCODE_FAILED: entry('dhcp', PERMANENT, 'DHCPv6 encode error: {reason}'),
   DNS_DECODE_FAILED: entry('dns', PERMANENT, '{kind}: {detail}'),
   DNS_ENCODE_FAILED: entry('dns', PERMANENT, 'cannot encode {what}'),
   DNS_ZONE_INVALID: entry('dns', PERMANENT, '{reason}'),

@@ -34,11 +34,11 @@ function parseModuleTable(markdown: string): ImportRules {
   for (const line of section.split('\n')) {
     const cells = line.split('|').map((cell) => cell.trim());
     // ['', folder, owns, may import, '']
-    const folder = /^`([a-z-]+)\/`$/.exec(cells[1] ?? '')?.[1];
+    const folder = /^`([a-z0-9-]+)\/`$/.exec(cells[1] ?? '')?.[1];
     const allowed = cells[3];
     if (folder === undefined || allowed === undefined) continue;
     if (/\beverything\b/.test(allowed)) rules.set(folder, 'all');
-    else rules.set(folder, new Set([...allowed.matchAll(/`([a-z-]+)\/`/g)].map((m) => m[1]!)));
+    else rules.set(folder, new Set([...allowed.matchAll(/`([a-z0-9-]+)\/`/g)].map((m) => m[1]!)));
   }
   return rules;
 }
