@@ -23,6 +23,7 @@ import { parseIpv4 } from '../../common/ipv4.js';
 import { parseUpstream } from '../../dns/forwarder.js';
 import { METADATA_BACKENDS, type MetadataBackendName } from '../metadata-proxy/backends.js';
 import { parseInterfaceMappings } from '../plumbing-settings.js';
+import { AGENT_ROLES_OPTION, type AgentRole, parseAgentRoles } from './agent-roles.js';
 import { CONTROL_PLANE_OPTIONS } from './control-plane-options.js';
 import {
   METADATA_LIMIT_OPTIONS,
@@ -34,14 +35,6 @@ import {
   type NeutronDataplaneConfig,
   resolveNeutronDataplane,
 } from './neutron-dataplane-options.js';
-
-/** The roles an agent can take on its host (issues 13 and 14); all of them by default and in all-in-one. */
-export const AGENT_ROLES = ['dhcp', 'l3', 'l2'] as const;
-export type AgentRole = (typeof AGENT_ROLES)[number];
-
-function isAgentRole(text: string): text is AgentRole {
-  return (AGENT_ROLES as readonly string[]).includes(text);
-}
 
 /** The server's definition of an option the agent reads too, so both keep one default and one help text. */
 function sharedOption(key: string): OptionSpec {
@@ -75,14 +68,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     help: 'message bus URL: amqp://user:pass@host:port/vhost[?exchange=PREFIX] to reach qdhcp servers (inprocess:// only inside all-in-one)',
   },
   ...CONTROL_PLANE_OPTIONS,
-  {
-    key: 'agent_roles',
-    sections: ['DEFAULT'],
-    flag: '--roles',
-    kind: 'list',
-    default: AGENT_ROLES.join(','),
-    help: 'what this agent does on its host: dhcp (DHCP, DNS, metadata), l3 (routers, floating IPs), l2 (wire and protect instance taps); each reports as its Neutron agent type',
-  },
+  AGENT_ROLES_OPTION,
   {
     key: 'namespace_prefix',
     sections: ['DEFAULT'],
@@ -337,15 +323,7 @@ export function resolveAgentConfig(
     if (!isIPv4(address)) throw invalid(`${get('dnsmasq_dns_servers').where}: "${entry}" is not IPv4`);
   }
   checkRenewalTimes(int('dhcp_lease_duration'), int('dhcp_renewal_time'), int('dhcp_rebinding_time'));
-  const roles = new Set<AgentRole>();
-  for (const entry of get('agent_roles').value.split(',')) {
-    const role = entry.trim();
-    if (role === '') continue;
-    if (!isAgentRole(role))
-      throw invalid(`${get('agent_roles').where}: "${role}" is not a role (${AGENT_ROLES.join(', ')})`);
-    roles.add(role);
-  }
-  if (roles.size === 0) throw invalid(`${get('agent_roles').where}: at least one role is needed`);
+  const roles = parseAgentRoles(get('agent_roles').value, get('agent_roles').where);
   const metrics = str('metrics_bind');
   const host = str('host') || hostname();
   if (host.length > 255) throw invalid(`${get('host').where}: host name too long`);
