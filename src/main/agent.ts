@@ -25,7 +25,11 @@ import { MetadataProxyPeer } from '../agent/metadata-proxy/metadata-peer.js';
 import { createNeutronAgentBackend } from '../agent/metadata-proxy/neutron-agent-backend.js';
 import { MetadataProxy } from '../agent/metadata-proxy/proxy-server.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../agent/naming.js';
-import { DEFAULT_PLUMBING_SETTINGS, type PlumbingSettings } from '../agent/plumbing-settings.js';
+import {
+  DEFAULT_PLUMBING_SETTINGS,
+  mappedPhysnets,
+  type PlumbingSettings,
+} from '../agent/plumbing-settings.js';
 import { removeOrphanNamespaces } from '../agent/reconciler/host-orphans.js';
 import { NetworkPeers } from '../agent/reconciler/network-peers.js';
 import { Reconciler } from '../agent/reconciler/reconciler.js';
@@ -76,6 +80,7 @@ function settingsFrom(config: AgentConfig): { dhcp: DhcpSettings; plumbing: Plum
       namespacePrefix: config.namespacePrefix,
       hostNamespace: config.hostNamespace,
       physicalInterfaceMappings: config.physicalInterfaceMappings,
+      bridgeMappings: config.bridgeMappings,
       localIp: config.localIp,
       ipv6: existsSync('/proc/sys/net/ipv6'),
       l2Owner: config.l2Owner,
@@ -203,6 +208,7 @@ export async function startAgent(
       const { removed, errors } = await removeOrphanNamespaces(config.namespacePrefix, keep, {
         hostNamespace: plumbing.hostNamespace,
         mappedInterfaces: new Set(plumbing.physicalInterfaceMappings.values()),
+        mappedBridges: new Set(plumbing.bridgeMappings.values()),
         // Under Neutron's linuxbridge agent (l2_owner) bridges and uplinks are its own: leave them alone.
         ownsL2: plumbing.l2Owner === 'qdhcp',
       });
@@ -260,7 +266,7 @@ export async function startAgent(
         driver: dataPlane.name,
         ...reconciler.totals(),
         ...(config.localIp !== undefined && { tunnelIp: config.localIp }),
-        physicalNetworks: [...config.physicalInterfaceMappings.keys()],
+        physicalNetworks: mappedPhysnets(plumbing),
       },
     }),
     config.reportIntervalSeconds * 1000,
