@@ -26,7 +26,11 @@ describe('agent configuration', () => {
     assert.deepEqual([...config.physicalInterfaceMappings], [['physnet1', 'eth1']]);
     assert.deepEqual([...config.bridgeMappings], []);
     assert.equal(config.metricsBind, undefined);
-    assert.equal(config.enableIsolatedMetadata, true, 'on by default: a subnet is isolated until a router interface holds its gateway IP');
+    assert.equal(
+      config.enableIsolatedMetadata,
+      true,
+      'on by default: a subnet is isolated until a router interface holds its gateway IP',
+    );
     assert.equal(config.metadataBackend, 'builtin');
   });
 
