@@ -22,8 +22,8 @@ import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import { parseIpv4 } from '../../common/ipv4.js';
 import { parseUpstream } from '../../dns/forwarder.js';
 import { METADATA_BACKENDS, type MetadataBackendName } from '../metadata-proxy/backends.js';
-import { checkMappingsDisjoint, parseBridgeMappings, parseInterfaceMappings } from '../plumbing-settings.js';
 import { CONTROL_PLANE_OPTIONS } from './control-plane-options.js';
+import { MAPPING_OPTIONS, type MappingsConfig, resolveMappings } from './mapping-options.js';
 import {
   METADATA_LIMIT_OPTIONS,
   type MetadataLimitsConfig,
@@ -97,20 +97,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     default: '',
     help: 'namespace holding bridges, taps and uplinks (ip -n NS); default: the current one',
   },
-  {
-    key: 'physical_interface_mappings',
-    sections: ['linux_bridge'],
-    kind: 'list',
-    default: '',
-    help: 'PHYSNET:IFACE[,...] for flat and vlan networks',
-  },
-  {
-    key: 'bridge_mappings',
-    sections: ['linux_bridge'],
-    kind: 'list',
-    default: '',
-    help: "PHYSNET:BRIDGE[,...]: flat networks of PHYSNET live on the operator's existing BRIDGE (never created or removed by qdhcp; no vlan networks on it)",
-  },
+  ...MAPPING_OPTIONS,
   {
     key: 'local_ip',
     sections: ['vxlan'],
@@ -158,10 +145,8 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     key: 'enable_isolated_metadata',
     sections: ['DEFAULT'],
     kind: 'bool',
-    // On in qdhcp (Neutron: off): a subnet is isolated unless a router interface holds its gateway IP
-    // (src/agent/dhcp-config/network-facts.ts), and a qdhcp network has no router until one is added, so
-    // most subnets need the proxy in the DHCP namespace. A routed subnet is told 169.254.169.254/32 via its
-    // gateway instead, and its metadata is served through the router (metadata-proxy/router-metadata.ts).
+    // On in qdhcp (Neutron: off): a subnet is isolated until a router interface holds its gateway IP (then
+    // 169.254.169.254 goes via the router, metadata-proxy/router-metadata.ts), and most have no router.
     default: 'true',
     help: 'metadata route via the DHCP port and the metadata proxy on isolated subnets',
   },
@@ -242,7 +227,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** Resolved, validated agent configuration. */
-export interface AgentConfig extends NeutronDataplaneConfig, MetadataLimitsConfig {
+export interface AgentConfig extends NeutronDataplaneConfig, MetadataLimitsConfig, MappingsConfig {
   readonly host: string;
   readonly stateDir: string;
   readonly transportUrl: string;
@@ -256,9 +241,6 @@ export interface AgentConfig extends NeutronDataplaneConfig, MetadataLimitsConfi
   readonly namespacePrefix: string;
   /** Where bridges, taps and uplinks live; undefined = the agent's own namespace. */
   readonly hostNamespace: string | undefined;
-  readonly physicalInterfaceMappings: ReadonlyMap<string, string>;
-  /** `bridge_mappings`: physnet → an operator's existing bridge (disjoint from the interface mappings). */
-  readonly bridgeMappings: ReadonlyMap<string, string>;
   readonly localIp: string | undefined;
   readonly driver: 'builtin' | 'dnsmasq';
   readonly dnsDomain: string;
@@ -314,16 +296,6 @@ export function resolveAgentConfig(
     }
   } else if (!transportUrl.startsWith('inprocess:'))
     throw invalid(`${get('transport_url').where}: "${transportUrl}" is not a supported bus URL`);
-  let mappings: Map<string, string>;
-  try {
-    mappings = parseInterfaceMappings([get('physical_interface_mappings').value]);
-  } catch (error) {
-    throw invalid(`${get('physical_interface_mappings').where}: ${(error as Error).message}`);
-  }
-  for (const device of mappings.values()) {
-    if (device.length > 15) throw invalid(`physical_interface_mappings: "${device}" is not a device name`);
-  }
-  const bridgeMappings = resolveBridgeMappings(get('bridge_mappings'), mappings);
   const dnsDomain = checkDnsDomain(str('dns_domain'), get('dns_domain').where);
   const prefix = str('namespace_prefix');
   if (!/^[A-Za-z0-9_.-]*$/.test(prefix) || prefix.length > 64)
@@ -373,8 +345,7 @@ export function resolveAgentConfig(
     roles,
     namespacePrefix: prefix,
     hostNamespace: hostNamespace === '' ? undefined : hostNamespace,
-    physicalInterfaceMappings: mappings,
-    bridgeMappings,
+    ...resolveMappings(options),
     localIp: localIp === '' ? undefined : localIp,
     driver: str('dhcp_driver') as AgentConfig['driver'],
     dnsDomain,
@@ -396,26 +367,6 @@ export function resolveAgentConfig(
     metricsBind: metrics === '' ? undefined : parseHostPort(metrics, get('metrics_bind').where),
     debug: bool('debug'),
   };
-}
-
-/** `bridge_mappings`: parsed, bridge names that can be device names, no physnet also mapped to an interface. */
-function resolveBridgeMappings(
-  option: { readonly value: string; readonly where: string },
-  interfaces: ReadonlyMap<string, string>,
-): Map<string, string> {
-  let bridges: Map<string, string>;
-  try {
-    bridges = parseBridgeMappings([option.value]);
-    checkMappingsDisjoint(interfaces, bridges);
-  } catch (error) {
-    if (!isQdhcpError(error, 'CONFIG_INVALID')) throw error;
-    throw invalid(`${option.where}: ${error.params['message'] ?? error.message}`);
-  }
-  for (const bridge of bridges.values()) {
-    if (bridge.length > 15 || !/^[A-Za-z0-9_.-]+$/.test(bridge))
-      throw invalid(`${option.where}: "${bridge}" is not a bridge name`);
-  }
-  return bridges;
 }
 
 /**
