@@ -130,6 +130,20 @@ const CASES: readonly Case[] = [
     expected: [],
   },
   {
+    name: 'bridge_mappings: the operator bridge stays even with all, named like ours, with a DHCP tap going',
+    namespaces: [nsA],
+    host: [
+      dev(BR_A, 'bridge'),
+      dev('tapaaaaaaaa-11', 'veth', BR_A),
+      dev('vxlan-9', 'vxlan', BR_A),
+      dev('br100', 'bridge'),
+      dev('tapbbbbbbbb-22', 'veth', 'br100'),
+      dev('br100.5', 'vlan'),
+    ],
+    scope: { keep: new Set(), all: true, mappedBridges: new Set([BR_A, 'br100']) },
+    expected: [`kill process 77 in namespace p-qdhcp-${NET_A}`, `delete namespace p-qdhcp-${NET_A}`],
+  },
+  {
     name: 'loose uplinks of our naming go; ones on a foreign bridge or not of a mapped NIC stay',
     namespaces: [],
     host: [

@@ -13,7 +13,8 @@
  * DHCP namespace removed in the same plan. A bridge that still carries anything else (an instance's tap, a
  * probe, an operator's device) stays, and so do its uplinks. Uplinks of qdhcp's naming left without a
  * bridge (`vxlan-<vni>`, `<mapped interface>.<vlan id>` with no master) go too. A bridge named in the
- * interface mappings (an operator's) is never touched, nor anything enslaved to a bridge not named `brq…`.
+ * interface mappings or in `bridge_mappings` (an operator's) is never touched, nor anything enslaved to a
+ * bridge not named `brq…` (so a DHCP tap on an operator's bridge goes only with its namespace).
  * With `all`, every `brq…` bridge and every uplink of ours goes, whatever it carries. Physical interfaces
  * are never deleted.
  *
@@ -60,6 +61,8 @@ export interface CleanupScope {
   readonly keep?: ReadonlySet<string>;
   /** Interfaces of `--physical-interface-mappings`: a stale bridge may carry them; they are never deleted. */
   readonly mappedInterfaces?: ReadonlySet<string>;
+  /** Bridges of `bridge_mappings`: the operator's, never deleted whatever their name, even with `all`. */
+  readonly mappedBridges?: ReadonlySet<string>;
 }
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -127,8 +130,9 @@ function planHostDevices(
   goingTaps: ReadonlySet<string>,
 ): CleanupAction[] {
   const mapped = scope.mappedInterfaces ?? new Set<string>();
+  const operatorBridges = scope.mappedBridges ?? new Set<string>();
   const isOurBridge = (name: string | undefined): boolean =>
-    name !== undefined && BRIDGE.test(name) && !mapped.has(name);
+    name !== undefined && BRIDGE.test(name) && !mapped.has(name) && !operatorBridges.has(name);
   // A mapped interface may itself be a VLAN device (`physnet1:eth0.100`): the operator's, never an uplink.
   const isVxlanUplink = (device: ObservedHostDevice): boolean =>
     device.kind === 'vxlan' && VXLAN.test(device.name) && !mapped.has(device.name);

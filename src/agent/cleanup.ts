@@ -24,6 +24,8 @@ export interface CleanupOptions {
   readonly keep?: ReadonlySet<string>;
   /** Interfaces of the physical interface mappings (never deleted; a stale bridge may carry them). */
   readonly mappedInterfaces?: ReadonlySet<string>;
+  /** Bridges of `bridge_mappings` (the operator's: never deleted). */
+  readonly mappedBridges?: ReadonlySet<string>;
   /** dnsmasq driver state directory: `<dir>/<network id>` is removed with its namespace. */
   readonly stateDirectory: string | undefined;
 }
@@ -77,6 +79,7 @@ export async function cleanupNamespaces(options: CleanupOptions): Promise<Cleanu
     ownsL2: ownsL2(options),
     ...(options.keep !== undefined && { keep: options.keep }),
     ...(options.mappedInterfaces !== undefined && { mappedInterfaces: options.mappedInterfaces }),
+    ...(options.mappedBridges !== undefined && { mappedBridges: options.mappedBridges }),
   });
   const lines = actions.map(describeAction);
   const errors: string[] = [];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isQdhcpError } from '../common/errors.js';
 import {
+  bridgeFor,
   desiredPlumbing,
   findAgentDhcpPort,
   networkNeedsDhcp,
@@ -11,7 +12,9 @@ import {
 import type { AgentNetwork, AgentPort } from './model.js';
 import {
   DEFAULT_PLUMBING_SETTINGS,
+  mappedPhysnets,
   type PlumbingSettings,
+  parseBridgeMappings,
   parseInterfaceMappings,
 } from './plumbing-settings.js';
 import { DEFAULT_DHCP_SETTINGS } from './settings.js';
@@ -126,6 +129,28 @@ test('l2_owner = neutron-linuxbridge: the same veth, namespace, addresses and ro
     assert.equal(desired.bridge, undefined, JSON.stringify(attributes));
     assert.equal(desired.device.bridge, undefined);
   }
+});
+
+test('bridge_mappings: a flat network of a mapped physnet puts its tap on the existing bridge, no uplink', () => {
+  const mapped = { ...settings, bridgeMappings: parseBridgeMappings(['public:br100']) };
+  const flat = { ...network, 'provider:physical_network': 'public' };
+  const desired = desiredPlumbing(flat, dhcpPort, DEFAULT_DHCP_SETTINGS, mapped);
+  assert.deepEqual(desired.bridge, { bridge: 'br100', uplink: { kind: 'none' }, existing: true });
+  assert.equal(desired.device.bridge, 'br100');
+  // Other physnets and types are as before: brq… with their uplink.
+  assert.deepEqual(bridgeFor(network, mapped), {
+    bridge: `brq${NET.slice(0, 11)}`,
+    uplink: { kind: 'device', device: 'eth1' },
+  });
+  assert.equal(bridgeFor({ ...flat, 'provider:network_type': 'local' }, mapped).existing, undefined);
+  // vlan on a mapped bridge: refused (no interface to tag on), as a typed error.
+  assert.throws(
+    () => bridgeFor({ ...flat, 'provider:network_type': 'vlan', 'provider:segmentation_id': 5 }, mapped),
+    (error: unknown) =>
+      isQdhcpError(error, 'NETWORK_MODEL_INVALID') &&
+      /bridge_mappings maps to the existing bridge br100/.test(error.message),
+  );
+  assert.deepEqual(mappedPhysnets(mapped), ['physnet1', 'physnet2', 'public']);
 });
 
 test('uplinks by network type, and typed errors for what cannot be wired', () => {

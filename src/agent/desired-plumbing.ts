@@ -97,9 +97,31 @@ export function vxlanRemotes(network: AgentNetwork, settings: PlumbingSettings):
 }
 
 /**
+ * The bridge a network lives on: the operator's existing bridge when `bridge_mappings` maps its physnet
+ * (flat only), else qdhcp's `brq…` with the uplink of {@link uplinkFor}. A vlan network on a mapped bridge is
+ * refused: tagging needs an interface to put the VLAN device on, and Neutron's linuxbridge agent cannot do
+ * it either (its `ensure_vlan_bridge` asks for a sub-interface of the physnet's interface, which a
+ * bridge-mapped physnet has none of).
+ */
+export function bridgeFor(network: AgentNetwork, settings: PlumbingSettings): BridgeSpec {
+  const type = network['provider:network_type'] ?? 'local';
+  const physnet = network['provider:physical_network'] ?? '';
+  const existing =
+    (type === 'flat' || type === 'vlan') && physnet !== '' ? settings.bridgeMappings.get(physnet) : undefined;
+  if (existing === undefined) return { bridge: bridgeName(network.id), uplink: uplinkFor(network, settings) };
+  if (type === 'vlan')
+    throw new QdhcpError('NETWORK_MODEL_INVALID', {
+      subject: `network ${network.id}`,
+      reason: `vlan network on physical network ${JSON.stringify(physnet)}, which bridge_mappings maps to the existing bridge ${existing}: a vlan network needs physical_interface_mappings`,
+    });
+  return { bridge: existing, uplink: { kind: 'none' }, existing: true };
+}
+
+/**
  * The devices a network should have (spec §4.15): addresses = the DHCP port's fixed IPs on DHCP-enabled
  * subnets (`ip/prefix`) plus the metadata addresses when a metadata option is on; default route via the
- * first DHCP-enabled IPv4 subnet with a gateway (on-link when the gateway is outside that subnet). With
+ * first DHCP-enabled IPv4 subnet with a gateway (on-link when the gateway is outside that subnet); the tap
+ * goes on the network's bridge ({@link bridgeFor}: `brq…` or the operator's mapped bridge). With
  * `l2Owner: 'neutron-linuxbridge'` no bridge and no uplink, as neutron-dhcp-agent's linuxbridge interface
  * driver: the provider attributes are the L2 agent's business, so a physnet without a mapping here is fine.
  */
@@ -126,14 +148,13 @@ export function desiredPlumbing(
   if (first !== undefined && first.subnet.gateway_ip != null) {
     gateway = { address: first.subnet.gateway_ip, onLink: !subnetContains(first, first.subnet.gateway_ip) };
   }
-  const ownsL2 = settings.l2Owner === 'qdhcp';
-  const bridge = ownsL2 ? bridgeName(network.id) : undefined;
+  const bridge = settings.l2Owner === 'qdhcp' ? bridgeFor(network, settings) : undefined;
   return {
     hostNamespace: settings.hostNamespace,
-    bridge: bridge === undefined ? undefined : { bridge, uplink: uplinkFor(network, settings) },
+    bridge,
     device: {
       namespace: dhcpNamespaceName(network.id, settings.namespacePrefix),
-      bridge,
+      bridge: bridge?.bridge,
       tap: tapName(dhcpPort.id),
       device: namespaceDeviceName(dhcpPort.id),
       mac: dhcpPort.mac_address,

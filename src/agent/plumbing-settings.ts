@@ -10,6 +10,12 @@ export interface PlumbingSettings {
   readonly hostNamespace: string | undefined;
   /** physnet → interface (`physnet1:eth1`). */
   readonly physicalInterfaceMappings: ReadonlyMap<string, string>;
+  /**
+   * physnet → an operator's existing bridge (`physnet1:br100`, Neutron linuxbridge's `bridge_mappings`): a
+   * flat network of that physnet lives on that bridge. The agent plugs its DHCP tap into it and never
+   * creates, changes the ports of, or removes it. A physnet is in one of the two mappings, never both.
+   */
+  readonly bridgeMappings: ReadonlyMap<string, string>;
   /** VXLAN underlay address of this host (`--local-ip`). */
   readonly localIp: string | undefined;
   /** Underlay addresses of the other hosts (head-end replication), when no multicast group is set. */
@@ -43,6 +49,7 @@ export const DEFAULT_PLUMBING_SETTINGS: PlumbingSettings = Object.freeze({
   namespacePrefix: '',
   hostNamespace: undefined,
   physicalInterfaceMappings: new Map<string, string>(),
+  bridgeMappings: new Map<string, string>(),
   localIp: undefined,
   vxlanRemotes: [],
   vxlanGroup: undefined,
@@ -54,6 +61,37 @@ export const DEFAULT_PLUMBING_SETTINGS: PlumbingSettings = Object.freeze({
 
 /** Parses `physnet1:eth1,physnet2:eth2` (repeatable form joined by commas). */
 export function parseInterfaceMappings(values: readonly string[]): Map<string, string> {
+  return parseMappings(values, 'physical interface mapping', 'PHYSNET:IFACE');
+}
+
+/** Parses `physnet1:br100,physnet2:br-ex` (`bridge_mappings`). */
+export function parseBridgeMappings(values: readonly string[]): Map<string, string> {
+  return parseMappings(values, 'bridge mapping', 'PHYSNET:BRIDGE');
+}
+
+/**
+ * Refuses a physnet that is in both mappings: its networks would have two homes (Neutron's linuxbridge
+ * agent would quietly prefer the bridge; qdhcp says so instead).
+ */
+export function checkMappingsDisjoint(
+  interfaces: ReadonlyMap<string, string>,
+  bridges: ReadonlyMap<string, string>,
+): void {
+  const both = [...bridges.keys()].filter((physnet) => interfaces.has(physnet));
+  if (both.length > 0)
+    throw new QdhcpError('CONFIG_INVALID', {
+      message: `physical network ${both.map((name) => JSON.stringify(name)).join(', ')} is in both physical_interface_mappings and bridge_mappings (one home per physnet)`,
+    });
+}
+
+/** Every physnet this host can wire (either mapping): what the heartbeat reports for scheduling. */
+export function mappedPhysnets(
+  settings: Pick<PlumbingSettings, 'physicalInterfaceMappings' | 'bridgeMappings'>,
+): string[] {
+  return [...new Set([...settings.physicalInterfaceMappings.keys(), ...settings.bridgeMappings.keys()])];
+}
+
+function parseMappings(values: readonly string[], what: string, form: string): Map<string, string> {
   const mappings = new Map<string, string>();
   for (const item of values.flatMap((value) => value.split(','))) {
     const trimmed = item.trim();
@@ -61,7 +99,7 @@ export function parseInterfaceMappings(values: readonly string[]): Map<string, s
     const colon = trimmed.indexOf(':');
     if (colon <= 0 || colon === trimmed.length - 1) {
       throw new QdhcpError('CONFIG_INVALID', {
-        message: `bad physical interface mapping ${JSON.stringify(trimmed)} (expected PHYSNET:IFACE)`,
+        message: `bad ${what} ${JSON.stringify(trimmed)} (expected ${form})`,
       });
     }
     mappings.set(trimmed.slice(0, colon), trimmed.slice(colon + 1));

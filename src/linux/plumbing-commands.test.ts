@@ -117,6 +117,24 @@ describe('bridge and uplink commands', () => {
     });
   }
 
+  test('an operator bridge (bridge_mappings) is never created: missing is a typed error, down is brought up', () => {
+    const operator: BridgeSpec = { bridge: 'br100', uplink: { kind: 'none' }, existing: true };
+    assert.throws(
+      () => bridgeCommands(operator, new Map([link('lo')])),
+      (error: unknown) =>
+        isQdhcpError(error, 'PLUMBING_FAILED') &&
+        /br100 of bridge_mappings does not exist/.test(error.message),
+    );
+    assert.deepEqual(bridgeCommands(operator, new Map([link('br100', { kind: 'bridge' })])).ip, []);
+    assert.deepEqual(bridgeCommands(operator, new Map([link('br100', { kind: 'bridge', up: false })])).ip, [
+      'link set br100 up',
+    ]);
+    assert.throws(
+      () => bridgeCommands(operator, new Map([link('br100', { kind: 'veth' })])),
+      (error: unknown) => isQdhcpError(error, 'PLUMBING_FAILED'),
+    );
+  });
+
   test('a missing provider interface or parent is a typed error; so is a non-bridge with the name', () => {
     assert.throws(
       () => bridgeCommands({ bridge: BRIDGE, uplink: { kind: 'device', device: 'eth9' } }, new Map()),

@@ -34,6 +34,12 @@ export type Uplink =
 export interface BridgeSpec {
   readonly bridge: string;
   readonly uplink: Uplink;
+  /**
+   * An operator's bridge (`bridge_mappings`, as `br100`): it must exist already, is only brought up (as
+   * Neutron's linuxbridge agent does), and is never created, given an uplink or removed. Its uplink is
+   * `none`: what else it carries is the operator's business.
+   */
+  readonly existing?: boolean;
 }
 
 /** The DHCP port plugged as a veth pair: `tap…` on the bridge, `ns-…` in the DHCP namespace. */
@@ -73,6 +79,11 @@ export function bridgeCommands(spec: BridgeSpec, links: ReadonlyMap<string, Obse
   const ip: string[] = [];
   const bridgeLines: string[] = [];
   const bridge = links.get(spec.bridge);
+  if (bridge === undefined && spec.existing === true) {
+    throw new QdhcpError('PLUMBING_FAILED', {
+      reason: `bridge ${spec.bridge} of bridge_mappings does not exist (qdhcp never creates a mapped bridge)`,
+    });
+  }
   if (bridge === undefined) {
     ip.push(`link add ${spec.bridge} type bridge`);
     // No IPv6 link-local (and so no traffic of our own) on the bridge: it is pure L2 for tenants.

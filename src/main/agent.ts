@@ -24,8 +24,13 @@ import { LocalInstances } from '../agent/metadata-proxy/local-instances.js';
 import { MetadataProxyPeer } from '../agent/metadata-proxy/metadata-peer.js';
 import { createNeutronAgentBackend } from '../agent/metadata-proxy/neutron-agent-backend.js';
 import { MetadataProxy } from '../agent/metadata-proxy/proxy-server.js';
+import { RouterMetadata } from '../agent/metadata-proxy/router-metadata.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../agent/naming.js';
-import { DEFAULT_PLUMBING_SETTINGS, type PlumbingSettings } from '../agent/plumbing-settings.js';
+import {
+  DEFAULT_PLUMBING_SETTINGS,
+  mappedPhysnets,
+  type PlumbingSettings,
+} from '../agent/plumbing-settings.js';
 import { removeOrphanNamespaces } from '../agent/reconciler/host-orphans.js';
 import { NetworkPeers } from '../agent/reconciler/network-peers.js';
 import { Reconciler } from '../agent/reconciler/reconciler.js';
@@ -48,6 +53,11 @@ export interface RunningAgent {
   /** The DHCP driver and its peers (DNS, metadata proxy). */
   readonly peers: NetworkPeers;
   readonly metrics: AgentMetrics;
+  /**
+   * Metadata listeners in router namespaces on the same proxy (issue 13): for the router reconciler of the
+   * L3 role, which opens one per `qrouter-` namespace. Closed with the proxy when the agent stops.
+   */
+  readonly routerMetadata: RouterMetadata;
   status(): AgentStatus;
   /**
    * Binds the status socket again: after a takeover the agent handed over from removed its path when it
@@ -76,6 +86,7 @@ function settingsFrom(config: AgentConfig): { dhcp: DhcpSettings; plumbing: Plum
       namespacePrefix: config.namespacePrefix,
       hostNamespace: config.hostNamespace,
       physicalInterfaceMappings: config.physicalInterfaceMappings,
+      bridgeMappings: config.bridgeMappings,
       localIp: config.localIp,
       ipv6: existsSync('/proc/sys/net/ipv6'),
       l2Owner: config.l2Owner,
@@ -176,15 +187,13 @@ export async function startAgent(
   // The builtin driver's DNS answers from the agent process; dnsmasq answers DNS itself.
   if (config.driver !== 'dnsmasq' && dhcp.dnsEnabled) peers.push(new BuiltinDnsPeer(driverDeps));
   const metadataBackend = metadataBackendOf(config, rpc, peers);
-  peers.push(
-    new MetadataProxyPeer(
-      new MetadataProxy({ backend: metadataBackend, logger, limits: config.metadataLimits }),
-      {
-        namespacePrefix: plumbing.namespacePrefix,
-        logger,
-      },
-    ),
-  );
+  const metadataProxy = new MetadataProxy({
+    backend: metadataBackend,
+    logger,
+    limits: config.metadataLimits,
+  });
+  peers.push(new MetadataProxyPeer(metadataProxy, { namespacePrefix: plumbing.namespacePrefix, logger }));
+  const routerMetadata = new RouterMetadata(metadataProxy);
   const dataPlane = new NetworkPeers(dhcpDriver, peers);
   const metrics = new AgentMetrics();
   const servedState = config.servedState ? servedStateWriter(config.stateDir, logger) : undefined;
@@ -203,6 +212,7 @@ export async function startAgent(
       const { removed, errors } = await removeOrphanNamespaces(config.namespacePrefix, keep, {
         hostNamespace: plumbing.hostNamespace,
         mappedInterfaces: new Set(plumbing.physicalInterfaceMappings.values()),
+        mappedBridges: new Set(plumbing.bridgeMappings.values()),
         // Under Neutron's linuxbridge agent (l2_owner) bridges and uplinks are its own: leave them alone.
         ownsL2: plumbing.l2Owner === 'qdhcp',
       });
@@ -260,7 +270,7 @@ export async function startAgent(
         driver: dataPlane.name,
         ...reconciler.totals(),
         ...(config.localIp !== undefined && { tunnelIp: config.localIp }),
-        physicalNetworks: [...config.physicalInterfaceMappings.keys()],
+        physicalNetworks: mappedPhysnets(plumbing),
       },
     }),
     config.reportIntervalSeconds * 1000,
@@ -288,6 +298,7 @@ export async function startAgent(
     reconciler,
     peers: dataPlane,
     metrics,
+    routerMetadata,
     status,
     async rebindStatusSocket() {
       await statusServer.close();

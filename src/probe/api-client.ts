@@ -30,6 +30,8 @@ export interface ProbeNetwork {
   readonly id: string;
   readonly name?: string;
   readonly mtu: number;
+  readonly 'provider:network_type'?: string | null;
+  readonly 'provider:physical_network'?: string | null;
 }
 
 /** A thin client of the REST API (`--api`, optional `--token`): one JSON call, errors as `PROBE_API_FAILED`. */

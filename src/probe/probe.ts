@@ -18,7 +18,7 @@ import { bridgeName } from '../agent/naming.js';
 import { QdhcpError } from '../common/errors.js';
 import { prepareNetnsResolvConf, removeNetnsEtc } from '../linux/netns-etc.js';
 import { runCommand } from '../linux/run-command.js';
-import { ProbeApi, type ProbePort } from './api-client.js';
+import { ProbeApi, type ProbeNetwork, type ProbePort } from './api-client.js';
 import { currentLease, type LeaseEvent, parseLeaseEvents, probeScript } from './lease-report.js';
 
 /** Where and how probes are made. */
@@ -31,6 +31,19 @@ export interface ProbeSettings {
   readonly hostNamespace: string | undefined;
   /** How long to wait for the bridge and for a lease (default 30 s). */
   readonly timeoutMs: number;
+  /**
+   * The agent's `bridge_mappings` (physnet → the operator's bridge): a flat network of a mapped physnet is
+   * on that bridge, not on `brq…` (src/agent/desired-plumbing.ts `bridgeFor`).
+   */
+  readonly bridgeMappings?: ReadonlyMap<string, string>;
+}
+
+/** The bridge the network's instances are plugged into on this host. */
+export function probeBridge(network: ProbeNetwork, bridgeMappings?: ReadonlyMap<string, string>): string {
+  const physnet = network['provider:physical_network'] ?? '';
+  const mapped =
+    network['provider:network_type'] === 'flat' && physnet !== '' ? bridgeMappings?.get(physnet) : undefined;
+  return mapped ?? bridgeName(network.id);
 }
 
 /** A probe's saved facts. */
@@ -126,7 +139,7 @@ export async function createProbe(
     createdAt: new Date().toISOString(),
   };
   await writeFile(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
-  const bridge = bridgeName(network.id);
+  const bridge = probeBridge(network, settings.bridgeMappings);
   await waitFor(
     `bridge ${bridge} did not appear (is an agent serving the network?)`,
     settings.timeoutMs,

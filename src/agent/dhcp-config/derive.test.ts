@@ -231,6 +231,19 @@ const OPTS_CASES: ReadonlyArray<{
     ],
   },
   {
+    // Issue 13: with enable_isolated_metadata on (qdhcp's default), a subnet whose gateway is a router
+    // interface is no longer isolated: 169.254.169.254/32 goes via the router (which redirects it to the
+    // agent's listener in its namespace), never via the DHCP port (10.60.0.10).
+    name: 'router-attached subnet with enable_isolated_metadata: the metadata route via the router, not the DHCP port',
+    network: network({}, [vm('router-01', '10.60.0.1', { device_owner: 'network:router_interface' })]),
+    settings: { enableIsolatedMetadata: true },
+    opts: [
+      `${T},option:classless-static-route,169.254.169.254/32,10.60.0.1,0.0.0.0/0,10.60.0.1`,
+      `${T},249,169.254.169.254/32,10.60.0.1,0.0.0.0/0,10.60.0.1`,
+      `${T},option:router,10.60.0.1`,
+    ],
+  },
+  {
     name: 'a router port on a non-gateway address leaves the subnet isolated',
     network: network({}, [vm('router-02', '10.60.0.2', { device_owner: 'network:router_interface' })]),
     settings: { enableIsolatedMetadata: false },

@@ -4,16 +4,17 @@ import type { MetadataContext } from '../../metadata/instance.js';
 import { metadataAnswer } from '../../metadata/metadata-tree.js';
 import { createNovaBackend, type NovaBackendOptions } from '../../metadata/nova-backend.js';
 import { NOT_FOUND } from '../../metadata/response.js';
-import type { InstanceLookup } from './instance-lookup.js';
+import type { CallerScope } from './caller-scope.js';
+import { findAmong, type InstanceLookup } from './instance-lookup.js';
 import type { LocalInstances } from './local-instances.js';
 import { RenderedAnswers } from './rendered-answers.js';
 
 /**
  * One metadata request as the proxy hands it to a backend. Only what the kernel says identifies the
- * caller (the namespace's network, the TCP peer); no client header is passed on.
+ * caller (the listener's scope: a DHCP namespace's network or a router's networks, caller-scope.ts; the
+ * TCP peer); no client header is passed on.
  */
-export interface ProxiedRequest {
-  readonly networkId: string;
+export interface ProxiedRequest extends CallerScope {
   readonly remoteAddress: string;
   readonly method: string;
   /** Path and query as sent (`/openstack/latest/meta_data.json?x=1`). */
@@ -76,7 +77,7 @@ export function createBuiltinBackend(
     name: 'builtin',
     methods: new Set(['GET', 'HEAD']),
     async answer(request) {
-      const { result } = await lookup.find(request.networkId, request.remoteAddress);
+      const { result } = await findAmong(lookup, request.networkIds, request.remoteAddress);
       const { context } = result;
       if (context === null) return NOT_FOUND;
       // The answer depends on the request address too (local-ipv4), which is part of the lookup's key.
@@ -95,7 +96,7 @@ export function createBuiltinBackend(
 export function createNovaProxyBackend(lookup: InstanceLookup, options: NovaBackendOptions): MetadataBackend {
   const forward = createNovaBackend(options);
   const attempt = async (request: ProxiedRequest, fresh: boolean) => {
-    const { result, cached } = await lookup.find(request.networkId, request.remoteAddress, { fresh });
+    const { result, cached } = await findAmong(lookup, request.networkIds, request.remoteAddress, { fresh });
     if (result.identity === null) return { answer: NOT_FOUND, cached };
     const answer = await forward({
       instanceId: result.identity.instanceId,
@@ -127,7 +128,7 @@ export function createNovaProxyBackend(lookup: InstanceLookup, options: NovaBack
  * neutron-metadata-agent. Unknown caller → 404 without asking Nova.
  */
 export function createNovaLocalBackend(
-  instances: Pick<LocalInstances, 'identify'>,
+  instances: Pick<LocalInstances, 'identifyAmong'>,
   options: NovaBackendOptions,
 ): MetadataBackend {
   const forward = createNovaBackend(options);
@@ -135,7 +136,7 @@ export function createNovaLocalBackend(
     name: 'nova-local',
     methods: new Set(['GET', 'HEAD', 'POST']),
     async answer(request) {
-      const identity = instances.identify(request.networkId, request.remoteAddress);
+      const identity = instances.identifyAmong(request.networkIds, request.remoteAddress);
       if (identity === null) return NOT_FOUND;
       return forward({
         ...identity,

@@ -1,5 +1,6 @@
 import type { GetInstanceResult } from '../../bus/dhcp-agent-rpc.js';
 import type { AgentRpc } from '../reconciler/agent-rpc.js';
+import { onlyMatch } from './caller-scope.js';
 
 /** Who is behind (network, source address): the server's answer plus whether it came from the cache. */
 export interface LookupAnswer {
@@ -68,4 +69,31 @@ export function createInstanceLookup(rpc: AgentRpc, options: InstanceLookupOptio
       return { result: await answer, cached: false };
     },
   };
+}
+
+/** What the server answers for an address nobody (or more than one instance) holds. */
+const NOBODY: GetInstanceResult = Object.freeze({ identity: null, context: null });
+
+/**
+ * {@link InstanceLookup.find} over the networks of a caller scope (caller-scope.ts): one network is one
+ * lookup; a router's networks are asked at once (each answer cached as for its own DHCP namespace) and the
+ * caller is the one match among them, nobody when none or several match.
+ */
+export async function findAmong(
+  lookup: InstanceLookup,
+  networkIds: readonly string[],
+  ipAddress: string,
+  options?: { readonly fresh?: boolean },
+): Promise<LookupAnswer> {
+  if (networkIds.length === 1 && networkIds[0] !== undefined)
+    return lookup.find(networkIds[0], ipAddress, options);
+  const answers = await Promise.all(
+    networkIds.map((networkId) => lookup.find(networkId, ipAddress, options)),
+  );
+  const match = onlyMatch(
+    answers.map((answer) =>
+      answer.result.identity === null && answer.result.context === null ? null : answer,
+    ),
+  );
+  return match ?? { result: NOBODY, cached: answers.every((answer) => answer.cached) };
 }

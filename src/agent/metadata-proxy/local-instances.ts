@@ -1,6 +1,7 @@
 import type { NetworkPeer } from '../drivers/driver.js';
 import type { AgentPort } from '../model.js';
 import type { NetworkState } from '../reconciler/network-state.js';
+import { onlyMatch } from './caller-scope.js';
 
 /** The instance behind a metadata request, as Nova's headers name it. */
 export interface LocalIdentity {
@@ -47,6 +48,11 @@ export class LocalInstances implements NetworkPeer {
     const projectId = port?.project_id ?? port?.tenant_id ?? '';
     if (!port?.device_id || projectId === '') return null;
     return { instanceId: port.device_id, projectId };
+  }
+
+  /** {@link identify} over a caller scope's networks (a router's): the one match among them, or null. */
+  identifyAmong(networkIds: readonly string[], ipAddress: string): LocalIdentity | null {
+    return onlyMatch(networkIds.map((networkId) => this.identify(networkId, ipAddress)));
   }
 
   private indexOf(state: NetworkState): ReadonlyMap<string, AgentPort | null> {

@@ -11,14 +11,18 @@ export interface NeutronAgentBackendOptions {
 }
 
 /**
- * The headers the agent sends, and only these, whatever the client sent: the network the request came
- * from (the namespace its socket was accepted in) and the TCP peer. Neutron's haproxy sets the first and
+ * The headers the agent sends, and only these, whatever the client sent: where the request came from (the
+ * DHCP namespace's network, or the router whose `qrouter-` namespace accepted it: Neutron's haproxy there
+ * sends `X-Neutron-Router-ID` and the metadata agent looks among the router's networks) and the TCP
+ * peer. Neutron's haproxy sets the first and
  * appends the second to the client's; here no client header is forwarded at all, so an instance cannot
  * present a forged X-Forwarded-For, X-Neutron-* or X-Instance-* header to the metadata agent.
  */
 export function neutronAgentHeaders(request: ProxiedRequest, bodyLength: number): Record<string, string> {
   return {
-    'X-Neutron-Network-ID': request.networkId,
+    ...(request.routerId === undefined
+      ? { 'X-Neutron-Network-ID': request.networkIds[0] ?? '' }
+      : { 'X-Neutron-Router-ID': request.routerId }),
     'X-Forwarded-For': request.remoteAddress,
     ...(request.contentType !== undefined && { 'Content-Type': request.contentType }),
     ...(bodyLength > 0 && { 'Content-Length': String(bodyLength) }),

@@ -252,6 +252,9 @@ describe('LocalInstances: the caller from the agent’s own ports', () => {
       await instances.apply(NetworkState.of(networkWith(ports), 1, RULES));
       assert.deepEqual(instances.identify(NETWORK, address), expected);
       assert.equal(instances.identify('another-network', address), null, 'other networks know nobody');
+      // A router's scope: the same answer when the network is among the router's, nobody when not.
+      assert.deepEqual(instances.identifyAmong(['another-network', NETWORK], address), expected);
+      assert.equal(instances.identifyAmong(['another-network'], address), null);
     });
   }
 

@@ -4,6 +4,7 @@ import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { listenTcpInNamespace } from '../../linux/namespace-sockets.js';
 import type { MetadataBackend, ProxyAnswer } from './backends.js';
+import { type CallerScope, networkScope } from './caller-scope.js';
 import { ConnectionSlots, type LimitReason, type SlotLimits } from './connection-slots.js';
 
 /** The metadata address and port (spec §6). */
@@ -44,9 +45,14 @@ export const listenInNamespace: ListenerFactory = (namespace, onConnection) =>
     onConnection,
   );
 
-/** What the connections of one network share. */
+/**
+ * What the connections of one listener share: its key (a DHCP namespace's network id, or the key a router's
+ * listener was opened with), the scope its callers are looked up in (a router's changes with its
+ * interfaces), fair shares and counters.
+ */
 interface Channel {
-  readonly networkId: string;
+  readonly key: string;
+  scope: CallerScope;
   readonly sockets: Set<net.Socket>;
   readonly slots: ConnectionSlots<net.Socket>;
   readonly counters: Map<string, number>;
@@ -101,10 +107,10 @@ export class MetadataProxy {
     this.http.emit('listening');
     this.http.on('clientError', (error: NodeJS.ErrnoException, socket: net.Socket) => {
       const { status, counter } = clientErrorAnswer(error.code);
-      const networkId = this.channelOf.get(socket)?.networkId;
-      if (networkId !== undefined) this.count(networkId, counter);
+      const key = this.channelOf.get(socket)?.key;
+      if (key !== undefined) this.count(key, counter);
       this.options.logger.debug(
-        { event: 'metadata.bad_request', networkId, code: error.code },
+        { event: 'metadata.bad_request', key, code: error.code },
         'malformed or too slow metadata request',
       );
       if (socket.writable && !socket.writableEnded) {
@@ -114,42 +120,65 @@ export class MetadataProxy {
     });
   }
 
-  /** Listens for `networkId` in `namespace`; nothing when it already does there. */
+  /** Listens for `networkId` in its DHCP namespace `namespace`; nothing when it already does there. */
   open(networkId: string, namespace: string): Promise<void> {
-    return this.serial(networkId, async () => {
-      const existing = this.listeners.get(networkId);
-      if (existing?.namespace === namespace) return;
-      if (existing !== undefined) await this.shut(networkId, existing);
+    return this.openListener(networkId, namespace, networkScope(networkId), this.listen);
+  }
+
+  /**
+   * Listens under `key` in `namespace` through `listen`, its callers looked up in `scope` (a router's
+   * listener, router-metadata.ts); nothing when `key` already listens there (the scope is then replaced).
+   */
+  openListener(key: string, namespace: string, scope: CallerScope, listen: ListenerFactory): Promise<void> {
+    return this.serial(key, async () => {
+      const existing = this.listeners.get(key);
+      if (existing?.namespace === namespace) {
+        existing.scope = scope;
+        return;
+      }
+      if (existing !== undefined) await this.shut(key, existing);
       const counters = new Map<string, number>();
       const slots = new ConnectionSlots<net.Socket>(this.limits, (reason: LimitReason) =>
         increment(counters, `metadata_limited.${reason}`),
       );
-      const channel: Channel = { networkId, sockets: new Set(), slots, counters };
+      const channel: Channel = { key, scope, sockets: new Set(), slots, counters };
       // No server.maxConnections: Node would refuse the connection before the slots can free an idle one.
-      const server = await this.listen(namespace, (socket) => this.accept(channel, socket));
-      this.listeners.set(networkId, { ...channel, namespace, server });
+      const server = await listen(namespace, (socket) => this.accept(channel, socket));
+      // The channel itself (not a copy): a scope update must reach the connections accepted before it.
+      this.listeners.set(key, Object.assign(channel, { namespace, server }));
       this.options.logger.info(
-        { event: 'metadata.listening', networkId, namespace, backend: this.options.backend.name },
+        { event: 'metadata.listening', key, namespace, backend: this.options.backend.name },
         'metadata proxy listening',
       );
     });
   }
 
-  /** Stops listening for `networkId` and drops its connections (the namespace may be deleted next). */
-  close(networkId: string): Promise<void> {
-    return this.serial(networkId, async () => {
-      const listener = this.listeners.get(networkId);
-      if (listener !== undefined) await this.shut(networkId, listener);
+  /**
+   * Replaces the scope of the listener under `key` (a router gained or lost an interface): the next request
+   * on any of its connections, open ones included, is looked up in the new scope. False when not listening.
+   */
+  updateScope(key: string, scope: CallerScope): boolean {
+    const listener = this.listeners.get(key);
+    if (listener === undefined) return false;
+    listener.scope = scope;
+    return true;
+  }
+
+  /** Stops listening under `key` and drops its connections (the namespace may be deleted next). */
+  close(key: string): Promise<void> {
+    return this.serial(key, async () => {
+      const listener = this.listeners.get(key);
+      if (listener !== undefined) await this.shut(key, listener);
     });
   }
 
-  isOpen(networkId: string): boolean {
-    return this.listeners.has(networkId);
+  isOpen(key: string): boolean {
+    return this.listeners.has(key);
   }
 
-  /** `metadata.<status>` / `metadata.bad_request` counts of one network (empty when not listening). */
-  counters(networkId: string): Record<string, number> {
-    return Object.fromEntries(this.listeners.get(networkId)?.counters ?? []);
+  /** `metadata.<status>` / `metadata.bad_request` counts of one listener (empty when not listening). */
+  counters(key: string): Record<string, number> {
+    return Object.fromEntries(this.listeners.get(key)?.counters ?? []);
   }
 
   /**
@@ -163,30 +192,30 @@ export class MetadataProxy {
     const deadline = Date.now() + drainMs;
     const open = () => [...this.listeners.values()].some((listener) => listener.sockets.size > 0);
     while (open() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    await Promise.all([...this.listeners.keys()].map((networkId) => this.close(networkId)));
+    await Promise.all([...this.listeners.keys()].map((key) => this.close(key)));
     this.http.close();
   }
 
-  private serial(networkId: string, work: () => Promise<void>): Promise<void> {
-    const previous = this.pending.get(networkId) ?? Promise.resolve();
+  private serial(key: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.pending.get(key) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(work);
-    this.pending.set(networkId, next);
+    this.pending.set(key, next);
     void next
       .catch(() => undefined)
       .then(() => {
-        if (this.pending.get(networkId) === next) this.pending.delete(networkId);
+        if (this.pending.get(key) === next) this.pending.delete(key);
       });
     return next;
   }
 
-  private async shut(networkId: string, listener: Listener): Promise<void> {
-    this.listeners.delete(networkId);
+  private async shut(key: string, listener: Listener): Promise<void> {
+    this.listeners.delete(key);
     // A socket (listening or accepted) keeps its namespace alive after `ip netns del`: close them all.
     for (const socket of listener.sockets) socket.destroy();
     // Not listening any more after `stop`'s drain: its 'close' may have fired already, do not wait for it.
     if (listener.server.listening)
       await new Promise<void>((resolve) => listener.server.close(() => resolve()));
-    this.options.logger.info({ event: 'metadata.closed', networkId }, 'metadata proxy closed');
+    this.options.logger.info({ event: 'metadata.closed', key }, 'metadata proxy closed');
   }
 
   private accept(channel: Channel, socket: net.Socket): void {
@@ -204,18 +233,18 @@ export class MetadataProxy {
     this.http.emit('connection', socket);
   }
 
-  private count(networkId: string, what: string): void {
-    const counters = this.listeners.get(networkId)?.counters;
+  private count(key: string, what: string): void {
+    const counters = this.listeners.get(key)?.counters;
     if (counters !== undefined) increment(counters, `metadata.${what}`);
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const { socket } = request;
     const channel = this.channelOf.get(socket);
-    const networkId = channel?.networkId;
+    const key = channel?.key;
     const remoteAddress = socket.remoteAddress;
     const reply = (status: number, contentType: string, body: string | Uint8Array, extra = {}) => {
-      if (networkId !== undefined) this.count(networkId, String(status));
+      if (key !== undefined) this.count(key, String(status));
       const payload = typeof body === 'string' ? Buffer.from(body) : body;
       response.writeHead(status, {
         'content-type': contentType,
@@ -225,7 +254,7 @@ export class MetadataProxy {
       response.end(request.method === 'HEAD' ? undefined : payload);
     };
     try {
-      if (channel === undefined || networkId === undefined || remoteAddress === undefined) {
+      if (channel === undefined || remoteAddress === undefined) {
         reply(500, 'text/plain', 'no network for this connection\n');
         return;
       }
@@ -252,7 +281,9 @@ export class MetadataProxy {
       try {
         const body = await this.drain(request);
         answer = await backend.answer({
-          networkId,
+          // The scope when the request is served: a router's interfaces may have changed since the accept.
+          networkIds: channel.scope.networkIds,
+          routerId: channel.scope.routerId,
           remoteAddress: source,
           method,
           path: request.url ?? '/',
@@ -268,10 +299,7 @@ export class MetadataProxy {
         reply(413, 'text/plain', 'Request Entity Too Large\n', { connection: 'close' });
         return;
       }
-      this.options.logger.warn(
-        { event: 'metadata.failed', networkId, err: error },
-        'metadata request failed',
-      );
+      this.options.logger.warn({ event: 'metadata.failed', key, err: error }, 'metadata request failed');
       if (!response.headersSent) reply(500, 'text/plain', 'Internal Server Error\n');
       else response.destroy();
     }

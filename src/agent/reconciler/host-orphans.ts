@@ -6,6 +6,8 @@ export interface HostL2 {
   readonly hostNamespace: string | undefined;
   /** Interfaces of the physical interface mappings (never deleted). */
   readonly mappedInterfaces: ReadonlySet<string>;
+  /** Bridges of `bridge_mappings` (the operator's: never deleted). */
+  readonly mappedBridges?: ReadonlySet<string>;
   /** qdhcp makes the bridges and uplinks (false under Neutron's L2 agent: namespaces only). */
   readonly ownsL2: boolean;
 }
@@ -32,6 +34,7 @@ export async function removeOrphanNamespaces(
     keep,
     ownsL2: host?.ownsL2 ?? false,
     mappedInterfaces: host?.mappedInterfaces ?? new Set(),
+    mappedBridges: host?.mappedBridges ?? new Set(),
   });
   return { removed: [...result.lines], errors: [...result.errors] };
 }

@@ -22,9 +22,9 @@ import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import { parseIpv4 } from '../../common/ipv4.js';
 import { parseUpstream } from '../../dns/forwarder.js';
 import { METADATA_BACKENDS, type MetadataBackendName } from '../metadata-proxy/backends.js';
-import { parseInterfaceMappings } from '../plumbing-settings.js';
 import { AGENT_ROLES_OPTION, type AgentRole, parseAgentRoles } from './agent-roles.js';
 import { CONTROL_PLANE_OPTIONS } from './control-plane-options.js';
+import { MAPPING_OPTIONS, type MappingsConfig, resolveMappings } from './mapping-options.js';
 import {
   METADATA_LIMIT_OPTIONS,
   type MetadataLimitsConfig,
@@ -83,13 +83,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     default: '',
     help: 'namespace holding bridges, taps and uplinks (ip -n NS); default: the current one',
   },
-  {
-    key: 'physical_interface_mappings',
-    sections: ['linux_bridge'],
-    kind: 'list',
-    default: '',
-    help: 'PHYSNET:IFACE[,...] for flat and vlan networks',
-  },
+  ...MAPPING_OPTIONS,
   {
     key: 'local_ip',
     sections: ['vxlan'],
@@ -137,7 +131,8 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     key: 'enable_isolated_metadata',
     sections: ['DEFAULT'],
     kind: 'bool',
-    // On in qdhcp (Neutron: off): qdhcp has no routers, so every subnet is isolated and needs the proxy.
+    // On in qdhcp (Neutron: off): a subnet is isolated until a router interface holds its gateway IP (then
+    // 169.254.169.254 goes via the router, metadata-proxy/router-metadata.ts), and most have no router.
     default: 'true',
     help: 'metadata route via the DHCP port and the metadata proxy on isolated subnets',
   },
@@ -218,7 +213,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** Resolved, validated agent configuration. */
-export interface AgentConfig extends NeutronDataplaneConfig, MetadataLimitsConfig {
+export interface AgentConfig extends NeutronDataplaneConfig, MetadataLimitsConfig, MappingsConfig {
   readonly host: string;
   readonly stateDir: string;
   readonly transportUrl: string;
@@ -232,7 +227,6 @@ export interface AgentConfig extends NeutronDataplaneConfig, MetadataLimitsConfi
   readonly namespacePrefix: string;
   /** Where bridges, taps and uplinks live; undefined = the agent's own namespace. */
   readonly hostNamespace: string | undefined;
-  readonly physicalInterfaceMappings: ReadonlyMap<string, string>;
   readonly localIp: string | undefined;
   readonly driver: 'builtin' | 'dnsmasq';
   readonly dnsDomain: string;
@@ -288,15 +282,6 @@ export function resolveAgentConfig(
     }
   } else if (!transportUrl.startsWith('inprocess:'))
     throw invalid(`${get('transport_url').where}: "${transportUrl}" is not a supported bus URL`);
-  let mappings: Map<string, string>;
-  try {
-    mappings = parseInterfaceMappings([get('physical_interface_mappings').value]);
-  } catch (error) {
-    throw invalid(`${get('physical_interface_mappings').where}: ${(error as Error).message}`);
-  }
-  for (const device of mappings.values()) {
-    if (device.length > 15) throw invalid(`physical_interface_mappings: "${device}" is not a device name`);
-  }
   const dnsDomain = checkDnsDomain(str('dns_domain'), get('dns_domain').where);
   const prefix = str('namespace_prefix');
   if (!/^[A-Za-z0-9_.-]*$/.test(prefix) || prefix.length > 64)
@@ -338,7 +323,7 @@ export function resolveAgentConfig(
     roles,
     namespacePrefix: prefix,
     hostNamespace: hostNamespace === '' ? undefined : hostNamespace,
-    physicalInterfaceMappings: mappings,
+    ...resolveMappings(options),
     localIp: localIp === '' ? undefined : localIp,
     driver: str('dhcp_driver') as AgentConfig['driver'],
     dnsDomain,

@@ -24,8 +24,13 @@ describe('agent configuration', () => {
     assert.equal(config.reportIntervalSeconds, 5);
     assert.equal(config.resyncIntervalSeconds, 7);
     assert.deepEqual([...config.physicalInterfaceMappings], [['physnet1', 'eth1']]);
+    assert.deepEqual([...config.bridgeMappings], []);
     assert.equal(config.metricsBind, undefined);
-    assert.equal(config.enableIsolatedMetadata, true, 'on by default: every qdhcp subnet is isolated');
+    assert.equal(
+      config.enableIsolatedMetadata,
+      true,
+      'on by default: a subnet is isolated until a router interface holds its gateway IP',
+    );
     assert.equal(config.metadataBackend, 'builtin');
   });
 
@@ -34,6 +39,17 @@ describe('agent configuration', () => {
     ['unknown bus', { transport_url: 'kafka://x' }, /not a supported bus URL/],
     ['driver', { dhcp_driver: 'kea' }, /not one of builtin, dnsmasq/],
     ['mapping', { physical_interface_mappings: 'physnet1' }, /PHYSNET:IFACE/],
+    [
+      'bridge mapping',
+      { bridge_mappings: 'br100' },
+      /bad bridge mapping "br100" \(expected PHYSNET:BRIDGE\)/,
+    ],
+    ['bridge name', { bridge_mappings: 'physnet1:bridge-name-too-long' }, /is not a bridge name/],
+    [
+      'physnet in both mappings',
+      { physical_interface_mappings: 'physnet1:eth1,physnet2:eth2', bridge_mappings: 'physnet2:br100' },
+      /"physnet2" is in both physical_interface_mappings and bridge_mappings/,
+    ],
     ['metrics bind', { metrics_bind: 'localhost' }, /HOST:PORT/],
     ['report interval', { report_interval: '0' }, /below the minimum 1/],
     ['boolean', { force_metadata: 'maybe' }, /not a boolean/],
@@ -93,6 +109,25 @@ describe('agent configuration', () => {
     assert.deepEqual([set.dhcpRenewalTime, set.dhcpRebindingTime], [100, 200]);
     const infinite = resolveAgentConfig(undefined, { dhcp_lease_duration: '-1', dhcp_renewal_time: '100' });
     assert.equal(infinite.dhcpRenewalTime, 100);
+  });
+
+  test('bridge_mappings beside physical_interface_mappings, in [linux_bridge] as in Neutron', () => {
+    const ini = parseIni(
+      '[linux_bridge]\nphysical_interface_mappings = physnet1:eth1\nbridge_mappings = public:br100, ext:br-ex\n',
+    );
+    const config = resolveAgentConfig(ini, {});
+    assert.deepEqual(
+      [...config.bridgeMappings],
+      [
+        ['public', 'br100'],
+        ['ext', 'br-ex'],
+      ],
+    );
+    assert.deepEqual([...config.physicalInterfaceMappings], [['physnet1', 'eth1']]);
+    assert.throws(
+      () => resolveAgentConfig(parseIni('[AGENT]\nbridge_mappings = public:br100'), {}),
+      /belongs in \[linux_bridge\]/,
+    );
   });
 
   test('unknown keys and keys in the wrong section are errors', () => {

@@ -20,6 +20,11 @@ export function registerNetnsCleanup(program: Command): void {
       '',
     )
     .option(
+      '--bridge-mappings <list>',
+      "the agent's PHYSNET:BRIDGE mappings: those bridges are the operator's and are never deleted",
+      '',
+    )
+    .option(
       '--l2-owner <owner>',
       'who makes the bridges and uplinks: qdhcp, or neutron-linuxbridge (then only namespaces are removed)',
       'qdhcp',
@@ -39,13 +44,16 @@ export function registerNetnsCleanup(program: Command): void {
         namespacePrefix: string;
         hostNamespace?: string;
         physicalInterfaceMappings: string;
+        bridgeMappings: string;
         l2Owner: string;
         all: boolean;
         dryRun: boolean;
         stateDir?: string;
       }) => {
         const { cleanupNamespaces } = await import('../../agent/cleanup.js');
-        const { parseInterfaceMappings } = await import('../../agent/plumbing-settings.js');
+        const { parseBridgeMappings, parseInterfaceMappings } = await import(
+          '../../agent/plumbing-settings.js'
+        );
         const { QdhcpError } = await import('../../common/errors.js');
         if (options.l2Owner !== 'qdhcp' && options.l2Owner !== 'neutron-linuxbridge') {
           throw new QdhcpError('CONFIG_INVALID', {
@@ -61,6 +69,7 @@ export function registerNetnsCleanup(program: Command): void {
           stateDirectory: options.stateDir,
           ownsL2: options.l2Owner === 'qdhcp',
           mappedInterfaces: new Set(mappings.values()),
+          mappedBridges: new Set(parseBridgeMappings([options.bridgeMappings]).values()),
         });
         for (const line of result.lines) process.stdout.write(`${options.dryRun ? 'would ' : ''}${line}\n`);
         for (const error of result.errors) process.stderr.write(`error: ${error}\n`);

@@ -7,6 +7,7 @@ interface CommonProbeOptions {
   stateDir: string;
   namespacePrefix: string;
   hostNamespace?: string;
+  bridgeMappings: string;
   timeout: string;
 }
 
@@ -17,6 +18,11 @@ function addCommon(command: Command): Command {
     .option('--state-dir <dir>', 'where probes are remembered (<dir>/probes/<name>)', './var')
     .option('--namespace-prefix <prefix>', 'prefix of the probe namespace name (<prefix>qprobe-<name>)', '')
     .option('--host-namespace <ns>', 'namespace holding the agent bridges (default: the current one)')
+    .option(
+      '--bridge-mappings <list>',
+      "the agent's PHYSNET:BRIDGE[,...]: a flat network of a mapped physnet is on that bridge (not brq…)",
+      '',
+    )
     .option('--timeout <seconds>', 'how long to wait for the bridge and a lease', '30');
 }
 
@@ -31,6 +37,8 @@ async function withProbe(
     return;
   }
   try {
+    const { parseBridgeMappings } = await import('../../agent/plumbing-settings.js');
+    const bridgeMappings = parseBridgeMappings([options.bridgeMappings]);
     await work({
       api: options.api,
       token: options.token,
@@ -38,9 +46,14 @@ async function withProbe(
       namespacePrefix: options.namespacePrefix,
       hostNamespace: options.hostNamespace,
       timeoutMs: timeout * 1000,
+      bridgeMappings,
     });
   } catch (error) {
-    if (isQdhcpError(error, 'PROBE_FAILED') || isQdhcpError(error, 'PROBE_API_FAILED')) {
+    if (
+      isQdhcpError(error, 'PROBE_FAILED') ||
+      isQdhcpError(error, 'PROBE_API_FAILED') ||
+      isQdhcpError(error, 'CONFIG_INVALID')
+    ) {
       process.stderr.write(`qdhcp probe: ${error.message}\n`);
       process.exitCode = 1;
       return;
