@@ -82,6 +82,8 @@ export interface BatchedUdpOptions {
   readonly freeBind?: boolean;
   /** SO_BROADCAST: needed to send to 255.255.255.255 (the DHCP replies to clients without an address). */
   readonly broadcast?: boolean;
+  /** SO_RCVBUF in bytes, capped by net.core.rmem_max (unregistered endpoints only; the kernel's default otherwise). */
+  readonly receiveBufferBytes?: number;
 }
 
 /** A batched UDP endpoint; see the module. */
@@ -210,6 +212,7 @@ export function openBatchedUdpUnregistered(
       broadcast: options.broadcast ?? false,
       ...(options.device === undefined ? {} : { bindToDevice: options.device }),
       freeBind: options.freeBind ?? false,
+      ...(options.receiveBufferBytes === undefined ? {} : { receiveBufferBytes: options.receiveBufferBytes }),
     });
   } catch (error) {
     throw socketOpenFailed('udp4', { ...options, namespace: netnsPath }, error);

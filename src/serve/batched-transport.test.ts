@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isQdhcpError } from '../common/errors.js';
@@ -70,6 +71,14 @@ test('a burst is handled in batches and every reply leaves, to the relay, after 
     );
     assert.ok(Math.max(...batchSizes) > 1, `batches: ${batchSizes.join(',')}`);
     assert.deepEqual([...sources], ['127.0.0.2']);
+    // SO_RCVBUF as node:dgram's transport asks (4 MiB, capped by rmem_max; the kernel reports it doubled).
+    const wanted = Math.min(4 * 1024 * 1024, Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8')));
+    const ss = execFileSync('ip', ['netns', 'exec', namespace, 'ss', '-uamnH', `sport = :${PORT}`], {
+      encoding: 'utf8',
+    });
+    const buffers = [...ss.matchAll(/rb(\d+)/g)].map((match) => Number(match[1]));
+    assert.equal(buffers.length, 2, ss); // 0.0.0.0 and 127.0.0.1
+    for (const bytes of buffers) assert.ok(bytes >= wanted, `receive buffer ${bytes} < ${wanted}: ${ss}`);
   } finally {
     transport.close();
     transport.close(); // safe twice

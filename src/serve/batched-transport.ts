@@ -10,6 +10,9 @@ import {
   openBatchedUdpUnregistered,
 } from '../linux/udp-batch-socket.js';
 
+/** As transport.ts asks of node:dgram: room for a burst while the loop is busy (capped by rmem_max). */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** Callbacks of the batched transport. */
 export interface BatchedTransportHandlers {
   /** The datagrams of one recvmmsg (a view valid during the call); replies sent inside go out together after it. */
@@ -52,7 +55,13 @@ export class BatchedDhcpTransport {
     const endpoints: BatchedUdpEndpoint[] = [];
     let transport: BatchedDhcpTransport | undefined;
     const make = (address: string): BatchedUdpEndpoint => {
-      const endpoint = openBatchedUdpUnregistered({ netnsPath, address, port, broadcast: true });
+      const endpoint = openBatchedUdpUnregistered({
+        netnsPath,
+        address,
+        port,
+        broadcast: true,
+        receiveBufferBytes: RECEIVE_BUFFER_BYTES,
+      });
       endpoints.push(endpoint);
       endpoint.onBatch((count, batch) => {
         handlers.onBatch(count, batch);
