@@ -20,7 +20,7 @@ import { waitForStart, writeServerFiles } from './serve-dhcp.js';
  *   windows of `seconds` each; the median window, and the CPU perfdhcp itself used per DORA;
  * - agent: the same for the builtin driver inside all-in-one (OLD and NEW), 100 ports on one network;
  * - rate: the sustained rate at 10,000 hosts (highest step of a ladder with ≤ 1 % of exchanges failed,
- *   5-s steps, stop after two failed steps) of dnsmasq and NEW's serve, on a quiet core and with another
+ *   5-s steps, stop after two failed steps) of dnsmasq and OLD's and NEW's serve, on a quiet core and with another
  *   process keeping one core busy (`sh -c 'while :; do :; done'`, by PID, stopped after).
  */
 const flag = (name: string): string | undefined => {
@@ -254,8 +254,8 @@ async function main(): Promise<void> {
     console.log(`\nload average before the ladders: ${loadAverage()}\n`);
     console.log('| server, 10,000 hosts | other core | sustained DORA/s | steps |');
     console.log('|---|---|---:|---|');
-    const dnsmasqSteps = [300, 400, 500, 600, 800, 1000];
-    const serveSteps = [4000, 6000, 8000, 10000, 12000, 15000];
+    const dnsmasqSteps = [100, 200, 300, 400, 500, 600, 800];
+    const serveSteps = [1000, 2000, 4000, 6000, 8000, 10000, 12000, 15000];
     for (const busy of [false, true]) {
       const spinner = busy ? spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }) : undefined;
       try {
