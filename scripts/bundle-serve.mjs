@@ -12,6 +12,8 @@ await build({
   format: 'esm',
   // Dependencies written as CommonJS call require(); an ES module has none of its own.
   banner: { js: "import { createRequire as qdhcpCreateRequire } from 'node:module'; const require = qdhcpCreateRequire(import.meta.url);" },
+  // The netns addon (batched sockets) loads its compiled .node files with require(): left to Node.
+  external: ['@qdhcp/netns'],
   sourcemap: 'linked',
   logLevel: 'warning',
 });

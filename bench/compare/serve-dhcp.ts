@@ -53,7 +53,10 @@ export async function serveDoraCost(qdhcpDir: string, settings: ServeDhcpSetting
 }
 
 /** The anchor's gen-hosts.sh hosts file (host r: MAC fa:16:3e + r) and its opts file. */
-function writeServerFiles(sandbox: Sandbox, count: number): { hosts: string; opts: string; log: string } {
+export function writeServerFiles(
+  sandbox: Sandbox,
+  count: number,
+): { hosts: string; opts: string; log: string } {
   const hosts = sandbox.path('hosts');
   const opts = sandbox.path('opts');
   const lines = Array.from({ length: count }, (_, r) => benchHost(r).line);
@@ -71,7 +74,7 @@ function writeServerFiles(sandbox: Sandbox, count: number): { hosts: string; opt
   return { hosts, opts, log: sandbox.path('serve.log') };
 }
 
-async function waitForStart(log: string, exited: () => boolean, stderr: string): Promise<void> {
+export async function waitForStart(log: string, exited: () => boolean, stderr: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (!(existsSync(log) && readFileSync(log, 'utf8').includes('"serve.started"'))) {
     if (exited()) throw new Error(`qdhcp serve exited: ${stderr}`);

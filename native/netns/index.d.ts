@@ -12,6 +12,8 @@ export interface OpenSocketOptions {
   readonly bindToDevice?: string;
   /** IP_FREEBIND: bind an address that is not (yet) configured. */
   readonly freeBind?: boolean;
+  /** SO_RCVBUF in bytes (capped by net.core.rmem_max); the kernel's default when absent or 0. */
+  readonly receiveBufferBytes?: number;
 }
 /**
  * Opens and binds a socket inside the network namespace at `netnsPath` and returns its file descriptor

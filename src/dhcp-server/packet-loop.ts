@@ -18,7 +18,44 @@ export interface PacketLog {
 }
 
 /** Sends one encoded reply from `sourceAddress` (the subnet's server identifier, 0 when none). */
-export type SendReply = (bytes: Uint8Array, destination: ReplyDestination, sourceAddress: Ipv4) => void;
+export type SendReply = (bytes: Buffer, destination: ReplyDestination, sourceAddress: Ipv4) => void;
+
+/**
+ * A batch of received datagrams: the shape of `ReceivedBatch` in src/linux/udp-batch-socket.ts (one
+ * recvmmsg), stated here so that this module stays pure. Sources are IPv4 numbers as the kernel stores
+ * them (network byte order in memory).
+ */
+export interface DatagramBatch {
+  datagram(index: number): Buffer;
+  truncated(index: number): boolean;
+  readonly addresses: Uint32Array;
+}
+
+/** Counter names by message type, made once: no string is built per packet. */
+const TYPE_NAMES = [
+  'DISCOVER',
+  'OFFER',
+  'REQUEST',
+  'DECLINE',
+  'ACK',
+  'NAK',
+  'RELEASE',
+  'INFORM',
+  'other',
+] as const;
+const RECEIVED_KEYS = new Map<string, string>(TYPE_NAMES.map((type) => [type, `received.${type}`]));
+const SENT_KEYS = new Map<string, string>(TYPE_NAMES.map((type) => [type, `sent.${type}`]));
+const keyOf = (keys: Map<string, string>, prefix: string, type: string): string =>
+  keys.get(type) ?? `${prefix}${type}`;
+
+// A source number of a batch as dotted text (only for log lines): its bytes in memory are network order.
+const sourceScratch = new Uint32Array(1);
+const sourceView = new DataView(sourceScratch.buffer);
+function sourceText(source: string | number): string {
+  if (typeof source === 'string') return source;
+  sourceScratch[0] = source;
+  return formatIpv4(sourceView.getUint32(0, false));
+}
 
 /** What one served network answers from right now: read per packet, so a swap takes effect at once. */
 export interface ServedState {
@@ -68,13 +105,28 @@ export class PacketLoop {
     return handleRequest(request, config, tables, { trace: this.options.trace !== undefined });
   }
 
-  /** Handles one datagram received on port 67 from `sourceAddress` (text, for logs only). */
-  handlePacket(bytes: Uint8Array, sourceAddress: string): void {
+  /**
+   * Handles the `count` datagrams of one received batch (their replies go to `send`; the caller flushes
+   * them after this returns, see reply-outbox.ts). A datagram longer than the batch's slot was cut: it is
+   * counted and dropped, as one no DHCP message can be that long would be.
+   */
+  handleBatch(count: number, batch: DatagramBatch): void {
+    for (let i = 0; i < count; i++) {
+      if (batch.truncated(i)) this.counters.increment('dropped.oversize');
+      else this.handlePacket(batch.datagram(i), batch.addresses[i] ?? 0);
+    }
+  }
+
+  /**
+   * Handles one datagram received on port 67 from `sourceAddress` (for logs only: text, or a batch's
+   * source number, which becomes text only when a line is logged).
+   */
+  handlePacket(bytes: Uint8Array, sourceAddress: string | number): void {
     let request: DhcpMessage;
     try {
       request = decodeMessage(bytes);
     } catch (error) {
-      this.onDecodeError(error, bytes.length, sourceAddress);
+      this.onDecodeError(error, bytes.length, sourceText(sourceAddress));
       return;
     }
     let decision: Decision;
@@ -89,13 +141,13 @@ export class PacketLoop {
       );
       return;
     }
-    this.counters.increment(`received.${decision.requestType ?? 'other'}`);
+    this.counters.increment(keyOf(RECEIVED_KEYS, 'received.', decision.requestType ?? 'other'));
     if (decision.trace !== undefined) this.options.trace?.(request.transactionId, decision.trace);
     if (decision.kind === 'drop') {
       this.onDrop(decision);
       return;
     }
-    let encoded: Uint8Array;
+    let encoded: Buffer;
     try {
       encoded = encodeMessage(decision.reply, { maxMessageSize: decision.maxMessageSize });
     } catch (error) {
@@ -106,7 +158,7 @@ export class PacketLoop {
     // Reply from the address the client knows us by (option 54), so unicast and broadcast leave the right link.
     const serverId = decision.reply.options.get(54);
     this.send(encoded, decision.destination, serverId?.length === 4 ? readIpv4(serverId) : 0);
-    this.counters.increment(`sent.${decision.replyType}`);
+    this.counters.increment(keyOf(SENT_KEYS, 'sent.', decision.replyType));
     this.logReply(decision);
   }
 

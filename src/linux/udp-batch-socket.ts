@@ -1,6 +1,7 @@
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import {
+  openSocket,
   UDP_BATCH_SLOT_SIZE,
   UDP_BATCH_SLOTS,
   type UdpBatchHandle,
@@ -79,6 +80,10 @@ export interface BatchedUdpOptions {
   /** SO_BINDTODEVICE: only this interface's traffic. */
   readonly device?: string;
   readonly freeBind?: boolean;
+  /** SO_BROADCAST: needed to send to 255.255.255.255 (the DHCP replies to clients without an address). */
+  readonly broadcast?: boolean;
+  /** SO_RCVBUF in bytes, capped by net.core.rmem_max (unregistered endpoints only; the kernel's default otherwise). */
+  readonly receiveBufferBytes?: number;
 }
 
 /** A batched UDP endpoint; see the module. */
@@ -176,11 +181,43 @@ export function openBatchedUdpInNamespace(options: BatchedUdpOptions): BatchedUd
       port: options.port,
       ...(options.device === undefined ? {} : { device: options.device }),
       freeBind: options.freeBind ?? false,
+      broadcast: options.broadcast ?? false,
     });
   } catch (error) {
     throw socketOpenFailed('udp4', options, error);
   }
   return batchedUdpFromFd(fd, () => listeningSockets.closed(fd));
+}
+
+/** The network namespace of the calling thread, as a path the addon can enter (it is already there). */
+export const OWN_NAMESPACE = '/proc/thread-self/ns/net';
+
+/**
+ * A batched UDP endpoint in the namespace at `netnsPath`, by default the process's own (`qdhcp serve`,
+ * started inside the network's namespace by `ip netns exec`), not through the handover registry: serve
+ * hands nothing over. The addon enters the namespace even when it is its own, which needs CAP_SYS_ADMIN:
+ * without it this throws `SOCKET_OPEN_FAILED` (errno EPERM) and the caller falls back to node:dgram.
+ */
+export function openBatchedUdpUnregistered(
+  options: Omit<BatchedUdpOptions, 'namespace'> & { readonly netnsPath?: string },
+): BatchedUdpEndpoint {
+  const netnsPath = options.netnsPath ?? OWN_NAMESPACE;
+  let fd: number;
+  try {
+    fd = openSocket({
+      netnsPath,
+      kind: 'udp4',
+      address: options.address,
+      port: options.port,
+      broadcast: options.broadcast ?? false,
+      ...(options.device === undefined ? {} : { bindToDevice: options.device }),
+      freeBind: options.freeBind ?? false,
+      ...(options.receiveBufferBytes === undefined ? {} : { receiveBufferBytes: options.receiveBufferBytes }),
+    });
+  } catch (error) {
+    throw socketOpenFailed('udp4', { ...options, namespace: netnsPath }, error);
+  }
+  return batchedUdpFromFd(fd);
 }
 
 // The kernel's numbers are network-order bytes read in host order: a big-endian view over the same word.

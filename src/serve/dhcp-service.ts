@@ -1,7 +1,12 @@
 import type { Logger } from '../common/logger.js';
 import type { Counters } from '../dhcp-server/counters.js';
 import { HostTable } from '../dhcp-server/host-table.js';
-import { PacketLoop, type SendReply, type ServedState } from '../dhcp-server/packet-loop.js';
+import {
+  type DatagramBatch,
+  PacketLoop,
+  type SendReply,
+  type ServedState,
+} from '../dhcp-server/packet-loop.js';
 import type { EngineConfig, ServerTables } from '../dhcp-server/types.js';
 import { type LoadReport, loadTables } from './load-tables.js';
 import type { ServeSettings } from './serve-options.js';
@@ -50,6 +55,11 @@ export class DhcpService {
   /** The tables answering right now (tests and the reload log use it). */
   get currentTables(): ServerTables {
     return this.served.tables;
+  }
+
+  /** Handles the datagrams of one received batch (batched-transport.ts). Never throws. */
+  handleBatch(count: number, batch: DatagramBatch): void {
+    this.loop.handleBatch(count, batch);
   }
 
   /** Handles one datagram received on port 67. Never throws. */

@@ -4,10 +4,11 @@ import { isQdhcpError } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { RateLimiter } from '../dhcp-server/counters.js';
 import { readInterfaceAddresses } from '../linux/interface-addresses.js';
+import { BatchedDhcpTransport, type BatchedTransportHandlers } from './batched-transport.js';
 import { DhcpService } from './dhcp-service.js';
 import { loadTables } from './load-tables.js';
 import { engineConfig, type RawServeOptions, resolveServeSettings } from './serve-options.js';
-import { DhcpTransport } from './transport.js';
+import { DhcpTransport, type TransportHandlers } from './transport.js';
 
 /** dnsmasq flags Neutron or the bench pass that this server does not need; accepted, logged at debug. */
 export const IGNORED_FLAGS = [
@@ -98,7 +99,7 @@ export async function runServe(
     hupDuringStartup = true;
   };
   process.on('SIGHUP', onEarlyHup);
-  let transport: DhcpTransport | undefined;
+  let transport: { close(): void } | undefined;
   try {
     const addresses = await readInterfaceAddresses(settings.interfaceName);
     const config = engineConfig(settings, addresses);
@@ -109,20 +110,28 @@ export async function runServe(
     );
     let service: DhcpService | undefined;
     const sendErrorLog = new RateLimiter(10_000);
-    transport = await DhcpTransport.open(
+    const onSendError = (error: Error): void => {
+      service?.counters.increment('errors.send');
+      if (sendErrorLog.allow('send', Date.now())) logger.warn({ event: 'dhcp.send_error' }, error.message);
+    };
+    const opened = await openTransport(
       addresses.map((a) => a.address),
       {
+        onBatch: (count, batch) => service?.handleBatch(count, batch),
         onPacket: (bytes, source) => service?.handlePacket(bytes, source),
-        onSendError: (error) => {
-          service?.counters.increment('errors.send');
-          if (sendErrorLog.allow('send', Date.now()))
-            logger.warn({ event: 'dhcp.send_error' }, error.message);
+        onSendDropped: (count) => service?.counters.increment('errors.send', count),
+        onReceiveError: (error) => {
+          service?.counters.increment('errors.receive');
+          if (sendErrorLog.allow('receive', Date.now()))
+            logger.warn({ event: 'dhcp.receive_error' }, error.message);
         },
+        onSendError,
       },
+      logger,
     );
-    const openTransport = transport;
+    transport = opened;
     service = new DhcpService(settings, config, tables, logger, (bytes, destination, source) =>
-      openTransport.send(bytes, destination, source),
+      opened.send(bytes, destination, source),
     );
     service.logReport('loaded hosts and options', report);
     if (settings.pidFile !== undefined) await writeFile(settings.pidFile, `${process.pid}\n`);
@@ -155,6 +164,30 @@ export async function runServe(
     transport?.close();
     if (settings.pidFile !== undefined) await unlink(settings.pidFile).catch(() => undefined);
     flush();
+  }
+}
+
+/**
+ * The batched sockets (recvmmsg/sendmmsg, batched-transport.ts) when the netns addon can open them, else
+ * node:dgram's (transport.ts): the addon enters the namespace it opens a socket in, its own here, which
+ * needs CAP_SYS_ADMIN that a serve run by hand as a normal user lacks. Both answer the same; the log says
+ * which one runs.
+ */
+async function openTransport(
+  addresses: readonly string[],
+  handlers: BatchedTransportHandlers & TransportHandlers,
+  logger: Logger,
+): Promise<BatchedDhcpTransport | DhcpTransport> {
+  try {
+    const batched = BatchedDhcpTransport.open(addresses, handlers);
+    logger.debug({ event: 'serve.transport', kind: 'recvmmsg' }, 'batched sockets (recvmmsg/sendmmsg)');
+    return batched;
+  } catch (error) {
+    logger.info(
+      { event: 'serve.transport', kind: 'dgram', reason: (error as Error).message },
+      'batched sockets unavailable, using node:dgram',
+    );
+    return DhcpTransport.open(addresses, handlers);
   }
 }
 

@@ -67,6 +67,17 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   bool reuse = get_bool(env, options, "reuseAddress", true);
   bool broadcast = get_bool(env, options, "broadcast", false);
   bool freebind = get_bool(env, options, "freeBind", false);
+  // SO_RCVBUF (0: the kernel's default). The kernel caps it at net.core.rmem_max, as for node:dgram's
+  // setRecvBufferSize, so a large request never fails: a burst is absorbed up to what the host allows.
+  int32_t receive_buffer = 0;
+  napi_value receive_value;
+  if (napi_get_named_property(env, options, "receiveBufferBytes", &receive_value) == napi_ok) {
+    napi_valuetype receive_type;
+    napi_typeof(env, receive_value, &receive_type);
+    if (receive_type != napi_undefined &&
+        (napi_get_value_int32(env, receive_value, &receive_buffer) != napi_ok || receive_buffer < 0))
+      return throw_type(env, "receiveBufferBytes must be a non-negative integer");
+  }
 
   int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (home < 0) return throw_errno(env, errno, "open");
@@ -81,6 +92,7 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   else if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
   else if (udp && broadcast && setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
   else if (freebind && setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
+  else if (receive_buffer > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer) != 0) { failed = "setsockopt"; err = errno; }
   else if (device[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device)) != 0) { failed = "setsockopt"; err = errno; }
   else if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) { failed = "bind"; err = errno; }
 

@@ -1,6 +1,6 @@
 import { SERVER_PORT } from '../../../dhcp-server/reply-destination.js';
-import { bindUdpInNamespace } from '../../../linux/namespace-sockets.js';
 import { removeDhcpNamespace } from '../../../linux/network-plumbing.js';
+import { openBatchedUdpInNamespace } from '../../../linux/udp-batch-socket.js';
 import { dhcpNamespaceName } from '../../naming.js';
 import type { NetworkDelta, NetworkState } from '../../reconciler/network-state.js';
 import type { ApplyOptions, DhcpDriver, DriverCapabilities, NetworkStatus } from '../driver.js';
@@ -68,7 +68,7 @@ export class BuiltinDriver implements DhcpDriver {
       served.load(prepared);
     }
     if (!served.listening || deviceChanged) {
-      const socket = await bindUdpInNamespace({
+      const socket = openBatchedUdpInNamespace({
         namespace: prepared.desired.device.namespace,
         address: '0.0.0.0',
         port: SERVER_PORT,

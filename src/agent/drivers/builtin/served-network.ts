@@ -1,8 +1,9 @@
-import type { RemoteInfo, Socket } from 'node:dgram';
 import type { DhcpMessage } from '../../../dhcp/types.js';
 import type { Counters } from '../../../dhcp-server/counters.js';
 import { PacketLoop, type ServedState } from '../../../dhcp-server/packet-loop.js';
+import { ReplyOutbox } from '../../../dhcp-server/reply-outbox.js';
 import type { Decision, EngineConfig } from '../../../dhcp-server/types.js';
+import { BATCH_SLOTS, type BatchedUdpEndpoint } from '../../../linux/udp-batch-socket.js';
 import { forcedOptionsOf, rangesOf } from '../../dhcp-config/derive.js';
 import { hostsForPort } from '../../dhcp-config/hosts.js';
 import { type NetworkFacts, networkFacts } from '../../dhcp-config/network-facts.js';
@@ -13,7 +14,6 @@ import type { NetworkStatus } from '../driver.js';
 import type { PreparedNetwork } from '../prepare-network.js';
 import { engineConfigOf } from './engine-input.js';
 import { NetworkTables } from './network-tables.js';
-import { sendReply } from './reply-sender.js';
 import { dhcpPortIpv4Addresses } from './served-dns.js';
 
 /** Port owners whose change can alter subnet-level options (isolation, multi-agent DNS). */
@@ -29,7 +29,8 @@ export class ServedNetwork {
   private facts: NetworkFacts;
   private tables = new NetworkTables();
   private config: EngineConfig;
-  private socket: Socket | undefined;
+  /** The batched socket (recvmmsg/sendmmsg) and the outbox its replies wait in until the batch is done. */
+  private socket: { readonly endpoint: BatchedUdpEndpoint; readonly outbox: ReplyOutbox } | undefined;
   /** The shared packet loop (the same as `qdhcp serve`'s), without logs: the agent serves many networks. */
   private readonly loop: PacketLoop;
   private served: ServedState | undefined;
@@ -41,10 +42,9 @@ export class ServedNetwork {
   constructor(prepared: PreparedNetwork, traceExchange?: (xid: number, lines: readonly string[]) => void) {
     this.loop = new PacketLoop(
       () => this.servedState(),
-      (bytes, destination) => {
-        const socket = this.socket;
-        if (socket !== undefined) sendReply(socket, bytes, destination, this.onSendError);
-      },
+      // The socket is bound to the DHCP device (SO_BINDTODEVICE), so a limited broadcast leaves through
+      // ns-… without a route and no per-address socket choice is needed (unlike `qdhcp serve`).
+      (bytes, destination) => this.socket?.outbox.add(bytes, destination),
       { trace: traceExchange },
     );
     this.prepared = prepared;
@@ -58,7 +58,8 @@ export class ServedNetwork {
     return this.loop.counters;
   }
 
-  private readonly onSendError = (): void => this.loop.counters.increment('errors.send');
+  private readonly onSendDropped = (count: number): void =>
+    this.loop.counters.increment('errors.send', count);
 
   /** What the loop answers from: rebuilt only when the config or the tables' reference changed. */
   private servedState(): ServedState {
@@ -146,12 +147,19 @@ export class ServedNetwork {
     this.counters.increment('ports.deleted');
   }
 
-  /** Attaches the socket bound in the namespace (closing a previous one). */
-  attach(socket: Socket): void {
+  /**
+   * Attaches the batched socket bound in the namespace (closing a previous one): each recvmmsg batch goes
+   * through the shared loop, and its replies leave together with one sendmmsg.
+   */
+  attach(endpoint: BatchedUdpEndpoint): void {
     this.detach();
-    this.socket = socket;
-    socket.on('message', (bytes: Buffer, from: RemoteInfo) => this.handlePacket(bytes, from.address));
-    socket.on('error', () => this.counters.increment('errors.socket'));
+    const outbox = new ReplyOutbox(endpoint, BATCH_SLOTS, this.onSendDropped);
+    this.socket = { endpoint, outbox };
+    endpoint.onBatch((count, batch) => {
+      this.loop.handleBatch(count, batch);
+      outbox.flush();
+    });
+    endpoint.onError(() => this.counters.increment('errors.socket'));
   }
 
   /** Closes the socket. Safe twice. */
@@ -159,11 +167,7 @@ export class ServedNetwork {
     const socket = this.socket;
     this.socket = undefined;
     if (socket === undefined) return;
-    try {
-      socket.close();
-    } catch {
-      // already closed
-    }
+    socket.endpoint.close();
   }
 
   /** The engine's decision for one request (pure; tests and benchmarks call it directly). */
