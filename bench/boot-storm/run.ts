@@ -169,6 +169,8 @@ async function main(): Promise<void> {
     const loadBefore = loadavg()[0] ?? Number.NaN;
     const cpuBefore = cpuMs(aio.pid);
     const counterBefore = await metadataAnswered(aio, networkId);
+    const [dhcpNamespace] = await aio.dhcpNamespaces();
+    const dropsBefore = await kernelDrops(dhcpNamespace);
     const writer = openSync(fifo, 'w');
     const goNs = BigInt(Date.now()) * 1_000_000n;
     writeSync(writer, '\n'.repeat(probes));
@@ -177,6 +179,7 @@ async function main(): Promise<void> {
     const cpuUsed = cpuMs(aio.pid) - cpuBefore;
     const loadAfter = loadavg()[0] ?? Number.NaN;
     const served = (await metadataAnswered(aio, networkId)) - counterBefore;
+    const dropsAfter = await kernelDrops(dhcpNamespace);
 
     const sinceGo = (line: string | undefined) =>
       line === undefined ? Number.NaN : Number((BigInt(line.split(' ')[1] ?? '0') - goNs) / 1_000_000n);
@@ -198,8 +201,9 @@ async function main(): Promise<void> {
       '| measure | value |',
       '|---|---|',
       `| go → last answer | ${(doneMs.at(-1) ?? Number.NaN).toFixed(0)} ms |`,
-      `| go → lease: p50 / p99 / max | ${percentile(leaseMs, 50)} / ${percentile(leaseMs, 99)} / ${leaseMs.at(-1)} ms |`,
-      `| go → probe done: p50 / p99 | ${percentile(doneMs, 50)} / ${percentile(doneMs, 99)} ms |`,
+      `| go → lease (${leaseMs.length} leased): p50 / p99 / max | ${percentile(leaseMs, 50)} / ${percentile(leaseMs, 99)} / ${leaseMs.at(-1)} ms |`,
+      `| go → probe done (${doneMs.length} done): p50 / p99 | ${percentile(doneMs, 50)} / ${percentile(doneMs, 99)} ms |`,
+      `| DHCP namespace, kernel: UDP receive-buffer drops / TCP listen overflows | ${dropsAfter.udpRcvbuf - dropsBefore.udpRcvbuf} / ${dropsAfter.listenOverflows - dropsBefore.listenOverflows} |`,
       `| curl requests: answers | ${Object.entries(statuses)
         .map(([s, n]) => `${n}×${s}`)
         .join(' ')} |`,
@@ -225,6 +229,28 @@ async function metadataAnswered(aio: AllInOne, networkId: string): Promise<numbe
   return Object.entries(network?.counters ?? {})
     .filter(([key]) => /^metadata\.\d{3}$/.test(key))
     .reduce((sum, [, n]) => sum + n, 0);
+}
+
+/** Datagrams dropped for a full socket buffer (DHCP) and accept-queue overflows (metadata) in `namespace`. */
+async function kernelDrops(namespace: string | undefined) {
+  if (namespace === undefined) return { udpRcvbuf: Number.NaN, listenOverflows: Number.NaN };
+  const field = (text: string, table: string, name: string) => {
+    const [header, values] = text.split('\n').filter((line) => line.startsWith(`${table}:`));
+    const index = header?.split(' ').indexOf(name) ?? -1;
+    return Number(values?.split(' ')[index]);
+  };
+  const out = await runCommand('ip', [
+    'netns',
+    'exec',
+    namespace,
+    'cat',
+    '/proc/net/snmp',
+    '/proc/net/netstat',
+  ]);
+  return {
+    udpRcvbuf: field(out.stdout, 'Udp', 'RcvbufErrors'),
+    listenOverflows: field(out.stdout, 'TcpExt', 'ListenOverflows'),
+  };
 }
 
 function shellQuote(text: string): string {
