@@ -183,12 +183,10 @@ async function main(): Promise<void> {
 
     const sinceGo = (line: string | undefined) =>
       line === undefined ? Number.NaN : Number((BigInt(line.split(' ')[1] ?? '0') - goNs) / 1_000_000n);
-    const leaseMs = results
-      .map((r) => sinceGo(r.lines.find((l) => l.startsWith('leased '))))
-      .sort((a, b) => a - b);
-    const doneMs = results
-      .map((r) => sinceGo(r.lines.find((l) => l.startsWith('done '))))
-      .sort((a, b) => a - b);
+    // Probes that never got there (no lease, killed) are counted apart, not sorted in as NaN.
+    const known = (values: number[]) => values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+    const leaseMs = known(results.map((r) => sinceGo(r.lines.find((l) => l.startsWith('leased ')))));
+    const doneMs = known(results.map((r) => sinceGo(r.lines.find((l) => l.startsWith('done ')))));
     const requests = results.flatMap((r) => r.lines.filter((l) => /^\d{3} /.test(l)));
     const latencies = requests.map((l) => Number(l.split(' ')[1]) * 1000).sort((a, b) => a - b);
     const statuses: Record<string, number> = {};
