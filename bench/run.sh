@@ -5,6 +5,7 @@
 #   bench/run.sh api                 port create latency/throughput, SQLite and PostgreSQL
 #   bench/run.sh dns [agent]         dnsperf against the builtin responder and dnsmasq (agent: in DHCP namespaces)
 #   bench/run.sh metadata            metadata proxy: 200 requests at once from 8 probes, p50/p99
+#   bench/run.sh boot-storm [--probes 200]   200 probes boot at once: lease + a boot's metadata requests
 #   bench/run.sh scaleout [--quick]  2 servers + 2 agents over RabbitMQ/PostgreSQL: propagation, failover time
 #   bench/run.sh big-network [--old DIR] [--ports 60000]   one /16 network filled to 60,000 ports: batch time, CPU, RSS
 #   bench/run.sh neutron-agent       neutron-dhcp-agent vs `qdhcp agent --neutron` under one real neutron-server
@@ -15,7 +16,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 which=${1:-}
 case "$which" in
-  dhcp|agent|api|dns|metadata|scaleout|compare|big-network|neutron-agent) shift; exec bash "$here/$which/run.sh" "$@" ;;
+  dhcp|agent|api|dns|metadata|boot-storm|scaleout|compare|big-network|neutron-agent) shift; exec bash "$here/$which/run.sh" "$@" ;;
   dhcp-loop) shift; exec bash "$here/run-node-bench.sh" compare/dhcp-loop.js 10 "$@" ;;
   *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$which" ] && exit 0 || exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 /**
  * The proxy's own cost per request, without namespaces, bridges or the bus (issue 17 item 2): the metadata
- * proxy with the builtin backend on 127.0.0.1 (its lookup answers at once with one instance), against a bare
+ * proxy with the builtin backend on 127.0.0.1 (its lookup answers at once with one instance), with its fast
+ * path (a guest's GET answered without node:http) and without it (`fastPath: false`), against a bare
  * `node:http` server writing a fixed body — the floor any `node:http`-based proxy stands on. The load client
  * (load-client.ts) is a separate process, so the CPU measured (`process.cpuUsage()` of this process, from
  * "go" to the last answer) is the server's alone. Alternates proxy and bare, R rounds of N requests, C at a
@@ -79,18 +80,25 @@ async function round(port: number): Promise<{ user: number; system: number }> {
 async function main(): Promise<void> {
   const result = sampleResult();
   const lookup: InstanceLookup = { find: async () => ({ result, cached: true }) };
-  let proxyPort = 0;
-  const proxy = new MetadataProxy({
-    backend: createBuiltinBackend(lookup),
-    logger: createLogger({ level: 'silent' }),
-    listen: async (_namespace, onConnection) => {
-      const server = net.createServer(onConnection);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      proxyPort = (server.address() as AddressInfo).port;
-      return server;
-    },
-  });
-  await proxy.open('loopback', 'none');
+  /** The proxy on a loopback port, with or without the fast path (docs/performance.md, issue 17 item 2). */
+  const startProxy = async (fastPath: boolean) => {
+    let port = 0;
+    const proxy = new MetadataProxy({
+      backend: createBuiltinBackend(lookup),
+      logger: createLogger({ level: 'silent' }),
+      fastPath,
+      listen: async (_namespace, onConnection) => {
+        const server = net.createServer(onConnection);
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        port = (server.address() as AddressInfo).port;
+        return server;
+      },
+    });
+    await proxy.open('loopback', 'none');
+    return { proxy, port };
+  };
+  const fast = await startProxy(true);
+  const slow = await startProxy(false);
   const body = Buffer.from('i-0000000a');
   const bare = createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.byteLength });
@@ -101,18 +109,20 @@ async function main(): Promise<void> {
   const lines = [
     `Metadata proxy on loopback, GET ${path}, ${requests} requests ${concurrency} at a time per round (load ${loadavg()[0]?.toFixed(2)} at start)`,
     '',
-    '| round | proxy µs/request (user + system) | bare node:http µs/request |',
-    '|---|---|---|',
+    '| round | proxy, fast path: µs/request (user + system) | proxy, all through node:http | bare node:http |',
+    '|---|---|---|---|',
   ];
   const fmt = (r: { user: number; system: number }) =>
     `${(r.user + r.system).toFixed(0)} (${r.user.toFixed(0)} + ${r.system.toFixed(0)})`;
-  await round(proxyPort); // warm-up: JIT
-  await round(barePort);
+  for (const port of [fast.port, slow.port, barePort]) await round(port); // warm-up: JIT
   for (let i = 1; i <= rounds; i++)
-    lines.push(`| ${i} | ${fmt(await round(proxyPort))} | ${fmt(await round(barePort))} |`);
+    lines.push(
+      `| ${i} | ${fmt(await round(fast.port))} | ${fmt(await round(slow.port))} | ${fmt(await round(barePort))} |`,
+    );
   lines.push('', `load ${loadavg()[0]?.toFixed(2)} at end`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  await proxy.stop();
+  await fast.proxy.stop();
+  await slow.proxy.stop();
   bare.close();
 }
 

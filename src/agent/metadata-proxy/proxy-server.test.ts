@@ -223,6 +223,57 @@ describe('metadata proxy, builtin backend', () => {
     assert.equal(proxy.counters(NETWORK)['metadata.408'], 1);
   });
 
+  test('a guest’s GET in one segment takes the fast path; split or pipelined heads still get node:http', async () => {
+    const curl =
+      'GET /latest/meta-data/instance-id HTTP/1.1\r\nHost: 169.254.169.254\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n';
+    const before = proxy.counters(NETWORK)['metadata.200'] ?? 0;
+    const fast = await raw(port, curl);
+    // The fast path's own header spelling (node:http writes the names as the proxy gives them, lower case).
+    assert.match(
+      fast,
+      /^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain; charset=utf-8\r\nContent-Length: 10\r\n/,
+    );
+    assert.match(
+      fast,
+      /\r\nDate: [A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT\r\nConnection: close\r\n\r\ni-0000000a$/,
+    );
+    const head = await raw(port, curl.replace('GET', 'HEAD'));
+    assert.match(head, /^HTTP\/1\.1 200 OK\r\n.*Content-Length: 10\r\n/s);
+    assert.ok(head.endsWith('\r\n\r\n'), 'HEAD: no body');
+    const split = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port, localAddress: KNOWN });
+      const chunks: Buffer[] = [];
+      socket.write(curl.slice(0, 20));
+      setTimeout(() => socket.write(curl.slice(20)), 50);
+      socket.on('data', (chunk) => {
+        chunks.push(chunk);
+        if (Buffer.concat(chunks).toString().endsWith(EC2_INSTANCE_ID)) socket.end();
+      });
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
+      socket.on('error', reject);
+    });
+    assert.match(split, /^HTTP\/1\.1 200 OK\r\ncontent-type: /);
+    assert.ok(split.endsWith(EC2_INSTANCE_ID));
+    const pipelined = await raw(port, curl + curl.replace('Accept: */*', 'Connection: close'));
+    assert.equal(pipelined.split(EC2_INSTANCE_ID).length, 3, `two answers: ${pipelined}`);
+    assert.equal((proxy.counters(NETWORK)['metadata.200'] ?? 0) - before, 5);
+  });
+
+  test('a connection that sends nothing gets 408 at the headers timeout, counted', async () => {
+    const before = proxy.counters(NETWORK)['metadata.408'] ?? 0;
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port, localAddress: KNOWN });
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk) => chunks.push(chunk));
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
+      socket.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+    assert.ok(Date.now() - started >= 1000 && Date.now() - started < 5000, `${Date.now() - started} ms`);
+    assert.equal(proxy.counters(NETWORK)['metadata.408'], before + 1);
+  });
+
   test('a burst from one address is one bus call (1 s cache, shared in-flight lookup)', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const before = calls.length;
