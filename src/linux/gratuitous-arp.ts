@@ -38,6 +38,8 @@ export async function sendGratuitousArp(
     ],
     { allowFailure: true, timeoutMs: 5_000 },
   ).catch((error: unknown) => ({ code: -1, stderr: String(error) }));
-  // Exit 1 = "no reply", which is what an unsolicited ARP gets; only other codes mean it was not sent.
-  return { sent: result.code === 0 || result.code === 1, detail: result.stderr.trim() };
+  // Exit 1 with nothing said (-q) = "no reply", which is what an unsolicited ARP gets; arping's own
+  // failures (no such device…) exit 1 too, but say why on stderr.
+  const detail = result.stderr.trim();
+  return { sent: result.code === 0 || (result.code === 1 && detail === ''), detail };
 }
