@@ -171,6 +171,13 @@ describe('router data plane on Linux', { skip, concurrency: false }, () => {
     await instance.ip(['route', 'add', 'default', 'via', '10.0.0.1']);
     await instance.ip(['addr', 'add', '192.168.50.1/32', 'dev', 'lo']);
     await outside.ip(['route', 'add', '192.168.50.0/24', 'via', GATEWAY_ADDRESS]);
+    // Let gratuitous ARPs create entries (Linux only updates existing ones by default).
+    await outside.exec('sysctl', [
+      '-q',
+      '-w',
+      'net.ipv4.conf.all.arp_accept=1',
+      'net.ipv4.conf.eth0.arp_accept=1',
+    ]);
     for (const namespace of [outside, instance]) {
       await sandbox
         .spawn(namespace, `whoami-${namespace.name}`, process.execPath, [WHOAMI, 'serve', String(PORT)])
@@ -202,9 +209,11 @@ describe('router data plane on Linux', { skip, concurrency: false }, () => {
     await listener.stop();
   });
 
-  test('apply again from a fresh data plane (an agent restart): no change, nothing recreated', async () => {
+  test('apply again from a fresh data plane (an agent restart): no change, nothing recreated', async (t) => {
     const before = await table();
+    const started = performance.now();
     const report = await new LinuxRouterDataPlane(options()).converge(spec());
+    t.diagnostic(`converged apply: ${(performance.now() - started).toFixed(1)} ms`);
     assert.deepEqual(
       [report?.createdNamespace, report?.hostLines, report?.namespaceLines, report?.nftLines],
       [false, [], [], []],
@@ -216,15 +225,21 @@ describe('router data plane on Linux', { skip, concurrency: false }, () => {
     assert.match(after.raw, /"packets": ?[1-9]/, 'the counters had counted something');
   });
 
-  test('floating IP associate: two map elements; inbound at the floating IP, outbound with it', async () => {
+  test('floating IP associate: two map elements; inbound at the floating IP, outbound with it', async (t) => {
     const handle = (await table()).parsed.handle;
+    const started = performance.now();
     const report = await plane.converge(withFloatingIp());
+    t.diagnostic(`associate converge: ${(performance.now() - started).toFixed(1)} ms`);
     assert.deepEqual(report?.nftLines, [
       `add element ip qrouter fip_dnat { ${FLOATING} : 10.0.0.5 }`,
       `add element ip qrouter fip_snat { 10.0.0.5 : ${FLOATING} }`,
     ]);
     assert.deepEqual(report?.namespaceLines, [`addr add ${FLOATING}/32 dev qg-${gatewayPort.slice(0, 11)}`]);
-    assert.deepEqual(report?.announced, [FLOATING]);
+    assert.deepEqual(report?.announcing, [FLOATING]);
+    await plane.announced(routerId);
+    // The outside learnt the floating IP's MAC from the gratuitous ARP alone (arp_accept, set below).
+    const neighbour = (await outside.ip(['neigh', 'show', FLOATING, 'dev', 'eth0'])).stdout;
+    assert.match(neighbour, /lladdr fa:16:3e:00:00:02/, `outside neighbour entry: ${neighbour}`);
     assert.equal((await table()).parsed.handle, handle, 'the table was not rewritten');
     assert.equal(await ask(outside, 'tcp', FLOATING), UPSTREAM);
     assert.equal(await ask(instance, 'tcp', UPSTREAM), FLOATING);

@@ -64,8 +64,8 @@ export interface RouterConvergeReport {
   readonly nftLines: readonly string[];
   /** Floating IPs whose conntrack entries were deleted. */
   readonly released: readonly string[];
-  /** Addresses announced by gratuitous ARP. */
-  readonly announced: readonly string[];
+  /** Addresses handed to gratuitous ARP (sent after the apply returns; {@link LinuxRouterDataPlane.announced}). */
+  readonly announcing: readonly string[];
   readonly ignored: readonly string[];
 }
 
@@ -79,6 +79,8 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
   private readonly placement: RouterPlacement;
   /** One operation at a time per router (the tail of its queue). */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Gratuitous ARPs still being sent, per router (never rejects: failures are logged). */
+  private readonly announcements = new Map<string, Promise<void>>();
 
   constructor(private readonly options: LinuxRouterDataPlaneOptions) {
     this.placement = {
@@ -126,7 +128,36 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
 
   /** Deleting the devices first takes their `tap…` peers with them at once (network-plumbing.ts explains). */
   private async removeNow(routerId: string): Promise<void> {
+    await this.announcements.get(routerId);
     await removeDhcpNamespace(routerNamespaceName(routerId, this.options.namespacePrefix));
+  }
+
+  /**
+   * Sends the gratuitous ARPs of a converge after it returns: forwarding is in place once the nft
+   * transaction is committed, and ~0.1 s per address (arping) must not delay the first packet. One address
+   * after another per router (200 floating IPs at once are not 200 processes); a failure is logged.
+   */
+  private announce(routerId: string, namespace: string, device: string, addresses: readonly string[]): void {
+    const previous = this.announcements.get(routerId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      for (const address of addresses) {
+        const result = await sendGratuitousArp(namespace, device, address);
+        if (!result.sent)
+          this.options.logger?.warn(
+            { router: routerId, address, detail: result.detail },
+            'router: gratuitous ARP not sent',
+          );
+      }
+    });
+    this.announcements.set(routerId, next);
+    void next.then(() => {
+      if (this.announcements.get(routerId) === next) this.announcements.delete(routerId);
+    });
+  }
+
+  /** Resolves when the gratuitous ARPs queued for `routerId` so far were sent (tests, shutdown). */
+  async announced(routerId: string): Promise<void> {
+    await this.announcements.get(routerId);
   }
 
   private async convergeNow(desired: DesiredRouter): Promise<RouterConvergeReport> {
@@ -148,18 +179,27 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
       addresses: [],
       gateway: undefined,
     }));
-    const hostLinks = await readNamedLinks(
+    const observedHost = await readNamedLinks(
       hostNamespace,
       desired.ports.flatMap((port, index) => hostDeviceNames(port.bridge, taps[index] as DhcpDeviceSpec)),
     );
     let inside = readNamespaceState(namespace);
-    // A device left without its tap (a half-done create) would make the veth creation fail: remove it.
-    const orphans = taps.filter((tap) => !hostLinks.has(tap.tap) && inside.links.has(tap.device));
+    // Half-done creates: a device without its tap, or a tap without its device, would make the veth
+    // creation fail (or never happen); both ends go and the pair is made again.
+    const orphans = taps.filter((tap) => !observedHost.has(tap.tap) && inside.links.has(tap.device));
+    const strayTaps = taps.filter((tap) => observedHost.has(tap.tap) && !inside.links.has(tap.device));
     await runIpBatch(
       namespace,
       orphans.map((tap) => `link del ${tap.device}`),
       { force: true },
     );
+    await runIpBatch(
+      hostNamespace,
+      strayTaps.map((tap) => `link del ${tap.tap}`),
+      { force: true },
+    );
+    const hostLinks = new Map(observedHost);
+    for (const tap of strayTaps) hostLinks.delete(tap.tap);
     const hostLines: string[] = [];
     const bridges = new Map(
       desired.ports.flatMap((port) => (port.bridge ? [[port.bridge.bridge, port.bridge]] : [])),
@@ -182,28 +222,15 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
     // After the map change: from here no new connection takes the old path; these are the ones that did.
     for (const floating of plan.releasedFloatingIps) await deleteConntrackEntries(namespace, floating);
     const gatewayDevice = desired.nat.gatewayDevice;
-    const announced: string[] = [];
-    if (gatewayDevice !== undefined) {
-      const results = await Promise.all(
-        commands.announce.map((address) => sendGratuitousArp(namespace, gatewayDevice, address)),
-      );
-      results.forEach((result, index) => {
-        const address = commands.announce[index] ?? '';
-        if (result.sent) announced.push(address);
-        else
-          this.options.logger?.warn(
-            { router: desired.routerId, address, detail: result.detail },
-            'router: gratuitous ARP not sent',
-          );
-      });
-    }
+    if (gatewayDevice !== undefined && commands.announce.length > 0)
+      this.announce(desired.routerId, namespace, gatewayDevice, commands.announce);
     return {
       createdNamespace,
       hostLines,
       namespaceLines: [...commands.lines, ...commands.staleRoutes, ...commands.routes],
       nftLines: plan.lines,
       released: plan.releasedFloatingIps,
-      announced,
+      announcing: commands.announce,
       ignored: desired.ignored,
     };
   }
