@@ -258,6 +258,43 @@ describe('router data plane on Linux', { skip, concurrency: false }, () => {
     assert.equal(await ask(outside, 'udp', FLOATING, 40_001), undefined);
   });
 
+  test('with 200 floating IPs one more is still two map elements and one address', async (t) => {
+    const many = Array.from({ length: 200 }, (_, i) => ({
+      id: `f${i}`,
+      floatingIpAddress: `172.24.4.${20 + i}`,
+      fixedIpAddress: `10.0.0.${20 + i}`,
+      portId: `vm${i}`,
+    }));
+    let started = performance.now();
+    await plane.converge(spec({ revision: 4, floatingIps: many }));
+    t.diagnostic(`200 floating IPs in one converge: ${(performance.now() - started).toFixed(1)} ms`);
+    started = performance.now();
+    const report = await plane.converge(withFloatingIp());
+    const elapsed = performance.now() - started;
+    t.diagnostic(
+      `201st floating IP's converge (199 others removed in the same one): ${elapsed.toFixed(1)} ms`,
+    );
+    started = performance.now();
+    const added = await plane.converge({
+      ...withFloatingIp(),
+      floatingIps: [...withFloatingIp().floatingIps, ...many],
+    });
+    t.diagnostic(`200 added beside one: ${(performance.now() - started).toFixed(1)} ms`);
+    assert.equal(report?.nftLines.filter((line) => line.startsWith('add element')).length, 2);
+    assert.equal(added?.nftLines.length, 2, 'one add per map, 200 elements each, no rule');
+    started = performance.now();
+    const extra = { id: 'x', floatingIpAddress: '172.24.4.250', fixedIpAddress: '10.0.0.250', portId: 'x' };
+    const one = await plane.converge({
+      ...withFloatingIp(),
+      floatingIps: [...withFloatingIp().floatingIps, ...many, extra],
+    });
+    t.diagnostic(`associate the 202nd floating IP: ${(performance.now() - started).toFixed(1)} ms`);
+    assert.deepEqual(one?.nftLines, [
+      'add element ip qrouter fip_dnat { 172.24.4.250 : 10.0.0.250 }',
+      'add element ip qrouter fip_snat { 10.0.0.250 : 172.24.4.250 }',
+    ]);
+  });
+
   test('list finds the router; remove leaves no namespace, no tap, no rules', async () => {
     assert.deepEqual(await new LinuxRouterDataPlane(options()).list(), [routerId]);
     await plane.remove(routerId);

@@ -79,8 +79,8 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
   private readonly placement: RouterPlacement;
   /** One operation at a time per router (the tail of its queue). */
   private readonly queues = new Map<string, Promise<unknown>>();
-  /** Gratuitous ARPs still being sent, per router (never rejects: failures are logged). */
-  private readonly announcements = new Map<string, Promise<void>>();
+  /** Gratuitous ARPs still being sent, per router (`done` never rejects: failures are logged). */
+  private readonly announcements = new Map<string, { done: Promise<void>; cancelled: boolean }>();
 
   constructor(private readonly options: LinuxRouterDataPlaneOptions) {
     this.placement = {
@@ -128,7 +128,12 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
 
   /** Deleting the devices first takes their `tap…` peers with them at once (network-plumbing.ts explains). */
   private async removeNow(routerId: string): Promise<void> {
-    await this.announcements.get(routerId);
+    // Announcements still queued are moot once the router goes (at most the one being sent is waited for).
+    const queue = this.announcements.get(routerId);
+    if (queue !== undefined) {
+      queue.cancelled = true;
+      await queue.done;
+    }
     await removeDhcpNamespace(routerNamespaceName(routerId, this.options.namespacePrefix));
   }
 
@@ -138,9 +143,10 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
    * after another per router (200 floating IPs at once are not 200 processes); a failure is logged.
    */
   private announce(routerId: string, namespace: string, device: string, addresses: readonly string[]): void {
-    const previous = this.announcements.get(routerId) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    const queue = this.announcements.get(routerId) ?? { done: Promise.resolve(), cancelled: false };
+    queue.done = queue.done.then(async () => {
       for (const address of addresses) {
+        if (queue.cancelled) return;
         const result = await sendGratuitousArp(namespace, device, address);
         if (!result.sent)
           this.options.logger?.warn(
@@ -149,15 +155,17 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
           );
       }
     });
-    this.announcements.set(routerId, next);
-    void next.then(() => {
-      if (this.announcements.get(routerId) === next) this.announcements.delete(routerId);
+    this.announcements.set(routerId, queue);
+    const done = queue.done;
+    void done.then(() => {
+      if (queue.done === done && this.announcements.get(routerId) === queue)
+        this.announcements.delete(routerId);
     });
   }
 
   /** Resolves when the gratuitous ARPs queued for `routerId` so far were sent (tests, shutdown). */
   async announced(routerId: string): Promise<void> {
-    await this.announcements.get(routerId);
+    await this.announcements.get(routerId)?.done;
   }
 
   private async convergeNow(desired: DesiredRouter): Promise<RouterConvergeReport> {
@@ -220,7 +228,7 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
     const plan = routerNftPlan(desired.nat, listed === undefined ? undefined : parseNftTable(listed));
     await runNftScript(namespace, plan.lines);
     // After the map change: from here no new connection takes the old path; these are the ones that did.
-    for (const floating of plan.releasedFloatingIps) await deleteConntrackEntries(namespace, floating);
+    await deleteConntrackEntries(namespace, plan.releasedFloatingIps);
     const gatewayDevice = desired.nat.gatewayDevice;
     if (gatewayDevice !== undefined && commands.announce.length > 0)
       this.announce(desired.routerId, namespace, gatewayDevice, commands.announce);
