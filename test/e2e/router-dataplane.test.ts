@@ -53,6 +53,13 @@ function spec(extra: Partial<RouterSpec> = {}): RouterSpec {
           ipVersion: 4,
           gatewayIp: UPSTREAM,
         },
+        {
+          subnetId: 'ext6',
+          ipAddress: '2001:db8::2',
+          cidr: '2001:db8::/64',
+          ipVersion: 6,
+          gatewayIp: '2001:db8::1',
+        },
       ],
     },
     interfaces: [
@@ -164,11 +171,15 @@ describe('router data plane on Linux', { skip, concurrency: false }, () => {
       bridge: bridgeName(externalNet),
       peerAddresses: [`${UPSTREAM}/24`],
     });
+    await outside.ip(['addr', 'add', '2001:db8::1/64', 'dev', 'eth0', 'nodad']);
+    await outside.ip(['route', 'add', '2001:db8:1::/64', 'via', '2001:db8::2']);
     await sandbox.addVeth(host, sandbox.device('i'), instance, 'eth0', {
       bridge: bridgeName(tenantNet),
       peerAddresses: ['10.0.0.5/24'],
     });
     await instance.ip(['route', 'add', 'default', 'via', '10.0.0.1']);
+    await instance.ip(['addr', 'add', '2001:db8:1::5/64', 'dev', 'eth0', 'nodad']);
+    await instance.ip(['route', 'add', '::/0', 'via', '2001:db8:1::1']);
     await instance.ip(['addr', 'add', '192.168.50.1/32', 'dev', 'lo']);
     await outside.ip(['route', 'add', '192.168.50.0/24', 'via', GATEWAY_ADDRESS]);
     // Let gratuitous ARPs create entries (Linux only updates existing ones by default).
@@ -187,6 +198,19 @@ describe('router data plane on Linux', { skip, concurrency: false }, () => {
 
   test('instance → outside leaves with the gateway address (SNAT)', async () => {
     assert.equal(await ask(instance, 'tcp', UPSTREAM), GATEWAY_ADDRESS);
+  });
+
+  test('IPv6 is routed (not NATed) between the instance and the outside', async () => {
+    assert.match((await router.ip(['-6', 'route', 'show', 'default'])).stdout, /via 2001:db8::1 dev qg-/);
+    // The router's own addresses finish duplicate address detection first (about a second): bounded retries.
+    let reply = { code: -1 as number | null, stdout: '' };
+    for (let attempt = 0; attempt < 8 && reply.code !== 0; attempt++) {
+      reply = await instance.exec('ping', ['-6', '-c', '1', '-W', '1', '2001:db8::1'], {
+        allowFailure: true,
+        timeoutMs: 5000,
+      });
+    }
+    assert.equal(reply.code, 0, `ping6 through the router: ${reply.stdout}`);
   });
 
   test('the outside reaches the instance only through the extra route, without NAT', async () => {
