@@ -22,8 +22,12 @@ cd "$(dirname "$0")/.."
 #   bc time procps iputils-ping  used by the benchmark scripts in ../shared/tools/dhcp-bench
 #   rabbitmq-server postgresql   the broker and database of the scale-out tests (scripts/test.sh starts them
 #                     when they are not running; all-in-one needs neither)
+#   nftables          nft: each router's NAT table inside its qrouter- namespace (docs/routers.md)
+#   conntrack         deletes a floating IP's tracked connections when it is disassociated (docs/routers.md)
+#   arping            gratuitous ARP for an address a router takes on its gateway (floating IPs)
 SYSTEM_PACKAGES=(build-essential python3 iproute2 busybox udhcpc isc-dhcp-client dnsmasq-base kea-admin kea-dhcp4-server bind9-dnsutils
-  dnsperf tcpdump python3-openstackclient cloud-init bc time procps iputils-ping rabbitmq-server postgresql)
+  dnsperf tcpdump python3-openstackclient cloud-init bc time procps iputils-ping rabbitmq-server postgresql
+  nftables conntrack arping)
 
 log() { echo "[setup] $*" >&2; }
 

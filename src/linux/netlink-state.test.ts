@@ -21,6 +21,9 @@ before(() => {
     'link set d0 up',
     'link set br0 up',
     'route add default via 10.9.0.1 dev d0',
+    'route add ::/0 via fd00:1::1 dev d0',
+    'route add fd00:9::/48 via fd00:1::7',
+    'route add fd00:8::1/128 via fd00:1::7',
   ];
   execFileSync('ip', ['-n', namespace, '-batch', '-'], { input: `${lines.join('\n')}\n` });
 });
@@ -31,12 +34,19 @@ after(() => {
 test('netlink reads the same devices, addresses and routes as `ip -j`', () => {
   const viaIp = parseLinks(JSON.parse(ip('-n', namespace, '-j', '-d', 'addr', 'show')) as unknown[]);
   const routesViaIp = parseRoutes(JSON.parse(ip('-n', namespace, '-j', 'route', 'show')) as unknown[]);
-  const { links, routes } = readNamespaceState(namespace);
+  const routes6ViaIp = parseRoutes(JSON.parse(ip('-n', namespace, '-6', '-j', 'route', 'show')) as unknown[]);
+  const { links, routes, routes6 } = readNamespaceState(namespace);
   assert.deepEqual(
     [...links.values()].sort((a, b) => a.name.localeCompare(b.name)),
     [...viaIp.values()].sort((a, b) => a.name.localeCompare(b.name)),
   );
   assert.deepEqual(routes, routesViaIp);
+  assert.deepEqual(routes6, routes6ViaIp);
+  assert.deepEqual(
+    routes6.filter((route) => route.gateway !== undefined).map((route) => route.destination),
+    ['fd00:8::1', 'fd00:9::/48', 'default'],
+    'host routes without /128, a zero-length prefix as default (as `ip` prints them)',
+  );
   const d0 = links.get('d0');
   assert.equal(d0?.mac, 'fa:16:3e:01:02:03');
   assert.equal(d0?.mtu, 1400);

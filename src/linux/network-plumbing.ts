@@ -92,15 +92,27 @@ async function deleteNamespaceFile(name: string): Promise<void> {
 }
 
 /** Creates a DHCP namespace with its sysctls when missing (or broken). Returns whether it was created. */
-export async function ensureDhcpNamespace(name: string): Promise<boolean> {
+export function ensureDhcpNamespace(name: string): Promise<boolean> {
+  // Before anything is plugged, so the defaults apply to ns-… (spec §4.15 step 3).
+  return ensureNamespace(name, DHCP_NAMESPACE_SYSCTLS);
+}
+
+/**
+ * Creates a namespace when missing (or broken) and sets `sysctls` in it before anything is plugged (DHCP
+ * namespaces here, router namespaces in src/agent/router/). Returns whether it was created; an existing
+ * one is left as it is (a restart converges, it does not rebuild).
+ */
+export async function ensureNamespace(
+  name: string,
+  sysctls: Readonly<Record<string, string>>,
+): Promise<boolean> {
   if (namespaceExists(name)) {
     if (!isBrokenNamespace(name)) return false;
     await deleteNamespaceFile(name);
   }
   // Generous: `ip netns add` takes seconds when the machine is busy, and killing it leaves a broken file.
   await runCommand('ip', ['netns', 'add', name], { timeoutMs: 30_000 });
-  // Before anything is plugged, so the defaults apply to ns-… (spec §4.15 step 3).
-  await setNamespaceSysctls(name, DHCP_NAMESPACE_SYSCTLS);
+  await setNamespaceSysctls(name, sysctls);
   return true;
 }
 
