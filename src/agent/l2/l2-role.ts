@@ -1,0 +1,265 @@
+/**
+ * The L2 role of `qdhcp agent` (issue 14, the host half; docs/compute.md): watches the host namespace for
+ * instance taps (`tap<port id[0:11]>`, as Nova, libvirt and `qdhcp port plug` name them), finds each one's
+ * port (`l2.get_port_by_device`), wires the tap into its network's bridge (bridge and uplink made as the
+ * DHCP plumbing makes them: src/linux/network-plumbing.ts), protects it (src/linux/nft-l2-rules.ts) and
+ * reports the binding (`l2.port_bound`); when the tap goes, its protection goes and the port goes DOWN.
+ *
+ * Devices are re-read on every `ip monitor link` line and every `scanIntervalMs`; plugged ports are
+ * re-read on a port event of the control plane and on the periodic scan, so a change of addresses, address
+ * pairs or port security reaches the sets within one scan even on a host that receives no events.
+ * One converge runs at a time; triggers during one coalesce into one more.
+ *
+ * @module
+ */
+import { type L2Port, TAP_DEVICE_PATTERN } from '../../bus/l2-agent-rpc.js';
+import { errorText } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { runIpBatch } from '../../linux/ip-batch.js';
+import { LinkWatch } from '../../linux/link-watch.js';
+import { ensureBridge, readLinks } from '../../linux/network-plumbing.js';
+import { applyNft, readL2Table } from '../../linux/nft-l2.js';
+import {
+  addPortScript,
+  portElementsScript,
+  portSetNames,
+  removePortScript,
+} from '../../linux/nft-l2-rules.js';
+import type { ObservedLink } from '../../linux/observed-links.js';
+import { uplinkFor } from '../desired-plumbing.js';
+import { bridgeName } from '../naming.js';
+import type { PlumbingSettings } from '../plumbing-settings.js';
+import type { L2Rpc } from './l2-rpc.js';
+import { portFilterOf } from './port-filter.js';
+
+const TAP = new RegExp(TAP_DEVICE_PATTERN);
+
+/** A tap this role wired: its port and the filter last applied (its JSON, to skip unchanged refreshes). */
+interface WiredTap {
+  readonly portId: string;
+  readonly bridge: string;
+  filter: string | undefined;
+}
+
+export interface L2RoleDeps {
+  readonly host: string;
+  readonly rpc: L2Rpc;
+  readonly plumbing: PlumbingSettings;
+  readonly logger: Logger;
+  /** Periodic re-read of devices and plugged ports (default 10 s). */
+  readonly scanIntervalMs?: number;
+  /** How long a tap without a port is left alone before it is looked up again (default 2 s). */
+  readonly retryMs?: number;
+}
+
+export class L2Role {
+  private readonly wired = new Map<string, WiredTap>();
+  /** Taps that are not ours to wire (no port yet, a DHCP or router port), until the time given. */
+  private readonly skipped = new Map<string, number>();
+  private readonly refreshWanted = new Set<string>();
+  private readonly watch: LinkWatch;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  /** Milliseconds of the last protection changes (apply → nft done), newest last, at most 1,000. */
+  readonly updateLatenciesMs: number[] = [];
+
+  constructor(private readonly deps: L2RoleDeps) {
+    this.watch = new LinkWatch(deps.plumbing.hostNamespace, () => this.trigger());
+  }
+
+  start(): void {
+    this.watch.start();
+    this.timer = setInterval(() => this.trigger(true), this.deps.scanIntervalMs ?? 10_000);
+    this.trigger(true);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.watch.stop();
+    await this.running;
+  }
+
+  /** Taps wired now → port id (for status and tests). */
+  wiredTaps(): Map<string, string> {
+    return new Map([...this.wired].map(([tap, wired]) => [tap, wired.portId]));
+  }
+
+  /** A control-plane message: a change of a plugged port re-reads it. */
+  handleMessage(message: unknown): void {
+    const event = message as { schema?: unknown; resource?: unknown; id?: unknown };
+    if (event.schema !== 'qdhcp.resource-event' || event.resource !== 'port') return;
+    for (const [tap, wired] of this.wired) {
+      if (wired.portId === event.id) {
+        this.refreshWanted.add(tap);
+        this.trigger();
+      }
+    }
+  }
+
+  /** Runs a converge now, or once more after the running one. `refreshAll`: re-read every plugged port. */
+  private trigger(refreshAll = false): void {
+    if (this.stopped) return;
+    if (refreshAll) for (const tap of this.wired.keys()) this.refreshWanted.add(tap);
+    if (this.running !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.converge();
+        } catch (error) {
+          this.deps.logger.warn(
+            { event: 'l2.converge_failed', error: errorText(error) },
+            'L2 converge failed',
+          );
+        }
+      } while (this.again && !this.stopped);
+      this.running = undefined;
+    })();
+  }
+
+  private async converge(): Promise<void> {
+    const namespace = this.deps.plumbing.hostNamespace;
+    const links = await readLinks(namespace);
+    const taps = [...links.values()].filter((link) => TAP.test(link.name) && link.kind !== 'bridge');
+    const present = new Set(taps.map((link) => link.name));
+    for (const tap of [...this.wired.keys()]) if (!present.has(tap)) await this.unwire(tap);
+    for (const tap of [...this.skipped.keys()]) if (!present.has(tap)) this.skipped.delete(tap);
+    const now = Date.now();
+    for (const link of taps) {
+      const wired = this.wired.get(link.name);
+      if (wired === undefined) {
+        if ((this.skipped.get(link.name) ?? 0) > now) continue;
+        await this.guard(link.name, () => this.wire(link, links));
+      } else if (this.refreshWanted.delete(link.name)) {
+        await this.guard(link.name, () => this.refresh(link.name, wired));
+      }
+    }
+    await this.removeStale(present);
+  }
+
+  private async guard(tap: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.skipped.set(tap, Date.now() + (this.deps.retryMs ?? 2000));
+      this.deps.logger.warn({ event: 'l2.tap_failed', tap, error: errorText(error) }, 'tap not wired');
+    }
+  }
+
+  private async lookup(tap: string): Promise<L2Port | undefined> {
+    const reply = await this.deps.rpc.call('l2.get_port_by_device', { host: this.deps.host, device: tap });
+    return reply.port ?? undefined;
+  }
+
+  private async wire(link: ObservedLink, links: ReadonlyMap<string, ObservedLink>): Promise<void> {
+    const tap = link.name;
+    const reply = await this.deps.rpc.call('l2.get_port_by_device', { host: this.deps.host, device: tap });
+    const { port, network } = reply;
+    if (port === null || network === null) {
+      this.skipped.set(tap, Date.now() + (this.deps.retryMs ?? 2000));
+      return;
+    }
+    if (port.device_owner.startsWith('network:')) {
+      // The agent's own DHCP taps and router ports: their plumbing wires them (Neutron never binds them).
+      this.skipped.set(tap, Number.POSITIVE_INFINITY);
+      return;
+    }
+    const namespace = this.deps.plumbing.hostNamespace;
+    const bridge = bridgeName(network.id);
+    if (this.deps.plumbing.l2Owner === 'qdhcp')
+      await ensureBridge(
+        namespace,
+        { bridge, uplink: uplinkFor({ ...network, subnets: [], ports: [] }, this.deps.plumbing) },
+        links,
+      );
+    const lines: string[] = [];
+    if (link.master !== bridge) lines.push(`link set dev ${tap} master ${bridge}`);
+    if (network.mtu > 0 && link.mtu !== network.mtu) lines.push(`link set dev ${tap} mtu ${network.mtu}`);
+    if (!link.up) lines.push(`link set dev ${tap} up`);
+    await runIpBatch(namespace, lines);
+    const wired: WiredTap = { portId: port.id, bridge, filter: undefined };
+    await this.protect(tap, wired, port);
+    this.wired.set(tap, wired);
+    await this.deps.rpc.call('l2.port_bound', { host: this.deps.host, port_id: port.id, up: true });
+    this.deps.logger.info({ event: 'l2.tap_wired', tap, port: port.id, bridge }, 'instance tap wired');
+  }
+
+  private async refresh(tap: string, wired: WiredTap): Promise<void> {
+    const port = await this.lookup(tap);
+    if (port === undefined || port.id !== wired.portId) {
+      // The port was deleted (or the prefix now names another): unprotected taps of no port carry nothing.
+      await this.unwire(tap);
+      this.skipped.set(tap, Date.now() + (this.deps.retryMs ?? 2000));
+      return;
+    }
+    await this.protect(tap, wired, port);
+  }
+
+  /** Applies the port's filter (element changes only when the chain exists), or removes it. */
+  private async protect(tap: string, wired: WiredTap, port: L2Port): Promise<void> {
+    const spec = portFilterOf(tap, port);
+    const text = spec === undefined ? undefined : JSON.stringify(spec);
+    if (text === wired.filter && wired.filter !== undefined) return;
+    const namespace = this.deps.plumbing.hostNamespace;
+    const started = performance.now();
+    if (spec === undefined) await this.removeProtection(tap);
+    else
+      await applyNft(namespace, wired.filter === undefined ? addPortScript(spec) : portElementsScript(spec));
+    this.updateLatenciesMs.push(performance.now() - started);
+    if (this.updateLatenciesMs.length > 1000) this.updateLatenciesMs.shift();
+    wired.filter = text;
+  }
+
+  private async removeProtection(tap: string): Promise<void> {
+    const namespace = this.deps.plumbing.hostNamespace;
+    const table = await readL2Table(namespace);
+    await applyNft(
+      namespace,
+      removePortScript(tap, {
+        mapped: table.mapped.has(tap),
+        chain: table.chains.has(tap),
+        sets: [...table.sets],
+      }),
+    );
+  }
+
+  private async unwire(tap: string): Promise<void> {
+    const wired = this.wired.get(tap);
+    this.wired.delete(tap);
+    this.refreshWanted.delete(tap);
+    if (wired === undefined) return;
+    try {
+      if (wired.filter !== undefined) await this.removeProtection(tap);
+      await this.deps.rpc.call('l2.port_bound', { host: this.deps.host, port_id: wired.portId, up: false });
+      this.deps.logger.info({ event: 'l2.tap_unwired', tap, port: wired.portId }, 'instance tap gone');
+    } catch (error) {
+      this.deps.logger.warn({ event: 'l2.unwire_failed', tap, error: errorText(error) }, 'tap not unwired');
+    }
+  }
+
+  /**
+   * Chains and sets of taps that are gone and not wired (left by a previous process, or by a failed
+   * removal): removed, so no rule outlives its tap.
+   */
+  private async removeStale(present: ReadonlySet<string>): Promise<void> {
+    const namespace = this.deps.plumbing.hostNamespace;
+    const table = await readL2Table(namespace);
+    const owners = new Set([...table.mapped, ...[...table.chains].filter((chain) => TAP.test(chain))]);
+    for (const set of table.sets) owners.add(set.slice(0, set.lastIndexOf('-')));
+    const lines: string[] = [];
+    for (const tap of owners) {
+      if (!TAP.test(tap) || this.wired.has(tap) || present.has(tap)) continue;
+      const sets = Object.values(portSetNames(tap)).filter((set) => table.sets.has(set));
+      lines.push(
+        ...removePortScript(tap, { mapped: table.mapped.has(tap), chain: table.chains.has(tap), sets }),
+      );
+    }
+    await applyNft(namespace, lines);
+  }
+}
