@@ -33,6 +33,15 @@ function elementOf(cidr: Cidr): string {
   return single ? cidr.text.slice(0, cidr.text.indexOf('/')) : cidr.text;
 }
 
+/** fe80::/64 + the MAC's EUI-64 interface id; undefined for a MAC that is not six octets. */
+function linkLocalOf(mac: string): Cidr | undefined {
+  try {
+    return makeCidr(6, eui64Address(LINK_LOCAL, mac), 128);
+  } catch {
+    return undefined;
+  }
+}
+
 const hex = (value: bigint): string => `0x${value.toString(16).padStart(32, '0')}`;
 
 /** The filter of a port on `device`, or undefined when port security is off (nothing is filtered). */
@@ -49,7 +58,10 @@ export function portFilterOf(device: string, port: L2Port): PortFilterSpec | und
     const found = block(pair.ip_address);
     if (found !== undefined) blocks.push(found);
   }
-  for (const mac of macs) blocks.push(makeCidr(6, eui64Address(LINK_LOCAL, mac), 128));
+  for (const mac of macs) {
+    const linkLocal = linkLocalOf(mac);
+    if (linkLocal !== undefined) blocks.push(linkLocal);
+  }
   const of = (version: IpVersion) => blocks.filter((b) => b.version === version);
   const unique = (list: string[]) => [...new Set(list)];
   return {
