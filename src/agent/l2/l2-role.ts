@@ -18,12 +18,12 @@ import type { Logger } from '../../common/logger.js';
 import { runIpBatch } from '../../linux/ip-batch.js';
 import { LinkWatch } from '../../linux/link-watch.js';
 import { ensureBridge, readLinks } from '../../linux/network-plumbing.js';
-import { applyNft, readL2Table } from '../../linux/nft-l2.js';
+import { applyNft } from '../../linux/nft-l2.js';
 import {
-  addPortScript,
-  portElementsScript,
-  portSetNames,
-  removePortScript,
+  dropTableScript,
+  type PortFilterSpec,
+  portChangeScript,
+  tableScript,
 } from '../../linux/nft-l2-rules.js';
 import type { ObservedLink } from '../../linux/observed-links.js';
 import { uplinkFor } from '../desired-plumbing.js';
@@ -34,11 +34,11 @@ import { portFilterOf } from './port-filter.js';
 
 const TAP = new RegExp(TAP_DEVICE_PATTERN);
 
-/** A tap this role wired: its port and the filter last applied (its JSON, to skip unchanged refreshes). */
+/** A tap this role wired: its port and the filter in the kernel (undefined: unprotected). */
 interface WiredTap {
   readonly portId: string;
   readonly bridge: string;
-  filter: string | undefined;
+  filter: PortFilterSpec | undefined;
 }
 
 export interface L2RoleDeps {
@@ -60,6 +60,8 @@ export class L2Role {
   private readonly watch: LinkWatch;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** Whether the table was rebuilt since this process started (see {@link converge}). */
+  private tableReady = false;
   private again = false;
   private stopped = false;
   /** Milliseconds of the last protection changes (apply → nft done), newest last, at most 1,000. */
@@ -125,6 +127,12 @@ export class L2Role {
 
   private async converge(): Promise<void> {
     const namespace = this.deps.plumbing.hostNamespace;
+    if (!this.tableReady) {
+      // What a previous process left is not known element by element: the table is rebuilt, and this
+      // converge protects every present tap again (the window is one converge; docs/compute.md).
+      await applyNft(namespace, [...dropTableScript(), ...tableScript()]);
+      this.tableReady = true;
+    }
     const links = await readLinks(namespace);
     const taps = [...links.values()].filter((link) => TAP.test(link.name) && link.kind !== 'bridge');
     const present = new Set(taps.map((link) => link.name));
@@ -140,7 +148,6 @@ export class L2Role {
         await this.guard(link.name, () => this.refresh(link.name, wired));
       }
     }
-    await this.removeStale(present);
   }
 
   private async guard(tap: string, work: () => Promise<void>): Promise<void> {
@@ -201,32 +208,19 @@ export class L2Role {
     await this.protect(tap, wired, port);
   }
 
-  /** Applies the port's filter (element changes only when the chain exists), or removes it. */
+  /** Moves the tap's elements from its filter in the kernel to the port's (only what differs). */
   private async protect(tap: string, wired: WiredTap, port: L2Port): Promise<void> {
-    const spec = portFilterOf(tap, port);
-    const text = spec === undefined ? undefined : JSON.stringify(spec);
-    if (text === wired.filter && wired.filter !== undefined) return;
-    const namespace = this.deps.plumbing.hostNamespace;
-    const started = performance.now();
-    if (spec === undefined) await this.removeProtection(tap);
-    else
-      await applyNft(namespace, wired.filter === undefined ? addPortScript(spec) : portElementsScript(spec));
-    this.updateLatenciesMs.push(performance.now() - started);
-    if (this.updateLatenciesMs.length > 1000) this.updateLatenciesMs.shift();
-    wired.filter = text;
+    await this.applyFilter(tap, wired, portFilterOf(tap, port));
   }
 
-  private async removeProtection(tap: string): Promise<void> {
-    const namespace = this.deps.plumbing.hostNamespace;
-    const table = await readL2Table(namespace);
-    await applyNft(
-      namespace,
-      removePortScript(tap, {
-        mapped: table.mapped.has(tap),
-        chain: table.chains.has(tap),
-        sets: [...table.sets],
-      }),
-    );
+  private async applyFilter(tap: string, wired: WiredTap, next: PortFilterSpec | undefined): Promise<void> {
+    const lines = portChangeScript(tap, wired.filter, next);
+    if (lines.length === 0) return;
+    const started = performance.now();
+    await applyNft(this.deps.plumbing.hostNamespace, lines);
+    this.updateLatenciesMs.push(performance.now() - started);
+    if (this.updateLatenciesMs.length > 1000) this.updateLatenciesMs.shift();
+    wired.filter = next;
   }
 
   private async unwire(tap: string): Promise<void> {
@@ -235,31 +229,11 @@ export class L2Role {
     this.refreshWanted.delete(tap);
     if (wired === undefined) return;
     try {
-      if (wired.filter !== undefined) await this.removeProtection(tap);
+      await this.applyFilter(tap, wired, undefined);
       await this.deps.rpc.call('l2.port_bound', { host: this.deps.host, port_id: wired.portId, up: false });
       this.deps.logger.info({ event: 'l2.tap_unwired', tap, port: wired.portId }, 'instance tap gone');
     } catch (error) {
       this.deps.logger.warn({ event: 'l2.unwire_failed', tap, error: errorText(error) }, 'tap not unwired');
     }
-  }
-
-  /**
-   * Chains and sets of taps that are gone and not wired (left by a previous process, or by a failed
-   * removal): removed, so no rule outlives its tap.
-   */
-  private async removeStale(present: ReadonlySet<string>): Promise<void> {
-    const namespace = this.deps.plumbing.hostNamespace;
-    const table = await readL2Table(namespace);
-    const owners = new Set([...table.mapped, ...[...table.chains].filter((chain) => TAP.test(chain))]);
-    for (const set of table.sets) owners.add(set.slice(0, set.lastIndexOf('-')));
-    const lines: string[] = [];
-    for (const tap of owners) {
-      if (!TAP.test(tap) || this.wired.has(tap) || present.has(tap)) continue;
-      const sets = Object.values(portSetNames(tap)).filter((set) => table.sets.has(set));
-      lines.push(
-        ...removePortScript(tap, { mapped: table.mapped.has(tap), chain: table.chains.has(tap), sets }),
-      );
-    }
-    await applyNft(namespace, lines);
   }
 }
