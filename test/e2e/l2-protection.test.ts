@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { readL2Table } from '../../src/linux/nft-l2.js';
 import { elementsOfTap } from '../../src/linux/nft-l2-rules.js';
@@ -236,10 +236,14 @@ describe('L2 role: instance taps wired and protected (issue 14)', { skip, concur
     assert.match(neigh.stdout, /02:00:00:00:00:99/);
   });
 
-  test('allowed_address_pairs lets exactly the listed address through', async () => {
+  test('allowed_address_pairs lets exactly the listed address through', async (t) => {
     await updatePort(a.portId, { allowed_address_pairs: [{ ip_address: '10.79.0.240' }] });
+    const changed = performance.now();
     await aio.waitFor('pair in the set', async () =>
       (await ipv4Set(a.tap))?.includes('10.79.0.240') ? true : undefined,
+    );
+    t.diagnostic(
+      `PUT allowed_address_pairs → element in the kernel: ${(performance.now() - changed).toFixed(0)} ms (polled every 200 ms)`,
     );
     const frame = (srcIp: string) =>
       udpFrame({ srcMac: a.mac, dstMac: b.mac, srcIp, dstIp: b.ip, sport: 9999, dport: 9999 });
@@ -289,6 +293,11 @@ describe('L2 role: instance taps wired and protected (issue 14)', { skip, concur
     const out = await qdhcpPort(['plug', String(port['id']), '--api', aio.apiUrl]);
     assert.equal(out.code, 0, out.stderr);
     const tap = out.stdout.trim();
+    // docs/compute.md's libvirt example names the device this way: its target dev is a plug output.
+    const doc = readFileSync(new URL('../../../docs/compute.md', import.meta.url), 'utf8');
+    const example = /<interface type='ethernet'>[\s\S]*?<target dev='(tap[^']+)' managed='no'\/>/.exec(doc);
+    assert.match(example?.[1] ?? '', /^tap[0-9a-f]{8}-[0-9a-f]{2}$/);
+    assert.equal(tap, `tap${String(port['id']).slice(0, 11)}`);
     const shown = await aio.bed.host.ip(['-d', '-o', 'link', 'show', 'dev', tap]);
     assert.match(shown.stdout, /tun type tap/);
     await aio.waitFor('tap bound', async () =>

@@ -127,12 +127,6 @@ export class L2Role {
 
   private async converge(): Promise<void> {
     const namespace = this.deps.plumbing.hostNamespace;
-    if (!this.tableReady) {
-      // What a previous process left is not known element by element: the table is rebuilt, and this
-      // converge protects every present tap again (the window is one converge; docs/compute.md).
-      await applyNft(namespace, [...dropTableScript(), ...tableScript()]);
-      this.tableReady = true;
-    }
     const links = await readLinks(namespace);
     const taps = [...links.values()].filter((link) => TAP.test(link.name) && link.kind !== 'bridge');
     const present = new Set(taps.map((link) => link.name));
@@ -216,8 +210,16 @@ export class L2Role {
   private async applyFilter(tap: string, wired: WiredTap, next: PortFilterSpec | undefined): Promise<void> {
     const lines = portChangeScript(tap, wired.filter, next);
     if (lines.length === 0) return;
+    const namespace = this.deps.plumbing.hostNamespace;
+    if (!this.tableReady) {
+      // Made on the first protected tap only, so an agent that never sees an instance tap leaves no nft
+      // table behind. What a previous process left is not known element by element: the table is
+      // rebuilt, and the converge under way protects every present tap again (docs/compute.md).
+      await applyNft(namespace, [...dropTableScript(), ...tableScript()]);
+      this.tableReady = true;
+    }
     const started = performance.now();
-    await applyNft(this.deps.plumbing.hostNamespace, lines);
+    await applyNft(namespace, lines);
     this.updateLatenciesMs.push(performance.now() - started);
     if (this.updateLatenciesMs.length > 1000) this.updateLatenciesMs.shift();
     wired.filter = next;
