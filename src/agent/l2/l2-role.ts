@@ -39,6 +39,8 @@ interface WiredTap {
   readonly portId: string;
   readonly bridge: string;
   filter: PortFilterSpec | undefined;
+  /** `l2.port_bound up` answered; until then every refresh asks again. */
+  bound: boolean;
 }
 
 export interface L2RoleDeps {
@@ -139,7 +141,7 @@ export class L2Role {
         if ((this.skipped.get(link.name) ?? 0) > now) continue;
         await this.guard(link.name, () => this.wire(link, links));
       } else if (this.refreshWanted.delete(link.name)) {
-        await this.guard(link.name, () => this.refresh(link.name, wired));
+        await this.guard(link.name, () => this.refresh(link, wired));
       }
     }
   }
@@ -151,11 +153,6 @@ export class L2Role {
       this.skipped.set(tap, Date.now() + (this.deps.retryMs ?? 2000));
       this.deps.logger.warn({ event: 'l2.tap_failed', tap, error: errorText(error) }, 'tap not wired');
     }
-  }
-
-  private async lookup(tap: string): Promise<L2Port | undefined> {
-    const reply = await this.deps.rpc.call('l2.get_port_by_device', { host: this.deps.host, device: tap });
-    return reply.port ?? undefined;
   }
 
   private async wire(link: ObservedLink, links: ReadonlyMap<string, ObservedLink>): Promise<void> {
@@ -179,27 +176,48 @@ export class L2Role {
         { bridge, uplink: uplinkFor({ ...network, subnets: [], ports: [] }, this.deps.plumbing) },
         links,
       );
-    const lines: string[] = [];
-    if (link.master !== bridge) lines.push(`link set dev ${tap} master ${bridge}`);
-    if (network.mtu > 0 && link.mtu !== network.mtu) lines.push(`link set dev ${tap} mtu ${network.mtu}`);
-    if (!link.up) lines.push(`link set dev ${tap} up`);
-    await runIpBatch(namespace, lines);
-    const wired: WiredTap = { portId: port.id, bridge, filter: undefined };
-    await this.protect(tap, wired, port);
+    const wired: WiredTap = { portId: port.id, bridge, filter: undefined, bound: false };
+    // Tracked before anything can fail half-way, so a retry continues from what is in the kernel; and
+    // protected before it joins the bridge, so it is never in it unprotected.
     this.wired.set(tap, wired);
-    await this.deps.rpc.call('l2.port_bound', { host: this.deps.host, port_id: port.id, up: true });
+    await this.protect(tap, wired, port);
+    await this.attach(link, bridge, network.mtu);
+    await this.reportBound(wired);
     this.deps.logger.info({ event: 'l2.tap_wired', tap, port: port.id, bridge }, 'instance tap wired');
   }
 
-  private async refresh(tap: string, wired: WiredTap): Promise<void> {
-    const port = await this.lookup(tap);
-    if (port === undefined || port.id !== wired.portId) {
-      // The port was deleted (or the prefix now names another): unprotected taps of no port carry nothing.
+  /** The tap in its bridge, with the network's MTU, up (no `ip` process when it already is). */
+  private async attach(link: ObservedLink, bridge: string, mtu: number): Promise<void> {
+    const lines: string[] = [];
+    if (link.master !== bridge) lines.push(`link set dev ${link.name} master ${bridge}`);
+    if (mtu > 0 && link.mtu !== mtu) lines.push(`link set dev ${link.name} mtu ${mtu}`);
+    if (!link.up) lines.push(`link set dev ${link.name} up`);
+    await runIpBatch(this.deps.plumbing.hostNamespace, lines);
+  }
+
+  private async reportBound(wired: WiredTap): Promise<void> {
+    await this.deps.rpc.call('l2.port_bound', { host: this.deps.host, port_id: wired.portId, up: true });
+    wired.bound = true;
+  }
+
+  private async refresh(link: ObservedLink, wired: WiredTap): Promise<void> {
+    const tap = link.name;
+    const { port, network } = await this.deps.rpc.call('l2.get_port_by_device', {
+      host: this.deps.host,
+      device: tap,
+    });
+    if (port === null || network === null || port.id !== wired.portId) {
+      // The port was deleted (or the prefix now names another): out of the bridge first, so the tap is
+      // never in it unprotected; a new port of that prefix wires it again.
+      await runIpBatch(this.deps.plumbing.hostNamespace, [`link set dev ${tap} nomaster`]);
       await this.unwire(tap);
       this.skipped.set(tap, Date.now() + (this.deps.retryMs ?? 2000));
       return;
     }
     await this.protect(tap, wired, port);
+    // A wire that failed half-way (the bridge, the report) is finished here.
+    await this.attach(link, wired.bridge, network.mtu);
+    if (!wired.bound) await this.reportBound(wired);
   }
 
   /** Moves the tap's elements from its filter in the kernel to the port's (only what differs). */
