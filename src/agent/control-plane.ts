@@ -11,6 +11,7 @@
  * @module
  */
 import type { Bus, BusStats, Unsubscribe } from '../bus/bus.js';
+import { createL2Rpc, type L2Rpc } from './l2/l2-rpc.js';
 import { type AgentRpc, createAgentRpc } from './reconciler/agent-rpc.js';
 
 export interface AgentControlPlane {
@@ -18,6 +19,11 @@ export interface AgentControlPlane {
   readonly kind: 'qdhcp' | 'neutron';
   /** The calls, their results validated against the contract's schemas. */
   readonly rpc: AgentRpc;
+  /**
+   * The L2 contract's calls (src/bus/l2-agent-rpc.ts); absent where the control plane has none (a
+   * neutron-server: its own L2 agent wires taps there), and then the agent's L2 role does not start.
+   */
+  readonly l2Rpc?: L2Rpc;
   /**
    * Delivers what the control plane tells this host: messages for `Reconciler.handleMessage`
    * (`qdhcp.resource-event`, `qdhcp.agent-binding`), in the order received.
@@ -34,6 +40,7 @@ export function busControlPlane(bus: Bus, options: { readonly timeoutMs?: number
   return {
     kind: 'qdhcp',
     rpc: createAgentRpc(bus, options),
+    l2Rpc: createL2Rpc(bus, options),
     subscribe: (host, handler) => bus.subscribe((event) => handler(event), { host }),
     onResync: (listener) => bus.onReconnect(() => listener('message bus reconnected')),
     stats: () => bus.stats(),

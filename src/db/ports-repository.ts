@@ -101,6 +101,24 @@ export const portsRepository = {
     return portFromRow(row, ips.get(id) ?? []);
   },
 
+  /**
+   * The ports whose id starts with `prefix` (a tap device's `tap<id[0:11]>`, src/bus/l2-agent-rpc.ts); the
+   * caller checks the prefix is hex and dashes only, so it holds no LIKE wildcard.
+   */
+  async listByIdPrefix(db: Queryable, prefix: string): Promise<PortRecord[]> {
+    const rows = await db
+      .selectFrom('ports')
+      .selectAll()
+      .where('id', 'like', `${prefix}%`)
+      .limit(2)
+      .execute();
+    const ips = await portsRepository.fixedIpsOf(
+      db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((row) => portFromRow(row, ips.get(row.id) ?? []));
+  },
+
   async fixedIpsOf(db: Queryable, portIds: readonly string[]): Promise<Map<string, FixedIp[]>> {
     const result = new Map<string, FixedIp[]>();
     for (const chunk of chunks(portIds)) {

@@ -13,6 +13,7 @@ import { BuiltinDnsPeer } from '../agent/drivers/builtin/dns-peer.js';
 import { DnsmasqDriver } from '../agent/drivers/dnsmasq/dnsmasq-driver.js';
 import type { DhcpDriver, NetworkPeer } from '../agent/drivers/driver.js';
 import { type DriverDeps, readHostLinks } from '../agent/drivers/prepare-network.js';
+import { L2Role } from '../agent/l2/l2-role.js';
 import {
   createBuiltinBackend,
   createNovaLocalBackend,
@@ -253,8 +254,10 @@ export async function startAgent(
   let statusServer = await serveStatus(statusSocketPath(config.stateDir), status);
   const metricsServer =
     config.metricsBind === undefined ? undefined : await serveMetrics(config.metricsBind, renderMetrics);
+  const l2Role = l2RoleOf(config, controlPlane, plumbing, logger);
   const unsubscribe = controlPlane.subscribe(config.host, (message) => {
     void reconciler.handleMessage(message);
+    l2Role?.handleMessage(message);
   });
   // Messages sent while the transport was away never reached this agent: a full resync recovers them.
   const unsubscribeReconnect = controlPlane.onResync((reason) => void reconciler.fullSync(reason));
@@ -278,6 +281,7 @@ export async function startAgent(
     logger,
   );
   reconciler.start();
+  l2Role?.start();
   // After a crash, serve what the previous process served before the server is asked (issue 17); the
   // startup sync then corrects it. The first heartbeat registers the agent, so the server can schedule
   // networks to it before the sync asks.
@@ -310,6 +314,7 @@ export async function startAgent(
         unsubscribe();
         unsubscribeReconnect();
         await heartbeat.stop();
+        await l2Role?.stop();
         await reconciler.stop();
         await servedState?.flush();
         await dataPlane.stop();
@@ -320,6 +325,26 @@ export async function startAgent(
       return closing;
     },
   };
+}
+
+/**
+ * The L2 role (docs/compute.md) when `agent_roles` has `l2`, the control plane serves the L2 contract
+ * (qdhcp's servers; beside a neutron-server its L2 agent wires taps) and qdhcp owns L2 on the host.
+ */
+function l2RoleOf(
+  config: AgentConfig,
+  controlPlane: AgentControlPlane,
+  plumbing: PlumbingSettings,
+  logger: Logger,
+): L2Role | undefined {
+  if (!config.roles.has('l2') || controlPlane.l2Rpc === undefined || plumbing.l2Owner !== 'qdhcp')
+    return undefined;
+  return new L2Role({
+    host: config.host,
+    rpc: controlPlane.l2Rpc,
+    plumbing,
+    logger: logger.child({ role: 'l2' }),
+  });
 }
 
 /** Serves the crash-restart snapshot; a failure only costs the head start (the full sync serves anyway). */

@@ -16,6 +16,7 @@ import { ensureStateDir } from '../linux/state-dir.js';
 import { createAddressScopeService } from '../service/address-scope-service.js';
 import { createDhcpRpcService } from '../service/agent-dhcp-rpc.js';
 import { networksServed } from '../service/agent-drain.js';
+import { createL2RpcService } from '../service/agent-l2-rpc.js';
 import {
   createLivenessCheck,
   livenessIntervalMs,
@@ -24,7 +25,7 @@ import {
   schedulingTrigger,
   startPeriodic,
 } from '../service/agent-liveness.js';
-import { serveDhcpAgentContract } from '../service/agent-rpc-server.js';
+import { serveDhcpAgentContract, serveL2AgentContract } from '../service/agent-rpc-server.js';
 import { type AgentService, createAgentService } from '../service/agent-service.js';
 import { AllocationCache } from '../service/allocation-cache.js';
 import type { Clock } from '../service/clock.js';
@@ -105,6 +106,7 @@ export async function buildControlPlane(
   // One allocation cache for the port use-cases and `dhcp.ports_ready` (a port going ACTIVE keeps it valid).
   const allocationCache = new AllocationCache();
   const dhcpRpc = createDhcpRpcService({ ...deps, allocationCache });
+  const l2Rpc = createL2RpcService(deps);
   const ports = createPortService({ ...deps, allocationCache });
   const api = buildApi({
     config,
@@ -152,6 +154,10 @@ export async function buildControlPlane(
       'dhcp.ports_ready': (params) => dhcpRpc.portsReady(params),
       'dhcp.networks_served': (params) => networksServed(deps, params),
       'metadata.get_instance': (params) => getMetadataInstance(database, config.dnsDomain, params),
+    }),
+    ...serveL2AgentContract(bus, {
+      'l2.get_port_by_device': (params) => l2Rpc.getPortByDevice(params),
+      'l2.port_bound': (params) => l2Rpc.portBound(params),
     }),
     unsubscribeScheduling,
   ];

@@ -3,6 +3,7 @@ import { registerAgent } from './agent.js';
 import { registerAllInOne } from './all-in-one.js';
 import { registerInstance } from './instance.js';
 import { registerNetnsCleanup } from './netns-cleanup.js';
+import { registerPort } from './port.js';
 import { registerProbe } from './probe.js';
 import { registerServe } from './serve.js';
 import { registerServer } from './server.js';
@@ -19,4 +20,5 @@ export const commands: readonly RegisterCommand[] = [
   registerAgent,
   registerProbe,
   registerInstance,
+  registerPort,
 ];

@@ -1,0 +1,259 @@
+/**
+ * The L2 role of `qdhcp agent` (issue 14, the host half; docs/compute.md): watches the host namespace for
+ * instance taps (`tap<port id[0:11]>`, as Nova, libvirt and `qdhcp port plug` name them), finds each one's
+ * port (`l2.get_port_by_device`), wires the tap into its network's bridge (bridge and uplink made as the
+ * DHCP plumbing makes them: src/linux/network-plumbing.ts), protects it (src/linux/nft-l2-rules.ts) and
+ * reports the binding (`l2.port_bound`); when the tap goes, its protection goes and the port goes DOWN.
+ *
+ * Devices are re-read on every `ip monitor link` line and every `scanIntervalMs`; plugged ports are
+ * re-read on a port event of the control plane and on the periodic scan, so a change of addresses, address
+ * pairs or port security reaches the sets within one scan even on a host that receives no events.
+ * One converge runs at a time; triggers during one coalesce into one more.
+ *
+ * @module
+ */
+import { type L2Port, TAP_DEVICE_PATTERN } from '../../bus/l2-agent-rpc.js';
+import { errorText } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { runIpBatch } from '../../linux/ip-batch.js';
+import { LinkWatch } from '../../linux/link-watch.js';
+import { ensureBridge, readLinks } from '../../linux/network-plumbing.js';
+import { applyNft } from '../../linux/nft-l2.js';
+import {
+  dropTableScript,
+  type PortFilterSpec,
+  portChangeScript,
+  tableScript,
+} from '../../linux/nft-l2-rules.js';
+import type { ObservedLink } from '../../linux/observed-links.js';
+import { uplinkFor } from '../desired-plumbing.js';
+import { bridgeName } from '../naming.js';
+import type { PlumbingSettings } from '../plumbing-settings.js';
+import type { L2Rpc } from './l2-rpc.js';
+import { portFilterOf } from './port-filter.js';
+
+const TAP = new RegExp(TAP_DEVICE_PATTERN);
+
+/** A tap this role wired: its port and the filter in the kernel (undefined: unprotected). */
+interface WiredTap {
+  readonly portId: string;
+  readonly bridge: string;
+  filter: PortFilterSpec | undefined;
+  /** `l2.port_bound up` answered; until then every refresh asks again. */
+  bound: boolean;
+}
+
+export interface L2RoleDeps {
+  readonly host: string;
+  readonly rpc: L2Rpc;
+  readonly plumbing: PlumbingSettings;
+  readonly logger: Logger;
+  /** Periodic re-read of devices and plugged ports (default 10 s). */
+  readonly scanIntervalMs?: number;
+  /** How long a tap without a port is left alone before it is looked up again (default 2 s). */
+  readonly retryMs?: number;
+}
+
+export class L2Role {
+  private readonly wired = new Map<string, WiredTap>();
+  /** Taps that are not ours to wire (no port yet, a DHCP or router port), until the time given. */
+  private readonly skipped = new Map<string, number>();
+  private readonly refreshWanted = new Set<string>();
+  private readonly watch: LinkWatch;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  /** Whether the table was rebuilt since this process started (see {@link converge}). */
+  private tableReady = false;
+  private again = false;
+  private stopped = false;
+  /** Milliseconds of the last protection changes (apply → nft done), newest last, at most 1,000. */
+  readonly updateLatenciesMs: number[] = [];
+
+  constructor(private readonly deps: L2RoleDeps) {
+    this.watch = new LinkWatch(deps.plumbing.hostNamespace, () => this.trigger());
+  }
+
+  start(): void {
+    this.watch.start();
+    this.timer = setInterval(() => this.trigger(true), this.deps.scanIntervalMs ?? 10_000);
+    this.trigger(true);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.watch.stop();
+    await this.running;
+  }
+
+  /** Taps wired now → port id (for status and tests). */
+  wiredTaps(): Map<string, string> {
+    return new Map([...this.wired].map(([tap, wired]) => [tap, wired.portId]));
+  }
+
+  /** A control-plane message: a change of a plugged port re-reads it. */
+  handleMessage(message: unknown): void {
+    const event = message as { schema?: unknown; resource?: unknown; id?: unknown };
+    if (event.schema !== 'qdhcp.resource-event' || event.resource !== 'port') return;
+    for (const [tap, wired] of this.wired) {
+      if (wired.portId === event.id) {
+        this.refreshWanted.add(tap);
+        this.trigger();
+      }
+    }
+  }
+
+  /** Runs a converge now, or once more after the running one. `refreshAll`: re-read every plugged port. */
+  private trigger(refreshAll = false): void {
+    if (this.stopped) return;
+    if (refreshAll) for (const tap of this.wired.keys()) this.refreshWanted.add(tap);
+    if (this.running !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.converge();
+        } catch (error) {
+          this.deps.logger.warn(
+            { event: 'l2.converge_failed', error: errorText(error) },
+            'L2 converge failed',
+          );
+        }
+      } while (this.again && !this.stopped);
+      this.running = undefined;
+    })();
+  }
+
+  private async converge(): Promise<void> {
+    const namespace = this.deps.plumbing.hostNamespace;
+    const links = await readLinks(namespace);
+    const taps = [...links.values()].filter((link) => TAP.test(link.name) && link.kind !== 'bridge');
+    const present = new Set(taps.map((link) => link.name));
+    for (const tap of [...this.wired.keys()]) if (!present.has(tap)) await this.unwire(tap);
+    for (const tap of [...this.skipped.keys()]) if (!present.has(tap)) this.skipped.delete(tap);
+    const now = Date.now();
+    for (const link of taps) {
+      const wired = this.wired.get(link.name);
+      if (wired === undefined) {
+        if ((this.skipped.get(link.name) ?? 0) > now) continue;
+        await this.guard(link.name, () => this.wire(link, links));
+      } else if (this.refreshWanted.delete(link.name)) {
+        await this.guard(link.name, () => this.refresh(link, wired));
+      }
+    }
+  }
+
+  private async guard(tap: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.skipped.set(tap, Date.now() + (this.deps.retryMs ?? 2000));
+      this.deps.logger.warn({ event: 'l2.tap_failed', tap, error: errorText(error) }, 'tap not wired');
+    }
+  }
+
+  private async wire(link: ObservedLink, links: ReadonlyMap<string, ObservedLink>): Promise<void> {
+    const tap = link.name;
+    const reply = await this.deps.rpc.call('l2.get_port_by_device', { host: this.deps.host, device: tap });
+    const { port, network } = reply;
+    if (port === null || network === null) {
+      this.skipped.set(tap, Date.now() + (this.deps.retryMs ?? 2000));
+      return;
+    }
+    if (port.device_owner.startsWith('network:')) {
+      // The agent's own DHCP taps and router ports: their plumbing wires them (Neutron never binds them).
+      this.skipped.set(tap, Number.POSITIVE_INFINITY);
+      return;
+    }
+    const namespace = this.deps.plumbing.hostNamespace;
+    const bridge = bridgeName(network.id);
+    if (this.deps.plumbing.l2Owner === 'qdhcp')
+      await ensureBridge(
+        namespace,
+        { bridge, uplink: uplinkFor({ ...network, subnets: [], ports: [] }, this.deps.plumbing) },
+        links,
+      );
+    const wired: WiredTap = { portId: port.id, bridge, filter: undefined, bound: false };
+    // Tracked before anything can fail half-way, so a retry continues from what is in the kernel; and
+    // protected before it joins the bridge, so it is never in it unprotected.
+    this.wired.set(tap, wired);
+    await this.protect(tap, wired, port);
+    await this.attach(link, bridge, network.mtu);
+    await this.reportBound(wired);
+    this.deps.logger.info({ event: 'l2.tap_wired', tap, port: port.id, bridge }, 'instance tap wired');
+  }
+
+  /** The tap in its bridge, with the network's MTU, up (no `ip` process when it already is). */
+  private async attach(link: ObservedLink, bridge: string, mtu: number): Promise<void> {
+    const lines: string[] = [];
+    if (link.master !== bridge) lines.push(`link set dev ${link.name} master ${bridge}`);
+    if (mtu > 0 && link.mtu !== mtu) lines.push(`link set dev ${link.name} mtu ${mtu}`);
+    if (!link.up) lines.push(`link set dev ${link.name} up`);
+    await runIpBatch(this.deps.plumbing.hostNamespace, lines);
+  }
+
+  private async reportBound(wired: WiredTap): Promise<void> {
+    await this.deps.rpc.call('l2.port_bound', { host: this.deps.host, port_id: wired.portId, up: true });
+    wired.bound = true;
+  }
+
+  private async refresh(link: ObservedLink, wired: WiredTap): Promise<void> {
+    const tap = link.name;
+    const { port, network } = await this.deps.rpc.call('l2.get_port_by_device', {
+      host: this.deps.host,
+      device: tap,
+    });
+    if (port === null || network === null || port.id !== wired.portId) {
+      // The port was deleted (or the prefix now names another): out of the bridge first, so the tap is
+      // never in it unprotected; a new port of that prefix wires it again.
+      await runIpBatch(this.deps.plumbing.hostNamespace, [`link set dev ${tap} nomaster`]);
+      await this.unwire(tap);
+      this.skipped.set(tap, Date.now() + (this.deps.retryMs ?? 2000));
+      return;
+    }
+    await this.protect(tap, wired, port);
+    // A wire that failed half-way (the bridge, the report) is finished here.
+    await this.attach(link, wired.bridge, network.mtu);
+    if (!wired.bound) await this.reportBound(wired);
+  }
+
+  /** Moves the tap's elements from its filter in the kernel to the port's (only what differs). */
+  private async protect(tap: string, wired: WiredTap, port: L2Port): Promise<void> {
+    await this.applyFilter(tap, wired, portFilterOf(tap, port));
+  }
+
+  private async applyFilter(tap: string, wired: WiredTap, next: PortFilterSpec | undefined): Promise<void> {
+    const lines = portChangeScript(tap, wired.filter, next);
+    if (lines.length === 0) return;
+    const namespace = this.deps.plumbing.hostNamespace;
+    if (!this.tableReady) {
+      // Made on the first protected tap only, so an agent that never sees an instance tap leaves no nft
+      // table behind. What a previous process left is not known element by element: the table is
+      // rebuilt, and the converge under way protects every present tap again (docs/compute.md).
+      await applyNft(namespace, [...dropTableScript(), ...tableScript()]);
+      this.tableReady = true;
+    }
+    const started = performance.now();
+    await applyNft(namespace, lines);
+    this.updateLatenciesMs.push(performance.now() - started);
+    if (this.updateLatenciesMs.length > 1000) this.updateLatenciesMs.shift();
+    wired.filter = next;
+  }
+
+  private async unwire(tap: string): Promise<void> {
+    const wired = this.wired.get(tap);
+    this.wired.delete(tap);
+    this.refreshWanted.delete(tap);
+    if (wired === undefined) return;
+    try {
+      await this.applyFilter(tap, wired, undefined);
+      await this.deps.rpc.call('l2.port_bound', { host: this.deps.host, port_id: wired.portId, up: false });
+      this.deps.logger.info({ event: 'l2.tap_unwired', tap, port: wired.portId }, 'instance tap gone');
+    } catch (error) {
+      this.deps.logger.warn({ event: 'l2.unwire_failed', tap, error: errorText(error) }, 'tap not unwired');
+    }
+  }
+}
