@@ -249,20 +249,20 @@ export async function startAgent(
   // Messages sent while the transport was away never reached this agent: a full resync recovers them.
   const unsubscribeReconnect = controlPlane.onResync((reason) => void reconciler.fullSync(reason));
   const heartbeat = new Heartbeat(
-    rpc,
-    (startFlag) => ({
-      host: config.host,
-      binary: 'qdhcp-agent',
-      agentType: 'DHCP agent',
-      availabilityZone: config.availabilityZone,
-      startFlag,
-      configurations: {
-        driver: dataPlane.name,
-        ...reconciler.totals(),
-        ...(config.localIp !== undefined && { tunnelIp: config.localIp }),
-        physicalNetworks: [...config.physicalInterfaceMappings.keys()],
-      },
-    }),
+    (startFlag) =>
+      rpc.call('agent.report_state', {
+        host: config.host,
+        binary: 'qdhcp-agent',
+        agentType: 'DHCP agent',
+        availabilityZone: config.availabilityZone,
+        startFlag,
+        configurations: {
+          driver: dataPlane.name,
+          ...reconciler.totals(),
+          ...(config.localIp !== undefined && { tunnelIp: config.localIp }),
+          physicalNetworks: [...config.physicalInterfaceMappings.keys()],
+        },
+      }),
     config.reportIntervalSeconds * 1000,
     (reason) => void reconciler.fullSync(reason),
     logger,

@@ -16,9 +16,9 @@ function agentView(client: AgentClient, host: string): string[] {
   client.plane().bus.subscribe(
     (event: BusEvent) => {
       seen.push(
-        event.schema === 'qdhcp.agent-binding'
-          ? `binding:${event.host}:${event.action}`
-          : `${event.resource}:${event.action}`,
+        event.schema === 'qdhcp.resource-event'
+          ? `${event.resource}:${event.action}`
+          : `binding:${event.host}:${event.action}`,
       );
     },
     { host },
