@@ -35,7 +35,10 @@ export function createL3Rpc(bus: Bus, options: { readonly timeoutMs?: number } =
         const reason = errorText(error);
         if (!isQdhcpError(error))
           throw new QdhcpError('BUS_REQUEST_FAILED', { method, reason }, { cause: error });
-        throw new QdhcpError(error.code, error.params, { message: `${method} failed: ${reason}`, cause: error });
+        throw new QdhcpError(error.code, error.params, {
+          message: `${method} failed: ${reason}`,
+          cause: error,
+        });
       }
       const schema = L3_AGENT_METHODS[method].result;
       if (!Value.Check(schema, reply)) {

@@ -79,7 +79,10 @@ export class RouterReconciler {
     const { routerId, revision, action } = message;
     return this.queue.run(routerId, async () => {
       if (revision <= (this.applied.get(routerId) ?? -1)) {
-        this.options.logger.debug({ event: 'l3.event_stale', routerId, revision }, 'stale router event dropped');
+        this.options.logger.debug(
+          { event: 'l3.event_stale', routerId, revision },
+          'stale router event dropped',
+        );
         return 'stale' as const;
       }
       if (action === 'unbound') await this.removeRouter(routerId, revision);
@@ -118,7 +121,10 @@ export class RouterReconciler {
       ({ routers } = await this.options.rpc.call('l3.sync_routers', { host: this.options.host }));
     } catch (error) {
       const delay = this.backoff.failed('*', () => void this.fullSync('retry after a failed sync'));
-      this.options.logger.warn({ event: 'l3.sync_failed', reason, err: error, retryInMs: delay }, 'router sync failed');
+      this.options.logger.warn(
+        { event: 'l3.sync_failed', reason, err: error, retryInMs: delay },
+        'router sync failed',
+      );
       return;
     }
     this.backoff.succeeded('*');
@@ -190,7 +196,8 @@ export class RouterReconciler {
       this.retry(routerId, 'remove', error);
       return;
     }
-    if (revision !== undefined) this.applied.set(routerId, Math.max(revision, this.applied.get(routerId) ?? -1));
+    if (revision !== undefined)
+      this.applied.set(routerId, Math.max(revision, this.applied.get(routerId) ?? -1));
     this.installed.delete(routerId);
     this.touched.set(routerId, ++this.clock);
     this.backoff.succeeded(routerId);
@@ -199,7 +206,8 @@ export class RouterReconciler {
   /** A failed step: fetch the router again after a backoff (it may have changed meanwhile). */
   private retry(routerId: string, step: string, error: unknown): void {
     const delay = this.backoff.failed(routerId, () => {
-      if (!this.stopped) void this.queue.run(routerId, () => this.fetchAndApply(routerId, `retry after ${step}`));
+      if (!this.stopped)
+        void this.queue.run(routerId, () => this.fetchAndApply(routerId, `retry after ${step}`));
     });
     this.options.logger.warn(
       { event: 'l3.router_failed', routerId, step, err: error, retryInMs: delay },

@@ -49,7 +49,11 @@ export class RecordingRouterDataPlane implements RouterDataPlane {
   /** The calls of one kind, as `op:router[@revision]` strings (compact assertions). */
   trace(): string[] {
     return this.calls.map((c) =>
-      c.op === 'list' ? 'list' : c.op === 'apply' ? `apply:${c.routerId}@${c.revision}` : `remove:${c.routerId}`,
+      c.op === 'list'
+        ? 'list'
+        : c.op === 'apply'
+          ? `apply:${c.routerId}@${c.revision}`
+          : `remove:${c.routerId}`,
     );
   }
 }
