@@ -191,6 +191,93 @@ forEachAgentBackend('L3 agents and router scheduling', (client) => {
     assert.deepEqual((await sync(client, 'sync-host', [router])).routers[0]?.floatingIps, []);
   });
 
+  test('projection table: gateway without SNAT, extra routes, interfaces in id order, admin-down; a port delete drops its floating IP', async () => {
+    await reportRole(client, 'proj-host', 'L3 agent');
+    const external = await created(client, '/v2.0/networks', 'network', { 'router:external': true });
+    await created(client, '/v2.0/subnets', 'subnet', {
+      network_id: external['id'],
+      cidr: '198.51.100.0/24',
+      ip_version: 4,
+    });
+    const first = await routedSubnet(client, '10.35.1.0/24');
+    const second = await created(client, '/v2.0/networks', 'network', { name: 'second' });
+    const secondSubnet = await created(client, '/v2.0/subnets', 'subnet', {
+      network_id: second['id'],
+      cidr: '10.35.2.0/24',
+      ip_version: 4,
+    });
+    await client.request('PUT', `/v2.0/routers/${first.router}/add_router_interface`, {
+      subnet_id: secondSubnet['id'],
+    });
+    const [holder] = (await client.request('GET', `/v2.0/routers/${first.router}/l3-agents`)).body[
+      'agents'
+    ] as { host: string }[];
+    assert.ok(holder);
+    const spec = async () => (await sync(client, holder.host, [first.router])).routers[0]!;
+    const cases: [
+      string,
+      Record<string, unknown>,
+      (s: Awaited<ReturnType<typeof spec>>) => unknown,
+      unknown,
+    ][] = [
+      [
+        'gateway without SNAT',
+        { external_gateway_info: { network_id: external['id'], enable_snat: false } },
+        (s) => [s.gateway?.networkId, s.gateway?.enableSnat, s.gateway?.addresses[0]?.cidr],
+        [external['id'], false, '198.51.100.0/24'],
+      ],
+      [
+        'extra route',
+        { routes: [{ destination: '172.16.0.0/16', nexthop: '10.35.1.50' }] },
+        (s) => s.routes,
+        [{ destination: '172.16.0.0/16', nexthop: '10.35.1.50' }],
+      ],
+      [
+        'two interfaces, sorted by port id',
+        {},
+        (s) => [
+          s.interfaces.length,
+          s.interfaces.map((i) => i.portId).join() ===
+            s.interfaces
+              .map((i) => i.portId)
+              .sort()
+              .join(),
+        ],
+        [2, true],
+      ],
+      ['admin-down', { admin_state_up: false }, (s) => s.adminStateUp, false],
+      ['gateway removed', { external_gateway_info: null }, (s) => s.gateway, null],
+    ];
+    let revision = (await spec()).revision;
+    for (const [name, update, read, expected] of cases) {
+      if (Object.keys(update).length > 0) {
+        const reply = await client.request('PUT', `/v2.0/routers/${first.router}`, { router: update });
+        assert.equal(reply.status, 200, `${name}: ${JSON.stringify(reply.body)}`);
+      }
+      const now = await spec();
+      assert.deepEqual(read(now), expected, name);
+      if (Object.keys(update).length > 0) assert.ok(now.revision > revision, `${name}: revision grows`);
+      revision = now.revision;
+    }
+    // A floating IP through the router, then its port deleted: the router's host is told, the NAT goes.
+    await client.request('PUT', `/v2.0/routers/${first.router}`, {
+      router: { external_gateway_info: { network_id: external['id'] } },
+    });
+    const port = await created(client, '/v2.0/ports', 'port', { network_id: first.network });
+    await created(client, '/v2.0/floatingips', 'floatingip', {
+      floating_network_id: external['id'],
+      port_id: port['id'],
+    });
+    assert.equal((await spec()).floatingIps.length, 1);
+    client.events.length = 0;
+    assert.equal((await client.request('DELETE', `/v2.0/ports/${String(port['id'])}`)).status, 204);
+    assert.deepEqual(
+      routerEvents(client).map((e) => [e.routerId, e.action]),
+      [[first.router, 'updated']],
+    );
+    assert.deepEqual((await spec()).floatingIps, []);
+  });
+
   test('the scheduler API: Neutron errors for a wrong agent, a router hosted elsewhere, an unhosted router', async () => {
     await reportRole(client, 'api-a', 'L3 agent');
     await reportRole(client, 'api-b', 'L3 agent');
