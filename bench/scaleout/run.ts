@@ -210,7 +210,12 @@ async function failover(bed: ScaleoutBed, cluster: Cluster, query: string): Prom
     await eventually(
       'the restarted agent is alive',
       async () => {
-        const reply = await api(cluster.url(0), 'GET', `/v2.0/agents?host=host${host.name}`);
+        // The DHCP one: a host also reports its Linux bridge agent (issue 13's roles).
+        const reply = await api(
+          cluster.url(0),
+          'GET',
+          `/v2.0/agents?host=host${host.name}&agent_type=DHCP%20agent`,
+        );
         const agents = (reply.body['agents'] ?? []) as { alive: boolean }[];
         return agents.length === 1 && agents[0]!.alive ? true : undefined;
       },

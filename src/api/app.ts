@@ -19,6 +19,7 @@ import type { AgentService } from '../service/agent-service.js';
 import type { RequestContext } from '../service/context.js';
 import type { FloatingIpService } from '../service/floating-ip-service.js';
 import type { InstanceService } from '../service/instance-service.js';
+import type { L3AgentService } from '../service/l3-agent-service.js';
 import type { NetworkService } from '../service/network-service.js';
 import type { PortService } from '../service/port-service.js';
 import type { RouterInterfaces } from '../service/router-interfaces.js';
@@ -30,6 +31,7 @@ import { authenticate } from './auth.js';
 import { discoveryPlugin } from './discovery.js';
 import { clientErrorResponse, toHttpError } from './error-mapping.js';
 import { instancesPlugin } from './instances.js';
+import { l3AgentsPlugin } from './l3-agents.js';
 import { checkRequestTarget, parseJsonBody } from './request-text.js';
 import { networksPlugin, portsPlugin, subnetsPlugin } from './resources.js';
 import { floatingIpsPlugin, routersPlugin } from './routers.js';
@@ -44,6 +46,8 @@ export interface ApiDeps {
   readonly subnetPools: SubnetPoolService;
   readonly addressScopes: AddressScopeService;
   readonly agents: AgentService;
+  /** Role heartbeats and the `l3_agent_scheduler` extension. */
+  readonly l3Agents: L3AgentService;
   readonly routers: RouterService;
   readonly routerInterfaces: RouterInterfaces;
   readonly floatingIps: FloatingIpService;
@@ -133,6 +137,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(subnetPoolsPlugin(deps.subnetPools, routeOptions));
   void app.register(addressScopesPlugin(deps.addressScopes, routeOptions));
   void app.register(agentsPlugin(deps.agents, routeOptions));
+  void app.register(l3AgentsPlugin(deps.l3Agents, routeOptions));
   void app.register(routersPlugin(deps.routers, deps.routerInterfaces, routeOptions));
   void app.register(floatingIpsPlugin(deps.floatingIps, routeOptions));
   void app.register(instancesPlugin(deps.instances, routeOptions));

@@ -112,6 +112,12 @@ export const EXTENSIONS: readonly Extension[] = [
     updated: '2017-11-28T09:00:00-00:00',
   },
   {
+    alias: 'l3_agent_scheduler',
+    name: 'L3 Agent Scheduler',
+    description: 'Schedule routers among l3 agents',
+    updated: '2013-02-07T10:00:00-00:00',
+  },
+  {
     alias: 'net-mtu',
     name: 'Network MTU',
     description: 'Provides MTU attribute for a network resource.',

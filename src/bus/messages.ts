@@ -13,12 +13,15 @@
  * - resource events v1 only (initial);
  * - plus `qdhcp.agent-binding` v1 (`dhcp-agent-rpc.ts`), published by the DHCP scheduler. Resource
  *   events are unchanged.
+ * - plus `qdhcp.router-event` v1 (`l3-agent-rpc.ts`), addressed to the host of the router (issue 13). A
+ *   DHCP-only subscriber ignores it.
  *
  * @module
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { WireErrorParams } from './bus-error.js';
 import { AgentBindingEventV1 } from './dhcp-agent-rpc.js';
+import { RouterEventV1 } from './l3-agent-rpc.js';
 
 /** The resources whose changes are published. */
 export const ResourceKind = Type.Union([
@@ -58,11 +61,11 @@ export type ResourceEventV1 = Static<typeof ResourceEventV1>;
 /** Every resource event version a subscriber may receive. */
 export type ResourceEvent = ResourceEventV1;
 
-/** Everything the bus carries to subscribers: resource events and DHCP agent binding events. */
-export type BusEvent = ResourceEvent | AgentBindingEventV1;
+/** Everything the bus carries to subscribers: resource events, DHCP agent binding events, router events. */
+export type BusEvent = ResourceEvent | AgentBindingEventV1 | RouterEventV1;
 
 /** The schema of {@link BusEvent}: what a transport checks every received event against. */
-export const BusEventSchema = Type.Union([ResourceEventV1, AgentBindingEventV1]);
+export const BusEventSchema = Type.Union([ResourceEventV1, AgentBindingEventV1, RouterEventV1]);
 
 /**
  * A request from an agent to the server (request/reply), e.g. "give me network X" during a resync.
@@ -108,4 +111,11 @@ export function resourceEvent(
   now: Date = new Date(),
 ): ResourceEventV1 {
   return { schema: 'qdhcp.resource-event', version: 1, ...fields, occurredAt: now.toISOString() };
+}
+
+/** What names an event in a log line: its schema and its network, or its router (router events). */
+export function eventLogFields(event: BusEvent): Record<string, string> {
+  return event.schema === 'qdhcp.router-event'
+    ? { schema: event.schema, routerId: event.routerId }
+    : { schema: event.schema, networkId: event.networkId };
 }

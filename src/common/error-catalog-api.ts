@@ -33,6 +33,8 @@ export const API_ERRORS = {
     404,
     'Agent {id} is not a valid DHCP Agent or has been disabled.',
   ),
+  /** The L3 scheduler's counterpart (neutron/extensions/l3agentscheduler.py, no full stop). */
+  INVALID_L3_AGENT: api('InvalidL3Agent', 404, 'Agent {id} is not a L3 Agent or has been disabled'),
   INSTANCE_NOT_FOUND: api('InstanceNotFound', 404, 'Instance {instance_id} could not be found.'),
   SUBNETPOOL_NOT_FOUND: api('SubnetPoolNotFound', 404, 'Subnet pool {subnetpool_id} could not be found.'),
   ADDRESS_SCOPE_NOT_FOUND: api(
@@ -251,6 +253,16 @@ export const API_ERRORS = {
     'NetworkNotHostedByDhcpAgent',
     409,
     'The network {network_id} is not hosted by the DHCP agent {agent_id}.',
+  ),
+  ROUTER_HOSTED_BY_L3_AGENT: api(
+    'RouterHostedByL3Agent',
+    409,
+    'The router {router_id} has been already hosted by the L3 Agent {agent_id}.',
+  ),
+  ROUTER_NOT_HOSTED_BY_L3_AGENT: api(
+    'RouterNotHostedByL3Agent',
+    409,
+    'The router {router_id} is not hosted by L3 agent {agent_id}.',
   ),
   ROUTER_IN_USE: api('RouterInUse', 409, 'Router {router_id} {reason}'),
   ROUTER_INTERFACE_IN_USE_BY_FLOATING_IP: api(

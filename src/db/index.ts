@@ -28,6 +28,7 @@ export type {
   SubnetPoolRecord,
   SubnetRecord,
 } from './records.js';
+export { type RouterL3Binding, routerL3Repository } from './router-l3-repository.js';
 export { floatingIpsRepository, routersRepository } from './routers-repository.js';
 export { subnetPoolsRepository } from './subnet-pools-repository.js';
 export { subnetsRepository } from './subnets-repository.js';

@@ -6,6 +6,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { errorText, QdhcpError } from '../common/errors.js';
+import { routerL3AgentBindings } from './migration-router-l3.js';
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -361,6 +362,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_subnet_pools': subnetPools,
   '0006_binding_drain': bindingDrain,
   '0007_routers': routers,
+  '0009_router_l3_agent_bindings': routerL3AgentBindings,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -204,6 +204,16 @@ export interface NetworkDhcpAgentBindingsTable {
 }
 
 /**
+ * `router_l3_agent_bindings`: a router's L3 revision and the L3 agent hosting it (null: unscheduled),
+ * one row per router (migration 0009).
+ */
+export interface RouterL3AgentBindingsTable {
+  router_id: string;
+  agent_id: string | null;
+  revision: number;
+}
+
+/**
  * `instances`: qdhcp's own instance records for the builtin metadata service (issue 5). The instance's
  * ports are the ports whose `device_id` is the instance id (no join table: one owner per port).
  */
@@ -240,6 +250,7 @@ export interface Schema {
   subnetpools: SubnetPoolsTable;
   agents: AgentsTable;
   network_dhcp_agent_bindings: NetworkDhcpAgentBindingsTable;
+  router_l3_agent_bindings: RouterL3AgentBindingsTable;
   networks: NetworksTable;
   subnets: SubnetsTable;
   ports: PortsTable;

@@ -9,7 +9,6 @@
  */
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentControlPlane } from '../agent/control-plane.js';
 import { handoverSocketPath, serveHandover } from '../agent/handover/handover-server.js';
 import {
   type LoadStateForTakeover,
@@ -22,7 +21,7 @@ import type { Logger } from '../common/logger.js';
 import { notifySystemd } from '../linux/fd-passing.js';
 import { listeningSockets } from '../linux/listening-sockets.js';
 import { ensureStateDir } from '../linux/state-dir.js';
-import { type RunningAgent, startAgent } from './agent.js';
+import { type AgentDeps, type RunningAgent, startAgent } from './agent.js';
 
 /** The flag a successor is started with. */
 export const TAKEOVER_FLAG = '--takeover';
@@ -66,7 +65,7 @@ export interface HandoverOptions {
  */
 export async function startAgentWithHandover(
   config: AgentConfig,
-  deps: { readonly controlPlane: AgentControlPlane; readonly logger: Logger },
+  deps: AgentDeps,
   options: HandoverOptions,
 ): Promise<{ close(): Promise<void> }> {
   const logger = deps.logger.child({ component: 'handover' });

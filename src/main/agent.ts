@@ -47,6 +47,7 @@ import type { Bus } from '../bus/bus.js';
 import { renderBusMetrics } from '../bus/bus-counters.js';
 import type { Logger } from '../common/logger.js';
 import { ensureStateDir } from '../linux/state-dir.js';
+import { type RoleDeps, type RunningRoles, startRoles } from './agent-roles.js';
 
 /** A running agent. `close()` stops serving (namespaces stay for the next start) and may be called twice. */
 export interface RunningAgent {
@@ -156,15 +157,20 @@ function metadataBackendOf(
   }
 }
 
+/** What an agent is started with. */
+export interface AgentDeps {
+  readonly controlPlane: AgentControlPlane;
+  readonly logger: Logger;
+  /** The L3/L2 roles' contract client and the router data plane (agent-roles.ts); absent: DHCP only. */
+  readonly roles?: RoleDeps | undefined;
+}
+
 /**
  * Starts the agent on its control plane (qdhcp's bus or neutron-server, `control-plane.ts`): subscribes to
  * its messages, sends the first heartbeat, runs the startup full sync in the background (the server may
  * still be starting; failures retry) and the periodic one. The control plane is closed with the agent.
  */
-export async function startAgent(
-  config: AgentConfig,
-  deps: { readonly controlPlane: AgentControlPlane; readonly logger: Logger },
-): Promise<RunningAgent> {
+export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
   const { controlPlane } = deps;
   const logger = deps.logger.child({ component: 'agent', host: config.host });
   const { dhcp, plumbing } = settingsFrom(config);
@@ -255,27 +261,36 @@ export async function startAgent(
   const metricsServer =
     config.metricsBind === undefined ? undefined : await serveMetrics(config.metricsBind, renderMetrics);
   const l2Role = l2RoleOf(config, controlPlane, plumbing, logger);
+  let roles: RunningRoles | undefined;
   const unsubscribe = controlPlane.subscribe(config.host, (message) => {
+    // Router events are the L3 role's (dropped when it is off); everything else the DHCP reconciler's.
+    if ((message as { schema?: unknown } | null)?.schema === 'qdhcp.router-event') {
+      roles?.handleMessage(message);
+      return;
+    }
     void reconciler.handleMessage(message);
     l2Role?.handleMessage(message);
   });
   // Messages sent while the transport was away never reached this agent: a full resync recovers them.
-  const unsubscribeReconnect = controlPlane.onResync((reason) => void reconciler.fullSync(reason));
+  const unsubscribeReconnect = controlPlane.onResync((reason) => {
+    void reconciler.fullSync(reason);
+    roles?.resync(reason);
+  });
   const heartbeat = new Heartbeat(
-    rpc,
-    (startFlag) => ({
-      host: config.host,
-      binary: 'qdhcp-agent',
-      agentType: 'DHCP agent',
-      availabilityZone: config.availabilityZone,
-      startFlag,
-      configurations: {
-        driver: dataPlane.name,
-        ...reconciler.totals(),
-        ...(config.localIp !== undefined && { tunnelIp: config.localIp }),
-        physicalNetworks: mappedPhysnets(plumbing),
-      },
-    }),
+    (startFlag) =>
+      rpc.call('agent.report_state', {
+        host: config.host,
+        binary: 'qdhcp-agent',
+        agentType: 'DHCP agent',
+        availabilityZone: config.availabilityZone,
+        startFlag,
+        configurations: {
+          driver: dataPlane.name,
+          ...reconciler.totals(),
+          ...(config.localIp !== undefined && { tunnelIp: config.localIp }),
+          physicalNetworks: mappedPhysnets(plumbing),
+        },
+      }),
     config.reportIntervalSeconds * 1000,
     (reason) => void reconciler.fullSync(reason),
     logger,
@@ -288,6 +303,7 @@ export async function startAgent(
   const restored =
     servedState === undefined ? Promise.resolve() : restoreSnapshot(config, reconciler, logger);
   void restored.then(() => heartbeat.start()).then(() => reconciler.fullSync('startup'));
+  roles = startRoles(config, { logger, roles: deps.roles });
   logger.info(
     {
       event: 'agent.started',
@@ -313,6 +329,7 @@ export async function startAgent(
       closing ??= (async () => {
         unsubscribe();
         unsubscribeReconnect();
+        await roles?.close();
         await heartbeat.stop();
         await l2Role?.stop();
         await reconciler.stop();

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { RouterDataPlane } from '../agent/router/router-spec.js';
 import type { RunningAgent } from './agent.js';
 import type { ComponentStarter } from './run.js';
 import { startServer } from './server.js';
@@ -14,7 +15,13 @@ import { startServer } from './server.js';
  * Stopped in reverse, so the agent stops before the server it talks to. The API's `/metrics` serves the
  * agent's families (issue 4: metrics "on the API and the agent"), empty until the agent has started.
  */
-export function allInOneWithAgent(agentFlags: Readonly<Record<string, string>>): readonly ComponentStarter[] {
+export function allInOneWithAgent(
+  agentFlags: Readonly<Record<string, string>>,
+  options: {
+    /** The L3 role's data plane (issue 13); absent: the L3 role is not started. */
+    readonly routerDataPlane?: RouterDataPlane;
+  } = {},
+): readonly ComponentStarter[] {
   let agent: RunningAgent | undefined;
   return [
     (context) =>
@@ -36,7 +43,12 @@ export function allInOneWithAgent(agentFlags: Readonly<Record<string, string>>):
         dhcp_lease_duration: String(config.dhcpLeaseDuration),
         debug: String(config.debug),
       });
-      agent = await startAgent(agentConfig, { controlPlane: busControlPlane(bus), logger });
+      const { createL3Rpc } = await import('../agent/router/l3-rpc.js');
+      agent = await startAgent(agentConfig, {
+        controlPlane: busControlPlane(bus),
+        logger,
+        roles: { rpc: createL3Rpc(bus), routerDataPlane: options.routerDataPlane },
+      });
       return agent;
     },
   ];

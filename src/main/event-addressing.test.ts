@@ -16,9 +16,9 @@ function agentView(client: AgentClient, host: string): string[] {
   client.plane().bus.subscribe(
     (event: BusEvent) => {
       seen.push(
-        event.schema === 'qdhcp.agent-binding'
-          ? `binding:${event.host}:${event.action}`
-          : `${event.resource}:${event.action}`,
+        event.schema === 'qdhcp.resource-event'
+          ? `${event.resource}:${event.action}`
+          : `binding:${event.host}:${event.action}`,
       );
     },
     { host },
@@ -41,6 +41,19 @@ test('addressOf: binding events to their host, a deleted network to everyone, th
   assert.deepEqual(await addressOf(testEvent(1, 'net-2'), hostsOf), { hosts: [] });
   const deleted = { ...testEvent(2), resource: 'network' as const, action: 'deleted' as const };
   assert.deepEqual(await addressOf(deleted, hostsOf), {});
+  // A router event (issue 13) goes to the router's host only, whatever the networks' hosts are.
+  for (const action of ['updated', 'unbound'] as const) {
+    const router: BusEvent = {
+      schema: 'qdhcp.router-event',
+      version: 1,
+      host: 'l3-host',
+      routerId: 'router-1',
+      action,
+      revision: 4,
+      occurredAt: new Date().toISOString(),
+    };
+    assert.deepEqual(await addressOf(router, hostsOf), { hosts: ['l3-host'] });
+  }
 });
 
 test('addressedBus: a failed host lookup is reported and the event fans out; explicit hosts are kept', async () => {

@@ -5,7 +5,7 @@
  * @module
  */
 import { hostname } from 'node:os';
-import { type Bus, createInProcessBus } from '../bus/index.js';
+import { type Bus, type BusEvent, createInProcessBus, eventLogFields } from '../bus/index.js';
 import { loadConfig, type ServerConfig } from '../common/config.js';
 import { isQdhcpError, QdhcpError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
@@ -39,8 +39,8 @@ export interface ProcessConfig {
  * connected, rejects when the broker stays unreachable). `name` labels the process in the broker.
  */
 export async function createBus(config: ProcessConfig, logger: Logger, name = 'qdhcp'): Promise<Bus> {
-  const onHandlerError = (error: unknown, event: { schema: string; networkId: string }) =>
-    logger.error({ err: error, schema: event.schema, networkId: event.networkId }, 'bus subscriber failed');
+  const onHandlerError = (error: unknown, event: BusEvent) =>
+    logger.error({ err: error, ...eventLogFields(event) }, 'bus subscriber failed');
   if (config.transportUrl.startsWith('inprocess:') || config.rpc === 'neutron')
     return createInProcessBus({ onHandlerError });
   if (/^amqps?:/.test(config.transportUrl)) {

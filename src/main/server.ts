@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
 import { addressedBus } from '../bus/addressing.js';
-import { type Bus, createInProcessBus, type ResourceEvent } from '../bus/index.js';
+import { type Bus, createInProcessBus, eventLogFields, type ResourceEvent } from '../bus/index.js';
 import type { ServerConfig } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { agentsRepository, type Database, describeDatabaseUrl, openDatabase } from '../db/index.js';
@@ -25,16 +25,23 @@ import {
   schedulingTrigger,
   startPeriodic,
 } from '../service/agent-liveness.js';
-import { serveDhcpAgentContract, serveL2AgentContract } from '../service/agent-rpc-server.js';
+import {
+  serveDhcpAgentContract,
+  serveL2AgentContract,
+  serveL3AgentContract,
+} from '../service/agent-rpc-server.js';
 import { type AgentService, createAgentService } from '../service/agent-service.js';
 import { AllocationCache } from '../service/allocation-cache.js';
 import type { Clock } from '../service/clock.js';
 import { createFloatingIpService } from '../service/floating-ip-service.js';
 import { createInstanceService } from '../service/instance-service.js';
+import { createL3AgentService } from '../service/l3-agent-service.js';
 import { getMetadataInstance } from '../service/metadata-identity.js';
 import { createNetworkService } from '../service/network-service.js';
 import { createPortService } from '../service/port-service.js';
 import { createRouterInterfaces } from '../service/router-interfaces.js';
+import { syncRouters } from '../service/router-l3-sync.js';
+import { moveRoutersOfDeadAgents } from '../service/router-scheduler.js';
 import { createRouterService } from '../service/router-service.js';
 import { createSubnetPoolService } from '../service/subnet-pool-service.js';
 import { createSubnetService } from '../service/subnet-service.js';
@@ -83,10 +90,7 @@ export async function buildControlPlane(
     options.bus ??
     createInProcessBus({
       onHandlerError: (error, event) =>
-        logger?.error(
-          { err: error, schema: event.schema, networkId: event.networkId },
-          'bus subscriber failed',
-        ),
+        logger?.error({ err: error, ...eventLogFields(event) }, 'bus subscriber failed'),
     });
   // Events go to the agents hosting their network (spec §4.11), looked up after the commit.
   const bus = addressedBus(
@@ -103,6 +107,7 @@ export async function buildControlPlane(
       logger?.error({ err: error, resource: event.resource, id: event.id }, 'event not published'),
   };
   const agents = createAgentService(deps);
+  const l3Agents = createL3AgentService(deps);
   // One allocation cache for the port use-cases and `dhcp.ports_ready` (a port going ACTIVE keeps it valid).
   const allocationCache = new AllocationCache();
   const dhcpRpc = createDhcpRpcService({ ...deps, allocationCache });
@@ -116,6 +121,7 @@ export async function buildControlPlane(
     subnetPools: createSubnetPoolService(deps),
     addressScopes: createAddressScopeService(deps),
     agents,
+    l3Agents,
     instances: createInstanceService({ ...deps, ports }),
     routers: createRouterService({ ...deps, ports }),
     routerInterfaces: createRouterInterfaces({ ...deps, ports }),
@@ -136,7 +142,13 @@ export async function buildControlPlane(
   const schedulingIdle = async () => {
     while (pending.size > 0) await Promise.all([...pending]);
   };
-  const checkAgents = createLivenessCheck(deps);
+  const checkNetworks = createLivenessCheck(deps);
+  // Routers of dead L3 agents move on the same tick (issue 13); the report counts networks only.
+  const checkAgents = async () => {
+    const report = await checkNetworks();
+    await moveRoutersOfDeadAgents(deps);
+    return report;
+  };
   let liveness: PeriodicTask | undefined;
   const startLivenessCheck = () => {
     if (liveness !== undefined || !config.allowAutomaticDhcpFailover) return;
@@ -158,6 +170,10 @@ export async function buildControlPlane(
     ...serveL2AgentContract(bus, {
       'l2.get_port_by_device': (params) => l2Rpc.getPortByDevice(params),
       'l2.port_bound': (params) => l2Rpc.portBound(params),
+    }),
+    ...serveL3AgentContract(bus, {
+      'agent.report_role_state': (params) => l3Agents.reportRoleState(params),
+      'l3.sync_routers': (params) => syncRouters(deps, params),
     }),
     unsubscribeScheduling,
   ];

@@ -15,11 +15,22 @@ import {
 } from '../bus/dhcp-agent-rpc.js';
 import type { Bus, Unsubscribe } from '../bus/index.js';
 import { L2_AGENT_METHODS } from '../bus/l2-agent-rpc.js';
+import {
+  L3_AGENT_METHODS,
+  type L3AgentMethod,
+  type L3MethodParams,
+  type L3MethodResult,
+} from '../bus/l3-agent-rpc.js';
 import { QdhcpError } from '../common/errors.js';
 
 /** One handler per contract method. */
 export type DhcpAgentHandlers = {
   readonly [M in DhcpAgentMethod]: (params: MethodParams<M>) => Promise<MethodResult<M>>;
+};
+
+/** One handler per method of the L3 contract (`bus/l3-agent-rpc.ts`). */
+export type L3AgentHandlers = {
+  readonly [M in L3AgentMethod]: (params: L3MethodParams<M>) => Promise<L3MethodResult<M>>;
 };
 
 type Methods = Record<string, { readonly params: TSchema; readonly result: TSchema }>;
@@ -62,4 +73,9 @@ export function serveL2AgentContract(
   handlers: ContractHandlers<typeof L2_AGENT_METHODS>,
 ): Unsubscribe[] {
   return serveContract(bus, L2_AGENT_METHODS, handlers);
+}
+
+/** Serves every method of the L3 contract, with the same checks. */
+export function serveL3AgentContract(bus: Bus, handlers: L3AgentHandlers): Unsubscribe[] {
+  return serveContract(bus, L3_AGENT_METHODS, handlers);
 }

@@ -23,6 +23,7 @@ import { formatTimestamp } from './clock.js';
 import { ADMIN_CONTEXT, type RequestContext, visibilityScope } from './context.js';
 import type { FloatingIpInput } from './inputs.js';
 import { checkRevision, ownerProject, requireOwner, visibleOr404 } from './policy.js';
+import { routerChanged } from './router-scheduler.js';
 import type { RouterServiceDeps } from './router-service.js';
 import { runMutation, type WriteScope } from './unit-of-work.js';
 import { type FloatingIpView, floatingIpView } from './views.js';
@@ -184,6 +185,7 @@ export function createFloatingIpService(deps: RouterServiceDeps) {
       revisionNumber: 0,
     };
     await floatingIpsRepository.insert(scope.tx, record);
+    if (record.routerId !== null) await routerChanged(scope, deps, record.routerId);
     return floatingIpView(record);
   }
 
@@ -255,6 +257,9 @@ export function createFloatingIpService(deps: RouterServiceDeps) {
           revisionNumber: current.revisionNumber + 1,
         };
         await floatingIpsRepository.update(scope.tx, updated);
+        // The router it leaves and the one it joins (the same one when only the fixed IP changed).
+        for (const routerId of new Set([current.routerId, updated.routerId]))
+          if (routerId !== null) await routerChanged(scope, deps, routerId);
         return floatingIpView(updated);
       });
     },
@@ -266,6 +271,7 @@ export function createFloatingIpService(deps: RouterServiceDeps) {
         checkRevision(current.revisionNumber, ifMatch);
         requireOwner(context, current, 'delete_floatingip');
         await floatingIpsRepository.delete(scope.tx, id);
+        if (current.routerId !== null) await routerChanged(scope, deps, current.routerId);
         if (await portsRepository.get(scope.tx, current.floatingPortId))
           await ports.deleteWithin(scope, ADMIN_CONTEXT, current.floatingPortId);
       });

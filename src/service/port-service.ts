@@ -32,6 +32,7 @@ import {
   newPortRecord,
   updatedPortRecord,
 } from './port-records.js';
+import { routerChanged } from './router-scheduler.js';
 import { disassociateFloatingIps, isServicePortInUse } from './service-ports.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { type PortView, portView } from './views.js';
@@ -272,7 +273,8 @@ export function createPortService(deps: PortServiceDeps) {
     const port = await visiblePort(scope.tx, context, id);
     checkRevision(port.revisionNumber, ifMatch);
     const allocations = cache.take(port.networkId, revision);
-    await disassociateFloatingIps(scope.tx, id, formatTimestamp(clock()));
+    for (const routerId of await disassociateFloatingIps(scope.tx, id, formatTimestamp(clock())))
+      await routerChanged(scope, deps, routerId);
     await portsRepository.delete(scope.tx, id);
     const newRevision = await scope.emit(
       'port',

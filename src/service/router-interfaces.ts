@@ -25,6 +25,7 @@ import { ADMIN_CONTEXT, type RequestContext } from './context.js';
 import type { RouterInterfaceRequest } from './inputs.js';
 import { requireOwner } from './policy.js';
 import { checkInterfaceNotInUse, checkNewInterfaceSubnets, type SubnetOnRouter } from './router-rules.js';
+import { routerChanged } from './router-scheduler.js';
 import { lockedRouter, type RouterServiceDeps, routerPorts } from './router-service.js';
 import { runMutation, type WriteScope } from './unit-of-work.js';
 
@@ -70,6 +71,7 @@ export function createRouterInterfaces(deps: RouterServiceDeps) {
       updatedAt: formatTimestamp(clock()),
       revisionNumber: router.revisionNumber + 1,
     });
+    await routerChanged(scope, deps, router.id);
   }
   const forUpdate = database.kind === 'postgres';
 

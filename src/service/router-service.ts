@@ -27,11 +27,15 @@ import type { GatewayInfoRequest, RouterInput } from './inputs.js';
 import { checkRevision, forbidden, ownerProject, requireOwner, visibleOr404 } from './policy.js';
 import type { PortService } from './port-service.js';
 import { checkRoutes } from './router-rules.js';
-import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
+import { type RouterSchedulerDeps, routerChanged, routerDeleted } from './router-scheduler.js';
+import { runMutation, type WriteScope } from './unit-of-work.js';
 import { type RouterView, routerView } from './views.js';
 
-/** What the router use-cases need: the unit of work, and the port use-cases for the router's ports. */
-export interface RouterServiceDeps extends UnitOfWorkDeps {
+/**
+ * What the router use-cases need: the unit of work with the scheduling settings (every change reaches the
+ * router's L3 agent, router-scheduler.ts), and the port use-cases for the router's ports.
+ */
+export interface RouterServiceDeps extends RouterSchedulerDeps {
   readonly ports: PortService;
 }
 
@@ -194,6 +198,7 @@ export function createRouterService(deps: RouterServiceDeps) {
     await routersRepository.insert(scope.tx, record);
     const withGateway = await applyGateway(scope, record, gateway);
     if (withGateway !== record) await routersRepository.update(scope.tx, withGateway);
+    await routerChanged(scope, deps, record.id);
     return viewOf(scope.tx, withGateway);
   }
 
@@ -253,6 +258,7 @@ export function createRouterService(deps: RouterServiceDeps) {
           revisionNumber: current.revisionNumber + 1,
         };
         await routersRepository.update(scope.tx, updated);
+        await routerChanged(scope, deps, updated.id);
         return viewOf(scope.tx, updated);
       });
     },
@@ -267,6 +273,7 @@ export function createRouterService(deps: RouterServiceDeps) {
         if (own.some((p) => p.deviceOwner === DEVICE_OWNER_ROUTER_INTERFACE))
           throw new QdhcpError('ROUTER_IN_USE', { router_id: id, reason: 'still has ports' });
         await applyGateway(scope, current, null);
+        await routerDeleted(scope, deps, id);
         await routersRepository.delete(scope.tx, id);
       });
     },

@@ -24,10 +24,13 @@ export async function isServicePortInUse(tx: Queryable, port: PortRecord): Promi
 
 /**
  * Disassociates the floating IPs of a port that is being deleted (Neutron's `disassociate_floatingips`
- * on port delete): they stay allocated, DOWN, without a port.
+ * on port delete): they stay allocated, DOWN, without a port. Returns the routers they went through (their
+ * L3 agents must drop the NAT: router-scheduler.ts `routerChanged`).
  */
-export async function disassociateFloatingIps(tx: Queryable, portId: string, now: string): Promise<void> {
+export async function disassociateFloatingIps(tx: Queryable, portId: string, now: string): Promise<string[]> {
+  const routers = new Set<string>();
   for (const fip of await floatingIpsRepository.listByFixedPort(tx, portId)) {
+    if (fip.routerId !== null) routers.add(fip.routerId);
     await floatingIpsRepository.update(tx, {
       ...fip,
       fixedPortId: null,
@@ -38,6 +41,7 @@ export async function disassociateFloatingIps(tx: Queryable, portId: string, now
       revisionNumber: fip.revisionNumber + 1,
     });
   }
+  return [...routers];
 }
 
 /**

@@ -47,7 +47,11 @@ describe('admin-down is a drain: the network moves without a missed DHCP answer'
   const hostsOf = async (networkId: string) =>
     (await dhcpAgentsOf(cluster!.url(0), networkId)).map((a) => a.host).sort();
   const agentIdOf = async (host: SimulatedHost) => {
-    const reply = await api(cluster!.url(0), 'GET', `/v2.0/agents?host=host${host.name}`);
+    const reply = await api(
+      cluster!.url(0),
+      'GET',
+      `/v2.0/agents?host=host${host.name}&agent_type=DHCP%20agent`,
+    );
     return (reply.body['agents'] as { id: string }[])[0]!.id;
   };
   const setAdmin = async (host: SimulatedHost, up: boolean) => {

@@ -1,11 +1,18 @@
-import type { MethodParams } from '../../bus/dhcp-agent-rpc.js';
 import type { Logger } from '../../common/logger.js';
-import type { AgentRpc } from '../reconciler/agent-rpc.js';
+
+/** The server's answer to one report (`agent.report_state`, or `agent.report_role_state` of l3-agent-rpc.ts). */
+export interface ReportAnswer {
+  readonly status: 'new' | 'alive' | 'revived';
+}
+
+/** Sends one report; `startFlag` is true until the first report was accepted. */
+export type SendReport = (startFlag: boolean) => Promise<ReportAnswer>;
 
 /**
  * Heartbeats (spec §4.9): `agent.report_state` every `intervalMs`, `startFlag` until the first one is
  * accepted. After that, an answer `revived` (the server had the agent dead) or `new` (the server forgot it)
- * asks for a full resync, since bindings may have moved meanwhile.
+ * asks for a full resync, since bindings may have moved meanwhile. One per reported agent type (the DHCP
+ * role's `agent.report_state`, the L3 and L2 roles' `agent.report_role_state`).
  */
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;
@@ -14,8 +21,7 @@ export class Heartbeat {
   private inFlight: Promise<void> | undefined;
 
   constructor(
-    private readonly rpc: AgentRpc,
-    private readonly report: (startFlag: boolean) => MethodParams<'agent.report_state'>,
+    private readonly send: SendReport,
     private readonly intervalMs: number,
     private readonly onResync: (reason: string) => void,
     private readonly logger: Logger,
@@ -42,7 +48,7 @@ export class Heartbeat {
     try {
       if (this.stopped) return;
       const first = !this.accepted;
-      const answer = await this.rpc.call('agent.report_state', this.report(first));
+      const answer = await this.send(first);
       this.accepted = true;
       if (!first && answer.status !== 'alive')
         this.onResync(

@@ -219,16 +219,17 @@ describe('heartbeat', () => {
       return { agentId: 'a1', status };
     });
     const resyncs: string[] = [];
+    const rpc = createAgentRpc(bus);
     const heartbeat = new Heartbeat(
-      createAgentRpc(bus),
-      (startFlag) => ({
-        host: 'h1',
-        binary: 'qdhcp-agent',
-        agentType: 'DHCP agent',
-        availabilityZone: 'nova',
-        startFlag,
-        configurations: { driver: 'builtin', networks: 0, subnets: 0, ports: 0, physicalNetworks: [] },
-      }),
+      (startFlag) =>
+        rpc.call('agent.report_state', {
+          host: 'h1',
+          binary: 'qdhcp-agent',
+          agentType: 'DHCP agent',
+          availabilityZone: 'nova',
+          startFlag,
+          configurations: { driver: 'builtin', networks: 0, subnets: 0, ports: 0, physicalNetworks: [] },
+        }),
       10,
       (reason) => resyncs.push(reason),
       createLogger({ level: 'silent' }),

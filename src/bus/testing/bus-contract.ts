@@ -6,8 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Value } from '@sinclair/typebox/value';
 import { isQdhcpError, QdhcpError } from '../../common/errors.js';
+import { addressOf } from '../addressing.js';
 import type { Bus } from '../bus.js';
+import { type L3Router, type RouterEventV1, SyncRoutersResult } from '../l3-agent-rpc.js';
 import { type BusEvent, type BusRequest, type ResourceEvent, resourceEvent } from '../messages.js';
 
 /** The processes of one test: servers and agents, each with its bus (in-process: one shared bus). */
@@ -123,6 +126,70 @@ export function busContract(label: string, open: () => Promise<BusTransport>): v
       await assert.rejects(agent.request(testRequest('nope')), (error: unknown) =>
         isQdhcpError(error, 'BUS_NO_SERVER'),
       );
+    },
+  );
+
+  withTransport(
+    'the L3 contract: router events reach their host only, l3.sync_routers answers a router',
+    async (t) => {
+      const server = await t.server();
+      const agentA = await t.agent();
+      const agentB = await t.agent();
+      const seenA: RouterEventV1[] = [];
+      const seenB: RouterEventV1[] = [];
+      const keep = (into: RouterEventV1[]) => (event: BusEvent) => {
+        if (event.schema === 'qdhcp.router-event') into.push(event);
+      };
+      agentA.subscribe(keep(seenA), { host: 'host-a' });
+      agentB.subscribe(keep(seenB), { host: 'host-b' });
+      const router: L3Router = {
+        id: 'router-1',
+        projectId: 'p',
+        adminStateUp: true,
+        gateway: null,
+        interfaces: [
+          {
+            portId: 'port-1',
+            networkId: 'net-1',
+            macAddress: 'fa:16:3e:00:00:01',
+            mtu: 1500,
+            addresses: [
+              {
+                subnetId: 'sub-1',
+                ipAddress: '10.0.0.1',
+                cidr: '10.0.0.0/24',
+                ipVersion: 4,
+                gatewayIp: '10.0.0.1',
+              },
+            ],
+          },
+        ],
+        floatingIps: [],
+        routes: [{ destination: '10.9.0.0/16', nexthop: '10.0.0.9' }],
+        revision: 3,
+      };
+      server.serve('l3.sync_routers', async (params) => ({
+        routers: params['host'] === 'host-a' ? [router] : [],
+      }));
+      await Promise.all([agentA.flush(), agentB.flush(), server.flush()]);
+      const event: RouterEventV1 = {
+        schema: 'qdhcp.router-event',
+        version: 1,
+        host: 'host-a',
+        routerId: 'router-1',
+        action: 'updated',
+        revision: 3,
+        occurredAt: new Date(0).toISOString(),
+      };
+      // Addressed by `addressOf` (the control plane's addressedBus): a router event goes to its host.
+      await server.publish(event, await addressOf(event, async () => ['host-b']));
+      await eventually(() => seenA.length === 1, 'router event at host-a');
+      assert.deepEqual(seenA, [event]);
+      const reply = (await agentA.request(testRequest('l3.sync_routers', { host: 'host-a' }))) as unknown;
+      assert.ok(Value.Check(SyncRoutersResult, reply));
+      assert.deepEqual(reply, { routers: [router] });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(seenB, [], 'host-b got nothing');
     },
   );
 

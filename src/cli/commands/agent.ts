@@ -29,6 +29,7 @@ export function registerAgent(program: Command): void {
     const { runProcess } = await import('../../main/run.js');
     const { createControlPlane } = await import('../../main/agent.js');
     const { startAgentWithHandover } = await import('../../main/agent-handover.js');
+    const { createL3Rpc } = await import('../../agent/router/l3-rpc.js');
     const opts = command.opts<{
       config?: string;
       neutron?: boolean;
@@ -53,7 +54,12 @@ export function registerAgent(program: Command): void {
             );
           return startAgentWithHandover(
             config,
-            { controlPlane: await createControlPlane(config, bus, logger), logger },
+            {
+              controlPlane: await createControlPlane(config, bus, logger),
+              logger,
+              // No router data plane is wired here yet (issue 13's Linux side): the L3 role stays off.
+              roles: { rpc: createL3Rpc(bus) },
+            },
             { takeover: opts.takeover === true },
           );
         },
