@@ -23,6 +23,8 @@ import type { NetworkService } from '../service/network-service.js';
 import type { PortService } from '../service/port-service.js';
 import type { RouterInterfaces } from '../service/router-interfaces.js';
 import type { RouterService } from '../service/router-service.js';
+import type { SecurityGroupRuleService } from '../service/security-group-rule-service.js';
+import type { SecurityGroupService } from '../service/security-group-service.js';
 import type { SubnetPoolService } from '../service/subnet-pool-service.js';
 import type { SubnetService } from '../service/subnet-service.js';
 import { agentsPlugin } from './agents.js';
@@ -33,6 +35,7 @@ import { instancesPlugin } from './instances.js';
 import { checkRequestTarget, parseJsonBody } from './request-text.js';
 import { networksPlugin, portsPlugin, subnetsPlugin } from './resources.js';
 import { floatingIpsPlugin, routersPlugin } from './routers.js';
+import { securityGroupRulesPlugin, securityGroupsPlugin } from './security-groups.js';
 import { addressScopesPlugin, subnetPoolsPlugin } from './subnet-pools.js';
 
 /** What the API is built from. */
@@ -47,6 +50,8 @@ export interface ApiDeps {
   readonly routers: RouterService;
   readonly routerInterfaces: RouterInterfaces;
   readonly floatingIps: FloatingIpService;
+  readonly securityGroups: SecurityGroupService;
+  readonly securityGroupRules: SecurityGroupRuleService;
   /** qdhcp's instance records (builtin metadata, `/v2.0/qdhcp/instances`). */
   readonly instances: InstanceService;
   /** Omit for a silent API (tests). */
@@ -135,6 +140,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(agentsPlugin(deps.agents, routeOptions));
   void app.register(routersPlugin(deps.routers, deps.routerInterfaces, routeOptions));
   void app.register(floatingIpsPlugin(deps.floatingIps, routeOptions));
+  void app.register(securityGroupsPlugin(deps.securityGroups, routeOptions));
+  void app.register(securityGroupRulesPlugin(deps.securityGroupRules, routeOptions));
   void app.register(instancesPlugin(deps.instances, routeOptions));
   return app;
 }

@@ -25,9 +25,16 @@ export type {
   PortRecord,
   RouterRecord,
   RouterRoute,
+  SecurityGroupRecord,
+  SecurityGroupRuleRecord,
   SubnetPoolRecord,
   SubnetRecord,
 } from './records.js';
 export { floatingIpsRepository, routersRepository } from './routers-repository.js';
+export {
+  type SecurityGroupListFilter,
+  securityGroupRulesRepository,
+  securityGroupsRepository,
+} from './security-groups-repository.js';
 export { subnetPoolsRepository } from './subnet-pools-repository.js';
 export { subnetsRepository } from './subnets-repository.js';

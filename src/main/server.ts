@@ -35,6 +35,8 @@ import { createNetworkService } from '../service/network-service.js';
 import { createPortService } from '../service/port-service.js';
 import { createRouterInterfaces } from '../service/router-interfaces.js';
 import { createRouterService } from '../service/router-service.js';
+import { createSecurityGroupRuleService } from '../service/security-group-rule-service.js';
+import { createSecurityGroupService } from '../service/security-group-service.js';
 import { createSubnetPoolService } from '../service/subnet-pool-service.js';
 import { createSubnetService } from '../service/subnet-service.js';
 
@@ -106,6 +108,10 @@ export async function buildControlPlane(
   const allocationCache = new AllocationCache();
   const dhcpRpc = createDhcpRpcService({ ...deps, allocationCache });
   const ports = createPortService({ ...deps, allocationCache });
+  const quotas = {
+    securityGroup: config.quotaSecurityGroup,
+    securityGroupRule: config.quotaSecurityGroupRule,
+  };
   const api = buildApi({
     config,
     networks: createNetworkService(deps),
@@ -118,6 +124,8 @@ export async function buildControlPlane(
     routers: createRouterService({ ...deps, ports }),
     routerInterfaces: createRouterInterfaces({ ...deps, ports }),
     floatingIps: createFloatingIpService({ ...deps, ports }),
+    securityGroups: createSecurityGroupService({ ...deps, quotas }),
+    securityGroupRules: createSecurityGroupRuleService({ ...deps, quotas }),
     ...(logger && { logger }),
   });
   // Scheduling after a committed change, outside the API's transaction (Neutron does it in the
