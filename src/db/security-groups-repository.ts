@@ -151,6 +151,24 @@ export const securityGroupsRepository = {
     return rows.map((r) => r.port_id);
   },
 
+  /** The ids of the ports in each of `groupIds` (groups without ports are absent). */
+  async portsOfGroups(db: Queryable, groupIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const chunk of chunks(groupIds)) {
+      const rows = await db
+        .selectFrom('securitygroupportbindings')
+        .select(['port_id', 'security_group_id'])
+        .where(columnIn('security_group_id', chunk))
+        .execute();
+      for (const row of rows) {
+        const list = out.get(row.security_group_id) ?? [];
+        list.push(row.port_id);
+        out.set(row.security_group_id, list);
+      }
+    }
+    return out;
+  },
+
   /** The groups of each of `portIds` (ports in no group are absent). */
   async groupsOfPorts(db: Queryable, portIds: readonly string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();

@@ -35,6 +35,7 @@ import { createNetworkService } from '../service/network-service.js';
 import { createPortService } from '../service/port-service.js';
 import { createRouterInterfaces } from '../service/router-interfaces.js';
 import { createRouterService } from '../service/router-service.js';
+import { serveSecurityGroupContract } from '../service/security-group-rpc.js';
 import { createSecurityGroupRuleService } from '../service/security-group-rule-service.js';
 import { createSecurityGroupService } from '../service/security-group-service.js';
 import { createSubnetPoolService } from '../service/subnet-pool-service.js';
@@ -161,6 +162,7 @@ export async function buildControlPlane(
       'dhcp.networks_served': (params) => networksServed(deps, params),
       'metadata.get_instance': (params) => getMetadataInstance(database, config.dnsDomain, params),
     }),
+    ...serveSecurityGroupContract(bus, database),
     unsubscribeScheduling,
   ];
   let closing: Promise<void> | undefined;
