@@ -52,10 +52,7 @@ function sameMembers(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((id) => b.includes(id));
 }
 
-/**
- * An updated port's groups. Without port security afterwards: groups given → 400; groups kept from
- * before (not given, port in some) → 409 PortSecurityPortHasSecurityGroup.
- */
+/** An updated port's groups: the requested ones (checked) when they differ, else the current ones. */
 export async function updatedPortGroups(
   scope: WriteScope,
   context: RequestContext,
@@ -64,18 +61,25 @@ export async function updatedPortGroups(
   deviceOwner: string,
 ): Promise<readonly string[]> {
   const requested = input.security_groups;
-  let groups = current.securityGroups;
-  if (requested !== undefined && !sameMembers(requested, current.securityGroups)) {
-    groups = isTrusted(deviceOwner)
-      ? []
-      : await checkPortGroups(scope.tx, context, current.projectId, requested);
-  }
-  const portSecurity = input.port_security_enabled ?? current.portSecurityEnabled;
-  if (!portSecurity) {
-    if (requested !== undefined && requested.length > 0)
-      throw new QdhcpError('PORT_SECURITY_AND_IP_REQUIRED_FOR_SECURITY_GROUPS');
-    if (requested === undefined && current.securityGroups.length > 0)
-      throw new QdhcpError('PORT_SECURITY_PORT_HAS_SECURITY_GROUP');
-  }
-  return groups;
+  if (requested === undefined || sameMembers(requested, current.securityGroups))
+    return current.securityGroups;
+  return isTrusted(deviceOwner) ? [] : checkPortGroups(scope.tx, context, current.projectId, requested);
+}
+
+/**
+ * Without port security after an update, a port is in no group: groups given → 400; groups kept from
+ * before (not given, port in some) → 409 PortSecurityPortHasSecurityGroup. Checked after the address
+ * pairs, as ML2's `_portsec_ext_port_update_processing` does.
+ */
+export function checkGroupsWithoutPortSecurity(
+  current: PortRecord,
+  input: PortInput,
+  updated: PortRecord,
+): void {
+  if (updated.portSecurityEnabled) return;
+  const requested = input.security_groups;
+  if (requested !== undefined && requested.length > 0)
+    throw new QdhcpError('PORT_SECURITY_AND_IP_REQUIRED_FOR_SECURITY_GROUPS');
+  if (requested === undefined && current.securityGroups.length > 0)
+    throw new QdhcpError('PORT_SECURITY_PORT_HAS_SECURITY_GROUP');
 }

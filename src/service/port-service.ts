@@ -33,7 +33,7 @@ import {
   newPortRecord,
   updatedPortRecord,
 } from './port-records.js';
-import { newPortGroups, updatedPortGroups } from './port-security-groups.js';
+import { checkGroupsWithoutPortSecurity, newPortGroups, updatedPortGroups } from './port-security-groups.js';
 import { disassociateFloatingIps, isServicePortInUse } from './service-ports.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
 import { type PortView, portView } from './views.js';
@@ -255,6 +255,7 @@ export function createPortService(deps: PortServiceDeps) {
     const now = formatTimestamp(clock());
     const updated = updatedPortRecord(current, input, { mac, deviceOwner, fixedIps, securityGroups, now });
     checkAddressPairs(updated);
+    checkGroupsWithoutPortSecurity(current, input, updated);
     await portsRepository.update(scope.tx, updated);
     if (securityGroups !== current.securityGroups)
       await securityGroupsRepository.bindPort(scope.tx, id, securityGroups);
