@@ -24,6 +24,8 @@ import type { NetworkService } from '../service/network-service.js';
 import type { PortService } from '../service/port-service.js';
 import type { RouterInterfaces } from '../service/router-interfaces.js';
 import type { RouterService } from '../service/router-service.js';
+import type { SecurityGroupRuleService } from '../service/security-group-rule-service.js';
+import type { SecurityGroupService } from '../service/security-group-service.js';
 import type { SubnetPoolService } from '../service/subnet-pool-service.js';
 import type { SubnetService } from '../service/subnet-service.js';
 import { agentsPlugin } from './agents.js';
@@ -35,6 +37,7 @@ import { l3AgentsPlugin } from './l3-agents.js';
 import { checkRequestTarget, parseJsonBody } from './request-text.js';
 import { networksPlugin, portsPlugin, subnetsPlugin } from './resources.js';
 import { floatingIpsPlugin, routersPlugin } from './routers.js';
+import { securityGroupRulesPlugin, securityGroupsPlugin } from './security-groups.js';
 import { addressScopesPlugin, subnetPoolsPlugin } from './subnet-pools.js';
 
 /** What the API is built from. */
@@ -51,6 +54,8 @@ export interface ApiDeps {
   readonly routers: RouterService;
   readonly routerInterfaces: RouterInterfaces;
   readonly floatingIps: FloatingIpService;
+  readonly securityGroups: SecurityGroupService;
+  readonly securityGroupRules: SecurityGroupRuleService;
   /** qdhcp's instance records (builtin metadata, `/v2.0/qdhcp/instances`). */
   readonly instances: InstanceService;
   /** Omit for a silent API (tests). */
@@ -140,6 +145,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   void app.register(l3AgentsPlugin(deps.l3Agents, routeOptions));
   void app.register(routersPlugin(deps.routers, deps.routerInterfaces, routeOptions));
   void app.register(floatingIpsPlugin(deps.floatingIps, routeOptions));
+  void app.register(securityGroupsPlugin(deps.securityGroups, routeOptions));
+  void app.register(securityGroupRulesPlugin(deps.securityGroupRules, routeOptions));
   void app.register(instancesPlugin(deps.instances, routeOptions));
   return app;
 }

@@ -267,7 +267,11 @@ export const PORT_ATTRIBUTES: AttributesOf<PortInput> = {
   dns_domain: { post: true, put: true, convert: toDnsName },
   dns_assignment: readOnly(),
   port_security_enabled: { post: true, put: true, convert: toBoolean, filter: 'boolean' },
-  security_groups: { post: true, put: true, convert: listOf(toUuid) },
+  security_groups: {
+    post: true,
+    put: true,
+    convert: (value, name) => (value === null ? [] : listOf(toUuid, { unique: true })(value, name)),
+  },
   allowed_address_pairs: { post: true, put: true, convert: listOf(addressPair) },
   ip_allocation: readOnly('string'),
 };

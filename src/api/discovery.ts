@@ -173,6 +173,18 @@ export const EXTENSIONS: readonly Extension[] = [
     updated: '2012-07-20T10:00:00-00:00',
   },
   {
+    alias: 'security-group',
+    name: 'security-group',
+    description: 'The security groups extension.',
+    updated: '2012-10-05T10:00:00-00:00',
+  },
+  {
+    alias: 'security-groups-normalized-cidr',
+    name: 'Normalized CIDR field for security group rules',
+    description: 'Add new field with normalized remote_ip_prefix cidr in SG rule',
+    updated: '2020-07-28T10:00:00-00:00',
+  },
+  {
     alias: 'sorting',
     name: 'Sorting support',
     description: 'Extension that indicates that sorting is enabled.',
@@ -196,6 +208,12 @@ export const EXTENSIONS: readonly Extension[] = [
     description:
       'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.',
     updated: '2016-09-12T10:00:00-00:00',
+  },
+  {
+    alias: 'stateful-security-group',
+    name: 'Stateful security group',
+    description: 'Indicates if the security group is stateful or not',
+    updated: '2019-11-26T09:00:00-00:00',
   },
   {
     alias: 'subnet_allocation',

@@ -58,6 +58,7 @@ test('a view holding every contract field keeps every one (a field added to Agen
     tenant_id: 'p1',
     extra_dhcp_opts: [],
     dns_assignment: [],
+    security_groups: ['8c0f3f8e-6e2a-4f55-9d39-0b1d5f0f0a04'],
   };
   assert.deepEqual(
     Object.keys(view).sort(),

@@ -24,6 +24,8 @@
  *   finds the caller in the agent's own ports; an agent that ignores them is unaffected).
  * - v1, added: dhcp.networks_served (issue 17, admin-down is a drain: an agent that never calls it still
  *   serves; an admin-down agent's networks then stay bound to it until another agent's report arrives).
+ * - v1, added: AgentPort `security_groups` (optional, issue 14; for the agent that enforces groups; the
+ *   groups themselves come from `security-group-rpc.ts`).
  *
  * @module
  */
@@ -68,6 +70,8 @@ export const AgentPort = Type.Composite([
       // The instance's project, for the metadata proxy that signs to Nova itself (Neutron sends both).
       'project_id',
       'tenant_id',
+      // The port's security groups (issue 14), for the agent that enforces them on its host.
+      'security_groups',
     ]),
   ),
   // Null is "none" for both lists, as in Neutron's own agent RPC.
@@ -86,6 +90,7 @@ export type AgentPort = Static<typeof AgentPort>;
 export function agentPortOf(port: AgentPort): AgentPort {
   const { id, mac_address, fixed_ips, network_id, device_owner, device_id, admin_state_up } = port;
   const { revision_number, status, extra_dhcp_opts, dns_assignment, project_id, tenant_id } = port;
+  const { security_groups } = port;
   return {
     id,
     mac_address,
@@ -100,6 +105,7 @@ export function agentPortOf(port: AgentPort): AgentPort {
     ...(dns_assignment !== undefined && { dns_assignment }),
     ...(project_id !== undefined && { project_id }),
     ...(tenant_id !== undefined && { tenant_id }),
+    ...(security_groups !== undefined && { security_groups }),
   };
 }
 

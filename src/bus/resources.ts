@@ -209,3 +209,39 @@ export const FloatingIpResource = Type.Object({
   ...standardAttributes,
 });
 export type FloatingIpResource = Static<typeof FloatingIpResource>;
+
+/**
+ * A security group rule (issue 14; neutron/extensions/securitygroup.py): null protocol, ports and remotes
+ * mean "any"; `normalized_cidr` is `remote_ip_prefix` without host bits. Rules have Neutron's standard
+ * attributes except tags.
+ */
+export const SecurityGroupRuleResource = Type.Object({
+  id: Id,
+  ...projectAttributes,
+  security_group_id: Id,
+  direction: Type.Union([Type.Literal('ingress'), Type.Literal('egress')]),
+  ethertype: Type.Union([Type.Literal('IPv4'), Type.Literal('IPv6')]),
+  protocol: Nullable(Type.String()),
+  port_range_min: Nullable(Type.Integer()),
+  port_range_max: Nullable(Type.Integer()),
+  remote_ip_prefix: Nullable(Type.String()),
+  normalized_cidr: Nullable(Type.String()),
+  remote_group_id: Nullable(Type.String()),
+  remote_address_group_id: Type.Null(),
+  description: Type.String(),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+  revision_number: Type.Integer(),
+});
+export type SecurityGroupRuleResource = Static<typeof SecurityGroupRuleResource>;
+
+/** A security group with its rules embedded (issue 14; `stateful` from `stateful-security-group`). */
+export const SecurityGroupResource = Type.Object({
+  id: Id,
+  name: Type.String(),
+  ...projectAttributes,
+  stateful: Type.Boolean(),
+  security_group_rules: Type.Array(SecurityGroupRuleResource),
+  ...standardAttributes,
+});
+export type SecurityGroupResource = Static<typeof SecurityGroupResource>;

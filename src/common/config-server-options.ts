@@ -152,6 +152,22 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
     help: 'largest page size (-1 = unlimited)',
   },
   {
+    key: 'quota_security_group',
+    sections: ['quotas'],
+    kind: 'int',
+    default: '10',
+    min: -1,
+    help: 'security groups per project (-1 = unlimited; Neutron default)',
+  },
+  {
+    key: 'quota_security_group_rule',
+    sections: ['quotas'],
+    kind: 'int',
+    default: '100',
+    min: -1,
+    help: 'security group rules per project (-1 = unlimited; Neutron default)',
+  },
+  {
     key: 'max_request_body_size',
     sections: ['DEFAULT', 'oslo_middleware'],
     kind: 'int',

@@ -61,6 +61,8 @@ export const ServerConfig = Type.Object({
   maxDnsNameservers: Int(0),
   maxSubnetHostRoutes: Int(0),
   paginationMaxLimit: Int(-1),
+  quotaSecurityGroup: Int(-1),
+  quotaSecurityGroupRule: Int(-1),
   maxRequestBodySize: Int(1024),
   tenantNetworkTypes: Readonly(
     Type.Array(
@@ -166,6 +168,8 @@ export function resolveConfig(
     maxDnsNameservers: int('max_dns_nameservers'),
     maxSubnetHostRoutes: int('max_subnet_host_routes'),
     paginationMaxLimit: int('pagination_max_limit'),
+    quotaSecurityGroup: int('quota_security_group'),
+    quotaSecurityGroupRule: int('quota_security_group_rule'),
     maxRequestBodySize: int('max_request_body_size'),
     tenantNetworkTypes: list('tenant_network_types') as ServerConfig['tenantNetworkTypes'],
     flatNetworks: list('flat_networks'),

@@ -2,7 +2,7 @@
  * The one error catalog of qdhcp, for every layer. Every error qdhcp raises on purpose has a stable `code`
  * (never reused), a layer, a `retryable` flag and a message template with named parameters; the codes that
  * reach the HTTP API also have the Neutron exception class name they are reported as and an HTTP status.
- * The entries are in `error-catalog-api.ts` and `error-catalog-internal.ts`; docs/errors.md lists them all
+ * The entries are in `error-catalog-api.ts`, `error-catalog-security-groups.ts` and `error-catalog-internal.ts`; docs/errors.md lists them all
  * (a test keeps it in step).
  *
  * Code throws `QdhcpError` built from this catalog (or a subclass that adds typed fields). The HTTP edge
@@ -14,15 +14,17 @@
  */
 import { API_ERRORS } from './error-catalog-api.js';
 import { INTERNAL_ERRORS } from './error-catalog-internal.js';
+import { SECURITY_GROUP_ERRORS } from './error-catalog-security-groups.js';
 import type { ErrorDefinition, ErrorLayer } from './error-definition.js';
 
 export type { ErrorDefinition, ErrorLayer } from './error-definition.js';
 
 /** Every error, keyed by its stable code. */
-export const ERROR_CATALOG = { ...API_ERRORS, ...INTERNAL_ERRORS } as const satisfies Record<
-  string,
-  ErrorDefinition
->;
+export const ERROR_CATALOG = {
+  ...API_ERRORS,
+  ...SECURITY_GROUP_ERRORS,
+  ...INTERNAL_ERRORS,
+} as const satisfies Record<string, ErrorDefinition>;
 
 /** A stable error code, one key of {@link ERROR_CATALOG}. */
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -7,6 +7,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { errorText, QdhcpError } from '../common/errors.js';
 import { routerL3AgentBindings } from './migration-router-l3.js';
+import { securityGroups } from './migration-security-groups.js';
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -362,6 +363,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_subnet_pools': subnetPools,
   '0006_binding_drain': bindingDrain,
   '0007_routers': routers,
+  '0008_security_groups': securityGroups,
   '0009_router_l3_agent_bindings': routerL3AgentBindings,
 };
 

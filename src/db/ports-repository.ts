@@ -9,6 +9,7 @@ import type { Queryable } from './database.js';
 import { chunks, columnIn, type EqualsFilter, equalsConditions } from './filters.js';
 import type { FixedIp, PortRecord } from './records.js';
 import { portFromRow, portToRow } from './row-mappers.js';
+import { securityGroupsRepository } from './security-groups-repository.js';
 
 const FILTER_COLUMNS: Readonly<Record<string, string>> = {
   id: 'id',
@@ -64,6 +65,7 @@ export const portsRepository = {
   async insert(tx: Queryable, record: PortRecord): Promise<void> {
     await tx.insertInto('ports').values(portToRow(record)).execute();
     await portsRepository.replaceFixedIps(tx, record);
+    await securityGroupsRepository.bindPort(tx, record.id, record.securityGroups);
   },
 
   async update(tx: Queryable, record: PortRecord): Promise<void> {
@@ -90,6 +92,7 @@ export const portsRepository = {
   },
 
   async delete(tx: Queryable, id: string): Promise<void> {
+    await tx.deleteFrom('securitygroupportbindings').where('port_id', '=', id).execute();
     await tx.deleteFrom('ip_allocations').where('port_id', '=', id).execute();
     await tx.deleteFrom('ports').where('id', '=', id).execute();
   },
@@ -98,7 +101,8 @@ export const portsRepository = {
     const row = await db.selectFrom('ports').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
     const ips = await portsRepository.fixedIpsOf(db, [id]);
-    return portFromRow(row, ips.get(id) ?? []);
+    const groups = await securityGroupsRepository.groupsOfPorts(db, [id]);
+    return portFromRow(row, ips.get(id) ?? [], groups.get(id) ?? []);
   },
 
   /**
@@ -155,11 +159,10 @@ export const portsRepository = {
       );
     }
     const rows = await query.orderBy('id').execute();
-    const ips = await portsRepository.fixedIpsOf(
-      db,
-      rows.map((r) => r.id),
-    );
-    return rows.map((row) => portFromRow(row, ips.get(row.id) ?? []));
+    const ids = rows.map((r) => r.id);
+    const ips = await portsRepository.fixedIpsOf(db, ids);
+    const groups = await securityGroupsRepository.groupsOfPorts(db, ids);
+    return rows.map((row) => portFromRow(row, ips.get(row.id) ?? [], groups.get(row.id) ?? []));
   },
 
   /** The ports of one network (with addresses). */

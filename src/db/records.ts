@@ -141,6 +141,8 @@ export interface PortRecord {
   readonly ipAllocation: string;
   readonly tags: readonly string[];
   readonly fixedIps: readonly FixedIp[];
+  /** The security groups the port is in (issue 14), in the order they were given. */
+  readonly securityGroups: readonly string[];
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly revisionNumber: number;
@@ -220,6 +222,37 @@ export interface FloatingIpRecord {
   readonly routerId: string | null;
   readonly status: string;
   readonly tags: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly revisionNumber: number;
+}
+
+/** A security group (issue 14). Its rules are separate records. */
+export interface SecurityGroupRecord {
+  readonly id: string;
+  readonly projectId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly stateful: boolean;
+  readonly tags: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly revisionNumber: number;
+}
+
+/** A security group rule; null means "any" (protocol, ports, remote). */
+export interface SecurityGroupRuleRecord {
+  readonly id: string;
+  readonly securityGroupId: string;
+  readonly projectId: string;
+  readonly direction: 'ingress' | 'egress';
+  readonly ethertype: 'IPv4' | 'IPv6';
+  readonly protocol: string | null;
+  readonly portRangeMin: number | null;
+  readonly portRangeMax: number | null;
+  readonly remoteIpPrefix: string | null;
+  readonly remoteGroupId: string | null;
+  readonly description: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly revisionNumber: number;

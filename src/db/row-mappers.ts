@@ -150,7 +150,11 @@ export function subnetToRow(record: SubnetRecord): SubnetsTable {
   };
 }
 
-export function portFromRow(row: PortsTable, fixedIps: readonly FixedIp[]): PortRecord {
+export function portFromRow(
+  row: PortsTable,
+  fixedIps: readonly FixedIp[],
+  securityGroups: readonly string[] = [],
+): PortRecord {
   return {
     id: row.id,
     networkId: row.network_id,
@@ -174,6 +178,7 @@ export function portFromRow(row: PortsTable, fixedIps: readonly FixedIp[]): Port
     ipAllocation: row.ip_allocation,
     tags: parseJson(row.tags),
     fixedIps,
+    securityGroups,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     revisionNumber: row.revision_number,

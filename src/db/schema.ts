@@ -244,6 +244,49 @@ export interface IdCountersTable {
   value: number;
 }
 
+/** `securitygroups` (issue 14, migration 0008): one row per security group. */
+export interface SecurityGroupsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  stateful: number;
+  tags: string;
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
+/** `default_security_groups`: the one `default` group of a project (the primary key makes it one). */
+export interface DefaultSecurityGroupsTable {
+  project_id: string;
+  security_group_id: string;
+}
+
+/** `securitygrouprules`: a rule of a group; null columns are "any". */
+export interface SecurityGroupRulesTable {
+  id: string;
+  security_group_id: string;
+  project_id: string;
+  direction: string;
+  ethertype: string;
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  description: string;
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
+/** `securitygroupportbindings`: which groups a port is in. */
+export interface SecurityGroupPortBindingsTable {
+  port_id: string;
+  security_group_id: string;
+}
+
 /** The whole database as Kysely's type parameter. */
 export interface Schema {
   address_scopes: AddressScopesTable;
@@ -259,4 +302,8 @@ export interface Schema {
   ip_allocations: IpAllocationsTable;
   instances: InstancesTable;
   id_counters: IdCountersTable;
+  securitygroups: SecurityGroupsTable;
+  default_security_groups: DefaultSecurityGroupsTable;
+  securitygrouprules: SecurityGroupRulesTable;
+  securitygroupportbindings: SecurityGroupPortBindingsTable;
 }

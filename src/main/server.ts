@@ -43,6 +43,9 @@ import { createRouterInterfaces } from '../service/router-interfaces.js';
 import { syncRouters } from '../service/router-l3-sync.js';
 import { moveRoutersOfDeadAgents } from '../service/router-scheduler.js';
 import { createRouterService } from '../service/router-service.js';
+import { serveSecurityGroupContract } from '../service/security-group-rpc.js';
+import { createSecurityGroupRuleService } from '../service/security-group-rule-service.js';
+import { createSecurityGroupService } from '../service/security-group-service.js';
 import { createSubnetPoolService } from '../service/subnet-pool-service.js';
 import { createSubnetService } from '../service/subnet-service.js';
 
@@ -113,6 +116,10 @@ export async function buildControlPlane(
   const dhcpRpc = createDhcpRpcService({ ...deps, allocationCache });
   const l2Rpc = createL2RpcService(deps);
   const ports = createPortService({ ...deps, allocationCache });
+  const quotas = {
+    securityGroup: config.quotaSecurityGroup,
+    securityGroupRule: config.quotaSecurityGroupRule,
+  };
   const api = buildApi({
     config,
     networks: createNetworkService(deps),
@@ -126,6 +133,8 @@ export async function buildControlPlane(
     routers: createRouterService({ ...deps, ports }),
     routerInterfaces: createRouterInterfaces({ ...deps, ports }),
     floatingIps: createFloatingIpService({ ...deps, ports }),
+    securityGroups: createSecurityGroupService({ ...deps, quotas }),
+    securityGroupRules: createSecurityGroupRuleService({ ...deps, quotas }),
     ...(logger && { logger }),
   });
   // Scheduling after a committed change, outside the API's transaction (Neutron does it in the
@@ -175,6 +184,7 @@ export async function buildControlPlane(
       'agent.report_role_state': (params) => l3Agents.reportRoleState(params),
       'l3.sync_routers': (params) => syncRouters(deps, params),
     }),
+    ...serveSecurityGroupContract(bus, database),
     unsubscribeScheduling,
   ];
   let closing: Promise<void> | undefined;

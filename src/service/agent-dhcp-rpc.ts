@@ -260,6 +260,8 @@ export function createDhcpRpcService(
           ipAllocation: 'immediate',
           tags: [],
           fixedIps,
+          // A network:* port: Neutron puts it in no security group.
+          securityGroups: [],
           createdAt: now,
           updatedAt: now,
           revisionNumber: 1,

@@ -76,7 +76,12 @@ export function createFloatingIpService(deps: RouterServiceDeps) {
     fixedIp: string | undefined,
   ): Promise<Association> {
     const port = await portsRepository.get(scope.tx, portId);
-    if (!port || (!context.isAdmin && port.projectId !== context.projectId))
+    // The caller sees its own ports and every port of its networks (Neutron's get_port policy), so a
+    // port of another project on the caller's network is the 400 below, not a 404.
+    const networkOwner =
+      port !== undefined &&
+      (await networksRepository.get(scope.tx, port.networkId))?.projectId === context.projectId;
+    if (!port || (!context.isAdmin && port.projectId !== context.projectId && !networkOwner))
       throw new QdhcpError('PORT_NOT_FOUND', { port_id: portId });
     if (!context.isAdmin && port.projectId !== fip.projectId) {
       throw badRequest(

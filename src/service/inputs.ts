@@ -16,6 +16,8 @@ import type {
   NetworkResource,
   PortResource,
   RouterResource,
+  SecurityGroupResource,
+  SecurityGroupRuleResource,
   SubnetPoolResource,
   SubnetResource,
 } from '../bus/resources.js';
@@ -162,3 +164,24 @@ export interface RouterInterfaceRequest {
   readonly subnet_id?: string;
   readonly port_id?: string;
 }
+
+/** Security group create/update attributes (issue 14). */
+export type SecurityGroupInput = Given<
+  SecurityGroupResource,
+  'project_id' | 'name' | 'description' | 'stateful'
+>;
+
+/** Security group rule create attributes (issue 14), already in Neutron's converted forms. */
+export type SecurityGroupRuleInput = Given<
+  SecurityGroupRuleResource,
+  | 'project_id'
+  | 'security_group_id'
+  | 'direction'
+  | 'ethertype'
+  | 'protocol'
+  | 'port_range_min'
+  | 'port_range_max'
+  | 'remote_ip_prefix'
+  | 'remote_group_id'
+  | 'description'
+>;

@@ -16,13 +16,7 @@ function withMacs(pairs: NonNullable<PortInput['allowed_address_pairs']>, mac: s
   return pairs.map((pair) => ({ ip_address: pair.ip_address, mac_address: pair.mac_address ?? mac }));
 }
 
-/** Security groups are not implemented: any requested one is unknown. */
-function refuseSecurityGroups(input: PortInput): void {
-  const securityGroup = input.security_groups?.[0];
-  if (securityGroup !== undefined) throw new QdhcpError('SECURITY_GROUP_NOT_FOUND', { id: securityGroup });
-}
-
-/** Network-owner-only attributes on create (spec 1.1 default policy), then security groups. */
+/** Network-owner-only attributes on create (spec 1.1 default policy). */
 export function checkCreatePolicy(context: RequestContext, network: NetworkRecord, input: PortInput): void {
   if (!context.isAdmin && network.projectId !== context.projectId) {
     if (input.mac_address !== undefined) throw forbidden('create_port:mac_address');
@@ -36,7 +30,6 @@ export function checkCreatePolicy(context: RequestContext, network: NetworkRecor
     if (input.port_security_enabled !== undefined) throw forbidden('create_port:port_security_enabled');
     if (input.allowed_address_pairs !== undefined) throw forbidden('create_port:allowed_address_pairs');
   }
-  refuseSecurityGroups(input);
 }
 
 /** Network-owner-only attributes on update (the MAC, admin-only, is checked where it is decided). */
@@ -50,7 +43,6 @@ export function checkUpdatePolicy(input: PortInput, networkOwner: boolean): void
     throw forbidden('update_port:port_security_enabled');
   if (input.allowed_address_pairs !== undefined && !networkOwner)
     throw forbidden('update_port:allowed_address_pairs');
-  refuseSecurityGroups(input);
 }
 
 /**
@@ -68,6 +60,8 @@ export interface PortDecisions {
   readonly mac: string;
   readonly deviceOwner: string;
   readonly fixedIps: readonly FixedIp[];
+  /** The port's security groups (`port-security-groups.ts`). */
+  readonly securityGroups: readonly string[];
   /** The stored timestamp (`formatTimestamp`). */
   readonly now: string;
 }
@@ -77,7 +71,7 @@ export function newPortRecord(
   context: RequestContext,
   network: NetworkRecord,
   input: PortInput,
-  { mac, deviceOwner, fixedIps, now }: PortDecisions,
+  { mac, deviceOwner, fixedIps, securityGroups, now }: PortDecisions,
 ): PortRecord {
   const hostId = input['binding:host_id'] ?? '';
   return {
@@ -103,6 +97,7 @@ export function newPortRecord(
     ipAllocation: input.fixed_ips !== undefined && input.fixed_ips.length === 0 ? 'none' : 'immediate',
     tags: [...(input.tags ?? [])].sort(),
     fixedIps,
+    securityGroups: [...securityGroups],
     createdAt: now,
     updatedAt: now,
     revisionNumber: 1,
@@ -113,7 +108,7 @@ export function newPortRecord(
 export function updatedPortRecord(
   current: PortRecord,
   input: PortInput,
-  { mac, deviceOwner, fixedIps, now }: PortDecisions,
+  { mac, deviceOwner, fixedIps, securityGroups, now }: PortDecisions,
 ): PortRecord {
   const hostId = input['binding:host_id'] ?? current.bindingHostId;
   return {
@@ -143,6 +138,7 @@ export function updatedPortRecord(
           ? current.bindingVifType
           : 'binding_failed',
     fixedIps,
+    securityGroups: [...securityGroups],
     ipAllocation: fixedIps.length === 0 && input.fixed_ips !== undefined ? 'none' : 'immediate',
     updatedAt: now,
     revisionNumber: current.revisionNumber + 1,

@@ -9,6 +9,7 @@ import {
   type PortRecord,
   portsRepository,
   type Queryable,
+  securityGroupsRepository,
   subnetsRepository,
 } from '../db/index.js';
 import { AllocationCache, type SubnetAllocations } from './allocation-cache.js';
@@ -16,7 +17,7 @@ import { formatTimestamp } from './clock.js';
 import { type RequestContext, visibilityScope } from './context.js';
 import { freeMac } from './free-mac.js';
 import type { FixedIpRequest, PortInput } from './inputs.js';
-import { checkRevision, forbidden, requireNetworkAccess } from './policy.js';
+import { checkRevision, forbidden, ownerProject, requireNetworkAccess } from './policy.js';
 import { allocateFixedIps } from './port-allocation.js';
 import {
   addAddresses,
@@ -32,6 +33,7 @@ import {
   newPortRecord,
   updatedPortRecord,
 } from './port-records.js';
+import { checkGroupsWithoutPortSecurity, newPortGroups, updatedPortGroups } from './port-security-groups.js';
 import { routerChanged } from './router-scheduler.js';
 import { disassociateFloatingIps, isServicePortInUse } from './service-ports.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
@@ -149,6 +151,11 @@ export function createPortService(deps: PortServiceDeps) {
       mac = await freeMac(scope.tx, networkId, config.baseMac);
     }
     const deviceOwner = input.device_owner ?? '';
+    const securityGroups = await newPortGroups(scope, deps, context, input, {
+      projectId: ownerProject(context, input.project_id),
+      deviceOwner,
+      portSecurity: input.port_security_enabled ?? network.portSecurityEnabled,
+    });
     const { fixedIps, after } = await allocate(
       scope,
       network,
@@ -159,7 +166,13 @@ export function createPortService(deps: PortServiceDeps) {
       [],
     );
     const now = formatTimestamp(clock());
-    const record = newPortRecord(context, network, input, { mac, deviceOwner, fixedIps, now });
+    const record = newPortRecord(context, network, input, {
+      mac,
+      deviceOwner,
+      fixedIps,
+      securityGroups,
+      now,
+    });
     checkAddressPairs(record);
     await portsRepository.insert(scope.tx, record);
     const newRevision = await scope.emit(
@@ -225,6 +238,7 @@ export function createPortService(deps: PortServiceDeps) {
     }
     checkUpdatePolicy(input, networkOwner);
     const deviceOwner = input.device_owner ?? current.deviceOwner;
+    const securityGroups = await updatedPortGroups(scope, context, current, input, deviceOwner);
     const addressesChange = input.fixed_ips !== undefined || mac !== current.macAddress;
     const allocation = addressesChange
       ? await allocate(
@@ -240,9 +254,12 @@ export function createPortService(deps: PortServiceDeps) {
       : undefined;
     const fixedIps = allocation?.fixedIps ?? current.fixedIps;
     const now = formatTimestamp(clock());
-    const updated = updatedPortRecord(current, input, { mac, deviceOwner, fixedIps, now });
+    const updated = updatedPortRecord(current, input, { mac, deviceOwner, fixedIps, securityGroups, now });
     checkAddressPairs(updated);
+    checkGroupsWithoutPortSecurity(current, input, updated);
     await portsRepository.update(scope.tx, updated);
+    if (securityGroups !== current.securityGroups)
+      await securityGroupsRepository.bindPort(scope.tx, id, securityGroups);
     if (addressesChange) await portsRepository.replaceFixedIps(scope.tx, updated);
     const newRevision = await scope.emit(
       'port',

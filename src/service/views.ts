@@ -155,7 +155,7 @@ export function portView(record: PortRecord, serverDnsDomain: string, admin: boo
     fixed_ips: record.fixedIps.map((ip) => ({ subnet_id: ip.subnetId, ip_address: ip.ipAddress })),
     allowed_address_pairs: record.allowedAddressPairs.map((p) => ({ ...p })),
     extra_dhcp_opts: record.extraDhcpOpts.map((o) => ({ ...o })),
-    security_groups: [],
+    security_groups: [...record.securityGroups],
     port_security_enabled: record.portSecurityEnabled,
     'binding:vnic_type': record.bindingVnicType,
     dns_name: record.dnsName,

@@ -1,0 +1,80 @@
+/**
+ * The security group contract between the control plane and the agents that enforce groups on their
+ * hosts (issue 14; the role of Neutron's `SecurityGroupServerRpcCallback.security_group_info_for_devices`):
+ * for a host's ports, their groups, every rule of those groups and the addresses of the members of each
+ * group a rule names as its remote, so a `remote_group_id` rule can be turned into a set of addresses.
+ *
+ * Separate from the DHCP agent contract (`dhcp-agent-rpc.ts`): an agent that enforces nothing never calls
+ * it, and neither the DHCP agent nor the Neutron adapter has to know it. Both sides validate what they
+ * receive against these schemas.
+ *
+ * History of `qdhcp.security-groups` methods:
+ * - v1 (initial): securitygroups.info.
+ *
+ * @module
+ */
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Id, SecurityGroupRuleResource } from './resources.js';
+
+const Host = Type.String({ minLength: 1, maxLength: 255 });
+
+/** A rule as an enforcing agent reads it (the API view's matching fields; null is "any"). */
+export const AgentSecurityGroupRule = Type.Pick(SecurityGroupRuleResource, [
+  'id',
+  'security_group_id',
+  'direction',
+  'ethertype',
+  'protocol',
+  'port_range_min',
+  'port_range_max',
+  'remote_ip_prefix',
+  'normalized_cidr',
+  'remote_group_id',
+]);
+export type AgentSecurityGroupRule = Static<typeof AgentSecurityGroupRule>;
+
+/** A group with its rules; `stateful: false` means replies are not let through on their own. */
+export const AgentSecurityGroup = Type.Object({
+  id: Id,
+  stateful: Type.Boolean(),
+  rules: Type.Array(AgentSecurityGroupRule),
+});
+export type AgentSecurityGroup = Static<typeof AgentSecurityGroup>;
+
+/** One asked-for port: its groups and whether port security is on (off: no filtering at all). */
+export const AgentPortSecurity = Type.Object({
+  id: Id,
+  port_security_enabled: Type.Boolean(),
+  security_groups: Type.Array(Id),
+  fixed_ips: Type.Array(Type.String()),
+});
+export type AgentPortSecurity = Static<typeof AgentPortSecurity>;
+
+/** The members' addresses of a group, by family (what a `remote_group_id` rule matches). */
+export const GroupMembers = Type.Object({ IPv4: Type.Array(Type.String()), IPv6: Type.Array(Type.String()) });
+
+/** `securitygroups.info`: ports unknown to the server are left out of `ports`. */
+export const SecurityGroupInfoParams = Type.Object({
+  host: Host,
+  portIds: Type.Array(Id, { maxItems: 1000 }),
+});
+export const SecurityGroupInfoResult = Type.Object({
+  ports: Type.Array(AgentPortSecurity),
+  securityGroups: Type.Array(AgentSecurityGroup),
+  /** For every group a returned rule names as `remote_group_id`. */
+  members: Type.Record(Type.String(), GroupMembers),
+});
+export type SecurityGroupInfoResult = Static<typeof SecurityGroupInfoResult>;
+
+/** Every method: its name, params schema and result schema. */
+export const SECURITY_GROUP_METHODS = {
+  'securitygroups.info': { params: SecurityGroupInfoParams, result: SecurityGroupInfoResult },
+} as const satisfies Record<string, { params: TSchema; result: TSchema }>;
+
+export type SecurityGroupMethod = keyof typeof SECURITY_GROUP_METHODS;
+export type SecurityGroupParams<M extends SecurityGroupMethod> = Static<
+  (typeof SECURITY_GROUP_METHODS)[M]['params']
+>;
+export type SecurityGroupResult<M extends SecurityGroupMethod> = Static<
+  (typeof SECURITY_GROUP_METHODS)[M]['result']
+>;
