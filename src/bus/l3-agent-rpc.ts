@@ -33,6 +33,15 @@ export const L3RouterPort = Type.Object({
   macAddress: Type.String({ minLength: 1, maxLength: 32 }),
   mtu: Type.Integer({ minimum: 0 }),
   addresses: Type.Array(L3RouterPortAddress),
+  // The network's provider segment, so the agent puts the port's tap on the bridge the DHCP side would use
+  // (an operator's mapped bridge, a VLAN or VXLAN uplink). Optional: a port without it goes on `brq<net>`.
+  provider: Type.Optional(
+    Type.Object({
+      networkType: Type.String({ minLength: 1, maxLength: 64 }),
+      physicalNetwork: Type.Union([Type.String({ maxLength: 255 }), Type.Null()]),
+      segmentationId: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    }),
+  ),
 });
 
 export const L3FloatingIp = Type.Object({

@@ -8,7 +8,13 @@
  *
  * @module
  */
+import type { RouterMetadata } from '../agent/metadata-proxy/router-metadata.js';
+import { routerNamespaceName } from '../agent/naming.js';
+import type { PlumbingSettings } from '../agent/plumbing-settings.js';
 import type { L3Rpc } from '../agent/router/l3-rpc.js';
+import { LinuxRouterDataPlane } from '../agent/router/linux-router-data-plane.js';
+import { MetadataRouterDataPlane } from '../agent/router/metadata-router-data-plane.js';
+import { routerPortBridge } from '../agent/router/router-bridges.js';
 import { RouterReconciler, type RouterReport } from '../agent/router/router-reconciler.js';
 import type { RouterDataPlane } from '../agent/router/router-spec.js';
 import type { AgentConfig } from '../agent/runtime/agent-config.js';
@@ -31,6 +37,33 @@ export interface RunningRoles {
   resync(reason: string): void;
   routers(): readonly RouterReport[];
   close(): Promise<void>;
+}
+
+/**
+ * The L3 role's data plane: the one handed in (tests), else, when the role is on and qdhcp's control plane
+ * drives it, routers on Linux with metadata in each router namespace on the agent's one proxy.
+ */
+export function routerDataPlaneOf(
+  config: AgentConfig,
+  roles: RoleDeps | undefined,
+  plumbing: PlumbingSettings,
+  metadata: RouterMetadata,
+  logger: Logger,
+): RouterDataPlane | undefined {
+  if (roles?.routerDataPlane !== undefined) return roles.routerDataPlane;
+  if (roles === undefined || !config.roles.has('l3') || config.rpc === 'neutron') return undefined;
+  const linux = new LinuxRouterDataPlane({
+    namespacePrefix: plumbing.namespacePrefix,
+    hostNamespace: plumbing.hostNamespace,
+    bridgeFor: (port) => routerPortBridge(port, plumbing),
+    logger: logger.child({ component: 'routers' }),
+  });
+  return new MetadataRouterDataPlane(
+    linux,
+    metadata,
+    (routerId) => routerNamespaceName(routerId, plumbing.namespacePrefix),
+    logger,
+  );
 }
 
 function isRouterEvent(message: unknown): boolean {

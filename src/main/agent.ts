@@ -47,7 +47,7 @@ import type { Bus } from '../bus/bus.js';
 import { renderBusMetrics } from '../bus/bus-counters.js';
 import type { Logger } from '../common/logger.js';
 import { ensureStateDir } from '../linux/state-dir.js';
-import { type RoleDeps, type RunningRoles, startRoles } from './agent-roles.js';
+import { type RoleDeps, type RunningRoles, routerDataPlaneOf, startRoles } from './agent-roles.js';
 
 /** A running agent. `close()` stops serving (namespaces stay for the next start) and may be called twice. */
 export interface RunningAgent {
@@ -303,7 +303,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const restored =
     servedState === undefined ? Promise.resolve() : restoreSnapshot(config, reconciler, logger);
   void restored.then(() => heartbeat.start()).then(() => reconciler.fullSync('startup'));
-  roles = startRoles(config, { logger, roles: deps.roles });
+  const routerDataPlane = routerDataPlaneOf(config, deps.roles, plumbing, routerMetadata, logger);
+  roles = startRoles(config, {
+    logger,
+    roles: deps.roles === undefined ? undefined : { ...deps.roles, routerDataPlane },
+  });
   logger.info(
     {
       event: 'agent.started',

@@ -52,6 +52,13 @@ async function portSpec(
     macAddress: port.macAddress,
     mtu: network?.mtu ?? 1500,
     addresses,
+    ...(network !== undefined && {
+      provider: {
+        networkType: network.networkType,
+        physicalNetwork: network.physicalNetwork,
+        segmentationId: network.segmentationId,
+      },
+    }),
   };
 }
 

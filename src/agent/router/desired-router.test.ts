@@ -6,7 +6,7 @@ import type { RouterPortSpec, RouterSpec } from './router-spec.js';
 
 const placement: RouterPlacement = {
   namespacePrefix: 'p-',
-  bridgeFor: (networkId): BridgeSpec => ({
+  bridgeFor: ({ networkId }): BridgeSpec => ({
     bridge: `brq${networkId.slice(0, 11)}`,
     uplink: { kind: 'none' },
   }),

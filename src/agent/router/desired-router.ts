@@ -24,7 +24,7 @@ export interface RouterPlacement {
    * The bridge (and uplink) of a network, as the DHCP side makes it (`desiredPlumbing`); undefined when
    * someone else (Neutron's L2 agent) owns L2: the tap is then made but plugged by them.
    */
-  readonly bridgeFor: (networkId: string) => BridgeSpec | undefined;
+  readonly bridgeFor: (port: RouterPortSpec) => BridgeSpec | undefined;
 }
 
 /** One router port as devices. */
@@ -121,7 +121,7 @@ export function desiredRouter(spec: RouterSpec, placement: RouterPlacement): Des
       device:
         role === 'gateway' ? routerGatewayDeviceName(port.portId) : routerInterfaceDeviceName(port.portId),
       tap: tapName(port.portId),
-      bridge: placement.bridgeFor(port.networkId),
+      bridge: placement.bridgeFor(port),
       mac: port.macAddress.toLowerCase(),
       mtu: port.mtu > 0 ? port.mtu : undefined,
       addresses: [...subnets.map((s) => `${s.address}/${s.cidr.prefixLength}`), ...extra],

@@ -30,7 +30,7 @@ import { bridgeName, routerNamespaceName } from '../naming.js';
 import { type DesiredRouter, desiredRouter, type RouterPlacement } from './desired-router.js';
 import { routerNamespaceCommands } from './router-namespace-commands.js';
 import { ROUTER_NFT_FAMILY, ROUTER_NFT_TABLE, routerNftPlan } from './router-nft.js';
-import type { RouterDataPlane, RouterSpec } from './router-spec.js';
+import type { RouterDataPlane, RouterPortSpec, RouterSpec } from './router-spec.js';
 
 /**
  * Sysctls of a router namespace, set when it is made: forwarding (IPv4 and IPv6) in this namespace only,
@@ -52,7 +52,7 @@ export interface LinuxRouterDataPlaneOptions {
    * A network's bridge and uplink, as the DHCP plumbing has it (`desiredPlumbing`). Default: `brq<net>`
    * without an uplink (made if missing; the DHCP side adds the uplink when it converges the network).
    */
-  readonly bridgeFor?: (networkId: string) => BridgeSpec | undefined;
+  readonly bridgeFor?: (port: RouterPortSpec) => BridgeSpec | undefined;
   readonly logger?: Logger;
 }
 
@@ -69,9 +69,9 @@ export interface RouterConvergeReport {
   readonly ignored: readonly string[];
 }
 
-/** The local bridge of a network, no uplink. */
-function localBridge(networkId: string): BridgeSpec {
-  return { bridge: bridgeName(networkId), uplink: { kind: 'none' } };
+/** The local bridge of a port's network, no uplink. */
+function localBridge(port: RouterPortSpec): BridgeSpec {
+  return { bridge: bridgeName(port.networkId), uplink: { kind: 'none' } };
 }
 
 /** Routers on Linux: namespaces, veths, routes and an nftables table each. */

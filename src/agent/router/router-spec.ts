@@ -27,6 +27,15 @@ export interface RouterPortSpec {
   readonly macAddress: string;
   readonly mtu: number;
   readonly addresses: readonly RouterPortAddress[];
+  /** The network's provider segment (which bridge and uplink the port's tap goes on); absent: `brq<net>`. */
+  readonly provider?: RouterNetworkProvider;
+}
+
+/** A network's provider segment, as the API's `provider:*` attributes give it. */
+export interface RouterNetworkProvider {
+  readonly networkType: string;
+  readonly physicalNetwork: string | null;
+  readonly segmentationId: number | null;
 }
 
 /** A floating IP associated with a fixed IP behind this router. */
