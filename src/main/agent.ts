@@ -29,8 +29,10 @@ import { DEFAULT_PLUMBING_SETTINGS, type PlumbingSettings } from '../agent/plumb
 import { removeOrphanNamespaces } from '../agent/reconciler/host-orphans.js';
 import { NetworkPeers } from '../agent/reconciler/network-peers.js';
 import { Reconciler } from '../agent/reconciler/reconciler.js';
+import { yieldToEventLoop } from '../agent/reconciler/yield.js';
 import type { AgentConfig } from '../agent/runtime/agent-config.js';
 import { Heartbeat } from '../agent/runtime/heartbeat.js';
+import { startLoopDelayLog } from '../agent/runtime/loop-delay.js';
 import { AgentMetrics } from '../agent/runtime/metrics.js';
 import { serveMetrics } from '../agent/runtime/metrics-server.js';
 import { removeNetworkDevices } from '../agent/runtime/network-devices.js';
@@ -155,6 +157,7 @@ export async function startAgent(
 ): Promise<RunningAgent> {
   const { controlPlane } = deps;
   const logger = deps.logger.child({ component: 'agent', host: config.host });
+  const stopLoopDelayLog = startLoopDelayLog(logger);
   const { dhcp, plumbing } = settingsFrom(config);
   ensureStateDir(config.stateDir);
   const driverDeps: DriverDeps = {
@@ -273,7 +276,12 @@ export async function startAgent(
   // networks to it before the sync asks.
   const restored =
     servedState === undefined ? Promise.resolve() : restoreSnapshot(config, reconciler, logger);
-  void restored.then(() => heartbeat.start()).then(() => reconciler.fullSync('startup'));
+  // One turn of the loop first: the restored sockets' waiting requests are answered before the heartbeat's
+  // and the sync's calls, which in all-in-one run synchronous database work on this loop.
+  void restored
+    .then(() => yieldToEventLoop())
+    .then(() => heartbeat.start())
+    .then(() => reconciler.fullSync('startup'));
   logger.info(
     {
       event: 'agent.started',
@@ -296,6 +304,7 @@ export async function startAgent(
     renderMetrics,
     close() {
       closing ??= (async () => {
+        stopLoopDelayLog();
         unsubscribe();
         unsubscribeReconnect();
         await heartbeat.stop();
