@@ -20,7 +20,7 @@ const HOST = 'restore-host';
 const logger = createLogger({ level: 'silent' });
 
 /** One agent process: a reconciler on `bus` whose served state is kept in `stateDir`. */
-function agent(bus: Bus, stateDir: string) {
+function agent(bus: Bus, stateDir: string, parallelism = 8) {
   const driver = new FakeDriver();
   const writer = servedStateWriter(stateDir, logger);
   // Host reads (the full sync's one read of the host namespace); a restore must not wait for one.
@@ -36,6 +36,7 @@ function agent(bus: Bus, stateDir: string) {
     resyncIntervalMs: 0,
     portsReadyIntervalMs: 60_000,
     servedState: writer,
+    parallelism,
     readHostLinks: async () => {
       hostReads.count++;
       return new Map();
@@ -66,8 +67,23 @@ describe('served state across a crash', () => {
       // kill -9: nothing of the first process is stopped or flushed any more.
 
       // The server is away: a bus where nobody answers.
-      const second = agent(createInProcessBus(), stateDir);
-      const restored = await restoreInto(second.reconciler, stateDir, logger);
+      const second = agent(createInProcessBus(), stateDir, 1);
+      // How many networks were served at each turn of the event loop during the restore: a restore that
+      // never yields serves every network before any restored socket can be read.
+      const seen = new Set<number>();
+      let turning = true;
+      const turn = (): void => {
+        seen.add(second.driver.calls.length);
+        if (turning) setImmediate(turn);
+      };
+      setImmediate(turn);
+      const restored = await restoreInto(second.reconciler, stateDir, logger).finally(() => {
+        turning = false;
+      });
+      assert.ok(
+        [...seen].some((served) => served > 0 && served < 3),
+        `the loop turns while networks are restored (networks served at its turns: ${[...seen].join(', ')})`,
+      );
       assert.deepEqual(restored, { networks: 3, skipped: 0 });
       assert.deepEqual(
         second.driver.calls.sort(),
