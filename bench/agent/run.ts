@@ -43,6 +43,8 @@ const ONLY = new Set((flag('--only') ?? 'propagation,churn,resync').split(','));
 const DRIVERS = (flag('--drivers') ?? 'builtin,dnsmasq').split(',') as Driver[];
 /** `--agent-args "--no-served-state"`: more all-in-one flags (issue 17: the restart without the snapshot). */
 const AGENT_ARGS = (flag('--agent-args') ?? '').split(' ').filter((arg) => arg !== '');
+/** `--probe-interval MS`: the resync probers' DISCOVER interval per network (default 50; issue 17 hyp. b). */
+const PROBE_INTERVAL_MS = Number(flag('--probe-interval') ?? 50);
 
 const log = (text: string): void => {
   process.stderr.write(`[agent-bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
@@ -98,7 +100,7 @@ async function measure(driver: Driver): Promise<DriverResult> {
       result.churn = await churn(agent, RATES, CHURN_SECONDS, macs);
     });
     await step('resync', 60, async () => {
-      result.resync = await resync(agent, RESYNC_NETWORKS, macs, log);
+      result.resync = await resync(agent, RESYNC_NETWORKS, macs, log, PROBE_INTERVAL_MS);
     });
     return result;
   } finally {

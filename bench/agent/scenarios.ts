@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AgentUnderTest } from './agent-under-test.js';
 import { DiscoverProber } from './discover-prober.js';
 
@@ -223,6 +224,7 @@ export async function resync(
   count: number,
   macs: { next: number },
   progress: Progress,
+  probeIntervalMs = 50,
 ): Promise<ResyncResult> {
   const already = await agent.servingNetworks();
   const ids: string[] = [];
@@ -253,12 +255,28 @@ export async function resync(
     progress(`resync: VmRSS ${before.agentMiB.toFixed(0)} MiB; kill -9`);
     await agent.kill();
     const restarted = performance.now();
+    // The bench's own loop delay across the restart: a late OFFER may be the prober's lateness, not the agent's.
+    const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+    benchLoop.enable();
     await agent.launch();
     // Probed from the restart on, while the startup sync runs (issue 17: the served-state snapshot answers
     // before it). dnsmasq processes outlive a kill -9 of the agent and answer throughout.
     const answering = Promise.all(
-      probers.map((prober, i) => prober.untilOffer(probeMacs[i] ?? '', 50, 10 * 60_000)),
+      probers.map((prober, i) => prober.untilOffer(probeMacs[i] ?? '', probeIntervalMs, 10 * 60_000)),
     );
+    // When each network first answered (s from the kill): the spread says whether they came together.
+    void answering.then((times) => {
+      const sorted = times.map((at) => ((at ?? Number.NaN) - restarted) / 1000).sort((a, b) => a - b);
+      const at = (q: number) =>
+        sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]?.toFixed(2);
+      progress(
+        `resync: first OFFER per network, s after the kill: min ${at(0)} p50 ${at(0.5)} p90 ${at(0.9)} max ${at(1)}`,
+      );
+      progress(
+        `resync: bench loop delay max ${(benchLoop.max / 1e6).toFixed(0)} ms, p99 ${(benchLoop.percentile(99) / 1e6).toFixed(0)} ms (probe every ${probeIntervalMs} ms)`,
+      );
+      benchLoop.disable();
+    });
     const line = await agent.waitForResyncLog(10 * 60_000);
     const resyncLogS = (performance.now() - restarted) / 1000;
     const phases = /"ms":\d+.*?(?=,"msg")/.exec(line)?.[0] ?? line;

@@ -35,8 +35,10 @@ import {
 import { removeOrphanNamespaces } from '../agent/reconciler/host-orphans.js';
 import { NetworkPeers } from '../agent/reconciler/network-peers.js';
 import { Reconciler } from '../agent/reconciler/reconciler.js';
+import { yieldToEventLoop } from '../agent/reconciler/yield.js';
 import type { AgentConfig } from '../agent/runtime/agent-config.js';
 import { Heartbeat } from '../agent/runtime/heartbeat.js';
+import { startLoopDelayLog } from '../agent/runtime/loop-delay.js';
 import { AgentMetrics } from '../agent/runtime/metrics.js';
 import { serveMetrics } from '../agent/runtime/metrics-server.js';
 import { removeNetworkDevices } from '../agent/runtime/network-devices.js';
@@ -173,6 +175,7 @@ export interface AgentDeps {
 export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
   const { controlPlane } = deps;
   const logger = deps.logger.child({ component: 'agent', host: config.host });
+  const stopLoopDelayLog = startLoopDelayLog(logger);
   const { dhcp, plumbing } = settingsFrom(config);
   ensureStateDir(config.stateDir);
   const driverDeps: DriverDeps = {
@@ -302,7 +305,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   // networks to it before the sync asks.
   const restored =
     servedState === undefined ? Promise.resolve() : restoreSnapshot(config, reconciler, logger);
-  void restored.then(() => heartbeat.start()).then(() => reconciler.fullSync('startup'));
+  // One turn of the loop first: the restored sockets' waiting requests are answered before the heartbeat's
+  // and the sync's calls, which in all-in-one run synchronous database work on this loop.
+  void restored
+    .then(() => yieldToEventLoop())
+    .then(() => heartbeat.start())
+    .then(() => reconciler.fullSync('startup'));
   const routerDataPlane = routerDataPlaneOf(config, deps.roles, plumbing, routerMetadata, logger);
   roles = startRoles(config, {
     logger,
@@ -331,6 +339,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     renderMetrics,
     close() {
       closing ??= (async () => {
+        stopLoopDelayLog();
         unsubscribe();
         unsubscribeReconnect();
         await roles?.close();

@@ -52,6 +52,13 @@ export interface ApplyOptions {
    * converged together (agent start): saves one host read per network.
    */
   readonly hostLinks?: ReadonlyMap<string, ObservedLink>;
+  /**
+   * Restore after a crash (Reconciler.restore, issue 17): serve on the namespace and devices the killed
+   * process left, as they are, without reading or converging the plumbing; only when they are missing
+   * (opening the socket fails) is the network plumbed first. The startup sync converges the plumbing.
+   * A driver that cannot serve without plumbing ignores it.
+   */
+  readonly adopt?: boolean;
 }
 
 /** What a driver can do, as data (no probing by catching errors). */

@@ -24,7 +24,7 @@ import {
 import type { Entry, NetworkReport, ReconcilerOptions, ServedNetwork } from './reconciler-types.js';
 import { RetryBackoff } from './retry-backoff.js';
 import { ServerReports } from './server-reports.js';
-
+import { yieldToEventLoop } from './yield.js';
 const FULL_SYNC = '*'; // the full sync's retry key (network ids are UUIDs)
 
 /**
@@ -89,25 +89,27 @@ export class Reconciler {
 
   /**
    * Serves networks from the served-state snapshot before the server answers (issue 17, after a crash): as
-   * a full sync would with the same data (plumbing adopts what the previous process left), without asking
-   * the server. The first full sync then skips those whose revision the server confirms, converges the
-   * others and tears down the unbound. Returns how many are served; a failure retries from the server.
+   * a full sync would with the same data, without the server and without touching the plumbing (served on
+   * the devices the killed process left, ApplyOptions.adopt). The first full sync then plumbs those whose
+   * revision the server confirms, converges the others and tears down the unbound. Returns how many are
+   * served; a failure retries from the server.
    */
   async restore(networks: readonly ServedNetwork[]): Promise<number> {
-    await this.hostSnapshot.take();
     const tasks = networks.map(({ network, revision }) =>
       this.queue.run(network.id, () =>
         this.guarded(network.id, 'restore from the served-state snapshot', async () => {
+          // Adopting is synchronous: a loop turn per network, or no socket is read before all are (perf doc).
+          await yieldToEventLoop();
           const state = NetworkState.of(network, revision, this.rules);
           if (this.entries.has(network.id) || !networkNeedsDhcp(network) || state.dhcpPort === undefined)
             return;
-          await this.options.peers.apply(state, FULL_DELTA, this.hostSnapshot.optionsFor(network.id));
+          await this.options.peers.apply(state, FULL_DELTA, { adopt: true });
           this.setEntry(state, 'serving', undefined);
           this.restored.add(network.id);
         }),
       ),
     );
-    await Promise.all(tasks).finally(() => this.hostSnapshot.release());
+    await Promise.all(tasks);
     return this.restored.size;
   }
 
@@ -325,7 +327,8 @@ export class Reconciler {
     const applied = previous?.network.revision;
     if (fromFullSync && previous?.state !== 'failed' && applied !== undefined && applied > revision) return;
     if (this.restored.delete(view.id) && previous?.state === 'serving' && applied === revision) {
-      // Served from the snapshot at the revision the server has: the data plane already is this network.
+      // Served from the snapshot at the server's revision on devices as the crash left them: plumb now.
+      await peers.apply(previous.network, FULL_DELTA, applyOptions);
       this.reports.portsReady.add(previous.network.network.ports.filter(awaitsReady).map((port) => port.id));
       return;
     }

@@ -20,9 +20,11 @@ const HOST = 'restore-host';
 const logger = createLogger({ level: 'silent' });
 
 /** One agent process: a reconciler on `bus` whose served state is kept in `stateDir`. */
-function agent(bus: Bus, stateDir: string) {
+function agent(bus: Bus, stateDir: string, parallelism = 8) {
   const driver = new FakeDriver();
   const writer = servedStateWriter(stateDir, logger);
+  // Host reads (the full sync's one read of the host namespace); a restore must not wait for one.
+  const hostReads = { count: 0 };
   const reconciler = new Reconciler({
     host: HOST,
     peers: new NetworkPeers(driver),
@@ -34,8 +36,13 @@ function agent(bus: Bus, stateDir: string) {
     resyncIntervalMs: 0,
     portsReadyIntervalMs: 60_000,
     servedState: writer,
+    parallelism,
+    readHostLinks: async () => {
+      hostReads.count++;
+      return new Map();
+    },
   });
-  return { driver, writer, reconciler };
+  return { driver, writer, reconciler, hostReads };
 }
 
 describe('served state across a crash', () => {
@@ -60,14 +67,34 @@ describe('served state across a crash', () => {
       // kill -9: nothing of the first process is stopped or flushed any more.
 
       // The server is away: a bus where nobody answers.
-      const second = agent(createInProcessBus(), stateDir);
-      const restored = await restoreInto(second.reconciler, stateDir, logger);
+      const second = agent(createInProcessBus(), stateDir, 1);
+      // How many networks were served at each turn of the event loop during the restore: a restore that
+      // never yields serves every network before any restored socket can be read.
+      const seen = new Set<number>();
+      let turning = true;
+      const turn = (): void => {
+        seen.add(second.driver.calls.length);
+        if (turning) setImmediate(turn);
+      };
+      setImmediate(turn);
+      const restored = await restoreInto(second.reconciler, stateDir, logger).finally(() => {
+        turning = false;
+      });
+      assert.ok(
+        [...seen].some((served) => served > 0 && served < 3),
+        `the loop turns while networks are restored (networks served at its turns: ${[...seen].join(', ')})`,
+      );
       assert.deepEqual(restored, { networks: 3, skipped: 0 });
       assert.deepEqual(
         second.driver.calls.sort(),
-        [`enable ${kept.id} ports=3`, `enable ${changed.id} ports=4`, `enable ${unbound.id} ports=2`].sort(),
-        'every network served from the snapshot, with its DHCP port',
+        [
+          `enable ${kept.id} ports=3 adopt`,
+          `enable ${changed.id} ports=4 adopt`,
+          `enable ${unbound.id} ports=2 adopt`,
+        ].sort(),
+        'every network served from the snapshot, with its DHCP port, on the devices the crash left',
       );
+      assert.equal(second.hostReads.count, 0, 'the restore serves without reading the host');
       assert.deepEqual(
         second.reconciler.report().map((entry) => entry.state),
         ['serving', 'serving', 'serving'],
@@ -90,9 +117,10 @@ describe('served state across a crash', () => {
       await third.reconciler.fullSync('startup');
       assert.deepEqual(
         third.driver.calls.sort(),
-        [`enable ${changed.id} ports=3`, `disable ${unbound.id}`].sort(),
-        'unchanged network left as restored; changed one converged; unbound one torn down',
+        [`enable ${kept.id} ports=3`, `enable ${changed.id} ports=3`, `disable ${unbound.id}`].sort(),
+        'unchanged network served as restored, its plumbing converged; changed one converged; unbound one torn down',
       );
+      assert.equal(third.hostReads.count, 1, 'the sync reads the host once, for every network');
       assert.equal(server.count('dhcp.ensure_port'), 3, 'no DHCP port asked for again');
       await third.writer.flush();
       assert.deepEqual(

@@ -28,9 +28,11 @@ export async function restoreInto(
 ): Promise<{ readonly networks: number; readonly skipped: number }> {
   const started = Date.now();
   const loaded = await loadServedState(servedStateDirectory(stateDir), logger);
+  const loadMs = Date.now() - started;
   const networks = await reconciler.restore(loaded.networks);
+  const ms = Date.now() - started;
   logger.info(
-    { event: 'agent.restored', networks, skipped: loaded.skipped.length, ms: Date.now() - started },
+    { event: 'agent.restored', networks, skipped: loaded.skipped.length, ms, loadMs },
     'serving from the served-state snapshot',
   );
   return { networks, skipped: loaded.skipped.length };

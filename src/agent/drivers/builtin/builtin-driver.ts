@@ -4,7 +4,7 @@ import { openBatchedUdpInNamespace } from '../../../linux/udp-batch-socket.js';
 import { dhcpNamespaceName } from '../../naming.js';
 import type { NetworkDelta, NetworkState } from '../../reconciler/network-state.js';
 import type { ApplyOptions, DhcpDriver, DriverCapabilities, NetworkStatus } from '../driver.js';
-import { type DriverDeps, plumbNetwork, prepareState } from '../prepare-network.js';
+import { type DriverDeps, type PreparedNetwork, plumbNetwork, prepareState } from '../prepare-network.js';
 import { ServedNetwork } from './served-network.js';
 
 /**
@@ -47,7 +47,9 @@ export class BuiltinDriver implements DhcpDriver {
     options: ApplyOptions,
   ): Promise<void> {
     const prepared = prepareState(state, this.deps);
-    await plumbNetwork(prepared, options.hostLinks);
+    // A restore serves first on what the killed process left (ApplyOptions.adopt); the sync plumbs later.
+    const adopted = options.adopt === true && current === undefined ? this.tryListen(prepared) : undefined;
+    if (adopted === undefined) await plumbNetwork(prepared, options.hostLinks);
     let served = current;
     const deviceChanged =
       served !== undefined &&
@@ -67,20 +69,38 @@ export class BuiltinDriver implements DhcpDriver {
     } else {
       served.load(prepared);
     }
-    if (!served.listening || deviceChanged) {
-      const socket = openBatchedUdpInNamespace({
-        namespace: prepared.desired.device.namespace,
-        address: '0.0.0.0',
-        port: SERVER_PORT,
-        device: prepared.desired.device.device,
-        broadcast: true,
-      });
-      served.attach(socket);
-    }
+    if (adopted !== undefined) served.attach(adopted);
+    else if (!served.listening || deviceChanged) served.attach(this.listen(prepared));
     this.deps.logger.info(
-      { event: 'agent.network_enabled', networkId: state.id, driver: this.name, hosts: served.hostCount },
+      {
+        event: 'agent.network_enabled',
+        networkId: state.id,
+        driver: this.name,
+        hosts: served.hostCount,
+        ...(adopted !== undefined && { adopted: true }),
+      },
       'network served',
     );
+  }
+
+  /** The network's DHCP socket: 0.0.0.0:67 in its namespace, bound to its ns-… device. */
+  /** {@link listen}, or undefined when the namespace or device the killed process left is not there. */
+  private tryListen(prepared: PreparedNetwork): ReturnType<typeof openBatchedUdpInNamespace> | undefined {
+    try {
+      return this.listen(prepared);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private listen(prepared: PreparedNetwork): ReturnType<typeof openBatchedUdpInNamespace> {
+    return openBatchedUdpInNamespace({
+      namespace: prepared.desired.device.namespace,
+      address: '0.0.0.0',
+      port: SERVER_PORT,
+      device: prepared.desired.device.device,
+      broadcast: true,
+    });
   }
 
   async remove(networkId: string, options: { readonly retainPort: boolean }): Promise<void> {

@@ -40,9 +40,9 @@ export class FakeDriver implements DhcpDriver {
     return this.mostActive;
   }
 
-  async apply(state: NetworkState, delta: NetworkDelta, _options?: ApplyOptions): Promise<void> {
+  async apply(state: NetworkState, delta: NetworkDelta, options: ApplyOptions = {}): Promise<void> {
     if (delta.full || delta.dhcpPort) {
-      await this.converge(state);
+      await this.converge(state, options.adopt === true);
       return;
     }
     const served = this.networks.get(state.id);
@@ -55,14 +55,15 @@ export class FakeDriver implements DhcpDriver {
     }
   }
 
-  private async converge(state: NetworkState): Promise<void> {
+  /** `adopt`: a restore's converge (ApplyOptions.adopt), recorded as `enable … adopt`. */
+  private async converge(state: NetworkState, adopt: boolean): Promise<void> {
     this.active++;
     this.mostActive = Math.max(this.mostActive, this.active);
     try {
       if (this.options.delayMs) await new Promise((resolve) => setTimeout(resolve, this.options.delayMs));
       if (this.options.failConverge?.delete(state.id)) throw new Error('ip: RTNETLINK answers: busy');
       if (state.dhcpPort === undefined) throw new Error(`network ${state.id} has no DHCP port`);
-      this.calls.push(`enable ${state.id} ports=${state.portCount}`);
+      this.calls.push(`enable ${state.id} ports=${state.portCount}${adopt ? ' adopt' : ''}`);
       const served = this.networks.get(state.id) ?? { hosts: new Map(), converges: 0, portChanges: 0 };
       served.hosts.clear();
       for (const port of state.network.ports) served.hosts.set(port.id, port);
