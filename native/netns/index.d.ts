@@ -1,7 +1,8 @@
 export interface OpenSocketOptions {
   /** Path of the namespace, e.g. /run/netns/qdhcp-<id>. */
   readonly netnsPath: string;
-  readonly kind: 'udp4' | 'tcp4';
+  /** `udp6` is IPv6 only (IPV6_V6ONLY). */
+  readonly kind: 'udp4' | 'tcp4' | 'udp6';
   readonly address: string;
   readonly port: number;
   /** SO_REUSEADDR (default true). */
@@ -12,6 +13,8 @@ export interface OpenSocketOptions {
   readonly bindToDevice?: string;
   /** IP_FREEBIND: bind an address that is not (yet) configured. */
   readonly freeBind?: boolean;
+  /** udp6 with bindToDevice: IPV6_JOIN_GROUP of this multicast group on that device (e.g. ff02::1:2). */
+  readonly joinGroup?: string;
 }
 /**
  * Opens and binds a socket inside the network namespace at `netnsPath` and returns its file descriptor

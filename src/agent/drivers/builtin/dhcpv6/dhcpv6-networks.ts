@@ -1,0 +1,72 @@
+import type { Logger } from '../../../../common/logger.js';
+import { bindUdp6InNamespace } from '../../../../linux/namespace-udp6.js';
+import type { NetworkDelta, NetworkState } from '../../../reconciler/network-state.js';
+import type { PreparedNetwork } from '../../prepare-network.js';
+import { networkNeedsDhcpv6 } from './dhcpv6-tables.js';
+import { ALL_DHCP_AGENTS, DHCPV6_SERVER_PORT, ServedDhcpv6 } from './served-dhcpv6.js';
+
+/**
+ * The builtin driver's DHCPv6 side: one {@link ServedDhcpv6} per network that has a DHCPv6 subnet
+ * (stateful or stateless address mode), following the same deltas as the IPv4 tables. Kept apart from the
+ * IPv4 packet loop so that the two evolve independently.
+ */
+export class Dhcpv6Networks {
+  private readonly networks = new Map<string, ServedDhcpv6>();
+
+  constructor(private readonly logger: Logger) {}
+
+  /** After the plumbing converged: serve, reload or stop serving the network's DHCPv6. */
+  async converge(prepared: PreparedNetwork, deviceChanged: boolean): Promise<void> {
+    const id = prepared.network.id;
+    let served = this.networks.get(id);
+    if (!networkNeedsDhcpv6(prepared.network)) {
+      this.remove(id);
+      return;
+    }
+    if (served === undefined) {
+      const logger = this.logger.child({ networkId: id });
+      served = new ServedDhcpv6(prepared, (entry) => logger.info({ event: entry.event, source: entry.source }, entry.detail));
+      this.networks.set(id, served);
+    } else {
+      served.load(prepared);
+    }
+    if (!served.listening || deviceChanged) {
+      served.attach(
+        await bindUdp6InNamespace({
+          namespace: prepared.desired.device.namespace,
+          address: '::',
+          port: DHCPV6_SERVER_PORT,
+          device: prepared.desired.device.device,
+          joinGroup: ALL_DHCP_AGENTS,
+        }),
+      );
+    }
+  }
+
+  /**
+   * A port-level delta (the IPv4 side applies the same one). Subnet-level facts of DHCPv6 (modes, the DHCP
+   * port's addresses) change only with full or DHCP-port deltas, which converge.
+   */
+  applyPorts(state: NetworkState, delta: NetworkDelta): void {
+    const served = this.networks.get(state.id);
+    if (served === undefined) return;
+    for (const { portId, after } of delta.hosts) {
+      if (after === undefined) served.deletePort(portId);
+      else served.upsertPort(after);
+    }
+  }
+
+  served(networkId: string): ServedDhcpv6 | undefined {
+    return this.networks.get(networkId);
+  }
+
+  remove(networkId: string): void {
+    this.networks.get(networkId)?.detach();
+    this.networks.delete(networkId);
+  }
+
+  stop(): void {
+    for (const served of this.networks.values()) served.detach();
+    this.networks.clear();
+  }
+}
