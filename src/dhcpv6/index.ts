@@ -18,3 +18,4 @@ export type {
   OptionOf,
   RelayMessage,
 } from './types.js';
+export { encodeRouterAdvertisement, type RaPrefix, type RouterAdvertisement } from './router-advertisement.js';

@@ -25,7 +25,12 @@ describe('DHCPv6 from the builtin driver, real dhclient -6', { skip, concurrency
   });
 
   /** A network with one IPv6 subnet in `mode`, waited for until the agent serves it. */
-  async function ipv6Network(name: string, cidr: string, mode: string): Promise<{ id: string; subnet: Json }> {
+  async function ipv6Network(
+    name: string,
+    cidr: string,
+    mode: string,
+    raMode?: string,
+  ): Promise<{ id: string; subnet: Json }> {
     const network = await aio.create('/v2.0/networks', 'network', { name });
     const id = String(network['id']);
     const subnet = await aio.create('/v2.0/subnets', 'subnet', {
@@ -33,6 +38,7 @@ describe('DHCPv6 from the builtin driver, real dhclient -6', { skip, concurrency
       ip_version: 6,
       cidr,
       ipv6_address_mode: mode,
+      ...(raMode === undefined ? {} : { ipv6_ra_mode: raMode }),
     });
     await aio.waitFor(`network ${name} served`, async () =>
       (await aio.served()).some((n) => n.networkId === id && n.state === 'serving') ? true : undefined,
@@ -101,5 +107,26 @@ describe('DHCPv6 from the builtin driver, real dhclient -6', { skip, concurrency
     assert.equal(got.vars['new_ip6_address'], undefined);
     assert.equal(got.vars['new_dhcp6_name_servers'], dns);
     assert.match(got.vars['new_dhcp6_domain_search'] ?? '', /^openstacklocal\.?$/);
+  });
+
+  test('slaac with ipv6_ra_mode and no router: the kernel forms an address from the RA, no default route', async () => {
+    const { id } = await ipv6Network('v6-slaac', 'fd00:63::/64', 'slaac', 'slaac');
+    const mac = 'fa:16:3e:63:00:01';
+    const created = await port(id, mac);
+    const expected = (created['fixed_ips'] as Json[])[0]?.['ip_address'];
+    assert.equal(expected, 'fd00:63::f816:3eff:fe63:1', JSON.stringify(created));
+    const client = await aio.bed.addClient(mac, { namespace: aio.bed.host, bridge: bridgeName(id) });
+    await client.exec('sysctl', ['-q', '-w', 'net.ipv6.conf.eth0.disable_ipv6=0', 'net.ipv6.conf.eth0.accept_ra=2']);
+    // Bounded: the first unsolicited advertisements come every 4 s, solicitations are answered at once.
+    const deadline = Date.now() + 20_000;
+    let shown = '';
+    while (Date.now() < deadline) {
+      shown = (await client.ip(['-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'global'])).stdout;
+      if (shown.includes(`${expected}/64`)) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.ok(shown.includes(`inet6 ${expected}/64`), `no SLAAC address: ${shown}\n${aio.output()}`);
+    const routes = (await client.ip(['-6', 'route', 'show', 'default'])).stdout.trim();
+    assert.equal(routes, '', 'router lifetime 0 must not make the DHCP namespace a default router');
   });
 });

@@ -44,7 +44,10 @@ export class BuiltinDriver implements DhcpDriver {
       if (after === undefined) served.deletePort(portId);
       else served.upsertPort(after);
     }
-    if (delta.subnetOptions) served.refreshSubnetOptions(state.network);
+    if (delta.subnetOptions) {
+      served.refreshSubnetOptions(state.network);
+      this.dhcpv6.refreshAdvertisement(state, { namespace: served.device.namespace, device: served.device.name });
+    }
   }
 
   private async converge(
