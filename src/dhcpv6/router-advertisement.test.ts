@@ -10,7 +10,13 @@ test('a slaac advertisement: no default router, prefix with L and A, MTU, RDNSS,
     other: false,
     routerLifetimeSeconds: 0,
     prefixes: [
-      { prefix: 0xfd000063n << 96n, length: 64, autonomous: true, validSeconds: 86400, preferredSeconds: 14400 },
+      {
+        prefix: 0xfd000063n << 96n,
+        length: 64,
+        autonomous: true,
+        validSeconds: 86400,
+        preferredSeconds: 14400,
+      },
     ],
     mtu: 1450,
     dnsServers: [(0xfd000063n << 96n) | 2n],
@@ -44,8 +50,17 @@ test('M and O flags; a stateful prefix is on-link only', () => {
 });
 
 test('bad input is refused, not encoded', () => {
-  const base = { managed: false, other: false, routerLifetimeSeconds: 0, dnsServers: [], dnsLifetimeSeconds: 0 };
-  assert.throws(() => encodeRouterAdvertisement({ ...base, prefixes: [], sourceMac: new Uint8Array(5) }), RangeError);
+  const base = {
+    managed: false,
+    other: false,
+    routerLifetimeSeconds: 0,
+    dnsServers: [],
+    dnsLifetimeSeconds: 0,
+  };
+  assert.throws(
+    () => encodeRouterAdvertisement({ ...base, prefixes: [], sourceMac: new Uint8Array(5) }),
+    RangeError,
+  );
   assert.throws(
     () =>
       encodeRouterAdvertisement({

@@ -48,7 +48,8 @@ function address(bytes: Uint8Array, offset: number, value: bigint): void {
 
 /** The advertisement's bytes (checksum 0). Throws a RangeError for a prefix length over 128 or a bad MAC. */
 export function encodeRouterAdvertisement(ra: RouterAdvertisement): Uint8Array {
-  if (ra.sourceMac !== undefined && ra.sourceMac.length !== 6) throw new RangeError('sourceMac must be 6 bytes');
+  if (ra.sourceMac !== undefined && ra.sourceMac.length !== 6)
+    throw new RangeError('sourceMac must be 6 bytes');
   const size =
     16 +
     (ra.sourceMac === undefined ? 0 : 8) +
@@ -89,7 +90,7 @@ export function encodeRouterAdvertisement(ra: RouterAdvertisement): Uint8Array {
     bytes[at] = OPTION_RDNSS;
     bytes[at + 1] = 1 + 2 * ra.dnsServers.length;
     u32(view, at + 4, ra.dnsLifetimeSeconds);
-    ra.dnsServers.forEach((server, i) => address(bytes, at + 8 + 16 * i, server));
+    for (const [i, server] of ra.dnsServers.entries()) address(bytes, at + 8 + 16 * i, server);
     at += 8 + 16 * ra.dnsServers.length;
   }
   return bytes;

@@ -29,7 +29,12 @@ export function openIcmp6InNamespace(
   const watch = icmp6Watch(fd, onSolicitation);
   return {
     send: (message, destination) => {
-      icmp6Send(fd, ifindex, Buffer.from(message.buffer, message.byteOffset, message.byteLength), destination);
+      icmp6Send(
+        fd,
+        ifindex,
+        Buffer.from(message.buffer, message.byteOffset, message.byteLength),
+        destination,
+      );
     },
     close: () => icmp6Unwatch(watch),
   };

@@ -77,14 +77,20 @@ describe('DHCPv6 from the builtin driver, real dhclient -6', { skip, concurrency
 
     const client = await probe(id, mac);
     const got = await runDhclient6(client, aio.bed.sandbox, 'eth0', { label: 'stateful' });
-    assert.ok(got.reasons.includes('BOUND6'), `${got.reasons.join(',')}\n${got.result.stderr}\n${aio.output()}`);
+    assert.ok(
+      got.reasons.includes('BOUND6'),
+      `${got.reasons.join(',')}\n${got.result.stderr}\n${aio.output()}`,
+    );
     assert.equal(got.vars['new_ip6_address'], expected);
     assert.equal(got.vars['new_ip6_prefixlen'], '128');
     assert.equal(got.vars['new_dhcp6_name_servers'], dns);
     assert.match(got.vars['new_dhcp6_domain_search'] ?? '', /^openstacklocal\.?$/);
 
     const stranger = await probe(id, 'fa:16:3e:61:00:99');
-    const none = await runDhclient6(stranger, aio.bed.sandbox, 'eth0', { label: 'stranger', timeoutSeconds: 8 });
+    const none = await runDhclient6(stranger, aio.bed.sandbox, 'eth0', {
+      label: 'stranger',
+      timeoutSeconds: 8,
+    });
     assert.deepEqual(
       none.reasons.filter((r) => r !== 'PREINIT6'),
       [],
@@ -116,7 +122,12 @@ describe('DHCPv6 from the builtin driver, real dhclient -6', { skip, concurrency
     const expected = (created['fixed_ips'] as Json[])[0]?.['ip_address'];
     assert.equal(expected, 'fd00:63::f816:3eff:fe63:1', JSON.stringify(created));
     const client = await aio.bed.addClient(mac, { namespace: aio.bed.host, bridge: bridgeName(id) });
-    await client.exec('sysctl', ['-q', '-w', 'net.ipv6.conf.eth0.disable_ipv6=0', 'net.ipv6.conf.eth0.accept_ra=2']);
+    await client.exec('sysctl', [
+      '-q',
+      '-w',
+      'net.ipv6.conf.eth0.disable_ipv6=0',
+      'net.ipv6.conf.eth0.accept_ra=2',
+    ]);
     // Bounded: the first unsolicited advertisements come every 4 s, solicitations are answered at once.
     const deadline = Date.now() + 20_000;
     let shown = '';

@@ -13,10 +13,16 @@ export interface Dhclient6Result {
  * Waits (bounded) until `device` in `namespace` has a link-local address that is no longer tentative:
  * dhclient -6 needs one to send from.
  */
-export async function waitForLinkLocal(namespace: Namespace, device: string, timeoutMs = 10_000): Promise<void> {
+export async function waitForLinkLocal(
+  namespace: Namespace,
+  device: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const shown = await namespace.ip(['-6', 'addr', 'show', 'dev', device, 'scope', 'link'], { allowFailure: true });
+    const shown = await namespace.ip(['-6', 'addr', 'show', 'dev', device, 'scope', 'link'], {
+      allowFailure: true,
+    });
     if (/inet6 fe80::/.test(shown.stdout) && !/tentative/.test(shown.stdout)) return;
     if (Date.now() > deadline) throw new Error(`no usable link-local on ${device}: ${shown.stdout}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -39,7 +45,10 @@ export async function runDhclient6(
   const out = sandbox.path(`${label}.dhclient6.out`);
   const leases = sandbox.path(`${label}.dhclient6.leases`);
   const pid = sandbox.path(`${label}.dhclient6.pid`);
-  writeFileSync(conf, `timeout ${options.timeoutSeconds ?? 15};\nrequest dhcp6.name-servers, dhcp6.domain-search;\n`);
+  writeFileSync(
+    conf,
+    `timeout ${options.timeoutSeconds ?? 15};\nrequest dhcp6.name-servers, dhcp6.domain-search;\n`,
+  );
   writeFileSync(leases, '');
   writeFileSync(out, '');
   writeFileSync(
@@ -52,7 +61,21 @@ exit 0
   chmodSync(script, 0o755);
   const result = await namespace.exec(
     'dhclient',
-    ['-6', ...(options.stateless ? ['-S'] : []), '-1', '-v', '-cf', conf, '-sf', script, '-lf', leases, '-pf', pid, device],
+    [
+      '-6',
+      ...(options.stateless ? ['-S'] : []),
+      '-1',
+      '-v',
+      '-cf',
+      conf,
+      '-sf',
+      script,
+      '-lf',
+      leases,
+      '-pf',
+      pid,
+      device,
+    ],
     { allowFailure: true, timeoutMs: ((options.timeoutSeconds ?? 15) + 15) * 1000 },
   );
   try {

@@ -46,7 +46,10 @@ export class BuiltinDriver implements DhcpDriver {
     }
     if (delta.subnetOptions) {
       served.refreshSubnetOptions(state.network);
-      this.dhcpv6.refreshAdvertisement(state, { namespace: served.device.namespace, device: served.device.name });
+      this.dhcpv6.refreshAdvertisement(state, {
+        namespace: served.device.namespace,
+        device: served.device.name,
+      });
     }
   }
 

@@ -28,12 +28,10 @@ function ipv6(text: string): bigint | undefined {
  * stateless: O), A on slaac and stateless prefixes, the network's MTU and as DNS the subnets'
  * `dns_nameservers`, else the DHCP port's address on them. Undefined when nothing is to be advertised.
  */
-export function advertisementOf(
-  network: AgentNetwork,
-  dhcpPort: AgentPort,
-): RouterAdvertisement | undefined {
+export function advertisementOf(network: AgentNetwork, dhcpPort: AgentPort): RouterAdvertisement | undefined {
   const advertised = network.subnets.filter(
-    (subnet) => subnet.ip_version === 6 && subnet.ipv6_ra_mode != null && !hasRouterInterface(network, subnet),
+    (subnet) =>
+      subnet.ip_version === 6 && subnet.ipv6_ra_mode != null && !hasRouterInterface(network, subnet),
   );
   const prefixes: RaPrefix[] = [];
   const dns: bigint[] = [];

@@ -16,7 +16,10 @@ import { ALL_DHCP_AGENTS, DHCPV6_SERVER_PORT, ServedDhcpv6 } from './served-dhcp
  */
 export class Dhcpv6Networks {
   private readonly networks = new Map<string, ServedDhcpv6>();
-  private readonly advertisers = new Map<string, { readonly device: string; readonly advertiser: RouterAdvertiser }>();
+  private readonly advertisers = new Map<
+    string,
+    { readonly device: string; readonly advertiser: RouterAdvertiser }
+  >();
 
   constructor(private readonly logger: Logger) {}
 
@@ -32,7 +35,9 @@ export class Dhcpv6Networks {
     }
     if (served === undefined) {
       const logger = this.logger.child({ networkId: id });
-      served = new ServedDhcpv6(prepared, (entry) => logger.info({ event: entry.event, source: entry.source }, entry.detail));
+      served = new ServedDhcpv6(prepared, (entry) =>
+        logger.info({ event: entry.event, source: entry.source }, entry.detail),
+      );
       this.networks.set(id, served);
     } else {
       served.load(prepared);
@@ -64,7 +69,10 @@ export class Dhcpv6Networks {
   }
 
   /** A router interface came or went (the delta's subnet-level flag): what is advertised may change. */
-  refreshAdvertisement(state: NetworkState, device: { readonly namespace: string; readonly device: string }): void {
+  refreshAdvertisement(
+    state: NetworkState,
+    device: { readonly namespace: string; readonly device: string },
+  ): void {
     if (state.dhcpPort !== undefined) this.advertise(state.id, device, state.network, state.dhcpPort, false);
   }
 
@@ -81,7 +89,10 @@ export class Dhcpv6Networks {
   ): void {
     const advertisement = advertisementOf(network, dhcpPort);
     const current = this.advertisers.get(id);
-    if (current !== undefined && (advertisement === undefined || deviceChanged || current.device !== device.device)) {
+    if (
+      current !== undefined &&
+      (advertisement === undefined || deviceChanged || current.device !== device.device)
+    ) {
       current.advertiser.stop();
       this.advertisers.delete(id);
     } else if (current !== undefined && advertisement !== undefined) {
@@ -95,7 +106,10 @@ export class Dhcpv6Networks {
       advertiser = new RouterAdvertiser(endpoint, advertisement);
       this.advertisers.set(id, { device: device.device, advertiser });
     } catch (error) {
-      this.logger.error({ event: 'ra.open_failed', networkId: id, err: error }, 'router advertisements not sent');
+      this.logger.error(
+        { event: 'ra.open_failed', networkId: id, err: error },
+        'router advertisements not sent',
+      );
     }
   }
 
