@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Dhcpv6EncodeError } from './errors.js';
 import { encodeRouterAdvertisement } from './router-advertisement.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -59,7 +60,7 @@ test('bad input is refused, not encoded', () => {
   };
   assert.throws(
     () => encodeRouterAdvertisement({ ...base, prefixes: [], sourceMac: new Uint8Array(5) }),
-    RangeError,
+    Dhcpv6EncodeError,
   );
   assert.throws(
     () =>
@@ -67,6 +68,6 @@ test('bad input is refused, not encoded', () => {
         ...base,
         prefixes: [{ prefix: 0n, length: 129, autonomous: true, validSeconds: 0, preferredSeconds: 0 }],
       }),
-    RangeError,
+    Dhcpv6EncodeError,
   );
 });

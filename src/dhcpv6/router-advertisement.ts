@@ -7,6 +7,8 @@
  * @module
  */
 
+import { Dhcpv6EncodeError } from './errors.js';
+
 export interface RaPrefix {
   /** The prefix's network address. */
   readonly prefix: bigint;
@@ -46,10 +48,10 @@ function address(bytes: Uint8Array, offset: number, value: bigint): void {
   for (let i = 0; i < 16; i++) bytes[offset + i] = Number((value >> BigInt(8 * (15 - i))) & 0xffn);
 }
 
-/** The advertisement's bytes (checksum 0). Throws a RangeError for a prefix length over 128 or a bad MAC. */
+/** The advertisement's bytes (checksum 0). Throws `Dhcpv6EncodeError` for a prefix length over 128 or a bad MAC. */
 export function encodeRouterAdvertisement(ra: RouterAdvertisement): Uint8Array {
   if (ra.sourceMac !== undefined && ra.sourceMac.length !== 6)
-    throw new RangeError('sourceMac must be 6 bytes');
+    throw new Dhcpv6EncodeError('router advertisement: sourceMac must be 6 bytes');
   const size =
     16 +
     (ra.sourceMac === undefined ? 0 : 8) +
@@ -70,7 +72,8 @@ export function encodeRouterAdvertisement(ra: RouterAdvertisement): Uint8Array {
     at += 8;
   }
   for (const prefix of ra.prefixes) {
-    if (prefix.length < 0 || prefix.length > 128) throw new RangeError(`prefix length ${prefix.length}`);
+    if (prefix.length < 0 || prefix.length > 128)
+      throw new Dhcpv6EncodeError(`router advertisement: prefix length ${prefix.length}`);
     bytes[at] = OPTION_PREFIX;
     bytes[at + 1] = 4;
     bytes[at + 2] = prefix.length;
