@@ -96,6 +96,14 @@ describe('DHCPv6 from the builtin driver, real dhclient -6', { skip, concurrency
       [],
       `an unknown client was answered: ${JSON.stringify(none.vars)}`,
     );
+    // Counted where the operator sees it (`qdhcp agent status`), not only logged.
+    await aio.waitFor('the drop counted in the status', async () => {
+      const counters = (await aio.served()).find((n) => n.networkId === id)?.counters ?? {};
+      return (counters['dhcpv6.dropped.unknown-client'] ?? 0) >= 1 &&
+        (counters['dhcpv6.sent.REPLY'] ?? 0) >= 1
+        ? true
+        : undefined;
+    });
   });
 
   test('stateless (-S): DNS and domain from an Information-Request', async () => {
@@ -139,5 +147,9 @@ describe('DHCPv6 from the builtin driver, real dhclient -6', { skip, concurrency
     assert.ok(shown.includes(`inet6 ${expected}/64`), `no SLAAC address: ${shown}\n${aio.output()}`);
     const routes = (await client.ip(['-6', 'route', 'show', 'default'])).stdout.trim();
     assert.equal(routes, '', 'router lifetime 0 must not make the DHCP namespace a default router');
+    await aio.waitFor('router advertisements counted in the status', async () => {
+      const counters = (await aio.served()).find((n) => n.networkId === id)?.counters ?? {};
+      return (counters['ra.sent'] ?? 0) >= 1 ? true : undefined;
+    });
   });
 });

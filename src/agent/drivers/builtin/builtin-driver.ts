@@ -109,7 +109,9 @@ export class BuiltinDriver implements DhcpDriver {
   }
 
   status(networkId: string): NetworkStatus | undefined {
-    return this.networks.get(networkId)?.status();
+    const status = this.networks.get(networkId)?.status();
+    if (status === undefined) return undefined;
+    return { ...status, counters: { ...status.counters, ...this.dhcpv6.counters(networkId) } };
   }
 
   enabledNetworks(): readonly string[] {

@@ -124,9 +124,18 @@ export class Dhcpv6Networks {
     this.advertisers.delete(networkId);
   }
 
-  /** Router advertisement counters of a network (tests, status). */
-  advertiserCounters(networkId: string): RouterAdvertiser['counters'] | undefined {
-    return this.advertisers.get(networkId)?.advertiser.counters;
+  /** The network's DHCPv6 (`dhcpv6.*`) and router advertisement (`ra.*`) counters, for the status. */
+  counters(networkId: string): Record<string, number> {
+    const result: Record<string, number> = {};
+    for (const [name, value] of Object.entries(this.networks.get(networkId)?.counters.snapshot() ?? {}))
+      result[`dhcpv6.${name}`] = value;
+    const ra = this.advertisers.get(networkId)?.advertiser.counters;
+    if (ra !== undefined) {
+      result['ra.sent'] = ra.sent;
+      result['ra.solicitations'] = ra.solicitations;
+      result['ra.errors'] = ra.errors;
+    }
+    return result;
   }
 
   stop(): void {
