@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { bridgeName } from '../../src/agent/naming.js';
 import { AllInOne, type Json } from '../support/agent/all-in-one.js';
 import { runDhclient6, waitForLinkLocal } from '../support/agent/dhclient6.js';
+import { udhcpcOnce } from '../support/agent/dhcp-clients.js';
 import { canUseNamespaces, type Namespace } from '../support/netns.js';
 
 /**
@@ -151,5 +152,27 @@ describe('DHCPv6 from the builtin driver, real dhclient -6', { skip, concurrency
       const counters = (await aio.served()).find((n) => n.networkId === id)?.counters ?? {};
       return (counters['ra.sent'] ?? 0) >= 1 ? true : undefined;
     });
+  });
+
+  test('dual stack: one port gets its IPv4 lease (udhcpc) and its IPv6 address (dhclient -6)', async () => {
+    const { id } = await ipv6Network('v6-dual', 'fd00:64::/64', 'dhcpv6-stateful');
+    await aio.create('/v2.0/subnets', 'subnet', { network_id: id, ip_version: 4, cidr: '10.64.0.0/24' });
+    const mac = 'fa:16:3e:64:00:01';
+    const created = await port(id, mac);
+    const fixed = created['fixed_ips'] as Json[];
+    const v4 = fixed.find((f) => !String(f['ip_address']).includes(':'))?.['ip_address'];
+    const v6 = fixed.find((f) => String(f['ip_address']).includes(':'))?.['ip_address'];
+    assert.ok(typeof v4 === 'string' && typeof v6 === 'string', JSON.stringify(created));
+    const client = await probe(id, mac);
+    // The IPv4 subnet came after the network was served: wait until the agent answers DHCPv4 for it.
+    const lease = await aio.waitFor(
+      'an IPv4 lease',
+      async () => (await udhcpcOnce(aio.bed, client))?.['ip'],
+      40_000,
+    );
+    assert.equal(lease, v4);
+    const got = await runDhclient6(client, aio.bed.sandbox, 'eth0', { label: 'dual' });
+    assert.ok(got.reasons.includes('BOUND6'), `${got.reasons.join(',')}\n${got.result.stderr}`);
+    assert.equal(got.vars['new_ip6_address'], v6);
   });
 });
