@@ -11,6 +11,11 @@
       "cflags": ["-O2", "-Wall", "-Wextra"]
     },
     {
+      "target_name": "icmp6",
+      "sources": ["src/icmp6.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    },
+    {
       "target_name": "fd_passing",
       "sources": ["src/fd-passing.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]

@@ -1,7 +1,8 @@
 export interface OpenSocketOptions {
   /** Path of the namespace, e.g. /run/netns/qdhcp-<id>. */
   readonly netnsPath: string;
-  readonly kind: 'udp4' | 'tcp4';
+  /** `udp6` is IPv6 only (IPV6_V6ONLY). */
+  readonly kind: 'udp4' | 'tcp4' | 'udp6';
   readonly address: string;
   readonly port: number;
   /** SO_REUSEADDR (default true). */
@@ -14,6 +15,8 @@ export interface OpenSocketOptions {
   readonly freeBind?: boolean;
   /** SO_RCVBUF in bytes (capped by net.core.rmem_max); the kernel's default when absent or 0. */
   readonly receiveBufferBytes?: number;
+  /** udp6 with bindToDevice: IPV6_JOIN_GROUP of this multicast group on that device (e.g. ff02::1:2). */
+  readonly joinGroup?: string;
 }
 /**
  * Opens and binds a socket inside the network namespace at `netnsPath` and returns its file descriptor
@@ -105,3 +108,21 @@ export function describeSocket(fd: number): SocketDescription;
  * to `$NOTIFY_SOCKET`. False when that variable is not set (not run by systemd as Type=notify).
  */
 export function sdNotify(state: string): boolean;
+/** A raw ICMPv6 socket opened in a namespace by {@link icmp6Open}. */
+export interface Icmp6Socket {
+  readonly fd: number;
+  /** The device's index in that namespace (the scope of link-local destinations). */
+  readonly ifindex: number;
+}
+/**
+ * A raw ICMPv6 socket inside the namespace at `netnsPath`, bound to `device`, hop limit 255, joined to
+ * ff02::2, receiving Router Solicitations only. Throws like {@link openSocket}.
+ */
+export function icmp6Open(netnsPath: string, device: string): Icmp6Socket;
+/** Sends one ICMPv6 message (checksum filled in by the kernel) to `destination` on `ifindex`. */
+export function icmp6Send(fd: number, ifindex: number, message: Buffer, destination: string): number;
+export type Icmp6WatchHandle = { readonly __icmp6WatchHandle: unique symbol };
+/** Calls `onSolicitation(source)` per Router Solicitation received on `fd`, which the watch now owns. */
+export function icmp6Watch(fd: number, onSolicitation: (source: string) => void): Icmp6WatchHandle;
+/** Stops the watch and closes its fd. Safe twice. */
+export function icmp6Unwatch(handle: Icmp6WatchHandle): void;

@@ -19,3 +19,9 @@ exports.receiveFds = fdPassing.receiveFds;
 exports.describeSocket = fdPassing.describeSocket;
 exports.sdNotify = fdPassing.sdNotify;
 exports.FD_PASSING_MAX_FDS = fdPassing.FD_PASSING_MAX_FDS;
+// Router advertisements: raw ICMPv6 in a namespace (src/icmp6.c).
+const icmp6 = require('./build/Release/icmp6.node');
+exports.icmp6Open = icmp6.icmp6Open;
+exports.icmp6Send = icmp6.icmp6Send;
+exports.icmp6Watch = icmp6.icmp6Watch;
+exports.icmp6Unwatch = icmp6.icmp6Unwatch;

@@ -10,6 +10,11 @@ export { Dhcpv6DecodeError, Dhcpv6EncodeError } from './errors.js';
 export { CLIENT_TYPES } from './message-types.js';
 export { STATUS } from './option-table.js';
 export { findOption, findOptions } from './options.js';
+export {
+  encodeRouterAdvertisement,
+  type RaPrefix,
+  type RouterAdvertisement,
+} from './router-advertisement.js';
 export type {
   ClientServerMessage,
   Dhcpv6Message,

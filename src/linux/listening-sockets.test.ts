@@ -124,3 +124,36 @@ test('notifySystemd sends to $NOTIFY_SOCKET and says false without it', () => {
     channel.close();
   }
 });
+
+test('a udp6 socket (DHCPv6) is opened IPv6-only on its device, joined to its group, and matched by kind, device and namespace', () => {
+  ip('-n', namespace, 'link', 'add', 'v6a', 'type', 'veth', 'peer', 'name', 'v6b');
+  ip('-n', namespace, 'link', 'set', 'v6a', 'up');
+  const spec: ListeningSocketSpec = {
+    namespace,
+    kind: 'udp6',
+    address: '::',
+    port: 5303,
+    device: 'v6a',
+    joinGroup: 'ff02::1:2',
+  };
+  const sockets = new ListeningSockets();
+  const fd = sockets.acquire(spec);
+  try {
+    const found = describeSocketFd(fd);
+    assert.equal(found.family, 'inet6');
+    assert.equal(found.type, 'dgram');
+    assert.equal(found.device, 'v6a');
+    assert.equal(descriptorMatches(fd, spec), true);
+    assert.equal(descriptorMatches(fd, { ...spec, device: 'v6b' }), false);
+    assert.equal(descriptorMatches(fd, { ...spec, kind: 'udp4' }), false);
+    // The group membership is the kernel's: /proc/net/igmp6 of the namespace lists it on the device.
+    const groups = execFileSync('ip', ['netns', 'exec', namespace, 'cat', '/proc/net/igmp6'], {
+      encoding: 'utf8',
+    });
+    assert.match(groups, /v6a\s+ff020000000000000000000000010002/);
+    assert.throws(() => sockets.acquire({ ...spec, port: 5304, joinGroup: 'not-an-address' }), /joinGroup/);
+  } finally {
+    closeSync(fd);
+    ip('-n', namespace, 'link', 'del', 'v6a');
+  }
+});

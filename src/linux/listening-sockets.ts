@@ -16,13 +16,15 @@ import { describeSocketFd, namespaceInode } from './fd-passing.js';
 /** Where and how a listening socket is bound: also its identity across a handover. */
 export interface ListeningSocketSpec {
   readonly namespace: string;
-  readonly kind: 'udp4' | 'tcp4';
+  readonly kind: 'udp4' | 'tcp4' | 'udp6';
   readonly address: string;
   readonly port: number;
   /** SO_BINDTODEVICE. */
   readonly device?: string;
   readonly broadcast?: boolean;
   readonly freeBind?: boolean;
+  /** udp6: the multicast group joined on `device` (IPV6_JOIN_GROUP), e.g. DHCPv6's ff02::1:2. */
+  readonly joinGroup?: string;
 }
 
 /** A descriptor this process holds for a spec. */
@@ -59,11 +61,12 @@ export function namespacePath(name: string): string {
 export function descriptorMatches(fd: number, spec: ListeningSocketSpec): boolean {
   try {
     const found = describeSocketFd(fd);
+    // describeSocket reports addresses and ports of IPv4 sockets only: an IPv6 one matches by the rest.
+    const ipv6 = spec.kind === 'udp6';
     return (
-      found.family === 'inet' &&
-      found.type === (spec.kind === 'udp4' ? 'dgram' : 'stream') &&
-      found.address === spec.address &&
-      found.port === spec.port &&
+      found.family === (ipv6 ? 'inet6' : 'inet') &&
+      found.type === (spec.kind === 'tcp4' ? 'stream' : 'dgram') &&
+      (ipv6 || (found.address === spec.address && found.port === spec.port)) &&
       (found.device ?? '') === (spec.device ?? '') &&
       found.netnsInode !== undefined &&
       found.netnsInode === namespaceInode(namespacePath(spec.namespace))
@@ -106,6 +109,7 @@ export class ListeningSockets {
       ...(spec.broadcast === undefined ? {} : { broadcast: spec.broadcast }),
       ...(spec.device === undefined ? {} : { bindToDevice: spec.device }),
       freeBind: spec.freeBind ?? false,
+      ...(spec.joinGroup === undefined ? {} : { joinGroup: spec.joinGroup }),
     });
     this.#held.set(fd, spec);
     this.#opened += 1;

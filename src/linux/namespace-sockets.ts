@@ -26,7 +26,11 @@ async function opened<T>(kind: 'udp4' | 'tcp4', place: SocketPlace, open: () => 
 }
 
 /** `error` (a system error of opening a socket at `place`) as `SOCKET_OPEN_FAILED`, the original as cause. */
-export function socketOpenFailed(kind: 'udp4' | 'tcp4', place: SocketPlace, error: unknown): QdhcpError {
+export function socketOpenFailed(
+  kind: 'udp4' | 'tcp4' | 'udp6' | 'icmp6',
+  place: SocketPlace,
+  error: unknown,
+): QdhcpError {
   const errno = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
   const { namespace, address, port } = place;
   const params = { kind, namespace, address, port, errno: String(errno), reason: errorText(error) };

@@ -197,7 +197,10 @@ export function namespaceCommands(
     }
   }
   for (const address of spec.addresses) {
-    if (!present.has(address)) lines.push(`addr add ${address} dev ${spec.device}`);
+    // IPv6 without duplicate address detection: a tentative address cannot be the source of DHCPv6 answers,
+    // and several agents on one network share fe80::a9fe:a9fe (docs/dhcpv6.md).
+    const nodad = address.includes(':') ? ' nodad' : '';
+    if (!present.has(address)) lines.push(`addr add ${address} dev ${spec.device}${nodad}`);
   }
   const current = routes.find((route) => route.destination === 'default');
   if (spec.gateway === undefined) {

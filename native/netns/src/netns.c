@@ -22,6 +22,9 @@
 #ifndef IP_FREEBIND
 #define IP_FREEBIND 15
 #endif
+#ifndef IPV6_FREEBIND
+#define IPV6_FREEBIND 78
+#endif
 
 
 static bool get_string(napi_env env, napi_value object, const char *key, char *out, size_t size, bool required) {
@@ -51,19 +54,30 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, &options, NULL, NULL);
   if (argc < 1) return throw_type(env, "openSocket(options) needs an options object");
 
-  char path[512] = {0}, kind[8] = {0}, address[64] = {0}, device[IFNAMSIZ + 1] = {0};
+  char path[512] = {0}, kind[8] = {0}, address[64] = {0}, device[IFNAMSIZ + 1] = {0}, group[64] = {0};
   if (!get_string(env, options, "netnsPath", path, sizeof path, true)) return throw_type(env, "netnsPath must be a string");
-  if (!get_string(env, options, "kind", kind, sizeof kind, true)) return throw_type(env, "kind must be 'udp4' or 'tcp4'");
+  if (!get_string(env, options, "kind", kind, sizeof kind, true)) return throw_type(env, "kind must be 'udp4', 'tcp4' or 'udp6'");
   if (!get_string(env, options, "address", address, sizeof address, true)) return throw_type(env, "address must be a string");
   if (!get_string(env, options, "bindToDevice", device, sizeof device, false)) return throw_type(env, "bindToDevice must be an interface name");
-  bool udp = strcmp(kind, "udp4") == 0;
-  if (!udp && strcmp(kind, "tcp4") != 0) return throw_type(env, "kind must be 'udp4' or 'tcp4'");
+  if (!get_string(env, options, "joinGroup", group, sizeof group, false)) return throw_type(env, "joinGroup must be an IPv6 multicast address");
+  bool udp6 = strcmp(kind, "udp6") == 0;
+  bool udp = udp6 || strcmp(kind, "udp4") == 0;
+  if (!udp && strcmp(kind, "tcp4") != 0) return throw_type(env, "kind must be 'udp4', 'tcp4' or 'udp6'");
   napi_value port_value;
   int32_t port = -1;
   napi_get_named_property(env, options, "port", &port_value);
   if (napi_get_value_int32(env, port_value, &port) != napi_ok || port < 0 || port > 65535) return throw_type(env, "port must be 0..65535");
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-  if (inet_pton(AF_INET, address, &sa.sin_addr) != 1) return throw_type(env, "address must be an IPv4 address");
+  struct sockaddr_in6 sa6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+  struct ipv6_mreq join = {0};
+  if (udp6) {
+    if (inet_pton(AF_INET6, address, &sa6.sin6_addr) != 1) return throw_type(env, "address must be an IPv6 address");
+    if (group[0] && (inet_pton(AF_INET6, group, &join.ipv6mr_multiaddr) != 1 || !device[0]))
+      return throw_type(env, "joinGroup must be an IPv6 multicast address, with bindToDevice");
+  } else {
+    if (inet_pton(AF_INET, address, &sa.sin_addr) != 1) return throw_type(env, "address must be an IPv4 address");
+    if (group[0]) return throw_type(env, "joinGroup is for udp6 sockets");
+  }
   bool reuse = get_bool(env, options, "reuseAddress", true);
   bool broadcast = get_bool(env, options, "broadcast", false);
   bool freebind = get_bool(env, options, "freeBind", false);
@@ -87,14 +101,21 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
 
   const char *failed = NULL;
   int err = 0, one = 1;
-  int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(udp6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) { failed = "socket"; err = errno; }
   else if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
-  else if (udp && broadcast && setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
-  else if (freebind && setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
+  else if (udp && !udp6 && broadcast && setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
+  else if (udp6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
+  else if (freebind && setsockopt(fd, udp6 ? IPPROTO_IPV6 : IPPROTO_IP, udp6 ? IPV6_FREEBIND : IP_FREEBIND, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
   else if (receive_buffer > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer) != 0) { failed = "setsockopt"; err = errno; }
   else if (device[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device)) != 0) { failed = "setsockopt"; err = errno; }
-  else if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) { failed = "bind"; err = errno; }
+  else if (bind(fd, udp6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa, udp6 ? sizeof sa6 : sizeof sa) != 0) { failed = "bind"; err = errno; }
+  else if (group[0]) {
+    // The interface index is the namespace's: resolved here, before going home.
+    join.ipv6mr_interface = if_nametoindex(device);
+    if (join.ipv6mr_interface == 0) { failed = "if_nametoindex"; err = errno; }
+    else if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &join, sizeof join) != 0) { failed = "setsockopt"; err = errno; }
+  }
 
   // Back home before anything else can run on this thread; if that ever failed, the process would be
   // serving from the wrong namespace, which is not recoverable.

@@ -65,12 +65,14 @@ export const Released = Type.Object({ formatVersion: Version, type: Type.Literal
 /** One socket's identity (src/linux/listening-sockets.ts `ListeningSocketSpec`). */
 export const SocketSpec = Type.Object({
   namespace: Type.String({ minLength: 1 }),
-  kind: Type.Union([Type.Literal('udp4'), Type.Literal('tcp4')]),
+  kind: Type.Union([Type.Literal('udp4'), Type.Literal('tcp4'), Type.Literal('udp6')]),
   address: Type.String({ minLength: 1 }),
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
   device: Type.Optional(Type.String()),
   broadcast: Type.Optional(Type.Boolean()),
   freeBind: Type.Optional(Type.Boolean()),
+  /** udp6 (DHCPv6): the multicast group joined on `device`; kept by the socket across the handover. */
+  joinGroup: Type.Optional(Type.String()),
 });
 
 /** The payload of a channel message: `sockets[i]` is what its i-th descriptor is. */

@@ -25,6 +25,7 @@ import type { Entry, NetworkReport, ReconcilerOptions, ServedNetwork } from './r
 import { RetryBackoff } from './retry-backoff.js';
 import { ServerReports } from './server-reports.js';
 import { yieldToEventLoop } from './yield.js';
+
 const FULL_SYNC = '*'; // the full sync's retry key (network ids are UUIDs)
 
 /**

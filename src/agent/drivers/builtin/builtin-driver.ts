@@ -5,6 +5,8 @@ import { dhcpNamespaceName } from '../../naming.js';
 import type { NetworkDelta, NetworkState } from '../../reconciler/network-state.js';
 import type { ApplyOptions, DhcpDriver, DriverCapabilities, NetworkStatus } from '../driver.js';
 import { type DriverDeps, type PreparedNetwork, plumbNetwork, prepareState } from '../prepare-network.js';
+import { Dhcpv6Networks } from './dhcpv6/dhcpv6-networks.js';
+import type { ServedDhcpv6 } from './dhcpv6/served-dhcpv6.js';
 import { ServedNetwork } from './served-network.js';
 
 /**
@@ -17,8 +19,11 @@ export class BuiltinDriver implements DhcpDriver {
   readonly name = 'builtin';
   readonly capabilities: DriverCapabilities;
   private readonly networks = new Map<string, ServedNetwork>();
+  /** DHCPv6 of the networks with a DHCPv6 subnet (docs/dhcpv6.md): its own sockets and tables. */
+  private readonly dhcpv6: Dhcpv6Networks;
 
   constructor(private readonly deps: DriverDeps) {
+    this.dhcpv6 = new Dhcpv6Networks(deps.logger);
     this.capabilities = {
       incrementalPortUpdates: true,
       processPerNetwork: false,
@@ -34,11 +39,18 @@ export class BuiltinDriver implements DhcpDriver {
       return;
     }
     if (served === undefined) return;
+    this.dhcpv6.applyPorts(state, delta);
     for (const { portId, after } of delta.hosts) {
       if (after === undefined) served.deletePort(portId);
       else served.upsertPort(after);
     }
-    if (delta.subnetOptions) served.refreshSubnetOptions(state.network);
+    if (delta.subnetOptions) {
+      served.refreshSubnetOptions(state.network);
+      this.dhcpv6.refreshAdvertisement(state, {
+        namespace: served.device.namespace,
+        device: served.device.name,
+      });
+    }
   }
 
   private async converge(
@@ -71,6 +83,7 @@ export class BuiltinDriver implements DhcpDriver {
     }
     if (adopted !== undefined) served.attach(adopted);
     else if (!served.listening || deviceChanged) served.attach(this.listen(prepared));
+    await this.dhcpv6.converge(prepared, deviceChanged);
     this.deps.logger.info(
       {
         event: 'agent.network_enabled',
@@ -107,6 +120,7 @@ export class BuiltinDriver implements DhcpDriver {
     const served = this.networks.get(networkId);
     this.networks.delete(networkId);
     served?.detach();
+    this.dhcpv6.remove(networkId);
     if (!options.retainPort) {
       await removeDhcpNamespace(
         served?.device.namespace ?? dhcpNamespaceName(networkId, this.deps.plumbing.namespacePrefix),
@@ -115,11 +129,18 @@ export class BuiltinDriver implements DhcpDriver {
   }
 
   status(networkId: string): NetworkStatus | undefined {
-    return this.networks.get(networkId)?.status();
+    const status = this.networks.get(networkId)?.status();
+    if (status === undefined) return undefined;
+    return { ...status, counters: { ...status.counters, ...this.dhcpv6.counters(networkId) } };
   }
 
   enabledNetworks(): readonly string[] {
     return [...this.networks.keys()];
+  }
+
+  /** The network's DHCPv6 service when it has one (tests). */
+  servedDhcpv6(networkId: string): ServedDhcpv6 | undefined {
+    return this.dhcpv6.served(networkId);
   }
 
   /** The served network, for tests and benchmarks that time table updates. */
@@ -130,5 +151,6 @@ export class BuiltinDriver implements DhcpDriver {
   async stop(): Promise<void> {
     for (const served of this.networks.values()) served.detach();
     this.networks.clear();
+    this.dhcpv6.stop();
   }
 }
