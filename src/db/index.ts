@@ -30,12 +30,8 @@ export type {
   SubnetPoolRecord,
   SubnetRecord,
 } from './records.js';
-export { type RouterL3Binding, routerL3Repository } from './router-l3-repository.js';
+export { routerL3Repository } from './router-l3-repository.js';
 export { floatingIpsRepository, routersRepository } from './routers-repository.js';
-export {
-  type SecurityGroupListFilter,
-  securityGroupRulesRepository,
-  securityGroupsRepository,
-} from './security-groups-repository.js';
+export { securityGroupRulesRepository, securityGroupsRepository } from './security-groups-repository.js';
 export { subnetPoolsRepository } from './subnet-pools-repository.js';
 export { subnetsRepository } from './subnets-repository.js';

@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isQdhcpError } from '../common/errors.js';
-import { Dhcpv6DecodeError, Dhcpv6EncodeError, decodeMessage, encodeMessage, MAX_NESTING } from './index.js';
+import { MAX_NESTING } from './decode.js';
+import { Dhcpv6DecodeError, Dhcpv6EncodeError } from './errors.js';
+import { decodeMessage, encodeMessage } from './index.js';
 
 const h = (text: string) => new Uint8Array(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
 /** A Solicit header (xid 0x010203) followed by `options` hex. */

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { listDhcpv6Fixtures, loadDhcpv6Fixture } from '../../test/support/dhcpv6-fixtures.js';
+import { Dhcpv6DecodeError } from './errors.js';
 import {
   type ClientServerMessage,
-  Dhcpv6DecodeError,
   type Dhcpv6Message,
   decodeMessage,
   encodeMessage,

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { listDhcpv6Fixtures, loadDhcpv6Fixture } from '../../test/support/dhcpv6-fixtures.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
-import { Dhcpv6DecodeError, type Dhcpv6Message, decodeMessage, encodeMessage } from './index.js';
+import { Dhcpv6DecodeError } from './errors.js';
+import { type Dhcpv6Message, decodeMessage, encodeMessage } from './index.js';
 
 const PACKETS = 120_000;
 const SEED = 0x5eed_d6c6;

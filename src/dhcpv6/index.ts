@@ -2,11 +2,10 @@
  * The DHCPv6 wire codec (pure: no I/O, no logging, no clock), RFC 8415 with RFC 3646's DNS options and
  * RFC 6939's client link-layer address. See docs/dhcpv6.md.
  */
-export { decodeMessage, MAX_NESTING } from './decode.js';
+export { decodeMessage } from './decode.js';
 export { isEncodableName } from './domain-names.js';
 export { duidLlFromMac, macFromDuid, macText, sameDuid } from './duid.js';
 export { encodeMessage } from './encode.js';
-export { Dhcpv6DecodeError, Dhcpv6EncodeError } from './errors.js';
 export { CLIENT_TYPES } from './message-types.js';
 export { STATUS } from './option-table.js';
 export { findOption, findOptions } from './options.js';

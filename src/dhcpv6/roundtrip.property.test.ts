@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Dhcpv6DecodeError, decodeMessage, encodeMessage } from './index.js';
+import { Dhcpv6DecodeError } from './errors.js';
+import { decodeMessage, encodeMessage } from './index.js';
 import { dhcpv6Message } from './testing/arbitraries.js';
 
 describe('DHCPv6 round trip', () => {

@@ -53,6 +53,8 @@ export interface UdpInNamespaceOptions {
  * A UDP socket bound inside another network namespace, owned by this process: one agent serves every
  * network's namespace without a helper process per network (the socket is made by the native addon, which
  * enters the namespace only for socket() and bind(), about 0.1 ms).
+ * @internal the agent and `serve` receive DHCP through batched sockets (udp-batch-socket.ts); tests and
+ * benches still play clients and relays with this one.
  */
 export function bindUdpInNamespace(options: UdpInNamespaceOptions): Promise<dgram.Socket> {
   return opened('udp4', options, () => bindUdp(options));

@@ -120,7 +120,6 @@ export async function ensureNamespace(
  * Makes the bridge and its uplink exist in `hostNamespace` (undefined = the current namespace, as in
  * production where the agent runs inside its host's namespace). `links` may be passed when the caller
  * already read them. Idempotent.
- * @internal end-to-end tests make provider bridges the way the agent does.
  */
 export async function ensureBridge(
   hostNamespace: NamespaceName,

@@ -19,7 +19,10 @@ export async function applyNft(namespace: NamespaceName, lines: readonly string[
   await runCommand(command, args, { input: `${lines.join('\n')}\n`, timeoutMs: 10_000 });
 }
 
-/** The L2 table's chains, sets and mapped devices (all empty when the table does not exist). */
+/**
+ * The L2 table's chains, sets and mapped devices (all empty when the table does not exist).
+ * @internal the tests read what the kernel holds; the agent keeps its own account of what it wrote.
+ */
 export async function readL2Table(namespace: NamespaceName): Promise<L2TableState> {
   const [command, args] = nftArgs(namespace, ['-j', 'list', 'table', 'bridge', L2_TABLE]);
   const result = await runCommand(command, args, { allowFailure: true, timeoutMs: 10_000 });
