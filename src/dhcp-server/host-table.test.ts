@@ -41,3 +41,17 @@ test('release() gives a replaced table back at the next scavenge (as qdhcp serve
   assert.ok(result.before - result.after > 800_000, `freed only ${result.before - result.after} bytes`);
   assert.equal(result.afterRelease, null, 'a released table serves nobody');
 });
+
+test('a row is turned into an entry once: repeated lookups answer the same object, equal to a fresh one', async () => {
+  const { HostTable } = (await import(HOST_TABLE)) as typeof import('./host-table.js');
+  const { parseHostsFile } = (await import(HOSTS_FILE)) as typeof import('./dnsmasq/hosts-file.js');
+  const lines = 'fa:16:3e:00:00:05,host-a,10.77.1.5\nfa:16:3e:00:00:06,10.77.1.6\n';
+  const table = HostTable.build(parseHostsFile(lines).entries);
+  const first = table.find('fa:16:3e:00:00:05', undefined, () => true).entry;
+  assert.equal(table.find('FA:16:3E:00:00:05', undefined, () => true).entry, first);
+  const fresh = HostTable.build(parseHostsFile(lines).entries);
+  assert.deepEqual(fresh.find('fa:16:3e:00:00:05', undefined, () => true).entry, first);
+  assert.equal(first?.name, 'host-a');
+  assert.equal(table.find('fa:16:3e:00:00:06', undefined, () => true).entry?.name, undefined);
+  assert.equal(table.find('fa:16:3e:00:00:07', undefined, () => true).known, false);
+});

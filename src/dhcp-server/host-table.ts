@@ -25,17 +25,27 @@ const LATIN1 = new TextDecoder('latin1');
 
 /** `fa:16:3e:00:00:05` → [high 16 bits, low 32 bits], or undefined when not a 6-byte colon MAC. */
 export function macToNumbers(mac: string): [number, number] | undefined {
-  if (mac.length !== 17) return undefined;
+  return parseMacInto(mac) ? [parsedMac.high, parsedMac.low] : undefined;
+}
+
+/** Where {@link parseMacInto} leaves its result: the per-packet lookup makes no tuple (issue 17 item 3). */
+const parsedMac = { high: 0, low: 0 };
+
+/** Parses a colon MAC into `parsedMac`; false when it is not one. */
+function parseMacInto(mac: string): boolean {
+  if (mac.length !== 17) return false;
   let high = 0;
   let low = 0;
   for (let i = 0; i < 6; i++) {
     const a = hexValue(mac.charCodeAt(i * 3));
     const b = hexValue(mac.charCodeAt(i * 3 + 1));
-    if (a < 0 || b < 0 || (i < 5 && mac.charCodeAt(i * 3 + 2) !== 58)) return undefined;
+    if (a < 0 || b < 0 || (i < 5 && mac.charCodeAt(i * 3 + 2) !== 58)) return false;
     if (i < 2) high = (high << 8) | (a * 16 + b);
     else low = low * 256 + (a * 16 + b);
   }
-  return [high, low];
+  parsedMac.high = high;
+  parsedMac.low = low;
+  return true;
 }
 
 /** Value of one hex digit character code, or -1. */
@@ -291,6 +301,9 @@ export interface HostLookup {
  * table and swaps the reference.
  */
 export class HostTable implements HostLookup {
+  /** Entries built so far, by row (sparse): see {@link HostTable.entryAt}. */
+  private entries: (HostBinding | undefined)[] = [];
+
   private constructor(
     private readonly store: HostStore,
     readonly stats: HostTableStats,
@@ -325,10 +338,24 @@ export class HostTable implements HostLookup {
     const arrays = [s.macHigh, s.macLow, s.addresses, s.lines, s.flags, s.nameOffsets, s.nameLengths];
     const buffers = new Set([...arrays, s.suffixIds, s.names, s.slots].map((a) => a.buffer as ArrayBuffer));
     structuredClone([...buffers], { transfer: [...buffers] });
+    this.entries = [];
   }
 
-  /** Rebuilds the entry of one row (a small object per lookup; the table itself holds no objects). */
+  /**
+   * The entry of one row, built on its first lookup and kept: a host asks again every lease renewal, and
+   * rebuilding (name decode, MAC text, an object) per packet was garbage on the hot path (issue 17 item 3).
+   * The table is immutable, so nothing invalidates an entry; only rows that were looked up hold one.
+   */
   private entryAt(row: number): HostBinding {
+    const cached = this.entries[row];
+    if (cached !== undefined) return cached;
+    const entry = this.buildEntry(row);
+    this.entries[row] = entry;
+    return entry;
+  }
+
+  /** Rebuilds the entry of one row from the typed arrays. */
+  private buildEntry(row: number): HostBinding {
     const s = this.store;
     const flags = s.flags[row] ?? 0;
     const extras = s.extras.get(row);
@@ -357,9 +384,8 @@ export class HostTable implements HostLookup {
 
   /** The newest row for this MAC, or -1. */
   private macRow(mac: string): number {
-    const numbers = macToNumbers(mac);
-    if (numbers === undefined) return -1;
-    const [high, low] = numbers;
+    if (!parseMacInto(mac)) return -1;
+    const { high, low } = parsedMac;
     const s = this.store;
     const mask = s.slots.length - 1;
     let slot = hashMac(high, low, mask);

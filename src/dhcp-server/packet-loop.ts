@@ -57,6 +57,15 @@ function sourceText(source: string | number): string {
   return formatIpv4(sourceView.getUint32(0, false));
 }
 
+/** A decision that produced a reply (what the reply line and the send need). */
+export type ReplyDecision = Extract<Decision, { kind: 'reply' }>;
+
+/**
+ * Writes the per-reply info line itself, the same line `logger.info` would write (serve:
+ * src/serve/reply-log-line.ts, without pino's generic serializer). Called only when a line is due.
+ */
+export type ReplyLineWriter = (decision: ReplyDecision, interfaceName: string) => void;
+
 /** What one served network answers from right now: read per packet, so a swap takes effect at once. */
 export interface ServedState {
   readonly config: EngineConfig;
@@ -67,6 +76,8 @@ export interface ServedState {
 export interface PacketLoopOptions {
   /** dnsmasq-style log lines (replies, drops, decode errors). None when undefined. */
   readonly logger?: PacketLog;
+  /** Writes the per-reply line instead of `logger.info` (same line, cheaper); `logger.info` when undefined. */
+  readonly replyLine?: ReplyLineWriter;
   /** `--quiet-dhcp`: no per-reply lines except NAKs. */
   readonly quietDhcp?: boolean;
   /** Receives the engine's `--log-dhcp` lines per exchange; tracing is off (no cost) when undefined. */
@@ -162,10 +173,14 @@ export class PacketLoop {
     this.logReply(decision);
   }
 
-  private logReply(decision: Extract<Decision, { kind: 'reply' }>): void {
+  private logReply(decision: ReplyDecision): void {
     const logger = this.options.logger;
     if (logger === undefined || (this.options.quietDhcp === true && decision.replyType !== 'NAK')) return;
     const { interfaceName } = this.state().config;
+    if (this.options.replyLine !== undefined) {
+      this.options.replyLine(decision, interfaceName);
+      return;
+    }
     const name = decision.host?.name === undefined ? '' : ` ${decision.host.name}`;
     logger.info(
       {

@@ -9,6 +9,7 @@ import {
 } from '../dhcp-server/packet-loop.js';
 import type { EngineConfig, ServerTables } from '../dhcp-server/types.js';
 import { type LoadReport, loadTables } from './load-tables.js';
+import { replyLineWriter } from './reply-log-line.js';
 import type { ServeSettings } from './serve-options.js';
 import type { PacketSource } from './transport.js';
 
@@ -37,6 +38,7 @@ export class DhcpService {
     this.served = { config, tables: initialTables };
     this.loop = new PacketLoop(() => this.served, send, {
       logger,
+      replyLine: replyLineWriter(logger),
       quietDhcp: settings.quietDhcp,
       trace: settings.logDhcp
         ? (xid, lines) => {
