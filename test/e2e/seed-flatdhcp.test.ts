@@ -195,43 +195,50 @@ describe("seed 002's FlatDHCP deployment with qdhcp all-in-one", { skip, concurr
     assert.ok(JSON.stringify(dhcpPorts).includes('10.0.0.'), 'a DHCP port on the fixed network');
   });
 
-  test('instance A pings B across br100', async () => {
+  test('instance A pings B across br100, and the outside', async () => {
     const a = probe('a');
     const ping = await a.namespace.exec('ping', ['-c', '1', '-W', '2', probe('b').ip], {
       allowFailure: true,
       timeoutMs: 10_000,
     });
     assert.equal(ping.code, 0, ping.stdout);
+    const out = await a.namespace.exec('ping', ['-c', '1', '-W', '2', UPSTREAM], {
+      allowFailure: true,
+      timeoutMs: 10_000,
+    });
+    assert.equal(out.code, 0, `A pings the outside through the router: ${out.stdout}`);
   });
 
   test('A reaches the outside, which sees the router gateway address (SNAT), never A', async () => {
     await askUntil(probe('a').namespace, UPSTREAM, gatewayAddress, 'SNAT source');
   });
 
-  test("A's metadata GET goes through the router to the agent's listener", async () => {
+  test("A's metadata GET goes through the router's redirect to the agent's listener", async () => {
     const a = probe('a');
-    const record = await aio.create('/v2.0/qdhcp/instances', 'instance', {
-      name: 'cirros',
-      hostname: 'cirros',
-      ports: [a.portId],
-    });
+    // As the doc's `qdhcp instance create cirros --port …`: the probe's port becomes the instance's.
+    const created = await aio.qdhcp([
+      ...['instance', 'create', '--name', 'cirros', '--port', a.portId],
+      ...['--api', aio.apiUrl, '-f', 'json'],
+    ]);
+    assert.equal(created.code, 0, created.stderr);
+    const record = JSON.parse(created.stdout) as Json;
     const got = await runCommand(
       'ip',
       [
-        'netns',
-        'exec',
-        a.namespace.name,
-        'busybox',
-        'wget',
-        '-q',
-        '-O',
-        '-',
+        ...['netns', 'exec', a.namespace.name, 'busybox', 'wget', '-q', '-O', '-'],
         `${METADATA}/2009-04-04/meta-data/instance-id`,
       ],
       { allowFailure: true, timeoutMs: 15_000 },
     );
     assert.equal(got.code, 0, `${got.stderr}\n${aio.output()}`);
     assert.equal(got.stdout, record['ec2_instance_id']);
+    // It went through the qrouter- namespace's redirect (the seed's DNAT of 169.254.169.254:80), which counted it.
+    const table = await runCommand('ip', [
+      ...['netns', 'exec', routerNamespaceName(routerId, aio.bed.namespacePrefix)],
+      ...['nft', 'list', 'table', 'ip', 'qrouter'],
+    ]);
+    const redirect = table.stdout.split('\n').find((line) => line.includes('redirect to :9697'));
+    assert.match(redirect ?? '', /counter packets [1-9]/, table.stdout);
   });
 
   test('nothing of the router is in the root namespace', async () => {
@@ -272,5 +279,10 @@ describe("seed 002's FlatDHCP deployment with qdhcp all-in-one", { skip, concurr
       (await listNamespaces()).includes(name) ? undefined : true,
     );
     await askUntil(probe('a').namespace, UPSTREAM, undefined, 'no way out without the router');
+    // The operator's bridges are theirs: still there after the router and its ports went.
+    for (const bridge of [br100, pub]) {
+      const shown = await aio.bed.host.ip(['link', 'show', bridge], { allowFailure: true });
+      assert.equal(shown.code, 0, `${bridge} kept`);
+    }
   });
 });
