@@ -8,12 +8,15 @@ import {
   type ObservedNamespace,
   planCleanup,
   qdhcpNetworkId,
+  qrouterId,
 } from './cleanup-plan.js';
 
 const NET_A = '4b7dfef7-36f4-4346-82b8-f3c10e9b0149';
 const NET_B = '2a58e67d-0000-4000-8000-000000000000';
 const BR_A = 'brq4b7dfef7-36';
 const BR_B = 'brq2a58e67d-00';
+const ROUTER_1 = 'c0ffee00-1111-4111-8111-111111111111';
+const ROUTER_2 = 'c0ffee00-2222-4222-8222-222222222222';
 
 test('only namespaces under the prefix are ours', () => {
   assert.equal(qdhcpNetworkId(`qdhcp-${NET_A}`, ''), NET_A);
@@ -23,6 +26,14 @@ test('only namespaces under the prefix are ours', () => {
   assert.equal(qdhcpNetworkId('qdhcp-not-a-uuid', ''), undefined);
   assert.equal(qdhcpNetworkId(`a.b-qdhcp-${NET_A}`, 'a.b-'), NET_A);
   assert.equal(qdhcpNetworkId(`axb-qdhcp-${NET_A}`, 'a.b-'), undefined);
+});
+
+test('only router namespaces under the prefix with a UUID are routers', () => {
+  assert.equal(qrouterId(`qrouter-${ROUTER_1}`, ''), ROUTER_1);
+  assert.equal(qrouterId(`p-qrouter-${ROUTER_1}`, 'p-'), ROUTER_1);
+  assert.equal(qrouterId(`p-qrouter-${ROUTER_1}`, ''), undefined);
+  assert.equal(qrouterId(`qdhcp-${ROUTER_1}`, ''), undefined);
+  assert.equal(qrouterId('qrouter-not-a-uuid', ''), undefined);
 });
 
 test('stale (only lo) vs all; processes are killed first; never physical NICs', () => {
@@ -69,7 +80,64 @@ const dev = (name: string, kind: string | undefined, master?: string): ObservedH
 const nsA = { name: `p-qdhcp-${NET_A}`, devices: ['lo', 'ns-aaaaaaaa-11'], pids: [77] };
 const nsB = { name: `p-qdhcp-${NET_B}`, devices: ['lo', 'ns-bbbbbbbb-22'], pids: [] };
 
+/** A router with an interface on network A (`qr-`, tap on BR_A) and its gateway on B (`qg-`, tap on BR_B). */
+const r1 = { name: `p-qrouter-${ROUTER_1}`, devices: ['lo', 'qr-11111111-aa', 'qg-11111111-bb'], pids: [] };
+const r1Stale = { name: `p-qrouter-${ROUTER_1}`, devices: ['lo'], pids: [] };
+const r2 = { name: `p-qrouter-${ROUTER_2}`, devices: ['lo', 'qr-22222222-aa'], pids: [91] };
+const routerHost = [
+  dev(BR_A, 'bridge'),
+  dev('tap11111111-aa', 'veth', BR_A),
+  dev('vxlan-100', 'vxlan', BR_A),
+  dev(BR_B, 'bridge'),
+  dev('tap11111111-bb', 'veth', BR_B),
+  dev('tap22222222-aa', 'veth', BR_B),
+  dev('vxlan-200', 'vxlan', BR_B),
+];
+
 const CASES: readonly Case[] = [
+  {
+    name: 'routers, netns-cleanup default: a working router stays, so do the bridges its taps are on',
+    namespaces: [r1, r2],
+    host: routerHost,
+    scope: {},
+    expected: [],
+  },
+  {
+    name: 'routers, netns-cleanup default: a stale router namespace (only lo) goes; a bridge it freed too',
+    namespaces: [r1Stale],
+    host: [dev(BR_A, 'bridge'), dev('vxlan-100', 'vxlan', BR_A)],
+    scope: {},
+    expected: [`delete namespace p-qrouter-${ROUTER_1}`, 'delete vxlan vxlan-100', `delete bridge ${BR_A}`],
+  },
+  {
+    name: 'routers, --all: every router namespace (processes first) and the bridges, router taps or not',
+    namespaces: [r1, r2, { name: `other-qrouter-${ROUTER_1}`, devices: ['lo'], pids: [] }],
+    host: routerHost,
+    scope: { all: true },
+    expected: [
+      `delete namespace p-qrouter-${ROUTER_1}`,
+      `kill process 91 in namespace p-qrouter-${ROUTER_2}`,
+      `delete namespace p-qrouter-${ROUTER_2}`,
+      'delete vxlan vxlan-100',
+      'delete vxlan vxlan-200',
+      `delete bridge ${BR_A}`,
+      `delete bridge ${BR_B}`,
+    ],
+  },
+  {
+    name: 'routers, keepRouters: an unbound router goes with its taps; a bridge a kept router uses stays',
+    namespaces: [r1, r2],
+    host: routerHost,
+    scope: { keep: new Set(), keepRouters: new Set([ROUTER_2]) },
+    expected: [`delete namespace p-qrouter-${ROUTER_1}`, 'delete vxlan vxlan-100', `delete bridge ${BR_A}`],
+  },
+  {
+    name: 'routers, agent start (keep without keepRouters): the router reconciler owns them, none touched',
+    namespaces: [r1Stale, r2],
+    host: routerHost,
+    scope: { keep: new Set() },
+    expected: [],
+  },
   {
     name: 'agent start: a deleted network loses namespace, tap, VXLAN uplink and bridge',
     namespaces: [nsA, nsB],

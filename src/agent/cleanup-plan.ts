@@ -6,6 +6,12 @@
  * kept; without it (`qdhcp netns-cleanup`) only stale ones (nothing but `lo` left: their DHCP device and tap
  * are gone); with `all` every one of them. The processes inside are killed first.
  *
+ * Router namespaces `<prefix>qrouter-<router uuid>` (issue 13, docs/routers.md): with `keepRouters` every one
+ * whose router is not kept; without it only stale ones (nothing but `lo` left) — and never when `keep` is
+ * given without `keepRouters`: at agent start the router reconciler's first sync owns them (it removes the
+ * routers not bound here, router-reconciler.ts), so the DHCP side's cleanup leaves them alone; with `all`
+ * every one. Their `qr-`/`qg-` devices' `tap…` peers count as ours on a bridge, like a DHCP tap.
+ *
  * Host devices (only when qdhcp owns L2, `ownsL2`): a `brq<network id[0:11]>` bridge is stale when no kept
  * network has that name (with `keep`), or no qdhcp namespace that stays belongs to it (without `keep`) — and
  * it is removed only when everything still plugged into it is qdhcp's own: VXLAN uplinks `vxlan-<vni>`,
@@ -41,6 +47,7 @@ export interface ObservedHostDevice {
 export type CleanupAction =
   | { readonly kind: 'kill-process'; readonly namespace: string; readonly pid: number }
   | { readonly kind: 'delete-namespace'; readonly namespace: string; readonly networkId: string }
+  | { readonly kind: 'delete-router-namespace'; readonly namespace: string; readonly routerId: string }
   | { readonly kind: 'delete-device'; readonly device: string; readonly deviceKind: string };
 
 /** Options of the plan. */
@@ -59,6 +66,11 @@ export interface CleanupScope {
    * Undefined: decide from what exists alone (`qdhcp netns-cleanup`).
    */
   readonly keep?: ReadonlySet<string>;
+  /**
+   * The routers that stay on this host. Undefined: stale router namespaces only (`qdhcp netns-cleanup`), or
+   * none at all when `keep` is given (agent start: the router reconciler removes unbound routers itself).
+   */
+  readonly keepRouters?: ReadonlySet<string>;
   /** Interfaces of `--physical-interface-mappings`: a stale bridge may carry them; they are never deleted. */
   readonly mappedInterfaces?: ReadonlySet<string>;
   /** Bridges of `bridge_mappings`: the operator's, never deleted whatever their name, even with `all`. */
@@ -81,12 +93,25 @@ export function qdhcpNetworkId(namespace: string, prefix: string): string | unde
   return match?.[1];
 }
 
+/** The router id of a qdhcp router namespace under the prefix (naming.ts `routerNamespaceName`), or undefined. */
+export function qrouterId(namespace: string, prefix: string): string | undefined {
+  const match = new RegExp(`^${escapeRegExp(prefix)}qrouter-(${UUID})$`).exec(namespace);
+  return match?.[1];
+}
+
+/** The `tap…` peer on the bridge of a device inside a qdhcp or router namespace (naming.ts), if it has one. */
+function bridgePeer(device: string): string | undefined {
+  for (const inside of ['ns-', 'qr-', 'qg-']) if (device.startsWith(inside)) return `tap${device.slice(3)}`;
+  return undefined;
+}
+
 /** Human-readable line of one action (what `--dry-run` prints). */
 export function describeAction(action: CleanupAction): string {
   switch (action.kind) {
     case 'kill-process':
       return `kill process ${action.pid} in namespace ${action.namespace}`;
     case 'delete-namespace':
+    case 'delete-router-namespace':
       return `delete namespace ${action.namespace}`;
     case 'delete-device':
       return `delete ${action.deviceKind} ${action.device}`;
@@ -114,13 +139,33 @@ export function planCleanup(
     }
     for (const pid of namespace.pids) actions.push({ kind: 'kill-process', namespace: namespace.name, pid });
     actions.push({ kind: 'delete-namespace', namespace: namespace.name, networkId });
-    for (const device of namespace.devices)
-      if (device.startsWith('ns-')) goingTaps.add(`tap${device.slice(3)}`);
+    for (const device of namespace.devices) {
+      const tap = bridgePeer(device);
+      if (tap !== undefined) goingTaps.add(tap);
+    }
+  }
+  for (const namespace of namespaces) {
+    const routerId = qrouterId(namespace.name, scope.namespacePrefix);
+    if (routerId === undefined || !removeRouter(namespace, routerId, scope)) continue;
+    for (const pid of namespace.pids) actions.push({ kind: 'kill-process', namespace: namespace.name, pid });
+    actions.push({ kind: 'delete-router-namespace', namespace: namespace.name, routerId });
+    for (const device of namespace.devices) {
+      const tap = bridgePeer(device);
+      if (tap !== undefined) goingTaps.add(tap);
+    }
   }
   if (!scope.ownsL2) return actions;
   const wanted = new Set([...(scope.keep ?? remaining)].map((id) => `brq${id.slice(0, 11)}`));
   actions.push(...planHostDevices(hostDevices, scope, wanted, goingTaps));
   return actions;
+}
+
+/** Whether a router namespace goes (module comment: all / keepRouters / stale, untouched at agent start). */
+function removeRouter(namespace: ObservedNamespace, routerId: string, scope: CleanupScope): boolean {
+  if (scope.all) return true;
+  if (scope.keepRouters !== undefined) return !scope.keepRouters.has(routerId);
+  if (scope.keep !== undefined) return false;
+  return namespace.devices.every((device) => device === 'lo');
 }
 
 function planHostDevices(

@@ -9,6 +9,7 @@ import {
   type ObservedNamespace,
   planCleanup,
   qdhcpNetworkId,
+  qrouterId,
 } from './cleanup-plan.js';
 
 /** Options of {@link cleanupNamespaces}. */
@@ -22,6 +23,8 @@ export interface CleanupOptions {
   readonly ownsL2?: boolean;
   /** Networks that stay (agent start); undefined: decide from what exists (cleanup-plan.ts). */
   readonly keep?: ReadonlySet<string>;
+  /** Routers that stay; undefined: stale ones only, or none touched with `keep` (cleanup-plan.ts). */
+  readonly keepRouters?: ReadonlySet<string>;
   /** Interfaces of the physical interface mappings (never deleted; a stale bridge may carry them). */
   readonly mappedInterfaces?: ReadonlySet<string>;
   /** Bridges of `bridge_mappings` (the operator's: never deleted). */
@@ -47,9 +50,15 @@ async function observe(
   const namespaces: ObservedNamespace[] = [];
   for (const name of await listNamespaces()) {
     const networkId = qdhcpNetworkId(name, options.namespacePrefix);
-    if (networkId === undefined) continue;
-    // A kept network's namespace stays whatever it holds: no `ip` process per served network.
-    if (options.keep?.has(networkId) === true) {
+    const routerId = qrouterId(name, options.namespacePrefix);
+    if (networkId === undefined && routerId === undefined) continue;
+    // At agent start the router reconciler owns the router namespaces (cleanup-plan.ts): not even read.
+    if (routerId !== undefined && options.keep !== undefined && options.keepRouters === undefined) continue;
+    // A kept network's (or router's) namespace stays whatever it holds: no `ip` process per one served.
+    if (
+      (networkId !== undefined && options.keep?.has(networkId) === true) ||
+      (routerId !== undefined && options.keepRouters?.has(routerId) === true)
+    ) {
       namespaces.push({ name, devices: [], pids: [] });
       continue;
     }
@@ -67,8 +76,8 @@ async function observe(
 
 /**
  * `qdhcp netns-cleanup` and the agent's start-up convergence: removes what qdhcp created and nothing else —
- * stale DHCP namespaces (or those of networks not kept, or with `all` every one, after killing the
- * processes inside) and the bridges and uplinks of networks that are gone (cleanup-plan.ts says which).
+ * stale DHCP and router namespaces (or those of networks not kept, or with `all` every one, after killing
+ * the processes inside) and the bridges and uplinks of networks that are gone (cleanup-plan.ts says which).
  * Errors are collected, not thrown, so one stuck namespace does not keep the others.
  */
 export async function cleanupNamespaces(options: CleanupOptions): Promise<CleanupResult> {
@@ -78,6 +87,7 @@ export async function cleanupNamespaces(options: CleanupOptions): Promise<Cleanu
     all: options.all,
     ownsL2: ownsL2(options),
     ...(options.keep !== undefined && { keep: options.keep }),
+    ...(options.keepRouters !== undefined && { keepRouters: options.keepRouters }),
     ...(options.mappedInterfaces !== undefined && { mappedInterfaces: options.mappedInterfaces }),
     ...(options.mappedBridges !== undefined && { mappedBridges: options.mappedBridges }),
   });
@@ -98,6 +108,11 @@ export async function cleanupNamespaces(options: CleanupOptions): Promise<Cleanu
           if (options.stateDirectory !== undefined) {
             await rm(join(options.stateDirectory, action.networkId), { recursive: true, force: true });
           }
+          break;
+        case 'delete-router-namespace':
+          // The same order as a router's removal (linux-router-data-plane.ts): its qr-/qg- devices take
+          // their taps along; its nftables table dies with the namespace.
+          await removeDhcpNamespace(action.namespace);
           break;
         case 'delete-device':
           devices.push(action.device);

@@ -6,10 +6,12 @@ export function registerNetnsCleanup(program: Command): void {
     .command('netns-cleanup')
     .description(
       'Remove what the qdhcp agent created on this host, like neutron-netns-cleanup. By default stale DHCP ' +
-        'namespaces (<prefix>qdhcp-<network id> with nothing but lo left) are deleted, and the brq… bridges ' +
+        'and router namespaces (<prefix>qdhcp-<network id>, <prefix>qrouter-<router id> with nothing but lo ' +
+        'left) are deleted, and the brq… bridges ' +
         'of networks with no DHCP namespace left, with their vxlan-… and VLAN uplinks, when nothing but ' +
         'qdhcp’s own devices is plugged into them (a bridge carrying an instance tap or any other device ' +
-        'stays). With --all every DHCP namespace (after killing the processes inside) and every brq… bridge ' +
+        'stays). With --all every DHCP and router namespace (after killing the processes inside, with their ' +
+        'tap… peers) and every brq… bridge ' +
         'and uplink of ours. Physical interfaces are never deleted. Prints one line per action.',
     )
     .option('--namespace-prefix <prefix>', 'the --namespace-prefix the agent ran with', '')
@@ -31,7 +33,7 @@ export function registerNetnsCleanup(program: Command): void {
     )
     .option(
       '--all',
-      'remove every qdhcp namespace and the host-side devices, not only stale namespaces',
+      'remove every qdhcp and qrouter namespace and the host-side devices, not only stale namespaces',
       false,
     )
     .option('--dry-run', 'print what would be removed and change nothing', false)
