@@ -372,7 +372,9 @@ function l2RoleOf(
   return new L2Role({
     host: config.host,
     rpc: controlPlane.l2Rpc,
-    ...(controlPlane.securityGroupRpc === undefined ? {} : { securityGroups: controlPlane.securityGroupRpc }),
+    ...(config.enableSecurityGroup && controlPlane.securityGroupRpc !== undefined
+      ? { securityGroups: controlPlane.securityGroupRpc }
+      : {}),
     plumbing,
     logger: logger.child({ role: 'l2' }),
   });
