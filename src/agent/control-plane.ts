@@ -12,6 +12,7 @@
  */
 import type { Bus, BusStats, Unsubscribe } from '../bus/bus.js';
 import { createL2Rpc, type L2Rpc } from './l2/l2-rpc.js';
+import { createSecurityGroupRpc, type SecurityGroupRpc } from './l2/security-group-client.js';
 import { type AgentRpc, createAgentRpc } from './reconciler/agent-rpc.js';
 
 export interface AgentControlPlane {
@@ -24,6 +25,8 @@ export interface AgentControlPlane {
    * neutron-server: its own L2 agent wires taps there), and then the agent's L2 role does not start.
    */
   readonly l2Rpc?: L2Rpc;
+  /** The security group contract (src/bus/security-group-rpc.ts); absent: the L2 role enforces no groups. */
+  readonly securityGroupRpc?: SecurityGroupRpc;
   /**
    * Delivers what the control plane tells this host: messages for `Reconciler.handleMessage`
    * (`qdhcp.resource-event`, `qdhcp.agent-binding`), in the order received.
@@ -41,6 +44,7 @@ export function busControlPlane(bus: Bus, options: { readonly timeoutMs?: number
     kind: 'qdhcp',
     rpc: createAgentRpc(bus, options),
     l2Rpc: createL2Rpc(bus, options),
+    securityGroupRpc: createSecurityGroupRpc(bus, options),
     subscribe: (host, handler) => bus.subscribe((event) => handler(event), { host }),
     onResync: (listener) => bus.onReconnect(() => listener('message bus reconnected')),
     stats: () => bus.stats(),

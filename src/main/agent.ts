@@ -372,6 +372,9 @@ function l2RoleOf(
   return new L2Role({
     host: config.host,
     rpc: controlPlane.l2Rpc,
+    ...(config.enableSecurityGroup && controlPlane.securityGroupRpc !== undefined
+      ? { securityGroups: controlPlane.securityGroupRpc }
+      : {}),
     plumbing,
     logger: logger.child({ role: 'l2' }),
   });

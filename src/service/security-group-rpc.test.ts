@@ -69,6 +69,15 @@ forEachBackend('securitygroups.info', (client) => {
     const webPort = await makePort(client, network, { security_groups: [web] });
     const after = await info(client, [dbPort.id]);
     assert.deepEqual(after.members, { [web]: { IPv4: [webPort.ip], IPv6: [] } }, 'membership followed');
+    const paired = await client.request('PUT', `/v2.0/ports/${webPort.id}`, {
+      port: { allowed_address_pairs: [{ ip_address: '10.16.0.200' }] },
+    });
+    assert.equal(paired.status, 200);
+    assert.deepEqual(
+      (await info(client, [dbPort.id])).members,
+      { [web]: { IPv4: [webPort.ip, '10.16.0.200'], IPv6: [] } },
+      'an address pair is a member address',
+    );
     assert.equal((await client.request('DELETE', `/v2.0/ports/${webPort.id}`)).status, 204);
     assert.deepEqual((await info(client, [dbPort.id])).members, { [web]: { IPv4: [], IPv6: [] } });
     assert.deepEqual(await info(client, []), { ports: [], securityGroups: [], members: {} });

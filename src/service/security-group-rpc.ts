@@ -60,7 +60,14 @@ export async function securityGroupInfo(
   const allMembers = [...new Set([...memberPorts.values()].flat())];
   const memberRecords =
     allMembers.length === 0 ? [] : await portsRepository.list(db, { equals: { id: allMembers } });
-  const addressesOf = new Map(memberRecords.map((p) => [p.id, p.fixedIps.map((ip) => ip.ipAddress)]));
+  // Address pairs are members too, as in Neutron (`_select_ips_for_remote_group`): traffic an instance
+  // may send from a pair address is traffic of the group (a pair may be a CIDR: the sets are hash:net).
+  const addressesOf = new Map(
+    memberRecords.map((p) => [
+      p.id,
+      [...p.fixedIps.map((ip) => ip.ipAddress), ...p.allowedAddressPairs.map((pair) => pair.ip_address)],
+    ]),
+  );
   const members: SecurityGroupResult<'securitygroups.info'>['members'] = {};
   for (const id of remoteIds) {
     const addresses = (memberPorts.get(id) ?? []).flatMap((port) => addressesOf.get(port) ?? []);

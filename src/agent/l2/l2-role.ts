@@ -16,6 +16,13 @@ import { type L2Port, TAP_DEVICE_PATTERN } from '../../bus/l2-agent-rpc.js';
 import { errorText } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { runIpBatch } from '../../linux/ip-batch.js';
+import {
+  applyIpset,
+  applyPortGroups,
+  ensureSecurityGroupBase,
+  removePortGroups,
+} from '../../linux/iptables-sg.js';
+import { ipsetChangeLines, type PortGroupsSpec } from '../../linux/iptables-sg-rules.js';
 import { LinkWatch } from '../../linux/link-watch.js';
 import { ensureBridge, readLinks } from '../../linux/network-plumbing.js';
 import { applyNft } from '../../linux/nft-l2.js';
@@ -31,6 +38,8 @@ import { bridgeName } from '../naming.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
 import type { L2Rpc } from './l2-rpc.js';
 import { portFilterOf } from './port-filter.js';
+import { portGroupsOf } from './port-groups.js';
+import type { SecurityGroupRpc } from './security-group-client.js';
 
 const TAP = new RegExp(TAP_DEVICE_PATTERN);
 
@@ -39,6 +48,8 @@ interface WiredTap {
   readonly portId: string;
   readonly bridge: string;
   filter: PortFilterSpec | undefined;
+  /** The security group chains in iptables (undefined: none; docs/compute.md "Security groups"). */
+  groups: PortGroupsSpec | undefined;
   /** `l2.port_bound up` answered; until then every refresh asks again. */
   bound: boolean;
 }
@@ -46,6 +57,8 @@ interface WiredTap {
 export interface L2RoleDeps {
   readonly host: string;
   readonly rpc: L2Rpc;
+  /** The security group contract; absent: groups are not enforced (only the stateless protection). */
+  readonly securityGroups?: SecurityGroupRpc;
   readonly plumbing: PlumbingSettings;
   readonly logger: Logger;
   /** Periodic re-read of devices and plugged ports (default 10 s). */
@@ -64,6 +77,10 @@ export class L2Role {
   private running: Promise<void> | undefined;
   /** Whether the table was rebuilt since this process started (see {@link converge}). */
   private tableReady = false;
+  /** Whether the iptables base (qsg-fwd, br_netfilter in the host namespace) is in place. */
+  private groupsReady = false;
+  /** The remote-group ipsets in the kernel → their members (shared by every port naming the group). */
+  private readonly remoteSets = new Map<string, readonly string[]>();
   private again = false;
   private stopped = false;
   /** Milliseconds of the last protection changes (apply → nft done), newest last, at most 1,000. */
@@ -95,6 +112,12 @@ export class L2Role {
   handleMessage(message: unknown): void {
     const event = message as { schema?: unknown; resource?: unknown; id?: unknown };
     if (event.schema !== 'qdhcp.resource-event' || event.resource !== 'port') return;
+    if (this.deps.securityGroups !== undefined && this.wired.size > 0) {
+      // Any port's change may change a remote group's members (its addresses, its groups): every plugged
+      // port is re-read. Rule changes have no event yet and arrive with the periodic scan (docs/compute.md).
+      this.trigger(true);
+      return;
+    }
     for (const [tap, wired] of this.wired) {
       if (wired.portId === event.id) {
         this.refreshWanted.add(tap);
@@ -176,7 +199,7 @@ export class L2Role {
         { bridge, uplink: uplinkFor({ ...network, subnets: [], ports: [] }, this.deps.plumbing) },
         links,
       );
-    const wired: WiredTap = { portId: port.id, bridge, filter: undefined, bound: false };
+    const wired: WiredTap = { portId: port.id, bridge, filter: undefined, groups: undefined, bound: false };
     // Tracked before anything can fail half-way, so a retry continues from what is in the kernel; and
     // protected before it joins the bridge, so it is never in it unprotected.
     this.wired.set(tap, wired);
@@ -223,6 +246,45 @@ export class L2Role {
   /** Moves the tap's elements from its filter in the kernel to the port's (only what differs). */
   private async protect(tap: string, wired: WiredTap, port: L2Port): Promise<void> {
     await this.applyFilter(tap, wired, portFilterOf(tap, port));
+    await this.enforceGroups(tap, wired);
+  }
+
+  /**
+   * The port's security groups into iptables: member sets first (element changes only), then the port's
+   * two chains when its rules changed. Before the tap joins the bridge on a wire (see {@link wire}).
+   */
+  private async enforceGroups(tap: string, wired: WiredTap): Promise<void> {
+    const client = this.deps.securityGroups;
+    if (client === undefined) return;
+    const namespace = this.deps.plumbing.hostNamespace;
+    const info = await client.info(this.deps.host, [wired.portId]);
+    const next = portGroupsOf(tap, wired.portId, info);
+    if (next === undefined) {
+      if (wired.groups !== undefined) await removePortGroups(namespace, tap);
+      wired.groups = undefined;
+      return;
+    }
+    if (!this.groupsReady) {
+      const bridged = await ensureSecurityGroupBase(namespace);
+      if (!bridged)
+        this.deps.logger.warn(
+          { event: 'l2.bridge_nf_off', namespace: namespace ?? '(current)' },
+          'net.bridge.bridge-nf-call-iptables is 0: security groups are not enforced on bridged traffic',
+        );
+      this.groupsReady = true;
+    }
+    const setLines: string[] = [];
+    for (const [name, { family, members }] of next.sets) {
+      setLines.push(...ipsetChangeLines(name, family, this.remoteSets.get(name), members));
+    }
+    const started = performance.now();
+    await applyIpset(namespace, setLines);
+    for (const [name, { members }] of next.sets) this.remoteSets.set(name, members);
+    if (JSON.stringify(next.spec) !== JSON.stringify(wired.groups)) {
+      await applyPortGroups(namespace, next.spec, wired.groups === undefined);
+      wired.groups = next.spec;
+    }
+    if (setLines.length > 0) this.updateLatenciesMs.push(performance.now() - started);
   }
 
   private async applyFilter(tap: string, wired: WiredTap, next: PortFilterSpec | undefined): Promise<void> {
@@ -250,6 +312,8 @@ export class L2Role {
     if (wired === undefined) return;
     try {
       await this.applyFilter(tap, wired, undefined);
+      if (wired.groups !== undefined) await removePortGroups(this.deps.plumbing.hostNamespace, tap);
+      wired.groups = undefined;
       await this.deps.rpc.call('l2.port_bound', { host: this.deps.host, port_id: wired.portId, up: false });
       this.deps.logger.info({ event: 'l2.tap_unwired', tap, port: wired.portId }, 'instance tap gone');
     } catch (error) {

@@ -177,6 +177,13 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     help: 'seconds between full resyncs (0 = only on start and on reasons)',
   },
   {
+    key: 'enable_security_group',
+    sections: ['DEFAULT', 'securitygroup'],
+    kind: 'bool',
+    default: 'false',
+    help: "L2 role: enforce the ports' security groups statefully with iptables physdev + ipset (docs/compute.md)",
+  },
+  {
     key: 'served_state',
     sections: ['DEFAULT'],
     kind: 'bool',
@@ -243,6 +250,8 @@ export interface AgentConfig extends NeutronDataplaneConfig, MetadataLimitsConfi
   readonly resyncIntervalSeconds: number;
   /** `served_state`: keep the crash-restart snapshot and serve it on start (served-state/). */
   readonly servedState: boolean;
+  /** `enable_security_group`: the L2 role enforces security groups (docs/compute.md "Security groups"). */
+  readonly enableSecurityGroup: boolean;
   /** Delay before a failed network (or full sync) is retried; default the reconciler's (2 s). */
   readonly retryDelaySeconds?: number;
   readonly reportIntervalSeconds: number;
@@ -339,6 +348,7 @@ export function resolveAgentConfig(
     ...resolveNeutronDataplane(options),
     resyncIntervalSeconds: int('resync_interval'),
     servedState: bool('served_state'),
+    enableSecurityGroup: bool('enable_security_group'),
     reportIntervalSeconds: int('report_interval'),
     syncParallelism: int('num_sync_threads'),
     logDhcp: bool('log_dhcp'),
