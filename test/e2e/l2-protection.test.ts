@@ -252,7 +252,11 @@ describe('L2 role: instance taps wired and protected (issue 14)', { skip, concur
   });
 
   test('port security off lets everything through (no rule at all, as Neutron)', async () => {
-    await updatePort(a.portId, { port_security_enabled: false, allowed_address_pairs: [] });
+    await updatePort(a.portId, {
+      port_security_enabled: false,
+      allowed_address_pairs: [],
+      security_groups: [],
+    });
     await aio.waitFor('protection removed', async () =>
       (await readL2Table(aio.bed.host.name)).protectedTaps.has(a.tap) ? undefined : true,
     );
