@@ -1,5 +1,6 @@
 import type { HostBinding } from './host-binding.js';
 import type { LeaseTime } from './lease-time.js';
+import { hashMac, macText, macToNumbers, parsedMac, parseMacInto } from './mac-numbers.js';
 
 /** Summary figures of a table, for the reload log line. */
 export interface HostTableStats {
@@ -22,48 +23,6 @@ const FLAG_IGNORE = 2;
 const FLAG_HAS_NAME = 4;
 const NO_TAGS: readonly string[] = Object.freeze([]);
 const LATIN1 = new TextDecoder('latin1');
-
-/** `fa:16:3e:00:00:05` → [high 16 bits, low 32 bits], or undefined when not a 6-byte colon MAC. */
-export function macToNumbers(mac: string): [number, number] | undefined {
-  return parseMacInto(mac) ? [parsedMac.high, parsedMac.low] : undefined;
-}
-
-/** Where {@link parseMacInto} leaves its result: the per-packet lookup makes no tuple (issue 17 item 3). */
-const parsedMac = { high: 0, low: 0 };
-
-/** Parses a colon MAC into `parsedMac`; false when it is not one. */
-function parseMacInto(mac: string): boolean {
-  if (mac.length !== 17) return false;
-  let high = 0;
-  let low = 0;
-  for (let i = 0; i < 6; i++) {
-    const a = hexValue(mac.charCodeAt(i * 3));
-    const b = hexValue(mac.charCodeAt(i * 3 + 1));
-    if (a < 0 || b < 0 || (i < 5 && mac.charCodeAt(i * 3 + 2) !== 58)) return false;
-    if (i < 2) high = (high << 8) | (a * 16 + b);
-    else low = low * 256 + (a * 16 + b);
-  }
-  parsedMac.high = high;
-  parsedMac.low = low;
-  return true;
-}
-
-/** Value of one hex digit character code, or -1. */
-export function hexValue(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48;
-  const lower = code | 32;
-  if (lower >= 97 && lower <= 102) return lower - 87;
-  return -1;
-}
-
-function macText(high: number, low: number): string {
-  const hex = (value: number) => value.toString(16).padStart(2, '0');
-  return `${hex(high >>> 8)}:${hex(high & 255)}:${hex(low >>> 24)}:${hex((low >>> 16) & 255)}:${hex((low >>> 8) & 255)}:${hex(low & 255)}`;
-}
-
-function hashMac(high: number, low: number, mask: number): number {
-  return (Math.imul(low ^ Math.imul(high, 0x9e3779b1), 0x85ebca6b) >>> 15) & mask;
-}
 
 /**
  * Accumulates hosts into growable typed arrays. Memory matters here: 65,000 hosts must fit in a few MB

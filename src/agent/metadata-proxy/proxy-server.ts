@@ -3,11 +3,11 @@ import type net from 'node:net';
 import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { listenTcpInNamespace } from '../../linux/namespace-sockets.js';
-import { AnswerBytes } from './answer-bytes.js';
 import type { MetadataBackend, ProxyAnswer } from './backends.js';
 import { type CallerScope, networkScope } from './caller-scope.js';
 import { ConnectionSlots, type LimitReason, type SlotLimits } from './connection-slots.js';
-import { parseSimpleRequestHead, type SimpleRequestHead } from './simple-request-head.js';
+import { FastPath } from './fast-path.js';
+import { type Channel, unmapped } from './proxy-channel.js';
 
 /** The metadata address and port (spec §6). */
 export const METADATA_ADDRESS = '169.254.169.254';
@@ -47,19 +47,6 @@ export const listenInNamespace: ListenerFactory = (namespace, onConnection) =>
     onConnection,
   );
 
-/**
- * What the connections of one listener share: its key (a DHCP namespace's network id, or the key a router's
- * listener was opened with), the scope its callers are looked up in (a router's changes with its
- * interfaces), fair shares and counters.
- */
-interface Channel {
-  readonly key: string;
-  scope: CallerScope;
-  readonly sockets: Set<net.Socket>;
-  readonly slots: ConnectionSlots<net.Socket>;
-  readonly counters: Map<string, number>;
-}
-
 interface Listener extends Channel {
   readonly namespace: string;
   readonly server: net.Server;
@@ -78,11 +65,6 @@ export interface MetadataProxyOptions {
 }
 
 const NO_BODY = new Uint8Array(0);
-const INTERNAL_ERROR: ProxyAnswer = Object.freeze({
-  status: 500,
-  contentType: 'text/plain',
-  body: 'Internal Server Error\n',
-});
 
 /**
  * The metadata proxy of every network this agent serves, inside the agent process: one listening socket
@@ -99,15 +81,28 @@ export class MetadataProxy {
   private readonly channelOf = new WeakMap<net.Socket, Channel>();
   /** Per network: opening or closing in progress, so enable/disable of one network never overlap. */
   private readonly pending = new Map<string, Promise<void>>();
-  /** Accepted connections whose first bytes have not arrived yet (fast path; idle for `stop`). */
-  private readonly awaitingFirstBytes = new WeakSet<net.Socket>();
-  private readonly answerBytes = new AnswerBytes();
-  private readonly fastPath: boolean;
+  /** Complete bodyless GET/HEADs answered without node:http (fast-path.ts); undefined when off. */
+  private readonly fastPath: FastPath | undefined;
 
   constructor(private readonly options: MetadataProxyOptions) {
     this.limits = { ...DEFAULT_PROXY_LIMITS, ...options.limits };
     this.listen = options.listen ?? listenInNamespace;
-    this.fastPath = options.fastPath ?? true;
+    this.fastPath =
+      (options.fastPath ?? true)
+        ? new FastPath({
+            backend: options.backend,
+            logger: options.logger,
+            maxHeaderBytes: this.limits.maxHeaderBytes,
+            firstBytesTimeoutMs: Math.min(this.limits.requestTimeoutMs, 10_000),
+            count: (key, what) => this.count(key, what),
+            handOff: (socket, chunk) => {
+              // node:http reads the rest from the socket itself; the first bytes are handed to its parser
+              // through the 'data' listener it has just added.
+              this.http.emit('connection', socket);
+              socket.emit('data', chunk);
+            },
+          })
+        : undefined;
     this.http = createServer(
       {
         maxHeaderSize: this.limits.maxHeaderBytes,
@@ -207,7 +202,7 @@ export class MetadataProxy {
     for (const listener of this.listeners.values()) listener.server.close();
     this.http.closeIdleConnections();
     for (const listener of this.listeners.values())
-      for (const socket of listener.sockets) if (this.awaitingFirstBytes.has(socket)) socket.destroy();
+      for (const socket of listener.sockets) if (this.fastPath?.isWaiting(socket) === true) socket.destroy();
     const deadline = Date.now() + drainMs;
     const open = () => [...this.listeners.values()].some((listener) => listener.sockets.size > 0);
     while (open() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -249,85 +244,8 @@ export class MetadataProxy {
       channel.slots.release(socket);
     });
     this.channelOf.set(socket, channel);
-    if (this.fastPath) this.awaitFirstBytes(channel, socket);
+    if (this.fastPath !== undefined) this.fastPath.accept(channel, socket);
     else this.http.emit('connection', socket);
-  }
-
-  /**
-   * The fast path (docs/performance.md "Issue 17, item 2"): a booting guest's request is one bodyless GET
-   * in the first segment of a fresh connection; it is answered here with one write of pre-built bytes and
-   * the connection closed, skipping `node:http`'s per-connection parser, request and response objects
-   * (most of the proxy's CPU per request). Anything else — a partial head, a body, another method, odd
-   * syntax — goes to `node:http` with the bytes read so far, and gets exactly the answers it always got.
-   */
-  private awaitFirstBytes(channel: Channel, socket: net.Socket): void {
-    this.awaitingFirstBytes.add(socket);
-    // Nothing within the headers timeout: what node:http answers a hoarder (408), counted the same.
-    const onTimeout = () => {
-      this.count(channel.key, '408');
-      socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      socket.destroySoon();
-    };
-    const onData = (chunk: Buffer) => {
-      this.awaitingFirstBytes.delete(socket);
-      socket.removeListener('data', onData);
-      socket.removeListener('timeout', onTimeout);
-      socket.setTimeout(0);
-      const head = parseSimpleRequestHead(chunk, this.limits.maxHeaderBytes);
-      if (head === undefined || !this.options.backend.methods.has(head.method)) {
-        // node:http reads the rest from the socket itself; the first bytes are handed to its parser
-        // through the 'data' listener it has just added.
-        this.http.emit('connection', socket);
-        socket.emit('data', chunk);
-        return;
-      }
-      void this.answerSimple(channel, socket, head);
-    };
-    // An error before the answer (a reset) closes the socket; 'close' releases its slot (accept).
-    socket.on('error', () => undefined);
-    socket.on('data', onData);
-    socket.setTimeout(Math.min(this.limits.requestTimeoutMs, 10_000), onTimeout);
-  }
-
-  private async answerSimple(channel: Channel, socket: net.Socket, head: SimpleRequestHead): Promise<void> {
-    const remoteAddress = socket.remoteAddress;
-    if (remoteAddress === undefined) {
-      socket.destroy(); // already gone: nobody to answer
-      return;
-    }
-    const source = unmapped(remoteAddress);
-    channel.slots.requestStarted(socket);
-    let answer: ProxyAnswer;
-    try {
-      const turn = channel.slots.acquireRequest(source);
-      if (turn !== undefined) await turn;
-      try {
-        answer = await this.options.backend.answer({
-          // The scope when the request is served, as on the node:http path.
-          networkIds: channel.scope.networkIds,
-          routerId: channel.scope.routerId,
-          remoteAddress: source,
-          method: head.method,
-          path: head.target,
-          body: undefined,
-          contentType: undefined,
-        });
-      } finally {
-        channel.slots.releaseRequest(source);
-      }
-    } catch (error) {
-      this.options.logger.warn(
-        { event: 'metadata.failed', key: channel.key, err: error },
-        'metadata request failed',
-      );
-      answer = INTERNAL_ERROR;
-    }
-    this.count(channel.key, String(answer.status));
-    if (!socket.destroyed) {
-      socket.end(this.answerBytes.bytes(answer, head.method === 'HEAD'));
-      socket.destroySoon();
-    }
-    channel.slots.requestFinished(socket);
   }
 
   private count(key: string, what: string): void {
@@ -438,9 +356,4 @@ function clientErrorAnswer(code: string | undefined): { status: string; counter:
 
 function increment(counters: Map<string, number>, key: string): void {
   counters.set(key, (counters.get(key) ?? 0) + 1);
-}
-
-/** `::ffff:10.0.0.5` → `10.0.0.5` (spec §6.3 step 2). */
-function unmapped(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

@@ -25,9 +25,7 @@ import type { Entry, NetworkReport, ReconcilerOptions, ServedNetwork } from './r
 import { RetryBackoff } from './retry-backoff.js';
 import { ServerReports } from './server-reports.js';
 import { yieldToEventLoop } from './yield.js';
-
 const FULL_SYNC = '*'; // the full sync's retry key (network ids are UUIDs)
-
 /**
  * The DHCP agent's reconciler (spec §4.3–4.8, STYLE 7.2 #7): the server is the source of truth; the agent
  * holds one state per network (network-state.ts: the only revision checks) and converges the driver and

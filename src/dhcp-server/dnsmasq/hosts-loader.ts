@@ -1,4 +1,5 @@
-import { type HostTable, HostTableBuilder, hexValue } from '../host-table.js';
+import { type HostTable, HostTableBuilder } from '../host-table.js';
+import { hexValue } from '../mac-numbers.js';
 import { type HostsFileError, parseHostLine, tallyHostLine } from './hosts-file.js';
 
 /** A hosts file loaded straight into a table, with what was skipped and why. */

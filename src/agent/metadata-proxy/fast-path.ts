@@ -1,0 +1,106 @@
+import type net from 'node:net';
+import type { Logger } from '../../common/logger.js';
+import { AnswerBytes } from './answer-bytes.js';
+import type { MetadataBackend, ProxyAnswer } from './backends.js';
+import { type Channel, INTERNAL_ERROR, unmapped } from './proxy-channel.js';
+import { parseSimpleRequestHead, type SimpleRequestHead } from './simple-request-head.js';
+
+/** What the fast path needs from the proxy. */
+export interface FastPathDeps {
+  readonly backend: MetadataBackend;
+  readonly logger: Logger;
+  readonly maxHeaderBytes: number;
+  /** How long a fresh connection may stay silent before it is answered 408. */
+  readonly firstBytesTimeoutMs: number;
+  /** Counts `metadata.<what>` for the listener `key`. */
+  count(key: string, what: string): void;
+  /** Gives a connection the fast path does not answer to node:http, with the bytes read so far. */
+  handOff(socket: net.Socket, chunk: Buffer): void;
+}
+
+/**
+ * The fast path (docs/performance.md "Issue 17, item 2"): a booting guest's request is one bodyless GET
+ * in the first segment of a fresh connection; it is answered here with one write of pre-built bytes and
+ * the connection closed, skipping `node:http`'s per-connection parser, request and response objects
+ * (most of the proxy's CPU per request). Anything else — a partial head, a body, another method, odd
+ * syntax — goes to `node:http` with the bytes read so far, and gets exactly the answers it always got.
+ */
+export class FastPath {
+  /** Accepted connections whose first bytes have not arrived yet (idle for the proxy's `stop`). */
+  private readonly awaitingFirstBytes = new WeakSet<net.Socket>();
+  private readonly answerBytes = new AnswerBytes();
+
+  constructor(private readonly deps: FastPathDeps) {}
+
+  /** True while `socket` has sent nothing yet. */
+  isWaiting(socket: net.Socket): boolean {
+    return this.awaitingFirstBytes.has(socket);
+  }
+
+  accept(channel: Channel, socket: net.Socket): void {
+    this.awaitingFirstBytes.add(socket);
+    // Nothing within the headers timeout: what node:http answers a hoarder (408), counted the same.
+    const onTimeout = () => {
+      this.deps.count(channel.key, '408');
+      socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.destroySoon();
+    };
+    const onData = (chunk: Buffer) => {
+      this.awaitingFirstBytes.delete(socket);
+      socket.removeListener('data', onData);
+      socket.removeListener('timeout', onTimeout);
+      socket.setTimeout(0);
+      const head = parseSimpleRequestHead(chunk, this.deps.maxHeaderBytes);
+      if (head === undefined || !this.deps.backend.methods.has(head.method)) {
+        this.deps.handOff(socket, chunk);
+        return;
+      }
+      void this.answerSimple(channel, socket, head);
+    };
+    // An error before the answer (a reset) closes the socket; 'close' releases its slot (accept).
+    socket.on('error', () => undefined);
+    socket.on('data', onData);
+    socket.setTimeout(this.deps.firstBytesTimeoutMs, onTimeout);
+  }
+
+  private async answerSimple(channel: Channel, socket: net.Socket, head: SimpleRequestHead): Promise<void> {
+    const remoteAddress = socket.remoteAddress;
+    if (remoteAddress === undefined) {
+      socket.destroy(); // already gone: nobody to answer
+      return;
+    }
+    const source = unmapped(remoteAddress);
+    channel.slots.requestStarted(socket);
+    let answer: ProxyAnswer;
+    try {
+      const turn = channel.slots.acquireRequest(source);
+      if (turn !== undefined) await turn;
+      try {
+        answer = await this.deps.backend.answer({
+          // The scope when the request is served, as on the node:http path.
+          networkIds: channel.scope.networkIds,
+          routerId: channel.scope.routerId,
+          remoteAddress: source,
+          method: head.method,
+          path: head.target,
+          body: undefined,
+          contentType: undefined,
+        });
+      } finally {
+        channel.slots.releaseRequest(source);
+      }
+    } catch (error) {
+      this.deps.logger.warn(
+        { event: 'metadata.failed', key: channel.key, err: error },
+        'metadata request failed',
+      );
+      answer = INTERNAL_ERROR;
+    }
+    this.deps.count(channel.key, String(answer.status));
+    if (!socket.destroyed) {
+      socket.end(this.answerBytes.bytes(answer, head.method === 'HEAD'));
+      socket.destroySoon();
+    }
+    channel.slots.requestFinished(socket);
+  }
+}
