@@ -17,6 +17,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { routerNamespaceName } from '../../src/agent/naming.js';
 import { AllInOne, type Json } from '../../test/support/agent/all-in-one.js';
 import { Namespace } from '../../test/support/netns.js';
 import { ManagedProcess } from '../../test/support/process.js';
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
     const fipId = String(measured['id']);
     const fipAddress = String(measured['floating_ip_address']);
     const background: Json[] = [];
+    await warmUp(aio, outside, fipId, fipAddress, portId, String(router['id']));
 
     const lines = [
       `Floating IP associate → first UDP echo at the outside via the floating IP (probe every ${PROBE_INTERVAL_MS} ms), ${samples} samples per row; load ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`,
@@ -147,7 +149,7 @@ async function main(): Promise<void> {
         apiMs.push(Date.now() - started);
         if (on.status !== 200) throw new Error(`associate: ${JSON.stringify(on.body)}`);
         const first = await prober.waitForOutput(/first (\d+)|timeout/, 15_000);
-        if (first[1] === undefined) throw new Error(`no echo via ${fipAddress} within 10 s\n${aio.output().slice(-2000)}`);
+        if (first[1] === undefined) throw new Error(`no echo via ${fipAddress} within 10 s\n${await routerState(aio, String(router['id']))}`);
         firstMs.push(Number(first[1]) - started);
         await prober.stop();
         cpu += cpuMs(aio.pid) - cpuBefore;
@@ -163,6 +165,34 @@ async function main(): Promise<void> {
   } finally {
     await aio.teardown();
   }
+}
+
+/**
+ * The first association, not measured: the router's namespace and gateway are made asynchronously after
+ * the API calls, so wait (bounded, 60 s) until the echo comes back once; on failure, show the router's state.
+ */
+async function warmUp(aio: AllInOne, outside: Namespace, fipId: string, address: string, portId: string, routerId: string) {
+  const on = await aio.api('PUT', `/v2.0/floatingips/${fipId}`, { floatingip: { port_id: portId } });
+  if (on.status !== 200) throw new Error(`associate: ${JSON.stringify(on.body)}`);
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const asked = await outside.exec(process.execPath, [PROBER, address, String(ECHO_PORT), '50', '1000'], {
+      allowFailure: true,
+      timeoutMs: 5000,
+    });
+    if (asked.code === 0) return;
+  }
+  throw new Error(`warm-up: no echo via ${address} in 60 s\n${await routerState(aio, routerId)}`);
+}
+
+/** The router namespace's addresses, routes and nftables rules: what a failed sample is explained by. */
+async function routerState(aio: AllInOne, routerId: string): Promise<string> {
+  const router = new Namespace(routerNamespaceName(routerId, aio.bed.namespacePrefix));
+  const state = await Promise.all([
+    router.exec('ip', ['-br', 'addr'], { allowFailure: true }),
+    router.exec('ip', ['route'], { allowFailure: true }),
+    router.exec('nft', ['list', 'ruleset'], { allowFailure: true }),
+  ]);
+  return state.map((r) => r.stdout + r.stderr).join('\n');
 }
 
 /** Waits (bounded, 10 s) until a UDP echo to `address` from `outside` goes unanswered for 300 ms. */
