@@ -106,20 +106,34 @@ async function main(): Promise<void> {
     });
     if (added.status !== 200) throw new Error(`add_router_interface: ${JSON.stringify(added.body)}`);
 
-    const created = await aio.probe('create', ['--network', String(fixedNet['id']), '--name', 'vm', '--bridge-mappings', mappings]);
+    const created = await aio.probe('create', [
+      '--network',
+      String(fixedNet['id']),
+      '--name',
+      'vm',
+      '--bridge-mappings',
+      mappings,
+    ]);
     const portId = /port (\S+) mac/.exec(created.stdout)?.[1];
-    if (created.code !== 0 || portId === undefined) throw new Error(`probe create: ${created.stdout}${created.stderr}`);
+    if (created.code !== 0 || portId === undefined)
+      throw new Error(`probe create: ${created.stdout}${created.stderr}`);
     const vm = new Namespace(aio.probeNamespace('vm'));
-    await sandbox.spawn(vm, 'echo-vm', process.execPath, [WHOAMI, 'serve', String(ECHO_PORT)]).waitForOutput(/listening/, 10_000);
+    await sandbox
+      .spawn(vm, 'echo-vm', process.execPath, [WHOAMI, 'serve', String(ECHO_PORT)])
+      .waitForOutput(/listening/, 10_000);
 
-    const measured = await aio.create('/v2.0/floatingips', 'floatingip', { floating_network_id: publicNet['id'] });
+    const measured = await aio.create('/v2.0/floatingips', 'floatingip', {
+      floating_network_id: publicNet['id'],
+    });
     const fipId = String(measured['id']);
     const fipAddress = String(measured['floating_ip_address']);
     const background: Json[] = [];
     await warmUp(aio, outside, fipId, fipAddress, portId, String(router['id']));
 
     const lines = [
-      `Floating IP associate → first UDP echo at the outside via the floating IP (probe every ${PROBE_INTERVAL_MS} ms), ${samples} samples per row; load ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`,
+      `Floating IP associate → first UDP echo at the outside via the floating IP (probe every ${PROBE_INTERVAL_MS} ms), ${samples} samples per row; load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} at start`,
       '',
       '| floating IPs on the router | samples | API p50 ms | first packet p50 ms | first packet p99 ms | max ms | agent CPU ms / associate | load (1 min) |',
       '|---|---|---|---|---|---|---|---|',
@@ -127,8 +141,16 @@ async function main(): Promise<void> {
     for (const count of counts) {
       // The other count-1 floating IPs: bare ports on the tenant network, each with a floating IP.
       while (background.length < count - 1) {
-        const port = await aio.create('/v2.0/ports', 'port', { network_id: fixedNet['id'], name: `bg${background.length}` });
-        background.push(await aio.create('/v2.0/floatingips', 'floatingip', { floating_network_id: publicNet['id'], port_id: port['id'] }));
+        const port = await aio.create('/v2.0/ports', 'port', {
+          network_id: fixedNet['id'],
+          name: `bg${background.length}`,
+        });
+        background.push(
+          await aio.create('/v2.0/floatingips', 'floatingip', {
+            floating_network_id: publicNet['id'],
+            port_id: port['id'],
+          }),
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 3000)); // let the agent settle on the new set
       const firstMs: number[] = [];
@@ -149,7 +171,10 @@ async function main(): Promise<void> {
         apiMs.push(Date.now() - started);
         if (on.status !== 200) throw new Error(`associate: ${JSON.stringify(on.body)}`);
         const first = await prober.waitForOutput(/first (\d+)|timeout/, 15_000);
-        if (first[1] === undefined) throw new Error(`no echo via ${fipAddress} within 10 s\n${await routerState(aio, String(router['id']))}`);
+        if (first[1] === undefined)
+          throw new Error(
+            `no echo via ${fipAddress} within 10 s\n${await routerState(aio, String(router['id']))}`,
+          );
         firstMs.push(Number(first[1]) - started);
         await prober.stop();
         cpu += cpuMs(aio.pid) - cpuBefore;
@@ -171,7 +196,14 @@ async function main(): Promise<void> {
  * The first association, not measured: the router's namespace and gateway are made asynchronously after
  * the API calls, so wait (bounded, 60 s) until the echo comes back once; on failure, show the router's state.
  */
-async function warmUp(aio: AllInOne, outside: Namespace, fipId: string, address: string, portId: string, routerId: string) {
+async function warmUp(
+  aio: AllInOne,
+  outside: Namespace,
+  fipId: string,
+  address: string,
+  portId: string,
+  routerId: string,
+): Promise<void> {
   const on = await aio.api('PUT', `/v2.0/floatingips/${fipId}`, { floatingip: { port_id: portId } });
   if (on.status !== 200) throw new Error(`associate: ${JSON.stringify(on.body)}`);
   for (let attempt = 0; attempt < 60; attempt++) {
@@ -198,11 +230,10 @@ async function routerState(aio: AllInOne, routerId: string): Promise<string> {
 /** Waits (bounded, 10 s) until a UDP echo to `address` from `outside` goes unanswered for 300 ms. */
 async function waitUnreachable(outside: Namespace, address: string): Promise<void> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const asked = await outside.exec(
-      process.execPath,
-      [PROBER, address, String(ECHO_PORT), '50', '300'],
-      { allowFailure: true, timeoutMs: 5000 },
-    );
+    const asked = await outside.exec(process.execPath, [PROBER, address, String(ECHO_PORT), '50', '300'], {
+      allowFailure: true,
+      timeoutMs: 5000,
+    });
     if (asked.code !== 0) return;
   }
   throw new Error(`floating IP ${address} still answers after disassociation`);
