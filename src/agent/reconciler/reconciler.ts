@@ -25,6 +25,7 @@ import type { Entry, NetworkReport, ReconcilerOptions, ServedNetwork } from './r
 import { RetryBackoff } from './retry-backoff.js';
 import { ServerReports } from './server-reports.js';
 import { yieldToEventLoop } from './yield.js';
+
 const FULL_SYNC = '*'; // the full sync's retry key (network ids are UUIDs)
 /**
  * The DHCP agent's reconciler (spec §4.3–4.8, STYLE 7.2 #7): the server is the source of truth; the agent
@@ -348,8 +349,7 @@ export class Reconciler {
     await peers.apply(served, FULL_DELTA, applyOptions);
     this.setEntry(served, 'serving', undefined);
     this.reports.portsReady.add(served.network.ports.filter(awaitsReady).map((port) => port.id));
-    // Answering now: another agent draining this network may stop (src/service/agent-drain.ts).
-    this.reports.networksServed.add([view.id]);
+    this.reports.networksServed.add([view.id]); // answering: a draining agent may stop (agent-drain.ts)
   }
 
   private async teardown(
