@@ -88,7 +88,10 @@ export async function applyIpset(namespace: NamespaceName, lines: readonly strin
   await runCommand(command, args, { input: `${lines.join('\n')}\n`, timeoutMs: 10_000 });
 }
 
-/** Destroys sets no rule names any more (an in-use set is refused by the kernel: left, reported). */
+/**
+ * Destroys sets no rule names any more (an in-use set is refused by the kernel: left, reported).
+ * @internal the tests remove their sets with it; the agent does not destroy unused sets yet (docs/compute.md).
+ */
 export async function destroyIpsets(namespace: NamespaceName, names: readonly string[]): Promise<void> {
   for (const name of names) {
     const [command, args] = inNamespace(namespace, 'ipset', ['destroy', name]);
