@@ -61,6 +61,18 @@ function udpFrame(f: {
   return Buffer.concat([eth, ip, udp, payload]).toString('hex');
 }
 
+/**
+ * tcpdump filter for the forged reply only: an ARP reply (opcode 2) from `mac` claiming `senderIp`. A's own
+ * legitimate ARP requests (its kernel resolving B or the gateway) may cross during the capture and must not count.
+ */
+function forgedReplyFilter(mac: string, senderIp: string): string {
+  const hex = senderIp
+    .split('.')
+    .map((octet) => Number(octet).toString(16).padStart(2, '0'))
+    .join('');
+  return `arp and ether src ${mac} and arp[6:2] = 2 and arp[14:4] = 0x${hex}`;
+}
+
 /** An ARP reply "senderIp is-at senderMac" to `target`. */
 function arpReply(f: { senderMac: string; senderIp: string; targetMac: string; targetIp: string }): string {
   const eth = Buffer.concat([macBytes(f.targetMac), macBytes(f.senderMac), Buffer.from([0x08, 0x06])]);
@@ -231,7 +243,7 @@ describe('L2 role: instance taps wired and protected (issue 14)', { skip, concur
     const victim = '10.79.0.251';
     await b.ns.ip(['neigh', 'replace', victim, 'lladdr', '02:00:00:00:00:99', 'dev', 'eth0', 'nud', 'stale']);
     const forged = arpReply({ senderMac: a.mac, senderIp: victim, targetMac: b.mac, targetIp: b.ip });
-    assert.equal(await seenByB(`arp and ether src ${a.mac}`, () => sendFromA(forged)), 0);
+    assert.equal(await seenByB(forgedReplyFilter(a.mac, victim), () => sendFromA(forged)), 0);
     const neigh = await b.ns.ip(['neigh', 'show', victim, 'dev', 'eth0']);
     assert.match(neigh.stdout, /02:00:00:00:00:99/);
   });
@@ -271,7 +283,7 @@ describe('L2 role: instance taps wired and protected (issue 14)', { skip, concur
     assert.ok((await seenByB('ether src fa:16:3e:de:ad:02', () => sendFromA(spoofed))) > 0);
     const victim = '10.79.0.251';
     const forged = arpReply({ senderMac: a.mac, senderIp: victim, targetMac: b.mac, targetIp: b.ip });
-    assert.ok((await seenByB(`arp and ether src ${a.mac}`, () => sendFromA(forged))) > 0);
+    assert.ok((await seenByB(forgedReplyFilter(a.mac, victim), () => sendFromA(forged))) > 0);
     await updatePort(a.portId, { port_security_enabled: true });
     await aio.waitFor('protection back', async () =>
       (await readL2Table(aio.bed.host.name)).protectedTaps.has(a.tap) ? true : undefined,
