@@ -17,8 +17,8 @@ export function repoRoot(): string {
   throw new Error('repository root (folder with package.json) not found above the test support folder');
 }
 
-/** A captured (or hand-made) DHCP packet: `test/fixtures/dhcp/<name>.json`. */
-export interface DhcpFixture {
+/** A captured (or hand-made) packet: `test/fixtures/<kind>/<name>.json` (DHCP here, DHCPv6 beside it). */
+export interface PacketFixture {
   readonly name: string;
   readonly provenance: string;
   readonly description: string;
@@ -26,11 +26,12 @@ export interface DhcpFixture {
   readonly bytes: Uint8Array;
 }
 
-const DHCP_FIXTURES = ['test', 'fixtures', 'dhcp'];
+/** A DHCP packet fixture: `test/fixtures/dhcp/<name>.json`. */
+export type DhcpFixture = PacketFixture;
 
-/** Loads one DHCP fixture by name (file name without `.json`). */
-export function loadDhcpFixture(name: string): DhcpFixture {
-  const path = join(repoRoot(), ...DHCP_FIXTURES, `${name}.json`);
+/** Loads the packet fixture `name` (file name without `.json`) of `test/fixtures/<kind>/`. */
+export function loadPacketFixture(kind: string, name: string): PacketFixture {
+  const path = join(repoRoot(), 'test', 'fixtures', kind, `${name}.json`);
   const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
   if (typeof parsed !== 'object' || parsed === null) throw new Error(`${path}: not a JSON object`);
   const { provenance, description, hex } = parsed as Record<string, unknown>;
@@ -41,10 +42,20 @@ export function loadDhcpFixture(name: string): DhcpFixture {
   return { name, provenance, description, bytes: new Uint8Array(Buffer.from(hex, 'hex')) };
 }
 
-/** Names of every DHCP fixture in the folder. */
-export function listDhcpFixtures(): string[] {
-  return readdirSync(join(repoRoot(), ...DHCP_FIXTURES))
+/** Names of every packet fixture of `test/fixtures/<kind>/`. */
+export function listPacketFixtures(kind: string): string[] {
+  return readdirSync(join(repoRoot(), 'test', 'fixtures', kind))
     .filter((file) => file.endsWith('.json'))
     .map((file) => file.slice(0, -'.json'.length))
     .sort();
+}
+
+/** Loads one DHCP fixture by name (file name without `.json`). */
+export function loadDhcpFixture(name: string): DhcpFixture {
+  return loadPacketFixture('dhcp', name);
+}
+
+/** Names of every DHCP fixture in the folder. */
+export function listDhcpFixtures(): string[] {
+  return listPacketFixtures('dhcp');
 }

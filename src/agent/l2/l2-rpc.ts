@@ -1,4 +1,3 @@
-import { Value } from '@sinclair/typebox/value';
 import type { Bus } from '../../bus/bus.js';
 import {
   L2_AGENT_METHODS,
@@ -6,7 +5,7 @@ import {
   type L2MethodParams,
   type L2MethodResult,
 } from '../../bus/l2-agent-rpc.js';
-import { errorText, isQdhcpError, QdhcpError } from '../../common/errors.js';
+import { requestChecked } from '../reconciler/agent-rpc.js';
 
 /** The typed client side of `src/bus/l2-agent-rpc.ts`. */
 export interface L2Rpc {
@@ -21,30 +20,13 @@ export function createL2Rpc(bus: Bus, options: { readonly timeoutMs?: number } =
   const timeoutMs = options.timeoutMs ?? 30_000;
   return {
     async call<M extends L2AgentMethod>(method: M, params: L2MethodParams<M>): Promise<L2MethodResult<M>> {
-      let reply: unknown;
-      try {
-        reply = await bus.request(
-          { schema: 'qdhcp.request', version: 1, method, params: params as Record<string, unknown> },
-          { timeoutMs },
-        );
-      } catch (error) {
-        const reason = errorText(error);
-        if (!isQdhcpError(error))
-          throw new QdhcpError('BUS_REQUEST_FAILED', { method, reason }, { cause: error });
-        throw new QdhcpError(error.code, error.params, {
-          message: `${method} failed: ${reason}`,
-          cause: error,
-        });
-      }
-      const schema = L2_AGENT_METHODS[method].result;
-      if (!Value.Check(schema, reply)) {
-        const first = Value.Errors(schema, reply).First();
-        throw new QdhcpError('BUS_INVALID_REPLY', {
-          method,
-          reason: `does not match the contract at ${first?.path ?? '/'}: ${first?.message ?? '?'}`,
-        });
-      }
-      return reply as L2MethodResult<M>;
+      return (await requestChecked(
+        bus,
+        method,
+        params,
+        L2_AGENT_METHODS[method].result,
+        timeoutMs,
+      )) as L2MethodResult<M>;
     },
   };
 }

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { Value } from '@sinclair/typebox/value';
 import type { Bus } from '../../bus/bus.js';
 import {
   L3_AGENT_METHODS,
@@ -13,7 +12,7 @@ import {
   type L3MethodParams,
   type L3MethodResult,
 } from '../../bus/l3-agent-rpc.js';
-import { errorText, isQdhcpError, QdhcpError } from '../../common/errors.js';
+import { requestChecked } from '../reconciler/agent-rpc.js';
 
 /** The L3 role's calls to the control plane. */
 export interface L3Rpc {
@@ -25,30 +24,13 @@ export function createL3Rpc(bus: Bus, options: { readonly timeoutMs?: number } =
   const timeoutMs = options.timeoutMs ?? 30_000;
   return {
     async call<M extends L3AgentMethod>(method: M, params: L3MethodParams<M>): Promise<L3MethodResult<M>> {
-      let reply: unknown;
-      try {
-        reply = await bus.request(
-          { schema: 'qdhcp.request', version: 1, method, params: params as Record<string, unknown> },
-          { timeoutMs },
-        );
-      } catch (error) {
-        const reason = errorText(error);
-        if (!isQdhcpError(error))
-          throw new QdhcpError('BUS_REQUEST_FAILED', { method, reason }, { cause: error });
-        throw new QdhcpError(error.code, error.params, {
-          message: `${method} failed: ${reason}`,
-          cause: error,
-        });
-      }
-      const schema = L3_AGENT_METHODS[method].result;
-      if (!Value.Check(schema, reply)) {
-        const first = Value.Errors(schema, reply).First();
-        throw new QdhcpError('BUS_INVALID_REPLY', {
-          method,
-          reason: `does not match the contract at ${first?.path ?? '/'}: ${first?.message ?? '?'}`,
-        });
-      }
-      return reply as L3MethodResult<M>;
+      return (await requestChecked(
+        bus,
+        method,
+        params,
+        L3_AGENT_METHODS[method].result,
+        timeoutMs,
+      )) as L3MethodResult<M>;
     },
   };
 }
