@@ -8,48 +8,11 @@
  * @module
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../../src/db/testing/test-databases.js';
-import { type CliResult, runOpenstack } from '../support/openstack-cli.js';
-import { type ServerProcess, startServerProcess } from './api-server-process.js';
+import { describe, test } from 'node:test';
+import { openstackAgainstServer } from '../support/openstack-server.js';
 
 describe('openstack security group CLI against qdhcp server', () => {
-  let database: TestDatabase | undefined;
-  let server: ServerProcess | undefined;
-  let home = '';
-
-  before(async () => {
-    home = mkdtempSync(join(tmpdir(), 'qdhcp-osc-sg-'));
-    database = await createTestDatabase('sqlite');
-    server = await startServerProcess(['--db', database.url, '--state-dir', database.stateDir]);
-  });
-  after(async () => {
-    await server?.stop();
-    await database?.drop();
-    rmSync(home, { recursive: true, force: true });
-  });
-
-  /** `openstack COMMAND ARGS`; the command words come as one first argument (`'security group create'`). */
-  function os(command: string, ...args: string[]): Promise<CliResult> {
-    return runOpenstack(server!.url, home, [...command.split(' '), ...args], 30_000);
-  }
-  async function json<T = Record<string, unknown>>(command: string, ...args: string[]): Promise<T> {
-    const result = await os(command, ...args, '-f', 'json');
-    assert.equal(result.code, 0, `openstack ${command} ${args.join(' ')}: ${result.stderr}`);
-    return JSON.parse(result.stdout) as T;
-  }
-  async function ok(command: string, ...args: string[]): Promise<void> {
-    const result = await os(command, ...args);
-    assert.equal(result.code, 0, `openstack ${command} ${args.join(' ')}: ${result.stderr}`);
-  }
-  async function fails(pattern: RegExp, command: string, ...args: string[]): Promise<void> {
-    const result = await os(command, ...args);
-    assert.notEqual(result.code, 0, `openstack ${command} ${args.join(' ')} should fail`);
-    assert.match(result.stderr, pattern);
-  }
+  const { json, ok, fails } = openstackAgainstServer('sg');
 
   test('groups, rules and ports with and without groups', { timeout: 300_000 }, async () => {
     const listed = await json<{ Name: string; ID: string }[]>('security group list');
