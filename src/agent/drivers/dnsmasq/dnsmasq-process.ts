@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { QdhcpError } from '../../../common/errors.js';
 
 /** Options of a supervised dnsmasq. */
@@ -21,6 +21,28 @@ const HEALTHY_RUN_MS = 2000;
 
 /** How long the predecessor of a replacement may take to exit after SIGKILL. */
 const EXIT_WAIT_MS = 5000;
+
+/** How long a replacement waits for datagrams already queued on port 67 to be read before a SIGKILL. */
+const DRAIN_WAIT_MS = 500;
+
+/** Port 67 as `/proc/net/udp` writes it (hex, after the address). */
+const DHCP_PORT_HEX = ':0043 ';
+
+/**
+ * Bytes waiting on the port-67 sockets of the network namespace `pid` lives in (`/proc/<pid>/net/udp`:
+ * `tx_queue:rx_queue` in hex, column 5), or undefined when the process is gone.
+ */
+async function queuedOnDhcpPort(pid: number): Promise<number | undefined> {
+  const table = await readFile(`/proc/${pid}/net/udp`, 'utf8').catch(() => undefined);
+  if (table === undefined) return undefined;
+  let queued = 0;
+  for (const line of table.split('\n')) {
+    const columns = line.trim().split(/\s+/);
+    if (!`${columns[1] ?? ''} `.endsWith(DHCP_PORT_HEX)) continue;
+    queued += Number.parseInt(columns[4]?.split(':')[1] ?? '0', 16) || 0;
+  }
+  return queued;
+}
 
 /**
  * One dnsmasq per network, run in the foreground (`-k`) as a child of the agent so it is supervised by its
@@ -186,10 +208,21 @@ export class DnsmasqProcess {
     }
   }
 
-  /** SIGKILL of a process that is not (or no longer) the supervised one, waited for (≤ 5 s). */
+  /**
+   * SIGKILL of a process that is not (or no longer) the supervised one, waited for (≤ 5 s). A broadcast
+   * that arrived before its successor had bound port 67 sits only in this process's socket: on a loaded
+   * host it may not have read it yet (a DISCOVER went unanswered in CI that way), so the kill waits
+   * (≤ 500 ms) until nothing is queued on port 67 in the namespace.
+   */
   private async retire(child: ChildProcess): Promise<void> {
     if (this.child === child) this.child = undefined;
     if (child.exitCode !== null || child.signalCode !== null) return;
+    const deadline = Date.now() + DRAIN_WAIT_MS;
+    while (child.pid !== undefined && !this.stopping && Date.now() < deadline) {
+      const queued = await queuedOnDhcpPort(child.pid);
+      if (queued === undefined || queued === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, EXIT_WAIT_MS))]);
