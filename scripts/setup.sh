@@ -67,7 +67,9 @@ install_npm_dependencies() {
     log "installing npm dependencies"
     # `npm install` from the lockfile rather than `npm ci`: the registry reachable here does not serve biome's
     # binaries for other platforms, so no lockfile can list them and npm ci's strict check would always fail.
-    npm install --no-save --no-fund --no-audit --loglevel=error
+    # --prefer-offline: what npm's cache holds (a second clone on this machine, CI's) is taken without asking
+    # the registry again, so a set-up does not depend on the registry (or DNS) being reachable at that moment.
+    npm install --no-save --no-fund --no-audit --loglevel=error --prefer-offline
   fi
   # Our native addon (sockets opened inside network namespaces) is built explicitly: npm does not run
   # install scripts of linked local packages.
