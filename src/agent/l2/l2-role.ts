@@ -33,8 +33,7 @@ import {
   tableScript,
 } from '../../linux/nft-l2-rules.js';
 import type { ObservedLink } from '../../linux/observed-links.js';
-import { uplinkFor } from '../desired-plumbing.js';
-import { bridgeName } from '../naming.js';
+import { bridgeFor } from '../desired-plumbing.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
 import type { L2Rpc } from './l2-rpc.js';
 import { portFilterOf } from './port-filter.js';
@@ -75,7 +74,7 @@ export class L2Role {
   /** Taps that are not ours to wire (no port yet, a DHCP or router port), until the time given. */
   private readonly skipped = new Map<string, number>();
   private readonly refreshWanted = new Set<string>();
-  /** Bridge → its uplink as last made (JSON): a changed peer list is converged on the next refresh. */
+  /** Bridge → its spec as last made (JSON): a changed peer list is converged on the next refresh. */
   private readonly uplinks = new Map<string, string>();
   private readonly watch: LinkWatch;
   private timer: NodeJS.Timeout | undefined;
@@ -208,18 +207,17 @@ export class L2Role {
   }
 
   /**
-   * The network's bridge and uplink, made as for DHCP; again only when the uplink changed since (the VXLAN
+   * The network's bridge and uplink, the ones the DHCP side uses (`bridgeFor`: `brq…` with its uplink, or
+   * the operator's bridge of `bridge_mappings`); made again only when the spec changed since (the VXLAN
    * flooding peers: a host came or went) or the bridge is gone. Returns the bridge's name.
    */
   private async ensureNetworkBridge(network: L2Network, links: ReadonlyMap<string, ObservedLink>) {
-    const bridge = bridgeName(network.id);
-    if (this.deps.plumbing.l2Owner !== 'qdhcp') return bridge;
-    const uplink = uplinkFor({ ...network, subnets: [], ports: [] }, this.deps.plumbing);
-    const key = JSON.stringify(uplink);
-    if (this.uplinks.get(bridge) === key && links.has(bridge)) return bridge;
-    await ensureBridge(this.deps.plumbing.hostNamespace, { bridge, uplink }, links);
-    this.uplinks.set(bridge, key);
-    return bridge;
+    const spec = bridgeFor({ ...network, subnets: [], ports: [] }, this.deps.plumbing);
+    const key = JSON.stringify(spec);
+    if (this.uplinks.get(spec.bridge) === key && links.has(spec.bridge)) return spec.bridge;
+    await ensureBridge(this.deps.plumbing.hostNamespace, spec, links);
+    this.uplinks.set(spec.bridge, key);
+    return spec.bridge;
   }
 
   /** The tap in its bridge, with the network's MTU, up (no `ip` process when it already is). */
