@@ -126,11 +126,17 @@ export function startRoles(
             agentType: 'Linux bridge agent',
             availabilityZone: config.availabilityZone,
             startFlag,
-            // As neutron-linuxbridge-agent shows them (shared/reference transcript 14).
+            // As neutron-linuxbridge-agent shows them (shared/reference transcript 14); with VXLAN its
+            // underlay address, which makes this host a flooding peer (src/service/tunnel-peers.ts).
             configurations: {
               bridge_mappings: {},
               interface_mappings: Object.fromEntries(config.physicalInterfaceMappings),
               extensions: [],
+              ...(config.localIp !== undefined && {
+                tunneling_ip: config.localIp,
+                tunnel_types: ['vxlan'],
+                l2_population: false,
+              }),
             },
           }),
         config.reportIntervalSeconds * 1000,

@@ -264,6 +264,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const metricsServer =
     config.metricsBind === undefined ? undefined : await serveMetrics(config.metricsBind, renderMetrics);
   const l2Role = l2RoleOf(config, controlPlane, plumbing, logger);
+  // Without the dhcp role (an L2-only compute host) no `DHCP agent` reports, so no network is scheduled here.
+  const dhcpRole = config.roles.has('dhcp');
   let roles: RunningRoles | undefined;
   const unsubscribe = controlPlane.subscribe(config.host, (message) => {
     // Router events are the L3 role's (dropped when it is off); everything else the DHCP reconciler's.
@@ -271,12 +273,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       roles?.handleMessage(message);
       return;
     }
-    void reconciler.handleMessage(message);
+    if (dhcpRole) void reconciler.handleMessage(message);
     l2Role?.handleMessage(message);
   });
   // Messages sent while the transport was away never reached this agent: a full resync recovers them.
   const unsubscribeReconnect = controlPlane.onResync((reason) => {
-    void reconciler.fullSync(reason);
+    if (dhcpRole) void reconciler.fullSync(reason);
     roles?.resync(reason);
   });
   const heartbeat = new Heartbeat(
@@ -298,19 +300,20 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     (reason) => void reconciler.fullSync(reason),
     logger,
   );
-  reconciler.start();
+  if (dhcpRole) reconciler.start();
   l2Role?.start();
   // After a crash, serve what the previous process served before the server is asked (issue 17); the
   // startup sync then corrects it. The first heartbeat registers the agent, so the server can schedule
   // networks to it before the sync asks.
   const restored =
-    servedState === undefined ? Promise.resolve() : restoreSnapshot(config, reconciler, logger);
+    servedState === undefined || !dhcpRole ? Promise.resolve() : restoreSnapshot(config, reconciler, logger);
   // One turn of the loop first: the restored sockets' waiting requests are answered before the heartbeat's
   // and the sync's calls, which in all-in-one run synchronous database work on this loop.
-  void restored
-    .then(() => yieldToEventLoop())
-    .then(() => heartbeat.start())
-    .then(() => reconciler.fullSync('startup'));
+  if (dhcpRole)
+    void restored
+      .then(() => yieldToEventLoop())
+      .then(() => heartbeat.start())
+      .then(() => reconciler.fullSync('startup'));
   const routerDataPlane = routerDataPlaneOf(config, deps.roles, plumbing, routerMetadata, logger);
   roles = startRoles(config, {
     logger,
