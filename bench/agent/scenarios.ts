@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AgentUnderTest } from './agent-under-test.js';
 import { DiscoverProber } from './discover-prober.js';
@@ -266,6 +267,13 @@ export async function resync(
     );
     // When each network first answered (s from the kill): the spread says whether they came together.
     void answering.then((times) => {
+      // Read as the last answer arrives: the process's age and CPU then, against "after it starts".
+      const clock = agent.processClock();
+      const lastMs = Math.max(...times.map((at) => at ?? Number.NaN));
+      if (clock !== undefined)
+        progress(
+          `resync: last network answered ${(clock.ageS - (performance.now() - lastMs) / 1000).toFixed(2)} s after the new process started; its CPU by then ${clock.cpuMs} ms (load ${loadAverage()})`,
+        );
       const sorted = times.map((at) => ((at ?? Number.NaN) - restarted) / 1000).sort((a, b) => a - b);
       const at = (q: number) =>
         sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]?.toFixed(2);
@@ -289,4 +297,10 @@ export async function resync(
   } finally {
     for (const prober of probers) prober.close();
   }
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' ');
 }
