@@ -259,12 +259,14 @@ export async function resync(
     // The bench's own loop delay across the restart: a late OFFER may be the prober's lateness, not the agent's.
     const benchLoop = monitorEventLoopDelay({ resolution: 10 });
     benchLoop.enable();
-    await agent.launch();
-    // Probed from the restart on, while the startup sync runs (issue 17: the served-state snapshot answers
-    // before it). dnsmasq processes outlive a kill -9 of the agent and answer throughout.
+    const launched = agent.launch();
+    // Probed from the restart on, not from the "agent started" line (in all-in-one that line comes once the
+    // server is up, after the restore: issue 17, the served-state snapshot answers before it). dnsmasq
+    // processes outlive a kill -9 of the agent and answer throughout.
     const answering = Promise.all(
       probers.map((prober, i) => prober.untilOffer(probeMacs[i] ?? '', probeIntervalMs, 10 * 60_000)),
     );
+    await launched;
     // When each network first answered (s from the kill): the spread says whether they came together.
     void answering.then((times) => {
       // Read as the last answer arrives: the process's age and CPU then, against "after it starts".
