@@ -1,8 +1,8 @@
 export interface OpenSocketOptions {
   /** Path of the namespace, e.g. /run/netns/qdhcp-<id>. */
   readonly netnsPath: string;
-  /** `udp6` is IPv6 only (IPV6_V6ONLY). */
-  readonly kind: 'udp4' | 'tcp4' | 'udp6';
+  /** `udp6` and `tcp6` are IPv6 only (IPV6_V6ONLY); a link-local address needs `bindToDevice`. */
+  readonly kind: 'udp4' | 'tcp4' | 'udp6' | 'tcp6';
   readonly address: string;
   readonly port: number;
   /** SO_REUSEADDR (default true). */

@@ -24,6 +24,8 @@
  *   finds the caller in the agent's own ports; an agent that ignores them is unaffected).
  * - v1, added: dhcp.networks_served (issue 17, admin-down is a drain: an agent that never calls it still
  *   serves; an admin-down agent's networks then stay bound to it until another agent's report arrives).
+ * - v1, added: metadata.get_instance `context…subnet.ipv6AddressMode` (optional, issue 15: network_data.json's
+ *   `ipv6_<mode>` types; without it the agent takes the mode from its own snapshot, else serves `ipv6`).
  * - v1, added: AgentPort `security_groups` (optional, issue 14; for the agent that enforces groups; the
  *   groups themselves come from `security-group-rpc.ts`).
  *
@@ -231,6 +233,8 @@ const MetadataSubnetView = Type.Object({
   enableDhcp: Type.Boolean(),
   dnsNameservers: Type.Array(Type.String()),
   hostRoutes: Type.Array(HostRoute),
+  /** Optional: an agent fills it from its own snapshot when the server does not send it. */
+  ipv6AddressMode: Type.Optional(Nullable(Type.String())),
 });
 const MetadataPortView = Type.Object({
   id: Uuid,

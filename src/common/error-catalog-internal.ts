@@ -66,7 +66,6 @@ export const INTERNAL_ERRORS = {
   ),
   DNSMASQ_START_FAILED: entry('agent', RETRYABLE, 'dnsmasq did not start: {reason}'),
   STATUS_SOCKET_TIMEOUT: entry('agent', RETRYABLE, 'no answer from {path} within {timeout_ms} ms'),
-  DNS_UPSTREAM_UNSUPPORTED: entry('agent', PERMANENT, 'IPv6 upstreams are not supported inside a namespace'),
   /** The file was written by a build with another major format version (served-state/format.ts). */
   SERVED_STATE_INCOMPATIBLE: entry(
     'agent',

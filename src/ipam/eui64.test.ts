@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { isQdhcpError } from '../common/errors.js';
 import { formatIp } from './address.js';
 import { cidrContains } from './cidr.js';
-import { eui64Address, isEui64Address } from './eui64.js';
+import { eui64Address, isEui64Address, macOfEui64Address } from './eui64.js';
 import { cidr, ip } from './testing/helpers.js';
 
 describe('eui64Address (RFC 4291 appendix A, spec 3.4)', () => {
@@ -51,5 +51,22 @@ describe('eui64Address (RFC 4291 appendix A, spec 3.4)', () => {
     assert.ok(isEui64Address(6, ip('2001:db8::f816:3eff:fe00:1')));
     assert.ok(!isEui64Address(6, ip('2001:db8::1')));
     assert.ok(!isEui64Address(4, ip('10.0.0.1')));
+  });
+});
+
+describe('macOfEui64Address (the inverse, how Neutron finds a link-local metadata caller)', () => {
+  test('gives back the MAC of every EUI-64 address, in any /64', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 6, maxLength: 6 }), (bytes) => {
+        const mac = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
+        for (const prefix of ['fe80::/64', '2001:db8:1:2::/64'])
+          assert.equal(macOfEui64Address(eui64Address(cidr(prefix), mac)), mac);
+      }),
+    );
+  });
+
+  test('undefined without ff:fe in the middle', () => {
+    assert.equal(macOfEui64Address(ip('fe80::1')), undefined);
+    assert.equal(macOfEui64Address(ip('fe80::a9fe:a9fe')), undefined);
   });
 });

@@ -8,7 +8,7 @@
 import { QdhcpError } from '../common/errors.js';
 import { maxAddress } from './address.js';
 import type { Cidr } from './cidr.js';
-import { macOctets } from './mac.js';
+import { formatMac, macOctets } from './mac.js';
 
 /**
  * The address a host with `mac` forms in `prefix`: `ff:fe` inserted between the third and fourth
@@ -32,4 +32,18 @@ export function eui64Address(prefix: Cidr, mac: string): bigint {
 /** Whether an IPv6 address has `ff:fe` in the middle of its interface id (`ipv6_utils.is_eui64_address`). */
 export function isEui64Address(version: 4 | 6, ip: bigint): boolean {
   return version === 6 && (ip & 0xffff000000n) === 0xfffe000000n;
+}
+
+/**
+ * The MAC inside a modified EUI-64 interface identifier (the inverse of {@link eui64Address}, oslo's
+ * `netutils.get_mac_addr_by_ipv6`): how Neutron's metadata agent names the port behind a link-local
+ * caller. Undefined when the identifier has no `ff:fe` in its middle (a privacy or stable-privacy address).
+ *
+ * @example macOfEui64Address(parse('fe80::f816:3eff:fe00:1')) // 'fa:16:3e:00:00:01'
+ */
+export function macOfEui64Address(ip: bigint): string | undefined {
+  if (!isEui64Address(6, ip)) return undefined;
+  const id = (ip & 0xffffffffffffffffn) ^ (1n << 57n);
+  const octets = [56n, 48n, 40n, 16n, 8n, 0n].map((shift) => Number((id >> shift) & 0xffn));
+  return formatMac(octets);
 }

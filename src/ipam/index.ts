@@ -33,6 +33,7 @@ export {
 export {
   eui64Address,
   isEui64Address,
+  macOfEui64Address,
 } from './eui64.js';
 export {
   generateMac,

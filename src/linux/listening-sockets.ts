@@ -16,7 +16,7 @@ import { describeSocketFd, namespaceInode } from './fd-passing.js';
 /** Where and how a listening socket is bound: also its identity across a handover. */
 export interface ListeningSocketSpec {
   readonly namespace: string;
-  readonly kind: 'udp4' | 'tcp4' | 'udp6';
+  readonly kind: 'udp4' | 'tcp4' | 'udp6' | 'tcp6';
   readonly address: string;
   readonly port: number;
   /** SO_BINDTODEVICE. */
@@ -62,10 +62,11 @@ export function descriptorMatches(fd: number, spec: ListeningSocketSpec): boolea
   try {
     const found = describeSocketFd(fd);
     // describeSocket reports addresses and ports of IPv4 sockets only: an IPv6 one matches by the rest.
-    const ipv6 = spec.kind === 'udp6';
+    const ipv6 = spec.kind === 'udp6' || spec.kind === 'tcp6';
+    const stream = spec.kind === 'tcp4' || spec.kind === 'tcp6';
     return (
       found.family === (ipv6 ? 'inet6' : 'inet') &&
-      found.type === (spec.kind === 'tcp4' ? 'stream' : 'dgram') &&
+      found.type === (stream ? 'stream' : 'dgram') &&
       (ipv6 || (found.address === spec.address && found.port === spec.port)) &&
       (found.device ?? '') === (spec.device ?? '') &&
       found.netnsInode !== undefined &&

@@ -17,7 +17,11 @@ interface SocketPlace {
  * Opens the socket (addon call, then Node's bind/listen) and wraps a system error (ENOENT: no such
  * namespace, EADDRINUSE…) as `SOCKET_OPEN_FAILED` with the errno name in its params and the original as cause.
  */
-async function opened<T>(kind: 'udp4' | 'tcp4', place: SocketPlace, open: () => Promise<T>): Promise<T> {
+async function opened<T>(
+  kind: 'udp4' | 'tcp4' | 'udp6' | 'tcp6',
+  place: SocketPlace,
+  open: () => Promise<T>,
+): Promise<T> {
   try {
     return await open();
   } catch (error) {
@@ -27,7 +31,7 @@ async function opened<T>(kind: 'udp4' | 'tcp4', place: SocketPlace, open: () => 
 
 /** `error` (a system error of opening a socket at `place`) as `SOCKET_OPEN_FAILED`, the original as cause. */
 export function socketOpenFailed(
-  kind: 'udp4' | 'tcp4' | 'udp6' | 'icmp6',
+  kind: 'udp4' | 'tcp4' | 'udp6' | 'tcp6' | 'icmp6',
   place: SocketPlace,
   error: unknown,
 ): QdhcpError {
@@ -52,19 +56,29 @@ export interface UdpInNamespaceOptions {
 /**
  * A UDP socket bound inside another network namespace, owned by this process: one agent serves every
  * network's namespace without a helper process per network (the socket is made by the native addon, which
- * enters the namespace only for socket() and bind(), about 0.1 ms).
- * @internal the agent and `serve` receive DHCP through batched sockets (udp-batch-socket.ts); tests and
- * benches still play clients and relays with this one.
+ * enters the namespace only for socket() and bind(), about 0.1 ms). An IPv6 address makes a `udp6`
+ * socket. The agent's IPv4 DHCP and DNS go through batched sockets (udp-batch-socket.ts, IPv4 sources
+ * only); DNS over IPv6 uses this one, and tests and benches play clients and relays with it.
  */
 export function bindUdpInNamespace(options: UdpInNamespaceOptions): Promise<dgram.Socket> {
-  return opened('udp4', options, () => bindUdp(options));
+  return opened(udpKind(options.address), options, () => bindUdp(options));
+}
+
+/** IPv6 text has a colon, IPv4 never: the socket's family follows the address it binds. */
+function udpKind(address: string): 'udp4' | 'udp6' {
+  return address.includes(':') ? 'udp6' : 'udp4';
+}
+
+function tcpKind(address: string): 'tcp4' | 'tcp6' {
+  return address.includes(':') ? 'tcp6' : 'tcp4';
 }
 
 async function bindUdp(options: UdpInNamespaceOptions): Promise<dgram.Socket> {
   // Through the registry: adopted from the previous process after a handover, and exportable to the next.
+  const kind = udpKind(options.address);
   const fd = listeningSockets.acquire({
     namespace: options.namespace,
-    kind: 'udp4',
+    kind,
     address: options.address,
     port: options.port,
     broadcast: options.broadcast ?? false,
@@ -72,7 +86,7 @@ async function bindUdp(options: UdpInNamespaceOptions): Promise<dgram.Socket> {
     freeBind: options.freeBind ?? false,
   });
   const socket = dgram.createSocket({
-    type: 'udp4',
+    type: kind,
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
   });
   socket.once('close', () => listeningSockets.closed(fd));
@@ -102,7 +116,7 @@ export function listenTcpInNamespace(
   options: TcpInNamespaceOptions,
   onConnection: (socket: net.Socket) => void,
 ): Promise<net.Server> {
-  return opened('tcp4', options, () => listenTcp(options, onConnection));
+  return opened(tcpKind(options.address), options, () => listenTcp(options, onConnection));
 }
 
 async function listenTcp(
@@ -111,7 +125,7 @@ async function listenTcp(
 ): Promise<net.Server> {
   const fd = listeningSockets.acquire({
     namespace: options.namespace,
-    kind: 'tcp4',
+    kind: tcpKind(options.address),
     address: options.address,
     port: options.port,
     ...(options.device === undefined ? {} : { device: options.device }),

@@ -13,16 +13,7 @@ import { BuiltinDnsPeer } from '../agent/drivers/builtin/dns-peer.js';
 import type { DhcpDriver, NetworkPeer } from '../agent/drivers/driver.js';
 import { type DriverDeps, readHostLinks } from '../agent/drivers/prepare-network.js';
 import type { L2Role } from '../agent/l2/l2-role.js';
-import {
-  createBuiltinBackend,
-  createNovaLocalBackend,
-  createNovaProxyBackend,
-  type MetadataBackend,
-} from '../agent/metadata-proxy/backends.js';
-import { createInstanceLookup } from '../agent/metadata-proxy/instance-lookup.js';
-import { LocalInstances } from '../agent/metadata-proxy/local-instances.js';
 import { MetadataProxyPeer } from '../agent/metadata-proxy/metadata-peer.js';
-import { createNeutronAgentBackend } from '../agent/metadata-proxy/neutron-agent-backend.js';
 import { MetadataProxy } from '../agent/metadata-proxy/proxy-server.js';
 import { RouterMetadata } from '../agent/metadata-proxy/router-metadata.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../agent/naming.js';
@@ -49,6 +40,7 @@ import { renderBusMetrics } from '../bus/bus-counters.js';
 import type { Logger } from '../common/logger.js';
 import { ensureStateDir } from '../linux/state-dir.js';
 import type { RoleDeps, RunningRoles } from './agent-roles.js';
+import { metadataBackendOf } from './metadata-backend.js';
 
 /** A running agent. `close()` stops serving (namespaces stay for the next start) and may be called twice. */
 export interface RunningAgent {
@@ -131,35 +123,6 @@ export async function createControlPlane(
   return controlPlane;
 }
 
-/**
- * The metadata proxy's backend (`metadata_backend`, docs/metadata.md). `nova-local` identifies callers from
- * the agent's own snapshots: its directory joins `peers` (before the proxy, which is pushed after it).
- */
-function metadataBackendOf(
-  config: AgentConfig,
-  rpc: AgentControlPlane['rpc'],
-  peers: NetworkPeer[],
-): MetadataBackend {
-  const nova = {
-    url: config.novaMetadataUrl,
-    sharedSecret: config.metadataProxySharedSecret,
-    ...(config.novaTls === undefined ? {} : { tls: config.novaTls }),
-  };
-  switch (config.metadataBackend) {
-    case 'neutron-agent':
-      return createNeutronAgentBackend({ socketPath: config.metadataProxySocket });
-    case 'nova-local': {
-      const instances = new LocalInstances();
-      peers.push(instances);
-      return createNovaLocalBackend(instances, nova);
-    }
-    case 'nova':
-      return createNovaProxyBackend(createInstanceLookup(rpc, { host: config.host }), nova);
-    default:
-      return createBuiltinBackend(createInstanceLookup(rpc, { host: config.host }));
-  }
-}
-
 /** What an agent is started with. */
 export interface AgentDeps {
   readonly controlPlane: AgentControlPlane;
@@ -211,7 +174,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     logger,
     limits: config.metadataLimits,
   });
-  peers.push(new MetadataProxyPeer(metadataProxy, { namespacePrefix: plumbing.namespacePrefix, logger }));
+  peers.push(
+    new MetadataProxyPeer(metadataProxy, {
+      namespacePrefix: plumbing.namespacePrefix,
+      ipv6: plumbing.ipv6,
+      logger,
+    }),
+  );
   const routerMetadata = new RouterMetadata(metadataProxy);
   const dataPlane = new NetworkPeers(dhcpDriver, peers);
   const metrics = new AgentMetrics();

@@ -43,6 +43,8 @@ export interface MetadataSubnet {
   readonly enableDhcp: boolean;
   readonly dnsNameservers: readonly string[];
   readonly hostRoutes: readonly MetadataRoute[];
+  /** IPv6 only: Neutron's `ipv6_address_mode` (`slaac`, `dhcpv6-stateful`, `dhcpv6-stateless`), null or absent for static. */
+  readonly ipv6AddressMode?: string | null | undefined;
 }
 
 export interface MetadataFixedIp {

@@ -136,3 +136,52 @@ test('network_data.json: a link per port, DHCP subnets as ipv4_dhcp, static ones
   });
   assert.deepEqual(data.services, [{ type: 'dns', address: '192.0.2.53' }]);
 });
+
+test('network_data.json: IPv6 networks as Nova writes them (type per ipv6_address_mode, netmask, :: route)', () => {
+  const cases: [string, string | null | undefined, string][] = [
+    ['slaac', 'slaac', 'ipv6_slaac'],
+    ['stateful', 'dhcpv6-stateful', 'ipv6_dhcpv6-stateful'],
+    ['stateless', 'dhcpv6-stateless', 'ipv6_dhcpv6-stateless'],
+    ['static (no mode)', null, 'ipv6'],
+    ['a server that does not send the mode', undefined, 'ipv6'],
+  ];
+  for (const [name, mode, type] of cases) {
+    const port = {
+      ...context.ports[0]!,
+      fixedIps: [
+        {
+          ipAddress: 'fd00:65::f816:3eff:feb2:374',
+          subnet: {
+            id: '9e6f8a5b-2a41-4cad-9e3f-4a5b6c7d8e9f',
+            cidr: 'fd00:65::/64',
+            ipVersion: 6 as const,
+            gatewayIp: 'fd00:65::1',
+            enableDhcp: true,
+            dnsNameservers: ['fd00:65::53'],
+            hostRoutes: [{ destination: 'fd00:99::/48', nexthop: 'fd00:65::fe' }],
+            ...(mode === undefined ? {} : { ipv6AddressMode: mode }),
+          },
+        },
+      ],
+    };
+    const v6 = { ...context, ports: [port] };
+    const data = JSON.parse(body(metadataAnswer(v6, '/openstack/latest/network_data.json')));
+    assert.deepEqual(
+      data.networks[0],
+      {
+        id: 'network0',
+        type,
+        link: 'tap6a3f5b2c-9d',
+        ip_address: 'fd00:65::f816:3eff:feb2:374',
+        netmask: 'ffff:ffff:ffff:ffff::',
+        routes: [
+          { network: '::', netmask: '::', gateway: 'fd00:65::1' },
+          { network: 'fd00:99::', netmask: 'ffff:ffff:ffff::', gateway: 'fd00:65::fe' },
+        ],
+        network_id: port.networkId,
+        services: [{ type: 'dns', address: 'fd00:65::53' }],
+      },
+      name,
+    );
+  }
+});

@@ -59,10 +59,20 @@ function linkId(port: MetadataPort): string {
   return `tap${port.id.slice(0, 11)}`;
 }
 
+/** The netmask as Nova writes it: `255.255.255.0`, and for IPv6 netaddr's text (`ffff:ffff:ffff:ffff::`). */
 function netmaskOf(cidr: string): string {
-  const prefix = Number(cidr.split('/')[1] ?? '32');
-  return formatIpv4(prefixToMask(prefix));
+  if (!cidr.includes(':')) return formatIpv4(prefixToMask(Number(cidr.split('/')[1] ?? '32')));
+  const prefix = Number(cidr.split('/')[1] ?? '128');
+  // Ones then zeros: the groups that are not zero, then `::` for the run of two or more zero groups.
+  const groups = Array.from({ length: 8 }, (_, i) =>
+    (0xffff - (0xffff >> Math.min(16, Math.max(0, prefix - 16 * i)))).toString(16),
+  );
+  const ones = groups.filter((group) => group !== '0');
+  return ones.length >= 7 ? groups.join(':') : `${ones.join(':')}::`;
 }
+
+/** Nova's IPv6 network types: `ipv6_slaac`, `ipv6_dhcpv6-stateful`, `ipv6_dhcpv6-stateless`; `ipv6` static. */
+const IPV6_MODES = new Set(['slaac', 'dhcpv6-stateful', 'dhcpv6-stateless']);
 
 function splitCidr(cidr: string): { network: string; netmask: string } {
   return { network: cidr.split('/')[0] ?? cidr, netmask: netmaskOf(cidr) };
@@ -71,7 +81,9 @@ function splitCidr(cidr: string): { network: string; netmask: string } {
 /**
  * `network_data.json` as Nova builds it (nova/virt/netutils.py): one link per port, one network per
  * fixed IP; DHCP-enabled IPv4 subnets are `ipv4_dhcp` (the guest asks DHCP), others carry the static
- * address, netmask, routes and DNS services. Services at the top level list every DNS server once.
+ * address, netmask, routes (the default route `0.0.0.0`/`::` via the gateway first) and DNS services;
+ * an IPv6 subnet's type names its `ipv6_address_mode` (`ipv6_slaac`…), `ipv6` when it has none. Services
+ * at the top level list every DNS server once.
  */
 function networkData(context: MetadataContext): Record<string, unknown> {
   const links = context.ports.map((port) => ({
@@ -97,15 +109,17 @@ function networkData(context: MetadataContext): Record<string, unknown> {
         const { network, netmask } = splitCidr(route.destination);
         return { network, netmask, gateway: route.nexthop };
       });
-      if (subnet.gatewayIp !== null && subnet.ipVersion === 4) {
-        routes.push({ network: '0.0.0.0', netmask: '0.0.0.0', gateway: subnet.gatewayIp });
+      if (subnet.gatewayIp !== null) {
+        const any = subnet.ipVersion === 4 ? '0.0.0.0' : '::';
+        routes.unshift({ network: any, netmask: any, gateway: subnet.gatewayIp });
       }
+      const mode = subnet.ipVersion === 6 ? subnet.ipv6AddressMode : undefined;
       networks.push({
         id,
-        type: `ipv${subnet.ipVersion}`,
+        type: mode != null && IPV6_MODES.has(mode) ? `ipv6_${mode}` : `ipv${subnet.ipVersion}`,
         link: linkId(port),
         ip_address: fixedIp.ipAddress,
-        netmask: subnet.ipVersion === 4 ? netmaskOf(subnet.cidr) : subnet.cidr.split('/')[1],
+        netmask: netmaskOf(subnet.cidr),
         routes,
         network_id: port.networkId,
         services,

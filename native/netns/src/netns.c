@@ -56,13 +56,17 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
 
   char path[512] = {0}, kind[8] = {0}, address[64] = {0}, device[IFNAMSIZ + 1] = {0}, group[64] = {0};
   if (!get_string(env, options, "netnsPath", path, sizeof path, true)) return throw_type(env, "netnsPath must be a string");
-  if (!get_string(env, options, "kind", kind, sizeof kind, true)) return throw_type(env, "kind must be 'udp4', 'tcp4' or 'udp6'");
+  if (!get_string(env, options, "kind", kind, sizeof kind, true)) return throw_type(env, "kind must be 'udp4', 'tcp4', 'udp6' or 'tcp6'");
   if (!get_string(env, options, "address", address, sizeof address, true)) return throw_type(env, "address must be a string");
   if (!get_string(env, options, "bindToDevice", device, sizeof device, false)) return throw_type(env, "bindToDevice must be an interface name");
   if (!get_string(env, options, "joinGroup", group, sizeof group, false)) return throw_type(env, "joinGroup must be an IPv6 multicast address");
   bool udp6 = strcmp(kind, "udp6") == 0;
+  bool tcp6 = strcmp(kind, "tcp6") == 0;
   bool udp = udp6 || strcmp(kind, "udp4") == 0;
-  if (!udp && strcmp(kind, "tcp4") != 0) return throw_type(env, "kind must be 'udp4', 'tcp4' or 'udp6'");
+  // v6: both IPv6 kinds (IPV6_V6ONLY, IPV6_FREEBIND, sockaddr_in6). A link-local address needs bindToDevice,
+  // which gives the bind its interface (the kernel refuses a link-local bind without one).
+  bool v6 = udp6 || tcp6;
+  if (!udp && !tcp6 && strcmp(kind, "tcp4") != 0) return throw_type(env, "kind must be 'udp4', 'tcp4', 'udp6' or 'tcp6'");
   napi_value port_value;
   int32_t port = -1;
   napi_get_named_property(env, options, "port", &port_value);
@@ -70,9 +74,9 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
   struct sockaddr_in6 sa6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
   struct ipv6_mreq join = {0};
-  if (udp6) {
+  if (v6) {
     if (inet_pton(AF_INET6, address, &sa6.sin6_addr) != 1) return throw_type(env, "address must be an IPv6 address");
-    if (group[0] && (inet_pton(AF_INET6, group, &join.ipv6mr_multiaddr) != 1 || !device[0]))
+    if (group[0] && (!udp6 || inet_pton(AF_INET6, group, &join.ipv6mr_multiaddr) != 1 || !device[0]))
       return throw_type(env, "joinGroup must be an IPv6 multicast address, with bindToDevice");
   } else {
     if (inet_pton(AF_INET, address, &sa.sin_addr) != 1) return throw_type(env, "address must be an IPv4 address");
@@ -101,15 +105,15 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
 
   const char *failed = NULL;
   int err = 0, one = 1;
-  int fd = socket(udp6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(v6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) { failed = "socket"; err = errno; }
   else if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
   else if (udp && !udp6 && broadcast && setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
-  else if (udp6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
-  else if (freebind && setsockopt(fd, udp6 ? IPPROTO_IPV6 : IPPROTO_IP, udp6 ? IPV6_FREEBIND : IP_FREEBIND, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
+  else if (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
+  else if (freebind && setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_FREEBIND : IP_FREEBIND, &one, sizeof one) != 0) { failed = "setsockopt"; err = errno; }
   else if (receive_buffer > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer) != 0) { failed = "setsockopt"; err = errno; }
   else if (device[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, device, (socklen_t)strlen(device)) != 0) { failed = "setsockopt"; err = errno; }
-  else if (bind(fd, udp6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa, udp6 ? sizeof sa6 : sizeof sa) != 0) { failed = "bind"; err = errno; }
+  else if (bind(fd, v6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa, v6 ? sizeof sa6 : sizeof sa) != 0) { failed = "bind"; err = errno; }
   else if (group[0]) {
     // The interface index is the namespace's: resolved here, before going home.
     join.ipv6mr_interface = if_nametoindex(device);

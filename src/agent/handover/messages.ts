@@ -65,7 +65,7 @@ export const Released = Type.Object({ formatVersion: Version, type: Type.Literal
 /** One socket's identity (src/linux/listening-sockets.ts `ListeningSocketSpec`). */
 export const SocketSpec = Type.Object({
   namespace: Type.String({ minLength: 1 }),
-  kind: Type.Union([Type.Literal('udp4'), Type.Literal('tcp4'), Type.Literal('udp6')]),
+  kind: Type.Union([Type.Literal('udp4'), Type.Literal('tcp4'), Type.Literal('udp6'), Type.Literal('tcp6')]),
   address: Type.String({ minLength: 1 }),
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
   device: Type.Optional(Type.String()),

@@ -43,11 +43,30 @@ export interface MetadataBackend {
 
 type InstanceContext = NonNullable<GetInstanceResult['context']>;
 
+/** Neutron's `ipv6_address_mode` of a subnet the agent holds, for a server that does not send it. */
+export type Ipv6ModeSource = (subnetId: string) => string | null | undefined;
+
+type PortView = InstanceContext['requestPort'];
+
+/** `port` with each IPv6 subnet's address mode filled from `modes` where the server left it out. */
+function withIpv6Modes(port: PortView, modes: Ipv6ModeSource | undefined): PortView {
+  if (modes === undefined) return port;
+  return {
+    ...port,
+    fixedIps: port.fixedIps.map((fixed) =>
+      fixed.subnet.ipVersion !== 6 || fixed.subnet.ipv6AddressMode !== undefined
+        ? fixed
+        : { ...fixed, subnet: { ...fixed.subnet, ipv6AddressMode: modes(fixed.subnet.id) ?? null } },
+    ),
+  };
+}
+
 /** The server's context (user data base64) as the trees' input, for one request address. */
 export function metadataContextOf(
   context: InstanceContext,
   requestIp: string,
   randomBytes: (length: number) => Uint8Array,
+  ipv6Modes?: Ipv6ModeSource,
 ): MetadataContext {
   const { userDataBase64, ...instance } = context.instance;
   return {
@@ -55,9 +74,9 @@ export function metadataContextOf(
       ...instance,
       userData: userDataBase64 === null ? undefined : new Uint8Array(Buffer.from(userDataBase64, 'base64')),
     },
-    requestPort: context.requestPort,
+    requestPort: withIpv6Modes(context.requestPort, ipv6Modes),
     requestIp,
-    ports: context.ports,
+    ports: context.ports.map((port) => withIpv6Modes(port, ipv6Modes)),
     domain: context.domain,
     randomBytes,
   };
@@ -71,6 +90,7 @@ export function metadataContextOf(
 export function createBuiltinBackend(
   lookup: InstanceLookup,
   randomBytes: (length: number) => Uint8Array = (length) => new Uint8Array(cryptoRandomBytes(length)),
+  ipv6Modes?: Ipv6ModeSource,
 ): MetadataBackend {
   const rendered = new RenderedAnswers();
   return {
@@ -82,7 +102,10 @@ export function createBuiltinBackend(
       if (context === null) return NOT_FOUND;
       // The answer depends on the request address too (local-ipv4), which is part of the lookup's key.
       return rendered.answer(result, request.path, () =>
-        metadataAnswer(metadataContextOf(context, request.remoteAddress, randomBytes), request.path),
+        metadataAnswer(
+          metadataContextOf(context, request.remoteAddress, randomBytes, ipv6Modes),
+          request.path,
+        ),
       );
     },
   };

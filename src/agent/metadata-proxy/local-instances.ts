@@ -50,6 +50,33 @@ export class LocalInstances implements NetworkPeer {
     return { instanceId: port.device_id, projectId };
   }
 
+  /**
+   * The address a link-local caller stands for: the fixed IP (IPv4 first, as EC2's `local-ipv4`) of the
+   * one port with `mac` on the scope's networks, or undefined (no such port, or several).
+   */
+  addressOfMac(networkIds: readonly string[], mac: string): string | undefined {
+    const wanted = mac.toLowerCase();
+    const ports = networkIds.flatMap(
+      (networkId) =>
+        this.states
+          .get(networkId)
+          ?.network.ports.filter((port) => port.mac_address.toLowerCase() === wanted) ?? [],
+    );
+    const [port] = ports;
+    if (port === undefined || ports.length > 1) return undefined;
+    const addresses = port.fixed_ips.map((fixed) => fixed.ip_address);
+    return addresses.find((address) => !address.includes(':')) ?? addresses[0];
+  }
+
+  /** `ipv6_address_mode` of a subnet of a network this agent serves (undefined: not one of them). */
+  ipv6AddressModeOf(subnetId: string): string | null | undefined {
+    for (const state of this.states.values()) {
+      const subnet = state.network.subnets.find((candidate) => candidate.id === subnetId);
+      if (subnet !== undefined) return subnet.ipv6_address_mode ?? null;
+    }
+    return undefined;
+  }
+
   /** {@link identify} over a caller scope's networks (a router's): the one match among them, or null. */
   identifyAmong(networkIds: readonly string[], ipAddress: string): LocalIdentity | null {
     return onlyMatch(networkIds.map((networkId) => this.identify(networkId, ipAddress)));

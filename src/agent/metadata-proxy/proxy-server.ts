@@ -2,16 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type net from 'node:net';
 import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import { listenTcpInNamespace } from '../../linux/namespace-sockets.js';
 import type { MetadataBackend, ProxyAnswer } from './backends.js';
 import { type CallerScope, networkScope } from './caller-scope.js';
 import { ConnectionSlots, type LimitReason, type SlotLimits } from './connection-slots.js';
 import { FastPath } from './fast-path.js';
+import { type ListenerFactory, listenInNamespace, listenIpv6InNamespace } from './listeners.js';
 import { type Channel, unmapped } from './proxy-channel.js';
-
-/** The metadata address and port (spec §6). */
-export const METADATA_ADDRESS = '169.254.169.254';
-export const METADATA_PORT = 80;
 
 /** Limits of one request (Neutron's haproxy: 30 s timeouts, maxconn 1024) and fair shares (connection-slots.ts). */
 export interface ProxyLimits extends SlotLimits {
@@ -33,23 +29,10 @@ export const DEFAULT_PROXY_LIMITS: ProxyLimits = Object.freeze({
   requestsPerSource: 16,
 });
 
-/** Opens the listening socket of one network (default: 169.254.169.254:80 inside its namespace). */
-export type ListenerFactory = (
-  namespace: string,
-  onConnection: (socket: net.Socket) => void,
-) => Promise<net.Server>;
-
-/** The listener in the DHCP namespace, opened by the agent process through the netns addon. */
-export const listenInNamespace: ListenerFactory = (namespace, onConnection) =>
-  listenTcpInNamespace(
-    // freeBind: the address may be added by the plumbing a moment later (it is there after enable).
-    { namespace, address: METADATA_ADDRESS, port: METADATA_PORT, freeBind: true, backlog: 1024 },
-    onConnection,
-  );
-
 interface Listener extends Channel {
-  readonly namespace: string;
-  readonly server: net.Server;
+  /** Namespace and IPv6 device: a listener is reused only where both are the same. */
+  readonly where: string;
+  readonly servers: readonly net.Server[];
 }
 
 export interface MetadataProxyOptions {
@@ -63,6 +46,8 @@ export interface MetadataProxyOptions {
    */
   readonly fastPath?: boolean;
 }
+
+export type { ListenerFactory } from './listeners.js';
 
 const NO_BODY = new Uint8Array(0);
 
@@ -132,19 +117,33 @@ export class MetadataProxy {
     });
   }
 
-  /** Listens for `networkId` in its DHCP namespace `namespace`; nothing when it already does there. */
-  open(networkId: string, namespace: string): Promise<void> {
-    return this.openListener(networkId, namespace, networkScope(networkId), this.listen);
+  /**
+   * Listens for `networkId` in its DHCP namespace `namespace`, and on fe80::a9fe:a9fe behind `ipv6Device`
+   * when given; nothing when it already does there.
+   */
+  open(networkId: string, namespace: string, ipv6Device?: string): Promise<void> {
+    const listen =
+      ipv6Device === undefined ? [this.listen] : [this.listen, listenIpv6InNamespace(ipv6Device)];
+    return this.openListener(networkId, namespace, networkScope(networkId), listen, ipv6Device);
   }
 
   /**
-   * Listens under `key` in `namespace` through `listen`, its callers looked up in `scope` (a router's
-   * listener, router-metadata.ts); nothing when `key` already listens there (the scope is then replaced).
+   * Listens under `key` in `namespace` through each of `listen` (one channel: the same slots and counters
+   * for IPv4 and IPv6), its callers looked up in `scope` (a router's listener, router-metadata.ts); nothing
+   * when `key` already listens there (the scope is then replaced).
    */
-  openListener(key: string, namespace: string, scope: CallerScope, listen: ListenerFactory): Promise<void> {
+  openListener(
+    key: string,
+    namespace: string,
+    scope: CallerScope,
+    listen: ListenerFactory | readonly ListenerFactory[],
+    ipv6Device?: string,
+  ): Promise<void> {
+    const where = `${namespace}%${ipv6Device ?? ''}`;
+    const factories: readonly ListenerFactory[] = typeof listen === 'function' ? [listen] : listen;
     return this.serial(key, async () => {
       const existing = this.listeners.get(key);
-      if (existing?.namespace === namespace) {
+      if (existing?.where === where) {
         existing.scope = scope;
         return;
       }
@@ -155,9 +154,16 @@ export class MetadataProxy {
       );
       const channel: Channel = { key, scope, sockets: new Set(), slots, counters };
       // No server.maxConnections: Node would refuse the connection before the slots can free an idle one.
-      const server = await listen(namespace, (socket) => this.accept(channel, socket));
+      const servers: net.Server[] = [];
+      try {
+        for (const factory of factories)
+          servers.push(await factory(namespace, (socket) => this.accept(channel, socket)));
+      } catch (error) {
+        for (const server of servers) server.close();
+        throw error;
+      }
       // The channel itself (not a copy): a scope update must reach the connections accepted before it.
-      this.listeners.set(key, Object.assign(channel, { namespace, server }));
+      this.listeners.set(key, Object.assign(channel, { where, servers }));
       this.options.logger.info(
         { event: 'metadata.listening', key, namespace, backend: this.options.backend.name },
         'metadata proxy listening',
@@ -199,7 +205,7 @@ export class MetadataProxy {
    * accepts on the same sockets, and a request the old agent had accepted must still get its answer.
    */
   async stop(drainMs = 2000): Promise<void> {
-    for (const listener of this.listeners.values()) listener.server.close();
+    for (const listener of this.listeners.values()) for (const server of listener.servers) server.close();
     this.http.closeIdleConnections();
     for (const listener of this.listeners.values())
       for (const socket of listener.sockets) if (this.fastPath?.isWaiting(socket) === true) socket.destroy();
@@ -227,8 +233,11 @@ export class MetadataProxy {
     // A socket (listening or accepted) keeps its namespace alive after `ip netns del`: close them all.
     for (const socket of listener.sockets) socket.destroy();
     // Not listening any more after `stop`'s drain: its 'close' may have fired already, do not wait for it.
-    if (listener.server.listening)
-      await new Promise<void>((resolve) => listener.server.close(() => resolve()));
+    await Promise.all(
+      listener.servers
+        .filter((server) => server.listening)
+        .map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
     this.options.logger.info({ event: 'metadata.closed', key }, 'metadata proxy closed');
   }
 

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { isIPv4 } from 'node:net';
 import { hostname } from 'node:os';
 import { parseAmqpUrl } from '../../bus/amqp-topology.js';
 import { type IniDocument, readIniFile } from '../../common/config-ini.js';
@@ -241,7 +240,7 @@ export interface AgentConfig extends NeutronDataplaneConfig, MetadataLimitsConfi
   /** `dhcp_renewal_time` / `dhcp_rebinding_time` (T1/T2) in seconds; 0 = dnsmasq's ½ and ⅞ of the lease. */
   readonly dhcpRenewalTime: number;
   readonly dhcpRebindingTime: number;
-  /** `dnsmasq_dns_servers`: upstream resolvers as written (`192.0.2.53`, `192.0.2.53#5353`), IPv4 only. */
+  /** `dnsmasq_dns_servers`: upstream resolvers as written (`192.0.2.53`, `192.0.2.53#5353`, `2001:db8::53#5353`). */
   readonly dnsServers: readonly string[];
   readonly enableIsolatedMetadata: boolean;
   readonly forceMetadata: boolean;
@@ -306,15 +305,12 @@ export function resolveAgentConfig(
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
   for (const entry of dnsServers) {
-    let address: string;
     try {
-      address = parseUpstream(entry).address;
+      parseUpstream(entry);
     } catch (error) {
       if (!isQdhcpError(error, 'DNS_CONFIG_INVALID')) throw error;
       throw invalid(`${get('dnsmasq_dns_servers').where}: ${error.message}`);
     }
-    // The agent opens upstream sockets inside each namespace with the IPv4-only netns addon.
-    if (!isIPv4(address)) throw invalid(`${get('dnsmasq_dns_servers').where}: "${entry}" is not IPv4`);
   }
   checkRenewalTimes(int('dhcp_lease_duration'), int('dhcp_renewal_time'), int('dhcp_rebinding_time'));
   const roles = parseAgentRoles(get('agent_roles').value, get('agent_roles').where);

@@ -14,10 +14,17 @@ describe('agent configuration: --dns-servers (INI dnsmasq_dns_servers)', () => {
     ]);
   });
 
+  test('IPv6 upstreams (issue 15: the addon opens udp6/tcp6 sockets in the namespace), with #port', () => {
+    assert.deepEqual(
+      resolveAgentConfig(undefined, { dnsmasq_dns_servers: '2001:db8::53, 2001:db8::54#5353' }).dnsServers,
+      ['2001:db8::53', '2001:db8::54#5353'],
+    );
+  });
+
   const refusals: Array<[string, string, RegExp]> = [
     ['a name', 'dns.example.org', /not an IP address/],
     ['a bad port', '192.0.2.53#0', /bad port/],
-    ['IPv6 (upstream sockets are opened in the namespace by the IPv4 addon)', '2001:db8::53', /not IPv4/],
+    ['a bad IPv6 address', '2001:db8:::53', /not an IP address/],
   ];
   for (const [name, value, message] of refusals) {
     test(`refuses ${name} with CONFIG_INVALID`, () => {

@@ -1,14 +1,14 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { openSocket } from '@qdhcp/netns';
-import { isQdhcpError, QdhcpError } from '../../../common/errors.js';
+import { isQdhcpError } from '../../../common/errors.js';
 import type { Logger } from '../../../common/logger.js';
 import type { DnsCounters } from '../../../dns/counters.js';
 import type { ForwarderTransport } from '../../../dns/forwarder.js';
 import { literalLookup } from '../../../dns/listen.js';
 import { createNetworkDns, type NetworkDns } from '../../../dns/network-dns.js';
 import type { ZoneHost } from '../../../dns/zone.js';
-import { listenTcpInNamespace, namespacePath } from '../../../linux/namespace-sockets.js';
+import { bindUdpInNamespace, listenTcpInNamespace, namespacePath } from '../../../linux/namespace-sockets.js';
 import type { DhcpDeviceSpec } from '../../../linux/plumbing-commands.js';
 import { openBatchedUdpInNamespace } from '../../../linux/udp-batch-socket.js';
 import { addnHostsForPort } from '../../dhcp-config/hosts.js';
@@ -18,7 +18,7 @@ import type { PreparedNetwork } from '../prepare-network.js';
 
 /**
  * DNS of one network served by the builtin driver, from the agent process: UDP and TCP port 53 on each of
- * the DHCP port's IPv4 addresses, opened inside the network's namespace (so only that network's instances
+ * the DHCP port's addresses (IPv4, and IPv6: the RDNSS / DHCPv6 option 23 default), opened inside the network's namespace (so only that network's instances
  * reach it), answering the names of dnsmasq's `addn_hosts` (spec §5.4) from an in-memory zone that a port
  * event changes at once, and forwarding other names to `--dns-servers` through sockets that are opened
  * inside the namespace too (never from the agent's own namespace). The core is src/dns.
@@ -49,23 +49,36 @@ export function dhcpPortIpv4Addresses(device: DhcpDeviceSpec): ServiceAddress[] 
 }
 
 /**
- * Upstream sockets made inside `namespace` by the netns addon (IPv4 only; the agent's configuration
- * refuses IPv6 upstreams). A failure (namespace gone) throws, which the forwarder counts as a failed
- * upstream attempt.
+ * The DHCP port's IPv6 addresses in the namespace, link-local ones (the metadata fe80::a9fe:a9fe) left out:
+ * exactly what the router advertisement's RDNSS and DHCPv6 option 23 name when the subnet has no
+ * `dns_nameservers` (advertisement-of.ts, dhcpv6-tables.ts: the DHCP port's fixed IPs on DHCP-enabled subnets).
+ */
+export function dhcpPortIpv6Addresses(device: DhcpDeviceSpec): string[] {
+  return device.addresses
+    .filter((cidr) => cidr.includes(':') && !/^fe[89ab]/i.test(cidr))
+    .map((cidr) => cidr.slice(0, cidr.indexOf('/')));
+}
+
+/**
+ * Upstream sockets made inside `namespace` by the netns addon, of the upstream's family. A failure
+ * (namespace gone) throws, which the forwarder counts as a failed upstream attempt.
  */
 export function namespaceTransport(namespace: string): ForwarderTransport {
-  const open = (kind: 'udp4' | 'tcp4') =>
-    openSocket({ netnsPath: namespacePath(namespace), kind, address: '0.0.0.0', port: 0 });
+  const open = (kind: 'udp4' | 'tcp4' | 'udp6' | 'tcp6') =>
+    openSocket({
+      netnsPath: namespacePath(namespace),
+      kind,
+      address: kind.endsWith('6') ? '::' : '0.0.0.0',
+      port: 0,
+    });
   return {
-    createUdpSocket: (type) => {
-      if (type !== 'udp4') throw new QdhcpError('DNS_UPSTREAM_UNSUPPORTED');
-      return dgram.createSocket({ type, lookup: literalLookup }).bind({ fd: open('udp4') });
-    },
+    createUdpSocket: (type) => dgram.createSocket({ type, lookup: literalLookup }).bind({ fd: open(type) }),
     connectTcp: (upstream) =>
-      new net.Socket({ fd: open('tcp4'), readable: true, writable: true }).connect(
-        upstream.port,
-        upstream.address,
-      ),
+      new net.Socket({
+        fd: open(upstream.address.includes(':') ? 'tcp6' : 'tcp4'),
+        readable: true,
+        writable: true,
+      }).connect(upstream.port, upstream.address),
   };
 }
 
@@ -100,7 +113,7 @@ export class ServedDns {
   ) {}
 
   /**
-   * Creates the service and binds UDP and TCP on every DHCP port IPv4 address in the namespace. On a bind
+   * Creates the service and binds UDP and TCP on every DHCP port address in the namespace. On a bind
    * failure everything opened so far is closed and the error is thrown.
    */
   static async open(
@@ -126,6 +139,13 @@ export class ServedDns {
         // local answer's CPU (docs/performance.md, DNS).
         dns.server.attachBatchedUdp(openBatchedUdpInNamespace(where));
         // The DNS server takes connections through its 'connection' listener (attachTcp).
+        dns.server.attachTcp(await listenTcpInNamespace(where, () => undefined));
+      }
+      for (const address of dhcpPortIpv6Addresses(prepared.desired.device)) {
+        const where = { namespace, address, port: options.port ?? DNS_PORT, freeBind: true };
+        // The batched endpoint carries IPv4 sources only; IPv6 clients are few (dual-stack instances ask
+        // over IPv4 first), so Node's dgram serves them.
+        dns.server.attachUdp(await bindUdpInNamespace({ ...where, lookup: literalLookup }));
         dns.server.attachTcp(await listenTcpInNamespace(where, () => undefined));
       }
     } catch (error) {
@@ -238,7 +258,9 @@ export async function convergeServedDns(
 }
 
 function addressKey(prepared: PreparedNetwork): string {
-  return dhcpPortIpv4Addresses(prepared.desired.device)
-    .map((entry) => entry.address)
-    .join(' ');
+  const { device } = prepared.desired;
+  return [
+    ...dhcpPortIpv4Addresses(device).map((entry) => entry.address),
+    ...dhcpPortIpv6Addresses(device),
+  ].join(' ');
 }
