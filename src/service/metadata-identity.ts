@@ -43,6 +43,8 @@ function subnetView(subnet: SubnetRecord): MetadataPortView['fixedIps'][number][
     ipVersion: subnet.ipVersion,
     gatewayIp: subnet.gatewayIp,
     enableDhcp: subnet.enableDhcp,
+    // network_data.json's network type (`ipv6_slaac`, …) for IPv6 subnets the agent does not serve itself.
+    ...(subnet.ipVersion === 6 && { ipv6AddressMode: subnet.ipv6AddressMode }),
     dnsNameservers: [...subnet.dnsNameservers],
     hostRoutes: subnet.hostRoutes.map((r) => ({ destination: r.destination, nexthop: r.nexthop })),
   };
