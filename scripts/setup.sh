@@ -25,9 +25,10 @@ cd "$(dirname "$0")/.."
 #   nftables          nft: each router's NAT table inside its qrouter- namespace (docs/routers.md)
 #   conntrack         deletes a floating IP's tracked connections when it is disassociated (docs/routers.md)
 #   arping            gratuitous ARP for an address a router takes on its gateway (floating IPs)
+#   iptables ipset    security groups with `enable_security_group` (iptables-nft physdev + ipset, docs/compute.md)
 SYSTEM_PACKAGES=(build-essential python3 iproute2 busybox udhcpc isc-dhcp-client dnsmasq-base kea-admin kea-dhcp4-server bind9-dnsutils
   dnsperf tcpdump python3-openstackclient cloud-init bc time procps iputils-ping rabbitmq-server postgresql
-  nftables conntrack arping)
+  nftables conntrack arping iptables ipset)
 
 log() { echo "[setup] $*" >&2; }
 
@@ -67,7 +68,9 @@ install_npm_dependencies() {
     log "installing npm dependencies"
     # `npm install` from the lockfile rather than `npm ci`: the registry reachable here does not serve biome's
     # binaries for other platforms, so no lockfile can list them and npm ci's strict check would always fail.
-    npm install --no-save --no-fund --no-audit --loglevel=error
+    # --prefer-offline: what npm's cache holds (a second clone on this machine, CI's) is taken without asking
+    # the registry again, so a set-up does not depend on the registry (or DNS) being reachable at that moment.
+    npm install --no-save --no-fund --no-audit --loglevel=error --prefer-offline
   fi
   # Our native addon (sockets opened inside network namespaces) is built explicitly: npm does not run
   # install scripts of linked local packages.

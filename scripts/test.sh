@@ -18,8 +18,9 @@ scripts/setup.sh
 #   mariadb-server                   a real Neutron Zed per test run (test/support/neutron/, issue 16)
 #   neutron-dhcp-agent haproxy       the reference agent the Neutron benchmark compares qdhcp with
 #   systemd                          systemd-analyze verify of packaging/systemd/ (test/checks/systemd-unit.test.ts)
+#   dhcpcd-base                      a second DHCPv6 client beside dhclient (test/e2e/dhcpv6-contract.ts)
 TEST_PACKAGES=(tempest neutron-tempest-plugin neutron-server python3-neutron neutron-metadata-agent python3-pymysql
-  mariadb-server neutron-dhcp-agent haproxy systemd)
+  mariadb-server neutron-dhcp-agent haproxy systemd dhcpcd-base)
 missing_test_packages=()
 for p in "${TEST_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing_test_packages+=("$p")

@@ -209,6 +209,26 @@ export class AgentUnderTest {
   }
 
   /** VmRSS in MiB of the all-in-one process, and the sum over dnsmasq processes in our DHCP namespaces. */
+  /**
+   * The all-in-one process's clock from /proc (issue 17: "≤ 2 s after the new process starts"): seconds
+   * since the process started (exec of bin/qdhcp, which execs node) and its CPU time so far, in ms
+   * (utime + stime; 10 ms ticks). Undefined when the process is gone.
+   */
+  processClock(): { readonly ageS: number; readonly cpuMs: number } | undefined {
+    const pid = this.aio?.pid;
+    if (pid === undefined) return undefined;
+    try {
+      const uptimeS = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command's closing parenthesis start at field 3 (state); USER_HZ is 100 on Linux.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const field = (n: number) => Number(fields[n - 3]);
+      return { ageS: uptimeS - field(22) / 100, cpuMs: (field(14) + field(15)) * 10 };
+    } catch {
+      return undefined;
+    }
+  }
+
   async memory(): Promise<{ agentMiB: number; dnsmasqMiB: number; dnsmasqCount: number }> {
     const agentMiB = vmRssMiB(this.aio?.pid);
     let dnsmasqMiB = 0;

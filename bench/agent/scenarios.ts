@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AgentUnderTest } from './agent-under-test.js';
 import { DiscoverProber } from './discover-prober.js';
@@ -258,14 +259,23 @@ export async function resync(
     // The bench's own loop delay across the restart: a late OFFER may be the prober's lateness, not the agent's.
     const benchLoop = monitorEventLoopDelay({ resolution: 10 });
     benchLoop.enable();
-    await agent.launch();
-    // Probed from the restart on, while the startup sync runs (issue 17: the served-state snapshot answers
-    // before it). dnsmasq processes outlive a kill -9 of the agent and answer throughout.
+    const launched = agent.launch();
+    // Probed from the restart on, not from the "agent started" line (in all-in-one that line comes once the
+    // server is up, after the restore: issue 17, the served-state snapshot answers before it). dnsmasq
+    // processes outlive a kill -9 of the agent and answer throughout.
     const answering = Promise.all(
       probers.map((prober, i) => prober.untilOffer(probeMacs[i] ?? '', probeIntervalMs, 10 * 60_000)),
     );
+    await launched;
     // When each network first answered (s from the kill): the spread says whether they came together.
     void answering.then((times) => {
+      // Read as the last answer arrives: the process's age and CPU then, against "after it starts".
+      const clock = agent.processClock();
+      const lastMs = Math.max(...times.map((at) => at ?? Number.NaN));
+      if (clock !== undefined)
+        progress(
+          `resync: last network answered ${(clock.ageS - (performance.now() - lastMs) / 1000).toFixed(2)} s after the new process started; its CPU by then ${clock.cpuMs} ms (load ${loadAverage()})`,
+        );
       const sorted = times.map((at) => ((at ?? Number.NaN) - restarted) / 1000).sort((a, b) => a - b);
       const at = (q: number) =>
         sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]?.toFixed(2);
@@ -289,4 +299,10 @@ export async function resync(
   } finally {
     for (const prober of probers) prober.close();
   }
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((load) => load.toFixed(1))
+    .join(' ');
 }

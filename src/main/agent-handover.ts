@@ -38,6 +38,9 @@ const LOAD_TIMEOUT_MS = 120_000;
 function waitForServedNetworks(agent: RunningAgent): LoadStateForTakeover {
   return async (networks) => {
     const deadline = Date.now() + LOAD_TIMEOUT_MS;
+    // A restored network is `serving` once its DHCP socket is; its DNS and metadata sockets come after
+    // every network's DHCP (restore.ts), and must be claimed before the unclaimed ones are closed.
+    await agent.restored;
     for (;;) {
       const report = agent.reconciler.report();
       const known = new Map(report.map((entry) => [entry.networkId, entry.state] as const));

@@ -1,13 +1,16 @@
 /**
  * The agent's roles beside DHCP (issue 13): the L3 role (a `RouterReconciler` on a `RouterDataPlane` with
- * its own heartbeat as `L3 agent`) and the L2 role's heartbeat (`Linux bridge agent`, when qdhcp wires L2
- * itself). Built by `startAgent` only for roles that are on (`agent_roles`) and on qdhcp's control plane;
+ * its own heartbeat as `L3 agent`) and the L2 role (its heartbeat as `Linux bridge agent` and `L2Role`, when
+ * qdhcp wires L2 itself). Loaded and built by `startAgent` once its restore is done and the control plane
+ * is up, only for roles that are on (`agent_roles`) and on qdhcp's control plane;
  * the L3 role also needs a data plane handed in (the Linux one is wired by the composition root that owns
  * it): without one it is not started and the agent says so, since a reported `L3 agent` that cannot serve
  * would be given routers.
  *
  * @module
  */
+import type { AgentControlPlane } from '../agent/control-plane.js';
+import { L2Role } from '../agent/l2/l2-role.js';
 import type { RouterMetadata } from '../agent/metadata-proxy/router-metadata.js';
 import { routerNamespaceName } from '../agent/naming.js';
 import type { PlumbingSettings } from '../agent/plumbing-settings.js';
@@ -126,11 +129,17 @@ export function startRoles(
             agentType: 'Linux bridge agent',
             availabilityZone: config.availabilityZone,
             startFlag,
-            // As neutron-linuxbridge-agent shows them (shared/reference transcript 14).
+            // As neutron-linuxbridge-agent shows them (shared/reference transcript 14); with VXLAN its
+            // underlay address, which makes this host a flooding peer (src/service/tunnel-peers.ts).
             configurations: {
               bridge_mappings: {},
               interface_mappings: Object.fromEntries(config.physicalInterfaceMappings),
               extensions: [],
+              ...(config.localIp !== undefined && {
+                tunneling_ip: config.localIp,
+                tunnel_types: ['vxlan'],
+                l2_population: false,
+              }),
             },
           }),
         config.reportIntervalSeconds * 1000,
@@ -155,4 +164,27 @@ export function startRoles(
       await routers?.stop();
     },
   };
+}
+
+/**
+ * The L2 role (docs/compute.md) when `agent_roles` has `l2`, the control plane serves the L2 contract
+ * (qdhcp's servers; beside a neutron-server its L2 agent wires taps) and qdhcp owns L2 on the host.
+ */
+export function l2RoleOf(
+  config: AgentConfig,
+  controlPlane: AgentControlPlane,
+  plumbing: PlumbingSettings,
+  logger: Logger,
+): L2Role | undefined {
+  if (!config.roles.has('l2') || controlPlane.l2Rpc === undefined || plumbing.l2Owner !== 'qdhcp')
+    return undefined;
+  return new L2Role({
+    host: config.host,
+    rpc: controlPlane.l2Rpc,
+    ...(config.enableSecurityGroup && controlPlane.securityGroupRpc !== undefined
+      ? { securityGroups: controlPlane.securityGroupRpc }
+      : {}),
+    plumbing,
+    logger: logger.child({ role: 'l2' }),
+  });
 }

@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import { type AgentControlPlane, busControlPlane } from '../agent/control-plane.js';
 import { BuiltinDriver } from '../agent/drivers/builtin/builtin-driver.js';
 import { BuiltinDnsPeer } from '../agent/drivers/builtin/dns-peer.js';
-import { DnsmasqDriver } from '../agent/drivers/dnsmasq/dnsmasq-driver.js';
 import type { DhcpDriver, NetworkPeer } from '../agent/drivers/driver.js';
 import { type DriverDeps, readHostLinks } from '../agent/drivers/prepare-network.js';
-import { L2Role } from '../agent/l2/l2-role.js';
+import type { L2Role } from '../agent/l2/l2-role.js';
 import {
   createBuiltinBackend,
   createNovaLocalBackend,
@@ -49,7 +48,7 @@ import type { Bus } from '../bus/bus.js';
 import { renderBusMetrics } from '../bus/bus-counters.js';
 import type { Logger } from '../common/logger.js';
 import { ensureStateDir } from '../linux/state-dir.js';
-import { type RoleDeps, type RunningRoles, routerDataPlaneOf, startRoles } from './agent-roles.js';
+import type { RoleDeps, RunningRoles } from './agent-roles.js';
 
 /** A running agent. `close()` stops serving (namespaces stay for the next start) and may be called twice. */
 export interface RunningAgent {
@@ -62,6 +61,8 @@ export interface RunningAgent {
    * L3 role, which opens one per `qrouter-` namespace. Closed with the proxy when the agent stops.
    */
   readonly routerMetadata: RouterMetadata;
+  /** Settles when the served-state snapshot's networks are served (at once without one; never rejects). */
+  readonly restored: Promise<void>;
   status(): AgentStatus;
   /**
    * Binds the status socket again: after a takeover the agent handed over from removed its path when it
@@ -165,6 +166,12 @@ export interface AgentDeps {
   readonly logger: Logger;
   /** The L3/L2 roles' contract client and the router data plane (agent-roles.ts); absent: DHCP only. */
   readonly roles?: RoleDeps | undefined;
+  /**
+   * Resolves when the control plane can answer. all-in-one starts its server after the agent's restore
+   * (issue 17: answers first), so nothing that asks the server (heartbeats, syncs, the L2 and L3 roles)
+   * starts before it; absent: the control plane is up (or retried) from the start.
+   */
+  readonly controlPlaneReady?: Promise<void> | undefined;
 }
 
 /**
@@ -187,7 +194,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   };
   const dhcpDriver: DhcpDriver =
     config.driver === 'dnsmasq'
-      ? new DnsmasqDriver(driverDeps, { stateDirectory: join(config.stateDir, 'dhcp') })
+      ? new (await import('../agent/drivers/dnsmasq/dnsmasq-driver.js')).DnsmasqDriver(driverDeps, {
+          stateDirectory: join(config.stateDir, 'dhcp'),
+        })
       : new BuiltinDriver(driverDeps);
   if (config.logDhcp && config.driver !== 'builtin')
     logger.warn({ event: 'agent.log_dhcp_unsupported' }, '--log-dhcp traces the builtin driver only');
@@ -263,7 +272,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   let statusServer = await serveStatus(statusSocketPath(config.stateDir), status);
   const metricsServer =
     config.metricsBind === undefined ? undefined : await serveMetrics(config.metricsBind, renderMetrics);
-  const l2Role = l2RoleOf(config, controlPlane, plumbing, logger);
+  let l2Role: L2Role | undefined;
+  // Without the dhcp role (an L2-only compute host) no `DHCP agent` reports, so no network is scheduled here.
+  const dhcpRole = config.roles.has('dhcp');
   let roles: RunningRoles | undefined;
   const unsubscribe = controlPlane.subscribe(config.host, (message) => {
     // Router events are the L3 role's (dropped when it is off); everything else the DHCP reconciler's.
@@ -277,12 +288,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       l2Role?.handleMessage(message);
       return;
     }
-    void reconciler.handleMessage(message);
+    if (dhcpRole) void reconciler.handleMessage(message);
     l2Role?.handleMessage(message);
   });
   // Messages sent while the transport was away never reached this agent: a full resync recovers them.
   const unsubscribeReconnect = controlPlane.onResync((reason) => {
-    void reconciler.fullSync(reason);
+    if (dhcpRole) void reconciler.fullSync(reason);
     roles?.resync(reason);
   });
   const heartbeat = new Heartbeat(
@@ -304,39 +315,57 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     (reason) => void reconciler.fullSync(reason),
     logger,
   );
-  reconciler.start();
-  l2Role?.start();
+  if (dhcpRole) reconciler.start();
   // After a crash, serve what the previous process served before the server is asked (issue 17); the
   // startup sync then corrects it. The first heartbeat registers the agent, so the server can schedule
   // networks to it before the sync asks.
   const restored =
-    servedState === undefined ? Promise.resolve() : restoreSnapshot(config, reconciler, logger);
+    servedState === undefined || !dhcpRole ? Promise.resolve() : restoreSnapshot(config, reconciler, logger);
   // One turn of the loop first: the restored sockets' waiting requests are answered before the heartbeat's
   // and the sync's calls, which in all-in-one run synchronous database work on this loop.
-  void restored
-    .then(() => yieldToEventLoop())
-    .then(() => heartbeat.start())
-    .then(() => reconciler.fullSync('startup'));
-  const routerDataPlane = routerDataPlaneOf(config, deps.roles, plumbing, routerMetadata, logger);
-  roles = startRoles(config, {
-    logger,
-    roles: deps.roles === undefined ? undefined : { ...deps.roles, routerDataPlane },
-  });
-  logger.info(
-    {
-      event: 'agent.started',
-      driver: dataPlane.name,
-      metrics: metricsServer?.address,
-      prefix: config.namespacePrefix,
-    },
-    'qdhcp agent started',
-  );
+  const controlPlaneReady = deps.controlPlaneReady ?? Promise.resolve();
+  if (dhcpRole)
+    void restored
+      .then(() => yieldToEventLoop())
+      .then(() => controlPlaneReady)
+      .then(() => heartbeat.start())
+      .then(() => reconciler.fullSync('startup'));
   let closing: Promise<void> | undefined;
+  let otherRolesStarted = false;
+  // The L2 and L3 roles start once the restore is done and the control plane is up: their modules (the
+  // router data plane's among them) are loaded only then, so they cost a restart nothing before it serves.
+  const startOtherRoles = async () => {
+    if (!config.roles.has('l3') && !config.roles.has('l2')) return;
+    const { l2RoleOf, routerDataPlaneOf, startRoles } = await import('./agent-roles.js');
+    if (closing !== undefined) return;
+    otherRolesStarted = true;
+    l2Role = l2RoleOf(config, controlPlane, plumbing, logger);
+    l2Role?.start();
+    const routerDataPlane = routerDataPlaneOf(config, deps.roles, plumbing, routerMetadata, logger);
+    roles = startRoles(config, {
+      logger,
+      roles: deps.roles === undefined ? undefined : { ...deps.roles, routerDataPlane },
+    });
+  };
+  void Promise.all([restored, controlPlaneReady])
+    .then(startOtherRoles)
+    .catch((error: unknown) =>
+      logger.error({ event: 'agent.roles_failed', err: error }, 'roles not started'),
+    );
+  const started = {
+    event: 'agent.started',
+    driver: dataPlane.name,
+    metrics: metricsServer?.address,
+    prefix: config.namespacePrefix,
+  };
+  // In all-in-one once the server is up too: the line says the process answers (tests and scripts wait for it).
+  void controlPlaneReady.then(() => logger.info(started, 'qdhcp agent started'));
   return {
     reconciler,
     peers: dataPlane,
     metrics,
     routerMetadata,
+    restored,
     status,
     async rebindStatusSocket() {
       await statusServer.close();
@@ -350,7 +379,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         unsubscribeReconnect();
         await roles?.close();
         await heartbeat.stop();
-        await l2Role?.stop();
+        if (otherRolesStarted) await l2Role?.stop();
         await reconciler.stop();
         await servedState?.flush();
         await dataPlane.stop();
@@ -361,29 +390,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       return closing;
     },
   };
-}
-
-/**
- * The L2 role (docs/compute.md) when `agent_roles` has `l2`, the control plane serves the L2 contract
- * (qdhcp's servers; beside a neutron-server its L2 agent wires taps) and qdhcp owns L2 on the host.
- */
-function l2RoleOf(
-  config: AgentConfig,
-  controlPlane: AgentControlPlane,
-  plumbing: PlumbingSettings,
-  logger: Logger,
-): L2Role | undefined {
-  if (!config.roles.has('l2') || controlPlane.l2Rpc === undefined || plumbing.l2Owner !== 'qdhcp')
-    return undefined;
-  return new L2Role({
-    host: config.host,
-    rpc: controlPlane.l2Rpc,
-    ...(config.enableSecurityGroup && controlPlane.securityGroupRpc !== undefined
-      ? { securityGroups: controlPlane.securityGroupRpc }
-      : {}),
-    plumbing,
-    logger: logger.child({ role: 'l2' }),
-  });
 }
 
 /** Serves the crash-restart snapshot; a failure only costs the head start (the full sync serves anyway). */

@@ -7,13 +7,17 @@
 import type { RouterDataPlane } from '../agent/router/router-spec.js';
 import type { RunningAgent } from './agent.js';
 import type { ComponentStarter } from './run.js';
-import { startServer } from './server.js';
 
 /**
- * `qdhcp all-in-one` with the DHCP agent: the components above, then an agent on the process's in-process
- * bus. Its options come from `agentFlags`; state dir, DNS domain, lease and debug are the server's.
- * Stopped in reverse, so the agent stops before the server it talks to. The API's `/metrics` serves the
- * agent's families (issue 4: metrics "on the API and the agent"), empty until the agent has started.
+ * `qdhcp all-in-one` with the DHCP agent on the process's in-process bus. Its options come from
+ * `agentFlags`; state dir, DNS domain, lease and debug are the server's. The API's `/metrics` serves the
+ * agent's families (issue 4: metrics "on the API and the agent").
+ *
+ * The agent starts first and the server only once the agent has served its served-state snapshot (issue
+ * 17, restart after kill -9: the networks answer before the server's modules are even loaded, and nothing
+ * of the server — module loading, the database, the startup sync's reads — runs on this loop while the
+ * snapshot's sockets open); the agent asks the server nothing before it is up (`controlPlaneReady`).
+ * Stopping closes the agent before the server it talks to, as before.
  */
 export function allInOneWithAgent(
   agentFlags: Readonly<Record<string, string>>,
@@ -23,15 +27,11 @@ export function allInOneWithAgent(
   } = {},
 ): readonly ComponentStarter[] {
   let agent: RunningAgent | undefined;
+  let serverUp: () => void = () => undefined;
+  const controlPlaneReady = new Promise<void>((resolve) => {
+    serverUp = resolve;
+  });
   return [
-    (context) =>
-      startServer(context, {
-        beforeListen: (api) =>
-          api.get('/metrics', async (_request, reply) => {
-            void reply.type('text/plain; version=0.0.4; charset=utf-8');
-            return agent?.renderMetrics() ?? '';
-          }),
-      }),
     async ({ config, logger, bus }) => {
       const { resolveAgentConfig } = await import('../agent/runtime/agent-config.js');
       const { startAgent } = await import('./agent.js');
@@ -48,8 +48,28 @@ export function allInOneWithAgent(
         controlPlane: busControlPlane(bus),
         logger,
         roles: { rpc: createL3Rpc(bus), routerDataPlane: options.routerDataPlane },
+        controlPlaneReady,
       });
       return agent;
+    },
+    async (context) => {
+      await agent?.restored;
+      const { startServer } = await import('./server.js');
+      const server = await startServer(context, {
+        beforeListen: (api) =>
+          api.get('/metrics', async (_request, reply) => {
+            void reply.type('text/plain; version=0.0.4; charset=utf-8');
+            return agent?.renderMetrics() ?? '';
+          }),
+      });
+      serverUp();
+      return {
+        // The agent first (closing twice is allowed): its last calls still reach the server.
+        async close() {
+          await agent?.close();
+          await server.close();
+        },
+      };
     },
   ];
 }

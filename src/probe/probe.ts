@@ -1,7 +1,9 @@
 /**
- * Probes (`qdhcp probe …`): a port with `device_owner` `compute:probe`, a namespace with a veth plugged
- * into the network's bridge and carrying the port's MAC, and a real DHCP client (busybox udhcpc) in it —
- * an instance, minus the VM. The client keeps running (renewals work like an instance's); its script prints
+ * Probes (`qdhcp probe …`): a port with `device_owner` `compute:probe`, a namespace with a veth carrying
+ * the port's MAC, and a real DHCP client (busybox udhcpc) in it — an instance, minus the VM. The veth's host
+ * end is plugged as an instance's VIF (`tap<port id[0:11]>`, as `qdhcp port plug --veth-peer` makes it),
+ * so the agent's L2 role wires and protects it like a VM's tap (docs/compute.md); when no L2 role wires it
+ * within `l2WaitMs`, the probe puts it into the network's bridge itself (unprotected). The client keeps running (renewals work like an instance's); its script prints
  * every event and applies the lease inside the probe namespace only, so `probe exec NAME -- ping …` works.
  *
  * State lives in `<state dir>/probes/<name>/` (meta.json, udhcpc.pid, udhcpc.log, script); the namespace's
@@ -14,8 +16,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bridgeName } from '../agent/naming.js';
+import { bridgeName, tapName } from '../agent/naming.js';
 import { QdhcpError } from '../common/errors.js';
+import { createVethTap } from '../linux/instance-tap.js';
 import { prepareNetnsResolvConf, removeNetnsEtc } from '../linux/netns-etc.js';
 import { runCommand } from '../linux/run-command.js';
 import { ProbeApi, type ProbeNetwork, type ProbePort } from './api-client.js';
@@ -36,7 +39,15 @@ export interface ProbeSettings {
    * on that bridge, not on `brq…` (src/agent/desired-plumbing.ts `bridgeFor`).
    */
   readonly bridgeMappings?: ReadonlyMap<string, string>;
+  /**
+   * How long an agent's L2 role may take to put the probe's tap into a bridge before the probe does it
+   * itself (default 5 s; 0: at once, as on a host without an L2 role).
+   */
+  readonly l2WaitMs?: number;
 }
+
+/** Who put the probe's tap into its bridge: an agent's L2 role (protected) or the probe (not protected). */
+export type ProbeWiring = 'l2-agent' | 'probe';
 
 /** The bridge the network's instances are plugged into on this host. */
 export function probeBridge(network: ProbeNetwork, bridgeMappings?: ReadonlyMap<string, string>): string {
@@ -55,6 +66,7 @@ export interface ProbeMeta {
   readonly namespace: string;
   readonly hostNamespace: string | undefined;
   readonly hostDevice: string;
+  readonly wiredBy?: ProbeWiring;
   readonly createdAt: string;
 }
 
@@ -109,6 +121,39 @@ async function events(dir: string): Promise<LeaseEvent[]> {
   return parseLeaseEvents(await readFile(join(dir, 'udhcpc.log'), 'utf8').catch(() => ''));
 }
 
+/** The bridge a host device is in (undefined: none, or no such device). */
+async function masterOf(hostNamespace: string | undefined, device: string): Promise<string | undefined> {
+  const shown = await runCommand('ip', ipArgs(hostNamespace, ['-j', 'link', 'show', 'dev', device]), {
+    allowFailure: true,
+  });
+  if (shown.code !== 0) return undefined;
+  const [link] = JSON.parse(shown.stdout || '[]') as { master?: string }[];
+  return link?.master;
+}
+
+/**
+ * Waits for the tap to be wired: by an agent's L2 role (it finds the port by the tap's name, protects it,
+ * puts it into the bridge; waited for up to `l2WaitMs`), else by the probe, into `bridge` once it exists
+ * (a host without an L2 role: an agent serving the network made the bridge).
+ */
+async function wireProbe(settings: ProbeSettings, device: string, bridge: string): Promise<ProbeWiring> {
+  const l2Deadline = Date.now() + (settings.l2WaitMs ?? 5000);
+  return waitFor(
+    `bridge ${bridge} did not appear (is an agent serving the network?)`,
+    settings.timeoutMs,
+    async () => {
+      if ((await masterOf(settings.hostNamespace, device)) !== undefined) return 'l2-agent' as const;
+      if (Date.now() < l2Deadline) return undefined;
+      const shown = await runCommand('ip', ipArgs(settings.hostNamespace, ['link', 'show', bridge]), {
+        allowFailure: true,
+      });
+      if (shown.code !== 0) return undefined;
+      await runCommand('ip', ipArgs(settings.hostNamespace, ['link', 'set', device, 'master', bridge, 'up']));
+      return 'probe' as const;
+    },
+  );
+}
+
 /** Creates a probe and waits for its first lease; returns the meta and the lease (undefined: none yet). */
 export async function createProbe(
   settings: ProbeSettings,
@@ -128,52 +173,30 @@ export async function createProbe(
     // (`qdhcp instance create --port …`), which makes the probe that instance for the metadata service.
     device_owner: 'compute:probe',
   });
-  const meta: ProbeMeta = {
+  const draft: ProbeMeta = {
     name,
     networkId: network.id,
     portId: port.id,
     mac: port.mac_address,
     namespace: `${settings.namespacePrefix}qprobe-${name}`,
     hostNamespace: settings.hostNamespace,
-    hostDevice: `qpr${port.id.slice(0, 11)}`,
+    hostDevice: tapName(port.id),
     createdAt: new Date().toISOString(),
   };
+  await writeFile(join(dir, 'meta.json'), `${JSON.stringify(draft, null, 2)}\n`);
+  await runCommand('ip', ['netns', 'add', draft.namespace]);
+  await createVethTap(
+    settings.hostNamespace,
+    draft.hostDevice,
+    draft.namespace,
+    port.mac_address,
+    network.mtu > 0 ? network.mtu : undefined,
+  );
+  const meta: ProbeMeta = {
+    ...draft,
+    wiredBy: await wireProbe(settings, draft.hostDevice, probeBridge(network, settings.bridgeMappings)),
+  };
   await writeFile(join(dir, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);
-  const bridge = probeBridge(network, settings.bridgeMappings);
-  await waitFor(
-    `bridge ${bridge} did not appear (is an agent serving the network?)`,
-    settings.timeoutMs,
-    async () => {
-      const shown = await runCommand('ip', ipArgs(settings.hostNamespace, ['link', 'show', bridge]), {
-        allowFailure: true,
-      });
-      return shown.code === 0 ? true : undefined;
-    },
-  );
-  await runCommand('ip', ['netns', 'add', meta.namespace]);
-  await runCommand('ip', ['-n', meta.namespace, 'link', 'set', 'lo', 'up']);
-  const mtu = network.mtu > 0 ? ['mtu', String(network.mtu)] : [];
-  await runCommand(
-    'ip',
-    ipArgs(settings.hostNamespace, [
-      'link',
-      'add',
-      meta.hostDevice,
-      ...mtu,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'eth0',
-      'netns',
-      meta.namespace,
-    ]),
-  );
-  await runCommand(
-    'ip',
-    ipArgs(settings.hostNamespace, ['link', 'set', meta.hostDevice, 'master', bridge, 'up']),
-  );
-  await runCommand('ip', ['-n', meta.namespace, 'link', 'set', 'eth0', 'address', port.mac_address, 'up']);
   const script = join(dir, 'udhcpc-script.sh');
   // The lease's resolver for `probe exec NAME -- nslookup …`: ip netns exec mounts it over /etc/resolv.conf.
   const resolvConf = await prepareNetnsResolvConf(meta.namespace);

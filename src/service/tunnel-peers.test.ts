@@ -121,3 +121,45 @@ forEachAgentBackend(
   },
   { dhcp_agents_per_network: '2', tenant_network_types: 'vxlan' },
 );
+
+/** The L2 role's heartbeat (src/main/agent-roles.ts), with Neutron's linuxbridge `tunneling_ip`. */
+async function reportL2(client: AgentClient, host: string, tunnelingIp: string): Promise<void> {
+  await client.plane().bus.request({
+    schema: 'qdhcp.request',
+    version: 1,
+    method: 'agent.report_role_state',
+    params: {
+      host,
+      agentType: 'Linux bridge agent',
+      availabilityZone: 'nova',
+      startFlag: false,
+      configurations: { tunneling_ip: tunnelingIp, tunnel_types: ['vxlan'] },
+    },
+  });
+}
+
+forEachAgentBackend(
+  'vxlan peers with an L2-only host',
+  (client) => {
+    test('an L2-only host is a peer of the DHCP host (and its arrival is re-announced), never hosting', async () => {
+      await report(client, 'ha', '198.51.100.11');
+      const vx = await network(client, 'vxlan', '10.93.0.0/24');
+      await client.plane().checkAgents(); // records the set
+      client.events.length = 0;
+      await reportL2(client, 'hb', '198.51.100.12');
+      await client.plane().checkAgents();
+      assert.deepEqual(rebound(client), [`ha:${vx}`], "the DHCP host re-reads the network's peers");
+      const seen = await client.rpc('dhcp.get_network', { host: 'ha', networkId: vx });
+      assert.deepEqual(seen.network?.vxlan_peers, ['198.51.100.12']);
+      const agents = (await client.request('GET', `/v2.0/networks/${vx}/dhcp-agents`)).body['agents'] as {
+        host: string;
+      }[];
+      assert.deepEqual(
+        agents.map((a) => a.host),
+        ['ha'],
+        'an L2-only host is not a DHCP agent',
+      );
+    });
+  },
+  { tenant_network_types: 'vxlan' },
+);

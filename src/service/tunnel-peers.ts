@@ -2,11 +2,13 @@
  * VXLAN flooding peers: which underlay addresses a host's `vxlan-<vni>` sends broadcasts to (head-end
  * replication), and telling agents when that set changes.
  *
- * The choice (docs/agent.md "Scale-out"): the tunnel IPs (`configurations.tunnel_ip`, the agents'
- * `--local-ip`) of every **live** DHCP agent except the asking host. Neutron's Linux bridge agent without
- * l2pop floods to one multicast group that reaches every VXLAN host; with l2pop it floods to the hosts
- * that have ports on the network. qdhcp knows no compute hosts (there is no L2 agent), only its DHCP
- * agents, so the widest set it knows is the l2pop-free equivalent: every live agent. It does not change
+ * The choice (docs/agent.md "Scale-out"): the tunnel IPs (the agents' `--local-ip`) of every **live**
+ * DHCP agent (`configurations.tunnel_ip`) and every live L2 role (`Linux bridge agent`,
+ * `configurations.tunneling_ip` as Neutron's linuxbridge agent reports it) except the asking host's.
+ * Neutron's Linux bridge agent without l2pop floods to one multicast group that reaches every VXLAN host;
+ * with l2pop it floods to the hosts that have ports on the network. qdhcp's equivalent of the multicast
+ * group is every live host that reported an underlay address, DHCP hosts and L2-only (compute) hosts
+ * alike (issue 14: an instance on an L2-only host gets its lease over VXLAN from a DHCP host). It does not change
  * when bindings move (only when agents come, go or change address), so failover costs no FDB churn, and a
  * host that hosts the network later already receives its broadcasts. A host without that VNI drops them
  * (cost: one copy per host per broadcast, like the multicast group).
@@ -17,19 +19,22 @@ import type { ServerConfig } from '../common/config.js';
 import { type AgentRecord, agentsRepository, networksRepository, type Queryable } from '../db/index.js';
 import { DHCP_AGENT_TYPE, isAlive, publishBindings, type SchedulerDeps } from './scheduler.js';
 
-/** The agent's reported underlay address, if any. */
+/** The agent type of the L2 role (src/main/agent-roles.ts), a flooding peer when it reports an address. */
+const L2_AGENT_TYPE = 'Linux bridge agent';
+
+/** The agent's reported underlay address, if any: the DHCP role's `tunnel_ip`, the L2 role's `tunneling_ip`. */
 export function tunnelIpOf(agent: AgentRecord): string | undefined {
-  const value = agent.configurations['tunnel_ip'];
+  const value = agent.configurations['tunnel_ip'] ?? agent.configurations['tunneling_ip'];
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
-/** host → tunnel IP of every live DHCP agent that reported one. */
+/** host → tunnel IP of every live DHCP agent and L2 role that reported one. */
 export async function liveTunnelIps(
   db: Queryable,
   config: Pick<ServerConfig, 'agentDownTime'>,
   now: Date,
 ): Promise<Map<string, string>> {
-  const agents = await agentsRepository.list(db, { agent_type: [DHCP_AGENT_TYPE] });
+  const agents = await agentsRepository.list(db, { agent_type: [DHCP_AGENT_TYPE, L2_AGENT_TYPE] });
   const out = new Map<string, string>();
   for (const agent of agents) {
     const ip = tunnelIpOf(agent);

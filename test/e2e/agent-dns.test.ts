@@ -20,7 +20,7 @@ import { freePort } from './api-server-process.js';
  * the same names from addn_hosts.
  *
  *   [host ns]  brq… ── tap…══ns-… [<prefix>qdhcp-<net>]   DNS on 10.90.0.2:53 (agent or dnsmasq)
- *               ├──── qpr…══eth0 [<prefix>qprobe-p1|p2]    dig / nslookup
+ *               ├──── tap…══eth0 [<prefix>qprobe-p1|p2]    dig / nslookup
  *               └──── <prefix>c1══eth0 [<prefix>-c1]        test upstream 10.90.0.250:53
  */
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');

@@ -18,7 +18,7 @@ import { freePort } from './api-server-process.js';
  * own successor after a restart.)
  *
  *   [host ns]  brq… ── tap…══ns-… [<prefix>qdhcp-<net>]      (made by the agent of qdhcp all-in-one)
- *               ├──── qpr…══eth0 [<prefix>qprobe-<name>]      (qdhcp probe)
+ *               ├──── tap…══eth0 [<prefix>qprobe-<name>]      (qdhcp probe)
  *               └──── <prefix>p ══ [switch ns] ══ clients       (flat)
  */
 const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces';

@@ -19,7 +19,7 @@ import { holdSqliteWriteLock } from '../support/sqlite-lock-holder.js';
  * within 1 s, a write with 503 and Neutron's body or with success.
  *
  *   [host ns]  brq… ── tap…══ns-… [<prefix>qdhcp-<net>]  DHCP, DNS 10.87.0.2:53, metadata (all-in-one)
- *               └──── qpr…══eth0 [<prefix>qprobe-vm]     dhcp-prober + dns-metadata-prober
+ *               └──── tap…══eth0 [<prefix>qprobe-vm]     dhcp-prober + dns-metadata-prober
  *   state dir: qdhcp.sqlite ◀── BEGIN IMMEDIATE held by test/support/sqlite-lock-holder.ts
  */
 const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces';

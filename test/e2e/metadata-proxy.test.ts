@@ -18,9 +18,9 @@ import { freePort } from './api-server-process.js';
  * run inside a probe namespace, and a Nova stand-in on 127.0.0.1 that checks the signature.
  *
  *   [host ns]  brq(A) ── tap…══ns-… [<prefix>qdhcp-A]  169.254.169.254:80 (agent process)
- *               ├── qpr…══eth0 [<prefix>qprobe-vm1]  (instance vm1)
- *               ├── qpr…══eth0 [<prefix>qprobe-vm2]  (instance vm2)
- *               └── qpr…══eth0 [<prefix>qprobe-anon] (a port without instance)
+ *               ├── tap…══eth0 [<prefix>qprobe-vm1]  (instance vm1)
+ *               ├── tap…══eth0 [<prefix>qprobe-vm2]  (instance vm2)
+ *               └── tap…══eth0 [<prefix>qprobe-anon] (a port without instance)
  *              brq(B) ── … [<prefix>qdhcp-B] ── [<prefix>qprobe-vmb] (instance on network B)
  */
 const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces';

@@ -3,7 +3,7 @@
  * `qdhcp all-in-one --bridge-mappings physnet1:<br100>,public:<pub>` and the real `openstack` CLI.
  *
  *   [host ns]  <prefix>br100 (operator's, stands for br100) ── tap… ══ ns-… [qdhcp-<fixed>]
- *                    ├── qpr… ══ eth0 [qprobe-a]  ├── qpr… ══ eth0 [qprobe-b]   (instances, via qdhcp probe)
+ *                    ├── tap… ══ eth0 [qprobe-a]  ├── tap… ══ eth0 [qprobe-b]   (instances, via qdhcp probe)
  *                    └── tap… ══ qr-… 10.0.0.1 [qrouter-<r1>] qg-… 172.24.4.x ══ tap… ──┐
  *              <prefix>pub (operator's "public" bridge) ───────────────────────────────┘── veth ══ [out]
  *                                                                     172.24.4.1, whoami server
@@ -184,8 +184,8 @@ describe("seed 002's FlatDHCP deployment with qdhcp all-in-one", { skip, concurr
       assert.match(log.stdout, new RegExp(`ip=${ip.replaceAll('.', '\\.')}\\|`));
       assert.match(log.stdout, new RegExp(`hostname=host-${ip.replaceAll('.', '-')}\\|`));
       assert.match(log.stdout, /router=10\.0\.0\.1\|/);
-      // The instance's veth is on the operator's bridge, not a brq… of qdhcp's.
-      const links = await aio.bed.host.ip(['-j', 'link', 'show', `qpr${portId.slice(0, 11)}`]);
+      // The instance's veth (plugged as a tap) is on the operator's bridge, not a brq… of qdhcp's.
+      const links = await aio.bed.host.ip(['-j', 'link', 'show', `tap${portId.slice(0, 11)}`]);
       assert.equal((JSON.parse(links.stdout) as { master?: string }[])[0]?.master, br100);
       // Routed subnet: metadata goes via the gateway (the router), never via the DHCP port.
       const route = await namespace.ip(['route', 'show', '169.254.169.254']);

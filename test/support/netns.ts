@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prepareNetnsResolvConf, removeNetnsEtc } from '../../src/linux/netns-etc.js';
 import { type CommandResult, type RunOptions, runCommand } from '../../src/linux/run-command.js';
 import { ManagedProcess } from './process.js';
 
@@ -52,9 +53,18 @@ export class Sandbox {
     this.workDir = mkdtempSync(join(tmpdir(), `${this.prefix}-`));
   }
 
-  /** Creates namespace `<prefix>-<suffix>` with loopback up. */
+  /**
+   * Creates namespace `<prefix>-<suffix>` with loopback up, and its own `/etc/netns/<name>/resolv.conf`:
+   * `ip netns exec` mounts it over `/etc/resolv.conf`, so a DHCP client run there with its hooks on (dhcpcd,
+   * dhclient-script) writes that file, never the host's. A dhcpcd test without it once left this machine
+   * with no DNS.
+   */
   async addNamespace(suffix: string): Promise<Namespace> {
     const namespace = new Namespace(`${this.prefix}-${suffix}`);
+    writeFileSync(
+      await prepareNetnsResolvConf(namespace.name),
+      `# test namespace ${namespace.name}: what a client writes here stays here\n`,
+    );
     await runCommand('ip', ['netns', 'add', namespace.name]);
     this.namespaces.push(namespace);
     await namespace.ip(['link', 'set', 'lo', 'up']);
@@ -146,6 +156,7 @@ export class Sandbox {
       await runCommand('ip', ['netns', 'del', namespace.name], { allowFailure: true, timeoutMs: 5000 }).catch(
         () => undefined,
       );
+      await removeNetnsEtc(namespace.name).catch(() => undefined);
     }
     rmSync(this.workDir, { recursive: true, force: true });
   }

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { type L2Port, TAP_DEVICE_PATTERN } from '../../bus/l2-agent-rpc.js';
+import { type L2MethodResult, type L2Port, TAP_DEVICE_PATTERN } from '../../bus/l2-agent-rpc.js';
 import type { SecurityGroupEventV1 } from '../../bus/security-group-rpc.js';
 import { errorText } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -35,8 +35,7 @@ import {
   tableScript,
 } from '../../linux/nft-l2-rules.js';
 import type { ObservedLink } from '../../linux/observed-links.js';
-import { uplinkFor } from '../desired-plumbing.js';
-import { bridgeName } from '../naming.js';
+import { bridgeFor } from '../desired-plumbing.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
 import type { L2Rpc } from './l2-rpc.js';
 import { portFilterOf } from './port-filter.js';
@@ -44,6 +43,9 @@ import { groupsConcerning, portGroupsOf } from './port-groups.js';
 import type { SecurityGroupRpc } from './security-group-client.js';
 
 const TAP = new RegExp(TAP_DEVICE_PATTERN);
+
+/** A port's network as the L2 contract answers it (no ports). */
+type L2Network = NonNullable<L2MethodResult<'l2.get_port_by_device'>['network']>;
 
 /** A tap this role wired: its port and the filter in the kernel (undefined: unprotected). */
 interface WiredTap {
@@ -78,6 +80,8 @@ export class L2Role {
   /** Taps that are not ours to wire (no port yet, a DHCP or router port), until the time given. */
   private readonly skipped = new Map<string, number>();
   private readonly refreshWanted = new Set<string>();
+  /** Bridge → its spec as last made (JSON): a changed peer list is converged on the next refresh. */
+  private readonly uplinks = new Map<string, string>();
   private readonly watch: LinkWatch;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -178,7 +182,7 @@ export class L2Role {
         if ((this.skipped.get(link.name) ?? 0) > now) continue;
         await this.guard(link.name, () => this.wire(link, links));
       } else if (this.refreshWanted.delete(link.name)) {
-        await this.guard(link.name, () => this.refresh(link, wired));
+        await this.guard(link.name, () => this.refresh(link, wired, links));
       }
     }
     await this.pruneSets();
@@ -206,14 +210,7 @@ export class L2Role {
       this.skipped.set(tap, Number.POSITIVE_INFINITY);
       return;
     }
-    const namespace = this.deps.plumbing.hostNamespace;
-    const bridge = bridgeName(network.id);
-    if (this.deps.plumbing.l2Owner === 'qdhcp')
-      await ensureBridge(
-        namespace,
-        { bridge, uplink: uplinkFor({ ...network, subnets: [], ports: [] }, this.deps.plumbing) },
-        links,
-      );
+    const bridge = await this.ensureNetworkBridge(network, links);
     const wired: WiredTap = {
       portId: port.id,
       bridge,
@@ -232,6 +229,20 @@ export class L2Role {
     this.deps.logger.info({ event: 'l2.tap_wired', tap, port: port.id, bridge }, 'instance tap wired');
   }
 
+  /**
+   * The network's bridge and uplink, the ones the DHCP side uses (`bridgeFor`: `brq…` with its uplink, or
+   * the operator's bridge of `bridge_mappings`); made again only when the spec changed since (the VXLAN
+   * flooding peers: a host came or went) or the bridge is gone. Returns the bridge's name.
+   */
+  private async ensureNetworkBridge(network: L2Network, links: ReadonlyMap<string, ObservedLink>) {
+    const spec = bridgeFor({ ...network, subnets: [], ports: [] }, this.deps.plumbing);
+    const key = JSON.stringify(spec);
+    if (this.uplinks.get(spec.bridge) === key && links.has(spec.bridge)) return spec.bridge;
+    await ensureBridge(this.deps.plumbing.hostNamespace, spec, links);
+    this.uplinks.set(spec.bridge, key);
+    return spec.bridge;
+  }
+
   /** The tap in its bridge, with the network's MTU, up (no `ip` process when it already is). */
   private async attach(link: ObservedLink, bridge: string, mtu: number): Promise<void> {
     const lines: string[] = [];
@@ -246,7 +257,11 @@ export class L2Role {
     wired.bound = true;
   }
 
-  private async refresh(link: ObservedLink, wired: WiredTap): Promise<void> {
+  private async refresh(
+    link: ObservedLink,
+    wired: WiredTap,
+    links: ReadonlyMap<string, ObservedLink>,
+  ): Promise<void> {
     const tap = link.name;
     const { port, network } = await this.deps.rpc.call('l2.get_port_by_device', {
       host: this.deps.host,
@@ -261,7 +276,8 @@ export class L2Role {
       return;
     }
     await this.protect(tap, wired, port);
-    // A wire that failed half-way (the bridge, the report) is finished here.
+    // A wire that failed half-way (the bridge, the report) is finished here; new flooding peers too.
+    await this.ensureNetworkBridge(network, links);
     await this.attach(link, wired.bridge, network.mtu);
     if (!wired.bound) await this.reportBound(wired);
   }

@@ -19,6 +19,20 @@ export class NetworkPeers {
 
   async apply(state: NetworkState, delta: NetworkDelta, options?: ApplyOptions): Promise<void> {
     await this.driver.apply(state, delta, options);
+    await this.applyOthers(state, delta);
+  }
+
+  /**
+   * The driver's half of {@link apply} alone (the restore serves every network's DHCP before any DNS or
+   * metadata listener opens, issue 17); {@link applyOthers} is the other half. A peer handed a partial
+   * delta before its full apply ignores it, so events between the halves are safe.
+   */
+  async applyDriver(state: NetworkState, delta: NetworkDelta, options?: ApplyOptions): Promise<void> {
+    await this.driver.apply(state, delta, options);
+  }
+
+  /** The peers' half of {@link apply}: DNS, metadata proxy, in order. */
+  async applyOthers(state: NetworkState, delta: NetworkDelta): Promise<void> {
     for (const peer of this.others) await peer.apply(state, delta);
   }
 

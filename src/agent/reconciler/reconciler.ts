@@ -22,6 +22,7 @@ import {
   totalsOf,
 } from './reconciler-helpers.js';
 import type { Entry, NetworkReport, ReconcilerOptions, ServedNetwork } from './reconciler-types.js';
+import { restoreServed } from './restore.js';
 import { RetryBackoff } from './retry-backoff.js';
 import { ServerReports } from './server-reports.js';
 import { yieldToEventLoop } from './yield.js';
@@ -88,28 +89,27 @@ export class Reconciler {
   }
 
   /**
-   * Serves networks from the served-state snapshot before the server answers (issue 17, after a crash): as
-   * a full sync would with the same data, without the server and without touching the plumbing (served on
-   * the devices the killed process left, ApplyOptions.adopt). The first full sync then plumbs those whose
-   * revision the server confirms, converges the others and tears down the unbound. Returns how many are
-   * served; a failure retries from the server.
+   * Serves the served-state snapshot before the server answers (issue 17, after a crash; restore.ts). The
+   * first full sync then plumbs those whose revision the server confirms, converges the others and tears
+   * down the unbound. Returns how many are served; a failure retries from the server.
    */
   async restore(networks: readonly ServedNetwork[]): Promise<number> {
-    const tasks = networks.map(({ network, revision }) =>
-      this.queue.run(network.id, () =>
-        this.guarded(network.id, 'restore from the served-state snapshot', async () => {
-          // Adopting is synchronous: a loop turn per network, or no socket is read before all are (perf doc).
-          await yieldToEventLoop();
-          const state = NetworkState.of(network, revision, this.rules);
-          if (this.entries.has(network.id) || !networkNeedsDhcp(network) || state.dhcpPort === undefined)
-            return;
-          await this.options.peers.apply(state, FULL_DELTA, { adopt: true });
-          this.setEntry(state, 'serving', undefined);
-          this.restored.add(network.id);
-        }),
-      ),
-    );
-    await Promise.all(tasks);
+    await restoreServed(networks, {
+      peers: this.options.peers,
+      rules: this.rules,
+      step: (networkId, work) =>
+        this.queue.run(networkId, () =>
+          // A loop turn per network: adopting is synchronous, or no socket is read before all are.
+          this.guarded(networkId, 'restore from the served-state snapshot', () =>
+            yieldToEventLoop().then(work),
+          ),
+        ),
+      entry: (networkId) => this.entries.get(networkId),
+      served: (state) => {
+        this.setEntry(state, 'serving', undefined, false);
+        this.restored.add(state.id);
+      },
+    });
     return this.restored.size;
   }
 
@@ -366,13 +366,14 @@ export class Reconciler {
     await afterTeardown(this.options, networkId, how, network);
   }
 
-  private setEntry(network: NetworkState, state: Entry['state'], detail: string | undefined): void {
+  /** `persist`: false when the served-state snapshot already holds this (restore). */
+  private setEntry(network: NetworkState, state: Entry['state'], detail?: string, persist = true): void {
     const previous = this.entries.get(network.id);
     const since = previous?.state === state ? previous.since : this.clock();
     this.entries.set(network.id, { network, state, since, detail });
     if (state === 'failed') return;
     this.retries.succeeded(network.id);
-    this.options.servedState?.changed(network.id, state === 'serving' ? network : undefined);
+    if (persist) this.options.servedState?.changed(network.id, state === 'serving' ? network : undefined);
   }
 
   /** Runs network work; a failure marks the network failed and (unless permanent) schedules a retry. */

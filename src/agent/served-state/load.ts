@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorText, QdhcpError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -35,7 +36,10 @@ export async function loadServedState(directory: string, logger: Logger): Promis
     const file = join(directory, name);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      // Synchronous on purpose: nothing is served yet, and an awaited read costs four thread-pool round
+      // trips (open, fstat, read, close) per file, each a loop turn that a loaded host stretches
+      // (docs/performance.md, issue 17: 200 files took 2.4 s that way at load 24).
+      text = readFileSync(file, 'utf8');
     } catch (error) {
       if (isCode(error, 'ENOENT')) continue;
       skipped.push({

@@ -9,6 +9,7 @@ interface CommonProbeOptions {
   hostNamespace?: string;
   bridgeMappings: string;
   timeout: string;
+  l2Wait: string;
 }
 
 function addCommon(command: Command): Command {
@@ -23,7 +24,12 @@ function addCommon(command: Command): Command {
       "the agent's PHYSNET:BRIDGE[,...]: a flat network of a mapped physnet is on that bridge (not brq…)",
       '',
     )
-    .option('--timeout <seconds>', 'how long to wait for the bridge and a lease', '30');
+    .option('--timeout <seconds>', 'how long to wait for the bridge and a lease', '30')
+    .option(
+      '--l2-wait <seconds>',
+      "how long an agent's L2 role may take to wire and protect the probe's tap before the probe puts it into the bridge itself (0: at once)",
+      '5',
+    );
 }
 
 async function withProbe(
@@ -31,8 +37,11 @@ async function withProbe(
   work: (settings: import('../../probe/probe.js').ProbeSettings) => Promise<void>,
 ): Promise<void> {
   const timeout = Number(options.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0) {
-    process.stderr.write(`qdhcp probe: --timeout ${options.timeout} is not a positive number\n`);
+  const l2Wait = Number(options.l2Wait);
+  if (!Number.isFinite(timeout) || timeout <= 0 || !Number.isFinite(l2Wait) || l2Wait < 0) {
+    process.stderr.write(
+      `qdhcp probe: --timeout ${options.timeout} must be positive, --l2-wait ${options.l2Wait} not negative\n`,
+    );
     process.exitCode = 2;
     return;
   }
@@ -46,6 +55,7 @@ async function withProbe(
       namespacePrefix: options.namespacePrefix,
       hostNamespace: options.hostNamespace,
       timeoutMs: timeout * 1000,
+      l2WaitMs: l2Wait * 1000,
       bridgeMappings,
     });
   } catch (error) {
@@ -81,6 +91,11 @@ export function registerProbe(program: Command): void {
       const { meta, port, lease } = await createProbe(settings, options.network, options.name);
       process.stdout.write(
         `probe ${meta.name}: port ${port.id} mac ${port.mac_address} fixed ${port.fixed_ips.map((f) => f.ip_address).join(', ')} namespace ${meta.namespace}\n`,
+      );
+      process.stdout.write(
+        meta.wiredBy === 'l2-agent'
+          ? `probe ${meta.name}: ${meta.hostDevice} wired and protected by the agent's L2 role\n`
+          : `probe ${meta.name}: ${meta.hostDevice} put into the bridge by the probe (no L2 role wired it: not protected)\n`,
       );
       if (lease === undefined) {
         process.stdout.write(`probe ${meta.name}: no lease within ${options.timeout} s\n`);

@@ -31,13 +31,19 @@ export async function waitForLinkLocal(
 
 /**
  * One-shot ISC `dhclient -6` (`-1`; `-S` for stateless: Information-Request only) with a print-only script
- * (the address is not configured); the daemon it leaves behind is stopped by its pid file.
+ * (the address is not configured); the daemon it leaves behind is stopped by its pid file. `release`
+ * runs `dhclient -6 -r` on the lease a previous run with the same `label` stored (a Release to the server).
  */
 export async function runDhclient6(
   namespace: Namespace,
   sandbox: Sandbox,
   device: string,
-  options: { readonly label: string; readonly stateless?: boolean; readonly timeoutSeconds?: number },
+  options: {
+    readonly label: string;
+    readonly stateless?: boolean;
+    readonly release?: boolean;
+    readonly timeoutSeconds?: number;
+  },
 ): Promise<Dhclient6Result> {
   const { label } = options;
   const conf = sandbox.path(`${label}.dhclient6.conf`);
@@ -49,7 +55,7 @@ export async function runDhclient6(
     conf,
     `timeout ${options.timeoutSeconds ?? 15};\nrequest dhcp6.name-servers, dhcp6.domain-search;\n`,
   );
-  writeFileSync(leases, '');
+  if (options.release !== true) writeFileSync(leases, '');
   writeFileSync(out, '');
   writeFileSync(
     script,
@@ -64,7 +70,7 @@ exit 0
     [
       '-6',
       ...(options.stateless ? ['-S'] : []),
-      '-1',
+      options.release === true ? '-r' : '-1',
       '-v',
       '-cf',
       conf,

@@ -142,12 +142,14 @@ export class ScaleoutBed {
   /**
    * Starts `qdhcp agent` inside the host namespace, on the bus at the host's 127.0.0.1:5672 (`query`, e.g.
    * `?exchange=P`, keeps a test's exchanges apart), with the host's provider NIC and underlay address.
-   * Waits until it has finished its first full sync.
+   * Waits until its log shows `ready` (default: the DHCP role's first full sync; an agent without that role
+   * never syncs networks).
    */
   async startAgent(
     host: SimulatedHost,
     query: string,
     extra: readonly string[] = [],
+    ready: RegExp = /full resync done/,
   ): Promise<ManagedProcess> {
     const agent = ManagedProcess.start(
       `agent-${host.name}`,
@@ -166,7 +168,7 @@ export class ScaleoutBed {
       { ...process.env, QDHCP_LOG_LEVEL: process.env['QDHCP_TEST_LOG'] ?? 'info' },
     );
     host.agent = agent;
-    await agent.waitForOutput(/full resync done/, 60_000);
+    await agent.waitForOutput(ready, 60_000);
     return agent;
   }
 

@@ -17,6 +17,7 @@ import { dhcpNamespaceName } from '../../naming.js';
 import type { NetworkDelta, NetworkState } from '../../reconciler/network-state.js';
 import type { ApplyOptions, DhcpDriver, DriverCapabilities, NetworkStatus } from '../driver.js';
 import { type DriverDeps, type PreparedNetwork, plumbNetwork, prepareState } from '../prepare-network.js';
+import { NetworkAdvertisers } from '../router-advertisements/network-advertisers.js';
 import { ensureDirectory, writeFileAtomic } from './atomic-files.js';
 import { CoalescedRewrite } from './coalesced-rewrite.js';
 import { DnsmasqProcess } from './dnsmasq-process.js';
@@ -101,11 +102,14 @@ export class DnsmasqDriver implements DhcpDriver {
   readonly name = 'dnsmasq';
   readonly capabilities: DriverCapabilities;
   private readonly networks = new Map<string, DnsmasqNetwork>();
+  /** Router advertisements for isolated IPv6 subnets: the agent's, as with the builtin driver (not dnsmasq's). */
+  private readonly advertisers: NetworkAdvertisers;
 
   constructor(
     private readonly deps: DriverDeps,
     private readonly options: DnsmasqDriverOptions,
   ) {
+    this.advertisers = new NetworkAdvertisers(deps.logger);
     this.capabilities = {
       incrementalPortUpdates: false,
       processPerNetwork: true,
@@ -120,7 +124,12 @@ export class DnsmasqDriver implements DhcpDriver {
       await this.converge(state, options);
       return;
     }
-    if (entry === undefined || delta.hosts.length === 0) return;
+    if (entry === undefined) return;
+    if (delta.subnetOptions && state.dhcpPort !== undefined) {
+      // A router interface came or went: its subnets' advertisements are the router's now, or ours again.
+      this.advertisers.update(state.id, entry.prepared.desired.device, state.network, state.dhcpPort, false);
+    }
+    if (delta.hosts.length === 0) return;
     // O(1) here: the rewrite derives the files from whichever snapshot is the latest when it runs.
     entry.state = state;
     entry.rewrite.request();
@@ -132,6 +141,12 @@ export class DnsmasqDriver implements DhcpDriver {
     await plumbNetwork(prepared, options.hostLinks);
     const config = deriveDhcpConfig(network, prepared.context);
     const existing = this.networks.get(network.id);
+    const device = prepared.desired.device;
+    const deviceChanged =
+      existing !== undefined &&
+      (existing.prepared.desired.device.device !== device.device ||
+        existing.prepared.desired.device.namespace !== device.namespace);
+    this.advertisers.update(network.id, device, network, prepared.dhcpPort, deviceChanged);
     // A coalesced rewrite still running would write files from the model before this one.
     await existing?.rewrite.settled();
     const paths = existing?.paths ?? dnsmasqPaths(join(this.options.stateDirectory, network.id));
@@ -142,7 +157,7 @@ export class DnsmasqDriver implements DhcpDriver {
     });
     await ensureDirectory(paths.directory);
     await this.writeConfigFiles(config, paths);
-    await writeFileAtomic(paths.interface, prepared.desired.device.device);
+    await writeFileAtomic(paths.interface, device.device);
     if (existing !== undefined) {
       const loaded = existing.config;
       existing.state = state;
@@ -260,6 +275,7 @@ export class DnsmasqDriver implements DhcpDriver {
   async remove(networkId: string, options: { readonly retainPort: boolean }): Promise<void> {
     const entry = this.networks.get(networkId);
     this.networks.delete(networkId);
+    this.advertisers.remove(networkId);
     await entry?.rewrite.cancel();
     await entry?.process.stop();
     if (options.retainPort) return;
@@ -293,6 +309,7 @@ export class DnsmasqDriver implements DhcpDriver {
         restarts: entry.process.restarts,
         rewriteFailures: entry.rewriteFailures,
         unexpectedExits: entry.unexpectedExits,
+        ...this.advertisers.counters(networkId),
       },
       pid,
     };
@@ -305,6 +322,7 @@ export class DnsmasqDriver implements DhcpDriver {
   async stop(): Promise<void> {
     const entries = [...this.networks.values()];
     this.networks.clear();
+    this.advertisers.stop();
     await Promise.all(entries.map((entry) => entry.rewrite.cancel()));
     await Promise.all(entries.map((entry) => entry.process.stop()));
   }

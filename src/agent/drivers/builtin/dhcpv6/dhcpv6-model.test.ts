@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AgentNetwork, AgentPort, Ipv6Mode } from '../../../model.js';
 import { testPort } from '../../../testing/model-fixtures.js';
-import { advertisementOf } from './advertisement-of.js';
+import { advertisementOf } from '../../router-advertisements/advertisement-of.js';
 import { Dhcpv6HostTable, dhcpv6HostOf, dhcpv6SubnetsOf, networkNeedsDhcpv6 } from './dhcpv6-tables.js';
 import { macFromLinkLocal } from './link-local-mac.js';
 

@@ -1,12 +1,12 @@
 import type { Logger } from '../../../../common/logger.js';
-import { openIcmp6InNamespace } from '../../../../linux/namespace-icmp6.js';
 import { bindUdp6InNamespace } from '../../../../linux/namespace-udp6.js';
-import type { AgentNetwork, AgentPort } from '../../../model.js';
 import type { NetworkDelta, NetworkState } from '../../../reconciler/network-state.js';
 import type { PreparedNetwork } from '../../prepare-network.js';
-import { advertisementOf } from './advertisement-of.js';
+import {
+  type AdvertisingDevice,
+  NetworkAdvertisers,
+} from '../../router-advertisements/network-advertisers.js';
 import { networkNeedsDhcpv6 } from './dhcpv6-tables.js';
-import { RouterAdvertiser } from './router-advertiser.js';
 import { ALL_DHCP_AGENTS, DHCPV6_SERVER_PORT, ServedDhcpv6 } from './served-dhcpv6.js';
 
 /**
@@ -16,17 +16,16 @@ import { ALL_DHCP_AGENTS, DHCPV6_SERVER_PORT, ServedDhcpv6 } from './served-dhcp
  */
 export class Dhcpv6Networks {
   private readonly networks = new Map<string, ServedDhcpv6>();
-  private readonly advertisers = new Map<
-    string,
-    { readonly device: string; readonly advertiser: RouterAdvertiser }
-  >();
+  private readonly advertisers: NetworkAdvertisers;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(private readonly logger: Logger) {
+    this.advertisers = new NetworkAdvertisers(logger);
+  }
 
   /** After the plumbing converged: serve, reload or stop serving the network's DHCPv6. */
   async converge(prepared: PreparedNetwork, deviceChanged: boolean): Promise<void> {
     const id = prepared.network.id;
-    this.advertise(id, prepared.desired.device, prepared.network, prepared.dhcpPort, deviceChanged);
+    this.advertisers.update(id, prepared.desired.device, prepared.network, prepared.dhcpPort, deviceChanged);
     let served = this.networks.get(id);
     if (!networkNeedsDhcpv6(prepared.network)) {
       this.networks.get(id)?.detach();
@@ -69,48 +68,9 @@ export class Dhcpv6Networks {
   }
 
   /** A router interface came or went (the delta's subnet-level flag): what is advertised may change. */
-  refreshAdvertisement(
-    state: NetworkState,
-    device: { readonly namespace: string; readonly device: string },
-  ): void {
-    if (state.dhcpPort !== undefined) this.advertise(state.id, device, state.network, state.dhcpPort, false);
-  }
-
-  /**
-   * Starts, updates or stops the network's router advertisements (advertisement-of.ts decides what). A
-   * socket that cannot be opened is logged, not fatal: DHCP still serves.
-   */
-  private advertise(
-    id: string,
-    device: { readonly namespace: string; readonly device: string },
-    network: AgentNetwork,
-    dhcpPort: AgentPort,
-    deviceChanged: boolean,
-  ): void {
-    const advertisement = advertisementOf(network, dhcpPort);
-    const current = this.advertisers.get(id);
-    if (
-      current !== undefined &&
-      (advertisement === undefined || deviceChanged || current.device !== device.device)
-    ) {
-      current.advertiser.stop();
-      this.advertisers.delete(id);
-    } else if (current !== undefined && advertisement !== undefined) {
-      current.advertiser.update(advertisement);
-      return;
-    }
-    if (advertisement === undefined) return;
-    try {
-      let advertiser: RouterAdvertiser | undefined;
-      const endpoint = openIcmp6InNamespace(device.namespace, device.device, () => advertiser?.solicited());
-      advertiser = new RouterAdvertiser(endpoint, advertisement);
-      this.advertisers.set(id, { device: device.device, advertiser });
-    } catch (error) {
-      this.logger.error(
-        { event: 'ra.open_failed', networkId: id, err: error },
-        'router advertisements not sent',
-      );
-    }
+  refreshAdvertisement(state: NetworkState, device: AdvertisingDevice): void {
+    if (state.dhcpPort !== undefined)
+      this.advertisers.update(state.id, device, state.network, state.dhcpPort, false);
   }
 
   served(networkId: string): ServedDhcpv6 | undefined {
@@ -120,8 +80,7 @@ export class Dhcpv6Networks {
   remove(networkId: string): void {
     this.networks.get(networkId)?.detach();
     this.networks.delete(networkId);
-    this.advertisers.get(networkId)?.advertiser.stop();
-    this.advertisers.delete(networkId);
+    this.advertisers.remove(networkId);
   }
 
   /** The network's DHCPv6 (`dhcpv6.*`) and router advertisement (`ra.*`) counters, for the status. */
@@ -129,19 +88,12 @@ export class Dhcpv6Networks {
     const result: Record<string, number> = {};
     for (const [name, value] of Object.entries(this.networks.get(networkId)?.counters.snapshot() ?? {}))
       result[`dhcpv6.${name}`] = value;
-    const ra = this.advertisers.get(networkId)?.advertiser.counters;
-    if (ra !== undefined) {
-      result['ra.sent'] = ra.sent;
-      result['ra.solicitations'] = ra.solicitations;
-      result['ra.errors'] = ra.errors;
-    }
-    return result;
+    return { ...result, ...this.advertisers.counters(networkId) };
   }
 
   stop(): void {
     for (const served of this.networks.values()) served.detach();
     this.networks.clear();
-    for (const { advertiser } of this.advertisers.values()) advertiser.stop();
-    this.advertisers.clear();
+    this.advertisers.stop();
   }
 }

@@ -1,6 +1,6 @@
-import type { RaPrefix, RouterAdvertisement } from '../../../../dhcpv6/index.js';
-import { cidrContains, parseCidr, parseIp } from '../../../../ipam/index.js';
-import { type AgentNetwork, type AgentPort, ROUTER_INTERFACE_OWNERS, type Subnet } from '../../../model.js';
+import type { RaPrefix, RouterAdvertisement } from '../../../dhcpv6/index.js';
+import { cidrContains, parseCidr, parseIp } from '../../../ipam/index.js';
+import { type AgentNetwork, type AgentPort, ROUTER_INTERFACE_OWNERS, type Subnet } from '../../model.js';
 
 /** radvd's defaults, which Neutron's router advertisements use (AdvValidLifetime, AdvPreferredLifetime). */
 const VALID_SECONDS = 86_400;

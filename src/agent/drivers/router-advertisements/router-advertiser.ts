@@ -1,5 +1,5 @@
-import { encodeRouterAdvertisement, type RouterAdvertisement } from '../../../../dhcpv6/index.js';
-import type { Icmp6Endpoint } from '../../../../linux/namespace-icmp6.js';
+import { encodeRouterAdvertisement, type RouterAdvertisement } from '../../../dhcpv6/index.js';
+import type { Icmp6Endpoint } from '../../../linux/namespace-icmp6.js';
 import { MAX_ADVERTISEMENT_INTERVAL_SECONDS } from './advertisement-of.js';
 
 const ALL_NODES = 'ff02::1';
