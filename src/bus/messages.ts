@@ -15,6 +15,8 @@
  *   events are unchanged.
  * - plus `qdhcp.router-event` v1 (`l3-agent-rpc.ts`), addressed to the host of the router (issue 13). A
  *   DHCP-only subscriber ignores it.
+ * - plus `qdhcp.security-group-event` v1 (`security-group-rpc.ts`), sent to every agent (issue 14). Only
+ *   the L2 role reads it.
  *
  * @module
  */
@@ -22,6 +24,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { WireErrorParams } from './bus-error.js';
 import { AgentBindingEventV1 } from './dhcp-agent-rpc.js';
 import { RouterEventV1 } from './l3-agent-rpc.js';
+import { SecurityGroupEventV1 } from './security-group-rpc.js';
 
 /** The resources whose changes are published. */
 export const ResourceKind = Type.Union([
@@ -61,11 +64,16 @@ export type ResourceEventV1 = Static<typeof ResourceEventV1>;
 /** Every resource event version a subscriber may receive. */
 export type ResourceEvent = ResourceEventV1;
 
-/** Everything the bus carries to subscribers: resource events, DHCP agent binding events, router events. */
-export type BusEvent = ResourceEvent | AgentBindingEventV1 | RouterEventV1;
+/** Everything the bus carries to subscribers: resource, DHCP agent binding, router and security group events. */
+export type BusEvent = ResourceEvent | AgentBindingEventV1 | RouterEventV1 | SecurityGroupEventV1;
 
 /** The schema of {@link BusEvent}: what a transport checks every received event against. */
-export const BusEventSchema = Type.Union([ResourceEventV1, AgentBindingEventV1, RouterEventV1]);
+export const BusEventSchema = Type.Union([
+  ResourceEventV1,
+  AgentBindingEventV1,
+  RouterEventV1,
+  SecurityGroupEventV1,
+]);
 
 /**
  * A request from an agent to the server (request/reply), e.g. "give me network X" during a resync.
@@ -115,7 +123,8 @@ export function resourceEvent(
 
 /** What names an event in a log line: its schema and its network, or its router (router events). */
 export function eventLogFields(event: BusEvent): Record<string, string> {
-  return event.schema === 'qdhcp.router-event'
-    ? { schema: event.schema, routerId: event.routerId }
-    : { schema: event.schema, networkId: event.networkId };
+  if (event.schema === 'qdhcp.router-event') return { schema: event.schema, routerId: event.routerId };
+  if (event.schema === 'qdhcp.security-group-event')
+    return { schema: event.schema, securityGroupIds: event.securityGroupIds.join(',') };
+  return { schema: event.schema, networkId: event.networkId };
 }

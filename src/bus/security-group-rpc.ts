@@ -10,6 +10,8 @@
  *
  * History of `qdhcp.security-groups` methods:
  * - v1 (initial): securitygroups.info.
+ * - plus event `qdhcp.security-group-event` v1 ({@link SecurityGroupEventV1}): sent to every agent after a
+ *   rule or a membership changed, so enforcing hosts re-read the ports concerned at once.
  *
  * @module
  */
@@ -78,3 +80,33 @@ export type SecurityGroupParams<M extends SecurityGroupMethod> = Static<
 export type SecurityGroupResult<M extends SecurityGroupMethod> = Static<
   (typeof SECURITY_GROUP_METHODS)[M]['result']
 >;
+
+/**
+ * Groups whose rules or members changed, and the ports whose membership or addresses changed (v1). Sent to
+ * every agent (Neutron fans `security_groups_rule_updated` / `security_groups_member_updated` out too: any
+ * host may have a port whose rule names the group as its remote); an agent re-reads, with
+ * `securitygroups.info`, its plugged ports that are in or name one of the groups, and the listed ports.
+ */
+export const SecurityGroupEventV1 = Type.Object({
+  schema: Type.Literal('qdhcp.security-group-event'),
+  version: Type.Literal(1),
+  securityGroupIds: Type.Array(Id),
+  portIds: Type.Array(Id),
+  occurredAt: Type.String(),
+});
+export type SecurityGroupEventV1 = Static<typeof SecurityGroupEventV1>;
+
+/** Builds a v1 security group event. */
+export function securityGroupEvent(
+  securityGroupIds: readonly string[],
+  portIds: readonly string[],
+  now: Date = new Date(),
+): SecurityGroupEventV1 {
+  return {
+    schema: 'qdhcp.security-group-event',
+    version: 1,
+    securityGroupIds: [...securityGroupIds],
+    portIds: [...portIds],
+    occurredAt: now.toISOString(),
+  };
+}

@@ -11,6 +11,7 @@ export type { EqualsFilter, FilterValue } from './filters.js';
 export { instancesRepository } from './instances-repository.js';
 export { networksRepository } from './networks-repository.js';
 export { type FixedIpsFilter, portsRepository } from './ports-repository.js';
+export { type ProvisioningEntity, provisioningRepository } from './provisioning-repository.js';
 export type {
   AddressPair,
   AddressScopeRecord,

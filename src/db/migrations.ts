@@ -6,6 +6,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { errorText, QdhcpError } from '../common/errors.js';
+import { portProvisioning } from './migration-provisioning.js';
 import { routerL3AgentBindings } from './migration-router-l3.js';
 import { securityGroups } from './migration-security-groups.js';
 
@@ -365,6 +366,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0007_routers': routers,
   '0008_security_groups': securityGroups,
   '0009_router_l3_agent_bindings': routerL3AgentBindings,
+  '0010_port_provisioning': portProvisioning,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

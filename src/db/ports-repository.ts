@@ -93,6 +93,7 @@ export const portsRepository = {
 
   async delete(tx: Queryable, id: string): Promise<void> {
     await tx.deleteFrom('securitygroupportbindings').where('port_id', '=', id).execute();
+    await tx.deleteFrom('port_provisioning').where('port_id', '=', id).execute();
     await tx.deleteFrom('ip_allocations').where('port_id', '=', id).execute();
     await tx.deleteFrom('ports').where('id', '=', id).execute();
   },

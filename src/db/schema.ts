@@ -287,6 +287,12 @@ export interface SecurityGroupPortBindingsTable {
   security_group_id: string;
 }
 
+/** `port_provisioning` (migration 0010): an entity (`dhcp`, `l2`) reported the port ready. */
+export interface PortProvisioningTable {
+  port_id: string;
+  entity: string;
+}
+
 /** The whole database as Kysely's type parameter. */
 export interface Schema {
   address_scopes: AddressScopesTable;
@@ -306,4 +312,5 @@ export interface Schema {
   default_security_groups: DefaultSecurityGroupsTable;
   securitygrouprules: SecurityGroupRulesTable;
   securitygroupportbindings: SecurityGroupPortBindingsTable;
+  port_provisioning: PortProvisioningTable;
 }

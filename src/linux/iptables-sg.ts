@@ -90,7 +90,6 @@ export async function applyIpset(namespace: NamespaceName, lines: readonly strin
 
 /**
  * Destroys sets no rule names any more (an in-use set is refused by the kernel: left, reported).
- * @internal the tests remove their sets with it; the agent does not destroy unused sets yet (docs/compute.md).
  */
 export async function destroyIpsets(namespace: NamespaceName, names: readonly string[]): Promise<void> {
   for (const name of names) {

@@ -247,8 +247,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   let roles: RunningRoles | undefined;
   const unsubscribe = controlPlane.subscribe(config.host, (message) => {
     // Router events are the L3 role's (dropped when it is off); everything else the DHCP reconciler's.
-    if ((message as { schema?: unknown } | null)?.schema === 'qdhcp.router-event') {
+    const schema = (message as { schema?: unknown } | null)?.schema;
+    if (schema === 'qdhcp.router-event') {
       roles?.handleMessage(message);
+      return;
+    }
+    // Security group events are the L2 role's only (the DHCP reconciler would drop them as unknown).
+    if (schema === 'qdhcp.security-group-event') {
+      l2Role?.handleMessage(message);
       return;
     }
     if (dhcpRole) void reconciler.handleMessage(message);

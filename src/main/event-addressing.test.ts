@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { type AgentClient, forEachAgentBackend } from '../api/testing/agents-harness.js';
 import { addressedBus, addressOf } from '../bus/addressing.js';
 import { type BusEvent, createInProcessBus } from '../bus/index.js';
+import { securityGroupEvent } from '../bus/security-group-rpc.js';
 import { eventually, recorder, testEvent } from '../bus/testing/bus-contract.js';
 
 /** What one agent host receives, as `kind:resource-or-host:action` strings. */
@@ -18,7 +19,9 @@ function agentView(client: AgentClient, host: string): string[] {
       seen.push(
         event.schema === 'qdhcp.resource-event'
           ? `${event.resource}:${event.action}`
-          : `binding:${event.host}:${event.action}`,
+          : event.schema === 'qdhcp.security-group-event'
+            ? `security-groups:${event.securityGroupIds.join(',')}`
+            : `binding:${event.host}:${event.action}`,
       );
     },
     { host },
@@ -54,6 +57,8 @@ test('addressOf: binding events to their host, a deleted network to everyone, th
     };
     assert.deepEqual(await addressOf(router, hostsOf), { hosts: ['l3-host'] });
   }
+  // A security group event (issue 14) goes to every agent: any host may enforce the group.
+  assert.deepEqual(await addressOf(securityGroupEvent(['g1'], ['p1']), hostsOf), {});
 });
 
 test('addressedBus: a failed host lookup is reported and the event fans out; explicit hosts are kept', async () => {
@@ -78,7 +83,7 @@ test('addressedBus: a failed host lookup is reported and the event fans out; exp
 });
 
 forEachAgentBackend('events addressed to the hosting agents', (client) => {
-  test('the bound agent sees its network; the other sees only the delete', async () => {
+  test('the bound agent sees its network; the other sees only the delete (and security group events)', async () => {
     await client.report('addr-a', { startFlag: true });
     await client.report('addr-b', { startFlag: true });
     const a = agentView(client, 'addr-a');
@@ -106,6 +111,13 @@ forEachAgentBackend('events addressed to the hosting agents', (client) => {
     );
     assert.ok(hostView.includes(`binding:${bound}:bound`), hostView.join(' '));
     assert.ok(hostView.includes('port:created') && hostView.includes('port:deleted'), hostView.join(' '));
-    assert.deepEqual(otherView, ['network:deleted'], 'nothing of a network it does not host');
+    // The port's group membership came and went: that goes to every agent (any host may enforce it).
+    const groupEvents = otherView.filter((seen) => seen.startsWith('security-groups:'));
+    assert.equal(groupEvents.length, 2, otherView.join(' '));
+    assert.deepEqual(
+      otherView.filter((seen) => !seen.startsWith('security-groups:')),
+      ['network:deleted'],
+      'nothing of a network it does not host',
+    );
   });
 });

@@ -8,8 +8,9 @@
 import type { AgentNetwork } from '../bus/dhcp-agent-rpc.js';
 import type { L2MethodParams, L2MethodResult, L2Port } from '../bus/l2-agent-rpc.js';
 import { isQdhcpError } from '../common/errors.js';
-import { type PortRecord, portsRepository } from '../db/index.js';
+import { type PortRecord, portsRepository, provisioningRepository } from '../db/index.js';
 import { formatTimestamp } from './clock.js';
+import { provisionedStatus } from './provisioning-blocks.js';
 import type { SchedulerDeps } from './scheduler.js';
 import { readNetworkState } from './sync-service.js';
 import { liveTunnelIps, peersOf } from './tunnel-peers.js';
@@ -66,19 +67,29 @@ export function createL2RpcService(deps: SchedulerDeps) {
     },
 
     /**
-     * Up: `binding:host_id` = the host, `binding:vif_type` = `bridge` (nothing written when already so).
-     * Down: status DOWN, binding kept (Neutron's `update_device_down`; Nova unbinds). Unknown port: nothing.
+     * Up: `binding:host_id` = the host, `binding:vif_type` = `bridge`, the port's L2 block lifted (ACTIVE
+     * when no other block is left: src/service/provisioning-blocks.ts). Down (from the bound host): the L2
+     * block back, status DOWN, binding kept (Neutron's `update_device_down`; Nova unbinds). Unknown port:
+     * nothing. Nothing is written when nothing changes.
      */
     async portBound(params: L2MethodParams<'l2.port_bound'>): Promise<L2MethodResult<'l2.port_bound'>> {
       await runMutation(deps, async (scope) => {
         const port = await portsRepository.get(scope.tx, params.port_id);
         if (port === undefined) return;
-        const next: PortRecord = params.up
+        if (!params.up && port.bindingHostId !== params.host) return;
+        if (params.up) await provisioningRepository.markReady(scope.tx, port.id, 'l2');
+        else await provisioningRepository.clearReady(scope.tx, port.id, 'l2');
+        const bound = params.up
           ? { ...port, bindingHostId: params.host, bindingVifType: BRIDGE_VIF_TYPE }
-          : { ...port, status: 'DOWN' };
-        const unchanged = params.up
-          ? port.bindingHostId === params.host && port.bindingVifType === BRIDGE_VIF_TYPE
-          : port.status === 'DOWN' || port.bindingHostId !== params.host;
+          : port;
+        const next: PortRecord = {
+          ...bound,
+          status: params.up ? await provisionedStatus(scope.tx, bound) : 'DOWN',
+        };
+        const unchanged =
+          next.status === port.status &&
+          next.bindingHostId === port.bindingHostId &&
+          next.bindingVifType === port.bindingVifType;
         if (unchanged) return;
         await scope.lockNetwork(port.networkId);
         const updated: PortRecord = {

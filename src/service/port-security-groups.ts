@@ -83,3 +83,28 @@ export function checkGroupsWithoutPortSecurity(
   if (requested === undefined && current.securityGroups.length > 0)
     throw new QdhcpError('PORT_SECURITY_PORT_HAS_SECURITY_GROUP');
 }
+
+/**
+ * A port's change as the hosts enforcing groups see it: when its groups, addresses, address pairs or port
+ * security changed (or it came or went), the groups it was and is in change members, and the port itself
+ * is re-read wherever it is plugged (`undefined`: the port did not exist before, or no longer exists).
+ */
+export function portMembershipChanged(
+  scope: WriteScope,
+  before: PortRecord | undefined,
+  after: PortRecord | undefined,
+): void {
+  const facts = (port: PortRecord | undefined) =>
+    port === undefined
+      ? undefined
+      : JSON.stringify([
+          [...port.securityGroups].sort(),
+          port.fixedIps.map((ip) => ip.ipAddress).sort(),
+          port.allowedAddressPairs,
+          port.portSecurityEnabled,
+        ]);
+  if (facts(before) === facts(after)) return;
+  const groups = new Set([...(before?.securityGroups ?? []), ...(after?.securityGroups ?? [])]);
+  const id = (before ?? after)?.id;
+  scope.securityGroupsChanged([...groups], id === undefined ? [] : [id]);
+}

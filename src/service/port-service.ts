@@ -33,7 +33,12 @@ import {
   newPortRecord,
   updatedPortRecord,
 } from './port-records.js';
-import { checkGroupsWithoutPortSecurity, newPortGroups, updatedPortGroups } from './port-security-groups.js';
+import {
+  checkGroupsWithoutPortSecurity,
+  newPortGroups,
+  portMembershipChanged,
+  updatedPortGroups,
+} from './port-security-groups.js';
 import { routerChanged } from './router-scheduler.js';
 import { disassociateFloatingIps, isServicePortInUse } from './service-ports.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
@@ -175,6 +180,7 @@ export function createPortService(deps: PortServiceDeps) {
     });
     checkAddressPairs(record);
     await portsRepository.insert(scope.tx, record);
+    portMembershipChanged(scope, undefined, record);
     const newRevision = await scope.emit(
       'port',
       'created',
@@ -261,6 +267,7 @@ export function createPortService(deps: PortServiceDeps) {
     if (securityGroups !== current.securityGroups)
       await securityGroupsRepository.bindPort(scope.tx, id, securityGroups);
     if (addressesChange) await portsRepository.replaceFixedIps(scope.tx, updated);
+    portMembershipChanged(scope, current, updated);
     const newRevision = await scope.emit(
       'port',
       'updated',
@@ -293,6 +300,7 @@ export function createPortService(deps: PortServiceDeps) {
     for (const routerId of await disassociateFloatingIps(scope.tx, id, formatTimestamp(clock())))
       await routerChanged(scope, deps, routerId);
     await portsRepository.delete(scope.tx, id);
+    portMembershipChanged(scope, port, undefined);
     const newRevision = await scope.emit(
       'port',
       'deleted',

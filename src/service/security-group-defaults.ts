@@ -156,6 +156,8 @@ export async function checkPortGroups(
 export async function touchGroup(scope: WriteScope, groupId: string, now: string): Promise<void> {
   const group = await securityGroupsRepository.get(scope.tx, groupId);
   if (group === undefined) return;
+  // Its rules changed: the hosts enforcing it re-read them at once (docs/compute.md).
+  scope.securityGroupsChanged([groupId]);
   await securityGroupsRepository.update(scope.tx, {
     ...group,
     updatedAt: now,

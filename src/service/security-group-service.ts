@@ -155,6 +155,8 @@ export function createSecurityGroupService(deps: SecurityGroupServiceDeps) {
         if (defaults.has(id) && !context.isAdmin)
           throw new QdhcpError('SECURITY_GROUP_CANNOT_REMOVE_DEFAULT');
         await securityGroupsRepository.delete(scope.tx, id);
+        // Rules of other groups naming it as their remote went with it.
+        scope.securityGroupsChanged([id]);
       });
     },
   };

@@ -12,11 +12,13 @@ import {
   networksRepository,
   type PortRecord,
   portsRepository,
+  provisioningRepository,
   type Queryable,
   subnetsRepository,
 } from '../db/index.js';
 import type { AllocationCache } from './allocation-cache.js';
 import { formatTimestamp } from './clock.js';
+import { provisionedStatus } from './provisioning-blocks.js';
 import { runMutation, type UnitOfWorkDeps } from './unit-of-work.js';
 import {
   type NetworkView,
@@ -89,9 +91,10 @@ export async function readNetworkState(
 
 /**
  * A DHCP agent reports that it serves these ports (spec 1.9, `dhcp_ready_on_ports`, contract method
- * `dhcp.ports_ready`): each one that is not `ACTIVE` becomes `ACTIVE`, one transaction and one event
- * each. Unknown ids, and ports on networks `servedNetwork` rejects, are skipped; returns the ids that
- * changed.
+ * `dhcp.ports_ready`): the DHCP block of each one that is not `ACTIVE` is lifted, and a port left without
+ * blocks becomes `ACTIVE` (src/service/provisioning-blocks.ts: instance ports also wait for their tap's
+ * wiring), one transaction and one event each. Unknown ids, and ports on networks `servedNetwork`
+ * rejects, are skipped; returns the ids whose status changed.
  */
 export async function markDhcpReady(
   deps: UnitOfWorkDeps & { readonly config: ServerConfig; readonly allocationCache?: AllocationCache },
@@ -101,14 +104,22 @@ export async function markDhcpReady(
   const changed: string[] = [];
   if (portIds.length === 0) return changed;
   // Agents report every port of a network after each converge (a periodic resync of a 10,000-port network
-  // reports 10,000): one read first, so ports already ACTIVE cost no transaction each.
-  const pending = (
+  // reports 10,000): two reads first, so ports already ACTIVE, or whose DHCP readiness is already
+  // recorded (waiting for their wiring), cost no transaction each.
+  const candidates = (
     await portsRepository.list(deps.database.db, { equals: { id: [...new Set(portIds)] } })
   ).filter((port) => port.status !== 'ACTIVE' && servedNetwork(port.networkId));
+  const ready = await provisioningRepository.readyOf(
+    deps.database.db,
+    candidates.map((port) => port.id),
+  );
+  const pending = candidates.filter((port) => !ready.get(port.id)?.has('dhcp'));
   for (const { id } of pending) {
     const done = await runMutation(deps, async (scope) => {
       const port = await portsRepository.get(scope.tx, id);
       if (!port || port.status === 'ACTIVE' || !servedNetwork(port.networkId)) return false;
+      await provisioningRepository.markReady(scope.tx, id, 'dhcp');
+      if ((await provisionedStatus(scope.tx, port)) !== 'ACTIVE') return false;
       const revision = await scope.lockNetwork(port.networkId);
       const updated: PortRecord = {
         ...port,

@@ -13,6 +13,7 @@ import {
   type ResourceKind,
   resourceEvent,
 } from '../bus/index.js';
+import { securityGroupEvent } from '../bus/security-group-rpc.js';
 import { QdhcpError } from '../common/errors.js';
 import { type Database, networksRepository, type Queryable } from '../db/index.js';
 import type { Clock } from './clock.js';
@@ -51,6 +52,11 @@ export interface WriteScope {
   lockNetwork(networkId: string): Promise<number>;
   /** Runs `callback` once the transaction has committed (never after a rollback). */
   afterCommit(callback: () => void): void;
+  /**
+   * Records that these groups' rules or members, or these ports' membership, changed: one
+   * `qdhcp.security-group-event` to every agent after the commit (src/bus/security-group-rpc.ts).
+   */
+  securityGroupsChanged(groupIds: readonly string[], portIds?: readonly string[]): void;
 }
 
 /**
@@ -63,12 +69,16 @@ export async function runMutation<T>(
 ): Promise<T> {
   const events: ResourceEventV1[] = [];
   const committed: (() => void)[] = [];
+  const changedGroups = new Set<string>();
+  const changedPorts = new Set<string>();
   let result: T;
   for (let attempt = 1; ; attempt++) {
     try {
       result = await deps.database.write(async (tx) => {
         events.length = 0;
         committed.length = 0;
+        changedGroups.clear();
+        changedPorts.clear();
         const scope: WriteScope = {
           tx,
           async emit(resource, action, id, networkId, state) {
@@ -96,6 +106,10 @@ export async function runMutation<T>(
           afterCommit(callback) {
             committed.push(callback);
           },
+          securityGroupsChanged(groupIds, portIds = []) {
+            for (const id of groupIds) changedGroups.add(id);
+            for (const id of portIds) changedPorts.add(id);
+          },
         };
         return work(scope);
       });
@@ -112,6 +126,11 @@ export async function runMutation<T>(
   // Subscribers that miss an event see a gap in the network revision and resync that network.
   for (const event of events) {
     await deps.bus.publish(event).catch((error: unknown) => deps.onPublishError?.(error, event));
+  }
+  if (changedGroups.size > 0 || changedPorts.size > 0) {
+    // Lost (broker away): the agents' periodic re-read of their ports is the safety net.
+    const event = securityGroupEvent([...changedGroups], [...changedPorts], deps.clock());
+    await deps.bus.publish(event).catch(() => undefined);
   }
   return result;
 }

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FakeDriver } from '../../src/agent/drivers/testing/fake-driver.js';
+import { createL2Rpc } from '../../src/agent/l2/l2-rpc.js';
 import { dhcpPortDeviceId } from '../../src/agent/naming.js';
 import { createAgentRpc } from '../../src/agent/reconciler/agent-rpc.js';
 import { NetworkPeers } from '../../src/agent/reconciler/network-peers.js';
@@ -118,16 +119,21 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(dhcpPorts[0]!.fixed_ips[0]!.ip_address, '192.0.2.2');
       assert.equal(dhcpPorts[0]!.device_id, dhcpPortDeviceId(HOST, net.id));
       await eventually(async () => (await portStatus(dhcpPorts[0]!.id)) === 'ACTIVE', 'DHCP port ACTIVE');
-      // A port created before the subnet has no address but is on the network: it is served too.
+      // A port created before the subnet has no address but is on the network: it is served too. Ports no
+      // host wires stay DOWN though served (provisioning blocks, docs/api.md "Port status"); wired, ACTIVE.
+      const l2 = createL2Rpc(plane!.bus);
+      await l2.call('l2.port_bound', { host: HOST, port_id: vmBefore.id, up: true });
       await eventually(async () => (await portStatus(vmBefore.id)) === 'ACTIVE', 'earlier port ACTIVE');
       const vm = (await api('POST', '/v2.0/ports', { port: { network_id: net.id } })).body['port'] as {
         id: string;
         status: string;
       };
       assert.equal(vm.status, 'DOWN');
+      await eventually(async () => driver.calls.includes(`upsert ${net.id} ${vm.id}`), 'new port served');
+      await l2.call('l2.port_bound', { host: HOST, port_id: vm.id, up: true });
       await eventually(
         async () => (await portStatus(vm.id)) === 'ACTIVE',
-        'new port ACTIVE after the agent served it',
+        'new port ACTIVE once served and wired',
       );
       assert.ok(driver.calls.includes(`upsert ${net.id} ${vm.id}`));
       // Manual unbind: the agent tears the network down; the DHCP port stays, reserved.

@@ -180,7 +180,7 @@ describe('L2 role: instance taps wired and protected (issue 14)', { skip, concur
     await aio?.teardown();
   });
 
-  test('plugged taps are wired into the bridge and bound to the host', async () => {
+  test('plugged taps are wired into the bridge and bound to the host; served and wired, ACTIVE', async () => {
     for (const instance of [a, b]) {
       assert.match(instance.tap, /^tap[0-9a-f]{8}-[0-9a-f]{2}$/);
       const port = await aio.waitFor(`${instance.tap} bound`, async () => {
@@ -188,6 +188,10 @@ describe('L2 role: instance taps wired and protected (issue 14)', { skip, concur
         return view['binding:host_id'] === 'aio-host' ? view : undefined;
       });
       assert.equal(port['binding:vif_type'], 'bridge');
+      // Both provisioning blocks lifted: the DHCP agent serves it and the L2 role wired it.
+      await aio.waitFor(`${instance.portId} ACTIVE`, async () =>
+        (await portOf(instance.portId))['status'] === 'ACTIVE' ? true : undefined,
+      );
       await aio.waitFor(`${instance.tap} protected`, async () =>
         (await ipv4Set(instance.tap))?.includes(instance.ip) ? true : undefined,
       );
@@ -290,7 +294,7 @@ describe('L2 role: instance taps wired and protected (issue 14)', { skip, concur
     );
   });
 
-  test('qdhcp port unplug: the tap goes, its rules and set elements go', async () => {
+  test('qdhcp port unplug: the tap goes, its rules and set elements go, the port goes DOWN', async () => {
     const out = await qdhcpPort(['unplug', a.portId]);
     assert.equal(out.code, 0, out.stderr);
     assert.equal(out.stdout.trim(), a.tap);
@@ -298,8 +302,13 @@ describe('L2 role: instance taps wired and protected (issue 14)', { skip, concur
       const left = elementsOfTap(await readL2Table(aio.bed.host.name), a.tap);
       return left.length === 0 ? true : undefined;
     });
-    // The port's DOWN (l2.port_bound up=false) is not asserted: without provisioning blocks the DHCP
-    // agent's readiness report makes it ACTIVE again at once (docs/compute.md, "Not yet").
+    // l2.port_bound up=false: the L2 block is back; the DHCP agent's next readiness reports (it still
+    // serves the port) do not make it ACTIVE again.
+    await aio.waitFor('port DOWN', async () =>
+      (await portOf(a.portId))['status'] === 'DOWN' ? true : undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    assert.equal((await portOf(a.portId))['status'], 'DOWN', 'still DOWN after the DHCP agent reported');
     // B's protection is untouched.
     assert.ok((await ipv4Set(b.tap))?.includes(b.ip));
   });

@@ -6,19 +6,21 @@
  * reports the binding (`l2.port_bound`); when the tap goes, its protection goes and the port goes DOWN.
  *
  * Devices are re-read on every `ip monitor link` line and every `scanIntervalMs`; plugged ports are
- * re-read on a port event of the control plane and on the periodic scan, so a change of addresses, address
- * pairs or port security reaches the sets within one scan even on a host that receives no events.
+ * re-read on a port event of the control plane, on a security group event naming them or their groups,
+ * and on the periodic scan, so a change reaches the kernel within one scan even if an event was lost.
  * One converge runs at a time; triggers during one coalesce into one more.
  *
  * @module
  */
 import { type L2MethodResult, type L2Port, TAP_DEVICE_PATTERN } from '../../bus/l2-agent-rpc.js';
+import type { SecurityGroupEventV1 } from '../../bus/security-group-rpc.js';
 import { errorText } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { runIpBatch } from '../../linux/ip-batch.js';
 import {
   applyIpset,
   applyPortGroups,
+  destroyIpsets,
   ensureSecurityGroupBase,
   removePortGroups,
 } from '../../linux/iptables-sg.js';
@@ -37,7 +39,7 @@ import { bridgeFor } from '../desired-plumbing.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
 import type { L2Rpc } from './l2-rpc.js';
 import { portFilterOf } from './port-filter.js';
-import { portGroupsOf } from './port-groups.js';
+import { groupsConcerning, portGroupsOf } from './port-groups.js';
 import type { SecurityGroupRpc } from './security-group-client.js';
 
 const TAP = new RegExp(TAP_DEVICE_PATTERN);
@@ -52,6 +54,10 @@ interface WiredTap {
   filter: PortFilterSpec | undefined;
   /** The security group chains in iptables (undefined: none; docs/compute.md "Security groups"). */
   groups: PortGroupsSpec | undefined;
+  /** The remote-group ipsets those chains name. */
+  sets: readonly string[];
+  /** The groups the port is in or names as remote: a security group event naming one re-reads it. */
+  concerning: ReadonlySet<string>;
   /** `l2.port_bound up` answered; until then every refresh asks again. */
   bound: boolean;
 }
@@ -112,16 +118,24 @@ export class L2Role {
     return new Map([...this.wired].map(([tap, wired]) => [tap, wired.portId]));
   }
 
-  /** A control-plane message: a change of a plugged port re-reads it. */
+  /**
+   * A control-plane message: a change of a plugged port re-reads it; a security group event
+   * (`qdhcp.security-group-event`: rules or members changed) re-reads the plugged ports it names and
+   * those in or naming one of its groups, at once (the periodic scan stays the safety net).
+   */
   handleMessage(message: unknown): void {
     const event = message as { schema?: unknown; resource?: unknown; id?: unknown };
-    if (event.schema !== 'qdhcp.resource-event' || event.resource !== 'port') return;
-    if (this.deps.securityGroups !== undefined && this.wired.size > 0) {
-      // Any port's change may change a remote group's members (its addresses, its groups): every plugged
-      // port is re-read. Rule changes have no event yet and arrive with the periodic scan (docs/compute.md).
-      this.trigger(true);
+    if (event.schema === 'qdhcp.security-group-event') {
+      if (this.deps.securityGroups === undefined) return;
+      const { securityGroupIds, portIds } = message as SecurityGroupEventV1;
+      for (const [tap, wired] of this.wired) {
+        if (portIds.includes(wired.portId) || securityGroupIds.some((id) => wired.concerning.has(id)))
+          this.refreshWanted.add(tap);
+      }
+      this.trigger();
       return;
     }
+    if (event.schema !== 'qdhcp.resource-event' || event.resource !== 'port') return;
     for (const [tap, wired] of this.wired) {
       if (wired.portId === event.id) {
         this.refreshWanted.add(tap);
@@ -171,6 +185,7 @@ export class L2Role {
         await this.guard(link.name, () => this.refresh(link, wired, links));
       }
     }
+    await this.pruneSets();
   }
 
   private async guard(tap: string, work: () => Promise<void>): Promise<void> {
@@ -196,7 +211,15 @@ export class L2Role {
       return;
     }
     const bridge = await this.ensureNetworkBridge(network, links);
-    const wired: WiredTap = { portId: port.id, bridge, filter: undefined, groups: undefined, bound: false };
+    const wired: WiredTap = {
+      portId: port.id,
+      bridge,
+      filter: undefined,
+      groups: undefined,
+      sets: [],
+      concerning: new Set(),
+      bound: false,
+    };
     // Tracked before anything can fail half-way, so a retry continues from what is in the kernel; and
     // protected before it joins the bridge, so it is never in it unprotected.
     this.wired.set(tap, wired);
@@ -274,10 +297,12 @@ export class L2Role {
     if (client === undefined) return;
     const namespace = this.deps.plumbing.hostNamespace;
     const info = await client.info(this.deps.host, [wired.portId]);
+    wired.concerning = groupsConcerning(wired.portId, info);
     const next = portGroupsOf(tap, wired.portId, info);
     if (next === undefined) {
       if (wired.groups !== undefined) await removePortGroups(namespace, tap);
       wired.groups = undefined;
+      wired.sets = [];
       return;
     }
     if (!this.groupsReady) {
@@ -300,7 +325,25 @@ export class L2Role {
       await applyPortGroups(namespace, next.spec, wired.groups === undefined);
       wired.groups = next.spec;
     }
+    wired.sets = [...next.sets.keys()];
     if (setLines.length > 0) this.updateLatenciesMs.push(performance.now() - started);
+  }
+
+  /**
+   * Destroys the remote-group ipsets no plugged port's chains name any more: after the converge, so the
+   * rules that named them are already rewritten or removed (the kernel refuses to destroy a set in use).
+   */
+  private async pruneSets(): Promise<void> {
+    if (this.remoteSets.size === 0) return;
+    const named = new Set([...this.wired.values()].flatMap((wired) => wired.sets));
+    const unused = [...this.remoteSets.keys()].filter((name) => !named.has(name));
+    if (unused.length === 0) return;
+    await destroyIpsets(this.deps.plumbing.hostNamespace, unused);
+    for (const name of unused) this.remoteSets.delete(name);
+    this.deps.logger.info(
+      { event: 'l2.ipsets_destroyed', sets: unused },
+      'unused security group sets removed',
+    );
   }
 
   private async applyFilter(tap: string, wired: WiredTap, next: PortFilterSpec | undefined): Promise<void> {
@@ -330,6 +373,7 @@ export class L2Role {
       await this.applyFilter(tap, wired, undefined);
       if (wired.groups !== undefined) await removePortGroups(this.deps.plumbing.hostNamespace, tap);
       wired.groups = undefined;
+      wired.sets = [];
       await this.deps.rpc.call('l2.port_bound', { host: this.deps.host, port_id: wired.portId, up: false });
       this.deps.logger.info({ event: 'l2.tap_unwired', tap, port: wired.portId }, 'instance tap gone');
     } catch (error) {
