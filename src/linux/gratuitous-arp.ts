@@ -8,6 +8,12 @@
 import { runCommand } from './run-command.js';
 
 /**
+ * How the gratuitous ARP is sent: an ARP request (`arping -U`) or an ARP reply (`arping -U -P`; iputils' arping spells it `-A`). Some peers
+ * honour only one of the two, which is why Neutron sends both (neutron/agent/linux/ip_lib.py `_arping`).
+ */
+export type GratuitousArpKind = 'request' | 'reply';
+
+/**
  * Sends one unsolicited ARP for `address` out of `device` inside `namespace`. arping waits for replies that
  * never come to an unsolicited ARP, so its deadline is cut to 10 ms (measured: ~0.1 s in all). Best effort:
  * a failure is returned, not thrown (forwarding works without it; caches only learn later).
@@ -16,6 +22,7 @@ export async function sendGratuitousArp(
   namespace: string,
   device: string,
   address: string,
+  kind: GratuitousArpKind = 'request',
 ): Promise<{ readonly sent: boolean; readonly detail: string }> {
   const result = await runCommand(
     'ip',
@@ -25,6 +32,7 @@ export async function sendGratuitousArp(
       namespace,
       'arping',
       '-U',
+      ...(kind === 'reply' ? ['-P'] : []),
       '-q',
       '-c',
       '1',
