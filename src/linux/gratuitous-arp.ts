@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { runCommand } from './run-command.js';
+import { inNetworkNamespace, runCommand } from './run-command.js';
 
 /**
  * How the gratuitous ARP is sent: an ARP request (`arping -U`) or an ARP reply (`arping -U -P`; iputils' arping spells it `-A`). Some peers
@@ -24,26 +24,9 @@ export async function sendGratuitousArp(
   address: string,
   kind: GratuitousArpKind = 'request',
 ): Promise<{ readonly sent: boolean; readonly detail: string }> {
+  const flags = ['-U', ...(kind === 'reply' ? ['-P'] : []), '-q', '-c', '1', '-w', '0.01'];
   const result = await runCommand(
-    'ip',
-    [
-      'netns',
-      'exec',
-      namespace,
-      'arping',
-      '-U',
-      ...(kind === 'reply' ? ['-P'] : []),
-      '-q',
-      '-c',
-      '1',
-      '-w',
-      '0.01',
-      '-i',
-      device,
-      '-S',
-      address,
-      address,
-    ],
+    ...inNetworkNamespace(namespace, 'arping', [...flags, '-i', device, '-S', address, address]),
     { allowFailure: true, timeoutMs: 5_000 },
   ).catch((error: unknown) => ({ code: -1, stderr: String(error) }));
   // Exit 1 with nothing said (-q) = "no reply", which is what an unsolicited ARP gets; arping's own
