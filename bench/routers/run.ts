@@ -209,7 +209,7 @@ async function warmUp(
   for (let attempt = 0; attempt < 60; attempt++) {
     const asked = await outside.exec(process.execPath, [PROBER, address, String(ECHO_PORT), '50', '1000'], {
       allowFailure: true,
-      timeoutMs: 5000,
+      timeoutMs: 20_000, // generous: `ip netns exec node` takes seconds on a loaded machine
     });
     if (asked.code === 0) return;
   }
@@ -232,7 +232,7 @@ async function waitUnreachable(outside: Namespace, address: string): Promise<voi
   for (let attempt = 0; attempt < 20; attempt++) {
     const asked = await outside.exec(process.execPath, [PROBER, address, String(ECHO_PORT), '50', '300'], {
       allowFailure: true,
-      timeoutMs: 5000,
+      timeoutMs: 20_000, // generous: `ip netns exec node` takes seconds on a loaded machine
     });
     if (asked.code !== 0) return;
   }

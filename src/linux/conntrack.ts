@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { runCommand } from './run-command.js';
+import { inNetworkNamespace, runCommand } from './run-command.js';
 
 /** The IPv4 addresses among `addresses` that are a destination (original or reply) in `listing`. */
 export function trackedDestinations(listing: string, addresses: readonly string[]): string[] {
@@ -26,7 +26,7 @@ export async function deleteConntrackEntries(
   addresses: readonly string[],
 ): Promise<string[]> {
   if (addresses.length === 0) return [];
-  const listing = await runCommand('ip', ['netns', 'exec', namespace, 'conntrack', '-L', '-f', 'ipv4'], {
+  const listing = await runCommand(...inNetworkNamespace(namespace, 'conntrack', ['-L', '-f', 'ipv4']), {
     allowFailure: true,
     timeoutMs: 20_000,
   });
@@ -34,8 +34,7 @@ export async function deleteConntrackEntries(
   for (const address of tracked) {
     for (const selector of ['--orig-dst', '--reply-dst']) {
       await runCommand(
-        'ip',
-        ['netns', 'exec', namespace, 'conntrack', '-D', '-f', 'ipv4', selector, address],
+        ...inNetworkNamespace(namespace, 'conntrack', ['-D', '-f', 'ipv4', selector, address]),
         {
           allowFailure: true,
           timeoutMs: 10_000,

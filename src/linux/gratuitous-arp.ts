@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { runCommand } from './run-command.js';
+import { inNetworkNamespace, runCommand } from './run-command.js';
+
+/**
+ * How the gratuitous ARP is sent: an ARP request (`arping -U`) or an ARP reply (`arping -U -P`; iputils' arping spells it `-A`). Some peers
+ * honour only one of the two, which is why Neutron sends both (neutron/agent/linux/ip_lib.py `_arping`).
+ */
+export type GratuitousArpKind = 'request' | 'reply';
 
 /**
  * Sends one unsolicited ARP for `address` out of `device` inside `namespace`. arping waits for replies that
@@ -16,26 +22,11 @@ export async function sendGratuitousArp(
   namespace: string,
   device: string,
   address: string,
+  kind: GratuitousArpKind = 'request',
 ): Promise<{ readonly sent: boolean; readonly detail: string }> {
+  const flags = ['-U', ...(kind === 'reply' ? ['-P'] : []), '-q', '-c', '1', '-w', '0.01'];
   const result = await runCommand(
-    'ip',
-    [
-      'netns',
-      'exec',
-      namespace,
-      'arping',
-      '-U',
-      '-q',
-      '-c',
-      '1',
-      '-w',
-      '0.01',
-      '-i',
-      device,
-      '-S',
-      address,
-      address,
-    ],
+    ...inNetworkNamespace(namespace, 'arping', [...flags, '-i', device, '-S', address, address]),
     { allowFailure: true, timeoutMs: 5_000 },
   ).catch((error: unknown) => ({ code: -1, stderr: String(error) }));
   // Exit 1 with nothing said (-q) = "no reply", which is what an unsolicited ARP gets; arping's own

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CommandError, runCommand } from './run-command.js';
+import { CommandError, inNetworkNamespace, runCommand } from './run-command.js';
 
 /** Runs an nft script (one command per line) inside `namespace` as one transaction; nothing for none. */
 export async function runNftScript(namespace: string, lines: readonly string[]): Promise<void> {
@@ -14,7 +14,7 @@ export async function runNftScript(namespace: string, lines: readonly string[]):
     if (line.includes('\n'))
       throw new CommandError(['nft', '-f', '-'], undefined, `newline in script line ${JSON.stringify(line)}`);
   }
-  await runCommand('ip', ['netns', 'exec', namespace, 'nft', '-f', '-'], {
+  await runCommand(...inNetworkNamespace(namespace, 'nft', ['-f', '-']), {
     input: `${lines.join('\n')}\n`,
     timeoutMs: 20_000,
   });
@@ -31,9 +31,11 @@ export async function readNftTable(
   table: string,
 ): Promise<unknown[] | undefined> {
   const result = await runCommand(
-    'ip',
-    ['netns', 'exec', namespace, 'nft', '-j', 'list', 'table', family, table],
-    { timeoutMs: 10_000, allowFailure: true },
+    ...inNetworkNamespace(namespace, 'nft', ['-j', 'list', 'table', family, table]),
+    {
+      timeoutMs: 10_000,
+      allowFailure: true,
+    },
   );
   if (result.code !== 0) {
     if (/No such file or directory/.test(result.stderr)) return undefined;

@@ -81,3 +81,17 @@ export function runCommand(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/**
+ * `command args…` run inside the network namespace NAME only (`nsenter --net=/run/netns/NAME`), for tools
+ * that need nothing but the namespace's network (nft, conntrack, arping). `ip netns exec` also makes a
+ * mount namespace and remounts /sys for each process, which takes a kernel-wide lock: on a loaded machine
+ * it made a floating IP's few processes several times slower (docs/routers.md).
+ */
+export function inNetworkNamespace(
+  namespace: string,
+  command: string,
+  args: readonly string[],
+): [string, string[]] {
+  return ['nsenter', [`--net=/run/netns/${namespace}`, '--', command, ...args]];
+}

@@ -60,6 +60,11 @@ export interface DesiredNat {
   readonly gatewayDevice: string | undefined;
   /** SNAT address of the router's subnets out of `qg-` (its first IPv4 address) when `enable_snat`. */
   readonly snatAddress: string | undefined;
+  /**
+   * The gateway's first IPv4 address whatever `enable_snat` says: the source of hairpinned traffic from an
+   * instance without a floating IP (router-nft.ts), as Neutron's legacy router does.
+   */
+  readonly gatewayAddress: string | undefined;
   /** The IPv4 subnets of the router's interfaces (what SNAT applies to), canonical CIDRs. */
   readonly internalSubnets: readonly string[];
   /** floating IP → fixed IP (the DNAT map; the SNAT map is its inverse). */
@@ -138,6 +143,7 @@ export function desiredRouter(spec: RouterSpec, placement: RouterPlacement): Des
   const floatingIps = new Map<string, string>();
   let gatewayDevice: string | undefined;
   let snatAddress: string | undefined;
+  let gatewayAddress: string | undefined;
   const gateway = spec.gateway;
   if (gateway !== null) {
     gatewayDevice = routerGatewayDeviceName(gateway.portId);
@@ -162,7 +168,8 @@ export function desiredRouter(spec: RouterSpec, placement: RouterPlacement): Des
       'gateway',
       [...floatingIps.keys()].map((address) => `${address}/32`),
     );
-    if (gateway.enableSnat) snatAddress = gatewayV4?.address;
+    gatewayAddress = gatewayV4?.address;
+    if (gateway.enableSnat) snatAddress = gatewayAddress;
     for (const family of [4, 6] as const) {
       const first = subnets.find((subnet) => subnet.cidr.version === family && subnet.gatewayIp !== null);
       if (first?.gatewayIp == null) continue;
@@ -199,7 +206,7 @@ export function desiredRouter(spec: RouterSpec, placement: RouterPlacement): Des
     namespace: routerNamespaceName(spec.id, placement.namespacePrefix),
     ports,
     routes: dedupeRoutes(routes, ignored),
-    nat: { gatewayDevice, snatAddress, internalSubnets, floatingIps },
+    nat: { gatewayDevice, snatAddress, gatewayAddress, internalSubnets, floatingIps },
     ignored,
   };
 }

@@ -28,6 +28,8 @@ import {
 } from '../../linux/plumbing-commands.js';
 import { bridgeName, routerNamespaceName } from '../naming.js';
 import { type DesiredRouter, desiredRouter, type RouterPlacement } from './desired-router.js';
+import { floatingIpDelta } from './floating-ip-delta.js';
+import { GarpAnnouncer } from './garp-announcer.js';
 import { routerNamespaceCommands } from './router-namespace-commands.js';
 import { ROUTER_NFT_FAMILY, ROUTER_NFT_TABLE, routerNftPlan } from './router-nft.js';
 import type { RouterDataPlane, RouterPortSpec, RouterSpec } from './router-spec.js';
@@ -54,6 +56,8 @@ export interface LinuxRouterDataPlaneOptions {
    */
   readonly bridgeFor?: (port: RouterPortSpec) => BridgeSpec | undefined;
   readonly logger?: Logger;
+  /** Between the rounds of gratuitous ARPs (garp-announcer.ts); default 2 s as Neutron. */
+  readonly garpIntervalMs?: number;
 }
 
 /** What one converge did (empty lists: nothing needed changing). */
@@ -62,11 +66,13 @@ export interface RouterConvergeReport {
   readonly hostLines: readonly string[];
   readonly namespaceLines: readonly string[];
   readonly nftLines: readonly string[];
-  /** Floating IPs whose conntrack entries were deleted. */
+  /** Floating IPs whose conntrack entries were deleted (released, remapped or newly associated). */
   readonly released: readonly string[];
   /** Addresses handed to gratuitous ARP (sent after the apply returns; {@link LinuxRouterDataPlane.announced}). */
   readonly announcing: readonly string[];
   readonly ignored: readonly string[];
+  /** Only floating IPs changed and the change was applied as a delta, nothing read (floating-ip-delta.ts). */
+  readonly delta: boolean;
 }
 
 /** The local bridge of a port's network, no uplink. */
@@ -79,14 +85,24 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
   private readonly placement: RouterPlacement;
   /** One operation at a time per router (the tail of its queue). */
   private readonly queues = new Map<string, Promise<unknown>>();
-  /** Gratuitous ARPs still being sent, per router (`done` never rejects: failures are logged). */
-  private readonly announcements = new Map<string, { done: Promise<void>; cancelled: boolean }>();
+  private readonly announcer: GarpAnnouncer;
+  /**
+   * Per router, what its last successful converge made it (dropped on failure and removal): a change of
+   * floating IPs only is then applied as a delta against it, without reading the namespace or the table.
+   */
+  private readonly converged = new Map<string, DesiredRouter>();
 
   constructor(private readonly options: LinuxRouterDataPlaneOptions) {
     this.placement = {
       namespacePrefix: options.namespacePrefix,
       bridgeFor: options.bridgeFor ?? localBridge,
     };
+    this.announcer = new GarpAnnouncer(
+      sendGratuitousArp,
+      (router, address, detail) =>
+        this.options.logger?.warn({ router, address, detail }, 'router: gratuitous ARP not sent'),
+      options.garpIntervalMs,
+    );
   }
 
   async apply(spec: RouterSpec): Promise<void> {
@@ -100,7 +116,22 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
         await this.removeNow(spec.id);
         return undefined;
       }
-      return this.convergeNow(desiredRouter(spec, this.placement));
+      const desired = desiredRouter(spec, this.placement);
+      const previous = this.converged.get(spec.id);
+      this.converged.delete(spec.id);
+      const delta = previous === undefined ? undefined : floatingIpDelta(previous, desired);
+      const report =
+        delta === undefined
+          ? await this.convergeNow(desired)
+          : await this.applyFloatingIpDelta(desired, delta).catch((error: unknown) => {
+              this.options.logger?.warn(
+                { router: spec.id, err: error },
+                'router: floating IP delta failed, converging from what exists',
+              );
+              return this.convergeNow(desired);
+            });
+      this.converged.set(spec.id, desired);
+      return report;
     });
   }
 
@@ -128,44 +159,55 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
 
   /** Deleting the devices first takes their `tap…` peers with them at once (network-plumbing.ts explains). */
   private async removeNow(routerId: string): Promise<void> {
-    // Announcements still queued are moot once the router goes (at most the one being sent is waited for).
-    const queue = this.announcements.get(routerId);
-    if (queue !== undefined) {
-      queue.cancelled = true;
-      await queue.done;
-    }
+    // Announcements still queued are moot once the router goes (at most the ones being sent are waited for).
+    this.converged.delete(routerId);
+    this.announcer.cancel(routerId);
+    await this.announcer.idle(routerId);
     await removeDhcpNamespace(routerNamespaceName(routerId, this.options.namespacePrefix));
   }
 
-  /**
-   * Sends the gratuitous ARPs of a converge after it returns: forwarding is in place once the nft
-   * transaction is committed, and ~0.1 s per address (arping) must not delay the first packet. One address
-   * after another per router (200 floating IPs at once are not 200 processes); a failure is logged.
-   */
-  private announce(routerId: string, namespace: string, device: string, addresses: readonly string[]): void {
-    const queue = this.announcements.get(routerId) ?? { done: Promise.resolve(), cancelled: false };
-    queue.done = queue.done.then(async () => {
-      for (const address of addresses) {
-        if (queue.cancelled) return;
-        const result = await sendGratuitousArp(namespace, device, address);
-        if (!result.sent)
-          this.options.logger?.warn(
-            { router: routerId, address, detail: result.detail },
-            'router: gratuitous ARP not sent',
-          );
-      }
-    });
-    this.announcements.set(routerId, queue);
-    const done = queue.done;
-    void done.then(() => {
-      if (queue.done === done && this.announcements.get(routerId) === queue)
-        this.announcements.delete(routerId);
-    });
+  /** Resolves when the gratuitous ARPs queued for `routerId` so far were sent, all rounds (tests, shutdown). */
+  async announced(routerId: string): Promise<void> {
+    await this.announcer.idle(routerId);
   }
 
-  /** Resolves when the gratuitous ARPs queued for `routerId` so far were sent (tests, shutdown). */
-  async announced(routerId: string): Promise<void> {
-    await this.announcements.get(routerId)?.done;
+  /**
+   * Only floating IPs changed: the map elements first (from here a packet to the address is translated),
+   * then the `/32`s (from here the router answers ARP for it), then the gratuitous ARPs are queued, and
+   * only then the tracked connections of the addresses are deleted: one that began before the association
+   * (e.g. sent to the address by a neighbour that still had it in its cache) would otherwise keep its
+   * un-translated path, as one after a disassociation would keep the translated one.
+   */
+  private async applyFloatingIpDelta(
+    desired: DesiredRouter,
+    delta: NonNullable<ReturnType<typeof floatingIpDelta>>,
+  ): Promise<RouterConvergeReport> {
+    const namespace = desired.namespace;
+    const gatewayDevice = desired.nat.gatewayDevice;
+    if (delta.added.length > 0) {
+      await runNftScript(namespace, delta.nftLines);
+      await runIpBatch(namespace, delta.ipLines);
+    } else {
+      // Disassociation: no ARP answer first, then no translation.
+      await runIpBatch(namespace, delta.ipLines);
+      await runNftScript(namespace, delta.nftLines);
+    }
+    this.announcer.cancel(desired.routerId, delta.released);
+    if (gatewayDevice !== undefined)
+      this.announcer.announce(desired.routerId, namespace, gatewayDevice, delta.added);
+    const flushed = await deleteConntrackEntries(namespace, [
+      ...new Set([...delta.released, ...delta.mapped]),
+    ]);
+    return {
+      createdNamespace: false,
+      hostLines: [],
+      namespaceLines: delta.ipLines,
+      nftLines: delta.nftLines,
+      released: flushed,
+      announcing: delta.added,
+      ignored: desired.ignored,
+      delta: true,
+    };
   }
 
   private async convergeNow(desired: DesiredRouter): Promise<RouterConvergeReport> {
@@ -225,21 +267,31 @@ export class LinuxRouterDataPlane implements RouterDataPlane {
     await runIpBatch(namespace, commands.routes);
 
     const listed = await readNftTable(namespace, ROUTER_NFT_FAMILY, ROUTER_NFT_TABLE);
-    const plan = routerNftPlan(desired.nat, listed === undefined ? undefined : parseNftTable(listed));
+    const observedTable = listed === undefined ? undefined : parseNftTable(listed);
+    const plan = routerNftPlan(desired.nat, observedTable);
     await runNftScript(namespace, plan.lines);
-    // After the map change: from here no new connection takes the old path; these are the ones that did.
-    await deleteConntrackEntries(namespace, plan.releasedFloatingIps);
     const gatewayDevice = desired.nat.gatewayDevice;
-    if (gatewayDevice !== undefined && commands.announce.length > 0)
-      this.announce(desired.routerId, namespace, gatewayDevice, commands.announce);
+    this.announcer.cancel(desired.routerId, plan.releasedFloatingIps);
+    if (gatewayDevice !== undefined)
+      this.announcer.announce(desired.routerId, namespace, gatewayDevice, commands.announce);
+    // After the map change: from here no new connection takes the old path; these are the ones that did
+    // (and, for an address mapped anew, the ones that began before it was: applyFloatingIpDelta says why).
+    const present = observedTable?.maps.get('fip_dnat');
+    const mapped = [...desired.nat.floatingIps]
+      .filter(([floating, fixed]) => present?.get(floating) !== fixed)
+      .map(([floating]) => floating);
+    const flushed = await deleteConntrackEntries(namespace, [
+      ...new Set([...plan.releasedFloatingIps, ...mapped]),
+    ]);
     return {
       createdNamespace,
       hostLines,
       namespaceLines: [...commands.lines, ...commands.staleRoutes, ...commands.routes],
       nftLines: plan.lines,
-      released: plan.releasedFloatingIps,
+      released: flushed,
       announcing: commands.announce,
       ignored: desired.ignored,
+      delta: false,
     };
   }
 }

@@ -38,7 +38,13 @@ const desired = (extra: Partial<DesiredRouter> = {}): DesiredRouter => ({
     { family: 4, destination: '192.168.50.0/24', via: '10.0.0.5', device: undefined, onLink: false },
     { family: 6, destination: 'default', via: '2001:db8::1', device: QG, onLink: false },
   ],
-  nat: { gatewayDevice: QG, snatAddress: '172.24.4.2', internalSubnets: [], floatingIps: new Map() },
+  nat: {
+    gatewayDevice: QG,
+    snatAddress: '172.24.4.2',
+    gatewayAddress: '172.24.4.2',
+    internalSubnets: [],
+    floatingIps: new Map(),
+  },
   ignored: [],
   ...extra,
 });

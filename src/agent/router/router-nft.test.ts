@@ -1,41 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type ObservedNftTable, parseNftTable } from '../../linux/observed-nft.js';
+import { parseNftTable } from '../../linux/observed-nft.js';
 import type { DesiredNat } from './desired-router.js';
-import { desiredRules, routerNftPlan } from './router-nft.js';
+import { convergedNftTable, routerNftPlan } from './router-nft.js';
 
 const T = 'ip qrouter';
+const HAIRPIN = 'iifname != "qg-aaaaaaaaaaa" oifname != "qg-aaaaaaaaaaa" ct status dnat counter';
 
 const nat = (extra: Partial<DesiredNat> = {}): DesiredNat => ({
   gatewayDevice: 'qg-aaaaaaaaaaa',
   snatAddress: '172.24.4.2',
+  gatewayAddress: '172.24.4.2',
   internalSubnets: ['10.0.0.0/24'],
   floatingIps: new Map([['172.24.4.10', '10.0.0.5']]),
   ...extra,
 });
 
-/** The table as it is after `nat` was applied (what `nft -j list table` would show). */
-function converged(from: DesiredNat): ObservedNftTable {
-  const chains = new Map(
-    [...desiredRules(from)].map(([name, rules]) => [
-      name,
-      {
-        handle: 1,
-        ruleComments: rules.map((rule) => rule.comment),
-        ruleHandles: rules.map((_, i) => 10 + i),
-      },
-    ]),
-  );
-  return {
-    handle: 1,
-    chains,
-    sets: new Map([['internal', [...from.internalSubnets]]]),
-    maps: new Map([
-      ['fip_dnat', new Map(from.floatingIps)],
-      ['fip_snat', new Map([...from.floatingIps].map(([f, x]) => [x, f]))],
-    ]),
-  };
-}
+const converged = convergedNftTable;
 
 describe('router nft plan', () => {
   test('no table: one transaction creates table, sets, maps, chains, elements and rules', () => {
@@ -54,6 +35,8 @@ describe('router nft plan', () => {
       `add rule ${T} prerouting counter dnat to ip daddr map @fip_dnat comment "qdhcp-v1 floating-ip dnat"`,
       `add rule ${T} postrouting oifname "qg-aaaaaaaaaaa" counter snat to ip saddr map @fip_snat comment "qdhcp-v1 floating-ip snat out qg-aaaaaaaaaaa"`,
       `add rule ${T} postrouting oifname "qg-aaaaaaaaaaa" ip saddr @internal counter snat to 172.24.4.2 comment "qdhcp-v1 snat out qg-aaaaaaaaaaa to 172.24.4.2"`,
+      `add rule ${T} postrouting ${HAIRPIN} snat to ip saddr map @fip_snat comment "qdhcp-v1 hairpin floating-ip snat except qg-aaaaaaaaaaa"`,
+      `add rule ${T} postrouting ${HAIRPIN} snat to 172.24.4.2 comment "qdhcp-v1 hairpin snat except qg-aaaaaaaaaaa to 172.24.4.2"`,
     ]);
     assert.deepEqual(plan.releasedFloatingIps, []);
   });
@@ -107,18 +90,25 @@ describe('router nft plan', () => {
       lines: [`delete element ${T} internal { 10.1.0.0/24 }`],
     },
     {
-      name: 'SNAT disabled: the postrouting chain alone is refilled',
+      name: 'SNAT disabled: the postrouting chain alone is refilled, hairpin still to the gateway address',
       from: nat(),
       to: nat({ snatAddress: undefined }),
       lines: [
         `flush chain ${T} postrouting`,
         `add rule ${T} postrouting oifname "qg-aaaaaaaaaaa" counter snat to ip saddr map @fip_snat comment "qdhcp-v1 floating-ip snat out qg-aaaaaaaaaaa"`,
+        `add rule ${T} postrouting ${HAIRPIN} snat to ip saddr map @fip_snat comment "qdhcp-v1 hairpin floating-ip snat except qg-aaaaaaaaaaa"`,
+        `add rule ${T} postrouting ${HAIRPIN} snat to 172.24.4.2 comment "qdhcp-v1 hairpin snat except qg-aaaaaaaaaaa to 172.24.4.2"`,
       ],
     },
     {
       name: 'gateway cleared: no postrouting rule, floating IPs gone',
       from: nat(),
-      to: nat({ gatewayDevice: undefined, snatAddress: undefined, floatingIps: new Map() }),
+      to: nat({
+        gatewayDevice: undefined,
+        snatAddress: undefined,
+        gatewayAddress: undefined,
+        floatingIps: new Map(),
+      }),
       lines: [
         `delete element ${T} fip_dnat { 172.24.4.10 }`,
         `delete element ${T} fip_snat { 10.0.0.5 }`,

@@ -6,7 +6,8 @@
  *   map fip_dnat        floating IP → fixed IP
  *   map fip_snat        fixed IP → floating IP
  *   chain prerouting    (nat, dstnat) metadata redirect on qr-*, then DNAT by fip_dnat
- *   chain postrouting   (nat, srcnat) out of qg-: SNAT by fip_snat, then the subnets to the gateway address
+ *   chain postrouting   (nat, srcnat) out of qg-: SNAT by fip_snat, then the subnets to the gateway address;
+ *                       hairpin (DNATed, neither in nor out qg-): SNAT by fip_snat, else to the gateway address
  *
  * A floating IP is two map elements added or deleted in one `nft -f` transaction; the table is never
  * rewritten for it. Rules carry a comment that spells out their parameters, so comparing a chain's
@@ -73,11 +74,47 @@ export function desiredRules(nat: DesiredNat): ReadonlyMap<string, readonly Desi
         rule: `oifname "${gateway}" ip saddr @internal counter snat to ${nat.snatAddress}`,
         comment: `${RULE_VERSION} snat out ${gateway} to ${nat.snatAddress}`,
       });
+    // Hairpin: an instance reaching another by its floating IP is DNATed on the qr- side as well (the
+    // prerouting rule has no interface); without SNAT the reply would go straight back, bypass the router
+    // and not be un-NATed. Its source becomes its own floating IP, or else the gateway address (Neutron's
+    // legacy router: float-snat, then `--ctstate DNAT -j SNAT --to-source <gateway>` unless from qg-).
+    const hairpin = `iifname != "${gateway}" oifname != "${gateway}" ct status dnat counter`;
+    postrouting.push({
+      rule: `${hairpin} snat to ip saddr map @fip_snat`,
+      comment: `${RULE_VERSION} hairpin floating-ip snat except ${gateway}`,
+    });
+    if (nat.gatewayAddress !== undefined)
+      postrouting.push({
+        rule: `${hairpin} snat to ${nat.gatewayAddress}`,
+        comment: `${RULE_VERSION} hairpin snat except ${gateway} to ${nat.gatewayAddress}`,
+      });
   }
   return new Map([
     ['prerouting', prerouting],
     ['postrouting', postrouting],
   ]);
+}
+
+/**
+ * The table as a successful {@link routerNftPlan} for `nat` leaves it (handles are not known: 0). What
+ * the data plane diffs a floating-IP change against instead of listing the table again (floating-ip-delta.ts).
+ */
+export function convergedNftTable(nat: DesiredNat): ObservedNftTable {
+  const chains = new Map(
+    [...desiredRules(nat)].map(([name, rules]) => [
+      name,
+      { handle: 0, ruleComments: rules.map((rule) => rule.comment), ruleHandles: rules.map(() => 0) },
+    ]),
+  );
+  return {
+    handle: 0,
+    chains,
+    sets: new Map([['internal', [...nat.internalSubnets]]]),
+    maps: new Map([
+      ['fip_dnat', new Map(nat.floatingIps)],
+      ['fip_snat', new Map([...nat.floatingIps].map(([floating, fixed]) => [fixed, floating]))],
+    ]),
+  };
 }
 
 /** Set elements compare as nft prints them: a /32 prefix is a plain address. */
