@@ -166,8 +166,12 @@ forEachAgentBackend('agents: heartbeats, scheduling, contract, API', (client) =>
       { subnet_id: sub2, ip_address: '10.83.0.2' },
     ]);
 
-    // ports_ready: DOWN → ACTIVE, only for networks the agent hosts.
-    const vm = await client.request('POST', '/v2.0/ports', { port: { network_id: n1 } });
+    // ports_ready: DOWN → ACTIVE, only for networks the agent hosts. A probe's port waits for DHCP only
+    // (no wiring block: src/service/provisioning-blocks.ts); an instance's also needs its host's L2 report,
+    // which src/service/ports-ready.test.ts covers.
+    const vm = await client.request('POST', '/v2.0/ports', {
+      port: { network_id: n1, device_owner: 'compute:probe' },
+    });
     const vmId = (vm.body['port'] as { id: string; status: string }).id;
     assert.equal((vm.body['port'] as { status: string }).status, 'DOWN');
     await client.rpc('dhcp.ports_ready', { host: other, portIds: [vmId] });
