@@ -4,12 +4,15 @@
  * relay), instances as client namespaces on the fabric switch (test/support/scaleout/topology.ts).
  *
  * - both agents host a flat network, every DHCP port is in the DNS option (multi-agent DNS lines);
+ * - both agents answer metadata on fe80::a9fe:a9fe (added without DAD in each DHCP namespace, issue 15): an
+ *   instance whose neighbour entry for it names one agent's DHCP port, then the other's, gets an answer each time;
  * - concurrent port creates through both servers never duplicate an IP, and every port is served;
  * - `kill -9` of agent A: clients keep getting leases from B the whole time (bounded polling).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DiscoverProber } from '../../bench/agent/discover-prober.js';
+import { runCommand } from '../../src/linux/run-command.js';
 import { udhcpcOnce } from '../support/agent/dhcp-clients.js';
 import { canUseNamespaces } from '../support/netns.js';
 import {
@@ -82,6 +85,71 @@ describe('scale-out: two agents per network, two servers, PostgreSQL, RabbitMQ',
       'the DNS option lists every DHCP port',
     );
     assert.ok(dhcpIps.includes(lease['serverid'] ?? ''), `server id ${lease['serverid']} is a DHCP port`);
+  });
+
+  test('both agents answer metadata on fe80::a9fe:a9fe, each from its own DHCP namespace', {
+    timeout: 60_000,
+  }, async () => {
+    const c = cluster!;
+    const port = await createPort(c.url(0), networkId, 'vm-fe80');
+    const client = await bed.addClient(port.mac);
+    // Each agent's DHCP device: its MAC, and the address free of DAD's marks (nodad: both hold it at once).
+    const devices: { host: string; mac: string }[] = [];
+    for (const host of bed.hosts) {
+      const [namespace] = (await bed.agentNamespaces(host)).filter((name) => name.includes(networkId));
+      assert.ok(namespace, `${host.name} has a DHCP namespace for the network`);
+      const links = JSON.parse(
+        (await runCommand('ip', ['netns', 'exec', namespace, 'ip', '-j', 'addr', 'show'])).stdout,
+      ) as {
+        ifname: string;
+        address: string;
+        addr_info: { local: string; tentative?: boolean; dadfailed?: boolean }[];
+      }[];
+      const device = links.find((link) => link.addr_info.some((a) => a.local === 'fe80::a9fe:a9fe'));
+      assert.ok(device, `${host.name}: fe80::a9fe:a9fe on a device of ${namespace}`);
+      const address = device.addr_info.find((a) => a.local === 'fe80::a9fe:a9fe');
+      assert.ok(!address?.tentative && !address?.dadfailed, `${host.name}: ${JSON.stringify(address)}`);
+      devices.push({ host: host.name, mac: device.address });
+    }
+    assert.notEqual(devices[0]?.mac, devices[1]?.mac);
+    for (const { host, mac } of devices) {
+      // The instance's neighbour entry decides which agent it reaches; any HTTP answer is that agent's proxy.
+      await client.ip([
+        '-6',
+        'neigh',
+        'replace',
+        'fe80::a9fe:a9fe',
+        'lladdr',
+        mac,
+        'dev',
+        'eth0',
+        'nud',
+        'permanent',
+      ]);
+      const answer = await eventually(
+        `metadata answer from ${host}`,
+        async () => {
+          const got = await client.exec(
+            'curl',
+            [
+              '-sS',
+              '-g',
+              '-o',
+              '/dev/null',
+              '-w',
+              '%{http_code}',
+              '--max-time',
+              '3',
+              'http://[fe80::a9fe:a9fe%eth0]/',
+            ],
+            { allowFailure: true, timeoutMs: 10_000 },
+          );
+          return got.code === 0 && /^[1-4]\d\d$/.test(got.stdout.trim()) ? got.stdout.trim() : undefined;
+        },
+        20_000,
+      );
+      assert.match(answer, /^[1-4]\d\d$/, `${host} answered`);
+    }
   });
 
   test('concurrent port creates through both servers: no IP twice, every port served', {
