@@ -17,7 +17,7 @@ import type {
   PortInput,
   SubnetInput,
 } from '../service/inputs.js';
-import { type AttributesOf, readOnly, type WritableAttribute } from './attribute-map.js';
+import { type AttributesOf, readOnly } from './attribute-map.js';
 import {
   type Converter,
   invalidAttribute,
@@ -39,28 +39,9 @@ import {
   toText,
   toUuid,
 } from './converters.js';
+import { STANDARD_ATTRIBUTES, TEXT_ATTRIBUTE } from './standard-attributes.js';
 
-const name: WritableAttribute<string> = { post: true, put: true, convert: toText(255), filter: 'string' };
-const description: WritableAttribute<string> = {
-  post: true,
-  put: true,
-  convert: toText(255),
-  filter: 'string',
-};
-const project: WritableAttribute<string> = { post: true, put: false, convert: toText(255), filter: 'string' };
-const standard = {
-  id: readOnly('string'),
-  name,
-  description,
-  tenant_id: project,
-  project_id: project,
-  // Neither filter nor sort key in Neutron (no is_filter / is_sort_key in its timestamp extension):
-  // `?created_at=` is 400 "['created_at'] is invalid attribute for filtering".
-  created_at: readOnly(),
-  updated_at: readOnly(),
-  revision_number: readOnly('integer'),
-  tags: readOnly(),
-};
+const standard = { ...STANDARD_ATTRIBUTES, name: TEXT_ATTRIBUTE, tags: readOnly() };
 
 const stringList = listOf(toText(255));
 const ipv6Mode = nullable(oneOf(['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac']));

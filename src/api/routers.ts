@@ -17,7 +17,7 @@ import type {
 import type { RouterInterfaces } from '../service/router-interfaces.js';
 import type { RouterService } from '../service/router-service.js';
 import { FloatingIpResource, RouterResource } from '../service/views.js';
-import { type AttributesOf, readOnly, type WritableAttribute } from './attribute-map.js';
+import { type AttributesOf, readOnly } from './attribute-map.js';
 import { routeItem, toFixedIps } from './attributes.js';
 import {
   type Converter,
@@ -30,23 +30,12 @@ import {
   requiredField,
   toBoolean,
   toIpAddress,
-  toText,
   toUuid,
 } from './converters.js';
 import { type RouteOptions, registerResourceRoutes, useCasesOf } from './resource-routes.js';
+import { STANDARD_ATTRIBUTES, TEXT_ATTRIBUTE } from './standard-attributes.js';
 
-const text: WritableAttribute<string> = { post: true, put: true, convert: toText(255), filter: 'string' };
-const project: WritableAttribute<string> = { post: true, put: false, convert: toText(255), filter: 'string' };
-const standard = {
-  id: readOnly('string'),
-  tenant_id: project,
-  project_id: project,
-  description: text,
-  created_at: readOnly(),
-  updated_at: readOnly(),
-  revision_number: readOnly('integer'),
-  tags: readOnly(),
-};
+const standard = { ...STANDARD_ATTRIBUTES, tags: readOnly() };
 
 /**
  * `external_gateway_info` (`type:dict_or_nodata`): null or `{}` remove the gateway; otherwise
@@ -81,7 +70,7 @@ const toRoutes: Converter<RouterInput['routes'] & object> = (value, attr) => {
 /** The router attribute map. */
 export const ROUTER_ATTRIBUTES: AttributesOf<RouterInput> = {
   ...standard,
-  name: text,
+  name: TEXT_ATTRIBUTE,
   admin_state_up: { post: true, put: true, convert: toBoolean, filter: 'boolean' },
   status: readOnly('string'),
   external_gateway_info: { post: true, put: true, convert: toGatewayInfo },

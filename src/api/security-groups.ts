@@ -21,18 +21,9 @@ import { SecurityGroupResource, SecurityGroupRuleResource } from '../service/sec
 import { type AttributesOf, readOnly, type WritableAttribute } from './attribute-map.js';
 import { type Converter, oneOf, toBoolean, toText } from './converters.js';
 import { type RouteOptions, registerResourceRoutes, useCasesOf } from './resource-routes.js';
+import { STANDARD_ATTRIBUTES } from './standard-attributes.js';
 
-const text: WritableAttribute<string> = { post: true, put: true, convert: toText(255), filter: 'string' };
-const project: WritableAttribute<string> = { post: true, put: false, convert: toText(255), filter: 'string' };
-const standard = {
-  id: readOnly('string'),
-  tenant_id: project,
-  project_id: project,
-  description: text,
-  created_at: readOnly(),
-  updated_at: readOnly(),
-  revision_number: readOnly('integer'),
-};
+const standard = STANDARD_ATTRIBUTES;
 
 /** `type:name_not_default`: a string, and never `default` (409: there is one per project already). */
 const toGroupName: Converter<string> = (value, name) => {
