@@ -70,6 +70,23 @@ export async function startTestUpstream(
   port = 0,
   onQuery?: (line: string) => void,
 ): Promise<TestUpstream> {
+  // With port 0 the kernel picks the UDP port; TCP must take the same number, which an outgoing connection
+  // may hold as its ephemeral port (seen in CI: EADDRINUSE, and the UDP socket left open kept the test
+  // process alive for good). Try another pick, a bounded number of times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTestUpstreamOnce(host, port, onQuery);
+    } catch (error) {
+      if (port !== 0 || attempt >= 10 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
+}
+
+async function startTestUpstreamOnce(
+  host: string,
+  port: number,
+  onQuery: ((line: string) => void) | undefined,
+): Promise<TestUpstream> {
   const queries = new Map<string, number>();
   const count = (query: dnsPacket.DecodedPacket, transport: string): number => {
     const name = query.questions?.[0]?.name.toLowerCase() ?? '';
@@ -113,7 +130,10 @@ export async function startTestUpstream(
     });
   });
   await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
+    tcp.once('error', (error) => {
+      udp.close();
+      reject(error);
+    });
     tcp.listen(boundPort, host, () => resolve());
   });
   return {
