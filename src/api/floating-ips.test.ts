@@ -118,13 +118,15 @@ forEachBackend('floating IPs API', (client) => {
     assert.equal(gateway.status, 409);
     assert.equal(errorType(gateway), 'RouterExternalGatewayInUseByFloatingIp');
 
+    // IPAM picks the instance's address at random, so the address it does not have is chosen after it.
+    const notOwned = t.instance.ip === '10.94.3.250' ? '10.94.3.251' : '10.94.3.250';
     const wrongIp = await client.request('PUT', `/v2.0/floatingips/${second['id']}`, {
-      floatingip: { port_id: t.instance.id, fixed_ip_address: '10.94.3.250' },
+      floatingip: { port_id: t.instance.id, fixed_ip_address: notOwned },
     });
     assert.equal(wrongIp.status, 400);
     assert.equal(
       wrongIp.body.NeutronError?.message,
-      `Bad floatingip request: Port ${t.instance.id} does not have fixed ip 10.94.3.250.`,
+      `Bad floatingip request: Port ${t.instance.id} does not have fixed ip ${notOwned}.`,
     );
 
     const described = await client.request('PUT', `/v2.0/floatingips/${fip['id']}`, {
