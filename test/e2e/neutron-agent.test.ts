@@ -242,6 +242,9 @@ describe('qdhcp agent under a real neutron-server', { skip }, () => {
       env.trackNetwork(networkId);
       const subnet = await env.client.openstackJson(
         ...['subnet', 'create', '--network', networkId, '--subnet-range', CIDR, '--gateway', GATEWAY],
+        // Neutron's IPAM picks addresses at random from the pool: the addresses the lifecycle moves ports
+        // to (.210, .211) lie outside it, so no other port can hold them already.
+        ...['--allocation-pool', 'start=10.252.0.2,end=10.252.0.200'],
         ...[
           '--dns-nameserver',
           DNS,
@@ -304,7 +307,7 @@ describe('qdhcp agent under a real neutron-server', { skip }, () => {
   test('builtin driver: port create, update and delete reach the agent at once', {
     timeout: 60_000,
   }, async () => {
-    await portLifecycle('builtin', 'vm2', '10.252.0.77');
+    await portLifecycle('builtin', 'vm2', '10.252.0.210');
   });
 
   test('a restart of the private broker converges', { timeout: 120_000 }, async () => {
@@ -353,7 +356,7 @@ describe('qdhcp agent under a real neutron-server', { skip }, () => {
   test('dnsmasq driver: port create, update and delete reach the agent at once', {
     timeout: 60_000,
   }, async () => {
-    await portLifecycle('dnsmasq', 'vm4', '10.252.0.78');
+    await portLifecycle('dnsmasq', 'vm4', '10.252.0.211');
   });
 
   test('Neutron marks the agent dead once it is stopped', { timeout: 60_000 }, async () => {
