@@ -4,6 +4,8 @@
  * default route, resolv.conf), then the EC2 datasource — `2009-04-04/meta-data/instance-id` read with
  * busybox `wget` up to 20 times, 2 s apart, until it starts with `i-` (each failed try logged, as CirrOS
  * logs it), then the keys CirrOS and cloud-init read — every result on the serial console, then power-off.
+ * Optional {@link GuestChecks} add what a routed guest is asked (issues 13–15): a whoami server outside the
+ * router, pings from the lease's address and from a spoofed one, and the SLAAC address the kernel formed.
  * And the parser for that console. Test support.
  *
  * @module
@@ -75,8 +77,61 @@ exit 0
 `;
 }
 
-/** `/init`: busybox applets, the NIC modules in order, DHCP, the EC2 datasource, power-off. */
-export function guestInit(moduleNames: readonly string[]): string {
+/** What the guest does after the metadata, each result a console line (none: the plain CirrOS boot). */
+export interface GuestChecks {
+  /** A whoami server (test/support/whoami-main.js) to ask over TCP with busybox `nc`: `whoami <answer>`. */
+  readonly whoami?: { readonly host: string; readonly port: number };
+  /**
+   * Pings `target` from the lease's address (`size` data bytes), then adds `spoofed`/32 to eth0 and pings
+   * from it (`spoofedSize` bytes: the outside tells the two apart by length): `ping real|spoofed <received>`.
+   */
+  readonly ping?: {
+    readonly target: string;
+    readonly size: number;
+    readonly spoofed: string;
+    readonly spoofedSize: number;
+  };
+  /** Waits (≤ 20 s) for a global IPv6 address on eth0 (SLAAC), then prints `addr6 …` and `route6 …` lines. */
+  readonly ipv6?: boolean;
+}
+
+/** Pings 3 times and prints `ping NAME <received>` (from busybox's summary line; `none`: no summary). */
+function pingScript(say: (text: string) => string, name: string, args: string): string {
+  return `received=$(ping -c 3 -W 2 ${args} 2>&1 | awk '/packets received/ { print $4 }')
+  ${say(`ping ${name} \${received:-none}`)}`;
+}
+
+/** The {@link GuestChecks} part of `/init` (run once the lease is applied). */
+function checksScript(say: (text: string) => string, checks: GuestChecks): string {
+  const parts: string[] = [];
+  if (checks.whoami !== undefined) {
+    const { host, port } = checks.whoami;
+    parts.push(`answer=$(nc -w 5 ${host} ${port} </dev/null 2>&1 | head -n 1)
+  ${say('whoami $answer')}`);
+  }
+  if (checks.ping !== undefined) {
+    const { target, size, spoofed, spoofedSize } = checks.ping;
+    // The real ping first: it leaves the gateway's neighbour entry, so the spoofed one is sent at once.
+    parts.push(pingScript(say, 'real', `-s ${size} ${target}`));
+    parts.push(`ip addr add ${spoofed}/32 dev eth0
+  ${pingScript(say, 'spoofed', `-s ${spoofedSize} -I ${spoofed} ${target}`)}
+  ip addr del ${spoofed}/32 dev eth0`);
+  }
+  return parts.join('\n  ');
+}
+
+/** The IPv6 part of `/init`: bounded wait for a global address that is no longer tentative, then report. */
+function ipv6Script(say: (text: string) => string): string {
+  return `i=0
+while [ $i -lt 20 ] && ! ip -6 -o addr show dev eth0 scope global | grep -v tentative | grep -q inet6; do
+  i=$((i+1)); sleep 1
+done
+ip -6 -o addr show dev eth0 | while read line; do ${say('addr6 $line')}; done
+ip -6 route show | while read line; do ${say('route6 $line')}; done`;
+}
+
+/** `/init`: busybox applets, the NIC modules in order, DHCP, the EC2 datasource, the checks, power-off. */
+export function guestInit(moduleNames: readonly string[], checks: GuestChecks = {}): string {
   const say = (text: string) => `echo "${GUEST_MARK} ${text}"`;
   return `#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -118,9 +173,11 @@ if udhcpc -i eth0 -n -q -t 10 -T 2 -O staticroutes -O mtu -O ntpsrv -s /etc/udhc
   else
     ${say('failed to read iid from metadata. tried $max')}
   fi
+  ${checksScript(say, checks)}
 else
   ${say('no lease')}
 fi
+${checks.ipv6 === true ? ipv6Script(say) : ''}
 read up idle < /proc/uptime
 ${say('done up $up')}
 poweroff -f
@@ -138,6 +195,11 @@ export interface GuestReport {
   readonly tries: string | undefined;
   readonly metaData: Readonly<Record<string, string>>;
   readonly missing: readonly string[];
+  /** {@link GuestChecks}' results: the whoami answer, pings received by name, `ip -6 -o addr` and routes. */
+  readonly whoami: string | undefined;
+  readonly pings: Readonly<Record<string, string>>;
+  readonly addresses6: readonly string[];
+  readonly routes6: readonly string[];
   readonly done: boolean;
 }
 
@@ -155,6 +217,10 @@ export function parseGuestConsole(text: string): GuestReport {
   let instanceId: string | undefined;
   let tries: string | undefined;
   let done = false;
+  let whoami: string | undefined;
+  const pings: Record<string, string> = {};
+  const addresses6: string[] = [];
+  const routes6: string[] = [];
   for (const line of lines) {
     if (line.startsWith('dhcp event=bound|')) {
       lease = {};
@@ -171,7 +237,26 @@ export function parseGuestConsole(text: string): GuestReport {
       const eq = line.indexOf('=');
       metaData[line.slice(3, eq)] = line.slice(eq + 1);
     } else if (line.startsWith('md-missing ')) missing.push(line.slice('md-missing '.length));
+    else if (line.startsWith('whoami ')) whoami = line.slice('whoami '.length);
+    else if (line.startsWith('ping ')) {
+      const [, name, received] = line.split(' ');
+      if (name !== undefined) pings[name] = received ?? '';
+    } else if (line.startsWith('addr6 ')) addresses6.push(line.slice('addr6 '.length));
+    else if (line.startsWith('route6 ')) routes6.push(line.slice('route6 '.length));
     else if (line.startsWith('done ')) done = true;
   }
-  return { lease, routes, retries, instanceId, tries, metaData, missing, done };
+  return {
+    lease,
+    routes,
+    retries,
+    instanceId,
+    tries,
+    metaData,
+    missing,
+    whoami,
+    pings,
+    addresses6,
+    routes6,
+    done,
+  };
 }

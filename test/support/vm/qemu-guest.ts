@@ -9,11 +9,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { ManagedProcess } from '../process.js';
 import { type CpioEntry, gzipCpio } from './cpio.js';
-import { guestInit, guestUdhcpcScript } from './guest-init.js';
+import { type GuestChecks, guestInit, guestUdhcpcScript } from './guest-init.js';
 import type { GuestKit } from './guest-kit.js';
 
-/** Writes the guest's initramfs (gzip'd newc cpio) to `path`. */
-export async function writeGuestInitrd(kit: GuestKit, path: string): Promise<void> {
+/** Writes the guest's initramfs (gzip'd newc cpio) to `path`, its `/init` doing `checks` too. */
+export async function writeGuestInitrd(kit: GuestKit, path: string, checks: GuestChecks = {}): Promise<void> {
   const entries: CpioEntry[] = [
     ...['bin', 'dev', 'etc', 'lib', 'lib/modules', 'proc', 'sys', 'tmp'].map(
       (dir) => ({ kind: 'dir', path: dir }) as const,
@@ -22,7 +22,12 @@ export async function writeGuestInitrd(kit: GuestKit, path: string): Promise<voi
     {
       kind: 'file',
       path: 'init',
-      data: Buffer.from(guestInit(kit.modules.map((m) => m.name))),
+      data: Buffer.from(
+        guestInit(
+          kit.modules.map((m) => m.name),
+          checks,
+        ),
+      ),
       executable: true,
     },
     { kind: 'file', path: 'etc/udhcpc.script', data: Buffer.from(guestUdhcpcScript()), executable: true },
