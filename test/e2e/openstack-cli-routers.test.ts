@@ -14,7 +14,7 @@ describe('openstack router / floating ip CLI against qdhcp server', () => {
   const { json, ok, fails } = openstackAgainstServer('routers');
 
   test('router with a gateway and an interface, extra routes, a floating IP on a port', {
-    timeout: 300_000,
+    timeout: 600_000,
   }, async () => {
     await ok('network create', '--external', 'public');
     await ok('subnet create', '--network', 'public', '--subnet-range', '172.26.0.0/24', 'public-subnet');

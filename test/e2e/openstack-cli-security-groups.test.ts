@@ -14,7 +14,7 @@ import { openstackAgainstServer } from '../support/openstack-server.js';
 describe('openstack security group CLI against qdhcp server', () => {
   const { json, ok, fails } = openstackAgainstServer('sg');
 
-  test('groups, rules and ports with and without groups', { timeout: 300_000 }, async () => {
+  test('groups, rules and ports with and without groups', { timeout: 600_000 }, async () => {
     const listed = await json<{ Name: string; ID: string }[]>('security group list');
     const defaults = listed.filter((g) => g.Name === 'default');
     assert.equal(defaults.length, 1, JSON.stringify(listed));

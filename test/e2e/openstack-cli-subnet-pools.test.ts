@@ -77,7 +77,7 @@ describe('openstack subnet pool / address scope CLI against qdhcp server', () =>
     assert.match(result.stderr, pattern);
   }
 
-  test('address scopes, subnet pools and subnets allocated from them', { timeout: 300_000 }, async () => {
+  test('address scopes, subnet pools and subnets allocated from them', { timeout: 600_000 }, async () => {
     const scope = await json('address scope create', '--ip-version', '4', 'scope1');
     assert.equal(scope['ip_version'], 4);
     assert.equal(scope['shared'], false);
