@@ -7,7 +7,8 @@
  * - v1 (initial): l2.get_port_by_device, l2.port_bound.
  * - v1, compatible addition: `l2.port_bound` answers `bound` (false: the port is bound to another host,
  *   nothing changed; the role asks again on its next re-read); the port carries its optional
- *   `binding:host_id` (a role whose wired port is bound elsewhere, or moved back to it, reports again).
+ *   `binding:host_id` and `status` (a role whose wired port is bound elsewhere, or not ACTIVE after a
+ *   move through the API and back, reports again).
  *
  * @module
  */
@@ -36,6 +37,8 @@ export const L2Port = Type.Composite([
     'admin_state_up',
     'binding:host_id',
   ]),
+  // Optional so an older server's answer still validates.
+  Type.Partial(Type.Pick(PortResource, ['status'])),
 ]);
 export type L2Port = Static<typeof L2Port>;
 

@@ -63,6 +63,7 @@ export function createL2RpcService(deps: SchedulerDeps) {
         device_owner: view.device_owner,
         admin_state_up: view.admin_state_up,
         'binding:host_id': record.bindingHostId,
+        status: record.status,
       };
       return { port, network };
     },

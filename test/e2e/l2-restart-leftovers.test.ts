@@ -103,6 +103,13 @@ describe('L2 role: host moves and what a killed process left (issue 14)', {
       (await portOf(a.portId))['status'] === 'ACTIVE' ? true : undefined,
     );
     assert.ok(performance.now() - moved < 15_000);
+
+    // Away and back at once: the role's re-read may find the port bound here already, its block back.
+    await move('elsewhere');
+    assert.equal((await move('aio-host'))['status'], 'DOWN');
+    await aio.waitFor('A ACTIVE after away and back', async () =>
+      (await portOf(a.portId))['status'] === 'ACTIVE' ? true : undefined,
+    );
   });
 
   test("kill -9, B's tap gone while down: the restart removes B's chains and its group's set; A stays", async () => {

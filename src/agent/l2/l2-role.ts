@@ -287,8 +287,11 @@ export class L2Role {
     // A wire that failed half-way (the bridge, the report) is finished here; new flooding peers too.
     await this.bridges.ensure(network, links);
     await attachTap(this.deps.plumbing.hostNamespace, link, wired.bridge, network.mtu);
-    // Not bound here (yet, or any more: `binding:host_id` moved through the API and back): report again.
-    if (!wired.bound || port['binding:host_id'] !== this.deps.host) await this.reportBound(wired);
+    // Not bound here, or not ACTIVE (`binding:host_id` moved through the API, maybe back here, puts the L2
+    // block back; or DHCP is pending: an RPC that writes nothing): report again.
+    const bound =
+      wired.bound && port['binding:host_id'] === this.deps.host && (port.status ?? 'ACTIVE') === 'ACTIVE';
+    if (!bound) await this.reportBound(wired);
   }
 
   /** Moves the tap's elements from its filter in the kernel to the port's (only what differs). */
