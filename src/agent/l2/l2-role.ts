@@ -79,6 +79,8 @@ export class L2Role {
   /** Taps that are not ours to wire (no port yet, a DHCP or router port), until the time given. */
   private readonly skipped = new Map<string, number>();
   private readonly refreshWanted = new Set<string>();
+  /** Taps whose last wire or refresh failed (see {@link converge}: leftovers wait for them). */
+  private readonly failing = new Set<string>();
   /** Taps whose groups' rules or members changed (a security group event): their groups re-enforced. */
   private readonly groupsWanted = new Set<string>();
   private readonly bridges: NetworkBridges;
@@ -180,6 +182,7 @@ export class L2Role {
     const present = new Set(taps.map((link) => link.name));
     for (const tap of [...this.wired.keys()]) if (!present.has(tap)) await this.unwire(tap);
     for (const tap of [...this.skipped.keys()]) if (!present.has(tap)) this.skipped.delete(tap);
+    for (const tap of [...this.failing]) if (!present.has(tap)) this.failing.delete(tap);
     const now = Date.now();
     for (const link of taps) {
       const wired = this.wired.get(link.name);
@@ -192,15 +195,13 @@ export class L2Role {
     }
     await this.enforceGroupsOf([...this.groupsWanted].filter((tap) => present.has(tap)));
     await this.pruneSets();
-    if (this.swept) return;
+    // Only once every present tap is wired as it should be (a server away at start must not strip what the
+    // previous process's rules still protect).
+    if (this.swept || this.failing.size > 0) return;
     this.swept = true;
     const groupTaps = [...this.wired].filter(([, w]) => w.groups !== undefined).map(([tap]) => tap);
-    const kept = {
-      table: this.tableReady,
-      groupTaps,
-      base: this.groupsReady,
-      sets: [...this.remoteSets.keys()],
-    };
+    const sets = [...this.remoteSets.keys()];
+    const kept = { table: this.tableReady, groupTaps, base: this.groupsReady, sets };
     await removeLeftovers(this.deps.plumbing.hostNamespace, kept, this.deps.logger);
   }
 
@@ -220,7 +221,9 @@ export class L2Role {
   private async guard(tap: string, work: () => Promise<void>): Promise<void> {
     try {
       await work();
+      this.failing.delete(tap);
     } catch (error) {
+      this.failing.add(tap);
       this.skipped.set(tap, Date.now() + (this.deps.retryMs ?? 2000));
       this.deps.logger.warn({ event: 'l2.tap_failed', tap, error: errorText(error) }, 'tap not wired');
     }
