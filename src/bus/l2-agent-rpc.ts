@@ -5,6 +5,10 @@
  *
  * History of `qdhcp.l2-agent` methods:
  * - v1 (initial): l2.get_port_by_device, l2.port_bound.
+ * - v1, compatible addition: `l2.port_bound` answers `bound` (false: the port is bound to another host,
+ *   nothing changed; the role asks again on its next re-read); the port carries its optional
+ *   `binding:host_id` and `status` (a role whose wired port is bound elsewhere, or not ACTIVE after a
+ *   move through the API and back, reports again).
  *
  * @module
  */
@@ -31,7 +35,10 @@ export const L2Port = Type.Composite([
     'port_security_enabled',
     'device_owner',
     'admin_state_up',
+    'binding:host_id',
   ]),
+  // Optional so an older server's answer still validates.
+  Type.Partial(Type.Pick(PortResource, ['status'])),
 ]);
 export type L2Port = Static<typeof L2Port>;
 
@@ -55,7 +62,13 @@ export const GetPortByDeviceResult = Type.Object({
  * `update_device_down` leaves it to Nova to unbind).
  */
 export const PortBoundParams = Type.Object({ host: Host, port_id: Id, up: Type.Boolean() });
-export const PortBoundResult = Type.Object({});
+export const PortBoundResult = Type.Object({
+  /**
+   * Whether the report took effect; false when the port is bound to another host (`binding:host_id` moved
+   * through the API, Neutron's "Device … not bound to the agent host"). Absent from older servers: taken.
+   */
+  bound: Type.Optional(Type.Boolean()),
+});
 
 /** Every method: its name, params schema and result schema. */
 export const L2_AGENT_METHODS = {

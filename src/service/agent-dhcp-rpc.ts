@@ -24,6 +24,7 @@ import {
   type Queryable,
   subnetsRepository,
 } from '../db/index.js';
+import { isAutoAddressSubnet } from '../ipam/subnet-rules.js';
 import { RESERVED_DHCP_PORT } from './agent-service.js';
 import type { AllocationCache } from './allocation-cache.js';
 import { formatTimestamp } from './clock.js';
@@ -139,7 +140,10 @@ export function createDhcpRpcService(
     const existing = port?.fixedIps ?? [];
     const requested = wanted.map((subnetId) => {
       const kept = existing.find((ip) => ip.subnetId === subnetId);
-      return kept ? { subnet_id: subnetId, ip_address: kept.ipAddress } : { subnet_id: subnetId };
+      // An automatic (SLAAC, stateless) address cannot be named in a request (Neutron refuses it too):
+      // the port's EUI-64 address there is kept by allocateFixedIps from `existing`.
+      const auto = subnets.some((s) => s.id === subnetId && isAutoAddressSubnet(s));
+      return kept && !auto ? { subnet_id: subnetId, ip_address: kept.ipAddress } : { subnet_id: subnetId };
     });
     const allocated = loadAllocations(
       await portsRepository.allocatedBySubnet(

@@ -51,6 +51,67 @@ forEachAgentBackend('l2.get_port_by_device / l2.port_bound', (client) => {
     assert.equal(down['binding:host_id'], 'h1', 'the binding stays (Nova unbinds)');
   });
 
+  test('binding:host_id moved through the API: DOWN until the new host reports; the old host is ignored', async () => {
+    const l2 = createL2Rpc(client.plane().bus);
+    const net = await client.request('POST', '/v2.0/networks', { network: { name: 'moved' } });
+    const networkId = (net.body['network'] as { id: string }).id;
+    await client.request('POST', '/v2.0/subnets', {
+      subnet: { network_id: networkId, cidr: '10.94.1.0/24', ip_version: 4 },
+    });
+    const created = await client.request('POST', '/v2.0/ports', {
+      port: { network_id: networkId, device_owner: 'compute:nova' },
+    });
+    const portId = (created.body['port'] as { id: string }).id;
+    const device = `tap${portId.slice(0, 11)}`;
+    const view = async () =>
+      (await client.request('GET', `/v2.0/ports/${portId}`)).body['port'] as Record<string, unknown>;
+    const move = async (host: string) => {
+      const reply = await client.request('PUT', `/v2.0/ports/${portId}`, {
+        port: { 'binding:host_id': host },
+      });
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      return reply.body['port'] as Record<string, unknown>;
+    };
+
+    assert.deepEqual(await l2.call('l2.port_bound', { host: 'h1', port_id: portId, up: true }), {
+      bound: true,
+    });
+    assert.equal((await view())['status'], 'ACTIVE');
+
+    const moved = await move('h2');
+    assert.equal(moved['binding:host_id'], 'h2');
+    assert.equal(moved['status'], 'DOWN', 'the L2 block is back until h2 reports');
+    assert.equal(moved['binding:vif_type'], 'binding_failed', 'no L2 role on h2');
+    assert.equal(
+      (await l2.call('l2.get_port_by_device', { host: 'h2', device })).port?.['binding:host_id'],
+      'h2',
+    );
+
+    // The old host's reports (its tap is still there) change nothing.
+    assert.deepEqual(await l2.call('l2.port_bound', { host: 'h1', port_id: portId, up: true }), {
+      bound: false,
+    });
+    assert.deepEqual(await l2.call('l2.port_bound', { host: 'h1', port_id: portId, up: false }), {
+      bound: false,
+    });
+    assert.equal((await view())['status'], 'DOWN');
+    assert.equal((await view())['binding:host_id'], 'h2');
+
+    assert.deepEqual(await l2.call('l2.port_bound', { host: 'h2', port_id: portId, up: true }), {
+      bound: true,
+    });
+    const bound = await view();
+    assert.equal(bound['status'], 'ACTIVE');
+    assert.equal(bound['binding:vif_type'], 'bridge');
+
+    const unbound = await move('');
+    assert.equal(unbound['status'], 'DOWN');
+    assert.equal(unbound['binding:vif_type'], 'unbound');
+    assert.deepEqual(await l2.call('l2.port_bound', { host: 'h2', port_id: portId, up: false }), {
+      bound: false,
+    });
+  });
+
   test('a device name that is not tap + 11 id characters is refused at the edge', async () => {
     const l2 = createL2Rpc(client.plane().bus);
     await assert.rejects(l2.call('l2.get_port_by_device', { host: 'h1', device: 'tap%' }), (error: Error) =>

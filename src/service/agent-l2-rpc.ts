@@ -62,6 +62,8 @@ export function createL2RpcService(deps: SchedulerDeps) {
         port_security_enabled: view.port_security_enabled,
         device_owner: view.device_owner,
         admin_state_up: view.admin_state_up,
+        'binding:host_id': record.bindingHostId,
+        status: record.status,
       };
       return { port, network };
     },
@@ -69,14 +71,18 @@ export function createL2RpcService(deps: SchedulerDeps) {
     /**
      * Up: `binding:host_id` = the host, `binding:vif_type` = `bridge`, the port's L2 block lifted (ACTIVE
      * when no other block is left: src/service/provisioning-blocks.ts). Down (from the bound host): the L2
-     * block back, status DOWN, binding kept (Neutron's `update_device_down`; Nova unbinds). Unknown port:
-     * nothing. Nothing is written when nothing changes.
+     * block back, status DOWN, binding kept (Neutron's `update_device_down`; Nova unbinds). Up or down
+     * from a host the port is not bound to (its `binding:host_id` moved through the API: the new host's
+     * report is awaited, src/service/provisioning-blocks.ts `rebindIfMoved`), or for an unknown port:
+     * nothing, answered `bound: false` (ML2's "Device … not bound to the agent host"). Nothing is written
+     * when nothing changes.
      */
     async portBound(params: L2MethodParams<'l2.port_bound'>): Promise<L2MethodResult<'l2.port_bound'>> {
-      await runMutation(deps, async (scope) => {
+      return runMutation(deps, async (scope) => {
         const port = await portsRepository.get(scope.tx, params.port_id);
-        if (port === undefined) return;
-        if (!params.up && port.bindingHostId !== params.host) return;
+        if (port === undefined) return { bound: false };
+        const elsewhere = port.bindingHostId !== '' && port.bindingHostId !== params.host;
+        if (elsewhere || (!params.up && port.bindingHostId !== params.host)) return { bound: false };
         if (params.up) await provisioningRepository.markReady(scope.tx, port.id, 'l2');
         else await provisioningRepository.clearReady(scope.tx, port.id, 'l2');
         const bound = params.up
@@ -90,7 +96,7 @@ export function createL2RpcService(deps: SchedulerDeps) {
           next.status === port.status &&
           next.bindingHostId === port.bindingHostId &&
           next.bindingVifType === port.bindingVifType;
-        if (unchanged) return;
+        if (unchanged) return { bound: true };
         await scope.lockNetwork(port.networkId);
         const updated: PortRecord = {
           ...next,
@@ -105,8 +111,8 @@ export function createL2RpcService(deps: SchedulerDeps) {
           port.networkId,
           portView(updated, config.dnsDomain, true),
         );
+        return { bound: true };
       });
-      return {};
     },
   };
 }

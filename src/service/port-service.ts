@@ -39,6 +39,7 @@ import {
   portMembershipChanged,
   updatedPortGroups,
 } from './port-security-groups.js';
+import { rebindIfMoved } from './provisioning-blocks.js';
 import { routerChanged } from './router-scheduler.js';
 import { disassociateFloatingIps, isServicePortInUse } from './service-ports.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
@@ -260,7 +261,8 @@ export function createPortService(deps: PortServiceDeps) {
       : undefined;
     const fixedIps = allocation?.fixedIps ?? current.fixedIps;
     const now = formatTimestamp(clock());
-    const updated = updatedPortRecord(current, input, { mac, deviceOwner, fixedIps, securityGroups, now });
+    const next = updatedPortRecord(current, input, { mac, deviceOwner, fixedIps, securityGroups, now });
+    const updated = await rebindIfMoved(scope.tx, current, next, clock(), config.agentDownTime);
     checkAddressPairs(updated);
     checkGroupsWithoutPortSecurity(current, input, updated);
     await portsRepository.update(scope.tx, updated);

@@ -26,6 +26,7 @@ import {
   type Queryable,
   subnetsRepository,
 } from '../db/index.js';
+import { isAlive } from './scheduler.js';
 
 /** Whether the port waits for a host to wire it (see the module comment). */
 export function needsWiring(deviceOwner: string): boolean {
@@ -53,4 +54,36 @@ export async function provisioningBlocks(db: Queryable, port: PortRecord): Promi
 /** The status the port's provisioning gives it. */
 export async function provisionedStatus(db: Queryable, port: PortRecord): Promise<'ACTIVE' | 'DOWN'> {
   return (await provisioningBlocks(db, port)).length === 0 ? 'ACTIVE' : 'DOWN';
+}
+
+/** The agent type of an L2 role (a host that wires taps), as Neutron's linuxbridge agent reports it. */
+const L2_AGENT_TYPE = 'Linux bridge agent';
+
+/**
+ * A port whose `binding:host_id` an update changed is bound again, as ML2 does (Neutron's
+ * `_bind_port_if_needed` for the new host, and the L2 provisioning block added back): the L2 readiness
+ * is cleared, so the port is `DOWN` until the new host's L2 role reports its tap wired (`l2.port_bound
+ * up` from that host; from any other host it is ignored, src/service/agent-l2-rpc.ts). `binding:vif_type`:
+ * `bridge` when the new host runs a live L2 role (the linuxbridge mechanism driver binds then),
+ * `binding_failed` when it runs none, `unbound` for an empty host. Unchanged host: the port as given.
+ */
+export async function rebindIfMoved(
+  tx: Queryable,
+  current: PortRecord,
+  updated: PortRecord,
+  now: Date,
+  agentDownTime: number,
+): Promise<PortRecord> {
+  if (updated.bindingHostId === current.bindingHostId) return updated;
+  await provisioningRepository.clearReady(tx, updated.id, 'l2');
+  const host = updated.bindingHostId;
+  const agent = host === '' ? undefined : await agentsRepository.getByTypeAndHost(tx, L2_AGENT_TYPE, host);
+  const vifType =
+    host === ''
+      ? 'unbound'
+      : agent !== undefined && isAlive(agent, now, agentDownTime)
+        ? 'bridge'
+        : 'binding_failed';
+  const rebound = { ...updated, bindingVifType: vifType };
+  return { ...rebound, status: await provisionedStatus(tx, rebound) };
 }

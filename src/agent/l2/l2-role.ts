@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { type L2MethodResult, type L2Port, TAP_DEVICE_PATTERN } from '../../bus/l2-agent-rpc.js';
-import type { SecurityGroupEventV1 } from '../../bus/security-group-rpc.js';
+import { type L2Port, TAP_DEVICE_PATTERN } from '../../bus/l2-agent-rpc.js';
+import type { SecurityGroupEventV1, SecurityGroupResult } from '../../bus/security-group-rpc.js';
 import { errorText } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { runIpBatch } from '../../linux/ip-batch.js';
@@ -26,7 +26,7 @@ import {
 } from '../../linux/iptables-sg.js';
 import { ipsetChangeLines, type PortGroupsSpec } from '../../linux/iptables-sg-rules.js';
 import { LinkWatch } from '../../linux/link-watch.js';
-import { ensureBridge, readLinks } from '../../linux/network-plumbing.js';
+import { readLinks } from '../../linux/network-plumbing.js';
 import { applyNft } from '../../linux/nft-l2.js';
 import {
   dropTableScript,
@@ -35,17 +35,16 @@ import {
   tableScript,
 } from '../../linux/nft-l2-rules.js';
 import type { ObservedLink } from '../../linux/observed-links.js';
-import { bridgeFor } from '../desired-plumbing.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
 import type { L2Rpc } from './l2-rpc.js';
+import { removeLeftovers } from './leftovers.js';
 import { portFilterOf } from './port-filter.js';
 import { groupsConcerning, portGroupsOf } from './port-groups.js';
 import type { SecurityGroupRpc } from './security-group-client.js';
+import { attachTap, NetworkBridges } from './tap-wiring.js';
 
 const TAP = new RegExp(TAP_DEVICE_PATTERN);
-
-/** A port's network as the L2 contract answers it (no ports). */
-type L2Network = NonNullable<L2MethodResult<'l2.get_port_by_device'>['network']>;
+type SecurityGroupInfo = SecurityGroupResult<'securitygroups.info'>;
 
 /** A tap this role wired: its port and the filter in the kernel (undefined: unprotected). */
 interface WiredTap {
@@ -80,8 +79,11 @@ export class L2Role {
   /** Taps that are not ours to wire (no port yet, a DHCP or router port), until the time given. */
   private readonly skipped = new Map<string, number>();
   private readonly refreshWanted = new Set<string>();
-  /** Bridge → its spec as last made (JSON): a changed peer list is converged on the next refresh. */
-  private readonly uplinks = new Map<string, string>();
+  /** Taps whose last wire or refresh failed (see {@link converge}: leftovers wait for them). */
+  private readonly failing = new Set<string>();
+  /** Taps whose groups' rules or members changed (a security group event): their groups re-enforced. */
+  private readonly groupsWanted = new Set<string>();
+  private readonly bridges: NetworkBridges;
   private readonly watch: LinkWatch;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -92,12 +94,15 @@ export class L2Role {
   /** The remote-group ipsets in the kernel → their members (shared by every port naming the group). */
   private readonly remoteSets = new Map<string, readonly string[]>();
   private again = false;
+  /** Whether what a previous process left was removed (once, after the first converge: leftovers.ts). */
+  private swept = false;
   private stopped = false;
   /** Milliseconds of the last protection changes (apply → nft done), newest last, at most 1,000. */
   readonly updateLatenciesMs: number[] = [];
 
   constructor(private readonly deps: L2RoleDeps) {
     this.watch = new LinkWatch(deps.plumbing.hostNamespace, () => this.trigger());
+    this.bridges = new NetworkBridges(deps.plumbing);
   }
 
   start(): void {
@@ -129,8 +134,10 @@ export class L2Role {
       if (this.deps.securityGroups === undefined) return;
       const { securityGroupIds, portIds } = message as SecurityGroupEventV1;
       for (const [tap, wired] of this.wired) {
-        if (portIds.includes(wired.portId) || securityGroupIds.some((id) => wired.concerning.has(id)))
-          this.refreshWanted.add(tap);
+        // A port the event names may have new addresses too (an L2-only host gets no port events): re-read;
+        // the others only have new rules or members: their groups, from one info call for all of them.
+        if (portIds.includes(wired.portId)) this.refreshWanted.add(tap);
+        else if (securityGroupIds.some((id) => wired.concerning.has(id))) this.groupsWanted.add(tap);
       }
       this.trigger();
       return;
@@ -175,6 +182,7 @@ export class L2Role {
     const present = new Set(taps.map((link) => link.name));
     for (const tap of [...this.wired.keys()]) if (!present.has(tap)) await this.unwire(tap);
     for (const tap of [...this.skipped.keys()]) if (!present.has(tap)) this.skipped.delete(tap);
+    for (const tap of [...this.failing]) if (!present.has(tap)) this.failing.delete(tap);
     const now = Date.now();
     for (const link of taps) {
       const wired = this.wired.get(link.name);
@@ -185,13 +193,37 @@ export class L2Role {
         await this.guard(link.name, () => this.refresh(link, wired, links));
       }
     }
+    await this.enforceGroupsOf([...this.groupsWanted].filter((tap) => present.has(tap)));
     await this.pruneSets();
+    // Only once every present tap is wired as it should be (a server away at start must not strip what the
+    // previous process's rules still protect).
+    if (this.swept || this.failing.size > 0) return;
+    this.swept = true;
+    const groupTaps = [...this.wired].filter(([, w]) => w.groups !== undefined).map(([tap]) => tap);
+    const sets = [...this.remoteSets.keys()];
+    const kept = { table: this.tableReady, groupTaps, base: this.groupsReady, sets };
+    await removeLeftovers(this.deps.plumbing.hostNamespace, kept, this.deps.logger);
+  }
+
+  /** The groups of taps whose groups only changed: one `securitygroups.info` for all, then each one's chains. */
+  private async enforceGroupsOf(taps: readonly string[]): Promise<void> {
+    this.groupsWanted.clear();
+    const client = this.deps.securityGroups;
+    const wired = taps.flatMap((tap) => {
+      const entry = this.wired.get(tap);
+      return entry === undefined ? [] : [{ tap, entry }];
+    });
+    if (client === undefined || wired.length === 0) return;
+    const info = await client.info(this.deps.host, [...new Set(wired.map(({ entry }) => entry.portId))]);
+    for (const { tap, entry } of wired) await this.guard(tap, () => this.enforceGroups(tap, entry, info));
   }
 
   private async guard(tap: string, work: () => Promise<void>): Promise<void> {
     try {
       await work();
+      this.failing.delete(tap);
     } catch (error) {
+      this.failing.add(tap);
       this.skipped.set(tap, Date.now() + (this.deps.retryMs ?? 2000));
       this.deps.logger.warn({ event: 'l2.tap_failed', tap, error: errorText(error) }, 'tap not wired');
     }
@@ -210,7 +242,7 @@ export class L2Role {
       this.skipped.set(tap, Number.POSITIVE_INFINITY);
       return;
     }
-    const bridge = await this.ensureNetworkBridge(network, links);
+    const bridge = await this.bridges.ensure(network, links);
     const wired: WiredTap = {
       portId: port.id,
       bridge,
@@ -224,37 +256,16 @@ export class L2Role {
     // protected before it joins the bridge, so it is never in it unprotected.
     this.wired.set(tap, wired);
     await this.protect(tap, wired, port);
-    await this.attach(link, bridge, network.mtu);
+    await attachTap(this.deps.plumbing.hostNamespace, link, bridge, network.mtu);
     await this.reportBound(wired);
     this.deps.logger.info({ event: 'l2.tap_wired', tap, port: port.id, bridge }, 'instance tap wired');
   }
 
-  /**
-   * The network's bridge and uplink, the ones the DHCP side uses (`bridgeFor`: `brq…` with its uplink, or
-   * the operator's bridge of `bridge_mappings`); made again only when the spec changed since (the VXLAN
-   * flooding peers: a host came or went) or the bridge is gone. Returns the bridge's name.
-   */
-  private async ensureNetworkBridge(network: L2Network, links: ReadonlyMap<string, ObservedLink>) {
-    const spec = bridgeFor({ ...network, subnets: [], ports: [] }, this.deps.plumbing);
-    const key = JSON.stringify(spec);
-    if (this.uplinks.get(spec.bridge) === key && links.has(spec.bridge)) return spec.bridge;
-    await ensureBridge(this.deps.plumbing.hostNamespace, spec, links);
-    this.uplinks.set(spec.bridge, key);
-    return spec.bridge;
-  }
-
-  /** The tap in its bridge, with the network's MTU, up (no `ip` process when it already is). */
-  private async attach(link: ObservedLink, bridge: string, mtu: number): Promise<void> {
-    const lines: string[] = [];
-    if (link.master !== bridge) lines.push(`link set dev ${link.name} master ${bridge}`);
-    if (mtu > 0 && link.mtu !== mtu) lines.push(`link set dev ${link.name} mtu ${mtu}`);
-    if (!link.up) lines.push(`link set dev ${link.name} up`);
-    await runIpBatch(this.deps.plumbing.hostNamespace, lines);
-  }
-
   private async reportBound(wired: WiredTap): Promise<void> {
-    await this.deps.rpc.call('l2.port_bound', { host: this.deps.host, port_id: wired.portId, up: true });
-    wired.bound = true;
+    const report = { host: this.deps.host, port_id: wired.portId, up: true };
+    const reply = await this.deps.rpc.call('l2.port_bound', report);
+    // false: the port is bound to another host (moved through the API); asked again on every re-read.
+    wired.bound = reply.bound !== false;
   }
 
   private async refresh(
@@ -277,9 +288,13 @@ export class L2Role {
     }
     await this.protect(tap, wired, port);
     // A wire that failed half-way (the bridge, the report) is finished here; new flooding peers too.
-    await this.ensureNetworkBridge(network, links);
-    await this.attach(link, wired.bridge, network.mtu);
-    if (!wired.bound) await this.reportBound(wired);
+    await this.bridges.ensure(network, links);
+    await attachTap(this.deps.plumbing.hostNamespace, link, wired.bridge, network.mtu);
+    // Not bound here, or not ACTIVE (`binding:host_id` moved through the API, maybe back here, puts the L2
+    // block back; or DHCP is pending: an RPC that writes nothing): report again.
+    const bound =
+      wired.bound && port['binding:host_id'] === this.deps.host && (port.status ?? 'ACTIVE') === 'ACTIVE';
+    if (!bound) await this.reportBound(wired);
   }
 
   /** Moves the tap's elements from its filter in the kernel to the port's (only what differs). */
@@ -292,11 +307,11 @@ export class L2Role {
    * The port's security groups into iptables: member sets first (element changes only), then the port's
    * two chains when its rules changed. Before the tap joins the bridge on a wire (see {@link wire}).
    */
-  private async enforceGroups(tap: string, wired: WiredTap): Promise<void> {
+  private async enforceGroups(tap: string, wired: WiredTap, batch?: SecurityGroupInfo): Promise<void> {
     const client = this.deps.securityGroups;
     if (client === undefined) return;
     const namespace = this.deps.plumbing.hostNamespace;
-    const info = await client.info(this.deps.host, [wired.portId]);
+    const info = batch ?? (await client.info(this.deps.host, [wired.portId]));
     wired.concerning = groupsConcerning(wired.portId, info);
     const next = portGroupsOf(tap, wired.portId, info);
     if (next === undefined) {
