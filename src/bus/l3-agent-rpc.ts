@@ -10,6 +10,7 @@
  *
  * History of `qdhcp.l3-agent` methods:
  * - v1 (initial): agent.report_role_state, l3.sync_routers; event qdhcp.router-event v1.
+ * - v1, compatible: a port address may carry its subnet's `ipv6RaMode` and `dnsNameservers` (issue 15).
  *
  * @module
  */
@@ -25,6 +26,10 @@ export const L3RouterPortAddress = Type.Object({
   cidr: Type.String({ minLength: 1, maxLength: 64 }),
   ipVersion: Type.Union([Type.Literal(4), Type.Literal(6)]),
   gatewayIp: Type.Union([Address, Type.Null()]),
+  // IPv6 subnets (issue 15): what the router's advertisements say. Optional, so an agent or server of
+  // before them still speaks v1: without them the router advertises nothing.
+  ipv6RaMode: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+  dnsNameservers: Type.Optional(Type.Array(Address, { maxItems: 64 })),
 });
 
 export const L3RouterPort = Type.Object({

@@ -14,6 +14,7 @@ import { L2Role } from '../agent/l2/l2-role.js';
 import type { RouterMetadata } from '../agent/metadata-proxy/router-metadata.js';
 import { routerNamespaceName } from '../agent/naming.js';
 import type { PlumbingSettings } from '../agent/plumbing-settings.js';
+import { AdvertisingRouterDataPlane } from '../agent/router/advertising-router-data-plane.js';
 import type { L3Rpc } from '../agent/router/l3-rpc.js';
 import { LinuxRouterDataPlane } from '../agent/router/linux-router-data-plane.js';
 import { MetadataRouterDataPlane } from '../agent/router/metadata-router-data-plane.js';
@@ -23,6 +24,7 @@ import type { RouterDataPlane } from '../agent/router/router-spec.js';
 import type { AgentConfig } from '../agent/runtime/agent-config.js';
 import { Heartbeat } from '../agent/runtime/heartbeat.js';
 import type { Logger } from '../common/logger.js';
+import { openIcmp6InNamespace } from '../linux/namespace-icmp6.js';
 
 /** What the roles need from the composition root (qdhcp's control plane only). */
 export interface RoleDeps {
@@ -44,7 +46,8 @@ export interface RunningRoles {
 
 /**
  * The L3 role's data plane: the one handed in (tests), else, when the role is on and qdhcp's control plane
- * drives it, routers on Linux with metadata in each router namespace on the agent's one proxy.
+ * drives it, routers on Linux with metadata in each router namespace on the agent's one proxy and IPv6
+ * router advertisements on their interfaces from the agent's one sender.
  */
 export function routerDataPlaneOf(
   config: AgentConfig,
@@ -61,12 +64,12 @@ export function routerDataPlaneOf(
     bridgeFor: (port) => routerPortBridge(port, plumbing),
     logger: logger.child({ component: 'routers' }),
   });
-  return new MetadataRouterDataPlane(
-    linux,
-    metadata,
-    (routerId) => routerNamespaceName(routerId, plumbing.namespacePrefix),
+  const namespaceOf = (routerId: string) => routerNamespaceName(routerId, plumbing.namespacePrefix);
+  return new AdvertisingRouterDataPlane(new MetadataRouterDataPlane(linux, metadata, namespaceOf, logger), {
+    namespaceOf,
+    open: openIcmp6InNamespace,
     logger,
-  );
+  });
 }
 
 function isRouterEvent(message: unknown): boolean {
@@ -162,6 +165,7 @@ export function startRoles(
     async close() {
       await Promise.all(heartbeats.map((h) => h.stop()));
       await routers?.stop();
+      await dataPlane?.close?.();
     },
   };
 }

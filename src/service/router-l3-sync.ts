@@ -44,6 +44,10 @@ async function portSpec(
       cidr: subnet.cidr,
       ipVersion: subnet.ipVersion,
       gatewayIp: subnet.gatewayIp,
+      ...(subnet.ipVersion === 6 && {
+        ipv6RaMode: subnet.ipv6RaMode,
+        dnsNameservers: [...subnet.dnsNameservers],
+      }),
     });
   }
   return {

@@ -14,12 +14,19 @@ import {
   type SubnetRecord,
   subnetsRepository,
 } from '../db/index.js';
-import { eui64Address, formatIp, isAutoAddressSubnet, ROUTER_INTERFACE_OWNERS_SNAT } from '../ipam/index.js';
+import {
+  DEVICE_OWNER_ROUTER_INTERFACE,
+  eui64Address,
+  formatIp,
+  isAutoAddressSubnet,
+  ROUTER_INTERFACE_OWNERS_SNAT,
+} from '../ipam/index.js';
 import { formatTimestamp } from './clock.js';
 import { type RequestContext, visibilityScope } from './context.js';
 import type { SubnetInput } from './inputs.js';
 import { AUTO_DELETE_PORT_OWNERS } from './network-service.js';
 import { checkRevision, ownerProject, requireNetworkAccess, requireOwner, visibleOr404 } from './policy.js';
+import { routerChanged } from './router-scheduler.js';
 import { addressNewSubnet } from './subnet-from-pool.js';
 import { storedCidr, validateSubnetUpdate } from './subnet-rules.js';
 import { runMutation, type UnitOfWorkDeps, type WriteScope } from './unit-of-work.js';
@@ -160,6 +167,14 @@ export function createSubnetService(deps: SubnetServiceDeps) {
         };
         await subnetsRepository.update(scope.tx, updated);
         await networksRepository.bumpRevision(scope.tx, updated.networkId);
+        // An IPv6 subnet's DNS servers are in its routers' advertisements (RDNSS): those routers changed.
+        if (updated.ipVersion === 6 && changes.dnsNameservers !== undefined) {
+          for (const holder of await portsRepository.holdersOfSubnet(scope.tx, id)) {
+            if (holder.deviceOwner !== DEVICE_OWNER_ROUTER_INTERFACE) continue;
+            const port = await portsRepository.get(scope.tx, holder.portId);
+            if (port !== undefined && port.deviceId !== '') await routerChanged(scope, deps, port.deviceId);
+          }
+        }
         await scope.emit('subnet', 'updated', id, updated.networkId, subnetView(updated));
         return subnetView(updated);
       });

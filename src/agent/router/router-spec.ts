@@ -18,6 +18,13 @@ export interface RouterPortAddress {
   readonly ipVersion: 4 | 6;
   /** The subnet's `gateway_ip` (for the gateway port: the external next hop), or null. */
   readonly gatewayIp: string | null;
+  /**
+   * IPv6: the subnet's `ipv6_ra_mode` (`slaac`, `dhcpv6-stateless`, `dhcpv6-stateful`); set on an interface,
+   * the router advertises the subnet (router-advertisement.ts). Absent or null: no advertisement.
+   */
+  readonly ipv6RaMode?: string | null;
+  /** The subnet's `dns_nameservers` (RDNSS of the router's advertisements for slaac subnets, as Neutron). */
+  readonly dnsNameservers?: readonly string[];
 }
 
 /** A router port: an interface on a tenant network (`qr-`) or the gateway on the external network (`qg-`). */
@@ -70,10 +77,13 @@ export interface RouterSpec {
 /**
  * The Linux side of the L3 role. `apply` converges one router to `spec` (idempotent, incremental: a floating
  * IP change is a map element, not a table rewrite); `remove` takes everything of the router away; `list`
- * names the routers found on the host at start-up (so a restart converges instead of flushing).
+ * names the routers found on the host at start-up (so a restart converges instead of flushing); `close`
+ * releases what it holds in the agent process when the agent stops.
  */
 export interface RouterDataPlane {
   apply(spec: RouterSpec): Promise<void>;
   remove(routerId: string): Promise<void>;
   list(): Promise<readonly string[]>;
+  /** Releases what the data plane holds in this process (sockets, timers); the routers stay. Optional. */
+  close?(): Promise<void>;
 }

@@ -1,10 +1,11 @@
 import type { RaPrefix, RouterAdvertisement } from '../../../dhcpv6/index.js';
 import { cidrContains, parseCidr, parseIp } from '../../../ipam/index.js';
 import { type AgentNetwork, type AgentPort, ROUTER_INTERFACE_OWNERS, type Subnet } from '../../model.js';
+import { subnetAdvertiser } from './subnet-advertiser.js';
 
 /** radvd's defaults, which Neutron's router advertisements use (AdvValidLifetime, AdvPreferredLifetime). */
-const VALID_SECONDS = 86_400;
-const PREFERRED_SECONDS = 14_400;
+export const VALID_SECONDS = 86_400;
+export const PREFERRED_SECONDS = 14_400;
 /** RDNSS lifetime: three times the longest interval between advertisements (RFC 8106 §5.1's advice). */
 export const MAX_ADVERTISEMENT_INTERVAL_SECONDS = 60;
 
@@ -22,16 +23,15 @@ function ipv6(text: string): bigint | undefined {
 }
 
 /**
- * What the DHCP namespace advertises (issue 15, beyond Neutron): the subnets with `ipv6_ra_mode` set and no
- * router interface on them — a router's own advertisements are the router's — with router lifetime 0
+ * What the DHCP namespace advertises (issue 15, beyond Neutron): the subnets subnet-advertiser.ts gives to the
+ * DHCP namespace (`ipv6_ra_mode` set, no router interface on them: the router's own RAs carry those), with router lifetime 0
  * (the namespace is nobody's default router), M and O per mode (stateful: M+O, addresses by DHCPv6;
  * stateless: O), A on slaac and stateless prefixes, the network's MTU and as DNS the subnets'
  * `dns_nameservers`, else the DHCP port's address on them. Undefined when nothing is to be advertised.
  */
 export function advertisementOf(network: AgentNetwork, dhcpPort: AgentPort): RouterAdvertisement | undefined {
   const advertised = network.subnets.filter(
-    (subnet) =>
-      subnet.ip_version === 6 && subnet.ipv6_ra_mode != null && !hasRouterInterface(network, subnet),
+    (subnet) => subnetAdvertiser(subnet, hasRouterInterface(network, subnet)) === 'dhcp',
   );
   const prefixes: RaPrefix[] = [];
   const dns: bigint[] = [];
