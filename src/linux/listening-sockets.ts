@@ -79,7 +79,7 @@ export function descriptorMatches(fd: number, spec: ListeningSocketSpec): boolea
 
 export class ListeningSockets {
   readonly #held = new Map<number, ListeningSocketSpec>();
-  readonly #inherited = new Map<string, number>();
+  readonly #inherited = new Map<string, HeldSocket>();
   #opened = 0;
   #adopted = 0;
   #mismatched = 0;
@@ -91,7 +91,7 @@ export class ListeningSockets {
    */
   acquire(spec: ListeningSocketSpec): number {
     const key = socketKey(spec);
-    const inherited = this.#inherited.get(key);
+    const inherited = this.#inherited.get(key)?.fd;
     if (inherited !== undefined) {
       this.#inherited.delete(key);
       if (descriptorMatches(inherited, spec)) {
@@ -132,16 +132,28 @@ export class ListeningSockets {
     for (const { spec, fd } of sockets) {
       const key = socketKey(spec);
       const previous = this.#inherited.get(key);
-      if (previous !== undefined) closeSync(previous);
-      this.#inherited.set(key, fd);
+      if (previous !== undefined) closeSync(previous.fd);
+      this.#inherited.set(key, { spec, fd });
     }
   }
 
-  /** Closes inherited descriptors nobody asked for (their network is no longer served); returns how many. */
-  closeUnclaimed(): number {
-    const count = this.#inherited.size;
-    for (const fd of this.#inherited.values()) closeSync(fd);
-    this.#inherited.clear();
+  /** The specs of inherited descriptors nobody has asked for yet. */
+  unclaimed(): ListeningSocketSpec[] {
+    return [...this.#inherited.values()].map(({ spec }) => spec);
+  }
+
+  /**
+   * Closes the inherited descriptors nobody asked for that `which` selects (all by default: their network
+   * is no longer served; a router's, when the router is removed); returns how many.
+   */
+  closeUnclaimed(which: (spec: ListeningSocketSpec) => boolean = () => true): number {
+    let count = 0;
+    for (const [key, { spec, fd }] of this.#inherited) {
+      if (!which(spec)) continue;
+      closeSync(fd);
+      this.#inherited.delete(key);
+      count += 1;
+    }
     return count;
   }
 

@@ -55,6 +55,36 @@ function waitForServedNetworks(agent: RunningAgent): LoadStateForTakeover {
   };
 }
 
+/**
+ * Until every router metadata listener received from the running agent is adopted by this agent's router
+ * data plane (its router sync reached the router) or let go (the router is gone here): until then only the
+ * running agent accepts on it, and closing it (`closeUnclaimed`) before the running agent goes would leave
+ * metadata through that router refused until the sync binds it again. Not the takeover's condition: past
+ * `deadline` (the L3 role cannot reach its server, a router keeps failing) the rest are closed as before,
+ * and said so — DHCP, DNS and forwarding do not wait on it.
+ */
+async function routerListenersAdopted(
+  agent: RunningAgent,
+  config: AgentConfig,
+  deadline: number,
+  logger: Logger,
+): Promise<void> {
+  // Without the L3 role nothing here adopts them: the running agent had it, this one does not.
+  if (!config.roles.has('l3') || config.rpc === 'neutron') return;
+  for (;;) {
+    const waiting = agent.routerMetadata.handedOverWaiting();
+    if (waiting.length === 0) return;
+    if (Date.now() > deadline) {
+      logger.warn(
+        { event: 'agent.router_metadata_not_adopted', namespaces: waiting },
+        'router metadata listeners not adopted in time: closed, bound again when their routers converge',
+      );
+      return;
+    }
+    await sleep(100);
+  }
+}
+
 export interface HandoverOptions {
   /** Take over from the agent running with the same state dir (`qdhcp agent --takeover`). */
   readonly takeover: boolean;
@@ -90,6 +120,7 @@ export async function startAgentWithHandover(
     try {
       const load = (options.loadStateForTakeover ?? waitForServedNetworks)(agent);
       await load(pending.networks);
+      await routerListenersAdopted(agent, config, Date.now() + LOAD_TIMEOUT_MS, logger);
       const unclaimed = listeningSockets.closeUnclaimed();
       const tookOver = performance.now();
       // Before the running agent is told to go: systemd must not see its main process exit while it still is.

@@ -15,8 +15,9 @@ import { buildQuery, viewResponse } from './dns/client.js';
  * load this file harmlessly.
  */
 interface DnsMetadataProberRequest {
-  readonly dnsServer: string;
-  readonly name: string;
+  /** Absent: metadata only (an instance behind a router, test/e2e/router-metadata-handover.test.ts). */
+  readonly dnsServer?: string;
+  readonly name?: string;
   readonly metadataUrl: string;
   /**
    * Any HTTP status counts as answered (the proxy is there), not only a 200: for instances without an
@@ -116,8 +117,10 @@ async function run(request: DnsMetadataProberRequest): Promise<void> {
     metadata.sweep(now);
     id = (id + 1) & 0xffff;
     const sent = id;
-    dns.send(sent, now);
-    socket.send(buildQuery(request.name, 'A', sent), 53, request.dnsServer);
+    if (request.dnsServer !== undefined) {
+      dns.send(sent, now);
+      socket.send(buildQuery(request.name ?? '', 'A', sent), 53, request.dnsServer);
+    }
     metadata.send(sent, now);
     getMetadata(request.metadataUrl, request.metadataAnyStatus === true, timeoutMs, (reason) =>
       metadata.settle(sent, reason),

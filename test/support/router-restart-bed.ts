@@ -189,8 +189,9 @@ export class RouterRestartBed {
   /**
    * An instance namespace behind `router` (10.50.<i>.10, default via the router) pinged-from; the first one
    * also gets a floating IP, which the outside pings. Call after the router is installed (its bridge exists).
+   * Returns the instance's namespace (for probes of its own, test/e2e/router-metadata-handover.test.ts).
    */
-  async addInstance(router: BedRouter, withFloatingIp: boolean): Promise<void> {
+  async addInstance(router: BedRouter, withFloatingIp: boolean): Promise<Namespace> {
     const mac = `fa:16:3e:50:${(router.index >> 8).toString(16).padStart(2, '0')}:${(router.index & 255)
       .toString(16)
       .padStart(2, '0')}`;
@@ -207,7 +208,7 @@ export class RouterRestartBed {
     await instance.ip(['addr', 'add', `${address}/24`, 'dev', 'eth0']);
     await instance.ip(['route', 'add', 'default', 'via', `10.50.${router.index}.1`]);
     this.probes.push({ label: `out-from-r${router.index}`, namespace: instance, target: OUTSIDE_IP });
-    if (!withFloatingIp) return;
+    if (!withFloatingIp) return instance;
     const floating = await this.create('/v2.0/floatingips', 'floatingip', {
       floating_network_id: this.externalId,
       port_id: port['id'],
@@ -218,6 +219,7 @@ export class RouterRestartBed {
       namespace: this.outside,
       target: floatingAddress,
     });
+    return instance;
   }
 
   /** Starts every probe's ping and waits until each has been answered `answers` times. */

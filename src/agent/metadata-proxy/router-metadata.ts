@@ -9,10 +9,19 @@
  * source address): one lookup over a scope, caller-scope.ts.
  *
  * The router reconciler (L3 role) opens one per router when the router has interfaces, updates it when
- * they change and closes it before it deletes the namespace.
+ * they change and closes it before it deletes the namespace. After a planned restart the successor received
+ * the running agent's listeners (src/agent/handover/): opening a router's listener adopts the received
+ * socket, and until every received one is adopted or let go ({@link RouterMetadata.releaseHandedOver}: the
+ * router is gone or has nothing to listen for) the successor does not tell the running agent to stop
+ * (src/main/agent-handover.ts), so a metadata request through a router is never refused meanwhile.
  *
  * @module
  */
+import {
+  type ListeningSocketSpec,
+  type ListeningSockets,
+  listeningSockets,
+} from '../../linux/listening-sockets.js';
 import { listenTcpInNamespace } from '../../linux/namespace-sockets.js';
 import type { ListenerFactory, MetadataProxy } from './proxy-server.js';
 
@@ -46,6 +55,8 @@ export interface RouterMetadataOptions {
   readonly port?: number;
   /** How a listener is opened (tests); default {@link routerListener} on `port`. */
   readonly listen?: ListenerFactory;
+  /** Where sockets received in a handover wait (tests); default the process's registry. */
+  readonly sockets?: ListeningSockets;
 }
 
 const ROUTER_NAMESPACE = /qrouter-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
@@ -58,12 +69,38 @@ function listenerKey(namespace: string): string {
 /** Opens the metadata listeners of router namespaces on the agent's one metadata proxy. */
 export class RouterMetadata {
   private readonly listen: ListenerFactory;
+  private readonly port: number;
+  private readonly sockets: ListeningSockets;
 
   constructor(
     private readonly proxy: MetadataProxy,
     options: RouterMetadataOptions = {},
   ) {
-    this.listen = options.listen ?? routerListener(options.port ?? ROUTER_METADATA_PORT);
+    this.port = options.port ?? ROUTER_METADATA_PORT;
+    this.listen = options.listen ?? routerListener(this.port);
+    this.sockets = options.sockets ?? listeningSockets;
+  }
+
+  /** Whether `spec` is a router namespace's metadata listener of this port. */
+  private isRouterListener(spec: ListeningSocketSpec): boolean {
+    return spec.kind === 'tcp4' && spec.port === this.port && ROUTER_NAMESPACE.test(spec.namespace);
+  }
+
+  /** Router namespaces whose listener was received in a handover and is neither adopted nor let go yet. */
+  handedOverWaiting(): string[] {
+    return this.sockets
+      .unclaimed()
+      .filter((spec) => this.isRouterListener(spec))
+      .map((spec) => spec.namespace)
+      .sort();
+  }
+
+  /**
+   * Closes the listener of `namespace` received in a handover, if nobody adopted it: the router was removed
+   * or has nothing to listen for (no interfaces, admin down). No-op otherwise.
+   */
+  releaseHandedOver(namespace: string): void {
+    this.sockets.closeUnclaimed((spec) => spec.namespace === namespace && this.isRouterListener(spec));
   }
 
   /**

@@ -3,7 +3,8 @@
  * side converges a router with interfaces, the agent's metadata listener is opened in its `qrouter-`
  * namespace (on the port the namespace's redirect names) for the router's tenant networks, updated when
  * they change, and closed before the namespace goes. One proxy, no process per router
- * (src/agent/metadata-proxy/router-metadata.ts).
+ * (src/agent/metadata-proxy/router-metadata.ts). After a planned restart, opening adopts the listener the
+ * running agent handed over; a router removed or with nothing to listen for lets its handed-over one go.
  *
  * @module
  */
@@ -29,6 +30,7 @@ export class MetadataRouterDataPlane implements RouterDataPlane {
     // An admin-down router is removed by the data plane: nothing to listen in.
     if (networkIds.length === 0 || !spec.adminStateUp) {
       await this.closeListener(spec.id);
+      this.metadata.releaseHandedOver(this.namespaceOf(spec.id));
       return;
     }
     if (open !== undefined) {
@@ -51,6 +53,8 @@ export class MetadataRouterDataPlane implements RouterDataPlane {
 
   async remove(routerId: string): Promise<void> {
     await this.closeListener(routerId);
+    // A socket keeps its namespace alive after `ip netns del`: a handed-over one too.
+    this.metadata.releaseHandedOver(this.namespaceOf(routerId));
     await this.inner.remove(routerId);
   }
 
