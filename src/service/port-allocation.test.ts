@@ -121,3 +121,28 @@ test('named addresses are taken before subnet-only entries of the same request',
     { subnetId: 's', ipAddress: '10.0.0.2' },
   ]);
 });
+
+test('update: a free choice never returns an address the port keeps (named or reused), as Neutron', () => {
+  // The caller removes the port's own addresses from `allocated`; with random() = 0 the lowest free address
+  // of the pool is the kept 10.0.0.2, which a second address on the same subnet must not get (CI saw a 500:
+  // the unique key on (subnet, ip) refused the duplicate, about 1 update in 250).
+  const s = subnet('s', '10.0.0.0/29', [{ start: '10.0.0.2', end: '10.0.0.6' }]);
+  const existing = [{ subnetId: 's', ipAddress: '10.0.0.2' }];
+  for (const requested of [
+    [{ subnet_id: 's', ip_address: '10.0.0.2' }, { subnet_id: 's' }],
+    [{ subnet_id: 's' }, { subnet_id: 's' }],
+  ]) {
+    const context = {
+      networkId: 'net',
+      subnets: [s],
+      allocated: new Map<string, SortedAddresses>(),
+      deviceOwner: 'compute:nova',
+      macAddress: 'fa:16:3e:00:00:01',
+      random: () => 0,
+    };
+    assert.deepEqual(allocateFixedIps(context, requested, existing), [
+      { subnetId: 's', ipAddress: '10.0.0.2' },
+      { subnetId: 's', ipAddress: '10.0.0.3' },
+    ]);
+  }
+});

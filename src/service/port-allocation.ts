@@ -34,7 +34,7 @@ export interface AllocationContext {
   readonly subnets: readonly SubnetRecord[];
   /**
    * Addresses allocated per subnet id, not counting this port's own. The caller owns the sets: the
-   * addresses this allocation takes are added to them in place (a subnet without a set gets one).
+   * addresses this allocation takes or keeps are added to them in place (a subnet without a set gets one).
    */
   readonly allocated: SubnetAllocations;
   readonly deviceOwner: string;
@@ -239,6 +239,8 @@ export function allocateFixedIps(
     const text = formatIp(entry.candidate.cidr.version, entry.ip);
     const kept = takeExisting((ip) => ip.subnetId === entry.candidate.subnet.id && ip.ipAddress === text);
     if (kept) {
+      // Still the port's (the caller left its own addresses out): a free choice below must not take it.
+      taken.of(entry.candidate).add(entry.ip);
       result[index] = kept;
       continue;
     }
@@ -255,6 +257,8 @@ export function allocateFixedIps(
   for (const [index, entry] of resolved.entries()) {
     if (!entry || entry.ip !== undefined) continue;
     const reused = takeExisting((ip) => ip.subnetId === entry.candidate.subnet.id);
+    const reusedIp = reused && parseIp(reused.ipAddress);
+    if (reusedIp?.ok) taken.of(entry.candidate).add(reusedIp.value.value);
     const chosen = reused ?? chooseIn(context, taken, entry.candidate);
     if (!chosen) throw generationFailure(context.networkId);
     result[index] = chosen;

@@ -131,7 +131,7 @@ export function createPortService(deps: PortServiceDeps) {
       requested,
       existing,
     );
-    // Kept and reused addresses are not re-added by the allocation: the port's addresses, all of them.
+    // The port's addresses, all of them (the allocation adds what it chose, kept and reused; adding is idempotent).
     addAddresses(before, fixedIps);
     return { fixedIps, after: before };
   }

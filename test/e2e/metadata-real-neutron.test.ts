@@ -182,6 +182,8 @@ describe('qdhcp beside a real Neutron: the L2 agent plugs the DHCP tap, neutron-
   });
 
   test('its metadata request reaches Nova through neutron-metadata-agent, signed for its own instance', async () => {
+    // Neutron gave the VM a random address: the forged one must not be it, or the check proves nothing.
+    const forged = vmPort.fixed_ips[0]?.ip_address === '10.86.0.250' ? '10.86.0.251' : '10.86.0.250';
     const out = await probe.exec(
       'busybox',
       [
@@ -190,7 +192,7 @@ describe('qdhcp beside a real Neutron: the L2 agent plugs the DHCP tap, neutron-
         '-O',
         '-',
         '--header',
-        'X-Forwarded-For: 10.86.0.250',
+        `X-Forwarded-For: ${forged}`,
         '--header',
         `X-Neutron-Router-ID: ${randomUUID()}`,
         '--header',

@@ -176,7 +176,8 @@ describe('scale-out with an L2-only host: a lease over VXLAN, the binding, both 
     const own = /bound (\d+\.\d+\.\d+\.\d+)\//.exec(created.stdout)![1]!;
     const ok = await ping(own);
     assert.equal(ok.code, 0, `its own address reaches A's DHCP port over VXLAN: ${ok.stdout}${ok.stderr}`);
-    const spoofed = '10.214.0.250';
+    // IPAM gave the probe a random address: the spoofed one is chosen after it.
+    const spoofed = own === '10.214.0.250' ? '10.214.0.251' : '10.214.0.250';
     await runCommand('ip', ['-n', probeNs, 'addr', 'add', `${spoofed}/32`, 'dev', 'eth0']);
     const dropped = await ping(spoofed);
     assert.notEqual(dropped.code, 0, `a spoofed source is dropped on B's bridge: ${dropped.stdout}`);
