@@ -169,7 +169,11 @@ describe('L2 role: instance taps wired and protected (issue 14)', { skip, concur
     aio = await AllInOne.start('l2p');
     sender = aio.bed.path('send-frame.py');
     writeFileSync(sender, SENDER);
-    const { network } = await aio.servedNetwork('l2net', '10.79.0.0/24');
+    // IPAM picks addresses at random: the pool stops at .199 so that no port can hold the spoofed (.250,
+    // .252), victim (.251) or pair (.240, .241) addresses, nor the rogue DHCP server's range (.200–.210).
+    const { network } = await aio.servedNetwork('l2net', '10.79.0.0/24', {
+      allocation_pools: [{ start: '10.79.0.2', end: '10.79.0.199' }],
+    });
     networkId = String(network['id']);
     a = await plugged('ia');
     b = await plugged('ib');

@@ -158,12 +158,17 @@ export class AllInOne {
   }
 
   /** A network with one IPv4 subnet, waited for until the agent serves it. */
-  async servedNetwork(name: string, cidr: string): Promise<{ network: Json; subnet: Json }> {
+  async servedNetwork(
+    name: string,
+    cidr: string,
+    subnetAttributes: Json = {},
+  ): Promise<{ network: Json; subnet: Json }> {
     const network = await this.create('/v2.0/networks', 'network', { name });
     const subnet = await this.create('/v2.0/subnets', 'subnet', {
       network_id: network['id'],
       ip_version: 4,
       cidr,
+      ...subnetAttributes,
     });
     await this.waitFor(`network ${name} served`, async () =>
       (await this.served()).some((n) => n.networkId === network['id'] && n.state === 'serving')
