@@ -16,9 +16,10 @@ import { bootGuest, writeGuestInitrd } from '../support/vm/qemu-guest.js';
 /**
  * The real VM of guest-vm.test.ts behind a qdhcp router, on a dual-stack network (issues 13, 14, 15):
  *
- *   [host ns]  brq<net> ── tap…══ns-… [<prefix>qdhcp-<net>]  DHCP, RAs for the isolated SLAAC subnet
+ *   [host ns]  brq<net> ── tap…══ns-… [<prefix>qdhcp-<net>]  DHCP (no RAs: the SLAAC subnet is routed)
  *               ├── tap<port[0:11]>  (`qdhcp port plug`; bridged and protected by the L2 role) ══ qemu
- *               └── tap…══qr-… 10.92.0.1 [<prefix>qrouter-<r>] qg-… 172.24.92.x ══ tap… ──┐
+ *               ├── tap…══qr-… fd00:92::1 ┐ RAs: fd00:92::/64, router lifetime 300 s
+ *               └── tap…══qr-… 10.92.0.1  ┴ [<prefix>qrouter-<r>] qg-… 172.24.92.x ══ tap… ──┐
  *              <prefix>pub (the operator's bridge of physnet "public") ─────── veth ══ [out] 172.24.92.1
  *                                                                          whoami server, tcpdump
  *
@@ -26,9 +27,10 @@ import { bootGuest, writeGuestInitrd } from '../support/vm/qemu-guest.js';
  * `tap<port id[0:11]>`, in no bridge) and the guest boots once the port is ACTIVE (Nova's vif-plugged
  * wait). The guest (busybox, test/support/vm/guest-init.ts) takes its lease, reads EC2 metadata through
  * the router's redirect, asks the outside's whoami server who it is (the router's SNAT address), pings the
- * outside from its address and then from a spoofed one, and reports its SLAAC address. The outside's
- * tcpdump tells the two pings apart by their length. The serial console is kept in
- * var/test-output/guest-vm-routed/.
+ * outside from its address and then from a spoofed one, and reports its SLAAC address, its default IPv6
+ * route (via the link-local address of the router's `qr-` device, read in the router's namespace) and a
+ * ping6 to the subnet's gateway. The outside's tcpdump tells the two IPv4 pings apart by their length.
+ * The serial console is kept in var/test-output/guest-vm-routed/.
  */
 const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces and a tap device';
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
@@ -40,6 +42,7 @@ const WHOAMI_PORT = 8080;
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRoutedVmTestKey qdhcp@routed';
 const UPSTREAM = '172.24.92.1';
 const GATEWAY = '10.92.0.1';
+const GATEWAY6 = 'fd00:92::1';
 const SPOOFED = '10.92.0.250';
 /** ICMP data bytes of each ping; tcpdump prints the ICMP length, 8 more. */
 const REAL_SIZE = 1222;
@@ -56,6 +59,20 @@ function eui64(prefix: string, mac: string): string {
     word(b[4] ?? 0, b[5] ?? 0),
   ];
   return canonical(`${prefix.replace(/\/64$/, '')}${iid.join(':')}`);
+}
+
+/** The link-local address of the router's `qr-` device holding `address`, read in its namespace. */
+async function routerLinkLocal(routerNs: string, address: string): Promise<string | undefined> {
+  const shown = await runCommand('ip', ['netns', 'exec', routerNs, 'ip', '-j', '-6', 'addr'], {
+    allowFailure: true,
+  });
+  if (shown.code !== 0) return undefined;
+  type Link = { ifname: string; addr_info: Array<{ local: string; scope: string; tentative?: boolean }> };
+  const device = (JSON.parse(shown.stdout) as Link[]).find(
+    (link) => link.ifname.startsWith('qr-') && link.addr_info.some((a) => a.local === address),
+  );
+  const local = device?.addr_info.find((a) => a.scope === 'link' && a.tentative !== true)?.local;
+  return local === undefined ? undefined : canonical(local);
 }
 
 /** An IPv6 address as RFC 5952 writes it (the URL parser's serialisation). */
@@ -130,10 +147,11 @@ describe('a real VM behind a qdhcp router: SNAT, metadata via the router, wired 
       cidr: '10.92.0.0/24',
       gateway_ip: GATEWAY,
     });
-    await aio.create('/v2.0/subnets', 'subnet', {
+    const v6 = await aio.create('/v2.0/subnets', 'subnet', {
       network_id: networkId,
       ip_version: 6,
       cidr: 'fd00:92::/64',
+      gateway_ip: GATEWAY6,
       ipv6_ra_mode: 'slaac',
       ipv6_address_mode: 'slaac',
     });
@@ -149,6 +167,12 @@ describe('a real VM behind a qdhcp router: SNAT, metadata via the router, wired 
       subnet_id: v4['id'],
     });
     assert.equal(added.status, 200, JSON.stringify(added.body));
+    // The SLAAC subnet on the router too (its own `qr-` port, as Neutron's for an IPv6 subnet beside an
+    // IPv4-only interface): the router advertises it, with a router lifetime, and the DHCP namespace not.
+    const added6 = await aio.api('PUT', `/v2.0/routers/${routerId}/add_router_interface`, {
+      subnet_id: v6['id'],
+    });
+    assert.equal(added6.status, 200, JSON.stringify(added6.body));
     await aio.waitFor('network served', async () =>
       (await aio.served()).some((n) => n.networkId === networkId && n.state === 'serving') ? true : undefined,
     );
@@ -198,8 +222,14 @@ describe('a real VM behind a qdhcp router: SNAT, metadata via the router, wired 
     assert.equal((JSON.parse(link.stdout) as Array<{ master?: string }>)[0]?.master, bridgeName(networkId));
     assert.ok((await readL2Table(host.name)).protectedTaps.has(tap), `${tap} is protected`);
 
-    // The router is up: the outside reaches its gateway address, and it holds the tenant gateway.
+    // The router is up: the outside reaches its gateway address, and it holds the tenant gateways (the
+    // IPv6 one on a `qr-` device whose link-local address the guest's default route must go via).
     const routerNs = routerNamespaceName(routerId, aio.bed.namespacePrefix);
+    const routerFe80 = await aio.waitFor(
+      `the router's ${GATEWAY6} on a qr- device with a link-local address`,
+      () => routerLinkLocal(routerNs, GATEWAY6),
+      30_000,
+    );
     await aio.waitFor(
       'router plumbed',
       async () => {
@@ -226,7 +256,7 @@ describe('a real VM behind a qdhcp router: SNAT, metadata via the router, wired 
     await writeGuestInitrd(kit, initrd, {
       whoami: { host: UPSTREAM, port: WHOAMI_PORT },
       ping: { target: UPSTREAM, size: REAL_SIZE, spoofed: SPOOFED, spoofedSize: SPOOFED_SIZE },
-      ipv6: true,
+      ipv6: { gateway: GATEWAY6 },
     });
     const boot = await bootGuest({
       kit,
@@ -298,7 +328,7 @@ describe('a real VM behind a qdhcp router: SNAT, metadata via the router, wired 
       assert.equal(report.pings['spoofed'], '0', 'no reply to the spoofed ping');
       assert.equal(echoes.filter((e) => e.length === SPOOFED_SIZE + 8).length, 0, capture.output());
 
-      // Issue 15: exactly the port's EUI-64 address by SLAAC; a default route, if any, via a link-local.
+      // Issue 15: exactly the port's EUI-64 address by SLAAC, from the router's advertisement.
       const global = report.addresses6.flatMap((line) => {
         const match = /inet6 ([0-9a-f:]+)\/64 scope global/.exec(line);
         return match?.[1] !== undefined ? [canonical(match[1])] : [];
@@ -308,8 +338,20 @@ describe('a real VM behind a qdhcp router: SNAT, metadata via the router, wired 
         report.addresses6.every((line) => !line.includes('tentative')),
         report.addresses6.join('\n'),
       );
-      for (const route of report.routes6.filter((r) => r.startsWith('default')))
-        assert.match(route, /via fe80:/, report.routes6.join('\n'));
+      // The router's RA (lifetime 300 s) gave the one default route, via its link-local on the qr- device.
+      const defaults = report.routes6.filter((r) => r.startsWith('default'));
+      assert.equal(
+        defaults.length,
+        1,
+        `one default IPv6 route via ${routerFe80}:\n${report.routes6.join('\n')}`,
+      );
+      const via = /^default via ([0-9a-f:]+) dev eth0\b/.exec(defaults[0] ?? '')?.[1];
+      assert.equal(via === undefined ? undefined : canonical(via), routerFe80, report.routes6.join('\n'));
+      // And the router answers at its IPv6 gateway address (of 3 echoes at least one, as above).
+      assert.ok(
+        Number(report.pings['gateway6']) >= 1,
+        `ping6 ${GATEWAY6} from the guest: ${report.pings['gateway6']}`,
+      );
     } catch (error) {
       console.log(
         `--- guest console (${consolePath}) ---\n${boot.console}\n--- qemu ---\n${boot.qemuOutput}\n--- outside tcpdump ---\n${capture.output()}`,

@@ -140,8 +140,14 @@ describe('router data plane on Linux', { skip, concurrency: false }, () => {
     const report = await plane.converge(spec());
     assert.ok(report?.createdNamespace);
     assert.deepEqual(report?.ignored, []);
-    const sysctl = await router.exec('sysctl', ['-n', 'net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding']);
-    assert.deepEqual(sysctl.stdout.trim().split('\n'), ['1', '1']);
+    const sysctl = await router.exec('sysctl', [
+      '-n',
+      'net.ipv4.ip_forward',
+      'net.ipv6.conf.all.forwarding',
+      'net.ipv4.conf.all.arp_ignore',
+      'net.ipv4.conf.all.arp_announce',
+    ]);
+    assert.deepEqual(sysctl.stdout.trim().split('\n'), ['1', '1', '1', '2']);
     const qr = JSON.parse(
       (await router.ip(['-j', 'addr', 'show', 'dev', `qr-${interfacePort.slice(0, 11)}`])).stdout,
     );

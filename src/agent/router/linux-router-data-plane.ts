@@ -36,12 +36,18 @@ import type { RouterDataPlane, RouterPortSpec, RouterSpec } from './router-spec.
 
 /**
  * Sysctls of a router namespace, set when it is made: forwarding (IPv4 and IPv6) in this namespace only,
- * never the host's; a floating IP /32 or a second subnet address survives the removal of another.
+ * never the host's; a floating IP /32 or a second subnet address survives the removal of another; ARP is
+ * answered only on the device holding the address, from the best local source (Neutron's
+ * `Namespace.create`): two `qr-` devices on one network (an IPv6 subnet's interface beside the IPv4 one)
+ * would otherwise both answer for the IPv4 gateway, and traffic sent to the device without an IPv4
+ * address fails the metadata redirect.
  */
 export const ROUTER_NAMESPACE_SYSCTLS: Readonly<Record<string, string>> = Object.freeze({
   'net.ipv4.ip_forward': '1',
   'net.ipv6.conf.all.forwarding': '1',
   'net.ipv4.conf.all.promote_secondaries': '1',
+  'net.ipv4.conf.all.arp_ignore': '1',
+  'net.ipv4.conf.all.arp_announce': '2',
 });
 
 /** Options of {@link LinuxRouterDataPlane}. */

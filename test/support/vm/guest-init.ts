@@ -5,7 +5,8 @@
  * busybox `wget` up to 20 times, 2 s apart, until it starts with `i-` (each failed try logged, as CirrOS
  * logs it), then the keys CirrOS and cloud-init read — every result on the serial console, then power-off.
  * Optional {@link GuestChecks} add what a routed guest is asked (issues 13–15): a whoami server outside the
- * router, pings from the lease's address and from a spoofed one, and the SLAAC address the kernel formed.
+ * router, pings from the lease's address and from a spoofed one, the SLAAC address the kernel formed and,
+ * behind an advertising router, the default IPv6 route and a ping6 to the subnet's gateway.
  * And the parser for that console. Test support.
  *
  * @module
@@ -91,8 +92,13 @@ export interface GuestChecks {
     readonly spoofed: string;
     readonly spoofedSize: number;
   };
-  /** Waits (≤ 20 s) for a global IPv6 address on eth0 (SLAAC), then prints `addr6 …` and `route6 …` lines. */
-  readonly ipv6?: boolean;
+  /**
+   * Waits (≤ 20 s) for a global IPv6 address on eth0 (SLAAC) that is no longer tentative, then prints
+   * `addr6 …` and `route6 …` lines. With a `gateway` (a router advertises the subnet), it also waits
+   * (≤ 20 s) for a default IPv6 route (an RA with a router lifetime) and pings the gateway 3 times before
+   * printing them: `ping gateway6 <received>`.
+   */
+  readonly ipv6?: boolean | { readonly gateway: string };
 }
 
 /** Pings 3 times and prints `ping NAME <received>` (from busybox's summary line; `none`: no summary). */
@@ -120,14 +126,31 @@ function checksScript(say: (text: string) => string, checks: GuestChecks): strin
   return parts.join('\n  ');
 }
 
-/** The IPv6 part of `/init`: bounded wait for a global address that is no longer tentative, then report. */
-function ipv6Script(say: (text: string) => string): string {
+/**
+ * The IPv6 part of `/init`: bounded wait for a global address that is no longer tentative, with a gateway
+ * a bounded wait for the default route and a ping to the gateway, then report.
+ */
+function ipv6Script(say: (text: string) => string, gateway: string | undefined): string {
+  const routed =
+    gateway === undefined
+      ? ''
+      : `
+i=0
+while [ $i -lt 20 ] && ! ip -6 route show default | grep -q '^default'; do
+  i=$((i+1)); sleep 1
+done
+${pingScript(say, 'gateway6', `-6 ${gateway}`)}`;
   return `i=0
 while [ $i -lt 20 ] && ! ip -6 -o addr show dev eth0 scope global | grep -v tentative | grep -q inet6; do
   i=$((i+1)); sleep 1
-done
+done${routed}
 ip -6 -o addr show dev eth0 | while read line; do ${say('addr6 $line')}; done
 ip -6 route show | while read line; do ${say('route6 $line')}; done`;
+}
+
+function ipv6Part(say: (text: string) => string, ipv6: GuestChecks['ipv6']): string {
+  if (ipv6 === undefined || ipv6 === false) return '';
+  return ipv6Script(say, ipv6 === true ? undefined : ipv6.gateway);
 }
 
 /** `/init`: busybox applets, the NIC modules in order, DHCP, the EC2 datasource, the checks, power-off. */
@@ -177,7 +200,7 @@ if udhcpc -i eth0 -n -q -t 10 -T 2 -O staticroutes -O mtu -O ntpsrv -s /etc/udhc
 else
   ${say('no lease')}
 fi
-${checks.ipv6 === true ? ipv6Script(say) : ''}
+${ipv6Part(say, checks.ipv6)}
 read up idle < /proc/uptime
 ${say('done up $up')}
 poweroff -f
