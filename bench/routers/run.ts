@@ -11,7 +11,11 @@
  * just before the request to the first echo the outside receives via the floating IP. Also the agent's CPU
  * (/proc/<pid>/stat utime+stime) per associate. Prints a markdown table.
  *
- *   node dist/bench/routers/run.js [--prefix-file F] [--counts "1 200"] [--samples 20]
+ * `--profile`: the agent logs at debug level and, per sample, the path is split at the timestamps of the
+ * router reconciler's `l3.router_applied` line: API call → commit (the event's `occurredAt`) → event
+ * received → work started → router fetched (when it was) → applied (nft, ip, conntrack done) → first echo.
+ *
+ *   node dist/bench/routers/run.js [--prefix-file F] [--counts "1 200"] [--samples 20] [--profile]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -36,6 +40,62 @@ function option(name: string, fallback: string): string {
 const counts = option('counts', '1 200').split(/\s+/).filter(Boolean).map(Number);
 const samples = Number(option('samples', '20'));
 const prefixFile = option('prefix-file', '');
+const profile = process.argv.includes('--profile');
+if (profile) process.env['QDHCP_LOG_LEVEL'] = 'debug'; // inherited by the all-in-one process
+
+/** One sample's timestamps (epoch ms): the associate request sent and the first echo received. */
+interface Sample {
+  readonly started: number;
+  readonly first: number;
+}
+
+/** `l3.router_applied` (src/agent/router/router-reconciler.ts), as logged. */
+interface Applied {
+  readonly occurredAt: string;
+  readonly receivedAt: number;
+  readonly startedAt: number;
+  readonly fetchedAt?: number;
+  readonly appliedAt: number;
+}
+
+/** The path of each sample split at the agent's timestamps: a markdown row of p50/p99 per stage. */
+function profileRows(output: string, samples: readonly Sample[], count: number): string[] {
+  const applied = output
+    .split('\n')
+    .filter((line) => line.includes('"l3.router_applied"'))
+    .map((line) => JSON.parse(line) as Applied);
+  const stages: Record<string, number[]> = {
+    'API → commit': [],
+    'commit → event received': [],
+    'received → work started': [],
+    'router fetch (RPC)': [],
+    'apply (nft, ip, conntrack)': [],
+    'applied → first echo': [],
+  };
+  let fetched = 0;
+  for (const sample of samples) {
+    const entry = applied
+      .filter((a) => Date.parse(a.occurredAt) >= sample.started)
+      .sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt))[0];
+    if (entry === undefined) continue;
+    const commit = Date.parse(entry.occurredAt);
+    const fetchDone = entry.fetchedAt ?? entry.startedAt;
+    if (entry.fetchedAt !== undefined) fetched++;
+    const values = [
+      commit - sample.started,
+      entry.receivedAt - commit,
+      entry.startedAt - entry.receivedAt,
+      fetchDone - entry.startedAt,
+      entry.appliedAt - fetchDone,
+      sample.first - entry.appliedAt,
+    ];
+    for (const [index, list] of Object.values(stages).entries()) list.push(values[index] ?? Number.NaN);
+  }
+  return Object.entries(stages).map(([stage, values]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return `| ${count} | ${stage} | ${percentile(sorted, 50)} | ${percentile(sorted, 99)} | ${sorted.length} (${fetched} fetched) |`;
+  });
+}
 
 /** CPU time (ms) used so far by `pid`, user + system, from /proc (USER_HZ 100: 10 ms resolution). */
 function cpuMs(pid: number | undefined): number {
@@ -138,6 +198,7 @@ async function main(): Promise<void> {
       '| floating IPs on the router | samples | API p50 ms | first packet p50 ms | first packet p99 ms | max ms | agent CPU ms / associate | load (1 min) |',
       '|---|---|---|---|---|---|---|---|',
     ];
+    const profiled: string[] = [];
     for (const count of counts) {
       // The other count-1 floating IPs: bare ports on the tenant network, each with a floating IP.
       while (background.length < count - 1) {
@@ -155,6 +216,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 3000)); // let the agent settle on the new set
       const firstMs: number[] = [];
       const apiMs: number[] = [];
+      const timeline: Sample[] = [];
       let cpu = 0;
       for (let sample = 0; sample < samples; sample++) {
         const off = await aio.api('PUT', `/v2.0/floatingips/${fipId}`, { floatingip: { port_id: null } });
@@ -176,6 +238,7 @@ async function main(): Promise<void> {
             `no echo via ${fipAddress} within 10 s\n${await routerState(aio, String(router['id']))}`,
           );
         firstMs.push(Number(first[1]) - started);
+        timeline.push({ started, first: Number(first[1]) });
         await prober.stop();
         cpu += cpuMs(aio.pid) - cpuBefore;
       }
@@ -185,7 +248,18 @@ async function main(): Promise<void> {
         `| ${count} | ${samples} | ${percentile(apiMs, 50)} | ${percentile(firstMs, 50)} | ${percentile(firstMs, 99)} | ${firstMs.at(-1)} | ${(cpu / samples).toFixed(1)} | ${loadavg()[0]?.toFixed(2)} |`,
       );
       process.stderr.write(`${lines.at(-1)}\n`);
+      if (profile) {
+        await new Promise((resolve) => setTimeout(resolve, 1500)); // the agent's log is flushed every second
+        profiled.push(...profileRows(aio.output(), timeline, count));
+      }
     }
+    if (profiled.length > 0)
+      lines.push(
+        '',
+        '| floating IPs | stage | p50 ms | p99 ms | samples |',
+        '|---|---|---|---|---|',
+        ...profiled,
+      );
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await aio.teardown();
