@@ -250,7 +250,7 @@ async function main(): Promise<void> {
       process.stderr.write(`${lines.at(-1)}\n`);
       if (profile) {
         await new Promise((resolve) => setTimeout(resolve, 1500)); // the agent's log is flushed every second
-        profiled.push(...profileRows(aio.output(), timeline, count));
+        profiled.push(...profileRows(aio.log(), timeline, count));
       }
     }
     if (profiled.length > 0)
