@@ -12,8 +12,9 @@
  * (/proc/<pid>/stat utime+stime) per associate. Prints a markdown table.
  *
  * `--profile`: the agent logs at debug level and, per sample, the path is split at the timestamps of the
- * router reconciler's `l3.router_applied` line: API call → commit (the event's `occurredAt`) → event
- * received → work started → router fetched (when it was) → applied (nft, ip, conntrack done) → first echo.
+ * router reconciler's `l3.router_applied` line and the data plane's `l3.floating_ip_delta`: API call →
+ * commit (the event's `occurredAt`) → event received → work started → router fetched (when it was) → the
+ * delta's process started → its nft and ip in (gratuitous ARP sent) → first echo; and its conntrack part.
  *
  *   node dist/bench/routers/run.js [--prefix-file F] [--counts "1 200"] [--samples 20] [--profile]
  */
@@ -64,13 +65,19 @@ function profileRows(output: string, samples: readonly Sample[], count: number):
     .split('\n')
     .filter((line) => line.includes('"l3.router_applied"'))
     .map((line) => JSON.parse(line) as Applied);
+  const deltas = output
+    .split('\n')
+    .filter((line) => line.includes('"l3.floating_ip_delta"'))
+    .map((line) => JSON.parse(line) as { startedAt: number; inAt: number; doneAt: number });
   const stages: Record<string, number[]> = {
     'API → commit': [],
     'commit → event received': [],
     'received → work started': [],
     'router fetch (RPC)': [],
-    'apply (nft, ip, conntrack)': [],
-    'applied → first echo': [],
+    'fetched → delta process started': [],
+    'process: nft + ip in (GARP sent)': [],
+    'in → first echo': [],
+    'process: conntrack, exit': [],
   };
   let fetched = 0;
   for (const sample of samples) {
@@ -81,13 +88,16 @@ function profileRows(output: string, samples: readonly Sample[], count: number):
     const commit = Date.parse(entry.occurredAt);
     const fetchDone = entry.fetchedAt ?? entry.startedAt;
     if (entry.fetchedAt !== undefined) fetched++;
+    const delta = deltas.find((d) => d.startedAt >= fetchDone && d.doneAt <= entry.appliedAt);
     const values = [
       commit - sample.started,
       entry.receivedAt - commit,
       entry.startedAt - entry.receivedAt,
       fetchDone - entry.startedAt,
-      entry.appliedAt - fetchDone,
-      sample.first - entry.appliedAt,
+      (delta?.startedAt ?? Number.NaN) - fetchDone,
+      (delta?.inAt ?? Number.NaN) - (delta?.startedAt ?? Number.NaN),
+      sample.first - (delta?.inAt ?? Number.NaN),
+      (delta?.doneAt ?? Number.NaN) - (delta?.inAt ?? Number.NaN),
     ];
     for (const [index, list] of Object.values(stages).entries()) list.push(values[index] ?? Number.NaN);
   }

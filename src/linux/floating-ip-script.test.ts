@@ -61,7 +61,7 @@ test('associate: nft, then ip, then conntrack; only addresses with entries are d
   const { stdout, code } = run(script);
   assert.equal(code, 0);
   // 172.24.4.1 is a destination too (the reply tuple): both are reported, 172.24.4.11 is not.
-  assert.deepEqual(stdout.trim().split('\n'), ['tracked 172.24.4.10', 'tracked 172.24.4.1']);
+  assert.deepEqual(stdout.trim().split('\n'), ['applied', 'tracked 172.24.4.10', 'tracked 172.24.4.1']);
   assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
     'nft -f -',
     ...NFT,

@@ -32,8 +32,9 @@ function hereDocument(command: string, lines: readonly string[]): string[] {
 }
 
 /**
- * The `sh` script of `change` (pure). It prints `tracked ADDRESS` for each address that had connections
- * (listed once with `conntrack -L`; only those cost two `conntrack -D`), as deleteConntrackEntries did.
+ * The `sh` script of `change` (pure). It prints `applied` once the nft and ip lines are in, then
+ * `tracked ADDRESS` for each address that had connections (listed once with `conntrack -L`; only those
+ * cost two `conntrack -D`), as deleteConntrackEntries did.
  */
 export function floatingIpChangeScript(change: FloatingIpChange): string {
   for (const address of change.conntrackAddresses)
@@ -41,7 +42,11 @@ export function floatingIpChangeScript(change: FloatingIpChange): string {
       throw new CommandError(['sh', '-s'], undefined, `not an IPv4 address: ${JSON.stringify(address)}`);
   const nft = hereDocument('nft -f -', change.nftLines);
   const ip = hereDocument('ip -batch -', change.ipLines);
-  const lines = ['set -e', ...(change.order === 'nft-first' ? [...nft, ...ip] : [...ip, ...nft])];
+  const lines = [
+    'set -e',
+    ...(change.order === 'nft-first' ? [...nft, ...ip] : [...ip, ...nft]),
+    'echo applied',
+  ];
   if (change.conntrackAddresses.length > 0)
     lines.push(
       'set +e',
@@ -59,12 +64,30 @@ export function floatingIpChangeScript(change: FloatingIpChange): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Runs `change` inside `namespace` (one spawn); returns the addresses whose tracked connections went. */
-export async function runFloatingIpChange(namespace: string, change: FloatingIpChange): Promise<string[]> {
+/**
+ * Runs `change` inside `namespace` (one spawn); `onApplied` is called as soon as the nft and ip lines are in
+ * (the gratuitous ARPs need not wait for conntrack). Returns the addresses whose tracked connections went.
+ */
+export async function runFloatingIpChange(
+  namespace: string,
+  change: FloatingIpChange,
+  onApplied: () => void = () => undefined,
+): Promise<string[]> {
   const script = floatingIpChangeScript(change);
+  let seen = '';
+  let told = false;
   const result = await runCommand(...inNetworkNamespace(namespace, 'sh', ['-s']), {
     input: script,
     timeoutMs: 20_000,
+    onStdout: (chunk) => {
+      if (told) return;
+      seen += chunk;
+      if (/^applied$/m.test(seen)) {
+        told = true;
+        onApplied();
+      }
+    },
   });
+  if (!told) onApplied();
   return [...result.stdout.matchAll(/^tracked (\S+)$/gm)].flatMap((match) => match[1] ?? []);
 }
