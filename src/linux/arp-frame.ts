@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { QdhcpError } from '../common/errors.js';
 import { requireIpv4, writeIpv4 } from '../common/ipv4.js';
 
 /** Whether the frame is an ARP request or reply (some peers honour only one: Neutron sends both). */
@@ -18,7 +19,8 @@ const BROADCAST = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
 
 /** The gratuitous ARP frame announcing that `address` (dotted IPv4) is at `mac` (6 bytes). */
 export function gratuitousArpFrame(mac: Uint8Array, address: string, kind: GratuitousArpKind): Uint8Array {
-  if (mac.length !== 6) throw new TypeError(`a MAC address has 6 bytes, not ${mac.length}`);
+  if (mac.length !== 6)
+    throw new QdhcpError('PLUMBING_FAILED', { reason: `a MAC address has 6 bytes, not ${mac.length}` });
   const ip = requireIpv4(address);
   const frame = new Uint8Array(ARP_FRAME_LENGTH);
   const view = new DataView(frame.buffer);

@@ -50,7 +50,7 @@ export interface RouterReport {
  * `spec` with a floating-IP-only change applied, at `revision`: the control plane's answer for that revision
  * (its floating IPs are listed by id, router-l3-sync.ts). Pure.
  */
-export function withFloatingIpChange(
+function withFloatingIpChange(
   spec: RouterSpec,
   change: RouterFloatingIpChange,
   revision: number,
