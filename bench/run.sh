@@ -10,7 +10,7 @@
 #   bench/run.sh big-network [--old DIR] [--ports 60000]   one /16 network filled to 60,000 ports: batch time, CPU, RSS
 #   bench/run.sh neutron-agent       neutron-dhcp-agent vs `qdhcp agent --neutron` under one real neutron-server
 #   bench/run.sh compare OLD_DIR NEW_DIR [--runs 3] [--quick]   old vs new build: issue 11's no-regression gate
-#   bench/run.sh routers [--counts "1 200"] [--samples 20]   issue 13: floating IP associate → first packet, p50/p99
+#   bench/run.sh routers [--counts "1 200"] [--samples 20] [--profile]   issue 13: floating IP associate → first packet, p50/p99
 #   bench/run.sh router-restart [--routers 200] [--probes 10]   issue 13: agent restarts under pings, convergence
 #   bench/run.sh dhcp-loop --old DIR --new DIR [--runs 3] [--only cpu,agent,rate]   issue 17 item 3: DHCP CPU vs dnsmasq
 # Each prints a markdown table with ratios measured in the same run; docs/performance.md has the results.

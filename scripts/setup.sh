@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 #                     when they are not running; all-in-one needs neither)
 #   nftables          nft: each router's NAT table inside its qrouter- namespace (docs/routers.md)
 #   conntrack         deletes a floating IP's tracked connections when it is disassociated (docs/routers.md)
-#   arping            gratuitous ARP for an address a router takes on its gateway (floating IPs)
+#   arping            ARP from test namespaces (router-failover); the agent sends its gratuitous ARPs itself
 #   iptables ipset    security groups with `enable_security_group` (iptables-nft physdev + ipset, docs/compute.md)
 SYSTEM_PACKAGES=(build-essential python3 iproute2 busybox udhcpc isc-dhcp-client dnsmasq-base kea-admin kea-dhcp4-server bind9-dnsutils
   dnsperf tcpdump python3-openstackclient cloud-init bc time procps iputils-ping rabbitmq-server postgresql

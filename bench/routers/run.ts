@@ -11,7 +11,12 @@
  * just before the request to the first echo the outside receives via the floating IP. Also the agent's CPU
  * (/proc/<pid>/stat utime+stime) per associate. Prints a markdown table.
  *
- *   node dist/bench/routers/run.js [--prefix-file F] [--counts "1 200"] [--samples 20]
+ * `--profile`: the agent logs at debug level and, per sample, the path is split at the timestamps of the
+ * router reconciler's `l3.router_applied` line and the data plane's `l3.floating_ip_delta`: API call →
+ * commit (the event's `occurredAt`) → event received → work started → router fetched (when it was) → the
+ * delta's process started → its nft and ip in (gratuitous ARP sent) → first echo; and its conntrack part.
+ *
+ *   node dist/bench/routers/run.js [--prefix-file F] [--counts "1 200"] [--samples 20] [--profile]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -36,6 +41,71 @@ function option(name: string, fallback: string): string {
 const counts = option('counts', '1 200').split(/\s+/).filter(Boolean).map(Number);
 const samples = Number(option('samples', '20'));
 const prefixFile = option('prefix-file', '');
+const profile = process.argv.includes('--profile');
+if (profile) process.env['QDHCP_LOG_LEVEL'] = 'debug'; // inherited by the all-in-one process
+
+/** One sample's timestamps (epoch ms): the associate request sent and the first echo received. */
+interface Sample {
+  readonly started: number;
+  readonly first: number;
+}
+
+/** `l3.router_applied` (src/agent/router/router-reconciler.ts), as logged. */
+interface Applied {
+  readonly occurredAt: string;
+  readonly receivedAt: number;
+  readonly startedAt: number;
+  readonly fetchedAt?: number;
+  readonly appliedAt: number;
+}
+
+/** The path of each sample split at the agent's timestamps: a markdown row of p50/p99 per stage. */
+function profileRows(output: string, samples: readonly Sample[], count: number): string[] {
+  const applied = output
+    .split('\n')
+    .filter((line) => line.includes('"l3.router_applied"'))
+    .map((line) => JSON.parse(line) as Applied);
+  const deltas = output
+    .split('\n')
+    .filter((line) => line.includes('"l3.floating_ip_delta"'))
+    .map((line) => JSON.parse(line) as { startedAt: number; inAt: number; doneAt: number });
+  const stages: Record<string, number[]> = {
+    'API → commit': [],
+    'commit → event received': [],
+    'received → work started': [],
+    'router fetch (RPC)': [],
+    'fetched → delta process started': [],
+    'process: nft + ip in (GARP sent)': [],
+    'in → first echo': [],
+    'process: conntrack, exit': [],
+  };
+  let fetched = 0;
+  for (const sample of samples) {
+    const entry = applied
+      .filter((a) => Date.parse(a.occurredAt) >= sample.started)
+      .sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt))[0];
+    if (entry === undefined) continue;
+    const commit = Date.parse(entry.occurredAt);
+    const fetchDone = entry.fetchedAt ?? entry.startedAt;
+    if (entry.fetchedAt !== undefined) fetched++;
+    const delta = deltas.find((d) => d.startedAt >= fetchDone && d.doneAt <= entry.appliedAt);
+    const values = [
+      commit - sample.started,
+      entry.receivedAt - commit,
+      entry.startedAt - entry.receivedAt,
+      fetchDone - entry.startedAt,
+      (delta?.startedAt ?? Number.NaN) - fetchDone,
+      (delta?.inAt ?? Number.NaN) - (delta?.startedAt ?? Number.NaN),
+      sample.first - (delta?.inAt ?? Number.NaN),
+      (delta?.doneAt ?? Number.NaN) - (delta?.inAt ?? Number.NaN),
+    ];
+    for (const [index, list] of Object.values(stages).entries()) list.push(values[index] ?? Number.NaN);
+  }
+  return Object.entries(stages).map(([stage, values]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return `| ${count} | ${stage} | ${percentile(sorted, 50)} | ${percentile(sorted, 99)} | ${sorted.length} (${fetched} fetched) |`;
+  });
+}
 
 /** CPU time (ms) used so far by `pid`, user + system, from /proc (USER_HZ 100: 10 ms resolution). */
 function cpuMs(pid: number | undefined): number {
@@ -138,6 +208,7 @@ async function main(): Promise<void> {
       '| floating IPs on the router | samples | API p50 ms | first packet p50 ms | first packet p99 ms | max ms | agent CPU ms / associate | load (1 min) |',
       '|---|---|---|---|---|---|---|---|',
     ];
+    const profiled: string[] = [];
     for (const count of counts) {
       // The other count-1 floating IPs: bare ports on the tenant network, each with a floating IP.
       while (background.length < count - 1) {
@@ -155,6 +226,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 3000)); // let the agent settle on the new set
       const firstMs: number[] = [];
       const apiMs: number[] = [];
+      const timeline: Sample[] = [];
       let cpu = 0;
       for (let sample = 0; sample < samples; sample++) {
         const off = await aio.api('PUT', `/v2.0/floatingips/${fipId}`, { floatingip: { port_id: null } });
@@ -176,6 +248,7 @@ async function main(): Promise<void> {
             `no echo via ${fipAddress} within 10 s\n${await routerState(aio, String(router['id']))}`,
           );
         firstMs.push(Number(first[1]) - started);
+        timeline.push({ started, first: Number(first[1]) });
         await prober.stop();
         cpu += cpuMs(aio.pid) - cpuBefore;
       }
@@ -185,7 +258,18 @@ async function main(): Promise<void> {
         `| ${count} | ${samples} | ${percentile(apiMs, 50)} | ${percentile(firstMs, 50)} | ${percentile(firstMs, 99)} | ${firstMs.at(-1)} | ${(cpu / samples).toFixed(1)} | ${loadavg()[0]?.toFixed(2)} |`,
       );
       process.stderr.write(`${lines.at(-1)}\n`);
+      if (profile) {
+        await new Promise((resolve) => setTimeout(resolve, 1500)); // the agent's log is flushed every second
+        profiled.push(...profileRows(aio.log(), timeline, count));
+      }
     }
+    if (profiled.length > 0)
+      lines.push(
+        '',
+        '| floating IPs | stage | p50 ms | p99 ms | samples |',
+        '|---|---|---|---|---|',
+        ...profiled,
+      );
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await aio.teardown();

@@ -16,6 +16,11 @@
       "cflags": ["-O2", "-Wall", "-Wextra"]
     },
     {
+      "target_name": "packet",
+      "sources": ["src/packet.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    },
+    {
       "target_name": "fd_passing",
       "sources": ["src/fd-passing.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]

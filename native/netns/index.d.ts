@@ -126,3 +126,19 @@ export type Icmp6WatchHandle = { readonly __icmp6WatchHandle: unique symbol };
 export function icmp6Watch(fd: number, onSolicitation: (source: string) => void): Icmp6WatchHandle;
 /** Stops the watch and closes its fd. Safe twice. */
 export function icmp6Unwatch(handle: Icmp6WatchHandle): void;
+/** A raw AF_PACKET socket opened in a namespace by {@link packetOpen}; it receives nothing. */
+export interface PacketSocket {
+  readonly fd: number;
+  /** The device's index in that namespace. */
+  readonly ifindex: number;
+  /** The device's hardware (MAC) address, 6 bytes, as the kernel has it now. */
+  readonly mac: Buffer;
+}
+/**
+ * A raw AF_PACKET socket (protocol 0) inside the namespace at `netnsPath`, with `device`'s index and MAC
+ * read there. The fd is the caller's (non-blocking, close-on-exec): close it with `fs.closeSync`. Throws like
+ * {@link openSocket} (`ENODEV`/`ENXIO` from if_nametoindex for a missing device).
+ */
+export function packetOpen(netnsPath: string, device: string): PacketSocket;
+/** Sends one whole Ethernet frame (its header included) out of `ifindex`; returns the bytes sent. */
+export function packetSend(fd: number, ifindex: number, frame: Buffer): number;

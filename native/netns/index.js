@@ -25,3 +25,7 @@ exports.icmp6Open = icmp6.icmp6Open;
 exports.icmp6Send = icmp6.icmp6Send;
 exports.icmp6Watch = icmp6.icmp6Watch;
 exports.icmp6Unwatch = icmp6.icmp6Unwatch;
+// Gratuitous ARP: raw Ethernet frames out of a device in a namespace (src/packet.c).
+const packet = require('./build/Release/packet.node');
+exports.packetOpen = packet.packetOpen;
+exports.packetSend = packet.packetSend;

@@ -4,13 +4,16 @@
  * (`dhcp-agent-rpc.ts`), with its own method names and event schema.
  *
  * A router travels as {@link L3Router}: `src/agent/router/router-spec.ts`'s `RouterSpec` as JSON (the
- * agent's `router-reconciler.ts` checks the two types against each other at compile time). Events only say
+ * agent's `router-reconciler.ts` checks the two types against each other at compile time). Events say
  * "router R of host H changed, now at revision N" (or was unbound/deleted): the agent fetches the router
- * with `l3.sync_routers {router_ids: [R]}`, as Neutron's agent does after `routers_updated`.
+ * with `l3.sync_routers {router_ids: [R]}`, as Neutron's agent does after `routers_updated` — unless the
+ * change was a floating IP's alone, which the event carries (`floatingIps`) so that an agent holding the
+ * revision before applies it without the round trip (issue 13's associate → first packet target).
  *
  * History of `qdhcp.l3-agent` methods:
  * - v1 (initial): agent.report_role_state, l3.sync_routers; event qdhcp.router-event v1.
  * - v1, compatible: a port address may carry its subnet's `ipv6RaMode` and `dnsNameservers` (issue 15).
+ * - v1, compatible addition: the event's optional `floatingIps` (an agent that does not know it fetches).
  *
  * @module
  */
@@ -114,6 +117,18 @@ export type L3MethodParams<M extends L3AgentMethod> = Static<(typeof L3_AGENT_ME
 export type L3MethodResult<M extends L3AgentMethod> = Static<(typeof L3_AGENT_METHODS)[M]['result']>;
 
 /**
+ * A change of floating IPs only, from the router at `baseRevision` to the event's revision: the floating IPs
+ * of ids in `removed` are no longer the router's, those in `upserted` are (now) mapped as given. Applied by an
+ * agent whose router is at exactly `baseRevision`; any other agent fetches the router.
+ */
+export const RouterFloatingIpChange = Type.Object({
+  baseRevision: Type.Integer({ minimum: 0 }),
+  removed: Type.Array(Id, { maxItems: 1000 }),
+  upserted: Type.Array(L3FloatingIp, { maxItems: 1000 }),
+});
+export type RouterFloatingIpChange = Static<typeof RouterFloatingIpChange>;
+
+/**
  * A router of `host` changed (`updated`: created, updated, interface added or removed, a floating IP
  * changed, or newly bound to the host), or is no longer the host's (`unbound`: moved elsewhere or
  * deleted). `revision` is the router's L3 revision after the change (grows by at least one per change):
@@ -127,5 +142,7 @@ export const RouterEventV1 = Type.Object({
   action: Type.Union([Type.Literal('updated'), Type.Literal('unbound')]),
   revision: Type.Integer({ minimum: 0 }),
   occurredAt: Type.String(),
+  /** Present when only floating IPs changed (`updated` only). */
+  floatingIps: Type.Optional(RouterFloatingIpChange),
 });
 export type RouterEventV1 = Static<typeof RouterEventV1>;

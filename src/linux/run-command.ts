@@ -34,6 +34,8 @@ export interface RunOptions {
   readonly input?: string;
   /** Resolve with the result even when the exit code is not 0 (default: reject). */
   readonly allowFailure?: boolean;
+  /** Called with each chunk of stdout as it comes (the whole is still in the result). */
+  readonly onStdout?: (chunk: string) => void;
 }
 
 /**
@@ -55,7 +57,10 @@ export function runCommand(
       timedOut = true;
       child.kill('SIGKILL');
     }, options.timeoutMs ?? 10_000);
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      options.onStdout?.(chunk.toString('utf8'));
+    });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -84,7 +89,7 @@ export function runCommand(
 
 /**
  * `command args…` run inside the network namespace NAME only (`nsenter --net=/run/netns/NAME`), for tools
- * that need nothing but the namespace's network (nft, conntrack, arping). `ip netns exec` also makes a
+ * that need nothing but the namespace's network (nft, conntrack). `ip netns exec` also makes a
  * mount namespace and remounts /sys for each process, which takes a kernel-wide lock: on a loaded machine
  * it made a floating IP's few processes several times slower (docs/routers.md).
  */

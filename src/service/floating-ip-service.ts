@@ -23,6 +23,7 @@ import { formatTimestamp } from './clock.js';
 import { ADMIN_CONTEXT, type RequestContext, visibilityScope } from './context.js';
 import type { FloatingIpInput } from './inputs.js';
 import { checkRevision, ownerProject, requireOwner, visibleOr404 } from './policy.js';
+import { floatingIpChangeOf } from './router-l3-sync.js';
 import { routerChanged } from './router-scheduler.js';
 import type { RouterServiceDeps } from './router-service.js';
 import { runMutation, type WriteScope } from './unit-of-work.js';
@@ -190,7 +191,13 @@ export function createFloatingIpService(deps: RouterServiceDeps) {
       revisionNumber: 0,
     };
     await floatingIpsRepository.insert(scope.tx, record);
-    if (record.routerId !== null) await routerChanged(scope, deps, record.routerId);
+    if (record.routerId !== null)
+      await routerChanged(
+        scope,
+        deps,
+        record.routerId,
+        floatingIpChangeOf(record, record.id, record.routerId),
+      );
     return floatingIpView(record);
   }
 
@@ -264,7 +271,8 @@ export function createFloatingIpService(deps: RouterServiceDeps) {
         await floatingIpsRepository.update(scope.tx, updated);
         // The router it leaves and the one it joins (the same one when only the fixed IP changed).
         for (const routerId of new Set([current.routerId, updated.routerId]))
-          if (routerId !== null) await routerChanged(scope, deps, routerId);
+          if (routerId !== null)
+            await routerChanged(scope, deps, routerId, floatingIpChangeOf(updated, id, routerId));
         return floatingIpView(updated);
       });
     },
@@ -276,7 +284,13 @@ export function createFloatingIpService(deps: RouterServiceDeps) {
         checkRevision(current.revisionNumber, ifMatch);
         requireOwner(context, current, 'delete_floatingip');
         await floatingIpsRepository.delete(scope.tx, id);
-        if (current.routerId !== null) await routerChanged(scope, deps, current.routerId);
+        if (current.routerId !== null)
+          await routerChanged(
+            scope,
+            deps,
+            current.routerId,
+            floatingIpChangeOf(undefined, id, current.routerId),
+          );
         if (await portsRepository.get(scope.tx, current.floatingPortId))
           await ports.deleteWithin(scope, ADMIN_CONTEXT, current.floatingPortId);
       });

@@ -7,9 +7,15 @@
  *
  * @module
  */
-import type { L3MethodParams, L3MethodResult, L3Router } from '../bus/l3-agent-rpc.js';
+import type {
+  L3MethodParams,
+  L3MethodResult,
+  L3Router,
+  RouterFloatingIpChange,
+} from '../bus/l3-agent-rpc.js';
 import {
   agentsRepository,
+  type FloatingIpRecord,
   floatingIpsRepository,
   networksRepository,
   type PortRecord,
@@ -66,6 +72,30 @@ async function portSpec(
   };
 }
 
+/** A floating IP as its router's spec lists it; undefined when it is not associated. */
+function floatingIpSpecOf(f: FloatingIpRecord): L3Router['floatingIps'][number] | undefined {
+  if (f.fixedPortId === null || f.fixedIpAddress === null) return undefined;
+  return {
+    id: f.id,
+    floatingIpAddress: f.floatingIpAddress,
+    fixedIpAddress: f.fixedIpAddress,
+    portId: f.fixedPortId,
+  };
+}
+
+/**
+ * What `record` (as committed) does to router `routerId`'s floating IPs, for the router event: mapped as
+ * {@link routerSpecOf} would list it, or gone from the router (moved away, disassociated or deleted).
+ */
+export function floatingIpChangeOf(
+  record: FloatingIpRecord | undefined,
+  id: string,
+  routerId: string,
+): Omit<RouterFloatingIpChange, 'baseRevision'> {
+  const spec = record?.routerId === routerId ? floatingIpSpecOf(record) : undefined;
+  return spec === undefined ? { removed: [id], upserted: [] } : { removed: [], upserted: [spec] };
+}
+
 /** The data plane's view of one router at `revision` (pure but for the reads in `db`). */
 export async function routerSpecOf(db: Queryable, router: RouterRecord, revision: number): Promise<L3Router> {
   const ports = await routerPorts(db, router.id);
@@ -75,18 +105,7 @@ export async function routerSpecOf(db: Queryable, router: RouterRecord, revision
   for (const port of ports.filter((p) => p.deviceOwner === DEVICE_OWNER_ROUTER_INTERFACE).sort(byId))
     interfaces.push(await portSpec(db, port, subnets));
   const floatingIps = (await floatingIpsRepository.listByRouter(db, router.id))
-    .flatMap((f) =>
-      f.fixedPortId === null || f.fixedIpAddress === null
-        ? []
-        : [
-            {
-              id: f.id,
-              floatingIpAddress: f.floatingIpAddress,
-              fixedIpAddress: f.fixedIpAddress,
-              portId: f.fixedPortId,
-            },
-          ],
-    )
+    .flatMap((f) => floatingIpSpecOf(f) ?? [])
     .sort(byId);
   return {
     id: router.id,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { RouterEventV1 } from '../bus/l3-agent-rpc.js';
+import type { RouterEventV1, RouterFloatingIpChange } from '../bus/l3-agent-rpc.js';
 import type { ServerConfig } from '../common/config.js';
 import {
   type AgentRecord,
@@ -36,6 +36,7 @@ export interface RouterNotice {
   readonly routerId: string;
   readonly action: RouterEventV1['action'];
   readonly revision: number;
+  readonly floatingIps?: RouterFloatingIpChange;
 }
 
 /** True when the router has something to serve: a gateway or at least one interface. */
@@ -118,12 +119,14 @@ export async function bindRouterTo(
 /**
  * The router changed in a way its L3 agent must apply (created, updated, interface added/removed,
  * floating IP changed): raises its L3 revision; schedules it when it has something to serve and no
- * agent yet; tells its host after the commit. Runs inside the caller's transaction.
+ * agent yet; tells its host after the commit. Runs inside the caller's transaction. `floatingIps`: the
+ * change was that alone (floating-ip-service.ts), and the event carries it from the revision before.
  */
 export async function routerChanged(
   scope: WriteScope,
   deps: RouterSchedulerDeps,
   routerId: string,
+  floatingIps?: Omit<RouterFloatingIpChange, 'baseRevision'>,
 ): Promise<void> {
   const current = await routerL3Repository.get(scope.tx, routerId);
   if (current?.agentId == null && (await routerNeedsHost(scope.tx, routerId))) {
@@ -132,8 +135,11 @@ export async function routerChanged(
   }
   const row = await routerL3Repository.bumpRevision(scope.tx, routerId);
   const host = await hostOf(scope.tx, row.agentId);
+  const change = floatingIps && { baseRevision: row.revision - 1, ...floatingIps };
   if (host !== undefined)
-    publishAfterCommit(scope, deps, [{ host, routerId, action: 'updated', revision: row.revision }]);
+    publishAfterCommit(scope, deps, [
+      { host, routerId, action: 'updated', revision: row.revision, ...(change && { floatingIps: change }) },
+    ]);
 }
 
 /** The router is being deleted (call before its row goes): its host is told `unbound` after the commit. */

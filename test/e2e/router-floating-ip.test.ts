@@ -179,7 +179,7 @@ describe('floating IPs: delta, gratuitous ARPs, conntrack on associate, hairpin'
     await new Promise((resolve) => setTimeout(resolve, 300)); // the last frames reach tcpdump
     await capture.stop();
     const frames = capture.output().split('\n');
-    // arping's requests carry a broadcast target MAC, which tcpdump prints in parentheses.
+    // A request's target MAC (zero from our raw socket, broadcast from arping) may be printed in parentheses.
     const request = new RegExp(
       `Request who-has ${FIP1.replaceAll('.', '\\.')} (\\([^)]*\\) )?tell ${FIP1.replaceAll('.', '\\.')},`,
     );

@@ -15,7 +15,7 @@ import type { GratuitousArpKind } from '../../linux/gratuitous-arp.js';
 export const GARP_ROUNDS = 3;
 /** Between rounds (Neutron sleeps 2 s: "hopefully enough for kernel to get out of locktime loop"). */
 export const GARP_INTERVAL_MS = 2000;
-/** Sends running at once per router (each is an `arping` process of ~0.1 s). */
+/** Sends running at once per router (each a few system calls on a raw socket: linux/gratuitous-arp.ts). */
 export const GARP_PARALLEL = 4;
 
 /** Sends one gratuitous ARP; resolves (never rejects) with whether it went and why not. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TEST_CONFIG } from '../../api/testing/test-harness.js';
-import type { RouterEventV1 } from '../../bus/l3-agent-rpc.js';
+import type { L3AgentMethod, L3MethodParams, RouterEventV1 } from '../../bus/l3-agent-rpc.js';
 import { eventually } from '../../bus/testing/bus-contract.js';
 import { defaultConfig } from '../../common/config.js';
 import { createLogger } from '../../common/logger.js';
@@ -56,11 +56,14 @@ describe('RouterReconciler with a control plane', () => {
   }
 
   /** A reconciler of HOST on `dataPlane`, fed by the bus like the agent's (src/main/agent.ts). */
-  function startReconciler(dataPlane: RecordingRouterDataPlane): {
+  function startReconciler(
+    dataPlane: RecordingRouterDataPlane,
+    client: L3Rpc = rpc,
+  ): {
     reconciler: RouterReconciler;
     stop(): Promise<void>;
   } {
-    const reconciler = new RouterReconciler({ host: HOST, rpc, dataPlane, logger, retryDelayMs: 20 });
+    const reconciler = new RouterReconciler({ host: HOST, rpc: client, dataPlane, logger, retryDelayMs: 20 });
     const unsubscribe = plane.bus.subscribe((event) => void reconciler.handleMessage(event), { host: HOST });
     return {
       reconciler,
@@ -195,6 +198,82 @@ describe('RouterReconciler with a control plane', () => {
       );
       await api('DELETE', `/v2.0/routers/${router.id}`);
       await eventually(() => !dataPlane.installed.has(router.id), 'router removed');
+    } finally {
+      await stop();
+    }
+  });
+
+  test('a floating IP change carried by the event is applied without a fetch, as the fetch would have it', async () => {
+    const fetches: string[] = [];
+    const counting: L3Rpc = {
+      call<M extends L3AgentMethod>(method: M, params: L3MethodParams<M>) {
+        if (method === 'l3.sync_routers') fetches.push(JSON.stringify(params));
+        return rpc.call(method, params);
+      },
+    };
+    const dataPlane = new RecordingRouterDataPlane();
+    const { reconciler, stop } = startReconciler(dataPlane, counting);
+    try {
+      await reconciler.fullSync('startup');
+      await reconciler.idle();
+      const external = (
+        await api('POST', '/v2.0/networks', { network: { name: 'ext', 'router:external': true } })
+      )['network'] as { id: string };
+      await api('POST', '/v2.0/subnets', {
+        subnet: { network_id: external.id, cidr: '172.31.9.0/24', ip_version: 4, enable_dhcp: false },
+      });
+      const router = await routerWithInterface('10.45.0.0/24');
+      await api('PUT', `/v2.0/routers/${router}`, {
+        router: { external_gateway_info: { network_id: external.id } },
+      });
+      const installed = () => dataPlane.installed.get(router);
+      await eventually(() => installed()?.gateway != null, 'gateway applied');
+      const interfaceNetwork = installed()!.interfaces[0]!.networkId;
+      const port = (await api('POST', '/v2.0/ports', { port: { network_id: interfaceNetwork } }))['port'] as {
+        id: string;
+      };
+      const fip = (
+        await api('POST', '/v2.0/floatingips', { floatingip: { floating_network_id: external.id } })
+      )['floatingip'] as { id: string };
+      await reconciler.idle();
+      // What the control plane answers for the router at each revision, to compare with what was applied.
+      const fetched = async () =>
+        (await rpc.call('l3.sync_routers', { host: HOST, router_ids: [router] })).routers[0];
+      const check = async (what: string, floatingIps: number) => {
+        await reconciler.idle();
+        assert.deepEqual(installed(), await fetched(), what);
+        assert.equal(installed()!.floatingIps.length, floatingIps, what);
+      };
+      const before = fetches.length;
+      await api('PUT', `/v2.0/floatingips/${fip.id}`, { floatingip: { port_id: port.id } });
+      await eventually(() => installed()!.floatingIps.length === 1, 'associated');
+      await check('associate', 1);
+      await api('PUT', `/v2.0/floatingips/${fip.id}`, { floatingip: { port_id: null } });
+      await eventually(() => installed()!.floatingIps.length === 0, 'disassociated');
+      await check('disassociate', 0);
+      await api('PUT', `/v2.0/floatingips/${fip.id}`, { floatingip: { port_id: port.id } });
+      const associated = (await fetched())!.revision;
+      await api('DELETE', `/v2.0/floatingips/${fip.id}`);
+      const deleted = (await fetched())!.revision;
+      assert.ok(deleted > associated);
+      await eventually(() => installed()!.revision === deleted, 'the delete applied');
+      await check('associate, then delete', 0);
+      assert.deepEqual(fetches.slice(before), [], 'no router fetched for floating IP events');
+
+      // An event whose base is not the revision applied here (one was missed): fetched.
+      const current = installed()!;
+      const gap: RouterEventV1 = {
+        schema: 'qdhcp.router-event',
+        version: 1,
+        host: HOST,
+        routerId: router,
+        action: 'updated',
+        revision: current.revision + 2,
+        occurredAt: new Date().toISOString(),
+        floatingIps: { baseRevision: current.revision + 1, removed: [], upserted: [] },
+      };
+      assert.equal(await reconciler.handleMessage(gap), 'handled');
+      assert.equal(fetches.length - before, 1, 'the gap was fetched');
     } finally {
       await stop();
     }

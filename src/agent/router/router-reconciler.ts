@@ -7,14 +7,15 @@
  *   every bound router, remove every other router this agent serves, and, after the first sync, the
  *   routers an earlier run left (`dataPlane.list()`): a restart converges without flushing.
  * - Events (`qdhcp.router-event`): `updated` → fetch that router and apply it (missing from the answer:
- *   no longer ours → remove); `unbound` → remove.
+ *   no longer ours → remove); `unbound` → remove. An `updated` that carries a floating-IP-only change from
+ *   the revision this agent applied last is applied to the router kept from then, without the fetch.
  * - Work is serialised per router; a revision not newer than the one applied is dropped (events and
  *   fetched specs alike); a failed apply/remove/fetch is retried with capped backoff.
  *
  * @module
  */
 import { Value } from '@sinclair/typebox/value';
-import { type L3Router, RouterEventV1 } from '../../bus/l3-agent-rpc.js';
+import { type L3Router, RouterEventV1, type RouterFloatingIpChange } from '../../bus/l3-agent-rpc.js';
 import type { Logger } from '../../common/logger.js';
 import { CoalescedRun } from '../reconciler/coalesced-run.js';
 import { KeyedSerialQueue } from '../reconciler/keyed-queue.js';
@@ -45,11 +46,37 @@ export interface RouterReport {
   readonly installed: boolean;
 }
 
+/**
+ * `spec` with a floating-IP-only change applied, at `revision`: the control plane's answer for that revision
+ * (its floating IPs are listed by id, router-l3-sync.ts). Pure.
+ */
+function withFloatingIpChange(
+  spec: RouterSpec,
+  change: RouterFloatingIpChange,
+  revision: number,
+): RouterSpec {
+  const replaced = new Set([...change.removed, ...change.upserted.map((f) => f.id)]);
+  const floatingIps = [...spec.floatingIps.filter((f) => !replaced.has(f.id)), ...change.upserted].sort(
+    (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  return { ...spec, floatingIps, revision };
+}
+
+/** When an event's work happened (epoch ms; `occurredAt` is the server's commit, ISO). */
+interface EventTiming {
+  readonly occurredAt: string;
+  readonly receivedAt: number;
+  readonly startedAt: number;
+  readonly fetchedAt?: number;
+}
+
 /** Why a message was not acted on (tests and logs). */
 export type RouterMessageOutcome = 'not-a-router-event' | 'other-host' | 'stale' | 'handled';
 
 export class RouterReconciler {
   private readonly applied = new Map<string, number>();
+  /** The spec each installed router was last applied with (what an event's floating IP change applies to). */
+  private readonly specs = new Map<string, RouterSpec>();
   private readonly installed = new Set<string>();
   /** When each router was last applied or removed (a counter): a full sync does not undo newer work. */
   private readonly touched = new Map<string, number>();
@@ -77,6 +104,7 @@ export class RouterReconciler {
     if (!Value.Check(RouterEventV1, message)) return 'not-a-router-event';
     if (message.host !== this.options.host) return 'other-host';
     const { routerId, revision, action } = message;
+    const receivedAt = Date.now();
     return this.queue.run(routerId, async () => {
       if (revision <= (this.applied.get(routerId) ?? -1)) {
         this.options.logger.debug(
@@ -85,8 +113,17 @@ export class RouterReconciler {
         );
         return 'stale' as const;
       }
+      const change = message.floatingIps;
+      const base = this.specs.get(routerId);
+      const timing = { occurredAt: message.occurredAt, receivedAt, startedAt: Date.now() };
       if (action === 'unbound') await this.removeRouter(routerId, revision);
-      else await this.fetchAndApply(routerId, `router event (revision ${revision})`);
+      else if (
+        change !== undefined &&
+        base !== undefined &&
+        change.baseRevision === this.applied.get(routerId)
+      )
+        await this.applySpec(withFloatingIpChange(base, change, revision), timing);
+      else await this.fetchAndApply(routerId, `router event (revision ${revision})`, timing);
       return 'handled' as const;
     });
   }
@@ -157,7 +194,7 @@ export class RouterReconciler {
   }
 
   /** Fetches one router; applies it, or removes it when the server no longer binds it here. */
-  private async fetchAndApply(routerId: string, reason: string): Promise<void> {
+  private async fetchAndApply(routerId: string, reason: string, timing?: EventTiming): Promise<void> {
     let routers: readonly L3Router[];
     try {
       ({ routers } = await this.options.rpc.call('l3.sync_routers', {
@@ -170,18 +207,33 @@ export class RouterReconciler {
     }
     const router = routers.find((r) => r.id === routerId);
     if (router === undefined) await this.removeRouter(routerId, undefined);
-    else await this.applySpec(asSpec(router));
+    else await this.applySpec(asSpec(router), timing && { ...timing, fetchedAt: Date.now() });
     this.options.logger.debug({ event: 'l3.router_fetched', routerId, reason }, 'router fetched');
   }
 
-  private async applySpec(spec: RouterSpec): Promise<void> {
+  private async applySpec(spec: RouterSpec, timing?: EventTiming): Promise<void> {
     if (spec.revision <= (this.applied.get(spec.id) ?? -1) && this.installed.has(spec.id)) return;
     try {
       await this.options.dataPlane.apply(spec);
     } catch (error) {
+      this.specs.delete(spec.id);
       this.retry(spec.id, 'apply', error);
       return;
     }
+    if (timing !== undefined)
+      // The path of an event (bench/routers/run.ts --profile reads it): commit → received → fetched → applied.
+      this.options.logger.debug(
+        {
+          event: 'l3.router_applied',
+          routerId: spec.id,
+          revision: spec.revision,
+          fetched: timing.fetchedAt !== undefined,
+          ...timing,
+          appliedAt: Date.now(),
+        },
+        'router event applied',
+      );
+    if (spec.revision >= (this.applied.get(spec.id) ?? -1)) this.specs.set(spec.id, spec);
     this.applied.set(spec.id, Math.max(spec.revision, this.applied.get(spec.id) ?? -1));
     this.installed.add(spec.id);
     this.touched.set(spec.id, ++this.clock);
@@ -198,6 +250,7 @@ export class RouterReconciler {
     }
     if (revision !== undefined)
       this.applied.set(routerId, Math.max(revision, this.applied.get(routerId) ?? -1));
+    this.specs.delete(routerId);
     this.installed.delete(routerId);
     this.touched.set(routerId, ++this.clock);
     this.backoff.succeeded(routerId);

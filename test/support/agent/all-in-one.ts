@@ -104,6 +104,11 @@ export class AllInOne {
     return this.process?.output() ?? '';
   }
 
+  /** All the process wrote to stderr (its JSON log lines) so far; `output()` keeps the tail only. */
+  log(): string {
+    return this.process?.stderr ?? '';
+  }
+
   async api(method: string, path: string, body?: Json): Promise<{ status: number; body: Json }> {
     const response = await fetch(`${this.apiUrl}${path}`, {
       method,
