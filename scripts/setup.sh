@@ -75,7 +75,11 @@ install_npm_dependencies() {
   # Our native addon (sockets opened inside network namespaces) is built explicitly: npm does not run
   # install scripts of linked local packages.
   # Rebuilt when a module is missing or any source (or binding.gyp) is newer than the oldest module.
-  local modules=(native/netns/build/Release/netns.node native/netns/build/Release/udp_batch.node)
+  # Every target of binding.gyp: a module added there (packet.node, issue 13) is built on the next set-up too.
+  local modules=() target
+  for target in $(sed -n 's/.*"target_name": *"\([a-z0-9_]*\)".*/\1/p' native/netns/binding.gyp); do
+    modules+=("native/netns/build/Release/$target.node")
+  done
   local stale=false module
   for module in "${modules[@]}"; do
     if [ ! -f "$module" ] || [ -n "$(find native/netns/src native/netns/binding.gyp -newer "$module" -print -quit)" ]; then
