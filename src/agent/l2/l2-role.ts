@@ -6,25 +6,18 @@
  * reports the binding (`l2.port_bound`); when the tap goes, its protection goes and the port goes DOWN.
  *
  * Devices are re-read on every `ip monitor link` line and every `scanIntervalMs`; plugged ports are
- * re-read on a port event of the control plane, on a security group event naming them or their groups,
- * and on the periodic scan, so a change reaches the kernel within one scan even if an event was lost.
- * One converge runs at a time; triggers during one coalesce into one more.
+ * re-read on a port event of the control plane and on the periodic scan, so a change reaches the kernel
+ * within one scan even if an event was lost. A security group event re-reads only the groups of the
+ * plugged ports it concerns, all of them in one batch (group-enforcer.ts). One converge runs at a time;
+ * triggers during one coalesce into one more.
  *
  * @module
  */
-import { type L2MethodResult, type L2Port, TAP_DEVICE_PATTERN } from '../../bus/l2-agent-rpc.js';
+import { type L2MethodResult, TAP_DEVICE_PATTERN } from '../../bus/l2-agent-rpc.js';
 import type { SecurityGroupEventV1 } from '../../bus/security-group-rpc.js';
 import { errorText } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { runIpBatch } from '../../linux/ip-batch.js';
-import {
-  applyIpset,
-  applyPortGroups,
-  destroyIpsets,
-  ensureSecurityGroupBase,
-  removePortGroups,
-} from '../../linux/iptables-sg.js';
-import { ipsetChangeLines, type PortGroupsSpec } from '../../linux/iptables-sg-rules.js';
 import { LinkWatch } from '../../linux/link-watch.js';
 import { ensureBridge, readLinks } from '../../linux/network-plumbing.js';
 import { applyNft } from '../../linux/nft-l2.js';
@@ -37,9 +30,9 @@ import {
 import type { ObservedLink } from '../../linux/observed-links.js';
 import { bridgeFor } from '../desired-plumbing.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
+import { GroupEnforcer } from './group-enforcer.js';
 import type { L2Rpc } from './l2-rpc.js';
 import { portFilterOf } from './port-filter.js';
-import { groupsConcerning, portGroupsOf } from './port-groups.js';
 import type { SecurityGroupRpc } from './security-group-client.js';
 
 const TAP = new RegExp(TAP_DEVICE_PATTERN);
@@ -52,12 +45,6 @@ interface WiredTap {
   readonly portId: string;
   readonly bridge: string;
   filter: PortFilterSpec | undefined;
-  /** The security group chains in iptables (undefined: none; docs/compute.md "Security groups"). */
-  groups: PortGroupsSpec | undefined;
-  /** The remote-group ipsets those chains name. */
-  sets: readonly string[];
-  /** The groups the port is in or names as remote: a security group event naming one re-reads it. */
-  concerning: ReadonlySet<string>;
   /** `l2.port_bound up` answered; until then every refresh asks again. */
   bound: boolean;
 }
@@ -80,6 +67,10 @@ export class L2Role {
   /** Taps that are not ours to wire (no port yet, a DHCP or router port), until the time given. */
   private readonly skipped = new Map<string, number>();
   private readonly refreshWanted = new Set<string>();
+  /** Taps whose groups are re-read at the end of the converge, in one batch. */
+  private readonly groupsWanted = new Set<string>();
+  /** The security groups in iptables and ipset (undefined: groups not enforced). */
+  private readonly groups: GroupEnforcer | undefined;
   /** Bridge → its spec as last made (JSON): a changed peer list is converged on the next refresh. */
   private readonly uplinks = new Map<string, string>();
   private readonly watch: LinkWatch;
@@ -87,10 +78,6 @@ export class L2Role {
   private running: Promise<void> | undefined;
   /** Whether the table was rebuilt since this process started (see {@link converge}). */
   private tableReady = false;
-  /** Whether the iptables base (qsg-fwd, br_netfilter in the host namespace) is in place. */
-  private groupsReady = false;
-  /** The remote-group ipsets in the kernel → their members (shared by every port naming the group). */
-  private readonly remoteSets = new Map<string, readonly string[]>();
   private again = false;
   private stopped = false;
   /** Milliseconds of the last protection changes (apply → nft done), newest last, at most 1,000. */
@@ -98,6 +85,16 @@ export class L2Role {
 
   constructor(private readonly deps: L2RoleDeps) {
     this.watch = new LinkWatch(deps.plumbing.hostNamespace, () => this.trigger());
+    const client = deps.securityGroups;
+    this.groups =
+      client === undefined
+        ? undefined
+        : new GroupEnforcer({
+            host: deps.host,
+            namespace: deps.plumbing.hostNamespace,
+            client,
+            logger: deps.logger,
+          });
   }
 
   start(): void {
@@ -120,17 +117,21 @@ export class L2Role {
 
   /**
    * A control-plane message: a change of a plugged port re-reads it; a security group event
-   * (`qdhcp.security-group-event`: rules or members changed) re-reads the plugged ports it names and
-   * those in or naming one of its groups, at once (the periodic scan stays the safety net).
+   * (`qdhcp.security-group-event`: rules or members changed) re-reads the groups of the plugged ports it
+   * names and of those in or naming one of its groups, at once and in one batch (the periodic scan stays
+   * the safety net).
    */
   handleMessage(message: unknown): void {
     const event = message as { schema?: unknown; resource?: unknown; id?: unknown };
     if (event.schema === 'qdhcp.security-group-event') {
-      if (this.deps.securityGroups === undefined) return;
+      const groups = this.groups;
+      if (groups === undefined) return;
       const { securityGroupIds, portIds } = message as SecurityGroupEventV1;
+      const named = new Set(portIds);
       for (const [tap, wired] of this.wired) {
-        if (portIds.includes(wired.portId) || securityGroupIds.some((id) => wired.concerning.has(id)))
-          this.refreshWanted.add(tap);
+        const concerning = groups.concerning(tap);
+        if (named.has(wired.portId) || securityGroupIds.some((id) => concerning.has(id)))
+          this.groupsWanted.add(tap);
       }
       this.trigger();
       return;
@@ -185,7 +186,25 @@ export class L2Role {
         await this.guard(link.name, () => this.refresh(link, wired, links));
       }
     }
-    await this.pruneSets();
+    await this.enforceWantedGroups();
+  }
+
+  /** The groups of the taps refreshed or named by a security group event, in one batch; then the unused. */
+  private async enforceWantedGroups(): Promise<void> {
+    if (this.groups === undefined) return;
+    const targets = [...this.groupsWanted].flatMap((tap) => {
+      const wired = this.wired.get(tap);
+      return wired === undefined ? [] : [{ tap, portId: wired.portId }];
+    });
+    this.groupsWanted.clear();
+    try {
+      await this.groups.enforce(targets);
+    } catch (error) {
+      // Asked again on the next converge (the periodic scan triggers one).
+      for (const { tap } of targets) this.groupsWanted.add(tap);
+      throw error;
+    }
+    await this.groups.prune();
   }
 
   private async guard(tap: string, work: () => Promise<void>): Promise<void> {
@@ -211,19 +230,12 @@ export class L2Role {
       return;
     }
     const bridge = await this.ensureNetworkBridge(network, links);
-    const wired: WiredTap = {
-      portId: port.id,
-      bridge,
-      filter: undefined,
-      groups: undefined,
-      sets: [],
-      concerning: new Set(),
-      bound: false,
-    };
+    const wired: WiredTap = { portId: port.id, bridge, filter: undefined, bound: false };
     // Tracked before anything can fail half-way, so a retry continues from what is in the kernel; and
     // protected before it joins the bridge, so it is never in it unprotected.
     this.wired.set(tap, wired);
-    await this.protect(tap, wired, port);
+    await this.applyFilter(tap, wired, portFilterOf(tap, port));
+    await this.groups?.enforce([{ tap, portId: port.id }]);
     await this.attach(link, bridge, network.mtu);
     await this.reportBound(wired);
     this.deps.logger.info({ event: 'l2.tap_wired', tap, port: port.id, bridge }, 'instance tap wired');
@@ -275,75 +287,12 @@ export class L2Role {
       this.skipped.set(tap, Date.now() + (this.deps.retryMs ?? 2000));
       return;
     }
-    await this.protect(tap, wired, port);
+    await this.applyFilter(tap, wired, portFilterOf(tap, port));
+    this.groupsWanted.add(tap);
     // A wire that failed half-way (the bridge, the report) is finished here; new flooding peers too.
     await this.ensureNetworkBridge(network, links);
     await this.attach(link, wired.bridge, network.mtu);
     if (!wired.bound) await this.reportBound(wired);
-  }
-
-  /** Moves the tap's elements from its filter in the kernel to the port's (only what differs). */
-  private async protect(tap: string, wired: WiredTap, port: L2Port): Promise<void> {
-    await this.applyFilter(tap, wired, portFilterOf(tap, port));
-    await this.enforceGroups(tap, wired);
-  }
-
-  /**
-   * The port's security groups into iptables: member sets first (element changes only), then the port's
-   * two chains when its rules changed. Before the tap joins the bridge on a wire (see {@link wire}).
-   */
-  private async enforceGroups(tap: string, wired: WiredTap): Promise<void> {
-    const client = this.deps.securityGroups;
-    if (client === undefined) return;
-    const namespace = this.deps.plumbing.hostNamespace;
-    const info = await client.info(this.deps.host, [wired.portId]);
-    wired.concerning = groupsConcerning(wired.portId, info);
-    const next = portGroupsOf(tap, wired.portId, info);
-    if (next === undefined) {
-      if (wired.groups !== undefined) await removePortGroups(namespace, tap);
-      wired.groups = undefined;
-      wired.sets = [];
-      return;
-    }
-    if (!this.groupsReady) {
-      const bridged = await ensureSecurityGroupBase(namespace);
-      if (!bridged)
-        this.deps.logger.warn(
-          { event: 'l2.bridge_nf_off', namespace: namespace ?? '(current)' },
-          'net.bridge.bridge-nf-call-iptables is 0: security groups are not enforced on bridged traffic',
-        );
-      this.groupsReady = true;
-    }
-    const setLines: string[] = [];
-    for (const [name, { family, members }] of next.sets) {
-      setLines.push(...ipsetChangeLines(name, family, this.remoteSets.get(name), members));
-    }
-    const started = performance.now();
-    await applyIpset(namespace, setLines);
-    for (const [name, { members }] of next.sets) this.remoteSets.set(name, members);
-    if (JSON.stringify(next.spec) !== JSON.stringify(wired.groups)) {
-      await applyPortGroups(namespace, next.spec, wired.groups === undefined);
-      wired.groups = next.spec;
-    }
-    wired.sets = [...next.sets.keys()];
-    if (setLines.length > 0) this.updateLatenciesMs.push(performance.now() - started);
-  }
-
-  /**
-   * Destroys the remote-group ipsets no plugged port's chains name any more: after the converge, so the
-   * rules that named them are already rewritten or removed (the kernel refuses to destroy a set in use).
-   */
-  private async pruneSets(): Promise<void> {
-    if (this.remoteSets.size === 0) return;
-    const named = new Set([...this.wired.values()].flatMap((wired) => wired.sets));
-    const unused = [...this.remoteSets.keys()].filter((name) => !named.has(name));
-    if (unused.length === 0) return;
-    await destroyIpsets(this.deps.plumbing.hostNamespace, unused);
-    for (const name of unused) this.remoteSets.delete(name);
-    this.deps.logger.info(
-      { event: 'l2.ipsets_destroyed', sets: unused },
-      'unused security group sets removed',
-    );
   }
 
   private async applyFilter(tap: string, wired: WiredTap, next: PortFilterSpec | undefined): Promise<void> {
@@ -368,12 +317,11 @@ export class L2Role {
     const wired = this.wired.get(tap);
     this.wired.delete(tap);
     this.refreshWanted.delete(tap);
+    this.groupsWanted.delete(tap);
     if (wired === undefined) return;
     try {
       await this.applyFilter(tap, wired, undefined);
-      if (wired.groups !== undefined) await removePortGroups(this.deps.plumbing.hostNamespace, tap);
-      wired.groups = undefined;
-      wired.sets = [];
+      await this.groups?.remove(tap);
       await this.deps.rpc.call('l2.port_bound', { host: this.deps.host, port_id: wired.portId, up: false });
       this.deps.logger.info({ event: 'l2.tap_unwired', tap, port: wired.portId }, 'instance tap gone');
     } catch (error) {
