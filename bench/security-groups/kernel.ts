@@ -72,7 +72,7 @@ export async function waitUntil(
  */
 export async function timed(
   pid: number | undefined,
-  row: { ms: number[]; first: number[]; cpu: number[] },
+  row: { ms: number[]; first: number[]; cpu: number[]; api: number[] },
   pollMs: number,
   action: () => Promise<void>,
   done: () => Promise<boolean>,
@@ -81,6 +81,7 @@ export async function timed(
   const cpuBefore = cpuMs(pid);
   const started = performance.now();
   await action();
+  row.api.push(performance.now() - started);
   let firstAt: number | undefined;
   await waitUntil('change enforced', pollMs, 120_000, async () => {
     if (first !== undefined && firstAt === undefined && (await first()))

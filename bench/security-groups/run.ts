@@ -17,6 +17,7 @@
  * N grows by plugging more taps. Prints a markdown table.
  *
  *   node dist/bench/security-groups/run.js [--prefix-file F] [--counts "10 100 1000"] [--samples 20]
+ *     [--profile]   (with QDHCP_LOG_LEVEL=debug: the agent's per-batch timings, l2.groups_enforced, to stderr)
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -39,6 +40,26 @@ interface Row {
   readonly ms: number[];
   readonly first: number[];
   readonly cpu: number[];
+  readonly api: number[];
+  /** --profile: the agent's security group batches during each sample (l2.groups_enforced). */
+  readonly agent: string[];
+}
+const profile = process.argv.includes('--profile');
+const BATCH_FIELDS = ['readMs', 'ipsetMs', 'iptablesMs'] as const;
+
+/** The `l2.groups_enforced` debug lines the agent logged since `since` (ms epoch), their timing fields. */
+function agentBatches(output: string, since: number): string[] {
+  const batches: string[] = [];
+  for (const line of output.split('\n')) {
+    if (!line.includes('"l2.groups_enforced"')) continue;
+    const time = /"time":"([^"]+)"/.exec(line)?.[1];
+    if (time === undefined || Date.parse(time) < since) continue;
+    const fields = ['ports', ...BATCH_FIELDS].map(
+      (f) => `${f}=${new RegExp(`"${f}":([\\d.]+)`).exec(line)?.[1]}`,
+    );
+    batches.push(fields.join(' '));
+  }
+  return batches;
 }
 
 async function main(): Promise<void> {
@@ -84,6 +105,12 @@ async function main(): Promise<void> {
     console.error(`${max + samples + 1} ports made in ${Math.round(performance.now() - started)} ms`);
 
     const rows: Row[] = [];
+    const profiled = async (...args: Parameters<typeof timed>): Promise<void> => {
+      const since = Date.now();
+      await timed(...args);
+      const row = args[1] as Row;
+      if (profile) row.agent.push(agentBatches(aio.output(), since).join('; ') || '(none logged)');
+    };
     let wired = 0;
     const countChains = async () =>
       (await iptablesSave(host)).split('\n').filter((l) => l.startsWith(':qsg-i-')).length;
@@ -93,8 +120,19 @@ async function main(): Promise<void> {
       wired = count;
       await waitUntil(`${count} taps protected`, 5000, 600_000, async () => (await countChains()) >= count);
       console.error(`${count} taps protected in ${Math.round(performance.now() - plugStart)} ms`);
+      // Ports sharing their groups' chains (qsg-si-KEY): when every port chain jumps to the one shared
+      // chain (checked here, once), a rule is in every port's path when it is in that chain, and one
+      // `iptables -S` of it is the poll; else (one chain per port) `iptables-save`, counted.
+      const firstChain = `qsg-i-tap${(plugged[0] ?? '').slice(0, 11)}`;
+      const shared = /-j (qsg-si-[0-9a-f]+)/.exec(
+        (await host.exec('iptables', ['-w', '5', '-S', firstChain])).stdout,
+      )?.[1];
+      const saved = await iptablesSave(host);
+      const jumping = saved.split('\n').filter((l) => shared !== undefined && l.endsWith(`-j ${shared}`));
+      const viaShared = shared !== undefined && jumping.length === count;
+      console.error(`${count} ports: ${viaShared ? `all jump to ${shared}` : 'per-port chains'}`);
       const row = (what: string): Row => {
-        const r: Row = { what, ports: count, ms: [], first: [], cpu: [] };
+        const r: Row = { what, ports: count, ms: [], first: [], cpu: [], api: [], agent: [] };
         rows.push(r);
         return r;
       };
@@ -105,10 +143,16 @@ async function main(): Promise<void> {
       const tapUp = row('tap → port ACTIVE and chain present');
       for (let s = 0; s < samples; s++) {
         const dport = 10_000 + s;
-        const inChains = async () =>
-          (await iptablesSave(host)).split('\n').filter((l) => l.includes(` --dports ${dport} `)).length;
+        const inChains = async (): Promise<number> => {
+          if (!viaShared) {
+            const lines = (await iptablesSave(host)).split('\n');
+            return lines.filter((l) => l.includes(` --dports ${dport} `)).length;
+          }
+          const chain = (await host.exec('iptables', ['-w', '5', '-S', shared])).stdout;
+          return chain.includes(` --dports ${dport} `) ? count : 0;
+        };
         let rule: Json = {};
-        await timed(
+        await profiled(
           aio.pid,
           add,
           2,
@@ -126,7 +170,7 @@ async function main(): Promise<void> {
           async () => (await inChains()) >= count,
           async () => (await inChains()) >= 1,
         );
-        await timed(
+        await profiled(
           aio.pid,
           del,
           2,
@@ -150,8 +194,8 @@ async function main(): Promise<void> {
           const reply = await aio.api('PUT', `/v2.0/ports/${joiner}`, { port: { security_groups: groups } });
           if (reply.status !== 200) throw new Error(`port update: ${JSON.stringify(reply.body)}`);
         };
-        await timed(aio.pid, join, 1, () => groupsOf([defaultGroup, remoteId]), member);
-        await timed(
+        await profiled(aio.pid, join, 1, () => groupsOf([defaultGroup, remoteId]), member);
+        await profiled(
           aio.pid,
           leave,
           1,
@@ -160,7 +204,7 @@ async function main(): Promise<void> {
         );
         const spare = spares[s] ?? '';
         const tap = `tap${spare.slice(0, 11)}`;
-        await timed(
+        await profiled(
           aio.pid,
           tapUp,
           2,
@@ -183,6 +227,10 @@ async function main(): Promise<void> {
       console.error(`${count} ports: samples done`);
     }
     console.log(table(rows));
+    // --profile (with QDHCP_LOG_LEVEL=debug): the L2 role's own split of each sample's batches, to stderr.
+    if (profile)
+      for (const row of rows)
+        for (const line of row.agent) console.error(`${row.ports} ${row.what}: ${line}`);
   } finally {
     await aio.teardown();
   }
@@ -195,15 +243,16 @@ function table(rows: readonly Row[]): string {
       .map((l) => l.toFixed(2))
       .join(' ')} at the end`,
     '',
-    '| change | plugged ports | samples | p50 ms | p99 ms | max ms | first port p50 ms | CPU ms / change (p50) |',
-    '|---|---|---|---|---|---|---|---|',
+    '| change | plugged ports | samples | API reply p50 ms | p50 ms | p99 ms | max ms | first port p50 ms | CPU ms / change (p50) |',
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of rows) {
     const sorted = [...row.ms].sort((a, b) => a - b);
     const first = [...row.first].sort((a, b) => a - b);
     const cpu = [...row.cpu].sort((a, b) => a - b);
+    const api = [...row.api].sort((a, b) => a - b);
     lines.push(
-      `| ${row.what} | ${row.ports} | ${sorted.length} | ${f(percentile(sorted, 50))} | ${f(percentile(sorted, 99))} | ${f(sorted.at(-1) ?? Number.NaN)} | ${first.length > 0 ? f(percentile(first, 50)) : '–'} | ${f(percentile(cpu, 50))} |`,
+      `| ${row.what} | ${row.ports} | ${sorted.length} | ${f(percentile(api, 50))} | ${f(percentile(sorted, 50))} | ${f(percentile(sorted, 99))} | ${f(sorted.at(-1) ?? Number.NaN)} | ${first.length > 0 ? f(percentile(first, 50)) : '–'} | ${f(percentile(cpu, 50))} |`,
     );
   }
   return lines.join('\n');

@@ -76,7 +76,9 @@ export class GroupEnforcer {
   /** Reads the targets' groups and moves the kernel to them: sets first, then chains (one batch). */
   async enforce(targets: readonly GroupTarget[]): Promise<void> {
     if (targets.length === 0) return;
+    const started = performance.now();
     const info = await this.read(targets.map((target) => target.portId));
+    const read = performance.now();
     const setLines: string[] = [];
     const nextSets = new Map<string, readonly string[]>();
     const sharedSpecs = new Map<string, SharedChainSpec & { sets: readonly string[] }>();
@@ -118,12 +120,28 @@ export class GroupEnforcer {
       IPv6: groupsRestoreScript(changed.IPv6, ports, 'IPv6'),
     };
     if (texts.IPv4 !== '' || texts.IPv6 !== '') await this.ensureBase();
+    const computed = performance.now();
     await applyIpset(this.deps.namespace, setLines);
     for (const [name, members] of nextSets) this.remoteSets.set(name, members);
+    const setsDone = performance.now();
     await applyGroupScripts(this.deps.namespace, texts);
     for (const [key, chains] of written) this.shared.set(key, chains);
     if (unprotected.length > 0) await this.removeChains(unprotected);
     for (const [tap, enforced] of next) this.taps.set(tap, enforced);
+    const ms = (from: number, to: number) => Math.round((to - from) * 10) / 10;
+    this.deps.logger.debug(
+      {
+        event: 'l2.groups_enforced',
+        ports: targets.length,
+        setLines: setLines.length,
+        chains: changed.IPv4.length + changed.IPv6.length + ports.length,
+        readMs: ms(started, read),
+        computeMs: ms(read, computed),
+        ipsetMs: ms(computed, setsDone),
+        iptablesMs: ms(setsDone, performance.now()),
+      },
+      'security groups enforced',
+    );
   }
 
   /** The tap is gone or no longer ours: its jumps and chains go. */

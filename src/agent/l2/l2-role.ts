@@ -79,6 +79,8 @@ export class L2Role {
   /** Whether the table was rebuilt since this process started (see {@link converge}). */
   private tableReady = false;
   private again = false;
+  /** Whether the next converge reads the host's links (anything but a security group event). */
+  private linksWanted = true;
   private stopped = false;
   /** Milliseconds of the last protection changes (apply → nft done), newest last, at most 1,000. */
   readonly updateLatenciesMs: number[] = [];
@@ -133,7 +135,7 @@ export class L2Role {
         if (named.has(wired.portId) || securityGroupIds.some((id) => concerning.has(id)))
           this.groupsWanted.add(tap);
       }
-      this.trigger();
+      this.trigger(false, false);
       return;
     }
     if (event.schema !== 'qdhcp.resource-event' || event.resource !== 'port') return;
@@ -145,10 +147,15 @@ export class L2Role {
     }
   }
 
-  /** Runs a converge now, or once more after the running one. `refreshAll`: re-read every plugged port. */
-  private trigger(refreshAll = false): void {
+  /**
+   * Runs a converge now, or once more after the running one. `refreshAll`: re-read every plugged port.
+   * `links` false (a security group event): only the wanted groups are enforced, without reading the
+   * host's links first (one process less on the way from an API change to the kernel).
+   */
+  private trigger(refreshAll = false, links = true): void {
     if (this.stopped) return;
     if (refreshAll) for (const tap of this.wired.keys()) this.refreshWanted.add(tap);
+    if (links) this.linksWanted = true;
     if (this.running !== undefined) {
       this.again = true;
       return;
@@ -157,7 +164,10 @@ export class L2Role {
       do {
         this.again = false;
         try {
-          await this.converge();
+          if (this.linksWanted) {
+            this.linksWanted = false;
+            await this.converge();
+          } else await this.enforceWantedGroups();
         } catch (error) {
           this.deps.logger.warn(
             { event: 'l2.converge_failed', error: errorText(error) },
