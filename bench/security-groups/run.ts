@@ -120,6 +120,18 @@ async function main(): Promise<void> {
       wired = count;
       await waitUntil(`${count} taps protected`, 5000, 600_000, async () => (await countChains()) >= count);
       console.error(`${count} taps protected in ${Math.round(performance.now() - plugStart)} ms`);
+      // Settled: every plugged port ACTIVE (the server has written each binding; sampling during that
+      // backlog measured the plugging, not a change).
+      const pluggedNow = new Set(plugged.slice(0, count));
+      await waitUntil(`${count} ports ACTIVE`, 2000, 600_000, async () => {
+        const reply = await aio.api('GET', `/v2.0/ports?network_id=${networkId}`).catch(() => undefined);
+        if (reply === undefined) return false; // the API busy with the backlog: ask again
+        const ports = (reply.body['ports'] ?? []) as Json[];
+        return (
+          ports.filter((p) => pluggedNow.has(String(p['id'])) && p['status'] === 'ACTIVE').length >= count
+        );
+      });
+      console.error(`${count} ports ACTIVE ${Math.round(performance.now() - plugStart)} ms after plugging`);
       // Ports sharing their groups' chains (qsg-si-KEY): when every port chain jumps to the one shared
       // chain (checked here, once), a rule is in every port's path when it is in that chain, and one
       // `iptables -S` of it is the poll; else (one chain per port) `iptables-save`, counted.
@@ -224,13 +236,16 @@ async function main(): Promise<void> {
           return port['status'] === 'DOWN';
         });
       }
-      console.error(`${count} ports: samples done`);
+      console.error(`${count} ports: samples done\n${table(rows)}`);
     }
     console.log(table(rows));
     // --profile (with QDHCP_LOG_LEVEL=debug): the L2 role's own split of each sample's batches, to stderr.
     if (profile)
       for (const row of rows)
         for (const line of row.agent) console.error(`${row.ports} ${row.what}: ${line}`);
+  } catch (error) {
+    console.error(aio.output());
+    throw error;
   } finally {
     await aio.teardown();
   }

@@ -6,8 +6,8 @@
  * reports the binding (`l2.port_bound`); when the tap goes, its protection goes and the port goes DOWN.
  *
  * Devices are re-read on every `ip monitor link` line and every `scanIntervalMs`; plugged ports are
- * re-read on a port event of the control plane and on the periodic scan, so a change reaches the kernel
- * within one scan even if an event was lost. A security group event re-reads only the groups of the
+ * re-read on a port event of the control plane and on the periodic scan (100 taps per scan in turn, and
+ * every tap's groups in one batch), so a change reaches the kernel even if an event was lost. A security group event re-reads only the groups of the
  * plugged ports it concerns, all of them in one batch (group-enforcer.ts). One converge runs at a time;
  * triggers during one coalesce into one more.
  *
@@ -36,6 +36,8 @@ import { portFilterOf } from './port-filter.js';
 import type { SecurityGroupRpc } from './security-group-client.js';
 
 const TAP = new RegExp(TAP_DEVICE_PATTERN);
+/** Taps whose port the periodic scan re-reads per tick (all of them up to this many). */
+const SCAN_SLICE = 100;
 
 /** A port's network as the L2 contract answers it (no ports). */
 type L2Network = NonNullable<L2MethodResult<'l2.get_port_by_device'>['network']>;
@@ -79,6 +81,10 @@ export class L2Role {
   /** Whether the table was rebuilt since this process started (see {@link converge}). */
   private tableReady = false;
   private again = false;
+  /** A security group event is waiting: enforced between two taps of a running converge. */
+  private groupsUrgent = false;
+  /** Where the periodic scan's next slice of port re-reads starts. */
+  private scanCursor = 0;
   /** Whether the next converge reads the host's links (anything but a security group event). */
   private linksWanted = true;
   private stopped = false;
@@ -135,6 +141,7 @@ export class L2Role {
         if (named.has(wired.portId) || securityGroupIds.some((id) => concerning.has(id)))
           this.groupsWanted.add(tap);
       }
+      this.groupsUrgent = true;
       this.trigger(false, false);
       return;
     }
@@ -148,13 +155,15 @@ export class L2Role {
   }
 
   /**
-   * Runs a converge now, or once more after the running one. `refreshAll`: re-read every plugged port.
+   * Runs a converge now, or once more after the running one. `refreshAll` (the periodic scan): re-read
+   * the groups of every plugged port (one batch) and the ports of the next {@link SCAN_SLICE} taps in
+   * turn (one RPC each: 1,000 of them took 16 s on a loaded machine, longer than the scan's interval).
    * `links` false (a security group event): only the wanted groups are enforced, without reading the
    * host's links first (one process less on the way from an API change to the kernel).
    */
   private trigger(refreshAll = false, links = true): void {
     if (this.stopped) return;
-    if (refreshAll) for (const tap of this.wired.keys()) this.refreshWanted.add(tap);
+    if (refreshAll) this.scanSlice();
     if (links) this.linksWanted = true;
     if (this.running !== undefined) {
       this.again = true;
@@ -164,10 +173,17 @@ export class L2Role {
       do {
         this.again = false;
         try {
+          const started = performance.now();
+          const refreshed = this.refreshWanted.size;
           if (this.linksWanted) {
             this.linksWanted = false;
             await this.converge();
           } else await this.enforceWantedGroups();
+          const ms = Math.round(performance.now() - started);
+          this.deps.logger.debug(
+            { event: 'l2.converged', ms, refreshed, taps: this.wired.size },
+            'L2 converge',
+          );
         } catch (error) {
           this.deps.logger.warn(
             { event: 'l2.converge_failed', error: errorText(error) },
@@ -177,6 +193,21 @@ export class L2Role {
       } while (this.again && !this.stopped);
       this.running = undefined;
     })();
+  }
+
+  /** The periodic scan's share: every tap's groups, the next slice of taps' ports (round robin). */
+  private scanSlice(): void {
+    const taps = [...this.wired.keys()];
+    for (const tap of taps) this.groupsWanted.add(tap);
+    if (taps.length <= SCAN_SLICE) {
+      for (const tap of taps) this.refreshWanted.add(tap);
+      return;
+    }
+    for (let i = 0; i < SCAN_SLICE; i++) {
+      const tap = taps[(this.scanCursor + i) % taps.length];
+      if (tap !== undefined) this.refreshWanted.add(tap);
+    }
+    this.scanCursor = (this.scanCursor + SCAN_SLICE) % taps.length;
   }
 
   private async converge(): Promise<void> {
@@ -195,6 +226,8 @@ export class L2Role {
       } else if (this.refreshWanted.delete(link.name)) {
         await this.guard(link.name, () => this.refresh(link, wired, links));
       }
+      // A security group event does not wait for a long converge (taps plugged by the hundred).
+      if (this.groupsUrgent) await this.enforceWantedGroups();
     }
     await this.enforceWantedGroups();
   }
@@ -207,6 +240,7 @@ export class L2Role {
       return wired === undefined ? [] : [{ tap, portId: wired.portId }];
     });
     this.groupsWanted.clear();
+    this.groupsUrgent = false;
     try {
       await this.groups.enforce(targets);
     } catch (error) {
