@@ -59,3 +59,34 @@ test('nothing left over: no script', () => {
   assert.equal(leftoverChainsScript(SAVE, keep, false), undefined);
   assert.equal(leftoverChainsScript('*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n', new Set(), true), undefined);
 });
+
+test('shared group chains no kept port uses go after the port chains that jumped to them', () => {
+  const save = `*filter
+:qsg-fwd - [0:0]
+:qsg-i-tapaaaaaaaa-aa - [0:0]
+:qsg-o-tapaaaaaaaa-aa - [0:0]
+:qsg-si-111111111111 - [0:0]
+:qsg-so-111111111111 - [0:0]
+:qsg-si-222222222222 - [0:0]
+:qsg-so-222222222222 - [0:0]
+-A qsg-fwd -m physdev --physdev-out tapaaaaaaaa-aa --physdev-is-bridged -j qsg-i-tapaaaaaaaa-aa
+-A qsg-fwd -m physdev --physdev-in tapaaaaaaaa-aa --physdev-is-bridged -j qsg-o-tapaaaaaaaa-aa
+-A qsg-i-tapaaaaaaaa-aa -j qsg-si-111111111111
+-A qsg-o-tapaaaaaaaa-aa -j qsg-so-111111111111
+COMMIT
+`;
+  const keep = new Set(['qsg-si-222222222222', 'qsg-so-222222222222']);
+  const lines = (leftoverChainsScript(save, keep, false) ?? '').split('\n');
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('-X ')),
+    [
+      '-X qsg-i-tapaaaaaaaa-aa',
+      '-X qsg-o-tapaaaaaaaa-aa',
+      '-X qsg-si-111111111111',
+      '-X qsg-so-111111111111',
+    ],
+  );
+  // Every -X after every -F: a chain is deleted only once nothing jumps to it.
+  const lastFlush = lines.findLastIndex((l) => l.startsWith('-F '));
+  assert.ok(lines.findIndex((l) => l.startsWith('-X ')) > lastFlush);
+});

@@ -1,6 +1,6 @@
 /**
  * What a previous L2 role process left of the security group enforcement (issue 14; a `kill -9`, then a
- * start where some of its ports are gone): port chains (`qsg-i-TAP`, `qsg-o-TAP`) with their jumps from
+ * start where some of its ports are gone): port chains (`qsg-i-TAP`, `qsg-o-TAP`) and shared group chains (`qsg-si-KEY`, `qsg-so-KEY`) with their jumps from
  * `qsg-fwd`, the base (`qsg-fwd` and FORWARD's jump) when nothing is enforced any more, and remote-group
  * ipsets (`qsg4-…`, `qsg6-…`) no rule names. The text is computed from what the kernel lists
  * (`iptables-save -t filter`, `ipset list -n`), since the new process never wrote it.
@@ -11,7 +11,8 @@ import type { NamespaceName } from './ip-batch.js';
 import { SG_FORWARD_CHAIN, type SgFamily } from './iptables-sg-rules.js';
 import { runCommand } from './run-command.js';
 
-const PORT_CHAIN = /^qsg-[io]-/;
+/** A port's chains (`qsg-i-TAP`, `qsg-o-TAP`) and the shared chains of a set of groups (`qsg-si-KEY`, `qsg-so-KEY`). */
+const PORT_CHAIN = /^qsg-s?[io]-/;
 const SET = /^qsg[46]-/;
 
 /**

@@ -1,23 +1,31 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { canUseNamespaces, type Namespace, Sandbox } from '../../test/support/netns.js';
+import { applyGroupScripts, applyIpset, destroyIpsets, ensureSecurityGroupBase } from './iptables-sg.js';
 import {
-  applyIpset,
-  applyPortGroups,
-  destroyIpsets,
-  ensureSecurityGroupBase,
-  removePortGroups,
-} from './iptables-sg.js';
-import {
+  groupsRestoreScript,
   ipsetChangeLines,
   type PortGroupsSpec,
-  portRestoreScript,
   remoteSetName,
+  removeScript,
   ruleMatch,
+  type SgFamily,
   type SgRuleSpec,
+  sharedChainKey,
 } from './iptables-sg-rules.js';
 
 const GROUP = '5b1f8f4e-0c6d-4f3a-9d7e-2a1b3c4d5e6f';
+const KEY = sharedChainKey(true, [GROUP]);
+/** One port with its groups' shared chains (`withJumps`: first protection of the tap). */
+const portRestoreScript = (spec: PortGroupsSpec, family: SgFamily, withJumps: boolean) =>
+  groupsRestoreScript([spec], [{ device: spec.device, key: spec.key, withJumps }], family);
+/** Both families, as the L2 role writes them. */
+async function applyPortGroups(namespace: string, spec: PortGroupsSpec, withJumps: boolean): Promise<void> {
+  await applyGroupScripts(namespace, {
+    IPv4: portRestoreScript(spec, 'IPv4', withJumps),
+    IPv6: portRestoreScript(spec, 'IPv6', withJumps),
+  });
+}
 const SET4 = remoteSetName(GROUP, 'IPv4');
 const anyRule = {
   protocol: null,
@@ -75,13 +83,28 @@ describe('security group text (pure)', () => {
     );
   });
   test('stateful chains let replies through first; stateless ones do not', () => {
-    const spec: PortGroupsSpec = { device: 'tapabcdef01-23', stateful: true, rules: defaultRules };
+    const spec: PortGroupsSpec = { device: 'tapabcdef01-23', key: KEY, stateful: true, rules: defaultRules };
     const text = portRestoreScript(spec, 'IPv4', true);
-    assert.match(text, /-A qsg-i-tapabcdef01-23 -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n/);
-    assert.match(text, /-A qsg-i-tapabcdef01-23 -j DROP\n/);
-    assert.match(text, /-A qsg-o-tapabcdef01-23 -j RETURN\n/, 'egress any');
+    assert.match(text, new RegExp(`-A qsg-si-${KEY} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n`));
+    assert.match(text, new RegExp(`-A qsg-si-${KEY} -j DROP\n`));
+    assert.match(text, new RegExp(`-A qsg-so-${KEY} -j RETURN\n`), 'egress any');
+    assert.match(text, new RegExp(`-A qsg-i-tapabcdef01-23 -j qsg-si-${KEY}\n`), "the port's one jump");
     assert.match(text, /--physdev-out tapabcdef01-23 --physdev-is-bridged -j qsg-i-tapabcdef01-23/);
     assert.doesNotMatch(portRestoreScript({ ...spec, stateful: false }, 'IPv4', false), /conntrack|physdev/);
+  });
+  test('shared chains: keyed by the set of groups, rewritten without the ports that use them', () => {
+    assert.equal(sharedChainKey(true, ['b', 'a']), sharedChainKey(true, ['a', 'b']));
+    assert.notEqual(sharedChainKey(false, ['a']), sharedChainKey(true, ['a']));
+    assert.ok(`qsg-si-${KEY}`.length <= 28, 'iptables chain name limit');
+    const text = groupsRestoreScript(
+      [{ key: KEY, stateful: true, rules: [...defaultRules, tcp5001] }],
+      [],
+      'IPv4',
+    );
+    assert.match(text, /--dports 5001 -j RETURN/);
+    assert.doesNotMatch(text, /tap/, 'a rule change touches no port chain');
+    assert.equal(groupsRestoreScript([], [], 'IPv4'), '');
+    assert.match(removeScript([], [KEY]), new RegExp(`-X qsg-si-${KEY}\n`));
   });
   test('membership change: element adds and deletes only', () => {
     assert.deepEqual(ipsetChangeLines(SET4, 'IPv4', ['10.0.0.1', '10.0.0.2'], ['10.0.0.2', '10.0.0.3']), [
@@ -107,7 +130,12 @@ describe('security groups enforced with iptables-nft physdev + conntrack + ipset
   let b: Namespace;
   const tapA = 'tapaaaaaaaa-01';
   const tapB = 'tapbbbbbbbb-02';
-  const spec = (rules: SgRuleSpec[], stateful = true): PortGroupsSpec => ({ device: tapB, stateful, rules });
+  const spec = (rules: SgRuleSpec[], stateful = true): PortGroupsSpec => ({
+    device: tapB,
+    key: KEY,
+    stateful,
+    rules,
+  });
   const pings = async (from: Namespace, to: string): Promise<boolean> =>
     (await from.exec('ping', ['-c', '1', '-W', '1', to], { allowFailure: true })).code === 0;
   const connects = async (from: Namespace, to: string): Promise<boolean> =>
@@ -159,10 +187,11 @@ describe('security groups enforced with iptables-nft physdev + conntrack + ipset
     assert.ok(await pings(b, '10.66.0.1'), 'stateless with the rule both ways');
   });
   test('tap removed: no chain, no jump left; the set can go', async () => {
-    await removePortGroups(host.name, tapB);
+    const text = removeScript([tapB], [KEY]);
+    await applyGroupScripts(host.name, { IPv4: text, IPv6: text });
     for (const tool of ['iptables-save', 'ip6tables-save']) {
       const saved = (await host.exec(tool, [])).stdout;
-      assert.doesNotMatch(saved, /tapbbbbbbbb-02/, tool);
+      assert.doesNotMatch(saved, /tapbbbbbbbb-02|qsg-s[io]-/, tool);
     }
     await destroyIpsets(host.name, [SET4]);
     const sets = (await host.exec('ipset', ['list', '-n'])).stdout;

@@ -11,14 +11,7 @@
  * @module
  */
 import type { NamespaceName } from './ip-batch.js';
-import {
-  baseRestoreScript,
-  FORWARD_JUMP,
-  type PortGroupsSpec,
-  portRemoveScript,
-  portRestoreScript,
-  type SgFamily,
-} from './iptables-sg-rules.js';
+import { baseRestoreScript, FORWARD_JUMP, type SgFamily } from './iptables-sg-rules.js';
 import { runCommand } from './run-command.js';
 
 function inNamespace(namespace: NamespaceName, command: string, args: readonly string[]): [string, string[]] {
@@ -67,18 +60,18 @@ export async function ensureSecurityGroupBase(namespace: NamespaceName): Promise
   return bridged;
 }
 
-/** Writes the tap's chains for both families (`withJumps`: first time for this tap). */
-export async function applyPortGroups(
+/**
+ * Runs each family's `iptables-restore --noflush` text (iptables-sg-rules.ts `groupsRestoreScript`,
+ * `removeScript`): one process and one commit per family that has something to write.
+ */
+export async function applyGroupScripts(
   namespace: NamespaceName,
-  spec: PortGroupsSpec,
-  withJumps: boolean,
+  texts: Readonly<Partial<Record<SgFamily, string>>>,
 ): Promise<void> {
-  for (const family of FAMILIES) await restore(namespace, family, portRestoreScript(spec, family, withJumps));
-}
-
-/** Removes the tap's jumps and chains in both families. */
-export async function removePortGroups(namespace: NamespaceName, device: string): Promise<void> {
-  for (const family of FAMILIES) await restore(namespace, family, portRemoveScript(device));
+  for (const family of FAMILIES) {
+    const text = texts[family];
+    if (text !== undefined && text !== '') await restore(namespace, family, text);
+  }
 }
 
 /** Runs `ipset restore` lines (creates, element adds and deletes) as one ipset process. */

@@ -6,25 +6,18 @@
  * reports the binding (`l2.port_bound`); when the tap goes, its protection goes and the port goes DOWN.
  *
  * Devices are re-read on every `ip monitor link` line and every `scanIntervalMs`; plugged ports are
- * re-read on a port event of the control plane, on a security group event naming them or their groups,
- * and on the periodic scan, so a change reaches the kernel within one scan even if an event was lost.
- * One converge runs at a time; triggers during one coalesce into one more.
+ * re-read on a port event of the control plane and on the periodic scan (100 taps per scan in turn, and
+ * every tap's groups in one batch), so a change reaches the kernel even if an event was lost. A security group event re-reads only the groups of the
+ * plugged ports it concerns, all of them in one batch (group-enforcer.ts). One converge runs at a time;
+ * triggers during one coalesce into one more.
  *
  * @module
  */
-import { type L2Port, TAP_DEVICE_PATTERN } from '../../bus/l2-agent-rpc.js';
-import type { SecurityGroupEventV1, SecurityGroupResult } from '../../bus/security-group-rpc.js';
+import { TAP_DEVICE_PATTERN } from '../../bus/l2-agent-rpc.js';
+import type { SecurityGroupEventV1 } from '../../bus/security-group-rpc.js';
 import { errorText } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { runIpBatch } from '../../linux/ip-batch.js';
-import {
-  applyIpset,
-  applyPortGroups,
-  destroyIpsets,
-  ensureSecurityGroupBase,
-  removePortGroups,
-} from '../../linux/iptables-sg.js';
-import { ipsetChangeLines, type PortGroupsSpec } from '../../linux/iptables-sg-rules.js';
 import { LinkWatch } from '../../linux/link-watch.js';
 import { readLinks } from '../../linux/network-plumbing.js';
 import { applyNft } from '../../linux/nft-l2.js';
@@ -36,27 +29,22 @@ import {
 } from '../../linux/nft-l2-rules.js';
 import type { ObservedLink } from '../../linux/observed-links.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
+import { GroupEnforcer } from './group-enforcer.js';
 import type { L2Rpc } from './l2-rpc.js';
 import { removeLeftovers } from './leftovers.js';
 import { portFilterOf } from './port-filter.js';
-import { groupsConcerning, portGroupsOf } from './port-groups.js';
 import type { SecurityGroupRpc } from './security-group-client.js';
 import { attachTap, NetworkBridges } from './tap-wiring.js';
 
 const TAP = new RegExp(TAP_DEVICE_PATTERN);
-type SecurityGroupInfo = SecurityGroupResult<'securitygroups.info'>;
+/** Taps whose port the periodic scan re-reads per tick (all of them up to this many). */
+const SCAN_SLICE = 100;
 
 /** A tap this role wired: its port and the filter in the kernel (undefined: unprotected). */
 interface WiredTap {
   readonly portId: string;
   readonly bridge: string;
   filter: PortFilterSpec | undefined;
-  /** The security group chains in iptables (undefined: none; docs/compute.md "Security groups"). */
-  groups: PortGroupsSpec | undefined;
-  /** The remote-group ipsets those chains name. */
-  sets: readonly string[];
-  /** The groups the port is in or names as remote: a security group event naming one re-reads it. */
-  concerning: ReadonlySet<string>;
   /** `l2.port_bound up` answered; until then every refresh asks again. */
   bound: boolean;
 }
@@ -79,21 +67,25 @@ export class L2Role {
   /** Taps that are not ours to wire (no port yet, a DHCP or router port), until the time given. */
   private readonly skipped = new Map<string, number>();
   private readonly refreshWanted = new Set<string>();
+  /** Taps whose groups are re-read at the end of the converge, in one batch. */
+  private readonly groupsWanted = new Set<string>();
+  /** The security groups in iptables and ipset (undefined: groups not enforced). */
+  private readonly groups: GroupEnforcer | undefined;
   /** Taps whose last wire or refresh failed (see {@link converge}: leftovers wait for them). */
   private readonly failing = new Set<string>();
-  /** Taps whose groups' rules or members changed (a security group event): their groups re-enforced. */
-  private readonly groupsWanted = new Set<string>();
   private readonly bridges: NetworkBridges;
   private readonly watch: LinkWatch;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   /** Whether the table was rebuilt since this process started (see {@link converge}). */
   private tableReady = false;
-  /** Whether the iptables base (qsg-fwd, br_netfilter in the host namespace) is in place. */
-  private groupsReady = false;
-  /** The remote-group ipsets in the kernel → their members (shared by every port naming the group). */
-  private readonly remoteSets = new Map<string, readonly string[]>();
   private again = false;
+  /** A security group event is waiting: enforced between two taps of a running converge. */
+  private groupsUrgent = false;
+  /** Where the periodic scan's next slice of port re-reads starts. */
+  private scanCursor = 0;
+  /** Whether the next converge reads the host's links (anything but a security group event). */
+  private linksWanted = true;
   /** Whether what a previous process left was removed (once, after the first converge: leftovers.ts). */
   private swept = false;
   private stopped = false;
@@ -103,6 +95,16 @@ export class L2Role {
   constructor(private readonly deps: L2RoleDeps) {
     this.watch = new LinkWatch(deps.plumbing.hostNamespace, () => this.trigger());
     this.bridges = new NetworkBridges(deps.plumbing);
+    const client = deps.securityGroups;
+    this.groups =
+      client === undefined
+        ? undefined
+        : new GroupEnforcer({
+            host: deps.host,
+            namespace: deps.plumbing.hostNamespace,
+            client,
+            logger: deps.logger,
+          });
   }
 
   start(): void {
@@ -125,21 +127,28 @@ export class L2Role {
 
   /**
    * A control-plane message: a change of a plugged port re-reads it; a security group event
-   * (`qdhcp.security-group-event`: rules or members changed) re-reads the plugged ports it names and
-   * those in or naming one of its groups, at once (the periodic scan stays the safety net).
+   * (`qdhcp.security-group-event`: rules or members changed) re-reads the groups of the plugged ports it
+   * names and of those in or naming one of its groups, at once and in one batch (the periodic scan stays
+   * the safety net).
    */
   handleMessage(message: unknown): void {
     const event = message as { schema?: unknown; resource?: unknown; id?: unknown };
     if (event.schema === 'qdhcp.security-group-event') {
-      if (this.deps.securityGroups === undefined) return;
+      const groups = this.groups;
+      if (groups === undefined) return;
       const { securityGroupIds, portIds } = message as SecurityGroupEventV1;
+      const named = new Set(portIds);
+      let reread = false;
       for (const [tap, wired] of this.wired) {
         // A port the event names may have new addresses too (an L2-only host gets no port events): re-read;
-        // the others only have new rules or members: their groups, from one info call for all of them.
-        if (portIds.includes(wired.portId)) this.refreshWanted.add(tap);
-        else if (securityGroupIds.some((id) => wired.concerning.has(id))) this.groupsWanted.add(tap);
+        // the others only have new rules or members: their groups, in one batch.
+        if (named.has(wired.portId)) {
+          this.refreshWanted.add(tap);
+          reread = true;
+        } else if (securityGroupIds.some((id) => groups.concerning(tap).has(id))) this.groupsWanted.add(tap);
       }
-      this.trigger();
+      this.groupsUrgent = true;
+      this.trigger(false, reread);
       return;
     }
     if (event.schema !== 'qdhcp.resource-event' || event.resource !== 'port') return;
@@ -151,10 +160,17 @@ export class L2Role {
     }
   }
 
-  /** Runs a converge now, or once more after the running one. `refreshAll`: re-read every plugged port. */
-  private trigger(refreshAll = false): void {
+  /**
+   * Runs a converge now, or once more after the running one. `refreshAll` (the periodic scan): re-read
+   * the groups of every plugged port (one batch) and the ports of the next {@link SCAN_SLICE} taps in
+   * turn (one RPC each: 1,000 of them took 16 s on a loaded machine, longer than the scan's interval).
+   * `links` false (a security group event): only the wanted groups are enforced, without reading the
+   * host's links first (one process less on the way from an API change to the kernel).
+   */
+  private trigger(refreshAll = false, links = true): void {
     if (this.stopped) return;
-    if (refreshAll) for (const tap of this.wired.keys()) this.refreshWanted.add(tap);
+    if (refreshAll) this.scanSlice();
+    if (links) this.linksWanted = true;
     if (this.running !== undefined) {
       this.again = true;
       return;
@@ -163,7 +179,17 @@ export class L2Role {
       do {
         this.again = false;
         try {
-          await this.converge();
+          const started = performance.now();
+          const refreshed = this.refreshWanted.size;
+          if (this.linksWanted) {
+            this.linksWanted = false;
+            await this.converge();
+          } else await this.enforceWantedGroups();
+          const ms = Math.round(performance.now() - started);
+          this.deps.logger.debug(
+            { event: 'l2.converged', ms, refreshed, taps: this.wired.size },
+            'L2 converge',
+          );
         } catch (error) {
           this.deps.logger.warn(
             { event: 'l2.converge_failed', error: errorText(error) },
@@ -173,6 +199,21 @@ export class L2Role {
       } while (this.again && !this.stopped);
       this.running = undefined;
     })();
+  }
+
+  /** The periodic scan's share: every tap's groups, the next slice of taps' ports (round robin). */
+  private scanSlice(): void {
+    const taps = [...this.wired.keys()];
+    for (const tap of taps) this.groupsWanted.add(tap);
+    if (taps.length <= SCAN_SLICE) {
+      for (const tap of taps) this.refreshWanted.add(tap);
+      return;
+    }
+    for (let i = 0; i < SCAN_SLICE; i++) {
+      const tap = taps[(this.scanCursor + i) % taps.length];
+      if (tap !== undefined) this.refreshWanted.add(tap);
+    }
+    this.scanCursor = (this.scanCursor + SCAN_SLICE) % taps.length;
   }
 
   private async converge(): Promise<void> {
@@ -192,30 +233,36 @@ export class L2Role {
       } else if (this.refreshWanted.delete(link.name)) {
         await this.guard(link.name, () => this.refresh(link, wired, links));
       }
+      // A security group event does not wait for a long converge (taps plugged by the hundred).
+      if (this.groupsUrgent) await this.enforceWantedGroups();
     }
-    await this.enforceGroupsOf([...this.groupsWanted].filter((tap) => present.has(tap)));
-    await this.pruneSets();
+    await this.enforceWantedGroups();
     // Only once every present tap is wired as it should be (a server away at start must not strip what the
     // previous process's rules still protect).
     if (this.swept || this.failing.size > 0) return;
     this.swept = true;
-    const groupTaps = [...this.wired].filter(([, w]) => w.groups !== undefined).map(([tap]) => tap);
-    const sets = [...this.remoteSets.keys()];
-    const kept = { table: this.tableReady, groupTaps, base: this.groupsReady, sets };
+    const none = { groupTaps: [], sharedKeys: [], base: false, sets: [] };
+    const kept = { table: this.tableReady, ...(this.groups?.kept() ?? none) };
     await removeLeftovers(this.deps.plumbing.hostNamespace, kept, this.deps.logger);
   }
 
-  /** The groups of taps whose groups only changed: one `securitygroups.info` for all, then each one's chains. */
-  private async enforceGroupsOf(taps: readonly string[]): Promise<void> {
-    this.groupsWanted.clear();
-    const client = this.deps.securityGroups;
-    const wired = taps.flatMap((tap) => {
-      const entry = this.wired.get(tap);
-      return entry === undefined ? [] : [{ tap, entry }];
+  /** The groups of the taps refreshed or named by a security group event, in one batch; then the unused. */
+  private async enforceWantedGroups(): Promise<void> {
+    if (this.groups === undefined) return;
+    const targets = [...this.groupsWanted].flatMap((tap) => {
+      const wired = this.wired.get(tap);
+      return wired === undefined ? [] : [{ tap, portId: wired.portId }];
     });
-    if (client === undefined || wired.length === 0) return;
-    const info = await client.info(this.deps.host, [...new Set(wired.map(({ entry }) => entry.portId))]);
-    for (const { tap, entry } of wired) await this.guard(tap, () => this.enforceGroups(tap, entry, info));
+    this.groupsWanted.clear();
+    this.groupsUrgent = false;
+    try {
+      await this.groups.enforce(targets);
+    } catch (error) {
+      // Asked again on the next converge (the periodic scan triggers one).
+      for (const { tap } of targets) this.groupsWanted.add(tap);
+      throw error;
+    }
+    await this.groups.prune();
   }
 
   private async guard(tap: string, work: () => Promise<void>): Promise<void> {
@@ -243,19 +290,12 @@ export class L2Role {
       return;
     }
     const bridge = await this.bridges.ensure(network, links);
-    const wired: WiredTap = {
-      portId: port.id,
-      bridge,
-      filter: undefined,
-      groups: undefined,
-      sets: [],
-      concerning: new Set(),
-      bound: false,
-    };
+    const wired: WiredTap = { portId: port.id, bridge, filter: undefined, bound: false };
     // Tracked before anything can fail half-way, so a retry continues from what is in the kernel; and
     // protected before it joins the bridge, so it is never in it unprotected.
     this.wired.set(tap, wired);
-    await this.protect(tap, wired, port);
+    await this.applyFilter(tap, wired, portFilterOf(tap, port));
+    await this.groups?.enforce([{ tap, portId: port.id }]);
     await attachTap(this.deps.plumbing.hostNamespace, link, bridge, network.mtu);
     await this.reportBound(wired);
     this.deps.logger.info({ event: 'l2.tap_wired', tap, port: port.id, bridge }, 'instance tap wired');
@@ -286,7 +326,8 @@ export class L2Role {
       this.skipped.set(tap, Date.now() + (this.deps.retryMs ?? 2000));
       return;
     }
-    await this.protect(tap, wired, port);
+    await this.applyFilter(tap, wired, portFilterOf(tap, port));
+    this.groupsWanted.add(tap);
     // A wire that failed half-way (the bridge, the report) is finished here; new flooding peers too.
     await this.bridges.ensure(network, links);
     await attachTap(this.deps.plumbing.hostNamespace, link, wired.bridge, network.mtu);
@@ -295,70 +336,6 @@ export class L2Role {
     const bound =
       wired.bound && port['binding:host_id'] === this.deps.host && (port.status ?? 'ACTIVE') === 'ACTIVE';
     if (!bound) await this.reportBound(wired);
-  }
-
-  /** Moves the tap's elements from its filter in the kernel to the port's (only what differs). */
-  private async protect(tap: string, wired: WiredTap, port: L2Port): Promise<void> {
-    await this.applyFilter(tap, wired, portFilterOf(tap, port));
-    await this.enforceGroups(tap, wired);
-  }
-
-  /**
-   * The port's security groups into iptables: member sets first (element changes only), then the port's
-   * two chains when its rules changed. Before the tap joins the bridge on a wire (see {@link wire}).
-   */
-  private async enforceGroups(tap: string, wired: WiredTap, batch?: SecurityGroupInfo): Promise<void> {
-    const client = this.deps.securityGroups;
-    if (client === undefined) return;
-    const namespace = this.deps.plumbing.hostNamespace;
-    const info = batch ?? (await client.info(this.deps.host, [wired.portId]));
-    wired.concerning = groupsConcerning(wired.portId, info);
-    const next = portGroupsOf(tap, wired.portId, info);
-    if (next === undefined) {
-      if (wired.groups !== undefined) await removePortGroups(namespace, tap);
-      wired.groups = undefined;
-      wired.sets = [];
-      return;
-    }
-    if (!this.groupsReady) {
-      const bridged = await ensureSecurityGroupBase(namespace);
-      if (!bridged)
-        this.deps.logger.warn(
-          { event: 'l2.bridge_nf_off', namespace: namespace ?? '(current)' },
-          'net.bridge.bridge-nf-call-iptables is 0: security groups are not enforced on bridged traffic',
-        );
-      this.groupsReady = true;
-    }
-    const setLines: string[] = [];
-    for (const [name, { family, members }] of next.sets) {
-      setLines.push(...ipsetChangeLines(name, family, this.remoteSets.get(name), members));
-    }
-    const started = performance.now();
-    await applyIpset(namespace, setLines);
-    for (const [name, { members }] of next.sets) this.remoteSets.set(name, members);
-    if (JSON.stringify(next.spec) !== JSON.stringify(wired.groups)) {
-      await applyPortGroups(namespace, next.spec, wired.groups === undefined);
-      wired.groups = next.spec;
-    }
-    wired.sets = [...next.sets.keys()];
-    if (setLines.length > 0) this.updateLatenciesMs.push(performance.now() - started);
-  }
-
-  /**
-   * Destroys the remote-group ipsets no plugged port's chains name any more: after the converge, so the
-   * rules that named them are already rewritten or removed (the kernel refuses to destroy a set in use).
-   */
-  private async pruneSets(): Promise<void> {
-    if (this.remoteSets.size === 0) return;
-    const named = new Set([...this.wired.values()].flatMap((wired) => wired.sets));
-    const unused = [...this.remoteSets.keys()].filter((name) => !named.has(name));
-    if (unused.length === 0) return;
-    await destroyIpsets(this.deps.plumbing.hostNamespace, unused);
-    for (const name of unused) this.remoteSets.delete(name);
-    this.deps.logger.info(
-      { event: 'l2.ipsets_destroyed', sets: unused },
-      'unused security group sets removed',
-    );
   }
 
   private async applyFilter(tap: string, wired: WiredTap, next: PortFilterSpec | undefined): Promise<void> {
@@ -383,12 +360,11 @@ export class L2Role {
     const wired = this.wired.get(tap);
     this.wired.delete(tap);
     this.refreshWanted.delete(tap);
+    this.groupsWanted.delete(tap);
     if (wired === undefined) return;
     try {
       await this.applyFilter(tap, wired, undefined);
-      if (wired.groups !== undefined) await removePortGroups(this.deps.plumbing.hostNamespace, tap);
-      wired.groups = undefined;
-      wired.sets = [];
+      await this.groups?.remove(tap);
       await this.deps.rpc.call('l2.port_bound', { host: this.deps.host, port_id: wired.portId, up: false });
       this.deps.logger.info({ event: 'l2.tap_unwired', tap, port: wired.portId }, 'instance tap gone');
     } catch (error) {

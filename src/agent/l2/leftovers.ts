@@ -11,7 +11,12 @@ import type { Logger } from '../../common/logger.js';
 import type { NamespaceName } from '../../linux/ip-batch.js';
 import { destroyIpsets } from '../../linux/iptables-sg.js';
 import { listSecurityGroupSets, removeLeftoverChains } from '../../linux/iptables-sg-leftovers.js';
-import { egressChain, ingressChain } from '../../linux/iptables-sg-rules.js';
+import {
+  egressChain,
+  ingressChain,
+  sharedEgressChain,
+  sharedIngressChain,
+} from '../../linux/iptables-sg-rules.js';
 import { applyNft } from '../../linux/nft-l2.js';
 import { dropTableScript } from '../../linux/nft-l2-rules.js';
 
@@ -21,6 +26,8 @@ export interface KeptState {
   readonly table: boolean;
   /** Taps whose security group chains this process wrote. */
   readonly groupTaps: readonly string[];
+  /** The keys of the shared group chains this process wrote (`qsg-si-KEY`, `qsg-so-KEY`). */
+  readonly sharedKeys: readonly string[];
   /** Whether this process put the security group base in place. */
   readonly base: boolean;
   /** The remote-group ipsets this process's chains name. */
@@ -35,7 +42,10 @@ export async function removeLeftovers(
 ): Promise<void> {
   try {
     if (!kept.table) await applyNft(namespace, dropTableScript());
-    const keep = new Set(kept.groupTaps.flatMap((tap) => [ingressChain(tap), egressChain(tap)]));
+    const keep = new Set([
+      ...kept.groupTaps.flatMap((tap) => [ingressChain(tap), egressChain(tap)]),
+      ...kept.sharedKeys.flatMap((key) => [sharedIngressChain(key), sharedEgressChain(key)]),
+    ]);
     const chains = await removeLeftoverChains(namespace, keep, !kept.base);
     const sets = (await listSecurityGroupSets(namespace)).filter((name) => !kept.sets.includes(name));
     await destroyIpsets(namespace, sets);

@@ -11,6 +11,7 @@ import {
   remoteSetName,
   type SgFamily,
   type SgRuleSpec,
+  sharedChainKey,
 } from '../../linux/iptables-sg-rules.js';
 
 /** The sets a port's rules name → their members (the ipset elements). */
@@ -52,7 +53,8 @@ export function portGroupsOf(
   );
   // Neutron refuses to mix stateful and stateless groups on one port; a port without groups is stateful.
   const stateful = groups.every((group) => group.stateful);
-  return { spec: { device, stateful, rules }, sets };
+  const key = sharedChainKey(stateful, port.security_groups);
+  return { spec: { device, key, stateful, rules }, sets };
 }
 
 /**
