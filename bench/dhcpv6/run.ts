@@ -31,7 +31,9 @@ const SERVERS = (flag('--servers') ?? 'builtin dnsmasq').split(/\s+/).filter(Boo
 const PROFILE = flag('--profile');
 const STEP_SECONDS = QUICK ? 3 : 10;
 const WARM_SECONDS = QUICK ? 2 : 5;
-const RATES = [100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 15000];
+const RATES = [
+  25, 50, 100, 200, 300, 500, 750, 1000, 1250, 1500, 1750, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000,
+];
 const cleanup = new Cleanup(flag('--prefix-file'));
 const log = (text: string): void => {
   process.stderr.write(`[dhcpv6 ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
@@ -51,6 +53,12 @@ async function settled(namespace: Namespace, device: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${namespace.name} ${device}: addresses still tentative after 10 s`);
+}
+
+/** Udp6RcvbufErrors of a namespace: datagrams the kernel dropped because a socket's receive buffer was full. */
+async function rcvbufErrors(namespace: Namespace): Promise<string> {
+  const snmp = await namespace.exec('cat', ['/proc/net/snmp6'], { allowFailure: true });
+  return /^Udp6RcvbufErrors\s+(\d+)/m.exec(snmp.stdout)?.[1] ?? '?';
 }
 
 async function measure(kind: ServerKind, hosts: number): Promise<Step[]> {
@@ -81,6 +89,9 @@ async function measure(kind: ServerKind, hosts: number): Promise<Step[]> {
             `failed ${(step.failed * 100).toFixed(2)} %, server ${step.serverMicros.toFixed(1)} µs, ` +
             `perfdhcp ${step.perfdhcpMicros.toFixed(1)} µs per exchange; load ${loadAverage()}`,
         ),
+    );
+    log(
+      `${kind} N=${hosts} UDP receive-buffer drops: server ${await rcvbufErrors(server)}, client ${await rcvbufErrors(client)}`,
     );
     await process_.stop();
     if (kind === 'builtin') log(`builtin counters: ${process_.stdout.trim().split('\n').at(-1) ?? ''}`);
