@@ -11,7 +11,7 @@ import { macFromLinkLocal } from './link-local-mac.js';
 /** DHCPv6 servers listen here (RFC 8415 §7.2); clients send to ff02::1:2, joined on the ns- device. */
 export const DHCPV6_SERVER_PORT = 547;
 export const ALL_DHCP_AGENTS = 'ff02::1:2';
-/** Sources whose link-layer address is remembered: parsing the address text was ~4 % of a packet's CPU. */
+/** Sources whose link-layer address is remembered: parsing the address text was a few per cent of the profile. */
 const SOURCE_CACHE_SIZE = 4096;
 /**
  * SO_RCVBUF of the socket (the kernel caps it at net.core.rmem_max), as `qdhcp serve` asks: with the default
