@@ -14,6 +14,7 @@
 #   bench/run.sh router-restart [--routers 200] [--probes 10]   issue 13: agent restarts under pings, convergence
 #   bench/run.sh sg [--quick] [--counts "10 100 1000"] [--samples 20]   issue 14: security group change → kernel, tap → ACTIVE
 #   bench/run.sh dhcp-loop --old DIR --new DIR [--runs 3] [--only cpu,agent,rate]   issue 17 item 3: DHCP CPU vs dnsmasq
+#   bench/run.sh dhcpv6 [--quick] [--sizes "100 10000"]   issue 15: perfdhcp -6 against the builtin engine and dnsmasq
 # Each prints a markdown table with ratios measured in the same run; docs/performance.md has the results.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,6 +22,7 @@ which=${1:-}
 case "$which" in
   dhcp|agent|api|dns|metadata|boot-storm|scaleout|compare|big-network|neutron-agent|routers|router-restart) shift; exec bash "$here/$which/run.sh" "$@" ;;
   sg) shift; exec bash "$here/security-groups/run.sh" "$@" ;;
+  dhcpv6) shift; exec bash "$here/dhcpv6/run.sh" "$@" ;;
   dhcp-loop) shift; exec bash "$here/run-node-bench.sh" compare/dhcp-loop.js 10 "$@" ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$which" ] && exit 0 || exit 2 ;;
+  *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; [ -z "$which" ] && exit 0 || exit 2 ;;
 esac

@@ -68,7 +68,7 @@ export function handleDhcpv6(
     return drop(type, 'not-a-client-message', `${type} is sent by servers`);
   }
   // Stage 2: identifiers.
-  const serverDuid = duidLlFromMac(config.serverMac);
+  const serverDuid = serverDuidOf(config.serverMac);
   const invalid = checkIdentifiers(client, serverDuid);
   if (invalid !== undefined) return drop(type, invalid.reason, invalid.detail);
   // Stage 3: subnets of the link (of the relay's link-address when relayed).
@@ -207,7 +207,7 @@ function reply(
 function servedSubnets(subnets: readonly Dhcpv6Subnet[], linkAddress: bigint): Served[] {
   const served: Served[] = [];
   for (const subnet of subnets) {
-    const service = subnetService(subnet);
+    const service = cachedService(subnet);
     if (service.kind === 'none') continue;
     if (linkAddress !== 0n && !cidrContains(service.cidr, linkAddress)) continue;
     served.push({ subnet, service });
@@ -227,13 +227,51 @@ function noSubnetDetail(subnets: readonly Dhcpv6Subnet[], type: string): string 
 /** The host's addresses on the stateful subnets served here (an address outside its subnet's CIDR is skipped). */
 function hostAddresses(host: Dhcpv6Host, stateful: readonly Served[]): bigint[] {
   const addresses: bigint[] = [];
-  for (const { subnetId, address } of host.addresses) {
+  for (const { subnetId, address } of parsedAddresses(host)) {
     const subnet = stateful.find((s) => s.subnet.id === subnetId);
-    const parsed = parseIp(address);
-    if (subnet === undefined || !parsed.ok || parsed.value.version !== 6) continue;
-    if (cidrContains(subnet.service.cidr as Cidr, parsed.value.value)) addresses.push(parsed.value.value);
+    if (subnet === undefined || address === undefined) continue;
+    if (cidrContains(subnet.service.cidr as Cidr, address)) addresses.push(address);
   }
   return addresses;
+}
+
+/*
+ * What the engine derives from its inputs again for every packet otherwise (bench/dhcpv6's profile): the
+ * server DUID, each subnet's service (CIDR parse and Neutron's mode rules), each host's parsed addresses.
+ * Inputs are immutable values, so a result cached per object never goes stale and goes away with it.
+ */
+let lastServerDuid: { readonly mac: string; readonly duid: ReturnType<typeof duidLlFromMac> } | undefined;
+
+function serverDuidOf(mac: string): ReturnType<typeof duidLlFromMac> {
+  if (lastServerDuid?.mac !== mac) lastServerDuid = { mac, duid: duidLlFromMac(mac) };
+  return lastServerDuid.duid;
+}
+
+const services = new WeakMap<Dhcpv6Subnet, SubnetService>();
+
+function cachedService(subnet: Dhcpv6Subnet): SubnetService {
+  let service = services.get(subnet);
+  if (service === undefined) {
+    service = subnetService(subnet);
+    services.set(subnet, service);
+  }
+  return service;
+}
+
+type ParsedAddress = { readonly subnetId: string; readonly address: bigint | undefined };
+const hostAddressCache = new WeakMap<Dhcpv6Host, readonly ParsedAddress[]>();
+
+/** The host's addresses as numbers (undefined for one that is not IPv6). */
+function parsedAddresses(host: Dhcpv6Host): readonly ParsedAddress[] {
+  let parsed = hostAddressCache.get(host);
+  if (parsed === undefined) {
+    parsed = host.addresses.map(({ subnetId, address }) => {
+      const ip = parseIp(address);
+      return { subnetId, address: ip.ok && ip.value.version === 6 ? ip.value.value : undefined };
+    });
+    hostAddressCache.set(host, parsed);
+  }
+  return parsed;
 }
 
 /** `dns_nameservers` of the served subnets, else the DHCP port's address on each (dnsmasq's default). */
