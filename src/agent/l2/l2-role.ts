@@ -69,6 +69,12 @@ export class L2Role {
   private readonly refreshWanted = new Set<string>();
   /** Taps whose groups are re-read at the end of the converge, in one batch. */
   private readonly groupsWanted = new Set<string>();
+  /**
+   * Taps whose groups the periodic scan re-reads (all of them), {@link SCAN_SLICE} per batch: kept apart
+   * from {@link groupsWanted} so that a security group event is never enforced together with (and behind)
+   * a thousand scanned taps — that was the 1.6–2.2 s outliers of `bench/run.sh sg`.
+   */
+  private readonly scanGroups = new Set<string>();
   /** The security groups in iptables and ipset (undefined: groups not enforced). */
   private readonly groups: GroupEnforcer | undefined;
   /** Taps whose last wire or refresh failed (see {@link converge}: leftovers wait for them). */
@@ -162,7 +168,7 @@ export class L2Role {
 
   /**
    * Runs a converge now, or once more after the running one. `refreshAll` (the periodic scan): re-read
-   * the groups of every plugged port (one batch) and the ports of the next {@link SCAN_SLICE} taps in
+   * the groups of every plugged port (in slices, {@link enforceScannedGroups}) and the ports of the next {@link SCAN_SLICE} taps in
    * turn (one RPC each: 1,000 of them took 16 s on a loaded machine, longer than the scan's interval).
    * `links` false (a security group event): only the wanted groups are enforced, without reading the
    * host's links first (one process less on the way from an API change to the kernel).
@@ -204,7 +210,7 @@ export class L2Role {
   /** The periodic scan's share: every tap's groups, the next slice of taps' ports (round robin). */
   private scanSlice(): void {
     const taps = [...this.wired.keys()];
-    for (const tap of taps) this.groupsWanted.add(tap);
+    for (const tap of taps) this.scanGroups.add(tap);
     if (taps.length <= SCAN_SLICE) {
       for (const tap of taps) this.refreshWanted.add(tap);
       return;
@@ -237,6 +243,7 @@ export class L2Role {
       if (this.groupsUrgent) await this.enforceWantedGroups();
     }
     await this.enforceWantedGroups();
+    await this.enforceScannedGroups();
     // Only once every present tap is wired as it should be (a server away at start must not strip what the
     // previous process's rules still protect).
     if (this.swept || this.failing.size > 0) return;
@@ -263,6 +270,21 @@ export class L2Role {
       throw error;
     }
     await this.groups.prune();
+  }
+
+  /** The scan's re-read of every tap's groups, a slice at a time, a pending event's groups first. */
+  private async enforceScannedGroups(): Promise<void> {
+    while (this.groups !== undefined && this.scanGroups.size > 0 && !this.stopped) {
+      if (this.groupsUrgent) await this.enforceWantedGroups();
+      const slice = [...this.scanGroups].slice(0, SCAN_SLICE);
+      const targets = slice.flatMap((tap) => {
+        const wired = this.wired.get(tap);
+        return wired === undefined ? [] : [{ tap, portId: wired.portId }];
+      });
+      await this.groups.enforce(targets); // a failure leaves the slice for the next converge
+      for (const tap of slice) this.scanGroups.delete(tap);
+    }
+    await this.groups?.prune();
   }
 
   private async guard(tap: string, work: () => Promise<void>): Promise<void> {
@@ -361,6 +383,7 @@ export class L2Role {
     this.wired.delete(tap);
     this.refreshWanted.delete(tap);
     this.groupsWanted.delete(tap);
+    this.scanGroups.delete(tap);
     if (wired === undefined) return;
     try {
       await this.applyFilter(tap, wired, undefined);
