@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "napi-errors.h"
+#include "netns-enter.h"
 
 typedef struct {
   napi_env env;
@@ -42,11 +43,10 @@ static napi_value icmp6_open(napi_env env, napi_callback_info info) {
     return throw_type(env, "icmp6Open(netnsPath, device): netnsPath must be a string");
   if (napi_get_value_string_utf8(env, args[1], device, sizeof device, &length) != napi_ok || length == 0 || length >= sizeof device - 1)
     return throw_type(env, "icmp6Open(netnsPath, device): device must be an interface name");
-  int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (home < 0) return throw_errno(env, errno, "open");
-  int target = open(path, O_RDONLY | O_CLOEXEC);
-  if (target < 0) { int err = errno; close(home); return throw_errno(env, err, "open"); }
-  if (setns(target, CLONE_NEWNET) != 0) { int err = errno; close(home); close(target); return throw_errno(env, err, "setns"); }
+  netns_visit_t visit;
+  int enter_err = 0;
+  const char *enter_failed = netns_enter(path, &visit, &enter_err);
+  if (enter_failed) return throw_errno(env, enter_err, enter_failed);
   const char *failed = NULL;
   int err = 0, hops = 255, off = 0;
   unsigned int ifindex = 0;
@@ -68,9 +68,7 @@ static napi_value icmp6_open(napi_env env, napi_callback_info info) {
     join.ipv6mr_interface = ifindex;
     if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &join, sizeof join) != 0) { failed = "setsockopt"; err = errno; }
   }
-  if (setns(home, CLONE_NEWNET) != 0) abort();
-  close(home);
-  close(target);
+  netns_leave(&visit);
   if (failed) {
     if (fd >= 0) close(fd);
     return throw_errno(env, err, failed);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "napi-errors.h"
+#include "netns-enter.h"
 
 #ifndef IP_FREEBIND
 #define IP_FREEBIND 15
@@ -97,11 +98,10 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
       return throw_type(env, "receiveBufferBytes must be a non-negative integer");
   }
 
-  int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (home < 0) return throw_errno(env, errno, "open");
-  int target = open(path, O_RDONLY | O_CLOEXEC);
-  if (target < 0) { int err = errno; close(home); return throw_errno(env, err, "open"); }
-  if (setns(target, CLONE_NEWNET) != 0) { int err = errno; close(home); close(target); return throw_errno(env, err, "setns"); }
+  netns_visit_t visit;
+  int enter_err = 0;
+  const char *enter_failed = netns_enter(path, &visit, &enter_err);
+  if (enter_failed) return throw_errno(env, enter_err, enter_failed);
 
   const char *failed = NULL;
   int err = 0, one = 1;
@@ -121,11 +121,7 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     else if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &join, sizeof join) != 0) { failed = "setsockopt"; err = errno; }
   }
 
-  // Back home before anything else can run on this thread; if that ever failed, the process would be
-  // serving from the wrong namespace, which is not recoverable.
-  if (setns(home, CLONE_NEWNET) != 0) abort();
-  close(home);
-  close(target);
+  netns_leave(&visit);
   if (failed) {
     if (fd >= 0) close(fd);
     return throw_errno(env, err, failed);
@@ -157,16 +153,13 @@ static napi_value netlink_dump(napi_env env, napi_callback_info info) {
   else if (strcmp(what, "route") == 0) { type = RTM_GETROUTE; body = sizeof(struct rtmsg); }
   else return throw_type(env, "what must be 'link', 'addr' or 'route'");
 
-  int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (home < 0) return throw_errno(env, errno, "open");
-  int target = open(path, O_RDONLY | O_CLOEXEC);
-  if (target < 0) { int err = errno; close(home); return throw_errno(env, err, "open"); }
-  if (setns(target, CLONE_NEWNET) != 0) { int err = errno; close(home); close(target); return throw_errno(env, err, "setns"); }
+  netns_visit_t visit;
+  int enter_err = 0;
+  const char *enter_failed = netns_enter(path, &visit, &enter_err);
+  if (enter_failed) return throw_errno(env, enter_err, enter_failed);
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   int socket_err = errno;
-  if (setns(home, CLONE_NEWNET) != 0) abort();
-  close(home);
-  close(target);
+  netns_leave(&visit);
   if (fd < 0) return throw_errno(env, socket_err, "socket");
 
   struct { struct nlmsghdr header; unsigned char body[sizeof(struct ifinfomsg) + sizeof(struct rtmsg)]; } request;

@@ -11,6 +11,7 @@
 #include <node_api.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "napi-errors.h"
+#include "netns-enter.h"
 
 // packetOpen(netnsPath, device) -> { fd, ifindex, mac: Buffer(6) }
 static napi_value packet_open(napi_env env, napi_callback_info info) {
@@ -30,24 +32,21 @@ static napi_value packet_open(napi_env env, napi_callback_info info) {
     return throw_type(env, "packetOpen(netnsPath, device): netnsPath must be a string");
   if (napi_get_value_string_utf8(env, args[1], device, sizeof device, &length) != napi_ok || length == 0 || length >= sizeof device - 1)
     return throw_type(env, "packetOpen(netnsPath, device): device must be an interface name");
-  int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (home < 0) return throw_errno(env, errno, "open");
-  int target = open(path, O_RDONLY | O_CLOEXEC);
-  if (target < 0) { int err = errno; close(home); return throw_errno(env, err, "open"); }
-  if (setns(target, CLONE_NEWNET) != 0) { int err = errno; close(home); close(target); return throw_errno(env, err, "setns"); }
+  netns_visit_t visit;
+  int enter_err = 0;
+  const char *enter_failed = netns_enter(path, &visit, &enter_err);
+  if (enter_failed) return throw_errno(env, enter_err, enter_failed);
   const char *failed = NULL;
   int err = 0;
   unsigned int ifindex = 0;
   struct ifreq request;
   memset(&request, 0, sizeof request);
-  strncpy(request.ifr_name, device, IFNAMSIZ - 1);
+  snprintf(request.ifr_name, IFNAMSIZ, "%s", device); // length checked above: < IFNAMSIZ
   int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) { failed = "socket"; err = errno; }
   else if ((ifindex = if_nametoindex(device)) == 0) { failed = "if_nametoindex"; err = errno; }
   else if (ioctl(fd, SIOCGIFHWADDR, &request) != 0) { failed = "ioctl"; err = errno; }
-  if (setns(home, CLONE_NEWNET) != 0) abort();
-  close(home);
-  close(target);
+  netns_leave(&visit);
   if (failed) {
     if (fd >= 0) close(fd);
     return throw_errno(env, err, failed);
