@@ -6,7 +6,6 @@
  * protection that lets everything through, or blocks everything, fails the test.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { readL2Table } from '../../src/linux/nft-l2.js';
@@ -14,6 +13,7 @@ import { elementsOfTap } from '../../src/linux/nft-l2-rules.js';
 import { AllInOne, type Json } from '../support/agent/all-in-one.js';
 import { udhcpcOnce } from '../support/agent/dhcp-clients.js';
 import { canUseNamespaces, type Namespace } from '../support/netns.js';
+import { countFramesSeen } from '../support/tcpdump-count.js';
 
 const skip = canUseNamespaces() ? undefined : 'needs root for network namespaces';
 
@@ -127,39 +127,9 @@ describe('L2 role: instance taps wired and protected (issue 14)', { skip, concur
     return elements.filter((e) => e.startsWith(`${tap} . `)).map((e) => e.slice(`${tap} . `.length));
   }
 
-  /**
-   * Packets B's eth0 sees matching `filter` while `send` runs: tcpdump is started first and `send` waits
-   * for its "listening" line (a fixed sleep missed packets on a loaded machine), then 500 ms more frames.
-   */
-  async function seenByB(filter: string, send: () => Promise<void>): Promise<number> {
-    const tcpdump = spawn(
-      'ip',
-      ['netns', 'exec', b.ns.name, 'tcpdump', '-i', 'eth0', '-nn', '-e', '-l', filter],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    tcpdump.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    const exited = new Promise((resolve) => tcpdump.on('exit', resolve));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('tcpdump did not start')), 10_000);
-        tcpdump.stderr.on('data', (chunk: Buffer) => {
-          if (chunk.toString().includes('listening on')) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-      await send();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    } finally {
-      tcpdump.kill('SIGTERM');
-      await exited;
-    }
-    return stdout.split('\n').filter((line) => line.trim() !== '').length;
-  }
+  /** Frames B's eth0 sees matching `filter` while `send` runs (test/support/tcpdump-count.ts). */
+  const seenByB = (filter: string, send: () => Promise<void>): Promise<number> =>
+    countFramesSeen(b.ns.name, 'eth0', filter, send);
 
   async function sendFromA(frame: string): Promise<void> {
     await a.ns.exec('python3', [sender, frame, '3']);

@@ -94,30 +94,26 @@ describe('IPv6 behind a router: advertisements from the router namespace, forwar
   async function probe(net: 'a' | 'b' | 'c', mac: string, source: string) {
     await aio.create('/v2.0/ports', 'port', { network_id: nets[net].id, mac_address: mac, name: `p-${net}` });
     const ns = await aio.bed.addClient(mac, { namespace: aio.bed.host, bridge: bridgeName(nets[net].id) });
-    const capture = ns.exec(
-      'timeout',
-      [
-        '25',
-        'tcpdump',
-        '-l',
-        '-n',
-        '-vv',
-        '-c',
-        '1',
-        '-i',
-        'eth0',
-        `icmp6 and ip6[40] == 134 and src ${source}`,
-      ],
-      { allowFailure: true, timeoutMs: 30_000 },
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const capture = await nextAdvertisement(ns, source, 25);
     await ns.exec('sysctl', [
       '-q',
       '-w',
       'net.ipv6.conf.eth0.accept_ra=2',
       'net.ipv6.conf.eth0.disable_ipv6=0',
     ]);
-    return { ns, advertisement: capture.then((result) => result.stdout) };
+    return { ns, advertisement: capture.text };
+  }
+
+  /** The next router advertisement from `source` that `ns` sees (tcpdump -vv text), within `seconds`. */
+  async function nextAdvertisement(ns: Namespace, source: string, seconds: number) {
+    const filter = `icmp6 and ip6[40] == 134 and src ${source}`;
+    const tcpdump = ['tcpdump', '-l', '-n', '-vv', '-c', '1', '-i', 'eth0', filter];
+    const capture = ns.exec('timeout', [String(seconds), ...tcpdump], {
+      allowFailure: true,
+      timeoutMs: (seconds + 5) * 1000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // tcpdump listening
+    return { text: capture.then((result) => result.stdout) };
   }
 
   async function slaacAddress(ns: Namespace, expected: string): Promise<void> {
@@ -216,25 +212,9 @@ describe('IPv6 behind a router: advertisements from the router namespace, forwar
     assert.ok(a, 'probe A from the first test');
     const gateway = await routerLinkLocal(nets.a.id);
     assert.deepEqual(await defaultRoutes(a.ns), [`${gateway} eth0`]);
-    const goodbye = a.ns.exec(
-      'timeout',
-      [
-        '15',
-        'tcpdump',
-        '-l',
-        '-n',
-        '-vv',
-        '-c',
-        '1',
-        '-i',
-        'eth0',
-        `icmp6 and ip6[40] == 134 and src ${gateway}`,
-      ],
-      { allowFailure: true, timeoutMs: 20_000 },
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const goodbye = await nextAdvertisement(a.ns, gateway, 15);
     await routerInterface('remove', nets.a.subnet);
-    assert.match((await goodbye).stdout, /router lifetime 0s/);
+    assert.match(await goodbye.text, /router lifetime 0s/);
     // Bounded well below the 300 s the route would otherwise live.
     await aio.waitFor(
       'the default route gone',
