@@ -9,6 +9,7 @@ import { Cleanup } from './cleanup.js';
 import { busiestProcesses, loadAverage, preciseCpuSeconds } from './machine.js';
 import { PERFDHCP_MAC_TEMPLATE, parsePerfdhcp } from './perfdhcp.js';
 import { waitForStart, writeServerFiles } from './serve-dhcp.js';
+import { serverClientPair } from './server-client-pair.js';
 
 /**
  * Issue 17, item 3 (docs/performance.md "Issue 17, item 3: the DHCP packet loop"), side by side in one run:
@@ -104,14 +105,11 @@ async function withServer<T>(
   cleanup.prefix(sandbox.prefix);
   cleanup.track(sandbox);
   try {
-    const server = await sandbox.addNamespace('srv');
-    const client = await sandbox.addNamespace('cli');
-    const serverDevice = sandbox.device('s');
-    const clientDevice = sandbox.device('c');
-    await sandbox.addVeth(server, serverDevice, client, clientDevice, {
-      localAddresses: ['10.77.0.1/16'],
-      peerAddresses: ['10.77.0.2/16'],
-    });
+    const { server, client, serverDevice, clientDevice } = await serverClientPair(
+      sandbox,
+      ['10.77.0.1/16'],
+      ['10.77.0.2/16'],
+    );
     const files = writeServerFiles(sandbox, hosts);
     const common = [
       `--interface=${serverDevice}`,

@@ -4,6 +4,7 @@ import { type Namespace, Sandbox } from '../../test/support/netns.js';
 import { benchHost } from '../../test/support/qdhcp-serve.js';
 import type { Cleanup } from './cleanup.js';
 import { type DoraCost, type DoraLoad, doraCost, perfdhcp } from './perfdhcp.js';
+import { serverClientPair } from './server-client-pair.js';
 
 export interface ServeDhcpSettings extends DoraLoad {
   readonly cleanup: Cleanup;
@@ -24,14 +25,11 @@ export async function serveDoraCost(qdhcpDir: string, settings: ServeDhcpSetting
   settings.cleanup.prefix(sandbox.prefix);
   settings.cleanup.track(sandbox);
   try {
-    const server = await sandbox.addNamespace('srv');
-    const client = await sandbox.addNamespace('cli');
-    const serverDevice = sandbox.device('s');
-    const clientDevice = sandbox.device('c');
-    await sandbox.addVeth(server, serverDevice, client, clientDevice, {
-      localAddresses: [`${SERVER_ADDRESS}/16`],
-      peerAddresses: [`${CLIENT_ADDRESS}/16`],
-    });
+    const { server, client, serverDevice, clientDevice } = await serverClientPair(
+      sandbox,
+      [`${SERVER_ADDRESS}/16`],
+      [`${CLIENT_ADDRESS}/16`],
+    );
     const files = writeServerFiles(sandbox, settings.clients);
     const serve = sandbox.spawn(server, 'qdhcp-serve', join(qdhcpDir, 'bin', 'qdhcp'), [
       'serve',

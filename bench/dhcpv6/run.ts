@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type Namespace, Sandbox } from '../../test/support/netns.js';
 import { Cleanup } from '../compare/cleanup.js';
 import { busiestProcesses, loadAverage } from '../compare/machine.js';
+import { serverClientPair } from '../compare/server-client-pair.js';
 import { SERVER_ADDRESS } from './network.js';
 import { bestStep, ladder, perfdhcp6, type Step } from './perfdhcp6.js';
 import { type ServerKind, startServer } from './servers.js';
@@ -66,13 +67,9 @@ async function measure(kind: ServerKind, hosts: number): Promise<Step[]> {
   cleanup.prefix(sandbox.prefix);
   cleanup.track(sandbox);
   try {
-    const server = await sandbox.addNamespace('srv');
-    const client = await sandbox.addNamespace('cli');
-    const serverDevice = sandbox.device('s');
-    const clientDevice = sandbox.device('c');
-    await sandbox.addVeth(server, serverDevice, client, clientDevice, {
-      localAddresses: [`${SERVER_ADDRESS}/64`],
-    });
+    const { server, client, serverDevice, clientDevice } = await serverClientPair(sandbox, [
+      `${SERVER_ADDRESS}/64`,
+    ]);
     await settled(server, serverDevice);
     await settled(client, clientDevice);
     const profileDir = PROFILE === undefined ? undefined : resolve(PROFILE, `${kind}-${hosts}`);
