@@ -18,14 +18,14 @@ export type HostsOfNetwork = (networkId: string) => Promise<readonly string[]>;
 
 /**
  * Where an event goes: a binding event or a router event (l3-agent-rpc.ts) to its host; a security group
- * event to every agent (any host may enforce the group); a deleted network to every agent (its bindings are
+ * event and a resync request to every agent (any host may enforce the group); a deleted network to every agent (its bindings are
  * gone by now, and an agent may still hold it); anything else to the network's hosts (none when the
  * network is unscheduled: the scheduler's `bound` event brings the agent the whole network).
  */
 export async function addressOf(event: BusEvent, hostsOf: HostsOfNetwork): Promise<PublishOptions> {
   if (event.schema === 'qdhcp.agent-binding' || event.schema === 'qdhcp.router-event')
     return { hosts: [event.host] };
-  if (event.schema === 'qdhcp.security-group-event') return {};
+  if (event.schema === 'qdhcp.security-group-event' || event.schema === 'qdhcp.resync-request') return {};
   if (event.resource === 'network' && event.action === 'deleted') return {};
   return { hosts: await hostsOf(event.networkId) };
 }

@@ -2,6 +2,8 @@
  * Broker loss and return, on a PRIVATE RabbitMQ node (its own ports and data dir; the shared broker is
  * never restarted): while it is away, publishes and calls fail at once and calls in flight fail;
  * when it is back, both buses reconnect, re-declare their queues, run `onReconnect`, and traffic flows.
+ * The server's refused publishes are each followed by one resync request (`resync-request.ts`) once the
+ * broker takes publishes again, also when only publishing was blocked and the agent never lost anything.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { PrivateBroker } from '../../test/support/scaleout/rabbitmq.js';
 import { runCommand } from '../linux/run-command.js';
 import { createAmqpBus } from './amqp-bus.js';
 import type { Bus } from './bus.js';
+import { owingResyncs } from './resync-request.js';
 import { eventually, recorder, testEvent, testRequest } from './testing/bus-contract.js';
 
 /** A TCP port nobody listens on right now (asked from the kernel). */
@@ -61,12 +64,19 @@ test('amqp: broker stopped and started — fail fast while away, then reconnect,
       buses.push(bus);
       return bus;
     };
-    const server = await open();
+    const server = owingResyncs(await open(), { origin: 'server-1', retryMs: 100, maxRetryMs: 500 });
     const agent = await open();
     let reconnects = 0;
     agent.onReconnect(() => reconnects++);
     const got = recorder();
-    agent.subscribe(got.handler, { host: 'h' });
+    const resyncsAsked: string[] = [];
+    agent.subscribe(
+      (event) => {
+        got.handler(event);
+        if (event.schema === 'qdhcp.resync-request') resyncsAsked.push(event.origin);
+      },
+      { host: 'h' },
+    );
     server.serve('ping', async () => 'pong');
     server.serve('hang', () => new Promise(() => undefined));
     await Promise.all([server.flush(), agent.flush()]);
@@ -95,6 +105,8 @@ test('amqp: broker stopped and started — fail fast while away, then reconnect,
     await server.publish(testEvent(3), { hosts: ['h'] });
     await eventually(() => got.seen.includes(3), 'an event after the reconnect');
     assert.deepEqual(got.seen, [1, 3], 'event 2 was refused, not queued: the agent resyncs on reconnect');
+    await eventually(() => resyncsAsked.length === 1, 'the server asks for a resync after its reconnect');
+    assert.deepEqual(resyncsAsked, ['server-1']);
     assert.equal(agent.stats().reconnects, 1);
     assert.equal(server.stats().reconnects, 1);
 
@@ -115,6 +127,9 @@ test('amqp: broker stopped and started — fail fast while away, then reconnect,
     await ctl('set_vm_memory_high_watermark', '0.4');
     await publishUntil(server, 'ok', 6);
     await eventually(() => got.seen.includes(6), 'an event after the alarm');
+    // The agent's connection never dropped (no onReconnect for it): only the request tells it.
+    await eventually(() => resyncsAsked.length === 2, 'a resync request after the alarm');
+    assert.equal(agent.stats().reconnects, 1);
   } finally {
     for (const bus of buses) await bus.close();
     await broker.stop();

@@ -17,6 +17,8 @@
  *   DHCP-only subscriber ignores it.
  * - plus `qdhcp.security-group-event` v1 (`security-group-rpc.ts`), sent to every agent (issue 14). Only
  *   the L2 role reads it.
+ * - plus `qdhcp.resync-request` v1 (`resync-request.ts`), a fan-out from a server that could not publish
+ *   an event: every agent resyncs as after its own reconnect.
  *
  * @module
  */
@@ -24,6 +26,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { WireErrorParams } from './bus-error.js';
 import { AgentBindingEventV1 } from './dhcp-agent-rpc.js';
 import { RouterEventV1 } from './l3-agent-rpc.js';
+import { ResyncRequestV1 } from './resync-request.js';
 import { SecurityGroupEventV1 } from './security-group-rpc.js';
 
 /** The resources whose changes are published. */
@@ -64,8 +67,13 @@ export type ResourceEventV1 = Static<typeof ResourceEventV1>;
 /** Every resource event version a subscriber may receive. */
 export type ResourceEvent = ResourceEventV1;
 
-/** Everything the bus carries to subscribers: resource, DHCP agent binding, router and security group events. */
-export type BusEvent = ResourceEvent | AgentBindingEventV1 | RouterEventV1 | SecurityGroupEventV1;
+/** Everything the bus carries to subscribers: resource, DHCP agent binding, router and security group events, resync requests. */
+export type BusEvent =
+  | ResourceEvent
+  | AgentBindingEventV1
+  | RouterEventV1
+  | SecurityGroupEventV1
+  | ResyncRequestV1;
 
 /** The schema of {@link BusEvent}: what a transport checks every received event against. */
 export const BusEventSchema = Type.Union([
@@ -73,6 +81,7 @@ export const BusEventSchema = Type.Union([
   AgentBindingEventV1,
   RouterEventV1,
   SecurityGroupEventV1,
+  ResyncRequestV1,
 ]);
 
 /**
@@ -126,5 +135,6 @@ export function eventLogFields(event: BusEvent): Record<string, string> {
   if (event.schema === 'qdhcp.router-event') return { schema: event.schema, routerId: event.routerId };
   if (event.schema === 'qdhcp.security-group-event')
     return { schema: event.schema, securityGroupIds: event.securityGroupIds.join(',') };
+  if (event.schema === 'qdhcp.resync-request') return { schema: event.schema, origin: event.origin };
   return { schema: event.schema, networkId: event.networkId };
 }

@@ -37,6 +37,7 @@ import { restoreInto, servedStateWriter } from '../agent/served-state/served-sta
 import { DEFAULT_DHCP_SETTINGS, type DhcpSettings } from '../agent/settings.js';
 import type { Bus } from '../bus/bus.js';
 import { renderBusMetrics } from '../bus/bus-counters.js';
+import type { ResyncRequestV1 } from '../bus/resync-request.js';
 import type { Logger } from '../common/logger.js';
 import { ensureStateDir } from '../linux/state-dir.js';
 import type { RoleDeps, RunningRoles } from './agent-roles.js';
@@ -245,6 +246,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   // Without the dhcp role (an L2-only compute host) no `DHCP agent` reports, so no network is scheduled here.
   const dhcpRole = config.roles.has('dhcp');
   let roles: RunningRoles | undefined;
+  const resyncAll = (reason: string) => {
+    if (dhcpRole) void reconciler.fullSync(reason);
+    roles?.resync(reason);
+  };
   const unsubscribe = controlPlane.subscribe(config.host, (message) => {
     // Router events are the L3 role's (dropped when it is off); everything else the DHCP reconciler's.
     const schema = (message as { schema?: unknown } | null)?.schema;
@@ -257,14 +262,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       l2Role?.handleMessage(message);
       return;
     }
+    // A server could not publish something (bus/resync-request.ts): as after this agent's own reconnect.
+    if (schema === 'qdhcp.resync-request') {
+      const request = message as ResyncRequestV1;
+      resyncAll(`${request.origin} asked: ${request.reason}`);
+      return;
+    }
     if (dhcpRole) void reconciler.handleMessage(message);
     l2Role?.handleMessage(message);
   });
   // Messages sent while the transport was away never reached this agent: a full resync recovers them.
-  const unsubscribeReconnect = controlPlane.onResync((reason) => {
-    if (dhcpRole) void reconciler.fullSync(reason);
-    roles?.resync(reason);
-  });
+  const unsubscribeReconnect = controlPlane.onResync(resyncAll);
   const heartbeat = new Heartbeat(
     (startFlag) =>
       rpc.call('agent.report_state', {

@@ -21,7 +21,9 @@ function agentView(client: AgentClient, host: string): string[] {
           ? `${event.resource}:${event.action}`
           : event.schema === 'qdhcp.security-group-event'
             ? `security-groups:${event.securityGroupIds.join(',')}`
-            : `binding:${event.host}:${event.action}`,
+            : event.schema === 'qdhcp.resync-request'
+              ? `resync:${event.origin}`
+              : `binding:${event.host}:${event.action}`,
       );
     },
     { host },

@@ -4,11 +4,13 @@
  *
  * @module
  */
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
 import { addressedBus } from '../bus/addressing.js';
 import { type Bus, createInProcessBus, eventLogFields, type ResourceEvent } from '../bus/index.js';
+import { owingResyncs } from '../bus/resync-request.js';
 import type { ServerConfig } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { agentsRepository, type Database, describeDatabaseUrl, openDatabase } from '../db/index.js';
@@ -95,9 +97,14 @@ export async function buildControlPlane(
       onHandlerError: (error, event) =>
         logger?.error({ err: error, ...eventLogFields(event) }, 'bus subscriber failed'),
     });
+  // A publish the transport refused is followed by a fan-out "resync" once it takes publishes again.
+  const owing = owingResyncs(processBus, {
+    origin: `${hostname()}:${process.pid}`,
+    ...(logger && { logger }),
+  });
   // Events go to the agents hosting their network (spec §4.11), looked up after the commit.
   const bus = addressedBus(
-    processBus,
+    owing,
     (networkId) => hostsOfNetwork(database, networkId),
     (error) => logger?.warn({ err: error }, 'event addressing failed: sent to every agent'),
   );
@@ -204,6 +211,7 @@ export async function buildControlPlane(
         for (const unserve of served) unserve();
         await schedulingIdle();
         // A bus handed in belongs to the process (other components may still use it).
+        owing.stopOwing();
         if (options.bus === undefined) await bus.close();
         await database.close();
       })();

@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { createAmqpBus } from '../../src/bus/amqp-bus.js';
+import { resyncRequest } from '../../src/bus/resync-request.js';
 import { deleteBrokerObjects } from '../../src/bus/testing/broker-cleanup.js';
 import { listNamespaces } from '../../src/linux/ip-batch.js';
 import { runCommand } from '../../src/linux/run-command.js';
@@ -126,6 +128,19 @@ describe('server and agent processes over RabbitMQ', { skip }, () => {
     assert.ok(value(agentText, 'qdhcp_bus_request_seconds_count') > 0, 'the agent made calls');
   });
 
+  test("a server's resync request (after a publish it could not make) makes the agent resync everything", async () => {
+    const serverSide = await createAmqpBus(busUrl);
+    try {
+      await serverSide.publish(resyncRequest('e2e-server', 'a publish was refused'));
+      const deadline = Date.now() + 20_000;
+      while (!/"reason":"e2e-server asked: a publish was refused"/.test(agent?.output() ?? '')) {
+        assert.ok(Date.now() < deadline, `no full resync for the request:\n${agent?.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await serverSide.close();
+    }
+  });
   test('qdhcp agent without an AMQP bus refuses to start (exit 2, says what to give)', async () => {
     const out = await runCommand(QDHCP, ['agent', '--state-dir', bed.path('refused')], {
       timeoutMs: 20_000,
