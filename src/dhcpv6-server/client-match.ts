@@ -7,7 +7,7 @@
  * (docs/dhcpv6.md).
  */
 import { type Duid, findOption, macFromDuid, macText, type RelayMessage } from '../dhcpv6/index.js';
-import type { Dhcpv6Host, MacSource } from './types.js';
+import type { MacSource } from './types.js';
 
 const ETHERNET = 1;
 
@@ -56,46 +56,4 @@ function hex16(value: number): string {
 }
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
-}
-
-/** The hosts of one list by client DUID and by MAC, the first host of each kept (as a scan finds it). */
-interface HostIndex {
-  readonly byDuid: ReadonlyMap<string, Dhcpv6Host>;
-  readonly byMac: ReadonlyMap<string, Dhcpv6Host>;
-}
-
-/**
- * One index per host list, built on the first lookup in it: the tables are immutable values (the builtin
- * driver makes a new list after a port change), so a list's index never goes stale, and it goes away with
- * its list. A linear scan cost 10,000 comparisons per packet on a network of 10,000 ports (bench/dhcpv6).
- */
-const indexes = new WeakMap<readonly Dhcpv6Host[], HostIndex>();
-
-function indexOf(hosts: readonly Dhcpv6Host[]): HostIndex {
-  let index = indexes.get(hosts);
-  if (index === undefined) {
-    const byDuid = new Map<string, Dhcpv6Host>();
-    const byMac = new Map<string, Dhcpv6Host>();
-    for (const host of hosts) {
-      if (host.clientDuid !== undefined && !byDuid.has(host.clientDuid)) byDuid.set(host.clientDuid, host);
-      if (!byMac.has(host.mac)) byMac.set(host.mac, host);
-    }
-    index = { byDuid, byMac };
-    indexes.set(hosts, index);
-  }
-  return index;
-}
-
-/** The host of a client: by DUID first (`id:` entries), then by MAC; the first such host of the list. */
-export function findHost(
-  hosts: readonly Dhcpv6Host[],
-  duid: Duid | undefined,
-  mac: string | undefined,
-): Dhcpv6Host | undefined {
-  const index = indexOf(hosts);
-  if (duid !== undefined && index.byDuid.size > 0) {
-    const byDuid = index.byDuid.get(duidHex(duid));
-    if (byDuid !== undefined) return byDuid;
-  }
-  return mac === undefined ? undefined : index.byMac.get(mac);
 }

@@ -14,8 +14,9 @@ import {
 import { show, v6, v6Text } from '../dhcpv6/testing/values.js';
 import type { Ipv6Mode } from '../ipam/index.js';
 import { handleDhcpv6 } from './engine.js';
+import type { Dhcpv6Lookup } from './host-table.js';
 import { CONFIG, PORT, subnet, tables } from './testing/tables.js';
-import type { Dhcpv6Decision, Dhcpv6EngineConfig, Dhcpv6Host, Dhcpv6Tables } from './types.js';
+import type { Dhcpv6Decision, Dhcpv6EngineConfig, Dhcpv6Host } from './types.js';
 
 const CLIENT_MAC = [0xfa, 0x16, 0x3e, 0, 0, 6];
 const LLT: Duid = {
@@ -61,7 +62,7 @@ function message(
 
 function decide(
   request: Dhcpv6Message,
-  t: Dhcpv6Tables = tables([subnet('dhcpv6-stateful')]),
+  t: Dhcpv6Lookup = tables([subnet('dhcpv6-stateful')]),
   config: Dhcpv6EngineConfig = CONFIG,
   linkLayerAddress?: string,
 ): Dhcpv6Decision {

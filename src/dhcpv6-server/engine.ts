@@ -8,13 +8,14 @@ import {
   STATUS,
 } from '../dhcpv6/index.js';
 import { type Cidr, cidrContains, parseIp } from '../ipam/index.js';
-import { clientMac, findHost } from './client-match.js';
+import { clientMac, duidHex } from './client-match.js';
 import { readPortOptions } from './extra-options.js';
+import type { Dhcpv6Lookup, PreparedHost, PreparedSubnet } from './host-table.js';
 import { answerIas, requestedAddresses, status } from './ia-answers.js';
 import { checkIdentifiers } from './identifiers.js';
 import { INFINITY } from './lifetimes.js';
 import { unwrapRelays, wrapInRelays } from './relay.js';
-import { type SubnetService, subnetService } from './subnet-service.js';
+import type { SubnetService } from './subnet-service.js';
 import type {
   Dhcpv6Decision,
   Dhcpv6DropReason,
@@ -22,7 +23,6 @@ import type {
   Dhcpv6Host,
   Dhcpv6Request,
   Dhcpv6Subnet,
-  Dhcpv6Tables,
 } from './types.js';
 
 const DNS_SERVERS = 23;
@@ -50,13 +50,13 @@ function drop(
  * → the answer for the message type → wrapped back in Relay-repl. Pure: no sockets, clock or logging.
  *
  * @example
- * const decision = handleDhcpv6(decodeMessage(payload), config, tables);
+ * const decision = handleDhcpv6(decodeMessage(payload), config, dhcpv6Table(tables));
  * if (decision.kind === 'reply') send(encodeMessage(decision.reply), sourceAddress, decision.destinationPort);
  */
 export function handleDhcpv6(
   request: Dhcpv6Request,
   config: Dhcpv6EngineConfig,
-  tables: Dhcpv6Tables,
+  table: Dhcpv6Lookup,
 ): Dhcpv6Decision {
   // Stage 1: relays.
   const unwrapped = unwrapRelays(request.message);
@@ -73,17 +73,19 @@ export function handleDhcpv6(
   if (invalid !== undefined) return drop(type, invalid.reason, invalid.detail);
   // Stage 3: subnets of the link (of the relay's link-address when relayed).
   const linkAddress = relays.at(-1)?.linkAddress ?? 0n;
-  const served = servedSubnets(tables.subnets, linkAddress);
+  const served = servedSubnets(table.subnets, linkAddress);
   const stateful = served.filter((s) => s.service.kind === 'stateful');
   if (type === 'INFORMATION-REQUEST' ? served.length === 0 : stateful.length === 0) {
-    return drop(type, 'no-subnet', noSubnetDetail(tables.subnets, type));
+    return drop(type, 'no-subnet', noSubnetDetail(table.subnets, type));
   }
   // Stage 4: the client's port.
   const clientDuid = findOption(client.options, 'client-id')?.duid;
   const found = clientMac(clientDuid, relays, relays.length === 0 ? request.linkLayerAddress : undefined);
-  const host = findHost(tables.hosts, clientDuid, found?.mac);
+  const duidKey = clientDuid !== undefined && table.hasClientDuids ? duidHex(clientDuid) : undefined;
+  const prepared = table.find(duidKey, found?.mac);
+  const host = prepared?.host;
   const mac = found?.mac;
-  const addresses = host === undefined ? [] : hostAddresses(host, stateful);
+  const addresses = prepared === undefined ? [] : hostAddresses(prepared, stateful);
   if (ADDRESS_TYPES.has(type)) {
     if (host === undefined) {
       const why =
@@ -204,10 +206,9 @@ function reply(
 }
 
 /** The subnets DHCPv6 serves on the link; for a relayed message with a link-address, those containing it. */
-function servedSubnets(subnets: readonly Dhcpv6Subnet[], linkAddress: bigint): Served[] {
+function servedSubnets(subnets: readonly PreparedSubnet[], linkAddress: bigint): Served[] {
   const served: Served[] = [];
-  for (const subnet of subnets) {
-    const service = cachedService(subnet);
+  for (const { subnet, service } of subnets) {
     if (service.kind === 'none') continue;
     if (linkAddress !== 0n && !cidrContains(service.cidr, linkAddress)) continue;
     served.push({ subnet, service });
@@ -215,19 +216,18 @@ function servedSubnets(subnets: readonly Dhcpv6Subnet[], linkAddress: bigint): S
   return served;
 }
 
-function noSubnetDetail(subnets: readonly Dhcpv6Subnet[], type: string): string {
+function noSubnetDetail(subnets: readonly PreparedSubnet[], type: string): string {
   if (subnets.length === 0) return 'no IPv6 subnet on this link';
-  const why = subnets.map((s) => {
-    const service = subnetService(s);
-    return `${s.id}: ${service.kind === 'none' ? service.why : service.kind}`;
-  });
+  const why = subnets.map(
+    ({ subnet, service }) => `${subnet.id}: ${service.kind === 'none' ? service.why : service.kind}`,
+  );
   return `${type} needs a ${type === 'INFORMATION-REQUEST' ? 'DHCPv6' : 'dhcpv6-stateful'} subnet (${why.join('; ')})`;
 }
 
 /** The host's addresses on the stateful subnets served here (an address outside its subnet's CIDR is skipped). */
-function hostAddresses(host: Dhcpv6Host, stateful: readonly Served[]): bigint[] {
+function hostAddresses(host: PreparedHost, stateful: readonly Served[]): bigint[] {
   const addresses: bigint[] = [];
-  for (const { subnetId, address } of parsedAddresses(host)) {
+  for (const { subnetId, address } of host.addresses) {
     const subnet = stateful.find((s) => s.subnet.id === subnetId);
     if (subnet === undefined || address === undefined) continue;
     if (cidrContains(subnet.service.cidr as Cidr, address)) addresses.push(address);
@@ -235,43 +235,12 @@ function hostAddresses(host: Dhcpv6Host, stateful: readonly Served[]): bigint[] 
   return addresses;
 }
 
-/*
- * What the engine derives from its inputs again for every packet otherwise (bench/dhcpv6's profile): the
- * server DUID, each subnet's service (CIDR parse and Neutron's mode rules), each host's parsed addresses.
- * Inputs are immutable values, so a result cached per object never goes stale and goes away with it.
- */
+/** The server DUID of the last MAC asked (one server per engine user; DUID-LL built once, not per packet). */
 let lastServerDuid: { readonly mac: string; readonly duid: ReturnType<typeof duidLlFromMac> } | undefined;
 
 function serverDuidOf(mac: string): ReturnType<typeof duidLlFromMac> {
   if (lastServerDuid?.mac !== mac) lastServerDuid = { mac, duid: duidLlFromMac(mac) };
   return lastServerDuid.duid;
-}
-
-const services = new WeakMap<Dhcpv6Subnet, SubnetService>();
-
-function cachedService(subnet: Dhcpv6Subnet): SubnetService {
-  let service = services.get(subnet);
-  if (service === undefined) {
-    service = subnetService(subnet);
-    services.set(subnet, service);
-  }
-  return service;
-}
-
-type ParsedAddress = { readonly subnetId: string; readonly address: bigint | undefined };
-const hostAddressCache = new WeakMap<Dhcpv6Host, readonly ParsedAddress[]>();
-
-/** The host's addresses as numbers (undefined for one that is not IPv6). */
-function parsedAddresses(host: Dhcpv6Host): readonly ParsedAddress[] {
-  let parsed = hostAddressCache.get(host);
-  if (parsed === undefined) {
-    parsed = host.addresses.map(({ subnetId, address }) => {
-      const ip = parseIp(address);
-      return { subnetId, address: ip.ok && ip.value.version === 6 ? ip.value.value : undefined };
-    });
-    hostAddressCache.set(host, parsed);
-  }
-  return parsed;
 }
 
 /** `dns_nameservers` of the served subnets, else the DHCP port's address on each (dnsmasq's default). */

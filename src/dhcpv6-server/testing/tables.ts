@@ -1,6 +1,7 @@
 /** Test tables for the DHCPv6 engine: the subnet and port of the dnsmasq captures (test/fixtures/dhcpv6). */
 import type { Ipv6Mode } from '../../ipam/index.js';
-import type { Dhcpv6EngineConfig, Dhcpv6Host, Dhcpv6Subnet, Dhcpv6Tables } from '../types.js';
+import { type Dhcpv6HostTable, dhcpv6Table } from '../host-table.js';
+import type { Dhcpv6EngineConfig, Dhcpv6Host, Dhcpv6Subnet } from '../types.js';
 
 export const CONFIG: Dhcpv6EngineConfig = {
   serverMac: 'fa:16:3e:00:00:01',
@@ -34,9 +35,10 @@ export const PORT: Dhcpv6Host = {
   extraOptions: [],
 };
 
+/** The engine's table of these subnets and hosts. */
 export function tables(
   subnets: readonly Dhcpv6Subnet[],
   hosts: readonly Dhcpv6Host[] = [PORT],
-): Dhcpv6Tables {
-  return { subnets, hosts };
+): Dhcpv6HostTable {
+  return dhcpv6Table({ subnets, hosts });
 }

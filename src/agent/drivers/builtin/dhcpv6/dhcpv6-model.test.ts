@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { AgentNetwork, AgentPort, Ipv6Mode } from '../../../model.js';
 import { testPort } from '../../../testing/model-fixtures.js';
 import { advertisementOf } from '../../router-advertisements/advertisement-of.js';
-import { Dhcpv6HostTable, dhcpv6HostOf, dhcpv6SubnetsOf, networkNeedsDhcpv6 } from './dhcpv6-tables.js';
+import { dhcpv6HostOf, dhcpv6SubnetsOf, networkNeedsDhcpv6, PortDhcpv6Table } from './dhcpv6-tables.js';
 import { macFromLinkLocal } from './link-local-mac.js';
 
 function v6Network(
@@ -68,14 +68,15 @@ test('hosts: IPv6 fixed IPs, client-id of ip_version 6 as a DUID, other v6 optio
     extraOptions: [{ name: 'dns-server', value: '[fd00:9::53]' }],
   });
   assert.equal(dhcpv6HostOf(dhcpPort), undefined);
-  const table = new Dhcpv6HostTable();
+  const table = new PortDhcpv6Table();
   table.setSubnets(dhcpv6SubnetsOf(v6Network('dhcpv6-stateful', null), dhcpPort));
   table.setPort(port);
-  const first = table.tables;
-  assert.equal(table.tables, first, 'unchanged tables keep their reference');
-  assert.equal(first.subnets[0]?.dhcpPortAddress, 'fd00:1::2');
+  assert.equal(table.lookup.subnets[0]?.subnet.dhcpPortAddress, 'fd00:1::2');
+  assert.equal(table.lookup.find(undefined, 'fa:16:3e:00:00:01')?.host.portId, 'vm01');
+  table.setPort(dhcpPort);
+  assert.equal(table.hostCount, 1, 'a port without DHCP is no host');
   table.removePort('vm01');
-  assert.equal(table.tables.hosts.length, 0);
+  assert.equal(table.lookup.find(undefined, 'fa:16:3e:00:00:01'), undefined);
   assert.equal(table.hostCount, 0);
 });
 

@@ -1,4 +1,5 @@
-import type { Dhcpv6Host, Dhcpv6Subnet, Dhcpv6Tables } from '../../../../dhcpv6-server/types.js';
+import { Dhcpv6HostTable } from '../../../../dhcpv6-server/host-table.js';
+import type { Dhcpv6Host, Dhcpv6Subnet } from '../../../../dhcpv6-server/types.js';
 import {
   type AgentNetwork,
   type AgentPort,
@@ -59,38 +60,27 @@ export function dhcpv6HostOf(port: AgentPort): Dhcpv6Host | undefined {
 }
 
 /**
- * The hosts of one network, changed one port at a time like the IPv4 table (network-tables.ts): the list
- * the engine scans is rebuilt only on the first packet after a change.
+ * The engine's table of one network, changed one port at a time like the IPv4 table (network-tables.ts):
+ * a port that gets no DHCP (or no longer does) is no host.
  */
-export class Dhcpv6HostTable {
-  private readonly byPort = new Map<string, Dhcpv6Host>();
-  private subnets: readonly Dhcpv6Subnet[] = [];
-  private current: Dhcpv6Tables | undefined;
+export class PortDhcpv6Table {
+  readonly lookup = new Dhcpv6HostTable();
 
   setSubnets(subnets: readonly Dhcpv6Subnet[]): void {
-    this.subnets = subnets;
-    this.current = undefined;
+    this.lookup.setSubnets(subnets);
   }
 
   setPort(port: AgentPort): void {
     const host = dhcpv6HostOf(port);
-    if (host === undefined) this.removePort(port.id);
-    else {
-      this.byPort.set(port.id, host);
-      this.current = undefined;
-    }
+    if (host === undefined) this.lookup.removeHost(port.id);
+    else this.lookup.setHost(host);
   }
 
   removePort(portId: string): void {
-    if (this.byPort.delete(portId)) this.current = undefined;
+    this.lookup.removeHost(portId);
   }
 
   get hostCount(): number {
-    return this.byPort.size;
-  }
-
-  get tables(): Dhcpv6Tables {
-    this.current ??= { subnets: this.subnets, hosts: [...this.byPort.values()] };
-    return this.current;
+    return this.lookup.hostCount;
   }
 }

@@ -5,7 +5,7 @@ import { handleDhcpv6 } from '../../../../dhcpv6-server/engine.js';
 import type { Dhcpv6Decision, Dhcpv6EngineConfig } from '../../../../dhcpv6-server/types.js';
 import type { AgentPort } from '../../../model.js';
 import type { PreparedNetwork } from '../../prepare-network.js';
-import { Dhcpv6HostTable, dhcpv6SubnetsOf } from './dhcpv6-tables.js';
+import { dhcpv6SubnetsOf, PortDhcpv6Table } from './dhcpv6-tables.js';
 import { macFromLinkLocal } from './link-local-mac.js';
 
 /** DHCPv6 servers listen here (RFC 8415 §7.2); clients send to ff02::1:2, joined on the ns- device. */
@@ -36,7 +36,7 @@ export interface Dhcpv6LogEvent {
  */
 export class ServedDhcpv6 {
   readonly counters = new Counters();
-  private readonly hosts = new Dhcpv6HostTable();
+  private readonly hosts = new PortDhcpv6Table();
   private readonly logLimiter = new RateLimiter(60_000);
   /** Source address → the MAC in it (null: none), so that a client's later messages skip the parse. */
   private readonly sourceMacs = new Map<string, string | null>();
@@ -108,7 +108,7 @@ export class ServedDhcpv6 {
     }
     const linkLayerAddress = this.macOfSource(source);
     const request = linkLayerAddress === undefined ? { message } : { message, linkLayerAddress };
-    const decision = handleDhcpv6(request, this.config, this.hosts.tables);
+    const decision = handleDhcpv6(request, this.config, this.hosts.lookup);
     this.counters.increment(`received.${decision.requestType ?? message.type}`);
     if (decision.kind === 'drop') {
       this.counters.increment(`dropped.${decision.reason}`);
