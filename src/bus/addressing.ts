@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { Bus, PublishOptions } from './bus.js';
+import { type Bus, type PublishOptions, withPublish } from './bus.js';
 import type { BusEvent } from './messages.js';
 
 /** The agent hosts bound to a network (empty when unscheduled). */
@@ -39,22 +39,13 @@ export function addressedBus(
   hostsOf: HostsOfNetwork,
   onLookupError: (error: unknown) => void = () => undefined,
 ): Bus {
-  return {
-    async publish(event, options) {
-      let address: PublishOptions = {};
-      try {
-        address = options ?? (await addressOf(event, hostsOf));
-      } catch (error) {
-        onLookupError(error);
-      }
-      return bus.publish(event, address);
-    },
-    subscribe: (handler, options) => bus.subscribe(handler, options),
-    request: (request, options) => bus.request(request, options),
-    serve: (method, handler) => bus.serve(method, handler),
-    onReconnect: (listener) => bus.onReconnect(listener),
-    flush: () => bus.flush(),
-    stats: () => bus.stats(),
-    close: () => bus.close(),
-  };
+  return withPublish(bus, async (event, options) => {
+    let address: PublishOptions = {};
+    try {
+      address = options ?? (await addressOf(event, hostsOf));
+    } catch (error) {
+      onLookupError(error);
+    }
+    return bus.publish(event, address);
+  });
 }

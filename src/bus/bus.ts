@@ -100,3 +100,20 @@ export interface BusLogger {
   warn(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
 }
+
+/**
+ * `bus` with `publish` (and, when given, `close`) replaced: what a wrapper that changes how events go out
+ * (addressing, owing resyncs) keeps of the bus it wraps.
+ */
+export function withPublish(bus: Bus, publish: Bus['publish'], close: Bus['close'] = () => bus.close()): Bus {
+  return {
+    publish,
+    subscribe: (handler, options) => bus.subscribe(handler, options),
+    request: (request, options) => bus.request(request, options),
+    serve: (method, handler) => bus.serve(method, handler),
+    onReconnect: (listener) => bus.onReconnect(listener),
+    flush: () => bus.flush(),
+    stats: () => bus.stats(),
+    close,
+  };
+}

@@ -14,7 +14,7 @@
  * @module
  */
 import { type Static, Type } from '@sinclair/typebox';
-import type { Bus, BusLogger } from './bus.js';
+import { type Bus, type BusLogger, withPublish } from './bus.js';
 
 export const ResyncRequestV1 = Type.Object({
   schema: Type.Literal('qdhcp.resync-request'),
@@ -82,32 +82,24 @@ export function owingResyncs(bus: Bus, options: OwingResyncsOptions): OwingBus {
     unsubscribeReconnect();
   };
 
-  return {
-    async publish(event, publishOptions) {
-      try {
-        await bus.publish(event, publishOptions);
-      } catch (error) {
-        if (owedSince === undefined) {
-          owedSince = new Date().toISOString();
-          options.logger?.warn(
-            { event: 'bus.resync_owed' },
-            'an event was not published: agents will be asked to resync',
-          );
-        }
-        schedule();
-        throw error;
+  const publish: Bus['publish'] = async (event, publishOptions) => {
+    try {
+      await bus.publish(event, publishOptions);
+    } catch (error) {
+      if (owedSince === undefined) {
+        owedSince = new Date().toISOString();
+        options.logger?.warn(
+          { event: 'bus.resync_owed' },
+          'an event was not published: agents will be asked to resync',
+        );
       }
-    },
-    subscribe: (handler, subscribeOptions) => bus.subscribe(handler, subscribeOptions),
-    request: (request, requestOptions) => bus.request(request, requestOptions),
-    serve: (method, handler) => bus.serve(method, handler),
-    onReconnect: (listener) => bus.onReconnect(listener),
-    flush: () => bus.flush(),
-    stats: () => bus.stats(),
-    stopOwing,
-    async close() {
-      stopOwing();
-      await bus.close();
-    },
+      schedule();
+      throw error;
+    }
   };
+  const close = async () => {
+    stopOwing();
+    await bus.close();
+  };
+  return { ...withPublish(bus, publish, close), stopOwing };
 }
