@@ -69,11 +69,16 @@ test('amqp: broker stopped and started — fail fast while away, then reconnect,
     let reconnects = 0;
     agent.onReconnect(() => reconnects++);
     const got = recorder();
-    const resyncsAsked: string[] = [];
+    // When the server's refused publishes began, per resync request received ("… since <ISO time>").
+    const resyncsAsked: { origin: string; owedSince: number }[] = [];
     agent.subscribe(
       (event) => {
         got.handler(event);
-        if (event.schema === 'qdhcp.resync-request') resyncsAsked.push(event.origin);
+        if (event.schema === 'qdhcp.resync-request')
+          resyncsAsked.push({
+            origin: event.origin,
+            owedSince: Date.parse(event.reason.split(' since ')[1] ?? ''),
+          });
       },
       { host: 'h' },
     );
@@ -105,8 +110,8 @@ test('amqp: broker stopped and started — fail fast while away, then reconnect,
     await server.publish(testEvent(3), { hosts: ['h'] });
     await eventually(() => got.seen.includes(3), 'an event after the reconnect');
     assert.deepEqual(got.seen, [1, 3], 'event 2 was refused, not queued: the agent resyncs on reconnect');
-    await eventually(() => resyncsAsked.length === 1, 'the server asks for a resync after its reconnect');
-    assert.deepEqual(resyncsAsked, ['server-1']);
+    // (A resync request may be lost here: published before the agent's queue is declared again. The
+    // agent's own reconnect covers that case; the blocked broker below is the one only the request covers.)
     assert.equal(agent.stats().reconnects, 1);
     assert.equal(server.stats().reconnects, 1);
 
@@ -119,6 +124,7 @@ test('amqp: broker stopped and started — fail fast while away, then reconnect,
           timeoutMs: 30_000,
         },
       );
+    const alarmFrom = Date.now();
     await ctl('set_vm_memory_high_watermark', 'absolute', '1');
     await publishUntil(server, 'blocked', 4);
     const whileBlocked = performance.now();
@@ -128,7 +134,10 @@ test('amqp: broker stopped and started — fail fast while away, then reconnect,
     await publishUntil(server, 'ok', 6);
     await eventually(() => got.seen.includes(6), 'an event after the alarm');
     // The agent's connection never dropped (no onReconnect for it): only the request tells it.
-    await eventually(() => resyncsAsked.length === 2, 'a resync request after the alarm');
+    await eventually(
+      () => resyncsAsked.some((asked) => asked.origin === 'server-1' && asked.owedSince >= alarmFrom - 1000),
+      'a resync request for the publishes refused during the alarm',
+    );
     assert.equal(agent.stats().reconnects, 1);
   } finally {
     for (const bus of buses) await bus.close();
