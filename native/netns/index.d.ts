@@ -108,6 +108,12 @@ export function describeSocket(fd: number): SocketDescription;
  * to `$NOTIFY_SOCKET`. False when that variable is not set (not run by systemd as Type=notify).
  */
 export function sdNotify(state: string): boolean;
+/**
+ * Steers the SO_REUSEPORT group of socket `fd` of process `pid` (taken with pidfd_getfd: root) to the member
+ * at `index` (members in the order they joined; past the last one, the kernel's hash decides again).
+ * Throws an Error with `code`/`syscall` on failure (ESRCH: no such process; EBADF: no such fd).
+ */
+export function steerReuseportGroup(pid: number, fd: number, index: number): void;
 /** A raw ICMPv6 socket opened in a namespace by {@link icmp6Open}. */
 export interface Icmp6Socket {
   readonly fd: number;

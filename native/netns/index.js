@@ -18,6 +18,7 @@ exports.sendFds = fdPassing.sendFds;
 exports.receiveFds = fdPassing.receiveFds;
 exports.describeSocket = fdPassing.describeSocket;
 exports.sdNotify = fdPassing.sdNotify;
+exports.steerReuseportGroup = fdPassing.steerReuseportGroup;
 exports.FD_PASSING_MAX_FDS = fdPassing.FD_PASSING_MAX_FDS;
 // Router advertisements: raw ICMPv6 in a namespace (src/icmp6.c).
 const icmp6 = require('./build/Release/icmp6.node');

@@ -1,7 +1,9 @@
 // File descriptors passed between processes (SCM_RIGHTS), so that a successor agent takes over the running
 // one's listening sockets without a moment in which nobody is bound (docs/agent.md "Restart and upgrade
 // without a gap"); a socket described (to match a received fd to its namespace and purpose); and systemd's
-// notification protocol (sd_notify) without libsystemd. Node has no API for any of the three.
+// notification protocol (sd_notify) without libsystemd; and a SO_REUSEPORT group steered to its newest
+// member through a descriptor taken from another process (pidfd_getfd), so a dnsmasq being replaced gets no
+// more datagrams before it is killed (docs/agent.md). Node has no API for any of these.
 //
 // The channel is a unix datagram socket bound to a path: each message carries a payload and up to
 // FD_PASSING_MAX_FDS descriptors, and is delivered whole or not at all (no stream framing to get wrong).
@@ -19,7 +21,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/filter.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -291,6 +295,36 @@ static napi_value sd_notify(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// steerReuseportGroup(pid, fd, index): takes a copy of descriptor `fd` of process `pid` (pidfd_open +
+// pidfd_getfd: needs ptrace rights over it, i.e. root) and attaches to its SO_REUSEPORT group a classic BPF
+// program that returns `index`, so every datagram the group's hash would spread goes to the member at that
+// index; an index past the group's last member falls back to the hash (reuseport_select_sock). Members are
+// indexed in the order they joined, and a leaving member's slot is taken by the last one.
+static napi_value steer_reuseport_group(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  int32_t pid = 0, fd = -1;
+  uint32_t index = 0;
+  if (argc < 3 || napi_get_value_int32(env, args[0], &pid) != napi_ok ||
+      napi_get_value_int32(env, args[1], &fd) != napi_ok ||
+      napi_get_value_uint32(env, args[2], &index) != napi_ok || pid <= 0 || fd < 0)
+    return throw_type(env, "steerReuseportGroup(pid, fd, index) needs a pid > 0, an fd >= 0, an index >= 0");
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) return throw_errno(env, errno, "pidfd_open");
+  int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+  int err = errno;
+  close(pidfd);
+  if (copy < 0) return throw_errno(env, err, "pidfd_getfd");
+  struct sock_filter code[] = {BPF_STMT(BPF_RET | BPF_K, index)};
+  struct sock_fprog program = {.len = 1, .filter = code};
+  int attached = setsockopt(copy, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program);
+  err = errno;
+  close(copy);
+  if (attached < 0) return throw_errno(env, err, "setsockopt(SO_ATTACH_REUSEPORT_CBPF)");
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn, max;
   napi_create_function(env, "fdChannelOpen", NAPI_AUTO_LENGTH, channel_open, NULL, &fn);
@@ -303,6 +337,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "describeSocket", fn);
   napi_create_function(env, "sdNotify", NAPI_AUTO_LENGTH, sd_notify, NULL, &fn);
   napi_set_named_property(env, exports, "sdNotify", fn);
+  napi_create_function(env, "steerReuseportGroup", NAPI_AUTO_LENGTH, steer_reuseport_group, NULL, &fn);
+  napi_set_named_property(env, exports, "steerReuseportGroup", fn);
   napi_create_uint32(env, FD_PASSING_MAX_FDS, &max);
   napi_set_named_property(env, exports, "FD_PASSING_MAX_FDS", max);
   return exports;

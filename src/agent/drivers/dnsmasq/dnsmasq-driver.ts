@@ -218,6 +218,11 @@ export class DnsmasqDriver implements DhcpDriver {
           'dnsmasq died; restarting it',
         );
       },
+      onSteeringFailed: (error) =>
+        this.deps.logger.warn(
+          { event: 'agent.dnsmasq_steering_failed', networkId, err: error },
+          'port 67 not steered to the new dnsmasq before the old one goes: a request may be lost',
+        ),
     });
   }
 

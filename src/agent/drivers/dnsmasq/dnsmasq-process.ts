@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { QdhcpError } from '../../../common/errors.js';
+import { steerToNewestMember } from '../../../linux/reuseport-steering.js';
 
 /** Options of a supervised dnsmasq. */
 export interface DnsmasqProcessOptions {
@@ -14,6 +15,8 @@ export interface DnsmasqProcessOptions {
   readonly restartDelayMs?: number;
   /** Called when it died unexpectedly (before the respawn). */
   readonly onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+  /** Port 67 could not be steered away from a retiring process (it is retired anyway). */
+  readonly onSteeringFailed?: (error: unknown) => void;
 }
 
 /** A run this long was healthy: its death (a crash) is answered by a respawn at once, not after a delay. */
@@ -25,6 +28,7 @@ const EXIT_WAIT_MS = 5000;
 /** How long a replacement waits for datagrams already queued on port 67 to be read before a SIGKILL. */
 const DRAIN_WAIT_MS = 500;
 
+const DHCP_PORT = 67;
 /** Port 67 as `/proc/net/udp` writes it (hex, after the address). */
 const DHCP_PORT_HEX = ':0043 ';
 
@@ -209,14 +213,20 @@ export class DnsmasqProcess {
   }
 
   /**
-   * SIGKILL of a process that is not (or no longer) the supervised one, waited for (≤ 5 s). A broadcast
-   * that arrived before its successor had bound port 67 sits only in this process's socket: on a loaded
+   * SIGKILL of a process that is not (or no longer) the supervised one, waited for (≤ 5 s). First port 67's
+   * reuseport group is steered to its newest member (the successor), so no unicast request is hashed to
+   * this process any more (src/linux/reuseport-steering.ts). A datagram that arrived before that, or a
+   * broadcast from before its successor had bound port 67, sits only in this process's socket: on a loaded
    * host it may not have read it yet (a DISCOVER went unanswered in CI that way), so the kill waits
    * (≤ 500 ms) until nothing is queued on port 67 in the namespace.
    */
   private async retire(child: ChildProcess): Promise<void> {
     if (this.child === child) this.child = undefined;
     if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.pid !== undefined && !this.stopping)
+      await steerToNewestMember(child.pid, DHCP_PORT).catch((error: unknown) =>
+        this.options.onSteeringFailed?.(error),
+      );
     const deadline = Date.now() + DRAIN_WAIT_MS;
     while (child.pid !== undefined && !this.stopping && Date.now() < deadline) {
       const queued = await queuedOnDhcpPort(child.pid);
