@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "napi-errors.h"
+#include "netns-device-args.h"
 #include "netns-enter.h"
 
 typedef struct {
@@ -37,12 +38,8 @@ static napi_value icmp6_open(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value args[2];
   napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  char path[512] = {0}, device[IFNAMSIZ + 1] = {0};
-  size_t length = 0;
-  if (argc < 2 || napi_get_value_string_utf8(env, args[0], path, sizeof path, &length) != napi_ok || length >= sizeof path - 1)
-    return throw_type(env, "icmp6Open(netnsPath, device): netnsPath must be a string");
-  if (napi_get_value_string_utf8(env, args[1], device, sizeof device, &length) != napi_ok || length == 0 || length >= sizeof device - 1)
-    return throw_type(env, "icmp6Open(netnsPath, device): device must be an interface name");
+  char path[NETNS_PATH_MAX] = {0}, device[IFNAMSIZ + 1] = {0};
+  if (!read_netns_device(env, argc, args, "icmp6Open", path, device)) return NULL;
   netns_visit_t visit;
   int enter_err = 0;
   const char *enter_failed = netns_enter(path, &visit, &enter_err);
