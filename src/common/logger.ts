@@ -1,6 +1,7 @@
 import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Logger, type LoggerOptions, pino } from 'pino';
+import { LogFileStream } from './log-file-stream.js';
 
 export type { Logger };
 
@@ -11,7 +12,7 @@ export interface LoggerFactoryOptions {
   readonly file?: string | undefined;
 }
 
-/** Buffered bytes before a write: per-exchange log lines cost one write() per 4 KiB, not one per line. */
+/** Buffered bytes before a write to stderr: per-exchange log lines cost one write() per 4 KiB, not one per line. */
 const BUFFER_BYTES = 4096;
 /** How long a line may wait in the buffer when traffic is low. */
 const FLUSH_INTERVAL_MS = 1000;
@@ -34,13 +35,18 @@ function isoTimeCachedPerMillisecond(): () => string {
 }
 
 /**
- * The descriptor to log to: stderr, or the file opened for appending now (not asynchronously, so a flush
- * right after start or at an early exit has somewhere to go, and a bad path fails at start-up).
+ * Where lines go: a file opened for appending now (not asynchronously, so a flush right after start or at an
+ * early exit has somewhere to go, and a bad path fails at start-up) through {@link LogFileStream}, or stderr
+ * through pino's asynchronous destination (a pipe's reader may be slow; a file is not).
  */
-function openLogFile(file: string | undefined): number {
-  if (file === undefined) return 2;
+function openDestination(file: string | undefined): {
+  write(line: string): unknown;
+  flush(): void;
+  flushSync(): void;
+} {
+  if (file === undefined) return pino.destination({ dest: 2, sync: false, minLength: BUFFER_BYTES });
   mkdirSync(dirname(file), { recursive: true });
-  return openSync(file, 'a');
+  return new LogFileStream(openSync(file, 'a'));
 }
 
 /**
@@ -56,11 +62,7 @@ export function createLogger(options: LoggerFactoryOptions = {}): Logger & { flu
     base: options.name === undefined ? null : { name: options.name },
     timestamp: isoTimeCachedPerMillisecond(),
   };
-  const destination = pino.destination({
-    dest: openLogFile(options.file),
-    sync: false,
-    minLength: BUFFER_BYTES,
-  });
+  const destination = openDestination(options.file);
   const flushBuffered = (): void => {
     try {
       destination.flushSync();
