@@ -20,32 +20,33 @@ describe('LogFileStream', () => {
     stream.write('{"a":1}\n');
     stream.write('{"name":"hôte-é-✓"}\n');
     assert.equal(readFileSync(path, 'utf8'), '', 'nothing written before the threshold or a flush');
-    assert.equal(stream.pendingBytes, Buffer.byteLength('{"a":1}\n{"name":"hôte-é-✓"}\n'));
+    assert.equal(stream.pendingCharacters, '{"a":1}\n{"name":"hôte-é-✓"}\n'.length);
     stream.flushSync();
     assert.equal(readFileSync(path, 'utf8'), '{"a":1}\n{"name":"hôte-é-✓"}\n');
-    assert.equal(stream.pendingBytes, 0);
+    assert.equal(stream.pendingCharacters, 0);
     closeSync(fd);
   });
 
-  it('writes by itself once 32 KiB wait, and loses no line across the writes', () => {
+  it('writes by itself once 32 Ki characters wait, and loses no line across the writes', () => {
     const { path, fd } = open('threshold.log');
     const stream = new LogFileStream(fd);
     const lines = Array.from({ length: 1000 }, (_, i) => `{"line":${i},"pad":"${'x'.repeat(200)}"}\n`);
     for (const line of lines) stream.write(line);
     const written = readFileSync(path, 'utf8');
     assert.ok(written.length >= 32 * 1024, 'the threshold wrote without a flush');
-    assert.ok(stream.pendingBytes < 32 * 1024);
+    assert.ok(stream.pendingCharacters < 32 * 1024);
     stream.flush();
     assert.equal(readFileSync(path, 'utf8'), lines.join(''));
     closeSync(fd);
   });
 
-  it('writes a line larger than its buffer directly, after what was waiting', () => {
+  it('writes a line longer than the threshold at once, with what was waiting before it', () => {
     const { path, fd } = open('large.log');
     const stream = new LogFileStream(fd);
     const large = `${'y'.repeat(100_000)}\n`;
     stream.write('first\n');
     stream.write(large);
+    assert.equal(readFileSync(path, 'utf8'), `first\n${large}`);
     stream.write('last\n');
     stream.flushSync();
     assert.equal(readFileSync(path, 'utf8'), `first\n${large}last\n`);
@@ -68,7 +69,7 @@ describe('LogFileStream', () => {
     } finally {
       process.stderr.write = stderrWrite;
     }
-    assert.equal(stream.pendingBytes, 0);
+    assert.equal(stream.pendingCharacters, 0);
     assert.equal(reported.length, 1, 'reported once');
     assert.match(reported[0] ?? '', /EBADF/);
     closeSync(fd);

@@ -1,49 +1,40 @@
 import { writeSync } from 'node:fs';
 
-/** Bytes kept before a write(): a DHCP reply line is ~230 bytes, so ~140 lines per write at most. */
-const FLUSH_AT_BYTES = 32 * 1024;
-/** Room for the lines of a burst over the threshold (a line of n UTF-16 units needs ≤ 3n bytes). */
-const CAPACITY_BYTES = 64 * 1024;
+/** Characters kept before a write(): a DHCP reply line is ~230, so ~140 lines per write. */
+const FLUSH_AT_CHARACTERS = 32 * 1024;
 
 /**
  * The destination of a logger that appends to a regular file (`qdhcp serve --log-facility=FILE`): lines are
- * copied into one reused buffer and written with a synchronous write() once 32 KiB are waiting (and by the
- * caller's timer, and at exit). pino's own destination (sonic-boom) cost a quarter of serve's CPU per DHCP
+ * appended to one pending string and written with a synchronous write() once 32 Ki characters wait (and by
+ * the caller's timer, and at exit). pino's own destination (sonic-boom) cost a quarter of serve's CPU per DHCP
  * exchange (docs/performance.md, issue 17 item 3): asynchronously, each 4 KiB write went through libuv's
  * thread pool (a futex wake-up, a worker thread, an eventfd wake-up of the loop), and each line measured the
- * whole pending text again (`Buffer.byteLength` of a growing cons string). A write to a file does not block
- * on a reader as a pipe can, and dnsmasq writes its log file synchronously too.
+ * whole pending text again (`Buffer.byteLength` of a growing cons string). Here a line costs a string
+ * append (copying each into a Buffer cost a native call per line); the text is encoded once per write. A
+ * write to a file does not block on a reader as a pipe can, and dnsmasq writes its log file synchronously too.
  *
  * A failed write (ENOSPC, EIO…) drops the lines it held, like dnsmasq's lost log messages, and is reported
  * once on stderr: logging never throws into the packet loop.
  */
 export class LogFileStream {
-  private readonly buffer = Buffer.allocUnsafe(CAPACITY_BYTES);
-  private used = 0;
+  private pending = '';
   private failureReported = false;
 
   constructor(private readonly fd: number) {}
 
   /** Appends one line (pino's stream interface). */
   write(line: string): boolean {
-    if (this.used + line.length * 3 > CAPACITY_BYTES) {
-      this.flushSync();
-      if (line.length * 3 > CAPACITY_BYTES) {
-        this.writeAll(Buffer.from(line));
-        return true;
-      }
-    }
-    this.used += this.buffer.write(line, this.used);
-    if (this.used >= FLUSH_AT_BYTES) this.flushSync();
+    this.pending += line;
+    if (this.pending.length >= FLUSH_AT_CHARACTERS) this.flushSync();
     return true;
   }
 
   /** Writes what is waiting, now. */
   flushSync(): void {
-    if (this.used === 0) return;
-    const length = this.used;
-    this.used = 0;
-    this.writeAll(this.buffer.subarray(0, length));
+    if (this.pending === '') return;
+    const bytes = Buffer.from(this.pending);
+    this.pending = '';
+    this.writeAll(bytes);
   }
 
   /** The same as {@link flushSync} (pino's stream interface; the logger's timer calls it). */
@@ -51,9 +42,9 @@ export class LogFileStream {
     this.flushSync();
   }
 
-  /** Bytes waiting for the next write (tests). */
-  get pendingBytes(): number {
-    return this.used;
+  /** Characters waiting for the next write (tests). */
+  get pendingCharacters(): number {
+    return this.pending.length;
   }
 
   private writeAll(bytes: Buffer): void {
