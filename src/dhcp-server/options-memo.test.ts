@@ -74,4 +74,24 @@ describe('engine: the per-host memo of configured options follows what it depend
     assert.equal(text(first.reply.options.get(15)), 'openstacklocal');
     assert.equal(noDomain.reply.options.has(15), false);
   });
+
+  it('the options sent follow each request’s own list (option 55), alternating or absent', () => {
+    const keys = (parameterRequestList: readonly number[] | null) => {
+      const decision = handleRequest(
+        buildRequest({ type: 'DISCOVER', mac: 'fa:16:3e:00:00:05', parameterRequestList }),
+        config,
+        tables,
+      );
+      assert.ok(decision.kind === 'reply');
+      return [...decision.reply.options.keys()];
+    };
+    const short = [53, 54, 51, 58, 59, 3, 1, 28];
+    const reordered = [53, 54, 51, 58, 59, 15, 1, 3, 28];
+    const none = [53, 54, 51, 58, 59, 1, 28, 15, 12, 3];
+    assert.deepEqual(keys([3]), short);
+    assert.deepEqual(keys([15, 1, 3, 3]), reordered);
+    assert.deepEqual(keys([3]), short);
+    assert.deepEqual(keys(null), none);
+    assert.deepEqual(keys([15, 1, 3, 3]), reordered);
+  });
 });

@@ -64,6 +64,16 @@ interface Memo {
   readonly subnet: ServedSubnet;
   readonly configured: ReadonlyMap<number, OptionSetting>;
   readonly available: ReadonlyMap<number, Candidate>;
+  /** What the last request list (option 55) got from `available`: clients repeat theirs. */
+  plan: SendPlan | undefined;
+}
+
+/** The options sent for one request list, in order: codes[i] with values[i]. */
+interface SendPlan {
+  /** A copy of the option 55 it was made for (undefined: none sent). */
+  readonly requested: Uint8Array | undefined;
+  readonly codes: readonly number[];
+  readonly values: readonly Uint8Array[];
 }
 
 /**
@@ -75,10 +85,13 @@ interface Memo {
  */
 const MEMO = new WeakMap<HostBinding, Memo>();
 
-/** Everything this client could be sent, with dnsmasq's defaults (rfc2131.c `do_options`). */
-function candidates(exchange: Exchange, requested: Uint8Array | undefined): ReadonlyMap<number, Candidate> {
+/**
+ * Everything this client could be sent, with dnsmasq's defaults (rfc2131.c `do_options`), as the memo entry
+ * that holds it (undefined without a subnet; an entry not kept when it cannot be memoised).
+ */
+function candidates(exchange: Exchange, requested: Uint8Array | undefined): Memo | undefined {
   const { subnet, host, config } = exchange;
-  if (subnet === undefined) return new Map();
+  if (subnet === undefined) return undefined;
   const options = exchange.tables.options;
   const matched = requestTags(exchange);
   const matchedKey = matched.length === 0 ? '' : matched.join(' ');
@@ -91,7 +104,7 @@ function candidates(exchange: Exchange, requested: Uint8Array | undefined): Read
     memo.subnet === subnet
   ) {
     applyConfiguredRenewalTimes(exchange, memo.configured);
-    return memo.available;
+    return memo;
   }
   const result = new Map<number, Candidate>();
   // dnsmasq always sends netmask and broadcast, requested or not.
@@ -122,9 +135,49 @@ function candidates(exchange: Exchange, requested: Uint8Array | undefined): Read
     const value = NUL_TERMINATED.has(code) ? nulTerminated(setting.value) : setting.value;
     result.set(code, { value, always: setting.force || (result.get(code)?.always ?? false) });
   }
-  if (host !== undefined && !hasBootOptions(configured))
-    MEMO.set(host, { matched: matchedKey, options, config, subnet, configured, available: result });
-  return result;
+  const entry: Memo = {
+    matched: matchedKey,
+    options,
+    config,
+    subnet,
+    configured,
+    available: result,
+    plan: undefined,
+  };
+  if (host !== undefined && !hasBootOptions(configured)) MEMO.set(host, entry);
+  return entry;
+}
+
+/**
+ * First the options the client asked for, in its option 55 order (RFC 2132 §9.8), then those sent
+ * regardless; each once, and an empty router/DNS/netmask/broadcast not at all.
+ */
+function planOf(available: ReadonlyMap<number, Candidate>, requested: Uint8Array | undefined): SendPlan {
+  const codes: number[] = [];
+  const values: Uint8Array[] = [];
+  const add = (code: number, candidate: Candidate): void => {
+    if (candidate.value.length === 0 && SUPPRESSED_WHEN_EMPTY.has(code)) return;
+    if (codes.includes(code)) return;
+    codes.push(code);
+    values.push(candidate.value);
+  };
+  if (requested !== undefined) {
+    for (const code of requested) {
+      const candidate = available.get(code);
+      if (candidate !== undefined) add(code, candidate);
+    }
+  }
+  for (const [code, candidate] of available) {
+    if (requested === undefined || candidate.always) add(code, candidate);
+  }
+  return { requested: requested === undefined ? undefined : Uint8Array.from(requested), codes, values };
+}
+
+function sameList(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -169,19 +222,18 @@ export const configuredOptions: Stage = {
     if (exchange.replyType !== 'NAK') {
       if (exchange.trace !== undefined) exchange.trace.push(`tags: ${[...clientTags(exchange)].join(', ')}`);
       const requested = readParameterRequestList(exchange.request);
-      const available = candidates(exchange, requested);
-      const send = (code: number, candidate: Candidate): void => {
-        if (candidate.value.length === 0 && SUPPRESSED_WHEN_EMPTY.has(code)) return;
-        if (!reply.has(code)) reply.set(code, candidate.value);
-      };
-      if (requested !== undefined) {
-        for (const code of requested) {
-          const candidate = available.get(code);
-          if (candidate !== undefined) send(code, candidate);
+      const entry = candidates(exchange, requested);
+      if (entry !== undefined) {
+        let plan = entry.plan;
+        if (plan === undefined || !sameList(plan.requested, requested)) {
+          plan = planOf(entry.available, requested);
+          entry.plan = plan;
         }
-      }
-      for (const [code, candidate] of available) {
-        if (requested === undefined || candidate.always) send(code, candidate);
+        // Options set by earlier stages (53, 54, lease times) keep their place and value.
+        for (let i = 0; i < plan.codes.length; i++) {
+          const code = plan.codes[i]!;
+          if (!reply.has(code)) reply.set(code, plan.values[i]!);
+        }
       }
     }
     const clientId = exchange.request.options.get(OPTION.clientId);
