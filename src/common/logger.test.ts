@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger } from './logger.js';
+import { createLogger, isoTimeField } from './logger.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qdhcp-logger-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,4 +47,19 @@ test('file logger: a quiet logger still writes within the flush interval', async
     await sleep(50);
   }
   assert.fail('the buffered line was not written within 3 s');
+});
+
+test('the time field is toISOString of the clock, across milliseconds, seconds and days', () => {
+  const field = isoTimeField();
+  const realNow = Date.now;
+  const start = Date.parse('2026-12-31T23:59:58.990Z');
+  try {
+    for (const offset of [0, 0, 1, 9, 10, 999, 1000, 1001, 1_010, 1_999, 2_000, 2_001, 86_400_123, 5]) {
+      const now = start + offset;
+      Date.now = () => now;
+      assert.equal(field(), `,"time":"${new Date(now).toISOString()}"`);
+    }
+  } finally {
+    Date.now = realNow;
+  }
 });

@@ -43,18 +43,22 @@ function headerText(value: Uint8Array, max: number): string {
   return Buffer.from(value.subarray(0, Math.min(nul === -1 ? value.length : nul, max))).toString('latin1');
 }
 
+/** True when a selected option may go into the header: only then do the fields depend on the request's list. */
+export function hasBootOptions(selected: ReadonlyMap<number, OptionSetting>): boolean {
+  return (
+    selected.has(OPTION_BOOTFILE_NAME) ||
+    selected.has(OPTION_TFTP_SERVER) ||
+    selected.has(OPTION_SERVER_IP_ADDRESS)
+  );
+}
+
 /** The header fields for the options selected for this client and its request list (undefined: none). */
 export function bootFields(
   selected: ReadonlyMap<number, OptionSetting>,
   requested: Uint8Array | undefined,
 ): BootFields {
   // The packet path: most networks configure none of the three, and pay nothing for them.
-  if (
-    !selected.has(OPTION_BOOTFILE_NAME) &&
-    !selected.has(OPTION_TFTP_SERVER) &&
-    !selected.has(OPTION_SERVER_IP_ADDRESS)
-  )
-    return NO_BOOT_FIELDS;
+  if (!hasBootOptions(selected)) return NO_BOOT_FIELDS;
   const inHeader = new Set<number>();
   const fromOption = (code: number, max: number): string => {
     const setting = selected.get(code);

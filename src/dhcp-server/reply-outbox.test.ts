@@ -38,9 +38,12 @@ test('destinations become network-order numbers and ports by the rule of replyAd
       port: 68,
     },
   ];
+  assert.equal(outbox.empty, true);
   for (const [i, destination] of destinations.entries()) outbox.add(Buffer.from(`r${i}`), destination);
   assert.equal(batches.length, 0, 'nothing leaves before the flush');
+  assert.equal(outbox.empty, false);
   outbox.flush();
+  assert.equal(outbox.empty, true);
   outbox.flush(); // empty: no call
   assert.deepEqual(batches, [
     {

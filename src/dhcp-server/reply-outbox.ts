@@ -37,6 +37,11 @@ export class ReplyOutbox {
     this.addressView = new DataView(this.addresses.buffer);
   }
 
+  /** True when nothing waits to be sent. */
+  get empty(): boolean {
+    return this.count === 0;
+  }
+
   /** Queues `bytes` for `destination` (flushing first when full). */
   add(bytes: Buffer, destination: ReplyDestination): void {
     if (this.count === this.slots) this.flush();

@@ -32,8 +32,11 @@ export interface BatchedTransportHandlers {
  * process.nextTick and the send request object (docs/performance.md, "Issue 17, item 3").
  */
 export class BatchedDhcpTransport {
-  /** Outboxes with replies waiting: flushed after each batch, whichever socket it came from. */
-  private readonly pending = new Set<ReplyOutbox>();
+  /**
+   * Outboxes with replies waiting: flushed after each batch, whichever socket it came from. An array, as
+   * Set#clear allocates a new table on every batch.
+   */
+  private readonly pending: ReplyOutbox[] = [];
 
   private constructor(
     private readonly endpoints: readonly BatchedUdpEndpoint[],
@@ -88,13 +91,14 @@ export class BatchedDhcpTransport {
   /** Queues a reply from `sourceAddress` (the subnet's server identifier); it leaves after the batch. */
   send(bytes: Buffer, destination: ReplyDestination, sourceAddress: Ipv4): void {
     const outbox = this.bySource.get(sourceAddress) ?? this.fallback;
+    // Listed when its first reply of the batch arrives: an outbox is empty only between flushes.
+    if (outbox.empty) this.pending.push(outbox);
     outbox.add(bytes, destination);
-    this.pending.add(outbox);
   }
 
   private flush(): void {
     for (const outbox of this.pending) outbox.flush();
-    this.pending.clear();
+    this.pending.length = 0;
   }
 
   /** Closes every socket. Safe to call twice. */

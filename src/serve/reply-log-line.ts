@@ -26,7 +26,8 @@ export function replyLineWriter(logger: Logger): ReplyLineWriter | undefined {
       lastInterface = interfaceName;
       interfaceText = jsonInner(interfaceName);
     }
-    const mac = jsonInner(decision.mac);
+    // The MAC is the decoder's colon hex of chaddr (request-fields.ts `macText`): never needs escaping.
+    const mac = decision.mac;
     const hostName = decision.host?.name;
     const name = hostName === undefined ? '' : ` ${jsonInner(hostName)}`;
     write(

@@ -1,10 +1,11 @@
 import { decodeOptionValue, encodeOption } from '../../dhcp/option-values.js';
-import { bootFields, NUL_TERMINATED } from '../boot-fields.js';
+import { bootFields, hasBootOptions, NUL_TERMINATED } from '../boot-fields.js';
 import { matchedTags } from '../client-match.js';
+import type { HostBinding } from '../host-binding.js';
 import { renewalTimes } from '../lease-time.js';
 import { type OptionSetting, selectOptions } from '../option-setting.js';
 import { OPTION, readParameterRequestList } from '../request-fields.js';
-import { CONTINUE, type Exchange, type Stage } from '../types.js';
+import { CONTINUE, type Exchange, type ServedSubnet, type Stage } from '../types.js';
 
 /** An option the reply may carry, and whether it goes out even when not requested. */
 interface Candidate {
@@ -27,11 +28,8 @@ const SUPPRESSED_WHEN_EMPTY = new Set<number>([
  * Tags that select options for this client: the subnet's range tag, the host's `set:` tags, `known`, the
  * interface name, and what the request itself matches (`--dhcp-match`, `--dhcp-userclass`).
  */
-export function clientTags(exchange: Exchange): Set<string> {
-  const tags = new Set<string>();
-  if (exchange.config.clientMatches.length > 0) {
-    for (const tag of matchedTags(exchange.request, exchange.config.clientMatches)) tags.add(tag);
-  }
+export function clientTags(exchange: Exchange, matched = requestTags(exchange)): Set<string> {
+  const tags = new Set<string>(matched);
   if (exchange.subnet?.tag !== undefined) tags.add(exchange.subnet.tag);
   if (exchange.host !== undefined) {
     for (const tag of exchange.host.tags) tags.add(tag);
@@ -39,6 +37,14 @@ export function clientTags(exchange: Exchange): Set<string> {
   }
   tags.add(exchange.config.interfaceName);
   return tags;
+}
+
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
+/** The tags the request itself sets (`--dhcp-match`, `--dhcp-userclass`), in match order. */
+function requestTags(exchange: Exchange): readonly string[] {
+  const matches = exchange.config.clientMatches;
+  return matches.length === 0 ? NO_TAGS : matchedTags(exchange.request, matches);
 }
 
 /** The short host name (option 12 carries no domain; the domain goes in 15). */
@@ -49,34 +55,77 @@ function shortName(name: string | undefined): string | undefined {
   return short.length === 0 ? undefined : short;
 }
 
-/** Everything this client could be sent, with dnsmasq's defaults (rfc2131.c `do_options`). */
-function candidates(
-  exchange: Exchange,
-  tags: ReadonlySet<string>,
-  requested: Uint8Array | undefined,
-): Map<number, Candidate> {
-  const subnet = exchange.subnet;
+/** A host's candidates and selected options, valid while the tables, config and subnet are the same. */
+interface Memo {
+  /** The request's own tags it was computed for, joined by spaces (usually none: ''). */
+  readonly matched: string;
+  readonly options: readonly OptionSetting[];
+  readonly config: Exchange['config'];
+  readonly subnet: ServedSubnet;
+  readonly configured: ReadonlyMap<number, OptionSetting>;
+  readonly available: ReadonlyMap<number, Candidate>;
+  /** What the last request list (option 55) got from `available`: clients repeat theirs. */
+  plan: SendPlan | undefined;
+}
+
+/** The options sent for one request list, in order: codes[i] with values[i]. */
+interface SendPlan {
+  /** A copy of the option 55 it was made for (undefined: none sent). */
+  readonly requested: Uint8Array | undefined;
+  readonly codes: readonly number[];
+  readonly values: readonly Uint8Array[];
+}
+
+/**
+ * Per host binding (immutable, replaced whole when it changes): what {@link candidates} computed for it.
+ * Apart from the tags the request sets itself (`--dhcp-match`: part of the key) and boot options (never
+ * memoised) nothing in it depends on the request, and rebuilding it per packet (tags, option selection,
+ * encoding the defaults) was half of the engine's time (docs/performance.md, issue 17 item 3). Entries go
+ * with their binding.
+ */
+const MEMO = new WeakMap<HostBinding, Memo>();
+
+/**
+ * Everything this client could be sent, with dnsmasq's defaults (rfc2131.c `do_options`), as the memo entry
+ * that holds it (undefined without a subnet; an entry not kept when it cannot be memoised).
+ */
+function candidates(exchange: Exchange, requested: Uint8Array | undefined): Memo | undefined {
+  const { subnet, host, config } = exchange;
+  if (subnet === undefined) return undefined;
+  const options = exchange.tables.options;
+  const matched = requestTags(exchange);
+  const matchedKey = matched.length === 0 ? '' : matched.join(' ');
+  const memo = host === undefined ? undefined : MEMO.get(host);
+  if (
+    memo !== undefined &&
+    memo.matched === matchedKey &&
+    memo.options === options &&
+    memo.config === config &&
+    memo.subnet === subnet
+  ) {
+    applyConfiguredRenewalTimes(exchange, memo.configured);
+    return memo;
+  }
   const result = new Map<number, Candidate>();
-  if (subnet === undefined) return result;
   // dnsmasq always sends netmask and broadcast, requested or not.
   result.set(OPTION.subnetMask, { value: encodeOption(OPTION.subnetMask, subnet.mask), always: true });
   result.set(OPTION.broadcast, { value: encodeOption(OPTION.broadcast, subnet.broadcast), always: true });
-  if (exchange.config.domain !== undefined) {
+  if (config.domain !== undefined) {
     result.set(OPTION.domainName, {
-      value: encodeOption(OPTION.domainName, exchange.config.domain),
+      value: encodeOption(OPTION.domainName, config.domain),
       always: false,
     });
   }
-  const name = shortName(exchange.host?.name);
+  const name = shortName(host?.name);
   if (name !== undefined)
     result.set(OPTION.hostname, { value: encodeOption(OPTION.hostname, name), always: false });
-  if (exchange.config.dnsEnabled) {
+  if (config.dnsEnabled) {
     result.set(OPTION.dnsServer, {
       value: encodeOption(OPTION.dnsServer, [subnet.serverAddress]),
       always: false,
     });
   }
-  const configured = selectOptions(exchange.tables.options, tags);
+  const configured = selectOptions(options, clientTags(exchange, matched));
   const boot = bootFields(configured, requested);
   if (boot.nextServer !== undefined || boot.inHeader.size > 0) exchange.bootFields = boot;
   applyConfiguredRenewalTimes(exchange, configured);
@@ -86,7 +135,49 @@ function candidates(
     const value = NUL_TERMINATED.has(code) ? nulTerminated(setting.value) : setting.value;
     result.set(code, { value, always: setting.force || (result.get(code)?.always ?? false) });
   }
-  return result;
+  const entry: Memo = {
+    matched: matchedKey,
+    options,
+    config,
+    subnet,
+    configured,
+    available: result,
+    plan: undefined,
+  };
+  if (host !== undefined && !hasBootOptions(configured)) MEMO.set(host, entry);
+  return entry;
+}
+
+/**
+ * First the options the client asked for, in its option 55 order (RFC 2132 §9.8), then those sent
+ * regardless; each once, and an empty router/DNS/netmask/broadcast not at all.
+ */
+function planOf(available: ReadonlyMap<number, Candidate>, requested: Uint8Array | undefined): SendPlan {
+  const codes: number[] = [];
+  const values: Uint8Array[] = [];
+  const add = (code: number, candidate: Candidate): void => {
+    if (candidate.value.length === 0 && SUPPRESSED_WHEN_EMPTY.has(code)) return;
+    if (codes.includes(code)) return;
+    codes.push(code);
+    values.push(candidate.value);
+  };
+  if (requested !== undefined) {
+    for (const code of requested) {
+      const candidate = available.get(code);
+      if (candidate !== undefined) add(code, candidate);
+    }
+  }
+  for (const [code, candidate] of available) {
+    if (requested === undefined || candidate.always) add(code, candidate);
+  }
+  return { requested: requested === undefined ? undefined : Uint8Array.from(requested), codes, values };
+}
+
+function sameList(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -129,22 +220,20 @@ export const configuredOptions: Stage = {
   run(exchange) {
     const reply = exchange.replyOptions;
     if (exchange.replyType !== 'NAK') {
-      const tags = clientTags(exchange);
-      exchange.trace?.push(`tags: ${[...tags].join(', ')}`);
+      if (exchange.trace !== undefined) exchange.trace.push(`tags: ${[...clientTags(exchange)].join(', ')}`);
       const requested = readParameterRequestList(exchange.request);
-      const available = candidates(exchange, tags, requested);
-      const send = (code: number, candidate: Candidate): void => {
-        if (candidate.value.length === 0 && SUPPRESSED_WHEN_EMPTY.has(code)) return;
-        if (!reply.has(code)) reply.set(code, candidate.value);
-      };
-      if (requested !== undefined) {
-        for (const code of requested) {
-          const candidate = available.get(code);
-          if (candidate !== undefined) send(code, candidate);
+      const entry = candidates(exchange, requested);
+      if (entry !== undefined) {
+        let plan = entry.plan;
+        if (plan === undefined || !sameList(plan.requested, requested)) {
+          plan = planOf(entry.available, requested);
+          entry.plan = plan;
         }
-      }
-      for (const [code, candidate] of available) {
-        if (requested === undefined || candidate.always) send(code, candidate);
+        // Options set by earlier stages (53, 54, lease times) keep their place and value.
+        for (let i = 0; i < plan.codes.length; i++) {
+          const code = plan.codes[i]!;
+          if (!reply.has(code)) reply.set(code, plan.values[i]!);
+        }
       }
     }
     const clientId = exchange.request.options.get(OPTION.clientId);
