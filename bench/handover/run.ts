@@ -10,7 +10,7 @@
  *
  *   node dist/bench/handover/run.js [--prefix-file F] [--networks 1000] [--sample 10] [--old DIR]
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,10 +28,14 @@ const sampleCount = Math.min(networkCount, Number(option('sample', '10')));
 const oldDir = option('old', '');
 const prefixFile = option('prefix-file', '');
 const THIS_BUILD = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
+const LOG_DIR = join(THIS_BUILD, 'var', 'bench-handover');
 const TIMING: ProbeTiming = { intervalMs: 100, timeoutMs: 1000, giveUpMs: 10_000 };
 const SERVE_TIMEOUT_MS = 30 * 60_000;
-/** How long a takeover may take (the successor gives up after 120 s of loading, then the old one goes on). */
-const TAKEOVER_TIMEOUT_MS = 300_000;
+/**
+ * How long a takeover may take. The successor gives up 120 s after its own start-up (the old one goes on),
+ * but on a starved machine its start-up alone took minutes at 1,000 networks.
+ */
+const TAKEOVER_TIMEOUT_MS = 900_000;
 
 const load = (): string => loadavg()[0]?.toFixed(1) ?? '?';
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -98,7 +102,12 @@ function whenLate(probes: readonly ProbeResult[], offsetMs: number): string {
     .join(', ');
 }
 
-async function runCase(bed: HandoverBed, current: Agent, replace: Replace): Promise<[Agent, CaseResult]> {
+async function runCase(
+  bed: HandoverBed,
+  current: Agent,
+  replace: Replace,
+  started: (successor: Agent) => void,
+): Promise<[Agent, CaseResult]> {
   const probers = await bed.startProbers();
   const probersStarted = Date.now();
   await sleep(2000);
@@ -106,6 +115,7 @@ async function runCase(bed: HandoverBed, current: Agent, replace: Replace): Prom
   const successorWatch = new OutputWatch(current.output);
   const cpuOldAtStart = cpuMs(current.pid);
   const { successor, startedAt } = await replace(bed, current);
+  started(successor);
   const newWatch = successor.output === current.output ? successorWatch : new OutputWatch(successor.output);
   // The old agent's CPU is read until it is gone (/proc/PID goes with it): the last reading, ≤ 100 ms old.
   let cpuOld = cpuOldAtStart;
@@ -167,6 +177,14 @@ async function main(): Promise<void> {
   const teardown = async () => {
     for (const agent of agents.reverse())
       await (agent.process?.stop(30_000) ?? stopByPid(agent.pid, 30_000)).catch(() => undefined);
+    // The agents' logs, for the timings behind a row (the SIGHUP successor's is in its parent's).
+    mkdirSync(LOG_DIR, { recursive: true });
+    for (const agent of agents)
+      if (agent.process !== undefined) {
+        const file = join(LOG_DIR, `${bed.bed.sandbox.prefix}-${agent.process.label}.log`);
+        writeFileSync(file, agent.process.stdout + agent.process.stderr);
+        log(`# log: ${file}`);
+      }
     await bed.teardown();
   };
   const stop = () => void teardown().then(() => process.exit(130));
@@ -210,10 +228,17 @@ async function main(): Promise<void> {
     for (const { name, replace } of cases) {
       await bed.served(networkCount, SERVE_TIMEOUT_MS);
       log(`# case: ${name} (load ${load()})`);
-      const [successor, result] = await runCase(bed, current, replace);
-      agents.push(successor);
-      current = successor;
-      lines.push(row(name, result));
+      try {
+        const [successor, result] = await runCase(bed, current, replace, (started) => agents.push(started));
+        current = successor;
+        lines.push(row(name, result));
+      } catch (error) {
+        // The rows so far still count; the next case would start from an unknown state.
+        const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        lines.push(`| ${name} | failed: ${reason} |`);
+        log(lines.at(-1) ?? '');
+        break;
+      }
       log(lines.at(-1) ?? '');
     }
     process.stdout.write(`${lines.join('\n')}\n`);
