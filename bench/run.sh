@@ -12,6 +12,7 @@
 #   bench/run.sh compare OLD_DIR NEW_DIR [--runs 3] [--quick]   old vs new build: issue 11's no-regression gate
 #   bench/run.sh routers [--counts "1 200"] [--samples 20] [--profile]   issue 13: floating IP associate → first packet, p50/p99
 #   bench/run.sh router-restart [--routers 200] [--probes 10]   issue 13: agent restarts under pings, convergence
+#   bench/run.sh handover [--networks 1000] [--sample 10] [--old DIR]   issue 17: takeover/SIGHUP/upgrade under DHCP, DNS, metadata probes
 #   bench/run.sh sg [--quick] [--counts "10 100 1000"] [--samples 20]   issue 14: security group change → kernel, tap → ACTIVE
 #   bench/run.sh dhcp-loop --old DIR --new DIR [--runs 3] [--only cpu,agent,rate]   issue 17 item 3: DHCP CPU vs dnsmasq
 #   bench/run.sh dhcpv6 [--quick] [--sizes "100 10000"]   issue 15: perfdhcp -6 against the builtin engine and dnsmasq
@@ -20,7 +21,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 which=${1:-}
 case "$which" in
-  dhcp|agent|api|dns|metadata|boot-storm|scaleout|compare|big-network|neutron-agent|routers|router-restart) shift; exec bash "$here/$which/run.sh" "$@" ;;
+  dhcp|agent|api|dns|metadata|boot-storm|scaleout|compare|big-network|neutron-agent|routers|router-restart|handover) shift; exec bash "$here/$which/run.sh" "$@" ;;
   sg) shift; exec bash "$here/security-groups/run.sh" "$@" ;;
   dhcpv6) shift; exec bash "$here/dhcpv6/run.sh" "$@" ;;
   dhcp-loop) shift; exec bash "$here/run-node-bench.sh" compare/dhcp-loop.js 10 "$@" ;;

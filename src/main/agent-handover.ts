@@ -125,7 +125,11 @@ export async function startAgentWithHandover(
       const tookOver = performance.now();
       // Before the running agent is told to go: systemd must not see its main process exit while it still is.
       notifySystemd(`MAINPID=${process.pid}`);
-      await pending.complete();
+      if (!(await pending.complete()))
+        logger.warn(
+          { event: 'agent.release_unconfirmed' },
+          'the running agent did not confirm its release (gone, or still stopping): serving on',
+        );
       // The old agent removed the status socket's path as it closed (see rebindStatusSocket).
       await agent.rebindStatusSocket();
       logger.info(

@@ -12,8 +12,9 @@ import { buildRequest } from '../../src/dhcp-server/testing/requests.js';
  * §4.3.2 RENEWING), or with `renewal: 'rebinding'` to the broadcast address, for any server (REBINDING:
  * what a client does when its server went away, e.g. a network moved to another agent), each with its own xid; a request with no reply within `timeoutMs` is missed.
  * On SIGTERM it stops asking, waits for the outstanding ones and prints one JSON line:
- * `{sent, answered, missed, missedAt: [ms since start], maxLatencyMs}`. Only with `--run`, so the test
- * runner can load this file harmlessly.
+ * `{sent, answered, missed, missedAt: [ms since start], maxLatencyMs, late, longestGapMs}`. With `giveUpMs`
+ * (bench/handover/) a request unanswered after `timeoutMs` is only late, and missed once `giveUpMs` passed
+ * unanswered. Only with `--run`, so the test runner can load this file harmlessly.
  */
 export interface ProberRequest {
   readonly mac: string;
@@ -26,8 +27,10 @@ export interface ProberRequest {
   readonly intervalMs: number;
   /** How renewals go: unicast to `server` (default `renewing`) or broadcast to any server (`rebinding`). */
   readonly renewal?: 'renewing' | 'rebinding';
-  /** A request unanswered this long is missed (default 1000 ms). */
+  /** A request unanswered this long is missed (default 1000 ms), or only late with a longer `giveUpMs`. */
   readonly timeoutMs?: number;
+  /** A request unanswered this long is missed (default `timeoutMs`); answered before: late, not missed. */
+  readonly giveUpMs?: number;
 }
 
 /** What the prober prints when it ends. */
@@ -39,6 +42,12 @@ export interface ProberSummary {
   /** The message type of each missed request (`DISCOVER` broadcast or `REQUEST` unicast renewal). */
   readonly missedTypes: readonly string[];
   readonly maxLatencyMs: number;
+  /** Answered, but after `timeoutMs` (only with `giveUpMs` > `timeoutMs`, or an answer just past it). */
+  readonly late: number;
+  /** When each late request was sent, ms since start. */
+  readonly lateAt: readonly number[];
+  /** The longest time between two answers (arrivals), ms: how long the server looked gone. */
+  readonly longestGapMs: number;
 }
 
 /** A DISCOVER (broadcast) or a renewing REQUEST (unicast, ciaddr = the lease) for the prober's MAC. */
@@ -55,6 +64,7 @@ function message(request: ProberRequest, xid: number, renew: boolean): DhcpMessa
 
 async function run(request: ProberRequest): Promise<void> {
   const timeoutMs = request.timeoutMs ?? 1000;
+  const giveUpMs = Math.max(timeoutMs, request.giveUpMs ?? timeoutMs);
   const socket = createSocket({ type: 'udp4', reuseAddr: true });
   await new Promise<void>((resolve) => socket.bind(68, '0.0.0.0', resolve));
   socket.setBroadcast(true);
@@ -66,6 +76,9 @@ async function run(request: ProberRequest): Promise<void> {
   let sent = 0;
   let answered = 0;
   let maxLatencyMs = 0;
+  const lateAt: number[] = [];
+  let lastAnswerAt: number | undefined;
+  let longestGapMs = 0;
   let xid = (Math.random() * 0x7fffffff) >>> 0;
   socket.on('message', (bytes) => {
     const reply = decodeMessage(bytes);
@@ -74,11 +87,15 @@ async function run(request: ProberRequest): Promise<void> {
     outstanding.delete(reply.transactionId);
     kinds.delete(reply.transactionId);
     answered++;
-    maxLatencyMs = Math.max(maxLatencyMs, Date.now() - sentAt);
+    const now = Date.now();
+    maxLatencyMs = Math.max(maxLatencyMs, now - sentAt);
+    if (now - sentAt > timeoutMs) lateAt.push(sentAt - started);
+    if (lastAnswerAt !== undefined) longestGapMs = Math.max(longestGapMs, now - lastAnswerAt);
+    lastAnswerAt = now;
   });
   const sweep = (now: number): void => {
     for (const [id, sentAt] of outstanding) {
-      if (now - sentAt < timeoutMs) continue;
+      if (now - sentAt < giveUpMs) continue;
       outstanding.delete(id);
       missedAt.push(sentAt - started);
       missedTypes.push(kinds.get(id) ?? '?');
@@ -102,10 +119,13 @@ async function run(request: ProberRequest): Promise<void> {
     setTimeout(() => {
       sweep(Number.POSITIVE_INFINITY);
       const missed = missedAt.length;
-      const summary: ProberSummary = { sent, answered, missed, missedAt, missedTypes, maxLatencyMs };
+      const summary: ProberSummary = {
+        ...{ sent, answered, missed, missedAt, missedTypes, maxLatencyMs, late: lateAt.length, lateAt },
+        longestGapMs,
+      };
       process.stdout.write(`${JSON.stringify(summary)}\n`);
       socket.close();
-    }, timeoutMs);
+    }, giveUpMs);
   });
 }
 

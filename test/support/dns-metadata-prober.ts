@@ -25,8 +25,10 @@ interface DnsMetadataProberRequest {
    */
   readonly metadataAnyStatus?: boolean;
   readonly intervalMs: number;
-  /** A request unanswered this long is missed (default 1000 ms). */
+  /** A request unanswered this long is missed (default 1000 ms), or only late with a longer `giveUpMs`. */
   readonly timeoutMs?: number;
+  /** A request unanswered this long is missed (default `timeoutMs`); answered before: late (bench/handover/). */
+  readonly giveUpMs?: number;
 }
 
 /** What one service got, over the prober's whole run. */
@@ -37,6 +39,12 @@ export interface ServiceSummary {
   /** When each missed request was sent, in ms since start, and why it counts as missed. */
   readonly missedAt: readonly { readonly atMs: number; readonly reason: string }[];
   readonly maxLatencyMs: number;
+  /** Answered, but after `timeoutMs` (only with `giveUpMs` > `timeoutMs`, or an answer just past it). */
+  readonly late: number;
+  /** When each late request was sent, ms since start. */
+  readonly lateAt: readonly number[];
+  /** The longest time between two answers (arrivals), ms: how long the service looked gone. */
+  readonly longestGapMs: number;
 }
 
 /** Requests of one service in flight, and the tally. */
@@ -44,12 +52,16 @@ class Tally {
   sent = 0;
   answered = 0;
   maxLatencyMs = 0;
+  readonly lateAt: number[] = [];
+  longestGapMs = 0;
+  #lastAnswerAt: number | undefined;
   readonly missedAt: { atMs: number; reason: string }[] = [];
   readonly #outstanding = new Map<number, number>();
 
   constructor(
     private readonly started: number,
     private readonly timeoutMs: number,
+    private readonly giveUpMs: number,
   ) {}
 
   send(id: number, now: number): void {
@@ -67,18 +79,24 @@ class Tally {
       return;
     }
     this.answered++;
-    this.maxLatencyMs = Math.max(this.maxLatencyMs, Date.now() - sentAt);
+    const now = Date.now();
+    this.maxLatencyMs = Math.max(this.maxLatencyMs, now - sentAt);
+    if (now - sentAt > this.timeoutMs) this.lateAt.push(sentAt - this.started);
+    if (this.#lastAnswerAt !== undefined)
+      this.longestGapMs = Math.max(this.longestGapMs, now - this.#lastAnswerAt);
+    this.#lastAnswerAt = now;
   }
 
   sweep(now: number): void {
     for (const [id, sentAt] of this.#outstanding) {
-      if (now - sentAt >= this.timeoutMs) this.settle(id, 'timeout');
+      if (now - sentAt >= this.giveUpMs) this.settle(id, 'timeout');
     }
   }
 
   summary(): ServiceSummary {
-    const { sent, answered, missedAt, maxLatencyMs } = this;
-    return { sent, answered, missed: missedAt.length, missedAt, maxLatencyMs };
+    const { sent, answered, missedAt, maxLatencyMs, lateAt, longestGapMs } = this;
+    const missed = missedAt.length;
+    return { sent, answered, missed, missedAt, maxLatencyMs, late: lateAt.length, lateAt, longestGapMs };
   }
 }
 
@@ -100,9 +118,10 @@ function getMetadata(
 
 async function run(request: DnsMetadataProberRequest): Promise<void> {
   const timeoutMs = request.timeoutMs ?? 1000;
+  const giveUpMs = Math.max(timeoutMs, request.giveUpMs ?? timeoutMs);
   const started = Date.now();
-  const dns = new Tally(started, timeoutMs);
-  const metadata = new Tally(started, timeoutMs);
+  const dns = new Tally(started, timeoutMs, giveUpMs);
+  const metadata = new Tally(started, timeoutMs, giveUpMs);
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, resolve));
   socket.on('message', (bytes) => {
@@ -122,7 +141,7 @@ async function run(request: DnsMetadataProberRequest): Promise<void> {
       socket.send(buildQuery(request.name ?? '', 'A', sent), 53, request.dnsServer);
     }
     metadata.send(sent, now);
-    getMetadata(request.metadataUrl, request.metadataAnyStatus === true, timeoutMs, (reason) =>
+    getMetadata(request.metadataUrl, request.metadataAnyStatus === true, giveUpMs, (reason) =>
       metadata.settle(sent, reason),
     );
   }, request.intervalMs);
@@ -134,7 +153,7 @@ async function run(request: DnsMetadataProberRequest): Promise<void> {
       metadata.sweep(Number.POSITIVE_INFINITY);
       process.stdout.write(`${JSON.stringify({ dns: dns.summary(), metadata: metadata.summary() })}\n`);
       socket.close();
-    }, timeoutMs);
+    }, giveUpMs);
   });
 }
 

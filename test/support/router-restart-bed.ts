@@ -332,7 +332,7 @@ export function rebuilt(
  * `startServerProcess`, tried up to three times: it waits ~10 s for /healthz, which a machine at load ~25
  * (other benches and tests beside this one) does not always give it.
  */
-async function startServer(args: readonly string[]): Promise<ServerProcess> {
+export async function startServer(args: readonly string[]): Promise<ServerProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startServerProcess(args);

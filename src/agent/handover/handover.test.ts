@@ -129,6 +129,43 @@ test('a second successor while one is in progress is refused; a successor that g
   }
 });
 
+test('took-over is final: a release slower than the message timeout is waited for, an old agent gone is not an error', {
+  timeout: 30_000,
+}, async () => {
+  const serve = async (name: string, release: () => Promise<void>) => {
+    const old = new ListeningSockets();
+    old.acquire(specs(name === 'slow' ? 6500 : 6501, 1)[0] as ListeningSocketSpec);
+    const path = join(dir, `${name}.sock`);
+    const server = await serveHandover({
+      ...{ path, sockets: old, servedNetworks: () => [], release, onHandedOver: () => undefined, logger },
+    });
+    return { path, server };
+  };
+  let releases = 0;
+  // The old agent's stop at scale (bench/handover: 10 s at 200 networks), here 3× the message timeout.
+  const slow = await serve('slow', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    releases++;
+  });
+  // An old agent that never says `released` (killed while stopping).
+  const stuck = await serve('stuck', () => new Promise<void>(() => undefined));
+  try {
+    const first = await receiveSockets({
+      ...{ path: slow.path, stateDir: dir, sockets: new ListeningSockets(), timeoutMs: 200 },
+    });
+    assert.equal(await first.complete(), true);
+    assert.equal(releases, 1);
+    const second = await receiveSockets({
+      ...{ path: stuck.path, stateDir: dir, sockets: new ListeningSockets(), timeoutMs: 200 },
+      releaseTimeoutMs: 300,
+    });
+    assert.equal(await second.complete(), false);
+  } finally {
+    await slow.server.close();
+    await stuck.server.close();
+  }
+});
+
 test('nobody listening: HANDOVER_FAILED naming the path', async () => {
   await assert.rejects(
     receiveSockets({ path: join(dir, 'nobody.sock'), stateDir: dir, sockets: new ListeningSockets() }),

@@ -29,6 +29,8 @@ export interface TakeoverOptions {
   readonly stateDir: string;
   readonly sockets: ListeningSockets;
   readonly timeoutMs?: number;
+  /** How long to wait for `released` after `took-over` (default 120 s); see {@link PendingTakeover.complete}. */
+  readonly releaseTimeoutMs?: number;
 }
 
 /** Sockets received; the running agent still serves until {@link PendingTakeover.complete}. */
@@ -36,13 +38,23 @@ export interface PendingTakeover {
   /** The networks the running agent serves. */
   readonly networks: readonly string[];
   readonly sockets: number;
-  /** Tells the running agent to stop; resolves once it released its sockets. */
-  complete(): Promise<void>;
+  /**
+   * Tells the running agent to stop; resolves once it released its sockets (true), or — never rejecting —
+   * once it went away or did not say so in time (false): from `took-over` on it stops reading whatever this
+   * side does, so giving up here would leave nobody serving.
+   */
+  complete(): Promise<boolean>;
   /** Gives up (the running agent keeps serving; the received sockets stay in the registry). */
   abort(): void;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * The running agent's release is its whole stop (the network work in progress, the metadata drain): 10 s
+ * at 200 networks on a loaded machine (bench/handover), where the message timeout above made the successor
+ * give up after the old agent had already stopped — and both exited.
+ */
+const DEFAULT_RELEASE_TIMEOUT_MS = 120_000;
 
 function failed(reason: string): QdhcpError {
   return new QdhcpError('HANDOVER_FAILED', { reason });
@@ -85,8 +97,14 @@ export async function receiveSockets(options: TakeoverOptions): Promise<PendingT
       sockets: received,
       async complete() {
         stream.send(handoverMessage<TookOver>({ type: 'took-over', pid: process.pid }));
-        await stream.expect('released', timeoutMs);
-        stream.close();
+        try {
+          await stream.expect('released', options.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS);
+          return true;
+        } catch {
+          return false;
+        } finally {
+          stream.close();
+        }
       },
       abort: () => stream.close(),
     };
