@@ -13,7 +13,8 @@
  * - plus event `qdhcp.security-group-event` v1 ({@link SecurityGroupEventV1}): sent to every agent after a
  *   rule or a membership changed, so enforcing hosts re-read the ports concerned at once.
  * - v1, compatible additions: `securitygroups.info`'s optional `revision_number` per group and
- *   `memberPorts` (each remote group's members by port, with its members revision), and the event's
+ *   `memberPorts` (each remote group's members by port, with its members revision), its params' optional
+ *   `knownMembers` (members the agent holds: not sent again while unchanged), and the event's
  *   optional `changes` ({@link SecurityGroupChanges}: the rules added and removed, the members' new
  *   addresses, each from a base revision). An agent holding a group at the base revision applies the
  *   change without `securitygroups.info`; any other, or one that does not know the fields, re-reads as before.
@@ -76,6 +77,11 @@ export type GroupMemberPorts = Static<typeof GroupMemberPorts>;
 export const SecurityGroupInfoParams = Type.Object({
   host: Host,
   portIds: Type.Array(Id, { maxItems: 1000 }),
+  /**
+   * v1, compatible addition: remote groups whose members the agent holds, at that members revision; a
+   * group still at it is left out of `members` and `memberPorts` (a server that ignores it sends them all).
+   */
+  knownMembers: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }))),
 });
 export const SecurityGroupInfoResult = Type.Object({
   ports: Type.Array(AgentPortSecurity),

@@ -2,7 +2,8 @@
  * The changes a `qdhcp.security-group-event` carries (issue 14), through the real API and bus, on SQLite
  * and PostgreSQL: a rule added or deleted from the group's revision before it, a port joining and leaving
  * a group as its addresses in it from the members revision before — the same revisions
- * `securitygroups.info` then answers, so an agent holding them can apply the next change without a read.
+ * `securitygroups.info` then answers, so an agent holding them can apply the next change without a read;
+ * members an agent says it holds at their revision are not sent again.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -22,12 +23,16 @@ import {
   SecurityGroupInfoResult,
 } from '../bus/security-group-rpc.js';
 
-async function info(client: Client, portIds: string[]): Promise<SecurityGroupInfoResult> {
+async function info(
+  client: Client,
+  portIds: string[],
+  knownMembers?: Record<string, number>,
+): Promise<SecurityGroupInfoResult> {
   const reply = await client.plane().bus.request({
     schema: 'qdhcp.request',
     version: 1,
     method: 'securitygroups.info',
-    params: { host: 'test-host', portIds },
+    params: { host: 'test-host', portIds, ...(knownMembers !== undefined && { knownMembers }) },
   });
   assert.ok(Value.Check(SecurityGroupInfoResult, reply));
   return reply as SecurityGroupInfoResult;
@@ -94,6 +99,10 @@ forEachBackend('security group events carry their changes', (client) => {
     assert.deepEqual((await info(client, [dbPort.id])).memberPorts, {
       [web]: { revision: 1, ports: { [webPort.id]: [webPort.ip] } },
     });
+    const held = await info(client, [dbPort.id], { [web]: 1 });
+    assert.deepEqual([held.members, held.memberPorts], [{}, {}], 'members held at their revision: not sent');
+    const stale = await info(client, [dbPort.id], { [web]: 0 });
+    assert.deepEqual(stale.memberPorts?.[web]?.revision, 1, 'members held at an older revision: sent');
     const moved = await client.request('PUT', `/v2.0/ports/${webPort.id}`, {
       port: { security_groups: [db] },
     });

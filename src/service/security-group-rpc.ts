@@ -47,14 +47,18 @@ export async function securityGroupInfo(
     ...new Set(securityGroups.flatMap((g) => g.rules.flatMap((r) => r.remote_group_id ?? []))),
   ];
   const revisions = await securityGroupsRepository.membersRevisions(db, remoteIds);
-  const memberPorts = await securityGroupsRepository.portsOfGroups(db, remoteIds);
+  // Members the agent already holds at their revision are not read nor sent again (a tap wired at 1,000
+  // ports would otherwise carry the default group's 1,000 members each time).
+  const known = params.knownMembers ?? {};
+  const sent = remoteIds.filter((id) => known[id] === undefined || known[id] !== revisions.get(id));
+  const memberPorts = await securityGroupsRepository.portsOfGroups(db, sent);
   const allMembers = [...new Set([...memberPorts.values()].flat())];
   const memberRecords =
     allMembers.length === 0 ? [] : await portsRepository.list(db, { equals: { id: allMembers } });
   const addressesOf = new Map(memberRecords.map((p) => [p.id, memberAddresses(p)]));
   const members: SecurityGroupResult<'securitygroups.info'>['members'] = {};
   const byPort: NonNullable<SecurityGroupResult<'securitygroups.info'>['memberPorts']> = {};
-  for (const id of remoteIds) {
+  for (const id of sent) {
     const portIds = (memberPorts.get(id) ?? []).filter((port) => addressesOf.has(port));
     const addresses = portIds.flatMap((port) => addressesOf.get(port) ?? []);
     members[id] = {

@@ -145,10 +145,12 @@ export class GroupEnforcer {
     if (targets.length === 0) return;
     const started = performance.now();
     const portIds = targets.map((target) => target.portId);
-    const read = await this.read(portIds);
+    const read = await this.read(portIds, this.model.knownMembers());
     this.model.merge(portIds, read);
     // What is known may be newer than the read (a change applied meanwhile); both are at least as new.
-    await this.apply(targets, this.model.info(portIds) ?? read, started);
+    // Not all known (a group kept newer names a remote group the read did not): the whole read, alone.
+    const known = this.model.info(portIds) ?? (await this.read(portIds, {}));
+    await this.apply(targets, known, started);
   }
 
   /** Moves the kernel to `info` for the targets: sets first, then chains (one batch). */
@@ -262,11 +264,15 @@ export class GroupEnforcer {
   }
 
   /** `securitygroups.info` for the ports, in batches of the contract's limit, merged. */
-  private async read(portIds: readonly string[]): Promise<Info> {
+  private async read(portIds: readonly string[], knownMembers: Record<string, number>): Promise<Info> {
     const merged: Info = { ports: [], securityGroups: [], members: {} };
     const seen = new Set<string>();
     for (let i = 0; i < portIds.length; i += INFO_BATCH) {
-      const part = await this.deps.client.info(this.deps.host, portIds.slice(i, i + INFO_BATCH));
+      const part = await this.deps.client.info(
+        this.deps.host,
+        portIds.slice(i, i + INFO_BATCH),
+        knownMembers,
+      );
       merged.ports.push(...part.ports);
       for (const group of part.securityGroups) {
         if (seen.has(group.id)) continue;

@@ -68,6 +68,7 @@ test('members change by port, idempotently; a read older than what is here is no
   const leave = { securityGroupId: R, baseRevision: 8, revision: 9, ports: [{ id: Q, addresses: [] }] };
   assert.equal(model.applyMembers(leave), 'applied');
   assert.deepEqual(model.info([P])?.members[R], { IPv4: ['10.0.0.5'], IPv6: [] });
+  assert.deepEqual(model.knownMembers(), { [R]: 9 }, 'what info need not send again');
   model.merge([P], read(3, 7)); // a read from before both changes
   assert.deepEqual(model.info([P])?.members[R], { IPv4: ['10.0.0.5'], IPv6: [] }, 'kept');
   assert.equal(model.applyMembers({ ...leave, baseRevision: 10, revision: 11 }), 'gap');

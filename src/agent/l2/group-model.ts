@@ -125,6 +125,13 @@ export class GroupModel {
     return { ports, securityGroups, members };
   }
 
+  /** The remote groups whose members are held here by port, at their members revision. */
+  knownMembers(): Record<string, number> {
+    const known: Record<string, number> = {};
+    for (const [id, { revision }] of this.members) if (revision !== undefined) known[id] = revision;
+    return known;
+  }
+
   /** The groups a port is in and those their rules name as remote (a change of one concerns it). */
   concerning(portId: string): Set<string> {
     const own = this.ports.get(portId)?.security_groups ?? [];
