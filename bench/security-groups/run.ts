@@ -21,7 +21,7 @@
  *
  * With QDHCP_BENCH_LOG_DIR set, the agent's whole log (`agent.log`) and every sample's start and end
  * (`samples.tsv`, wall clock as the log's `time`) are written there, so a slow sample can be matched to
- * the agent's lines of that moment; with --profile, the lines logged during each sample slower than
+ * the agent's lines of that moment (with `agent.loop_delay` every 250 ms: delay and CPU); with --profile, the lines logged during each sample slower than
  * 300 ms are printed to stderr too.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -79,6 +79,10 @@ function agentBatches(output: string, since: number): string[] {
 }
 
 async function main(): Promise<void> {
+  // With the log kept: the event loop's delay and the CPU used every 250 ms (agent.loop_delay), to tell a
+  // held loop from a process the machine did not schedule.
+  if (process.env['QDHCP_BENCH_LOG_DIR'] && !process.env['QDHCP_LOOP_DELAY_LOG_MS'])
+    process.env['QDHCP_LOOP_DELAY_LOG_MS'] = '250';
   const aio = await AllInOne.start('bsg', ['--enable-security-group']);
   const rows: Row[] = [];
   if (prefixFile !== '') writeFileSync(prefixFile, `${aio.bed.namespacePrefix}\n`, { flag: 'a' });
