@@ -18,8 +18,13 @@
  *
  *   node dist/bench/security-groups/run.js [--prefix-file F] [--counts "10 100 1000"] [--samples 20]
  *     [--profile]   (with QDHCP_LOG_LEVEL=debug: the agent's per-batch timings, l2.groups_enforced, to stderr)
+ *
+ * With QDHCP_BENCH_LOG_DIR set, the agent's whole log (`agent.log`) and every sample's start and end
+ * (`samples.tsv`, wall clock as the log's `time`) are written there, so a slow sample can be matched to
+ * the agent's lines of that moment (with `agent.loop_delay` every 250 ms: delay and CPU); with --profile, the lines logged during each sample slower than
+ * 300 ms are printed to stderr too.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { AllInOne, type Json } from '../../test/support/agent/all-in-one.js';
 import { cpuMs, iptablesSave, percentile, plugTaps, timed, unplugTap, waitUntil } from './kernel.js';
@@ -43,17 +48,28 @@ interface Row {
   readonly api: number[];
   /** --profile: the agent's security group batches during each sample (l2.groups_enforced). */
   readonly agent: string[];
+  /** Each sample's wall-clock start and end (ms epoch), in the order of `ms`. */
+  readonly windows: Array<{ readonly start: number; readonly end: number }>;
 }
 const profile = process.argv.includes('--profile');
 const BATCH_FIELDS = ['readMs', 'ipsetMs', 'iptablesMs'] as const;
+/** --profile prints the agent's log lines of samples slower than this. */
+const SLOW_MS = 300;
+
+/** The agent's log lines stamped from `since` to `until` (ms epoch). */
+function linesBetween(output: string, since: number, until = Number.POSITIVE_INFINITY): string[] {
+  return output.split('\n').filter((line) => {
+    const time = /"time":"([^"]+)"/.exec(line)?.[1];
+    const at = time === undefined ? Number.NaN : Date.parse(time);
+    return at >= since && at <= until;
+  });
+}
 
 /** The `l2.groups_enforced` debug lines the agent logged since `since` (ms epoch), their timing fields. */
 function agentBatches(output: string, since: number): string[] {
   const batches: string[] = [];
-  for (const line of output.split('\n')) {
+  for (const line of linesBetween(output, since)) {
     if (!line.includes('"l2.groups_enforced"')) continue;
-    const time = /"time":"([^"]+)"/.exec(line)?.[1];
-    if (time === undefined || Date.parse(time) < since) continue;
     const fields = ['ports', ...BATCH_FIELDS].map(
       (f) => `${f}=${new RegExp(`"${f}":([\\d.]+)`).exec(line)?.[1]}`,
     );
@@ -63,7 +79,12 @@ function agentBatches(output: string, since: number): string[] {
 }
 
 async function main(): Promise<void> {
+  // With the log kept: the event loop's delay and the CPU used every 250 ms (agent.loop_delay), to tell a
+  // held loop from a process the machine did not schedule.
+  if (process.env['QDHCP_BENCH_LOG_DIR'] && !process.env['QDHCP_LOOP_DELAY_LOG_MS'])
+    process.env['QDHCP_LOOP_DELAY_LOG_MS'] = '250';
   const aio = await AllInOne.start('bsg', ['--enable-security-group']);
+  const rows: Row[] = [];
   if (prefixFile !== '') writeFileSync(prefixFile, `${aio.bed.namespacePrefix}\n`, { flag: 'a' });
   const stop = () => void aio.teardown().then(() => process.exit(130));
   process.once('SIGTERM', stop);
@@ -104,12 +125,19 @@ async function main(): Promise<void> {
     });
     console.error(`${max + samples + 1} ports made in ${Math.round(performance.now() - started)} ms`);
 
-    const rows: Row[] = [];
     const profiled = async (...args: Parameters<typeof timed>): Promise<void> => {
       const since = Date.now();
       await timed(...args);
       const row = args[1] as Row;
-      if (profile) row.agent.push(agentBatches(aio.output(), since).join('; ') || '(none logged)');
+      const end = since + (row.ms.at(-1) ?? 0);
+      row.windows.push({ start: since, end });
+      if (!profile) return;
+      const log = aio.log();
+      row.agent.push(agentBatches(log, since).join('; ') || '(none logged)');
+      if (end - since > SLOW_MS)
+        console.error(
+          `slow sample (${Math.round(end - since)} ms, API call ${Math.round(row.api.at(-1) ?? 0)} ms) ${row.ports} ${row.what} ${new Date(since).toISOString()}:\n${linesBetween(log, since - 50, end + 50).join('\n')}`,
+        );
     };
     let wired = 0;
     const countChains = async () =>
@@ -144,7 +172,7 @@ async function main(): Promise<void> {
       const viaShared = shared !== undefined && jumping.length === count;
       console.error(`${count} ports: ${viaShared ? `all jump to ${shared}` : 'per-port chains'}`);
       const row = (what: string): Row => {
-        const r: Row = { what, ports: count, ms: [], first: [], cpu: [], api: [], agent: [] };
+        const r: Row = { what, ports: count, ms: [], first: [], cpu: [], api: [], agent: [], windows: [] };
         rows.push(r);
         return r;
       };
@@ -247,7 +275,35 @@ async function main(): Promise<void> {
     console.error(aio.output());
     throw error;
   } finally {
+    keepLogs(aio.log());
     await aio.teardown();
+  }
+
+  /** QDHCP_BENCH_LOG_DIR: the agent's whole log and every sample's window, to match slow samples. */
+  function keepLogs(log: string): void {
+    const dir = process.env['QDHCP_BENCH_LOG_DIR'];
+    if (dir === undefined || dir === '') return;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/agent.log`, log);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const lines = rows.flatMap((row) =>
+      row.windows.map((w, i) =>
+        [
+          row.ports,
+          row.what,
+          i,
+          iso(w.start),
+          iso(w.end),
+          Math.round(w.end - w.start),
+          Math.round(row.api[i] ?? 0),
+        ].join('\t'),
+      ),
+    );
+    writeFileSync(
+      `${dir}/samples.tsv`,
+      `ports\tchange\tsample\tstart\tend\tms\tapi_ms\n${lines.join('\n')}\n`,
+    );
+    console.error(`agent log and sample windows in ${dir}`);
   }
 }
 

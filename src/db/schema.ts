@@ -238,7 +238,7 @@ export interface InstancesTable {
   revision_number: number;
 }
 
-/** `id_counters`: named counters that only grow (`instance_ec2_id`). */
+/** `id_counters`: named counters that only grow (`instance_ec2_id`; `sg_members:<group id>`, issue 14). */
 export interface IdCountersTable {
   name: string;
   value: number;

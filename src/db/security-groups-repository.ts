@@ -54,6 +54,10 @@ function ruleVisibleTo(project: string): RawBuilder<SqlBool> {
   return sql<SqlBool>`(project_id = ${project} or security_group_id in (select id from securitygroups where project_id = ${project}))`;
 }
 
+/** The `id_counters` name of a group's members revision. */
+const MEMBERS_COUNTER = 'sg_members:';
+const membersCounter = (groupId: string): string => `${MEMBERS_COUNTER}${groupId}`;
+
 export const securityGroupsRepository = {
   async insert(tx: Queryable, record: SecurityGroupRecord): Promise<void> {
     await tx.insertInto('securitygroups').values(securityGroupToRow(record)).execute();
@@ -70,6 +74,7 @@ export const securityGroupsRepository = {
     await tx.deleteFrom('securitygrouprules').where('security_group_id', '=', id).execute();
     await tx.deleteFrom('default_security_groups').where('security_group_id', '=', id).execute();
     await tx.deleteFrom('securitygroups').where('id', '=', id).execute();
+    await tx.deleteFrom('id_counters').where('name', '=', membersCounter(id)).execute();
   },
 
   async get(db: Queryable, id: string): Promise<SecurityGroupRecord | undefined> {
@@ -185,6 +190,35 @@ export const securityGroupsRepository = {
         list.push(row.security_group_id);
         out.set(row.port_id, list);
       }
+    }
+    return out;
+  },
+
+  /**
+   * Bumps the members revision of each group (one `id_counters` row per group, made at 1 on its first
+   * change; no row is revision 0), inside the caller's write transaction; returns the new revisions. The
+   * hosts enforcing a group's members apply a members change only on top of the revision before it.
+   */
+  async bumpMembersRevisions(tx: Queryable, groupIds: readonly string[]): Promise<Map<string, number>> {
+    for (const id of groupIds)
+      await tx
+        .insertInto('id_counters')
+        .values({ name: membersCounter(id), value: 1 })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ value: sql<number>`id_counters.value + 1` }))
+        .execute();
+    return securityGroupsRepository.membersRevisions(tx, groupIds);
+  },
+
+  /** The members revision of each group (0 for a group whose members never changed). */
+  async membersRevisions(db: Queryable, groupIds: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>(groupIds.map((id) => [id, 0]));
+    for (const chunk of chunks(groupIds)) {
+      const rows = await db
+        .selectFrom('id_counters')
+        .select(['name', 'value'])
+        .where(columnIn('name', chunk.map(membersCounter)))
+        .execute();
+      for (const row of rows) out.set(row.name.slice(MEMBERS_COUNTER.length), Number(row.value));
     }
     return out;
   },

@@ -8,7 +8,7 @@
  * @module
  */
 import { QdhcpError } from '../common/errors.js';
-import type { PortRecord } from '../db/index.js';
+import { type PortRecord, securityGroupsRepository } from '../db/index.js';
 import type { RequestContext } from './context.js';
 import type { PortInput } from './inputs.js';
 import { checkPortGroups, ensureDefaultGroup } from './security-group-defaults.js';
@@ -85,15 +85,25 @@ export function checkGroupsWithoutPortSecurity(
 }
 
 /**
+ * A member port's addresses in its groups: its fixed IPs and its address pairs, as in Neutron
+ * (`_select_ips_for_remote_group`: traffic an instance may send from a pair address is traffic of the
+ * group; a pair may be a CIDR, so the hosts' sets are hash:net).
+ */
+export function memberAddresses(port: PortRecord): string[] {
+  return [...port.fixedIps.map((ip) => ip.ipAddress), ...port.allowedAddressPairs.map((p) => p.ip_address)];
+}
+
+/**
  * A port's change as the hosts enforcing groups see it: when its groups, addresses, address pairs or port
- * security changed (or it came or went), the groups it was and is in change members, and the port itself
+ * security changed (or it came or went), the groups it was and is in change members — each one's members
+ * revision + 1, the port's addresses in it now carried by the event (none: it left) — and the port itself
  * is re-read wherever it is plugged (`undefined`: the port did not exist before, or no longer exists).
  */
-export function portMembershipChanged(
+export async function portMembershipChanged(
   scope: WriteScope,
   before: PortRecord | undefined,
   after: PortRecord | undefined,
-): void {
+): Promise<void> {
   const facts = (port: PortRecord | undefined) =>
     port === undefined
       ? undefined
@@ -104,7 +114,19 @@ export function portMembershipChanged(
           port.portSecurityEnabled,
         ]);
   if (facts(before) === facts(after)) return;
-  const groups = new Set([...(before?.securityGroups ?? []), ...(after?.securityGroups ?? [])]);
+  const groups = [...new Set([...(before?.securityGroups ?? []), ...(after?.securityGroups ?? [])])];
   const id = (before ?? after)?.id;
-  scope.securityGroupsChanged([...groups], id === undefined ? [] : [id]);
+  scope.securityGroupsChanged(groups, id === undefined ? [] : [id]);
+  if (id === undefined) return;
+  const revisions = await securityGroupsRepository.bumpMembersRevisions(scope.tx, groups);
+  for (const group of groups) {
+    const revision = revisions.get(group) ?? 1;
+    const addresses = after?.securityGroups.includes(group) ? memberAddresses(after) : [];
+    scope.securityGroupMembersChanged({
+      securityGroupId: group,
+      baseRevision: revision - 1,
+      revision,
+      ports: [{ id, addresses }],
+    });
+  }
 }

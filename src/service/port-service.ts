@@ -181,7 +181,7 @@ export function createPortService(deps: PortServiceDeps) {
     });
     checkAddressPairs(record);
     await portsRepository.insert(scope.tx, record);
-    portMembershipChanged(scope, undefined, record);
+    await portMembershipChanged(scope, undefined, record);
     const newRevision = await scope.emit(
       'port',
       'created',
@@ -269,7 +269,7 @@ export function createPortService(deps: PortServiceDeps) {
     if (securityGroups !== current.securityGroups)
       await securityGroupsRepository.bindPort(scope.tx, id, securityGroups);
     if (addressesChange) await portsRepository.replaceFixedIps(scope.tx, updated);
-    portMembershipChanged(scope, current, updated);
+    await portMembershipChanged(scope, current, updated);
     const newRevision = await scope.emit(
       'port',
       'updated',
@@ -302,7 +302,7 @@ export function createPortService(deps: PortServiceDeps) {
     for (const routerId of await disassociateFloatingIps(scope.tx, id, formatTimestamp(clock())))
       await routerChanged(scope, deps, routerId);
     await portsRepository.delete(scope.tx, id);
-    portMembershipChanged(scope, port, undefined);
+    await portMembershipChanged(scope, port, undefined);
     const newRevision = await scope.emit(
       'port',
       'deleted',

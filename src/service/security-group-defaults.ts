@@ -17,6 +17,7 @@ import {
 } from '../db/index.js';
 import { formatTimestamp } from './clock.js';
 import type { RequestContext } from './context.js';
+import { agentRuleView } from './security-group-views.js';
 import type { UnitOfWorkDeps, WriteScope } from './unit-of-work.js';
 
 /** Neutron's DEFAULT_SG_DESCRIPTION. */
@@ -152,15 +153,26 @@ export async function checkPortGroups(
   return [...requested];
 }
 
-/** A rule change is a change of its group: revision + 1, `updated_at` now (Neutron's revises_on_change). */
-export async function touchGroup(scope: WriteScope, groupId: string, now: string): Promise<void> {
+/**
+ * A rule change is a change of its group: revision + 1, `updated_at` now (Neutron's revises_on_change).
+ * The hosts enforcing it apply the rules `added` and `removed` (ids) on top of the revision before, or
+ * re-read the group (docs/compute.md).
+ */
+export async function touchGroup(
+  scope: WriteScope,
+  groupId: string,
+  now: string,
+  rules: { readonly added: readonly SecurityGroupRuleRecord[]; readonly removed: readonly string[] },
+): Promise<void> {
   const group = await securityGroupsRepository.get(scope.tx, groupId);
   if (group === undefined) return;
-  // Its rules changed: the hosts enforcing it re-read them at once (docs/compute.md).
-  scope.securityGroupsChanged([groupId]);
-  await securityGroupsRepository.update(scope.tx, {
-    ...group,
-    updatedAt: now,
-    revisionNumber: group.revisionNumber + 1,
+  const revision = group.revisionNumber + 1;
+  scope.securityGroupRulesChanged({
+    securityGroupId: groupId,
+    baseRevision: group.revisionNumber,
+    revision,
+    removed: [...rules.removed],
+    added: rules.added.map(agentRuleView),
   });
+  await securityGroupsRepository.update(scope.tx, { ...group, updatedAt: now, revisionNumber: revision });
 }

@@ -80,7 +80,7 @@ forEachBackend('securitygroups.info', (client) => {
     );
     assert.equal((await client.request('DELETE', `/v2.0/ports/${webPort.id}`)).status, 204);
     assert.deepEqual((await info(client, [dbPort.id])).members, { [web]: { IPv4: [], IPv6: [] } });
-    assert.deepEqual(await info(client, []), { ports: [], securityGroups: [], members: {} });
+    assert.deepEqual(await info(client, []), { ports: [], securityGroups: [], members: {}, memberPorts: {} });
   });
 
   test('params that break the contract are refused', async () => {

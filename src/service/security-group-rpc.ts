@@ -21,7 +21,8 @@ import {
   securityGroupRulesRepository,
   securityGroupsRepository,
 } from '../db/index.js';
-import { securityGroupRuleView } from './security-group-views.js';
+import { memberAddresses } from './port-security-groups.js';
+import { agentRuleView } from './security-group-views.js';
 
 /** `securitygroups.info`: the ports' groups, those groups' rules, and the members of remote groups. */
 export async function securityGroupInfo(
@@ -32,48 +33,41 @@ export async function securityGroupInfo(
   const ports =
     params.portIds.length === 0 ? [] : await portsRepository.list(db, { equals: { id: params.portIds } });
   const groupIds = [...new Set(ports.flatMap((p) => p.securityGroups))];
+  // Revisions are read before what they version, so what is returned is at least that new: a change the
+  // agent then applies on top of the revision is already in it, and applying it again changes nothing.
   const groups = await securityGroupsRepository.getMany(db, groupIds);
   const rules = await securityGroupRulesRepository.ofGroups(db, groupIds);
   const securityGroups: AgentSecurityGroup[] = groups.map((group) => ({
     id: group.id,
     stateful: group.stateful,
-    rules: (rules.get(group.id) ?? []).map((rule) => {
-      const view = securityGroupRuleView(rule);
-      return {
-        id: view.id,
-        security_group_id: view.security_group_id,
-        direction: view.direction,
-        ethertype: view.ethertype,
-        protocol: view.protocol,
-        port_range_min: view.port_range_min,
-        port_range_max: view.port_range_max,
-        remote_ip_prefix: view.remote_ip_prefix,
-        normalized_cidr: view.normalized_cidr,
-        remote_group_id: view.remote_group_id,
-      };
-    }),
+    rules: (rules.get(group.id) ?? []).map(agentRuleView),
+    revision_number: group.revisionNumber,
   }));
   const remoteIds = [
     ...new Set(securityGroups.flatMap((g) => g.rules.flatMap((r) => r.remote_group_id ?? []))),
   ];
-  const memberPorts = await securityGroupsRepository.portsOfGroups(db, remoteIds);
+  const revisions = await securityGroupsRepository.membersRevisions(db, remoteIds);
+  // Members the agent already holds at their revision are not read nor sent again (a tap wired at 1,000
+  // ports would otherwise carry the default group's 1,000 members each time).
+  const known = params.knownMembers ?? {};
+  const sent = remoteIds.filter((id) => known[id] === undefined || known[id] !== revisions.get(id));
+  const memberPorts = await securityGroupsRepository.portsOfGroups(db, sent);
   const allMembers = [...new Set([...memberPorts.values()].flat())];
   const memberRecords =
     allMembers.length === 0 ? [] : await portsRepository.list(db, { equals: { id: allMembers } });
-  // Address pairs are members too, as in Neutron (`_select_ips_for_remote_group`): traffic an instance
-  // may send from a pair address is traffic of the group (a pair may be a CIDR: the sets are hash:net).
-  const addressesOf = new Map(
-    memberRecords.map((p) => [
-      p.id,
-      [...p.fixedIps.map((ip) => ip.ipAddress), ...p.allowedAddressPairs.map((pair) => pair.ip_address)],
-    ]),
-  );
+  const addressesOf = new Map(memberRecords.map((p) => [p.id, memberAddresses(p)]));
   const members: SecurityGroupResult<'securitygroups.info'>['members'] = {};
-  for (const id of remoteIds) {
-    const addresses = (memberPorts.get(id) ?? []).flatMap((port) => addressesOf.get(port) ?? []);
+  const byPort: NonNullable<SecurityGroupResult<'securitygroups.info'>['memberPorts']> = {};
+  for (const id of sent) {
+    const portIds = (memberPorts.get(id) ?? []).filter((port) => addressesOf.has(port));
+    const addresses = portIds.flatMap((port) => addressesOf.get(port) ?? []);
     members[id] = {
       IPv4: addresses.filter((a) => !a.includes(':')),
       IPv6: addresses.filter((a) => a.includes(':')),
+    };
+    byPort[id] = {
+      revision: revisions.get(id) ?? 0,
+      ports: Object.fromEntries(portIds.map((port) => [port, addressesOf.get(port) ?? []])),
     };
   }
   return {
@@ -85,6 +79,7 @@ export async function securityGroupInfo(
     })),
     securityGroups,
     members,
+    memberPorts: byPort,
   };
 }
 

@@ -115,7 +115,7 @@ export function createSecurityGroupRuleService(deps: SecurityGroupRuleServiceDep
         }
         await checkRuleQuota(scope.tx, quotas, first.projectId, records.length);
         for (const rule of records) await securityGroupRulesRepository.insert(scope.tx, rule);
-        await touchGroup(scope, first.securityGroupId, now);
+        await touchGroup(scope, first.securityGroupId, now, { added: records, removed: [] });
         return records.map(securityGroupRuleView);
       });
     },
@@ -158,7 +158,10 @@ export function createSecurityGroupRuleService(deps: SecurityGroupRuleServiceDep
         const current = await visibleRule(scope.tx, context, id);
         checkRevision(current.revisionNumber, ifMatch);
         await securityGroupRulesRepository.delete(scope.tx, id);
-        await touchGroup(scope, current.securityGroupId, formatTimestamp(clock()));
+        await touchGroup(scope, current.securityGroupId, formatTimestamp(clock()), {
+          added: [],
+          removed: [id],
+        });
       });
     },
   };

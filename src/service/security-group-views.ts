@@ -5,6 +5,7 @@
  * @module
  */
 import { SecurityGroupResource, SecurityGroupRuleResource } from '../bus/resources.js';
+import type { AgentSecurityGroupRule } from '../bus/security-group-rpc.js';
 import type { SecurityGroupRecord, SecurityGroupRuleRecord } from '../db/index.js';
 import { normalizedCidr } from './security-group-rules.js';
 
@@ -35,6 +36,23 @@ export function securityGroupRuleView(record: SecurityGroupRuleRecord): Security
     created_at: record.createdAt,
     updated_at: record.updatedAt,
     revision_number: record.revisionNumber,
+  };
+}
+
+/** A rule as an enforcing agent reads it (`securitygroups.info`, and the changes of a group event). */
+export function agentRuleView(record: SecurityGroupRuleRecord): AgentSecurityGroupRule {
+  const view = securityGroupRuleView(record);
+  return {
+    id: view.id,
+    security_group_id: view.security_group_id,
+    direction: view.direction,
+    ethertype: view.ethertype,
+    protocol: view.protocol,
+    port_range_min: view.port_range_min,
+    port_range_max: view.port_range_max,
+    remote_ip_prefix: view.remote_ip_prefix,
+    normalized_cidr: view.normalized_cidr,
+    remote_group_id: view.remote_group_id,
   };
 }
 

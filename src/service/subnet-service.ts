@@ -10,6 +10,7 @@ import { QdhcpError } from '../common/errors.js';
 import {
   type EqualsFilter,
   networksRepository,
+  type PortRecord,
   portsRepository,
   type SubnetRecord,
   subnetsRepository,
@@ -26,6 +27,7 @@ import { type RequestContext, visibilityScope } from './context.js';
 import type { SubnetInput } from './inputs.js';
 import { AUTO_DELETE_PORT_OWNERS } from './network-service.js';
 import { checkRevision, ownerProject, requireNetworkAccess, requireOwner, visibleOr404 } from './policy.js';
+import { portMembershipChanged } from './port-security-groups.js';
 import { routerChanged } from './router-scheduler.js';
 import { addressNewSubnet } from './subnet-from-pool.js';
 import { storedCidr, validateSubnetUpdate } from './subnet-rules.js';
@@ -60,6 +62,7 @@ export function createSubnetService(deps: SubnetServiceDeps) {
       const ipAddress = formatIp(6, eui64Address(cidr, port.macAddress));
       const updated = { ...port, fixedIps: [...port.fixedIps, { subnetId: subnet.id, ipAddress }] };
       await portsRepository.replaceFixedIps(scope.tx, updated);
+      await portMembershipChanged(scope, port, updated);
       await scope.emit('port', 'updated', port.id, port.networkId, portView(updated, config.dnsDomain, true));
     }
   }
@@ -198,9 +201,16 @@ export function createSubnetService(deps: SubnetServiceDeps) {
             reason: 'One or more ports have an IP allocation from this subnet',
           });
         }
+        // What the holders were, for the hosts enforcing their groups (members lose these addresses).
+        const before = new Map<string, PortRecord>();
+        for (const { portId } of holders) {
+          const port = await portsRepository.get(scope.tx, portId);
+          if (port) before.set(portId, port);
+        }
         const touched = await portsRepository.deleteAllocationsOfSubnet(scope.tx, id);
         for (const portId of touched) {
           const port = await portsRepository.get(scope.tx, portId);
+          if (port) await portMembershipChanged(scope, before.get(portId), port);
           if (port)
             await scope.emit(
               'port',

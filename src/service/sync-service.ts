@@ -45,11 +45,12 @@ async function readOnce(
   db: Queryable,
   config: ServerConfig,
   networkId: string,
+  withPorts: boolean,
 ): Promise<NetworkState | undefined> {
   const before = await networksRepository.get(db, networkId);
   if (!before) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
   const subnets = await subnetsRepository.listByNetwork(db, networkId);
-  const ports = await portsRepository.listByNetwork(db, networkId);
+  const ports = withPorts ? await portsRepository.listByNetwork(db, networkId) : [];
   const after = await networksRepository.get(db, networkId);
   if (!after) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
   if (after.syncRevision !== before.syncRevision) return undefined;
@@ -69,21 +70,23 @@ async function readOnce(
  * Reads the network state: optimistically without a transaction (re-read when the revision moved
  * meanwhile), then — when writers keep changing the network faster than it can be read, as on a busy
  * 10,000-port network — once under the network's lock, which every writer of the network takes first,
- * so the snapshot is consistent and the reader cannot starve.
+ * so the snapshot is consistent and the reader cannot starve. `withPorts: false`: the network and its
+ * subnets only (`ports` empty), for callers that need no port.
  */
 export async function readNetworkState(
   database: Database,
   config: ServerConfig,
   networkId: string,
+  { withPorts = true }: { readonly withPorts?: boolean } = {},
 ): Promise<NetworkState> {
   for (let attempt = 0; attempt < OPTIMISTIC_READS; attempt++) {
-    const state = await readOnce(database.db, config, networkId);
+    const state = await readOnce(database.db, config, networkId, withPorts);
     if (state !== undefined) return state;
   }
   return database.write(async (tx) => {
     const locked = await networksRepository.lock(tx, networkId, database.kind === 'postgres');
     if (locked === undefined) throw new QdhcpError('NETWORK_NOT_FOUND', { net_id: networkId });
-    const state = await readOnce(tx, config, networkId);
+    const state = await readOnce(tx, config, networkId, withPorts);
     if (state === undefined) throw new QdhcpError('INTERNAL'); // a writer without the lock: a bug
     return state;
   });

@@ -13,10 +13,11 @@ import {
   type ResourceKind,
   resourceEvent,
 } from '../bus/index.js';
-import { securityGroupEvent } from '../bus/security-group-rpc.js';
+import type { SecurityGroupMembersChange, SecurityGroupRulesChange } from '../bus/security-group-rpc.js';
 import { QdhcpError } from '../common/errors.js';
 import { type Database, networksRepository, type Queryable } from '../db/index.js';
 import type { Clock } from './clock.js';
+import { SecurityGroupChangeSet } from './security-group-changes.js';
 
 /** Most attempts of one operation before giving up. */
 const MAX_ATTEMPTS = 25;
@@ -57,6 +58,10 @@ export interface WriteScope {
    * `qdhcp.security-group-event` to every agent after the commit (src/bus/security-group-rpc.ts).
    */
   securityGroupsChanged(groupIds: readonly string[], portIds?: readonly string[]): void;
+  /** A group's rules changed from a revision to the next: carried by that event (applied without a read). */
+  securityGroupRulesChanged(change: SecurityGroupRulesChange): void;
+  /** A group's members changed from a members revision to the next: carried by that event too. */
+  securityGroupMembersChanged(change: SecurityGroupMembersChange): void;
 }
 
 /**
@@ -69,16 +74,14 @@ export async function runMutation<T>(
 ): Promise<T> {
   const events: ResourceEventV1[] = [];
   const committed: (() => void)[] = [];
-  const changedGroups = new Set<string>();
-  const changedPorts = new Set<string>();
+  const groupChanges = new SecurityGroupChangeSet();
   let result: T;
   for (let attempt = 1; ; attempt++) {
     try {
       result = await deps.database.write(async (tx) => {
         events.length = 0;
         committed.length = 0;
-        changedGroups.clear();
-        changedPorts.clear();
+        groupChanges.clear();
         const scope: WriteScope = {
           tx,
           async emit(resource, action, id, networkId, state) {
@@ -107,8 +110,13 @@ export async function runMutation<T>(
             committed.push(callback);
           },
           securityGroupsChanged(groupIds, portIds = []) {
-            for (const id of groupIds) changedGroups.add(id);
-            for (const id of portIds) changedPorts.add(id);
+            groupChanges.changed(groupIds, portIds);
+          },
+          securityGroupRulesChanged(change) {
+            groupChanges.rulesChanged(change);
+          },
+          securityGroupMembersChanged(change) {
+            groupChanges.membersChanged(change);
           },
         };
         return work(scope);
@@ -127,10 +135,9 @@ export async function runMutation<T>(
   for (const event of events) {
     await deps.bus.publish(event).catch((error: unknown) => deps.onPublishError?.(error, event));
   }
-  if (changedGroups.size > 0 || changedPorts.size > 0) {
-    // Lost (broker away): the agents' periodic re-read of their ports is the safety net.
-    const event = securityGroupEvent([...changedGroups], [...changedPorts], deps.clock());
-    await deps.bus.publish(event).catch(() => undefined);
-  }
+  const groupEvent = groupChanges.event(deps.clock());
+  // Lost (broker away): the agents' periodic re-read of their ports is the safety net, and the next change
+  // of that group finds its base revision missing there (a gap: re-read).
+  if (groupEvent !== undefined) await deps.bus.publish(groupEvent).catch(() => undefined);
   return result;
 }

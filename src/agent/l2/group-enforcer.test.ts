@@ -89,7 +89,7 @@ describe('group enforcer: batches and shared chains', { skip: !canUseNamespaces(
     const jumps = text.split('\n').filter((line) => /^-A qsg-i-tap\S+ -j qsg-si-[0-9a-f]{12}$/.test(line));
     assert.equal(jumps.length, 2, text);
     assert.equal(new Set(jumps.map((line) => line.split(' -j ')[1])).size, 1, 'one shared chain');
-    assert.deepEqual(enforcer.concerning(tapOf(PORTS[0] ?? '')), new Set([GROUP]));
+    assert.deepEqual(enforcer.tapsConcerned([GROUP]), PORTS.map(tapOf));
   });
 
   test('a rule change rewrites the shared chain, not the port chains', async () => {
@@ -104,6 +104,48 @@ describe('group enforcer: batches and shared chains', { skip: !canUseNamespaces(
     assert.match(after, /^-A qsg-si-\S+ -p tcp -m multiport --dports 5001 -j RETURN$/m);
     assert.deepEqual(portChains(after), portChains(before));
     assert.match(after, /--comment marker/, 'the port chain was not rewritten');
+  });
+
+  test('an event: its changes written without a read; a gap reads one tap of the shared chains', async () => {
+    const [first = '', second = ''] = PORTS;
+    const withRevisions = (revision: number): Info => ({
+      ...info,
+      securityGroups: [{ id: GROUP, stateful: true, rules: [...rules, tcp5001], revision_number: revision }],
+      memberPorts: { [GROUP]: { revision: 1, ports: { [first]: ['10.0.0.5'], [second]: ['10.0.0.6'] } } },
+    });
+    info = withRevisions(1);
+    await enforcer.enforce(targets); // what is known now carries the revisions
+    calls.length = 0;
+    const tcp5002 = { ...tcp5001, id: 'r4', port_range_min: 5002, port_range_max: 5002 };
+    const reads = await enforcer.applyEvent({
+      securityGroupIds: [GROUP],
+      changes: {
+        rules: [{ securityGroupId: GROUP, baseRevision: 1, revision: 2, removed: [], added: [tcp5002] }],
+        members: [
+          { securityGroupId: GROUP, baseRevision: 1, revision: 2, ports: [{ id: second, addresses: [] }] },
+        ],
+      },
+    });
+    assert.equal(reads, 0);
+    assert.equal(calls.length, 0, 'no securitygroups.info');
+    assert.match(await saved(), /^-A qsg-si-\S+ -p tcp -m multiport --dports 5002 -j RETURN$/m);
+    const listed = (await host.exec('ipset', ['list', remoteSetName(GROUP, 'IPv4')])).stdout;
+    assert.doesNotMatch(listed, /^10\.0\.0\.6$/m, 'the member left');
+    // A change past what is known (one was lost): the server is asked, for one tap (both share the chains).
+    info = withRevisions(6);
+    const gap = await enforcer.applyEvent({
+      securityGroupIds: [GROUP],
+      changes: {
+        rules: [{ securityGroupId: GROUP, baseRevision: 5, revision: 6, removed: ['r4'], added: [] }],
+        members: [],
+      },
+    });
+    assert.equal(gap, 1);
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]?.length, 1);
+    assert.doesNotMatch(await saved(), /--dports 5002 /, 'the read rules are written');
+    const { memberPorts: _, ...plain } = info;
+    info = plain;
   });
 
   test('a member leaves: an element goes; the tap removed and pruned: chains and set go', async () => {

@@ -7,9 +7,10 @@
  *
  * Devices are re-read on every `ip monitor link` line and every `scanIntervalMs`; plugged ports are
  * re-read on a port event of the control plane and on the periodic scan (100 taps per scan in turn, and
- * every tap's groups in one batch), so a change reaches the kernel even if an event was lost. A security group event re-reads only the groups of the
- * plugged ports it concerns, all of them in one batch (group-enforcer.ts). One converge runs at a time;
- * triggers during one coalesce into one more.
+ * every tap's groups in slices), so a change reaches the kernel even if an event was lost. A security group
+ * event's changes (rules, members) are applied without a read when the group here is at their base
+ * revision, else one tap per set of shared chains is re-read (group-enforcer.ts). One converge runs at a
+ * time; triggers during one coalesce into one more.
  *
  * @module
  */
@@ -29,7 +30,7 @@ import {
 } from '../../linux/nft-l2-rules.js';
 import type { ObservedLink } from '../../linux/observed-links.js';
 import type { PlumbingSettings } from '../plumbing-settings.js';
-import { GroupEnforcer } from './group-enforcer.js';
+import { GroupEnforcer, type GroupEvent } from './group-enforcer.js';
 import type { L2Rpc } from './l2-rpc.js';
 import { removeLeftovers } from './leftovers.js';
 import { portFilterOf } from './port-filter.js';
@@ -69,11 +70,9 @@ export class L2Role {
   private readonly refreshWanted = new Set<string>();
   /** Taps whose groups are re-read at the end of the converge, in one batch. */
   private readonly groupsWanted = new Set<string>();
-  /**
-   * Taps whose groups the periodic scan re-reads (all of them), {@link SCAN_SLICE} per batch: kept apart
-   * from {@link groupsWanted} so that a security group event is never enforced together with (and behind)
-   * a thousand scanned taps — that was the 1.6–2.2 s outliers of `bench/run.sh sg`.
-   */
+  /** Security group events not applied yet, oldest first (their changes apply in order). */
+  private readonly groupEvents: GroupEvent[] = [];
+  /** Taps whose groups the periodic scan re-reads, {@link SCAN_SLICE} per batch (an event goes first). */
   private readonly scanGroups = new Set<string>();
   /** The security groups in iptables and ipset (undefined: groups not enforced). */
   private readonly groups: GroupEnforcer | undefined;
@@ -131,28 +130,19 @@ export class L2Role {
     return new Map([...this.wired].map(([tap, wired]) => [tap, wired.portId]));
   }
 
-  /**
-   * A control-plane message: a change of a plugged port re-reads it; a security group event
-   * (`qdhcp.security-group-event`: rules or members changed) re-reads the groups of the plugged ports it
-   * names and of those in or naming one of its groups, at once and in one batch (the periodic scan stays
-   * the safety net).
-   */
+  /** A control-plane message: a change of a plugged port re-reads it; a security group event is queued. */
   handleMessage(message: unknown): void {
     const event = message as { schema?: unknown; resource?: unknown; id?: unknown };
     if (event.schema === 'qdhcp.security-group-event') {
-      const groups = this.groups;
-      if (groups === undefined) return;
-      const { securityGroupIds, portIds } = message as SecurityGroupEventV1;
+      if (this.groups === undefined) return;
+      const { securityGroupIds, portIds, changes } = message as SecurityGroupEventV1;
       const named = new Set(portIds);
       let reread = false;
-      for (const [tap, wired] of this.wired) {
-        // A port the event names may have new addresses too (an L2-only host gets no port events): re-read;
-        // the others only have new rules or members: their groups, in one batch.
-        if (named.has(wired.portId)) {
-          this.refreshWanted.add(tap);
-          reread = true;
-        } else if (securityGroupIds.some((id) => groups.concerning(tap).has(id))) this.groupsWanted.add(tap);
-      }
+      // A port the event names may have new addresses too (an L2-only host gets no port events): re-read.
+      for (const [tap, wired] of this.wired)
+        if (named.has(wired.portId)) reread = this.refreshWanted.add(tap) !== undefined;
+      // The groups' new rules or members: applied in order by the enforcement loop (group-enforcer.ts).
+      this.groupEvents.push({ securityGroupIds, changes });
       this.groupsUrgent = true;
       this.trigger(false, reread);
       return;
@@ -253,15 +243,26 @@ export class L2Role {
     await removeLeftovers(this.deps.plumbing.hostNamespace, kept, this.deps.logger);
   }
 
-  /** The groups of the taps refreshed or named by a security group event, in one batch; then the unused. */
+  /** Security group events' changes in order, then the groups of the taps refreshed, in one batch. */
   private async enforceWantedGroups(): Promise<void> {
     if (this.groups === undefined) return;
+    this.groupsUrgent = false;
+    for (let event = this.groupEvents.shift(); event !== undefined; event = this.groupEvents.shift()) {
+      const { groups } = this;
+      // Known here, not in the kernel: the taps concerned are read and written again below.
+      await groups.applyEvent(event).catch((error: unknown) => {
+        for (const tap of groups.tapsConcerned(event.securityGroupIds)) this.groupsWanted.add(tap);
+        this.deps.logger.warn(
+          { event: 'l2.group_event_failed', error: errorText(error) },
+          'group change failed',
+        );
+      });
+    }
     const targets = [...this.groupsWanted].flatMap((tap) => {
       const wired = this.wired.get(tap);
       return wired === undefined ? [] : [{ tap, portId: wired.portId }];
     });
     this.groupsWanted.clear();
-    this.groupsUrgent = false;
     try {
       await this.groups.enforce(targets);
     } catch (error) {

@@ -56,20 +56,3 @@ export function portGroupsOf(
   const key = sharedChainKey(stateful, port.security_groups);
   return { spec: { device, key, stateful, rules }, sets };
 }
-
-/**
- * The groups whose change concerns the port: those it is in and those its rules name as remote (a
- * `qdhcp.security-group-event` naming one of them re-reads it).
- */
-export function groupsConcerning(
-  portId: string,
-  info: SecurityGroupResult<'securitygroups.info'>,
-): Set<string> {
-  const port = info.ports.find((p) => p.id === portId);
-  const own = port?.security_groups ?? [];
-  const remote = info.securityGroups
-    .filter((group) => own.includes(group.id))
-    .flatMap((group) => group.rules.map((rule) => rule.remote_group_id))
-    .filter((id): id is string => id !== null);
-  return new Set([...own, ...remote]);
-}

@@ -1,0 +1,133 @@
+/**
+ * The changes a `qdhcp.security-group-event` carries (issue 14), through the real API and bus, on SQLite
+ * and PostgreSQL: a rule added or deleted from the group's revision before it, a port joining and leaving
+ * a group as its addresses in it from the members revision before — the same revisions
+ * `securitygroups.info` then answers, so an agent holding them can apply the next change without a read;
+ * members an agent says it holds at their revision are not sent again.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Value } from '@sinclair/typebox/value';
+import {
+  type Client,
+  forEachBackend,
+  makeNetwork,
+  makePort,
+  makeSubnet,
+  resource,
+} from '../api/testing/test-harness.js';
+import type { BusEvent } from '../bus/index.js';
+import {
+  SecurityGroupEventV1 as EventSchema,
+  type SecurityGroupEventV1,
+  SecurityGroupInfoResult,
+} from '../bus/security-group-rpc.js';
+
+async function info(
+  client: Client,
+  portIds: string[],
+  knownMembers?: Record<string, number>,
+): Promise<SecurityGroupInfoResult> {
+  const reply = await client.plane().bus.request({
+    schema: 'qdhcp.request',
+    version: 1,
+    method: 'securitygroups.info',
+    params: { host: 'test-host', portIds, ...(knownMembers !== undefined && { knownMembers }) },
+  });
+  assert.ok(Value.Check(SecurityGroupInfoResult, reply));
+  return reply as SecurityGroupInfoResult;
+}
+
+forEachBackend('security group events carry their changes', (client) => {
+  test('rules from the group revision, members by port from the members revision', async () => {
+    const events: SecurityGroupEventV1[] = [];
+    client.plane().bus.subscribe(
+      (event: BusEvent) => {
+        if (event.schema === 'qdhcp.security-group-event') {
+          assert.ok(Value.Check(EventSchema, event), 'the event matches the contract');
+          events.push(event);
+        }
+      },
+      { host: 'test-host' },
+    );
+    const last = () => events.at(-1)?.changes;
+    const network = await makeNetwork(client);
+    await makeSubnet(client, network, '10.17.0.0/24');
+    const group = async (name: string) =>
+      String(
+        resource(
+          await client.request('POST', '/v2.0/security-groups', { security_group: { name } }),
+          'security_group',
+        )['id'],
+      );
+    const web = await group('web');
+    const db = await group('db');
+    const dbPort = await makePort(client, network, { security_groups: [db] });
+    const revision = (await info(client, [dbPort.id])).securityGroups[0]?.revision_number ?? -1;
+
+    const created = await client.request('POST', '/v2.0/security-group-rules', {
+      security_group_rule: {
+        security_group_id: db,
+        direction: 'ingress',
+        protocol: 'tcp',
+        remote_group_id: web,
+      },
+    });
+    const ruleId = String(resource(created, 'security_group_rule')['id']);
+    const added = last()?.rules[0];
+    assert.equal(added?.securityGroupId, db);
+    assert.equal(added?.baseRevision, revision);
+    assert.equal(added?.revision, revision + 1);
+    assert.deepEqual(
+      added?.added.map((r) => [r.id, r.remote_group_id]),
+      [[ruleId, web]],
+    );
+    const read = await info(client, [dbPort.id]);
+    assert.equal(read.securityGroups[0]?.revision_number, revision + 1, 'info answers the new revision');
+    assert.deepEqual(read.memberPorts, { [web]: { revision: 0, ports: {} } });
+
+    const webPort = await makePort(client, network, { security_groups: [web] });
+    assert.deepEqual(
+      last()?.members.find((m) => m.securityGroupId === web),
+      {
+        securityGroupId: web,
+        baseRevision: 0,
+        revision: 1,
+        ports: [{ id: webPort.id, addresses: [webPort.ip] }],
+      },
+    );
+    assert.deepEqual((await info(client, [dbPort.id])).memberPorts, {
+      [web]: { revision: 1, ports: { [webPort.id]: [webPort.ip] } },
+    });
+    const held = await info(client, [dbPort.id], { [web]: 1 });
+    assert.deepEqual([held.members, held.memberPorts], [{}, {}], 'members held at their revision: not sent');
+    const stale = await info(client, [dbPort.id], { [web]: 0 });
+    assert.deepEqual(stale.memberPorts?.[web]?.revision, 1, 'members held at an older revision: sent');
+    const moved = await client.request('PUT', `/v2.0/ports/${webPort.id}`, {
+      port: { security_groups: [db] },
+    });
+    assert.equal(moved.status, 200);
+    const members = last()?.members ?? [];
+    assert.deepEqual(
+      members.find((m) => m.securityGroupId === web),
+      { securityGroupId: web, baseRevision: 1, revision: 2, ports: [{ id: webPort.id, addresses: [] }] },
+      'left web',
+    );
+    assert.deepEqual(
+      members.find((m) => m.securityGroupId === db)?.ports,
+      [{ id: webPort.id, addresses: [webPort.ip] }],
+      'joined db',
+    );
+
+    assert.equal((await client.request('DELETE', `/v2.0/security-group-rules/${ruleId}`)).status, 204);
+    assert.deepEqual(last()?.rules, [
+      {
+        securityGroupId: db,
+        baseRevision: revision + 1,
+        revision: revision + 2,
+        removed: [ruleId],
+        added: [],
+      },
+    ]);
+  });
+});
