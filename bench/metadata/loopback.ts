@@ -18,15 +18,14 @@ import net, { type AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSocket } from '@qdhcp/netns';
 import { createBuiltinBackend } from '../../src/agent/metadata-proxy/backends.js';
 import type { InstanceLookup } from '../../src/agent/metadata-proxy/instance-lookup.js';
 import { MetadataProxy } from '../../src/agent/metadata-proxy/proxy-server.js';
+import { loopbackListener } from '../../src/agent/metadata-proxy/testing/loopback-listener.js';
 import type { GetInstanceResult } from '../../src/bus/dhcp-agent-rpc.js';
 import { createLogger } from '../../src/common/logger.js';
-import { describeSocketFd } from '../../src/linux/fd-passing.js';
-import { AcceptEvent, RawTcpListener } from '../../src/linux/tcp-accept-socket.js';
-import { OWN_NAMESPACE } from '../../src/linux/udp-batch-socket.js';
+import { AcceptEvent } from '../../src/linux/tcp-accept-socket.js';
+import { rawLoopbackListener } from '../../src/linux/testing/raw-loopback.js';
 import { sampleContext } from '../../src/metadata/testing/fixtures.js';
 
 function option(name: string, fallback: string): string {
@@ -84,12 +83,6 @@ async function round(port: number): Promise<{ user: number; system: number }> {
   return { user: used.user / requests, system: used.system / requests };
 }
 
-/** A listening stream socket on 127.0.0.1 (free port) made by the addon, for the addon's listeners. */
-function rawLoopback(): { listener: RawTcpListener; port: number } {
-  const fd = openSocket({ netnsPath: OWN_NAMESPACE, kind: 'tcp4', address: '127.0.0.1', port: 0 });
-  return { listener: new RawTcpListener(fd, 1024), port: describeSocketFd(fd).port ?? 0 };
-}
-
 /** Every server the bench can measure, by name (`--servers a,b,…` picks and orders them). */
 const SERVERS = ['raw', 'fast', 'http', 'bare', 'net', 'raw-bare'] as const;
 type ServerName = (typeof SERVERS)[number];
@@ -113,17 +106,9 @@ async function main(): Promise<void> {
       backend: createBuiltinBackend(lookup),
       logger: createLogger({ level: 'silent' }),
       fastPath,
-      listen: async (_namespace, onConnection) => {
-        if (raw) {
-          const made = rawLoopback();
-          port = made.port;
-          return made.listener;
-        }
-        const server = net.createServer(onConnection);
-        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-        port = (server.address() as AddressInfo).port;
-        return server;
-      },
+      listen: loopbackListener(raw ? 'raw' : 'net', (opened) => {
+        port = opened;
+      }),
     });
     await proxy.open('loopback', 'none');
     stops.push(() => proxy.stop());
@@ -154,7 +139,7 @@ async function main(): Promise<void> {
   };
   /** The addon's floor: the same fixed answer to every connection's first bytes. */
   const startRawBare = async () => {
-    const { listener, port } = rawLoopback();
+    const { listener, port } = rawLoopbackListener();
     listener.start((count, batch) => {
       for (let i = 0; i < count; i++)
         if (batch.kinds[i] === AcceptEvent.acceptedWithData || batch.kinds[i] === AcceptEvent.data)

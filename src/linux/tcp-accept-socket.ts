@@ -84,9 +84,13 @@ export class RawTcpListener {
   #fd: number | undefined;
   #closed = false;
 
-  /** `fd`: a bound stream socket, the listener's from now on; `onClosed` runs once it is closed. */
+  /**
+   * `fd`: a bound stream socket at `place` (for errors), the listener's from now on; `onClosed` runs once it
+   * is closed.
+   */
   constructor(
     fd: number,
+    private readonly place: { readonly namespace: string; readonly address: string; readonly port: number },
     private readonly backlog: number,
     private readonly onClosed: () => void = () => undefined,
   ) {
@@ -97,19 +101,31 @@ export class RawTcpListener {
     return this.#handle !== undefined && !this.#closed;
   }
 
-  /** Listens and hands every batch of events to `handler`. Once. */
+  /**
+   * Listens and hands every batch of events to `handler`. Once: throws `SOCKET_OPEN_FAILED` when listen()
+   * fails or the listener was started or closed already (EBADF).
+   */
   start(handler: AcceptHandler): void {
     const fd = this.#fd;
-    if (fd === undefined || this.#closed) throw new Error('RawTcpListener: closed or started already');
+    const kind = this.place.address.includes(':') ? 'tcp6' : 'tcp4';
+    if (fd === undefined || this.#closed)
+      throw socketOpenFailed(kind, this.place, { code: 'EBADF', message: 'started or closed already' });
     sharedBatch ??= new AcceptBatch(tcpAcceptArena());
     const batch = sharedBatch;
-    this.#handle = tcpAcceptOpen(fd, this.backlog, (count) => handler(count, batch));
+    try {
+      this.#handle = tcpAcceptOpen(fd, this.backlog, (count) => handler(count, batch));
+    } catch (error) {
+      throw socketOpenFailed(kind, this.place, error);
+    }
     this.#fd = undefined;
   }
 
-  /** Writes `bytes` (the whole answer) to connection `fd` and closes it. */
-  reply(fd: number, bytes: Buffer): void {
-    if (this.#handle !== undefined) tcpAcceptReply(this.#handle, fd, bytes);
+  /**
+   * Writes `bytes` (the whole answer) to connection `fd` and closes it; false when the rest is written later
+   * (a full send buffer) or the peer was gone.
+   */
+  reply(fd: number, bytes: Buffer): boolean {
+    return this.#handle !== undefined && tcpAcceptReply(this.#handle, fd, bytes);
   }
 
   /** Closes connection `fd` without an answer. */
@@ -153,5 +169,5 @@ export function listenRawTcpInNamespace(options: TcpInNamespaceOptions): RawTcpL
   } catch (error) {
     throw socketOpenFailed(kind, options, error);
   }
-  return new RawTcpListener(fd, options.backlog ?? 511, () => listeningSockets.closed(fd));
+  return new RawTcpListener(fd, options, options.backlog ?? 511, () => listeningSockets.closed(fd));
 }
