@@ -181,7 +181,8 @@ async function main(): Promise<void> {
     closeSync(writer);
     const cpuUsed = cpuMs(aio.pid) - cpuBefore;
     const loadAfter = loadavg()[0] ?? Number.NaN;
-    const served = (await metadataAnswered(aio, networkId)) - counterBefore;
+    const answered = answeredSince(counterBefore, await metadataAnswered(aio, networkId));
+    const served = [...answered.values()].reduce((sum, n) => sum + n, 0);
     const dropsAfter = await kernelDrops(dhcpNamespace);
     const discoverNs = await firstDiscover.stop();
 
@@ -213,7 +214,7 @@ async function main(): Promise<void> {
       `| per request (curl time_total): p50 / p99 / max | ${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 99).toFixed(1)} / ${(latencies.at(-1) ?? 0).toFixed(1)} ms |`,
       `| cloud-init readers | ${readers.join(', ')} |`,
       `| probes failed (no lease, or not done) | ${failed} |`,
-      `| metadata answers counted by the agent | ${served} |`,
+      `| metadata answers counted by the agent | ${served}: ${[...answered].map(([status, n]) => `${n}×${status}`).join(' ')} |`,
       `| agent CPU (all-in-one, DHCP + metadata + everything) | ${cpuUsed} ms, ${(cpuUsed / Math.max(1, served)).toFixed(2)} ms per metadata answer |`,
       `| load average (1 min) before → after | ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} |`,
     ];
@@ -226,12 +227,19 @@ async function main(): Promise<void> {
   }
 }
 
-/** Sum of the network's `metadata.<status>` counters (every answer the proxy gave). */
-async function metadataAnswered(aio: AllInOne, networkId: string): Promise<number> {
+/** The network's `metadata.<status>` counters (every answer the proxy gave, 408s to silent connections included). */
+async function metadataAnswered(aio: AllInOne, networkId: string): Promise<Map<string, number>> {
   const network = (await aio.served()).find((n) => n.networkId === networkId);
-  return Object.entries(network?.counters ?? {})
-    .filter(([key]) => /^metadata\.\d{3}$/.test(key))
-    .reduce((sum, [, n]) => sum + n, 0);
+  return new Map(
+    Object.entries(network?.counters ?? {})
+      .filter(([key]) => /^metadata\.\d{3}$/.test(key))
+      .map(([key, n]) => [key.slice('metadata.'.length), n]),
+  );
+}
+
+/** Answers per status between two readings of {@link metadataAnswered}. */
+function answeredSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  return new Map([...after].map(([status, n]) => [status, n - (before.get(status) ?? 0)]));
 }
 
 /** Datagrams dropped for a full socket buffer (DHCP) and accept-queue overflows (metadata) in `namespace`. */
