@@ -169,7 +169,8 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 2000)); // every shell blocked on the FIFO
     const loadBefore = loadavg()[0] ?? Number.NaN;
     const cpuBefore = cpuMs(aio.pid);
-    const counterBefore = await metadataAnswered(aio, networkId);
+    const counterBefore = await networkCounters(aio, networkId, METADATA_ANSWERS);
+    const dhcpBefore = await networkCounters(aio, networkId, DHCP_COUNTS);
     const [dhcpNamespace] = await aio.dhcpNamespaces();
     const dropsBefore = await kernelDrops(dhcpNamespace);
     // The first DISCOVER as the DHCP namespace's kernel sees it (tcpdump's own timestamp).
@@ -181,7 +182,8 @@ async function main(): Promise<void> {
     closeSync(writer);
     const cpuUsed = cpuMs(aio.pid) - cpuBefore;
     const loadAfter = loadavg()[0] ?? Number.NaN;
-    const answered = answeredSince(counterBefore, await metadataAnswered(aio, networkId));
+    const answered = answeredSince(counterBefore, await networkCounters(aio, networkId, METADATA_ANSWERS));
+    const dhcp = answeredSince(dhcpBefore, await networkCounters(aio, networkId, DHCP_COUNTS));
     const served = [...answered.values()].reduce((sum, n) => sum + n, 0);
     const dropsAfter = await kernelDrops(dhcpNamespace);
     const discoverNs = await firstDiscover.stop();
@@ -215,6 +217,7 @@ async function main(): Promise<void> {
       `| cloud-init readers | ${readers.join(', ')} |`,
       `| probes failed (no lease, or not done) | ${failed} |`,
       `| metadata answers counted by the agent | ${served}: ${[...answered].map(([status, n]) => `${n}×${status}`).join(' ')} |`,
+      `| DHCP counted by the agent | ${[...dhcp].map(([key, n]) => `${key} ${n}`).join(', ')} |`,
       `| agent CPU (all-in-one, DHCP + metadata + everything) | ${cpuUsed} ms, ${(cpuUsed / Math.max(1, served)).toFixed(2)} ms per metadata answer |`,
       `| load average (1 min) before → after | ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} |`,
     ];
@@ -227,17 +230,27 @@ async function main(): Promise<void> {
   }
 }
 
-/** The network's `metadata.<status>` counters (every answer the proxy gave, 408s to silent connections included). */
-async function metadataAnswered(aio: AllInOne, networkId: string): Promise<Map<string, number>> {
+/**
+ * The network's counters whose key matches `pattern`, by what follows its first dot: `metadata.<status>`
+ * (every answer the proxy gave, 408s to silent connections included), the DHCP loop's `received.<type>`,
+ * `sent.<type>`, `dropped.<reason>`.
+ */
+async function networkCounters(
+  aio: AllInOne,
+  networkId: string,
+  pattern: RegExp,
+): Promise<Map<string, number>> {
   const network = (await aio.served()).find((n) => n.networkId === networkId);
   return new Map(
     Object.entries(network?.counters ?? {})
-      .filter(([key]) => /^metadata\.\d{3}$/.test(key))
-      .map(([key, n]) => [key.slice('metadata.'.length), n]),
+      .filter(([key]) => pattern.test(key))
+      .map(([key, n]) => [key.startsWith('metadata.') ? key.slice('metadata.'.length) : key, n]),
   );
 }
+const METADATA_ANSWERS = /^metadata\.\d{3}$/;
+const DHCP_COUNTS = /^(received|sent|dropped)\./;
 
-/** Answers per status between two readings of {@link metadataAnswered}. */
+/** Counts per key between two readings of {@link networkCounters}. */
 function answeredSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
   return new Map([...after].map(([status, n]) => [status, n - (before.get(status) ?? 0)]));
 }
