@@ -7,7 +7,8 @@
  * (`2009-04-04/meta-data/instance-id`, the keys of test/support/vm/guest-init.ts, `user-data`) and
  * cloud-init's OpenStack reader (`openstack`, `meta_data.json`, `network_data.json`, `vendor_data.json`,
  * `vendor_data2.json`, `user_data`); a sample of S probes runs cloud-init's real readers instead
- * (CLOUD_INIT_READER with Debian's /usr/bin/python3 and cloud-init, both trees). Reported: "go" (before the first DISCOVER) → last
+ * (CLOUD_INIT_READER with Debian's /usr/bin/python3 and cloud-init, both trees). Reported: the first DISCOVER
+ * (tcpdump in the DHCP namespace) → last answer (issue 17's measure), "go" → first DISCOVER and → last
  * answer, lease times, p50/p99 per request, agent CPU per request, load.
  *
  *   node dist/bench/boot-storm/run.js [--probes 200] [--sample 5]   (a build's own bin/qdhcp: old vs new = run it in each tree)
@@ -168,9 +169,12 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 2000)); // every shell blocked on the FIFO
     const loadBefore = loadavg()[0] ?? Number.NaN;
     const cpuBefore = cpuMs(aio.pid);
-    const counterBefore = await metadataAnswered(aio, networkId);
+    const counterBefore = await networkCounters(aio, networkId, METADATA_ANSWERS);
+    const dhcpBefore = await networkCounters(aio, networkId, DHCP_COUNTS);
     const [dhcpNamespace] = await aio.dhcpNamespaces();
     const dropsBefore = await kernelDrops(dhcpNamespace);
+    // The first DISCOVER as the DHCP namespace's kernel sees it (tcpdump's own timestamp).
+    const firstDiscover = await firstPacket(dhcpNamespace, 'udp dst port 67');
     const writer = openSync(fifo, 'w');
     const goNs = BigInt(Date.now()) * 1_000_000n;
     writeSync(writer, '\n'.repeat(probes));
@@ -178,8 +182,11 @@ async function main(): Promise<void> {
     closeSync(writer);
     const cpuUsed = cpuMs(aio.pid) - cpuBefore;
     const loadAfter = loadavg()[0] ?? Number.NaN;
-    const served = (await metadataAnswered(aio, networkId)) - counterBefore;
+    const answered = answeredSince(counterBefore, await networkCounters(aio, networkId, METADATA_ANSWERS));
+    const dhcp = answeredSince(dhcpBefore, await networkCounters(aio, networkId, DHCP_COUNTS));
+    const served = [...answered.values()].reduce((sum, n) => sum + n, 0);
     const dropsAfter = await kernelDrops(dhcpNamespace);
+    const discoverNs = await firstDiscover.stop();
 
     const sinceGo = (line: string | undefined) =>
       line === undefined ? Number.NaN : Number((BigInt(line.split(' ')[1] ?? '0') - goNs) / 1_000_000n);
@@ -198,7 +205,8 @@ async function main(): Promise<void> {
       '',
       '| measure | value |',
       '|---|---|',
-      `| go → last answer | ${(doneMs.at(-1) ?? Number.NaN).toFixed(0)} ms |`,
+      `| first DISCOVER → last answer | ${discoverNs === undefined ? 'no DISCOVER seen' : `${((doneMs.at(-1) ?? Number.NaN) - Number((discoverNs - goNs) / 1_000_000n)).toFixed(0)} ms`} |`,
+      `| go → first DISCOVER / go → last answer | ${discoverNs === undefined ? '—' : Number((discoverNs - goNs) / 1_000_000n)} / ${(doneMs.at(-1) ?? Number.NaN).toFixed(0)} ms |`,
       `| go → lease (${leaseMs.length} leased): p50 / p99 / max | ${percentile(leaseMs, 50)} / ${percentile(leaseMs, 99)} / ${leaseMs.at(-1)} ms |`,
       `| go → probe done (${doneMs.length} done): p50 / p99 | ${percentile(doneMs, 50)} / ${percentile(doneMs, 99)} ms |`,
       `| DHCP namespace, kernel: UDP receive-buffer drops / TCP listen overflows | ${dropsAfter.udpRcvbuf - dropsBefore.udpRcvbuf} / ${dropsAfter.listenOverflows - dropsBefore.listenOverflows} |`,
@@ -208,7 +216,8 @@ async function main(): Promise<void> {
       `| per request (curl time_total): p50 / p99 / max | ${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 99).toFixed(1)} / ${(latencies.at(-1) ?? 0).toFixed(1)} ms |`,
       `| cloud-init readers | ${readers.join(', ')} |`,
       `| probes failed (no lease, or not done) | ${failed} |`,
-      `| metadata answers counted by the agent | ${served} |`,
+      `| metadata answers counted by the agent | ${served}: ${[...answered].map(([status, n]) => `${n}×${status}`).join(' ')} |`,
+      `| DHCP counted by the agent | ${[...dhcp].map(([key, n]) => `${key} ${n}`).join(', ')} |`,
       `| agent CPU (all-in-one, DHCP + metadata + everything) | ${cpuUsed} ms, ${(cpuUsed / Math.max(1, served)).toFixed(2)} ms per metadata answer |`,
       `| load average (1 min) before → after | ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} |`,
     ];
@@ -221,12 +230,29 @@ async function main(): Promise<void> {
   }
 }
 
-/** Sum of the network's `metadata.<status>` counters (every answer the proxy gave). */
-async function metadataAnswered(aio: AllInOne, networkId: string): Promise<number> {
+/**
+ * The network's counters whose key matches `pattern`, by what follows its first dot: `metadata.<status>`
+ * (every answer the proxy gave, 408s to silent connections included), the DHCP loop's `received.<type>`,
+ * `sent.<type>`, `dropped.<reason>`.
+ */
+async function networkCounters(
+  aio: AllInOne,
+  networkId: string,
+  pattern: RegExp,
+): Promise<Map<string, number>> {
   const network = (await aio.served()).find((n) => n.networkId === networkId);
-  return Object.entries(network?.counters ?? {})
-    .filter(([key]) => /^metadata\.\d{3}$/.test(key))
-    .reduce((sum, [, n]) => sum + n, 0);
+  return new Map(
+    Object.entries(network?.counters ?? {})
+      .filter(([key]) => pattern.test(key))
+      .map(([key, n]) => [key.startsWith('metadata.') ? key.slice('metadata.'.length) : key, n]),
+  );
+}
+const METADATA_ANSWERS = /^metadata\.\d{3}$/;
+const DHCP_COUNTS = /^(received|sent|dropped)\./;
+
+/** Counts per key between two readings of {@link networkCounters}. */
+function answeredSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  return new Map([...after].map(([status, n]) => [status, n - (before.get(status) ?? 0)]));
 }
 
 /** Datagrams dropped for a full socket buffer (DHCP) and accept-queue overflows (metadata) in `namespace`. */
@@ -248,6 +274,43 @@ async function kernelDrops(namespace: string | undefined) {
   return {
     udpRcvbuf: field(out.stdout, 'Udp', 'RcvbufErrors'),
     listenOverflows: field(out.stdout, 'TcpExt', 'ListenOverflows'),
+  };
+}
+
+/**
+ * tcpdump in `namespace` (all devices) until the first packet matching `filter`: resolves once it listens;
+ * `stop()` gives that packet's time (ns since the epoch), undefined when none came.
+ */
+async function firstPacket(namespace: string | undefined, filter: string) {
+  if (namespace === undefined) return { stop: async () => undefined };
+  const tcpdump = spawn(
+    'ip',
+    ['netns', 'exec', namespace, 'tcpdump', '-i', 'any', '-nn', '-tt', '-l', '-c', '1', filter],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  tcpdump.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const exited = new Promise((resolve) => tcpdump.on('exit', resolve));
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 10_000); // measured without it rather than not at all
+    tcpdump.stderr.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return {
+    stop: async () => {
+      if (tcpdump.exitCode === null) tcpdump.kill('SIGTERM');
+      await exited;
+      const seconds = /^(\d+)\.(\d{6})/.exec(out);
+      return seconds === null
+        ? undefined
+        : BigInt(seconds[1] ?? '0') * 1_000_000_000n + BigInt(seconds[2] ?? '0') * 1000n;
+    },
   };
 }
 

@@ -1,13 +1,16 @@
 /**
  * The proxy's own cost per request, without namespaces, bridges or the bus (issue 17 item 2): the metadata
- * proxy with the builtin backend on 127.0.0.1 (its lookup answers at once with one instance), with its fast
- * path (a guest's GET answered without node:http) and without it (`fastPath: false`), against a bare
- * `node:http` server writing a fixed body — the floor any `node:http`-based proxy stands on. The load client
+ * proxy with the builtin backend on 127.0.0.1 (its lookup answers at once with one instance) on the addon's
+ * listener as the agent runs it (`raw`), on a `net.Server` with its fast path (`fast`) and without it
+ * (`http`: everything through node:http), against floors answering a fixed body: a bare `node:http` server
+ * (`bare`), a bare `net.Server` that answers the first bytes (`net`: Node's per-connection floor) and the
+ * bare addon listener (`raw-bare`). The load client
  * (load-client.ts) is a separate process, so the CPU measured (`process.cpuUsage()` of this process, from
- * "go" to the last answer) is the server's alone. Alternates proxy and bare, R rounds of N requests, C at a
- * time, each on its own connection as in bench/metadata/run.ts.
+ * "go" to the last answer) is the server's alone. Alternates the servers, R rounds of N requests, C at a
+ * time, each on its own connection as in bench/metadata/run.ts (the servers alternate within a round).
  *
  *   node dist/bench/metadata/loopback.js [--requests 2000] [--concurrency 20] [--rounds 4] [--path P]
+ *     [--servers raw,fast,http,bare,net,raw-bare]
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -18,8 +21,11 @@ import { fileURLToPath } from 'node:url';
 import { createBuiltinBackend } from '../../src/agent/metadata-proxy/backends.js';
 import type { InstanceLookup } from '../../src/agent/metadata-proxy/instance-lookup.js';
 import { MetadataProxy } from '../../src/agent/metadata-proxy/proxy-server.js';
+import { loopbackListener } from '../../src/agent/metadata-proxy/testing/loopback-listener.js';
 import type { GetInstanceResult } from '../../src/bus/dhcp-agent-rpc.js';
 import { createLogger } from '../../src/common/logger.js';
+import { AcceptEvent } from '../../src/linux/tcp-accept-socket.js';
+import { rawLoopbackListener } from '../../src/linux/testing/raw-loopback.js';
 import { sampleContext } from '../../src/metadata/testing/fixtures.js';
 
 function option(name: string, fallback: string): string {
@@ -77,53 +83,102 @@ async function round(port: number): Promise<{ user: number; system: number }> {
   return { user: used.user / requests, system: used.system / requests };
 }
 
+/** Every server the bench can measure, by name (`--servers a,b,…` picks and orders them). */
+const SERVERS = ['raw', 'fast', 'http', 'bare', 'net', 'raw-bare'] as const;
+type ServerName = (typeof SERVERS)[number];
+const LABELS: Record<ServerName, string> = {
+  raw: "proxy, addon accept + fast path (the agent's)",
+  fast: 'proxy, net.Server + fast path',
+  http: 'proxy, all node:http',
+  bare: 'bare node:http',
+  net: 'bare net.Server',
+  'raw-bare': 'bare addon accept',
+};
+
 async function main(): Promise<void> {
   const result = sampleResult();
   const lookup: InstanceLookup = { find: async () => ({ result, cached: true }) };
-  /** The proxy on a loopback port, with or without the fast path (docs/performance.md, issue 17 item 2). */
-  const startProxy = async (fastPath: boolean) => {
+  const stops: (() => unknown)[] = [];
+  /** The proxy on a loopback port: its listener the addon's or a net.Server, with or without the fast path. */
+  const startProxy = async (fastPath: boolean, raw: boolean) => {
     let port = 0;
     const proxy = new MetadataProxy({
       backend: createBuiltinBackend(lookup),
       logger: createLogger({ level: 'silent' }),
       fastPath,
-      listen: async (_namespace, onConnection) => {
-        const server = net.createServer(onConnection);
-        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-        port = (server.address() as AddressInfo).port;
-        return server;
-      },
+      listen: loopbackListener(raw ? 'raw' : 'net', (opened) => {
+        port = opened;
+      }),
     });
     await proxy.open('loopback', 'none');
-    return { proxy, port };
+    stops.push(() => proxy.stop());
+    return port;
   };
-  const fast = await startProxy(true);
-  const slow = await startProxy(false);
   const body = Buffer.from('i-0000000a');
-  const bare = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.byteLength });
-    response.end(body);
-  });
-  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
-  const barePort = (bare.address() as AddressInfo).port;
+  const fixed = Buffer.from(
+    `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.byteLength}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  const startBare = async () => {
+    const bare = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.byteLength });
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+    stops.push(() => bare.close());
+    return (bare.address() as AddressInfo).port;
+  };
+  /** Node's floor: a net.Server that answers a fixed response to the first bytes and closes. */
+  const startNet = async () => {
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.end(fixed));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    stops.push(() => server.close());
+    return (server.address() as AddressInfo).port;
+  };
+  /** The addon's floor: the same fixed answer to every connection's first bytes. */
+  const startRawBare = async () => {
+    const { listener, port } = rawLoopbackListener();
+    listener.start((count, batch) => {
+      for (let i = 0; i < count; i++)
+        if (batch.kinds[i] === AcceptEvent.acceptedWithData || batch.kinds[i] === AcceptEvent.data)
+          listener.reply(batch.fds[i]!, fixed);
+    });
+    stops.push(() => listener.close());
+    return port;
+  };
+  const start: Record<ServerName, () => Promise<number>> = {
+    raw: () => startProxy(true, true),
+    fast: () => startProxy(true, false),
+    http: () => startProxy(false, false),
+    bare: startBare,
+    net: startNet,
+    'raw-bare': startRawBare,
+  };
+  const chosen = option('servers', SERVERS.join(','))
+    .split(',')
+    .filter((name): name is ServerName => (SERVERS as readonly string[]).includes(name));
+  const ports: number[] = [];
+  for (const name of chosen) ports.push(await start[name]());
   const lines = [
-    `Metadata proxy on loopback, GET ${path}, ${requests} requests ${concurrency} at a time per round (load ${loadavg()[0]?.toFixed(2)} at start)`,
+    `Metadata servers on loopback, GET ${path}, ${requests} requests ${concurrency} at a time per round (load ${loadavg()[0]?.toFixed(2)} at start)`,
+    'server CPU µs per request (user + system)',
     '',
-    '| round | proxy, fast path: µs/request (user + system) | proxy, all through node:http | bare node:http |',
-    '|---|---|---|---|',
+    `| round | ${chosen.map((name) => LABELS[name]).join(' | ')} |`,
+    `|---|${chosen.map(() => '---|').join('')}`,
   ];
   const fmt = (r: { user: number; system: number }) =>
     `${(r.user + r.system).toFixed(0)} (${r.user.toFixed(0)} + ${r.system.toFixed(0)})`;
-  for (const port of [fast.port, slow.port, barePort]) await round(port); // warm-up: JIT
-  for (let i = 1; i <= rounds; i++)
-    lines.push(
-      `| ${i} | ${fmt(await round(fast.port))} | ${fmt(await round(slow.port))} | ${fmt(await round(barePort))} |`,
-    );
+  for (const port of ports) await round(port); // warm-up: JIT
+  for (let i = 1; i <= rounds; i++) {
+    const cells: string[] = [];
+    for (const port of ports) cells.push(fmt(await round(port)));
+    lines.push(`| ${i} | ${cells.join(' | ')} |`);
+  }
   lines.push('', `load ${loadavg()[0]?.toFixed(2)} at end`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  await fast.proxy.stop();
-  await slow.proxy.stop();
-  bare.close();
+  for (const stop of stops) await stop();
 }
 
 await main();

@@ -21,6 +21,11 @@
       "cflags": ["-O2", "-Wall", "-Wextra"]
     },
     {
+      "target_name": "tcp_accept",
+      "sources": ["src/tcp-accept.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    },
+    {
       "target_name": "fd_passing",
       "sources": ["src/fd-passing.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]

@@ -148,3 +148,29 @@ export interface PacketSocket {
 export function packetOpen(netnsPath: string, device: string): PacketSocket;
 /** Sends one whole Ethernet frame (its header included) out of `ifindex`; returns the bytes sent. */
 export function packetSend(fd: number, ifindex: number, frame: Buffer): number;
+/** A listening socket served by src/tcp-accept.c; only the functions below use it. */
+export type TcpAcceptHandle = { readonly __tcpAcceptHandle: unique symbol };
+/** Events per batch at most. */
+export const TCP_ACCEPT_SLOTS: number;
+/** First bytes read per connection at most (the rest stays in the socket). */
+export const TCP_ACCEPT_SLOT_SIZE: number;
+/**
+ * The environment's shared event arena, read inside the callback only:
+ * `[SLOTS × SLOT_SIZE first bytes][SLOTS × i32 fd][SLOTS × i32 kind][SLOTS × i32 length][SLOTS × i32 peer
+ * length][SLOTS × 48 peer text]`; kind 1 accepted (nothing read yet), 2 accepted with first bytes, 3 first
+ * bytes of a waiting connection, 4 a waiting connection gone (closed by the addon).
+ */
+export function tcpAcceptArena(): ArrayBuffer;
+/**
+ * `listen()`s on the bound stream socket `fd` (owned by the handle from then on) and calls `onEvents(count)`
+ * per batch of events (accepted connections with their peer, first bytes). Throws like {@link openSocket}.
+ */
+export function tcpAcceptOpen(fd: number, backlog: number, onEvents: (count: number) => void): TcpAcceptHandle;
+/** Answers and closes connection `fd` (the rest written later when the send buffer is full); true when written at once. */
+export function tcpAcceptReply(handle: TcpAcceptHandle, fd: number, bytes: Buffer): boolean;
+/** Closes connection `fd` unanswered. */
+export function tcpAcceptDrop(handle: TcpAcceptHandle, fd: number): void;
+/** Connection `fd` is the caller's from now on (e.g. `new net.Socket({ fd })`). */
+export function tcpAcceptRelease(handle: TcpAcceptHandle, fd: number): void;
+/** Stops accepting and closes the listening fd; open connections stay until replied, dropped or released. */
+export function tcpAcceptStop(handle: TcpAcceptHandle): void;

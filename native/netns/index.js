@@ -30,3 +30,13 @@ exports.icmp6Unwatch = icmp6.icmp6Unwatch;
 const packet = require('./build/Release/packet.node');
 exports.packetOpen = packet.packetOpen;
 exports.packetSend = packet.packetSend;
+// One-request TCP connections without a net.Socket each: the metadata proxy (src/tcp-accept.c).
+const tcpAccept = require('./build/Release/tcp_accept.node');
+exports.tcpAcceptArena = tcpAccept.tcpAcceptArena;
+exports.tcpAcceptOpen = tcpAccept.tcpAcceptOpen;
+exports.tcpAcceptReply = tcpAccept.tcpAcceptReply;
+exports.tcpAcceptDrop = tcpAccept.tcpAcceptDrop;
+exports.tcpAcceptRelease = tcpAccept.tcpAcceptRelease;
+exports.tcpAcceptStop = tcpAccept.tcpAcceptStop;
+exports.TCP_ACCEPT_SLOTS = tcpAccept.TCP_ACCEPT_SLOTS;
+exports.TCP_ACCEPT_SLOT_SIZE = tcpAccept.TCP_ACCEPT_SLOT_SIZE;

@@ -25,6 +25,11 @@ export interface ListeningSocketSpec {
   readonly freeBind?: boolean;
   /** udp6: the multicast group joined on `device` (IPV6_JOIN_GROUP), e.g. DHCPv6's ff02::1:2. */
   readonly joinGroup?: string;
+  /**
+   * SO_RCVBUF in bytes (capped by net.core.rmem_max), set when the socket is made; an adopted socket keeps
+   * what its first owner set. Not identity.
+   */
+  readonly receiveBufferBytes?: number;
 }
 
 /** A descriptor this process holds for a spec. */
@@ -111,6 +116,7 @@ export class ListeningSockets {
       ...(spec.device === undefined ? {} : { bindToDevice: spec.device }),
       freeBind: spec.freeBind ?? false,
       ...(spec.joinGroup === undefined ? {} : { joinGroup: spec.joinGroup }),
+      ...(spec.receiveBufferBytes === undefined ? {} : { receiveBufferBytes: spec.receiveBufferBytes }),
     });
     this.#held.set(fd, spec);
     this.#opened += 1;

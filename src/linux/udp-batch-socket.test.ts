@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type UdpBatchHandle, udpBatchClose, udpBatchOpen, udpBatchSend } from '@qdhcp/netns';
@@ -105,6 +106,29 @@ test('send() answers one datagram; an oversize datagram is reported truncated, n
   } finally {
     server.close();
     client.close();
+  }
+});
+
+test("a registered endpoint gets the receive buffer it asks for (the agent's DHCP sockets: 4 MiB)", () => {
+  const receiveBuffer = (port: number) =>
+    Number(
+      /rb(\d+)/.exec(ip('netns', 'exec', namespace, 'ss', '-uamnH', `sport = :${port}`))?.[1] ?? Number.NaN,
+    );
+  const wanted = Math.min(4 * 1024 * 1024, Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8')));
+  const plain = openBatchedUdpInNamespace({ namespace, address: '127.0.0.1', port: 16855 });
+  const large = openBatchedUdpInNamespace({
+    namespace,
+    address: '127.0.0.1',
+    port: 16856,
+    receiveBufferBytes: 4 * 1024 * 1024,
+  });
+  try {
+    // The kernel reports twice what was asked (its bookkeeping share); the default is far below either.
+    assert.ok(receiveBuffer(16856) >= wanted, `asked: ${receiveBuffer(16856)} < ${wanted}`);
+    assert.ok(receiveBuffer(16855) < wanted, `default: ${receiveBuffer(16855)}`);
+  } finally {
+    plain.close();
+    large.close();
   }
 });
 

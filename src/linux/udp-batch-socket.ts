@@ -82,7 +82,7 @@ export interface BatchedUdpOptions {
   readonly freeBind?: boolean;
   /** SO_BROADCAST: needed to send to 255.255.255.255 (the DHCP replies to clients without an address). */
   readonly broadcast?: boolean;
-  /** SO_RCVBUF in bytes, capped by net.core.rmem_max (unregistered endpoints only; the kernel's default otherwise). */
+  /** SO_RCVBUF in bytes, capped by net.core.rmem_max (the kernel's default when absent). */
   readonly receiveBufferBytes?: number;
 }
 
@@ -182,6 +182,7 @@ export function openBatchedUdpInNamespace(options: BatchedUdpOptions): BatchedUd
       ...(options.device === undefined ? {} : { device: options.device }),
       freeBind: options.freeBind ?? false,
       broadcast: options.broadcast ?? false,
+      ...(options.receiveBufferBytes === undefined ? {} : { receiveBufferBytes: options.receiveBufferBytes }),
     });
   } catch (error) {
     throw socketOpenFailed('udp4', options, error);

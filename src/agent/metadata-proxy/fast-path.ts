@@ -2,7 +2,7 @@ import type net from 'node:net';
 import type { Logger } from '../../common/logger.js';
 import { AnswerBytes } from './answer-bytes.js';
 import type { MetadataBackend, ProxyAnswer } from './backends.js';
-import { type Channel, INTERNAL_ERROR, unmapped } from './proxy-channel.js';
+import { type Channel, INTERNAL_ERROR, type ProxyConnection, unmapped } from './proxy-channel.js';
 import { parseSimpleRequestHead, type SimpleRequestHead } from './simple-request-head.js';
 
 /** What the fast path needs from the proxy. */
@@ -27,14 +27,14 @@ export interface FastPathDeps {
  */
 export class FastPath {
   /** Accepted connections whose first bytes have not arrived yet (idle for the proxy's `stop`). */
-  private readonly awaitingFirstBytes = new WeakSet<net.Socket>();
+  private readonly awaitingFirstBytes = new WeakSet<ProxyConnection>();
   private readonly answerBytes = new AnswerBytes();
 
   constructor(private readonly deps: FastPathDeps) {}
 
-  /** True while `socket` has sent nothing yet. */
-  isWaiting(socket: net.Socket): boolean {
-    return this.awaitingFirstBytes.has(socket);
+  /** True while `connection` has sent nothing yet (a raw connection tells for itself, raw-connections.ts). */
+  isWaiting(connection: ProxyConnection): boolean {
+    return connection.waiting ?? this.awaitingFirstBytes.has(connection);
   }
 
   accept(channel: Channel, socket: net.Socket): void {
@@ -63,14 +63,32 @@ export class FastPath {
     socket.setTimeout(this.deps.firstBytesTimeoutMs, onTimeout);
   }
 
-  private async answerSimple(channel: Channel, socket: net.Socket, head: SimpleRequestHead): Promise<void> {
+  private answerSimple(channel: Channel, socket: net.Socket, head: SimpleRequestHead): Promise<void> {
     const remoteAddress = socket.remoteAddress;
     if (remoteAddress === undefined) {
       socket.destroy(); // already gone: nobody to answer
-      return;
+      return Promise.resolve();
     }
-    const source = unmapped(remoteAddress);
-    channel.slots.requestStarted(socket);
+    return this.answer(channel, socket, unmapped(remoteAddress), head, (bytes) => {
+      if (socket.destroyed) return;
+      socket.end(bytes);
+      socket.destroySoon();
+    });
+  }
+
+  /**
+   * Answers `head` of `connection` (a slot of `channel`, from `source`) through `send`, which writes the
+   * whole response and closes: a `net.Socket`'s end here, the addon's reply for a raw connection
+   * (raw-connections.ts).
+   */
+  async answer(
+    channel: Channel,
+    connection: ProxyConnection,
+    source: string,
+    head: SimpleRequestHead,
+    send: (bytes: Buffer) => void,
+  ): Promise<void> {
+    channel.slots.requestStarted(connection);
     let answer: ProxyAnswer;
     try {
       const turn = channel.slots.acquireRequest(source);
@@ -97,10 +115,7 @@ export class FastPath {
       answer = INTERNAL_ERROR;
     }
     this.deps.count(channel.key, String(answer.status));
-    if (!socket.destroyed) {
-      socket.end(this.answerBytes.bytes(answer, head.method === 'HEAD'));
-      socket.destroySoon();
-    }
-    channel.slots.requestFinished(socket);
+    channel.slots.requestFinished(connection);
+    send(this.answerBytes.bytes(answer, head.method === 'HEAD'));
   }
 }

@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import { listenTcpInNamespace } from '../../linux/namespace-sockets.js';
+import { listenRawTcpInNamespace, type RawTcpListener } from '../../linux/tcp-accept-socket.js';
 
 /**
  * Where the metadata proxy listens in a DHCP namespace: 169.254.169.254:80 and, with IPv6,
@@ -17,18 +17,21 @@ export const METADATA_PORT = 80;
  */
 export const METADATA_ADDRESS_IPV6 = 'fe80::a9fe:a9fe';
 
-/** Opens the listening socket of one network (default: 169.254.169.254:80 inside its namespace). */
+/**
+ * Opens the listening socket of one network (default: 169.254.169.254:80 inside its namespace): a
+ * `net.Server` whose connections reach `onConnection`, or a {@link RawTcpListener}, whose connections the
+ * addon accepts and the proxy serves without a `net.Socket` each (the agent's listeners, issue 17 item 2).
+ */
 export type ListenerFactory = (
   namespace: string,
   onConnection: (socket: net.Socket) => void,
-) => Promise<net.Server>;
+) => Promise<net.Server | RawTcpListener>;
 
 /** The listener in the DHCP namespace, opened by the agent process through the netns addon. */
-export const listenInNamespace: ListenerFactory = (namespace, onConnection) =>
-  listenTcpInNamespace(
+export const listenInNamespace: ListenerFactory = async (namespace) =>
+  listenRawTcpInNamespace(
     // freeBind: the address may be added by the plumbing a moment later (it is there after enable).
     { namespace, address: METADATA_ADDRESS, port: METADATA_PORT, freeBind: true, backlog: 1024 },
-    onConnection,
   );
 
 /**
@@ -36,16 +39,13 @@ export const listenInNamespace: ListenerFactory = (namespace, onConnection) =>
  * through its interface (SO_BINDTODEVICE gives the bind its scope), so `device` is the DHCP port's device.
  */
 export function listenIpv6InNamespace(device: string): ListenerFactory {
-  return (namespace, onConnection) =>
-    listenTcpInNamespace(
-      {
-        namespace,
-        address: METADATA_ADDRESS_IPV6,
-        port: METADATA_PORT,
-        device,
-        freeBind: true,
-        backlog: 1024,
-      },
-      onConnection,
-    );
+  return async (namespace) =>
+    listenRawTcpInNamespace({
+      namespace,
+      address: METADATA_ADDRESS_IPV6,
+      port: METADATA_PORT,
+      device,
+      freeBind: true,
+      backlog: 1024,
+    });
 }

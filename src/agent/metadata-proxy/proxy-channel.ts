@@ -4,10 +4,18 @@
  *
  * @module
  */
-import type net from 'node:net';
 import type { ProxyAnswer } from './backends.js';
 import type { CallerScope } from './caller-scope.js';
 import type { ConnectionSlots } from './connection-slots.js';
+
+/**
+ * A connection of a listener as the slots and the proxy's shutdown see it: a `net.Socket`, or a connection
+ * the addon holds (raw-connections.ts), which says itself whether it is still waiting for its first bytes.
+ */
+export interface ProxyConnection {
+  destroy(): void;
+  readonly waiting?: boolean;
+}
 
 /**
  * What the connections of one listener share: its key (a DHCP namespace's network id, or the key a router's
@@ -17,8 +25,8 @@ import type { ConnectionSlots } from './connection-slots.js';
 export interface Channel {
   readonly key: string;
   scope: CallerScope;
-  readonly sockets: Set<net.Socket>;
-  readonly slots: ConnectionSlots<net.Socket>;
+  readonly sockets: Set<ProxyConnection>;
+  readonly slots: ConnectionSlots<ProxyConnection>;
   readonly counters: Map<string, number>;
 }
 

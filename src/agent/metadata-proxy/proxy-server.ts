@@ -2,12 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type net from 'node:net';
 import { isQdhcpError, QdhcpError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { RawTcpListener } from '../../linux/tcp-accept-socket.js';
 import type { MetadataBackend, ProxyAnswer } from './backends.js';
 import { type CallerScope, networkScope } from './caller-scope.js';
 import { ConnectionSlots, type LimitReason, type SlotLimits } from './connection-slots.js';
 import { FastPath } from './fast-path.js';
 import { type ListenerFactory, listenInNamespace, listenIpv6InNamespace } from './listeners.js';
-import { type Channel, unmapped } from './proxy-channel.js';
+import { type Channel, type ProxyConnection, unmapped } from './proxy-channel.js';
+import { RawConnections } from './raw-connections.js';
 
 /** Limits of one request (Neutron's haproxy: 30 s timeouts, maxconn 1024) and fair shares (connection-slots.ts). */
 export interface ProxyLimits extends SlotLimits {
@@ -35,7 +37,7 @@ export const DEFAULT_PROXY_LIMITS: ProxyLimits = Object.freeze({
 interface Listener extends Channel {
   /** Namespace and IPv6 device: a listener is reused only where both are the same. */
   readonly where: string;
-  readonly servers: readonly net.Server[];
+  readonly servers: readonly (net.Server | RawTcpListener)[];
 }
 
 export interface MetadataProxyOptions {
@@ -67,6 +69,8 @@ export class MetadataProxy {
   private readonly listen: ListenerFactory;
   private readonly listeners = new Map<string, Listener>();
   private readonly channelOf = new WeakMap<net.Socket, Channel>();
+  /** Connections of listeners the addon serves (the namespaces' and routers' listeners). */
+  private readonly raw: RawConnections;
   /** Per network: opening or closing in progress, so enable/disable of one network never overlap. */
   private readonly pending = new Map<string, Promise<void>>();
   /** Complete bodyless GET/HEADs answered without node:http (fast-path.ts); undefined when off. */
@@ -75,13 +79,14 @@ export class MetadataProxy {
   constructor(private readonly options: MetadataProxyOptions) {
     this.limits = { ...DEFAULT_PROXY_LIMITS, ...options.limits };
     this.listen = options.listen ?? listenInNamespace;
+    const firstBytesTimeoutMs = Math.min(this.limits.requestTimeoutMs, 10_000);
     this.fastPath =
       (options.fastPath ?? true)
         ? new FastPath({
             backend: options.backend,
             logger: options.logger,
             maxHeaderBytes: this.limits.maxHeaderBytes,
-            firstBytesTimeoutMs: Math.min(this.limits.requestTimeoutMs, 10_000),
+            firstBytesTimeoutMs,
             count: (key, what) => this.count(key, what),
             handOff: (socket, chunk) => {
               // node:http reads the rest from the socket itself; the first bytes are handed to its parser
@@ -91,6 +96,18 @@ export class MetadataProxy {
             },
           })
         : undefined;
+    this.raw = new RawConnections({
+      fastPath: this.fastPath,
+      methods: options.backend.methods,
+      maxHeaderBytes: this.limits.maxHeaderBytes,
+      firstBytesTimeoutMs,
+      count: (key, what) => this.count(key, what),
+      handOff: (channel, socket, firstBytes) => {
+        if (!this.register(channel, socket)) return;
+        this.http.emit('connection', socket);
+        if (firstBytes !== undefined) socket.emit('data', firstBytes);
+      },
+    });
     this.http = createServer(
       {
         maxHeaderSize: this.limits.maxHeaderBytes,
@@ -152,15 +169,18 @@ export class MetadataProxy {
       }
       if (existing !== undefined) await this.shut(key, existing);
       const counters = new Map<string, number>();
-      const slots = new ConnectionSlots<net.Socket>(this.limits, (reason: LimitReason) =>
+      const slots = new ConnectionSlots<ProxyConnection>(this.limits, (reason: LimitReason) =>
         increment(counters, `metadata_limited.${reason}`),
       );
       const channel: Channel = { key, scope, sockets: new Set(), slots, counters };
       // No server.maxConnections: Node would refuse the connection before the slots can free an idle one.
-      const servers: net.Server[] = [];
+      const servers: (net.Server | RawTcpListener)[] = [];
       try {
-        for (const factory of factories)
-          servers.push(await factory(namespace, (socket) => this.accept(channel, socket)));
+        for (const factory of factories) {
+          const server = await factory(namespace, (socket) => this.accept(channel, socket));
+          servers.push(server);
+          if (server instanceof RawTcpListener) this.raw.attach(channel, server);
+        }
       } catch (error) {
         for (const server of servers) server.close();
         throw error;
@@ -250,16 +270,27 @@ export class MetadataProxy {
     await Promise.all(
       listener.servers
         .filter((server) => server.listening)
-        .map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+        .map((server) =>
+          server instanceof RawTcpListener
+            ? server.close()
+            : new Promise<void>((resolve) => server.close(() => resolve())),
+        ),
     );
     this.options.logger.info({ event: 'metadata.closed', key }, 'metadata proxy closed');
   }
 
   private accept(channel: Channel, socket: net.Socket): void {
+    if (!this.register(channel, socket)) return;
+    if (this.fastPath !== undefined) this.fastPath.accept(channel, socket);
+    else this.http.emit('connection', socket);
+  }
+
+  /** Admits `socket` to the channel's slots (false: refused and destroyed) and releases it on close. */
+  private register(channel: Channel, socket: net.Socket): boolean {
     const source = unmapped(socket.remoteAddress ?? '');
     if (!channel.slots.admit(socket, source)) {
       socket.destroy();
-      return;
+      return false;
     }
     channel.sockets.add(socket);
     socket.once('close', () => {
@@ -267,8 +298,7 @@ export class MetadataProxy {
       channel.slots.release(socket);
     });
     this.channelOf.set(socket, channel);
-    if (this.fastPath !== undefined) this.fastPath.accept(channel, socket);
-    else this.http.emit('connection', socket);
+    return true;
   }
 
   private count(key: string, what: string): void {

@@ -22,7 +22,7 @@ import {
   type ListeningSockets,
   listeningSockets,
 } from '../../linux/listening-sockets.js';
-import { listenTcpInNamespace } from '../../linux/namespace-sockets.js';
+import { listenRawTcpInNamespace } from '../../linux/tcp-accept-socket.js';
 import type { ListenerFactory, MetadataProxy } from './proxy-server.js';
 
 /** Where the router namespace's redirect sends metadata requests (Neutron's `METADATA_PORT` of the L3 agent). */
@@ -34,8 +34,7 @@ export const ROUTER_METADATA_PORT = 9697;
  * one wildcard socket serves every interface of the router (Neutron's haproxy binds the same).
  */
 export function routerListener(port: number): ListenerFactory {
-  return (namespace, onConnection) =>
-    listenTcpInNamespace({ namespace, address: '0.0.0.0', port, backlog: 1024 }, onConnection);
+  return async (namespace) => listenRawTcpInNamespace({ namespace, address: '0.0.0.0', port, backlog: 1024 });
 }
 
 /** The metadata listener of one router namespace. */

@@ -10,6 +10,14 @@ import type { ServedDhcpv6 } from './dhcpv6/served-dhcpv6.js';
 import { ServedNetwork } from './served-network.js';
 
 /**
+ * SO_RCVBUF of a network's DHCP socket (capped by net.core.rmem_max), as `qdhcp serve` asks: with the
+ * kernel's default (~200 KiB, ~90 DHCP datagrams) a boot storm of 200 instances on one network lost
+ * 770–1,146 DISCOVER/REQUESTs (RcvbufErrors) while the agent waited for a CPU (docs/performance.md "Issue 17,
+ * item 2"), and each loss costs the client a retry a second or more later.
+ */
+const DHCP_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
  * The default driver: the DHCP engine inside the agent process serves every network, each through one UDP
  * socket opened inside its namespace (0.0.0.0:67, bound to ns-…) by the netns addon: no process per
  * network, and a port change replaces one port's entries of an in-memory table. DNS is its own peer
@@ -113,6 +121,7 @@ export class BuiltinDriver implements DhcpDriver {
       port: SERVER_PORT,
       device: prepared.desired.device.device,
       broadcast: true,
+      receiveBufferBytes: DHCP_RECEIVE_BUFFER_BYTES,
     });
   }
 

@@ -1,0 +1,80 @@
+// The tcp_accept addon's layout and pure helpers (tcp-accept.c): the shared event arena, the writer of an
+// answer that did not fit the send buffer at once.
+#ifndef QDHCP_TCP_ACCEPT_H
+#define QDHCP_TCP_ACCEPT_H
+
+#include <errno.h>
+#include <node_api.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+// Arena (one per JS environment, read synchronously inside the callback; N = EVENT_SLOTS):
+//   [N × SLOT_SIZE first bytes][N × i32 fd][N × i32 kind][N × i32 length][N × i32 peer length][N × PEER_SIZE peer text]
+#define EVENT_SLOTS 64
+#define SLOT_SIZE 8192
+#define PEER_SIZE 48
+#define FDS_OFFSET (EVENT_SLOTS * SLOT_SIZE)
+#define KINDS_OFFSET (FDS_OFFSET + EVENT_SLOTS * 4)
+#define LENGTHS_OFFSET (KINDS_OFFSET + EVENT_SLOTS * 4)
+#define PEER_LENGTHS_OFFSET (LENGTHS_OFFSET + EVENT_SLOTS * 4)
+#define PEERS_OFFSET (PEER_LENGTHS_OFFSET + EVENT_SLOTS * 4)
+#define ARENA_BYTES (PEERS_OFFSET + EVENT_SLOTS * PEER_SIZE)
+
+// Event kinds (index.d.ts mirrors them).
+#define KIND_ACCEPTED 1       // new connection, peer given, nothing read yet (it waits here)
+#define KIND_ACCEPTED_DATA 2  // new connection, peer and first bytes given
+#define KIND_DATA 3           // first bytes of a waiting connection
+#define KIND_GONE 4           // a waiting connection closed or failed before sending anything (closed here)
+
+// A writer's epoll data has this bit set (the rest is the fd): the answer did not fit the send buffer.
+#define WRITER_BIT (1ull << 32)
+
+typedef struct writer {
+  struct writer *next;
+  int fd;
+  size_t offset, length;
+  uint8_t bytes[];
+} writer_t;
+
+typedef struct {
+  napi_ref arena_ref;
+  uint8_t *arena;
+} arena_t;
+
+static void free_arena(napi_env env, void *data, void *hint) {
+  (void)hint;
+  arena_t *arena = data;
+  if (arena->arena_ref) napi_delete_reference(env, arena->arena_ref);
+  free(arena);
+}
+
+static arena_t *get_arena(napi_env env) {
+  arena_t *arena = NULL;
+  if (napi_get_instance_data(env, (void **)&arena) == napi_ok && arena) return arena;
+  arena = calloc(1, sizeof *arena);
+  if (!arena) return NULL;
+  napi_value buffer;
+  if (napi_create_arraybuffer(env, ARENA_BYTES, (void **)&arena->arena, &buffer) != napi_ok ||
+      napi_create_reference(env, buffer, 1, &arena->arena_ref) != napi_ok) {
+    free(arena);
+    return NULL;
+  }
+  napi_set_instance_data(env, arena, free_arena, NULL);
+  return arena;
+}
+
+// Writes what is left of a writer's answer; true when it is done (written, or the peer is gone).
+static bool write_more(writer_t *writer) {
+  while (writer->offset < writer->length) {
+    ssize_t sent = send(writer->fd, writer->bytes + writer->offset, writer->length - writer->offset, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent > 0) writer->offset += (size_t)sent;
+    else if (sent < 0 && errno == EINTR) continue;
+    else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+    else return true;
+  }
+  return true;
+}
+
+#endif
