@@ -52,14 +52,21 @@ export class LogFileStream {
       let offset = 0;
       while (offset < bytes.length) {
         const written = writeSync(this.fd, bytes, offset, bytes.length - offset);
-        if (written <= 0) throw new Error('write() wrote nothing');
+        if (written <= 0) {
+          this.reportFailure('write() wrote nothing');
+          return;
+        }
         offset += written;
       }
     } catch (error) {
-      if (this.failureReported) return;
-      this.failureReported = true;
-      const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      process.stderr.write(`qdhcp: writing the log file failed (${code}); lines are being dropped\n`);
+      this.reportFailure((error as NodeJS.ErrnoException).code ?? String(error));
     }
+  }
+
+  /** Once per stream: lines are dropped from now on rather than throwing into the packet loop. */
+  private reportFailure(why: string): void {
+    if (this.failureReported) return;
+    this.failureReported = true;
+    process.stderr.write(`qdhcp: writing the log file failed (${why}); lines are being dropped\n`);
   }
 }

@@ -50,7 +50,7 @@ function drop(
  * → the answer for the message type → wrapped back in Relay-repl. Pure: no sockets, clock or logging.
  *
  * @example
- * const decision = handleDhcpv6(decodeMessage(payload), config, dhcpv6Table(tables));
+ * const decision = handleDhcpv6(decodeMessage(payload), config, table); // table: a Dhcpv6HostTable
  * if (decision.kind === 'reply') send(encodeMessage(decision.reply), sourceAddress, decision.destinationPort);
  */
 export function handleDhcpv6(

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { duidLlFromMac } from '../dhcpv6/index.js';
 import { duidHex } from './client-match.js';
-import { Dhcpv6HostTable, dhcpv6Table } from './host-table.js';
+import { Dhcpv6HostTable } from './host-table.js';
+import { dhcpv6Table } from './testing/tables.js';
 import type { Dhcpv6Host } from './types.js';
 
 const host = (portId: string, mac: string, clientDuid?: string, address?: string): Dhcpv6Host => ({

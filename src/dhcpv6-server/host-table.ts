@@ -9,7 +9,7 @@
  */
 import { parseIp } from '../ipam/index.js';
 import { type SubnetService, subnetService } from './subnet-service.js';
-import type { Dhcpv6Host, Dhcpv6Subnet, Dhcpv6Tables } from './types.js';
+import type { Dhcpv6Host, Dhcpv6Subnet } from './types.js';
 
 /** A subnet and the service its Neutron modes give it. */
 export interface PreparedSubnet {
@@ -149,12 +149,4 @@ export class Dhcpv6HostTable implements Dhcpv6Lookup {
     if (before !== undefined) index.remove(before, previous);
     if (after !== undefined) index.add(after, next);
   }
-}
-
-/** A table of whole lists (tests, and callers that build everything at once). */
-export function dhcpv6Table({ subnets, hosts }: Dhcpv6Tables): Dhcpv6HostTable {
-  const table = new Dhcpv6HostTable();
-  table.setSubnets(subnets);
-  for (const host of hosts) table.setHost(host);
-  return table;
 }

@@ -42,12 +42,6 @@ export interface Dhcpv6Host {
   readonly extraOptions: readonly ExtraOption6[];
 }
 
-/** What the engine serves, and the hosts it knows. */
-export interface Dhcpv6Tables {
-  readonly subnets: readonly Dhcpv6Subnet[];
-  readonly hosts: readonly Dhcpv6Host[];
-}
-
 /** The server's identity and Neutron's settings. */
 export interface Dhcpv6EngineConfig {
   /** The DHCP port's MAC: the server DUID is DUID-LL of it. */

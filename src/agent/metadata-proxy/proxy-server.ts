@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type net from 'node:net';
-import { isQdhcpError, QdhcpError } from '../../common/errors.js';
+import { isQdhcpError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { RawTcpListener } from '../../linux/tcp-accept-socket.js';
 import type { MetadataBackend, ProxyAnswer } from './backends.js';
@@ -10,6 +10,7 @@ import { FastPath } from './fast-path.js';
 import { type ListenerFactory, listenInNamespace, listenIpv6InNamespace } from './listeners.js';
 import { type Channel, type ProxyConnection, unmapped } from './proxy-channel.js';
 import { RawConnections } from './raw-connections.js';
+import { readRequestBody } from './request-body.js';
 
 /** Limits of one request (Neutron's haproxy: 30 s timeouts, maxconn 1024) and fair shares (connection-slots.ts). */
 export interface ProxyLimits extends SlotLimits {
@@ -53,8 +54,6 @@ export interface MetadataProxyOptions {
 }
 
 export type { ListenerFactory } from './listeners.js';
-
-const NO_BODY = new Uint8Array(0);
 
 /**
  * The metadata proxy of every network this agent serves, inside the agent process: one listening socket
@@ -338,7 +337,7 @@ export class MetadataProxy {
       const method = request.method ?? '';
       const { backend } = this.options;
       if (!backend.methods.has(method)) {
-        await this.drain(request).catch(() => undefined);
+        await readRequestBody(request, this.limits.maxBodyBytes).catch(() => undefined);
         reply(405, 'text/plain', 'Method Not Allowed\n', { allow: [...backend.methods].join(', ') });
         return;
       }
@@ -347,7 +346,7 @@ export class MetadataProxy {
       if (turn !== undefined) await turn;
       let answer: ProxyAnswer;
       try {
-        const body = await this.drain(request);
+        const body = await readRequestBody(request, this.limits.maxBodyBytes);
         answer = await backend.answer({
           // The scope when the request is served: a router's interfaces may have changed since the accept.
           networkIds: channel.scope.networkIds,
@@ -371,31 +370,6 @@ export class MetadataProxy {
       if (!response.headersSent) reply(500, 'text/plain', 'Internal Server Error\n');
       else response.destroy();
     }
-  }
-
-  private tooLarge(): QdhcpError {
-    return new QdhcpError('METADATA_REQUEST_TOO_LARGE', { limit: this.limits.maxBodyBytes });
-  }
-
-  /** Reads the body up to the limit; a request that declares none (every metadata GET) costs nothing. */
-  private async drain(request: IncomingMessage): Promise<Uint8Array> {
-    if (
-      request.headers['content-length'] === undefined &&
-      request.headers['transfer-encoding'] === undefined
-    ) {
-      request.resume();
-      return NO_BODY;
-    }
-    const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > this.limits.maxBodyBytes) throw this.tooLarge();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of request as AsyncIterable<Buffer>) {
-      size += chunk.byteLength;
-      if (size > this.limits.maxBodyBytes) throw this.tooLarge();
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
   }
 }
 

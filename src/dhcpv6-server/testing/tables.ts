@@ -1,6 +1,6 @@
 /** Test tables for the DHCPv6 engine: the subnet and port of the dnsmasq captures (test/fixtures/dhcpv6). */
 import type { Ipv6Mode } from '../../ipam/index.js';
-import { type Dhcpv6HostTable, dhcpv6Table } from '../host-table.js';
+import { Dhcpv6HostTable } from '../host-table.js';
 import type { Dhcpv6EngineConfig, Dhcpv6Host, Dhcpv6Subnet } from '../types.js';
 
 export const CONFIG: Dhcpv6EngineConfig = {
@@ -34,6 +34,20 @@ export const PORT: Dhcpv6Host = {
   addresses: [{ subnetId: 'subnet-77', address: '2001:db8:77::6' }],
   extraOptions: [],
 };
+
+/** A table of whole lists. */
+export function dhcpv6Table({
+  subnets,
+  hosts,
+}: {
+  readonly subnets: readonly Dhcpv6Subnet[];
+  readonly hosts: readonly Dhcpv6Host[];
+}): Dhcpv6HostTable {
+  const table = new Dhcpv6HostTable();
+  table.setSubnets(subnets);
+  for (const host of hosts) table.setHost(host);
+  return table;
+}
 
 /** The engine's table of these subnets and hosts. */
 export function tables(
