@@ -9,7 +9,7 @@ import { fmt, type Measure, type Side, table } from './table.js';
 
 /**
  * Issue 11's "no regression" gate: `node dist/bench/compare/run.js --old DIR --new DIR [--runs 3] [--quick]
- * [--only serve,agent,resync] [--networks N] [--prefix-file F]` (bench/compare/run.sh builds this checkout and calls it).
+ * [--only serve,agent,resync] [--networks N] [--ports N] [--prefix-file F]` (bench/compare/run.sh builds this checkout and calls it).
  * Each scenario runs old and new alternately (old, new, old, new…) so machine noise spreads over both, on
  * each side's own build (DIR/bin/qdhcp, DIR/dist); this checkout only holds the harness. Prints a markdown
  * table of medians and ratios with the load and what else ran.
@@ -36,7 +36,11 @@ const SIZES = {
     windows: quick ? 3 : 5,
     secondsPerWindow: 2,
   },
-  resync: { networks: Number(flag('--networks') ?? (quick ? 200 : 1000)), portsPerNetwork: 5 },
+  resync: {
+    networks: Number(flag('--networks') ?? (quick ? 200 : 1000)),
+    // `--ports 20`: bench/agent's resync shape (issue 17's figures); 5 keeps the gate's set-up short.
+    portsPerNetwork: Number(flag('--ports') ?? 5),
+  },
 } as const;
 
 const log = (text: string): void => {
