@@ -29,7 +29,7 @@ test('a long chain of awaited queries lets the event loop turn every few ms, in 
   };
   const outside = await chain((n) => sql`INSERT INTO t VALUES (${n})`.execute(db));
   assert.ok(
-    outside >= 5,
+    outside >= 2,
     `the loop turned ${outside} times during ${20 * QUERY_RUN_BUDGET_MS} ms of queries`,
   );
   const inside = await db.transaction().execute((tx) => chain(() => sql`SELECT count(*) FROM t`.execute(tx)));

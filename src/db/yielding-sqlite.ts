@@ -16,8 +16,8 @@ export const QUERY_RUN_BUDGET_MS = 8;
  * synchronously and Kysely settles its promise at once, so a chain of awaited queries — the startup sync's
  * `dhcp.get_active_networks` over 1,000 networks, a burst of L2 lookups, a bulk create — never reaches
  * the poll phase: in all-in-one the DHCP, DNS and metadata sockets on the same loop were not read for
- * seconds after a restart (docs/performance.md). Before a query, once the budget is spent since the last
- * turn we let pass, the query waits for `setImmediate` (after one poll for I/O). Shared by every connection
+ * seconds after a restart (docs/performance.md). Before a query, once queries have run for the budget without
+ * the loop turning, the query waits for `setImmediate` (after one poll for I/O). Shared by every connection
  * of the process: the budget is the loop's, not a connection's.
  */
 export class YieldingSqliteDialect extends SqliteDialect {
@@ -26,14 +26,26 @@ export class YieldingSqliteDialect extends SqliteDialect {
   }
 }
 
-let lastTurn = performance.now();
+/** When the current stretch of queries without a turn of the loop began (undefined: none since the last turn). */
+let stretchStart: number | undefined;
 
-/** Resolves at once while the budget lasts, else after the loop has polled for I/O. */
-export function queryTurn(): Promise<void> | undefined {
-  if (performance.now() - lastTurn < QUERY_RUN_BUDGET_MS) return undefined;
-  return nextTurn().then(() => {
-    lastTurn = performance.now();
-  });
+/**
+ * Undefined while the budget lasts (the query runs at once), else a promise of the next turn (after one poll
+ * for I/O). The first query of a stretch leaves a marker immediate that ends the stretch when the loop next
+ * turns for any reason, so an isolated query (an API request after a quiet moment) never waits.
+ */
+export function queryTurn(): Promise<unknown> | undefined {
+  const now = performance.now();
+  if (stretchStart === undefined) {
+    stretchStart = now;
+    setImmediate(() => {
+      stretchStart = undefined;
+    });
+    return undefined;
+  }
+  if (now - stretchStart < QUERY_RUN_BUDGET_MS) return undefined;
+  // Queued after the marker: when it resolves, the marker has ended the stretch.
+  return nextTurn();
 }
 
 class YieldingConnection implements DatabaseConnection {
