@@ -2,6 +2,7 @@ import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AgentUnderTest } from './agent-under-test.js';
 import { DiscoverProber } from './discover-prober.js';
+import { describeTimeline, restartTimeline } from './restart-timeline.js';
 
 /** A MAC no other port of the run has: fa:16:3e + 24-bit counter from `base`. */
 export function macFor(n: number): string {
@@ -42,7 +43,12 @@ export interface MemoryResult {
 
 export interface ResyncResult {
   readonly networks: number;
+  /** Seconds from the kill -9 until every network answered. */
   readonly allAnsweredS: number;
+  /** Seconds from the new process's start (its exec) until every network answered: issue 17's figure. */
+  readonly allAnsweredFromStartS: number;
+  /** CPU time (ms, all threads) the new process had used when the last network answered. */
+  readonly cpuMsAtLastAnswer: number | undefined;
   readonly resyncLogS: number;
   /** Read with every network served, before the kill (the process has the whole build-up behind it). */
   readonly before: MemoryResult;
@@ -254,6 +260,8 @@ export async function resync(
     await Promise.all(probers.map((prober, i) => prober.untilOffer(probeMacs[i] ?? '', 100, 120_000)));
     const before = await agent.memory();
     progress(`resync: VmRSS ${before.agentMiB.toFixed(0)} MiB; kill -9`);
+    // The restarted agent logs its loop delay (agent.loop_delay): the timeline's stalls come from it.
+    process.env['QDHCP_LOOP_DELAY_LOG_MS'] ??= '100';
     await agent.kill();
     const restarted = performance.now();
     // The bench's own loop delay across the restart: a late OFFER may be the prober's lateness, not the agent's.
@@ -262,40 +270,58 @@ export async function resync(
     const launched = agent.launch();
     // Probed from the restart on, not from the "agent started" line (in all-in-one that line comes once the
     // server is up, after the restore: issue 17, the served-state snapshot answers before it). dnsmasq
-    // processes outlive a kill -9 of the agent and answer throughout.
+    // processes outlive a kill -9 of the agent and answer throughout. The process's CPU is read as the
+    // last network answers (issue 17's target is on a loaded machine compared by CPU as much as by time).
+    let pending = probers.length;
+    let cpuMsAtLast: number | undefined;
     const answering = Promise.all(
-      probers.map((prober, i) => prober.untilOffer(probeMacs[i] ?? '', probeIntervalMs, 10 * 60_000)),
+      probers.map((prober, i) =>
+        prober.untilOffer(probeMacs[i] ?? '', probeIntervalMs, 10 * 60_000).then((at) => {
+          if (--pending === 0) cpuMsAtLast = agent.processClock()?.cpuMs;
+          return at;
+        }),
+      ),
     );
     await launched;
-    // When each network first answered (s from the kill): the spread says whether they came together.
-    void answering.then((times) => {
-      // Read as the last answer arrives: the process's age and CPU then, against "after it starts".
-      const clock = agent.processClock();
-      const lastMs = Math.max(...times.map((at) => at ?? Number.NaN));
-      if (clock !== undefined)
-        progress(
-          `resync: last network answered ${(clock.ageS - (performance.now() - lastMs) / 1000).toFixed(2)} s after the new process started; its CPU by then ${clock.cpuMs} ms (load ${loadAverage()})`,
-        );
-      const sorted = times.map((at) => ((at ?? Number.NaN) - restarted) / 1000).sort((a, b) => a - b);
-      const at = (q: number) =>
-        sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]?.toFixed(2);
-      progress(
-        `resync: first OFFER per network, s after the kill: min ${at(0)} p50 ${at(0.5)} p90 ${at(0.9)} max ${at(1)}`,
-      );
-      progress(
-        `resync: bench loop delay max ${(benchLoop.max / 1e6).toFixed(0)} ms, p99 ${(benchLoop.percentile(99) / 1e6).toFixed(0)} ms (probe every ${probeIntervalMs} ms)`,
-      );
-      benchLoop.disable();
-    });
     const line = await agent.waitForResyncLog(10 * 60_000);
     const resyncLogS = (performance.now() - restarted) / 1000;
+    const answered = await answering;
+    benchLoop.disable();
+    const last = Math.max(...answered.map((at) => (at === undefined ? Number.NaN : at)));
+    const startedAt = agent.processStartedAt;
+    // performance.now() of the last answer on the Date.now() clock the process start is on.
+    const lastWall = Date.now() - (performance.now() - last);
+    const fromStartS = startedAt === undefined ? Number.NaN : (lastWall - startedAt) / 1000;
+    // When each network first answered (s from the kill): the spread says whether they came together.
+    const sorted = answered.map((at) => ((at ?? Number.NaN) - restarted) / 1000).sort((a, b) => a - b);
+    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]?.toFixed(2);
+    progress(
+      `resync: first OFFER per network, s after the kill: min ${q(0)} p50 ${q(0.5)} p90 ${q(0.9)} max ${q(1)}; ` +
+        `the new process started ${startedAt === undefined ? '?' : ((startedAt - (Date.now() - (performance.now() - restarted))) / 1000).toFixed(2)} s after the kill`,
+    );
+    progress(
+      `resync: every network answered ${fromStartS.toFixed(2)} s after the new process started; its CPU by then ${cpuMsAtLast ?? '?'} ms (load ${loadAverage()})`,
+    );
+    progress(
+      `resync: bench loop delay max ${(benchLoop.max / 1e6).toFixed(0)} ms, p99 ${(benchLoop.percentile(99) / 1e6).toFixed(0)} ms (probe every ${probeIntervalMs} ms)`,
+    );
     const phases = /"ms":\d+.*?(?=,"msg")/.exec(line)?.[0] ?? line;
     progress(`resync: "full resync done" after ${resyncLogS.toFixed(1)} s (${phases})`);
-    const answered = await answering;
-    const last = Math.max(...answered.map((at) => (at === undefined ? Number.NaN : at)));
+    // The log is complete for the restore and the sync a moment after the sync's line (pino buffers ≤ 1 s).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    if (startedAt !== undefined)
+      progress(`resync timeline, ${describeTimeline(restartTimeline(agent.log, startedAt), fromStartS)}`);
     const after = await agent.memory();
     progress(`resync: every network answered after ${((last - restarted) / 1000).toFixed(1)} s`);
-    return { networks: count, allAnsweredS: (last - restarted) / 1000, resyncLogS, before, after };
+    return {
+      networks: count,
+      allAnsweredS: (last - restarted) / 1000,
+      allAnsweredFromStartS: fromStartS,
+      cpuMsAtLastAnswer: cpuMsAtLast,
+      resyncLogS,
+      before,
+      after,
+    };
   } finally {
     for (const prober of probers) prober.close();
   }

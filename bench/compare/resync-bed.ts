@@ -1,5 +1,6 @@
 import { AgentUnderTest } from '../agent/agent-under-test.js';
 import { DiscoverProber } from '../agent/discover-prober.js';
+import { describeTimeline, restartTimeline } from '../agent/restart-timeline.js';
 import { macFor, type Progress } from '../agent/scenarios.js';
 import type { Cleanup } from './cleanup.js';
 import { rssMiB } from './machine.js';
@@ -16,6 +17,12 @@ export interface ResyncRun {
   readonly resyncLogS: number;
   /** Launch → every network answered a DISCOVER for one of its ports. */
   readonly allAnsweredS: number;
+  /** The new process's start (its exec, /proc) → every network answered: issue 17's figure. */
+  readonly allAnsweredFromStartS: number;
+  /** The new process's CPU time (ms, all threads) when the last network answered. */
+  readonly cpuMsAtLastAnswer: number;
+  /** Where the restart's time went (restart-timeline.ts), for the progress log. */
+  readonly timeline: string;
   /** VmRSS of all-in-one (API + agent) once every network answered. */
   readonly memoryMiB: number;
 }
@@ -92,16 +99,47 @@ export class ResyncBed {
     }
   }
 
-  /** Restart with the build of `qdhcpDir` after the kill -9, timed; leaves it killed again. */
+  /**
+   * Restart with the build of `qdhcpDir` after the kill -9, timed; leaves it killed again. Probed from the
+   * spawn on (in all-in-one the restored networks answer before the "agent started" line that launch waits
+   * for); the process's CPU is read as the last network answers.
+   */
   async run(qdhcpDir: string): Promise<ResyncRun> {
+    // The restarted agent logs its loop delay (agent.loop_delay): the timeline's stalls come from it.
+    process.env['QDHCP_LOOP_DELAY_LOG_MS'] ??= '100';
     const launched = performance.now();
-    await this.agent.launch(qdhcpDir);
+    const starting = this.agent.launch(qdhcpDir);
+    let pending = this.probers.length;
+    let cpuMs: number | undefined;
+    const answering = Promise.all(
+      this.probers.map((prober, i) =>
+        prober.untilOffer(this.probeMacs[i] ?? '', 50, 10 * 60_000).then((at) => {
+          if (--pending === 0) cpuMs = this.agent.processClock()?.cpuMs;
+          return at;
+        }),
+      ),
+    );
+    await starting;
     await this.agent.waitForResyncLog(10 * 60_000);
     const resyncLogS = (performance.now() - launched) / 1000;
-    const last = await this.untilAllAnswered(50, 10 * 60_000);
+    const last = Math.max(...(await answering).map((at) => at ?? Number.NaN));
+    const startedAt = this.agent.processStartedAt;
+    const fromStartS =
+      startedAt === undefined ? Number.NaN : (Date.now() - (performance.now() - last) - startedAt) / 1000;
+    // pino flushes within a second: the restore's and the sync's lines are in the log after that.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const timeline =
+      startedAt === undefined ? '' : describeTimeline(restartTimeline(this.agent.log, startedAt), fromStartS);
     const memoryMiB = rssMiB(this.agent.pid);
     await this.agent.kill();
-    return { resyncLogS, allAnsweredS: (last - launched) / 1000, memoryMiB };
+    return {
+      resyncLogS,
+      allAnsweredS: (last - launched) / 1000,
+      allAnsweredFromStartS: fromStartS,
+      cpuMsAtLastAnswer: cpuMs ?? Number.NaN,
+      timeline,
+      memoryMiB,
+    };
   }
 
   /** performance.now() when the last network answered (NaN when one did not within `timeoutMs`). */

@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { QdhcpError } from '../common/errors.js';
 import { LockTurns } from './lock-turns.js';
@@ -24,6 +24,7 @@ import { migrateToLatest } from './migrations.js';
 import type { Schema } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 import { writeLockOwner } from './write-lock-owner.js';
+import { YieldingSqliteDialect } from './yielding-sqlite.js';
 
 /** A query context: the pool outside a transaction, or the transaction's connection inside one. */
 export type Queryable = Kysely<Schema>;
@@ -159,7 +160,10 @@ function databaseLocked(waitedMs: number, cause: unknown): QdhcpError {
 }
 
 function sqliteKysely(connection: SQLite.Database): Kysely<Schema> {
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+  // Queries let the loop turn every few ms (yielding-sqlite.ts): all-in-one answers DHCP on this loop.
+  return new Kysely<Schema>({
+    dialect: new YieldingSqliteDialect({ database: withStatementCache(connection) }),
+  });
 }
 
 async function openSqlite(path: string): Promise<Database> {

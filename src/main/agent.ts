@@ -146,6 +146,12 @@ export interface AgentDeps {
 export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
   const { controlPlane } = deps;
   const logger = deps.logger.child({ component: 'agent', host: config.host });
+  // A restart is counted from the process's start (issue 17): how much went before the agent (node's start,
+  // module loading) is this line's `processAgeMs` (performance.now() counts from the process's start).
+  logger.info(
+    { event: 'agent.starting', pid: process.pid, processAgeMs: Math.round(performance.now()) },
+    'agent starting',
+  );
   const stopLoopDelayLog = startLoopDelayLog(logger);
   const { dhcp, plumbing } = settingsFrom(config);
   ensureStateDir(config.stateDir);

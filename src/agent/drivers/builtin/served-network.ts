@@ -50,7 +50,8 @@ export class ServedNetwork {
     this.prepared = prepared;
     this.facts = networkFacts(prepared.network);
     this.config = this.buildConfig();
-    this.load(prepared);
+    // Facts and config are fresh: only the tables are left (a restore builds 1,000 of these in a row).
+    this.loadTables();
   }
 
   /** Received, sent, dropped, port-event and error counts. */
@@ -90,6 +91,11 @@ export class ServedNetwork {
     this.prepared = prepared;
     this.facts = networkFacts(prepared.network);
     this.config = this.buildConfig();
+    this.loadTables();
+  }
+
+  private loadTables(): void {
+    const prepared = this.prepared;
     const tables = new NetworkTables();
     tables.setForced(forcedOptionsOf(prepared.network, prepared.context));
     for (const port of prepared.network.ports) {
