@@ -60,7 +60,7 @@ test('a missing namespace is an error with code ENOENT', () => {
   assert.throws(() => readNamespaceState(`${namespace}-missing`), { code: 'ENOENT' });
 });
 
-test('the link dump alone reads what `ip -j -d link show` reads (the L2 role\'s scan), here and in a namespace', () => {
+test("the link dump alone reads what `ip -j -d link show` reads (the L2 role's scan), here and in a namespace", () => {
   const sorted = (links: Map<string, unknown>) =>
     [...links.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, link]) => link);
   const viaIp = parseLinks(JSON.parse(ip('-n', namespace, '-j', '-d', 'link', 'show')) as unknown[]);

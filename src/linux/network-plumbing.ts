@@ -1,10 +1,5 @@
 import { existsSync, statfsSync } from 'node:fs';
-import {
-  type NamespaceName,
-  readIpJsonEntries,
-  runIpBatch,
-  setNamespaceSysctls,
-} from './ip-batch.js';
+import { type NamespaceName, readIpJsonEntries, runIpBatch, setNamespaceSysctls } from './ip-batch.js';
 import { namespacePath } from './namespace-sockets.js';
 import { readNamespaceLinks, readNamespaceState } from './netlink-state.js';
 import { type ObservedLink, parseLinks } from './observed-links.js';
