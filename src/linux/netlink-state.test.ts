@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { readNamespaceState } from './netlink-state.js';
+import { readNamespaceLinks, readNamespaceState } from './netlink-state.js';
 import { parseLinks, parseRoutes } from './observed-links.js';
 
 const namespace = `nls${process.pid}`;
@@ -58,4 +58,17 @@ test('netlink reads the same devices, addresses and routes as `ip -j`', () => {
 
 test('a missing namespace is an error with code ENOENT', () => {
   assert.throws(() => readNamespaceState(`${namespace}-missing`), { code: 'ENOENT' });
+});
+
+test("the link dump alone reads what `ip -j -d link show` reads (the L2 role's scan), here and in a namespace", () => {
+  const sorted = (links: Map<string, unknown>) =>
+    [...links.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, link]) => link);
+  const viaIp = parseLinks(JSON.parse(ip('-n', namespace, '-j', '-d', 'link', 'show')) as unknown[]);
+  assert.deepEqual(sorted(readNamespaceLinks(namespace)), sorted(viaIp));
+  assert.equal(readNamespaceLinks(namespace).get('d1')?.master, 'br0');
+  // This process's own namespace (the root one for an agent run in it): other programs add devices here
+  // meanwhile, so only loopback is compared.
+  const loViaIp = parseLinks(JSON.parse(ip('-j', '-d', 'link', 'show', 'dev', 'lo')) as unknown[]).get('lo');
+  assert.deepEqual(readNamespaceLinks(undefined).get('lo'), loViaIp);
+  assert.throws(() => readNamespaceLinks(`${namespace}-missing`), { code: 'ENOENT' });
 });

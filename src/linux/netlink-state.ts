@@ -204,6 +204,19 @@ function parseRouteDump(dump: Buffer, family: number, names: ReadonlyMap<number,
 }
 
 /**
+ * Reads a namespace's devices (kind, master, MTU, MAC, state; no addresses) — what `ip [-n NS] -j -d link
+ * show` gives — from one link dump: no process. `undefined` is this thread's own namespace (the root one
+ * where the agent runs in it). The L2 role reads the host's devices this way every scan and on every
+ * `ip monitor link` line (a bridge reports its ports' state several times a minute while traffic flows);
+ * an `ip` process each time was most of an idle all-in-one's CPU (docs/performance.md).
+ */
+export function readNamespaceLinks(namespace: string | undefined): Map<string, ObservedLink> {
+  const path = namespace === undefined ? '/proc/thread-self/ns/net' : namespacePath(namespace);
+  const none = Buffer.alloc(0);
+  return parseNetlinkState({ link: netlinkDump(path, 'link'), addr: none, route: none }).links;
+}
+
+/**
  * Reads a named namespace's devices (with addresses) and main-table routes — what `ip -n NS -j -d addr
  * show` and `ip -n NS -j [-6] route show` give — in about 0.2 ms and no process.
  */

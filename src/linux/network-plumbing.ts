@@ -1,13 +1,7 @@
 import { existsSync, statfsSync } from 'node:fs';
-import {
-  type NamespaceName,
-  readIpJson,
-  readIpJsonEntries,
-  runIpBatch,
-  setNamespaceSysctls,
-} from './ip-batch.js';
+import { type NamespaceName, readIpJsonEntries, runIpBatch, setNamespaceSysctls } from './ip-batch.js';
 import { namespacePath } from './namespace-sockets.js';
-import { readNamespaceState } from './netlink-state.js';
+import { readNamespaceLinks, readNamespaceState } from './netlink-state.js';
 import { type ObservedLink, parseLinks } from './observed-links.js';
 import {
   type BridgeSpec,
@@ -39,12 +33,13 @@ export interface ConvergeReport {
 }
 
 /**
- * Reads every device of a namespace (kind, master, MTU, MAC, state; no addresses) in one `ip` process.
- * Host namespaces hold thousands of devices, so addresses are only read where they are converged.
+ * Reads every device of a namespace (kind, master, MTU, MAC, state; no addresses) through rtnetlink, no
+ * process (netlink-state.ts). Host namespaces hold thousands of devices, so addresses are only read where
+ * they are converged. Asynchronous for its callers' sake (it was an `ip` process); a missing namespace
+ * rejects (code ENOENT).
  */
 export async function readLinks(namespace: NamespaceName): Promise<Map<string, ObservedLink>> {
-  const [links] = await readIpJson(namespace, ['link show']);
-  return parseLinks(links ?? []);
+  return readNamespaceLinks(namespace);
 }
 
 /**
