@@ -170,14 +170,27 @@ static napi_value netlink_dump(napi_env env, napi_callback_info info) {
   request.header.nlmsg_seq = 1;
   if (send(fd, &request, request.header.nlmsg_len, 0) < 0) { int err = errno; close(fd); return throw_errno(env, err, "send"); }
 
-  size_t capacity = 65536, used = 0;
+  size_t capacity = 65536, used = 0, chunk_size = 32768;
   unsigned char *out = malloc(capacity);
-  unsigned char chunk[32768];
+  unsigned char *chunk = malloc(chunk_size);
   bool done = false;
   int failure = 0;
   const char *failed = NULL;
-  while (!done && out != NULL) {
-    ssize_t got = recv(fd, chunk, sizeof chunk, 0);
+  while (!done && out != NULL && chunk != NULL) {
+    // A datagram larger than the buffer would be cut silently (a link with many SR-IOV VFs can pass
+    // 32 KiB): peek at its size first and grow the buffer.
+    ssize_t size = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+    if (size < 0) {
+      if (errno == EINTR) continue;
+      failure = errno; failed = "recv"; break;
+    }
+    if ((size_t)size > chunk_size) {
+      unsigned char *bigger = realloc(chunk, (size_t)size);
+      if (bigger == NULL) { failure = ENOMEM; failed = "malloc"; break; }
+      chunk = bigger;
+      chunk_size = (size_t)size;
+    }
+    ssize_t got = recv(fd, chunk, chunk_size, 0);
     if (got < 0) {
       if (errno == EINTR) continue;
       failure = errno; failed = "recv"; break;
@@ -200,7 +213,9 @@ static napi_value netlink_dump(napi_env env, napi_callback_info info) {
     }
   }
   close(fd);
-  if (out == NULL) return throw_errno(env, ENOMEM, "malloc");
+  bool no_memory = out == NULL || (chunk == NULL && failed == NULL);
+  free(chunk);
+  if (no_memory) { free(out); return throw_errno(env, ENOMEM, "malloc"); }
   if (failed) { free(out); return throw_errno(env, failure, failed); }
   napi_value result;
   void *data = NULL;
