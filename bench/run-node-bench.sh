@@ -10,8 +10,6 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SCRIPT=$1 GRACE=$2; shift 2
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)" >&2; exit 1; }
 cd "$ROOT" && npx tsc -p tsconfig.json >/dev/null 2>&1  # tsc emits even when it reports type errors
-# bin/qdhcp runs the bundled CLI only when it is newer than tsc's output: bundle again, as npm run build does.
-node scripts/bundle-cli.mjs
 [ -f "$ROOT/dist/bench/$SCRIPT" ] || { echo "build failed: dist/bench/$SCRIPT missing" >&2; exit 1; }
 PREFIXES="$(mktemp)"
 node "$ROOT/dist/bench/$SCRIPT" --prefix-file "$PREFIXES" "$@" &
