@@ -31,28 +31,6 @@ export async function runIpBatch(
 }
 
 /**
- * Runs `ip [-n NS] -j -d -batch -` with read-only commands and returns each command's parsed JSON (ip prints
- * one JSON array per command). One process for e.g. `link show`, `addr show` and `route show`.
- */
-export async function readIpJson(
-  namespace: NamespaceName,
-  commands: readonly string[],
-): Promise<unknown[][]> {
-  // -d (details) adds `linkinfo.info_kind`, which tells bridges, veths and vxlans apart.
-  const result = await runCommand('ip', [...namespaceArgs(namespace), '-j', '-d', '-batch', '-'], {
-    input: `${commands.join('\n')}\n`,
-    timeoutMs: 10_000,
-  });
-  if (commands.length === 1) {
-    // One command: one array; JSON.parse is far faster than scanning a large host listing by hand.
-    const text = result.stdout.trim();
-    const parsed: unknown = text.length === 0 ? [] : JSON.parse(text);
-    return [Array.isArray(parsed) ? parsed : []];
-  }
-  return splitJsonArrays(result.stdout, commands.length);
-}
-
-/**
  * Runs read-only commands that may fail (`link show dev X` of a device that may not exist) with one
  * `ip [-n NS] -j -d -force -batch -` and returns every entry printed, in one list: failing commands print
  * nothing, so entries are not per command (they carry their own names).
