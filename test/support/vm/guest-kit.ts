@@ -84,7 +84,7 @@ async function kernelPackage(): Promise<string> {
   return found;
 }
 
-/** Downloads `pkg` and extracts the files matching `patterns` into `dir` (made atomically). */
+/** Downloads `pkg` and extracts the files matching `patterns` into `dir` (made atomically; a concurrent install's copy wins). */
 async function extractPackage(pkg: string, patterns: readonly string[], dir: string): Promise<void> {
   if (existsSync(dir)) return;
   const staging = `${dir}.tmp-${process.pid}`;
@@ -99,7 +99,14 @@ async function extractPackage(pkg: string, patterns: readonly string[], dir: str
     120_000,
   );
   await rm(join(staging, deb));
-  await rename(staging, dir);
+  try {
+    await rename(staging, dir);
+  } catch (error) {
+    // Two test files install the guest at once on a fresh machine: the other one's copy is as good.
+    const code = (error as NodeJS.ErrnoException).code;
+    if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || !existsSync(dir)) throw error;
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
