@@ -336,34 +336,30 @@ static napi_value tcp_accept_reply(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// tcpAcceptDrop(handle, fd): closes a connection the caller still owns (a cap, a timeout, shutting down).
-static napi_value tcp_accept_drop(napi_env env, napi_callback_info info) {
+// A connection the listener stops counting: closed here (drop), or left open for the caller (release).
+static napi_value forget_connection(napi_env env, napi_callback_info info, const char *usage, bool close_it) {
   size_t argc = 2;
   napi_value args[2];
   napi_get_cb_info(env, info, &argc, args, NULL, NULL);
   listener_t *listener;
   int32_t fd;
   if (argc < 2 || !get_listener(env, args[0], &listener) || !get_fd(env, args[1], &fd))
-    return throw_type(env, "tcpAcceptDrop(handle, fd)");
-  close(fd);  // also leaves the epoll set
+    return throw_type(env, usage);
+  if (close_it) close(fd);  // also leaves the epoll set
+  else epoll_ctl(listener->epoll_fd, EPOLL_CTL_DEL, fd, NULL);  // ENOENT when it never waited
   listener->open--;
   finish_if_idle(listener);
   return NULL;
 }
 
+// tcpAcceptDrop(handle, fd): closes a connection the caller still owns (a cap, a timeout, shutting down).
+static napi_value tcp_accept_drop(napi_env env, napi_callback_info info) {
+  return forget_connection(env, info, "tcpAcceptDrop(handle, fd)", true);
+}
+
 // tcpAcceptRelease(handle, fd): the connection is the caller's from now on (a net.Socket for node:http).
 static napi_value tcp_accept_release(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value args[2];
-  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  listener_t *listener;
-  int32_t fd;
-  if (argc < 2 || !get_listener(env, args[0], &listener) || !get_fd(env, args[1], &fd))
-    return throw_type(env, "tcpAcceptRelease(handle, fd)");
-  epoll_ctl(listener->epoll_fd, EPOLL_CTL_DEL, fd, NULL);  // ENOENT when it never waited
-  listener->open--;
-  finish_if_idle(listener);
-  return NULL;
+  return forget_connection(env, info, "tcpAcceptRelease(handle, fd)", false);
 }
 
 // tcpAcceptStop(handle): stops accepting and closes the listening fd; answers still being written finish.
