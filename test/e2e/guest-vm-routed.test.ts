@@ -10,7 +10,7 @@ import { AllInOne, type Json } from '../support/agent/all-in-one.js';
 import { canUseNamespaces, type Namespace } from '../support/netns.js';
 import type { ManagedProcess } from '../support/process.js';
 import { parseGuestConsole } from '../support/vm/guest-init.js';
-import { ensureQemu, type GuestKit, guestKit } from '../support/vm/guest-kit.js';
+import { type GuestKit, guestKitOrWhyNot } from '../support/vm/guest-kit.js';
 import { bootGuest, writeGuestInitrd } from '../support/vm/qemu-guest.js';
 
 /**
@@ -91,14 +91,8 @@ describe('a real VM behind a qdhcp router: SNAT, metadata via the router, wired 
 
   before(
     async () => {
-      try {
-        await ensureQemu();
-        kit = await guestKit();
-      } catch (error) {
-        unavailable = `qemu or the guest kernel could not be installed: ${String(error).split('\n').slice(0, 3).join(' ')}`;
-        console.log(`# routed guest VM test skipped: ${unavailable}`);
-        return;
-      }
+      ({ kit, unavailable } = await guestKitOrWhyNot('routed guest VM test'));
+      if (kit === undefined) return;
       aio = await AllInOne.start('vmr', (bed) => {
         pub = bed.sandbox.device('pub');
         return ['--bridge-mappings', `public:${pub}`];

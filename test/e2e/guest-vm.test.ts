@@ -7,7 +7,7 @@ import { bridgeName, tapName } from '../../src/agent/naming.js';
 import { AllInOne, type Json } from '../support/agent/all-in-one.js';
 import { canUseNamespaces } from '../support/netns.js';
 import { type GUEST_MD_KEYS, parseGuestConsole } from '../support/vm/guest-init.js';
-import { ensureQemu, type GuestKit, guestKit } from '../support/vm/guest-kit.js';
+import { type GuestKit, guestKitOrWhyNot } from '../support/vm/guest-kit.js';
 import { bootGuest, writeGuestInitrd } from '../support/vm/qemu-guest.js';
 
 /**
@@ -41,14 +41,8 @@ describe('a real VM boots on a qdhcp network like CirrOS: lease, then EC2 metada
       // qemu, Debian's kernel and busybox-static: fetched by the test (bounded), cached for the next run.
       // Without a reachable package source (the machine lost its DNS) they cannot be installed: the test
       // then says so and skips, rather than failing on something that is not qdhcp's.
-      try {
-        await ensureQemu();
-        kit = await guestKit();
-      } catch (error) {
-        unavailable = `qemu or the guest kernel could not be installed: ${String(error).split('\n').slice(0, 3).join(' ')}`;
-        console.log(`# guest VM test skipped: ${unavailable}`);
-        return;
-      }
+      ({ kit, unavailable } = await guestKitOrWhyNot('guest VM test'));
+      if (kit === undefined) return;
       aio = await AllInOne.start('vm');
     },
     { timeout: 900_000 },

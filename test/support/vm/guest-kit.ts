@@ -162,3 +162,18 @@ export async function guestKit(): Promise<GuestKit> {
     busybox: join(busyboxDir, 'files', 'bin', 'busybox'),
   };
 }
+
+/**
+ * qemu and the guest kit, or why they could not be had (no package source reachable: the machine lost its
+ * DNS), said once on stdout so the VM test can skip rather than fail on something that is not qdhcp's.
+ */
+export async function guestKitOrWhyNot(test: string): Promise<{ kit?: GuestKit; unavailable?: string }> {
+  try {
+    await ensureQemu();
+    return { kit: await guestKit() };
+  } catch (error) {
+    const unavailable = `qemu or the guest kernel could not be installed: ${String(error).split('\n').slice(0, 3).join(' ')}`;
+    console.log(`# ${test} skipped: ${unavailable}`);
+    return { unavailable };
+  }
+}
