@@ -131,3 +131,49 @@ forEachBackend('security group events carry their changes', (client) => {
     ]);
   });
 });
+
+forEachBackend('deleting a group that other groups name as remote', (client) => {
+  test('moves the naming groups to a new revision and carries their rules removed', async () => {
+    const events: SecurityGroupEventV1[] = [];
+    client.plane().bus.subscribe(
+      (event: BusEvent) => {
+        if (event.schema === 'qdhcp.security-group-event') events.push(event);
+      },
+      { host: 'test-host' },
+    );
+    const network = await makeNetwork(client);
+    await makeSubnet(client, network, '10.18.0.0/24');
+    const group = async (name: string) =>
+      String(
+        resource(
+          await client.request('POST', '/v2.0/security-groups', { security_group: { name } }),
+          'security_group',
+        )['id'],
+      );
+    const web = await group('web');
+    const db = await group('db');
+    const dbPort = await makePort(client, network, { security_groups: [db] });
+    const created = await client.request('POST', '/v2.0/security-group-rules', {
+      security_group_rule: {
+        security_group_id: db,
+        direction: 'ingress',
+        protocol: 'tcp',
+        remote_group_id: web,
+      },
+    });
+    const ruleId = String(resource(created, 'security_group_rule')['id']);
+    const before = (await info(client, [dbPort.id])).securityGroups[0]?.revision_number ?? -1;
+
+    assert.equal((await client.request('DELETE', `/v2.0/security-groups/${web}`)).status, 204);
+    assert.deepEqual(events.at(-1)?.changes?.rules, [
+      { securityGroupId: db, baseRevision: before, revision: before + 1, removed: [ruleId], added: [] },
+    ]);
+    const after = await info(client, [dbPort.id]);
+    assert.equal(after.securityGroups[0]?.revision_number, before + 1, 'info answers the new revision');
+    assert.equal(
+      (await client.request('GET', `/v2.0/security-group-rules/${ruleId}`)).status,
+      404,
+      'the rule went with the group',
+    );
+  });
+});

@@ -23,6 +23,7 @@ import {
   insertGroup,
   type SecurityGroupQuotas,
   securityGroupNotFound,
+  touchGroup,
 } from './security-group-defaults.js';
 import { type SecurityGroupView, securityGroupView } from './security-group-views.js';
 import { runMutation, type UnitOfWorkDeps } from './unit-of-work.js';
@@ -154,8 +155,23 @@ export function createSecurityGroupService(deps: SecurityGroupServiceDeps) {
         const defaults = await securityGroupsRepository.defaultsAmong(scope.tx, [id]);
         if (defaults.has(id) && !context.isAdmin)
           throw new QdhcpError('SECURITY_GROUP_CANNOT_REMOVE_DEFAULT');
+        // Rules of other groups naming it as their remote go with it (the schema's cascade, as Neutron's):
+        // those groups change too, so their revisions move and agents holding them get the removal.
+        const naming = await securityGroupRulesRepository.list(scope.tx, {
+          equals: { remote_group_id: [id] },
+        });
+        const removedByGroup = new Map<string, string[]>();
+        for (const rule of naming) {
+          if (rule.securityGroupId === id) continue;
+          removedByGroup.set(rule.securityGroupId, [
+            ...(removedByGroup.get(rule.securityGroupId) ?? []),
+            rule.id,
+          ]);
+        }
+        const now = formatTimestamp(clock());
+        for (const [groupId, removed] of removedByGroup)
+          await touchGroup(scope, groupId, now, { added: [], removed });
         await securityGroupsRepository.delete(scope.tx, id);
-        // Rules of other groups naming it as their remote went with it.
         scope.securityGroupsChanged([id]);
       });
     },
