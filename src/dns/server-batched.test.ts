@@ -205,6 +205,8 @@ describe('dns server on the batched UDP path', () => {
       seen <= 5001 && seen + kernelDropped >= 5001, // kernel drops include replies the busy sender never read
       `${seen} + ${kernelDropped} of 5001`,
     );
-    assert.ok(malformed > 300, `${malformed} malformed`);
+    // How many reach the socket depends on the machine's load (the kernel drops the rest); of those, about
+    // half of the mutated queries no longer parse (621 of 1,103 on a quiet machine).
+    assert.ok(malformed > 0 && malformed >= (seen - 1) / 4, `${malformed} malformed of ${seen}`);
   });
 });
