@@ -184,7 +184,8 @@ export async function createProbe(
     createdAt: new Date().toISOString(),
   };
   await writeFile(join(dir, 'meta.json'), `${JSON.stringify(draft, null, 2)}\n`);
-  await runCommand('ip', ['netns', 'add', draft.namespace]);
+  // Generous, as src/linux/network-plumbing.ts `ensureNamespace`: it takes seconds on a busy machine.
+  await runCommand('ip', ['netns', 'add', draft.namespace], { timeoutMs: 30_000 });
   await createVethTap(
     settings.hostNamespace,
     draft.hostDevice,

@@ -65,7 +65,9 @@ export class Sandbox {
       await prepareNetnsResolvConf(namespace.name),
       `# test namespace ${namespace.name}: what a client writes here stays here\n`,
     );
-    await runCommand('ip', ['netns', 'add', namespace.name]);
+    // As src/linux/network-plumbing.ts `ensureNamespace`: `ip netns add` waits on the kernel's namespace
+    // locks and takes > 10 s while another process tears down hundreds of namespaces (CI beside benches).
+    await runCommand('ip', ['netns', 'add', namespace.name], { timeoutMs: 30_000 });
     this.namespaces.push(namespace);
     await namespace.ip(['link', 'set', 'lo', 'up']);
     return namespace;
