@@ -3,7 +3,9 @@
  * dist/bench/metadata/load-client.js URL COUNT [CONCURRENCY [WARMUP]]`). It first sends WARMUP (3) requests one at a time
  * (its own start-up and JIT stay out of the figures), prints `ready`, waits for a line on stdin, then sends
  * COUNT requests, CONCURRENCY at a time (default: all at once), each on its own connection, and prints one
- * JSON line: `{"statuses": {"200": N}, "failed": 0, "latenciesMs": [...]}` (request start → body read).
+ * JSON line: `{"statuses": {"200": N}, "failed": 0, "latenciesMs": [...], "cpuMs": C}` (request start → body
+ * read; C: this client's own CPU from "go" to its last answer, user + system, so a bench can say how much of
+ * the shared cores its clients took).
  */
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
   const lines = createInterface({ input: process.stdin });
   await new Promise<void>((resolve) => lines.once('line', () => resolve()));
   lines.close();
+  const cpuAtGo = process.cpuUsage();
   const outcomes: Outcome[] = [];
   let next = 0;
   const worker = async () => {
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  const cpu = process.cpuUsage(cpuAtGo);
   const statuses: Record<string, number> = {};
   for (const { status } of outcomes) statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
   process.stdout.write(
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
       statuses,
       failed: outcomes.filter((o) => o.status === 'error').length,
       latenciesMs: outcomes.map((o) => Math.round(o.ms * 100) / 100),
+      cpuMs: (cpu.user + cpu.system) / 1000,
     })}\n`,
   );
 }
