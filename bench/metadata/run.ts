@@ -5,7 +5,8 @@
  *   - bursts: R rounds of B requests all at once, spread over the P probes (each request its own TCP
  *     connection), p50/p99/max per round and over all rounds.
  * Prints a markdown table. Options: --driver builtin|dnsmasq, --probes P (8), --burst B (200),
- * --rounds R (5), --path PATH (/latest/meta-data/instance-id).
+ * --rounds R (5), --path PATH (/latest/meta-data/instance-id), --client http|raw (http: node:http's client;
+ * raw: a bare net.Socket writing the same GET, load-client.ts, which costs the shared cores less).
  *
  * CPU per request is given three ways, all from the same run: the all-in-one process from the first burst's
  * warm-up to the last answer (the figure of earlier runs: warm-ups, client start-ups and the background work
@@ -33,6 +34,8 @@ const burst = Number(option('burst', '200'));
 const rounds = Number(option('rounds', '5'));
 const path = option('path', '/latest/meta-data/instance-id');
 const url = `http://169.254.169.254${path}`;
+const client = option('client', 'http');
+if (client === 'raw') process.env['QDHCP_LOAD_CLIENT'] = 'raw'; // the load clients inherit it
 
 function row(label: string, result: BurstResult): string {
   const answered = Object.entries(result.statuses)
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
       },
     });
     const lines = [
-      `Metadata proxy, ${driver} driver, ${probes} probes, GET ${path} (load ${loadavg()[0]?.toFixed(2)} at start)`,
+      `Metadata proxy, ${driver} driver, ${probes} probes, GET ${path}, ${client} clients (load ${loadavg()[0]?.toFixed(2)} at start)`,
       '',
       '| run | requests | answers | p50 ms | p99 ms | max ms | wall ms |',
       '|---|---|---|---|---|---|---|',
