@@ -15,6 +15,8 @@ export interface LookupAnswer {
 export interface InstanceLookup {
   /** `fresh` bypasses the cache (after Nova answered 404, spec §6.3 step 7). */
   find(networkId: string, ipAddress: string, options?: { readonly fresh?: boolean }): Promise<LookupAnswer>;
+  /** What {@link find} would answer from its cache at once (settled and fresh), else undefined. */
+  settled?(networkId: string, ipAddress: string): GetInstanceResult | undefined;
 }
 
 export interface InstanceLookupOptions {
@@ -73,6 +75,10 @@ export function createInstanceLookup(rpc: AgentRpc, options: InstanceLookupOptio
   };
 
   return {
+    settled(networkId, ipAddress) {
+      const entry = entries.get(`${networkId} ${ipAddress}`);
+      return entry !== undefined && now() - entry.at < ttlMs ? entry.revision?.result : undefined;
+    },
     async find(networkId, ipAddress, findOptions = {}) {
       const key = `${networkId} ${ipAddress}`;
       const at = now();
