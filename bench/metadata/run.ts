@@ -37,6 +37,20 @@ const url = `http://169.254.169.254${path}`;
 const client = option('client', 'http');
 if (client === 'raw') process.env['QDHCP_LOAD_CLIENT'] = 'raw'; // the load clients inherit it
 
+/** The agent's bus requests to the server so far (all-in-one's /metrics): count and their summed wall time. */
+async function busRequests(apiUrl: string): Promise<{ count: number; seconds: number }> {
+  const text = await (await fetch(`${apiUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const value = (name: string) =>
+    Number(
+      text
+        .split('\n')
+        .find((line) => line.startsWith(`${name}{`))
+        ?.split(' ')
+        .at(-1) ?? Number.NaN,
+    );
+  return { count: value('qdhcp_bus_request_seconds_count'), seconds: value('qdhcp_bus_request_seconds_sum') };
+}
+
 function row(label: string, result: BurstResult): string {
   const answered = Object.entries(result.statuses)
     .map(([status, n]) => `${n}×${status}`)
@@ -86,6 +100,7 @@ async function main(): Promise<void> {
     await sleep(idleSeconds * 1000);
     const idle = cpuSince(idleBefore, readCpu(aio.pid));
     const all: BurstResult[] = [];
+    const busBefore = await busRequests(aio.apiUrl);
     const spanBefore = readCpu(aio.pid);
     let inWindows: CpuReading = NO_CPU;
     let windowStart: CpuReading = NO_CPU;
@@ -104,6 +119,7 @@ async function main(): Promise<void> {
       lines.push(row(`burst ${round}: ${perProbe * probes} at once`, result));
     }
     const span = cpuSince(spanBefore, readCpu(aio.pid));
+    const busAfter = await busRequests(aio.apiUrl);
     const merged: BurstResult = {
       statuses: Object.fromEntries(
         [...new Set(all.flatMap((r) => Object.keys(r.statuses)))].map((status) => [
@@ -126,6 +142,7 @@ async function main(): Promise<void> {
       // System time is mostly the kernel's TCP and veth/bridge work for each connection, in the agent's
       // context (a send also runs the receiving side's softirq work on the same CPU).
       `all-in-one CPU per request, first warm-up → last answer (warm-ups, client start-ups, background included; the figure of earlier runs): ${ms((span.user + span.system) / served)} ms (user ${ms(span.user / served)}, system ${ms(span.system / served)})`,
+      `  of which the server answering the agent's bus requests (metadata.get_instance once per source and second, reports): ${busAfter.count - busBefore.count} requests, ${Math.round((busAfter.seconds - busBefore.seconds) * 1000)} ms of their wall time in all`,
       `all-in-one CPU per request inside the bursts' go → last-answer windows (${Math.round(merged.wallMs)} ms in all): ${ms((inWindows.mainNs + inWindows.otherNs) / 1e6 / requests)} ms (main thread ${ms(inWindows.mainNs / 1e6 / requests)}, other threads ${ms(inWindows.otherNs / 1e6 / requests)}; user ${ms(inWindows.user / requests)}, system ${ms(inWindows.system / requests)} from 10 ms ticks)`,
       `all-in-one background while idle (before the bursts, ${idleSeconds} s): ${idleMsPerS.toFixed(1)} ms of CPU per s, i.e. ~${ms((idleMsPerS * merged.wallMs) / 1000 / requests)} ms per request of the windows`,
       `sequential run (one request at a time, one client): all-in-one ${ms((sequentialCpu.mainNs + sequentialCpu.otherNs) / 1e6 / sequential.latenciesMs.length)} ms per request (main thread ${ms(sequentialCpu.mainNs / 1e6 / sequential.latenciesMs.length)}), the client ${ms(sequential.clientCpuMs / sequential.latenciesMs.length)} ms`,
