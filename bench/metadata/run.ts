@@ -19,6 +19,7 @@
 
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runCommand } from '../../src/linux/run-command.js';
 import { AllInOne, type ProbeInstance } from '../../test/support/agent/all-in-one.js';
 import { addCpu, type CpuReading, cpuSince, NO_CPU, readCpu } from './cpu.js';
 import { type BurstResult, metadataBurst, percentile, WARMUP_REQUESTS } from './load.js';
@@ -49,6 +50,20 @@ async function busRequests(apiUrl: string): Promise<{ count: number; seconds: nu
         .at(-1) ?? Number.NaN,
     );
   return { count: value('qdhcp_bus_request_seconds_count'), seconds: value('qdhcp_bus_request_seconds_sum') };
+}
+
+/** TCP listen-queue counters of a namespace (`/proc/net/netstat` read inside it): did a burst overflow? */
+async function listenCounters(namespace: string | undefined): Promise<Record<string, number>> {
+  if (namespace === undefined) return {};
+  const { stdout } = await runCommand('ip', ['netns', 'exec', namespace, 'cat', '/proc/net/netstat']);
+  const [names, values] = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('TcpExt:'))
+    .map((line) => line.split(' '));
+  const wanted = ['ListenOverflows', 'ListenDrops', 'TCPReqQFullDrop', 'SyncookiesSent'];
+  return Object.fromEntries(
+    wanted.map((name) => [name, Number(values?.[names?.indexOf(name) ?? -1] ?? Number.NaN)]),
+  );
 }
 
 function row(label: string, result: BurstResult): string {
@@ -100,6 +115,8 @@ async function main(): Promise<void> {
     await sleep(idleSeconds * 1000);
     const idle = cpuSince(idleBefore, readCpu(aio.pid));
     const all: BurstResult[] = [];
+    const [dhcpNamespace] = await aio.dhcpNamespaces();
+    const listenBefore = await listenCounters(dhcpNamespace);
     const busBefore = await busRequests(aio.apiUrl);
     const spanBefore = readCpu(aio.pid);
     let inWindows: CpuReading = NO_CPU;
@@ -120,6 +137,7 @@ async function main(): Promise<void> {
     }
     const span = cpuSince(spanBefore, readCpu(aio.pid));
     const busAfter = await busRequests(aio.apiUrl);
+    const listenAfter = await listenCounters(dhcpNamespace);
     const merged: BurstResult = {
       statuses: Object.fromEntries(
         [...new Set(all.flatMap((r) => Object.keys(r.statuses)))].map((status) => [
@@ -147,6 +165,11 @@ async function main(): Promise<void> {
       `all-in-one background while idle (before the bursts, ${idleSeconds} s): ${idleMsPerS.toFixed(1)} ms of CPU per s, i.e. ~${ms((idleMsPerS * merged.wallMs) / 1000 / requests)} ms per request of the windows`,
       `sequential run (one request at a time, one client): all-in-one ${ms((sequentialCpu.mainNs + sequentialCpu.otherNs) / 1e6 / sequential.latenciesMs.length)} ms per request (main thread ${ms(sequentialCpu.mainNs / 1e6 / sequential.latenciesMs.length)}), the client ${ms(sequential.clientCpuMs / sequential.latenciesMs.length)} ms`,
       `load clients' own CPU in the windows: ${ms(merged.clientCpuMs / requests)} ms per request (${probes} node processes on the same cores)`,
+    );
+    lines.push(
+      `listen queue of the DHCP namespace over the bursts (backlog 511): ${Object.entries(listenAfter)
+        .map(([name, value]) => `${name} +${value - (listenBefore[name] ?? 0)}`)
+        .join(', ')}`,
     );
     lines.push('', `load ${loadavg()[0]?.toFixed(2)} at end`);
     process.stdout.write(`${lines.join('\n')}\n`);
