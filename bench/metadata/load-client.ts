@@ -3,9 +3,12 @@
  * dist/bench/metadata/load-client.js URL COUNT [CONCURRENCY [WARMUP]]`). It first sends WARMUP (3) requests one at a time
  * (its own start-up and JIT stay out of the figures), prints `ready`, waits for a line on stdin, then sends
  * COUNT requests, CONCURRENCY at a time (default: all at once), each on its own connection, and prints one
- * JSON line: `{"statuses": {"200": N}, "failed": 0, "latenciesMs": [...]}` (request start → body read).
+ * JSON line: `{"statuses": {"200": N}, "failed": 0, "latenciesMs": [...], "cpuMs": C}` (request start → body
+ * read; C: this client's own CPU from "go" to its last answer, user + system, so a bench can say how much of
+ * the shared cores its clients took).
  */
 import { request } from 'node:http';
+import net from 'node:net';
 import { createInterface } from 'node:readline';
 
 interface Outcome {
@@ -27,6 +30,33 @@ function once(url: string, timeoutMs: number): Promise<Outcome> {
   });
 }
 
+/**
+ * The same GET on a bare `net.Socket` (QDHCP_LOAD_CLIENT=raw): request bytes written at connect, the answer
+ * read to the server's close, the status taken from its first line. What node:http's client costs per
+ * request (agent, parser, request and response objects) is CPU the load clients take from the cores the
+ * server shares with them; this client takes less, so a burst's latencies say more about the server.
+ */
+function onceRaw(url: string, timeoutMs: number): Promise<Outcome> {
+  const start = performance.now();
+  const { hostname, port, pathname, search } = new URL(url);
+  const head = `GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`;
+  return new Promise((resolve) => {
+    let first: Buffer | undefined;
+    const socket = net.connect({ host: hostname, port: Number(port || 80) }, () => socket.write(head));
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error('timeout')));
+    socket.on('data', (chunk: Buffer) => {
+      first ??= chunk;
+    });
+    socket.on('error', () => resolve({ status: 'error', ms: performance.now() - start }));
+    socket.on('end', () => {
+      const status = Number(first?.toString('latin1', 9, 12));
+      resolve({ status: Number.isInteger(status) ? status : 'error', ms: performance.now() - start });
+    });
+  });
+}
+
+const get = process.env['QDHCP_LOAD_CLIENT'] === 'raw' ? onceRaw : once;
+
 async function main(): Promise<void> {
   const [url, countText, concurrencyText, warmupText] = process.argv.slice(2);
   const count = Number(countText ?? '1');
@@ -43,20 +73,22 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  for (let i = 0; i < Number(warmupText ?? 3); i++) await once(url, 30_000);
+  for (let i = 0; i < Number(warmupText ?? 3); i++) await get(url, 30_000);
   process.stdout.write('ready\n');
   const lines = createInterface({ input: process.stdin });
   await new Promise<void>((resolve) => lines.once('line', () => resolve()));
   lines.close();
+  const cpuAtGo = process.cpuUsage();
   const outcomes: Outcome[] = [];
   let next = 0;
   const worker = async () => {
     while (next < count) {
       next++;
-      outcomes.push(await once(url, 30_000));
+      outcomes.push(await get(url, 30_000));
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  const cpu = process.cpuUsage(cpuAtGo);
   const statuses: Record<string, number> = {};
   for (const { status } of outcomes) statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
   process.stdout.write(
@@ -64,6 +96,7 @@ async function main(): Promise<void> {
       statuses,
       failed: outcomes.filter((o) => o.status === 'error').length,
       latenciesMs: outcomes.map((o) => Math.round(o.ms * 100) / 100),
+      cpuMs: (cpu.user + cpu.system) / 1000,
     })}\n`,
   );
 }

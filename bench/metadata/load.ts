@@ -14,12 +14,15 @@ export interface BurstResult {
   readonly latenciesMs: readonly number[];
   /** "go" → last answer (ms). */
   readonly wallMs: number;
+  /** CPU the load clients used from their "go" to their last answer, all together (ms). */
+  readonly clientCpuMs: number;
 }
 
 interface ClientOutput {
   readonly statuses: Record<string, number>;
   readonly failed: number;
   readonly latenciesMs: number[];
+  readonly cpuMs: number;
 }
 
 /** One load client in a namespace: resolves `ready` after its warm-up, `done` with its JSON line. */
@@ -66,24 +69,30 @@ export async function metadataBurst(
   url: string,
   perProbe: number,
   concurrency = perProbe,
+  /** Called right before "go" and once every client has answered (a bench reads CPU counters there). */
+  window: { readonly go?: () => void; readonly done?: () => void } = {},
 ): Promise<BurstResult> {
   const clients = namespaces.map((namespace) =>
     startClient(namespace, [url, String(perProbe), String(concurrency), String(WARMUP_REQUESTS)]),
   );
   await Promise.all(clients.map((client) => client.ready));
+  window.go?.();
   const start = performance.now();
   for (const client of clients) client.child.stdin?.end('go\n');
   const outputs = await Promise.all(clients.map((client) => client.done));
   const wallMs = performance.now() - start;
+  window.done?.();
   const statuses: Record<string, number> = {};
   let failed = 0;
+  let clientCpuMs = 0;
   const latencies: number[] = [];
   for (const output of outputs) {
+    clientCpuMs += output.cpuMs;
     for (const [status, n] of Object.entries(output.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
     failed += output.failed;
     latencies.push(...output.latenciesMs);
   }
-  return { statuses, failed, latenciesMs: latencies.sort((a, b) => a - b), wallMs };
+  return { statuses, failed, latenciesMs: latencies.sort((a, b) => a - b), wallMs, clientCpuMs };
 }
 
 /** The q-th percentile (0–100) of sorted values, nearest rank. */

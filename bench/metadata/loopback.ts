@@ -97,7 +97,8 @@ const LABELS: Record<ServerName, string> = {
 
 async function main(): Promise<void> {
   const result = sampleResult();
-  const lookup: InstanceLookup = { find: async () => ({ result, cached: true }) };
+  // As the agent's lookup with the instance cached: `settled` lets the fast path answer at once.
+  const lookup: InstanceLookup = { find: async () => ({ result, cached: true }), settled: () => result };
   const stops: (() => unknown)[] = [];
   /** The proxy on a loopback port: its listener the addon's or a net.Server, with or without the fast path. */
   const startProxy = async (fastPath: boolean, raw: boolean) => {

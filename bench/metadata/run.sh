@@ -3,7 +3,7 @@
 # http://169.254.169.254 over their DHCP route — one request at a time, then bursts of 200 at once from
 # 8 probes (each its own connection); prints p50/p99/max as a markdown table.
 #
-#   bench/metadata/run.sh [--driver builtin|dnsmasq] [--probes 8] [--burst 200] [--rounds 5] [--path P]
+#   bench/metadata/run.sh [--driver builtin|dnsmasq] [--probes 8] [--burst 200] [--rounds 5] [--path P] [--client http|raw]
 #
 # Needs root and a build. Everything lives in namespaces under a unique prefix, removed on exit.
 set -uo pipefail

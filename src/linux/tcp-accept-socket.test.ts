@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { AcceptEvent } from './tcp-accept-socket.js';
@@ -132,5 +133,57 @@ describe('RawTcpListener (native/netns/src/tcp-accept.c)', () => {
     socket.end('bye');
     assert.equal((await answer).toString(), 'bye');
     server.listener.close();
+  });
+
+  test('an answer and its FIN leave as one segment (MSG_MORE, then close)', () => {
+    // TCP segments per connection in a namespace of its own, loopback only, so nothing else counts: SYN,
+    // SYN-ACK, ACK, request, answer+FIN, the client's ACK+FIN, the last ACK (and one spare) — 10 when the
+    // FIN followed the answer in a segment of its own (each also acknowledged apart). Counted in a child
+    // run with `ip netns exec`, where /proc/net/snmp is that namespace's.
+    const namespace = `tas${process.pid}`;
+    const listenerModule = new URL('./testing/raw-loopback.js', import.meta.url).href;
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import net from 'node:net';
+      const { rawLoopbackListener } = await import(${JSON.stringify(listenerModule)});
+      const segments = () => {
+        const [names, values] = readFileSync('/proc/net/snmp', 'utf8').split('\\n').filter((l) => l.startsWith('Tcp:')).map((l) => l.split(' '));
+        return Number(values[names.indexOf('OutSegs')]);
+      };
+      const { listener, port } = rawLoopbackListener();
+      listener.start((count, batch) => {
+        for (let i = 0; i < count; i++)
+          if (batch.kinds[i] === 2 || batch.kinds[i] === 3) listener.reply(batch.fds[i], Buffer.from('HTTP/1.1 200 OK\\r\\n\\r\\nok'));
+      });
+      const one = () => new Promise((resolve, reject) => {
+        const socket = net.connect({ host: '127.0.0.1', port }, () => socket.write('GET / HTTP/1.1\\r\\n\\r\\n'));
+        socket.resume();
+        socket.on('close', resolve);
+        socket.on('error', reject);
+      });
+      await one();
+      const before = segments();
+      for (let i = 0; i < 20; i++) await one();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      process.stdout.write(String((segments() - before) / 20));
+      listener.close();
+    `;
+    execFileSync('ip', ['netns', 'add', namespace]);
+    try {
+      execFileSync('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
+      const perConnection = Number(
+        execFileSync(
+          'ip',
+          ['netns', 'exec', namespace, process.execPath, '--input-type=module', '-e', script],
+          { encoding: 'utf8', timeout: 30_000 },
+        ),
+      );
+      assert.ok(
+        perConnection <= 8.5,
+        `${perConnection} TCP segments per connection (10 with a separate FIN)`,
+      );
+    } finally {
+      execFileSync('ip', ['netns', 'del', namespace]);
+    }
   });
 });

@@ -300,7 +300,7 @@ static napi_value tcp_accept_reply(napi_env env, napi_callback_info info) {
   size_t written = 0;
   bool done = false;
   while (!done) {
-    ssize_t sent = send(fd, (uint8_t *)data + written, size - written, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t sent = send(fd, (uint8_t *)data + written, size - written, REPLY_FLAGS);
     if (sent > 0) written += (size_t)sent;
     else if (sent < 0 && errno == EINTR) continue;
     else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;

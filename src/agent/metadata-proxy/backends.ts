@@ -39,6 +39,12 @@ export interface MetadataBackend {
   /** Methods served; others get 405. */
   readonly methods: ReadonlySet<string>;
   answer(request: ProxiedRequest): Promise<ProxyAnswer>;
+  /**
+   * The answer when it is at hand without waiting (the builtin backend with a settled, fresh
+   * identification), else undefined and the caller uses {@link answer}: the fast path then answers in the
+   * same turn of the event loop, without the promises and microtasks of the async path (fast-path.ts).
+   */
+  answerAtOnce?(request: ProxiedRequest): ProxyAnswer | undefined;
 }
 
 type InstanceContext = NonNullable<GetInstanceResult['context']>;
@@ -93,20 +99,27 @@ export function createBuiltinBackend(
   ipv6Modes?: Ipv6ModeSource,
 ): MetadataBackend {
   const rendered = new RenderedAnswers();
+  const answerFor = (result: GetInstanceResult, request: ProxiedRequest): ProxyAnswer => {
+    const { context } = result;
+    if (context === null) return NOT_FOUND;
+    // The answer depends on the request address too (local-ipv4), which is part of the lookup's key.
+    return rendered.answer(result, request.path, () =>
+      metadataAnswer(metadataContextOf(context, request.remoteAddress, randomBytes, ipv6Modes), request.path),
+    );
+  };
   return {
     name: 'builtin',
     methods: new Set(['GET', 'HEAD']),
     async answer(request) {
       const { result } = await findAmong(lookup, request.networkIds, request.remoteAddress);
-      const { context } = result;
-      if (context === null) return NOT_FOUND;
-      // The answer depends on the request address too (local-ipv4), which is part of the lookup's key.
-      return rendered.answer(result, request.path, () =>
-        metadataAnswer(
-          metadataContextOf(context, request.remoteAddress, randomBytes, ipv6Modes),
-          request.path,
-        ),
-      );
+      return answerFor(result, request);
+    },
+    answerAtOnce(request) {
+      // One network (a DHCP namespace's scope); a router's several go through findAmong.
+      const [networkId, ...others] = request.networkIds;
+      if (networkId === undefined || others.length > 0 || lookup.settled === undefined) return undefined;
+      const result = lookup.settled(networkId, request.remoteAddress);
+      return result === undefined ? undefined : answerFor(result, request);
     },
   };
 }

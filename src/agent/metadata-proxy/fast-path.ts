@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import type { Logger } from '../../common/logger.js';
 import { AnswerBytes } from './answer-bytes.js';
-import type { MetadataBackend, ProxyAnswer } from './backends.js';
+import type { MetadataBackend, ProxiedRequest, ProxyAnswer } from './backends.js';
 import { type Channel, INTERNAL_ERROR, type ProxyConnection, unmapped } from './proxy-channel.js';
 import { parseSimpleRequestHead, type SimpleRequestHead } from './simple-request-head.js';
 
@@ -55,7 +55,7 @@ export class FastPath {
         this.deps.handOff(socket, chunk);
         return;
       }
-      void this.answerSimple(channel, socket, head);
+      this.answerSimple(channel, socket, head);
     };
     // An error before the answer (a reset) closes the socket; 'close' releases its slot (accept).
     socket.on('error', () => undefined);
@@ -63,13 +63,13 @@ export class FastPath {
     socket.setTimeout(this.deps.firstBytesTimeoutMs, onTimeout);
   }
 
-  private answerSimple(channel: Channel, socket: net.Socket, head: SimpleRequestHead): Promise<void> {
+  private answerSimple(channel: Channel, socket: net.Socket, head: SimpleRequestHead): void {
     const remoteAddress = socket.remoteAddress;
     if (remoteAddress === undefined) {
       socket.destroy(); // already gone: nobody to answer
-      return Promise.resolve();
+      return;
     }
-    return this.answer(channel, socket, unmapped(remoteAddress), head, (bytes) => {
+    this.answer(channel, socket, unmapped(remoteAddress), head, (bytes) => {
       if (socket.destroyed) return;
       socket.end(bytes);
       socket.destroySoon();
@@ -79,41 +79,85 @@ export class FastPath {
   /**
    * Answers `head` of `connection` (a slot of `channel`, from `source`) through `send`, which writes the
    * whole response and closes: a `net.Socket`'s end here, the addon's reply for a raw connection
-   * (raw-connections.ts).
+   * (raw-connections.ts). When the source has its turn at once and the backend has the answer at hand
+   * (`answerAtOnce`: a cached identification, the common case in a burst), `send` runs before this returns,
+   * with no promise or microtask per request; otherwise the answer is awaited.
    */
-  async answer(
+  answer(
     channel: Channel,
     connection: ProxyConnection,
     source: string,
     head: SimpleRequestHead,
     send: (bytes: Buffer) => void,
-  ): Promise<void> {
+  ): void {
     channel.slots.requestStarted(connection);
+    const turn = channel.slots.acquireRequest(source);
+    if (turn === undefined && this.deps.backend.answerAtOnce !== undefined) {
+      let answer: ProxyAnswer | undefined;
+      try {
+        answer = this.deps.backend.answerAtOnce(this.request(channel, source, head));
+      } catch (error) {
+        answer = this.failed(channel, error);
+      }
+      if (answer !== undefined) {
+        channel.slots.releaseRequest(source);
+        this.finish(channel, connection, head, answer, send);
+        return;
+      }
+    }
+    void this.answerLater(channel, connection, source, head, turn, send);
+  }
+
+  private async answerLater(
+    channel: Channel,
+    connection: ProxyConnection,
+    source: string,
+    head: SimpleRequestHead,
+    turn: Promise<void> | undefined,
+    send: (bytes: Buffer) => void,
+  ): Promise<void> {
     let answer: ProxyAnswer;
     try {
-      const turn = channel.slots.acquireRequest(source);
-      if (turn !== undefined) await turn;
       try {
-        answer = await this.deps.backend.answer({
-          // The scope when the request is served, as on the node:http path.
-          networkIds: channel.scope.networkIds,
-          routerId: channel.scope.routerId,
-          remoteAddress: source,
-          method: head.method,
-          path: head.target,
-          body: undefined,
-          contentType: undefined,
-        });
+        if (turn !== undefined) await turn;
+        // The scope when the request is served, as on the node:http path.
+        answer = await this.deps.backend.answer(this.request(channel, source, head));
       } finally {
         channel.slots.releaseRequest(source);
       }
     } catch (error) {
-      this.deps.logger.warn(
-        { event: 'metadata.failed', key: channel.key, err: error },
-        'metadata request failed',
-      );
-      answer = INTERNAL_ERROR;
+      answer = this.failed(channel, error);
     }
+    this.finish(channel, connection, head, answer, send);
+  }
+
+  private request(channel: Channel, source: string, head: SimpleRequestHead): ProxiedRequest {
+    return {
+      networkIds: channel.scope.networkIds,
+      routerId: channel.scope.routerId,
+      remoteAddress: source,
+      method: head.method,
+      path: head.target,
+      body: undefined,
+      contentType: undefined,
+    };
+  }
+
+  private failed(channel: Channel, error: unknown): ProxyAnswer {
+    this.deps.logger.warn(
+      { event: 'metadata.failed', key: channel.key, err: error },
+      'metadata request failed',
+    );
+    return INTERNAL_ERROR;
+  }
+
+  private finish(
+    channel: Channel,
+    connection: ProxyConnection,
+    head: SimpleRequestHead,
+    answer: ProxyAnswer,
+    send: (bytes: Buffer) => void,
+  ): void {
     this.deps.count(channel.key, String(answer.status));
     channel.slots.requestFinished(connection);
     send(this.answerBytes.bytes(answer, head.method === 'HEAD'));

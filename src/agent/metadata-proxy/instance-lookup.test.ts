@@ -56,3 +56,33 @@ test('the cache keeps at most maxEntries; ttl 0 caches nothing', async () => {
   assert.equal((await uncached.find('n', '10.0.0.4')).cached, false);
   assert.equal(calls.length, 6);
 });
+
+test('an unchanged answer after the TTL is the same object (rendered answers stay cached), up to revisionMs', async () => {
+  let now = 0;
+  let hostname = 'a';
+  const rpc: AgentRpc = {
+    call: (async () => ({
+      identity: { instanceId: 'i', projectId: 'p' },
+      context: { hostname },
+    })) as unknown as AgentRpc['call'],
+  };
+  const lookup = createInstanceLookup(rpc, { host: 'h', ttlMs: 1000, revisionMs: 15_000, now: () => now });
+  const first = (await lookup.find('n', '10.0.0.5')).result;
+  now = 1000;
+  const second = await lookup.find('n', '10.0.0.5');
+  assert.equal(second.cached, false, 'the server was asked again');
+  assert.equal(second.result, first, 'the same answer: the same object');
+  now = 2000;
+  hostname = 'b';
+  const changed = (await lookup.find('n', '10.0.0.5')).result;
+  assert.notEqual(changed, first, 'a changed answer is a new object at once');
+  assert.deepEqual(changed.context, { hostname: 'b' });
+  now = 16_500;
+  assert.equal(
+    (await lookup.find('n', '10.0.0.5')).result,
+    changed,
+    'still within revisionMs of its first use',
+  );
+  now = 17_600; // the TTL of the 16.5 s ask is over, and 15.6 s since the object's first use
+  assert.notEqual((await lookup.find('n', '10.0.0.5')).result, changed, 'a new object after revisionMs');
+});

@@ -15,6 +15,8 @@ export interface LookupAnswer {
 export interface InstanceLookup {
   /** `fresh` bypasses the cache (after Nova answered 404, spec §6.3 step 7). */
   find(networkId: string, ipAddress: string, options?: { readonly fresh?: boolean }): Promise<LookupAnswer>;
+  /** What {@link find} would answer from its cache at once (settled and fresh), else undefined. */
+  settled?(networkId: string, ipAddress: string): GetInstanceResult | undefined;
 }
 
 export interface InstanceLookupOptions {
@@ -23,20 +25,42 @@ export interface InstanceLookupOptions {
   readonly ttlMs?: number;
   /** Entries kept at most (default 10,000); expired ones are dropped first. */
   readonly maxEntries?: number;
+  /**
+   * How long one answer object may stand for an unchanged server answer (default 15 s, Nova's
+   * `metadata_cache_expiration`): see {@link createInstanceLookup}.
+   */
+  readonly revisionMs?: number;
   readonly now?: () => number;
 }
 
 interface Entry {
   readonly at: number;
   readonly answer: Promise<GetInstanceResult>;
+  /** The answer once settled: what the next call for this key compares its own with. */
+  revision?: Revision;
+}
+
+interface Revision {
+  readonly result: GetInstanceResult;
+  readonly text: string;
+  /** When this object first stood for the answer. */
+  readonly since: number;
 }
 
 /**
  * A lookup with a short cache: a crawler such as cloud-init makes dozens of requests in a row, and 200 at
  * once from one instance become one bus call. Failures are not cached (the next request asks again).
+ *
+ * After the TTL the server is asked again, and when its answer is the same as before (same JSON) the
+ * previous answer *object* is returned, for up to `revisionMs` from its first use: the rendered answers and
+ * their bytes are cached per answer object (rendered-answers.ts, answer-bytes.ts), so an instance that keeps
+ * asking (a boot's 10–20 paths over several seconds, cloud-init's crawl) is not re-rendered every second
+ * (docs/performance.md "Issue 17, item 2, round 3"). Any change in the server's answer is seen after the
+ * TTL as before; what lives longer is only `random_seed`, as from Nova, which caches 15 s.
  */
 export function createInstanceLookup(rpc: AgentRpc, options: InstanceLookupOptions): InstanceLookup {
   const ttlMs = options.ttlMs ?? 1000;
+  const revisionMs = options.revisionMs ?? 15_000;
   const maxEntries = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
@@ -51,6 +75,10 @@ export function createInstanceLookup(rpc: AgentRpc, options: InstanceLookupOptio
   };
 
   return {
+    settled(networkId, ipAddress) {
+      const entry = entries.get(`${networkId} ${ipAddress}`);
+      return entry !== undefined && now() - entry.at < ttlMs ? entry.revision?.result : undefined;
+    },
     async find(networkId, ipAddress, findOptions = {}) {
       const key = `${networkId} ${ipAddress}`;
       const at = now();
@@ -58,10 +86,22 @@ export function createInstanceLookup(rpc: AgentRpc, options: InstanceLookupOptio
       if (!findOptions.fresh && existing !== undefined && at - existing.at < ttlMs) {
         return { result: await existing.answer, cached: true };
       }
-      const answer = rpc.call('metadata.get_instance', { host: options.host, networkId, ipAddress });
+      const previous = existing?.revision;
+      const entry: Entry = {
+        at,
+        answer: rpc
+          .call('metadata.get_instance', { host: options.host, networkId, ipAddress })
+          .then((result) => {
+            const text = JSON.stringify(result);
+            const same = previous !== undefined && previous.text === text && at - previous.since < revisionMs;
+            entry.revision = same ? previous : { result, text, since: at };
+            return entry.revision.result;
+          }),
+      };
+      const { answer } = entry;
       if (ttlMs > 0) {
         if (entries.size >= maxEntries) prune(at);
-        entries.set(key, { at, answer });
+        entries.set(key, entry);
         answer.catch(() => {
           if (entries.get(key)?.answer === answer) entries.delete(key);
         });

@@ -1,5 +1,5 @@
 import { macOfEui64Address, parseIp } from '../../ipam/index.js';
-import type { MetadataBackend } from './backends.js';
+import type { MetadataBackend, ProxiedRequest } from './backends.js';
 import type { LocalInstances } from './local-instances.js';
 
 /**
@@ -32,14 +32,17 @@ export function withLinkLocalCallers(
   backend: MetadataBackend,
   instances: Pick<LocalInstances, 'addressOfMac'>,
 ): MetadataBackend {
+  const translated = (request: ProxiedRequest): ProxiedRequest => {
+    const mac = linkLocalMac(request.remoteAddress);
+    if (mac === undefined) return request;
+    const address = instances.addressOfMac(request.networkIds, mac);
+    return { ...request, remoteAddress: address ?? request.remoteAddress };
+  };
+  const atOnce = backend.answerAtOnce?.bind(backend);
   return {
     name: backend.name,
     methods: backend.methods,
-    answer(request) {
-      const mac = linkLocalMac(request.remoteAddress);
-      if (mac === undefined) return backend.answer(request);
-      const address = instances.addressOfMac(request.networkIds, mac);
-      return backend.answer({ ...request, remoteAddress: address ?? request.remoteAddress });
-    },
+    answer: (request) => backend.answer(translated(request)),
+    ...(atOnce && { answerAtOnce: (request: ProxiedRequest) => atOnce(translated(request)) }),
   };
 }

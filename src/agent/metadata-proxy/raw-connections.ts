@@ -126,7 +126,7 @@ export class RawConnections {
       return;
     }
     connection.waiting = false;
-    void fastPath.answer(connection.channel, connection, connection.source, head, (answer) =>
+    fastPath.answer(connection.channel, connection, connection.source, head, (answer) =>
       connection.send(answer),
     );
   }

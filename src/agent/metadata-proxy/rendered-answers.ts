@@ -4,10 +4,10 @@ import type { ProxyAnswer } from './backends.js';
  * Answers rendered once per instance revision (issue 17, "Metadata at boot-storm scale"): a booting guest
  * asks 10–20 paths, often several times, and every answer of one revision is the same bytes. The revision
  * is the lookup's answer object itself (instance-lookup.ts reuses one answer per (network, address) for
- * its TTL and replaces it after), so a cached answer lives exactly as long as the identification it was
- * rendered from — no staleness beyond the lookup's own 1 s. (OpenStack's `random_seed` therefore repeats
- * within a revision, as it does from Nova, which caches a whole instance's metadata for 15 s.) Bodies are
- * kept as bytes, so a hit is a lookup and a write.
+ * its TTL, and after it while the server answers the same, up to 15 s), so a cached answer lives exactly as
+ * long as the identification it was rendered from — no staleness beyond the lookup's own 1 s. (OpenStack's
+ * `random_seed` therefore repeats within a revision, as it does from Nova, which caches a whole instance's
+ * metadata for 15 s.) Bodies are kept as bytes, so a hit is a lookup and a write.
  */
 export class RenderedAnswers {
   private readonly byRevision = new WeakMap<object, Map<string, ProxyAnswer>>();

@@ -65,7 +65,20 @@ export class AllInOne {
   /** Stops the process (if running) and starts it again with `args`; namespaces and state stay. */
   async restart(args: readonly string[]): Promise<ManagedProcess> {
     await this.process?.stop();
-    const started = ManagedProcess.start(this.label, QDHCP, [
+    // QDHCP_BENCH_CPU_PROF=DIR: a V8 CPU profile of the run, written there when it stops (as
+    // bench/agent/agent-under-test.ts; --cpu-prof is not allowed in NODE_OPTIONS).
+    const profileDir = process.env['QDHCP_BENCH_CPU_PROF'];
+    const [command, ...prefix] =
+      profileDir === undefined
+        ? [QDHCP]
+        : [
+            process.execPath,
+            '--cpu-prof',
+            `--cpu-prof-dir=${profileDir}`,
+            join(ROOT, 'dist', 'src', 'cli', 'main.js'),
+          ];
+    const started = ManagedProcess.start(this.label, command ?? QDHCP, [
+      ...prefix,
       ...['all-in-one', '--bind', `127.0.0.1:${this.apiPort}`, '--state-dir', this.stateDir],
       ...['--host', 'aio-host', '--namespace-prefix', this.bed.namespacePrefix],
       ...['--host-namespace', this.bed.host.name, '--report-interval', '2'],
