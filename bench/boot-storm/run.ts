@@ -173,6 +173,7 @@ async function main(): Promise<void> {
     const dhcpBefore = await networkCounters(aio, networkId, DHCP_COUNTS);
     const [dhcpNamespace] = await aio.dhcpNamespaces();
     const dropsBefore = await kernelDrops(dhcpNamespace);
+    const framesBefore = await probeFrames(aio.bed.host.name, probes);
     // The first DISCOVER as the DHCP namespace's kernel sees it (tcpdump's own timestamp).
     const firstDiscover = await firstPacket(dhcpNamespace, 'udp dst port 67');
     const writer = openSync(fifo, 'w');
@@ -186,6 +187,8 @@ async function main(): Promise<void> {
     const dhcp = answeredSince(dhcpBefore, await networkCounters(aio, networkId, DHCP_COUNTS));
     const served = [...answered.values()].reduce((sum, n) => sum + n, 0);
     const dropsAfter = await kernelDrops(dhcpNamespace);
+    const framesAfter = await probeFrames(aio.bed.host.name, probes);
+    const frames = framesAfter.map((n, i) => n - (framesBefore[i] ?? 0)).sort((a, b) => a - b);
     const discoverNs = await firstDiscover.stop();
 
     const sinceGo = (line: string | undefined) =>
@@ -210,6 +213,7 @@ async function main(): Promise<void> {
       `| go → lease (${leaseMs.length} leased): p50 / p99 / max | ${percentile(leaseMs, 50)} / ${percentile(leaseMs, 99)} / ${leaseMs.at(-1)} ms |`,
       `| go → probe done (${doneMs.length} done): p50 / p99 | ${percentile(doneMs, 50)} / ${percentile(doneMs, 99)} ms |`,
       `| DHCP namespace, kernel: UDP receive-buffer drops / TCP listen overflows | ${dropsAfter.udpRcvbuf - dropsBefore.udpRcvbuf} / ${dropsAfter.listenOverflows - dropsBefore.listenOverflows} |`,
+      `| frames the bridge delivered to each probe: p50 / max | ${percentile(frames, 50)} / ${frames.at(-1)} |`,
       `| curl requests: answers | ${Object.entries(statuses)
         .map(([s, n]) => `${n}×${s}`)
         .join(' ')} |`,
@@ -248,7 +252,7 @@ async function networkCounters(
   );
 }
 const METADATA_ANSWERS = /^metadata\.\d{3}$/;
-const DHCP_COUNTS = /^(received|sent|dropped)\./;
+const DHCP_COUNTS = /^(received|sent|dropped|errors)\./;
 
 /** Counts per key between two readings of {@link networkCounters}. */
 function answeredSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
@@ -312,6 +316,19 @@ async function firstPacket(namespace: string | undefined, filter: string) {
         : BigInt(seconds[1] ?? '0') * 1_000_000_000n + BigInt(seconds[2] ?? '0') * 1000n;
     },
   };
+}
+
+/**
+ * Frames each probe's eth0 received over the storm: the transmit count of its veth peer `bs<i>` on the
+ * bridge's side (one `ip -s` listing). Replies broadcast to address-less clients reach every probe; unicast
+ * ones only theirs (docs/dhcp-engine.md), so this is what tells the two apart.
+ */
+async function probeFrames(hostNamespace: string, count: number): Promise<number[]> {
+  const out = await runCommand('ip', ['-n', hostNamespace, '-s', '-j', 'link', 'show']);
+  const byName = new Map<string, number>();
+  for (const link of JSON.parse(out.stdout) as { ifname: string; stats64?: { tx?: { packets?: number } } }[])
+    byName.set(link.ifname, link.stats64?.tx?.packets ?? 0);
+  return Array.from({ length: count }, (_, i) => byName.get(`bs${i}`) ?? Number.NaN);
 }
 
 function shellQuote(text: string): string {
