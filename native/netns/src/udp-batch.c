@@ -10,10 +10,11 @@
 //
 // Neighbour entries: a DHCP reply to a client without an address (RFC 2131 §4.1, "unicast-to-hardware")
 // can go to yiaddr only once the kernel knows yiaddr's MAC, since the client cannot answer ARP yet. Like
-// dnsmasq (send_from → arp inject in dhcp.c), the send path sets that entry with one SIOCSARP on the
-// socket itself (ATF_COM, not permanent: STALE, aged out by the kernel), which acts in the socket's own
-// namespace, then sends to yiaddr. When the kernel refuses the entry (yiaddr not on the link, table full,
-// no CAP_NET_ADMIN) the reply goes to 255.255.255.255 instead, as RFC 2131 allows (docs/dhcp-engine.md).
+// dnsmasq (dhcp.c, dhcp_packet: "inject mac address direct into ARP cache"), the send path sets that entry
+// with one SIOCSARP on the socket itself (ATF_COM, not permanent: STALE, aged out by the kernel), which acts
+// in the socket's own namespace, then sends to yiaddr. When the kernel refuses the entry (yiaddr on no link,
+// table full, no CAP_NET_ADMIN) the reply goes to 255.255.255.255 instead, as RFC 2131 allows (dnsmasq logs
+// and sends the unicast anyway; docs/dhcp-engine.md).
 //
 // Lifetime: an endpoint struct has two owners, the uv_poll handle (until uv_close's callback) and the JS
 // external (until its finalizer); it is freed when both have let go, so close() from inside the batch
