@@ -2,7 +2,7 @@
 # Boot storm (issue 17 item 2): qdhcp all-in-one, one network, 200 probe namespaces prepared beforehand start
 # at once: udhcpc lease, then a boot's metadata requests (curl; cloud-init's real readers on a sample).
 #
-#   bench/boot-storm/run.sh [--probes 200] [--sample 5]
+#   bench/boot-storm/run.sh [--probes 200] [--sample 5] [--dhcp-only]
 #
 # Needs root and a build. Everything lives in namespaces under a unique prefix, removed on exit.
 set -uo pipefail

@@ -11,7 +11,7 @@
  * (tcpdump in the DHCP namespace) → last answer (issue 17's measure), "go" → first DISCOVER and → last
  * answer, lease times, p50/p99 per request, agent CPU per request, load.
  *
- *   node dist/bench/boot-storm/run.js [--probes 200] [--sample 5]   (a build's own bin/qdhcp: old vs new = run it in each tree)
+ *   node dist/bench/boot-storm/run.js [--probes 200] [--sample 5] [--dhcp-only]   (a build's own bin/qdhcp: old vs new = run it in each tree)
  *
  * Everything lives in namespaces under the run's prefix (removed at the end, also on failure or SIGINT).
  */
@@ -28,6 +28,7 @@ import { CLOUD_INIT_READER } from '../../src/metadata/testing/fixtures.js';
 import { AllInOne, type Json } from '../../test/support/agent/all-in-one.js';
 import { GUEST_MD_KEYS } from '../../test/support/vm/guest-init.js';
 import { percentile } from '../metadata/load.js';
+import { firstPacket, kernelDrops, probeFrames, serverLatencies } from './kernel.js';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -36,6 +37,8 @@ function option(name: string, fallback: string): string {
 
 const probes = Number(option('probes', '200'));
 const sample = Math.min(probes, Number(option('sample', '5')));
+/** Leases only, no metadata client: the DHCP part of the storm alone. */
+const dhcpOnly = process.argv.includes('--dhcp-only');
 const MD = 'http://169.254.169.254';
 
 /** The requests of one guest's boot, in order (CirrOS, then cloud-init's OpenStack reader). */
@@ -75,6 +78,16 @@ echo "done $(date +%s%N) $?"
 }
 
 const CURL = `curl -s -m 10 -w '%{http_code} %{time_total}\\n' ${BOOT_PATHS.map((path) => `-o /dev/null ${MD}${path}`).join(' ')}`;
+
+/**
+ * The agent's time on a CPU and waiting for one (runnable, on a run queue), ms, from /proc/PID/schedstat:
+ * its main thread, which runs the event loop. Waiting is what a busy machine adds to every answer.
+ */
+function schedMs(pid: number | undefined): { running: number; waiting: number } {
+  if (pid === undefined) return { running: Number.NaN, waiting: Number.NaN };
+  const [running, waiting] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+  return { running: (running ?? Number.NaN) / 1e6, waiting: (waiting ?? Number.NaN) / 1e6 };
+}
 
 function cpuMs(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
@@ -147,8 +160,9 @@ async function main(): Promise<void> {
     const prepareSeconds = (performance.now() - prepared) / 1000;
 
     const runs = namespaces.map((ns, i) => {
-      const reader =
-        i < sample
+      const reader = dhcpOnly
+        ? ':'
+        : i < sample
           ? `/usr/bin/python3 -c ${shellQuote(CLOUD_INIT_READER)} ${MD} ${shellQuote(JSON.stringify({ [String(ports[i]?.['mac_address'])]: 'eth0' }))} >/dev/null 2>${work}/reader-${i}.err && echo reader-ok || { echo reader-failed; tail -n 2 ${work}/reader-${i}.err | sed 's/^/reader-err /'; }`
           : CURL;
       const child = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', bootScript(fifo, dhcpScript, reader)], {
@@ -169,24 +183,36 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 2000)); // every shell blocked on the FIFO
     const loadBefore = loadavg()[0] ?? Number.NaN;
     const cpuBefore = cpuMs(aio.pid);
+    const schedBefore = schedMs(aio.pid);
     const counterBefore = await networkCounters(aio, networkId, METADATA_ANSWERS);
     const dhcpBefore = await networkCounters(aio, networkId, DHCP_COUNTS);
     const [dhcpNamespace] = await aio.dhcpNamespaces();
     const dropsBefore = await kernelDrops(dhcpNamespace);
+    const framesBefore = await probeFrames(aio.bed.host.name, probes);
     // The first DISCOVER as the DHCP namespace's kernel sees it (tcpdump's own timestamp).
     const firstDiscover = await firstPacket(dhcpNamespace, 'udp dst port 67');
+    const proxyLatency = await serverLatencies(dhcpOnly ? undefined : dhcpNamespace);
     const writer = openSync(fifo, 'w');
     const goNs = BigInt(Date.now()) * 1_000_000n;
     writeSync(writer, '\n'.repeat(probes));
     const results = await Promise.all(runs);
     closeSync(writer);
     const cpuUsed = cpuMs(aio.pid) - cpuBefore;
+    const schedAfter = schedMs(aio.pid);
     const loadAfter = loadavg()[0] ?? Number.NaN;
     const answered = answeredSince(counterBefore, await networkCounters(aio, networkId, METADATA_ANSWERS));
     const dhcp = answeredSince(dhcpBefore, await networkCounters(aio, networkId, DHCP_COUNTS));
     const served = [...answered.values()].reduce((sum, n) => sum + n, 0);
     const dropsAfter = await kernelDrops(dhcpNamespace);
+    const framesAfter = await probeFrames(aio.bed.host.name, probes);
+    const frames = framesAfter.map((n, i) => n - (framesBefore[i] ?? 0)).sort((a, b) => a - b);
     const discoverNs = await firstDiscover.stop();
+    const proxyMs = await proxyLatency.stop();
+    // A probe namespace's counters start with it: after the storm they are the storm's.
+    const probeSyn: number[] = [];
+    await inParallel(namespaces, 4, async (ns) => {
+      probeSyn.push((await kernelDrops(ns)).synRetrans);
+    });
 
     const sinceGo = (line: string | undefined) =>
       line === undefined ? Number.NaN : Number((BigInt(line.split(' ')[1] ?? '0') - goNs) / 1_000_000n);
@@ -196,6 +222,11 @@ async function main(): Promise<void> {
     const doneMs = known(results.map((r) => sinceGo(r.lines.find((l) => l.startsWith('done ')))));
     const requests = results.flatMap((r) => r.lines.filter((l) => /^\d{3} /.test(l)));
     const latencies = requests.map((l) => Number(l.split(' ')[1]) * 1000).sort((a, b) => a - b);
+    // Which of a probe's requests are the slow ones (its first: the instance's lookup; or any).
+    const slowFirst = results.filter((r) => {
+      const first = r.lines.find((l) => /^\d{3} /.test(l));
+      return first !== undefined && Number(first.split(' ')[1]) > 0.9;
+    }).length;
     const statuses: Record<string, number> = {};
     for (const line of requests) statuses[line.slice(0, 3)] = (statuses[line.slice(0, 3)] ?? 0) + 1;
     const readers = results.slice(0, sample).map((r) => (r.lines.includes('reader-ok') ? 'ok' : 'failed'));
@@ -210,6 +241,11 @@ async function main(): Promise<void> {
       `| go → lease (${leaseMs.length} leased): p50 / p99 / max | ${percentile(leaseMs, 50)} / ${percentile(leaseMs, 99)} / ${leaseMs.at(-1)} ms |`,
       `| go → probe done (${doneMs.length} done): p50 / p99 | ${percentile(doneMs, 50)} / ${percentile(doneMs, 99)} ms |`,
       `| DHCP namespace, kernel: UDP receive-buffer drops / TCP listen overflows | ${dropsAfter.udpRcvbuf - dropsBefore.udpRcvbuf} / ${dropsAfter.listenOverflows - dropsBefore.listenOverflows} |`,
+      `| frames the bridge delivered to each probe: p50 / max | ${percentile(frames, 50)} / ${frames.at(-1)} |`,
+      `| DHCP namespace, kernel: TCP listen drops / SYN-ACKs retransmitted | ${dropsAfter.listenDrops - dropsBefore.listenDrops} / ${dropsAfter.synRetrans - dropsBefore.synRetrans} |`,
+      `| probes (each starts at 0): SYNs retransmitted in all / probes with any | ${probeSyn.reduce((a, b) => a + b, 0)} / ${probeSyn.filter((n) => n > 0).length} |`,
+      `| metadata proxy, SYN → its answer in the DHCP namespace (${proxyMs.length} connections): p50 / p99 / max | ${percentile(proxyMs, 50).toFixed(1)} / ${percentile(proxyMs, 99).toFixed(1)} / ${(proxyMs.at(-1) ?? 0).toFixed(1)} ms |`,
+      `| curl requests over 0.9 s / over 2.9 s / a probe's first over 0.9 s | ${latencies.filter((ms) => ms > 900).length} / ${latencies.filter((ms) => ms > 2900).length} / ${slowFirst} |`,
       `| curl requests: answers | ${Object.entries(statuses)
         .map(([s, n]) => `${n}×${s}`)
         .join(' ')} |`,
@@ -219,6 +255,7 @@ async function main(): Promise<void> {
       `| metadata answers counted by the agent | ${served}: ${[...answered].map(([status, n]) => `${n}×${status}`).join(' ')} |`,
       `| DHCP counted by the agent | ${[...dhcp].map(([key, n]) => `${key} ${n}`).join(', ')} |`,
       `| agent CPU (all-in-one, DHCP + metadata + everything) | ${cpuUsed} ms, ${(cpuUsed / Math.max(1, served)).toFixed(2)} ms per metadata answer |`,
+      `| agent's main thread over the storm: on a CPU / runnable but waiting for one | ${(schedAfter.running - schedBefore.running).toFixed(0)} / ${(schedAfter.waiting - schedBefore.waiting).toFixed(0)} ms |`,
       `| load average (1 min) before → after | ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)} |`,
     ];
     const readerErrors = results.flatMap((r) => r.lines.filter((l) => l.startsWith('reader-err ')));
@@ -248,70 +285,11 @@ async function networkCounters(
   );
 }
 const METADATA_ANSWERS = /^metadata\.\d{3}$/;
-const DHCP_COUNTS = /^(received|sent|dropped)\./;
+const DHCP_COUNTS = /^(received|sent|dropped|errors)\./;
 
 /** Counts per key between two readings of {@link networkCounters}. */
 function answeredSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
   return new Map([...after].map(([status, n]) => [status, n - (before.get(status) ?? 0)]));
-}
-
-/** Datagrams dropped for a full socket buffer (DHCP) and accept-queue overflows (metadata) in `namespace`. */
-async function kernelDrops(namespace: string | undefined) {
-  if (namespace === undefined) return { udpRcvbuf: Number.NaN, listenOverflows: Number.NaN };
-  const field = (text: string, table: string, name: string) => {
-    const [header, values] = text.split('\n').filter((line) => line.startsWith(`${table}:`));
-    const index = header?.split(' ').indexOf(name) ?? -1;
-    return Number(values?.split(' ')[index]);
-  };
-  const out = await runCommand('ip', [
-    'netns',
-    'exec',
-    namespace,
-    'cat',
-    '/proc/net/snmp',
-    '/proc/net/netstat',
-  ]);
-  return {
-    udpRcvbuf: field(out.stdout, 'Udp', 'RcvbufErrors'),
-    listenOverflows: field(out.stdout, 'TcpExt', 'ListenOverflows'),
-  };
-}
-
-/**
- * tcpdump in `namespace` (all devices) until the first packet matching `filter`: resolves once it listens;
- * `stop()` gives that packet's time (ns since the epoch), undefined when none came.
- */
-async function firstPacket(namespace: string | undefined, filter: string) {
-  if (namespace === undefined) return { stop: async () => undefined };
-  const tcpdump = spawn(
-    'ip',
-    ['netns', 'exec', namespace, 'tcpdump', '-i', 'any', '-nn', '-tt', '-l', '-c', '1', filter],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  tcpdump.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const exited = new Promise((resolve) => tcpdump.on('exit', resolve));
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 10_000); // measured without it rather than not at all
-    tcpdump.stderr.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return {
-    stop: async () => {
-      if (tcpdump.exitCode === null) tcpdump.kill('SIGTERM');
-      await exited;
-      const seconds = /^(\d+)\.(\d{6})/.exec(out);
-      return seconds === null
-        ? undefined
-        : BigInt(seconds[1] ?? '0') * 1_000_000_000n + BigInt(seconds[2] ?? '0') * 1000n;
-    },
-  };
 }
 
 function shellQuote(text: string): string {

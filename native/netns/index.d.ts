@@ -51,9 +51,17 @@ export function udpBatchArena(): ArrayBuffer;
 export function udpBatchOpen(fd: number, onBatch: (countOrError: number) => void): UdpBatchHandle;
 /** Stops reading and closes the fd. Safe twice, also from inside `onBatch`. */
 export function udpBatchClose(handle: UdpBatchHandle): void;
+/** `neighbours[i]` of {@link udpBatchSend}: set the neighbour entry before sending (in), it was set (out). */
+export const UDP_BATCH_NEIGHBOUR_SET: number;
+/** `neighbours[i]` after {@link udpBatchSend}: the entry or the unicast was refused, sent to 255.255.255.255. */
+export const UDP_BATCH_NEIGHBOUR_BROADCAST: number;
 /**
  * Sends `replies[0..count)` to `addresses[i]:ports[i]` with one sendmmsg; returns how many the kernel took
- * (fewer when its buffer was full). Throws EBADF after close, a TypeError on bad arguments.
+ * (fewer when its buffer was full). With `neighbours` and `hardware` (6 octets per reply), a reply whose
+ * `neighbours[i]` is {@link UDP_BATCH_NEIGHBOUR_SET} first gets the neighbour entry addresses[i] → its
+ * octets (SIOCSARP on the socket: a DHCP client without an address cannot answer ARP); when the kernel
+ * refuses it, the reply goes to 255.255.255.255 and `neighbours[i]` becomes
+ * {@link UDP_BATCH_NEIGHBOUR_BROADCAST}. Throws EBADF after close, a TypeError on bad arguments.
  */
 export function udpBatchSend(
   handle: UdpBatchHandle,
@@ -61,6 +69,8 @@ export function udpBatchSend(
   replies: readonly Buffer[],
   addresses: Uint32Array,
   ports: Uint16Array,
+  neighbours?: Uint8Array,
+  hardware?: Uint8Array,
 ): number;
 /** Descriptors per message at most (the kernel's SCM_MAX_FD). */
 export const FD_PASSING_MAX_FDS: number;

@@ -11,6 +11,8 @@ exports.udpBatchClose = udpBatch.udpBatchClose;
 exports.udpBatchSend = udpBatch.udpBatchSend;
 exports.UDP_BATCH_SLOTS = udpBatch.UDP_BATCH_SLOTS;
 exports.UDP_BATCH_SLOT_SIZE = udpBatch.UDP_BATCH_SLOT_SIZE;
+exports.UDP_BATCH_NEIGHBOUR_SET = udpBatch.UDP_BATCH_NEIGHBOUR_SET;
+exports.UDP_BATCH_NEIGHBOUR_BROADCAST = udpBatch.UDP_BATCH_NEIGHBOUR_BROADCAST;
 // Descriptors passed between processes, sockets described, sd_notify (src/fd-passing.c).
 const fdPassing = require('./build/Release/fd_passing.node');
 exports.fdChannelOpen = fdPassing.fdChannelOpen;

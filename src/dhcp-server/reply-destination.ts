@@ -29,10 +29,11 @@ const UNSET = 0;
 const LIMITED_BROADCAST = '255.255.255.255';
 
 /**
- * The UDP address and port a reply is sent to. `unicast-to-hardware` goes out as a limited broadcast:
- * without a neighbour entry the kernel would ARP for an address nobody holds yet, and installing entries
- * costs more than it saves (docs/dhcp-engine.md); RFC 2131 §4.1 allows the broadcast and every client in
- * INIT listens for it. The address is text here because this is the socket edge.
+ * The UDP address and port a reply is sent to by a transport that cannot set neighbour entries (node:dgram's,
+ * src/serve/transport.ts). `unicast-to-hardware` goes out as a limited broadcast there: without a neighbour
+ * entry the kernel would ARP for an address nobody holds yet; RFC 2131 §4.1 allows the broadcast and every
+ * client in INIT listens for it. The batched transports unicast it instead (reply-outbox.ts,
+ * docs/dhcp-engine.md "Reply delivery"). The address is text here because this is the socket edge.
  */
 export function replyAddress(destination: ReplyDestination): {
   readonly address: string;

@@ -5,23 +5,45 @@ import { CLIENT_PORT, type ReplyDestination } from './reply-destination.js';
  * What sends a batch of datagrams: the shape of `BatchedUdpEndpoint.sendBatch` in
  * src/linux/udp-batch-socket.ts (one sendmmsg), stated here so that this module stays pure. Addresses are
  * IPv4 numbers as the kernel stores them (network byte order in memory); returns how many were taken.
+ * `neighbours[i]` = {@link NEIGHBOUR_SET} asks the sink to set the neighbour entry address → `hardware`'s
+ * 6 octets at 6i before sending (a client without an address cannot answer ARP); the sink writes
+ * {@link NEIGHBOUR_BROADCAST} there when it sent to 255.255.255.255 instead.
  */
 export interface BatchSink {
-  sendBatch(count: number, replies: readonly Buffer[], addresses: Uint32Array, ports: Uint16Array): number;
+  sendBatch(
+    count: number,
+    replies: readonly Buffer[],
+    addresses: Uint32Array,
+    ports: Uint16Array,
+    neighbours: Uint8Array,
+    hardware: Uint8Array,
+  ): number;
 }
 
+/** `neighbours[i]` values; the addon's (native/netns/src/udp-batch.c, checked by udp-batch-socket.test.ts). */
+export const NEIGHBOUR_NONE = 0;
+export const NEIGHBOUR_SET = 1;
+export const NEIGHBOUR_BROADCAST = 2;
+
 const LIMITED_BROADCAST: Ipv4 = 0xffff_ffff;
+const MAC_OCTETS = 6;
+/** `aa:bb:cc:dd:ee:ff`: the engine's MAC text (request-fields.ts `macText`) of a 6-octet chaddr. */
+const MAC_TEXT_LENGTH = 17;
 
 /**
  * The replies of one received batch, waiting for one sendmmsg: the packet loop adds each reply as it is
  * encoded, the transport flushes once the batch is handled (and whenever the outbox is full). Destinations
- * become numbers once, here, by the rule of `replyAddress` (reply-destination.ts: relay and unicast to
- * their address, the rest to 255.255.255.255:68); no address text on the way, no object per reply.
+ * become numbers once, here: relay and unicast to their address, broadcast to 255.255.255.255:68, and
+ * `unicast-to-hardware` (a client without an address) to yiaddr with its MAC for the sink's neighbour entry,
+ * as dnsmasq does, so that the reply reaches that client only and not every client on the link
+ * (docs/dhcp-engine.md "Reply destinations"); no address text on the way, no object per reply.
  */
 export class ReplyOutbox {
   private readonly replies: Buffer[] = [];
   private readonly addresses: Uint32Array;
   private readonly ports: Uint16Array;
+  private readonly neighbours: Uint8Array;
+  private readonly hardware: Uint8Array;
   /** Writes big-endian into `addresses`: network byte order in memory whatever the host's order. */
   private readonly addressView: DataView;
   private count = 0;
@@ -31,9 +53,13 @@ export class ReplyOutbox {
     private readonly slots: number,
     /** Replies the kernel did not take (full socket buffer), per flush. */
     private readonly onDropped: (count: number) => void,
+    /** Replies to clients without an address broadcast because the neighbour entry was refused, per flush. */
+    private readonly onBroadcastInstead: (count: number) => void = () => undefined,
   ) {
     this.addresses = new Uint32Array(slots);
     this.ports = new Uint16Array(slots);
+    this.neighbours = new Uint8Array(slots);
+    this.hardware = new Uint8Array(slots * MAC_OCTETS);
     this.addressView = new DataView(this.addresses.buffer);
   }
 
@@ -48,10 +74,18 @@ export class ReplyOutbox {
     const index = this.count;
     let address: Ipv4 = LIMITED_BROADCAST;
     let port: number = CLIENT_PORT;
+    let neighbour = NEIGHBOUR_NONE;
     if (destination.kind === 'relay' || destination.kind === 'unicast') {
       address = destination.address;
       port = destination.port;
+    } else if (
+      destination.kind === 'unicast-to-hardware' &&
+      writeMac(destination.hardwareAddress, this.hardware, index * MAC_OCTETS)
+    ) {
+      address = destination.address;
+      neighbour = NEIGHBOUR_SET;
     }
+    this.neighbours[index] = neighbour;
     this.replies[index] = bytes;
     this.addressView.setUint32(index * 4, address, false);
     this.ports[index] = port;
@@ -65,14 +99,47 @@ export class ReplyOutbox {
     this.count = 0;
     let sent: number;
     try {
-      sent = this.sink.sendBatch(count, this.replies, this.addresses, this.ports);
+      sent = this.sink.sendBatch(
+        count,
+        this.replies,
+        this.addresses,
+        this.ports,
+        this.neighbours,
+        this.hardware,
+      );
     } catch {
       sent = 0; // a closed socket (EBADF): the replies are lost like any unsent datagram
     }
     // Let go of the replies' bytes now rather than at the next batch of the same size.
-    for (let i = 0; i < count; i++) this.replies[i] = EMPTY;
+    let broadcastInstead = 0;
+    for (let i = 0; i < count; i++) {
+      this.replies[i] = EMPTY;
+      if (this.neighbours[i] === NEIGHBOUR_BROADCAST) broadcastInstead++;
+    }
     if (sent < count) this.onDropped(count - sent);
+    if (broadcastInstead > 0) this.onBroadcastInstead(broadcastInstead);
   }
+}
+
+/**
+ * Writes the 6 octets of `aa:bb:cc:dd:ee:ff` at `offset`; false (nothing usable) for any other length or
+ * a non-hex digit, and such a reply is broadcast (an Ethernet neighbour entry needs 6 octets).
+ */
+function writeMac(text: string, into: Uint8Array, offset: number): boolean {
+  if (text.length !== MAC_TEXT_LENGTH) return false;
+  for (let i = 0; i < MAC_OCTETS; i++) {
+    const high = hexDigit(text.charCodeAt(i * 3));
+    const low = hexDigit(text.charCodeAt(i * 3 + 1));
+    if (high < 0 || low < 0) return false;
+    into[offset + i] = (high << 4) | low;
+  }
+  return true;
+}
+
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // 0-9
+  const lower = code | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1; // a-f, A-F
 }
 
 const EMPTY = Buffer.alloc(0);

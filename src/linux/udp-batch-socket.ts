@@ -2,6 +2,8 @@ import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import {
   openSocket,
+  UDP_BATCH_NEIGHBOUR_BROADCAST,
+  UDP_BATCH_NEIGHBOUR_SET,
   UDP_BATCH_SLOT_SIZE,
   UDP_BATCH_SLOTS,
   type UdpBatchHandle,
@@ -26,6 +28,11 @@ import { socketOpenFailed } from './namespace-sockets.js';
  *
  * @module
  */
+
+/** `neighbours[i]` of {@link BatchedUdpEndpoint.sendBatch}: set the neighbour entry first. */
+export const NEIGHBOUR_ENTRY_SET = UDP_BATCH_NEIGHBOUR_SET;
+/** `neighbours[i]` after {@link BatchedUdpEndpoint.sendBatch}: refused, sent to 255.255.255.255 instead. */
+export const NEIGHBOUR_ENTRY_REFUSED = UDP_BATCH_NEIGHBOUR_BROADCAST;
 
 /** Datagrams per batch at most, received or sent. */
 export const BATCH_SLOTS = UDP_BATCH_SLOTS;
@@ -95,8 +102,18 @@ export interface BatchedUdpEndpoint {
   /**
    * Sends `replies[i]` to `addresses[i]:ports[i]` for i < count (≤ {@link BATCH_SLOTS}) with one sendmmsg.
    * Returns how many the kernel took; with a full socket buffer the rest are dropped, as dnsmasq drops them.
+   * With `neighbours` and `hardware`: a reply marked {@link NEIGHBOUR_ENTRY_SET} first gets the neighbour
+   * entry addresses[i] → hardware[6i..6i+6] in the socket's namespace (SIOCSARP, as dnsmasq does for a
+   * DHCP client without an address), or goes to 255.255.255.255 marked {@link NEIGHBOUR_ENTRY_REFUSED}.
    */
-  sendBatch(count: number, replies: readonly Buffer[], addresses: Uint32Array, ports: Uint16Array): number;
+  sendBatch(
+    count: number,
+    replies: readonly Buffer[],
+    addresses: Uint32Array,
+    ports: Uint16Array,
+    neighbours?: Uint8Array,
+    hardware?: Uint8Array,
+  ): number;
   /** Sends one datagram; false when the kernel did not take it. */
   send(reply: Buffer, address: number, port: number): boolean;
   /** Stops reading and closes the socket. Safe twice, also from inside a handler. */
@@ -146,7 +163,11 @@ export function batchedUdpFromFd(fd: number, onClosed: () => void = () => undefi
     onError: (next) => {
       errorHandler = next;
     },
-    sendBatch: (count, replies, addresses, ports) => udpBatchSend(handle, count, replies, addresses, ports),
+    sendBatch: (count, replies, addresses, ports, neighbours, hardware) =>
+      // The addon counts its arguments: pass the neighbour arrays only when both are there.
+      neighbours === undefined || hardware === undefined
+        ? udpBatchSend(handle, count, replies, addresses, ports)
+        : udpBatchSend(handle, count, replies, addresses, ports, neighbours, hardware),
     send: (reply, address, port) => {
       single.replies[0] = reply;
       single.addresses[0] = address;

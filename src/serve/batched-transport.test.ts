@@ -51,6 +51,7 @@ test('a burst is handled in batches and every reply leaves, to the relay, after 
         }
       },
       onSendDropped: (count) => assert.fail(`${count} replies dropped`),
+      onBroadcastInstead: (count) => assert.fail(`${count} neighbour entries refused`),
       onReceiveError: (error) => assert.fail(error),
     },
     PORT,
@@ -91,7 +92,12 @@ test('a namespace that does not exist: SOCKET_OPEN_FAILED (serve then falls back
     () =>
       BatchedDhcpTransport.open(
         ['127.0.0.1'],
-        { onBatch: () => undefined, onSendDropped: () => undefined, onReceiveError: () => undefined },
+        {
+          onBatch: () => undefined,
+          onSendDropped: () => undefined,
+          onBroadcastInstead: () => undefined,
+          onReceiveError: () => undefined,
+        },
         PORT,
         `/run/netns/${namespace}-missing`,
       ),

@@ -19,6 +19,11 @@ export interface BatchedTransportHandlers {
   onBatch(count: number, batch: DatagramBatch): void;
   /** Replies the kernel did not take (full socket buffer) or a read error: counted by the caller. */
   onSendDropped(count: number): void;
+  /**
+   * Replies to clients without an address sent as broadcast because the kernel refused their neighbour
+   * entry (reply-outbox.ts; yiaddr on no link of the namespace, a full neighbour table): counted.
+   */
+  onBroadcastInstead(count: number): void;
   onReceiveError(error: Error): void;
 }
 
@@ -76,7 +81,12 @@ export class BatchedDhcpTransport {
     try {
       const wildcard = make('0.0.0.0');
       const outbox = (endpoint: BatchedUdpEndpoint): ReplyOutbox =>
-        new ReplyOutbox(endpoint, BATCH_SLOTS, (count) => handlers.onSendDropped(count));
+        new ReplyOutbox(
+          endpoint,
+          BATCH_SLOTS,
+          (count) => handlers.onSendDropped(count),
+          (count) => handlers.onBroadcastInstead(count),
+        );
       const bySource = new Map<Ipv4, ReplyOutbox>();
       for (const address of addresses) bySource.set(requireIpv4(address), outbox(make(address)));
       const primary = addresses[0] === undefined ? undefined : bySource.get(requireIpv4(addresses[0]));

@@ -120,6 +120,7 @@ export async function runServe(
         onBatch: (count, batch) => service?.handleBatch(count, batch),
         onPacket: (bytes, source) => service?.handlePacket(bytes, source),
         onSendDropped: (count) => service?.counters.increment('errors.send', count),
+        onBroadcastInstead: (count) => service?.counters.increment('errors.neighbour', count),
         onReceiveError: (error) => {
           service?.counters.increment('errors.receive');
           if (sendErrorLog.allow('receive', Date.now()))

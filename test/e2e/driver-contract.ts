@@ -13,6 +13,7 @@ import type { AgentNetwork, AgentPort, Subnet } from '../../src/agent/model.js';
 import { dhcpNamespaceName, dhcpPortDeviceId } from '../../src/agent/naming.js';
 import { namespacePids } from '../../src/linux/ip-batch.js';
 import {
+  type ClientResult,
   DHCLIENT_CONF,
   DHCLIENT_SCRIPT,
   parseEventLine,
@@ -22,6 +23,7 @@ import {
 } from '../support/agent/dhcp-clients.js';
 import { AgentTestbed } from '../support/agent/testbed.js';
 import { canUseNamespaces, type Namespace } from '../support/netns.js';
+import { countFramesSeen } from '../support/tcpdump-count.js';
 import { runNeutronL2Contract } from './neutron-l2-contract.js';
 
 /** How the suite makes the driver under test. */
@@ -138,6 +140,8 @@ export function runDriverContract(factory: DriverFactory): void {
       assert.ok(namespace, `client ${index}`);
       return namespace;
     };
+    /** Client 4's namespace name while it only listens (its MAC is unknown until port 4 is added). */
+    const bystander = (): string => client(4).name;
 
     test('enable: udhcpc gets address, mask, router, DNS, domain, host name, MTU, lease and classless routes', async () => {
       await driver.enable(network);
@@ -153,6 +157,17 @@ export function runDriverContract(factory: DriverFactory): void {
       const status = driver.status(networkId);
       assert.equal(status?.state, 'serving');
       assert.equal(status?.namespace, dhcpNamespaceName(networkId, bed.namespacePrefix));
+    });
+
+    // RFC 2131 §4.1: a client without an address (no ciaddr, no broadcast flag) is answered at its MAC, as
+    // dnsmasq does; broadcast, every OFFER and ACK reached every instance on the network (docs/dhcp-engine.md).
+    test('a client without an address gets its OFFER and ACK unicast: a bystander on the link sees none (udhcpc)', async () => {
+      let got: ClientResult | undefined;
+      const seen = await countFramesSeen(bystander(), 'eth0', 'udp dst port 68', async () => {
+        got = await udhcpcOnce(bed, client(1));
+      });
+      assert.equal(got?.['ip'], '10.77.1.11');
+      assert.equal(seen, 0, 'DHCP replies that reached the bystander');
     });
 
     test('the DHCP namespace holds exactly the port addresses, the metadata address and the default route', async () => {
@@ -242,29 +257,34 @@ export function runDriverContract(factory: DriverFactory): void {
       assert.equal(stillServed?.['ip'], '10.77.1.11');
     });
 
-    test('dhclient gets the same answer as udhcpc', async () => {
+    test('dhclient gets the same answer as udhcpc, unicast (a bystander hears none of it)', async () => {
       const conf = bed.path('dhclient.conf');
       bed.script('dhclient.conf', DHCLIENT_CONF);
       const script = bed.script('dhclient-print.sh', DHCLIENT_SCRIPT);
-      const running = bed.sandbox.spawn(client(1), 'dhclient', 'dhclient', [
-        '-d',
-        '-1',
-        '-cf',
-        conf,
-        '-sf',
-        script,
-        '-lf',
-        bed.path('dhclient.leases'),
-        '-pf',
-        bed.path('dhclient.pid'),
-        'eth0',
-      ]);
+      let running: ReturnType<typeof bed.sandbox.spawn> | undefined;
+      let line = '';
       try {
-        const match = await running.waitForOutput(/reason=BOUND\|[^\n]*/, 20_000);
-        const got = parseEventLine(match[0]);
-        assertClientOneLease(got);
+        // Port 4 is deleted by now: client 4 is a bystander again, and must not hear client 1's replies.
+        const seen = await countFramesSeen(bystander(), 'eth0', 'udp dst port 68', async () => {
+          running = bed.sandbox.spawn(client(1), 'dhclient', 'dhclient', [
+            '-d',
+            '-1',
+            '-cf',
+            conf,
+            '-sf',
+            script,
+            '-lf',
+            bed.path('dhclient.leases'),
+            '-pf',
+            bed.path('dhclient.pid'),
+            'eth0',
+          ]);
+          line = (await running.waitForOutput(/reason=BOUND\|[^\n]*/, 20_000))[0];
+        });
+        assertClientOneLease(parseEventLine(line));
+        assert.equal(seen, 0, 'DHCP replies that reached the bystander');
       } finally {
-        await running.stop();
+        await running?.stop();
       }
     });
 

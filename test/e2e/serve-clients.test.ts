@@ -13,6 +13,7 @@ import {
 import { canUseNamespaces, type Namespace, Sandbox } from '../support/netns.js';
 import type { ManagedProcess } from '../support/process.js';
 import { benchHost, QDHCP_BIN, startQdhcpServe, waitUntil } from '../support/qdhcp-serve.js';
+import { countFramesSeen } from '../support/tcpdump-count.js';
 
 /**
  * `qdhcp serve` against real clients, in namespaces this test creates:
@@ -116,9 +117,19 @@ describe('qdhcp serve with real clients', { skip, timeout: 60_000 }, () => {
     assert.match(range.stderr, /only static ranges are supported/);
   });
 
-  it('busybox udhcpc gets its static lease with every option (as dnsmasq gives it)', async () => {
+  /** `send`'s DHCP replies (to port 68) that reached the client `unk`, which never asks while it runs. */
+  const heardByBystander = (send: () => Promise<void>): Promise<number> =>
+    countFramesSeen(client('unk').ns.name, client('unk').ifName, 'udp dst port 68', send);
+
+  it('busybox udhcpc gets its static lease with every option (as dnsmasq gives it), unicast', async () => {
     const { ns, ifName } = client('udh');
-    const vars = boundVars(await runUdhcpc(ns, sandbox, ifName));
+    let run: Awaited<ReturnType<typeof runUdhcpc>> | undefined;
+    // No ciaddr, no broadcast flag: OFFER and ACK go to the client's MAC (RFC 2131 §4.1), not to everyone.
+    const heard = await heardByBystander(async () => {
+      run = await runUdhcpc(ns, sandbox, ifName);
+    });
+    assert.equal(heard, 0, 'DHCP replies that reached a bystander');
+    const vars = boundVars(run ?? assert.fail('udhcpc ran'));
     assert.deepEqual(
       { ...vars, interface: undefined },
       {
@@ -148,9 +159,14 @@ describe('qdhcp serve with real clients', { skip, timeout: 60_000 }, () => {
     assert.equal(vars['ip'], '10.77.1.7');
   });
 
-  it('ISC dhclient gets its static lease with every option, T1 and T2', async () => {
+  it('ISC dhclient gets its static lease with every option, T1 and T2, unicast', async () => {
     const { ns, ifName } = client('dhc');
-    const run = await runDhclient(ns, sandbox, ifName);
+    let dhclient: Awaited<ReturnType<typeof runDhclient>> | undefined;
+    const heard = await heardByBystander(async () => {
+      dhclient = await runDhclient(ns, sandbox, ifName);
+    });
+    assert.equal(heard, 0, 'DHCP replies that reached a bystander');
+    const run = dhclient ?? assert.fail('dhclient ran');
     assert.ok(run.reasons.includes('BOUND'), run.log);
     const v = run.vars;
     assert.deepEqual(

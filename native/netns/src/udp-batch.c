@@ -8,13 +8,24 @@
 //   [N × SLOT_SIZE datagram bytes][N × u32 lengths][N × u32 IPv4 source, network order][N × u16 ports]
 // A length > SLOT_SIZE means the datagram was larger than a slot and was cut (MSG_TRUNC): drop it.
 //
+// Neighbour entries: a DHCP reply to a client without an address (RFC 2131 §4.1, "unicast-to-hardware")
+// can go to yiaddr only once the kernel knows yiaddr's MAC, since the client cannot answer ARP yet. Like
+// dnsmasq (dhcp.c, dhcp_packet: "inject mac address direct into ARP cache"), the send path sets that entry
+// with one SIOCSARP on the socket itself (ATF_COM, not permanent: STALE, aged out by the kernel), which acts
+// in the socket's own namespace, then sends to yiaddr. When the kernel refuses the entry (yiaddr on no link,
+// table full, no CAP_NET_ADMIN) the reply goes to 255.255.255.255 instead, as RFC 2131 allows (dnsmasq logs
+// and sends the unicast anyway; docs/dhcp-engine.md).
+//
 // Lifetime: an endpoint struct has two owners, the uv_poll handle (until uv_close's callback) and the JS
 // external (until its finalizer); it is freed when both have let go, so close() from inside the batch
 // callback and a garbage-collected, never-closed endpoint are both safe.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <net/if.h>
+#include <net/if_arp.h>
 #include <stdio.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <node_api.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -51,6 +62,7 @@ typedef struct {
   napi_ref callback;
   napi_async_context async;
   int fd;
+  char device[IFNAMSIZ];  // SO_BINDTODEVICE's interface at open ("" when unbound): SIOCSARP's arp_dev
   bool closed;       // close() ran: no more reads, fd closed
   bool uv_released;  // uv_close's callback ran
   bool js_released;  // the external's finalizer ran
@@ -238,6 +250,9 @@ static napi_value udp_batch_open(napi_env env, napi_callback_info info) {
   endpoint->env = env;
   endpoint->arena = arena;
   endpoint->fd = fd;
+  socklen_t device_length = sizeof endpoint->device;
+  if (getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, endpoint->device, &device_length) != 0) endpoint->device[0] = 0;
+  endpoint->device[sizeof endpoint->device - 1] = 0;
   int err = uv_poll_init(loop, &endpoint->poll, fd);
   if (err < 0) {
     free(endpoint);
@@ -281,13 +296,37 @@ static bool get_typed(napi_env env, napi_value value, napi_typedarray_type want,
   return type == want;
 }
 
-// udpBatchSend(handle, count, replies: Buffer[], addresses: Uint32Array (network order), ports: Uint16Array)
-// → datagrams handed to the kernel. One sendmmsg for the batch; a reply the kernel refuses (full buffer:
-// EAGAIN) and the ones after it are dropped, as dnsmasq drops them; a reply refused for itself (EPERM,
-// ENETUNREACH…) is skipped and the rest still go.
+// Sets the neighbour entry address → mac (6 octets) on the socket's namespace, on the socket's bound device
+// or, unbound, on the device of the link-scope route to address (so an address off every link fails).
+static bool set_neighbour(const endpoint_t *endpoint, uint32_t address, const uint8_t *mac) {
+  struct arpreq request;
+  memset(&request, 0, sizeof request);
+  struct sockaddr_in *protocol = (struct sockaddr_in *)&request.arp_pa;
+  protocol->sin_family = AF_INET;
+  protocol->sin_addr.s_addr = address;
+  request.arp_ha.sa_family = ARPHRD_ETHER;
+  memcpy(request.arp_ha.sa_data, mac, 6);
+  request.arp_flags = ATF_COM;
+  memcpy(request.arp_dev, endpoint->device, sizeof request.arp_dev);
+  return ioctl(endpoint->fd, SIOCSARP, &request) == 0;
+}
+
+// Neighbour states of udpBatchSend's `neighbours` array: in NEIGHBOUR_SET, out NEIGHBOUR_SET (entry set,
+// sent to the address) or NEIGHBOUR_BROADCAST (entry refused or the unicast send refused: sent to
+// 255.255.255.255 instead).
+#define NEIGHBOUR_NONE 0
+#define NEIGHBOUR_SET 1
+#define NEIGHBOUR_BROADCAST 2
+
+// udpBatchSend(handle, count, replies: Buffer[], addresses: Uint32Array (network order), ports: Uint16Array
+// [, neighbours: Uint8Array, hardware: Uint8Array (6 octets per reply)]) → datagrams handed to the kernel.
+// One sendmmsg for the batch; a reply the kernel refuses (full buffer: EAGAIN) and the ones after it are
+// dropped, as dnsmasq drops them; a reply refused for itself (EPERM, ENETUNREACH…) is skipped and the rest
+// still go. A reply with neighbours[i] = NEIGHBOUR_SET first gets the neighbour entry addresses[i] →
+// hardware[6i..6i+6] (see the top of this file); neighbours[i] says afterwards whether it fell back.
 static napi_value udp_batch_send(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value args[5];
+  size_t argc = 7;
+  napi_value args[7];
   napi_get_cb_info(env, info, &argc, args, NULL, NULL);
   endpoint_t *endpoint;
   int32_t count = -1;
@@ -305,6 +344,13 @@ static napi_value udp_batch_send(napi_env env, napi_callback_info info) {
     return throw_type(env, "udpBatchSend: addresses must be a Uint32Array of at least count entries");
   if (!get_typed(env, args[4], napi_uint16_array, (void **)&ports, &port_count) || port_count < (size_t)count)
     return throw_type(env, "udpBatchSend: ports must be a Uint16Array of at least count entries");
+  uint8_t *neighbours = NULL, *hardware = NULL;
+  size_t neighbour_count = 0, hardware_length = 0;
+  if (argc >= 7) {
+    if (!get_typed(env, args[5], napi_uint8_array, (void **)&neighbours, &neighbour_count) || neighbour_count < (size_t)count ||
+        !get_typed(env, args[6], napi_uint8_array, (void **)&hardware, &hardware_length) || hardware_length < (size_t)count * 6)
+      return throw_type(env, "udpBatchSend: neighbours must be a Uint8Array of count entries and hardware one of 6 × count octets");
+  }
   if (endpoint->closed) return throw_errno(env, EBADF, "sendmmsg");
 
   struct mmsghdr messages[BATCH_SLOTS];
@@ -322,6 +368,10 @@ static napi_value udp_batch_send(napi_env env, napi_callback_info info) {
     iovecs[i].iov_base = data;
     iovecs[i].iov_len = length;
     targets[i] = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(ports[i]), .sin_addr.s_addr = addresses[i]};
+    if (neighbours && neighbours[i] == NEIGHBOUR_SET && !set_neighbour(endpoint, addresses[i], hardware + (size_t)i * 6)) {
+      neighbours[i] = NEIGHBOUR_BROADCAST;
+      targets[i].sin_addr.s_addr = INADDR_BROADCAST;
+    }
     messages[i].msg_hdr.msg_name = &targets[i];
     messages[i].msg_hdr.msg_namelen = sizeof targets[i];
     messages[i].msg_hdr.msg_iov = &iovecs[i];
@@ -339,6 +389,10 @@ static napi_value udp_batch_send(napi_env env, napi_callback_info info) {
       break;
     } else if (result < 0 && (errno == EBADF || errno == ENOTSOCK)) {
       return throw_errno(env, errno, "sendmmsg");
+    } else if (neighbours && neighbours[next] == NEIGHBOUR_SET) {
+      // The unicast was refused (no route to yiaddr…): once more to the broadcast address.
+      neighbours[next] = NEIGHBOUR_BROADCAST;
+      targets[next].sin_addr.s_addr = INADDR_BROADCAST;
     } else {
       next++;  // this one was refused on its own (or result 0): skip it
     }
@@ -362,6 +416,10 @@ napi_value udp_batch_register(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "UDP_BATCH_SLOTS", constant);
   napi_create_int32(env, SLOT_SIZE, &constant);
   napi_set_named_property(env, exports, "UDP_BATCH_SLOT_SIZE", constant);
+  napi_create_int32(env, NEIGHBOUR_SET, &constant);
+  napi_set_named_property(env, exports, "UDP_BATCH_NEIGHBOUR_SET", constant);
+  napi_create_int32(env, NEIGHBOUR_BROADCAST, &constant);
+  napi_set_named_property(env, exports, "UDP_BATCH_NEIGHBOUR_BROADCAST", constant);
   return exports;
 }
 

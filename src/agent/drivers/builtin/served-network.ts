@@ -61,6 +61,9 @@ export class ServedNetwork {
 
   private readonly onSendDropped = (count: number): void =>
     this.loop.counters.increment('errors.send', count);
+  /** Replies to clients without an address broadcast because the kernel refused their neighbour entry. */
+  private readonly onBroadcastInstead = (count: number): void =>
+    this.loop.counters.increment('errors.neighbour', count);
 
   /** What the loop answers from: rebuilt only when the config or the tables' reference changed. */
   private servedState(): ServedState {
@@ -159,7 +162,7 @@ export class ServedNetwork {
    */
   attach(endpoint: BatchedUdpEndpoint): void {
     this.detach();
-    const outbox = new ReplyOutbox(endpoint, BATCH_SLOTS, this.onSendDropped);
+    const outbox = new ReplyOutbox(endpoint, BATCH_SLOTS, this.onSendDropped, this.onBroadcastInstead);
     this.socket = { endpoint, outbox };
     endpoint.onBatch((count, batch) => {
       this.loop.handleBatch(count, batch);
