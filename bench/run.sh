@@ -14,7 +14,7 @@
 #   bench/run.sh router-restart [--routers 200] [--probes 10]   issue 13: agent restarts under pings, convergence
 #   bench/run.sh handover [--networks 1000] [--sample 10] [--old DIR]   issue 17: takeover/SIGHUP/upgrade under DHCP, DNS, metadata probes
 #   bench/run.sh sg [--quick] [--counts "10 100 1000"] [--samples 20]   issue 14: security group change → kernel, tap → ACTIVE
-#   bench/run.sh dhcp-loop --old DIR --new DIR [--runs 3] [--only cpu,agent,rate]   issue 17 item 3: DHCP CPU vs dnsmasq
+#   bench/run.sh dhcp-loop --old DIR --new DIR [--runs 5] [--seconds 10] [--only cpu,agent,rate]   issue 17 item 3: DHCP CPU vs dnsmasq, windows alternating in rounds
 #   bench/run.sh dhcpv6 [--quick] [--sizes "100 10000"]   issue 15: perfdhcp -6 against the builtin engine and dnsmasq
 # Each prints a markdown table with ratios measured in the same run; docs/performance.md has the results.
 set -euo pipefail

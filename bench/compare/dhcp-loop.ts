@@ -1,25 +1,29 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { bridgeName } from '../../src/agent/naming.js';
-import { type Namespace, Sandbox } from '../../test/support/netns.js';
-import { AgentUnderTest } from '../agent/agent-under-test.js';
-import { propagation } from '../agent/scenarios.js';
+import { resolve } from 'node:path';
 import { Cleanup } from './cleanup.js';
-import { busiestProcesses, loadAverage, preciseCpuSeconds } from './machine.js';
-import { PERFDHCP_MAC_TEMPLATE, parsePerfdhcp } from './perfdhcp.js';
-import { waitForStart, writeServerFiles } from './serve-dhcp.js';
-import { serverClientPair } from './server-client-pair.js';
+import {
+  type ServerKind,
+  type Side,
+  startBuiltin,
+  startServer,
+  type Window,
+  window,
+} from './dhcp-loop-sides.js';
+import { busiestProcesses, loadAverage } from './machine.js';
 
 /**
  * Issue 17, item 3 (docs/performance.md "Issue 17, item 3: the DHCP packet loop"), side by side in one run:
  *
- *   node dist/bench/compare/dhcp-loop.js --old DIR --new DIR [--runs 3] [--seconds 5] [--only cpu,agent,rate]
+ *   node dist/bench/compare/dhcp-loop.js --old DIR --new DIR [--runs 5] [--seconds 10] [--only cpu,agent,rate]
  *
  * - cpu: server CPU per DORA at 1,000/s offered with 100 hosts (perfdhcp relayed, as bench/compare's serve
- *   scenario) for dnsmasq as Neutron runs it and `qdhcp serve` of OLD and NEW: 3 s warm-up, then `runs`
- *   windows of `seconds` each; the median window, and the CPU perfdhcp itself used per DORA;
- * - agent: the same for the builtin driver inside all-in-one (OLD and NEW), 100 ports on one network;
+ *   scenario) for dnsmasq as Neutron runs it and `qdhcp serve` of OLD and NEW;
+ * - agent: the same for the builtin driver inside all-in-one (OLD and NEW), 100 ports on one network.
+ *   Every side of cpu and agent is started first and warmed up (3 s); then `runs` rounds, each one window of
+ *   `seconds` per side, the order rotated by one side per round: a change of the machine's load within the
+ *   run weighs on every side alike, and each round gives a ratio of windows minutes apart at most. Printed:
+ *   each side's median window, its spread, user/system CPU and wake-ups per DORA, perfdhcp's own CPU; then
+ *   the ratios per round (NEW/dnsmasq, NEW/OLD) with their median and spread;
  * - rate: the sustained rate at 10,000 hosts (highest step of a ladder with ≤ 1 % of exchanges failed,
  *   5-s steps, stop after two failed steps) of dnsmasq and OLD's and NEW's serve, on a quiet core and with another
  *   process keeping one core busy (`sh -c 'while :; do :; done'`, by PID, stopped after).
@@ -30,8 +34,8 @@ const flag = (name: string): string | undefined => {
 };
 const OLD_DIR = resolve(flag('--old') ?? '');
 const NEW_DIR = resolve(flag('--new') ?? '');
-const RUNS = Number(flag('--runs') ?? 3);
-const SECONDS = Number(flag('--seconds') ?? 5);
+const RUNS = Number(flag('--runs') ?? 5);
+const SECONDS = Number(flag('--seconds') ?? 10);
 const ONLY = new Set((flag('--only') ?? 'cpu,agent,rate').split(','));
 const RATE = 1000;
 const cleanup = new Cleanup(flag('--prefix-file'));
@@ -39,173 +43,111 @@ const log = (text: string): void => {
   process.stderr.write(`[dhcp-loop ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 };
 
-interface Window {
-  readonly serverMicros: number;
-  readonly perfdhcpMicros: number;
-  readonly achieved: number;
-  readonly discovers: number;
-  readonly acks: number;
-}
-
-/** One perfdhcp run under /usr/bin/time (its own CPU), the server's CPU around it. */
-async function window(
-  client: Namespace,
-  device: string,
-  pid: number | undefined,
-  rate: number,
-  clients: number,
-  seconds: number,
-): Promise<Window> {
-  const before = preciseCpuSeconds(pid);
-  const result = await client.exec(
-    '/usr/bin/time',
-    [
-      ...['-f', 'perfdhcp-cpu %U %S', '/usr/sbin/perfdhcp', '-4', '-l', device, '-g', 'single'],
-      ...[
-        '-b',
-        `mac=${PERFDHCP_MAC_TEMPLATE}`,
-        '-R',
-        String(clients),
-        '-r',
-        String(rate),
-        '-p',
-        String(seconds),
-      ],
-    ],
-    { allowFailure: true, timeoutMs: (seconds + 30) * 1000 },
-  );
-  const used = preciseCpuSeconds(pid) - before;
-  const run = parsePerfdhcp(result.stdout);
-  const cpu = /perfdhcp-cpu ([\d.]+) ([\d.]+)/.exec(result.stderr);
-  const perfdhcpSeconds = cpu === null ? Number.NaN : Number(cpu[1]) + Number(cpu[2]);
-  const acks = Math.max(run.acksReceived, 1);
-  return {
-    serverMicros: (used * 1e6) / acks,
-    perfdhcpMicros: (perfdhcpSeconds * 1e6) / acks,
-    achieved: run.achieved,
-    discovers: run.discoversSent,
-    acks: run.acksReceived,
-  };
-}
-
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
-
-type ServerKind = 'dnsmasq' | 'serve-old' | 'serve-new';
-
-/** A server namespace with `hosts` hosts and the Neutron dnsmasq command line, a client namespace by a veth. */
-async function withServer<T>(
-  kind: ServerKind,
-  hosts: number,
-  work: (client: Namespace, device: string, pid: number | undefined) => Promise<T>,
-): Promise<T> {
-  const sandbox = new Sandbox('dl');
-  cleanup.prefix(sandbox.prefix);
-  cleanup.track(sandbox);
-  try {
-    const { server, client, serverDevice, clientDevice } = await serverClientPair(
-      sandbox,
-      ['10.77.0.1/16'],
-      ['10.77.0.2/16'],
-    );
-    const files = writeServerFiles(sandbox, hosts);
-    const common = [
-      `--interface=${serverDevice}`,
-      '--dhcp-range=set:tag0,10.77.0.0,static,255.255.0.0,86400s',
-      `--dhcp-hostsfile=${files.hosts}`,
-      `--dhcp-optsfile=${files.opts}`,
-      '--dhcp-option-force=option:mtu,1450',
-      '--dhcp-lease-max=65536',
-      '--domain=openstacklocal',
-      `--log-facility=${files.log}`,
-    ];
-    let pid: number | undefined;
-    if (kind === 'dnsmasq') {
-      // dnsmasq reads the hosts file after dropping to nobody (as the anchor's anc_mkwork allows for).
-      for (const path of [sandbox.workDir, files.hosts, files.opts]) chmodSync(path, 0o755);
-      // As Neutron runs it (../shared/tools/dhcp-bench/lib.sh anc_start_dnsmasq).
-      const process = sandbox.spawn(server, 'dnsmasq', '/usr/sbin/dnsmasq', [
-        ...['-k', '--conf-file=/dev/null', '--no-hosts', '--no-resolv', '--strict-order'],
-        ...['--except-interface=lo', '--bind-interfaces', '--port=0', '--leasefile-ro'],
-        `--pid-file=${sandbox.path('dnsmasq.pid')}`,
-        ...common,
-      ]);
-      const deadline = Date.now() + 20_000;
-      while (!readLog(files.log).includes('DHCP, static leases')) {
-        if (process.exit !== undefined) throw new Error(`dnsmasq exited: ${process.stderr}`);
-        if (Date.now() > deadline) throw new Error('dnsmasq did not start');
-        await new Promise((done) => setTimeout(done, 50));
-      }
-      pid = process.pid;
-    } else {
-      const dir = kind === 'serve-old' ? OLD_DIR : NEW_DIR;
-      const serve = sandbox.spawn(server, kind, join(dir, 'bin', 'qdhcp'), ['serve', ...common]);
-      await waitForStart(files.log, () => serve.exit !== undefined, serve.stderr);
-      pid = serve.pid;
-    }
-    return await work(client, clientDevice, pid);
-  } finally {
-    await cleanup.release(sandbox);
-  }
-}
-
-function readLog(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** Warm-up, then RUNS windows at 1,000/s: median server and perfdhcp CPU per DORA. */
-async function cpuPerDora(client: Namespace, device: string, pid: number | undefined, hosts: number) {
-  await window(client, device, pid, RATE, hosts, 3);
-  const windows: Window[] = [];
-  for (let i = 0; i < RUNS; i++) windows.push(await window(client, device, pid, RATE, hosts, SECONDS));
-  return windows;
-}
+const spread = (values: readonly number[], digits: number): string =>
+  `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 
 function cpuRow(name: string, windows: readonly Window[]): string {
   const server = windows.map((w) => w.serverMicros);
-  return `| ${name} | ${median(server).toFixed(0)} | ${server.map((v) => v.toFixed(0)).join(', ')} | ${median(
-    windows.map((w) => w.perfdhcpMicros),
-  ).toFixed(0)} | ${median(windows.map((w) => w.achieved)).toFixed(0)} |`;
+  const of = (pick: (w: Window) => number, digits = 0): string => median(windows.map(pick)).toFixed(digits);
+  return `| ${name} | ${median(server).toFixed(0)} | ${spread(server, 0)} | ${server
+    .map((v) => v.toFixed(0))
+    .join(', ')} | ${of((w) => w.userMicros)} / ${of((w) => w.systemMicros)} | ${of(
+    (w) => w.wakeUps,
+    2,
+  )} | ${of((w) => w.perfdhcpMicros)} | ${of((w) => w.achieved)} |`;
 }
 
-/** The builtin driver in all-in-one (bench/agent's AgentUnderTest), 100 ports, perfdhcp on the bridge. */
-async function builtinCpu(dir: string): Promise<Window[]> {
-  const agent = await AgentUnderTest.start('builtin', { qdhcpDir: dir, tag: 'dl' });
-  cleanup.prefix(agent.bed.namespacePrefix);
-  cleanup.track(agent);
+/** Ratios of two sides' windows of the same round: median, spread, every round. */
+function ratioRow(name: string, top: readonly Window[], bottom: readonly Window[]): string {
+  const ratios = top.map((w, i) => w.serverMicros / (bottom[i]?.serverMicros ?? Number.NaN));
+  return `| ${name} | ${median(ratios).toFixed(2)} | ${spread(ratios, 2)} | ${ratios
+    .map((r) => r.toFixed(2))
+    .join(', ')} |`;
+}
+
+/** Starts the sides asked for (each released by the caller), in the order their rows are printed. */
+async function startSides(): Promise<Side[]> {
+  const sides: Side[] = [];
+  if (ONLY.has('cpu')) {
+    for (const kind of ['dnsmasq', 'serve-old', 'serve-new'] as const) {
+      log(`start: ${kind}`);
+      sides.push(await startServer(kind, kind === 'serve-old' ? OLD_DIR : NEW_DIR, 100, cleanup));
+    }
+  }
+  if (ONLY.has('agent')) {
+    for (const [name, dir] of [
+      ['builtin-old', OLD_DIR],
+      ['builtin-new', NEW_DIR],
+    ] as const) {
+      log(`start: ${name}`);
+      sides.push(await startBuiltin(name, dir, cleanup, log));
+    }
+  }
+  return sides;
+}
+
+/** Warm-up, then RUNS rounds of one window per side in rotated order; every window of every side. */
+async function cpuRounds(sides: readonly Side[]): Promise<Map<string, Window[]>> {
+  const windows = new Map<string, Window[]>(sides.map((side) => [side.name, []]));
+  for (const side of sides) {
+    log(`warm-up: ${side.name}`);
+    await window(side, RATE, 3);
+  }
+  for (let round = 0; round < RUNS; round++) {
+    log(`round ${round + 1} of ${RUNS}, load ${loadAverage()}`);
+    for (let i = 0; i < sides.length; i++) {
+      const side = sides[(round + i) % sides.length];
+      if (side !== undefined) windows.get(side.name)?.push(await window(side, RATE, SECONDS));
+    }
+  }
+  return windows;
+}
+
+async function cpuAndAgent(): Promise<void> {
+  // A side that fails to start leaves the others to main's cleanup.all().
+  const sides = await startSides();
   try {
-    await propagation(agent, [100], 5, { next: 0 }, log);
-    const networks = await agent.api('GET', '/v2.0/networks?name=prop');
-    const network = (networks.body['networks'] as { id: string }[] | undefined)?.[0];
-    if (network === undefined) throw new Error('propagation network not found');
-    const sandbox = agent.bed.sandbox;
-    const relay = await sandbox.addNamespace('pd');
-    await sandbox.addVeth(agent.bed.host, sandbox.device('pd'), relay, 'pd0', {
-      bridge: bridgeName(network.id),
-      peerAddresses: ['10.77.255.250/16'],
-    });
-    await agent.waitPortsReported(120_000);
-    return await cpuPerDora(relay, 'pd0', agent.pid, 100);
+    const windows = await cpuRounds(sides);
+    console.log(
+      `| server, ${RATE}/s offered, ${RUNS} rounds × ${SECONDS}-s windows | server CPU µs/DORA, median | spread | windows, by round | user / system µs/DORA | wake-ups/DORA | perfdhcp CPU µs/DORA | DORA/s done |`,
+    );
+    console.log('|---|---:|---|---|---|---:|---:|---:|');
+    for (const side of sides) console.log(cpuRow(side.name, windows.get(side.name) ?? []));
+    const of = (name: string): Window[] | undefined => windows.get(name);
+    const pairs: [string, string, string][] = [
+      ['serve-new / dnsmasq', 'serve-new', 'dnsmasq'],
+      ['serve-old / dnsmasq', 'serve-old', 'dnsmasq'],
+      ['serve-new / serve-old', 'serve-new', 'serve-old'],
+      ['builtin-new / dnsmasq', 'builtin-new', 'dnsmasq'],
+      ['builtin-old / dnsmasq', 'builtin-old', 'dnsmasq'],
+      ['builtin-new / builtin-old', 'builtin-new', 'builtin-old'],
+    ];
+    console.log('\n| ratio of server CPU per DORA, same round | median | spread | by round |');
+    console.log('|---|---:|---|---|');
+    for (const [name, top, bottom] of pairs) {
+      const a = of(top);
+      const b = of(bottom);
+      if (a !== undefined && b !== undefined) console.log(ratioRow(name, a, b));
+    }
   } finally {
-    await cleanup.release(agent);
+    for (const side of sides) await side.release();
   }
 }
 
 /** Highest ladder step with ≤ 1 % failed exchanges (5-s steps; two failed steps end the ladder). */
 async function sustained(kind: ServerKind, steps: readonly number[]): Promise<string> {
-  return withServer(kind, 10_000, async (client, device, pid) => {
-    await window(client, device, pid, steps[0] ?? 100, 10_000, 3);
+  const side = await startServer(kind, kind === 'serve-old' ? OLD_DIR : NEW_DIR, 10_000, cleanup);
+  try {
+    await window(side, steps[0] ?? 100, 3);
     let best = 0;
     let failures = 0;
     const seen: string[] = [];
     for (const rate of steps) {
-      const w = await window(client, device, pid, rate, 10_000, 5);
+      const w = await window(side, rate, 5);
       const ok = w.discovers > 0 && w.acks >= 0.99 * w.discovers;
       seen.push(
         `${rate}:${ok ? 'ok' : 'fail'}(${w.achieved.toFixed(0)}/s, perfdhcp ${w.perfdhcpMicros.toFixed(0)} µs/DORA)`,
@@ -217,37 +159,16 @@ async function sustained(kind: ServerKind, steps: readonly number[]): Promise<st
     }
     log(`${kind} ladder: ${seen.join(' ')}`);
     return `${best} | ${seen.join('; ')}`;
-  });
+  } finally {
+    await side.release();
+  }
 }
 
 async function main(): Promise<void> {
   const started = new Date();
   console.log(`Run of ${started.toISOString().slice(0, 16)} UTC, load average at start ${loadAverage()}`);
   console.log(`Busiest processes at start: ${(await busiestProcesses()).join('; ')}\n`);
-  if (ONLY.has('cpu') || ONLY.has('agent')) {
-    console.log(
-      `| server, ${RATE}/s offered, ${RUNS} × ${SECONDS}-s windows | server CPU µs/DORA, median | windows | perfdhcp CPU µs/DORA | DORA/s done |`,
-    );
-    console.log('|---|---:|---|---:|---:|');
-  }
-  if (ONLY.has('cpu')) {
-    for (const kind of ['dnsmasq', 'serve-old', 'serve-new'] as const) {
-      log(`cpu: ${kind}`);
-      const windows = await withServer(kind, 100, (client, device, pid) =>
-        cpuPerDora(client, device, pid, 100),
-      );
-      console.log(cpuRow(`${kind}, 100 hosts`, windows));
-    }
-  }
-  if (ONLY.has('agent')) {
-    for (const [name, dir] of [
-      ['builtin-old', OLD_DIR],
-      ['builtin-new', NEW_DIR],
-    ] as const) {
-      log(`agent: ${name}`);
-      console.log(cpuRow(`${name} (all-in-one), 100 ports`, await builtinCpu(dir)));
-    }
-  }
+  if (ONLY.has('cpu') || ONLY.has('agent')) await cpuAndAgent();
   if (ONLY.has('rate')) {
     console.log(`\nload average before the ladders: ${loadAverage()}\n`);
     console.log('| server, 10,000 hosts | other core | sustained DORA/s | steps |');

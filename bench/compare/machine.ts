@@ -40,6 +40,37 @@ export function preciseCpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** What a process has used so far, all threads: CPU split into user and system, and its sleeps. */
+export interface ProcessTimes {
+  /** User and system CPU seconds (/proc/PID/stat, 10-ms ticks: read over windows of seconds). */
+  readonly userSeconds: number;
+  readonly systemSeconds: number;
+  /** Voluntary context switches summed over threads (/proc/PID/task/TID/status): a server's wake-ups. */
+  readonly wakeUps: number;
+}
+
+/** {@link ProcessTimes} of `pid` now; NaN fields when it is gone. */
+export function processTimes(pid: number | undefined): ProcessTimes {
+  const gone = { userSeconds: Number.NaN, systemSeconds: Number.NaN, wakeUps: Number.NaN };
+  if (pid === undefined) return gone;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    let wakeUps = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      wakeUps += Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status)?.[1] ?? Number.NaN);
+    }
+    return {
+      userSeconds: Number(fields[11]) / TICKS_PER_SECOND,
+      systemSeconds: Number(fields[12]) / TICKS_PER_SECOND,
+      wakeUps,
+    };
+  } catch {
+    return gone;
+  }
+}
+
 /** VmRSS of a process in MiB (NaN when it is gone). */
 export function rssMiB(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;

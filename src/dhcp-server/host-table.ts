@@ -245,12 +245,19 @@ interface HostStore {
   readonly previousSameMac: ReadonlyMap<number, number>;
 }
 
-/** What the engine's lookup stage needs from a host table (immutable here, incremental in the agent). */
+/**
+ * What the engine's lookup stage needs from a host table (immutable here, incremental in the agent).
+ * `macHigh`/`macLow`: the same MAC as `mac` as two numbers (mac-numbers.ts), when the request's chaddr is
+ * a 6-byte MAC (the lookup stage reads them from the bytes): the tables key on them without hashing or
+ * parsing the text (issue 17 item 3). -1 (the default): not given, the text is used.
+ */
 export interface HostLookup {
   find(
     mac: string,
     clientId: string | undefined,
     accept: (ip: number) => boolean,
+    macHigh?: number,
+    macLow?: number,
   ): { readonly entry: HostBinding | undefined; readonly known: boolean };
 }
 
@@ -344,7 +351,11 @@ export class HostTable implements HostLookup {
   /** The newest row for this MAC, or -1. */
   private macRow(mac: string): number {
     if (!parseMacInto(mac)) return -1;
-    const { high, low } = parsedMac;
+    return this.macRowOf(parsedMac.high, parsedMac.low);
+  }
+
+  /** The newest row for the MAC given as numbers, or -1. */
+  private macRowOf(high: number, low: number): number {
     const s = this.store;
     const mask = s.slots.length - 1;
     let slot = hashMac(high, low, mask);
@@ -366,6 +377,8 @@ export class HostTable implements HostLookup {
     mac: string,
     clientId: string | undefined,
     accept: (ip: number) => boolean,
+    macHigh = -1,
+    macLow = -1,
   ): { readonly entry: HostBinding | undefined; readonly known: boolean } {
     let known = false;
     const byId = clientId === undefined ? undefined : this.store.clientIds.get(clientId);
@@ -376,7 +389,8 @@ export class HostTable implements HostLookup {
         if (row >= 0 && this.acceptable(row, accept)) return { entry: this.entryAt(row), known };
       }
     }
-    for (let row = this.macRow(mac); row !== -1; row = this.store.previousSameMac.get(row) ?? -1) {
+    const first = macHigh >= 0 ? this.macRowOf(macHigh, macLow) : this.macRow(mac);
+    for (let row = first; row !== -1; row = this.store.previousSameMac.get(row) ?? -1) {
       known = true;
       if (this.acceptable(row, accept)) return { entry: this.entryAt(row), known };
     }

@@ -4,6 +4,7 @@ import { requireIpv4 as parseIpv4 } from '../common/ipv4.js';
 import { parseHostLine } from './dnsmasq/hosts-file.js';
 import type { HostBinding } from './host-binding.js';
 import { HostTable } from './host-table.js';
+import { macToNumbers } from './mac-numbers.js';
 import { MutableHostTable } from './mutable-host-table.js';
 
 function entry(line: string): HostBinding {
@@ -62,4 +63,39 @@ test('10,000 port updates take milliseconds (O(1) each)', () => {
   for (let i = 0; i < 10_000; i++) table.replace(`p${i}`, table.entriesOf(`p${i}`));
   assert.ok(performance.now() - started < 500);
   assert.equal(table.size, 10_000);
+});
+
+test('a lookup by the MAC as numbers finds what the lookup by its text finds, in both tables', () => {
+  const table = new MutableHostTable();
+  const a = entry('fa:16:3e:00:00:01,host-a,10.0.0.1');
+  const b = entry('fa:16:3e:00:00:02,id:01:02,host-b,10.0.0.2');
+  // Not the decoder's canonical text (upper case): the text lookup never matches it, so neither may the numbers.
+  const odd: HostBinding = { ...entry('fa:16:3e:00:00:03,host-c,10.0.0.3'), macs: ['FA:16:3E:00:00:03'] };
+  table.replace('port-a', [a]);
+  table.replace('port-b', [b]);
+  table.replace('port-c', [odd]);
+  const reference = HostTable.build([a, b]);
+  const check = (mac: string, id: string | undefined): void => {
+    const [high, low] = macToNumbers(mac) ?? [-1, -1];
+    const byText = table.find(mac, id, any);
+    assert.deepEqual(table.find(mac, id, any, high, low), byText, `${mac} in the mutable table`);
+    assert.deepEqual(
+      reference.find(mac, id, any, high, low),
+      reference.find(mac, id, any),
+      `${mac} in HostTable`,
+    );
+    assert.deepEqual(reference.find(mac, id, any, high, low), byText, `${mac}: both tables`);
+  };
+  for (const mac of ['fa:16:3e:00:00:01', 'fa:16:3e:00:00:02', 'fa:16:3e:00:00:03', 'fa:16:3e:00:00:09']) {
+    check(mac, undefined);
+    check(mac, '01:02');
+  }
+  const [high, low] = macToNumbers('fa:16:3e:00:00:01') ?? [-1, -1];
+  table.remove('port-a');
+  assert.deepEqual(table.find('fa:16:3e:00:00:01', undefined, any, high, low), {
+    entry: undefined,
+    known: false,
+  });
+  table.replace('port-a', [entry('fa:16:3e:00:00:01,host-a,10.0.0.11')]);
+  assert.equal(table.find('fa:16:3e:00:00:01', undefined, any, high, low).entry?.ip, parseIpv4('10.0.0.11'));
 });

@@ -1,5 +1,18 @@
 import type { HostBinding } from './host-binding.js';
 import type { HostLookup } from './host-table.js';
+import { macText, parsedMac, parseMacInto } from './mac-numbers.js';
+
+const TWO_32 = 2 ** 32;
+
+/**
+ * The MAC text as one number (high 16 bits × 2³² + low 32), or -1 when the text is not the canonical
+ * lower-case form the decoder makes of a 6-byte chaddr: only a canonical text is ever equal to a request's
+ * MAC, so a number lookup finds exactly what the text lookup finds.
+ */
+function canonicalMacNumber(mac: string): number {
+  if (!parseMacInto(mac) || macText(parsedMac.high, parsedMac.low) !== mac) return -1;
+  return parsedMac.high * TWO_32 + parsedMac.low;
+}
 
 /**
  * A host table changed one owner (e.g. one Neutron port) at a time: `replace(owner, entries)` and
@@ -11,6 +24,8 @@ import type { HostLookup } from './host-table.js';
 export class MutableHostTable implements HostLookup {
   private readonly byOwner = new Map<string, readonly HostBinding[]>();
   private readonly byMac = new Map<string, HostBinding[]>();
+  /** The same lists keyed by the MAC as a number (canonical MACs only): the per-packet lookup. */
+  private readonly byMacNumber = new Map<number, HostBinding[]>();
   private readonly byClientId = new Map<string, HostBinding[]>();
   private entryCount = 0;
 
@@ -30,7 +45,11 @@ export class MutableHostTable implements HostLookup {
     if (entries.length === 0) return;
     this.byOwner.set(owner, entries);
     for (const entry of entries) {
-      for (const mac of entry.macs) push(this.byMac, mac, entry);
+      for (const mac of entry.macs) {
+        push(this.byMac, mac, entry);
+        const number = canonicalMacNumber(mac);
+        if (number >= 0) push(this.byMacNumber, number, entry);
+      }
       if (entry.clientId !== undefined) push(this.byClientId, entry.clientId, entry);
     }
     this.entryCount += entries.length;
@@ -42,7 +61,11 @@ export class MutableHostTable implements HostLookup {
     if (entries === undefined) return;
     this.byOwner.delete(owner);
     for (const entry of entries) {
-      for (const mac of entry.macs) pull(this.byMac, mac, entry);
+      for (const mac of entry.macs) {
+        pull(this.byMac, mac, entry);
+        const number = canonicalMacNumber(mac);
+        if (number >= 0) pull(this.byMacNumber, number, entry);
+      }
       if (entry.clientId !== undefined) pull(this.byClientId, entry.clientId, entry);
     }
     this.entryCount -= entries.length;
@@ -53,21 +76,23 @@ export class MutableHostTable implements HostLookup {
     mac: string,
     clientId: string | undefined,
     accept: (ip: number) => boolean,
+    macHigh = -1,
+    macLow = -1,
   ): { readonly entry: HostBinding | undefined; readonly known: boolean } {
     const byId = clientId === undefined ? undefined : this.byClientId.get(clientId);
-    const byMac = this.byMac.get(mac);
+    const byMac = macHigh >= 0 ? this.byMacNumber.get(macHigh * TWO_32 + macLow) : this.byMac.get(mac);
     const entry = pick(byId, accept) ?? pick(byMac, accept);
     return { entry, known: byId !== undefined || byMac !== undefined };
   }
 }
 
-function push(map: Map<string, HostBinding[]>, key: string, entry: HostBinding): void {
+function push<K>(map: Map<K, HostBinding[]>, key: K, entry: HostBinding): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [entry]);
   else list.push(entry);
 }
 
-function pull(map: Map<string, HostBinding[]>, key: string, entry: HostBinding): void {
+function pull<K>(map: Map<K, HostBinding[]>, key: K, entry: HostBinding): void {
   const list = map.get(key);
   if (list === undefined) return;
   const index = list.indexOf(entry);

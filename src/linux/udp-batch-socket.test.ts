@@ -109,6 +109,41 @@ test('send() answers one datagram; an oversize datagram is reported truncated, n
   }
 });
 
+test('batch after batch, each datagram keeps its own source and length (the receive headers are reused)', async () => {
+  // udp-batch.c sets the recvmmsg headers up once and resets only the slots a batch filled.
+  const server = openBatchedUdpInNamespace({ namespace, address: '127.0.0.1', port: 16857 });
+  const first = await bindUdpInNamespace({ namespace, address: '127.0.0.1', port: 0 });
+  const second = await bindUdpInNamespace({ namespace, address: '127.0.0.1', port: 0 });
+  try {
+    const seen: string[] = [];
+    server.onBatch((count, batch) => {
+      for (let i = 0; i < count; i++)
+        seen.push(`${ipv4Text(batch.addresses[i] ?? 0)}:${batch.ports[i]} ${batch.datagram(i).length}`);
+    });
+    const expected: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      for (const [client, length] of [
+        [first, 10 + round],
+        [second, 300 + round],
+      ] as const) {
+        client.send(Buffer.alloc(length, 0x61), 16857, '127.0.0.1');
+        expected.push(`127.0.0.1:${client.address().port} ${length}`);
+        // One datagram per batch: wait for it before sending the next.
+        await until(() => seen.length === expected.length, 2000);
+      }
+      // A cut datagram in between (MSG_TRUNC marks its header) does not spoil the next batch.
+      second.send(Buffer.alloc(BATCH_SLOT_SIZE + 1, 0x62), 16857, '127.0.0.1');
+      expected.push(`127.0.0.1:${second.address().port} ${BATCH_SLOT_SIZE}`);
+      await until(() => seen.length === expected.length, 2000);
+    }
+    assert.deepEqual(seen, expected);
+  } finally {
+    server.close();
+    first.close();
+    second.close();
+  }
+});
+
 test("a registered endpoint gets the receive buffer it asks for (the agent's DHCP sockets: 4 MiB)", () => {
   const receiveBuffer = (port: number) =>
     Number(

@@ -107,6 +107,11 @@ static arena_t *get_arena(napi_env env) {
   for (int i = 0; i < BATCH_SLOTS; i++) {
     arena->iovecs[i].iov_base = arena->arena + (size_t)i * SLOT_SIZE;
     arena->iovecs[i].iov_len = SLOT_SIZE;
+    struct msghdr *header = &arena->messages[i].msg_hdr;
+    header->msg_name = &arena->sources[i];
+    header->msg_namelen = sizeof arena->sources[i];
+    header->msg_iov = &arena->iovecs[i];
+    header->msg_iovlen = 1;
   }
   napi_set_instance_data(env, arena, free_arena, NULL);
   return arena;
@@ -151,11 +156,13 @@ static void call_js(endpoint_t *endpoint, int32_t argument) {
   napi_env env = endpoint->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value callback, receiver, arg, result;
+  napi_value callback, arg, result;
   if (napi_get_reference_value(env, endpoint->callback, &callback) == napi_ok && callback != NULL) {
-    napi_get_global(env, &receiver);  // napi_make_callback needs an object as `this`
     napi_create_int32(env, argument, &arg);
-    if (napi_make_callback(env, endpoint->async, receiver, callback, 1, &arg, &result) == napi_pending_exception) {
+    // napi_make_callback needs an object as `this`: the callback itself, already at hand (the handler of
+    // src/linux/udp-batch-socket.ts is an arrow function and ignores it); napi_get_global per batch was
+    // measurable on the DHCP path (docs/performance.md, issue 17 item 3).
+    if (napi_make_callback(env, endpoint->async, callback, callback, 1, &arg, &result) == napi_pending_exception) {
       napi_value error;
       napi_get_and_clear_last_exception(env, &error);
       napi_fatal_exception(env, error);
@@ -179,15 +186,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   uint32_t *addresses = (uint32_t *)(arena->arena + ADDRESSES_OFFSET);
   uint16_t *ports = (uint16_t *)(arena->arena + PORTS_OFFSET);
   for (int round = 0; round < ROUNDS_PER_EVENT && !endpoint->closed; round++) {
-    for (int i = 0; i < BATCH_SLOTS; i++) {
-      struct msghdr *header = &arena->messages[i].msg_hdr;
-      memset(header, 0, sizeof *header);
-      header->msg_name = &arena->sources[i];
-      header->msg_namelen = sizeof arena->sources[i];
-      header->msg_iov = &arena->iovecs[i];
-      header->msg_iovlen = 1;
-    }
-    // MSG_TRUNC: msg_len is the datagram's real length, so an oversize one is recognisable.
+    // MSG_TRUNC: msg_len is the datagram's real length, so an oversize one is recognisable. The headers
+    // were set up with the arena; recvmmsg changes only the namelen and flags of the slots it filled, and
+    // those are reset below, so a wake-up for one datagram touches one header, not all 64 (3.5 KiB).
     int count = recvmmsg(endpoint->fd, arena->messages, BATCH_SLOTS, MSG_DONTWAIT | MSG_TRUNC, NULL);
     if (count < 0) {
       if (errno == EINTR) continue;
@@ -202,6 +203,8 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       bool ipv4 = arena->messages[i].msg_hdr.msg_namelen >= sizeof *source && source->sin_family == AF_INET;
       addresses[i] = ipv4 ? source->sin_addr.s_addr : 0;
       ports[i] = ipv4 ? ntohs(source->sin_port) : 0;
+      arena->messages[i].msg_hdr.msg_namelen = sizeof arena->sources[i];
+      arena->messages[i].msg_hdr.msg_flags = 0;
     }
     call_js(endpoint, count);
     if (count < BATCH_SLOTS) return;  // drained
