@@ -38,42 +38,57 @@ async function info(
   return reply as SecurityGroupInfoResult;
 }
 
+/** The security group events published from now on, each checked against the contract. */
+function collectEvents(client: Client): SecurityGroupEventV1[] {
+  const events: SecurityGroupEventV1[] = [];
+  client.plane().bus.subscribe(
+    (event: BusEvent) => {
+      if (event.schema === 'qdhcp.security-group-event') {
+        assert.ok(Value.Check(EventSchema, event), 'the event matches the contract');
+        events.push(event);
+      }
+    },
+    { host: 'test-host' },
+  );
+  return events;
+}
+
+async function makeGroup(client: Client, name: string): Promise<string> {
+  const created = await client.request('POST', '/v2.0/security-groups', { security_group: { name } });
+  return String(resource(created, 'security_group')['id']);
+}
+
+/** Groups `web` and `db` and a port in `db` on a new network with `cidr`. */
+async function webAndDb(client: Client, cidr: string) {
+  const network = await makeNetwork(client);
+  await makeSubnet(client, network, cidr);
+  const web = await makeGroup(client, 'web');
+  const db = await makeGroup(client, 'db');
+  const dbPort = await makePort(client, network, { security_groups: [db] });
+  return { network, web, db, dbPort };
+}
+
+/** A rule of `group` letting TCP in from the members of `remote`; its id. */
+async function tcpFromGroup(client: Client, group: string, remote: string): Promise<string> {
+  const created = await client.request('POST', '/v2.0/security-group-rules', {
+    security_group_rule: {
+      security_group_id: group,
+      direction: 'ingress',
+      protocol: 'tcp',
+      remote_group_id: remote,
+    },
+  });
+  return String(resource(created, 'security_group_rule')['id']);
+}
+
 forEachBackend('security group events carry their changes', (client) => {
   test('rules from the group revision, members by port from the members revision', async () => {
-    const events: SecurityGroupEventV1[] = [];
-    client.plane().bus.subscribe(
-      (event: BusEvent) => {
-        if (event.schema === 'qdhcp.security-group-event') {
-          assert.ok(Value.Check(EventSchema, event), 'the event matches the contract');
-          events.push(event);
-        }
-      },
-      { host: 'test-host' },
-    );
+    const events = collectEvents(client);
     const last = () => events.at(-1)?.changes;
-    const network = await makeNetwork(client);
-    await makeSubnet(client, network, '10.17.0.0/24');
-    const group = async (name: string) =>
-      String(
-        resource(
-          await client.request('POST', '/v2.0/security-groups', { security_group: { name } }),
-          'security_group',
-        )['id'],
-      );
-    const web = await group('web');
-    const db = await group('db');
-    const dbPort = await makePort(client, network, { security_groups: [db] });
+    const { network, web, db, dbPort } = await webAndDb(client, '10.17.0.0/24');
     const revision = (await info(client, [dbPort.id])).securityGroups[0]?.revision_number ?? -1;
 
-    const created = await client.request('POST', '/v2.0/security-group-rules', {
-      security_group_rule: {
-        security_group_id: db,
-        direction: 'ingress',
-        protocol: 'tcp',
-        remote_group_id: web,
-      },
-    });
-    const ruleId = String(resource(created, 'security_group_rule')['id']);
+    const ruleId = await tcpFromGroup(client, db, web);
     const added = last()?.rules[0];
     assert.equal(added?.securityGroupId, db);
     assert.equal(added?.baseRevision, revision);
@@ -134,34 +149,9 @@ forEachBackend('security group events carry their changes', (client) => {
 
 forEachBackend('deleting a group that other groups name as remote', (client) => {
   test('moves the naming groups to a new revision and carries their rules removed', async () => {
-    const events: SecurityGroupEventV1[] = [];
-    client.plane().bus.subscribe(
-      (event: BusEvent) => {
-        if (event.schema === 'qdhcp.security-group-event') events.push(event);
-      },
-      { host: 'test-host' },
-    );
-    const network = await makeNetwork(client);
-    await makeSubnet(client, network, '10.18.0.0/24');
-    const group = async (name: string) =>
-      String(
-        resource(
-          await client.request('POST', '/v2.0/security-groups', { security_group: { name } }),
-          'security_group',
-        )['id'],
-      );
-    const web = await group('web');
-    const db = await group('db');
-    const dbPort = await makePort(client, network, { security_groups: [db] });
-    const created = await client.request('POST', '/v2.0/security-group-rules', {
-      security_group_rule: {
-        security_group_id: db,
-        direction: 'ingress',
-        protocol: 'tcp',
-        remote_group_id: web,
-      },
-    });
-    const ruleId = String(resource(created, 'security_group_rule')['id']);
+    const events = collectEvents(client);
+    const { web, db, dbPort } = await webAndDb(client, '10.18.0.0/24');
+    const ruleId = await tcpFromGroup(client, db, web);
     const before = (await info(client, [dbPort.id])).securityGroups[0]?.revision_number ?? -1;
 
     assert.equal((await client.request('DELETE', `/v2.0/security-groups/${web}`)).status, 204);
