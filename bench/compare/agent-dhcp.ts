@@ -1,4 +1,5 @@
 import { bridgeName } from '../../src/agent/naming.js';
+import type { Namespace } from '../../test/support/netns.js';
 import { AgentUnderTest } from '../agent/agent-under-test.js';
 import { type Progress, type PropagationResult, propagation } from '../agent/scenarios.js';
 import type { Cleanup } from './cleanup.js';
@@ -35,16 +36,7 @@ export async function agentDhcp(qdhcpDir: string, settings: AgentDhcpSettings): 
     const macs = { next: 0 };
     const [measured] = await propagation(agent, [settings.ports], settings.samples, macs, settings.progress);
     if (measured === undefined) throw new Error('propagation returned no result');
-    const networks = await agent.api('GET', '/v2.0/networks?name=prop');
-    const network = (networks.body['networks'] as { id: string }[] | undefined)?.[0];
-    if (network === undefined) throw new Error('propagation network not found');
-    const sandbox = agent.bed.sandbox;
-    const relay = await sandbox.addNamespace('pd');
-    await sandbox.addVeth(agent.bed.host, sandbox.device('pd'), relay, 'pd0', {
-      bridge: bridgeName(network.id),
-      peerAddresses: [PERFDHCP_ADDRESS],
-    });
-    await agent.waitPortsReported(120_000);
+    const relay = await perfdhcpRelay(agent);
     const warm = await perfdhcp(relay, 'pd0', settings.rate, settings.clients, 3);
     if (warm.acksReceived === 0) throw new Error('warm-up: no ACK from the builtin driver');
     const dora = await doraCost(agent.pid, relay, 'pd0', settings);
@@ -52,4 +44,22 @@ export async function agentDhcp(qdhcpDir: string, settings: AgentDhcpSettings): 
   } finally {
     await settings.cleanup.release(agent);
   }
+}
+
+/**
+ * perfdhcp's namespace on the propagation scenario's network: a veth into its bridge with
+ * {@link PERFDHCP_ADDRESS} (device `pd0`), once every port the scenario made is reported.
+ */
+export async function perfdhcpRelay(agent: AgentUnderTest): Promise<Namespace> {
+  const networks = await agent.api('GET', '/v2.0/networks?name=prop');
+  const network = (networks.body['networks'] as { id: string }[] | undefined)?.[0];
+  if (network === undefined) throw new Error('propagation network not found');
+  const sandbox = agent.bed.sandbox;
+  const relay = await sandbox.addNamespace('pd');
+  await sandbox.addVeth(agent.bed.host, sandbox.device('pd'), relay, 'pd0', {
+    bridge: bridgeName(network.id),
+    peerAddresses: [PERFDHCP_ADDRESS],
+  });
+  await agent.waitPortsReported(120_000);
+  return relay;
 }

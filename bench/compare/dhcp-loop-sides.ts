@@ -1,13 +1,13 @@
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bridgeName } from '../../src/agent/naming.js';
 import { type Namespace, Sandbox } from '../../test/support/netns.js';
 import { AgentUnderTest } from '../agent/agent-under-test.js';
 import { propagation } from '../agent/scenarios.js';
+import { perfdhcpRelay } from './agent-dhcp.js';
 import type { Cleanup } from './cleanup.js';
 import { preciseCpuSeconds, processTimes } from './machine.js';
 import { PERFDHCP_MAC_TEMPLATE, parsePerfdhcp } from './perfdhcp.js';
-import { waitForStart, writeServerFiles } from './serve-dhcp.js';
+import { servingArgs, waitForStart, writeServerFiles } from './serve-dhcp.js';
 import { serverClientPair } from './server-client-pair.js';
 
 /**
@@ -92,16 +92,7 @@ export async function startServer(
       ['10.77.0.2/16'],
     );
     const files = writeServerFiles(sandbox, hosts);
-    const common = [
-      `--interface=${serverDevice}`,
-      '--dhcp-range=set:tag0,10.77.0.0,static,255.255.0.0,86400s',
-      `--dhcp-hostsfile=${files.hosts}`,
-      `--dhcp-optsfile=${files.opts}`,
-      '--dhcp-option-force=option:mtu,1450',
-      '--dhcp-lease-max=65536',
-      '--domain=openstacklocal',
-      `--log-facility=${files.log}`,
-    ];
+    const common = servingArgs(serverDevice, files);
     let pid: number | undefined;
     if (kind === 'dnsmasq') {
       // dnsmasq reads the hosts file after dropping to nobody (as the anchor's anc_mkwork allows for).
@@ -162,16 +153,7 @@ export async function startBuiltin(
   cleanup.track(agent);
   try {
     await propagation(agent, [100], 5, { next: 0 }, log);
-    const networks = await agent.api('GET', '/v2.0/networks?name=prop');
-    const network = (networks.body['networks'] as { id: string }[] | undefined)?.[0];
-    if (network === undefined) throw new Error('propagation network not found');
-    const sandbox = agent.bed.sandbox;
-    const relay = await sandbox.addNamespace('pd');
-    await sandbox.addVeth(agent.bed.host, sandbox.device('pd'), relay, 'pd0', {
-      bridge: bridgeName(network.id),
-      peerAddresses: ['10.77.255.250/16'],
-    });
-    await agent.waitPortsReported(120_000);
+    const relay = await perfdhcpRelay(agent);
     return {
       name,
       client: relay,

@@ -33,14 +33,7 @@ export async function serveDoraCost(qdhcpDir: string, settings: ServeDhcpSetting
     const files = writeServerFiles(sandbox, settings.clients);
     const serve = sandbox.spawn(server, 'qdhcp-serve', join(qdhcpDir, 'bin', 'qdhcp'), [
       'serve',
-      `--interface=${serverDevice}`,
-      '--dhcp-range=set:tag0,10.77.0.0,static,255.255.0.0,86400s',
-      `--dhcp-hostsfile=${files.hosts}`,
-      `--dhcp-optsfile=${files.opts}`,
-      '--dhcp-option-force=option:mtu,1450',
-      '--dhcp-lease-max=65536',
-      '--domain=openstacklocal',
-      `--log-facility=${files.log}`,
+      ...servingArgs(serverDevice, files),
     ]);
     await waitForStart(files.log, () => serve.exit !== undefined, serve.stderr);
     await warmUp(client, clientDevice, settings);
@@ -85,4 +78,21 @@ export async function waitForStart(log: string, exited: () => boolean, stderr: s
 async function warmUp(client: Namespace, device: string, settings: ServeDhcpSettings): Promise<void> {
   const run = await perfdhcp(client, device, settings.rate, settings.clients, 3);
   if (run.acksReceived === 0) throw new Error('warm-up: no ACK from qdhcp serve');
+}
+
+/** The dnsmasq-style options both dnsmasq and `qdhcp serve` get in these benches (Neutron's, static /16). */
+export function servingArgs(
+  device: string,
+  files: { readonly hosts: string; readonly opts: string; readonly log: string },
+): string[] {
+  return [
+    `--interface=${device}`,
+    '--dhcp-range=set:tag0,10.77.0.0,static,255.255.0.0,86400s',
+    `--dhcp-hostsfile=${files.hosts}`,
+    `--dhcp-optsfile=${files.opts}`,
+    '--dhcp-option-force=option:mtu,1450',
+    '--dhcp-lease-max=65536',
+    '--domain=openstacklocal',
+    `--log-facility=${files.log}`,
+  ];
 }
