@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   type CleanupScope,
   describeAction,
+  groupByOwner,
   type ObservedHostDevice,
   type ObservedNamespace,
   planCleanup,
@@ -61,6 +62,39 @@ test('stale (only lo) vs all; processes are killed first; never physical NICs', 
     'delete vlan eth1.42',
     'delete vxlan vxlan-77',
     `delete bridge ${BR_A}`,
+  ]);
+});
+
+test('grouped by owner for the agent: a namespace with its processes, bridge and uplinks; a bridge alone by its prefix', () => {
+  const namespaces = [
+    { name: `qdhcp-${NET_A}`, devices: ['lo', 'ns-12345678-9a'], pids: [4242] },
+    { name: `qrouter-${ROUTER_1}`, devices: ['lo'], pids: [] },
+  ];
+  const host = [
+    { name: 'vxlan-7', kind: 'vxlan', master: BR_A },
+    { name: 'tap12345678-9a', kind: 'veth', master: BR_A },
+    { name: BR_A, kind: 'bridge', master: undefined },
+    { name: 'vxlan-8', kind: 'vxlan', master: BR_B },
+    { name: BR_B, kind: 'bridge', master: undefined },
+    { name: 'vxlan-9', kind: 'vxlan', master: undefined },
+  ];
+  const actions = planCleanup(namespaces, host, { namespacePrefix: '', ownsL2: true, all: true });
+  const groups = groupByOwner(actions, host, '').map((group) => ({
+    owner: group.owner,
+    actions: group.actions.map(describeAction),
+  }));
+  assert.deepEqual(groups, [
+    {
+      owner: { networkId: NET_A },
+      actions: [
+        `kill process 4242 in namespace qdhcp-${NET_A}`,
+        `delete namespace qdhcp-${NET_A}`,
+        'delete vxlan vxlan-7',
+        `delete bridge ${BR_A}`,
+      ],
+    },
+    { owner: undefined, actions: [`delete namespace qrouter-${ROUTER_1}`, 'delete vxlan vxlan-9'] },
+    { owner: { networkIdPrefix: BR_B.slice(3) }, actions: ['delete vxlan vxlan-8', `delete bridge ${BR_B}`] },
   ]);
 });
 

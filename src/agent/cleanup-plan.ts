@@ -221,3 +221,59 @@ function planHostDevices(
   // Uplinks before their bridges: VLANs, VXLAN devices, then the bridges.
   return [...vlans, ...vxlans, ...bridges];
 }
+
+/**
+ * Whose removal an action is part of (the agent's orphan removal runs each owner's actions in turn with that
+ * network's other work, after checking it is still not wanted: reconciler/orphan-guard.ts). A DHCP
+ * namespace, its processes, its `brq…` bridge and the uplinks on that bridge belong to its network; a bridge
+ * whose namespace is already gone (and its uplinks) to the network its name was cut from (`brq` + the first
+ * 11 characters of the id, all that is known of it). Router namespaces and uplinks on no bridge: no owner.
+ */
+export type CleanupOwner = { readonly networkId: string } | { readonly networkIdPrefix: string };
+
+/** Actions of one owner (or of none), in plan order. */
+export interface CleanupGroup {
+  readonly owner: CleanupOwner | undefined;
+  readonly actions: readonly CleanupAction[];
+}
+
+/** Splits a plan by owner; groups come in the order of their first action, actions in plan order. Pure. */
+export function groupByOwner(
+  actions: readonly CleanupAction[],
+  hostDevices: readonly ObservedHostDevice[],
+  namespacePrefix: string,
+): CleanupGroup[] {
+  const bridgeOwners = new Map<string, string>();
+  for (const action of actions)
+    if (action.kind === 'delete-namespace')
+      bridgeOwners.set(`brq${action.networkId.slice(0, 11)}`, action.networkId);
+  const masters = new Map(hostDevices.map((device) => [device.name, device.master]));
+  const ownerOf = (action: CleanupAction): CleanupOwner | undefined => {
+    switch (action.kind) {
+      case 'kill-process': {
+        const networkId = qdhcpNetworkId(action.namespace, namespacePrefix);
+        return networkId === undefined ? undefined : { networkId };
+      }
+      case 'delete-namespace':
+        return { networkId: action.networkId };
+      case 'delete-router-namespace':
+        return undefined;
+      case 'delete-device': {
+        const bridge = action.deviceKind === 'bridge' ? action.device : masters.get(action.device);
+        if (bridge === undefined || !BRIDGE.test(bridge)) return undefined;
+        const networkId = bridgeOwners.get(bridge);
+        return networkId !== undefined ? { networkId } : { networkIdPrefix: bridge.slice(3) };
+      }
+    }
+  };
+  const groups = new Map<string, { owner: CleanupOwner | undefined; actions: CleanupAction[] }>();
+  for (const action of actions) {
+    const owner = ownerOf(action);
+    const key =
+      owner === undefined ? '' : 'networkId' in owner ? owner.networkId : `${owner.networkIdPrefix}…`;
+    const group = groups.get(key) ?? { owner, actions: [] };
+    group.actions.push(action);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}

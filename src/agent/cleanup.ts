@@ -4,7 +4,9 @@ import { listNamespaces, type NamespaceName, namespacePids, runIpBatch } from '.
 import { readLinks, removeDhcpNamespace } from '../linux/network-plumbing.js';
 import {
   type CleanupAction,
+  type CleanupOwner,
   describeAction,
+  groupByOwner,
   type ObservedHostDevice,
   type ObservedNamespace,
   planCleanup,
@@ -31,7 +33,16 @@ export interface CleanupOptions {
   readonly mappedBridges?: ReadonlySet<string>;
   /** dnsmasq driver state directory: `<dir>/<network id>` is removed with its namespace. */
   readonly stateDirectory: string | undefined;
+  /**
+   * The agent's orphan removal: runs one owner's removal only if it is still not wanted when its turn
+   * comes (a network bound while the plan was made and run must keep what it serves on), resolving whether
+   * it ran (reconciler/orphan-guard.ts). Undefined: the whole plan runs as made (`qdhcp netns-cleanup`).
+   */
+  readonly guard?: OrphanGuard;
 }
+
+/** Runs `remove` when `owner` is still not wanted, in turn with its network's work; resolves whether it ran. */
+export type OrphanGuard = (owner: CleanupOwner, remove: () => Promise<void>) => Promise<boolean>;
 
 /** What was (or, with `dryRun`, would be) done. */
 export interface CleanupResult {
@@ -91,9 +102,29 @@ export async function cleanupNamespaces(options: CleanupOptions): Promise<Cleanu
     ...(options.mappedInterfaces !== undefined && { mappedInterfaces: options.mappedInterfaces }),
     ...(options.mappedBridges !== undefined && { mappedBridges: options.mappedBridges }),
   });
-  const lines = actions.map(describeAction);
   const errors: string[] = [];
-  if (options.dryRun) return { actions, lines, errors };
+  if (options.dryRun) return { actions, lines: actions.map(describeAction), errors };
+  const guard = options.guard;
+  if (guard === undefined) {
+    await execute(actions, options, errors);
+    return { actions, lines: actions.map(describeAction), errors };
+  }
+  const done: CleanupAction[] = [];
+  for (const group of groupByOwner(actions, host, options.namespacePrefix)) {
+    const remove = () => execute(group.actions, options, errors);
+    const ran =
+      group.owner === undefined ? await remove().then(() => true) : await guard(group.owner, remove);
+    if (ran) done.push(...group.actions);
+  }
+  return { actions: done, lines: done.map(describeAction), errors };
+}
+
+/** Carries out planned actions in order; errors are collected (module comment). */
+async function execute(
+  actions: readonly CleanupAction[],
+  options: CleanupOptions,
+  errors: string[],
+): Promise<void> {
   const devices: string[] = [];
   for (const action of actions) {
     try {
@@ -131,5 +162,4 @@ export async function cleanupNamespaces(options: CleanupOptions): Promise<Cleanu
     );
     if (result !== undefined && result.code !== 0) errors.push(`deleting devices: ${result.stderr.trim()}`);
   }
-  return { actions, lines, errors };
 }

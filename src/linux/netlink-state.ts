@@ -51,21 +51,30 @@ function eachMessage(dump: Buffer, visit: (type: number, payload: Buffer) => voi
   }
 }
 
-/** The attributes (type → value) that follow a fixed header of `headerLength` bytes. */
-function attributes(payload: Buffer, headerLength: number): Map<number, Buffer> {
+/**
+ * The attributes (type → value) of the `wanted` types that follow a fixed header of `headerLength` bytes.
+ * Only those: a host link dump at 1,000 networks is ~3,000 links of ~40 attributes each, read on every
+ * `ip monitor link` line and every network's bridge check, and a Buffer view per attribute was most of
+ * the garbage (young-generation churn that kept the multi-MiB dump alive into the old generation;
+ * docs/performance.md "Agent memory at 1,000 networks").
+ */
+function attributes(payload: Buffer, headerLength: number, wanted: ReadonlySet<number>): Map<number, Buffer> {
   const found = new Map<number, Buffer>();
   let offset = align(headerLength);
   while (offset + 4 <= payload.length) {
     const length = payload.readUInt16LE(offset);
     if (length < 4 || offset + length > payload.length) break;
-    found.set(
-      payload.readUInt16LE(offset + 2) & NLA_TYPE_MASK,
-      payload.subarray(offset + 4, offset + length),
-    );
+    const type = payload.readUInt16LE(offset + 2) & NLA_TYPE_MASK;
+    if (wanted.has(type)) found.set(type, payload.subarray(offset + 4, offset + length));
     offset += align(length);
   }
   return found;
 }
+
+const LINK_ATTRIBUTES = new Set([IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER, IFLA_LINKINFO]);
+const LINK_INFO_ATTRIBUTES = new Set([IFLA_INFO_KIND]);
+const ADDRESS_ATTRIBUTES = new Set([IFA_ADDRESS, IFA_LOCAL]);
+const ROUTE_ATTRIBUTES = new Set([RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE]);
 
 const cString = (value: Buffer | undefined): string | undefined => {
   if (value === undefined) return undefined;
@@ -127,7 +136,7 @@ export function parseNetlinkState(dumps: {
   eachMessage(dumps.link, (type, payload) => {
     if (type !== RTM_NEWLINK || payload.length < 16) return;
     const index = payload.readInt32LE(4);
-    const attrs = attributes(payload, 16);
+    const attrs = attributes(payload, 16, LINK_ATTRIBUTES);
     const name = cString(attrs.get(IFLA_IFNAME));
     if (name === undefined) return;
     names.set(index, name);
@@ -135,7 +144,10 @@ export function parseNetlinkState(dumps: {
     raw.push({
       index,
       name,
-      kind: linkInfo === undefined ? undefined : cString(attributes(linkInfo, 0).get(IFLA_INFO_KIND)),
+      kind:
+        linkInfo === undefined
+          ? undefined
+          : cString(attributes(linkInfo, 0, LINK_INFO_ATTRIBUTES).get(IFLA_INFO_KIND)),
       master: attrs.get(IFLA_MASTER)?.readUInt32LE(0),
       mtu: attrs.get(IFLA_MTU)?.readUInt32LE(0) ?? 0,
       mac: mac(attrs.get(IFLA_ADDRESS)),
@@ -147,7 +159,7 @@ export function parseNetlinkState(dumps: {
     if (type !== RTM_NEWADDR || payload.length < 8) return;
     const family = payload.readUInt8(0);
     if (family !== AF_INET && family !== AF_INET6) return;
-    const attrs = attributes(payload, 8);
+    const attrs = attributes(payload, 8, ADDRESS_ATTRIBUTES);
     const address = ipText(family, attrs.get(IFA_LOCAL) ?? attrs.get(IFA_ADDRESS));
     if (address === undefined) return;
     const index = payload.readUInt32LE(4);
@@ -185,7 +197,7 @@ function parseRouteDump(dump: Buffer, family: number, names: ReadonlyMap<number,
   const hostLength = family === AF_INET ? 32 : 128;
   eachMessage(dump, (type, payload) => {
     if (type !== RTM_NEWROUTE || payload.length < 12 || payload.readUInt8(0) !== family) return;
-    const attrs = attributes(payload, 12);
+    const attrs = attributes(payload, 12, ROUTE_ATTRIBUTES);
     const table = attrs.get(RTA_TABLE)?.readUInt32LE(0) ?? payload.readUInt8(4);
     if (table !== RT_TABLE_MAIN || payload.readUInt8(7) !== RTN_UNICAST) return;
     const prefixLength = payload.readUInt8(1);

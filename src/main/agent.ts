@@ -203,14 +203,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     resyncIntervalMs: config.resyncIntervalSeconds * 1000,
     ...(config.retryDelaySeconds !== undefined && { retryDelayMs: config.retryDelaySeconds * 1000 }),
     observer: metrics,
-    removeOrphans: async (keep) => {
-      const { removed, errors } = await removeOrphanNamespaces(config.namespacePrefix, keep, {
+    removeOrphans: async (keep, guard) => {
+      const host = {
         hostNamespace: plumbing.hostNamespace,
         mappedInterfaces: new Set(plumbing.physicalInterfaceMappings.values()),
         mappedBridges: new Set(plumbing.bridgeMappings.values()),
         // Under Neutron's linuxbridge agent (l2_owner) bridges and uplinks are its own: leave them alone.
         ownsL2: plumbing.l2Owner === 'qdhcp',
-      });
+      };
+      const { removed, errors } = await removeOrphanNamespaces(config.namespacePrefix, keep, host, guard);
       for (const error of errors)
         logger.warn({ event: 'agent.orphan_failed', error }, 'leftover not removed');
       return removed;

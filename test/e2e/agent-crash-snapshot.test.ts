@@ -60,7 +60,8 @@ describe('agent crash: serves from the served-state snapshot, then converges', {
       dhcpDeviceId: deps.dhcpDeviceId,
       resyncIntervalMs: 0,
       retryDelayMs: 60_000,
-      removeOrphans: async (keep) => (await removeOrphanNamespaces(bed.namespacePrefix, keep)).removed,
+      removeOrphans: async (keep, guard) =>
+        (await removeOrphanNamespaces(bed.namespacePrefix, keep, undefined, guard)).removed,
       servedState: writer,
     });
     reconciler.start();

@@ -59,7 +59,8 @@ describe('agent process: reconciler + builtin driver', { skip, concurrency: fals
       dhcpDeviceId: deps.dhcpDeviceId,
       resyncIntervalMs: 0,
       retryDelayMs: 200,
-      removeOrphans: async (keep) => (await removeOrphanNamespaces(bed.namespacePrefix, keep)).removed,
+      removeOrphans: async (keep, guard) =>
+        (await removeOrphanNamespaces(bed.namespacePrefix, keep, undefined, guard)).removed,
       removeNetworkDevices: (network) => removeNetworkDevices(network, deps.plumbing),
     });
     const unsubscribe = bus.subscribe((event) => void reconciler.handleMessage(event));

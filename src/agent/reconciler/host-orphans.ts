@@ -1,4 +1,4 @@
-import { cleanupNamespaces } from '../cleanup.js';
+import { cleanupNamespaces, type OrphanGuard } from '../cleanup.js';
 
 /** Where this agent's bridges and uplinks are, when the leftovers to remove include them. */
 export interface HostL2 {
@@ -17,13 +17,15 @@ export interface HostL2 {
  * `kill -9` left behind for a network deleted or unbound while the agent was down, or killed halfway
  * through a delete: DHCP namespaces (processes inside, a dnsmasq of a previous run, killed by PID first)
  * and, given `host`, the bridges and uplinks of those networks (cleanup-plan.ts: only qdhcp's, never a
- * bridge that still carries anything else). Returns what was removed (one line each); errors are collected
- * so one stuck namespace does not keep the others.
+ * bridge that still carries anything else). `guard` (the reconciler's, orphan-guard.ts) removes each
+ * network's leftovers only if that network is still not wanted at that moment. Returns what was removed
+ * (one line each); errors are collected so one stuck namespace does not keep the others.
  */
 export async function removeOrphanNamespaces(
   namespacePrefix: string,
   keep: ReadonlySet<string>,
   host?: HostL2,
+  guard?: OrphanGuard,
 ): Promise<{ removed: string[]; errors: string[] }> {
   const result = await cleanupNamespaces({
     namespacePrefix,
@@ -35,6 +37,7 @@ export async function removeOrphanNamespaces(
     ownsL2: host?.ownsL2 ?? false,
     mappedInterfaces: host?.mappedInterfaces ?? new Set(),
     mappedBridges: host?.mappedBridges ?? new Set(),
+    ...(guard !== undefined && { guard }),
   });
   return { removed: [...result.lines], errors: [...result.errors] };
 }

@@ -1,6 +1,7 @@
 import type { ResourceEventV1 } from '../../bus/messages.js';
 import { isRetryable } from '../../common/errors.js';
 import type { AgentNetwork } from '../model.js';
+import type { NetworkPeers } from './network-peers.js';
 import type { NetworkState } from './network-state.js';
 import type { Entry, NetworkReport, ReconcilerOptions } from './reconciler-types.js';
 
@@ -119,4 +120,13 @@ export class PhaseTimer<P extends string> {
     this.phases[`${phase}Ms`] = now - this.mark;
     this.mark = now;
   }
+}
+
+/** Whether the agent holds a network: an entry in any state, or a peer serving it. */
+export function held(
+  entries: ReadonlyMap<string, unknown>,
+  peers: Pick<NetworkPeers, 'status'>,
+  networkId: string,
+): boolean {
+  return entries.has(networkId) || peers.status(networkId) !== undefined;
 }

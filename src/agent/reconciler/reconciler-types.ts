@@ -1,5 +1,6 @@
 import type { Logger } from '../../common/logger.js';
 import type { ObservedLink } from '../../linux/observed-links.js';
+import type { OrphanGuard } from '../cleanup.js';
 import type { AgentNetwork } from '../model.js';
 import type { DhcpSettings } from '../settings.js';
 import type { AgentRpc } from './agent-rpc.js';
@@ -26,8 +27,11 @@ export interface ReconcilerOptions {
   readonly resyncIntervalMs?: number;
   readonly portsReadyIntervalMs?: number;
   readonly observer?: ReconcilerObserver;
-  /** Removes host leftovers (namespaces) of networks not in `keep` (host-orphans.ts); default none. */
-  readonly removeOrphans?: (keep: ReadonlySet<string>) => Promise<readonly string[]>;
+  /**
+   * Removes host leftovers (namespaces, bridges) of networks not in `keep` (host-orphans.ts), each through
+   * `guard`, which lets it go only if its network is still not wanted then (orphan-guard.ts); default none.
+   */
+  readonly removeOrphans?: (keep: ReadonlySet<string>, guard: OrphanGuard) => Promise<readonly string[]>;
   /** Removes a deleted network's host devices (bridge, uplink); default none. */
   readonly removeNetworkDevices?: (network: AgentNetwork) => Promise<void>;
   /** Reads the host namespace's devices once per full sync (prepare-network.ts `readHostLinks`); default none. */

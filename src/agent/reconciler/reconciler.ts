@@ -11,11 +11,13 @@ import { KeyedSerialQueue } from './keyed-queue.js';
 import { FULL_DELTA, NetworkState, type StateChange, type StateRules } from './network-state.js';
 import { networkFromView } from './network-view.js';
 import { NO_OBSERVER, type ReconcilerObserver } from './observer.js';
+import { removeLeftovers } from './orphan-guard.js';
 import {
   afterTeardown,
   deletedNetwork,
   describe,
   failedEntry,
+  held,
   isPermanent,
   PhaseTimer,
   reportOf,
@@ -131,8 +133,7 @@ export class Reconciler {
       return this.queue.run(event.networkId, () => {
         // Nothing here to undo: no release either (Neutron fans every network delete out to every DHCP
         // agent; leftovers of an earlier run go with the next full sync's orphan removal).
-        if (!this.entries.has(event.networkId) && this.options.peers.status(event.networkId) === undefined)
-          return Promise.resolve();
+        if (!held(this.entries, this.options.peers, event.networkId)) return Promise.resolve();
         return this.guarded(event.networkId, 'unbind', () =>
           this.teardown(event.networkId, { release: true, removeDevices: false }),
         );
@@ -217,10 +218,8 @@ export class Reconciler {
       await Promise.all(tasks).finally(() => this.hostSnapshot.release());
       timer.lap('converge');
       const keep = new Set([...wanted, ...peers.enabledNetworks()]);
-      const removed = (await this.options.removeOrphans?.(keep)) ?? [];
+      await removeLeftovers(this.options, { queue: this.queue, keep, entries: this.entries, peers });
       timer.lap('orphans');
-      if (removed.length > 0)
-        logger.info({ event: 'agent.orphans_removed', networks: removed }, 'removed leftovers');
       this.retries.succeeded(FULL_SYNC);
       this.observer.syncFinished('full', (this.clock() - started) / 1000, true);
       const ms = this.clock() - started;
@@ -308,8 +307,8 @@ export class Reconciler {
       });
       if (network === null) {
         // Gone or bound elsewhere. Only what this agent holds needs undoing (no release for strangers).
-        const held = this.entries.has(networkId) || this.options.peers.status(networkId) !== undefined;
-        if (held) await this.teardown(networkId, { release: true, removeDevices: false });
+        if (held(this.entries, this.options.peers, networkId))
+          await this.teardown(networkId, { release: true, removeDevices: false });
       } else await this.convergeView(network, false);
       this.observer.syncFinished('network', (this.clock() - started) / 1000, true);
     });
