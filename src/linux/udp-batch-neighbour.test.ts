@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import {
+  UDP_BATCH_NEIGHBOUR_BROADCAST as NEIGHBOUR_ENTRY_REFUSED,
+  UDP_BATCH_NEIGHBOUR_SET as NEIGHBOUR_ENTRY_SET,
+} from '@qdhcp/netns';
 import { nextMessage } from '../../test/support/datagrams.js';
 import { canUseNamespaces, type Namespace, Sandbox } from '../../test/support/netns.js';
 import { NEIGHBOUR_BROADCAST, NEIGHBOUR_SET } from '../dhcp-server/reply-outbox.js';
@@ -8,8 +12,6 @@ import {
   BATCH_SLOTS,
   type BatchedUdpEndpoint,
   ipv4Number,
-  NEIGHBOUR_ENTRY_REFUSED,
-  NEIGHBOUR_ENTRY_SET,
   openBatchedUdpInNamespace,
 } from './udp-batch-socket.js';
 

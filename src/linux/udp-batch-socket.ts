@@ -2,8 +2,6 @@ import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import {
   openSocket,
-  UDP_BATCH_NEIGHBOUR_BROADCAST,
-  UDP_BATCH_NEIGHBOUR_SET,
   UDP_BATCH_SLOT_SIZE,
   UDP_BATCH_SLOTS,
   type UdpBatchHandle,
@@ -28,11 +26,6 @@ import { socketOpenFailed } from './namespace-sockets.js';
  *
  * @module
  */
-
-/** `neighbours[i]` of {@link BatchedUdpEndpoint.sendBatch}: set the neighbour entry first. */
-export const NEIGHBOUR_ENTRY_SET = UDP_BATCH_NEIGHBOUR_SET;
-/** `neighbours[i]` after {@link BatchedUdpEndpoint.sendBatch}: refused, sent to 255.255.255.255 instead. */
-export const NEIGHBOUR_ENTRY_REFUSED = UDP_BATCH_NEIGHBOUR_BROADCAST;
 
 /** Datagrams per batch at most, received or sent. */
 export const BATCH_SLOTS = UDP_BATCH_SLOTS;
@@ -102,9 +95,10 @@ export interface BatchedUdpEndpoint {
   /**
    * Sends `replies[i]` to `addresses[i]:ports[i]` for i < count (≤ {@link BATCH_SLOTS}) with one sendmmsg.
    * Returns how many the kernel took; with a full socket buffer the rest are dropped, as dnsmasq drops them.
-   * With `neighbours` and `hardware`: a reply marked {@link NEIGHBOUR_ENTRY_SET} first gets the neighbour
-   * entry addresses[i] → hardware[6i..6i+6] in the socket's namespace (SIOCSARP, as dnsmasq does for a
-   * DHCP client without an address), or goes to 255.255.255.255 marked {@link NEIGHBOUR_ENTRY_REFUSED}.
+   * With `neighbours` and `hardware`: a reply marked `UDP_BATCH_NEIGHBOUR_SET` (the addon's value of
+   * reply-outbox.ts's `NEIGHBOUR_SET`) first gets the neighbour entry addresses[i] → hardware[6i..6i+6] in
+   * the socket's namespace (SIOCSARP, as dnsmasq does for a DHCP client without an address), or goes to
+   * 255.255.255.255 marked `UDP_BATCH_NEIGHBOUR_BROADCAST`.
    */
   sendBatch(
     count: number,
