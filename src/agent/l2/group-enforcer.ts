@@ -58,6 +58,10 @@ interface Enforced {
 export interface GroupEvent {
   readonly securityGroupIds: readonly string[];
   readonly changes?: SecurityGroupChanges | undefined;
+  /** The event's `occurredAt` (the server's commit) and when it arrived here (performance.now()): the
+   * stages logged by `l2.group_event_applied` (docs/performance.md "Issue 14"). */
+  readonly occurredAt?: string | undefined;
+  readonly receivedAt?: number | undefined;
 }
 
 /** A set of groups' chains in the kernel: their text per family and the ipsets their rules name. */
@@ -79,6 +83,8 @@ export class GroupEnforcer {
   private readonly remoteSets = new Map<string, readonly string[]>();
   private readonly model = new GroupModel();
   private baseReady = false;
+  /** The last batch's kernel time (ipset, iptables-restore), for `l2.group_event_applied`. */
+  private lastKernelMs: { ipsetMs?: number; iptablesMs?: number } = {};
 
   constructor(private readonly deps: GroupEnforcerDeps) {}
 
@@ -88,6 +94,27 @@ export class GroupEnforcer {
    * Returns how many taps were asked for with `securitygroups.info` (0: applied without a read).
    */
   async applyEvent(event: GroupEvent): Promise<number> {
+    const started = performance.now();
+    const waitedMs = event.receivedAt === undefined ? undefined : started - event.receivedAt;
+    const reads = await this.applyChanges(event);
+    const ms = (value: number | undefined) => (value === undefined ? undefined : Math.round(value * 10) / 10);
+    const busMs = event.occurredAt === undefined ? undefined : Date.now() - Date.parse(event.occurredAt);
+    this.deps.logger.info(
+      {
+        event: 'l2.group_event_applied',
+        reads,
+        sinceCommitMs: busMs,
+        waitedMs: ms(waitedMs),
+        applyMs: ms(performance.now() - started),
+        ...this.lastKernelMs,
+      },
+      'security group change enforced',
+    );
+    return reads;
+  }
+
+  private async applyChanges(event: GroupEvent): Promise<number> {
+    this.lastKernelMs = {};
     const applied = new Set<string>();
     const reread = new Set<string>();
     const covered = new Set<string>();
@@ -209,6 +236,7 @@ export class GroupEnforcer {
     if (unprotected.length > 0) await this.removeChains(unprotected);
     for (const [tap, enforced] of next) this.taps.set(tap, enforced);
     const ms = (from: number, to: number) => Math.round((to - from) * 10) / 10;
+    this.lastKernelMs = { ipsetMs: ms(computed, setsDone), iptablesMs: ms(setsDone, performance.now()) };
     this.deps.logger.debug(
       {
         event: 'l2.groups_enforced',

@@ -135,14 +135,14 @@ export class L2Role {
     const event = message as { schema?: unknown; resource?: unknown; id?: unknown };
     if (event.schema === 'qdhcp.security-group-event') {
       if (this.groups === undefined) return;
-      const { securityGroupIds, portIds, changes } = message as SecurityGroupEventV1;
+      const { securityGroupIds, portIds, changes, occurredAt } = message as SecurityGroupEventV1;
       const named = new Set(portIds);
       let reread = false;
       // A port the event names may have new addresses too (an L2-only host gets no port events): re-read.
       for (const [tap, wired] of this.wired)
         if (named.has(wired.portId)) reread = this.refreshWanted.add(tap) !== undefined;
       // The groups' new rules or members: applied in order by the enforcement loop (group-enforcer.ts).
-      this.groupEvents.push({ securityGroupIds, changes });
+      this.groupEvents.push({ securityGroupIds, changes, occurredAt, receivedAt: performance.now() });
       this.groupsUrgent = true;
       this.trigger(false, reread);
       return;
