@@ -3,23 +3,72 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
-import { runCommand } from '../../src/linux/run-command.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { type CommandResult, inNetworkNamespace, runCommand } from '../../src/linux/run-command.js';
 import type { Namespace } from '../../test/support/netns.js';
 
 /**
- * CPU time (ms) used so far by `pid` and its waited-for children (utime+stime+cutime+cstime, USER_HZ 100:
- * 10 ms resolution): the all-in-one's node process plus the ip/ipset/iptables-restore it ran.
+ * CPU time (ms) used so far by `pid` and its children (utime+stime+cutime+cstime, USER_HZ 100: 10 ms
+ * resolution, plus the running children's utime+stime): the all-in-one's node process plus the
+ * ip/ipset/iptables-restore it ran or keeps running.
  */
 export function cpuMs(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+  const fields = statFields(pid);
+  return (
+    (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10 +
+    liveChildrenMs(pid)
+  );
+}
+
+function statFields(pid: number | string): string[] {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+}
+
+/**
+ * utime+stime of the children still running (the resident iptables-restore writers and `nft monitor`,
+ * src/linux/resident-restore.ts; `ip monitor link`): not in cutime until they exit. One that exits between
+ * two reads moves into cutime with all its time, so the difference stays right.
+ */
+function liveChildrenMs(pid: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    let children: string[] = [];
+    try {
+      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean);
+    } catch {
+      continue; // the thread ended
+    }
+    for (const child of children) {
+      try {
+        const fields = statFields(child);
+        total += (Number(fields[11]) + Number(fields[12])) * 10;
+      } catch {
+        // exited meanwhile: its time is in our cutime now
+      }
+    }
+  }
+  return total;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/**
+ * A probe run in the host namespace: `nsenter --net` (the namespace's network only), not `ip netns exec`,
+ * which also makes a mount namespace and remounts /sys for every process (src/linux/run-command.ts
+ * `inNetworkNamespace`): on a loaded machine that made each poll, not the change, most of a sample.
+ */
+export function probe(
+  host: Namespace,
+  file: string,
+  args: readonly string[],
+  allowFailure = false,
+): Promise<CommandResult> {
+  const [command, commandArgs] = inNetworkNamespace(host.name, file, args);
+  return runCommand(command, commandArgs, { allowFailure });
 }
 
 export async function iptablesSave(host: Namespace): Promise<string> {

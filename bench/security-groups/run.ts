@@ -6,7 +6,9 @@
  *
  * - rule add / rule delete: `POST`/`DELETE /v2.0/security-group-rules` on the default group (every plugged
  *   port is in it): an ingress TCP rule for a `remote_ip_prefix` → present in (gone from) the ingress chain
- *   of EVERY plugged port (`iptables-save -t filter`, counted; "first" = the first port's chain);
+ *   of EVERY plugged port (`iptables-save -t filter`, counted; "first" = the first port's chain; when every
+ *   port chain jumps to one shared chain, one `iptables -S` of it per poll, and "first" is that same poll);
+ *   probes run with `nsenter --net`, not `ip netns exec` (kernel.ts `probe`);
  * - member join / leave: a spare unplugged port's `security_groups` gets (loses) group R, which a rule of
  *   the default group names as `remote_group_id` (so every plugged port's rules name R's ipset) → its address
  *   in (out of) the ipset (`ipset test`);
@@ -27,7 +29,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { AllInOne, type Json } from '../../test/support/agent/all-in-one.js';
-import { cpuMs, iptablesSave, percentile, plugTaps, timed, unplugTap, waitUntil } from './kernel.js';
+import { cpuMs, iptablesSave, percentile, plugTaps, probe, timed, unplugTap, waitUntil } from './kernel.js';
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -188,7 +190,7 @@ async function main(): Promise<void> {
             const lines = (await iptablesSave(host)).split('\n');
             return lines.filter((l) => l.includes(` --dports ${dport} `)).length;
           }
-          const chain = (await host.exec('iptables', ['-w', '5', '-S', shared])).stdout;
+          const chain = (await probe(host, 'iptables', ['-w', '5', '-S', shared])).stdout;
           return chain.includes(` --dports ${dport} `) ? count : 0;
         };
         let rule: Json = {};
@@ -208,7 +210,8 @@ async function main(): Promise<void> {
             });
           },
           async () => (await inChains()) >= count,
-          async () => (await inChains()) >= 1,
+          // Through the shared chain the first port and every port are one poll: polled once.
+          viaShared ? undefined : async () => (await inChains()) >= 1,
         );
         await profiled(
           aio.pid,
@@ -222,12 +225,11 @@ async function main(): Promise<void> {
         );
         const member = async () =>
           (
-            await host.exec(
+            await probe(
+              host,
               'ipset',
               ['test', `qsg4-${remoteId.replaceAll('-', '').slice(0, 26)}`, joinerIp],
-              {
-                allowFailure: true,
-              },
+              true,
             )
           ).code === 0;
         const groupsOf = async (groups: string[]) => {
@@ -252,10 +254,7 @@ async function main(): Promise<void> {
           async () => {
             const port = (await aio.api('GET', `/v2.0/ports/${spare}`)).body['port'] as Json;
             if (port['status'] !== 'ACTIVE') return false;
-            return (
-              (await host.exec('iptables', ['-w', '5', '-S', `qsg-i-${tap}`], { allowFailure: true }))
-                .code === 0
-            );
+            return (await probe(host, 'iptables', ['-w', '5', '-S', `qsg-i-${tap}`], true)).code === 0;
           },
         );
         await unplugTap(host, tap);
