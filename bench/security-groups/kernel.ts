@@ -26,8 +26,8 @@ function statFields(pid: number | string): string[] {
 }
 
 /**
- * utime+stime of the children still running (the resident iptables-restore writers and `nft monitor`,
- * src/linux/resident-restore.ts; `ip monitor link`): not in cutime until they exit. One that exits between
+ * utime+stime of the children still running (`ip monitor link`, an iptables-restore not yet finished):
+ * not in cutime until they exit. One that exits between
  * two reads moves into cutime with all its time, so the difference stays right.
  */
 function liveChildrenMs(pid: number): number {
