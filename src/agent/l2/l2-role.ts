@@ -6,8 +6,8 @@
  * reports the binding (`l2.port_bound`); when the tap goes, its protection goes and the port goes DOWN.
  *
  * Devices are re-read on every `ip monitor link` line and every `scanIntervalMs`; plugged ports are
- * re-read on a port event of the control plane and on the periodic scan (100 taps per scan in turn, and
- * every tap's groups in slices), so a change reaches the kernel even if an event was lost. A security group
+ * re-read on a port event of the control plane and on the periodic scan (100 taps' ports and groups per
+ * scan in turn), so a change reaches the kernel even if an event was lost. A security group
  * event's changes (rules, members) are applied without a read when the group here is at their base
  * revision, else one tap per set of shared chains is re-read (group-enforcer.ts). One converge runs at a
  * time; triggers during one coalesce into one more.
@@ -197,19 +197,23 @@ export class L2Role {
     })();
   }
 
-  /** The periodic scan's share: every tap's groups, the next slice of taps' ports (round robin). */
+  /**
+   * The periodic scan's share: the next slice of taps' ports and groups (round robin; all of them up to
+   * {@link SCAN_SLICE} taps). Every tap's groups on every tick cost 10 reads of 100 ports' groups each 10 s
+   * at 1,000 taps, in the all-in-one's one event loop, and were the rule changes' slow samples at 1,000 ports
+   * (docs/performance.md "Issue 14"); events carry the changes, so the scan is only the net for a lost one.
+   */
   private scanSlice(): void {
     const taps = [...this.wired.keys()];
-    for (const tap of taps) this.scanGroups.add(tap);
-    if (taps.length <= SCAN_SLICE) {
-      for (const tap of taps) this.refreshWanted.add(tap);
-      return;
+    const slice =
+      taps.length <= SCAN_SLICE
+        ? taps
+        : Array.from({ length: SCAN_SLICE }, (_, i) => taps[(this.scanCursor + i) % taps.length] ?? '');
+    if (taps.length > SCAN_SLICE) this.scanCursor = (this.scanCursor + SCAN_SLICE) % taps.length;
+    for (const tap of slice) {
+      this.refreshWanted.add(tap);
+      this.scanGroups.add(tap);
     }
-    for (let i = 0; i < SCAN_SLICE; i++) {
-      const tap = taps[(this.scanCursor + i) % taps.length];
-      if (tap !== undefined) this.refreshWanted.add(tap);
-    }
-    this.scanCursor = (this.scanCursor + SCAN_SLICE) % taps.length;
   }
 
   private async converge(): Promise<void> {
