@@ -67,8 +67,10 @@ export class Sandbox {
     );
     // As src/linux/network-plumbing.ts `ensureNamespace`: `ip netns add` waits on the kernel's namespace
     // locks and takes > 10 s while another process tears down hundreds of namespaces (CI beside benches).
-    await runCommand('ip', ['netns', 'add', namespace.name], { timeoutMs: 30_000 });
+    // Tracked before it is made: an `ip netns add` killed by its timeout leaves the name behind, and the
+    // teardown removes it too (it tolerates a namespace that never came to be).
     this.namespaces.push(namespace);
+    await runCommand('ip', ['netns', 'add', namespace.name], { timeoutMs: 30_000 });
     await namespace.ip(['link', 'set', 'lo', 'up']);
     return namespace;
   }
