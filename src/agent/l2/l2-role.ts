@@ -198,22 +198,19 @@ export class L2Role {
   }
 
   /**
-   * The periodic scan's share: the next slice of taps' ports and groups (round robin; all of them up to
-   * {@link SCAN_SLICE} taps). Every tap's groups on every tick cost 10 reads of 100 ports' groups each 10 s
-   * at 1,000 taps, in the all-in-one's one event loop, and were the rule changes' slow samples at 1,000 ports
-   * (docs/performance.md "Issue 14"); events carry the changes, so the scan is only the net for a lost one.
+   * The periodic scan's share: the next {@link SCAN_SLICE} taps' ports and groups, round robin. Every tap's
+   * groups per tick (ten reads at 1,000 taps, in all-in-one's one event loop) were the slow rule-change
+   * samples (docs/performance.md "Issue 14", round 3); events carry changes, the scan catches lost ones.
    */
   private scanSlice(): void {
     const taps = [...this.wired.keys()];
-    const slice =
-      taps.length <= SCAN_SLICE
-        ? taps
-        : Array.from({ length: SCAN_SLICE }, (_, i) => taps[(this.scanCursor + i) % taps.length] ?? '');
-    if (taps.length > SCAN_SLICE) this.scanCursor = (this.scanCursor + SCAN_SLICE) % taps.length;
-    for (const tap of slice) {
+    const count = Math.min(SCAN_SLICE, taps.length);
+    for (let i = 0; i < count; i++) {
+      const tap = taps[(this.scanCursor + i) % taps.length] ?? '';
       this.refreshWanted.add(tap);
       this.scanGroups.add(tap);
     }
+    this.scanCursor = taps.length === 0 ? 0 : (this.scanCursor + count) % taps.length;
   }
 
   private async converge(): Promise<void> {
