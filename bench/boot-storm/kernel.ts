@@ -53,15 +53,7 @@ export async function firstPacket(namespace: string | undefined, filter: string)
     out += chunk.toString();
   });
   const exited = new Promise((resolve) => tcpdump.on('exit', resolve));
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 10_000); // measured without it rather than not at all
-    tcpdump.stderr.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
+  await tcpdumpListening(tcpdump);
   return {
     stop: async () => {
       if (tcpdump.exitCode === null) tcpdump.kill('SIGTERM');
@@ -124,15 +116,7 @@ export async function serverLatencies(namespace: string | undefined) {
     }
   });
   const exited = new Promise((resolve) => tcpdump.on('exit', resolve));
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 10_000);
-    tcpdump.stderr.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
+  await tcpdumpListening(tcpdump);
   return {
     stop: async () => {
       await new Promise((resolve) => setTimeout(resolve, 500)); // tcpdump's last lines
@@ -141,4 +125,17 @@ export async function serverLatencies(namespace: string | undefined) {
       return latencies.sort((a, b) => a - b);
     },
   };
+}
+
+/** Resolves once tcpdump says it is listening, or after 10 s (measured without it rather than not at all). */
+function tcpdumpListening(tcpdump: { readonly stderr: NodeJS.ReadableStream }): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 10_000);
+    tcpdump.stderr.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
 }
