@@ -82,12 +82,14 @@ export async function probeFrames(hostNamespace: string, count: number): Promise
 /**
  * The metadata proxy's own latency as the DHCP namespace's kernel sees it: for every connection to port 80,
  * the client's SYN → the proxy's first data segment (tcpdump's timestamps, so neither the guests' scheduling
- * nor curl's is in it). `stop()` gives the latencies in ms of the connections answered meanwhile.
+ * nor curl's is in it). `stop()` gives the latencies in ms of the connections answered meanwhile. The
+ * answer is the first segment from port 80 with PSH or FIN: the addon's fast path sends it with MSG_MORE and
+ * closes, so it leaves as one data + FIN segment without PSH (native/netns/src/tcp-accept.c).
  */
 export async function serverLatencies(namespace: string | undefined) {
   if (namespace === undefined) return { stop: async () => [] as number[] };
   const filter =
-    'tcp port 80 and ((tcp[tcpflags] & (tcp-syn|tcp-ack)) == tcp-syn or (src port 80 and (tcp[tcpflags] & tcp-push) != 0))';
+    'tcp port 80 and ((tcp[tcpflags] & (tcp-syn|tcp-ack)) == tcp-syn or (src port 80 and (tcp[tcpflags] & (tcp-push|tcp-fin)) != 0))';
   const tcpdump = spawn(
     'ip',
     ['netns', 'exec', namespace, 'tcpdump', '-i', 'any', '-nn', '-tt', '-l', filter],
