@@ -84,7 +84,7 @@ export async function probeFrames(hostNamespace: string, count: number): Promise
  * the client's SYN → the proxy's first data segment (tcpdump's timestamps, so neither the guests' scheduling
  * nor curl's is in it). `stop()` gives the latencies in ms of the connections answered meanwhile. The
  * answer is the first segment from port 80 with PSH or FIN: the addon's fast path sends it with MSG_MORE and
- * closes, so it leaves as one data + FIN segment without PSH (native/netns/src/tcp-accept.c).
+ * closes, so it leaves as one data + FIN segment without PSH (native/netns/src/tcp-accept.h `REPLY_FLAGS`).
  */
 export async function serverLatencies(namespace: string | undefined) {
   if (namespace === undefined) return { stop: async () => [] as number[] };
