@@ -30,6 +30,13 @@ export function parseMacInto(mac: string): boolean {
   return true;
 }
 
+/** A 6-byte chaddr into `parsedMac` (the request's bytes, no text on the way). */
+export function readMacBytesInto(bytes: Uint8Array): void {
+  parsedMac.high = ((bytes[0] ?? 0) << 8) | (bytes[1] ?? 0);
+  parsedMac.low =
+    (((bytes[2] ?? 0) << 24) | ((bytes[3] ?? 0) << 16) | ((bytes[4] ?? 0) << 8) | (bytes[5] ?? 0)) >>> 0;
+}
+
 /** Value of one hex digit character code, or -1. */
 export function hexValue(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;

@@ -1,4 +1,5 @@
 import type { Ipv4 } from '../common/ipv4.js';
+import { parsedMac, parseMacInto } from './mac-numbers.js';
 import { CLIENT_PORT, type ReplyDestination } from './reply-destination.js';
 
 /**
@@ -27,8 +28,6 @@ export const NEIGHBOUR_BROADCAST = 2;
 
 const LIMITED_BROADCAST: Ipv4 = 0xffff_ffff;
 const MAC_OCTETS = 6;
-/** `aa:bb:cc:dd:ee:ff`: the engine's MAC text (request-fields.ts `macText`) of a 6-octet chaddr. */
-const MAC_TEXT_LENGTH = 17;
 
 /**
  * The replies of one received batch, waiting for one sendmmsg: the packet loop adds each reply as it is
@@ -122,24 +121,19 @@ export class ReplyOutbox {
 }
 
 /**
- * Writes the 6 octets of `aa:bb:cc:dd:ee:ff` at `offset`; false (nothing usable) for any other length or
- * a non-hex digit, and such a reply is broadcast (an Ethernet neighbour entry needs 6 octets).
+ * Writes the 6 octets of `aa:bb:cc:dd:ee:ff` at `offset`; false (nothing usable) for anything else, and
+ * such a reply is broadcast (an Ethernet neighbour entry needs 6 octets).
  */
 function writeMac(text: string, into: Uint8Array, offset: number): boolean {
-  if (text.length !== MAC_TEXT_LENGTH) return false;
-  for (let i = 0; i < MAC_OCTETS; i++) {
-    const high = hexDigit(text.charCodeAt(i * 3));
-    const low = hexDigit(text.charCodeAt(i * 3 + 1));
-    if (high < 0 || low < 0) return false;
-    into[offset + i] = (high << 4) | low;
-  }
+  if (!parseMacInto(text)) return false;
+  const { high, low } = parsedMac;
+  into[offset] = high >>> 8;
+  into[offset + 1] = high & 0xff;
+  into[offset + 2] = low >>> 24;
+  into[offset + 3] = (low >>> 16) & 0xff;
+  into[offset + 4] = (low >>> 8) & 0xff;
+  into[offset + 5] = low & 0xff;
   return true;
-}
-
-function hexDigit(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48; // 0-9
-  const lower = code | 0x20;
-  return lower >= 97 && lower <= 102 ? lower - 87 : -1; // a-f, A-F
 }
 
 const EMPTY = Buffer.alloc(0);

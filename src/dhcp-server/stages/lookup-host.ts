@@ -1,4 +1,5 @@
 import { inSubnet } from '../../common/ipv4.js';
+import { parsedMac, readMacBytesInto } from '../mac-numbers.js';
 import { CONTINUE, drop, type Exchange, type ServedSubnet, type Stage } from '../types.js';
 
 function subnetOf(exchange: Exchange, ip: number): ServedSubnet | undefined {
@@ -16,12 +17,10 @@ export const lookupHost: Stage = {
     const accept = (ip: number): boolean => subnetOf(exchange, ip) !== undefined;
     // A 6-byte chaddr is also given as two numbers, the tables' own key: no hashing of the MAC text.
     const six = exchange.request.hardwareAddressLength === 6;
-    const c = exchange.request.clientHardwareAddress;
-    const high = six ? ((c[0] ?? 0) << 8) | (c[1] ?? 0) : -1;
-    const low = six
-      ? (((c[2] ?? 0) << 24) | ((c[3] ?? 0) << 16) | ((c[4] ?? 0) << 8) | (c[5] ?? 0)) >>> 0
-      : -1;
-    const { entry, known } = exchange.tables.hosts.find(exchange.mac, exchange.clientId, accept, high, low);
+    if (six) readMacBytesInto(exchange.request.clientHardwareAddress);
+    const { entry, known } = six
+      ? exchange.tables.hosts.find(exchange.mac, exchange.clientId, accept, parsedMac.high, parsedMac.low)
+      : exchange.tables.hosts.find(exchange.mac, exchange.clientId, accept);
     const type = exchange.requestType;
     if (entry !== undefined) {
       if (entry.ignore) return drop('ignored-host', `host line ${entry.line} says ignore`);
