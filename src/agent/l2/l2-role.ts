@@ -139,8 +139,11 @@ export class L2Role {
       const named = new Set(portIds);
       let reread = false;
       // A port the event names may have new addresses too (an L2-only host gets no port events): re-read.
-      for (const [tap, wired] of this.wired)
-        if (named.has(wired.portId)) reread = this.refreshWanted.add(tap) !== undefined;
+      for (const [tap, wired] of this.wired) {
+        if (!named.has(wired.portId)) continue;
+        this.refreshWanted.add(tap);
+        reread = true;
+      }
       // The groups' new rules or members: applied in order by the enforcement loop (group-enforcer.ts).
       this.groupEvents.push({ securityGroupIds, changes, occurredAt, receivedAt: performance.now() });
       this.groupsUrgent = true;
@@ -197,11 +200,8 @@ export class L2Role {
     })();
   }
 
-  /**
-   * The periodic scan's share: the next {@link SCAN_SLICE} taps' ports and groups, round robin. Every tap's
-   * groups per tick (ten reads at 1,000 taps, in all-in-one's one event loop) were the slow rule-change
-   * samples (docs/performance.md "Issue 14", round 3); events carry changes, the scan catches lost ones.
-   */
+  /** The scan's share: the next {@link SCAN_SLICE} taps' ports and groups, round robin (docs/performance.md
+   * "Issue 14", round 3: every tap's groups per tick were the slow rule-change samples). */
   private scanSlice(): void {
     const taps = [...this.wired.keys()];
     const count = Math.min(SCAN_SLICE, taps.length);
