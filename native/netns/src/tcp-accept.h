@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <node_api.h>
+#include "napi-arena.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,31 +39,10 @@ typedef struct writer {
   uint8_t bytes[];
 } writer_t;
 
-typedef struct {
-  napi_ref arena_ref;
-  uint8_t *arena;
-} arena_t;
-
-static void free_arena(napi_env env, void *data, void *hint) {
-  (void)hint;
-  arena_t *arena = data;
-  if (arena->arena_ref) napi_delete_reference(env, arena->arena_ref);
-  free(arena);
-}
+typedef arena_base_t arena_t;
 
 static arena_t *get_arena(napi_env env) {
-  arena_t *arena = NULL;
-  if (napi_get_instance_data(env, (void **)&arena) == napi_ok && arena) return arena;
-  arena = calloc(1, sizeof *arena);
-  if (!arena) return NULL;
-  napi_value buffer;
-  if (napi_create_arraybuffer(env, ARENA_BYTES, (void **)&arena->arena, &buffer) != napi_ok ||
-      napi_create_reference(env, buffer, 1, &arena->arena_ref) != napi_ok) {
-    free(arena);
-    return NULL;
-  }
-  napi_set_instance_data(env, arena, free_arena, NULL);
-  return arena;
+  return instance_arena(env, sizeof(arena_t), ARENA_BYTES, NULL);
 }
 
 // Writes what is left of a writer's answer; true when it is done (written, or the peer is gone).

@@ -27,6 +27,7 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <node_api.h>
+#include "napi-arena.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@
 #define PORTS_OFFSET (ADDRESSES_OFFSET + BATCH_SLOTS * 4)
 #define ARENA_BYTES (PORTS_OFFSET + BATCH_SLOTS * 2)
 
+// Starts as arena_base_t does (napi-arena.h), which makes it and frees it with the environment.
 typedef struct {
   napi_ref arena_ref;
   uint8_t *arena;
@@ -85,25 +87,9 @@ static napi_value throw_type(napi_env env, const char *message) {
   return NULL;
 }
 
-static void free_arena(napi_env env, void *data, void *hint) {
-  (void)hint;
+// The receive slots' headers point into the arena once, when it is made.
+static void init_arena(void *data) {
   arena_t *arena = data;
-  if (arena->arena_ref) napi_delete_reference(env, arena->arena_ref);
-  free(arena);
-}
-
-// The environment's arena, made on first use.
-static arena_t *get_arena(napi_env env) {
-  arena_t *arena = NULL;
-  if (napi_get_instance_data(env, (void **)&arena) == napi_ok && arena) return arena;
-  arena = calloc(1, sizeof *arena);
-  if (!arena) return NULL;
-  napi_value buffer;
-  if (napi_create_arraybuffer(env, ARENA_BYTES, (void **)&arena->arena, &buffer) != napi_ok ||
-      napi_create_reference(env, buffer, 1, &arena->arena_ref) != napi_ok) {
-    free(arena);
-    return NULL;
-  }
   for (int i = 0; i < BATCH_SLOTS; i++) {
     arena->iovecs[i].iov_base = arena->arena + (size_t)i * SLOT_SIZE;
     arena->iovecs[i].iov_len = SLOT_SIZE;
@@ -113,8 +99,11 @@ static arena_t *get_arena(napi_env env) {
     header->msg_iov = &arena->iovecs[i];
     header->msg_iovlen = 1;
   }
-  napi_set_instance_data(env, arena, free_arena, NULL);
-  return arena;
+}
+
+// The environment's arena, made on first use.
+static arena_t *get_arena(napi_env env) {
+  return instance_arena(env, sizeof(arena_t), ARENA_BYTES, init_arena);
 }
 
 static void release(endpoint_t *endpoint) {
