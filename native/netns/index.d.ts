@@ -46,9 +46,13 @@ export function udpBatchArena(): ArrayBuffer;
 /**
  * Starts reading the UDP socket `fd` (e.g. from {@link openSocket}; it is the endpoint's from then on; when this throws,
  * it is still the caller's) with recvmmsg: `onBatch(count)` per batch of `count` datagrams in the arena, or
- * `onBatch(-errno)` when reading failed. Throws like {@link openSocket}.
+ * `onBatch(-errno)` when reading failed. With `holdMs` (1..1000): woken twice within that many ms, the endpoint
+ * reads every `holdMs` from a timer instead of on each datagram until a hold brings nothing (see the top of
+ * src/udp-batch.c). Throws like {@link openSocket}.
  */
-export function udpBatchOpen(fd: number, onBatch: (countOrError: number) => void): UdpBatchHandle;
+export function udpBatchOpen(fd: number, onBatch: (countOrError: number) => void, holdMs?: number): UdpBatchHandle;
+/** True while the endpoint reads from its hold timer (polled mode), false while it wakes on each datagram. */
+export function udpBatchHolding(handle: UdpBatchHandle): boolean;
 /** Stops reading and closes the fd. Safe twice, also from inside `onBatch`. */
 export function udpBatchClose(handle: UdpBatchHandle): void;
 /** `neighbours[i]` of {@link udpBatchSend}: set the neighbour entry before sending (in), it was set (out). */

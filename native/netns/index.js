@@ -8,6 +8,7 @@ const udpBatch = require('./build/Release/udp_batch.node');
 exports.udpBatchArena = udpBatch.udpBatchArena;
 exports.udpBatchOpen = udpBatch.udpBatchOpen;
 exports.udpBatchClose = udpBatch.udpBatchClose;
+exports.udpBatchHolding = udpBatch.udpBatchHolding;
 exports.udpBatchSend = udpBatch.udpBatchSend;
 exports.UDP_BATCH_SLOTS = udpBatch.UDP_BATCH_SLOTS;
 exports.UDP_BATCH_SLOT_SIZE = udpBatch.UDP_BATCH_SLOT_SIZE;

@@ -7,6 +7,7 @@ import {
   type UdpBatchHandle,
   udpBatchArena,
   udpBatchClose,
+  udpBatchHolding,
   udpBatchOpen,
   udpBatchSend,
 } from '@qdhcp/netns';
@@ -84,6 +85,12 @@ export interface BatchedUdpOptions {
   readonly broadcast?: boolean;
   /** SO_RCVBUF in bytes, capped by net.core.rmem_max (the kernel's default when absent). */
   readonly receiveBufferBytes?: number;
+  /**
+   * Under load, read every `holdMs` instead of on each datagram (native/netns/src/udp-batch.c, "Interrupt
+   * and polled mode"): fewer wake-ups and calls into JS for a datagram's wait of up to `holdMs`. 0 or
+   * absent: woken on each datagram.
+   */
+  readonly holdMs?: number;
 }
 
 /** A batched UDP endpoint; see the module. */
@@ -113,6 +120,8 @@ export interface BatchedUdpEndpoint {
   /** Stops reading and closes the socket. Safe twice, also from inside a handler. */
   close(): void;
   readonly closed: boolean;
+  /** True while datagrams are read every hold rather than on arrival ({@link BatchedUdpOptions.holdMs}). */
+  readonly holding: boolean;
 }
 
 const ERRNO_NAMES = new Map<number, string>(
@@ -129,7 +138,11 @@ function readError(negativeErrno: number): QdhcpError {
  * Wraps a bound UDP socket fd (the endpoint owns it from here; closed if this throws); `onClosed` runs once
  * the fd is closed.
  */
-export function batchedUdpFromFd(fd: number, onClosed: () => void = () => undefined): BatchedUdpEndpoint {
+export function batchedUdpFromFd(
+  fd: number,
+  onClosed: () => void = () => undefined,
+  holdMs = 0,
+): BatchedUdpEndpoint {
   const batch = received();
   let handler: BatchHandler = () => undefined;
   let errorHandler: (error: NodeJS.ErrnoException) => void = () => undefined;
@@ -141,10 +154,14 @@ export function batchedUdpFromFd(fd: number, onClosed: () => void = () => undefi
   };
   let handle: UdpBatchHandle;
   try {
-    handle = udpBatchOpen(fd, (count) => {
-      if (count > 0) handler(count, batch);
-      else if (count < 0) errorHandler(readError(count));
-    });
+    handle = udpBatchOpen(
+      fd,
+      (count) => {
+        if (count > 0) handler(count, batch);
+        else if (count < 0) errorHandler(readError(count));
+      },
+      holdMs,
+    );
   } catch (error) {
     closeSync(fd);
     onClosed();
@@ -177,6 +194,9 @@ export function batchedUdpFromFd(fd: number, onClosed: () => void = () => undefi
     get closed() {
       return closed;
     },
+    get holding() {
+      return !closed && udpBatchHolding(handle);
+    },
   };
 }
 
@@ -202,7 +222,7 @@ export function openBatchedUdpInNamespace(options: BatchedUdpOptions): BatchedUd
   } catch (error) {
     throw socketOpenFailed('udp4', options, error);
   }
-  return batchedUdpFromFd(fd, () => listeningSockets.closed(fd));
+  return batchedUdpFromFd(fd, () => listeningSockets.closed(fd), options.holdMs);
 }
 
 /** The network namespace of the calling thread, as a path the addon can enter (it is already there). */
@@ -233,7 +253,7 @@ export function openBatchedUdpUnregistered(
   } catch (error) {
     throw socketOpenFailed('udp4', { ...options, namespace: netnsPath }, error);
   }
-  return batchedUdpFromFd(fd);
+  return batchedUdpFromFd(fd, undefined, options.holdMs);
 }
 
 // The kernel's numbers are network-order bytes read in host order: a big-endian view over the same word.
