@@ -161,6 +161,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     dhcpDeviceId: (networkId) => dhcpPortDeviceId(config.host, networkId),
     logger,
     logDhcp: config.logDhcp,
+    dhcpSocketHoldMs: config.dhcpSocketHoldMs,
   };
   const dhcpDriver: DhcpDriver =
     config.driver === 'dnsmasq'

@@ -54,8 +54,7 @@ test('a burst is handled in batches and every reply leaves, to the relay, after 
       onBroadcastInstead: (count) => assert.fail(`${count} neighbour entries refused`),
       onReceiveError: (error) => assert.fail(error),
     },
-    PORT,
-    netnsPath,
+    { port: PORT, netnsPath },
   );
   const relay = await bindUdpInNamespace({ namespace, address: '127.0.0.2', port: 67 });
   try {
@@ -98,8 +97,7 @@ test('a namespace that does not exist: SOCKET_OPEN_FAILED (serve then falls back
           onBroadcastInstead: () => undefined,
           onReceiveError: () => undefined,
         },
-        PORT,
-        `/run/netns/${namespace}-missing`,
+        { port: PORT, netnsPath: `/run/netns/${namespace}-missing` },
       ),
     (error: unknown) => isQdhcpError(error, 'SOCKET_OPEN_FAILED'),
   );

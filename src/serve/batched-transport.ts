@@ -3,6 +3,7 @@ import type { DatagramBatch } from '../dhcp-server/packet-loop.js';
 import type { ReplyDestination } from '../dhcp-server/reply-destination.js';
 import { SERVER_PORT } from '../dhcp-server/reply-destination.js';
 import { ReplyOutbox } from '../dhcp-server/reply-outbox.js';
+import { DHCP_SOCKET_HOLD_MS } from '../dhcp-server/socket-hold.js';
 import {
   BATCH_SLOTS,
   type BatchedUdpEndpoint,
@@ -25,6 +26,15 @@ export interface BatchedTransportHandlers {
    */
   onBroadcastInstead(count: number): void;
   onReceiveError(error: Error): void;
+}
+
+/** Where and how the sockets are opened; the defaults are serve's. */
+export interface BatchedSocketOptions {
+  readonly port?: number;
+  /** The namespace: the process's own unless a test names another. */
+  readonly netnsPath?: string;
+  /** `--dhcp-hold`: polled mode's hold (socket-hold.ts). */
+  readonly holdMs?: number;
 }
 
 /**
@@ -52,13 +62,16 @@ export class BatchedDhcpTransport {
   /**
    * Binds the sockets. `addresses` are the served interface's IPv4 addresses (first = primary). Throws
    * `SOCKET_OPEN_FAILED` when the addon cannot open them (no CAP_SYS_ADMIN, no addon): the caller then
-   * uses {@link DhcpTransport}. `netnsPath`: the process's own namespace unless a test names another.
+   * uses {@link DhcpTransport}.
    */
   static open(
     addresses: readonly string[],
     handlers: BatchedTransportHandlers,
-    port = SERVER_PORT,
-    netnsPath = OWN_NAMESPACE,
+    {
+      port = SERVER_PORT,
+      netnsPath = OWN_NAMESPACE,
+      holdMs = DHCP_SOCKET_HOLD_MS,
+    }: BatchedSocketOptions = {},
   ): BatchedDhcpTransport {
     const endpoints: BatchedUdpEndpoint[] = [];
     let transport: BatchedDhcpTransport | undefined;
@@ -69,6 +82,7 @@ export class BatchedDhcpTransport {
         port,
         broadcast: true,
         receiveBufferBytes: RECEIVE_BUFFER_BYTES,
+        holdMs,
       });
       endpoints.push(endpoint);
       endpoint.onBatch((count, batch) => {

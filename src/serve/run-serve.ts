@@ -128,6 +128,7 @@ export async function runServe(
         },
         onSendError,
       },
+      settings.dhcpHoldMs,
       logger,
     );
     transport = opened;
@@ -177,10 +178,11 @@ export async function runServe(
 async function openTransport(
   addresses: readonly string[],
   handlers: BatchedTransportHandlers & TransportHandlers,
+  holdMs: number,
   logger: Logger,
 ): Promise<BatchedDhcpTransport | DhcpTransport> {
   try {
-    const batched = BatchedDhcpTransport.open(addresses, handlers);
+    const batched = BatchedDhcpTransport.open(addresses, handlers, { holdMs });
     logger.debug({ event: 'serve.transport', kind: 'recvmmsg' }, 'batched sockets (recvmmsg/sendmmsg)');
     return batched;
   } catch (error) {

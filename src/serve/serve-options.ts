@@ -5,6 +5,7 @@ import { parseClientMatch } from '../dhcp-server/dnsmasq/client-match-args.js';
 import { buildServedSubnets, type DhcpRange, parseDhcpRange } from '../dhcp-server/dnsmasq/dhcp-range.js';
 import { parseOptionLine } from '../dhcp-server/dnsmasq/option-line.js';
 import type { OptionSetting } from '../dhcp-server/option-setting.js';
+import { DHCP_SOCKET_HOLD_MS } from '../dhcp-server/socket-hold.js';
 import type { EngineConfig } from '../dhcp-server/types.js';
 import type { InterfaceAddress } from '../linux/interface-addresses.js';
 
@@ -22,6 +23,7 @@ export interface RawServeOptions {
   readonly dhcpLeaseMax?: string;
   readonly logDhcp?: boolean;
   readonly quietDhcp?: boolean;
+  readonly dhcpHold?: string;
   readonly pidFile?: string;
   readonly logFacility?: string;
   readonly port?: string;
@@ -43,6 +45,8 @@ export interface ServeSettings {
   readonly leaseMax: number | undefined;
   readonly logDhcp: boolean;
   readonly quietDhcp: boolean;
+  /** `--dhcp-hold`: ms a busy socket holds datagrams to read them together (src/dhcp-server/socket-hold.ts). */
+  readonly dhcpHoldMs: number;
   readonly pidFile: string | undefined;
   readonly logFacility: string | undefined;
   /** DNS port; 0 disables DNS (only recorded for now: DNS is another module's job). */
@@ -114,6 +118,7 @@ export function resolveServeSettings(raw: RawServeOptions): ServeSettings {
     leaseMax: integer(raw.dhcpLeaseMax, 'dhcp-lease-max', 1, 2 ** 32 - 1),
     logDhcp: raw.logDhcp === true,
     quietDhcp: raw.quietDhcp === true,
+    dhcpHoldMs: integer(raw.dhcpHold, 'dhcp-hold', 0, 1000) ?? DHCP_SOCKET_HOLD_MS,
     pidFile: raw.pidFile,
     logFacility: raw.logFacility,
     dnsPort: integer(raw.port, 'port', 0, 65535) ?? 53,

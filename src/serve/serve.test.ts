@@ -12,6 +12,7 @@ import { NEUTRON_CLIENT_MATCHES } from '../dhcp-server/client-match.js';
 import { RateLimiter } from '../dhcp-server/counters.js';
 import { loadHostsSync } from '../dhcp-server/dnsmasq/hosts-loader.js';
 import type { ReplyDestination } from '../dhcp-server/reply-destination.js';
+import { DHCP_SOCKET_HOLD_MS } from '../dhcp-server/socket-hold.js';
 import { buildRequest } from '../dhcp-server/testing/requests.js';
 import { DhcpService } from './dhcp-service.js';
 import { loadTables } from './load-tables.js';
@@ -55,6 +56,13 @@ describe('serve command line (dnsmasq subset)', () => {
     assert.equal(settings.commandLineOptions[0]?.force, true);
     assert.equal(settings.dnsPort, 0);
     assert.equal(settings.leaseMax, 256);
+    assert.equal(settings.dhcpHoldMs, DHCP_SOCKET_HOLD_MS);
+  });
+
+  it('--dhcp-hold sets the hold of busy sockets; 0 turns it off', () => {
+    const line = { interface: 'x', dhcpRange: ['10.0.0.0,static'] };
+    assert.equal(resolveServeSettings({ ...line, dhcpHold: '0' }).dhcpHoldMs, 0);
+    assert.equal(resolveServeSettings({ ...line, dhcpHold: '10' }).dhcpHoldMs, 10);
   });
 
   const bad: [string, Record<string, unknown>][] = [
@@ -63,6 +71,8 @@ describe('serve command line (dnsmasq subset)', () => {
     ['dynamic range', { interface: 'x', dhcpRange: ['10.0.0.10,10.0.0.20,1h'] }],
     ['bad option', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpOption: ['option:mtu,huge'] }],
     ['bad lease max', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpLeaseMax: '-1' }],
+    ['hold too long', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpHold: '1001' }],
+    ['hold not a number', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpHold: '2ms' }],
     ['match without set:', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpMatch: ['175'] }],
     ['match on a value', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpMatch: ['set:a,60,PXE'] }],
     ['match unknown option', { interface: 'x', dhcpRange: ['10.0.0.0,static'], dhcpMatch: ['set:a,x'] }],

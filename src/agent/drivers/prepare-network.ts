@@ -17,6 +17,8 @@ export interface DriverDeps {
   readonly logger: Logger;
   /** `--log-dhcp`: log the engine's trace of every exchange (builtin driver). */
   readonly logDhcp?: boolean;
+  /** `dhcp_socket_hold_ms` (builtin driver; default src/dhcp-server/socket-hold.ts). */
+  readonly dhcpSocketHoldMs?: number;
 }
 
 /** A network with everything derived that both drivers need before serving it. */

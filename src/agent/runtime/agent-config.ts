@@ -23,6 +23,11 @@ import { parseUpstream } from '../../dns/forwarder.js';
 import { METADATA_BACKENDS, type MetadataBackendName } from '../metadata-proxy/backends.js';
 import { AGENT_ROLES_OPTION, type AgentRole, parseAgentRoles } from './agent-roles.js';
 import { CONTROL_PLANE_OPTIONS } from './control-plane-options.js';
+import {
+  DHCP_SOCKET_OPTIONS,
+  type DhcpSocketConfig,
+  resolveDhcpSocketOptions,
+} from './dhcp-socket-options.js';
 import { MAPPING_OPTIONS, type MappingsConfig, resolveMappings } from './mapping-options.js';
 import {
   METADATA_LIMIT_OPTIONS,
@@ -165,6 +170,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     help: 'key of X-Instance-ID-Signature sent to Nova (HMAC-SHA256)',
   },
   ...METADATA_LIMIT_OPTIONS,
+  ...DHCP_SOCKET_OPTIONS,
   // Metadata and plumbing under Neutron (issue 16): one block, its own file.
   ...NEUTRON_DATAPLANE_OPTIONS,
   {
@@ -219,7 +225,11 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** Resolved, validated agent configuration. */
-export interface AgentConfig extends NeutronDataplaneConfig, MetadataLimitsConfig, MappingsConfig {
+export interface AgentConfig
+  extends NeutronDataplaneConfig,
+    MetadataLimitsConfig,
+    DhcpSocketConfig,
+    MappingsConfig {
   readonly host: string;
   readonly stateDir: string;
   readonly transportUrl: string;
@@ -341,6 +351,7 @@ export function resolveAgentConfig(
     metadataBackend: str('metadata_backend') as AgentConfig['metadataBackend'],
     metadataProxySharedSecret: get('metadata_proxy_shared_secret').value,
     ...resolveMetadataLimits(options),
+    ...resolveDhcpSocketOptions(options),
     ...resolveNeutronDataplane(options),
     resyncIntervalSeconds: int('resync_interval'),
     servedState: bool('served_state'),

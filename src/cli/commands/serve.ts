@@ -1,4 +1,5 @@
 import { type Command, CommanderError } from 'commander';
+import { DHCP_SOCKET_HOLD_MS } from '../../dhcp-server/socket-hold.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -51,6 +52,10 @@ export function registerServe(program: Command): void {
     .option('-X, --dhcp-lease-max <n>', 'accepted for compatibility (static bindings need no lease table)')
     .option('--log-dhcp', 'log a trace of every exchange (tags, host, every option sent), like dnsmasq')
     .option('--quiet-dhcp', 'do not log each reply (errors, NAKs and declines are still logged)')
+    .option(
+      '--dhcp-hold <ms>',
+      `qdhcp: under load, read the sockets every <ms> instead of on each datagram (less CPU per exchange; 0: never; default ${DHCP_SOCKET_HOLD_MS})`,
+    )
     .option('-x, --pid-file <file>', 'write the process id to this file (removed on exit)')
     .option('-8, --log-facility <file>', 'append logs to this file instead of stderr')
     .option('-p, --port <n>', 'DNS port; 0 disables DNS (DNS is not served by this command yet)')

@@ -1,4 +1,5 @@
 import { SERVER_PORT } from '../../../dhcp-server/reply-destination.js';
+import { DHCP_SOCKET_HOLD_MS } from '../../../dhcp-server/socket-hold.js';
 import { removeDhcpNamespace } from '../../../linux/network-plumbing.js';
 import { openBatchedUdpInNamespace } from '../../../linux/udp-batch-socket.js';
 import { dhcpNamespaceName } from '../../naming.js';
@@ -122,6 +123,7 @@ export class BuiltinDriver implements DhcpDriver {
       device: prepared.desired.device.device,
       broadcast: true,
       receiveBufferBytes: DHCP_RECEIVE_BUFFER_BYTES,
+      holdMs: this.deps.dhcpSocketHoldMs ?? DHCP_SOCKET_HOLD_MS,
     });
   }
 
