@@ -27,6 +27,9 @@ export interface Window {
   readonly achieved: number;
   readonly discovers: number;
   readonly acks: number;
+  /** perfdhcp's average delays (DISCOVER→OFFER, REQUEST→ACK) and the largest, ms: what a hold costs clients. */
+  readonly averageDelayMs: { readonly discoverOffer: number; readonly requestAck: number };
+  readonly maxDelayMs: number;
 }
 
 /** A server that is up, and the client namespace and device perfdhcp runs from. */
@@ -67,6 +70,8 @@ export async function window(side: Side, rate: number, seconds: number): Promise
     achieved: run.achieved,
     discovers: run.discoversSent,
     acks: run.acksReceived,
+    averageDelayMs: run.averageDelayMs,
+    maxDelayMs: run.maxDelayMs,
   };
 }
 

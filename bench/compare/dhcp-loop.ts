@@ -22,7 +22,8 @@ import { busiestProcesses, loadAverage } from './machine.js';
  *   Every side of cpu and agent is started first and warmed up (3 s); then `runs` rounds, each one window of
  *   `seconds` per side, the order rotated by one side per round: a change of the machine's load within the
  *   run weighs on every side alike, and each round gives a ratio of windows minutes apart at most. Printed:
- *   each side's median window, its spread, user/system CPU and wake-ups per DORA, perfdhcp's own CPU; then
+ *   each side's median window, its spread, user/system CPU and wake-ups per DORA, perfdhcp's own CPU and its
+ *   delays (what the DHCP sockets' hold costs a client: native/netns/src/udp-batch.c); then
  *   the ratios per round (NEW/dnsmasq, NEW/OLD) with their median and spread;
  * - rate: the sustained rate at 10,000 hosts (highest step of a ladder with ≤ 1 % of exchanges failed,
  *   5-s steps, stop after two failed steps) of dnsmasq and OLD's and NEW's serve, on a quiet core and with another
@@ -58,7 +59,10 @@ function cpuRow(name: string, windows: readonly Window[]): string {
     .join(', ')} | ${of((w) => w.userMicros)} / ${of((w) => w.systemMicros)} | ${of(
     (w) => w.wakeUps,
     2,
-  )} | ${of((w) => w.perfdhcpMicros)} | ${of((w) => w.achieved)} |`;
+  )} | ${of((w) => w.perfdhcpMicros)} | ${of((w) => w.achieved)} | ${of(
+    (w) => w.averageDelayMs.discoverOffer,
+    2,
+  )} / ${of((w) => w.averageDelayMs.requestAck, 2)} | ${of((w) => w.maxDelayMs, 1)} |`;
 }
 
 /** Ratios of two sides' windows of the same round: median, spread, every round. */
@@ -113,9 +117,9 @@ async function cpuAndAgent(): Promise<void> {
   try {
     const windows = await cpuRounds(sides);
     console.log(
-      `| server, ${RATE}/s offered, ${RUNS} rounds × ${SECONDS}-s windows | server CPU µs/DORA, median | spread | windows, by round | user / system µs/DORA | wake-ups/DORA | perfdhcp CPU µs/DORA | DORA/s done |`,
+      `| server, ${RATE}/s offered, ${RUNS} rounds × ${SECONDS}-s windows | server CPU µs/DORA, median | spread | windows, by round | user / system µs/DORA | wake-ups/DORA | perfdhcp CPU µs/DORA | DORA/s done | avg delay ms, DO / RA | max delay ms |`,
     );
-    console.log('|---|---:|---|---|---|---:|---:|---:|');
+    console.log('|---|---:|---|---|---|---:|---:|---:|---|---:|');
     for (const side of sides) console.log(cpuRow(side.name, windows.get(side.name) ?? []));
     const of = (name: string): Window[] | undefined => windows.get(name);
     const pairs: [string, string, string][] = [

@@ -9,9 +9,13 @@ export interface PerfdhcpResult {
   readonly achieved: number;
   readonly discoversSent: number;
   readonly acksReceived: number;
+  /** perfdhcp's average delay of DISCOVER→OFFER and of REQUEST→ACK, ms (the anchor's do_avg_ms, ra_avg_ms). */
+  readonly averageDelayMs: { readonly discoverOffer: number; readonly requestAck: number };
+  /** The largest delay of either exchange, ms. */
+  readonly maxDelayMs: number;
 }
 
-export interface DoraCost extends PerfdhcpResult {
+export interface DoraCost extends Pick<PerfdhcpResult, 'achieved' | 'discoversSent' | 'acksReceived'> {
   /** CPU of the measured server process per completed exchange (ACK received), µs. */
   readonly cpuMicrosPerDora: number;
 }
@@ -83,8 +87,14 @@ export function parsePerfdhcp(text: string): PerfdhcpResult {
   let section = '';
   const sent = new Map<string, number>();
   const received = new Map<string, number>();
+  const averages = new Map<string, number>();
+  let maxDelayMs = Number.NaN;
   let achieved = Number.NaN;
   for (const line of text.split('\n')) {
+    const average = /^avg delay:\s+([\d.]+)/.exec(line);
+    if (average) averages.set(section, Number(average[1]));
+    const max = /^max delay:\s+([\d.]+)/.exec(line);
+    if (max) maxDelayMs = Math.max(Number.isNaN(maxDelayMs) ? 0 : maxDelayMs, Number(max[1]));
     const rate = /^Rate:\s+([\d.]+)/.exec(line);
     if (rate) achieved = Number(rate[1]);
     if (line.includes('Statistics for: DISCOVER-OFFER')) section = 'DO';
@@ -94,5 +104,14 @@ export function parsePerfdhcp(text: string): PerfdhcpResult {
     const receivedMatch = /^received packets:\s+(\d+)/.exec(line);
     if (receivedMatch) received.set(section, Number(receivedMatch[1]));
   }
-  return { achieved, discoversSent: sent.get('DO') ?? 0, acksReceived: received.get('RA') ?? 0 };
+  return {
+    achieved,
+    discoversSent: sent.get('DO') ?? 0,
+    acksReceived: received.get('RA') ?? 0,
+    averageDelayMs: {
+      discoverOffer: averages.get('DO') ?? Number.NaN,
+      requestAck: averages.get('RA') ?? Number.NaN,
+    },
+    maxDelayMs,
+  };
 }
