@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { nextMessage } from '../../test/support/datagrams.js';
+import { loopbackNamespace } from '../../test/support/loopback-namespace.js';
 import { isQdhcpError } from '../common/errors.js';
 import { bindUdpInNamespace, listenTcpInNamespace } from './namespace-sockets.js';
 
-const namespace = `nsk${process.pid}`;
-const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
-
-before(() => {
-  ip('netns', 'add', namespace);
-  ip('-n', namespace, 'link', 'set', 'lo', 'up');
-});
-after(() => {
-  ip('netns', 'del', namespace);
-});
+const namespace = loopbackNamespace('nsk');
 
 function listening(protocol: 'u' | 't', inNamespace: boolean): string {
   const args = [`-ln${protocol}H`];

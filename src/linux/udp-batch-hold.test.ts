@@ -1,49 +1,18 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { after, before, test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { udpBatchOpen } from '@qdhcp/netns';
+import { echoUpperCase } from '../../test/support/batch-echo.js';
+import { loopbackNamespace, until } from '../../test/support/loopback-namespace.js';
 import { bindUdpInNamespace } from './namespace-sockets.js';
-import { BATCH_SLOTS, type BatchedUdpEndpoint, openBatchedUdpInNamespace } from './udp-batch-socket.js';
+import { openBatchedUdpInNamespace } from './udp-batch-socket.js';
 
 // Polled mode of the DHCP sockets (native/netns/src/udp-batch.c, "Interrupt and polled mode"): a lone
 // datagram is answered at once, a stream faster than one per hold is read in batches every hold, and a
 // quiet hold puts the endpoint back to waking per datagram.
 
-const namespace = `ubh${process.pid}`;
-const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
-
-before(() => {
-  ip('netns', 'add', namespace);
-  ip('-n', namespace, 'link', 'set', 'lo', 'up');
-});
-after(() => {
-  ip('netns', 'del', namespace);
-});
-
-/** Resolves when `predicate` holds, polling every 10 ms for at most `ms`. */
-async function until(predicate: () => boolean, ms: number): Promise<void> {
-  for (let waited = 0; !predicate(); waited += 10) {
-    if (waited >= ms) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(10);
-  }
-}
-
-/** Echoes every datagram back, recording the size of each batch. */
-function echo(endpoint: BatchedUdpEndpoint, batchSizes: number[]): void {
-  const replies: Buffer[] = [];
-  const addresses = new Uint32Array(BATCH_SLOTS);
-  const ports = new Uint16Array(BATCH_SLOTS);
-  endpoint.onBatch((count, batch) => {
-    batchSizes.push(count);
-    for (let i = 0; i < count; i++) {
-      replies[i] = Buffer.from(batch.datagram(i));
-      addresses[i] = batch.addresses[i] ?? 0;
-      ports[i] = batch.ports[i] ?? 0;
-    }
-    endpoint.sendBatch(count, replies, addresses, ports);
-  });
-}
+const namespace = loopbackNamespace('ubh');
 
 test('a lone datagram is answered at once; a stream is read every hold in batches; a quiet hold ends it', async () => {
   // Long enough that a busy CI machine's lateness (tens of ms) cannot pass for a hold, or hide one.
@@ -54,7 +23,7 @@ test('a lone datagram is answered at once; a stream is read every hold in batche
   const sentAt = new Map<string, number>();
   const latencies = new Map<string, number>();
   client.on('message', (message) => {
-    const text = message.toString();
+    const text = message.toString().toLowerCase();
     latencies.set(text, performance.now() - (sentAt.get(text) ?? Number.NaN));
   });
   const send = (text: string): void => {
@@ -63,7 +32,7 @@ test('a lone datagram is answered at once; a stream is read every hold in batche
   };
   try {
     const batchSizes: number[] = [];
-    echo(server, batchSizes);
+    echoUpperCase(server, batchSizes);
     assert.equal(server.holding, false);
 
     send('lone-1');
@@ -112,7 +81,7 @@ test('without a hold every datagram is read on arrival (the DNS sockets)', async
   client.on('message', () => replies++);
   try {
     const batchSizes: number[] = [];
-    echo(server, batchSizes);
+    echoUpperCase(server, batchSizes);
     for (let i = 0; i < 20; i++) {
       client.send(`d-${i}`, port, '127.0.0.1');
       await sleep(10);

@@ -1,60 +1,24 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type UdpBatchHandle, udpBatchClose, udpBatchOpen, udpBatchSend } from '@qdhcp/netns';
+import { echoUpperCase } from '../../test/support/batch-echo.js';
 import { nextMessage } from '../../test/support/datagrams.js';
+import { loopbackNamespace, until } from '../../test/support/loopback-namespace.js';
 import { isQdhcpError } from '../common/errors.js';
 import { bindUdpInNamespace, listenTcpInNamespace } from './namespace-sockets.js';
 import {
   BATCH_SLOT_SIZE,
   BATCH_SLOTS,
-  type BatchedUdpEndpoint,
   ipv4Number,
   ipv4Text,
   openBatchedUdpInNamespace,
 } from './udp-batch-socket.js';
 
-const namespace = `ubt${process.pid}`;
+const namespace = loopbackNamespace('ubt');
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
-
-before(() => {
-  ip('netns', 'add', namespace);
-  ip('-n', namespace, 'link', 'set', 'lo', 'up');
-});
-after(() => {
-  ip('netns', 'del', namespace);
-});
-
-/** Resolves when `predicate` holds, polling every 10 ms for at most `ms`. */
-async function until(predicate: () => boolean, ms: number): Promise<void> {
-  for (let waited = 0; !predicate(); waited += 10) {
-    if (waited >= ms) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(10);
-  }
-}
-
-/** A reply per datagram: its payload upper-cased, sent back with one sendBatch per batch. */
-function echoUpperCase(
-  endpoint: BatchedUdpEndpoint,
-  batchSizes: number[],
-  onSource: (source: string) => void = () => undefined,
-): void {
-  const replies: Buffer[] = [];
-  const addresses = new Uint32Array(BATCH_SLOTS);
-  const ports = new Uint16Array(BATCH_SLOTS);
-  endpoint.onBatch((count, batch) => {
-    batchSizes.push(count);
-    for (let i = 0; i < count; i++) {
-      replies[i] = Buffer.from(batch.datagram(i).toString().toUpperCase());
-      addresses[i] = batch.addresses[i] ?? 0;
-      ports[i] = batch.ports[i] ?? 0;
-      onSource(`${ipv4Text(addresses[i] ?? 0)}:${ports[i]}`);
-    }
-    assert.equal(endpoint.sendBatch(count, replies, addresses, ports), count);
-  });
-}
 
 test('a burst is read in batches, sources are right, and replies go back with sendBatch', async () => {
   const server = openBatchedUdpInNamespace({ namespace, address: '127.0.0.1', port: 16853, device: 'lo' });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { loopbackNamespace, until } from '../../test/support/loopback-namespace.js';
 import { isQdhcpError } from '../common/errors.js';
 import { requireIpv4 } from '../common/ipv4.js';
 import { bindUdpInNamespace } from '../linux/namespace-sockets.js';
@@ -11,25 +11,9 @@ import { BatchedDhcpTransport } from './batched-transport.js';
 
 // A namespace of its own with only loopback: the transport listens on 127.0.0.1:PORT, a "relay" on
 // 127.0.0.2:67 sends to it and gets every reply back (relay destination: port 67 of giaddr).
-const namespace = `bdt${process.pid}`;
+const namespace = loopbackNamespace('bdt');
 const netnsPath = `/run/netns/${namespace}`;
 const PORT = 16867;
-const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
-
-before(() => {
-  ip('netns', 'add', namespace);
-  ip('-n', namespace, 'link', 'set', 'lo', 'up');
-});
-after(() => {
-  ip('netns', 'del', namespace);
-});
-
-async function until(predicate: () => boolean, ms: number): Promise<void> {
-  for (let waited = 0; !predicate(); waited += 10) {
-    if (waited >= ms) throw new Error(`condition not met within ${ms} ms`);
-    await sleep(10);
-  }
-}
 
 test('a burst is handled in batches and every reply leaves, to the relay, after its batch', async () => {
   const batchSizes: number[] = [];
