@@ -7,7 +7,7 @@
     },
     {
       "target_name": "udp_batch",
-      "sources": ["src/udp-batch.c"],
+      "sources": ["src/udp-batch.c", "src/udp-batch-send.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
     },
     {

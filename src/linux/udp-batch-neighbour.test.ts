@@ -15,7 +15,7 @@ import {
   openBatchedUdpInNamespace,
 } from './udp-batch-socket.js';
 
-// The send path's neighbour entries (native/netns/src/udp-batch.c, SIOCSARP as dnsmasq does): namespace
+// The send path's neighbour entries (native/netns/src/udp-batch-send.c, SIOCSARP as dnsmasq does): namespace
 // "srv" (10.99.0.1/24 on srv0) and, over one veth, "cli", whose cli0 holds 10.99.0.5 with ARP off: like a
 // DHCP client without an address, it never answers ARP, so a datagram to 10.99.0.5 reaches it only through
 // the entry the send path set. A socket bound to 10.99.0.5 receives no broadcast, so it tells the two apart.

@@ -1,4 +1,4 @@
-// The errors the netns and fd_passing addons throw into JavaScript: a system call's errno as an Error with
+// The errors the netns addons throw into JavaScript: a system call's errno as an Error with
 // `code` (its E-name) and `syscall`, the shape src/linux/ code checks; a bad argument as a TypeError.
 // Included by each addon (each is its own node-gyp target, so the functions are static per addon).
 #ifndef QDHCP_NAPI_ERRORS_H

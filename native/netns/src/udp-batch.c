@@ -1,5 +1,6 @@
 // Batched UDP I/O for a socket the netns addon opened: one recvmmsg() fills up to BATCH_SLOTS datagrams
-// into one shared arena and JS is called ONCE per batch; the replies of a batch leave with ONE sendmmsg().
+// into one shared arena and JS is called ONCE per batch; the replies of a batch leave with ONE sendmmsg()
+// (udp-batch-send.c; the layout shared by both is udp-batch.h).
 // Node's dgram pays, per datagram, a recvmsg, a Buffer, an rinfo object, an event emit and a sendto: for a
 // small DNS answer that was more than the answer itself.
 //
@@ -7,14 +8,6 @@
 // callback and the next batch may overwrite it. Layout (BATCH_SLOTS = N):
 //   [N × SLOT_SIZE datagram bytes][N × u32 lengths][N × u32 IPv4 source, network order][N × u16 ports]
 // A length > SLOT_SIZE means the datagram was larger than a slot and was cut (MSG_TRUNC): drop it.
-//
-// Neighbour entries: a DHCP reply to a client without an address (RFC 2131 §4.1, "unicast-to-hardware")
-// can go to yiaddr only once the kernel knows yiaddr's MAC, since the client cannot answer ARP yet. Like
-// dnsmasq (dhcp.c, dhcp_packet: "inject mac address direct into ARP cache"), the send path sets that entry
-// with one SIOCSARP on the socket itself (ATF_COM, not permanent: STALE, aged out by the kernel), which acts
-// in the socket's own namespace, then sends to yiaddr. When the kernel refuses the entry (yiaddr on no link,
-// table full, no CAP_NET_ADMIN) the reply goes to 255.255.255.255 instead, as RFC 2131 allows (dnsmasq logs
-// and sends the unicast anyway; docs/dhcp-engine.md).
 //
 // Interrupt and polled mode (holdMs > 0; the DHCP sockets): at 1,000 DHCP exchanges/s a batch held one
 // datagram, so every datagram paid a loop wake-up and a call into JS, which cost more than deciding its
@@ -28,13 +21,11 @@
 // close() from inside the batch callback and a garbage-collected, never-closed endpoint are both safe.
 #define _GNU_SOURCE
 #include <errno.h>
-#include <net/if.h>
-#include <net/if_arp.h>
-#include <stdio.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <node_api.h>
 #include "napi-arena.h"
+#include "napi-errors.h"
+#include "udp-batch.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,62 +33,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
-
-#define BATCH_SLOTS 64
-#define SLOT_SIZE 4096
-// recvmmsg rounds per readable event at most; the poll is level-triggered, so what is left is read on the
-// next loop iteration, after timers and other sockets had their turn.
-#define ROUNDS_PER_EVENT 8
-
-#define DATA_BYTES (BATCH_SLOTS * SLOT_SIZE)
-#define LENGTHS_OFFSET DATA_BYTES
-#define ADDRESSES_OFFSET (LENGTHS_OFFSET + BATCH_SLOTS * 4)
-#define PORTS_OFFSET (ADDRESSES_OFFSET + BATCH_SLOTS * 4)
-#define ARENA_BYTES (PORTS_OFFSET + BATCH_SLOTS * 2)
-
-// Starts as arena_base_t does (napi-arena.h), which makes it and frees it with the environment.
-typedef struct {
-  napi_ref arena_ref;
-  uint8_t *arena;
-  struct mmsghdr messages[BATCH_SLOTS];
-  struct iovec iovecs[BATCH_SLOTS];
-  struct sockaddr_in sources[BATCH_SLOTS];
-} arena_t;
-
-typedef struct {
-  uv_poll_t poll;
-  uv_timer_t hold_timer;  // polled mode's reads (hold_ms > 0 only)
-  napi_env env;
-  arena_t *arena;
-  napi_ref callback;
-  napi_async_context async;
-  int fd;
-  uint32_t hold_ms;       // 0: interrupt mode only; else the hold of polled mode (top of this file)
-  uint64_t last_wake_ns;  // uv_hrtime() of the last readable wake-up
-  bool holding;           // in polled mode: the poll is stopped, the hold timer reads
-  int uv_open;            // libuv handles not yet closed (uv_close's callbacks still to come)
-  char device[IFNAMSIZ];  // SO_BINDTODEVICE's interface at open ("" when unbound): SIOCSARP's arp_dev
-  bool closed;       // close() ran: no more reads, fd closed
-  bool uv_released;  // every libuv handle's uv_close callback ran
-  bool js_released;  // the external's finalizer ran
-} endpoint_t;
-
-static napi_value throw_errno(napi_env env, int err, const char *syscall) {
-  char text[160];
-  const char *name = strerrorname_np(err);
-  snprintf(text, sizeof text, "%s %s: %s", syscall, name ? name : "EUNKNOWN", strerror(err));
-  napi_value message, code, error;
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
-  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
-  napi_create_error(env, code, message, &error);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static napi_value throw_type(napi_env env, const char *message) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG", message);
-  return NULL;
-}
 
 // The receive slots' headers point into the arena once, when it is made.
 static void init_arena(void *data) {
@@ -263,7 +198,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   if (busy) start_holding(endpoint);
 }
 
-static bool get_endpoint(napi_env env, napi_value value, endpoint_t **out) {
+bool udp_batch_get_endpoint(napi_env env, napi_value value, endpoint_t **out) {
   napi_valuetype type;
   if (napi_typeof(env, value, &type) != napi_ok || type != napi_external) return false;
   return napi_get_value_external(env, value, (void **)out) == napi_ok && *out != NULL;
@@ -346,7 +281,7 @@ static napi_value udp_batch_close(napi_env env, napi_callback_info info) {
   napi_value arg;
   endpoint_t *endpoint;
   napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
-  if (argc < 1 || !get_endpoint(env, arg, &endpoint)) return throw_type(env, "udpBatchClose(handle)");
+  if (argc < 1 || !udp_batch_get_endpoint(env, arg, &endpoint)) return throw_type(env, "udpBatchClose(handle)");
   close_endpoint(endpoint);
   return NULL;
 }
@@ -357,123 +292,9 @@ static napi_value udp_batch_holding(napi_env env, napi_callback_info info) {
   napi_value arg, result;
   endpoint_t *endpoint;
   napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
-  if (argc < 1 || !get_endpoint(env, arg, &endpoint)) return throw_type(env, "udpBatchHolding(handle)");
+  if (argc < 1 || !udp_batch_get_endpoint(env, arg, &endpoint)) return throw_type(env, "udpBatchHolding(handle)");
   napi_get_boolean(env, endpoint->holding && !endpoint->closed, &result);
   return result;
-}
-
-static bool get_typed(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length) {
-  bool is = false;
-  napi_typedarray_type type;
-  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
-  if (napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) != napi_ok) return false;
-  return type == want;
-}
-
-// Sets the neighbour entry address → mac (6 octets) on the socket's namespace, on the socket's bound device
-// or, unbound, on the device of the link-scope route to address (so an address off every link fails).
-static bool set_neighbour(const endpoint_t *endpoint, uint32_t address, const uint8_t *mac) {
-  struct arpreq request;
-  memset(&request, 0, sizeof request);
-  struct sockaddr_in *protocol = (struct sockaddr_in *)&request.arp_pa;
-  protocol->sin_family = AF_INET;
-  protocol->sin_addr.s_addr = address;
-  request.arp_ha.sa_family = ARPHRD_ETHER;
-  memcpy(request.arp_ha.sa_data, mac, 6);
-  request.arp_flags = ATF_COM;
-  memcpy(request.arp_dev, endpoint->device, sizeof request.arp_dev);
-  return ioctl(endpoint->fd, SIOCSARP, &request) == 0;
-}
-
-// Neighbour states of udpBatchSend's `neighbours` array: in NEIGHBOUR_SET, out NEIGHBOUR_SET (entry set,
-// sent to the address) or NEIGHBOUR_BROADCAST (entry refused or the unicast send refused: sent to
-// 255.255.255.255 instead).
-#define NEIGHBOUR_NONE 0
-#define NEIGHBOUR_SET 1
-#define NEIGHBOUR_BROADCAST 2
-
-// udpBatchSend(handle, count, replies: Buffer[], addresses: Uint32Array (network order), ports: Uint16Array
-// [, neighbours: Uint8Array, hardware: Uint8Array (6 octets per reply)]) → datagrams handed to the kernel.
-// One sendmmsg for the batch; a reply the kernel refuses (full buffer: EAGAIN) and the ones after it are
-// dropped, as dnsmasq drops them; a reply refused for itself (EPERM, ENETUNREACH…) is skipped and the rest
-// still go. A reply with neighbours[i] = NEIGHBOUR_SET first gets the neighbour entry addresses[i] →
-// hardware[6i..6i+6] (see the top of this file); neighbours[i] says afterwards whether it fell back.
-static napi_value udp_batch_send(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value args[7];
-  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
-  endpoint_t *endpoint;
-  int32_t count = -1;
-  bool is_array = false;
-  uint32_t *addresses;
-  uint16_t *ports;
-  size_t address_count, port_count;
-  uint32_t reply_count = 0;
-  if (argc < 5 || !get_endpoint(env, args[0], &endpoint)) return throw_type(env, "udpBatchSend(handle, count, replies, addresses, ports)");
-  if (napi_get_value_int32(env, args[1], &count) != napi_ok || count < 0 || count > BATCH_SLOTS)
-    return throw_type(env, "udpBatchSend: count must be 0..64");
-  if (napi_is_array(env, args[2], &is_array) != napi_ok || !is_array || napi_get_array_length(env, args[2], &reply_count) != napi_ok || reply_count < (uint32_t)count)
-    return throw_type(env, "udpBatchSend: replies must be an array of at least count Buffers");
-  if (!get_typed(env, args[3], napi_uint32_array, (void **)&addresses, &address_count) || address_count < (size_t)count)
-    return throw_type(env, "udpBatchSend: addresses must be a Uint32Array of at least count entries");
-  if (!get_typed(env, args[4], napi_uint16_array, (void **)&ports, &port_count) || port_count < (size_t)count)
-    return throw_type(env, "udpBatchSend: ports must be a Uint16Array of at least count entries");
-  uint8_t *neighbours = NULL, *hardware = NULL;
-  size_t neighbour_count = 0, hardware_length = 0;
-  if (argc >= 7) {
-    if (!get_typed(env, args[5], napi_uint8_array, (void **)&neighbours, &neighbour_count) || neighbour_count < (size_t)count ||
-        !get_typed(env, args[6], napi_uint8_array, (void **)&hardware, &hardware_length) || hardware_length < (size_t)count * 6)
-      return throw_type(env, "udpBatchSend: neighbours must be a Uint8Array of count entries and hardware one of 6 × count octets");
-  }
-  if (endpoint->closed) return throw_errno(env, EBADF, "sendmmsg");
-
-  struct mmsghdr messages[BATCH_SLOTS];
-  struct iovec iovecs[BATCH_SLOTS];
-  struct sockaddr_in targets[BATCH_SLOTS];
-  memset(messages, 0, sizeof(struct mmsghdr) * (size_t)count);
-  for (int32_t i = 0; i < count; i++) {
-    napi_value reply;
-    void *data;
-    size_t length;
-    bool is_buffer = false;
-    napi_get_element(env, args[2], (uint32_t)i, &reply);
-    if (napi_is_buffer(env, reply, &is_buffer) != napi_ok || !is_buffer || napi_get_buffer_info(env, reply, &data, &length) != napi_ok)
-      return throw_type(env, "udpBatchSend: every reply must be a Buffer");
-    iovecs[i].iov_base = data;
-    iovecs[i].iov_len = length;
-    targets[i] = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(ports[i]), .sin_addr.s_addr = addresses[i]};
-    if (neighbours && neighbours[i] == NEIGHBOUR_SET && !set_neighbour(endpoint, addresses[i], hardware + (size_t)i * 6)) {
-      neighbours[i] = NEIGHBOUR_BROADCAST;
-      targets[i].sin_addr.s_addr = INADDR_BROADCAST;
-    }
-    messages[i].msg_hdr.msg_name = &targets[i];
-    messages[i].msg_hdr.msg_namelen = sizeof targets[i];
-    messages[i].msg_hdr.msg_iov = &iovecs[i];
-    messages[i].msg_hdr.msg_iovlen = 1;
-  }
-  int32_t sent = 0, next = 0;
-  while (next < count) {
-    int result = sendmmsg(endpoint->fd, messages + next, (unsigned)(count - next), MSG_DONTWAIT);
-    if (result > 0) {
-      sent += result;
-      next += result;
-    } else if (result < 0 && errno == EINTR) {
-      continue;
-    } else if (result < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      break;
-    } else if (result < 0 && (errno == EBADF || errno == ENOTSOCK)) {
-      return throw_errno(env, errno, "sendmmsg");
-    } else if (neighbours && neighbours[next] == NEIGHBOUR_SET) {
-      // The unicast was refused (no route to yiaddr…): once more to the broadcast address.
-      neighbours[next] = NEIGHBOUR_BROADCAST;
-      targets[next].sin_addr.s_addr = INADDR_BROADCAST;
-    } else {
-      next++;  // this one was refused on its own (or result 0): skip it
-    }
-  }
-  napi_value value;
-  napi_create_int32(env, sent, &value);
-  return value;
 }
 
 napi_value udp_batch_register(napi_env env, napi_value exports) {
