@@ -37,6 +37,22 @@ export function readMacBytesInto(bytes: Uint8Array): void {
     (((bytes[2] ?? 0) << 24) | ((bytes[3] ?? 0) << 16) | ((bytes[4] ?? 0) << 8) | (bytes[5] ?? 0)) >>> 0;
 }
 
+/**
+ * The 6 octets of a colon MAC written at `offset` (the inverse of {@link readMacBytesInto}); false, nothing
+ * written, when the text is not one.
+ */
+export function writeMacBytes(mac: string, into: Uint8Array, offset: number): boolean {
+  if (!parseMacInto(mac)) return false;
+  const { high, low } = parsedMac;
+  into[offset] = high >>> 8;
+  into[offset + 1] = high & 0xff;
+  into[offset + 2] = low >>> 24;
+  into[offset + 3] = (low >>> 16) & 0xff;
+  into[offset + 4] = (low >>> 8) & 0xff;
+  into[offset + 5] = low & 0xff;
+  return true;
+}
+
 /** Value of one hex digit character code, or -1. */
 export function hexValue(code: number): number {
   if (code >= 48 && code <= 57) return code - 48;

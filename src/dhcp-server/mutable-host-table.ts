@@ -6,8 +6,9 @@ const TWO_32 = 2 ** 32;
 
 /**
  * The MAC text as one number (high 16 bits × 2³² + low 32), or -1 when the text is not the canonical
- * lower-case form the decoder makes of a 6-byte chaddr: only a canonical text is ever equal to a request's
- * MAC, so a number lookup finds exactly what the text lookup finds.
+ * lower-case form the decoder makes of a 6-byte chaddr. A MAC is kept under exactly one key: this number
+ * when it has one, else its text (other chaddr lengths, upper case); a request's MAC maps to the same key,
+ * so a lookup finds exactly what a lookup by text would.
  */
 function canonicalMacNumber(mac: string): number {
   if (!parseMacInto(mac) || macText(parsedMac.high, parsedMac.low) !== mac) return -1;
@@ -23,9 +24,10 @@ function canonicalMacNumber(mac: string): number {
  */
 export class MutableHostTable implements HostLookup {
   private readonly byOwner = new Map<string, readonly HostBinding[]>();
-  private readonly byMac = new Map<string, HostBinding[]>();
-  /** The same lists keyed by the MAC as a number (canonical MACs only): the per-packet lookup. */
+  /** Canonical MACs by their number ({@link canonicalMacNumber}): the per-packet lookup. */
   private readonly byMacNumber = new Map<number, HostBinding[]>();
+  /** Every other MAC by its text. */
+  private readonly byMacText = new Map<string, HostBinding[]>();
   private readonly byClientId = new Map<string, HostBinding[]>();
   private entryCount = 0;
 
@@ -46,9 +48,9 @@ export class MutableHostTable implements HostLookup {
     this.byOwner.set(owner, entries);
     for (const entry of entries) {
       for (const mac of entry.macs) {
-        push(this.byMac, mac, entry);
         const number = canonicalMacNumber(mac);
         if (number >= 0) push(this.byMacNumber, number, entry);
+        else push(this.byMacText, mac, entry);
       }
       if (entry.clientId !== undefined) push(this.byClientId, entry.clientId, entry);
     }
@@ -62,9 +64,9 @@ export class MutableHostTable implements HostLookup {
     this.byOwner.delete(owner);
     for (const entry of entries) {
       for (const mac of entry.macs) {
-        pull(this.byMac, mac, entry);
         const number = canonicalMacNumber(mac);
         if (number >= 0) pull(this.byMacNumber, number, entry);
+        else pull(this.byMacText, mac, entry);
       }
       if (entry.clientId !== undefined) pull(this.byClientId, entry.clientId, entry);
     }
@@ -80,7 +82,9 @@ export class MutableHostTable implements HostLookup {
     macLow = -1,
   ): { readonly entry: HostBinding | undefined; readonly known: boolean } {
     const byId = clientId === undefined ? undefined : this.byClientId.get(clientId);
-    const byMac = macHigh >= 0 ? this.byMacNumber.get(macHigh * TWO_32 + macLow) : this.byMac.get(mac);
+    // The engine passes the chaddr's numbers; other callers give the text alone.
+    const number = macHigh >= 0 ? macHigh * TWO_32 + macLow : canonicalMacNumber(mac);
+    const byMac = number >= 0 ? this.byMacNumber.get(number) : this.byMacText.get(mac);
     const entry = pick(byId, accept) ?? pick(byMac, accept);
     return { entry, known: byId !== undefined || byMac !== undefined };
   }

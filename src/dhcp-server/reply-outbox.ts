@@ -1,5 +1,5 @@
 import type { Ipv4 } from '../common/ipv4.js';
-import { parsedMac, parseMacInto } from './mac-numbers.js';
+import { writeMacBytes } from './mac-numbers.js';
 import { CLIENT_PORT, type ReplyDestination } from './reply-destination.js';
 
 /**
@@ -79,7 +79,8 @@ export class ReplyOutbox {
       port = destination.port;
     } else if (
       destination.kind === 'unicast-to-hardware' &&
-      writeMac(destination.hardwareAddress, this.hardware, index * MAC_OCTETS)
+      // Anything but 6 octets (another chaddr length) is broadcast: an Ethernet neighbour entry needs 6.
+      writeMacBytes(destination.hardwareAddress, this.hardware, index * MAC_OCTETS)
     ) {
       address = destination.address;
       neighbour = NEIGHBOUR_SET;
@@ -118,22 +119,6 @@ export class ReplyOutbox {
     if (sent < count) this.onDropped(count - sent);
     if (broadcastInstead > 0) this.onBroadcastInstead(broadcastInstead);
   }
-}
-
-/**
- * Writes the 6 octets of `aa:bb:cc:dd:ee:ff` at `offset`; false (nothing usable) for anything else, and
- * such a reply is broadcast (an Ethernet neighbour entry needs 6 octets).
- */
-function writeMac(text: string, into: Uint8Array, offset: number): boolean {
-  if (!parseMacInto(text)) return false;
-  const { high, low } = parsedMac;
-  into[offset] = high >>> 8;
-  into[offset + 1] = high & 0xff;
-  into[offset + 2] = low >>> 24;
-  into[offset + 3] = (low >>> 16) & 0xff;
-  into[offset + 4] = (low >>> 8) & 0xff;
-  into[offset + 5] = low & 0xff;
-  return true;
 }
 
 const EMPTY = Buffer.alloc(0);
