@@ -93,6 +93,10 @@ export interface BatchedUdpOptions {
   readonly holdMs?: number;
 }
 
+/** The addon's `udpBatchSend` arguments after the handle (count, replies, addresses, ports[, neighbours, hardware]). */
+type SendBatchArguments =
+  Parameters<typeof udpBatchSend> extends [UdpBatchHandle, ...infer Rest] ? Rest : never;
+
 /** A batched UDP endpoint; see the module. */
 export interface BatchedUdpEndpoint {
   /** The handler of received batches (until set, datagrams are read and discarded). */
@@ -107,14 +111,7 @@ export interface BatchedUdpEndpoint {
    * the socket's namespace (SIOCSARP, as dnsmasq does for a DHCP client without an address), or goes to
    * 255.255.255.255 marked `UDP_BATCH_NEIGHBOUR_BROADCAST`.
    */
-  sendBatch(
-    count: number,
-    replies: readonly Buffer[],
-    addresses: Uint32Array,
-    ports: Uint16Array,
-    neighbours?: Uint8Array,
-    hardware?: Uint8Array,
-  ): number;
+  sendBatch(...args: SendBatchArguments): number;
   /** Sends one datagram; false when the kernel did not take it. */
   send(reply: Buffer, address: number, port: number): boolean;
   /** Stops reading and closes the socket. Safe twice, also from inside a handler. */

@@ -11,12 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import { FakeDriver } from '../../src/agent/drivers/testing/fake-driver.js';
 import { createL2Rpc } from '../../src/agent/l2/l2-rpc.js';
 import { dhcpPortDeviceId } from '../../src/agent/naming.js';
-import { createAgentRpc } from '../../src/agent/reconciler/agent-rpc.js';
-import { NetworkPeers } from '../../src/agent/reconciler/network-peers.js';
 import { Reconciler } from '../../src/agent/reconciler/reconciler.js';
-import { DEFAULT_DHCP_SETTINGS } from '../../src/agent/settings.js';
+import { unitReconcilerOptions } from '../../src/agent/reconciler/testing/unit-reconciler.js';
 import { defaultConfig } from '../../src/common/config.js';
-import { createLogger } from '../../src/common/logger.js';
 import { createTestDatabase, type TestDatabase } from '../../src/db/testing/test-databases.js';
 import { buildControlPlane, type ControlPlane } from '../../src/main/server.js';
 
@@ -44,15 +41,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       );
       const bus = plane.bus;
       reconciler = new Reconciler({
-        host: HOST,
-        peers: new NetworkPeers(driver),
-        dhcp: DEFAULT_DHCP_SETTINGS,
-        rpc: createAgentRpc(bus, { timeoutMs: 5000 }),
-        logger: createLogger({ level: 'silent' }),
-        dhcpDeviceId: (networkId) => dhcpPortDeviceId(HOST, networkId),
+        ...unitReconcilerOptions(bus, driver, { host: HOST, rpcTimeoutMs: 5000 }),
         retryDelayMs: 50,
-        resyncIntervalMs: 0,
-        portsReadyIntervalMs: 10,
       });
       bus.subscribe((event) => {
         void reconciler!.handleMessage(event);

@@ -2,16 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AgentNetwork } from '../../bus/dhcp-agent-rpc.js';
 import { createInProcessBus } from '../../bus/in-process-bus.js';
-import { createLogger } from '../../common/logger.js';
 import type { OrphanGuard } from '../cleanup.js';
 import type { CleanupOwner } from '../cleanup-plan.js';
 import { FakeDriver } from '../drivers/testing/fake-driver.js';
-import { dhcpPortDeviceId } from '../naming.js';
-import { DEFAULT_DHCP_SETTINGS } from '../settings.js';
-import { createAgentRpc } from './agent-rpc.js';
-import { NetworkPeers } from './network-peers.js';
 import { Reconciler } from './reconciler.js';
 import { ContractTestServer } from './testing/contract-test-server.js';
+import { unitReconcilerOptions } from './testing/unit-reconciler.js';
 
 const HOST = 'unit-host';
 
@@ -70,15 +66,7 @@ function setup() {
   const driver = new FakeDriver();
   const host = new LeftoverHost();
   const reconciler = new Reconciler({
-    host: HOST,
-    peers: new NetworkPeers(driver),
-    dhcp: DEFAULT_DHCP_SETTINGS,
-    rpc: createAgentRpc(bus, { timeoutMs: 2000 }),
-    logger: createLogger({ level: 'silent' }),
-    dhcpDeviceId: (networkId) => dhcpPortDeviceId(HOST, networkId),
-    retryDelayMs: 30,
-    resyncIntervalMs: 0,
-    portsReadyIntervalMs: 10,
+    ...unitReconcilerOptions(bus, driver, { host: HOST }),
     removeOrphans: host.removeOrphans,
   });
   reconciler.start();

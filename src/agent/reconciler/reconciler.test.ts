@@ -5,19 +5,15 @@ import type { AgentNetwork, AgentPort } from '../../bus/dhcp-agent-rpc.js';
 import { createInProcessBus } from '../../bus/in-process-bus.js';
 import { resourceEvent } from '../../bus/messages.js';
 import { QdhcpError } from '../../common/errors.js';
-import { createLogger } from '../../common/logger.js';
 import { FakeDriver, type FakeDriverOptions } from '../drivers/testing/fake-driver.js';
 import { dhcpPortDeviceId } from '../naming.js';
-import { DEFAULT_DHCP_SETTINGS } from '../settings.js';
-import { createAgentRpc } from './agent-rpc.js';
 import { KeyedSerialQueue } from './keyed-queue.js';
-import { NetworkPeers } from './network-peers.js';
 import { PORTS_READY_BATCH } from './ports-ready.js';
 import { Reconciler } from './reconciler.js';
 import { ContractTestServer } from './testing/contract-test-server.js';
+import { unitReconcilerOptions } from './testing/unit-reconciler.js';
 
 const HOST = 'unit-host';
-const logger = createLogger({ level: 'silent' });
 const deviceId = (networkId: string) => dhcpPortDeviceId(HOST, networkId);
 
 /** The reconciler against the contract test server and the in-memory fake driver (which records calls). */
@@ -28,16 +24,8 @@ function setup(driverOptions: FakeDriverOptions = {}, parallelism = 8) {
   const orphansKept: Array<ReadonlySet<string>> = [];
   const devicesRemoved: string[] = [];
   const reconciler = new Reconciler({
-    host: HOST,
-    peers: new NetworkPeers(driver),
-    dhcp: DEFAULT_DHCP_SETTINGS,
-    rpc: createAgentRpc(bus, { timeoutMs: 2000 }),
-    logger,
-    dhcpDeviceId: deviceId,
+    ...unitReconcilerOptions(bus, driver, { host: HOST }),
     parallelism,
-    retryDelayMs: 30,
-    resyncIntervalMs: 0,
-    portsReadyIntervalMs: 10,
     removeOrphans: async (keep) => {
       orphansKept.push(keep);
       return [];
