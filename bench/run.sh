@@ -5,7 +5,7 @@
 #   bench/run.sh api                 port create latency/throughput, SQLite and PostgreSQL
 #   bench/run.sh dns [agent]         dnsperf against the builtin responder and dnsmasq (agent: in DHCP namespaces)
 #   bench/run.sh metadata            metadata proxy: 200 requests at once from 8 probes, p50/p99
-#   bench/run.sh boot-storm [--probes 200]   200 probes boot at once: lease + a boot's metadata requests
+#   bench/run.sh boot-storm [--probes 200] [--sample 5] [--dhcp-only]   200 probes boot at once: lease + a boot's metadata requests
 #   bench/run.sh scaleout [--quick]  2 servers + 2 agents over RabbitMQ/PostgreSQL: propagation, failover time
 #   bench/run.sh big-network [--old DIR] [--ports 60000]   one /16 network filled to 60,000 ports: batch time, CPU, RSS
 #   bench/run.sh neutron-agent       neutron-dhcp-agent vs `qdhcp agent --neutron` under one real neutron-server

@@ -108,8 +108,10 @@ export async function serverLatencies(namespace: string | undefined) {
       if (match === null) continue;
       const [, time, from, to, flags] = match;
       const seconds = Number(time);
-      if (flags === 'S') syn.set(from ?? '', seconds);
-      else {
+      // The first SYN of a connection: a retransmitted one (after 1 s, 3 s) must not hide the wait.
+      if (flags === 'S') {
+        if (!syn.has(from ?? '')) syn.set(from ?? '', seconds);
+      } else {
         const started = syn.get((to ?? '').replace(/:$/, ''));
         if (started === undefined) continue;
         syn.delete((to ?? '').replace(/:$/, ''));

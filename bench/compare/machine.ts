@@ -28,16 +28,38 @@ export function cpuSeconds(pid: number | undefined): number {
  * do. Falls back to {@link cpuSeconds} where schedstat is missing (a kernel without schedstats).
  */
 export function preciseCpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
+  const threads = threadCpuNs(pid);
+  if (threads === undefined) return cpuSeconds(pid);
+  const nanoseconds = threads.mainNs + threads.otherNs;
+  return Number.isFinite(nanoseconds) ? nanoseconds / 1e9 : cpuSeconds(pid);
+}
+
+/**
+ * ns on a CPU so far (/proc/PID/task/TID/schedstat) of the main thread (tid = pid: where a Node process's
+ * event loop runs) and of all its other threads together (V8's and libuv's helpers); undefined when the
+ * process is gone. A thread that ends between listing and reading counts as 0: the sums can only miss time.
+ */
+export function threadCpuNs(pid: number | undefined): { mainNs: number; otherNs: number } | undefined {
+  if (pid === undefined) return undefined;
+  let tids: string[];
   try {
-    let nanoseconds = 0;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      nanoseconds += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    }
-    return Number.isFinite(nanoseconds) ? nanoseconds / 1e9 : cpuSeconds(pid);
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return cpuSeconds(pid);
+    return undefined;
   }
+  let mainNs = 0;
+  let otherNs = 0;
+  for (const tid of tids) {
+    let ns = 0;
+    try {
+      ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // ended meanwhile
+    }
+    if (tid === String(pid)) mainNs += ns;
+    else otherNs += ns;
+  }
+  return { mainNs, otherNs };
 }
 
 /** What a process has used so far, all threads: CPU split into user and system, and its sleeps. */

@@ -36,6 +36,7 @@ const rounds = Number(option('rounds', '5'));
 const path = option('path', '/latest/meta-data/instance-id');
 const url = `http://169.254.169.254${path}`;
 const client = option('client', 'http');
+if (client !== 'http' && client !== 'raw') throw new Error(`--client ${client}: expected http or raw`);
 if (client === 'raw') process.env['QDHCP_LOAD_CLIENT'] = 'raw'; // the load clients inherit it
 
 /** The agent's bus requests to the server so far (all-in-one's /metrics): count and their summed wall time. */

@@ -71,8 +71,10 @@ export function probe(
   return runCommand(command, commandArgs, { allowFailure });
 }
 
+/** The host namespace's filter table, through `nsenter` as {@link probe} (it is polled in samples too). */
 export async function iptablesSave(host: Namespace): Promise<string> {
-  return (await host.exec('iptables-save', ['-t', 'filter'], { timeoutMs: 30_000 })).stdout;
+  const [command, args] = inNetworkNamespace(host.name, 'iptables-save', ['-t', 'filter']);
+  return (await runCommand(command, args, { timeoutMs: 30_000 })).stdout;
 }
 
 /**

@@ -21,7 +21,7 @@ export interface BatchSink {
   ): number;
 }
 
-/** `neighbours[i]` values; the addon's (native/netns/src/udp-batch.h, checked by udp-batch-socket.test.ts). */
+/** `neighbours[i]` values; the addon's (native/netns/src/udp-batch.h, checked by udp-batch-neighbour.test.ts). */
 export const NEIGHBOUR_NONE = 0;
 export const NEIGHBOUR_SET = 1;
 export const NEIGHBOUR_BROADCAST = 2;

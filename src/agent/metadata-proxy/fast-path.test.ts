@@ -80,7 +80,7 @@ test('with the answer at hand it is sent before answer() returns; without, it is
   const now = ask(fastPath, on);
   assert.match(now.sentAtOnce ?? '', /^HTTP\/1\.1 200 OK\r\n/, 'at hand: sent at once');
   assert.deepEqual(counted, ['200', '200']);
-  // Both released their request slot: a source with a cap of 1 gets its turn at once afterwards.
+  // An answer at once releases its request slot: with a cap of 1, the source's next request is at once too.
   const capped = channel(1);
   assert.notEqual(ask(fastPath, capped).sentAtOnce, undefined);
   assert.notEqual(ask(fastPath, capped).sentAtOnce, undefined);
@@ -92,11 +92,14 @@ test('a source waiting for its turn is awaited; a throwing answerAtOnce is a 500
     name: 'builtin',
     methods: new Set(['GET']),
     answer: () => new Promise<ProxyAnswer>((resolve) => (release = () => resolve(OK))),
-    answerAtOnce: () => undefined,
+    // At hand from the second request on: the second must still wait for the source's turn.
+    answerAtOnce: () => (atHand ? OK : undefined),
   };
+  let atHand = false;
   const on = channel(1);
   const { fastPath } = fastPathWith(slow);
   const first = ask(fastPath, on);
+  atHand = true;
   const second = ask(fastPath, on); // the source's one request slot is taken
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(second.sentAtOnce, undefined);
