@@ -41,3 +41,20 @@ export async function countFramesSeen(
   }
   return stdout.split('\n').filter((line) => line.trim() !== '').length;
 }
+
+/**
+ * What a bystander on the link heard while `send` ran: DHCP requests (to port 67: the client's broadcasts,
+ * the proof that it listens on the same link) and DHCP replies (to port 68: none when they are unicast to
+ * the client's MAC). A test asserting no reply asserts requests > 0 too, or it could pass on a deaf bystander.
+ */
+export async function dhcpFramesSeen(
+  namespace: string,
+  device: string,
+  send: () => Promise<void>,
+): Promise<{ readonly requests: number; readonly replies: number }> {
+  let replies = 0;
+  const requests = await countFramesSeen(namespace, device, 'udp dst port 67', async () => {
+    replies = await countFramesSeen(namespace, device, 'udp dst port 68', send);
+  });
+  return { requests, replies };
+}
