@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Namespace, Sandbox } from '../../test/support/netns.js';
 import { AgentUnderTest } from '../agent/agent-under-test.js';
@@ -6,7 +6,7 @@ import { propagation } from '../agent/scenarios.js';
 import { perfdhcpRelay } from './agent-dhcp.js';
 import type { Cleanup } from './cleanup.js';
 import { preciseCpuSeconds, processTimes } from './machine.js';
-import { PERFDHCP_MAC_TEMPLATE, parsePerfdhcp } from './perfdhcp.js';
+import { parsePerfdhcp, perfdhcpArgs } from './perfdhcp.js';
 import { servingArgs, waitForStart, writeServerFiles } from './serve-dhcp.js';
 import { serverClientPair } from './server-client-pair.js';
 
@@ -49,9 +49,10 @@ export async function window(side: Side, rate: number, seconds: number): Promise
   const result = await side.client.exec(
     '/usr/bin/time',
     [
-      ...['-f', 'perfdhcp-cpu %U %S', '/usr/sbin/perfdhcp', '-4', '-l', side.device, '-g', 'single'],
-      ...['-b', `mac=${PERFDHCP_MAC_TEMPLATE}`, '-R', String(side.clients)],
-      ...['-r', String(rate), '-p', String(seconds)],
+      '-f',
+      'perfdhcp-cpu %U %S',
+      '/usr/sbin/perfdhcp',
+      ...perfdhcpArgs(side.device, rate, side.clients, seconds),
     ],
     { allowFailure: true, timeoutMs: (seconds + 30) * 1000 },
   );
@@ -109,12 +110,10 @@ export async function startServer(
         `--pid-file=${sandbox.path('dnsmasq.pid')}`,
         ...common,
       ]);
-      const deadline = Date.now() + 20_000;
-      while (!readLog(files.log).includes('DHCP, static leases')) {
-        if (process.exit !== undefined) throw new Error(`dnsmasq exited: ${process.stderr}`);
-        if (Date.now() > deadline) throw new Error('dnsmasq did not start');
-        await new Promise((done) => setTimeout(done, 50));
-      }
+      await waitForStart(files.log, () => process.exit !== undefined, process.stderr, {
+        marker: 'DHCP, static leases',
+        name: 'dnsmasq',
+      });
       pid = process.pid;
     } else {
       const serve = sandbox.spawn(server, kind, join(dir, 'bin', 'qdhcp'), ['serve', ...common]);
@@ -132,14 +131,6 @@ export async function startServer(
   } catch (error) {
     await cleanup.release(sandbox);
     throw error;
-  }
-}
-
-function readLog(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
   }
 }
 

@@ -121,21 +121,20 @@ async function cpuAndAgent(): Promise<void> {
     );
     console.log('|---|---:|---|---|---|---:|---:|---:|---|---:|');
     for (const side of sides) console.log(cpuRow(side.name, windows.get(side.name) ?? []));
-    const of = (name: string): Window[] | undefined => windows.get(name);
-    const pairs: [string, string, string][] = [
-      ['serve-new / dnsmasq', 'serve-new', 'dnsmasq'],
-      ['serve-old / dnsmasq', 'serve-old', 'dnsmasq'],
-      ['serve-new / serve-old', 'serve-new', 'serve-old'],
-      ['builtin-new / dnsmasq', 'builtin-new', 'dnsmasq'],
-      ['builtin-old / dnsmasq', 'builtin-old', 'dnsmasq'],
-      ['builtin-new / builtin-old', 'builtin-new', 'builtin-old'],
+    const pairs: [string, string][] = [
+      ['serve-new', 'dnsmasq'],
+      ['serve-old', 'dnsmasq'],
+      ['serve-new', 'serve-old'],
+      ['builtin-new', 'dnsmasq'],
+      ['builtin-old', 'dnsmasq'],
+      ['builtin-new', 'builtin-old'],
     ];
     console.log('\n| ratio of server CPU per DORA, same round | median | spread | by round |');
     console.log('|---|---:|---|---|');
-    for (const [name, top, bottom] of pairs) {
-      const a = of(top);
-      const b = of(bottom);
-      if (a !== undefined && b !== undefined) console.log(ratioRow(name, a, b));
+    for (const [top, bottom] of pairs) {
+      const a = windows.get(top);
+      const b = windows.get(bottom);
+      if (a !== undefined && b !== undefined) console.log(ratioRow(`${top} / ${bottom}`, a, b));
     }
   } finally {
     for (const side of sides) await side.release();

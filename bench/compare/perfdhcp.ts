@@ -20,6 +20,14 @@ export interface DoraCost extends Pick<PerfdhcpResult, 'achieved' | 'discoversSe
   readonly cpuMicrosPerDora: number;
 }
 
+/** perfdhcp's arguments for `rate` relayed DORAs/s over `clients` MACs for `seconds`, from `device`. */
+export function perfdhcpArgs(device: string, rate: number, clients: number, seconds: number): string[] {
+  return [
+    ...['-4', '-l', device, '-g', 'single', '-b', `mac=${PERFDHCP_MAC_TEMPLATE}`],
+    ...['-R', String(clients), '-r', String(rate), '-p', String(seconds)],
+  ];
+}
+
 /**
  * One perfdhcp run (relayed DORAs, single-threaded perfdhcp as the anchor scripts run it) from `device` of
  * `namespace`: `rate` exchanges/s over `clients` MACs for `seconds`. perfdhcp exits 3 when some exchanges
@@ -32,14 +40,10 @@ export async function perfdhcp(
   clients: number,
   seconds: number,
 ): Promise<PerfdhcpResult> {
-  const result = await namespace.exec(
-    '/usr/sbin/perfdhcp',
-    [
-      ...['-4', '-l', device, '-g', 'single', '-b', `mac=${PERFDHCP_MAC_TEMPLATE}`],
-      ...['-R', String(clients), '-r', String(rate), '-p', String(seconds)],
-    ],
-    { allowFailure: true, timeoutMs: (seconds + 30) * 1000 },
-  );
+  const result = await namespace.exec('/usr/sbin/perfdhcp', perfdhcpArgs(device, rate, clients, seconds), {
+    allowFailure: true,
+    timeoutMs: (seconds + 30) * 1000,
+  });
   return parsePerfdhcp(result.stdout);
 }
 

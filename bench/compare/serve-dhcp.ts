@@ -65,11 +65,20 @@ export function writeServerFiles(
   return { hosts, opts, log: sandbox.path('serve.log') };
 }
 
-export async function waitForStart(log: string, exited: () => boolean, stderr: string): Promise<void> {
+/**
+ * Waits until the server's log file holds `marker` (qdhcp serve's start line by default; dnsmasq's is
+ * `DHCP, static leases`), failing at once when it exited and after 30 s.
+ */
+export async function waitForStart(
+  log: string,
+  exited: () => boolean,
+  stderr: string,
+  { marker = '"serve.started"', name = 'qdhcp serve' }: { marker?: string; name?: string } = {},
+): Promise<void> {
   const deadline = Date.now() + 30_000;
-  while (!(existsSync(log) && readFileSync(log, 'utf8').includes('"serve.started"'))) {
-    if (exited()) throw new Error(`qdhcp serve exited: ${stderr}`);
-    if (Date.now() > deadline) throw new Error('qdhcp serve did not start within 30 s');
+  while (!(existsSync(log) && readFileSync(log, 'utf8').includes(marker))) {
+    if (exited()) throw new Error(`${name} exited: ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`${name} did not start within 30 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -180,10 +180,7 @@ describe('RawTcpListener (native/netns/src/tcp-accept.c)', () => {
       );
       // 8 with the FIN on the answer; a late answer on a busy machine adds the request's own ACK (9);
       // 10 or more with a separate FIN.
-      assert.ok(
-        perConnection < 9.5,
-        `${perConnection} TCP segments per connection (10 with a separate FIN)`,
-      );
+      assert.ok(perConnection < 9.5, `${perConnection} TCP segments per connection (10 with a separate FIN)`);
     } finally {
       execFileSync('ip', ['netns', 'del', namespace]);
     }
